@@ -1,0 +1,66 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import { AccessModule } from '@conduit/access';
+import { AuditModule } from '@conduit/audit';
+import { AuthModule } from '@conduit/auth';
+import { DatabaseModule } from '@conduit/database';
+import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
+import { QueuesModule } from '@conduit/queues';
+import { TenantsModule } from '@conduit/tenants';
+import { AuditEventsController } from './audit/audit-events.controller';
+import { ApiKeysController } from './auth/api-keys.controller';
+import { AuthController } from './auth/auth.controller';
+import { HealthController } from './health/health.controller';
+import { AuthenticationGuard } from './http/authentication.guard';
+import { CallerThrottlerGuard } from './http/caller-throttler.guard';
+import { ConduitExceptionFilter } from './http/exception.filter';
+import { loggerParams } from './http/logging';
+import { PoliciesGuard } from './http/policies.guard';
+import { RequestTransactionInterceptor } from './http/request-transaction.interceptor';
+import { HttpMetrics } from './metrics/http-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { TenantsController } from './tenants/tenants.controller';
+import { UsersController } from './users/users.controller';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: ConduitConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        PlatformModule,
+        LoggerModule.forRoot(loggerParams(config, 'conduit-api')),
+        DatabaseModule.forRoot({ cls: { middleware: { mount: true } }, applicationName: 'conduit-api' }),
+        QueuesModule.forRoot(),
+        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }] }),
+        TerminusModule,
+        AccessModule,
+        AuditModule,
+        TenantsModule,
+        AuthModule,
+      ],
+      controllers: [
+        AuthController,
+        ApiKeysController,
+        TenantsController,
+        UsersController,
+        AuditEventsController,
+        HealthController,
+        MetricsController,
+      ],
+      providers: [
+        // Guard order matters: who is calling, then how often, then may they.
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
+        { provide: APP_GUARD, useClass: PoliciesGuard },
+        { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
+        { provide: APP_FILTER, useClass: ConduitExceptionFilter },
+        HttpMetrics,
+      ],
+    };
+  }
+}

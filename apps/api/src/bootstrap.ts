@@ -1,0 +1,97 @@
+// Builds the HTTP application (used by main.ts, src/dev.ts and the end-to-end tests alike).
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { assertSafeRuntimeRole } from '@conduit/database';
+import { ConduitConfig } from '@conduit/platform';
+import { ApiModule } from './api.module';
+import { mapError } from './http/error-mapping';
+import { createValidationPipe } from './http/validation';
+import { HttpMetrics } from './metrics/http-metrics';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Conduit API')
+    .setDescription(
+      'Move events between systems and automate what happens next. Authenticate with a bearer token from ' +
+        '`POST /api/v1/auth/login` or an API key (`X-API-Key` or `Authorization: Bearer ck_live_...`). ' +
+        'MSSP and platform admins may act in a tenant below theirs with `X-Tenant-Id`. ' +
+        'Errors are `{ "error": { "code", "message", "details" }, "request_id" }`.',
+    )
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api_key')
+    .addGlobalParameters({
+      name: 'X-Tenant-Id',
+      in: 'header',
+      required: false,
+      description: 'Act in a tenant below yours (MSSP and platform admins): its id or code',
+      schema: { type: 'string' },
+    })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+export async function createApiApp(config: ConduitConfig, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: (raw: IncomingMessage) => {
+      const incoming = raw.headers['x-request-id'];
+      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+      (raw as IncomingMessage & { id?: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    bufferLogs: options.logger !== false,
+    logger: options.logger === false ? false : undefined,
+    abortOnError: false,
+  });
+  if (options.logger !== false) app.useLogger(app.get(Logger));
+  await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(HttpMetrics);
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  // Errors raised by Fastify itself (body parsing, size limits) never reach Nest's filters.
+  fastify.setErrorHandler((error, request, reply) => {
+    const mapped = mapError(error, request.id);
+    void reply.status(mapped.status).send(mapped.body);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+      },
+    },
+  });
+  if (config.CORS_ORIGINS.length > 0) {
+    app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
+  }
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import IORedis from 'ioredis';
+import { Public } from '@conduit/access';
+import { InjectRedis } from '@conduit/queues';
+
+@ApiTags('operations')
+@SkipThrottle()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly db: TypeOrmHealthIndicator,
+    @InjectRedis() private readonly redis: IORedis,
+  ) {}
+
+  @Get('live')
+  @Public()
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @Public()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer' })
+  ready() {
+    return this.health.check([
+      () => this.db.pingCheck('database').withTimeout(2000),
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(async () => {
+            if ((await this.redis.ping()) !== 'PONG') throw new Error('unexpected PING reply');
+          })
+          .withTimeout(2000),
+    ]);
+  }
+}

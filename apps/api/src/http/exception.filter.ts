@@ -1,0 +1,17 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mapError } from './error-mapping';
+
+@Catch()
+export class ConduitExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const mapped = mapError(exception, request.id ?? null);
+    if (mapped.unexpected) this.logger.error({ err: exception, request_id: request.id }, 'unhandled error');
+    void reply.status(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+  }
+}

@@ -1,0 +1,75 @@
+// Runs each authenticated request in one tenant-scoped transaction and audits mutations.
+// A success is audited inside that transaction (the change and its audit row commit together);
+// a failure rolls back and is audited in a transaction of its own.
+import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { Observable, from, lastValueFrom } from 'rxjs';
+import { AccessService, RequestIdentity } from '@conduit/access';
+import { AuditLog } from '@conduit/audit';
+import { TenantContext } from '@conduit/database';
+import { ConduitException } from '@conduit/platform';
+import { AUDIT_ACTION, AuditSpec } from './audited.decorator';
+import { requestMeta } from './request-meta';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function statusOf(err: unknown): number {
+  if (err instanceof ConduitException) return err.status;
+  if (err instanceof HttpException) return err.getStatus();
+  return 500;
+}
+
+@Injectable()
+export class RequestTransactionInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly access: AccessService,
+    private readonly db: TenantContext,
+    private readonly audit: AuditLog,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const identity = this.access.maybeIdentity();
+    if (!identity) return next.handle();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const spec = this.reflector.get<AuditSpec | false | undefined>(AUDIT_ACTION, context.getHandler());
+    const audited = !READ_METHODS.has(req.method) && spec !== false;
+    const successStatus =
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (req.method === 'POST' ? 201 : 200);
+    const run = async () => {
+      try {
+        return await this.db.runInTenant(identity.tenant.id, async () => {
+          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          if (audited) await this.record(identity, req, spec, successStatus, result);
+          return result;
+        });
+      } catch (err) {
+        if (audited) await this.record(identity, req, spec, statusOf(err), undefined).catch(() => undefined);
+        throw err;
+      }
+    };
+    return from(run());
+  }
+
+  private async record(identity: RequestIdentity, req: FastifyRequest, spec: AuditSpec | undefined, status: number, result: unknown) {
+    const params = (req.params ?? {}) as Record<string, string>;
+    const resultId = typeof result === 'object' && result !== null && 'id' in result ? String((result as { id: unknown }).id) : undefined;
+    const body = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : null;
+    const meta = requestMeta(req);
+    await this.audit.record({
+      tenantId: identity.tenant.id,
+      action: spec?.action ?? `${req.method.toLowerCase()} ${req.routeOptions.url ?? req.url}`,
+      outcome: status < 400 ? 'success' : status === 401 || status === 403 || status === 404 ? 'denied' : 'failure',
+      actor: { type: identity.principal.kind, id: identity.principal.id, label: identity.principal.label },
+      target: { type: spec?.target ?? 'unknown', id: resultId ?? params.id ?? null },
+      statusCode: status,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      requestId: meta.requestId,
+      changes: body,
+      metadata: identity.tenant.id !== identity.principal.homeTenantId ? { home_tenant_id: identity.principal.homeTenantId } : null,
+    });
+  }
+}

@@ -1,0 +1,25 @@
+// Production entry point for the HTTP API: configuration from the environment only.
+import 'reflect-metadata';
+import { migrateDatabase } from '@conduit/database';
+import { ConfigError, parseConfig } from '@conduit/platform';
+import { assertRedisReachable } from '@conduit/queues';
+import { createApiApp } from './bootstrap';
+import { ensureAdmin } from './first-start';
+
+async function main(): Promise<void> {
+  // eslint-disable-next-line no-restricted-properties -- the process entry point is where the environment is read
+  const config = parseConfig(process.env);
+  await assertRedisReachable(config.REDIS_URL);
+  if (config.MIGRATE_ON_START) {
+    const result = await migrateDatabase(config);
+    if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
+  }
+  const app = await createApiApp(config);
+  await ensureAdmin(app, config, { printGeneratedPassword: false });
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `conduit-api failed to start: ${(err as Error).message}`);
+  process.exit(1);
+});

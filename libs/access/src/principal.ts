@@ -1,0 +1,34 @@
+import type { Role } from './roles';
+
+/** Who is calling, after authentication. Stored in CLS for the rest of the request. */
+export interface Principal {
+  kind: 'user' | 'api_key';
+  /** user id, or api key id */
+  id: string;
+  /** email, or api key name: for audit trails */
+  label: string;
+  userId: string | null;
+  homeTenantId: string;
+  role: Role;
+  /** API keys only: null means the role's full authority */
+  scopes: string[] | null;
+  tokenId?: string;
+  sessionId?: string;
+  tokenExpiresAt?: Date;
+}
+
+export interface TenantRef {
+  id: string;
+  code: string;
+  name: string;
+  status: 'active' | 'inactive' | 'suspended';
+  parent_id: string | null;
+}
+
+export interface RequestIdentity {
+  principal: Principal;
+  /** the tenant this request acts in (home, or one below it via X-Tenant-Id) */
+  tenant: TenantRef;
+}
+
+export const IDENTITY_KEY = 'conduit.identity';

@@ -1,0 +1,48 @@
+import { ConduitException, HttpStatusCode } from '@conduit/platform';
+
+export type AuthErrorCode =
+  | 'unauthenticated'
+  | 'invalid_credentials'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'token_revoked'
+  | 'refresh_token_invalid'
+  | 'refresh_token_reused'
+  | 'api_key_invalid'
+  | 'api_key_revoked'
+  | 'api_key_expired'
+  | 'user_disabled'
+  | 'no_membership'
+  | 'tenant_suspended'
+  | 'tenant_inactive'
+  | 'tenant_not_found'
+  | 'api_key_not_found'
+  | 'role_not_allowed'
+  | 'invalid_scope';
+
+const STATUS: Record<AuthErrorCode, HttpStatusCode> = {
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  token_invalid: 401,
+  token_expired: 401,
+  token_revoked: 401,
+  refresh_token_invalid: 401,
+  refresh_token_reused: 401,
+  api_key_invalid: 401,
+  api_key_revoked: 401,
+  api_key_expired: 401,
+  user_disabled: 403,
+  no_membership: 403,
+  tenant_suspended: 403,
+  tenant_inactive: 403,
+  tenant_not_found: 404,
+  api_key_not_found: 404,
+  role_not_allowed: 403,
+  invalid_scope: 400,
+};
+
+export class AuthException extends ConduitException<AuthErrorCode> {
+  constructor(code: AuthErrorCode, message: string) {
+    super(code, STATUS[code], message);
+  }
+}

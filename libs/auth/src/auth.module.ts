@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@conduit/audit';
+import { TenantsModule } from '@conduit/tenants';
+import { ApiKeysService } from './api-keys.service';
+import { Authenticator } from './authenticator';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
+import { MembershipLookup } from './membership-lookup';
+import { SessionService } from './session.service';
+import { TokenService } from './token.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity, AuthSessionEntity, RevokedAccessTokenEntity]), TenantsModule, AuditModule],
+  providers: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
+  exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
+})
+export class AuthModule {}

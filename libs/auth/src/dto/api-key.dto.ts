@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { KNOWN_SCOPES } from '@conduit/access';
+
+const KEY_ROLES = ['mssp_admin', 'tenant_admin', 'analyst', 'viewer'] as const;
+export type ApiKeyRole = (typeof KEY_ROLES)[number];
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'siem-export' })
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiProperty({ example: ['audit_events:read'], description: `Any of: ${KNOWN_SCOPES.join(', ')}` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsIn(KNOWN_SCOPES, { each: true })
+  scopes: string[];
+
+  @ApiPropertyOptional({ enum: KEY_ROLES, description: 'Role the key acts with; defaults to yours (never above it)' })
+  @IsOptional()
+  @IsIn(KEY_ROLES)
+  role?: ApiKeyRole;
+
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  expires_at?: Date;
+}
+
+export class ApiKeyResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'siem-export' }) name: string;
+  @ApiProperty({ example: 'ck_live_3f9a1c2b7d4e', description: 'Public part of the key, for recognising it' }) prefix: string;
+  @ApiProperty({ enum: KEY_ROLES }) role: ApiKeyRole;
+  @ApiProperty({ example: ['audit_events:read'] }) scopes: string[];
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty({ nullable: true, type: String }) expires_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) last_used_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) revoked_at: string | null;
+  @ApiProperty() created_at: string;
+}
+
+export class CreatedApiKeyResponse extends ApiKeyResponse {
+  @ApiProperty({ example: 'ck_live_3f9a1c2b7d4eQm9v...', description: 'The full key. Shown once; store it now.' })
+  key: string;
+}
+
+export class ApiKeyListResponse {
+  @ApiProperty({ type: [ApiKeyResponse] }) data: ApiKeyResponse[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}

@@ -1,0 +1,204 @@
+// Login, refresh-token rotation with reuse detection, and logout.
+import { Injectable } from '@nestjs/common';
+import { Principal } from '@conduit/access';
+import { AuditLog } from '@conduit/audit';
+import { TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, IdGenerator, InjectConfig, PasswordHasher, isUuid, sha256Hex } from '@conduit/platform';
+import { PLATFORM_TENANT_CODE, TenantHierarchy, UserEntity } from '@conduit/tenants';
+import { AuthException } from './auth.exception';
+import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
+import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
+import { RequestMeta } from './request-meta';
+import { TokenService } from './token.service';
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+}
+
+@Injectable()
+export class SessionService {
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly tokens: TokenService,
+    private readonly memberships: MembershipLookup,
+    private readonly hierarchy: TenantHierarchy,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditLog,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  async login(input: { email: string; password: string; tenant?: string }, meta: RequestMeta): Promise<TokenPair> {
+    const email = input.email.toLowerCase();
+    const user = await this.db.transaction(() =>
+      this.db.em.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = :email', { email }).getOne(),
+    );
+    const valid = await this.hasher.verify(input.password, user?.password_hash ?? null);
+    const memberships = user ? await this.memberships.forUser(user.id) : [];
+    if (!user || !valid) {
+      await this.auditAuth('auth.login', 'failure', memberships[0]?.tenant.id, { type: 'anonymous', label: email }, meta, {
+        reason: user ? 'wrong_password' : 'unknown_email',
+      });
+      throw new AuthException('invalid_credentials', 'Email or password is incorrect');
+    }
+    const membership = this.pickMembership(memberships, input.tenant);
+    try {
+      assertMayAct(membership);
+    } catch (err) {
+      await this.auditAuth('auth.login', 'denied', membership.tenant.id, { type: 'user', id: user.id, label: email }, meta, {
+        reason: (err as AuthException).code,
+      });
+      throw err;
+    }
+    const pair = await this.db.runInTenant(membership.tenant.id, async () => {
+      const pair = await this.startSession(membership, meta);
+      await this.db.em.getRepository(UserEntity).update({ id: user.id }, { last_login_at: this.clock.now() });
+      return pair;
+    });
+    await this.auditAuth('auth.login', 'success', membership.tenant.id, { type: 'user', id: user.id, label: email }, meta);
+    return pair;
+  }
+
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+    const { sessionId, tokenId } = this.tokens.parseRefreshToken(refreshToken);
+    const session = await this.db.withSettings({ 'app.session_id': sessionId }, () =>
+      this.db.em.getRepository(AuthSessionEntity).findOne({ where: { id: sessionId } }),
+    );
+    if (!session || session.revoked_at || session.expires_at <= this.clock.now()) {
+      throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
+    }
+    const next = this.tokens.issueRefreshToken(session.id);
+    const rotated = await this.db.runInTenant(session.tenant_id, async () => {
+      // Compare-and-swap: of two concurrent refreshes with one token, exactly one wins.
+      const result = await this.db.em
+        .getRepository(AuthSessionEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ current_token_id: next.tokenId, current_token_hash: sha256Hex(next.token), last_used_at: this.clock.now() })
+        .where('id = :id AND current_token_id = :tokenId AND revoked_at IS NULL', { id: session.id, tokenId })
+        .execute();
+      return (result.affected ?? 0) === 1;
+    });
+    if (!rotated) {
+      await this.revokeSession(session.tenant_id, session.id, 'refresh_token_reused');
+      await this.auditAuth('auth.refresh', 'denied', session.tenant_id, { type: 'user', id: session.user_id }, meta, {
+        reason: 'refresh_token_reused',
+        session_id: session.id,
+      });
+      throw new AuthException('refresh_token_reused', 'Refresh token was already used; the session has been revoked');
+    }
+    const membership = await this.memberships.inTenant(session.user_id, session.tenant_id);
+    if (!membership) {
+      await this.revokeSession(session.tenant_id, session.id, 'membership_removed');
+      throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
+    }
+    assertMayAct(membership);
+    const access = this.tokens.issueAccessToken({
+      userId: membership.userId,
+      tenantId: membership.tenant.id,
+      role: membership.role,
+      sessionId: session.id,
+    });
+    return { access_token: access.token, refresh_token: next.token, token_type: 'Bearer', expires_in: this.tokens.accessTtlSeconds };
+  }
+
+  /** Revokes the caller's session (its whole refresh family) and the access token presented. */
+  async logout(principal: Principal, meta: RequestMeta): Promise<void> {
+    if (principal.kind === 'user' && principal.tokenId && principal.tokenExpiresAt) {
+      const jti = principal.tokenId;
+      const expiresAt = principal.tokenExpiresAt;
+      await this.db.runInTenant(principal.homeTenantId, async () => {
+        await this.db.em
+          .getRepository(RevokedAccessTokenEntity)
+          .createQueryBuilder()
+          .insert()
+          .values({ jti, tenant_id: principal.homeTenantId, expires_at: expiresAt, created_at: this.clock.now() })
+          .orIgnore()
+          .execute();
+      });
+    }
+    if (principal.sessionId) await this.revokeSession(principal.homeTenantId, principal.sessionId, 'logout');
+    await this.auditAuth('auth.logout', 'success', principal.homeTenantId, { type: principal.kind, id: principal.id, label: principal.label }, meta);
+  }
+
+  /** Is this access token still honoured? (session not revoked or expired, jti not revoked) */
+  async isAccessTokenRevoked(tenantId: string, jti: string, sessionId: string | undefined): Promise<boolean> {
+    if (!isUuid(jti) || (sessionId !== undefined && !isUuid(sessionId))) return true;
+    return this.db.runInTenant(tenantId, async () => {
+      const [row] = (await this.db.em.query(
+        `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS jti_revoked,
+                (SELECT revoked_at IS NOT NULL OR expires_at <= now() FROM auth_sessions WHERE id = $2) AS session_dead`,
+        [jti, sessionId ?? null],
+      )) as { jti_revoked: boolean; session_dead: boolean | null }[];
+      return Boolean(row?.jti_revoked) || (sessionId !== undefined && row?.session_dead !== false);
+    });
+  }
+
+  private async startSession(m: ActiveMembership, meta: RequestMeta): Promise<TokenPair> {
+    const sessionId = this.ids.next();
+    const refresh = this.tokens.issueRefreshToken(sessionId);
+    const now = this.clock.now();
+    await this.db.em.getRepository(AuthSessionEntity).insert({
+      id: sessionId,
+      tenant_id: m.tenant.id,
+      user_id: m.userId,
+      current_token_id: refresh.tokenId,
+      current_token_hash: sha256Hex(refresh.token),
+      ip: meta.ip ?? null,
+      user_agent: meta.userAgent?.slice(0, 512) ?? null,
+      created_at: now,
+      last_used_at: now,
+      expires_at: new Date(now.getTime() + this.config.JWT_REFRESH_TTL_SECONDS * 1000),
+      revoked_at: null,
+      revoked_reason: null,
+    });
+    const access = this.tokens.issueAccessToken({ userId: m.userId, tenantId: m.tenant.id, role: m.role, sessionId });
+    return { access_token: access.token, refresh_token: refresh.token, token_type: 'Bearer', expires_in: this.tokens.accessTtlSeconds };
+  }
+
+  private async revokeSession(tenantId: string, sessionId: string, reason: string): Promise<void> {
+    await this.db.runInTenant(tenantId, async () => {
+      await this.db.em
+        .getRepository(AuthSessionEntity)
+        .createQueryBuilder()
+        .update()
+        .set({ revoked_at: this.clock.now(), revoked_reason: reason })
+        .where('id = :id AND revoked_at IS NULL', { id: sessionId })
+        .execute();
+    });
+  }
+
+  private pickMembership(memberships: ActiveMembership[], tenant?: string): ActiveMembership {
+    const wanted = tenant?.toLowerCase();
+    const chosen = wanted ? memberships.find((m) => m.tenant.id === wanted || m.tenant.code === wanted) : memberships[0];
+    if (!chosen) throw new AuthException('no_membership', wanted ? 'You are not a member of that tenant' : 'You are not a member of any tenant');
+    return chosen;
+  }
+
+  /** Auth events go to the user's tenant, or the platform tenant when the caller is unknown. */
+  private async auditAuth(
+    action: string,
+    outcome: 'success' | 'failure' | 'denied',
+    tenantId: string | undefined,
+    actor: { type: 'user' | 'api_key' | 'anonymous'; id?: string; label?: string },
+    meta: RequestMeta,
+    metadata?: Record<string, unknown>,
+  ): Promise<void> {
+    const target = tenantId ?? (await this.db.transaction(() => this.hierarchy.find(PLATFORM_TENANT_CODE)))?.id;
+    if (!target) return;
+    await this.audit.record({
+      tenantId: target,
+      action,
+      outcome,
+      actor,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      requestId: meta.requestId,
+      metadata,
+    });
+  }
+}

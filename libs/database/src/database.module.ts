@@ -1,0 +1,50 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { ClsModule, ClsModuleOptions } from 'nestjs-cls';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
+import { resolveDatabaseUrls } from './database-urls';
+import { TenantContext } from './tenant-context';
+
+export interface DatabaseModuleOptions {
+  /** Extra CLS options (the API mounts the CLS middleware; the worker does not). */
+  cls?: Omit<ClsModuleOptions, 'plugins' | 'global'>;
+  applicationName?: string;
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions = {}): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [CONDUIT_CONFIG],
+          useFactory: (config: ConduitConfig) => ({
+            type: 'postgres' as const,
+            url: resolveDatabaseUrls(config).runtimeUrl,
+            autoLoadEntities: true,
+            synchronize: false,
+            migrationsRun: false,
+            logging: false,
+            extra: { max: config.DATABASE_POOL_SIZE, application_name: options.applicationName ?? 'conduit' },
+          }),
+        }),
+        ClsModule.forRoot({
+          ...options.cls,
+          global: true,
+          plugins: [
+            new ClsPluginTransactional({
+              imports: [TypeOrmModule],
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+            }),
+          ],
+        }),
+      ],
+      providers: [TenantContext],
+      exports: [TenantContext],
+    };
+  }
+}

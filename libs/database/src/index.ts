@@ -1,0 +1,6 @@
+export * from './database.module';
+export * from './database-urls';
+export * from './migrator';
+export * from './tenant-context';
+export * from './tenant-settings';
+export * from './migrations';

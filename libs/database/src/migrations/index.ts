@@ -1,0 +1,7 @@
+import { Foundation1763900000000 } from './1763900000000-foundation';
+
+/** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
+export const MIGRATIONS = [Foundation1763900000000];
+
+/** Tables the runtime role may only read and append to. */
+export const APPEND_ONLY_TABLES = ['audit_events'];

@@ -1,0 +1,104 @@
+// Runs migrations as the owner, keeps the runtime role and its grants in step, and refuses unsafe runtime roles.
+import { DataSource } from 'typeorm';
+import type { ConduitConfig } from '@conduit/platform';
+import { APPEND_ONLY_TABLES, MIGRATIONS } from './migrations';
+import { DatabaseUrls, describeUrl, resolveDatabaseUrls } from './database-urls';
+
+export const MIGRATIONS_TABLE = 'schema_migrations';
+const MIGRATION_LOCK_KEY = 7_346_190_201;
+
+export class DatabaseSetupError extends Error {}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+export interface MigrationResult {
+  applied: string[];
+  runtimeRole: string;
+}
+
+export async function migrateDatabase(config: ConduitConfig, urls: DatabaseUrls = resolveDatabaseUrls(config)): Promise<MigrationResult> {
+  // One connection, so the session-level advisory lock covers every statement (replicas may start together).
+  const ds = new DataSource({
+    type: 'postgres',
+    url: urls.migrationUrl,
+    migrations: MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    extra: { max: 1 },
+    logging: false,
+  });
+  try {
+    await ds.initialize();
+  } catch (err) {
+    throw new DatabaseSetupError(`cannot connect to PostgreSQL at ${describeUrl(urls.migrationUrl)}: ${(err as Error).message}`);
+  }
+  try {
+    await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await ensureRuntimeRole(ds, urls);
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    await grantRuntimePrivileges(ds, urls.runtimeRole);
+    return { applied: applied.map((m) => m.name), runtimeRole: urls.runtimeRole };
+  } finally {
+    await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await ds.destroy();
+  }
+}
+
+async function ensureRuntimeRole(ds: DataSource, urls: DatabaseUrls): Promise<void> {
+  const [me] = (await ds.query(
+    'SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user',
+  )) as { name: string; rolsuper: boolean; rolcreaterole: boolean }[];
+  if (me?.name === urls.runtimeRole) {
+    throw new DatabaseSetupError(`migrations must not run as the runtime role ${urls.runtimeRole}; set DATABASE_MIGRATION_URL to the owner`);
+  }
+  const [existing] = (await ds.query('SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1', [urls.runtimeRole])) as {
+    rolsuper: boolean;
+    rolbypassrls: boolean;
+  }[];
+  const mayManage = Boolean(me?.rolsuper || me?.rolcreaterole);
+  if (existing && (existing.rolsuper || existing.rolbypassrls)) {
+    throw new DatabaseSetupError(`runtime role ${urls.runtimeRole} is a superuser or has BYPASSRLS; row-level security would not apply`);
+  }
+  if (!existing && !mayManage) {
+    throw new DatabaseSetupError(
+      `runtime role ${urls.runtimeRole} does not exist and ${me?.name ?? 'the migration user'} may not create roles: create it (LOGIN NOSUPERUSER NOBYPASSRLS) or use an owner that may`,
+    );
+  }
+  if (!mayManage) return;
+  const attrs = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${literal(urls.runtimePassword)}`;
+  try {
+    await ds.query(`${existing ? 'ALTER' : 'CREATE'} ROLE ${ident(urls.runtimeRole)} WITH ${attrs}`);
+  } catch (err) {
+    // Two databases of one cluster migrating at once may both try to create the role.
+    if ((err as { code?: string }).code !== '42710') throw err;
+  }
+}
+
+async function grantRuntimePrivileges(ds: DataSource, role: string): Promise<void> {
+  const r = ident(role);
+  const [{ db }] = (await ds.query('SELECT current_database() AS db')) as { db: string }[];
+  await ds.query(`GRANT CONNECT ON DATABASE ${ident(db)} TO ${r}`);
+  await ds.query(`GRANT USAGE ON SCHEMA public TO ${r}`);
+  await ds.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`);
+  await ds.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${r}`);
+  await ds.query(`REVOKE ALL ON ${ident(MIGRATIONS_TABLE)} FROM ${r}`);
+  for (const table of APPEND_ONLY_TABLES) {
+    await ds.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${ident(table)} FROM ${r}`);
+  }
+}
+
+/** Called by every process before serving: the connection must not bypass row-level security. */
+export async function assertSafeRuntimeRole(ds: DataSource): Promise<void> {
+  const [role] = (await ds.query(
+    'SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+  )) as { name: string; rolsuper: boolean; rolbypassrls: boolean }[];
+  const [{ owned }] = (await ds.query(
+    `SELECT count(*)::int AS owned FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+      WHERE r.rolname = current_user AND c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')`,
+  )) as { owned: number }[];
+  if (!role || role.rolsuper || role.rolbypassrls || owned > 0) {
+    throw new DatabaseSetupError(
+      `refusing to serve as database role ${role?.name ?? '?'}: it is a superuser, has BYPASSRLS or owns tables. Point DATABASE_URL at the runtime role and DATABASE_MIGRATION_URL at the owner`,
+    );
+  }
+}

@@ -1,0 +1,72 @@
+// Tenant scoping for every database call: RLS reads transaction-local settings set here.
+import { Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
+
+export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
+
+@Injectable()
+export class TenantContext {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** The current transaction's EntityManager (or the pool's, which sees no tenant rows). */
+  get em(): EntityManager {
+    return this.txHost.tx;
+  }
+
+  /** Plain INSERT of a fully built row (TypeORM's partial-entity type rejects jsonb columns typed as records). */
+  async insert<T extends ObjectLiteral>(target: EntityTarget<T>, row: T): Promise<void> {
+    await this.em.getRepository(target).insert(row as QueryDeepPartialEntity<T>);
+  }
+
+  /** Runs fn in a transaction with no tenant set: for control-plane tables (tenants, users) only. */
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.txHost.isTransactionActive() ? fn() : this.txHost.withTransaction(fn);
+  }
+
+  /** Runs fn in a transaction scoped to tenantId; inside an outer transaction, scopes only fn and restores after. */
+  runInTenant<T>(tenantId: string, fn: () => Promise<T>, userId?: string): Promise<T> {
+    const settings: Partial<Record<SessionSetting, string>> = { [TENANT_SETTING]: tenantId };
+    if (userId) settings[USER_SETTING] = userId;
+    return this.withSettings(settings, fn);
+  }
+
+  /** Sets RLS settings for the duration of fn, in the current transaction or a new one. */
+  async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
+    if (!this.txHost.isTransactionActive()) {
+      return this.txHost.withTransaction(async () => {
+        await this.apply(settings);
+        return fn();
+      });
+    }
+    const names = Object.keys(settings);
+    const previous = (await this.em.query(
+      `SELECT ${names.map((_, i) => `coalesce(current_setting($${i + 1}, true), '') AS s${i}`).join(', ')}`,
+      names,
+    )) as Record<string, string>[];
+    await this.apply(settings);
+    try {
+      return await fn();
+    } finally {
+      const restore = Object.fromEntries(names.map((n, i) => [n, previous[0]?.[`s${i}`] ?? ''])) as Partial<Record<SessionSetting, string>>;
+      await this.apply(restore);
+    }
+  }
+
+  async currentTenantId(): Promise<string | null> {
+    const [row] = (await this.em.query(`SELECT nullif(current_setting($1, true), '') AS v`, [TENANT_SETTING])) as { v: string | null }[];
+    return row?.v ?? null;
+  }
+
+  private async apply(settings: Partial<Record<SessionSetting, string>>): Promise<void> {
+    const entries = Object.entries(settings);
+    if (entries.length === 0) return;
+    await this.em.query(
+      `SELECT ${entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
+      entries.flat(),
+    );
+  }
+}

@@ -1,0 +1,79 @@
+// The one place that reads the environment: every setting is validated here, once, at start.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+const port = z.coerce.number().int().min(0).max(65535);
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: postgresUrl,
+  DATABASE_MIGRATION_URL: postgresUrl.optional(),
+  DATABASE_RUNTIME_ROLE: identifier.default('conduit_app'),
+  DATABASE_RUNTIME_PASSWORD: z.string().min(12).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  MIGRATE_ON_START: bool.default(true),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('conduit'),
+  CONDUIT_MASTER_KEY: z.string().min(1, 'is required (base64 of 32 random bytes, or kid:base64,...)'),
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_ISSUER: z.string().default('conduit'),
+  JWT_AUDIENCE: z.string().default('conduit-api'),
+  JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
+  JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).default(30 * 86400),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_JWKS_ISSUER: z.string().optional(),
+  JWT_JWKS_AUDIENCE: z.string().optional(),
+  JWT_JWKS_TENANT_CLAIM: z.string().default('tid'),
+  JWT_JWKS_EMAIL_CLAIM: z.string().default('email'),
+  CONDUIT_ADMIN_EMAIL: z.string().email().optional(),
+  CONDUIT_ADMIN_PASSWORD: z.string().min(12).optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  CORS_ORIGINS: csv.default([]),
+  TRUST_PROXY: bool.default(false),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  WORKER_HEALTH_PORT: port.default(3001),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(1000).default(30000),
+});
+
+export type ConduitEnv = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses settings from an environment-like record; throws ConfigError naming every bad or missing variable. */
+export function parseConfig(env: Record<string, string | undefined>): ConduitEnv {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const name = i.path.join('.');
+        return i.code === 'invalid_type' && cleaned[name] === undefined
+          ? `${name} is required`
+          : `${name}: ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,46 @@
+// HMAC, hashing and HKDF helpers over node:crypto; callers never touch createHmac directly.
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export function hmacSha256(secret: string | Buffer, data: string | Buffer): Buffer {
+  return createHmac('sha256', secret).update(data).digest();
+}
+
+export function hmacSha256Hex(secret: string | Buffer, data: string | Buffer): string {
+  return hmacSha256(secret, data).toString('hex');
+}
+
+export function hmacSha256Base64(secret: string | Buffer, data: string | Buffer): string {
+  return hmacSha256(secret, data).toString('base64');
+}
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+// Hashing both sides first gives timingSafeEqual equal-length inputs, so neither the
+// comparison time nor an exception reveals the expected value's length.
+export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const digestA = createHash('sha256').update(a).digest();
+  const digestB = createHash('sha256').update(b).digest();
+  return timingSafeEqual(digestA, digestB);
+}
+
+export function randomToken(bytes = 32): string {
+  if (!Number.isInteger(bytes) || bytes < 1) {
+    throw new RangeError('randomToken: bytes must be a positive integer');
+  }
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** HKDF-SHA256 (RFC 5869): extract with `salt`, expand with `info` to `length` bytes. */
+export function hkdfSha256(
+  ikm: Buffer,
+  salt: Buffer | string,
+  info: Buffer | string,
+  length: number,
+): Buffer {
+  if (!Number.isInteger(length) || length < 1 || length > 255 * 32) {
+    throw new RangeError('hkdfSha256: length must be between 1 and 8160 bytes');
+  }
+  return Buffer.from(hkdfSync('sha256', ikm, salt, info, length));
+}

@@ -1,0 +1,3 @@
+export * from './envelope-encryption';
+export * from './hmac';
+export * from './master-keyring';

@@ -1,0 +1,2 @@
+export * from './conduit.exception';
+export * from './error-body';

@@ -1,0 +1,14 @@
+// Queue names and job payload types shared by producers (api) and consumers (worker).
+export const QUEUE_NAMES = ['deliveries', 'chain-steps', 'ingestion', 'tasks', 'monitors', 'maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Every tenant job carries its tenant; processors validate it and run inside runInTenant(). */
+export interface TenantJob {
+  tenant_id: string;
+}
+
+/** maintenance queue: platform-wide housekeeping, not tenant work. */
+export type MaintenanceJob = { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: number; marker: string };
+
+export const HEARTBEAT_SCHEDULER_ID = 'maintenance-heartbeat';
+export const HEARTBEAT_KEY_SUFFIX = 'worker:heartbeat';

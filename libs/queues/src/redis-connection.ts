@@ -1,0 +1,35 @@
+// BullMQ wants ioredis options, operators give a URL: translate once, and fail fast when nobody answers.
+import IORedis, { RedisOptions } from 'ioredis';
+
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port ? Number(u.port) : 6379,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isFinite(db) ? db : 0,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+  };
+}
+
+export class RedisUnavailableError extends Error {}
+
+export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
+  const client = new IORedis({ ...redisOptionsFromUrl(url), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  const where = new URL(url);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    throw new RedisUnavailableError(
+      `Redis did not answer at ${where.hostname}:${where.port || 6379} (${(err as Error).message}). ` +
+        'Start one (for example: redis-server --port 6379) or set REDIS_URL=redis://host:port.',
+    );
+  } finally {
+    client.disconnect();
+  }
+}

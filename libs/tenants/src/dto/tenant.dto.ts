@@ -1,0 +1,136 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import type { TenantIsolation, TenantStatus } from '../entities/tenant.entity';
+
+const STATUSES: TenantStatus[] = ['active', 'inactive', 'suspended'];
+const ISOLATIONS: TenantIsolation[] = ['shared', 'dedicated'];
+
+export class CreateTenantDto {
+  @ApiProperty({ example: 'acme-corp', description: 'Unique, lower-case letters, digits and dashes' })
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'code must be 2-63 lower-case letters, digits or dashes' })
+  code: string;
+
+  @ApiProperty({ example: 'Acme Corporation' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Parent tenant (MSSP hierarchy); defaults to the acting tenant for MSSP admins' })
+  @IsOptional()
+  @IsUUID()
+  parent_id?: string;
+
+  @ApiPropertyOptional({ example: 'soc@acme.example' })
+  @IsOptional()
+  @IsEmail()
+  contact_email?: string;
+
+  @ApiPropertyOptional({ example: { timezone: 'Europe/Berlin' } })
+  @IsOptional()
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: { data_retention_days: 365 } })
+  @IsOptional()
+  @IsObject()
+  compliance_settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ enum: ISOLATIONS, default: 'shared' })
+  @IsOptional()
+  @IsIn(ISOLATIONS)
+  isolation?: TenantIsolation;
+}
+
+export class UpdateTenantDto {
+  @ApiPropertyOptional({ example: 'Acme Corp (EU)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: TenantStatus;
+
+  @ApiPropertyOptional({ example: 'soc@acme.example', nullable: true })
+  @IsOptional()
+  @IsEmail()
+  contact_email?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Move under another parent (platform admins only)' })
+  @IsOptional()
+  @IsUUID()
+  parent_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  compliance_settings?: Record<string, unknown>;
+}
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class ListTenantsQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: TenantStatus;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
+  parent_id?: string;
+}
+
+export class TenantResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'acme-corp' }) code: string;
+  @ApiProperty({ example: 'Acme Corporation' }) name: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) parent_id: string | null;
+  @ApiProperty({ enum: STATUSES }) status: TenantStatus;
+  @ApiProperty({ nullable: true, type: String }) contact_email: string | null;
+  @ApiProperty({ example: {} }) settings: Record<string, unknown>;
+  @ApiProperty({ example: {} }) compliance_settings: Record<string, unknown>;
+  @ApiProperty({ enum: ISOLATIONS }) isolation: TenantIsolation;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class TenantListResponse {
+  @ApiProperty({ type: [TenantResponse] }) data: TenantResponse[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { ROLES, Role } from '@conduit/access';
+import type { UserStatus } from '../entities/user.entity';
+import { ListQueryDto } from './tenant.dto';
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'analyst@acme.example' })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ example: 'a-long-passphrase-42', minLength: 12, writeOnly: true })
+  @IsString()
+  @Length(12, 200)
+  password: string;
+
+  @ApiProperty({ enum: ROLES, example: 'analyst' })
+  @IsIn(ROLES)
+  role: Role;
+
+  @ApiPropertyOptional({ example: 'Ada Analyst' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  display_name?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ example: 'Ada A. Analyst' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  display_name?: string;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+
+  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
+  @IsOptional()
+  @IsIn(['active', 'disabled'])
+  status?: UserStatus;
+
+  @ApiPropertyOptional({ minLength: 12, writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @Length(12, 200)
+  password?: string;
+}
+
+export class ListUsersQueryDto extends ListQueryDto {
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+}
+
+export class UserResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'analyst@acme.example' }) email: string;
+  @ApiProperty({ nullable: true, type: String }) display_name: string | null;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty({ enum: ['active', 'disabled'] }) status: UserStatus;
+  @ApiProperty({ nullable: true, type: String }) last_login_at: string | null;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class UserListResponse {
+  @ApiProperty({ type: [UserResponse] }) data: UserResponse[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}

@@ -1,0 +1,20 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type TenantStatus = 'active' | 'inactive' | 'suspended';
+export type TenantIsolation = 'shared' | 'dedicated';
+
+@Entity('tenants')
+export class TenantEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') code: string;
+  @Column('text') name: string;
+  @Column('uuid', { name: 'parent_id', nullable: true }) parent_id: string | null;
+  @Column('text') status: TenantStatus;
+  @Column('text', { name: 'contact_email', nullable: true }) contact_email: string | null;
+  @Column('jsonb') settings: Record<string, unknown>;
+  @Column('jsonb', { name: 'compliance_settings' }) compliance_settings: Record<string, unknown>;
+  @Column('text') isolation: TenantIsolation;
+  @Column('timestamptz', { name: 'created_at' }) created_at: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updated_at: Date;
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deleted_at: Date | null;
+}

@@ -1,0 +1,139 @@
+// Operator actions with no HTTP caller (CLI, first start): the one audited path that writes the control plane directly.
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Role } from '@conduit/access';
+import { AuditLog } from '@conduit/audit';
+import { TenantContext } from '@conduit/database';
+import { Clock, IdGenerator, PasswordHasher } from '@conduit/platform';
+import { MembershipEntity } from './entities/membership.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { UserEntity } from './entities/user.entity';
+import { TenantException } from './tenant.exception';
+import { TenantHierarchy } from './tenant-hierarchy';
+
+export const PLATFORM_TENANT_CODE = 'platform';
+
+export interface BootstrapResult {
+  created: boolean;
+  email: string;
+  /** set only when the password was generated here and must be shown once */
+  generatedPassword?: string;
+}
+
+@Injectable()
+export class OperatorService {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly hierarchy: TenantHierarchy,
+    private readonly audit: AuditLog,
+    private readonly hasher: PasswordHasher,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
+    return this.db.transaction(async () => {
+      const repo = this.db.em.getRepository(TenantEntity);
+      if (await repo.exists({ where: { code: input.code } })) {
+        throw new TenantException('tenant_code_taken', `A tenant with code ${input.code} already exists`);
+      }
+      let parentId: string | null = null;
+      if (input.parentCode) {
+        const parent = await this.hierarchy.find(input.parentCode);
+        if (!parent) throw new TenantException('tenant_parent_invalid', `No tenant with code ${input.parentCode}`);
+        parentId = parent.id;
+      }
+      const now = this.clock.now();
+      const tenant = repo.create({
+        id: this.ids.next(),
+        code: input.code,
+        name: input.name,
+        parent_id: parentId,
+        status: 'active',
+        contact_email: null,
+        settings: {},
+        compliance_settings: {},
+        isolation: 'shared',
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      });
+      await this.db.insert(TenantEntity, tenant);
+      await this.audit.record({
+        tenantId: tenant.id,
+        action: 'tenant.create',
+        outcome: 'success',
+        actor: { type: 'system', label: 'cli' },
+        target: { type: 'Tenant', id: tenant.id },
+        changes: { code: tenant.code, name: tenant.name, parent_id: parentId },
+      });
+      return tenant;
+    });
+  }
+
+  async createUser(input: { email: string; password: string; tenantCode: string; role: Role; displayName?: string }): Promise<UserEntity> {
+    const tenant = await this.hierarchy.find(input.tenantCode);
+    if (!tenant) throw new TenantException('tenant_not_found', `No tenant with code ${input.tenantCode}`);
+    return this.db.runInTenant(tenant.id, async () => {
+      const users = this.db.em.getRepository(UserEntity);
+      const email = input.email.toLowerCase();
+      if (await users.createQueryBuilder('u').where('lower(u.email) = :email', { email }).getExists()) {
+        throw new TenantException('email_taken', `A user with email ${email} already exists`);
+      }
+      const now = this.clock.now();
+      const user = users.create({
+        id: this.ids.next(),
+        email,
+        password_hash: await this.hasher.hash(input.password),
+        display_name: input.displayName ?? null,
+        status: 'active',
+        last_login_at: null,
+        created_at: now,
+        updated_at: now,
+      });
+      await users.insert(user);
+      await this.db.em.getRepository(MembershipEntity).insert({
+        id: this.ids.next(),
+        tenant_id: tenant.id,
+        user_id: user.id,
+        role: input.role,
+        created_at: now,
+        updated_at: now,
+      });
+      await this.audit.record({
+        tenantId: tenant.id,
+        action: 'user.create',
+        outcome: 'success',
+        actor: { type: 'system', label: 'cli' },
+        target: { type: 'User', id: user.id },
+        changes: { email, role: input.role },
+      });
+      return user;
+    });
+  }
+
+  /** First start: a platform tenant and one platform admin, unless a platform admin already exists. */
+  async ensurePlatformAdmin(email?: string, password?: string): Promise<BootstrapResult> {
+    let platform = await this.hierarchy.find(PLATFORM_TENANT_CODE);
+    if (!platform) platform = await this.createTenant({ code: PLATFORM_TENANT_CODE, name: 'Platform' });
+    const existing = await this.db.runInTenant(platform.id, async () => {
+      const rows = (await this.db.em.query(
+        `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.tenant_id = $1 AND m.role = 'platform_admin' LIMIT 1`,
+        [platform.id],
+      )) as { email: string }[];
+      return rows[0]?.email;
+    });
+    if (existing) return { created: false, email: existing };
+    const adminEmail = (email ?? 'admin@conduit.local').toLowerCase();
+    const generated = password ? undefined : randomBytes(18).toString('base64url');
+    await this.createUser({
+      email: adminEmail,
+      password: password ?? (generated as string),
+      tenantCode: PLATFORM_TENANT_CODE,
+      role: 'platform_admin',
+      displayName: 'Platform admin',
+    });
+    return { created: true, email: adminEmail, generatedPassword: generated };
+  }
+}

@@ -1,0 +1,30 @@
+import { ConduitException, HttpStatusCode } from '@conduit/platform';
+
+export type TenantErrorCode =
+  | 'tenant_not_found'
+  | 'tenant_code_taken'
+  | 'tenant_has_children'
+  | 'tenant_parent_invalid'
+  | 'tenant_update_forbidden'
+  | 'user_not_found'
+  | 'email_taken'
+  | 'role_not_allowed'
+  | 'cannot_remove_self';
+
+const STATUS: Record<TenantErrorCode, HttpStatusCode> = {
+  tenant_not_found: 404,
+  tenant_code_taken: 409,
+  tenant_has_children: 409,
+  tenant_parent_invalid: 400,
+  tenant_update_forbidden: 403,
+  user_not_found: 404,
+  email_taken: 409,
+  role_not_allowed: 403,
+  cannot_remove_self: 409,
+};
+
+export class TenantException extends ConduitException<TenantErrorCode> {
+  constructor(code: TenantErrorCode, message: string) {
+    super(code, STATUS[code], message);
+  }
+}

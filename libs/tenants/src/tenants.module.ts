@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@conduit/audit';
+import { MembershipEntity } from './entities/membership.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { UserEntity } from './entities/user.entity';
+import { OperatorService } from './operator.service';
+import { TenantHierarchy } from './tenant-hierarchy';
+import { TenantsService } from './tenants.service';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],
+  providers: [TenantHierarchy, TenantsService, UsersService, OperatorService],
+  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService],
+})
+export class TenantsModule {}

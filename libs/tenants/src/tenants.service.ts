@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { AccessService } from '@conduit/access';
+import { TenantContext } from '@conduit/database';
+import { Clock, IdGenerator, Page, decodeCursor, toPage } from '@conduit/platform';
+import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto } from './dto/tenant.dto';
+import { TenantEntity } from './entities/tenant.entity';
+import { TenantException } from './tenant.exception';
+import { TenantHierarchy } from './tenant-hierarchy';
+
+export function presentTenant(t: TenantEntity): TenantResponse {
+  return {
+    id: t.id,
+    code: t.code,
+    name: t.name,
+    parent_id: t.parent_id,
+    status: t.status,
+    contact_email: t.contact_email,
+    settings: t.settings,
+    compliance_settings: t.compliance_settings,
+    isolation: t.isolation,
+    created_at: t.created_at.toISOString(),
+    updated_at: t.updated_at.toISOString(),
+  };
+}
+
+/** Tenants API rules: platform admins see all, MSSP admins their subtree, everyone else their own tenant. */
+@Injectable()
+export class TenantsService {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly hierarchy: TenantHierarchy,
+    private readonly access: AccessService,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreateTenantDto): Promise<TenantResponse> {
+    const { principal, tenant: acting } = this.access.identity();
+    const parentId = dto.parent_id ?? (principal.role === 'platform_admin' ? null : acting.id);
+    const id = this.ids.next();
+    let lineage = [id];
+    if (parentId) {
+      const parent = await this.hierarchy.find(parentId);
+      if (!parent) throw new TenantException('tenant_parent_invalid', 'parent_id does not name a tenant you administer');
+      lineage = [id, ...(await this.hierarchy.lineage(parent.id))];
+    }
+    if (!this.access.can('create', 'Tenant', { id, lineage })) {
+      if (parentId && !this.access.can('read', 'Tenant', { id: parentId, lineage: lineage.slice(1) })) {
+        throw new TenantException('tenant_parent_invalid', 'parent_id does not name a tenant you administer');
+      }
+      this.access.assert('create', 'Tenant');
+    }
+    const repo = this.db.em.getRepository(TenantEntity);
+    if (await repo.exists({ where: { code: dto.code } })) {
+      throw new TenantException('tenant_code_taken', `A tenant with code ${dto.code} already exists`);
+    }
+    const now = this.clock.now();
+    const tenant = repo.create({
+      id,
+      code: dto.code,
+      name: dto.name,
+      parent_id: parentId,
+      status: 'active',
+      contact_email: dto.contact_email ?? null,
+      settings: dto.settings ?? {},
+      compliance_settings: dto.compliance_settings ?? {},
+      isolation: dto.isolation ?? 'shared',
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    });
+    await this.db.insert(TenantEntity, tenant);
+    return presentTenant(tenant);
+  }
+
+  async list(query: ListTenantsQueryDto): Promise<Page<TenantResponse>> {
+    const { principal } = this.access.identity();
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor);
+    const qb = this.db.em
+      .getRepository(TenantEntity)
+      .createQueryBuilder('t')
+      .where('t.deleted_at IS NULL')
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(limit + 1);
+    if (principal.role !== 'platform_admin') {
+      const visible =
+        principal.role === 'mssp_admin' ? await this.hierarchy.subtree(principal.homeTenantId) : [principal.homeTenantId];
+      qb.andWhere('t.id = ANY(:visible)', { visible });
+    }
+    if (query.status) qb.andWhere('t.status = :status', { status: query.status });
+    if (query.parent_id) qb.andWhere('t.parent_id = :parent', { parent: query.parent_id });
+    if (cursor) qb.andWhere('(t.created_at, t.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
+    return toPage(await qb.getMany(), limit, presentTenant);
+  }
+
+  async get(ref: string): Promise<TenantResponse> {
+    return presentTenant(await this.loadVisible(ref, 'read'));
+  }
+
+  async update(ref: string, dto: UpdateTenantDto): Promise<TenantResponse> {
+    const { principal } = this.access.identity();
+    const tenant = await this.loadVisible(ref, 'update');
+    if (dto.status !== undefined && tenant.id === principal.homeTenantId && principal.role !== 'platform_admin') {
+      throw new TenantException('tenant_update_forbidden', 'You cannot change the status of your own tenant');
+    }
+    if (dto.parent_id !== undefined && dto.parent_id !== tenant.parent_id) {
+      if (principal.role !== 'platform_admin') {
+        throw new TenantException('tenant_update_forbidden', 'Only platform admins can move a tenant');
+      }
+      const parent = await this.hierarchy.find(dto.parent_id);
+      if (!parent || (await this.hierarchy.lineage(parent.id)).includes(tenant.id)) {
+        throw new TenantException('tenant_parent_invalid', 'parent_id must be a live tenant outside this tenant\'s subtree');
+      }
+      tenant.parent_id = parent.id;
+    }
+    if (dto.name !== undefined) tenant.name = dto.name;
+    if (dto.status !== undefined) tenant.status = dto.status;
+    if (dto.contact_email !== undefined) tenant.contact_email = dto.contact_email;
+    if (dto.settings !== undefined) tenant.settings = dto.settings;
+    if (dto.compliance_settings !== undefined) tenant.compliance_settings = dto.compliance_settings;
+    tenant.updated_at = this.clock.now();
+    await this.db.em.getRepository(TenantEntity).save(tenant);
+    return presentTenant(tenant);
+  }
+
+  /** Soft delete: the row stays for audit and foreign keys; its users and keys stop working. */
+  async remove(ref: string): Promise<void> {
+    const tenant = await this.loadVisible(ref, 'delete');
+    if (await this.hierarchy.hasLiveChildren(tenant.id)) {
+      throw new TenantException('tenant_has_children', 'Delete or move the tenants below this one first');
+    }
+    const now = this.clock.now();
+    await this.db.em
+      .getRepository(TenantEntity)
+      .update({ id: tenant.id }, { deleted_at: now, status: 'inactive', updated_at: now });
+  }
+
+  private async loadVisible(ref: string, action: 'read' | 'update' | 'delete'): Promise<TenantEntity> {
+    const tenant = await this.hierarchy.find(ref);
+    if (!tenant) throw new TenantException('tenant_not_found', 'Tenant not found');
+    const lineage = await this.hierarchy.lineage(tenant.id);
+    this.access.assert(action, 'Tenant', { id: tenant.id, lineage }, 'tenant_not_found');
+    return tenant;
+  }
+}

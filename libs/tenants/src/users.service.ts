@@ -1,0 +1,163 @@
+import { Injectable } from '@nestjs/common';
+import { AccessService, Role, roleAtLeast } from '@conduit/access';
+import { TenantContext } from '@conduit/database';
+import { Clock, IdGenerator, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
+import { MembershipEntity } from './entities/membership.entity';
+import { UserEntity } from './entities/user.entity';
+import { TenantException } from './tenant.exception';
+
+interface MemberRow {
+  id: string;
+  email: string;
+  display_name: string | null;
+  status: UserEntity['status'];
+  last_login_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  role: Role;
+  tenant_id: string;
+}
+
+function presentUser(row: MemberRow): UserResponse {
+  return {
+    id: row.id,
+    email: row.email,
+    display_name: row.display_name,
+    role: row.role,
+    tenant_id: row.tenant_id,
+    status: row.status,
+    last_login_at: row.last_login_at ? row.last_login_at.toISOString() : null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, u.created_at, u.updated_at, m.role, m.tenant_id
+  FROM memberships m JOIN users u ON u.id = m.user_id`;
+
+/** Users of the acting tenant (a user is a global identity; membership gives it a role in one tenant). */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly access: AccessService,
+    private readonly hasher: PasswordHasher,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreateUserDto): Promise<UserResponse> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert('create', 'User', { tenant_id: tenantId });
+    this.assertMayGrant(dto.role);
+    const email = dto.email.toLowerCase();
+    const users = this.db.em.getRepository(UserEntity);
+    if (await users.createQueryBuilder('u').where('lower(u.email) = :email', { email }).getExists()) {
+      throw new TenantException('email_taken', 'A user with this email already exists');
+    }
+    const now = this.clock.now();
+    const user = users.create({
+      id: this.ids.next(),
+      email,
+      password_hash: await this.hasher.hash(dto.password),
+      display_name: dto.display_name ?? null,
+      status: 'active',
+      last_login_at: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await users.insert(user);
+    await this.db.em.getRepository(MembershipEntity).insert({
+      id: this.ids.next(),
+      tenant_id: tenantId,
+      user_id: user.id,
+      role: dto.role,
+      created_at: now,
+      updated_at: now,
+    });
+    return presentUser({ ...user, role: dto.role, tenant_id: tenantId });
+  }
+
+  async list(query: ListUsersQueryDto): Promise<Page<UserResponse>> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert('read', 'User', { tenant_id: tenantId });
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor);
+    const params: unknown[] = [tenantId, limit + 1];
+    let where = 'm.tenant_id = $1';
+    if (query.role) {
+      params.push(query.role);
+      where += ` AND m.role = $${params.length}`;
+    }
+    if (cursor) {
+      params.push(cursor.created_at, cursor.id);
+      where += ` AND (u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    const rows = (await this.db.em.query(
+      `${MEMBER_SELECT} WHERE ${where} ORDER BY u.created_at DESC, u.id DESC LIMIT $2`,
+      params,
+    )) as MemberRow[];
+    return toPage(rows, limit, presentUser);
+  }
+
+  async get(id: string): Promise<UserResponse> {
+    return presentUser(await this.loadMember(id, 'read'));
+  }
+
+  async update(id: string, dto: UpdateUserDto): Promise<UserResponse> {
+    const member = await this.loadMember(id, 'update');
+    const { principal } = this.access.identity();
+    if (!roleAtLeast(principal.role, member.role)) {
+      throw new TenantException('role_not_allowed', 'You cannot change a user whose role is above yours');
+    }
+    const now = this.clock.now();
+    const userChanges: Partial<UserEntity> = { updated_at: now };
+    if (dto.display_name !== undefined) userChanges.display_name = dto.display_name;
+    if (dto.status !== undefined) userChanges.status = dto.status;
+    if (dto.password !== undefined) userChanges.password_hash = await this.hasher.hash(dto.password);
+    await this.db.em.getRepository(UserEntity).update({ id }, userChanges);
+    if (dto.role !== undefined && dto.role !== member.role) {
+      this.assertMayGrant(dto.role);
+      await this.db.em
+        .getRepository(MembershipEntity)
+        .update({ tenant_id: member.tenant_id, user_id: id }, { role: dto.role, updated_at: now });
+    }
+    return this.get(id);
+  }
+
+  /** Removes the membership; a user left with no tenant is deleted outright. */
+  async remove(id: string): Promise<void> {
+    const member = await this.loadMember(id, 'delete');
+    const { principal } = this.access.identity();
+    if (principal.userId === id) throw new TenantException('cannot_remove_self', 'You cannot remove yourself');
+    if (!roleAtLeast(principal.role, member.role)) {
+      throw new TenantException('role_not_allowed', 'You cannot remove a user whose role is above yours');
+    }
+    await this.db.em.getRepository(MembershipEntity).delete({ tenant_id: member.tenant_id, user_id: id });
+    // RLS hides other tenants' memberships; the user-id setting makes this user's own visible to the count.
+    const others = await this.db.withSettings({ 'app.user_id': id }, async () => {
+      const [row] = (await this.db.em.query(`SELECT count(*)::int AS n FROM memberships WHERE user_id = $1`, [id])) as {
+        n: number;
+      }[];
+      return row?.n ?? 0;
+    });
+    if (others === 0) await this.db.em.getRepository(UserEntity).delete({ id });
+  }
+
+  private assertMayGrant(role: Role): void {
+    const { principal } = this.access.identity();
+    if (!roleAtLeast(principal.role, role)) {
+      throw new TenantException('role_not_allowed', `You cannot grant the ${role} role`);
+    }
+  }
+
+  private async loadMember(id: string, action: 'read' | 'update' | 'delete'): Promise<MemberRow> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert(action, 'User', { tenant_id: tenantId }, 'user_not_found');
+    if (!isUuid(id)) throw new TenantException('user_not_found', 'User not found');
+    const [row] = (await this.db.em.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [tenantId, id])) as MemberRow[];
+    if (!row) throw new TenantException('user_not_found', 'User not found');
+    return row;
+  }
+}

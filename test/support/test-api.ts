@@ -1,0 +1,92 @@
+// Starts the real API on 127.0.0.1 against a suite database and real Redis; requests go over real HTTP.
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApiApp } from '@conduit/api/bootstrap';
+import { ConduitConfig } from '@conduit/platform';
+import { OperatorService } from '@conduit/tenants';
+import type { Role } from '@conduit/access';
+import { TestDatabase, createTestDatabase } from './test-database';
+import { testConfig } from './test-config';
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  apiKey?: string;
+  tenant?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export class TestApi {
+  constructor(
+    readonly app: NestFastifyApplication,
+    readonly config: ConduitConfig,
+    readonly db: TestDatabase,
+    readonly baseUrl: string,
+  ) {}
+
+  async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.apiKey) headers['x-api-key'] = opts.apiKey;
+    if (opts.tenant) headers['x-tenant-id'] = opts.tenant;
+    let body: string | undefined;
+    if (opts.rawBody !== undefined) body = opts.rawBody;
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers, text };
+  }
+
+  get operator(): OperatorService {
+    return this.app.get(OperatorService);
+  }
+
+  async login(email: string, password: string, tenant?: string): Promise<{ access_token: string; refresh_token: string }> {
+    const res = await this.request('POST', '/api/v1/auth/login', { body: { email, password, ...(tenant ? { tenant } : {}) } });
+    if (res.status !== 200) throw new Error(`login failed for ${email}: ${res.status} ${res.text}`);
+    return res.body;
+  }
+
+  /** Creates a tenant (optionally below a parent) through the operator path. */
+  async seedTenant(code: string, parentCode?: string): Promise<{ id: string; code: string }> {
+    const t = await this.operator.createTenant({ code, name: `Tenant ${code}`, parentCode });
+    return { id: t.id, code: t.code };
+  }
+
+  /** Creates a user with a role in a tenant and returns a fresh access token for it. */
+  async seedUser(tenantCode: string, role: Role, email = `${role}.${tenantCode}@example.test`): Promise<{ id: string; email: string; token: string; refresh: string }> {
+    const password = 'correct-horse-battery-staple';
+    const user = await this.operator.createUser({ email, password, tenantCode, role });
+    const tokens = await this.login(email, password);
+    return { id: user.id, email, token: tokens.access_token, refresh: tokens.refresh_token };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.db.drop();
+  }
+}
+
+export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+  const db = await createTestDatabase();
+  const config = testConfig(db.url, overrides);
+  const app = await createApiApp(config, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return new TestApi(app, config, db, `http://127.0.0.1:${port}`);
+}

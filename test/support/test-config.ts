@@ -1,0 +1,18 @@
+import { randomBytes } from 'node:crypto';
+import { ConduitConfig, parseConfig } from '@conduit/platform';
+
+/** A fixed master key so derived secrets (JWT signing, runtime role password) are stable across suites. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): ConduitConfig {
+  return parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `conduit-test-${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...overrides,
+  });
+}
