@@ -40,7 +40,13 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   return SwaggerModule.createDocument(app, config);
 }
 
-export async function createApiApp(config: ConduitConfig, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
+export interface ApiAppOptions {
+  logger?: boolean;
+  /** Close on SIGTERM/SIGINT by itself; off when a host process (src/dev.ts) orchestrates shutdown. */
+  shutdownHooks?: boolean;
+}
+
+export async function createApiApp(config: ConduitConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
@@ -87,7 +93,7 @@ export async function createApiApp(config: ConduitConfig, options: { logger?: bo
     app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
   }
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
+  if (options.shutdownHooks !== false) app.enableShutdownHooks();
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',

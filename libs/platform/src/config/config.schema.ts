@@ -77,3 +77,16 @@ export function parseConfig(env: Record<string, string | undefined>): ConduitEnv
   }
   return result.data;
 }
+
+/** Settings of the one-process development mode (src/dev.ts, src/cli.ts) only. */
+export const devSchema = z.object({
+  CONDUIT_DATA_DIR: z.string().default('.data'),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+});
+export type DevEnv = z.infer<typeof devSchema>;
+
+export function parseDevConfig(env: Record<string, string | undefined>): DevEnv {
+  const result = devSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return result.data;
+}

@@ -1,0 +1,24 @@
+// Production entry point for the queue worker: configuration from the environment only.
+import 'reflect-metadata';
+import { migrateDatabase } from '@conduit/database';
+import { ConfigError, parseConfig } from '@conduit/platform';
+import { assertRedisReachable } from '@conduit/queues';
+import { createWorkerApp } from './bootstrap';
+
+async function main(): Promise<void> {
+  // eslint-disable-next-line no-restricted-properties -- the process entry point is where the environment is read
+  const config = parseConfig(process.env);
+  await assertRedisReachable(config.REDIS_URL);
+  if (config.MIGRATE_ON_START) {
+    const result = await migrateDatabase(config);
+    if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
+  }
+  const app = await createWorkerApp(config);
+  await app.listen({ port: config.WORKER_HEALTH_PORT, host: config.HOST });
+}
+
+main().catch((err: unknown) => {
+  const reason = err instanceof ConfigError ? `invalid configuration: ${err.problems.join('; ')}` : (err as Error).message;
+  console.error(`conduit-worker failed to start: ${reason}`);
+  process.exit(1);
+});

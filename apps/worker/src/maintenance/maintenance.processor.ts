@@ -1,0 +1,67 @@
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import IORedis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
+import { InjectRedis, MaintenanceJob } from '@conduit/queues';
+import { heartbeatKey, probeKey } from './heartbeat-key';
+import { maintenanceJobSchema } from './maintenance-job.schema';
+
+// Platform-wide housekeeping: no tenant_id here; tenant queues' processors run each job inside TenantContext.runInTenant().
+@Processor('maintenance')
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    @InjectRedis() private readonly redis: IORedis,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    // Decorator options are fixed at import time, before configuration exists.
+    this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // Drain here, not in onApplicationShutdown: that is where the DB pool and Redis client that running jobs use are closed.
+    // close() stops fetching and resolves once every active job has completed.
+    await this.worker.close();
+  }
+
+  async process(job: Job<unknown>): Promise<void> {
+    const parsed = maintenanceJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid maintenance job: ${parsed.error.message}`);
+    await this.run(parsed.data);
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, err: Error): void {
+    this.logger.warn({ job_id: job?.id, job_name: job?.name, err: err.message }, 'maintenance job failed');
+  }
+
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    this.logger.error({ err: err.message }, 'maintenance worker error');
+  }
+
+  private async run(job: MaintenanceJob): Promise<void> {
+    const prefix = this.config.REDIS_PREFIX;
+    switch (job.kind) {
+      case 'heartbeat':
+        await this.redis.set(heartbeatKey(prefix), this.clock.now().toISOString(), 'PX', this.config.HEARTBEAT_INTERVAL_MS * 3);
+        return;
+      case 'probe':
+        await sleep(job.hold_ms);
+        await this.redis.set(probeKey(prefix, job.marker), 'done', 'EX', 3600);
+        return;
+      default: {
+        const unknown: never = job;
+        throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AccessModule } from '@conduit/access';
+import { AuditModule } from '@conduit/audit';
+import { AuthModule } from '@conduit/auth';
+import { DatabaseModule } from '@conduit/database';
+import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
+import { TenantsModule } from '@conduit/tenants';
+
+/** The services operator commands need, without HTTP or queues. */
+@Module({})
+export class CliModule {
+  static forRoot(config: ConduitConfig): DynamicModule {
+    return {
+      module: CliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        PlatformModule,
+        DatabaseModule.forRoot({ applicationName: 'conduit-cli' }),
+        AccessModule,
+        AuditModule,
+        TenantsModule,
+        AuthModule,
+      ],
+    };
+  }
+}
