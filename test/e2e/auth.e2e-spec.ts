@@ -42,9 +42,7 @@ describe('authentication', () => {
     });
 
     it('stores passwords hashed with scrypt', async () => {
-      const [row] = await api.operator['db'].transaction(() =>
-        api.operator['db'].em.query(`SELECT password_hash FROM users WHERE id = $1`, [admin.id]),
-      );
+      const [row] = await api.sql('SELECT password_hash FROM users WHERE id = $1', [admin.id]);
       expect(row.password_hash).toMatch(/^scrypt\$/);
       expect(row.password_hash).not.toContain(PASSWORD);
     });

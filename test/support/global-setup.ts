@@ -10,15 +10,24 @@ declare module 'vitest' {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const template = `conduit_tpl_${process.pid}`;
   await withAdminClient(async (client) => {
-    // Leftovers of runs that died before their teardown.
-    const stale = await client.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE (datname LIKE 'conduit_tpl_%' OR datname LIKE 'conduit_t_%')
-         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = pg_database.datname)`,
-    );
-    for (const { datname } of stale.rows) await dropDatabase(client, datname);
+    // Leftovers of runs that died before their teardown: their names carry the pid of a process that is gone.
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^conduit_(tpl|t)_[0-9]+'`);
+    for (const { datname } of rows) {
+      const pid = Number(/^conduit_(?:tpl|t)_(\d+)/.exec(datname)?.[1]);
+      if (!isAlive(pid)) await dropDatabase(client, datname);
+    }
     await client.query(`CREATE DATABASE "${template}"`);
   });
   await migrateDatabase(testConfig(databaseUrl(template)));

@@ -1,5 +1,6 @@
 // Starts the real API on 127.0.0.1 against a suite database and real Redis; requests go over real HTTP.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { ConduitConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
@@ -49,6 +50,17 @@ export class TestApi {
       // not JSON: keep the text
     }
     return { status: res.status, body: parsed as T, headers: res.headers, text };
+  }
+
+  /** Raw SQL as the database owner (bypasses RLS): for asserting what was, or was not, written. */
+  async sql<R = Record<string, any>>(query: string, params: unknown[] = []): Promise<R[]> {
+    const client = new Client({ connectionString: this.db.url });
+    await client.connect();
+    try {
+      return (await client.query(query, params)).rows as R[];
+    } finally {
+      await client.end();
+    }
   }
 
   get operator(): OperatorService {

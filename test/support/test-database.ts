@@ -12,7 +12,8 @@ export interface TestDatabase {
 /** A fresh database for one suite, copied from the migrated template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = inject('templateDatabase');
-  const name = `conduit_t_${randomBytes(5).toString('hex')}`;
+  // Named after the run's template (its pid) so global setup can tell leftovers of dead runs.
+  const name = `${template.replace('conduit_tpl_', 'conduit_t_')}_${randomBytes(5).toString('hex')}`;
   await withAdminClient((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   return { name, url: databaseUrl(name), drop: () => withAdminClient((client) => dropDatabase(client, name)) };
 }

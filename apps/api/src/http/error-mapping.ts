@@ -39,6 +39,12 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
     return { status: err.status, body: errorBody(err.code, err.message, requestId, err.details), unexpected: false };
   }
   if (err instanceof HttpException) {
+    // Nest wraps Fastify's own 4xx errors (body parsing, size limits) and keeps the original as the cause.
+    const cause: unknown = err.cause;
+    if (typeof cause === 'object' && cause !== null && 'statusCode' in cause) {
+      const mapped = fromFastify(cause as { statusCode?: number; code?: string; message: string });
+      if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+    }
     const status = err.getStatus();
     const response = err.getResponse();
     const details: ErrorDetail[] =

@@ -1,0 +1,5 @@
+export * from './secrets.module';
+export * from './secret-box';
+export * from './secret.exception';
+export * from './secret-mask';
+export * from './entities/tenant-data-key.entity';

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TenantDataKeyEntity } from './entities/tenant-data-key.entity';
+import { SecretBox } from './secret-box';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([TenantDataKeyEntity])],
+  providers: [SecretBox],
+  exports: [SecretBox],
+})
+export class SecretsModule {}

@@ -1,0 +1,474 @@
+// Operational surface of the API: Swagger, health, metrics, request ids, error bodies, limits, headers and logs.
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { AddressInfo, createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { TestApi, startTestApi } from '../support/test-api';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { TEST_MASTER_KEY } from '../support/test-config';
+
+const ROOT = resolve(__dirname, '../..');
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+const PUBLIC_OPERATIONS = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/refresh']);
+
+interface OpenApiOperation {
+  security?: Record<string, string[]>[];
+  responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+type OpenApiDoc = {
+  openapi: string;
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: {
+    securitySchemes: Record<string, { type: string; scheme?: string; in?: string; name?: string }>;
+    schemas: Record<string, { properties?: Record<string, { example?: unknown }> }>;
+  };
+};
+
+function operations(doc: OpenApiDoc): { name: string; op: OpenApiOperation }[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.filter((m) => item[m]).map((m) => ({ name: `${m.toUpperCase()} ${path}`, op: item[m] })),
+  );
+}
+
+/** The DESIGN.md error body with a given code; the request id must match the response header. */
+function expectErrorBody(res: { status: number; body: any; headers: Headers }, code: string): void {
+  expect(res.body).toEqual({
+    error: { code, message: expect.any(String), details: expect.any(Array) },
+    request_id: res.headers.get('x-request-id'),
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => done(port));
+    });
+  });
+}
+
+describe('swagger', () => {
+  let api: TestApi;
+  let doc: OpenApiDoc;
+  beforeAll(async () => {
+    api = await startTestApi();
+    const res = await api.request<OpenApiDoc>('GET', '/docs-json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+    require('node:fs').writeFileSync('/tmp/doc.json', JSON.stringify(doc, null, 1)); // DEBUG
+  });
+  afterAll(() => api.close());
+
+  it('serves a valid OpenAPI 3 document', async () => {
+    expect(doc.openapi).toMatch(/^3\./);
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
+  });
+
+  it('declares the bearer and api_key security schemes', () => {
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.api_key).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+  });
+
+  it('requires security on every /api/v1 operation except login and refresh', () => {
+    const ops = operations(doc).filter(({ name }) => name.includes(' /api/v1/'));
+    expect(ops.length).toBeGreaterThan(10);
+    const unsecured = ops.filter(({ name, op }) => !PUBLIC_OPERATIONS.has(name) && !(op.security ?? []).some((req) => Object.keys(req).length > 0));
+    expect(unsecured.map((o) => o.name)).toEqual([]);
+    for (const name of PUBLIC_OPERATIONS) expect(ops.map((o) => o.name)).toContain(name);
+  });
+
+  it('documents a 4xx error body (ErrorResponseDto) on every /api/v1 operation', () => {
+    expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
+    const undocumented = operations(doc)
+      .filter(({ name }) => name.includes(' /api/v1/'))
+      .filter(({ op }) =>
+        !Object.entries(op.responses ?? {}).some(
+          ([status, response]) => /^4\d\d$/.test(status) && response.content?.['application/json']?.schema?.$ref === '#/components/schemas/ErrorResponseDto',
+        ),
+      );
+    expect(undocumented.map((o) => o.name)).toEqual([]);
+  });
+
+  it('gives request DTOs property examples', () => {
+    expect(doc.components.schemas.CreateTenantDto?.properties?.code?.example).toEqual(expect.any(String));
+    expect(doc.components.schemas.LoginDto?.properties?.email?.example).toEqual(expect.any(String));
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await api.request('GET', '/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.text).toMatch(/swagger-ui/i);
+  });
+});
+
+describe('health', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  it('reports liveness', async () => {
+    const res = await api.request('GET', '/health/live');
+    expect(res.status).toBe(200);
+  });
+
+  it('reports readiness with database and redis up', async () => {
+    const res = await api.request('GET', '/health/ready');
+    expect(res.status).toBe(200);
+    expect(res.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+  });
+
+  it('is live but not ready when Redis does not answer', async () => {
+    const down = await startTestApi({ REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      expect((await down.request('GET', '/health/live')).status).toBe(200);
+      const res = await down.request('GET', '/health/ready');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(res.body.error.code).toBe('service_unavailable');
+      expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
+      expect(JSON.stringify(res.body)).toMatch(/redis/);
+      expect(JSON.stringify(res.body.error.details)).toMatch(/redis/);
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe('metrics', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  const counterValue = (text: string, series: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  };
+
+  it('exposes HTTP, process and queue metrics in Prometheus text', async () => {
+    for (let i = 0; i < 3; i++) expect((await api.request('GET', '/health/live')).status).toBe(200);
+    const res = await api.request('GET', '/metrics');
+    console.log('DEBUG', res.text);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(counterValue(res.text, 'conduit_http_requests_total{method="GET",route="/health/live",status="200"}')).toBeGreaterThanOrEqual(3);
+    expect(res.text).toContain('# TYPE conduit_http_request_duration_seconds histogram');
+    expect(res.text).toMatch(/^conduit_http_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/health\/live",status="200"\} \d+/m);
+    expect(res.text).toMatch(/^conduit_process_cpu_user_seconds_total \d/m);
+    expect(res.text).toMatch(/^conduit_queue_jobs\{queue="maintenance",state="waiting"\} \d+/m);
+  });
+
+  it('labels unknown routes "unmatched", never with the raw URL', async () => {
+    const marker = `no-such-route-${randomBytes(4).toString('hex')}`;
+    expect((await api.request('GET', `/${marker}/42`)).status).toBe(404);
+    const res = await api.request('GET', '/metrics');
+    expect(res.text).not.toContain(marker);
+    expect(counterValue(res.text, 'conduit_http_requests_total{method="GET",route="unmatched",status="404"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('requires the bearer token when METRICS_TOKEN is set', async () => {
+    const token = 'x'.repeat(20);
+    const guarded = await startTestApi({ METRICS_TOKEN: token });
+    try {
+      const anonymous = await guarded.request('GET', '/metrics');
+      expect(anonymous.status).toBe(401);
+      expectErrorBody(anonymous, 'unauthenticated');
+      expect((await guarded.request('GET', '/metrics', { headers: { authorization: 'Bearer wrong-token-wrong' } })).status).toBe(401);
+      const ok = await guarded.request('GET', '/metrics', { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('conduit_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
+describe('request ids', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  it('puts an X-Request-Id on every response, success or error', async () => {
+    const ids = new Set<string>();
+    for (const [method, path] of [
+      ['GET', '/health/live'],
+      ['GET', '/api/v1/auth/me'],
+      ['GET', '/nowhere'],
+      ['GET', '/docs-json'],
+    ] as const) {
+      const res = await api.request(method, path);
+      const id = res.headers.get('x-request-id');
+      expect(id, `${method} ${path}`).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
+      ids.add(id!);
+    }
+    expect(ids.size).toBe(4);
+  });
+
+  it('echoes a valid incoming X-Request-Id, also in error bodies', async () => {
+    const ok = await api.request('GET', '/health/live', { headers: { 'x-request-id': 'abc-12345678' } });
+    expect(ok.headers.get('x-request-id')).toBe('abc-12345678');
+    const denied = await api.request('GET', '/api/v1/auth/me', { headers: { 'x-request-id': 'abc-12345678' } });
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('x-request-id')).toBe('abc-12345678');
+    expect(denied.body.request_id).toBe('abc-12345678');
+  });
+
+  it('replaces an invalid incoming X-Request-Id with its own', async () => {
+    const res = await api.request('GET', '/health/live', { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    expect(res.headers.get('x-request-id')).not.toBe('bad id\twith spaces');
+    expect(res.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9._:-]{8,128}$/);
+  });
+});
+
+describe('error bodies', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ BODY_LIMIT_BYTES: '2048' });
+  });
+  afterAll(() => api.close());
+
+  it('answers an unknown route with 404 route_not_found', async () => {
+    const res = await api.request('GET', '/api/v1/does-not-exist');
+    expect(res.status).toBe(404);
+    expectErrorBody(res, 'route_not_found');
+  });
+
+  it('answers malformed JSON with 400 invalid_json', async () => {
+    const res = await api.request('POST', '/api/v1/auth/login', { rawBody: '{"email": "a@b.c", "password": ' });
+    expect(res.status).toBe(400);
+    expectErrorBody(res, 'invalid_json');
+  });
+
+  it('answers a body over BODY_LIMIT_BYTES with 413 payload_too_large', async () => {
+    const res = await api.request('POST', '/api/v1/auth/login', { body: { email: 'a@example.test', password: 'p'.repeat(4096) } });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expectErrorBody(res, 'payload_too_large');
+  });
+
+  it('answers a non-JSON content type with a stable 4xx code', async () => {
+    const res = await api.request('POST', '/api/v1/auth/login', {
+      rawBody: 'email=a@example.test&password=x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect([400, 415]).toContain(res.status);
+    expect(['unsupported_media_type', 'validation_failed']).toContain(res.body.error.code);
+    expectErrorBody(res, res.body.error.code);
+  });
+});
+
+describe('rate limiting', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ RATE_LIMIT_PER_MINUTE: '5' });
+  });
+  afterAll(() => api.close());
+
+  it('limits anonymous callers by address', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<TestApi['request']>> | undefined;
+    for (let i = 0; i < 6; i++) {
+      last = await api.request('POST', '/api/v1/auth/login', { body: { email: 'nobody@example.test', password: 'wrong-password-123' } });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expectErrorBody(last!, 'rate_limited');
+  });
+
+  it('limits authenticated callers each on their own', async () => {
+    // Tokens come from the operator path: the login route's per-address budget is spent above.
+    await api.seedTenant('limits');
+    const [alice, bob] = await Promise.all(
+      ['alice', 'bob'].map(async (name) => {
+        const email = `${name}@limits.example.test`;
+        await api.operator.createUser({ email, password: 'correct-horse-battery-staple', tenantCode: 'limits', role: 'tenant_admin' });
+        return email;
+      }),
+    );
+    const tokens = await Promise.all([alice, bob].map((email) => issueToken(api, email)));
+    const aliceStatuses: number[] = [];
+    for (let i = 0; i < 6; i++) aliceStatuses.push((await api.request('GET', '/api/v1/auth/me', { token: tokens[0] })).status);
+    expect(aliceStatuses).toEqual([200, 200, 200, 200, 200, 429]);
+    // Same address, different caller: unaffected.
+    const bobMe = await api.request('GET', '/api/v1/auth/me', { token: tokens[1] });
+    expect(bobMe.status).toBe(200);
+    expect(bobMe.body.label).toBe(bob);
+  });
+});
+
+/** Logs in through the session service directly (not over HTTP), as the operator CLI would. */
+async function issueToken(api: TestApi, email: string): Promise<string> {
+  const { SessionService } = await import('@conduit/auth');
+  const { ClsService } = await import('nestjs-cls');
+  const cls = api.app.get(ClsService);
+  const pair = await cls.run(() =>
+    api.app.get(SessionService).login({ email, password: 'correct-horse-battery-staple' }, { ip: '127.0.0.1', userAgent: null, requestId: null }),
+  );
+  return pair.access_token;
+}
+
+describe('security headers and CORS', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ CORS_ORIGINS: 'https://app.example.com' });
+  });
+  afterAll(() => api.close());
+
+  it('sends helmet headers on API responses and errors', async () => {
+    for (const path of ['/health/live', '/api/v1/auth/me', '/nowhere']) {
+      const { headers } = await api.request('GET', path);
+      expect(headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(headers.get('x-frame-options') ?? headers.get('content-security-policy'), path).toMatch(/SAMEORIGIN|DENY|frame-ancestors/i);
+      expect(headers.get('content-security-policy'), path).toContain("default-src 'self'");
+      expect(headers.get('strict-transport-security'), path).toMatch(/max-age=\d+/);
+    }
+  });
+
+  it('answers preflights from allowed origins only', async () => {
+    const preflight = (origin: string) =>
+      api.request('OPTIONS', '/api/v1/tenants', {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.status).toBeLessThan(300);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+    const evil = await preflight('https://evil.example');
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const simple = await api.request('GET', '/health/live', { headers: { origin: 'https://evil.example' } });
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('logs of the production entry point', () => {
+  const adminEmail = 'ops-admin@example.test';
+  const adminPassword = `Adm1n-${randomBytes(12).toString('hex')}`;
+  const fakeApiKey = 'ck_live_0123456789abS3cretValueThatMustNeverBeLogged_0123456789';
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  function startMain(env: Record<string, string | undefined>): { child: ChildProcess; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
+    const childEnv: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', ...env };
+    for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    return { child, output: () => ({ stdout, stderr }), exited };
+  }
+
+  async function waitForLive(baseUrl: string, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
+    let dead = false;
+    void exited.then(() => (dead = true));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !dead) {
+      const ok = await fetch(`${baseUrl}/health/live`).then((r) => r.ok, () => false);
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(dead ? 'the API exited before it became live' : 'the API did not become live in time');
+  }
+
+  it('writes JSON request logs with request ids and never a credential', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const main = startMain({
+      DATABASE_URL: db.url,
+      CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: `conduit-logs-${randomBytes(4).toString('hex')}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      CONDUIT_ADMIN_EMAIL: adminEmail,
+      CONDUIT_ADMIN_PASSWORD: adminPassword,
+    });
+    const secrets: string[] = [adminPassword, fakeApiKey];
+    const requestIds: string[] = [];
+    const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      requestIds.push(res.headers.get('x-request-id')!);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    try {
+      await waitForLive(baseUrl, main.exited, 20_000);
+      const login = await call('POST', '/api/v1/auth/login', {}, { email: adminEmail, password: adminPassword });
+      expect(login.status).toBe(200);
+      const token: string = login.body.access_token;
+      secrets.push(token, login.body.refresh_token);
+
+      const me = await call('GET', '/api/v1/auth/me', { authorization: `Bearer ${token}` });
+      expect(me.status).toBe(200);
+      // An API key takes precedence over the bearer token; this one is well-formed but unknown.
+      const withKey = await call('GET', '/api/v1/auth/me', { authorization: `Bearer ${token}`, 'x-api-key': fakeApiKey });
+      expect(withKey.status).toBe(401);
+
+      const created = await call('POST', '/api/v1/api-keys', { authorization: `Bearer ${token}` }, { name: 'log-check', scopes: ['audit_events:read'] });
+      expect(created.status).toBe(201);
+      secrets.push(created.body.key);
+      const byKey = await call('GET', '/api/v1/auth/me', { 'x-api-key': created.body.key });
+      expect(byKey.status).toBe(200);
+    } finally {
+      main.child.kill('SIGTERM');
+    }
+    const code = await Promise.race([main.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000))]);
+    if (code === 'hung') main.child.kill('SIGKILL');
+    expect(code, 'exits cleanly on SIGTERM').toBe(0);
+
+    const { stdout, stderr } = main.output();
+    const jsonLines = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>);
+    expect(jsonLines.length).toBeGreaterThan(0);
+    for (const id of requestIds) {
+      expect(id).toBeTruthy();
+      const lines = stdout.split('\n').filter((line) => line.includes(id));
+      expect(lines.length, `log lines for request ${id}`).toBeGreaterThan(0);
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, any>;
+        expect(entry.request_id ?? entry.req?.id, line).toBe(id);
+      }
+      expect(jsonLines.some((l) => l.request_id === id && l.res?.statusCode !== undefined && l.msg)).toBe(true);
+    }
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(12);
+      expect(stdout.includes(secret), `stdout leaks ${secret.slice(0, 12)}...`).toBe(false);
+      expect(stderr.includes(secret), `stderr leaks ${secret.slice(0, 12)}...`).toBe(false);
+    }
+  }, 60_000);
+
+  it('refuses to start without CONDUIT_MASTER_KEY, naming it', async () => {
+    const main = startMain({
+      DATABASE_URL: db.url,
+      CONDUIT_MASTER_KEY: undefined,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+    });
+    const code = await Promise.race([main.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15_000))]);
+    if (code === 'hung') main.child.kill('SIGKILL');
+    expect(code).not.toBe('hung');
+    expect(code).not.toBe(0);
+    const { stdout, stderr } = main.output();
+    expect(stdout + stderr).toContain('CONDUIT_MASTER_KEY');
+  }, 30_000);
+});

@@ -1,0 +1,374 @@
+// Proves tenant isolation in PostgreSQL itself: raw SQL as the runtime role, never a WHERE tenant_id.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  APPEND_ONLY_TABLES,
+  DatabaseSetupError,
+  MIGRATIONS_TABLE,
+  assertSafeRuntimeRole,
+  resolveDatabaseUrls,
+} from '@conduit/database';
+import { TestDatabase, createTestDatabase } from '../support/test-database';
+import { testConfig } from '../support/test-config';
+
+interface Insert {
+  sql: string;
+  params: unknown[];
+}
+/** A fresh row of a tenant-owned table; userId belongs to a user created for this row alone. */
+type RowFactory = (tenantId: string, userId: string) => Insert;
+
+// One entry per tenant-owned table, parents before children: seeded in this order, deleted in reverse.
+// A migration that adds a table with tenant_id must add it here; the first test fails naming it otherwise.
+const ROW_FACTORIES: Record<string, RowFactory> = {
+  memberships: (t, u) => ({
+    sql: `INSERT INTO memberships (id, tenant_id, user_id, role) VALUES ($1, $2, $3, 'viewer')`,
+    params: [randomUUID(), t, u],
+  }),
+  api_keys: (t, u) => ({
+    sql: `INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, role, created_by) VALUES ($1, $2, 'seed', $3, $4, 'viewer', $5)`,
+    params: [randomUUID(), t, randomBytes(6).toString('hex'), randomBytes(32).toString('hex'), u],
+  }),
+  auth_sessions: (t, u) => ({
+    sql: `INSERT INTO auth_sessions (id, tenant_id, user_id, current_token_id, current_token_hash, expires_at)
+          VALUES ($1, $2, $3, $4, 'hash', now() + interval '1 day')`,
+    params: [randomUUID(), t, u, randomUUID()],
+  }),
+  revoked_access_tokens: (t) => ({
+    sql: `INSERT INTO revoked_access_tokens (jti, tenant_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
+    params: [randomUUID(), t],
+  }),
+  // Retired, because a tenant may hold only one active data key and every tenant gets several rows.
+  tenant_data_keys: (t) => ({
+    sql: `INSERT INTO tenant_data_keys (id, tenant_id, wrapped_key, master_key_id, retired_at) VALUES ($1, $2, 'v1.k1.a.b.c', 'k1', now())`,
+    params: [randomUUID(), t],
+  }),
+  audit_events: (t, u) => ({
+    sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
+    params: [randomUUID(), t, u],
+  }),
+};
+
+// Each lookup setting opens exactly the rows whose column equals it, in one table, across tenants.
+const LOOKUPS = [
+  { setting: 'app.api_key_prefix', table: 'api_keys', column: 'prefix' },
+  { setting: 'app.session_id', table: 'auth_sessions', column: 'id' },
+  { setting: 'app.user_id', table: 'memberships', column: 'user_id' },
+];
+
+const ROWS_PER_TENANT = 2;
+const A = randomUUID();
+const B = randomUUID();
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+interface SqlError {
+  code?: string;
+  message: string;
+}
+
+async function sqlError(work: Promise<unknown>): Promise<SqlError | null> {
+  try {
+    await work;
+    return null;
+  } catch (error) {
+    const { code, message } = error as SqlError;
+    return { code, message };
+  }
+}
+
+describe('row-level security (raw SQL as the runtime role)', () => {
+  let db: TestDatabase;
+  let owner: Client;
+  let runtime: Client;
+  let runtimeUrl: string;
+  let tenantTables: string[];
+  // Tables in ROW_FACTORIES order, so inserts and deletes respect foreign keys between them.
+  let seededTables: string[];
+
+  async function insertRow(table: string, tenantId: string, as: Client): Promise<void> {
+    const userId = randomUUID();
+    await owner.query(`INSERT INTO users (id, email) VALUES ($1, $2)`, [userId, `${userId}@rls.test`]);
+    const { sql, params } = ROW_FACTORIES[table](tenantId, userId);
+    await as.query(sql, params);
+  }
+
+  async function seedTenant(tenantId: string): Promise<void> {
+    for (const table of seededTables) {
+      for (let i = 0; i < ROWS_PER_TENANT; i++) await insertRow(table, tenantId, owner);
+    }
+  }
+
+  async function ownerCount(table: string, tenantId: string): Promise<number> {
+    const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE tenant_id = $1`, [tenantId]);
+    return rows[0].n;
+  }
+
+  /** Row versions of a tenant (ctid + xmin change on any UPDATE, even a no-op one). */
+  async function rowVersions(table: string, tenantId: string): Promise<string[]> {
+    const { rows } = await owner.query<{ v: string }>(
+      `SELECT ctid::text || '@' || xmin::text AS v FROM ${ident(table)} WHERE tenant_id = $1 ORDER BY 1`,
+      [tenantId],
+    );
+    return rows.map((r) => r.v);
+  }
+
+  /** One runtime transaction with the given transaction-local settings; rolled back unless told to commit. */
+  async function asRuntime<T>(settings: Record<string, string>, fn: () => Promise<T>, end: 'COMMIT' | 'ROLLBACK' = 'ROLLBACK'): Promise<T> {
+    await runtime.query('BEGIN');
+    try {
+      for (const [name, value] of Object.entries(settings)) {
+        await runtime.query('SELECT set_config($1, $2, true)', [name, value]);
+      }
+      const result = await fn();
+      await runtime.query(end);
+      return result;
+    } catch (error) {
+      await runtime.query('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async function visibleCounts(): Promise<Record<string, { a: number; b: number; total: number }>> {
+    const counts: Record<string, { a: number; b: number; total: number }> = {};
+    for (const table of tenantTables) {
+      const { rows } = await runtime.query<{ a: number; b: number; total: number }>(
+        `SELECT count(*) FILTER (WHERE tenant_id = $1)::int AS a, count(*) FILTER (WHERE tenant_id = $2)::int AS b, count(*)::int AS total
+           FROM ${ident(table)}`,
+        [A, B],
+      );
+      counts[table] = rows[0];
+    }
+    return counts;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    owner = new Client({ connectionString: db.url });
+    await owner.connect();
+    runtimeUrl = resolveDatabaseUrls(testConfig(db.url)).runtimeUrl;
+    runtime = new Client({ connectionString: runtimeUrl });
+    await runtime.connect();
+
+    const { rows } = await owner.query<{ table_name: string }>(
+      `SELECT c.table_name FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'
+        ORDER BY 1`,
+    );
+    tenantTables = rows.map((r) => r.table_name);
+    seededTables = Object.keys(ROW_FACTORIES).filter((t) => tenantTables.includes(t));
+    for (const [id, code] of [[A, 'rls-a'], [B, 'rls-b']]) {
+      await owner.query(`INSERT INTO tenants (id, code, name) VALUES ($1, $2, $2)`, [id, code]);
+      await seedTenant(id);
+    }
+  });
+
+  afterAll(async () => {
+    await runtime?.end();
+    await owner?.end();
+    await db?.drop();
+  });
+
+  it('seeds rows for both tenants in every table that has a tenant_id column', async () => {
+    expect(tenantTables.length).toBeGreaterThan(0);
+    const missing = tenantTables.filter((t) => !(t in ROW_FACTORIES));
+    expect(missing, `tenant-owned tables without an entry in ROW_FACTORIES: ${missing.join(', ')}`).toEqual([]);
+    const stale = Object.keys(ROW_FACTORIES).filter((t) => !tenantTables.includes(t));
+    expect(stale, `ROW_FACTORIES entries for tables that are not tenant-owned: ${stale.join(', ')}`).toEqual([]);
+    for (const table of tenantTables) {
+      expect(await ownerCount(table, A), `${table} has no seed rows for tenant A`).toBeGreaterThan(0);
+      expect(await ownerCount(table, B), `${table} has no seed rows for tenant B`).toBeGreaterThan(0);
+    }
+  });
+
+  it('enables and forces RLS with at least one policy on every tenant-owned table', async () => {
+    const { rows } = await owner.query<{ table: string; enabled: boolean; forced: boolean; policies: number }>(
+      `SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+              (SELECT count(*)::int FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname) AS policies
+         FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY($1) ORDER BY 1`,
+      [tenantTables],
+    );
+    expect(rows.map((r) => r.table)).toEqual(tenantTables);
+    for (const r of rows) expect({ ...r, policies: r.policies > 0 }).toEqual({ table: r.table, enabled: true, forced: true, policies: true });
+  });
+
+  it('has no view over tenant rows that runs with its owner\'s rights', async () => {
+    // A view is checked as its owner (here a superuser) unless security_invoker is set, which would bypass RLS.
+    const { rows } = await owner.query<{ relname: string }>(
+      `SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('v', 'm')
+          AND NOT (c.relkind = 'v' AND coalesce(c.reloptions, '{}') && ARRAY['security_invoker=true', 'security_invoker=on'])`,
+    );
+    expect(rows.map((r) => r.relname)).toEqual([]);
+  });
+
+  it('connects as a runtime role that is no superuser, cannot bypass RLS and owns nothing in public', async () => {
+    const { rows: [role] } = await runtime.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+      'SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+    );
+    expect(role).toEqual({ rolname: resolveDatabaseUrls(testConfig(db.url)).runtimeRole, rolsuper: false, rolbypassrls: false });
+    const { rows: owned } = await owner.query<{ kind: string; name: string }>(
+      `SELECT 'relation:' || c.relkind::text AS kind, c.relname AS name FROM pg_class c
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relowner = $1::regrole
+       UNION ALL
+       SELECT 'function', p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proowner = $1::regrole`,
+      [role.rolname],
+    );
+    expect(owned).toEqual([]);
+  });
+
+  it('denies the runtime role the migrations table', async () => {
+    const error = await sqlError(runtime.query(`SELECT * FROM ${ident(MIGRATIONS_TABLE)}`));
+    expect(error?.code).toBe('42501');
+  });
+
+  it('assertSafeRuntimeRole refuses a connection as the owner and accepts the runtime role', async () => {
+    const asOwner = new DataSource({ type: 'postgres', url: db.url, extra: { max: 1 } });
+    const asRuntimeRole = new DataSource({ type: 'postgres', url: runtimeUrl, extra: { max: 1 } });
+    await asOwner.initialize();
+    await asRuntimeRole.initialize();
+    try {
+      await expect(assertSafeRuntimeRole(asOwner)).rejects.toThrow(DatabaseSetupError);
+      await expect(assertSafeRuntimeRole(asRuntimeRole)).resolves.toBeUndefined();
+    } finally {
+      await asOwner.destroy();
+      await asRuntimeRole.destroy();
+    }
+  });
+
+  it('shows only tenant A\'s rows to a SELECT without WHERE under tenant A', async () => {
+    const expected: Record<string, { a: number; b: number; total: number }> = {};
+    for (const t of tenantTables) {
+      const a = await ownerCount(t, A);
+      expected[t] = { a, b: 0, total: a };
+    }
+    const seen = await asRuntime({ 'app.tenant_id': A }, async () => {
+      const rows: Record<string, string[]> = {};
+      for (const t of tenantTables) {
+        rows[t] = (await runtime.query<{ tenant_id: string }>(`SELECT * FROM ${ident(t)}`)).rows.map((r) => r.tenant_id);
+      }
+      return { rows, counts: await visibleCounts() };
+    });
+    expect(seen.counts).toEqual(expected);
+    for (const t of tenantTables) expect(new Set(seen.rows[t]), t).toEqual(new Set([A]));
+  });
+
+  it('refuses, under tenant A, to insert a row for tenant B (and accepts the same row for A)', async () => {
+    const outcome: Record<string, { forB: string | undefined; forA: string | undefined }> = {};
+    for (const table of tenantTables) {
+      outcome[table] = await asRuntime({ 'app.tenant_id': A }, async () => {
+        await runtime.query('SAVEPOINT before_b');
+        const forB = await sqlError(insertRow(table, B, runtime));
+        await runtime.query('ROLLBACK TO SAVEPOINT before_b');
+        const forA = await sqlError(insertRow(table, A, runtime));
+        expect(forB?.message ?? '', table).toMatch(/new row violates row-level security policy/);
+        return { forB: forB?.code, forA: forA?.message };
+      });
+    }
+    expect(outcome).toEqual(Object.fromEntries(tenantTables.map((t) => [t, { forB: '42501', forA: undefined }])));
+  });
+
+  it('shows nothing when no tenant is set: on a fresh connection and after a tenant transaction ended', async () => {
+    const zero = Object.fromEntries(tenantTables.map((t) => [t, { a: 0, b: 0, total: 0 }]));
+    const fresh = new Client({ connectionString: runtimeUrl });
+    await fresh.connect();
+    try {
+      for (const t of tenantTables) {
+        const { rows } = await fresh.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(t)}`);
+        expect(rows[0].n, t).toBe(0);
+      }
+    } finally {
+      await fresh.end();
+    }
+    // The setting was transaction-local: on this pooled-style connection it now reads back as '' (not NULL).
+    await asRuntime({ 'app.tenant_id': A }, async () => undefined, 'COMMIT');
+    expect(await asRuntime({}, () => visibleCounts())).toEqual(zero);
+  });
+
+  it('lets UPDATE without WHERE under tenant A rewrite only A\'s rows', async () => {
+    const updatable = tenantTables.filter((t) => !APPEND_ONLY_TABLES.includes(t));
+    const before = new Map<string, { a: string[]; b: string[] }>();
+    for (const t of updatable) before.set(t, { a: await rowVersions(t, A), b: await rowVersions(t, B) });
+    const updated = await asRuntime(
+      { 'app.tenant_id': A },
+      async () => {
+        const counts: Record<string, number | null> = {};
+        for (const t of updatable) counts[t] = (await runtime.query(`UPDATE ${ident(t)} SET tenant_id = tenant_id`)).rowCount;
+        return counts;
+      },
+      'COMMIT',
+    );
+    for (const t of updatable) {
+      const was = before.get(t)!;
+      expect(updated[t], t).toBe(was.a.length);
+      expect(await rowVersions(t, B), `${t}: B's rows were rewritten`).toEqual(was.b);
+      expect(await rowVersions(t, A), `${t}: A's rows were not rewritten`).not.toEqual(was.a);
+    }
+  });
+
+  it('refuses UPDATE and DELETE on append-only tables outright, even on tenant A\'s own rows', async () => {
+    expect(APPEND_ONLY_TABLES).toContain('audit_events');
+    for (const t of APPEND_ONLY_TABLES) {
+      const before = await ownerCount(t, A);
+      for (const statement of [`UPDATE ${ident(t)} SET tenant_id = tenant_id`, `DELETE FROM ${ident(t)}`, `DELETE FROM ${ident(t)} WHERE tenant_id = '${A}'`]) {
+        const error = await asRuntime({ 'app.tenant_id': A }, () => sqlError(runtime.query(statement)));
+        expect(error, `${t}: ${statement}`).toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
+      }
+      expect(await ownerCount(t, A)).toBe(before);
+    }
+  });
+
+  it('lets DELETE without WHERE under tenant A remove only A\'s rows', async () => {
+    const deletable = seededTables.filter((t) => !APPEND_ONLY_TABLES.includes(t)).reverse();
+    const expected: Record<string, { deleted: number; aLeft: number; bLeft: number }> = {};
+    for (const t of deletable) expected[t] = { deleted: await ownerCount(t, A), aLeft: 0, bLeft: await ownerCount(t, B) };
+    const deleted = await asRuntime(
+      { 'app.tenant_id': A },
+      async () => {
+        const counts: Record<string, number | null> = {};
+        for (const t of deletable) counts[t] = (await runtime.query(`DELETE FROM ${ident(t)}`)).rowCount;
+        return counts;
+      },
+      'COMMIT',
+    );
+    const actual: typeof expected = {};
+    for (const t of deletable) actual[t] = { deleted: deleted[t] ?? -1, aLeft: await ownerCount(t, A), bLeft: await ownerCount(t, B) };
+    expect(actual).toEqual(expected);
+    // Later tests expect A to have rows everywhere again.
+    for (const t of seededTables.filter((s) => deletable.includes(s))) {
+      for (let i = 0; i < ROWS_PER_TENANT; i++) await insertRow(t, A, owner);
+    }
+  });
+
+  describe.each(LOOKUPS)('lookup setting $setting', ({ setting, table, column }) => {
+    it.each([
+      ['no tenant', null],
+      ['tenant A', A],
+    ])(`reveals only B's ${table} rows it names, and nothing else of B, with %s set`, async (_label, tenantId) => {
+      const { rows: [pick] } = await owner.query<{ value: string }>(
+        `SELECT ${ident(column)}::text AS value FROM ${ident(table)} WHERE tenant_id = $1 LIMIT 1`,
+        [B],
+      );
+      const named = (
+        await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE ${ident(column)}::text = $1`, [pick.value])
+      ).rows[0].n;
+      expect(named).toBe(1);
+      const settings: Record<string, string> = { [setting]: pick.value };
+      if (tenantId) settings['app.tenant_id'] = tenantId;
+      const { counts, unnamed } = await asRuntime(settings, async () => ({
+        counts: await visibleCounts(),
+        unnamed: (
+          await runtime.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM ${ident(table)} WHERE tenant_id = $1 AND ${ident(column)}::text <> $2`,
+            [B, pick.value],
+          )
+        ).rows[0].n,
+      }));
+      expect(unnamed).toBe(0);
+      const bVisible = Object.fromEntries(tenantTables.map((t) => [t, counts[t].b]));
+      expect(bVisible).toEqual(Object.fromEntries(tenantTables.map((t) => [t, t === table ? 1 : 0])));
+      for (const t of tenantTables) expect(counts[t].a, t).toBe(tenantId ? await ownerCount(t, A) : 0);
+    });
+  });
+});
