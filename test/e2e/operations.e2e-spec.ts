@@ -58,7 +58,6 @@ describe('swagger', () => {
     const res = await api.request<OpenApiDoc>('GET', '/docs-json');
     expect(res.status).toBe(200);
     doc = res.body;
-    require('node:fs').writeFileSync('/tmp/doc.json', JSON.stringify(doc, null, 1)); // DEBUG
   });
   afterAll(() => api.close());
 
@@ -155,7 +154,6 @@ describe('metrics', () => {
   it('exposes HTTP, process and queue metrics in Prometheus text', async () => {
     for (let i = 0; i < 3; i++) expect((await api.request('GET', '/health/live')).status).toBe(200);
     const res = await api.request('GET', '/metrics');
-    console.log('DEBUG', res.text);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(counterValue(res.text, 'conduit_http_requests_total{method="GET",route="/health/live",status="200"}')).toBeGreaterThanOrEqual(3);

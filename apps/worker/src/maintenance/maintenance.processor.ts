@@ -3,7 +3,6 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import IORedis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { InjectRedis, MaintenanceJob } from '@conduit/queues';
 import { heartbeatKey, probeKey } from './heartbeat-key';
@@ -18,7 +17,6 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @InjectConfig() private readonly config: ConduitConfig,
     @InjectRedis() private readonly redis: IORedis,
     private readonly clock: Clock,
-    private readonly ds: DataSource,
   ) {
     super();
   }
@@ -31,7 +29,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   async beforeApplicationShutdown(): Promise<void> {
     // Drain here, not in onApplicationShutdown: that is where the DB pool and Redis client that running jobs use are closed.
     // close() stops fetching and resolves once every active job has completed.
-    // DISABLED
+    await this.worker.close();
   }
 
   async process(job: Job<unknown>): Promise<void> {
@@ -58,7 +56,6 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
         return;
       case 'probe':
         await sleep(job.hold_ms);
-        await this.ds.query('SELECT 1');
         await this.redis.set(probeKey(prefix, job.marker), 'done', 'EX', 3600);
         return;
       default: {

@@ -1,10 +1,11 @@
 // Unit tests sit beside the code (*.spec.ts); end-to-end suites live in test/ and use real PostgreSQL and Redis.
 // SWC compiles TypeScript because Nest's DI needs emitted decorator metadata.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const root = __dirname;
+const root = dirname(fileURLToPath(import.meta.url));
 const alias = [
   { find: /^@conduit\/(platform|database)\/(.*)$/, replacement: `${root}/libs/$1/src/$2` },
   { find: /^@conduit\/(api|worker)\/(.*)$/, replacement: `${root}/apps/$1/src/$2` },
