@@ -5,7 +5,10 @@ import { createApiApp } from '@conduit/api/bootstrap';
 import { ConduitConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import type { Role } from '@conduit/access';
+import IORedis from 'ioredis';
+import { redisOptionsFromUrl } from '@conduit/queues';
 import { TestDatabase, createTestDatabase } from './test-database';
+import { deleteRedisPrefix } from './test-worker';
 import { testConfig } from './test-config';
 
 export interface HttpResult<T = any> {
@@ -90,6 +93,12 @@ export class TestApi {
   async close(): Promise<void> {
     await this.app.close();
     await this.db.drop();
+    const redis = new IORedis(redisOptionsFromUrl(this.config.REDIS_URL));
+    try {
+      await deleteRedisPrefix(redis, this.config.REDIS_PREFIX);
+    } finally {
+      redis.disconnect();
+    }
   }
 }
 

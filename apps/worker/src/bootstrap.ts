@@ -27,8 +27,8 @@ export async function createWorkerApp(config: ConduitConfig, options: WorkerAppO
   if (options.logger !== false) app.useLogger(app.get(Logger));
   await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
   // Shutdown drains in-flight jobs (see MaintenanceProcessor); a standalone worker then exits 0 instead of
-  // re-raising the signal, so orchestrators see a clean stop.
-  app.enableShutdownHooks([], { useProcessExit: options.http !== false });
-  if (options.http === false) await app.init();
+  // re-raising the signal, so orchestrators see a clean stop. Embedded, the host process handles signals.
+  if (options.http !== false) app.enableShutdownHooks([], { useProcessExit: true });
+  else await app.init();
   return app;
 }
