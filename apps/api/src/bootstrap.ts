@@ -11,7 +11,6 @@ import { v7 as uuidv7 } from 'uuid';
 import { assertSafeRuntimeRole } from '@conduit/database';
 import { ConduitConfig } from '@conduit/platform';
 import { ApiModule } from './api.module';
-import { mapError } from './http/error-mapping';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
@@ -73,12 +72,6 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
-  // Errors raised by Fastify itself (body parsing, size limits) never reach Nest's filters.
-  fastify.setErrorHandler((error, request, reply) => {
-    const mapped = mapError(error, request.id);
-    void reply.status(mapped.status).send(mapped.body);
-  });
-
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
