@@ -7,8 +7,7 @@ import { ROLES, Role, isRole } from '@conduit/access';
 import { MembershipLookup, TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
 import { ConduitConfig, ConduitException, ConfigError, parseConfig, parseDevConfig } from '@conduit/platform';
-import { TenantContext } from '@conduit/database';
-import { OperatorService, UserEntity } from '@conduit/tenants';
+import { OperatorService, UserAccounts } from '@conduit/tenants';
 import { CliModule } from './cli.module';
 import { embeddedDatabaseUrl, readOrCreateSecret } from './embedded-postgres';
 
@@ -90,10 +89,7 @@ async function main(argv: string[]): Promise<void> {
       }
       case 'token:issue': {
         const [email] = required(values, 'email');
-        const db = app.get(TenantContext);
-        const user = await db.transaction(() =>
-          db.em.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = :email', { email: email.toLowerCase() }).getOne(),
-        );
+        const user = await app.get(UserAccounts).findByEmail(email);
         if (!user) throw new UsageError(`no user with email ${email}`);
         const memberships = await app.get(MembershipLookup).forUser(user.id);
         const wanted = values.tenant?.toLowerCase();

@@ -86,7 +86,8 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
   }
   app.useGlobalPipes(createValidationPipe());
-  if (options.shutdownHooks !== false) app.enableShutdownHooks();
+  // On SIGTERM: finish in-flight requests, close connections, then exit 0 (not re-raise the signal).
+  if (options.shutdownHooks !== false) app.enableShutdownHooks([], { useProcessExit: true });
 
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',

@@ -1,5 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@conduit/platform';
 import type { Action, Subject } from './ability.factory';
 
 export const PUBLIC_ROUTE = 'conduit:public';
@@ -12,12 +13,12 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 /** Any authenticated caller may use the route (its service still scopes what they see). */
 export const Authenticated = () =>
-  applyDecorators(SetMetadata(ROUTE_POLICY, { kind: 'authenticated' } satisfies RoutePolicy), ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credentials' }));
+  applyDecorators(SetMetadata(ROUTE_POLICY, { kind: 'authenticated' } satisfies RoutePolicy), ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credentials', type: ErrorResponseDto }));
 
 /** The caller's ability must allow `action` on `subject` in the acting tenant. */
 export const CheckPolicy = (action: Action, subject: Exclude<Subject, 'all'>) =>
   applyDecorators(
     SetMetadata(ROUTE_POLICY, { kind: 'ability', action, subject } satisfies RoutePolicy),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credentials' }),
-    ApiForbiddenResponse({ description: `Requires permission to ${action} ${subject}` }),
+    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credentials', type: ErrorResponseDto }),
+    ApiForbiddenResponse({ description: `Requires permission to ${action} ${subject}`, type: ErrorResponseDto }),
   );

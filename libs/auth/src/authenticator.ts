@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { Principal, RequestIdentity, TenantRef } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { TenantEntity, TenantHierarchy, UserEntity } from '@conduit/tenants';
+import { TenantEntity, TenantHierarchy, UserAccounts } from '@conduit/tenants';
 import { ApiKeysService, looksLikeApiKey } from './api-keys.service';
 import { AuthException } from './auth.exception';
 import { MembershipLookup, assertMayAct } from './membership-lookup';
@@ -30,6 +30,7 @@ export class Authenticator {
     private readonly memberships: MembershipLookup,
     private readonly apiKeys: ApiKeysService,
     private readonly hierarchy: TenantHierarchy,
+    private readonly accounts: UserAccounts,
   ) {}
 
   async authenticate(credentials: PresentedCredentials, meta: RequestMeta): Promise<RequestIdentity> {
@@ -74,11 +75,7 @@ export class Authenticator {
     const claims = await this.tokens.verifyExternal(token);
     const resolved = await this.db.transaction(async () => {
       const tenant = await this.hierarchy.find(claims.tenant);
-      const user = await this.db.em
-        .getRepository(UserEntity)
-        .createQueryBuilder('u')
-        .where('lower(u.email) = :email', { email: claims.email.toLowerCase() })
-        .getOne();
+      const user = await this.accounts.findByEmail(claims.email);
       return tenant && user ? { tenant, user } : null;
     });
     const membership = resolved ? await this.memberships.inTenant(resolved.user.id, resolved.tenant.id) : null;

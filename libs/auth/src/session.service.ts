@@ -4,7 +4,7 @@ import { Principal } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
 import { Clock, ConduitConfig, IdGenerator, InjectConfig, PasswordHasher, isUuid, sha256Hex } from '@conduit/platform';
-import { PLATFORM_TENANT_CODE, TenantHierarchy, UserEntity } from '@conduit/tenants';
+import { PLATFORM_TENANT_CODE, TenantHierarchy, UserAccounts, UserEntity } from '@conduit/tenants';
 import { AuthException } from './auth.exception';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
 import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
@@ -26,6 +26,7 @@ export class SessionService {
     private readonly tokens: TokenService,
     private readonly memberships: MembershipLookup,
     private readonly hierarchy: TenantHierarchy,
+    private readonly accounts: UserAccounts,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditLog,
     private readonly ids: IdGenerator,
@@ -34,9 +35,7 @@ export class SessionService {
 
   async login(input: { email: string; password: string; tenant?: string }, meta: RequestMeta): Promise<TokenPair> {
     const email = input.email.toLowerCase();
-    const user = await this.db.transaction(() =>
-      this.db.em.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = :email', { email }).getOne(),
-    );
+    const user = await this.accounts.findByEmail(email);
     const valid = await this.hasher.verify(input.password, user?.password_hash ?? null);
     const memberships = user ? await this.memberships.forUser(user.id) : [];
     if (!user || !valid) {

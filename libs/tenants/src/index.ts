@@ -2,6 +2,7 @@ export * from './tenants.module';
 export * from './tenants.service';
 export * from './users.service';
 export * from './operator.service';
+export * from './user-accounts';
 export * from './tenant-hierarchy';
 export * from './tenant.exception';
 export * from './dto/tenant.dto';

@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { Role } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, PasswordHasher } from '@conduit/platform';
-import { MembershipEntity } from './entities/membership.entity';
+import { Clock, IdGenerator } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
 import { TenantHierarchy } from './tenant-hierarchy';
+import { UserAccounts } from './user-accounts';
 
 export const PLATFORM_TENANT_CODE = 'platform';
 
@@ -26,7 +26,7 @@ export class OperatorService {
     private readonly db: TenantContext,
     private readonly hierarchy: TenantHierarchy,
     private readonly audit: AuditLog,
-    private readonly hasher: PasswordHasher,
+    private readonly accounts: UserAccounts,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -75,38 +75,14 @@ export class OperatorService {
     const tenant = await this.hierarchy.find(input.tenantCode);
     if (!tenant) throw new TenantException('tenant_not_found', `No tenant with code ${input.tenantCode}`);
     return this.db.runInTenant(tenant.id, async () => {
-      const users = this.db.em.getRepository(UserEntity);
-      const email = input.email.toLowerCase();
-      if (await users.createQueryBuilder('u').where('lower(u.email) = :email', { email }).getExists()) {
-        throw new TenantException('email_taken', `A user with email ${email} already exists`);
-      }
-      const now = this.clock.now();
-      const user = users.create({
-        id: this.ids.next(),
-        email,
-        password_hash: await this.hasher.hash(input.password),
-        display_name: input.displayName ?? null,
-        status: 'active',
-        last_login_at: null,
-        created_at: now,
-        updated_at: now,
-      });
-      await users.insert(user);
-      await this.db.em.getRepository(MembershipEntity).insert({
-        id: this.ids.next(),
-        tenant_id: tenant.id,
-        user_id: user.id,
-        role: input.role,
-        created_at: now,
-        updated_at: now,
-      });
+      const user = await this.accounts.createMember(tenant.id, { email: input.email, password: input.password, role: input.role, displayName: input.displayName });
       await this.audit.record({
         tenantId: tenant.id,
         action: 'user.create',
         outcome: 'success',
         actor: { type: 'system', label: 'cli' },
         target: { type: 'User', id: user.id },
-        changes: { email, role: input.role },
+        changes: { email: user.email, role: input.role },
       });
       return user;
     });

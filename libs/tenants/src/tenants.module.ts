@@ -7,11 +7,12 @@ import { UserEntity } from './entities/user.entity';
 import { OperatorService } from './operator.service';
 import { TenantHierarchy } from './tenant-hierarchy';
 import { TenantsService } from './tenants.service';
+import { UserAccounts } from './user-accounts';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],
-  providers: [TenantHierarchy, TenantsService, UsersService, OperatorService],
-  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService],
+  providers: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts],
+  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts],
 })
 export class TenantsModule {}

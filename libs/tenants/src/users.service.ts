@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService, Role, roleAtLeast } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
 import { MembershipEntity } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
+import { UserAccounts } from './user-accounts';
 
 interface MemberRow {
   id: string;
@@ -43,7 +44,7 @@ export class UsersService {
     private readonly db: TenantContext,
     private readonly access: AccessService,
     private readonly hasher: PasswordHasher,
-    private readonly ids: IdGenerator,
+    private readonly accounts: UserAccounts,
     private readonly clock: Clock,
   ) {}
 
@@ -51,31 +52,7 @@ export class UsersService {
     const tenantId = this.access.tenant().id;
     this.access.assert('create', 'User', { tenant_id: tenantId });
     this.assertMayGrant(dto.role);
-    const email = dto.email.toLowerCase();
-    const users = this.db.em.getRepository(UserEntity);
-    if (await users.createQueryBuilder('u').where('lower(u.email) = :email', { email }).getExists()) {
-      throw new TenantException('email_taken', 'A user with this email already exists');
-    }
-    const now = this.clock.now();
-    const user = users.create({
-      id: this.ids.next(),
-      email,
-      password_hash: await this.hasher.hash(dto.password),
-      display_name: dto.display_name ?? null,
-      status: 'active',
-      last_login_at: null,
-      created_at: now,
-      updated_at: now,
-    });
-    await users.insert(user);
-    await this.db.em.getRepository(MembershipEntity).insert({
-      id: this.ids.next(),
-      tenant_id: tenantId,
-      user_id: user.id,
-      role: dto.role,
-      created_at: now,
-      updated_at: now,
-    });
+    const user = await this.accounts.createMember(tenantId, { email: dto.email, password: dto.password, role: dto.role, displayName: dto.display_name });
     return presentUser({ ...user, role: dto.role, tenant_id: tenantId });
   }
 

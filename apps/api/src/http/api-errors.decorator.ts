@@ -1,21 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiResponse } from '@nestjs/swagger';
-
-class ErrorDetailDto {
-  @ApiProperty({ example: 'email', required: false }) field?: string;
-  @ApiProperty({ example: 'email must be an email' }) message: string;
-}
-
-class ErrorInfoDto {
-  @ApiProperty({ example: 'validation_failed', description: 'Stable, machine-readable error code' }) code: string;
-  @ApiProperty({ example: 'email must be an email' }) message: string;
-  @ApiProperty({ type: [ErrorDetailDto] }) details: ErrorDetailDto[];
-}
-
-export class ErrorResponseDto {
-  @ApiProperty({ type: ErrorInfoDto }) error: ErrorInfoDto;
-  @ApiProperty({ example: '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f', nullable: true, type: String }) request_id: string | null;
-}
+import { ApiResponse } from '@nestjs/swagger';
+import { ErrorResponseDto } from '@conduit/platform';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (validation_failed, invalid_json)',

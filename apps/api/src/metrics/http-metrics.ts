@@ -6,6 +6,8 @@ import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QUEUE_NAMES } from '@conduit/queues';
 
+const QUEUE_SCRAPE_TIMEOUT_MS = 2000;
+
 @Injectable()
 export class HttpMetrics {
   readonly registry = new Registry();
@@ -25,19 +27,24 @@ export class HttpMetrics {
 
   constructor(moduleRef: ModuleRef) {
     collectDefaultMetrics({ register: this.registry, prefix: 'conduit_' });
-    const queues = QUEUE_NAMES.map((name) => moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    // Queues are resolved at scrape time: they do not exist yet while this provider is constructed.
+    const queues = () => QUEUE_NAMES.map((name) => moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
     new Gauge({
       name: 'conduit_queue_jobs',
       help: 'Jobs per queue and state',
       labelNames: ['queue', 'state'] as const,
       registers: [this.registry],
       async collect() {
-        await Promise.all(
-          queues.map(async (queue) => {
-            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
-            for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
-          }),
-        );
+        // A scrape must not hang on an unreachable Redis: queue depths are skipped after a short wait.
+        await Promise.race([
+          Promise.all(
+            queues().map(async (queue) => {
+              const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+              for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
+            }),
+          ),
+          new Promise((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS).unref()),
+        ]);
       },
     });
   }

@@ -1,2 +1,3 @@
 export * from './conduit.exception';
 export * from './error-body';
+export * from './error-response.dto';
