@@ -21,6 +21,11 @@ type RowFactory = (tenantId: string, userId: string) => Insert;
 
 // One entry per tenant-owned table, parents before children: seeded in this order, deleted in reverse.
 // A migration that adds a table with tenant_id must add it here; the first test fails naming it otherwise.
+// Parent rows for the webhook children: $2 is the tenant, $3 the subscription id, $4 the event id.
+const NEW_SUBSCRIPTION = `INSERT INTO webhook_subscriptions (id, tenant_id, app_name, target_url, event_types, secret_sealed, retry_schedule)
+  VALUES ($3, $2, 'seed', 'https://example.test/hook', '{order.created}', 'sealed', '{0}') RETURNING id`;
+const NEW_EVENT = `INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($4, $2, 'order.created', 'seed', '{}') RETURNING id`;
+
 const ROW_FACTORIES: Record<string, RowFactory> = {
   memberships: (t, u) => ({
     sql: `INSERT INTO memberships (id, tenant_id, user_id, role) VALUES ($1, $2, $3, 'viewer')`,
@@ -43,6 +48,27 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
   tenant_data_keys: (t) => ({
     sql: `INSERT INTO tenant_data_keys (id, tenant_id, wrapped_key, master_key_id, retired_at) VALUES ($1, $2, 'v1.k1.a.b.c', 'k1', now())`,
     params: [randomUUID(), t],
+  }),
+  webhook_subscriptions: (t) => ({
+    sql: `INSERT INTO webhook_subscriptions (id, tenant_id, app_name, target_url, event_types, secret_sealed, retry_schedule)
+          VALUES ($1, $2, 'seed', 'https://example.test/hook', '{order.created}', 'sealed', '{0,5}')`,
+    params: [randomUUID(), t],
+  }),
+  webhook_events: (t) => ({
+    sql: `INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($1, $2, 'order.created', 'seed', '{}')`,
+    params: [randomUUID(), t],
+  }),
+  // Children bring their own parents (data-modifying CTEs), so a refused parent insert refuses the whole row.
+  webhook_deliveries: (t) => ({
+    sql: `WITH s AS (${NEW_SUBSCRIPTION}), e AS (${NEW_EVENT})
+          INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id) SELECT $1, $2, e.id, s.id FROM e, s`,
+    params: [randomUUID(), t, randomUUID(), randomUUID()],
+  }),
+  webhook_delivery_attempts: (t) => ({
+    sql: `WITH s AS (${NEW_SUBSCRIPTION}), e AS (${NEW_EVENT}),
+               d AS (INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id) SELECT $5, $2, e.id, s.id FROM e, s RETURNING id)
+          INSERT INTO webhook_delivery_attempts (id, tenant_id, delivery_id, attempt_number, duration_ms) SELECT $1, $2, d.id, 1, 10 FROM d`,
+    params: [randomUUID(), t, randomUUID(), randomUUID(), randomUUID()],
   }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,

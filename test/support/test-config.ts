@@ -13,6 +13,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     REDIS_PREFIX: `conduit-test-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',
+    OUTBOUND_ALLOW_LOOPBACK: 'true',
     ...overrides,
   });
 }

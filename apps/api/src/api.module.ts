@@ -10,6 +10,7 @@ import { DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { TenantsModule } from '@conduit/tenants';
+import { WebhooksModule } from '@conduit/webhooks';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
@@ -24,6 +25,10 @@ import { HttpMetrics } from './metrics/http-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { UsersController } from './users/users.controller';
+import { DeliveriesController } from './webhooks/deliveries.controller';
+import { EventsController } from './webhooks/events.controller';
+import { SeedWebhooksController } from './webhooks/seed-webhooks.controller';
+import { SubscriptionsController } from './webhooks/subscriptions.controller';
 
 @Module({})
 export class ApiModule {
@@ -42,6 +47,7 @@ export class ApiModule {
         AuditModule,
         TenantsModule,
         AuthModule,
+        WebhooksModule,
       ],
       controllers: [
         AuthController,
@@ -49,6 +55,10 @@ export class ApiModule {
         TenantsController,
         UsersController,
         AuditEventsController,
+        SeedWebhooksController,
+        SubscriptionsController,
+        EventsController,
+        DeliveriesController,
         HealthController,
         MetricsController,
       ],

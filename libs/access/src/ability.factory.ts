@@ -3,7 +3,7 @@ import { AbilityBuilder, ForcedSubject, InferSubjects, MongoAbility, createMongo
 import type { Principal } from './principal';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete';
-export type Subject = 'Tenant' | 'User' | 'ApiKey' | 'AuditEvent' | 'all';
+export type Subject = 'Tenant' | 'User' | 'ApiKey' | 'AuditEvent' | 'Subscription' | 'Event' | 'Delivery' | 'all';
 /** Shape the conditions are matched against when a service checks one object. */
 export interface SubjectFields {
   id?: string;
@@ -12,30 +12,54 @@ export interface SubjectFields {
   lineage?: string[];
 }
 type Tagged<N extends Exclude<Subject, 'all'>> = SubjectFields & ForcedSubject<N>;
-type AppSubjects = InferSubjects<Tagged<'Tenant'> | Tagged<'User'> | Tagged<'ApiKey'> | Tagged<'AuditEvent'>, true> | 'all';
+type AppSubjects =
+  | InferSubjects<
+      | Tagged<'Tenant'>
+      | Tagged<'User'>
+      | Tagged<'ApiKey'>
+      | Tagged<'AuditEvent'>
+      | Tagged<'Subscription'>
+      | Tagged<'Event'>
+      | Tagged<'Delivery'>,
+      true
+    >
+  | 'all';
 export type ConduitAbility = MongoAbility<[Action, AppSubjects]>;
 
 export function buildAbility(principal: Principal, actingTenantId: string): ConduitAbility {
   const { can, cannot, build } = new AbilityBuilder<ConduitAbility>(createMongoAbility);
   const home = principal.homeTenantId;
+  const inActing = { tenant_id: actingTenantId };
+  // Webhook work is operational: analysts run it, viewers watch it.
+  const operate = () => {
+    can('manage', 'Subscription', inActing);
+    can(['create', 'read'], 'Event', inActing);
+    can(['read', 'update'], 'Delivery', inActing);
+  };
   switch (principal.role) {
     case 'platform_admin':
       can('manage', 'all');
       break;
     case 'mssp_admin':
-      can('manage', ['User', 'ApiKey'], { tenant_id: actingTenantId });
-      can('read', 'AuditEvent', { tenant_id: actingTenantId });
+      can('manage', ['User', 'ApiKey'], inActing);
+      can('read', 'AuditEvent', inActing);
+      operate();
       can('read', 'Tenant', { lineage: home });
       can(['create', 'update', 'delete'], 'Tenant', { lineage: home });
       cannot('delete', 'Tenant', { id: home });
       break;
     case 'tenant_admin':
-      can('manage', ['User', 'ApiKey'], { tenant_id: actingTenantId });
-      can('read', 'AuditEvent', { tenant_id: actingTenantId });
+      can('manage', ['User', 'ApiKey'], inActing);
+      can('read', 'AuditEvent', inActing);
+      operate();
       can('read', 'Tenant', { id: home });
       break;
     case 'analyst':
+      operate();
+      can('read', 'Tenant', { id: home });
+      break;
     case 'viewer':
+      can('read', ['Subscription', 'Event', 'Delivery'], inActing);
       can('read', 'Tenant', { id: home });
       break;
     default: {

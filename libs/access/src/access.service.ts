@@ -32,6 +32,11 @@ export class AccessService {
     this.cls.set(ABILITY_KEY, undefined);
   }
 
+  /** Switches the rest of the request to another tenant the caller may act in (already checked by TenantScope). */
+  actIn(tenant: TenantRef): void {
+    this.setIdentity({ principal: this.principal(), tenant });
+  }
+
   principal(): Principal {
     return this.identity().principal;
   }

@@ -6,6 +6,9 @@ export const SCOPE_SUBJECTS: Record<Exclude<Subject, 'all'>, string> = {
   User: 'users',
   ApiKey: 'api_keys',
   AuditEvent: 'audit_events',
+  Subscription: 'subscriptions',
+  Event: 'events',
+  Delivery: 'deliveries',
 };
 
 export const KNOWN_SCOPES = ['*', ...Object.values(SCOPE_SUBJECTS).flatMap((s) => [`${s}:read`, `${s}:write`])];

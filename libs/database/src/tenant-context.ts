@@ -1,6 +1,8 @@
 // Tenant scoping for every database call: RLS reads transaction-local settings set here.
 import { Injectable } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
+import { ClsService } from 'nestjs-cls';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -8,9 +10,28 @@ import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings'
 
 export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
 
+type AfterCommit = () => Promise<unknown> | unknown;
+const AFTER_COMMIT = 'conduit.afterCommit';
+
 @Injectable()
 export class TenantContext {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  private readonly logger = new Logger('TenantContext');
+
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly cls: ClsService,
+  ) {}
+
+  /**
+   * Runs fn once the current transaction has committed (at once when there is none). Used to enqueue jobs
+   * for rows the transaction wrote: a job must never point at a row that may still roll back. A failure here
+   * is logged, not thrown: the rows are committed and the reconcilers pick them up.
+   */
+  afterCommit(fn: AfterCommit): void {
+    const pending = this.txHost.isTransactionActive() ? this.cls.get<AfterCommit[] | undefined>(AFTER_COMMIT) : undefined;
+    if (pending) pending.push(fn);
+    else void this.runCallbacks([fn]);
+  }
 
   /** The current transaction's EntityManager (or the pool's, which sees no tenant rows). */
   get em(): EntityManager {
@@ -24,7 +45,7 @@ export class TenantContext {
 
   /** Runs fn in a transaction with no tenant set: for control-plane tables (tenants, users) only. */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.txHost.isTransactionActive() ? fn() : this.txHost.withTransaction(fn);
+    return this.txHost.isTransactionActive() ? fn() : this.outermost(fn);
   }
 
   /** Runs fn in a transaction scoped to tenantId; inside an outer transaction, scopes only fn and restores after. */
@@ -37,7 +58,7 @@ export class TenantContext {
   /** Sets RLS settings for the duration of fn, in the current transaction or a new one. */
   async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
     if (!this.txHost.isTransactionActive()) {
-      return this.txHost.withTransaction(async () => {
+      return this.outermost(async () => {
         await this.apply(settings);
         return fn();
       });
@@ -59,6 +80,28 @@ export class TenantContext {
   async currentTenantId(): Promise<string | null> {
     const [row] = (await this.em.query(`SELECT nullif(current_setting($1, true), '') AS v`, [TENANT_SETTING])) as { v: string | null }[];
     return row?.v ?? null;
+  }
+
+  /** A new top-level transaction with its own after-commit list, run only when it committed. */
+  private async outermost<T>(fn: () => Promise<T>): Promise<T> {
+    // A child context per transaction, so parallel transactions of one request keep separate lists.
+    return this.cls.run({ ifNested: 'inherit' }, async () => {
+      const callbacks: AfterCommit[] = [];
+      this.cls.set(AFTER_COMMIT, callbacks);
+      const result = await this.txHost.withTransaction(fn);
+      await this.runCallbacks(callbacks);
+      return result;
+    });
+  }
+
+  private async runCallbacks(callbacks: AfterCommit[]): Promise<void> {
+    for (const callback of callbacks) {
+      try {
+        await callback();
+      } catch (err) {
+        this.logger.warn(`after-commit work failed (reconciliation will retry it): ${(err as Error).message}`);
+      }
+    }
   }
 
   private async apply(settings: Partial<Record<SessionSetting, string>>): Promise<void> {

@@ -12,3 +12,13 @@ export type MaintenanceJob = { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: n
 
 export const HEARTBEAT_SCHEDULER_ID = 'maintenance-heartbeat';
 export const HEARTBEAT_KEY_SUFFIX = 'worker:heartbeat';
+
+/** deliveries queue: one job per delivery attempt; the job id `${delivery_id}-${attempt}` makes re-enqueueing idempotent. */
+export interface DeliveryJob extends TenantJob {
+  delivery_id: string;
+  attempt: number;
+}
+
+export function deliveryJobId(deliveryId: string, attempt: number): string {
+  return `${deliveryId}-${attempt}`;
+}

@@ -10,3 +10,4 @@ export * from './dto/user.dto';
 export * from './entities/tenant.entity';
 export * from './entities/user.entity';
 export * from './entities/membership.entity';
+export * from './tenant-scope';

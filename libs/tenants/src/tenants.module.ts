@@ -7,12 +7,13 @@ import { UserEntity } from './entities/user.entity';
 import { OperatorService } from './operator.service';
 import { TenantHierarchy } from './tenant-hierarchy';
 import { TenantsService } from './tenants.service';
+import { TenantScope } from './tenant-scope';
 import { UserAccounts } from './user-accounts';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],
-  providers: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts],
-  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts],
+  providers: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
+  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
 })
 export class TenantsModule {}

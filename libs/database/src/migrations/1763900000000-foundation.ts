@@ -1,23 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { enableRls } from './rls-sql';
 
 // Control plane (tenants, users) and the first tenant-owned tables, each with its RLS policy.
-// nullif(...,'') because a setting that was set once in a session reads back as '' afterwards, not NULL.
-const TENANT = `nullif(current_setting('app.tenant_id', true), '')::uuid`;
-
-/**
- * Tenant isolation for every command; an optional narrow lookup (by key prefix, session id, user id) may only
- * widen what can be READ, never what can be changed or deleted.
- */
-function enableRls(table: string, lookup?: string): string {
-  const isolation = `tenant_id = ${TENANT}`;
-  return `
-    ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
-    CREATE POLICY ${table}_tenant_isolation ON ${table} USING (${isolation}) WITH CHECK (${isolation});${
-      lookup ? `\n    CREATE POLICY ${table}_lookup ON ${table} FOR SELECT USING (${lookup});` : ''
-    }`;
-}
-
 export class Foundation1763900000000 implements MigrationInterface {
   name = 'Foundation1763900000000';
 

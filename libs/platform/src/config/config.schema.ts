@@ -15,6 +15,12 @@ const postgresUrl = z
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
 const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
 const port = z.coerce.number().int().min(0).max(65535);
+const secondsList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => Number(s.trim())))
+  .refine((list) => list.length > 0 && list.length <= 20 && list.every((n) => Number.isInteger(n) && n >= 0 && n <= 7 * 86400), {
+    message: 'must be 1-20 comma-separated whole seconds (0..604800)',
+  });
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
 export const configSchema = z.object({
@@ -51,6 +57,22 @@ export const configSchema = z.object({
   WORKER_HEALTH_PORT: port.default(3001),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(1000).default(30000),
+  // Webhooks out
+  WEBHOOK_RETRY_SCHEDULE: secondsList.default([0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
+  WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  WEBHOOK_RESPONSE_BODY_LIMIT: z.coerce.number().int().min(0).max(1024 * 1024).default(4096),
+  WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).default(86400),
+  WEBHOOK_CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
+  WEBHOOK_CIRCUIT_COOLDOWN_SECONDS: z.coerce.number().int().min(1).default(60),
+  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 86400),
+  WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
+  WEBHOOK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
+  WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
+  OUTBOUND_ALLOW_LOOPBACK: bool.default(false),
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
 });
 
 export type ConduitEnv = z.infer<typeof configSchema>;

@@ -1,0 +1,5 @@
+export * from './address-policy';
+export * from './network-error-class';
+export * from './outbound-http.client';
+export * from './outbound-http.types';
+export * from './retry-after';

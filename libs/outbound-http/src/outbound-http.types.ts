@@ -1,0 +1,57 @@
+// Shapes of the outbound HTTP client: what callers configure, send and get back.
+
+export type OutboundErrorClass =
+  | 'timeout'
+  | 'dns'
+  | 'connection_refused'
+  | 'connection_reset'
+  | 'tls'
+  | 'ssrf_blocked'
+  | 'invalid_url'
+  | 'non_2xx'
+  | 'network';
+
+export type OutboundMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export interface OutboundHttpOptions {
+  /** DNS lookup plus TCP connect of a new socket. */
+  connectTimeoutMs: number;
+  /** Whole exchange from send() to the last body byte. */
+  responseTimeoutMs: number;
+  /** Response bytes kept; the rest is discarded and `truncated` set. */
+  maxResponseBytes: number;
+  allowPrivateNetworks: boolean;
+  allowLoopback: boolean;
+  userAgent: string;
+  maxSockets: number;
+  /** Resolves a hostname to every address; defaults to dns.lookup. Tests substitute it. */
+  resolveHostname: (hostname: string) => Promise<ResolvedAddress[]>;
+  /** Wall clock for Retry-After dates. */
+  now: () => Date;
+}
+
+export interface OutboundRequest {
+  url: string;
+  method?: OutboundMethod;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface OutboundResult {
+  /** True only for a 2xx status. */
+  ok: boolean;
+  statusCode?: number;
+  headers: Record<string, string>;
+  /** UTF-8 body, cut at maxResponseBytes. */
+  body: string;
+  truncated: boolean;
+  durationMs: number;
+  errorClass?: OutboundErrorClass;
+  errorMessage?: string;
+  retryAfterSeconds?: number;
+}

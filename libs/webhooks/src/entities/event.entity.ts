@@ -1,0 +1,13 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity('webhook_events')
+export class EventEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('text', { name: 'event_name' }) event_name: string;
+  @Column('text') source: string;
+  @Column('jsonb') payload: unknown;
+  @Column('text', { name: 'idempotency_key', nullable: true }) idempotency_key: string | null;
+  @Column('int', { name: 'delivery_count' }) delivery_count: number;
+  @Column('timestamptz', { name: 'created_at' }) created_at: Date;
+}

@@ -1,0 +1,170 @@
+// Publishing: the event and one delivery per matching subscription are written in the caller's transaction;
+// their jobs are enqueued only after it commits (the reconciler covers a lost enqueue).
+import { Injectable } from '@nestjs/common';
+import { AccessService } from '@conduit/access';
+import { TenantContext } from '@conduit/database';
+import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { DeliveryScheduler } from './delivery-scheduler';
+import { EventDetailResponse, EventResponse, ListEventsQueryDto, PublishedEventResponse } from './dto/event.dto';
+import { DeliveryEntity } from './entities/delivery.entity';
+import { EventEntity } from './entities/event.entity';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import { matchesFilter, matchingPatterns } from './event-matching';
+import { presentDelivery, presentEvent } from './presenters';
+import { WebhookException } from './webhook.exception';
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+const UNIQUE_VIOLATION = '23505';
+
+export interface PublishInput {
+  event_name: string;
+  source?: string;
+  payload: unknown;
+  idempotency_key?: string;
+}
+
+@Injectable()
+export class EventsService {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly access: AccessService,
+    private readonly scheduler: DeliveryScheduler,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  /** API entry: checks the caller may publish in tenantId (the acting tenant by default). */
+  publish(input: PublishInput, tenantId = this.access.tenant().id): Promise<PublishedEventResponse> {
+    this.access.assert('create', 'Event', { tenant_id: tenantId });
+    return this.publishInTenant(tenantId, input);
+  }
+
+  /**
+   * Writes the event and its deliveries (to every active subscription whose types and filter match, or only to
+   * `onlySubscription`), then schedules the first attempts after commit. Used by the API and by the worker for
+   * operational events.
+   */
+  publishInTenant(tenantId: string, input: PublishInput, onlySubscription?: SubscriptionEntity): Promise<PublishedEventResponse> {
+    return this.db.runInTenant(tenantId, async () => {
+      const now = this.clock.now();
+      if (input.idempotency_key) {
+        const existing = await this.findByIdempotencyKey(tenantId, input.idempotency_key, now);
+        if (existing) return { ...this.published(existing), duplicate: true };
+      }
+      const event: EventEntity = {
+        id: this.ids.next(),
+        tenant_id: tenantId,
+        event_name: input.event_name,
+        source: input.source ?? 'api',
+        payload: input.payload,
+        idempotency_key: input.idempotency_key ?? null,
+        delivery_count: 0,
+        created_at: now,
+      };
+      const subscriptions = onlySubscription ? [onlySubscription] : await this.matchingSubscriptions(tenantId, event);
+      event.delivery_count = subscriptions.length;
+      if (input.idempotency_key) {
+        const winner = await this.insertIdempotent(event, input.idempotency_key, now);
+        if (winner) return { ...this.published(winner), duplicate: true };
+      } else {
+        await this.db.insert(EventEntity, event);
+      }
+      const deliveries: DeliveryEntity[] = subscriptions.map((s) => ({
+        id: this.ids.next(),
+        tenant_id: tenantId,
+        event_id: event.id,
+        subscription_id: s.id,
+        status: 'pending',
+        attempt_count: 0,
+        next_attempt_at: new Date(now.getTime() + (s.retry_schedule[0] ?? 0) * 1000),
+        lease_expires_at: null,
+        last_status_code: null,
+        last_error_class: null,
+        last_error: null,
+        delivered_at: null,
+        created_at: now,
+        updated_at: now,
+      }));
+      if (deliveries.length > 0) await this.db.em.getRepository(DeliveryEntity).insert(deliveries);
+      const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
+      this.db.afterCommit(() =>
+        this.scheduler.enqueue(
+          deliveries.map((d) => ({ tenantId, deliveryId: d.id, attempt: 1, delayMs: firstDelays.get(d.subscription_id) })),
+        ),
+      );
+      return { ...this.published(event), duplicate: false };
+    });
+  }
+
+  async list(query: ListEventsQueryDto): Promise<Page<EventResponse>> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert('read', 'Event', { tenant_id: tenantId });
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor);
+    const qb = this.db.em
+      .getRepository(EventEntity)
+      .createQueryBuilder('e')
+      .where('e.tenant_id = :tenantId', { tenantId })
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1);
+    if (query.event_name) qb.andWhere('e.event_name = :name', { name: query.event_name });
+    if (query.source) qb.andWhere('e.source = :source', { source: query.source });
+    if (query.since) qb.andWhere('e.created_at >= :since', { since: query.since });
+    if (query.until) qb.andWhere('e.created_at < :until', { until: query.until });
+    if (cursor) qb.andWhere('(e.created_at, e.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
+    return toPage(await qb.getMany(), limit, presentEvent);
+  }
+
+  async get(id: string): Promise<EventDetailResponse> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert('read', 'Event', { tenant_id: tenantId }, 'event_not_found');
+    const event = isUuid(id) ? await this.db.em.getRepository(EventEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    if (!event) throw new WebhookException('event_not_found', 'Event not found');
+    const deliveries = await this.db.em
+      .getRepository(DeliveryEntity)
+      .find({ where: { event_id: id, tenant_id: tenantId }, order: { created_at: 'ASC', id: 'ASC' } });
+    return { ...presentEvent(event), deliveries: deliveries.map((d) => presentDelivery({ ...d, event_name: event.event_name })) };
+  }
+
+  private async matchingSubscriptions(tenantId: string, event: EventEntity): Promise<SubscriptionEntity[]> {
+    const candidates = await this.db.em
+      .getRepository(SubscriptionEntity)
+      .createQueryBuilder('s')
+      .where('s.tenant_id = :tenantId AND s.is_active AND s.deleted_at IS NULL', { tenantId })
+      .andWhere('s.event_types && :patterns', { patterns: matchingPatterns(event.event_name) })
+      .getMany();
+    return candidates.filter((s) => matchesFilter(s.filter, event.payload));
+  }
+
+  /** Inserts the event; if a concurrent publish with the same key won, returns that event instead. */
+  private async insertIdempotent(event: EventEntity, key: string, now: Date): Promise<EventEntity | null> {
+    // A savepoint, so a lost race can be answered without failing the caller's transaction.
+    await this.db.em.query('SAVEPOINT publish_event');
+    try {
+      await this.db.insert(EventEntity, event);
+      await this.db.em.query('RELEASE SAVEPOINT publish_event');
+      return null;
+    } catch (err) {
+      await this.db.em.query('ROLLBACK TO SAVEPOINT publish_event');
+      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      const winner = await this.findByIdempotencyKey(event.tenant_id, key, now);
+      if (!winner) throw err;
+      return winner;
+    }
+  }
+
+  /** The live event for this key; an expired one gives its key up so the key can be used again. */
+  private async findByIdempotencyKey(tenantId: string, key: string, now: Date): Promise<EventEntity | null> {
+    const repo = this.db.em.getRepository(EventEntity);
+    const existing = await repo.findOne({ where: { tenant_id: tenantId, idempotency_key: key } });
+    if (!existing) return null;
+    if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS) return existing;
+    await repo.update({ id: existing.id }, { idempotency_key: null });
+    return null;
+  }
+
+  private published(e: EventEntity): Omit<PublishedEventResponse, 'duplicate'> {
+    return { id: e.id, status: 'queued', event_name: e.event_name, deliveries: e.delivery_count, created_at: e.created_at.toISOString() };
+  }
+}

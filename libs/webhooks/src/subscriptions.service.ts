@@ -1,0 +1,192 @@
+import { Injectable } from '@nestjs/common';
+import { AccessService } from '@conduit/access';
+import { TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { SecretBox } from '@conduit/secrets';
+import { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionResponse, SubscriptionWithSecretResponse, UpdateSubscriptionDto } from './dto/subscription.dto';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import { assertEventPatterns, assertValidFilter, matchingPatterns } from './event-matching';
+import { generateWebhookSecret } from './signing';
+import { WebhookException } from './webhook.exception';
+
+const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|webhook-.*|x-loki-.*|authorization|connection|transfer-encoding)$/i;
+const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
+const HIDDEN = '••••';
+
+/** Aad binding sealed values to their subscription and purpose. */
+export const secretAad = (subscriptionId: string) => `subscription:${subscriptionId}:secret`;
+export const headersAad = (subscriptionId: string) => `subscription:${subscriptionId}:headers`;
+
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly access: AccessService,
+    private readonly secrets: SecretBox,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates in tenantId (the acting tenant unless a seed body named another one the caller administers). */
+  async create(dto: CreateSubscriptionDto, tenantId = this.access.tenant().id): Promise<SubscriptionWithSecretResponse> {
+    this.access.assert('create', 'Subscription', { tenant_id: tenantId });
+    this.validate(dto);
+    const id = this.ids.next();
+    const secret = generateWebhookSecret();
+    const now = this.clock.now();
+    const headers = dto.headers ?? {};
+    const entity: SubscriptionEntity = {
+      id,
+      tenant_id: tenantId,
+      app_name: dto.app_name,
+      description: dto.description ?? null,
+      target_url: dto.target_url,
+      event_types: [...new Set(dto.event_types)],
+      filter: dto.filter ?? null,
+      type: dto.type ?? 'public',
+      payload_format: dto.payload_format ?? 'envelope',
+      header_names: Object.keys(headers),
+      headers_sealed: Object.keys(headers).length ? await this.secrets.seal(tenantId, JSON.stringify(headers), headersAad(id)) : null,
+      secret_sealed: await this.secrets.seal(tenantId, secret, secretAad(id)),
+      previous_secret_sealed: null,
+      previous_secret_expires_at: null,
+      retry_schedule: dto.retry_schedule ?? this.config.WEBHOOK_RETRY_SCHEDULE,
+      rate_limit_per_second: dto.rate_limit_per_second ?? null,
+      is_active: true,
+      disabled_reason: null,
+      disabled_at: null,
+      consecutive_failures: 0,
+      circuit_state: 'closed',
+      circuit_opened_at: null,
+      failing_since: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    await this.db.runInTenant(tenantId, () => this.db.insert(SubscriptionEntity, entity));
+    return { ...this.present(entity), secret };
+  }
+
+  async list(query: ListSubscriptionsQueryDto, tenantId = this.access.tenant().id): Promise<Page<SubscriptionResponse>> {
+    this.access.assert('read', 'Subscription', { tenant_id: tenantId });
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor);
+    return this.db.runInTenant(tenantId, async () => {
+      const qb = this.db.em
+        .getRepository(SubscriptionEntity)
+        .createQueryBuilder('s')
+        .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL', { tenantId })
+        .orderBy('s.created_at', 'DESC')
+        .addOrderBy('s.id', 'DESC')
+        .limit(limit + 1);
+      if (query.event_type) qb.andWhere('s.event_types && :patterns', { patterns: matchingPatterns(query.event_type) });
+      if (query.is_active) qb.andWhere('s.is_active = :active', { active: query.is_active === 'true' });
+      if (cursor) qb.andWhere('(s.created_at, s.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
+      return toPage(await qb.getMany(), limit, (s) => this.present(s));
+    });
+  }
+
+  async get(id: string): Promise<SubscriptionResponse> {
+    return this.present(await this.load(id, 'read'));
+  }
+
+  async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionResponse> {
+    const sub = await this.load(id, 'update');
+    this.validate(dto);
+    const changes: Partial<SubscriptionEntity> = { updated_at: this.clock.now() };
+    if (dto.app_name !== undefined) changes.app_name = dto.app_name;
+    if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.target_url !== undefined) changes.target_url = dto.target_url;
+    if (dto.event_types !== undefined) changes.event_types = [...new Set(dto.event_types)];
+    if (dto.filter !== undefined) changes.filter = dto.filter;
+    if (dto.type !== undefined) changes.type = dto.type;
+    if (dto.payload_format !== undefined) changes.payload_format = dto.payload_format;
+    if (dto.retry_schedule !== undefined) changes.retry_schedule = dto.retry_schedule;
+    if (dto.rate_limit_per_second !== undefined) changes.rate_limit_per_second = dto.rate_limit_per_second;
+    if (dto.headers !== undefined) {
+      changes.header_names = Object.keys(dto.headers);
+      changes.headers_sealed = changes.header_names.length
+        ? await this.secrets.seal(sub.tenant_id, JSON.stringify(dto.headers), headersAad(sub.id))
+        : null;
+    }
+    if (dto.is_active === true) {
+      Object.assign(changes, { is_active: true, disabled_reason: null, disabled_at: null, consecutive_failures: 0, circuit_state: 'closed', circuit_opened_at: null, failing_since: null });
+    } else if (dto.is_active === false) {
+      Object.assign(changes, { is_active: false, disabled_reason: 'disabled_by_user', disabled_at: this.clock.now() });
+    }
+    await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, changes as never);
+    return this.get(sub.id);
+  }
+
+  /** Soft delete: the row stays so past deliveries keep their subscription. */
+  async remove(id: string): Promise<void> {
+    const sub = await this.load(id, 'delete');
+    const now = this.clock.now();
+    await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, { deleted_at: now, is_active: false, updated_at: now });
+  }
+
+  /** New secret at once; the previous one keeps signing (a second signature) until the grace period ends. */
+  async rotateSecret(id: string): Promise<SubscriptionWithSecretResponse> {
+    const sub = await this.load(id, 'update');
+    const secret = generateWebhookSecret();
+    const now = this.clock.now();
+    const changes = {
+      secret_sealed: await this.secrets.seal(sub.tenant_id, secret, secretAad(sub.id)),
+      previous_secret_sealed: sub.secret_sealed,
+      previous_secret_expires_at: new Date(now.getTime() + this.config.WEBHOOK_SECRET_GRACE_SECONDS * 1000),
+      updated_at: now,
+    };
+    await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, changes);
+    return { ...this.present({ ...sub, ...changes }), secret };
+  }
+
+  /** Loads a live subscription of the acting tenant, or 404. */
+  async load(id: string, action: 'read' | 'update' | 'delete'): Promise<SubscriptionEntity> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert(action, 'Subscription', { tenant_id: tenantId }, 'subscription_not_found');
+    const sub = isUuid(id) ? await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    if (!sub || sub.deleted_at) throw new WebhookException('subscription_not_found', 'Subscription not found');
+    return sub;
+  }
+
+  present(s: SubscriptionEntity): SubscriptionResponse {
+    return {
+      id: s.id,
+      tenant_id: s.tenant_id,
+      app_name: s.app_name,
+      description: s.description,
+      target_url: s.target_url,
+      event_types: s.event_types,
+      subscribed_event: s.event_types[0] ?? '',
+      filter: s.filter,
+      type: s.type,
+      payload_format: s.payload_format,
+      // Header values may be credentials: only their names are shown.
+      headers: Object.fromEntries(s.header_names.map((name) => [name, HIDDEN])),
+      retry_schedule: s.retry_schedule,
+      rate_limit_per_second: s.rate_limit_per_second,
+      is_active: s.is_active,
+      disabled_reason: s.disabled_reason,
+      circuit_state: s.circuit_state,
+      consecutive_failures: s.consecutive_failures,
+      previous_secret_expires_at: s.previous_secret_expires_at?.toISOString() ?? null,
+      created_at: s.created_at.toISOString(),
+      updated_at: s.updated_at.toISOString(),
+    };
+  }
+
+  private validate(dto: { event_types?: string[]; filter?: Record<string, unknown>; headers?: Record<string, string> }): void {
+    if (dto.event_types) assertEventPatterns(dto.event_types);
+    if (dto.filter !== undefined) assertValidFilter(dto.filter);
+    if (dto.headers) {
+      const entries = Object.entries(dto.headers);
+      const bad = entries.filter(([k, v]) => !HEADER_NAME.test(k) || RESERVED_HEADERS.test(k) || typeof v !== 'string' || v.length > 4000);
+      if (entries.length > 20 || bad.length > 0) {
+        throw new WebhookException('invalid_headers', 'headers must be at most 20 custom headers with string values', [
+          { field: 'headers', message: bad.length ? `not allowed: ${bad.map(([k]) => k).join(', ')}` : 'too many headers' },
+        ]);
+      }
+    }
+  }
+}

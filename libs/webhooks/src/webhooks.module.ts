@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SecretsModule } from '@conduit/secrets';
+import { TenantsModule } from '@conduit/tenants';
+import { DeliveriesService } from './deliveries.service';
+import { DeliveryScheduler } from './delivery-scheduler';
+import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
+import { DeliveryEntity } from './entities/delivery.entity';
+import { EventEntity } from './entities/event.entity';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import { EventsService } from './events.service';
+import { SubscriptionsService } from './subscriptions.service';
+
+/** Webhooks out. Needs QueuesModule (global) for the deliveries queue. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([SubscriptionEntity, EventEntity, DeliveryEntity, DeliveryAttemptEntity]),
+    SecretsModule,
+    TenantsModule,
+  ],
+  providers: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler],
+  exports: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler],
+})
+export class WebhooksModule {}
