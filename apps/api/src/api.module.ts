@@ -25,6 +25,7 @@ import { HttpMetrics } from './metrics/http-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { UsersController } from './users/users.controller';
+import { AnalyticsController } from './webhooks/analytics.controller';
 import { DeliveriesController } from './webhooks/deliveries.controller';
 import { EventsController } from './webhooks/events.controller';
 import { SeedWebhooksController } from './webhooks/seed-webhooks.controller';
@@ -59,6 +60,7 @@ export class ApiModule {
         SubscriptionsController,
         EventsController,
         DeliveriesController,
+        AnalyticsController,
         HealthController,
         MetricsController,
       ],

@@ -2,6 +2,8 @@ export * from './webhooks.module';
 export * from './subscriptions.service';
 export * from './events.service';
 export * from './deliveries.service';
+export * from './analytics.service';
+export * from './dto/analytics.dto';
 export * from './delivery-scheduler';
 export * from './event-matching';
 export * from './presenters';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
+import { AnalyticsService } from './analytics.service';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
@@ -18,7 +19,7 @@ import { SubscriptionsService } from './subscriptions.service';
     SecretsModule,
     TenantsModule,
   ],
-  providers: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler],
-  exports: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler],
+  providers: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService],
+  exports: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService],
 })
 export class WebhooksModule {}

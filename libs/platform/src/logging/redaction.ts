@@ -1,5 +1,6 @@
 // Secrets never reach logs: pino redact paths for requests plus a masking helper for structured data.
-export const SECRET_KEY_PATTERN = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|signature/i;
+// `headers` too: header maps (e.g. a webhook's custom headers) routinely carry credentials.
+export const SECRET_KEY_PATTERN = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|signature|^headers$/i;
 
 export const LOG_REDACT_PATHS = [
   'req.headers.authorization',
