@@ -304,7 +304,7 @@ describe('webhooks API', () => {
     it('reports delivery analytics per subscription', async () => {
       const { body: sub } = await subscribe({ app_name: 'stats', target_url: 'https://s.example.test', event_types: ['stats.x'] });
       for (let i = 0; i < 4; i++) await publish({ event_name: 'stats.x', payload: { i } });
-      const deliveries = await api.sql(`SELECT id, tenant_id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id`, [sub.id]);
+      const deliveries = await api.sql<{ id: string; tenant_id: string }>(`SELECT id, tenant_id FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY id`, [sub.id]);
       // Three delivered (one needed two attempts), one failed with a timeout.
       const attempt = (d: { id: string; tenant_id: string }, n: number, ms: number, code: number | null, cls: string | null) =>
         api.sql(
