@@ -1,11 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AccessModule } from '@conduit/access';
 import { DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
+import { DeliveryModule } from '@conduit/webhooks';
+import { DeliveryReconcileTimer } from './deliveries/delivery-reconcile.timer';
+import { DeliveryProcessor } from './deliveries/delivery.processor';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { HeartbeatScheduler } from './maintenance/heartbeat.scheduler';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
+import { RetentionScheduler } from './maintenance/retention.scheduler';
+import { WorkerMetrics } from './metrics/worker-metrics';
+import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
 @Module({})
 export class WorkerModule {
@@ -20,16 +27,20 @@ export class WorkerModule {
             name: 'conduit-worker',
             level: config.LOG_LEVEL,
             redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
-            // Probes hit /health every few seconds; logging each one drowns the job logs.
-            autoLogging: { ignore: (req) => req.url === '/health' },
+            // Probes and scrapes hit these every few seconds; logging each one drowns the job logs.
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
           },
         }),
         // No CLS middleware: jobs open their own context through TenantContext.runInTenant().
         DatabaseModule.forRoot({ applicationName: 'conduit-worker' }),
         QueuesModule.forRoot(),
+        // EventsService (operational events) checks permissions through AccessService; worker code calls its
+        // publishInTenant(), which does not.
+        AccessModule,
+        DeliveryModule,
       ],
-      controllers: [WorkerHealthController],
-      providers: [MaintenanceProcessor, HeartbeatScheduler],
+      controllers: [WorkerHealthController, WorkerMetricsController],
+      providers: [MaintenanceProcessor, HeartbeatScheduler, RetentionScheduler, DeliveryProcessor, DeliveryReconcileTimer, WorkerMetrics],
     };
   }
 }

@@ -8,9 +8,10 @@ export interface TenantJob {
 }
 
 /** maintenance queue: platform-wide housekeeping, not tenant work. */
-export type MaintenanceJob = { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: number; marker: string };
+export type MaintenanceJob = { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: number; marker: string } | { kind: 'retention' };
 
 export const HEARTBEAT_SCHEDULER_ID = 'maintenance-heartbeat';
+export const RETENTION_SCHEDULER_ID = 'maintenance-retention';
 export const HEARTBEAT_KEY_SUFFIX = 'worker:heartbeat';
 
 /** deliveries queue: one job per delivery attempt; the job id `${delivery_id}-${attempt}` makes re-enqueueing idempotent. */

@@ -9,4 +9,5 @@ export const maintenanceJobSchema: z.ZodType<MaintenanceJob> = z.discriminatedUn
     hold_ms: z.number().int().min(0).max(60_000),
     marker: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   }),
+  z.object({ kind: z.literal('retention') }),
 ]);

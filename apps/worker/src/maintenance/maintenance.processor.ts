@@ -5,6 +5,7 @@ import IORedis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { InjectRedis, MaintenanceJob } from '@conduit/queues';
+import { RetentionSweeper } from '@conduit/webhooks';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 import { maintenanceJobSchema } from './maintenance-job.schema';
 
@@ -17,6 +18,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @InjectConfig() private readonly config: ConduitConfig,
     @InjectRedis() private readonly redis: IORedis,
     private readonly clock: Clock,
+    private readonly retention: RetentionSweeper,
   ) {
     super();
   }
@@ -58,6 +60,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
         await sleep(job.hold_ms);
         await this.redis.set(probeKey(prefix, job.marker), 'done', 'EX', 3600);
         return;
+      case 'retention': {
+        const result = await this.retention.sweepRetentionOnce();
+        if (result.deleted > 0) this.logger.log({ deleted_events: result.deleted, tenants: result.tenants }, 'retention sweep');
+        return;
+      }
       default: {
         const unknown: never = job;
         throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(unknown)}`);

@@ -1,0 +1,222 @@
+// One attempt of one delivery: claim the row, check the endpoint's health, send the signed request, record what happened.
+// Rows are the truth and a job only says "look at this row now", so a stale or duplicate job claims nothing.
+import { Injectable, Logger } from '@nestjs/common';
+import { TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
+import type { OutboundResult } from '@conduit/outbound-http';
+import type { DeliveryJob } from '@conduit/queues';
+import { DeliveryScheduler } from '../delivery-scheduler';
+import { EventsService } from '../events.service';
+import { issuePrivateWebhookToken } from '../signing/private-webhook-token';
+import { DeliveryHttpClient } from './delivery-http-client';
+import { buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
+import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from './delivery-store';
+import { nextRetry } from './retry-policy';
+import { SubscriptionCredentials } from './subscription-credentials';
+import { SubscriptionRateLimiter } from './subscription-rate-limiter';
+
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'cancelled' | 'skipped' | 'deferred';
+
+export interface AttemptOutcome {
+  outcome: DeliveryOutcome;
+  /** deferred: the same attempt is due again after this long (circuit open, rate limited). */
+  retryInMs?: number;
+  /** How long after its due time the attempt started. */
+  lagMs?: number;
+  /** The HTTP exchange, when one happened. */
+  durationMs?: number;
+  statusCode?: number;
+  errorClass?: string;
+}
+
+/** Operational events the engine publishes into the tenant's own stream. */
+export const OPERATIONAL_SOURCE = 'conduit';
+export const ENDPOINT_DISABLED = 'endpoint.disabled';
+export const ATTEMPTS_EXHAUSTED = 'message.attempt.exhausted';
+
+// While another worker's half-open probe is in flight, look again this soon.
+const PROBE_IN_FLIGHT_RECHECK_MS = 1000;
+
+class LeaseLost extends Error {}
+
+@Injectable()
+export class DeliveryEngine {
+  private readonly logger = new Logger(DeliveryEngine.name);
+
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly store: DeliveryStore,
+    private readonly credentials: SubscriptionCredentials,
+    private readonly rateLimiter: SubscriptionRateLimiter,
+    private readonly http: DeliveryHttpClient,
+    private readonly scheduler: DeliveryScheduler,
+    private readonly events: EventsService,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Runs attempt `job.attempt`. A 'deferred' outcome has released the row back to pending; the caller re-queues the
+   * same attempt after retryInMs (the queue processor delays its job; the reconciler would find the row anyway).
+   */
+  async attempt(job: DeliveryJob): Promise<AttemptOutcome> {
+    const tenantId = job.tenant_id;
+    const lease = this.config.WEBHOOK_LEASE_SECONDS;
+    const claimed = await this.db.runInTenant(tenantId, () => this.store.claim(tenantId, job.delivery_id, job.attempt, lease));
+    if (!claimed) return { outcome: 'skipped' };
+    const lagMs = claimed.next_attempt_at ? Math.max(0, claimed.db_now.getTime() - claimed.next_attempt_at.getTime()) : 0;
+    const held = await this.hold(claimed);
+    if (held) return { ...held, lagMs };
+    return { ...(await this.send(claimed)), lagMs };
+  }
+
+  /** Reasons not to send now: the subscription is gone, its circuit is open, or it is over its rate. */
+  private async hold(d: ClaimedDelivery): Promise<AttemptOutcome | null> {
+    const sub = d.subscription;
+    if (!sub.is_active || sub.deleted_at) {
+      await this.db.runInTenant(d.tenant_id, () => this.store.cancel(d, 'subscription_disabled'));
+      return { outcome: 'cancelled' };
+    }
+    if (sub.circuit_state !== 'closed') {
+      const cooldownMs = this.config.WEBHOOK_CIRCUIT_COOLDOWN_SECONDS * 1000;
+      const openedAt = (sub.circuit_opened_at ?? d.db_now).getTime();
+      const waitMs = openedAt + cooldownMs - d.db_now.getTime();
+      if (sub.circuit_state === 'open' && waitMs > 0) return this.defer(d, waitMs);
+      const probing = await this.db.runInTenant(d.tenant_id, () =>
+        this.store.startProbe(sub.id, this.config.WEBHOOK_CIRCUIT_COOLDOWN_SECONDS, this.config.WEBHOOK_LEASE_SECONDS),
+      );
+      // This attempt is the probe; everyone else waits for its verdict.
+      if (!probing) return this.defer(d, Math.min(cooldownMs, PROBE_IN_FLIGHT_RECHECK_MS));
+    }
+    if (sub.rate_limit_per_second) {
+      const rate = await this.rateLimiter.take(sub.id, sub.rate_limit_per_second);
+      if (!rate.allowed) return this.defer(d, rate.retryInMs);
+    }
+    return null;
+  }
+
+  private async defer(d: ClaimedDelivery, delayMs: number): Promise<AttemptOutcome> {
+    const retryInMs = Math.max(0, Math.ceil(delayMs));
+    await this.db.runInTenant(d.tenant_id, () => this.store.release(d, retryInMs));
+    return { outcome: 'deferred', retryInMs };
+  }
+
+  private async send(d: ClaimedDelivery): Promise<AttemptOutcome> {
+    const sub = d.subscription;
+    const attemptId = this.ids.next();
+    let request;
+    try {
+      const credentials = await this.credentials.open(sub);
+      const now = this.clock.now();
+      request = buildDeliveryRequest({
+        deliveryId: d.id,
+        eventName: d.event.name,
+        eventCreatedAt: d.event.created_at,
+        payload: d.event.payload,
+        payloadFormat: sub.payload_format,
+        secrets: SubscriptionCredentials.activeSecrets(credentials, now),
+        customHeaders: credentials.headers,
+        // Private subscriptions get an HS256 JWT keyed by the current signing secret's key bytes (the base64 part of
+        // whsec_...): the receiver already holds that secret, so it needs nothing else to verify the token, and a
+        // rotation rotates the token key with it.
+        bearerToken:
+          sub.type === 'private'
+            ? issuePrivateWebhookToken({ subscriptionId: sub.id, tenantId: d.tenant_id, appName: sub.app_name, signingKey: webhookSecretKeyBytes(credentials.secret), now })
+            : undefined,
+        now,
+      });
+    } catch (err) {
+      // An unreadable secret will not heal by itself: count it as a failed attempt instead of looping on the lease.
+      this.logger.error({ delivery_id: d.id, err: (err as Error).message }, 'could not build the delivery request');
+      const failure: OutboundResult = { ok: false, headers: {}, body: '', truncated: false, durationMs: 0, errorClass: undefined, errorMessage: `could not sign the request: ${(err as Error).message}` };
+      return this.recordFailure(d, failure, this.attemptRecord(attemptId, failure, {}, 'signing_failed'));
+    }
+
+    const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
+    const attempt = this.attemptRecord(attemptId, result, request.recordedHeaders);
+    if (!result.ok) return this.recordFailure(d, result, attempt);
+    const recorded = await this.db.runInTenant(d.tenant_id, () => this.store.record(d, { status: 'delivered' }, attempt));
+    return { outcome: recorded ? 'delivered' : 'skipped', durationMs: result.durationMs, statusCode: result.statusCode };
+  }
+
+  private async recordFailure(d: ClaimedDelivery, result: OutboundResult, attempt: AttemptRecord): Promise<AttemptOutcome> {
+    const sub = d.subscription;
+    const tenantId = d.tenant_id;
+    const base = { durationMs: result.durationMs, statusCode: result.statusCode, errorClass: attempt.errorClass ?? undefined };
+    try {
+      return await this.db.runInTenant(tenantId, async () => {
+        const health = await this.store.countFailure(sub.id, this.config.WEBHOOK_CIRCUIT_FAILURE_THRESHOLD, this.config.WEBHOOK_DISABLE_AFTER_SECONDS);
+        const disabledReason = result.statusCode === 410 ? 'gone' : health.failing_too_long ? 'failing' : null;
+        const disabledNow = disabledReason ? await this.store.disable(sub.id, disabledReason) : false;
+        const retry = disabledReason ? null : nextRetry(sub.retry_schedule, d.attempt, result.retryAfterSeconds);
+        const next = retry?.nextAttempt ?? null;
+        const state: DeliveryResult = next && retry ? { status: 'pending', retryInMs: retry.delayMs } : { status: 'failed' };
+        // Lost the lease (another worker reclaimed the row): roll this back, the holder records its own attempt.
+        if (!(await this.store.record(d, state, attempt))) throw new LeaseLost();
+
+        if (next && retry) {
+          this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId, deliveryId: d.id, attempt: next, delayMs: retry.delayMs }]));
+        }
+        // Operational events about operational events would feed back into themselves.
+        if (d.event.source !== OPERATIONAL_SOURCE) {
+          if (disabledNow) await this.publishEndpointDisabled(d, disabledReason ?? 'failing', attempt);
+          if (state.status === 'failed' && !disabledReason) await this.publishExhausted(d, attempt);
+        }
+        return { ...base, outcome: state.status === 'pending' ? 'retrying' : 'failed' } satisfies AttemptOutcome;
+      });
+    } catch (err) {
+      if (err instanceof LeaseLost) return { ...base, outcome: 'skipped' };
+      throw err;
+    }
+  }
+
+  private attemptRecord(id: string, result: OutboundResult, requestHeaders: Record<string, string>, errorClass?: string): AttemptRecord {
+    return {
+      id,
+      statusCode: result.statusCode ?? null,
+      durationMs: result.durationMs,
+      errorClass: errorClass ?? result.errorClass ?? null,
+      errorMessage: result.errorMessage ?? null,
+      requestHeaders,
+      responseHeaders: result.headers,
+      responseBody: result.body === '' && result.statusCode === undefined ? null : result.body,
+      responseTruncated: result.truncated,
+    };
+  }
+
+  private async publishEndpointDisabled(d: ClaimedDelivery, reason: string, attempt: AttemptRecord): Promise<void> {
+    const sub = d.subscription;
+    await this.events.publishInTenant(d.tenant_id, {
+      event_name: ENDPOINT_DISABLED,
+      source: OPERATIONAL_SOURCE,
+      payload: {
+        subscription_id: sub.id,
+        app_name: sub.app_name,
+        target_url: sub.target_url,
+        reason,
+        delivery_id: d.id,
+        event_id: d.event_id,
+        last_status_code: attempt.statusCode,
+        last_error_class: attempt.errorClass,
+      },
+    });
+  }
+
+  private async publishExhausted(d: ClaimedDelivery, attempt: AttemptRecord): Promise<void> {
+    await this.events.publishInTenant(d.tenant_id, {
+      event_name: ATTEMPTS_EXHAUSTED,
+      source: OPERATIONAL_SOURCE,
+      payload: {
+        delivery_id: d.id,
+        event_id: d.event_id,
+        event_name: d.event.name,
+        subscription_id: d.subscription_id,
+        app_name: d.subscription.app_name,
+        attempts: d.attempt,
+        last_status_code: attempt.statusCode,
+        last_error_class: attempt.errorClass,
+      },
+    });
+  }
+}

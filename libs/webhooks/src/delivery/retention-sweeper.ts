@@ -1,0 +1,62 @@
+// Deletes webhook events (their deliveries and attempts go with them, ON DELETE CASCADE) older than each tenant's retention.
+import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
+
+const BATCH = 1000;
+// Between batches, so a large sweep does not hog the database.
+const PAUSE_MS = 50;
+
+export interface RetentionResult {
+  tenants: number;
+  deleted: number;
+}
+
+@Injectable()
+export class RetentionSweeper {
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly clock: Clock,
+  ) {}
+
+  async sweepRetentionOnce(now: Date = this.clock.now()): Promise<RetentionResult> {
+    const tenants = (await this.db.transaction(() => this.db.em.query(`SELECT id, settings FROM tenants ORDER BY id`))) as {
+      id: string;
+      settings: Record<string, unknown> | null;
+    }[];
+    let deleted = 0;
+    for (const tenant of tenants) {
+      const cutoff = new Date(now.getTime() - this.retentionDays(tenant.settings) * 86400_000);
+      for (;;) {
+        const n = await this.deleteBatch(tenant.id, cutoff);
+        deleted += n;
+        if (n < BATCH) break;
+        await sleep(PAUSE_MS);
+      }
+    }
+    return { tenants: tenants.length, deleted };
+  }
+
+  /** settings.retention_days (or the tenant API's data_retention_days), else RETENTION_DAYS. */
+  private retentionDays(settings: Record<string, unknown> | null): number {
+    const value = Number(settings?.retention_days ?? settings?.data_retention_days);
+    return Number.isInteger(value) && value >= 1 ? value : this.config.RETENTION_DAYS;
+  }
+
+  private async deleteBatch(tenantId: string, cutoff: Date): Promise<number> {
+    const result = (await this.db.runInTenant(tenantId, () =>
+      this.db.em.query(
+        // An event whose delivery is still being attempted stays until that ends.
+        `DELETE FROM webhook_events WHERE id IN (
+           SELECT e.id FROM webhook_events e
+            WHERE e.tenant_id = $1 AND e.created_at < $2
+              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
+            ORDER BY e.created_at LIMIT $3)`,
+        [tenantId, cutoff, BATCH],
+      ),
+    )) as [unknown[], number];
+    return result[1];
+  }
+}
