@@ -70,6 +70,15 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
           INSERT INTO webhook_delivery_attempts (id, tenant_id, delivery_id, attempt_number, duration_ms) SELECT $1, $2, d.id, 1, 10 FROM d`,
     params: [randomUUID(), t, randomUUID(), randomUUID(), randomUUID()],
   }),
+  inbound_sources: (t) => ({
+    sql: `INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($1, $2, 'seed', 'none', $3)`,
+    params: [randomUUID(), t, randomBytes(16).toString('hex')],
+  }),
+  inbound_events: (t) => ({
+    sql: `WITH s AS (INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($3, $2, 'seed', 'none', $4) RETURNING id)
+          INSERT INTO inbound_events (id, tenant_id, source_id, provider, raw_body, headers, payload_size) SELECT $1, $2, s.id, 'none', '\\x7b7d', '{}', 2 FROM s`,
+    params: [randomUUID(), t, randomUUID(), randomBytes(16).toString('hex')],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
@@ -81,6 +90,8 @@ const LOOKUPS = [
   { setting: 'app.api_key_prefix', table: 'api_keys', column: 'prefix' },
   { setting: 'app.session_id', table: 'auth_sessions', column: 'id' },
   { setting: 'app.user_id', table: 'memberships', column: 'user_id' },
+  { setting: 'app.source_id', table: 'inbound_sources', column: 'id' },
+  { setting: 'app.source_key', table: 'inbound_sources', column: 'source_key' },
 ];
 
 const ROWS_PER_TENANT = 2;

@@ -11,6 +11,7 @@ import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
+import { IngestionModule } from '@conduit/ingestion';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
@@ -25,6 +26,9 @@ import { HttpMetrics } from './metrics/http-metrics';
 import { MetricsController } from './metrics/metrics.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { UsersController } from './users/users.controller';
+import { InboundEventsController } from './ingestion/inbound-events.controller';
+import { ReceiveController } from './ingestion/receive.controller';
+import { SourcesController } from './ingestion/sources.controller';
 import { AnalyticsController } from './webhooks/analytics.controller';
 import { DeliveriesController } from './webhooks/deliveries.controller';
 import { EventsController } from './webhooks/events.controller';
@@ -49,6 +53,7 @@ export class ApiModule {
         TenantsModule,
         AuthModule,
         WebhooksModule,
+        IngestionModule,
       ],
       controllers: [
         AuthController,
@@ -61,6 +66,9 @@ export class ApiModule {
         EventsController,
         DeliveriesController,
         AnalyticsController,
+        ReceiveController,
+        SourcesController,
+        InboundEventsController,
         HealthController,
         MetricsController,
       ],

@@ -57,6 +57,8 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
+    // Receive endpoints verify signatures over the exact bytes received.
+    rawBody: true,
     bufferLogs: options.logger !== false,
     logger: options.logger === false ? false : undefined,
     abortOnError: false,
@@ -65,6 +67,8 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
   await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Providers also send XML, form or plain bodies: keep any other content type as raw bytes.
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
   const metrics = app.get(HttpMetrics);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

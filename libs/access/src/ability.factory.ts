@@ -3,7 +3,7 @@ import { AbilityBuilder, ForcedSubject, InferSubjects, MongoAbility, createMongo
 import type { Principal } from './principal';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete';
-export type Subject = 'Tenant' | 'User' | 'ApiKey' | 'AuditEvent' | 'Subscription' | 'Event' | 'Delivery' | 'all';
+export type Subject = 'Tenant' | 'User' | 'ApiKey' | 'AuditEvent' | 'Subscription' | 'Event' | 'Delivery' | 'Source' | 'InboundEvent' | 'all';
 /** Shape the conditions are matched against when a service checks one object. */
 export interface SubjectFields {
   id?: string;
@@ -20,7 +20,9 @@ type AppSubjects =
       | Tagged<'AuditEvent'>
       | Tagged<'Subscription'>
       | Tagged<'Event'>
-      | Tagged<'Delivery'>,
+      | Tagged<'Delivery'>
+      | Tagged<'Source'>
+      | Tagged<'InboundEvent'>,
       true
     >
   | 'all';
@@ -35,6 +37,8 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
     can('manage', 'Subscription', inActing);
     can(['create', 'read'], 'Event', inActing);
     can(['read', 'update'], 'Delivery', inActing);
+    can('manage', 'Source', inActing);
+    can(['read', 'update'], 'InboundEvent', inActing);
   };
   switch (principal.role) {
     case 'platform_admin':
@@ -59,7 +63,7 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
       can('read', 'Tenant', { id: home });
       break;
     case 'viewer':
-      can('read', ['Subscription', 'Event', 'Delivery'], inActing);
+      can('read', ['Subscription', 'Event', 'Delivery', 'Source', 'InboundEvent'], inActing);
       can('read', 'Tenant', { id: home });
       break;
     default: {

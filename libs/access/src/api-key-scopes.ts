@@ -9,6 +9,8 @@ export const SCOPE_SUBJECTS: Record<Exclude<Subject, 'all'>, string> = {
   Subscription: 'subscriptions',
   Event: 'events',
   Delivery: 'deliveries',
+  Source: 'sources',
+  InboundEvent: 'inbound_events',
 };
 
 export const KNOWN_SCOPES = ['*', ...Object.values(SCOPE_SUBJECTS).flatMap((s) => [`${s}:read`, `${s}:write`])];

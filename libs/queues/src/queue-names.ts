@@ -23,3 +23,9 @@ export interface DeliveryJob extends TenantJob {
 export function deliveryJobId(deliveryId: string, attempt: number): string {
   return `${deliveryId}-${attempt}`;
 }
+
+/** ingestion queue: route one accepted inbound request; `generation` > 0 for replays (a new outgoing event). */
+export interface IngestionJob extends TenantJob {
+  inbound_event_id: string;
+  generation: number;
+}

@@ -71,6 +71,9 @@ export const configSchema = z.object({
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
+  INGEST_DEFAULT_TENANT: z.string().optional(),
+  INGEST_PUBLIC_BASE_URL: z.string().url().optional(),
+  INGEST_SOURCE_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   OUTBOUND_ALLOW_LOOPBACK: bool.default(false),
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
 });

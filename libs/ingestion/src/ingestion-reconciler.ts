@@ -1,0 +1,36 @@
+// Re-queues accepted inbound requests that were never routed (their job was lost with Redis, or never queued).
+import { Injectable } from '@nestjs/common';
+import { TenantContext } from '@conduit/database';
+import { TenantEntity } from '@conduit/tenants';
+import { ReceiveService } from './receive.service';
+
+const BATCH = 500;
+/** Younger requests are most likely still queued. */
+const GRACE_SECONDS = 30;
+
+@Injectable()
+export class IngestionReconciler {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly receive: ReceiveService,
+  ) {}
+
+  async reconcileOnce(graceSeconds = GRACE_SECONDS): Promise<{ enqueued: number }> {
+    const tenants = await this.db.transaction(() =>
+      this.db.em.getRepository(TenantEntity).createQueryBuilder('t').select(['t.id']).where('t.deleted_at IS NULL').getMany(),
+    );
+    let enqueued = 0;
+    for (const { id: tenantId } of tenants) {
+      const rows = await this.db.runInTenant(tenantId, () =>
+        this.db.em.query(
+          `SELECT id FROM inbound_events WHERE tenant_id = $1 AND status = 'accepted' AND received_at < now() - make_interval(secs => $2)
+            ORDER BY received_at LIMIT ${BATCH}`,
+          [tenantId, graceSeconds],
+        ),
+      ) as { id: string }[];
+      for (const row of rows) await this.receive.enqueue(tenantId, row.id);
+      enqueued += rows.length;
+    }
+    return { enqueued };
+  }
+}

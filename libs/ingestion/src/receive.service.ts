@@ -1,0 +1,171 @@
+// The receive path: resolve the source, check address and size, verify the signature on the raw bytes, store the
+// request exactly as received (deduplicated by the provider's delivery id), and queue routing after commit.
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { BlockList, isIP } from 'node:net';
+import { TenantContext } from '@conduit/database';
+import { Clock, IdGenerator } from '@conduit/platform';
+import { IngestionJob } from '@conduit/queues';
+import { ReceiveResponse } from './dto/receive.dto';
+import { InboundEventEntity } from './entities/inbound-event.entity';
+import { InboundSourceEntity } from './entities/inbound-source.entity';
+import { IngestionException } from './ingestion.exception';
+import { ReceiveTarget, ResolvedSource, SourceResolver } from './source-resolver';
+import { providerDeliveryId, providerEventType, verifyInbound } from './verification';
+
+export interface ReceivedRequest {
+  rawBody: Buffer;
+  /** lower-cased names */
+  headers: Record<string, string | undefined>;
+  ip: string;
+}
+
+const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+const MAX_DELIVERY_ID = 200;
+
+function parseJson(raw: Buffer, contentType: string | undefined): unknown {
+  if (contentType && !/json/i.test(contentType)) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function allowedBy(cidrs: string[], ip: string): boolean {
+  if (cidrs.length === 0) return true;
+  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [net, bits] = cidr.split('/');
+    const netFamily = isIP(net) === 6 ? 'ipv6' : 'ipv4';
+    list.addSubnet(net, Number(bits ?? (netFamily === 'ipv6' ? 128 : 32)), netFamily);
+  }
+  return list.check(address, family);
+}
+
+@Injectable()
+export class ReceiveService {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly resolver: SourceResolver,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+    @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
+  ) {}
+
+  async accept(target: ReceiveTarget, request: ReceivedRequest): Promise<ReceiveResponse> {
+    const resolved = await this.resolver.resolve(target);
+    if (!resolved) throw new IngestionException('source_not_found', 'No active webhook source here');
+    const { source } = resolved;
+    await this.check(resolved, request);
+    const contentType = request.headers['content-type'];
+    const parsed = parseJson(request.rawBody, contentType);
+    const deliveryId = providerDeliveryId(source.provider, request.headers, parsed)?.slice(0, MAX_DELIVERY_ID);
+    const now = this.clock.now();
+    const event: InboundEventEntity = {
+      id: this.ids.next(),
+      tenant_id: source.tenant_id,
+      source_id: source.id,
+      provider: source.provider,
+      delivery_id: deliveryId ?? null,
+      event_type: providerEventType(source.provider, request.headers, parsed)?.slice(0, 200) ?? null,
+      content_type: contentType ?? null,
+      raw_body: request.rawBody,
+      headers: Object.fromEntries(
+        Object.entries(request.headers)
+          .filter((e): e is [string, string] => typeof e[1] === 'string')
+          .map(([k, v]) => [k, MASKED_HEADERS.has(k) ? '[REDACTED]' : v]),
+      ),
+      source_ip: request.ip,
+      payload_size: request.rawBody.length,
+      status: 'accepted',
+      routing_attempts: 0,
+      routing_error: null,
+      routed_event_id: null,
+      received_at: now,
+      routed_at: null,
+    };
+    const stored = await this.db.runInTenant(source.tenant_id, async () => {
+      const inserted = (await this.db.em
+        .getRepository(InboundEventEntity)
+        .createQueryBuilder()
+        .insert()
+        .values(event as never)
+        .orIgnore()
+        .returning(['id', 'received_at'])
+        .execute()) as { raw: { id: string; received_at: Date }[] };
+      const row = inserted.raw[0];
+      if (row) {
+        this.db.afterCommit(() => this.enqueue(source.tenant_id, event.id));
+        return { id: row.id, receivedAt: new Date(row.received_at), duplicate: false };
+      }
+      const first = await this.db.em
+        .getRepository(InboundEventEntity)
+        .findOne({ where: { source_id: source.id, delivery_id: deliveryId }, select: { id: true, received_at: true } });
+      if (!first) throw new Error('inbound event vanished between conflict and read');
+      return { id: first.id, receivedAt: first.received_at, duplicate: true };
+    });
+    return {
+      event_id: stored.id,
+      status: stored.duplicate ? 'duplicate' : 'accepted',
+      message: stored.duplicate ? 'Already received; the first delivery is kept' : 'Webhook accepted for processing',
+      received_at: stored.receivedAt.toISOString(),
+      metadata: {
+        destination: `source:${source.name}`,
+        source_ip: request.ip,
+        payload_size: request.rawBody.length,
+        header_count: Object.keys(request.headers).length,
+      },
+    };
+  }
+
+  enqueue(tenantId: string, inboundEventId: string, generation = 0): Promise<unknown> {
+    return this.queue.add(
+      'route',
+      { tenant_id: tenantId, inbound_event_id: inboundEventId, generation },
+      {
+        jobId: generation ? `${inboundEventId}-${generation}` : inboundEventId,
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 86400 },
+      },
+    );
+  }
+
+  /** Refusals are counted on the source (with the last reason) and never store the body. */
+  private async check({ source, secrets }: ResolvedSource, request: ReceivedRequest): Promise<void> {
+    let failure: IngestionException | null = null;
+    if (!allowedBy(source.allowed_cidrs, request.ip)) {
+      failure = new IngestionException('ip_not_allowed', 'This address may not post to this source');
+    } else if (request.rawBody.length > source.max_body_bytes) {
+      failure = new IngestionException('payload_too_large', `Body exceeds this source's limit of ${source.max_body_bytes} bytes`);
+    } else {
+      const result = verifyInbound({
+        provider: source.provider,
+        rawBody: request.rawBody,
+        headers: request.headers,
+        secrets,
+        sourceId: source.id,
+        tenantId: source.tenant_id,
+        now: this.clock.now(),
+      });
+      if (!result.ok) failure = new IngestionException(result.reason, result.message);
+    }
+    if (!failure) return;
+    await this.recordRejection(source, failure.code);
+    throw failure;
+  }
+
+  private async recordRejection(source: InboundSourceEntity, reason: string): Promise<void> {
+    await this.db.runInTenant(source.tenant_id, () =>
+      this.db.em.query(
+        `UPDATE inbound_sources SET rejected_count = rejected_count + 1, last_rejected_reason = $2, last_rejected_at = now() WHERE id = $1`,
+        [source.id, reason],
+      ),
+    );
+  }
+}

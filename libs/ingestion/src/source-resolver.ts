@@ -1,0 +1,100 @@
+// Finds the source a receive request names (by id, by key, or the deployment's default tenant) with its open
+// secrets, cached briefly: the receive path is hot and must not decrypt on every request.
+import { Injectable } from '@nestjs/common';
+import { TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, InjectConfig, isUuid } from '@conduit/platform';
+import { SecretBox } from '@conduit/secrets';
+import { TenantHierarchy } from '@conduit/tenants';
+import { InboundSourceEntity } from './entities/inbound-source.entity';
+import { sourceSecretAad } from './source-secrets';
+
+export type ReceiveTarget =
+  | { by: 'id'; sourceId: string }
+  | { by: 'key'; provider: string; sourceKey: string }
+  | { by: 'default'; provider: string };
+
+export interface ResolvedSource {
+  source: InboundSourceEntity;
+  /** current first, then the previous one while its grace period lasts */
+  secrets: string[];
+}
+
+interface CacheEntry {
+  value: ResolvedSource | null;
+  expiresAt: number;
+}
+
+const MAX_ENTRIES = 10_000;
+
+@Injectable()
+export class SourceResolver {
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly secrets: SecretBox,
+    private readonly hierarchy: TenantHierarchy,
+    private readonly clock: Clock,
+  ) {}
+
+  async resolve(target: ReceiveTarget): Promise<ResolvedSource | null> {
+    const key = target.by === 'id' ? `id:${target.sourceId}` : target.by === 'key' ? `key:${target.sourceKey}` : `default:${target.provider}`;
+    const now = this.clock.now().getTime();
+    const cached = this.#cache.get(key);
+    if (cached && cached.expiresAt > now) return this.stillValid(cached.value, target, now);
+    const value = await this.load(target);
+    if (this.config.INGEST_SOURCE_CACHE_SECONDS > 0) {
+      if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cache.set(key, { value, expiresAt: now + this.config.INGEST_SOURCE_CACHE_SECONDS * 1000 });
+    }
+    return this.stillValid(value, target, now);
+  }
+
+  /** Drops cached entries of a source (after an update or rotation in this process). */
+  forget(sourceId: string): void {
+    for (const [key, entry] of this.#cache) if (entry.value?.source.id === sourceId) this.#cache.delete(key);
+  }
+
+  private stillValid(value: ResolvedSource | null, target: ReceiveTarget, now: number): ResolvedSource | null {
+    if (!value || !value.source.is_active || value.source.deleted_at) return null;
+    // The key path names the provider too; the default-tenant path names the source instead.
+    if (target.by === 'key' && value.source.provider !== target.provider) return null;
+    const expires = value.source.previous_secret_expires_at?.getTime();
+    if (value.secrets.length > 1 && expires !== undefined && expires <= now) return { ...value, secrets: value.secrets.slice(0, 1) };
+    return value;
+  }
+
+  private async load(target: ReceiveTarget): Promise<ResolvedSource | null> {
+    const source = await this.find(target);
+    if (!source) return null;
+    const open = (sealed: string | null) => (sealed ? this.secrets.open(source.tenant_id, sealed, sourceSecretAad(source.id)) : null);
+    const [current, previous] = await Promise.all([open(source.secret_sealed), open(source.previous_secret_sealed)]);
+    return { source, secrets: [current, previous].filter((s): s is string => s !== null) };
+  }
+
+  private async find(target: ReceiveTarget): Promise<InboundSourceEntity | null> {
+    const repo = () => this.db.em.getRepository(InboundSourceEntity);
+    switch (target.by) {
+      case 'id':
+        if (!isUuid(target.sourceId)) return null;
+        return this.db.withSettings({ 'app.source_id': target.sourceId }, () => repo().findOne({ where: { id: target.sourceId } }));
+      case 'key':
+        if (!/^[A-Za-z0-9_-]{16,64}$/.test(target.sourceKey)) return null;
+        return this.db.withSettings({ 'app.source_key': target.sourceKey }, () => repo().findOne({ where: { source_key: target.sourceKey } }));
+      case 'default': {
+        const code = this.config.INGEST_DEFAULT_TENANT;
+        if (!code) return null;
+        const tenant = await this.db.transaction(() => this.hierarchy.find(code));
+        if (!tenant) return null;
+        return this.db.runInTenant(tenant.id, () =>
+          repo()
+            .createQueryBuilder('s')
+            .where('s.tenant_id = :tenantId AND s.name = :name AND s.deleted_at IS NULL AND s.is_active', { tenantId: tenant.id, name: target.provider })
+            .orderBy('s.created_at', 'ASC')
+            .getOne(),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,221 @@
+// Inbound sources: how one provider's requests to this tenant are verified; secrets sealed per tenant.
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AccessService } from '@conduit/access';
+import { TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, randomToken, toPage } from '@conduit/platform';
+import { SecretBox, mask } from '@conduit/secrets';
+import { assertValidFilter, generateWebhookSecret, issuePrivateWebhookToken } from '@conduit/webhooks';
+import { CreateSourceDto, ListSourcesQueryDto, SourceResponse, SourceWithSecretResponse, UpdateSourceDto } from './dto/source.dto';
+import { InboundProviderName, InboundSourceEntity } from './entities/inbound-source.entity';
+import { IngestionException } from './ingestion.exception';
+import { SourceResolver } from './source-resolver';
+import { sourceSecretAad } from './source-secrets';
+
+const AUTH_TOKEN_TTL_SECONDS = 365 * 86400;
+const DEFAULT_GRACE_SECONDS = 86400;
+
+function generateSecret(provider: InboundProviderName): string | null {
+  switch (provider) {
+    case 'stripe':
+    case 'standard_webhooks':
+      return generateWebhookSecret();
+    case 'basic':
+      return `conduit:${randomToken(24)}`;
+    case 'github':
+    case 'hmac':
+    case 'jwt_hmac':
+    case 'api_key':
+      return randomToken(32);
+    case 'none':
+      return null;
+  }
+}
+
+@Injectable()
+export class SourcesService {
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly access: AccessService,
+    private readonly secrets: SecretBox,
+    private readonly resolver: SourceResolver,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreateSourceDto): Promise<SourceWithSecretResponse> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert('create', 'Source', { tenant_id: tenantId });
+    this.validate(dto);
+    this.assertSecretFits(dto.provider, dto.secret);
+    const id = this.ids.next();
+    const secret = dto.provider === 'none' ? null : (dto.secret ?? generateSecret(dto.provider));
+    const now = this.clock.now();
+    const source: InboundSourceEntity = {
+      id,
+      tenant_id: tenantId,
+      name: dto.name,
+      provider: dto.provider,
+      source_key: randomBytes(24).toString('base64url'),
+      secret_sealed: secret ? await this.secrets.seal(tenantId, secret, sourceSecretAad(id)) : null,
+      previous_secret_sealed: null,
+      previous_secret_expires_at: null,
+      allowed_cidrs: dto.allowed_cidrs ?? [],
+      event_type_path: dto.event_type_path ?? null,
+      filter: dto.filter ?? null,
+      max_body_bytes: dto.max_body_bytes ?? Math.min(1024 * 1024, this.config.BODY_LIMIT_BYTES),
+      is_active: true,
+      rejected_count: '0',
+      last_rejected_reason: null,
+      last_rejected_at: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    };
+    await this.db.insert(InboundSourceEntity, source);
+    return this.withSecret(source, secret);
+  }
+
+  async list(query: ListSourcesQueryDto): Promise<Page<SourceResponse>> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert('read', 'Source', { tenant_id: tenantId });
+    const limit = query.limit ?? 50;
+    const cursor = decodeCursor(query.cursor);
+    const qb = this.db.em
+      .getRepository(InboundSourceEntity)
+      .createQueryBuilder('s')
+      .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL', { tenantId })
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .limit(limit + 1);
+    if (cursor) qb.andWhere('(s.created_at, s.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
+    const rows = await qb.getMany();
+    const page = toPage(rows, limit, (s) => s);
+    return { data: await Promise.all(page.data.map((s) => this.present(s))), next_cursor: page.next_cursor };
+  }
+
+  async get(id: string): Promise<SourceResponse> {
+    return this.present(await this.load(id, 'read'));
+  }
+
+  async update(id: string, dto: UpdateSourceDto): Promise<SourceResponse> {
+    const source = await this.load(id, 'update');
+    this.validate(dto);
+    const changes: Partial<InboundSourceEntity> = { updated_at: this.clock.now() };
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.allowed_cidrs !== undefined) changes.allowed_cidrs = dto.allowed_cidrs;
+    if (dto.event_type_path !== undefined) changes.event_type_path = dto.event_type_path;
+    if (dto.filter !== undefined) changes.filter = dto.filter;
+    if (dto.max_body_bytes !== undefined) changes.max_body_bytes = dto.max_body_bytes;
+    if (dto.is_active !== undefined) changes.is_active = dto.is_active;
+    await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, changes as never);
+    this.resolver.forget(source.id);
+    return this.get(source.id);
+  }
+
+  async remove(id: string): Promise<void> {
+    const source = await this.load(id, 'delete');
+    const now = this.clock.now();
+    await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, { deleted_at: now, is_active: false, updated_at: now });
+    this.resolver.forget(source.id);
+  }
+
+  /** New secret now; the previous one is still accepted for the grace period. */
+  async rotateSecret(id: string, secret?: string, graceSeconds = DEFAULT_GRACE_SECONDS): Promise<SourceWithSecretResponse> {
+    const source = await this.load(id, 'update');
+    if (source.provider === 'none') throw new IngestionException('invalid_source', 'This source has no secret to rotate');
+    this.assertSecretFits(source.provider, secret);
+    const next = secret ?? (generateSecret(source.provider) as string);
+    const now = this.clock.now();
+    const changes = {
+      secret_sealed: await this.secrets.seal(source.tenant_id, next, sourceSecretAad(source.id)),
+      previous_secret_sealed: source.secret_sealed,
+      previous_secret_expires_at: new Date(now.getTime() + graceSeconds * 1000),
+      updated_at: now,
+    };
+    await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, changes);
+    this.resolver.forget(source.id);
+    return this.withSecret({ ...source, ...changes }, next);
+  }
+
+  async load(id: string, action: 'read' | 'update' | 'delete'): Promise<InboundSourceEntity> {
+    const tenantId = this.access.tenant().id;
+    this.access.assert(action, 'Source', { tenant_id: tenantId }, 'source_not_found');
+    const source = isUuid(id) ? await this.db.em.getRepository(InboundSourceEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    if (!source || source.deleted_at) throw new IngestionException('source_not_found', 'Source not found');
+    return source;
+  }
+
+  urls(source: Pick<InboundSourceEntity, 'id' | 'provider' | 'source_key'>): { ingest_url: string; receive_url: string } {
+    const base = (this.config.INGEST_PUBLIC_BASE_URL ?? `http://localhost:${this.config.PORT}`).replace(/\/$/, '');
+    return {
+      ingest_url: `${base}/api/v1/webhook/${source.provider}/${source.source_key}`,
+      receive_url: `${base}/api/webhooks/receive/${source.id}`,
+    };
+  }
+
+  authToken(source: InboundSourceEntity, secret: string): string {
+    return issuePrivateWebhookToken({
+      subscriptionId: source.id,
+      tenantId: source.tenant_id,
+      appName: source.name,
+      signingKey: Buffer.from(secret, 'utf8'),
+      ttlSeconds: AUTH_TOKEN_TTL_SECONDS,
+      now: this.clock.now(),
+    });
+  }
+
+  private async withSecret(source: InboundSourceEntity, secret: string | null): Promise<SourceWithSecretResponse> {
+    const presented = await this.present(source);
+    return {
+      ...presented,
+      secret: secret ?? '',
+      ...(source.provider === 'jwt_hmac' && secret ? { auth_token: this.authToken(source, secret) } : {}),
+    };
+  }
+
+  async present(s: InboundSourceEntity): Promise<SourceResponse> {
+    const secret = s.secret_sealed ? await this.secrets.open(s.tenant_id, s.secret_sealed, sourceSecretAad(s.id)) : null;
+    return {
+      id: s.id,
+      tenant_id: s.tenant_id,
+      name: s.name,
+      provider: s.provider,
+      ...this.urls(s),
+      secret: secret === null ? null : mask(secret),
+      previous_secret_expires_at: s.previous_secret_expires_at?.toISOString() ?? null,
+      allowed_cidrs: s.allowed_cidrs,
+      event_type_path: s.event_type_path,
+      filter: s.filter,
+      max_body_bytes: s.max_body_bytes,
+      is_active: s.is_active,
+      rejected_count: Number(s.rejected_count),
+      last_rejected_reason: s.last_rejected_reason,
+      last_rejected_at: s.last_rejected_at?.toISOString() ?? null,
+      created_at: s.created_at.toISOString(),
+      updated_at: s.updated_at.toISOString(),
+    };
+  }
+
+  /** jwt_hmac secrets are HS256 keys: RFC 7518 wants at least 32 bytes. basic secrets are user:password. */
+  private assertSecretFits(provider: InboundProviderName, secret: string | undefined): void {
+    if (secret === undefined) return;
+    if (provider === 'jwt_hmac' && Buffer.byteLength(secret) < 32) {
+      throw new IngestionException('invalid_source', 'jwt_hmac secrets must be at least 32 bytes', [{ field: 'secret', message: 'at least 32 bytes' }]);
+    }
+    if (provider === 'basic' && !secret.includes(':')) {
+      throw new IngestionException('invalid_source', 'basic sources take secret as user:password', [{ field: 'secret', message: 'user:password' }]);
+    }
+  }
+
+  private validate(dto: { filter?: Record<string, unknown> }): void {
+    if (dto.filter !== undefined) {
+      try {
+        assertValidFilter(dto.filter);
+      } catch (err) {
+        throw new IngestionException('invalid_filter', (err as Error).message, [{ field: 'filter', message: (err as Error).message }]);
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './verification.types';
+export * from './verify-inbound';
+export * from './delivery-metadata';
