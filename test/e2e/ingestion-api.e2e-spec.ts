@@ -28,8 +28,8 @@ describe('webhooks in (API)', () => {
     return res.body;
   };
   const path = (url: string) => new URL(url).pathname;
-  const post = (url: string, body: string, headers: Record<string, string>) =>
-    api.request('POST', path(url), { rawBody: body, headers: { 'content-type': 'application/json', ...headers } });
+  const post = (url: string, body: string, headers: object) =>
+    api.request('POST', path(url), { rawBody: body, headers: { 'content-type': 'application/json', ...(headers as Record<string, string>) } });
 
   describe('sources', () => {
     it('creates a source with a generated secret shown once, an unguessable ingest URL and a receive URL', async () => {

@@ -6,6 +6,7 @@ import { WebhooksModule } from '@conduit/webhooks';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { InboundEventsService } from './inbound-events.service';
+import { InboundEventWriter } from './inbound-event-writer';
 import { IngestionReconciler } from './ingestion-reconciler';
 import { ReceiveService } from './receive.service';
 import { RoutingService } from './routing.service';
@@ -15,7 +16,7 @@ import { SourcesService } from './sources.service';
 /** Webhooks in. Needs QueuesModule (global) for the ingestion queue. */
 @Module({
   imports: [TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]), SecretsModule, TenantsModule, WebhooksModule],
-  providers: [SourcesService, SourceResolver, ReceiveService, InboundEventsService, RoutingService, IngestionReconciler],
+  providers: [InboundEventWriter, SourcesService, SourceResolver, ReceiveService, InboundEventsService, RoutingService, IngestionReconciler],
   exports: [SourcesService, SourceResolver, ReceiveService, InboundEventsService, RoutingService, IngestionReconciler],
 })
 export class IngestionModule {}

@@ -11,6 +11,7 @@ import { ReceiveResponse } from './dto/receive.dto';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
+import { InboundEventWriter, routingJob } from './inbound-event-writer';
 import { ReceiveTarget, ResolvedSource, SourceResolver } from './source-resolver';
 import { providerDeliveryId, providerEventType, verifyInbound } from './verification';
 
@@ -51,6 +52,7 @@ export class ReceiveService {
   constructor(
     private readonly db: TenantContext,
     private readonly resolver: SourceResolver,
+    private readonly writer: InboundEventWriter,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
@@ -88,26 +90,7 @@ export class ReceiveService {
       received_at: now,
       routed_at: null,
     };
-    const stored = await this.db.runInTenant(source.tenant_id, async () => {
-      const inserted = (await this.db.em
-        .getRepository(InboundEventEntity)
-        .createQueryBuilder()
-        .insert()
-        .values(event as never)
-        .orIgnore()
-        .returning(['id', 'received_at'])
-        .execute()) as { raw: { id: string; received_at: Date }[] };
-      const row = inserted.raw[0];
-      if (row) {
-        this.db.afterCommit(() => this.enqueue(source.tenant_id, event.id));
-        return { id: row.id, receivedAt: new Date(row.received_at), duplicate: false };
-      }
-      const first = await this.db.em
-        .getRepository(InboundEventEntity)
-        .findOne({ where: { source_id: source.id, delivery_id: deliveryId }, select: { id: true, received_at: true } });
-      if (!first) throw new Error('inbound event vanished between conflict and read');
-      return { id: first.id, receivedAt: first.received_at, duplicate: true };
-    });
+    const stored = await this.writer.write(event);
     return {
       event_id: stored.id,
       status: stored.duplicate ? 'duplicate' : 'accepted',
@@ -123,17 +106,8 @@ export class ReceiveService {
   }
 
   enqueue(tenantId: string, inboundEventId: string, generation = 0): Promise<unknown> {
-    return this.queue.add(
-      'route',
-      { tenant_id: tenantId, inbound_event_id: inboundEventId, generation },
-      {
-        jobId: generation ? `${inboundEventId}-${generation}` : inboundEventId,
-        attempts: 8,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 86400 },
-      },
-    );
+    const job = routingJob(tenantId, inboundEventId, generation);
+    return this.queue.add(job.name, job.data, job.opts);
   }
 
   /** Refusals are counted on the source (with the last reason) and never store the body. */

@@ -1,0 +1,132 @@
+// bench/ingest: signed webhook requests (seed HMAC, verified, committed to PostgreSQL, queued) at 64 connections,
+// against a bare Fastify endpoint in the same run. Prints both, the ratio, and latencies.
+// Run: node -r @swc-node/register bench/ingest.ts   (needs local PostgreSQL and Redis like `npm test`)
+import 'reflect-metadata';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { Client } from 'pg';
+import { createApiApp } from '@conduit/api/bootstrap';
+import { migrateDatabase } from '@conduit/database';
+import { parseConfig } from '@conduit/platform';
+import { OperatorService } from '@conduit/tenants';
+import { signLoki } from '@conduit/webhooks';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
+const CONNECTIONS = 64;
+
+interface Figures {
+  requests_per_second: number;
+  latency_p50_ms: number;
+  latency_p99_ms: number;
+  errors: number;
+  non_2xx: number;
+  total: number;
+}
+
+function run(opts: autocannon.Options): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    autocannon({ ...opts, connections: CONNECTIONS, duration: DURATION }, (err, result) => {
+      if (err) return reject(err);
+      resolve({
+        requests_per_second: Math.round(result.requests.average),
+        latency_p50_ms: result.latency.p50,
+        latency_p99_ms: result.latency.p99,
+        errors: result.errors + result.timeouts,
+        non_2xx: result.non2xx,
+        total: result.requests.total,
+      });
+    });
+  });
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const body = JSON.stringify({ type: 'order.created', data: { id: 'o_1', total: 120, items: [{ sku: 'A', qty: 2 }] } });
+
+  // Baseline: a bare Fastify endpoint that parses the JSON body and answers 202.
+  const bare = Fastify();
+  bare.post('/ingest', async (req, reply) => reply.code(202).send({ ok: true, size: JSON.stringify(req.body).length }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/ingest`;
+
+  // Conduit: a fresh database, the real API, one seed-HMAC source.
+  const dbName = `conduit_bench_${process.pid}`;
+  await admin(`CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  const config = parseConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: dbUrl.toString(),
+    CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
+    REDIS_PREFIX: `conduit-bench-${process.pid}`,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    DATABASE_POOL_SIZE: '20',
+  });
+  await migrateDatabase(config);
+  const app = await createApiApp(config, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  try {
+    const operator = app.get(OperatorService);
+    await operator.createTenant({ code: 'bench', name: 'Bench' });
+    await operator.createUser({ email: 'bench@example.test', password: 'bench-password-123', tenantCode: 'bench', role: 'tenant_admin' });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@example.test', password: 'bench-password-123' }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const source = await fetch(`${base}/api/v1/sources`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${login.access_token}` },
+      body: JSON.stringify({ name: 'bench', provider: 'hmac' }),
+    }).then((r) => r.json() as Promise<{ secret: string; ingest_url: string }>);
+    const ingestPath = new URL(source.ingest_url).pathname;
+
+    const baseline = await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const conduit = await run({
+      url: `${base}${ingestPath}`,
+      method: 'POST',
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            body,
+            headers: { 'content-type': 'application/json', ...signLoki(body, source.secret, new Date(), 'order.created') },
+          }),
+        },
+      ],
+    });
+    const result = {
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+      connections: CONNECTIONS,
+      duration_seconds: DURATION,
+      baseline_bare_fastify: baseline,
+      conduit_ingest: conduit,
+      throughput_ratio: Number((conduit.requests_per_second / baseline.requests_per_second).toFixed(3)),
+      target: { ratio_at_least: 0.6, p99_ms_below: 25, errors: 0 },
+    };
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await app.close();
+    await bare.close();
+    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

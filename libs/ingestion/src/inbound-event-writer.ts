@@ -1,0 +1,127 @@
+// Group commit for the receive path: requests arriving together are written in one multi-row INSERT per tenant
+// and one transaction, and their routing jobs queued in one round trip. Each caller still learns its own outcome
+// (accepted, or duplicate with the first request's id) only after the commit.
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { TenantContext } from '@conduit/database';
+import { IngestionJob } from '@conduit/queues';
+import { InboundEventEntity } from './entities/inbound-event.entity';
+
+export interface StoredInbound {
+  id: string;
+  receivedAt: Date;
+  duplicate: boolean;
+}
+
+interface Pending {
+  event: InboundEventEntity;
+  resolve: (stored: StoredInbound) => void;
+  reject: (err: unknown) => void;
+}
+
+const MAX_BATCH = 500;
+const MAX_PARALLEL_FLUSHES = 4;
+
+export function routingJob(tenantId: string, inboundEventId: string, generation = 0) {
+  return {
+    name: 'route',
+    data: { tenant_id: tenantId, inbound_event_id: inboundEventId, generation } satisfies IngestionJob,
+    opts: {
+      jobId: generation ? `${inboundEventId}-${generation}` : inboundEventId,
+      attempts: 8,
+      backoff: { type: 'exponential' as const, delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 86400 },
+    },
+  };
+}
+
+@Injectable()
+export class InboundEventWriter {
+  private readonly logger = new Logger(InboundEventWriter.name);
+  private queued: Pending[] = [];
+  private flushes = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly db: TenantContext,
+    @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
+  ) {}
+
+  write(event: InboundEventEntity): Promise<StoredInbound> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ event, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Flushes on the next turn of the event loop, so requests of one burst share a batch. */
+  private schedule(): void {
+    if (this.scheduled || this.flushes >= MAX_PARALLEL_FLUSHES || this.queued.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.queued.splice(0, MAX_BATCH);
+      if (batch.length === 0) return;
+      this.flushes += 1;
+      void this.flush(batch).finally(() => {
+        this.flushes -= 1;
+        this.schedule();
+      });
+      this.schedule();
+    });
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    const byTenant = new Map<string, Pending[]>();
+    for (const item of batch) {
+      const list = byTenant.get(item.event.tenant_id) ?? [];
+      list.push(item);
+      byTenant.set(item.event.tenant_id, list);
+    }
+    await Promise.all([...byTenant.entries()].map(([tenantId, items]) => this.flushTenant(tenantId, items)));
+  }
+
+  private async flushTenant(tenantId: string, items: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.db.runInTenant(tenantId, () => this.insert(items));
+      const fresh = items.filter((item) => !outcomes.get(item.event.id)?.duplicate);
+      // After commit: a job must never point at a row that may still roll back; the reconciler covers a lost add.
+      await this.queue.addBulk(fresh.map((item) => routingJob(tenantId, item.event.id))).catch((err: unknown) => {
+        this.logger.warn({ err: (err as Error).message, count: fresh.length }, 'could not queue routing; the reconciler will');
+      });
+      for (const item of items) item.resolve(outcomes.get(item.event.id) as StoredInbound);
+    } catch (err) {
+      for (const item of items) item.reject(err);
+    }
+  }
+
+  private async insert(items: Pending[]): Promise<Map<string, StoredInbound>> {
+    const inserted = (await this.db.em
+      .getRepository(InboundEventEntity)
+      .createQueryBuilder()
+      .insert()
+      .values(items.map((i) => i.event) as never)
+      .orIgnore()
+      .returning(['id', 'received_at'])
+      .execute()) as { raw: { id: string; received_at: Date }[] };
+    const outcomes = new Map<string, StoredInbound>(inserted.raw.map((r) => [r.id, { id: r.id, receivedAt: new Date(r.received_at), duplicate: false }]));
+    const losers = items.filter((i) => !outcomes.has(i.event.id));
+    if (losers.length > 0) {
+      // Repeats of a delivery id (earlier, or twice in this batch): answer with the first request's id.
+      const keys = losers.map((i) => [i.event.source_id, i.event.delivery_id] as const);
+      const firsts = (await this.db.em.query(
+        `SELECT e.id, e.received_at, e.source_id, e.delivery_id FROM inbound_events e
+           JOIN unnest($1::uuid[], $2::text[]) AS k(source_id, delivery_id) ON e.source_id = k.source_id AND e.delivery_id = k.delivery_id`,
+        [keys.map((k) => k[0]), keys.map((k) => k[1])],
+      )) as { id: string; received_at: Date; source_id: string; delivery_id: string }[];
+      for (const loser of losers) {
+        const first = firsts.find((f) => f.source_id === loser.event.source_id && f.delivery_id === loser.event.delivery_id);
+        if (!first) throw new Error('an inbound request conflicted with a row that cannot be found');
+        outcomes.set(loser.event.id, { id: first.id, receivedAt: new Date(first.received_at), duplicate: true });
+      }
+    }
+    return outcomes;
+  }
+}
