@@ -5,6 +5,7 @@ import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
+import { EventHooks } from './event-hooks';
 import { EventDetailResponse, EventResponse, ListEventsQueryDto, PublishedEventResponse } from './dto/event.dto';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { EventEntity } from './entities/event.entity';
@@ -29,6 +30,7 @@ export class EventsService {
     private readonly db: TenantContext,
     private readonly access: AccessService,
     private readonly scheduler: DeliveryScheduler,
+    private readonly hooks: EventHooks,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -86,6 +88,7 @@ export class EventsService {
         updated_at: now,
       }));
       if (deliveries.length > 0) await this.db.em.getRepository(DeliveryEntity).insert(deliveries);
+      if (!onlySubscription) await this.hooks.published(event);
       const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
       this.db.afterCommit(() =>
         this.scheduler.enqueue(

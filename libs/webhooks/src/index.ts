@@ -1,6 +1,7 @@
 export * from './webhooks.module';
 export * from './subscriptions.service';
 export * from './events.service';
+export * from './event-hooks';
 export * from './deliveries.service';
 export * from './analytics.service';
 export * from './dto/analytics.dto';

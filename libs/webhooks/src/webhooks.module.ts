@@ -9,6 +9,7 @@ import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { EventEntity } from './entities/event.entity';
 import { SubscriptionEntity } from './entities/subscription.entity';
+import { EventHooks } from './event-hooks';
 import { EventsService } from './events.service';
 import { SubscriptionsService } from './subscriptions.service';
 
@@ -19,7 +20,7 @@ import { SubscriptionsService } from './subscriptions.service';
     SecretsModule,
     TenantsModule,
   ],
-  providers: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService],
-  exports: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService],
+  providers: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService, EventHooks],
+  exports: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService, EventHooks],
 })
 export class WebhooksModule {}
