@@ -4,10 +4,13 @@ import { AccessModule } from '@conduit/access';
 import { DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
+import { IngestionModule } from '@conduit/ingestion';
 import { DeliveryModule } from '@conduit/webhooks';
 import { DeliveryReconcileTimer } from './deliveries/delivery-reconcile.timer';
 import { DeliveryProcessor } from './deliveries/delivery.processor';
 import { WorkerHealthController } from './health/worker-health.controller';
+import { IngestionReconcileTimer } from './ingestion/ingestion-reconcile.timer';
+import { IngestionProcessor } from './ingestion/ingestion.processor';
 import { HeartbeatScheduler } from './maintenance/heartbeat.scheduler';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { RetentionScheduler } from './maintenance/retention.scheduler';
@@ -38,9 +41,10 @@ export class WorkerModule {
         // publishInTenant(), which does not.
         AccessModule,
         DeliveryModule,
+        IngestionModule,
       ],
       controllers: [WorkerHealthController, WorkerMetricsController],
-      providers: [MaintenanceProcessor, HeartbeatScheduler, RetentionScheduler, DeliveryProcessor, DeliveryReconcileTimer, WorkerMetrics],
+      providers: [MaintenanceProcessor, HeartbeatScheduler, RetentionScheduler, DeliveryProcessor, DeliveryReconcileTimer, IngestionProcessor, IngestionReconcileTimer, WorkerMetrics],
     };
   }
 }
