@@ -25,6 +25,12 @@ type RowFactory = (tenantId: string, userId: string) => Insert;
 const NEW_SUBSCRIPTION = `INSERT INTO webhook_subscriptions (id, tenant_id, app_name, target_url, event_types, secret_sealed, retry_schedule)
   VALUES ($3, $2, 'seed', 'https://example.test/hook', '{order.created}', 'sealed', '{0}') RETURNING id`;
 const NEW_EVENT = `INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($4, $2, 'order.created', 'seed', '{}') RETURNING id`;
+// Chain parents: $2 the tenant, $3 a subscription, $4 the chain, $5 its step, $6 a run.
+const NEW_CHAIN = `INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($4, $2, 'seed', 'order.created') RETURNING id`;
+const NEW_CHAIN_STEP = `INSERT INTO execution_chain_steps (id, tenant_id, chain_id, steps_version, step_order, webhook_id, name)
+  SELECT $5, $2, c.id, 1, 1, s.id, 'seed' FROM c, s RETURNING id, chain_id`;
+const NEW_CHAIN_RUN = `INSERT INTO execution_chain_runs (id, tenant_id, chain_id, steps_version, trigger_type, trigger_event, trigger_data, total_steps)
+  SELECT $6, $2, c.id, 1, 'manual', 'order.created', '{}', 1 FROM c RETURNING id`;
 
 const ROW_FACTORIES: Record<string, RowFactory> = {
   memberships: (t, u) => ({
@@ -78,6 +84,30 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `WITH s AS (INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($3, $2, 'seed', 'none', $4) RETURNING id)
           INSERT INTO inbound_events (id, tenant_id, source_id, provider, raw_body, headers, payload_size) SELECT $1, $2, s.id, 'none', '\\x7b7d', '{}', 2 FROM s`,
     params: [randomUUID(), t, randomUUID(), randomBytes(16).toString('hex')],
+  }),
+  execution_chains: (t) => ({
+    sql: `INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($1, $2, 'seed', 'order.created')`,
+    params: [randomUUID(), t],
+  }),
+  execution_chain_steps: (t) => ({
+    sql: `WITH s AS (${NEW_SUBSCRIPTION}), c AS (${NEW_CHAIN})
+          INSERT INTO execution_chain_steps (id, tenant_id, chain_id, steps_version, step_order, webhook_id, name) SELECT $1, $2, c.id, 1, 1, s.id, 'seed' FROM c, s`,
+    params: [randomUUID(), t, randomUUID(), randomUUID()],
+  }),
+  execution_chain_runs: (t) => ({
+    sql: `WITH c AS (INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($3, $2, 'seed', 'order.created') RETURNING id)
+          INSERT INTO execution_chain_runs (id, tenant_id, chain_id, steps_version, trigger_type, trigger_event, trigger_data, total_steps)
+          SELECT $1, $2, c.id, 1, 'manual', 'order.created', '{}', 1 FROM c`,
+    params: [randomUUID(), t, randomUUID()],
+  }),
+  execution_chain_step_runs: (t) => ({
+    sql: `WITH s AS (${NEW_SUBSCRIPTION}), c AS (${NEW_CHAIN}), st AS (${NEW_CHAIN_STEP}), r AS (${NEW_CHAIN_RUN})
+          INSERT INTO execution_chain_step_runs (id, tenant_id, run_id, step_id, step_order, name) SELECT $1, $2, r.id, st.id, 1, 'seed' FROM r, st`,
+    params: [randomUUID(), t, randomUUID(), randomUUID(), randomUUID(), randomUUID()],
+  }),
+  credentials: (t) => ({
+    sql: `INSERT INTO credentials (id, tenant_id, name, value_sealed) VALUES ($1, $2, $3, 'sealed')`,
+    params: [randomUUID(), t, `seed_${randomBytes(6).toString('hex')}`],
   }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,

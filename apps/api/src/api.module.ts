@@ -12,6 +12,7 @@ import { QueuesModule } from '@conduit/queues';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { IngestionModule } from '@conduit/ingestion';
+import { ChainsModule } from '@conduit/chains';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { ApiKeysController } from './auth/api-keys.controller';
 import { AuthController } from './auth/auth.controller';
@@ -34,6 +35,7 @@ import { DeliveriesController } from './webhooks/deliveries.controller';
 import { EventsController } from './webhooks/events.controller';
 import { SeedWebhooksController } from './webhooks/seed-webhooks.controller';
 import { SubscriptionsController } from './webhooks/subscriptions.controller';
+import { ChainsController } from './chains/chains.controller';
 
 @Module({})
 export class ApiModule {
@@ -54,6 +56,7 @@ export class ApiModule {
         AuthModule,
         WebhooksModule,
         IngestionModule,
+        ChainsModule,
       ],
       controllers: [
         AuthController,
@@ -69,6 +72,7 @@ export class ApiModule {
         ReceiveController,
         SourcesController,
         InboundEventsController,
+        ChainsController,
         HealthController,
         MetricsController,
       ],

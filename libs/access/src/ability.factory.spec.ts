@@ -44,6 +44,20 @@ describe('buildAbility', () => {
     expect(ability.can('read', 'User')).toBe(false);
     expect(ability.can('read', 'AuditEvent')).toBe(false);
   });
+  it('lets analysts operate chains and runs, viewers read them, and only admins manage credentials', () => {
+    const analyst = buildAbility(principal('analyst'), HOME);
+    const viewer = buildAbility(principal('viewer'), HOME);
+    const admin = buildAbility(principal('tenant_admin'), HOME);
+    expect(analyst.can('create', subject('Chain', { tenant_id: HOME }))).toBe(true);
+    expect(analyst.can('update', subject('ChainRun', { tenant_id: HOME }))).toBe(true);
+    expect(analyst.can('create', subject('Chain', { tenant_id: OTHER }))).toBe(false);
+    expect(analyst.can('read', subject('Credential', { tenant_id: HOME }))).toBe(true);
+    expect(analyst.can('create', subject('Credential', { tenant_id: HOME }))).toBe(false);
+    expect(viewer.can('read', subject('ChainRun', { tenant_id: HOME }))).toBe(true);
+    expect(viewer.can('update', subject('Chain', { tenant_id: HOME }))).toBe(false);
+    expect(viewer.can('read', subject('Credential', { tenant_id: HOME }))).toBe(false);
+    expect(admin.can('delete', subject('Credential', { tenant_id: HOME }))).toBe(true);
+  });
 });
 
 describe('scopeAllows', () => {

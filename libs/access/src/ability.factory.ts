@@ -3,7 +3,20 @@ import { AbilityBuilder, ForcedSubject, InferSubjects, MongoAbility, createMongo
 import type { Principal } from './principal';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete';
-export type Subject = 'Tenant' | 'User' | 'ApiKey' | 'AuditEvent' | 'Subscription' | 'Event' | 'Delivery' | 'Source' | 'InboundEvent' | 'all';
+export type Subject =
+  | 'Tenant'
+  | 'User'
+  | 'ApiKey'
+  | 'AuditEvent'
+  | 'Subscription'
+  | 'Event'
+  | 'Delivery'
+  | 'Source'
+  | 'InboundEvent'
+  | 'Chain'
+  | 'ChainRun'
+  | 'Credential'
+  | 'all';
 /** Shape the conditions are matched against when a service checks one object. */
 export interface SubjectFields {
   id?: string;
@@ -22,7 +35,10 @@ type AppSubjects =
       | Tagged<'Event'>
       | Tagged<'Delivery'>
       | Tagged<'Source'>
-      | Tagged<'InboundEvent'>,
+      | Tagged<'InboundEvent'>
+      | Tagged<'Chain'>
+      | Tagged<'ChainRun'>
+      | Tagged<'Credential'>,
       true
     >
   | 'all';
@@ -39,13 +55,16 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
     can(['read', 'update'], 'Delivery', inActing);
     can('manage', 'Source', inActing);
     can(['read', 'update'], 'InboundEvent', inActing);
+    can('manage', ['Chain', 'ChainRun'], inActing);
+    // Credential metadata (names to use in templates); values are never readable by anyone.
+    can('read', 'Credential', inActing);
   };
   switch (principal.role) {
     case 'platform_admin':
       can('manage', 'all');
       break;
     case 'mssp_admin':
-      can('manage', ['User', 'ApiKey'], inActing);
+      can('manage', ['User', 'ApiKey', 'Credential'], inActing);
       can('read', 'AuditEvent', inActing);
       operate();
       can('read', 'Tenant', { lineage: home });
@@ -53,7 +72,7 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
       cannot('delete', 'Tenant', { id: home });
       break;
     case 'tenant_admin':
-      can('manage', ['User', 'ApiKey'], inActing);
+      can('manage', ['User', 'ApiKey', 'Credential'], inActing);
       can('read', 'AuditEvent', inActing);
       operate();
       can('read', 'Tenant', { id: home });
@@ -63,7 +82,7 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
       can('read', 'Tenant', { id: home });
       break;
     case 'viewer':
-      can('read', ['Subscription', 'Event', 'Delivery', 'Source', 'InboundEvent'], inActing);
+      can('read', ['Subscription', 'Event', 'Delivery', 'Source', 'InboundEvent', 'Chain', 'ChainRun'], inActing);
       can('read', 'Tenant', { id: home });
       break;
     default: {

@@ -11,6 +11,9 @@ export const SCOPE_SUBJECTS: Record<Exclude<Subject, 'all'>, string> = {
   Delivery: 'deliveries',
   Source: 'sources',
   InboundEvent: 'inbound_events',
+  Chain: 'chains',
+  ChainRun: 'chain_runs',
+  Credential: 'credentials',
 };
 
 export const KNOWN_SCOPES = ['*', ...Object.values(SCOPE_SUBJECTS).flatMap((s) => [`${s}:read`, `${s}:write`])];

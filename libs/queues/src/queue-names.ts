@@ -29,3 +29,14 @@ export interface IngestionJob extends TenantJob {
   inbound_event_id: string;
   generation: number;
 }
+
+/** chain-steps queue: one job per attempt of one step of a run; the job id `${step_run_id}-${attempt}` makes re-enqueueing idempotent. */
+export interface ChainStepJob extends TenantJob {
+  run_id: string;
+  step_run_id: string;
+  attempt: number;
+}
+
+export function chainStepJobId(stepRunId: string, attempt: number): string {
+  return `${stepRunId}-${attempt}`;
+}

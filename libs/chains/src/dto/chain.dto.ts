@@ -1,0 +1,198 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import type { OnFailureAction, OnSuccessAction } from '../entities/chain-step.entity';
+
+export const ON_SUCCESS: OnSuccessAction[] = ['continue', 'stop', 'pause'];
+export const ON_FAILURE: OnFailureAction[] = ['continue', 'stop', 'retry'];
+export const MAX_STEPS = 50;
+
+export class ChainStepDto {
+  @ApiProperty({ example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1b001', description: 'A subscription of your tenant: the step POSTs to its target_url, signed with its secret' })
+  @IsString()
+  @MaxLength(100)
+  webhook_id: string;
+
+  @ApiProperty({ example: 'Process Payment', description: 'Unique within the chain; later steps read it as steps["<name>"]' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'Charge the card' }) @IsOptional() @IsString() @MaxLength(1000) description?: string;
+
+  @ApiPropertyOptional({ example: 1, description: 'Position, from 1; when given on every step they must be 1..n (steps are sorted by it)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_STEPS)
+  step_order?: number;
+
+  @ApiPropertyOptional({
+    example: { amount: '{{.trigger_data.order_amount}}', customer_id: '{{trigger_data.customer_id}}', payment_id: '{{step_1.response.payment_id}}' },
+    description:
+      'The JSON body sent. Strings may hold {{ CEL }} templates over trigger_data, step_N / steps["name"] (status, response_code, response), ' +
+      'credentials.<name>, run.id and now. A value that is exactly one template keeps its JSON type.',
+  })
+  @IsOptional()
+  @IsObject()
+  request_params?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: { Authorization: 'Bearer {{credentials.payments_api_key}}' }, description: 'Extra request headers; values may hold templates' })
+  @IsOptional()
+  @IsObject()
+  headers?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: 'step_1.response.fraud_score < 50', description: 'CEL; when false the step is skipped and the run goes on' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  condition?: string;
+
+  @ApiPropertyOptional({ enum: ON_SUCCESS, default: 'continue', description: 'stop completes the run early; pause waits for POST .../resume' })
+  @IsOptional()
+  @IsIn(ON_SUCCESS)
+  on_success_action?: OnSuccessAction;
+
+  @ApiPropertyOptional({
+    enum: ON_FAILURE,
+    description: 'retry: up to max_retries more attempts with exponential backoff, then the run fails; continue: go on; stop: fail the run. ' +
+      'Default: retry when max_retries is given, else stop',
+  })
+  @IsOptional()
+  @IsIn(ON_FAILURE)
+  on_failure_action?: OnFailureAction;
+
+  @ApiPropertyOptional({ example: 3, default: 3, minimum: 0, maximum: 10 }) @IsOptional() @IsInt() @Min(0) @Max(10) max_retries?: number;
+
+  @ApiPropertyOptional({ example: 1, default: 1, description: 'Retry n waits retry_backoff_seconds × 2^(n-1)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
+  retry_backoff_seconds?: number;
+
+  @ApiPropertyOptional({ example: 0, default: 0, description: 'Wait this long before the step runs (a delayed job, not a sleeping worker)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 86400)
+  delay_seconds?: number;
+}
+
+export class CompensationStepDto extends ChainStepDto {
+  @ApiPropertyOptional({ example: 'Reserve Inventory', description: 'Runs only if this step succeeded; without it, it runs on every compensated failure' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  compensates?: string;
+}
+
+class ChainFieldsDto {
+  @ApiPropertyOptional({ example: 'Payment, inventory, shipping and email for every order' }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() is_active?: boolean;
+
+  @ApiPropertyOptional({ type: [CompensationStepDto], description: 'Run in reverse order when a run fails after some steps succeeded (saga)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_STEPS)
+  @ValidateNested({ each: true })
+  @Type(() => CompensationStepDto)
+  compensation_steps?: CompensationStepDto[];
+}
+
+export class CreateChainDto extends ChainFieldsDto {
+  @ApiPropertyOptional({ description: 'Seed compatibility: your tenant (id or code) or one you administer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  tenant_id?: string;
+
+  @ApiProperty({ example: 'Complete Order Processing' }) @IsString() @Length(1, 200) name: string;
+  @ApiProperty({ example: 'order.placed', description: 'Event type that starts a run: exact, prefix.* or *' }) @IsString() @Length(1, 200) trigger_event: string;
+
+  @ApiProperty({ type: [ChainStepDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_STEPS)
+  @ValidateNested({ each: true })
+  @Type(() => ChainStepDto)
+  steps: ChainStepDto[];
+}
+
+export class UpdateChainDto extends ChainFieldsDto {
+  @ApiProperty({ example: 1, description: 'The version you read; a stale one is refused with 409 chain_version_conflict' }) @IsInt() @Min(1) version: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ example: 'order.*' }) @IsOptional() @IsString() @Length(1, 200) trigger_event?: string;
+
+  @ApiPropertyOptional({ type: [ChainStepDto], description: 'Replaces every step (runs already started keep the steps they started with)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_STEPS)
+  @ValidateNested({ each: true })
+  @Type(() => ChainStepDto)
+  steps?: ChainStepDto[];
+}
+
+export class ListChainsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
+  @ApiPropertyOptional({ example: 'order.placed', description: 'Chains an event of this type would start' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;
+  @ApiPropertyOptional() @IsOptional() @IsIn(['true', 'false']) is_active?: 'true' | 'false';
+  @ApiPropertyOptional({ example: 'order', description: 'Name contains (case-insensitive)' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ description: 'Seed compatibility: must be your tenant or one you administer' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
+}
+
+export class ChainStepResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() step_order: number;
+  @ApiProperty({ format: 'uuid' }) webhook_id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ nullable: true, type: Object }) request_params: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: Object }) headers: Record<string, string> | null;
+  @ApiProperty({ nullable: true, type: String }) condition: string | null;
+  @ApiProperty({ enum: ON_SUCCESS }) on_success_action: OnSuccessAction;
+  @ApiProperty({ enum: ON_FAILURE }) on_failure_action: OnFailureAction;
+  @ApiProperty() max_retries: number;
+  @ApiProperty() retry_backoff_seconds: number;
+  @ApiProperty() delay_seconds: number;
+}
+
+export class CompensationStepResponse extends ChainStepResponse {
+  @ApiProperty({ nullable: true, type: String }) compensates: string | null;
+}
+
+export class ChainResponse {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ example: 'order.placed' }) trigger_event: string;
+  @ApiProperty() is_active: boolean;
+  @ApiProperty({ example: 1, description: 'Send it back with an update' }) version: number;
+  @ApiProperty({ type: [ChainStepResponse] }) steps: ChainStepResponse[];
+  @ApiProperty({ type: [CompensationStepResponse] }) compensation_steps: CompensationStepResponse[];
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class ChainListResponse {
+  @ApiProperty({ type: [ChainResponse] }) data: ChainResponse[];
+  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
+}

@@ -1,0 +1,14 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A tenant's named secret for `{{credentials.<name>}}`; the value exists only sealed. */
+@Entity('credentials')
+export class CredentialEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('text') name: string;
+  @Column('text', { nullable: true }) description: string | null;
+  @Column('text', { name: 'value_sealed' }) value_sealed: string;
+  @Column('text', { name: 'created_by', nullable: true }) created_by: string | null;
+  @Column('timestamptz', { name: 'created_at' }) created_at: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updated_at: Date;
+}

@@ -1,0 +1,3 @@
+export * from './expression';
+export * from './template';
+export * from './run-context';
