@@ -96,6 +96,8 @@ async function main(): Promise<void> {
     const ingestPath = new URL(source.ingest_url).pathname;
 
     const baseline = await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    // The framework floor: Conduit's cheapest route through the same middleware, guards and hooks.
+    const floor = await run({ url: `${base}/health/live`, method: 'GET' });
     const conduit = await run({
       url: `${base}${ingestPath}`,
       method: 'POST',
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       duration_seconds: DURATION,
       baseline_bare_fastify: baseline,
+      conduit_health_live_floor: floor,
       conduit_ingest: conduit,
       throughput_ratio: Number((conduit.requests_per_second / baseline.requests_per_second).toFixed(3)),
       target: { ratio_at_least: 0.6, p99_ms_below: 25, errors: 0 },
