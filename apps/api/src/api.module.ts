@@ -35,6 +35,7 @@ import { DeliveriesController } from './webhooks/deliveries.controller';
 import { EventsController } from './webhooks/events.controller';
 import { SeedWebhooksController } from './webhooks/seed-webhooks.controller';
 import { SubscriptionsController } from './webhooks/subscriptions.controller';
+import { ChainRunsController } from './chains/chain-runs.controller';
 import { ChainsController } from './chains/chains.controller';
 
 @Module({})
@@ -73,6 +74,7 @@ export class ApiModule {
         SourcesController,
         InboundEventsController,
         ChainsController,
+        ChainRunsController,
         HealthController,
         MetricsController,
       ],

@@ -6,6 +6,9 @@ import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@
 import { QueuesModule } from '@conduit/queues';
 import { IngestionModule } from '@conduit/ingestion';
 import { DeliveryModule } from '@conduit/webhooks';
+import { ChainEngineModule } from '@conduit/chains';
+import { ChainReconcileTimer } from './chains/chain-reconcile.timer';
+import { ChainStepProcessor } from './chains/chain-step.processor';
 import { DeliveryReconcileTimer } from './deliveries/delivery-reconcile.timer';
 import { DeliveryProcessor } from './deliveries/delivery.processor';
 import { WorkerHealthController } from './health/worker-health.controller';
@@ -42,9 +45,10 @@ export class WorkerModule {
         AccessModule,
         DeliveryModule,
         IngestionModule,
+        ChainEngineModule,
       ],
       controllers: [WorkerHealthController, WorkerMetricsController],
-      providers: [MaintenanceProcessor, HeartbeatScheduler, RetentionScheduler, DeliveryProcessor, DeliveryReconcileTimer, IngestionProcessor, IngestionReconcileTimer, WorkerMetrics],
+      providers: [MaintenanceProcessor, HeartbeatScheduler, RetentionScheduler, DeliveryProcessor, DeliveryReconcileTimer, IngestionProcessor, IngestionReconcileTimer, ChainStepProcessor, ChainReconcileTimer, WorkerMetrics],
     };
   }
 }

@@ -3,12 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
+import { ChainRunsService } from './chain-runs.service';
+import { ChainStepScheduler } from './chain-step-scheduler';
+import { ChainTrigger } from './chain-trigger';
 import { ChainsService } from './chains.service';
 import { ChainRunEntity } from './entities/chain-run.entity';
 import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { CredentialEntity } from './entities/credential.entity';
+import { RunLauncher } from './run-launcher';
 
 /** Execution chains: definitions, runs and credentials. Needs QueuesModule (global) for the chain-steps queue. */
 @Module({
@@ -18,7 +22,7 @@ import { CredentialEntity } from './entities/credential.entity';
     TenantsModule,
     WebhooksModule,
   ],
-  providers: [ChainsService],
-  exports: [ChainsService],
+  providers: [ChainsService, ChainRunsService, RunLauncher, ChainStepScheduler, ChainTrigger],
+  exports: [ChainsService, ChainRunsService, RunLauncher, ChainStepScheduler],
 })
 export class ChainsModule {}

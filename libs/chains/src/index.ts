@@ -1,5 +1,9 @@
 export * from './chains.module';
 export * from './chains.service';
+export * from './chain-runs.service';
+export * from './chain-step-scheduler';
+export * from './run-launcher';
+export * from './chain-trigger';
 export * from './chain.exception';
 export * from './chain-definition';
 export * from './presenters';
@@ -11,3 +15,4 @@ export * from './entities/chain-step.entity';
 export * from './entities/chain-run.entity';
 export * from './entities/chain-step-run.entity';
 export * from './entities/credential.entity';
+export * from './engine';

@@ -5,3 +5,4 @@ export * from './delivery-reconciler';
 export * from './delivery-request';
 export * from './retention-sweeper';
 export * from './retry-policy';
+export * from './subscription-credentials';
