@@ -15,6 +15,8 @@ import { nextRetry } from './retry-policy';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 
+type FailedResult = Exclude<DeliveryResult, { status: 'delivered' }>;
+
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed' | 'cancelled' | 'skipped' | 'deferred';
 
 export interface AttemptOutcome {
@@ -62,8 +64,7 @@ export class DeliveryEngine {
    */
   async attempt(job: DeliveryJob): Promise<AttemptOutcome> {
     const tenantId = job.tenant_id;
-    const lease = this.config.WEBHOOK_LEASE_SECONDS;
-    const claimed = await this.db.runInTenant(tenantId, () => this.store.claim(tenantId, job.delivery_id, job.attempt, lease));
+    const claimed = await this.store.claim(tenantId, job.delivery_id, job.attempt);
     if (!claimed) return { outcome: 'skipped' };
     const lagMs = claimed.next_attempt_at ? Math.max(0, claimed.db_now.getTime() - claimed.next_attempt_at.getTime()) : 0;
     const held = await this.hold(claimed);
@@ -75,7 +76,7 @@ export class DeliveryEngine {
   private async hold(d: ClaimedDelivery): Promise<AttemptOutcome | null> {
     const sub = d.subscription;
     if (!sub.is_active || sub.deleted_at) {
-      await this.db.runInTenant(d.tenant_id, () => this.store.cancel(d, 'subscription_disabled'));
+      await this.store.cancel(d, 'subscription_disabled');
       return { outcome: 'cancelled' };
     }
     if (sub.circuit_state !== 'closed') {
@@ -83,9 +84,7 @@ export class DeliveryEngine {
       const openedAt = (sub.circuit_opened_at ?? d.db_now).getTime();
       const waitMs = openedAt + cooldownMs - d.db_now.getTime();
       if (sub.circuit_state === 'open' && waitMs > 0) return this.defer(d, waitMs);
-      const probing = await this.db.runInTenant(d.tenant_id, () =>
-        this.store.startProbe(sub.id, this.config.WEBHOOK_CIRCUIT_COOLDOWN_SECONDS, this.config.WEBHOOK_LEASE_SECONDS),
-      );
+      const probing = await this.store.startProbe(d.tenant_id, sub.id, this.config.WEBHOOK_CIRCUIT_COOLDOWN_SECONDS, this.config.WEBHOOK_LEASE_SECONDS);
       // This attempt is the probe; everyone else waits for its verdict.
       if (!probing) return this.defer(d, Math.min(cooldownMs, PROBE_IN_FLIGHT_RECHECK_MS));
     }
@@ -98,7 +97,7 @@ export class DeliveryEngine {
 
   private async defer(d: ClaimedDelivery, delayMs: number): Promise<AttemptOutcome> {
     const retryInMs = Math.max(0, Math.ceil(delayMs));
-    await this.db.runInTenant(d.tenant_id, () => this.store.release(d, retryInMs));
+    await this.store.release(d, retryInMs);
     return { outcome: 'deferred', retryInMs };
   }
 
@@ -136,7 +135,7 @@ export class DeliveryEngine {
     const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
     const attempt = this.attemptRecord(attemptId, result, request.recordedHeaders);
     if (!result.ok) return this.recordFailure(d, result, attempt);
-    const recorded = await this.db.runInTenant(d.tenant_id, () => this.store.record(d, { status: 'delivered' }, attempt));
+    const recorded = await this.store.recordDelivered(d, attempt);
     return { outcome: recorded ? 'delivered' : 'skipped', durationMs: result.durationMs, statusCode: result.statusCode };
   }
 
@@ -151,9 +150,9 @@ export class DeliveryEngine {
         const disabledNow = disabledReason ? await this.store.disable(sub.id, disabledReason) : false;
         const retry = disabledReason ? null : nextRetry(sub.retry_schedule, d.attempt, result.retryAfterSeconds);
         const next = retry?.nextAttempt ?? null;
-        const state: DeliveryResult = next && retry ? { status: 'pending', retryInMs: retry.delayMs } : { status: 'failed' };
+        const state: FailedResult = next && retry ? { status: 'pending', retryInMs: retry.delayMs } : { status: 'failed' };
         // Lost the lease (another worker reclaimed the row): roll this back, the holder records its own attempt.
-        if (!(await this.store.record(d, state, attempt))) throw new LeaseLost();
+        if (!(await this.store.recordFailure(d, state, attempt))) throw new LeaseLost();
 
         if (next && retry) {
           this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId, deliveryId: d.id, attempt: next, delayMs: retry.delayMs }]));

@@ -1,7 +1,13 @@
-// All SQL of the delivery engine. Each method is one statement and runs inside the caller's tenant transaction
-// (TenantContext.runInTenant), so row-level security applies to every row it touches.
+// All SQL of the delivery engine. The hot path runs in single round trips through TenantRoundTrip: claims and success
+// records of concurrent attempts are batched per tenant into one statement each; releases and cancels are one
+// statement. Recording a failure takes several statements and runs in the engine's tenant transaction
+// (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
+import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { CLAIM_BATCH_SQL, RECORD_DELIVERED_BATCH_SQL, RECORD_FAILURE_SQL } from './delivery-sql';
+import { TenantBatcher } from './tenant-batcher';
+import { SqlValue, TenantRoundTrip } from './tenant-round-trip';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
 import type { SealedSubscription } from './subscription-credentials';
 
@@ -61,6 +67,7 @@ export interface SubscriptionHealth {
 }
 
 interface ClaimRow {
+  idx: number;
   id: string;
   tenant_id: string;
   event_id: string;
@@ -76,90 +83,28 @@ interface ClaimRow {
   s_updated_at: Date;
 }
 
-const CLAIM_SQL = `
-  WITH claimed AS (
-    UPDATE webhook_deliveries
-       SET status = 'delivering', lease_expires_at = now() + make_interval(secs => $4), updated_at = now()
-     WHERE id = $1 AND tenant_id = $2 AND attempt_count = $3 - 1
-       AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at < now()))
-    RETURNING id, tenant_id, event_id, subscription_id, attempt_count, next_attempt_at, lease_expires_at
-  )
-  SELECT c.id, c.tenant_id, c.event_id, c.subscription_id, c.attempt_count, c.next_attempt_at,
-         c.lease_expires_at::text AS lease_token, now() AS db_now,
-         e.event_name, e.source AS event_source, e.payload AS event_payload, e.created_at AS event_created_at,
-         s.app_name, s.target_url, s.type, s.payload_format, s.headers_sealed, s.secret_sealed, s.previous_secret_sealed,
-         s.previous_secret_expires_at, s.retry_schedule, s.rate_limit_per_second, s.is_active, s.deleted_at,
-         s.circuit_state, s.circuit_opened_at, s.consecutive_failures, s.failing_since, s.updated_at AS s_updated_at
-    FROM claimed c
-    JOIN webhook_events e ON e.id = c.event_id
-    JOIN webhook_subscriptions s ON s.id = c.subscription_id`;
-
-// Attempt rows are written only while the lease is still ours: a worker whose lease expired and was reclaimed
-// must not overwrite what the new holder records.
-const RECORD_SQL = `
-  WITH d AS (
-    UPDATE webhook_deliveries
-       SET status = $4, attempt_count = $3, lease_expires_at = NULL, updated_at = now(),
-           next_attempt_at = CASE WHEN $4 = 'pending' THEN now() + make_interval(secs => $5::double precision / 1000) END,
-           delivered_at = CASE WHEN $4 = 'delivered' THEN now() ELSE delivered_at END,
-           last_status_code = $7, last_error_class = $9, last_error = $10
-     WHERE id = $1 AND tenant_id = $2 AND status = 'delivering' AND lease_expires_at = $6::timestamptz
-    RETURNING id, tenant_id
-  ), a AS (
-    INSERT INTO webhook_delivery_attempts (id, tenant_id, delivery_id, attempt_number, status_code, duration_ms, error_class,
-                                           error_message, request_headers, response_headers, response_body, response_truncated, created_at)
-    SELECT $11, d.tenant_id, d.id, $3, $7, $8, $9, $10, $12::jsonb, $13::jsonb, $14, $15, now() FROM d
-    RETURNING id
-  ), s AS (
-    UPDATE webhook_subscriptions
-       SET consecutive_failures = 0, circuit_state = 'closed', circuit_opened_at = NULL, failing_since = NULL
-     WHERE id = $16 AND $4 = 'delivered' AND EXISTS (SELECT 1 FROM d)
-       AND (consecutive_failures > 0 OR circuit_state <> 'closed' OR failing_since IS NOT NULL)
-    RETURNING id
-  )
-  SELECT (SELECT count(*) FROM a)::int AS recorded, (SELECT count(*) FROM s)::int AS healed`;
+// Large enough to amortise a statement, small enough to keep one statement's row locks and size modest.
+const MAX_BATCH = 100;
 
 @Injectable()
 export class DeliveryStore {
-  constructor(private readonly db: TenantContext) {}
+  private readonly claims = new TenantBatcher<ClaimRequest, ClaimedDelivery | null>((t, items) => this.claimMany(t, items), MAX_BATCH);
+  private readonly deliveredRecords = new TenantBatcher<DeliveredRecord, boolean>((t, items) => this.recordDeliveredMany(t, items), MAX_BATCH);
+
+  constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
+    private readonly db: TenantContext,
+    private readonly trip: TenantRoundTrip,
+  ) {}
 
   /** Takes the lease on attempt `attempt` of a delivery that is pending, or whose holder's lease ran out; else null. */
-  async claim(tenantId: string, deliveryId: string, attempt: number, leaseSeconds: number): Promise<ClaimedDelivery | null> {
-    const rows = (await this.db.em.query(CLAIM_SQL, [deliveryId, tenantId, attempt, leaseSeconds])) as (ClaimRow & ClaimedSubscription)[];
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: row.id,
-      tenant_id: row.tenant_id,
-      event_id: row.event_id,
-      subscription_id: row.subscription_id,
-      attempt: row.attempt_count + 1,
-      next_attempt_at: row.next_attempt_at,
-      lease_token: row.lease_token,
-      db_now: row.db_now,
-      event: { name: row.event_name, source: row.event_source, payload: row.event_payload, created_at: row.event_created_at },
-      subscription: {
-        id: row.subscription_id,
-        tenant_id: row.tenant_id,
-        updated_at: row.s_updated_at,
-        app_name: row.app_name,
-        target_url: row.target_url,
-        type: row.type,
-        payload_format: row.payload_format,
-        headers_sealed: row.headers_sealed,
-        secret_sealed: row.secret_sealed,
-        previous_secret_sealed: row.previous_secret_sealed,
-        previous_secret_expires_at: row.previous_secret_expires_at,
-        retry_schedule: row.retry_schedule,
-        rate_limit_per_second: row.rate_limit_per_second,
-        is_active: row.is_active,
-        deleted_at: row.deleted_at,
-        circuit_state: row.circuit_state,
-        circuit_opened_at: row.circuit_opened_at,
-        consecutive_failures: row.consecutive_failures,
-        failing_since: row.failing_since,
-      },
-    };
+  claim(tenantId: string, deliveryId: string, attempt: number): Promise<ClaimedDelivery | null> {
+    return this.claims.submit(tenantId, { deliveryId, attempt });
+  }
+
+  /** Records a successful attempt; false when the lease was lost (another worker reclaimed the row). */
+  recordDelivered(d: ClaimedDelivery, attempt: AttemptRecord): Promise<boolean> {
+    return this.deliveredRecords.submit(d.tenant_id, { d, attempt });
   }
 
   /** Gives the lease back without counting an attempt; the same attempt is due again after delayMs. */
@@ -172,18 +117,17 @@ export class DeliveryStore {
   }
 
   async cancel(d: ClaimedDelivery, reason: string): Promise<boolean> {
-    return this.updateLeased(d, `status = 'cancelled', lease_expires_at = NULL, next_attempt_at = NULL, last_error = $4`, [reason]);
+    return this.updateLeased(d, `status = 'cancelled', lease_expires_at = NULL, next_attempt_at = NULL, last_error = $4::text`, [reason]);
   }
 
-  /** Records the attempt and the delivery's new state (and heals the subscription on success); false when the lease was lost. */
-  async record(d: ClaimedDelivery, result: DeliveryResult, attempt: AttemptRecord): Promise<boolean> {
-    const retryInMs = result.status === 'pending' ? result.retryInMs : 0;
-    const rows = (await this.db.em.query(RECORD_SQL, [
+  /** Inside the caller's tenant transaction: records a failed attempt and the delivery's new state; false when the lease was lost. */
+  async recordFailure(d: ClaimedDelivery, result: Exclude<DeliveryResult, { status: 'delivered' }>, attempt: AttemptRecord): Promise<boolean> {
+    const rows = (await this.db.em.query(RECORD_FAILURE_SQL, [
       d.id,
       d.tenant_id,
       d.attempt,
       result.status,
-      retryInMs,
+      result.status === 'pending' ? result.retryInMs : 0,
       d.lease_token,
       attempt.statusCode,
       attempt.durationMs,
@@ -194,7 +138,6 @@ export class DeliveryStore {
       JSON.stringify(cleanRecord(attempt.responseHeaders)),
       clean(attempt.responseBody),
       attempt.responseTruncated,
-      d.subscription_id,
     ])) as { recorded: number }[];
     return (rows[0]?.recorded ?? 0) > 0;
   }
@@ -228,26 +171,112 @@ export class DeliveryStore {
     return rows[0].length > 0;
   }
 
-  /** After the cooldown, one caller moves the circuit to half-open and sends the probe; a probe that never reported back (its worker died) is replaced after a lease. */
-  async startProbe(subscriptionId: string, cooldownSeconds: number, leaseSeconds: number): Promise<boolean> {
-    const rows = (await this.db.em.query(
+  /**
+   * After the cooldown, one caller moves the circuit to half-open and sends the probe; a probe that never reported
+   * back (its worker died) is replaced after a lease.
+   */
+  async startProbe(tenantId: string, subscriptionId: string, cooldownSeconds: number, leaseSeconds: number): Promise<boolean> {
+    const rows = await this.trip.query<{ id: string }>(
+      tenantId,
       `UPDATE webhook_subscriptions SET circuit_state = 'half_open', circuit_opened_at = now()
-        WHERE id = $1 AND ((circuit_state = 'open' AND circuit_opened_at <= now() - make_interval(secs => $2))
-                        OR (circuit_state = 'half_open' AND circuit_opened_at <= now() - make_interval(secs => $3)))
+        WHERE id = $1::uuid AND ((circuit_state = 'open' AND circuit_opened_at <= now() - make_interval(secs => $2::int))
+                              OR (circuit_state = 'half_open' AND circuit_opened_at <= now() - make_interval(secs => $3::int)))
         RETURNING id`,
       [subscriptionId, cooldownSeconds, leaseSeconds],
-    )) as [unknown[], number];
-    return rows[0].length > 0;
+      { durable: true },
+    );
+    return rows.length > 0;
   }
 
-  private async updateLeased(d: ClaimedDelivery, set: string, params: unknown[]): Promise<boolean> {
-    const rows = (await this.db.em.query(
-      `UPDATE webhook_deliveries SET ${set}, updated_at = now()
-        WHERE id = $1 AND tenant_id = $2 AND status = 'delivering' AND lease_expires_at = $3::timestamptz RETURNING id`,
-      [d.id, d.tenant_id, d.lease_token, ...params],
-    )) as [unknown[], number];
-    return rows[0].length > 0;
+  private async claimMany(tenantId: string, requests: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
+    const input = requests.map((r, idx) => ({ idx, id: r.deliveryId, attempt: r.attempt }));
+    const rows = await this.trip.query<ClaimRow & ClaimedSubscription>(
+      tenantId,
+      CLAIM_BATCH_SQL,
+      [JSON.stringify(input), this.config.WEBHOOK_LEASE_SECONDS, tenantId],
+      { durable: false },
+    );
+    // Two identical requests in one batch update the row once: the first caller gets it, the other nothing.
+    const out: (ClaimedDelivery | null)[] = requests.map(() => null);
+    for (const row of rows) out[row.idx] = toClaimed(row);
+    return out;
   }
+
+  private async recordDeliveredMany(tenantId: string, records: DeliveredRecord[]): Promise<boolean[]> {
+    const input = records.map(({ d, attempt }, idx) => ({
+      idx,
+      id: d.id,
+      attempt: d.attempt,
+      lease: d.lease_token,
+      attempt_id: attempt.id,
+      subscription_id: d.subscription_id,
+      status_code: attempt.statusCode,
+      duration_ms: attempt.durationMs,
+      request_headers: cleanRecord(attempt.requestHeaders),
+      response_headers: cleanRecord(attempt.responseHeaders),
+      response_body: clean(attempt.responseBody),
+      response_truncated: attempt.responseTruncated,
+    }));
+    const rows = await this.trip.query<{ idx: number }>(tenantId, RECORD_DELIVERED_BATCH_SQL, [JSON.stringify(input), tenantId], { durable: false });
+    const written = new Set(rows.map((r) => r.idx));
+    return records.map((_, idx) => written.has(idx));
+  }
+
+  private async updateLeased(d: ClaimedDelivery, set: string, values: SqlValue[]): Promise<boolean> {
+    const rows = await this.trip.query<{ id: string }>(
+      d.tenant_id,
+      `UPDATE webhook_deliveries SET ${set}, updated_at = now()
+        WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'delivering' AND lease_expires_at = $3::timestamptz RETURNING id`,
+      [d.id, d.tenant_id, d.lease_token, ...values],
+      { durable: false },
+    );
+    return rows.length > 0;
+  }
+}
+
+interface ClaimRequest {
+  deliveryId: string;
+  attempt: number;
+}
+
+interface DeliveredRecord {
+  d: ClaimedDelivery;
+  attempt: AttemptRecord;
+}
+
+function toClaimed(row: ClaimRow & ClaimedSubscription): ClaimedDelivery {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    event_id: row.event_id,
+    subscription_id: row.subscription_id,
+    attempt: row.attempt_count + 1,
+    next_attempt_at: row.next_attempt_at,
+    lease_token: row.lease_token,
+    db_now: row.db_now,
+    event: { name: row.event_name, source: row.event_source, payload: row.event_payload, created_at: row.event_created_at },
+    subscription: {
+      id: row.subscription_id,
+      tenant_id: row.tenant_id,
+      updated_at: row.s_updated_at,
+      app_name: row.app_name,
+      target_url: row.target_url,
+      type: row.type,
+      payload_format: row.payload_format,
+      headers_sealed: row.headers_sealed,
+      secret_sealed: row.secret_sealed,
+      previous_secret_sealed: row.previous_secret_sealed,
+      previous_secret_expires_at: row.previous_secret_expires_at,
+      retry_schedule: row.retry_schedule,
+      rate_limit_per_second: row.rate_limit_per_second,
+      is_active: row.is_active,
+      deleted_at: row.deleted_at,
+      circuit_state: row.circuit_state,
+      circuit_opened_at: row.circuit_opened_at,
+      consecutive_failures: row.consecutive_failures,
+      failing_since: row.failing_since,
+    },
+  };
 }
 
 // PostgreSQL text and jsonb cannot hold NUL, which a receiver's response may contain.

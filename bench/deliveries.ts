@@ -1,0 +1,337 @@
+// bench/deliveries: events fanned out to 10 subscriptions on one local sink, delivered by ONE worker process
+// (apps/worker/src/main.ts). This process publishes (EventsService.publishInTenant, the API's publish path without
+// HTTP) and runs the sink: a bare node:http server answering 200 at once, which notes for every delivery the time
+// since its event was created (the envelope's timestamp).
+// Prints sustained deliveries/s and publish-to-delivered latency at a fixed rate and while draining a backlog, the
+// sink's own requests/s through the same OutboundHttpClient in a tight loop, and the ratio.
+// Run: node -r @swc-node/register bench/deliveries.ts   (needs local PostgreSQL and Redis like `npm test`)
+// Knobs: BENCH_RATE (events/s, default 500), BENCH_SECONDS (default 20), BENCH_BACKLOG (events, default 3000),
+//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 100), BENCH_POOL (worker's pool, default 20).
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import { createApiApp } from '@conduit/api/bootstrap';
+import { migrateDatabase } from '@conduit/database';
+import { OutboundHttpClient } from '@conduit/outbound-http';
+import { parseConfig } from '@conduit/platform';
+import { redisOptionsFromUrl } from '@conduit/queues';
+import { SecretBox } from '@conduit/secrets';
+import { OperatorService } from '@conduit/tenants';
+import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
+
+const ROOT = resolve(__dirname, '..');
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
+const POOL = Number(process.env.BENCH_POOL ?? 20);
+// Publishes in flight at once, as an API process with its own pool would have.
+const PUBLISH_IN_FLIGHT = 32;
+const SUBSCRIPTIONS = 10;
+const EVENT = 'order.created';
+const PAYLOAD = { order_id: 'ord_123', total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds used so far, per process group (this bench, the worker, postgres, redis, everything else), from /proc. */
+function cpuByGroup(workerPid: number | undefined): Record<string, number> {
+  const ticks = 100; // USER_HZ
+  const groups: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+    const pid = Number(entry);
+    const group =
+      pid === process.pid ? 'bench (publisher + sink)' : pid === workerPid ? 'worker' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other';
+    groups[group] = (groups[group] ?? 0) + seconds;
+  }
+  return groups;
+}
+
+function cpuShare(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(after)
+      .map((k) => [k, ((after[k] - (before[k] ?? 0)) / seconds) * 100] as const)
+      .filter(([, pct]) => pct >= 1)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, pct]) => [k, `${Math.round(pct)}%`]),
+  );
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function query(url: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+class Sink {
+  received = 0;
+  firstAt = 0;
+  lastAt = 0;
+  latencies: number[] = [];
+  url = '';
+  private readonly server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+      const now = Date.now();
+      this.received++;
+      this.firstAt ||= now;
+      this.lastAt = now;
+      if (req.headers['x-bench'] === 'baseline') return;
+      const ts = /"timestamp":"([^"]+)"/.exec(Buffer.concat(chunks).toString('utf8'))?.[1];
+      if (ts) this.latencies.push(now - Date.parse(ts));
+    });
+  });
+
+  async start(): Promise<void> {
+    this.server.keepAliveTimeout = 60_000;
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  reset(): void {
+    this.received = 0;
+    this.firstAt = 0;
+    this.lastAt = 0;
+    this.latencies = [];
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+function latencySummary(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+
+async function main(): Promise<void> {
+  const sink = new Sink();
+  await sink.start();
+
+  const dbName = `conduit_bench_deliveries_${process.pid}`;
+  await query(ADMIN_URL, `CREATE DATABASE ${dbName}`);
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${dbName}`;
+  // As the owner, below row-level security: setup and progress counts only.
+  const owner = (sql: string, params: unknown[] = []) => query(dbUrl.toString(), sql, params);
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    DATABASE_URL: dbUrl.toString(),
+    CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
+    REDIS_PREFIX: `conduit-bench-${process.pid}`,
+    LOG_LEVEL: 'warn',
+    OUTBOUND_ALLOW_LOOPBACK: 'true',
+    MIGRATE_ON_START: 'false',
+    HOST: '127.0.0.1',
+  };
+  const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: '20' });
+  await migrateDatabase(config);
+  const publisher = await createApiApp(config, { logger: false });
+  await publisher.init();
+  const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));
+  let worker: ChildProcess | undefined;
+  const startWorker = async (): Promise<ChildProcess> => {
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        WORKER_HEALTH_PORT: '0',
+        WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY),
+        DATABASE_POOL_SIZE: String(POOL),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    return child;
+  };
+  const stopWorker = async (child: ChildProcess) => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await once(child, 'exit');
+  };
+
+  try {
+    // Ten subscriptions of one tenant on the sink, created as SubscriptionsService would (sealed secrets).
+    const tenant = await publisher.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
+    const box = publisher.get(SecretBox);
+    for (let i = 0; i < SUBSCRIPTIONS; i++) {
+      const id = randomUUID();
+      const sealed = await box.seal(tenant.id, generateWebhookSecret(), secretAad(id));
+      await owner(
+        `INSERT INTO webhook_subscriptions (id, tenant_id, app_name, target_url, event_types, secret_sealed, retry_schedule)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [id, tenant.id, `sink-${i}`, sink.url, [EVENT], sealed, config.WEBHOOK_RETRY_SCHEDULE],
+      );
+    }
+    const events = publisher.get(EventsService);
+    const publish = () => events.publishInTenant(tenant.id, { event_name: EVENT, source: 'bench', payload: PAYLOAD });
+    const undelivered = async () => Number((await owner(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status <> 'delivered'`))[0].n);
+    const untilDelivered = async (timeoutMs: number) => {
+      const t0 = performance.now();
+      while ((await undelivered()) > 0 && performance.now() - t0 < timeoutMs) await sleep(50);
+    };
+
+    worker = await startWorker();
+    // Warm-up: connections, JIT, the secret cache; then planner statistics, as autovacuum would soon have them.
+    for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, publish));
+    await untilDelivered(60_000);
+    await owner('ANALYZE');
+
+    // Baseline: the sink hit directly by the same client class and options, as many in flight as the worker runs.
+    const client = new OutboundHttpClient(deliveryHttpOptions(config));
+    const body = JSON.stringify({ type: EVENT, timestamp: new Date().toISOString(), data: PAYLOAD });
+    sink.reset();
+    const baselineStart = performance.now();
+    const baselineEnd = baselineStart + 5000;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < baselineEnd) await client.send({ url: sink.url, headers: { 'content-type': 'application/json', 'x-bench': 'baseline' }, body });
+      }),
+    );
+    const baselineRps = Math.round(sink.received / ((performance.now() - baselineStart) / 1000));
+    client.close();
+
+    // Fixed rate: RATE events/s (RATE x 10 deliveries/s offered) for SECONDS.
+    sink.reset();
+    const publishLatencies: number[] = [];
+    let published = 0;
+    let publishErrors = 0;
+    let skipped = 0;
+    const inflight = new Set<Promise<void>>();
+    const tickMs = 10;
+    const cpuBefore = cpuByGroup(worker.pid);
+    const start = performance.now();
+    let owed = 0;
+    while (performance.now() - start < SECONDS * 1000) {
+      owed += RATE / (1000 / tickMs);
+      for (; owed >= 1; owed--) {
+        // A publisher that cannot keep the rate drops the excess (reported) rather than queueing without bound.
+        if (inflight.size >= PUBLISH_IN_FLIGHT) {
+          skipped++;
+          continue;
+        }
+        const t0 = performance.now();
+        const p: Promise<void> = publish()
+          .then(() => void publishLatencies.push(performance.now() - t0))
+          .catch(() => void publishErrors++)
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+        published++;
+      }
+      const next = start + Math.ceil((performance.now() - start + 0.01) / tickMs) * tickMs;
+      await sleep(Math.max(0, next - performance.now()));
+    }
+    const publishSeconds = (performance.now() - start) / 1000;
+    const receivedDuring = sink.received;
+    const fixedCpu = cpuShare(cpuBefore, cpuByGroup(worker.pid), publishSeconds);
+    await Promise.all(inflight);
+    const drainStart = performance.now();
+    await untilDelivered(120_000);
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    const pubSorted = publishLatencies.sort((a, b) => a - b);
+    const fixed = {
+      events_per_second_offered: RATE,
+      events_per_second_published: Math.round(published / publishSeconds),
+      events_not_published_publisher_saturated: skipped,
+      publish_errors: publishErrors,
+      publish_call_ms: { p50: Number(percentile(pubSorted, 50).toFixed(1)), p99: Number(percentile(pubSorted, 99).toFixed(1)) },
+      deliveries_per_second_offered: Math.round((published / publishSeconds) * SUBSCRIPTIONS),
+      deliveries_per_second_during_publishing: Math.round(receivedDuring / publishSeconds),
+      drain_seconds_after_publishing: Number(drainSeconds.toFixed(2)),
+      deliveries: sink.latencies.length,
+      publish_to_delivered_ms: latencySummary(sink.latencies),
+      cpu_while_publishing_of_one_core: fixedCpu,
+    };
+
+    // Saturation: a backlog written while no worker runs, then drained by a fresh worker as fast as it goes
+    // (timed from its first delivery to its last).
+    await stopWorker(worker);
+    worker = undefined;
+    for (let i = 0; i < BACKLOG; i += PUBLISH_IN_FLIGHT) await Promise.all(Array.from({ length: Math.min(PUBLISH_IN_FLIGHT, BACKLOG - i) }, publish));
+    await owner('ANALYZE');
+    sink.reset();
+    worker = await startWorker();
+    const total = BACKLOG * SUBSCRIPTIONS;
+    const satDeadline = performance.now() + 600_000;
+    while (sink.received === 0 && performance.now() < satDeadline) await sleep(5);
+    const satCpuBefore = cpuByGroup(worker.pid);
+    const satCpuStart = performance.now();
+    while (sink.received < total && performance.now() < satDeadline) await sleep(20);
+    const satCpu = cpuShare(satCpuBefore, cpuByGroup(worker.pid), (performance.now() - satCpuStart) / 1000);
+    const satSeconds = (sink.lastAt - sink.firstAt) / 1000;
+    const saturation = {
+      backlog_deliveries: total,
+      delivered: sink.received,
+      seconds_first_to_last: Number(satSeconds.toFixed(2)),
+      deliveries_per_second: Math.round(sink.received / satSeconds),
+      cpu_of_one_core: satCpu,
+    };
+
+    const result = {
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+      subscriptions: SUBSCRIPTIONS,
+      worker: { processes: 1, concurrency: CONCURRENCY, database_pool: POOL },
+      baseline_outbound_client_to_sink_rps: baselineRps,
+      fixed_rate: fixed,
+      saturation,
+      ratio_saturation_to_baseline: Number((saturation.deliveries_per_second / baselineRps).toFixed(3)),
+      target: { deliveries_per_second_at_least: 3000, p50_ms_below_at_500_events_per_second: 15 },
+      target_met: {
+        throughput: saturation.deliveries_per_second >= 3000,
+        p50_at_500_events_per_second: fixed.publish_to_delivered_ms.p50 < 15 && skipped === 0,
+      },
+    };
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    if (worker) await stopWorker(worker);
+    await publisher.close();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.REDIS_PREFIX}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+    await sink.close();
+    await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

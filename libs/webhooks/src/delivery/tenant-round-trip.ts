@@ -1,0 +1,61 @@
+// One statement for one tenant in ONE round trip, for the delivery hot path (claim, record, release).
+//
+// TenantContext.runInTenant() costs four round trips (BEGIN, set_config, the statement, COMMIT). Here set_config
+// and the statement travel in one simple-protocol message, which PostgreSQL runs as a single implicit
+// transaction: the tenant setting is transaction-local exactly as in runInTenant(), row-level security applies the
+// same way, and an error rolls the whole message back and leaves the connection idle. The simple protocol takes
+// no parameters, so values are inlined as literals with pg's escapeLiteral; only the types below are accepted.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Pool, QueryResult, escapeLiteral } from 'pg';
+import { DataSource } from 'typeorm';
+import { TENANT_SETTING } from '@conduit/database';
+
+export type SqlValue = string | number | boolean | Date | null;
+
+export interface RoundTripOptions {
+  /**
+   * false: commit without waiting for the WAL flush (synchronous_commit off). For the delivery engine's own rows
+   * only: a commit lost in a database crash leaves the delivery pending or leased, and it is sent again with the
+   * same webhook-id, which at-least-once delivery allows. Never for accepting work.
+   */
+  durable: boolean;
+}
+
+@Injectable()
+export class TenantRoundTrip {
+  private readonly pool: Pool;
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    // TypeORM's own pg pool: same connections, same limits, same runtime role.
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  }
+
+  /** Runs `sql` ($1..$n placeholders) in tenantId and returns its rows. */
+  async query<R>(tenantId: string, sql: string, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
+    const settings = [`set_config(${escapeLiteral(TENANT_SETTING)}, ${escapeLiteral(tenantId)}, true)`];
+    if (!options.durable) settings.push(`set_config('synchronous_commit', 'off', true)`);
+    const text = `SELECT ${settings.join(', ')};\n${inline(sql, values)}`;
+    const results = (await this.pool.query(text)) as unknown as QueryResult[];
+    return (results[1]?.rows ?? []) as R[];
+  }
+}
+
+export function inline(sql: string, values: readonly SqlValue[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const index = Number(n) - 1;
+    if (index < 0 || index >= values.length) throw new RangeError(`no value for $${n}`);
+    return literal(values[index]);
+  });
+}
+
+function literal(value: SqlValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (value instanceof Date) return escapeLiteral(value.toISOString());
+  return escapeLiteral(value);
+}
