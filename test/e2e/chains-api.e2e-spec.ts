@@ -218,4 +218,50 @@ describe('execution chains API', () => {
     expect(child.status, child.text).toBe(201);
     expect(child.body.tenant_id).toBe(t.acme.id);
   });
+  describe('credentials', () => {
+    const SECRET = 'sk_live_do-not-leak-4242';
+
+    it('stores a credential sealed, never returns its value, and audits it masked', async () => {
+      const res = await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'payments_key', value: SECRET, description: 'PSP key' } });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body).toEqual({ id: expect.any(String), name: 'payments_key', description: 'PSP key', value: '[REDACTED]', created_at: expect.any(String), updated_at: expect.any(String) });
+      const list = await api.request('GET', '/api/v1/credentials', { token: analyst.token });
+      expect(list.status).toBe(200);
+      expect(list.body.data.map((c: { name: string }) => c.name)).toContain('payments_key');
+      const rotated = await api.request('PATCH', `/api/v1/credentials/${res.body.id}`, { token: admin.token, body: { value: `${SECRET}-rotated` } });
+      expect(rotated.status).toBe(200);
+      const got = await api.request('GET', `/api/v1/credentials/${res.body.id}`, { token: admin.token });
+      const audit = await api.request('GET', '/api/v1/audit-events?limit=200', { token: admin.token });
+      expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['credential.create', 'credential.update']));
+      for (const text of [res.text, list.text, rotated.text, got.text, audit.text]) expect(text).not.toContain(SECRET);
+      const rows = await api.sql('SELECT c.*, (SELECT json_agg(a) FROM audit_events a) AS audit FROM credentials c WHERE c.id = $1', [res.body.id]);
+      expect(JSON.stringify(rows)).not.toContain(SECRET);
+      expect(rows[0].value_sealed).toMatch(/^[0-9a-f-]{36}:/);
+    });
+
+    it('refuses a taken name (409), a bad name (400), and lets only admins write', async () => {
+      const body = { name: 'dup_key', value: 'v1' };
+      expect((await api.request('POST', '/api/v1/credentials', { token: admin.token, body })).status).toBe(201);
+      const dup = await api.request('POST', '/api/v1/credentials', { token: admin.token, body });
+      expect(dup.status).toBe(409);
+      expect(dup.body.error.code).toBe('credential_name_taken');
+      const bad = await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'has-dash', value: 'x' } });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).not.toContain('"x"');
+      expect((await api.request('POST', '/api/v1/credentials', { token: analyst.token, body: { name: 'nope', value: 'x' } })).status).toBe(403);
+      expect((await api.request('GET', '/api/v1/credentials', { token: viewer.token })).status).toBe(403);
+    });
+
+    it("isolates tenants' credentials, and deletes", async () => {
+      const mine = (await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'mine_key', value: 'mine' } })).body;
+      expect((await api.request('GET', `/api/v1/credentials/${mine.id}`, { token: other.token })).status).toBe(404);
+      expect((await api.request('PATCH', `/api/v1/credentials/${mine.id}`, { token: other.token, body: { value: 'x' } })).status).toBe(404);
+      expect((await api.request('DELETE', `/api/v1/credentials/${mine.id}`, { token: other.token })).status).toBe(404);
+      expect((await api.request('GET', '/api/v1/credentials', { token: other.token })).body.data).toEqual([]);
+      // The same name in another tenant is another credential.
+      expect((await api.request('POST', '/api/v1/credentials', { token: other.token, body: { name: 'mine_key', value: 'theirs' } })).status).toBe(201);
+      expect((await api.request('DELETE', `/api/v1/credentials/${mine.id}`, { token: admin.token })).status).toBe(204);
+      expect((await api.request('GET', `/api/v1/credentials/${mine.id}`, { token: admin.token })).status).toBe(404);
+    });
+  });
 });

@@ -437,4 +437,104 @@ describe('execution chains', () => {
     expect(run.step_runs[0].last_error).toMatch(/x: \{\{trigger_data\.nope\}\}: No such key: nope/);
     expect(receiver.to('/missing')).toHaveLength(0);
   });
+  it('injects a credential into a header and the body: the receiver gets it in clear, nothing stored or returned shows it', async () => {
+    const SECRET = 'sk_live_chain-credential-7731';
+    const created = await api().request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'psp_key', value: SECRET } });
+    expect(created.status, created.text).toBe(201);
+    // The receiver echoes the key back: the stored response must not show it either.
+    receiver.respond((req) => json({ echoed: JSON.parse(req.body).api_key, ok: true }), '/cred');
+    const chain = await createChain({
+      name: 'with credential',
+      trigger_event: 'cred.use',
+      steps: [
+        {
+          webhook_id: await at('/cred'),
+          name: 'charge',
+          headers: { Authorization: 'Bearer {{credentials.psp_key}}', 'X-Order': '{{trigger_data.order_id}}' },
+          request_params: { api_key: '{{credentials.psp_key}}', order_id: '{{trigger_data.order_id}}', note: 'key={{credentials.psp_key}}' },
+        },
+        { webhook_id: await at('/cred/next'), name: 'next', request_params: { echoed: '{{step_1.response.echoed}}' } },
+      ],
+    });
+    const runId = await execute(chain.id, { order_id: 'o-cred' });
+    const run = await untilStatus(runId, 'completed');
+    const [req] = receiver.to('/cred');
+    expect(req.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(req.headers['x-order']).toBe('o-cred');
+    expect(bodyOf(req)).toEqual({ api_key: SECRET, order_id: 'o-cred', note: `key=${SECRET}` });
+
+    const step = run.step_runs[0];
+    expect(step.request_payload).toEqual({ api_key: '[REDACTED]', order_id: 'o-cred', note: 'key=[REDACTED]' });
+    expect(step.request_headers).toMatchObject({ Authorization: 'Bearer [REDACTED]', 'X-Order': 'o-cred' });
+    const runText = JSON.stringify(run);
+    expect(runText).not.toContain(SECRET);
+    const lists = [
+      await api().request('GET', '/api/v1/chains/runs?limit=200', { token: admin.token }),
+      await api().request('GET', `/api/v1/chains/${chain.id}`, { token: admin.token }),
+      await api().request('GET', '/api/v1/credentials', { token: admin.token }),
+      await api().request('GET', '/api/v1/audit-events?limit=200', { token: admin.token }),
+    ];
+    for (const res of lists) expect(res.text).not.toContain(SECRET);
+    const tables = ['execution_chain_step_runs', 'execution_chain_runs', 'execution_chain_steps', 'execution_chains', 'credentials', 'audit_events', 'webhook_events'];
+    for (const table of tables) {
+      const [row] = await api().sql(`SELECT coalesce(json_agg(t)::text, '') AS all_rows FROM ${table} t`);
+      expect(row.all_rows, table).not.toContain(SECRET);
+    }
+  });
+
+  it('starts a run from an inbound webhook: verified, routed to an event, run, steps', async () => {
+    const source = (await api().request('POST', '/api/v1/sources', { token: admin.token, body: { name: 'shop', provider: 'none', event_type_path: '$.kind' } })).body;
+    const chain = await createChain({
+      name: 'from inbound',
+      trigger_event: 'shop.order.*',
+      steps: [{ webhook_id: await at('/inbound'), name: 'forward', request_params: { order: '{{trigger_data.order.id}}', kind: '{{run.trigger_event}}' } }],
+    });
+    const res = await api().request('POST', new URL(source.ingest_url).pathname, {
+      rawBody: JSON.stringify({ kind: 'shop.order.created', order: { id: 'in-1' } }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBeLessThan(300);
+    const [req] = await receiver.waitFor(1, '/inbound');
+    expect(bodyOf(req)).toEqual({ order: 'in-1', kind: 'shop.order.created' });
+    const runs = (await api().request('GET', `/api/v1/chains/${chain.id}/runs`, { token: admin.token })).body.data;
+    expect(runs).toHaveLength(1);
+    const inbound = (await api().request('GET', `/api/v1/inbound-events/${res.body.event_id}`, { token: admin.token })).body;
+    expect(runs[0]).toMatchObject({ trigger_type: 'event', trigger_event_id: inbound.routed_event_id });
+    await untilStatus(runs[0].id, 'completed');
+  });
+
+  it('reports chain analytics: completion rate, run time, failures by step', async () => {
+    receiver.respond((req) => (JSON.parse(req.body).fail ? 500 : 200), '/stats/2');
+    const chain = await createChain({
+      name: 'measured',
+      trigger_event: 'stats.x',
+      steps: [
+        { webhook_id: await at('/stats/1'), name: 'one' },
+        { webhook_id: await at('/stats/2'), name: 'two', request_params: { fail: '{{trigger_data.fail}}' } },
+      ],
+    });
+    const runs = [await execute(chain.id, { fail: false }), await execute(chain.id, { fail: false }), await execute(chain.id, { fail: true })];
+    for (const id of runs) await untilRun(id, (r) => ['completed', 'failed'].includes(r.status));
+    const res = await api().request('GET', `/api/v1/analytics/chains?chain_id=${chain.id}`, { token: admin.token });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.completion_rate).toBeCloseTo(2 / 3, 3);
+    expect(res.body.data).toEqual([
+      {
+        chain_id: chain.id,
+        chain_name: 'measured',
+        runs: 3,
+        completed: 2,
+        failed: 1,
+        cancelled: 0,
+        in_flight: 0,
+        completion_rate: 0.6667,
+        avg_duration_ms: expect.any(Number),
+        p95_duration_ms: expect.any(Number),
+        failures_by_step: [{ step_order: 2, step_name: 'two', failures: 1 }],
+      },
+    ]);
+    const all = await api().request('GET', '/api/v1/analytics/chains', { token: admin.token });
+    expect(all.body.data.length).toBeGreaterThan(1);
+    expect((await api().request('GET', '/api/v1/analytics/chains', { token: other.token })).body.data).toEqual([]);
+  });
 });

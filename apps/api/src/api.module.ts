@@ -36,7 +36,9 @@ import { EventsController } from './webhooks/events.controller';
 import { SeedWebhooksController } from './webhooks/seed-webhooks.controller';
 import { SubscriptionsController } from './webhooks/subscriptions.controller';
 import { ChainRunsController } from './chains/chain-runs.controller';
+import { ChainAnalyticsController } from './chains/chain-analytics.controller';
 import { ChainsController } from './chains/chains.controller';
+import { CredentialsController } from './chains/credentials.controller';
 
 @Module({})
 export class ApiModule {
@@ -75,6 +77,8 @@ export class ApiModule {
         InboundEventsController,
         ChainsController,
         ChainRunsController,
+        CredentialsController,
+        ChainAnalyticsController,
         HealthController,
         MetricsController,
       ],

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '@conduit/audit';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
+import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainTrigger } from './chain-trigger';
 import { ChainsService } from './chains.service';
+import { CredentialsService } from './credentials.service';
 import { ChainRunEntity } from './entities/chain-run.entity';
 import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 import { ChainStepEntity } from './entities/chain-step.entity';
@@ -18,11 +21,12 @@ import { RunLauncher } from './run-launcher';
 @Module({
   imports: [
     TypeOrmModule.forFeature([ChainEntity, ChainStepEntity, ChainRunEntity, ChainStepRunEntity, CredentialEntity]),
+    AuditModule,
     SecretsModule,
     TenantsModule,
     WebhooksModule,
   ],
-  providers: [ChainsService, ChainRunsService, RunLauncher, ChainStepScheduler, ChainTrigger],
-  exports: [ChainsService, ChainRunsService, RunLauncher, ChainStepScheduler],
+  providers: [ChainsService, ChainRunsService, CredentialsService, ChainAnalyticsService, RunLauncher, ChainStepScheduler, ChainTrigger],
+  exports: [ChainsService, ChainRunsService, CredentialsService, ChainAnalyticsService, RunLauncher, ChainStepScheduler],
 })
 export class ChainsModule {}

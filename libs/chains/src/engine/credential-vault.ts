@@ -2,12 +2,11 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { SecretBox } from '@conduit/secrets';
+import { credentialAad } from '../credentials.service';
 
 export const REDACTED = '[REDACTED]';
 // Shorter values would blank out ordinary text when scrubbed; templates still mask them by construction.
 const MIN_SCRUB_LENGTH = 4;
-
-export const credentialAad = (credentialId: string) => `credential:${credentialId}:value`;
 
 @Injectable()
 export class CredentialVault {
