@@ -502,7 +502,6 @@ describe('production entry point', () => {
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
     });
-    const started = Date.now();
     const exit = await exitWithin(main, 45_000);
     expect(exit).not.toBe('hung');
     expect((exit as Exit).code).toBeGreaterThan(0);
