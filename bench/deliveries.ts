@@ -64,6 +64,10 @@ function cpuByGroup(workerPid: number | undefined): Record<string, number> {
       pid === process.pid ? 'bench (publisher + sink)' : pid === workerPid ? 'worker' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other';
     groups[group] = (groups[group] ?? 0) + seconds;
   }
+  // Whole machine, all cores: busy = everything but idle and iowait.
+  const [, ...times] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  groups['machine busy (all cores)'] = (times.reduce((a, b) => a + b, 0) - times[3] - times[4]) / ticks;
+  groups['machine iowait (all cores)'] = times[4] / ticks;
   return groups;
 }
 

@@ -270,6 +270,18 @@ describe('deliveries', () => {
     expect(attempt.response_truncated).toBe(true);
   });
 
+  it('stores hostile response bodies and headers verbatim', async () => {
+    const body = `'); DELETE FROM webhook_deliveries; -- \\ \\' E'\\x' $1 $$ "quoted" ✓ \u00e9`;
+    receiver.respond(() => ({ status: 200, headers: { 'x-odd': `it's \\ "odd"` }, body }), '/hostile');
+    const sub = await subscribe('/hostile', { event_types: ['hostile.thing'] });
+    const deliveryId = await deliveryOf(await publish('hostile.thing', { note: `it's \\ fine` }), sub.id);
+    const delivery = await untilDelivery(deliveryId, 'delivered');
+    expect(delivery.attempts[0].response_body).toBe(body);
+    expect(delivery.attempts[0].response_headers['x-odd']).toBe(`it's \\ "odd"`);
+    const [{ n }] = await api().sql(`SELECT count(*)::int AS n FROM webhook_deliveries`);
+    expect(n).toBeGreaterThan(10);
+  });
+
   it('exposes delivery metrics on the worker port', async () => {
     const res = await fetch(stack.workerUrl('/metrics'));
     expect(res.status).toBe(200);

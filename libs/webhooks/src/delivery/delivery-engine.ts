@@ -9,7 +9,7 @@ import { DeliveryScheduler } from '../delivery-scheduler';
 import { EventsService } from '../events.service';
 import { issuePrivateWebhookToken } from '../signing/private-webhook-token';
 import { DeliveryHttpClient } from './delivery-http-client';
-import { buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
+import { DeliveryRequest, buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
 import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from './delivery-store';
 import { nextRetry } from './retry-policy';
 import { SubscriptionCredentials } from './subscription-credentials';
@@ -104,7 +104,7 @@ export class DeliveryEngine {
   private async send(d: ClaimedDelivery): Promise<AttemptOutcome> {
     const sub = d.subscription;
     const attemptId = this.ids.next();
-    let request;
+    let request: DeliveryRequest;
     try {
       const credentials = await this.credentials.open(sub);
       const now = this.clock.now();

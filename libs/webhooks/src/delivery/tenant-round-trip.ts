@@ -4,10 +4,10 @@
 // and the statement travel in one simple-protocol message, which PostgreSQL runs as a single implicit
 // transaction: the tenant setting is transaction-local exactly as in runInTenant(), row-level security applies the
 // same way, and an error rolls the whole message back and leaves the connection idle. The simple protocol takes
-// no parameters, so values are inlined as literals with pg's escapeLiteral; only the types below are accepted.
+// no parameters, so values are inlined as escape-string literals; only the types below are accepted.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Pool, QueryResult, escapeLiteral } from 'pg';
+import { Pool, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { TENANT_SETTING } from '@conduit/database';
 
@@ -33,7 +33,7 @@ export class TenantRoundTrip {
 
   /** Runs `sql` ($1..$n placeholders) in tenantId and returns its rows. */
   async query<R>(tenantId: string, sql: string, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
-    const settings = [`set_config(${escapeLiteral(TENANT_SETTING)}, ${escapeLiteral(tenantId)}, true)`];
+    const settings = [`set_config(${quote(TENANT_SETTING)}, ${quote(tenantId)}, true)`];
     if (!options.durable) settings.push(`set_config('synchronous_commit', 'off', true)`);
     const text = `SELECT ${settings.join(', ')};\n${inline(sql, values)}`;
     const results = (await this.pool.query(text)) as unknown as QueryResult[];
@@ -56,6 +56,15 @@ function literal(value: SqlValue): string {
     if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
     return String(value);
   }
-  if (value instanceof Date) return escapeLiteral(value.toISOString());
-  return escapeLiteral(value);
+  if (value instanceof Date) return quote(value.toISOString());
+  return quote(value);
+}
+
+/**
+ * An E'...' literal: backslashes and quotes escaped, so it reads the same whatever standard_conforming_strings says.
+ * (pg's escapeLiteral walks the string a character at a time; batched records are tens of kilobytes.)
+ */
+function quote(value: string): string {
+  if (value.includes('\u0000')) throw new RangeError('a NUL character cannot be sent to PostgreSQL');
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
