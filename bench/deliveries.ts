@@ -5,7 +5,7 @@
 // Prints sustained deliveries/s and publish-to-delivered latency at a fixed rate and while draining a backlog, the
 // sink's own requests/s through the same OutboundHttpClient in a tight loop, and the ratio.
 // Run: node -r @swc-node/register bench/deliveries.ts   (needs local PostgreSQL and Redis like `npm test`)
-// Knobs: BENCH_RATE (events/s, default 500), BENCH_SECONDS (default 20), BENCH_BACKLOG (events, default 3000),
+// Knobs: BENCH_RATES (events/s, comma-separated fixed-rate phases, default 500,50), BENCH_SECONDS (per phase, default 20), BENCH_BACKLOG (events, default 3000),
 //        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 100), BENCH_POOL (worker's pool, default 20).
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -30,7 +30,7 @@ import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } 
 
 const ROOT = resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const RATE = Number(process.env.BENCH_RATE ?? 500);
+const RATES = (process.env.BENCH_RATES ?? '500,50').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
@@ -188,6 +188,63 @@ async function main(): Promise<void> {
     if (child.exitCode === null) await once(child, 'exit');
   };
 
+  let publish: () => Promise<unknown> = async () => undefined;
+  let untilDelivered: (timeoutMs: number) => Promise<void> = async () => undefined;
+
+  /** Publishes `rate` events/s for SECONDS (on a clock: a late tick catches up), then waits for the backlog to drain. */
+  async function fixedRate(rate: number) {
+    if (!worker) throw new Error('no worker');
+    sink.reset();
+    const publishLatencies: number[] = [];
+    let published = 0;
+    let publishErrors = 0;
+    let skipped = 0;
+    const inflight = new Set<Promise<void>>();
+    const cpuBefore = cpuByGroup(worker.pid);
+    const start = performance.now();
+    for (;;) {
+      const elapsed = performance.now() - start;
+      if (elapsed >= SECONDS * 1000) break;
+      const due = Math.floor((elapsed / 1000) * rate);
+      while (published + skipped < due) {
+        // A publisher that cannot keep the rate drops the excess (reported) rather than queueing without bound.
+        if (inflight.size >= PUBLISH_IN_FLIGHT) {
+          skipped++;
+          continue;
+        }
+        const t0 = performance.now();
+        const p: Promise<void> = publish()
+          .then(() => void publishLatencies.push(performance.now() - t0))
+          .catch(() => void publishErrors++)
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+        published++;
+      }
+      await sleep(2);
+    }
+    const publishSeconds = (performance.now() - start) / 1000;
+    const receivedDuring = sink.received;
+    const cpu = cpuShare(cpuBefore, cpuByGroup(worker.pid), publishSeconds);
+    await Promise.all(inflight);
+    const drainStart = performance.now();
+    await untilDelivered(120_000);
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    const pubSorted = publishLatencies.sort((a, b) => a - b);
+    return {
+      events_per_second_offered: rate,
+      events_per_second_published: Math.round(published / publishSeconds),
+      events_not_published_publisher_saturated: skipped,
+      publish_errors: publishErrors,
+      publish_call_ms: { p50: Number(percentile(pubSorted, 50).toFixed(1)), p99: Number(percentile(pubSorted, 99).toFixed(1)) },
+      deliveries_per_second_offered: Math.round((published / publishSeconds) * SUBSCRIPTIONS),
+      deliveries_per_second_during_publishing: Math.round(receivedDuring / publishSeconds),
+      drain_seconds_after_publishing: Number(drainSeconds.toFixed(2)),
+      deliveries: sink.latencies.length,
+      publish_to_delivered_ms: latencySummary(sink.latencies),
+      cpu_while_publishing_of_one_core: cpu,
+    };
+  }
+
   try {
     // Ten subscriptions of one tenant on the sink, created as SubscriptionsService would (sealed secrets).
     const tenant = await publisher.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
@@ -202,9 +259,9 @@ async function main(): Promise<void> {
       );
     }
     const events = publisher.get(EventsService);
-    const publish = () => events.publishInTenant(tenant.id, { event_name: EVENT, source: 'bench', payload: PAYLOAD });
+    publish = () => events.publishInTenant(tenant.id, { event_name: EVENT, source: 'bench', payload: PAYLOAD });
     const undelivered = async () => Number((await owner(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status <> 'delivered'`))[0].n);
-    const untilDelivered = async (timeoutMs: number) => {
+    untilDelivered = async (timeoutMs: number) => {
       const t0 = performance.now();
       while ((await undelivered()) > 0 && performance.now() - t0 < timeoutMs) await sleep(50);
     };
@@ -229,57 +286,9 @@ async function main(): Promise<void> {
     const baselineRps = Math.round(sink.received / ((performance.now() - baselineStart) / 1000));
     client.close();
 
-    // Fixed rate: RATE events/s (RATE x 10 deliveries/s offered) for SECONDS.
-    sink.reset();
-    const publishLatencies: number[] = [];
-    let published = 0;
-    let publishErrors = 0;
-    let skipped = 0;
-    const inflight = new Set<Promise<void>>();
-    const tickMs = 10;
-    const cpuBefore = cpuByGroup(worker.pid);
-    const start = performance.now();
-    let owed = 0;
-    while (performance.now() - start < SECONDS * 1000) {
-      owed += RATE / (1000 / tickMs);
-      for (; owed >= 1; owed--) {
-        // A publisher that cannot keep the rate drops the excess (reported) rather than queueing without bound.
-        if (inflight.size >= PUBLISH_IN_FLIGHT) {
-          skipped++;
-          continue;
-        }
-        const t0 = performance.now();
-        const p: Promise<void> = publish()
-          .then(() => void publishLatencies.push(performance.now() - t0))
-          .catch(() => void publishErrors++)
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-        published++;
-      }
-      const next = start + Math.ceil((performance.now() - start + 0.01) / tickMs) * tickMs;
-      await sleep(Math.max(0, next - performance.now()));
-    }
-    const publishSeconds = (performance.now() - start) / 1000;
-    const receivedDuring = sink.received;
-    const fixedCpu = cpuShare(cpuBefore, cpuByGroup(worker.pid), publishSeconds);
-    await Promise.all(inflight);
-    const drainStart = performance.now();
-    await untilDelivered(120_000);
-    const drainSeconds = (performance.now() - drainStart) / 1000;
-    const pubSorted = publishLatencies.sort((a, b) => a - b);
-    const fixed = {
-      events_per_second_offered: RATE,
-      events_per_second_published: Math.round(published / publishSeconds),
-      events_not_published_publisher_saturated: skipped,
-      publish_errors: publishErrors,
-      publish_call_ms: { p50: Number(percentile(pubSorted, 50).toFixed(1)), p99: Number(percentile(pubSorted, 99).toFixed(1)) },
-      deliveries_per_second_offered: Math.round((published / publishSeconds) * SUBSCRIPTIONS),
-      deliveries_per_second_during_publishing: Math.round(receivedDuring / publishSeconds),
-      drain_seconds_after_publishing: Number(drainSeconds.toFixed(2)),
-      deliveries: sink.latencies.length,
-      publish_to_delivered_ms: latencySummary(sink.latencies),
-      cpu_while_publishing_of_one_core: fixedCpu,
-    };
+    // Fixed rates: each RATE events/s (RATE x 10 deliveries/s offered) for SECONDS.
+    const fixedRates = [];
+    for (const rate of RATES) fixedRates.push(await fixedRate(rate));
 
     // Saturation: a backlog written while no worker runs, then drained by a fresh worker as fast as it goes
     // (timed from its first delivery to its last).
@@ -310,13 +319,15 @@ async function main(): Promise<void> {
       subscriptions: SUBSCRIPTIONS,
       worker: { processes: 1, concurrency: CONCURRENCY, database_pool: POOL },
       baseline_outbound_client_to_sink_rps: baselineRps,
-      fixed_rate: fixed,
+      fixed_rate: fixedRates,
       saturation,
       ratio_saturation_to_baseline: Number((saturation.deliveries_per_second / baselineRps).toFixed(3)),
       target: { deliveries_per_second_at_least: 3000, p50_ms_below_at_500_events_per_second: 15 },
       target_met: {
         throughput: saturation.deliveries_per_second >= 3000,
-        p50_at_500_events_per_second: fixed.publish_to_delivered_ms.p50 < 15 && skipped === 0,
+        p50_at_500_events_per_second: fixedRates.some(
+          (f) => f.events_per_second_offered >= 500 && f.events_not_published_publisher_saturated === 0 && f.publish_to_delivered_ms.p50 < 15,
+        ),
       },
     };
     console.log(JSON.stringify(result, null, 2));
