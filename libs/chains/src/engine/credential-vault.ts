@@ -1,7 +1,7 @@
 // Opens the tenant credentials a step's templates name, and masks them wherever a value could surface again.
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
 import { SecretBox } from '@conduit/secrets';
+import { TenantRoundTrip } from '@conduit/webhooks';
 import { credentialAad } from '../credentials.service';
 
 export const REDACTED = '[REDACTED]';
@@ -11,19 +11,19 @@ const MIN_SCRUB_LENGTH = 4;
 @Injectable()
 export class CredentialVault {
   constructor(
-    private readonly db: TenantContext,
+    private readonly trip: TenantRoundTrip,
     private readonly secrets: SecretBox,
   ) {}
 
   /** name -> clear value, for the given names (every credential of the tenant when names is null). */
   async open(tenantId: string, names: ReadonlySet<string> | null): Promise<Record<string, string>> {
     if (names !== null && names.size === 0) return {};
-    const rows = (await this.db.runInTenant(tenantId, () =>
-      this.db.em.query(`SELECT id, name, value_sealed FROM credentials WHERE tenant_id = $1 AND ($2::text[] IS NULL OR name = ANY($2::text[]))`, [
-        tenantId,
-        names === null ? null : [...names],
-      ]),
-    )) as { id: string; name: string; value_sealed: string }[];
+    const rows = await this.trip.query<{ id: string; name: string; value_sealed: string }>(
+      tenantId,
+      names === null ? `SELECT id, name, value_sealed FROM credentials WHERE tenant_id = $1::uuid` : `SELECT id, name, value_sealed FROM credentials WHERE tenant_id = $1::uuid AND name = ANY($2::text[])`,
+      names === null ? [tenantId] : [tenantId, textArray([...names])],
+      { durable: true },
+    );
     const opened = await Promise.all(rows.map(async (r) => [r.name, await this.secrets.open(tenantId, r.value_sealed, credentialAad(r.id))] as const));
     return Object.fromEntries(opened);
   }
@@ -41,4 +41,9 @@ export function scrub<T>(value: T, secrets: readonly string[]): T {
     return v;
   };
   return walk(value) as T;
+}
+
+/** A PostgreSQL array literal of texts (for a simple-protocol round trip, which takes no array parameters). */
+function textArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
 }

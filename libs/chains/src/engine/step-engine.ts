@@ -1,10 +1,9 @@
 // One attempt of one step: claim the step run, render its templates, check its condition, send the signed request,
 // then record the result together with whatever follows (next step, retry, pause, end of run, compensation) in one
-// transaction; jobs for what follows are queued after it commits. A job only says "look at this row now", so a stale
+// statement; the job for what follows is queued after it commits. A job only says "look at this row now", so a stale
 // or duplicate job claims nothing, and a step whose result was recorded is never sent again.
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
+import { Clock, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';
 import { SubscriptionCredentials } from '@conduit/webhooks';
 import { credentialsUsed } from '../chain-definition';
@@ -12,9 +11,9 @@ import { ChainStepScheduler } from '../chain-step-scheduler';
 import { buildRunContext, evaluateCondition, renderTemplates } from '../templates';
 import { ChainHttpClient } from './chain-http-client';
 import { CredentialVault, REDACTED, scrub } from './credential-vault';
-import { AttemptOutcome, Decision, decide } from './step-decision';
+import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { buildStepRequest, headerText } from './step-request';
-import { ClaimedStep, LockedRun, StepResultRecord, StepStore } from './step-store';
+import { ClaimedStep, RunAdvance, StepResultRecord, StepStore } from './step-store';
 
 export type StepOutcome = 'sent' | 'failed' | 'retrying' | 'skipped' | 'not_claimed' | 'lease_lost';
 
@@ -39,20 +38,18 @@ const NO_EXCHANGE: AttemptFields = {
   lastError: null,
 };
 
-class LeaseLost extends Error {}
-
 @Injectable()
 export class StepEngine {
   private readonly logger = new Logger(StepEngine.name);
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
-    private readonly db: TenantContext,
     private readonly store: StepStore,
     private readonly vault: CredentialVault,
     private readonly subscriptionCredentials: SubscriptionCredentials,
     private readonly http: ChainHttpClient,
     private readonly scheduler: ChainStepScheduler,
+    private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
 
@@ -126,81 +123,82 @@ export class StepEngine {
     return { ...outcome, durationMs: result.durationMs, statusCode: result.statusCode };
   }
 
-  /** Records the attempt and applies what follows from it, atomically; the run's row lock serialises with the API. */
+  /** Records the attempt together with what follows from it (one statement), then queues the next job. */
   private async finish(claim: ClaimedStep, outcome: AttemptOutcome, fields: AttemptFields, secrets: string[]): Promise<StepAttemptOutcome> {
     const clean = scrub(fields, secrets);
     const forward = claim.finished.filter((f) => f.kind === 'step');
     const succeeded = new Set(forward.filter((f) => f.status === 'sent').map((f) => f.name));
     if (claim.kind === 'step' && outcome === 'sent') succeeded.add(claim.name);
-    try {
-      return await this.db.runInTenant(claim.tenant_id, async () => {
-        const run = await this.store.lockRun(claim.run_id);
-        if (!run) throw new LeaseLost();
-        const decision = decide({
-          kind: claim.kind,
-          stepOrder: claim.step_order,
-          outcome,
-          attemptsInRound: claim.attempt - claim.attempt_base,
-          policy: claim.step,
-          definition: claim.definition,
-          succeeded,
-          compensationPlan: run.compensation_plan,
-          compensationFailedBefore: claim.finished.some((f) => f.kind === 'compensation' && f.status === 'failed'),
-        });
-        const status = decision.type === 'retry' ? 'pending' : outcome;
-        const retryInMs = decision.type === 'retry' ? decision.delayMs : null;
-        if (!(await this.store.finish(claim, { ...clean, status, retryInMs }))) throw new LeaseLost();
-        await this.apply(claim, run, decision, clean.lastError);
-        const reported: StepOutcome = decision.type === 'retry' ? 'retrying' : outcome;
-        return { outcome: reported, decision: decision.type };
-      });
-    } catch (err) {
-      if (err instanceof LeaseLost) return { outcome: 'lease_lost' };
-      throw err;
+    const decision = decide({
+      kind: claim.kind,
+      stepOrder: claim.step_order,
+      outcome,
+      attemptsInRound: claim.attempt - claim.attempt_base,
+      policy: claim.step,
+      definition: claim.definition,
+      succeeded,
+      compensationPlan: claim.compensation_plan,
+      compensationFailedBefore: claim.finished.some((f) => f.kind === 'compensation' && f.status === 'failed'),
+    });
+    const status = decision.type === 'retry' ? 'pending' : outcome;
+    const retryInMs = decision.type === 'retry' ? decision.delayMs : null;
+    const advance = this.advance(claim, decision, clean.lastError);
+    const recorded = await this.store.record(claim, { ...clean, status, retryInMs }, advance);
+    if (!recorded) return { outcome: 'lease_lost' };
+    // Committed: queue what is due now. A lost enqueue is found by the reconciler.
+    const queued = decision.type === 'retry'
+      ? { stepRunId: claim.id, attempt: claim.attempt + 1, delayMs: decision.delayMs }
+      : recorded.next && advance.next && advance.run.status !== 'paused'
+        ? { stepRunId: recorded.next.id, attempt: recorded.next.attempt_count + 1, delayMs: advance.next.step.delay_seconds * 1000 }
+        : null;
+    if (queued) {
+      await this.scheduler
+        .enqueue([{ tenantId: claim.tenant_id, runId: claim.run_id, ...queued }])
+        .catch((err: unknown) => this.logger.warn({ step_run_id: queued.stepRunId, err: (err as Error).message }, 'could not queue the next chain step; the reconciler will'));
     }
+    return { outcome: decision.type === 'retry' ? 'retrying' : outcome, decision: decision.type };
   }
 
-  private async apply(claim: ClaimedStep, run: LockedRun, decision: Decision, lastError: string | null): Promise<void> {
-    const tenantId = claim.tenant_id;
-    const enqueue = (stepRunId: string, attempt: number, delayMs: number) =>
-      this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId, runId: claim.run_id, stepRunId, attempt, delayMs }]));
+  /** The run changes and the next step run a decision leads to. */
+  private advance(claim: ClaimedStep, decision: Decision, lastError: string | null): RunAdvance {
+    const unchanged: RunAdvance['run'] = {
+      status: null,
+      current_step: null,
+      failed_step: null,
+      last_error: null,
+      compensation_status: null,
+      compensation_plan: null,
+      completed: false,
+    };
+    const next = (step: StepSummary) => ({ id: this.ids.next(), step });
     switch (decision.type) {
       case 'retry':
-        enqueue(claim.id, claim.attempt + 1, decision.delayMs);
-        return;
-      case 'next': {
-        const next = await this.store.createNext(claim, decision.step);
-        await this.store.updateRun(run.id, { current_step: decision.step.step_order, ...(decision.pause ? { status: 'paused' } : {}) });
-        if (!decision.pause) enqueue(next.id, next.attempt_count + 1, decision.step.delay_seconds * 1000);
-        return;
-      }
+        return { next: null, run: unchanged };
+      case 'next':
+        return {
+          next: next(decision.step),
+          run: { ...unchanged, current_step: decision.step.step_order, status: decision.pause ? 'paused' : null },
+        };
       case 'complete':
-        await this.store.updateRun(run.id, { status: 'completed', completed: true });
-        return;
+        return { next: null, run: { ...unchanged, status: 'completed', completed: true } };
       case 'fail': {
         const [first] = decision.compensation;
-        const label = `Step ${claim.step_order} ("${claim.name}")`;
-        await this.store.updateRun(run.id, {
-          status: 'failed',
-          failed_step: claim.step_order,
-          last_error: `${label}: ${lastError ?? 'failed'}`,
-          completed: true,
-          ...(first ? { compensation_status: 'running', compensation_plan: decision.compensation.map((s) => s.step_order) } : {}),
-        });
-        if (first) {
-          const next = await this.store.createNext(claim, first);
-          enqueue(next.id, next.attempt_count + 1, first.delay_seconds * 1000);
-        }
-        return;
+        return {
+          next: first ? next(first) : null,
+          run: {
+            ...unchanged,
+            status: 'failed',
+            failed_step: claim.step_order,
+            last_error: `Step ${claim.step_order} ("${claim.name}"): ${lastError ?? 'failed'}`,
+            completed: true,
+            ...(first ? { compensation_status: 'running', compensation_plan: decision.compensation.map((s) => s.step_order) } : {}),
+          },
+        };
       }
-      case 'compensate': {
-        const next = await this.store.createNext(claim, decision.step);
-        enqueue(next.id, next.attempt_count + 1, decision.step.delay_seconds * 1000);
-        return;
-      }
+      case 'compensate':
+        return { next: next(decision.step), run: unchanged };
       case 'compensation_done':
-        await this.store.updateRun(run.id, { compensation_status: decision.status });
-        return;
+        return { next: null, run: { ...unchanged, compensation_status: decision.status } };
       default: {
         const exhaustive: never = decision;
         throw new Error(`unknown decision ${JSON.stringify(exhaustive)}`);

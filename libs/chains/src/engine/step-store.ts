@@ -1,10 +1,9 @@
-// All SQL of the step engine. A claim is one statement; recording a result, and what follows from it, runs in one
-// tenant transaction holding the run's row lock (the API's resume, cancel and retry take the same lock).
+// All SQL of the step engine, one statement and one round trip (TenantRoundTrip) each: the claim, and the record of
+// an attempt together with everything that follows from it (the next step run, the run's new state). A record is
+// fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
-import { IdGenerator } from '@conduit/platform';
+import { SqlValue, TenantRoundTrip } from '@conduit/webhooks';
 import type { SealedSubscription } from '@conduit/webhooks';
-import type { CompensationStatus, RunStatus } from '../entities/chain-run.entity';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
 import type { StepSummary } from './step-decision';
@@ -23,19 +22,13 @@ export interface ClaimedStep {
   attempt_base: number;
   lease_token: string;
   run: { chain_id: string; steps_version: number; trigger_event: string; trigger_event_id: string | null; trigger_data: unknown; created_at: Date };
-  step: {
-    request_params: Record<string, unknown> | null;
-    headers: Record<string, string> | null;
-    condition: string | null;
-    on_success_action: OnSuccessAction;
-    on_failure_action: OnFailureAction;
-    max_retries: number;
-    retry_backoff_seconds: number;
-  };
+  step: StepDetail;
   subscription: SealedSubscription & { app_name: string; target_url: string; type: 'public' | 'private'; is_active: boolean; deleted_at: Date | null };
   /** Step runs of this run that have finished (this round's earlier steps and compensations). */
   finished: FinishedStep[];
   definition: StepSummary[];
+  /** The run's compensation plan (compensation step orders in the order they run). */
+  compensation_plan: number[];
 }
 
 export interface FinishedStep {
@@ -45,13 +38,6 @@ export interface FinishedStep {
   status: StepRunStatus;
   response_code: number | null;
   response: unknown;
-}
-
-export interface LockedRun {
-  id: string;
-  status: RunStatus;
-  compensation_status: CompensationStatus | null;
-  compensation_plan: number[];
 }
 
 export interface StepResultRecord {
@@ -65,6 +51,20 @@ export interface StepResultRecord {
   lastError: string | null;
   /** For a retry: the same step run is due again after this long. */
   retryInMs: number | null;
+}
+
+/** What the record changes besides the step run: null fields stay as they are. */
+export interface RunAdvance {
+  next: { id: string; step: StepSummary } | null;
+  run: {
+    status: string | null;
+    current_step: number | null;
+    failed_step: number | null;
+    last_error: string | null;
+    compensation_status: string | null;
+    compensation_plan: number[] | null;
+    completed: boolean;
+  };
 }
 
 interface ClaimRow {
@@ -84,13 +84,6 @@ interface ClaimRow {
   trigger_event_id: string | null;
   trigger_data: unknown;
   run_created_at: Date;
-  request_params: Record<string, unknown> | null;
-  headers: Record<string, string> | null;
-  condition: string | null;
-  on_success_action: OnSuccessAction;
-  on_failure_action: OnFailureAction;
-  max_retries: number;
-  retry_backoff_seconds: number;
   webhook_id: string;
   target_url: string;
   app_name: string;
@@ -103,7 +96,18 @@ interface ClaimRow {
   headers_sealed: string | null;
   s_updated_at: Date;
   finished: FinishedStep[] | null;
-  definition: StepSummary[] | null;
+  compensation_plan: number[];
+}
+
+/** A step as the engine runs it; rows of a steps_version never change, so these are cached. */
+export interface StepDetail extends StepSummary {
+  request_params: Record<string, unknown> | null;
+  headers: Record<string, string> | null;
+  condition: string | null;
+  on_success_action: OnSuccessAction;
+  on_failure_action: OnFailureAction;
+  max_retries: number;
+  retry_backoff_seconds: number;
 }
 
 // Forward steps run while the run is pending or running; compensation steps while its compensation is.
@@ -126,58 +130,101 @@ const CLAIM_SQL = `
   )
   SELECT c.id, c.tenant_id, c.run_id, c.step_id, c.kind, c.step_order, c.name, c.attempt_count, c.attempt_base,
          c.lease_expires_at::text AS lease_token,
-         r.chain_id, r.steps_version, r.trigger_event, r.trigger_event_id, r.trigger_data, r.created_at AS run_created_at,
-         st.request_params, st.headers, st.condition, st.on_success_action, st.on_failure_action, st.max_retries, st.retry_backoff_seconds,
+         r.chain_id, r.steps_version, r.trigger_event, r.trigger_event_id, r.trigger_data, r.created_at AS run_created_at, r.compensation_plan,
          st.webhook_id, s.target_url, s.app_name, s.type, s.is_active, s.deleted_at, s.secret_sealed, s.previous_secret_sealed,
          s.previous_secret_expires_at, s.headers_sealed, s.updated_at AS s_updated_at,
          (SELECT json_agg(json_build_object('kind', p.kind, 'step_order', p.step_order, 'name', p.name, 'status', p.status,
                                             'response_code', p.response_code, 'response', p.response))
             FROM execution_chain_step_runs p
-           WHERE p.tenant_id = c.tenant_id AND p.run_id = c.run_id AND p.status IN ('sent', 'failed', 'skipped') AND p.id <> c.id) AS finished,
-         (SELECT json_agg(json_build_object('id', d.id, 'kind', d.kind, 'step_order', d.step_order, 'name', d.name,
-                                            'delay_seconds', d.delay_seconds, 'compensates', d.compensates))
-            FROM execution_chain_steps d
-           WHERE d.tenant_id = c.tenant_id AND d.chain_id = r.chain_id AND d.steps_version = r.steps_version) AS definition
+           WHERE p.tenant_id = c.tenant_id AND p.run_id = c.run_id AND p.status IN ('sent', 'failed', 'skipped') AND p.id <> c.id) AS finished
     FROM claimed c
     JOIN execution_chain_runs r ON r.id = c.run_id
     JOIN execution_chain_steps st ON st.id = c.step_id
     JOIN webhook_subscriptions s ON s.id = st.webhook_id`;
 
 // Written only while the lease is still ours: a worker whose lease expired and was reclaimed (or whose run was
-// cancelled) must not overwrite what happened since.
-const FINISH_SQL = `
-  UPDATE execution_chain_step_runs
-     SET status = $4::text, attempt_count = $3::int, lease_expires_at = NULL, updated_at = now(),
-         next_attempt_at = CASE WHEN $4::text = 'pending' THEN now() + make_interval(secs => $5::double precision / 1000) END,
-         completed_at = CASE WHEN $4::text = 'pending' THEN NULL ELSE now() END,
-         request_payload = $7::jsonb, request_headers = $8::jsonb, response_code = $9::int, response_body = $10::text,
-         response = $11::jsonb, duration_ms = $12::int, last_error = $13::text
-   WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'running' AND lease_expires_at = $6::timestamptz
-  RETURNING id`;
+// cancelled, which cancels its running step) must not overwrite what happened since; nothing else is written then
+// either. The next step run may exist from an earlier round (a retried run): it starts over.
+const RECORD_SQL = `
+  WITH f AS (
+    UPDATE execution_chain_step_runs
+       SET status = $4::text, attempt_count = $3::int, lease_expires_at = NULL, updated_at = now(),
+           next_attempt_at = CASE WHEN $4::text = 'pending' THEN now() + make_interval(secs => $5::double precision / 1000) END,
+           completed_at = CASE WHEN $4::text = 'pending' THEN NULL ELSE now() END,
+           request_payload = $7::jsonb, request_headers = $8::jsonb, response_code = $9::int, response_body = $10::text,
+           response = $11::jsonb, duration_ms = $12::int, last_error = $13::text
+     WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'running' AND lease_expires_at = $6::timestamptz
+    RETURNING run_id, tenant_id
+  ), n AS (
+    INSERT INTO execution_chain_step_runs (id, tenant_id, run_id, step_id, kind, step_order, name, status, next_attempt_at, created_at, updated_at)
+    SELECT $14::uuid, f.tenant_id, f.run_id, $15::uuid, $16::text, $17::int, $18::text, 'pending', now() + make_interval(secs => $19::int), now(), now()
+      FROM f WHERE $14::uuid IS NOT NULL
+    ON CONFLICT (tenant_id, run_id, kind, step_order) DO UPDATE
+       SET step_id = EXCLUDED.step_id, status = 'pending', attempt_base = execution_chain_step_runs.attempt_count,
+           next_attempt_at = EXCLUDED.next_attempt_at, lease_expires_at = NULL, completed_at = NULL, updated_at = now()
+    RETURNING id, attempt_count
+  ), r AS (
+    UPDATE execution_chain_runs r
+       SET status = coalesce($20::text, r.status), current_step = coalesce($21::int, r.current_step),
+           failed_step = coalesce($22::int, r.failed_step), last_error = coalesce($23::text, r.last_error),
+           compensation_status = coalesce($24::text, r.compensation_status), compensation_plan = coalesce($25::int[], r.compensation_plan),
+           completed_at = CASE WHEN $26::boolean THEN now() ELSE r.completed_at END, updated_at = now()
+      FROM f
+     WHERE r.id = f.run_id AND r.tenant_id = f.tenant_id
+       AND ($20::text IS NOT NULL OR $21::int IS NOT NULL OR $24::text IS NOT NULL OR $26::boolean)
+    RETURNING r.id
+  )
+  SELECT (SELECT count(*) FROM f)::int AS recorded, (SELECT id FROM n) AS next_id, (SELECT attempt_count FROM n) AS next_attempt_count,
+         (SELECT count(*) FROM r)::int AS run_updated`;
 
-// A step run for the next step (or compensation). A row left from an earlier round (a retried run) starts over.
-const NEXT_SQL = `
-  INSERT INTO execution_chain_step_runs (id, tenant_id, run_id, step_id, kind, step_order, name, status, next_attempt_at, created_at, updated_at)
-  VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::text, $6::int, $7::text, 'pending', now() + make_interval(secs => $8::int), now(), now())
-  ON CONFLICT (tenant_id, run_id, kind, step_order) DO UPDATE
-     SET step_id = EXCLUDED.step_id, status = 'pending', attempt_base = execution_chain_step_runs.attempt_count,
-         next_attempt_at = EXCLUDED.next_attempt_at, lease_expires_at = NULL, completed_at = NULL, updated_at = now()
-  RETURNING id, attempt_count`;
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const intArray = (values: number[] | null): string | null => (values === null ? null : `{${values.map((v) => Math.trunc(v)).join(',')}}`);
 
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+const DEFINITION_CACHE_MAX_ENTRIES = 1000;
 
 @Injectable()
 export class StepStore {
-  constructor(
-    private readonly db: TenantContext,
-    private readonly ids: IdGenerator,
-  ) {}
+  readonly #definitions = new Map<string, StepDetail[]>();
 
-  /** Takes the lease on attempt `attempt` of a step run that is due, or whose holder's lease ran out; else null. */
+  constructor(private readonly trip: TenantRoundTrip) {}
+
+  /**
+   * Takes the lease on attempt `attempt` of a step run that is due, or whose holder's lease ran out; else null.
+   * Not durable: a claim lost in a database crash only makes the step claimable again.
+   */
   async claim(tenantId: string, stepRunId: string, attempt: number, leaseSeconds: number): Promise<ClaimedStep | null> {
-    const rows = (await this.db.runInTenant(tenantId, () => this.db.em.query(CLAIM_SQL, [stepRunId, tenantId, attempt, leaseSeconds]))) as ClaimRow[];
-    const row = rows[0];
+    const row = await this.claimRow(tenantId, stepRunId, attempt, leaseSeconds);
     if (!row) return null;
+    const definition = await this.definition(tenantId, row.chain_id, row.steps_version);
+    const step = definition.find((d) => d.id === row.step_id);
+    if (!step) throw new Error(`step ${row.step_id} is not part of chain ${row.chain_id} version ${row.steps_version}`);
+    return this.toClaimed(row, step, definition);
+  }
+
+  /** Every step of a chain version, from the cache or the database. */
+  private async definition(tenantId: string, chainId: string, stepsVersion: number): Promise<StepDetail[]> {
+    const key = `${tenantId}:${chainId}:${stepsVersion}`;
+    const hit = this.#definitions.get(key);
+    if (hit) return hit;
+    const rows = await this.trip.query<StepDetail>(
+      tenantId,
+      `SELECT id, kind, step_order, name, delay_seconds, compensates, request_params, headers, condition,
+              on_success_action, on_failure_action, max_retries, retry_backoff_seconds
+         FROM execution_chain_steps WHERE tenant_id = $1::uuid AND chain_id = $2::uuid AND steps_version = $3::int`,
+      [tenantId, chainId, stepsVersion],
+      { durable: true },
+    );
+    if (this.#definitions.size >= DEFINITION_CACHE_MAX_ENTRIES) this.#definitions.delete(this.#definitions.keys().next().value as string);
+    this.#definitions.set(key, rows);
+    return rows;
+  }
+
+  private async claimRow(tenantId: string, stepRunId: string, attempt: number, leaseSeconds: number): Promise<ClaimRow | null> {
+    const rows = await this.trip.query<ClaimRow>(tenantId, CLAIM_SQL, [stepRunId, tenantId, attempt, leaseSeconds], { durable: false });
+    return rows[0] ?? null;
+  }
+
+  private toClaimed(row: ClaimRow, step: StepDetail, definition: StepDetail[]): ClaimedStep {
     return {
       id: row.id,
       tenant_id: row.tenant_id,
@@ -197,15 +244,7 @@ export class StepStore {
         trigger_data: row.trigger_data,
         created_at: row.run_created_at,
       },
-      step: {
-        request_params: row.request_params,
-        headers: row.headers,
-        condition: row.condition,
-        on_success_action: row.on_success_action,
-        on_failure_action: row.on_failure_action,
-        max_retries: row.max_retries,
-        retry_backoff_seconds: row.retry_backoff_seconds,
-      },
+      step,
       subscription: {
         id: row.webhook_id,
         tenant_id: row.tenant_id,
@@ -221,22 +260,19 @@ export class StepStore {
         headers_sealed: row.headers_sealed,
       },
       finished: row.finished ?? [],
-      definition: row.definition ?? [],
+      definition,
+      compensation_plan: row.compensation_plan ?? [],
     };
   }
 
-  /** Inside a tenant transaction: the run's row, locked until commit. */
-  async lockRun(runId: string): Promise<LockedRun | null> {
-    const rows = (await this.db.em.query(
-      `SELECT id, status, compensation_status, compensation_plan FROM execution_chain_runs WHERE id = $1 FOR UPDATE`,
-      [runId],
-    )) as LockedRun[];
-    return rows[0] ?? null;
-  }
-
-  /** Inside a tenant transaction: records the attempt; false when the lease was lost. */
-  async finish(claim: ClaimedStep, result: StepResultRecord): Promise<boolean> {
-    const [rows] = (await this.db.em.query(FINISH_SQL, [
+  /**
+   * Records the attempt and applies `advance`, atomically and durably (it is what keeps a recorded step from being
+   * sent again). Returns null when the lease was lost, else the next step run's attempt count when one was written.
+   */
+  async record(claim: ClaimedStep, result: StepResultRecord, advance: RunAdvance): Promise<{ next: { id: string; attempt_count: number } | null } | null> {
+    const next = advance.next;
+    const run = advance.run;
+    const values: SqlValue[] = [
       claim.id,
       claim.tenant_id,
       claim.attempt,
@@ -250,39 +286,24 @@ export class StepStore {
       json(result.response),
       result.durationMs,
       result.lastError,
-    ])) as [{ id: string }[], number];
-    return rows.length > 0;
-  }
-
-  /** Inside a tenant transaction: the pending step run for `step`, due after its delay. */
-  async createNext(claim: ClaimedStep, step: StepSummary): Promise<{ id: string; attempt_count: number }> {
-    const rows = (await this.db.em.query(NEXT_SQL, [
-      this.ids.next(),
-      claim.tenant_id,
-      claim.run_id,
-      step.id,
-      step.kind,
-      step.step_order,
-      step.name,
-      step.delay_seconds,
-    ])) as { id: string; attempt_count: number }[];
-    const row = rows[0];
-    if (!row) throw new Error(`step run for ${step.kind} ${step.step_order} was not written`);
-    return row;
-  }
-
-  /** Inside a tenant transaction. */
-  async updateRun(runId: string, changes: Partial<Record<'status' | 'current_step' | 'failed_step' | 'compensation_status' | 'last_error', string | number | null>> & { compensation_plan?: number[]; completed?: boolean }): Promise<void> {
-    const sets: string[] = ['updated_at = now()'];
-    const values: unknown[] = [runId];
-    for (const [column, value] of Object.entries(changes)) {
-      if (column === 'completed') {
-        if (value) sets.push('completed_at = now()');
-        continue;
-      }
-      values.push(value);
-      sets.push(`${column} = $${values.length}`);
-    }
-    await this.db.em.query(`UPDATE execution_chain_runs SET ${sets.join(', ')} WHERE id = $1`, values);
+      next?.id ?? null,
+      next?.step.id ?? null,
+      next?.step.kind ?? null,
+      next?.step.step_order ?? null,
+      next?.step.name ?? null,
+      next?.step.delay_seconds ?? 0,
+      run.status,
+      run.current_step,
+      run.failed_step,
+      run.last_error,
+      run.compensation_status,
+      intArray(run.compensation_plan),
+      run.completed,
+    ];
+    const [row] = await this.trip.query<{ recorded: number; next_id: string | null; next_attempt_count: number | null }>(claim.tenant_id, RECORD_SQL, values, {
+      durable: true,
+    });
+    if (!row || row.recorded === 0) return null;
+    return { next: row.next_id ? { id: row.next_id, attempt_count: row.next_attempt_count ?? 0 } : null };
   }
 }
