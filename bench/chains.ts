@@ -11,7 +11,8 @@
 // (throughput, runs/s).
 // Run: node -r @swc-node/register bench/chains.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_SEQUENTIAL (runs one at a time, default 100), BENCH_BATCH (runs started together, default 500),
-//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20).
+//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20),
+//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -243,7 +244,8 @@ async function main(): Promise<void> {
       while ((await completed()) < n && performance.now() - t0 < timeoutMs) await sleep(20);
     };
 
-    worker = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    worker = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, ...env, WORKER_HEALTH_PORT: '0', WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(POOL) },
       stdio: ['ignore', 'inherit', 'inherit'],

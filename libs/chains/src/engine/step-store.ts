@@ -1,8 +1,9 @@
-// All SQL of the step engine, one statement and one round trip (TenantRoundTrip) each: the claim, and the record of
+// All SQL of the step engine, one statement and one round trip (prepared once per connection) each: the claim, and the record of
 // an attempt together with everything that follows from it (the next step run, the run's new state). A record is
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantRoundTrip } from '@conduit/webhooks';
+import { PreparedRoundTrip, preparedStatement } from './prepared-round-trip';
 import type { SealedSubscription } from '@conduit/webhooks';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
@@ -111,7 +112,7 @@ export interface StepDetail extends StepSummary {
 }
 
 // Forward steps run while the run is pending or running; compensation steps while its compensation is.
-const CLAIM_SQL = `
+const CLAIM = preparedStatement('chain_claim', `
   WITH claimed AS (
     UPDATE execution_chain_step_runs sr
        SET status = 'running', lease_expires_at = now() + make_interval(secs => $4::int),
@@ -140,12 +141,12 @@ const CLAIM_SQL = `
     FROM claimed c
     JOIN execution_chain_runs r ON r.id = c.run_id
     JOIN execution_chain_steps st ON st.id = c.step_id
-    JOIN webhook_subscriptions s ON s.id = st.webhook_id`;
+    JOIN webhook_subscriptions s ON s.id = st.webhook_id`);
 
 // Written only while the lease is still ours: a worker whose lease expired and was reclaimed (or whose run was
 // cancelled, which cancels its running step) must not overwrite what happened since; nothing else is written then
 // either. The next step run may exist from an earlier round (a retried run): it starts over.
-const RECORD_SQL = `
+const RECORD = preparedStatement('chain_record', `
   WITH f AS (
     UPDATE execution_chain_step_runs
        SET status = $4::text, attempt_count = $3::int, lease_expires_at = NULL, updated_at = now(),
@@ -175,7 +176,7 @@ const RECORD_SQL = `
     RETURNING r.id
   )
   SELECT (SELECT count(*) FROM f)::int AS recorded, (SELECT id FROM n) AS next_id, (SELECT attempt_count FROM n) AS next_attempt_count,
-         (SELECT count(*) FROM r)::int AS run_updated`;
+         (SELECT count(*) FROM r)::int AS run_updated`);
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const intArray = (values: number[] | null): string | null => (values === null ? null : `{${values.map((v) => Math.trunc(v)).join(',')}}`);
@@ -186,7 +187,10 @@ const DEFINITION_CACHE_MAX_ENTRIES = 1000;
 export class StepStore {
   readonly #definitions = new Map<string, StepDetail[]>();
 
-  constructor(private readonly trip: TenantRoundTrip) {}
+  constructor(
+    private readonly trip: TenantRoundTrip,
+    private readonly prepared: PreparedRoundTrip,
+  ) {}
 
   /**
    * Takes the lease on attempt `attempt` of a step run that is due, or whose holder's lease ran out; else null.
@@ -220,7 +224,7 @@ export class StepStore {
   }
 
   private async claimRow(tenantId: string, stepRunId: string, attempt: number, leaseSeconds: number): Promise<ClaimRow | null> {
-    const rows = await this.trip.query<ClaimRow>(tenantId, CLAIM_SQL, [stepRunId, tenantId, attempt, leaseSeconds], { durable: false });
+    const rows = await this.prepared.query<ClaimRow>(tenantId, CLAIM, [stepRunId, tenantId, attempt, leaseSeconds], { durable: false });
     return rows[0] ?? null;
   }
 
@@ -300,7 +304,7 @@ export class StepStore {
       intArray(run.compensation_plan),
       run.completed,
     ];
-    const [row] = await this.trip.query<{ recorded: number; next_id: string | null; next_attempt_count: number | null }>(claim.tenant_id, RECORD_SQL, values, {
+    const [row] = await this.prepared.query<{ recorded: number; next_id: string | null; next_attempt_count: number | null }>(claim.tenant_id, RECORD, values, {
       durable: true,
     });
     if (!row || row.recorded === 0) return null;
