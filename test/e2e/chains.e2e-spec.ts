@@ -1,5 +1,8 @@
 // Execution chains end to end: API and worker on one database and Redis, real receivers on 127.0.0.1.
 import { Webhook } from 'standardwebhooks';
+import { ChainTrigger } from '@conduit/chains';
+import { TenantContext } from '@conduit/database';
+import { EventEntity } from '@conduit/webhooks';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { ReceivedRequest, WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
@@ -168,6 +171,23 @@ describe('execution chains', () => {
     const rows = await api().sql(`SELECT chain_id FROM execution_chain_runs WHERE trigger_event_id = $1 ORDER BY chain_id`, [first.body.id]);
     expect(rows.map((r) => r.chain_id).sort()).toEqual([exact.id, wild.id].sort());
     expect(rows.map((r) => r.chain_id)).not.toContain(off.id);
+  });
+
+  it('starts no second run when the hooks of an event run again (unique per event and chain)', async () => {
+    const chain = await createChain({ name: 'unique', trigger_event: 'unique.once', steps: [{ webhook_id: await at('/unique'), name: 'a' }] });
+    const published = await api().request('POST', '/api/v1/events', { token: admin.token, body: { event_name: 'unique.once', payload: { n: 1 } } });
+    await receiver.waitFor(1, '/unique');
+    const db = api().app.get(TenantContext);
+    const trigger = api().app.get(ChainTrigger);
+    await db.runInTenant(tenantId, async () => {
+      const event = await db.em.getRepository(EventEntity).findOneOrFail({ where: { id: published.body.id } });
+      await trigger.onEvent(event);
+      await trigger.onEvent(event);
+    });
+    const runs = await api().sql(`SELECT id FROM execution_chain_runs WHERE chain_id = $1`, [chain.id]);
+    expect(runs).toHaveLength(1);
+    await pause(300);
+    expect(receiver.to('/unique')).toHaveLength(1);
   });
 
   it('skips a step whose condition is false and takes the other branch (low vs high fraud score)', async () => {
