@@ -1,37 +1,12 @@
-// Runs the chain step reconciler in every worker process on a timer (see DeliveryReconcileTimer for why not a job).
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ChainReconciler } from '@conduit/chains';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { ReconcileTimer } from '../reconcile-timer';
 
+/** Re-queues chain steps that are due but have no job. */
 @Injectable()
-export class ChainReconcileTimer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(ChainReconcileTimer.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
-  constructor(
-    @InjectConfig() private readonly config: ConduitConfig,
-    private readonly reconciler: ChainReconciler,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.config.WEBHOOK_RECONCILE_INTERVAL_MS);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.reconciler
-      .reconcileOnce()
-      .then(({ enqueued }) => {
-        if (enqueued > 0) this.logger.log({ enqueued }, 're-queued due chain steps');
-      })
-      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'chain step reconciliation failed'))
-      .finally(() => (this.running = undefined));
+export class ChainReconcileTimer extends ReconcileTimer {
+  constructor(@InjectConfig() config: ConduitConfig, reconciler: ChainReconciler) {
+    super(reconciler, config.WEBHOOK_RECONCILE_INTERVAL_MS, 'due chain steps');
   }
 }
