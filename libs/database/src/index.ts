@@ -4,3 +4,4 @@ export * from './migrator';
 export * from './tenant-context';
 export * from './tenant-settings';
 export * from './migrations';
+export * from './tenant-sweep';

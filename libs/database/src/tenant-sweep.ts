@@ -1,0 +1,39 @@
+// Walks every live tenant and, inside each (RLS applies), the rows a query selects in id order, in keyset batches.
+// Reconcilers use it: a per-tenant cap keeps one tenant's backlog from holding the others up for long.
+import type { TenantContext } from './tenant-context';
+
+export interface TenantSweepOptions {
+  batch?: number;
+  maxBatchesPerTenant?: number;
+}
+
+export interface TenantSweepResult {
+  tenants: number;
+  enqueued: number;
+}
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+export async function sweepTenants<R extends { id: string }>(
+  db: TenantContext,
+  /** rows of tenantId with id > afterId, ordered by id, at most `limit` */
+  select: (tenantId: string, afterId: string, limit: number) => Promise<R[]>,
+  handle: (tenantId: string, rows: R[]) => Promise<void>,
+  { batch = 1000, maxBatchesPerTenant = 20 }: TenantSweepOptions = {},
+): Promise<TenantSweepResult> {
+  // tenants is a control-plane table: readable without a tenant set.
+  const tenants = (await db.transaction(() => db.em.query(`SELECT id FROM tenants WHERE deleted_at IS NULL ORDER BY id`))) as { id: string }[];
+  let enqueued = 0;
+  for (const { id: tenantId } of tenants) {
+    let after = FIRST_ID;
+    for (let n = 0; n < maxBatchesPerTenant; n++) {
+      const rows = await db.runInTenant(tenantId, () => select(tenantId, after, batch));
+      if (rows.length === 0) break;
+      await handle(tenantId, rows);
+      enqueued += rows.length;
+      after = rows[rows.length - 1].id;
+      if (rows.length < batch) break;
+    }
+  }
+  return { tenants: tenants.length, enqueued };
+}
