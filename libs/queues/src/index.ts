@@ -1,3 +1,4 @@
 export * from './queue-names';
 export * from './redis-connection';
 export * from './queues.module';
+export * from './queue-metrics';

@@ -1,12 +1,9 @@
 // Prometheus registry for this process: HTTP counts and latencies by route pattern, process metrics, queue depths.
 import { Injectable } from '@nestjs/common';
-import { getQueueToken } from '@nestjs/bullmq';
 import { ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bullmq';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUE_NAMES } from '@conduit/queues';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { registerProcessAndQueueMetrics } from '@conduit/queues';
 
-const QUEUE_SCRAPE_TIMEOUT_MS = 2000;
 
 @Injectable()
 export class HttpMetrics {
@@ -26,27 +23,7 @@ export class HttpMetrics {
   });
 
   constructor(moduleRef: ModuleRef) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'conduit_' });
-    // Queues are resolved at scrape time: they do not exist yet while this provider is constructed.
-    const queues = () => QUEUE_NAMES.map((name) => moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
-    new Gauge({
-      name: 'conduit_queue_jobs',
-      help: 'Jobs per queue and state',
-      labelNames: ['queue', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        // A scrape must not hang on an unreachable Redis: queue depths are skipped after a short wait.
-        await Promise.race([
-          Promise.all(
-            queues().map(async (queue) => {
-              const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
-              for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
-            }),
-          ),
-          new Promise((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS).unref()),
-        ]);
-      },
-    });
+    registerProcessAndQueueMetrics(this.registry, moduleRef);
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

@@ -1,13 +1,10 @@
 // Prometheus registry of the worker process: delivery outcomes, attempt latency, lag, queue depths, process metrics.
 import { Injectable } from '@nestjs/common';
-import { getQueueToken } from '@nestjs/bullmq';
 import { ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bullmq';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUE_NAMES } from '@conduit/queues';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { registerProcessAndQueueMetrics } from '@conduit/queues';
 import type { AttemptOutcome, DeliveryOutcome } from '@conduit/webhooks';
 
-const QUEUE_SCRAPE_TIMEOUT_MS = 2000;
 const OUTCOMES: DeliveryOutcome[] = ['delivered', 'failed', 'retrying', 'cancelled', 'skipped', 'deferred'];
 
 @Injectable()
@@ -33,27 +30,8 @@ export class WorkerMetrics {
   });
 
   constructor(moduleRef: ModuleRef) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'conduit_' });
+    registerProcessAndQueueMetrics(this.registry, moduleRef);
     for (const outcome of OUTCOMES) this.deliveries.inc({ outcome }, 0);
-    const queues = () => QUEUE_NAMES.map((name) => moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
-    new Gauge({
-      name: 'conduit_queue_jobs',
-      help: 'Jobs per queue and state',
-      labelNames: ['queue', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        // A scrape must not hang on an unreachable Redis: queue depths are skipped after a short wait.
-        await Promise.race([
-          Promise.all(
-            queues().map(async (queue) => {
-              const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
-              for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
-            }),
-          ),
-          new Promise((resolve) => setTimeout(resolve, QUEUE_SCRAPE_TIMEOUT_MS).unref()),
-        ]);
-      },
-    });
   }
 
   observeAttempt(outcome: AttemptOutcome): void {
