@@ -5,6 +5,8 @@ import 'reflect-metadata';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, totalmem } from 'node:os';
 import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
@@ -98,19 +100,21 @@ async function main(): Promise<void> {
     const baseline = await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } });
     // The framework floor: Conduit's cheapest route through the same middleware, guards and hooks.
     const floor = await run({ url: `${base}/health/live`, method: 'GET' });
-    const conduit = await run({
-      url: `${base}${ingestPath}`,
-      method: 'POST',
-      requests: [
-        {
-          setupRequest: (req) => ({
-            ...req,
-            body,
-            headers: { 'content-type': 'application/json', ...signLoki(body, source.secret, new Date(), 'order.created') },
-          }),
-        },
-      ],
-    });
+    // BENCH_CPU_PROFILE=<file>: a CPU profile of this process during the ingest phase (open in Chrome DevTools).
+    const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    // Signed once, before the run (valid for the source's 5-minute window), so the load generator, which shares
+    // this process with both servers, does the same work per request for Conduit as for the bare endpoint.
+    const signed = { 'content-type': 'application/json', ...signLoki(body, source.secret, new Date(), 'order.created') };
+    const conduit = await run({ url: `${base}${ingestPath}`, method: 'POST', body, headers: signed });
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
+    }
     const result = {
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
       connections: CONNECTIONS,

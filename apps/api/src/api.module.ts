@@ -28,7 +28,6 @@ import { MetricsController } from './metrics/metrics.controller';
 import { TenantsController } from './tenants/tenants.controller';
 import { UsersController } from './users/users.controller';
 import { InboundEventsController } from './ingestion/inbound-events.controller';
-import { ReceiveController } from './ingestion/receive.controller';
 import { SourcesController } from './ingestion/sources.controller';
 import { AnalyticsController } from './webhooks/analytics.controller';
 import { DeliveriesController } from './webhooks/deliveries.controller';
@@ -72,7 +71,6 @@ export class ApiModule {
         EventsController,
         DeliveriesController,
         AnalyticsController,
-        ReceiveController,
         SourcesController,
         InboundEventsController,
         ChainsController,

@@ -4,13 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
 import { assertSafeRuntimeRole } from '@conduit/database';
-import { ConduitConfig } from '@conduit/platform';
+import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
+import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
+import { ReceiveFrontDoor, createReceiveServer, receiveOpenApiPaths } from './ingestion/receive.routes';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
@@ -36,7 +37,10 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       schema: { type: 'string' },
     })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ReceiveResponse, ErrorResponseDto] });
+  // The receive routes are plain Fastify routes (see ingestion/receive.routes.ts), invisible to Nest's explorer.
+  Object.assign(document.paths, receiveOpenApiPaths());
+  return document;
 }
 
 export interface ApiAppOptions {
@@ -46,19 +50,21 @@ export interface ApiAppOptions {
 }
 
 export async function createApiApp(config: ConduitConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
+  const genReqId = (raw: IncomingMessage): string => {
+    const incoming = raw.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    (raw as IncomingMessage & { id?: string }).id = id;
+    return id;
+  };
+  // One HTTP server: the receive endpoints go to their own lean Fastify instance, everything else to Nest's.
+  const frontDoor = new ReceiveFrontDoor();
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
-    genReqId: (raw: IncomingMessage) => {
-      const incoming = raw.headers['x-request-id'];
-      const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
-      (raw as IncomingMessage & { id?: string }).id = id;
-      return id;
-    },
+    genReqId,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(frontDoor.listener(handler)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    // Receive endpoints verify signatures over the exact bytes received.
-    rawBody: true,
     bufferLogs: options.logger !== false,
     logger: options.logger === false ? false : undefined,
     abortOnError: false,
@@ -70,6 +76,9 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
   // Providers also send XML, form or plain bodies: keep any other content type as raw bytes.
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
   const metrics = app.get(HttpMetrics);
+  const receiver = await createReceiveServer(config, { receive: app.get(ReceiveService), metrics, genReqId });
+  frontDoor.attach(receiver);
+  fastify.addHook('onClose', async () => receiver.close());
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -6,6 +6,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { resolveDatabaseUrls } from './database-urls';
 import { TenantContext } from './tenant-context';
+import { TenantRoundTrip } from './tenant-round-trip';
 
 export interface DatabaseModuleOptions {
   /** Extra CLS options (the API mounts the CLS middleware; the worker does not). */
@@ -43,8 +44,8 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [TenantContext],
-      exports: [TenantContext],
+      providers: [TenantContext, TenantRoundTrip],
+      exports: [TenantContext, TenantRoundTrip],
     };
   }
 }

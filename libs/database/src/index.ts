@@ -5,3 +5,4 @@ export * from './tenant-context';
 export * from './tenant-settings';
 export * from './migrations';
 export * from './tenant-sweep';
+export * from './tenant-round-trip';

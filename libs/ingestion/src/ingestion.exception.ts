@@ -14,7 +14,8 @@ export type IngestionErrorCode =
   | 'ip_not_allowed'
   | 'payload_too_large'
   | 'invalid_source'
-  | 'invalid_filter';
+  | 'invalid_filter'
+  | 'invalid_json';
 
 const STATUS: Record<IngestionErrorCode, HttpStatusCode> = {
   source_not_found: 404,
@@ -31,6 +32,7 @@ const STATUS: Record<IngestionErrorCode, HttpStatusCode> = {
   payload_too_large: 413,
   invalid_source: 400,
   invalid_filter: 400,
+  invalid_json: 400,
 };
 
 export class IngestionException extends ConduitException<IngestionErrorCode> {

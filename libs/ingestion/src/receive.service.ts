@@ -25,11 +25,19 @@ export interface ReceivedRequest {
 const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
 const MAX_DELIVERY_ID = 200;
 
+const JSON_TYPE = /[/+]json\b/i;
+
+/**
+ * The body as JSON when the sender says it is JSON (a declared JSON body that does not parse is refused, after
+ * verification, with invalid_json), or when it has no content type and parses; otherwise undefined (stored as bytes).
+ */
 function parseJson(raw: Buffer, contentType: string | undefined): unknown {
-  if (contentType && !/json/i.test(contentType)) return undefined;
+  if (contentType && !JSON_TYPE.test(contentType)) return undefined;
+  if (raw.length === 0) return undefined;
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
+    if (contentType) throw new IngestionException('invalid_json', 'The body is declared as JSON but does not parse');
     return undefined;
   }
 }
@@ -64,7 +72,13 @@ export class ReceiveService {
     const { source } = resolved;
     await this.check(resolved, request);
     const contentType = request.headers['content-type'];
-    const parsed = parseJson(request.rawBody, contentType);
+    let parsed: unknown;
+    try {
+      parsed = parseJson(request.rawBody, contentType);
+    } catch (err) {
+      await this.recordRejection(source, 'invalid_json');
+      throw err;
+    }
     const deliveryId = providerDeliveryId(source.provider, request.headers, parsed)?.slice(0, MAX_DELIVERY_ID);
     const now = this.clock.now();
     const event: InboundEventEntity = {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SecretsModule } from '@conduit/secrets';
-import { SubscriptionCredentials, TenantRoundTrip } from '@conduit/webhooks';
+import { SubscriptionCredentials } from '@conduit/webhooks';
 import { ChainsModule } from '../chains.module';
 import { ChainHttpClient } from './chain-http-client';
 import { ChainReconciler } from './chain-reconciler';
@@ -12,7 +12,7 @@ import { StepStore } from './step-store';
 /** The step-running side of chains, for the worker: needs QueuesModule (global). */
 @Module({
   imports: [ChainsModule, SecretsModule],
-  providers: [StepEngine, StepStore, ChainHttpClient, ChainReconciler, CredentialVault, SubscriptionCredentials, TenantRoundTrip, PreparedRoundTrip],
+  providers: [StepEngine, StepStore, ChainHttpClient, ChainReconciler, CredentialVault, SubscriptionCredentials, PreparedRoundTrip],
   exports: [ChainsModule, StepEngine, ChainReconciler],
 })
 export class ChainEngineModule {}

@@ -1,7 +1,7 @@
 // Opens the tenant credentials a step's templates name, and masks them wherever a value could surface again.
 import { Injectable } from '@nestjs/common';
 import { SecretBox } from '@conduit/secrets';
-import { TenantRoundTrip } from '@conduit/webhooks';
+import { TenantRoundTrip } from '@conduit/database';
 import { credentialAad } from '../credentials.service';
 
 export const REDACTED = '[REDACTED]';

@@ -8,8 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
-import { TENANT_SETTING } from '@conduit/database';
-import { SqlValue, inline } from '@conduit/webhooks';
+import { SqlValue, TENANT_SETTING, inline } from '@conduit/database';
 
 export interface PreparedStatement {
   name: string;

@@ -2,7 +2,7 @@
 // an attempt together with everything that follows from it (the next step run, the run's new state). A record is
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
 import { Injectable } from '@nestjs/common';
-import { SqlValue, TenantRoundTrip } from '@conduit/webhooks';
+import { SqlValue, TenantRoundTrip } from '@conduit/database';
 import { PreparedRoundTrip, preparedStatement } from './prepared-round-trip';
 import type { SealedSubscription } from '@conduit/webhooks';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';

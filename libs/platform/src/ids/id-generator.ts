@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { v7 as uuidv7, validate as uuidValidate } from 'uuid';
+import { validate as uuidValidate } from 'uuid';
+import { uuidv7 } from './uuid-v7';
 
 /** Time-ordered ids (UUIDv7) keep primary-key indexes append-mostly; injectable so tests can pin them. */
 @Injectable()

@@ -1,1 +1,2 @@
 export * from './id-generator';
+export * from './uuid-v7';

@@ -3,11 +3,10 @@
 // statement. Recording a failure takes several statements and runs in the engine's tenant transaction
 // (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
+import { SqlValue, TenantContext, TenantRoundTrip } from '@conduit/database';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { CLAIM_BATCH_SQL, RECORD_DELIVERED_BATCH_SQL, RECORD_FAILURE_SQL } from './delivery-sql';
 import { TenantBatcher } from './tenant-batcher';
-import { SqlValue, TenantRoundTrip } from './tenant-round-trip';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
 import type { SealedSubscription } from './subscription-credentials';
 

@@ -8,12 +8,11 @@ import { DeliveryStore } from './delivery-store';
 import { RetentionSweeper } from './retention-sweeper';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
-import { TenantRoundTrip } from './tenant-round-trip';
 
 /** The delivery side of webhooks, for the worker: needs QueuesModule (global) and AccessModule (global, for EventsService). */
 @Module({
   imports: [WebhooksModule, SecretsModule],
-  providers: [DeliveryEngine, DeliveryStore, DeliveryHttpClient, DeliveryReconciler, RetentionSweeper, SubscriptionCredentials, SubscriptionRateLimiter, TenantRoundTrip],
+  providers: [DeliveryEngine, DeliveryStore, DeliveryHttpClient, DeliveryReconciler, RetentionSweeper, SubscriptionCredentials, SubscriptionRateLimiter],
   exports: [WebhooksModule, DeliveryEngine, DeliveryReconciler, RetentionSweeper, DeliveryHttpClient],
 })
 export class DeliveryModule {}

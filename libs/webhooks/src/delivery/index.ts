@@ -6,4 +6,3 @@ export * from './delivery-request';
 export * from './retention-sweeper';
 export * from './retry-policy';
 export * from './subscription-credentials';
-export * from './tenant-round-trip';

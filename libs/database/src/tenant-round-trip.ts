@@ -9,7 +9,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
-import { TENANT_SETTING } from '@conduit/database';
+import { TENANT_SETTING } from './tenant-settings';
 
 export type SqlValue = string | number | boolean | Date | null;
 
