@@ -16,7 +16,8 @@ import { OperatorService } from '@conduit/tenants';
 import { signLoki } from '@conduit/webhooks';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DURATION = Number(process.env.BENCH_SECONDS ?? 15);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 64;
 
 interface Figures {
@@ -28,9 +29,15 @@ interface Figures {
   total: number;
 }
 
-function run(opts: autocannon.Options): Promise<Figures> {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : Number(((sorted[mid - 1] + sorted[mid]) / 2).toFixed(3));
+}
+
+function run(opts: autocannon.Options, seconds = DURATION): Promise<Figures> {
   return new Promise((resolve, reject) => {
-    autocannon({ ...opts, connections: CONNECTIONS, duration: DURATION }, (err, result) => {
+    autocannon({ ...opts, connections: CONNECTIONS, duration: seconds }, (err, result) => {
       if (err) return reject(err);
       resolve({
         requests_per_second: Math.round(result.requests.average),
@@ -44,11 +51,11 @@ function run(opts: autocannon.Options): Promise<Figures> {
   });
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
+async function admin(sql: string, url = ADMIN_URL): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql)).rows as Record<string, unknown>[];
   } finally {
     await client.end();
   }
@@ -97,32 +104,49 @@ async function main(): Promise<void> {
     }).then((r) => r.json() as Promise<{ secret: string; ingest_url: string }>);
     const ingestPath = new URL(source.ingest_url).pathname;
 
-    const baseline = await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } });
-    // The framework floor: Conduit's cheapest route through the same middleware, guards and hooks.
-    const floor = await run({ url: `${base}/health/live`, method: 'GET' });
-    // BENCH_CPU_PROFILE=<file>: a CPU profile of this process during the ingest phase (open in Chrome DevTools).
-    const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : null;
-    if (profiler) {
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.start');
-    }
     // Signed once, before the run (valid for the source's 5-minute window), so the load generator, which shares
     // this process with both servers, does the same work per request for Conduit as for the bare endpoint.
     const signed = { 'content-type': 'application/json', ...signLoki(body, source.secret, new Date(), 'order.created') };
-    const conduit = await run({ url: `${base}${ingestPath}`, method: 'POST', body, headers: signed });
-    if (profiler) {
-      const { profile } = await profiler.post('Profiler.stop');
-      writeFileSync(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
+    // Warm-up (JIT, connection pools, the source cache), not counted.
+    await run({ url: `${base}${ingestPath}`, method: 'POST', body, headers: signed }, 3);
+    await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } }, 3);
+    // The framework floor: Conduit's cheapest Nest route (middleware, guards, interceptors, helmet).
+    const floor = await run({ url: `${base}/health/live`, method: 'GET' });
+    // BENCH_CPU_PROFILE=<file>: a CPU profile of this process during the ingest phases (open in Chrome DevTools).
+    const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : null;
+    if (profiler) profiler.connect();
+    // Bare and Conduit alternate, round after round, so that a slow minute of this shared machine hits both.
+    const rounds: { bare: Figures; conduit: Figures; ratio: number }[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const bareFigures = await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      if (profiler) {
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      }
+      const conduit = await run({ url: `${base}${ingestPath}`, method: 'POST', body, headers: signed });
+      if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
+      }
+      rounds.push({ bare: bareFigures, conduit, ratio: Number((conduit.requests_per_second / bareFigures.requests_per_second).toFixed(3)) });
     }
+    const [{ count: stored }] = await admin(`SELECT count(*)::int AS count FROM inbound_events`, dbUrl.toString());
     const result = {
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
       connections: CONNECTIONS,
-      duration_seconds: DURATION,
-      baseline_bare_fastify: baseline,
+      seconds_per_phase: DURATION,
       conduit_health_live_floor: floor,
-      conduit_ingest: conduit,
-      throughput_ratio: Number((conduit.requests_per_second / baseline.requests_per_second).toFixed(3)),
+      rounds,
+      median: {
+        bare_requests_per_second: median(rounds.map((r) => r.bare.requests_per_second)),
+        conduit_requests_per_second: median(rounds.map((r) => r.conduit.requests_per_second)),
+        throughput_ratio: median(rounds.map((r) => r.ratio)),
+        conduit_latency_p50_ms: median(rounds.map((r) => r.conduit.latency_p50_ms)),
+        conduit_latency_p99_ms: median(rounds.map((r) => r.conduit.latency_p99_ms)),
+      },
+      conduit_errors: rounds.reduce((n, r) => n + r.conduit.errors + r.conduit.non_2xx, 0),
+      // Every 2xx answer is a committed row (warm-up included).
+      rows_stored: stored,
       target: { ratio_at_least: 0.6, p99_ms_below: 25, errors: 0 },
     };
     console.log(JSON.stringify(result, null, 2));

@@ -233,6 +233,39 @@ describe('webhooks in (API)', () => {
     });
   });
 
+  describe('the receive path', () => {
+    it('refuses a body declared as JSON that does not parse (400 invalid_json) only once it is verified, storing nothing', async () => {
+      const src = await createSource({ name: 'strict-json', provider: 'hmac' });
+      const broken = '{"type": "order.created", ';
+      const unsigned = await post(src.ingest_url, broken, {});
+      expect(unsigned.status).toBe(401);
+      expect(unsigned.body.error.code).toBe('signature_missing');
+      const signed = await post(src.ingest_url, broken, signLoki(broken, src.secret, new Date(), 'order.created'));
+      expect(signed.status).toBe(400);
+      expect(signed.body).toMatchObject({ error: { code: 'invalid_json' }, request_id: expect.any(String) });
+      const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM inbound_events WHERE source_id = $1`, [src.id]);
+      expect(n).toBe(0);
+      const read = await api.request('GET', `/api/v1/sources/${src.id}`, { token: admin.token });
+      expect(read.body).toMatchObject({ rejected_count: 2, last_rejected_reason: 'invalid_json' });
+    });
+
+    it('answers with a request id (echoing a valid X-Request-Id), the error body on unknown receive paths, and counts requests in the metrics', async () => {
+      const src = await createSource({ name: 'ids', provider: 'none' });
+      const accepted = await api.request('POST', path(src.ingest_url), { rawBody: '{}', headers: { 'content-type': 'application/json', 'x-request-id': 'provider-req-0001' } });
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('x-request-id')).toBe('provider-req-0001');
+      const generated = await post(src.ingest_url, '{}', {});
+      expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const unknown = await api.request('POST', '/api/v1/webhook/none/a/b', { rawBody: '{}', headers: { 'content-type': 'application/json' } });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body).toMatchObject({ error: { code: 'route_not_found' }, request_id: unknown.headers.get('x-request-id') });
+      // Other methods on these paths are Nest's, as before.
+      expect((await api.request('GET', path(src.ingest_url))).status).toBe(404);
+      const metrics = await api.request('GET', '/metrics');
+      expect(metrics.text).toMatch(/conduit_http_requests_total\{method="POST",route="\/api\/v1\/webhook\/:provider\/:sourceKey",status="200"\} [1-9]/);
+    });
+  });
+
   describe('inbound events API', () => {
     it('lists with filters, and is isolated per tenant', async () => {
       const list = await api.request('GET', '/api/v1/inbound-events?status=accepted&limit=200', { token: admin.token });

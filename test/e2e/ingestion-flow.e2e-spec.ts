@@ -89,6 +89,37 @@ describe('webhooks in, end to end', () => {
     expect(second.routed_event_id).not.toBe(first.routed_event_id);
   });
 
+  it('routes a burst of concurrent requests (group-committed, routed in batch jobs) into one event each', async () => {
+    await api().request('POST', '/api/v1/subscriptions', { token, body: { app_name: 'burst', target_url: receiver.url('/burst'), event_types: ['burst.*'] } });
+    const source = (await api().request('POST', '/api/v1/sources', { token, body: { name: 'burst', provider: 'none', event_type_path: '$.kind' } })).body;
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        api().request('POST', new URL(source.ingest_url).pathname, { rawBody: JSON.stringify({ kind: 'burst.item', i }), headers: { 'content-type': 'application/json' } }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(200));
+    const delivered = await receiver.waitFor(40, '/burst');
+    expect(delivered.map((d) => JSON.parse(d.body).data.i).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    await waitFor('all routed', async () => {
+      const [{ n }] = await stack.api.sql(`SELECT count(*)::int AS n FROM inbound_events WHERE source_id = $1 AND status = 'routed'`, [source.id]);
+      return n === 40;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.to('/burst')).toHaveLength(40);
+  });
+
+  it('still routes a job queued before routing was batched (one inbound_event_id)', async () => {
+    const source = (await api().request('POST', '/api/v1/sources', { token, body: { name: 'legacy-job', provider: 'none', event_type_path: '$.kind' } })).body;
+    await stack.stopWorker();
+    const res = await api().request('POST', new URL(source.ingest_url).pathname, { rawBody: '{"kind":"legacy.job"}', headers: { 'content-type': 'application/json' } });
+    const keys = await stack.redis.keys(`${stack.config.REDIS_PREFIX}:ingestion:*`);
+    if (keys.length) await stack.redis.del(...keys);
+    const [{ tenant_id }] = await stack.api.sql(`SELECT tenant_id FROM inbound_events WHERE id = $1`, [res.body.event_id]);
+    await stack.queue('ingestion').add('route', { tenant_id, inbound_event_id: res.body.event_id, generation: 0 }, { jobId: `legacy-${res.body.event_id}` });
+    await stack.startWorker();
+    await waitFor('legacy job routed', async () => (await inbound(res.body.event_id)).status === 'routed');
+  });
+
   it('re-queues accepted requests whose routing job was lost (reconciler)', async () => {
     const source = (await api().request('POST', '/api/v1/sources', { token, body: { name: 'lost-jobs', provider: 'none', event_type_path: '$.kind' } })).body;
     await stack.stopWorker();

@@ -21,14 +21,21 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
-const MAX_PARALLEL_FLUSHES = 4;
+const MAX_PARALLEL_FLUSHES = 8;
+/** Batch size at which a flush starts without waiting for the end of the event loop turn. */
+const EARLY_FLUSH = 32;
 
-export function routingJob(tenantId: string, inboundEventId: string, generation = 0) {
+/** Most requests routed by one job (a batch of the receive path, a chunk of a replay or of the reconciler). */
+export const MAX_ROUTING_JOB_EVENTS = 100;
+
+export function routingJob(tenantId: string, inboundEventIds: string[], generation = 0) {
+  const [first] = inboundEventIds;
+  const key = inboundEventIds.length === 1 ? first : `${first}+${inboundEventIds.length - 1}`;
   return {
     name: 'route',
-    data: { tenant_id: tenantId, inbound_event_id: inboundEventId, generation } satisfies IngestionJob,
+    data: { tenant_id: tenantId, inbound_event_ids: inboundEventIds, generation } satisfies IngestionJob,
     opts: {
-      jobId: generation ? `${inboundEventId}-${generation}` : inboundEventId,
+      jobId: generation ? `${key}-${generation}` : key,
       attempts: 8,
       backoff: { type: 'exponential' as const, delay: 1000 },
       removeOnComplete: true,
@@ -52,25 +59,31 @@ export class InboundEventWriter {
   write(event: InboundEventEntity): Promise<StoredInbound> {
     return new Promise((resolve, reject) => {
       this.queued.push({ event, resolve, reject });
-      this.schedule();
+      // A full batch goes at once, so the database works on it while this process takes the next requests;
+      // a partial one waits for the end of this turn of the event loop, so requests of one burst share it.
+      if (this.queued.length >= EARLY_FLUSH && this.flushes < MAX_PARALLEL_FLUSHES) this.flushNow();
+      else this.schedule();
     });
   }
 
-  /** Flushes on the next turn of the event loop, so requests of one burst share a batch. */
   private schedule(): void {
     if (this.scheduled || this.flushes >= MAX_PARALLEL_FLUSHES || this.queued.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      const batch = this.queued.splice(0, MAX_BATCH);
-      if (batch.length === 0) return;
-      this.flushes += 1;
-      void this.flush(batch).finally(() => {
-        this.flushes -= 1;
-        this.schedule();
-      });
+      this.flushNow();
+    });
+  }
+
+  private flushNow(): void {
+    const batch = this.queued.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
+    this.flushes += 1;
+    void this.flush(batch).finally(() => {
+      this.flushes -= 1;
       this.schedule();
     });
+    this.schedule();
   }
 
   private async flush(batch: Pending[]): Promise<void> {
@@ -95,8 +108,10 @@ export class InboundEventWriter {
     // row that may still roll back) and the flush slot is held until Redis took them, so a slow Redis slows the
     // batches down instead of piling up jobs in memory; the reconciler covers a lost add.
     for (const item of items) item.resolve(outcomes.get(item.event.id) as StoredInbound);
-    const fresh = items.filter((item) => !outcomes.get(item.event.id)?.duplicate);
-    await this.queue.addBulk(fresh.map((item) => routingJob(tenantId, item.event.id))).catch((err: unknown) => {
+    const fresh = items.filter((item) => !outcomes.get(item.event.id)?.duplicate).map((item) => item.event.id);
+    const jobs = [];
+    for (let i = 0; i < fresh.length; i += MAX_ROUTING_JOB_EVENTS) jobs.push(routingJob(tenantId, fresh.slice(i, i + MAX_ROUTING_JOB_EVENTS)));
+    await this.queue.addBulk(jobs).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message, count: fresh.length }, 'could not queue routing; the reconciler will');
     });
   }

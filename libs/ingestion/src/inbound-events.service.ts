@@ -70,7 +70,7 @@ export class InboundEventsService {
     const event = await this.load(id, 'update');
     await this.db.em.getRepository(InboundEventEntity).update({ id: event.id }, { status: 'accepted', routing_error: null });
     const generation = this.clock.now().getTime();
-    this.db.afterCommit(() => this.receive.enqueue(event.tenant_id, event.id, generation));
+    this.db.afterCommit(() => this.receive.enqueue(event.tenant_id, [event.id], generation));
     return present({ ...event, status: 'accepted', routing_error: null });
   }
 
@@ -88,9 +88,7 @@ export class InboundEventsService {
     )) as [{ id: string }[], number];
     const ids = rows[0].map((r) => r.id);
     const generation = this.clock.now().getTime();
-    this.db.afterCommit(async () => {
-      for (const id of ids) await this.receive.enqueue(tenantId, id, generation);
-    });
+    this.db.afterCommit(() => this.receive.enqueue(tenantId, ids, generation));
     return { replayed: ids.length };
   }
 

@@ -28,7 +28,7 @@ export class IngestionReconciler {
           [tenantId, graceSeconds],
         ),
       ) as { id: string }[];
-      for (const row of rows) await this.receive.enqueue(tenantId, row.id);
+      await this.receive.enqueue(tenantId, rows.map((row) => row.id));
       enqueued += rows.length;
     }
     return { enqueued };

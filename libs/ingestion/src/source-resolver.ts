@@ -26,6 +26,10 @@ interface CacheEntry {
 
 const MAX_ENTRIES = 10_000;
 
+function cacheKey(target: ReceiveTarget): string {
+  return target.by === 'id' ? `id:${target.sourceId}` : target.by === 'key' ? `key:${target.sourceKey}` : `default:${target.provider}`;
+}
+
 @Injectable()
 export class SourceResolver {
   readonly #cache = new Map<string, CacheEntry>();
@@ -38,8 +42,15 @@ export class SourceResolver {
     private readonly clock: Clock,
   ) {}
 
+  /** The cached answer without a turn of the event loop, or undefined when it must be loaded (resolve()). */
+  cached(target: ReceiveTarget): ResolvedSource | null | undefined {
+    const now = this.clock.now().getTime();
+    const cached = this.#cache.get(cacheKey(target));
+    return cached && cached.expiresAt > now ? this.stillValid(cached.value, target, now) : undefined;
+  }
+
   async resolve(target: ReceiveTarget): Promise<ResolvedSource | null> {
-    const key = target.by === 'id' ? `id:${target.sourceId}` : target.by === 'key' ? `key:${target.sourceKey}` : `default:${target.provider}`;
+    const key = cacheKey(target);
     const now = this.clock.now().getTime();
     const cached = this.#cache.get(key);
     if (cached && cached.expiresAt > now) return this.stillValid(cached.value, target, now);

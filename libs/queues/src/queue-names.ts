@@ -24,9 +24,12 @@ export function deliveryJobId(deliveryId: string, attempt: number): string {
   return `${deliveryId}-${attempt}`;
 }
 
-/** ingestion queue: route one accepted inbound request; `generation` > 0 for replays (a new outgoing event). */
+/**
+ * ingestion queue: route accepted inbound requests of one tenant (one job per group commit on the receive path,
+ * so one per request only when they come one at a time); `generation` > 0 for replays (a new outgoing event).
+ */
 export interface IngestionJob extends TenantJob {
-  inbound_event_id: string;
+  inbound_event_ids: string[];
   generation: number;
 }
 

@@ -52,6 +52,28 @@ export function isReceiveRequest(req: IncomingMessage): boolean {
   return req.method === 'POST' && RECEIVE_PREFIXES.some((prefix) => url.startsWith(prefix));
 }
 
+/** ReceiveResponse as JSON Schema: Fastify compiles it into a serializer (faster than JSON.stringify). */
+const RECEIVE_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['event_id', 'status', 'message', 'received_at', 'metadata'],
+  properties: {
+    event_id: { type: 'string' },
+    status: { type: 'string' },
+    message: { type: 'string' },
+    received_at: { type: 'string' },
+    metadata: {
+      type: 'object',
+      required: ['destination', 'source_ip', 'payload_size', 'header_count'],
+      properties: {
+        destination: { type: 'string' },
+        source_ip: { type: 'string' },
+        payload_size: { type: 'integer' },
+        header_count: { type: 'integer' },
+      },
+    },
+  },
+} as const;
+
 function flatHeaders(raw: IncomingHttpHeaders): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
   for (const name in raw) {
@@ -99,7 +121,7 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
     reply.code(404).send(errorBody('route_not_found', `Cannot ${req.method} ${req.url.split('?')[0]}`, req.id)),
   );
   for (const route of RECEIVE_ROUTES) {
-    fastify.post(route.path, async (req, reply) => {
+    fastify.post(route.path, { schema: { response: { [route.status]: RECEIVE_RESPONSE_SCHEMA } } }, async (req, reply) => {
       try {
         const result = await deps.receive.accept(route.target(req.params as Record<string, string>), received(req));
         logger.log({ request_id: req.id, source: result.metadata.destination, event_id: result.event_id, status: result.status }, 'webhook received');

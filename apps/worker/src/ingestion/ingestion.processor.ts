@@ -6,14 +6,18 @@ import { RoutingService } from '@conduit/ingestion';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { IngestionJob } from '@conduit/queues';
 
-const ingestionJobSchema: z.ZodType<IngestionJob> = z.object({
-  tenant_id: z.string().uuid(),
-  inbound_event_id: z.string().uuid(),
-  generation: z.number().int().min(0),
-});
+// Jobs queued before routing was batched carry one `inbound_event_id`; they are still routed after an upgrade.
+const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
+  z.object({ tenant_id: z.uuid(), inbound_event_ids: z.array(z.uuid()).min(1), generation: z.number().int().min(0) }),
+  z
+    .object({ tenant_id: z.uuid(), inbound_event_id: z.uuid(), generation: z.number().int().min(0) })
+    .transform(({ inbound_event_id, ...rest }) => ({ ...rest, inbound_event_ids: [inbound_event_id] })),
+]);
 
-// Routes accepted inbound requests to the outgoing fan-out. BullMQ retries failures with backoff (set when
-// queued); each failure is recorded on the row, and the last one marks it failed (still replayable).
+// Routes accepted inbound requests to the outgoing fan-out, one job per batch of requests. Each request is routed
+// on its own (its own transaction); a failure is recorded on its row and the job fails after the others were
+// routed, so BullMQ retries it with backoff (set when queued). Routing is idempotent per (request, generation),
+// so the retry publishes nothing twice; the last attempt marks the requests still failing as failed (replayable).
 @Processor('ingestion', { autorun: false })
 export class IngestionProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestionProcessor.name);
@@ -37,14 +41,20 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   async process(job: Job<unknown>): Promise<void> {
     const parsed = ingestionJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid ingestion job: ${parsed.error.message}`);
-    const { tenant_id, inbound_event_id, generation } = parsed.data;
-    try {
-      await this.routing.route(tenant_id, inbound_event_id, generation);
-    } catch (err) {
-      const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      await this.routing.recordFailure(tenant_id, inbound_event_id, (err as Error).message, final);
-      throw err;
+    const { tenant_id, inbound_event_ids, generation } = parsed.data;
+    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    let failed = 0;
+    let lastError: Error | null = null;
+    for (const id of inbound_event_ids) {
+      try {
+        await this.routing.route(tenant_id, id, generation);
+      } catch (err) {
+        failed += 1;
+        lastError = err as Error;
+        await this.routing.recordFailure(tenant_id, id, lastError.message, final);
+      }
     }
+    if (lastError) throw new Error(`${failed} of ${inbound_event_ids.length} could not be routed: ${lastError.message}`);
   }
 
   @OnWorkerEvent('failed')
