@@ -154,6 +154,39 @@ describe('deliveries: recovery and endpoint health', () => {
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(4);
   });
 
+  it('queues a fan-out as one job, and a rate-limited delivery of a shared job comes back on its own', async () => {
+    await stack.stopWorker();
+    const limited = await subscribe('/shared-limited', { event_types: ['shared.thing'], rate_limit_per_second: 1 });
+    const free = await subscribe('/shared-free', { event_types: ['shared.thing'] });
+    for (let i = 0; i < 3; i++) await publish('shared.thing', { i });
+    const queue = stack.queue('deliveries');
+    const waiting = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+    const mine = waiting.filter((j) => (j.data as { delivery_ids?: string[] }).delivery_ids?.length === 2);
+    expect(mine).toHaveLength(3);
+    for (const job of mine) expect(job.id).toMatch(/^[0-9a-f-]{36}\+1-1$/);
+    await stack.startWorker();
+    const freeRows = await untilAll(free.id, 'delivered', 3);
+    const limitedRows = await untilAll(limited.id, 'delivered', 3, 20_000);
+    expect([...freeRows, ...limitedRows].every((r) => r.attempt_count === 1)).toBe(true);
+    const times = receiver.to('/shared-limited').map((r) => r.receivedAt).sort((a, b) => a - b);
+    expect(times).toHaveLength(3);
+    expect(times[2] - times[0]).toBeGreaterThanOrEqual(900);
+  });
+
+  it('still runs a delivery job queued before fan-outs were batched (one delivery_id)', async () => {
+    await stack.stopWorker();
+    const sub = await subscribe('/legacy-job', { event_types: ['legacy.thing'] });
+    await publish('legacy.thing');
+    const [row] = await deliveriesOf(sub.id);
+    const queue = stack.queue('deliveries');
+    for (const job of await queue.getJobs(['waiting', 'delayed', 'prioritized'])) await job.remove();
+    const [{ tenant_id }] = await api().sql<{ tenant_id: string }>(`SELECT tenant_id FROM webhook_deliveries WHERE id = $1`, [row.id]);
+    await queue.add('deliver', { tenant_id, delivery_id: row.id, attempt: 1 }, { jobId: `${row.id}-1`, removeOnComplete: true, removeOnFail: true });
+    await stack.startWorker();
+    await untilAll(sub.id, 'delivered', 1);
+    expect(receiver.to('/legacy-job')).toHaveLength(1);
+  });
+
   it('sweeps events past each tenant retention, with their deliveries and attempts, and keeps the rest', async () => {
     const sub = await subscribe('/kept', { event_types: ['retain.me'] });
     const otherSub = await subscribe('/other', { event_types: ['retain.me'] }, otherAdmin.token);

@@ -14,14 +14,24 @@ export const HEARTBEAT_SCHEDULER_ID = 'maintenance-heartbeat';
 export const RETENTION_SCHEDULER_ID = 'maintenance-retention';
 export const HEARTBEAT_KEY_SUFFIX = 'worker:heartbeat';
 
-/** deliveries queue: one job per delivery attempt; the job id `${delivery_id}-${attempt}` makes re-enqueueing idempotent. */
+/**
+ * deliveries queue: attempt `attempt` of one or more deliveries of one tenant (a publish's fan-out travels as one
+ * job; a retry or a deferred attempt as a job of its own). The job id, derived from the delivery ids and the
+ * attempt (`${delivery_id}-${attempt}` for one), makes re-enqueueing idempotent.
+ */
 export interface DeliveryJob extends TenantJob {
+  delivery_ids: string[];
+  attempt: number;
+}
+
+/** One attempt of one delivery, as the engine runs it. */
+export interface DeliveryAttempt extends TenantJob {
   delivery_id: string;
   attempt: number;
 }
 
-export function deliveryJobId(deliveryId: string, attempt: number): string {
-  return `${deliveryId}-${attempt}`;
+export function deliveryJobId(deliveryIds: readonly string[], attempt: number): string {
+  return deliveryIds.length === 1 ? `${deliveryIds[0]}-${attempt}` : `${deliveryIds[0]}+${deliveryIds.length - 1}-${attempt}`;
 }
 
 /**

@@ -24,6 +24,20 @@ export interface PublishInput {
   idempotency_key?: string;
 }
 
+interface NewDelivery {
+  id: string;
+  subscription_id: string;
+  next_attempt_at: Date;
+}
+
+/** The deliveries of one event, from a JSON array; parameters from $<at>: event id, tenant, created_at, the rows. */
+function deliveriesInsert(at: number): string {
+  const [event, tenant, created, rows] = [at, at + 1, at + 2, at + 3].map((n) => `$${n}`);
+  return `INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, next_attempt_at, created_at, updated_at)
+    SELECT d.id, ${tenant}::uuid, ${event}::uuid, d.subscription_id, 'pending', 0, d.next_attempt_at, ${created}::timestamptz, ${created}::timestamptz
+      FROM jsonb_to_recordset(${rows}::jsonb) AS d(id uuid, subscription_id uuid, next_attempt_at timestamptz)`;
+}
+
 @Injectable()
 export class EventsService {
   constructor(
@@ -65,29 +79,18 @@ export class EventsService {
       };
       const subscriptions = onlySubscription ? [onlySubscription] : await this.matchingSubscriptions(tenantId, event);
       event.delivery_count = subscriptions.length;
+      const deliveries = subscriptions.map((s) => ({
+        id: this.ids.next(),
+        subscription_id: s.id,
+        next_attempt_at: new Date(now.getTime() + (s.retry_schedule[0] ?? 0) * 1000),
+      }));
       if (input.idempotency_key) {
         const winner = await this.insertIdempotent(event, input.idempotency_key, now);
         if (winner) return { ...this.published(winner), duplicate: true };
+        await this.insertDeliveries(event, deliveries);
       } else {
-        await this.db.insert(EventEntity, event);
+        await this.insertEventWithDeliveries(event, deliveries);
       }
-      const deliveries: DeliveryEntity[] = subscriptions.map((s) => ({
-        id: this.ids.next(),
-        tenant_id: tenantId,
-        event_id: event.id,
-        subscription_id: s.id,
-        status: 'pending',
-        attempt_count: 0,
-        next_attempt_at: new Date(now.getTime() + (s.retry_schedule[0] ?? 0) * 1000),
-        lease_expires_at: null,
-        last_status_code: null,
-        last_error_class: null,
-        last_error: null,
-        delivered_at: null,
-        created_at: now,
-        updated_at: now,
-      }));
-      if (deliveries.length > 0) await this.db.em.getRepository(DeliveryEntity).insert(deliveries);
       if (!onlySubscription) await this.hooks.published(event);
       const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
       this.db.afterCommit(() =>
@@ -138,6 +141,23 @@ export class EventsService {
       .andWhere('s.event_types && :patterns', { patterns: matchingPatterns(event.event_name) })
       .getMany();
     return candidates.filter((s) => matchesFilter(s.filter, event.payload));
+  }
+
+  /** The event and its deliveries in one statement (one round trip; the rows travel as one JSON array). */
+  private async insertEventWithDeliveries(event: EventEntity, deliveries: NewDelivery[]): Promise<void> {
+    await this.db.em.query(
+      `WITH event AS (
+         INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
+         VALUES ($5, $6, $1, $2, $3::jsonb, NULL, $4, $7)
+       )
+       ${deliveriesInsert(5)}`,
+      [event.event_name, event.source, JSON.stringify(event.payload ?? null), event.delivery_count, event.id, event.tenant_id, event.created_at, JSON.stringify(deliveries)],
+    );
+  }
+
+  private async insertDeliveries(event: EventEntity, deliveries: NewDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.db.em.query(deliveriesInsert(1), [event.id, event.tenant_id, event.created_at, JSON.stringify(deliveries)]);
   }
 
   /** Inserts the event; if a concurrent publish with the same key won, returns that event instead. */

@@ -2,15 +2,18 @@ import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nest
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { DeliveryEngine } from '@conduit/webhooks';
+import { DeliveryEngine, DeliveryScheduler } from '@conduit/webhooks';
 import { WorkerMetrics } from '../metrics/worker-metrics';
+import { AttemptSlots } from './attempt-slots';
 import { deliveryJobSchema } from './delivery-job.schema';
 
 // BullMQ's own job lock: a crashed worker's job goes back to the queue after this long. Kept within the delivery
 // lease so the job returns about when the row becomes claimable again.
 const MAX_LOCK_MS = 30_000;
 
-// One job per delivery attempt; the rules live in DeliveryEngine, this adapts it to BullMQ.
+// A job carries one attempt of one or more deliveries (a publish's whole fan-out, usually); the rules live in
+// DeliveryEngine, this adapts it to BullMQ. The deliveries of a job run concurrently, each on its own claim and
+// record, within WEBHOOK_DELIVERY_CONCURRENCY attempts in flight for the process.
 @Processor('deliveries', { autorun: false })
 export class DeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryProcessor.name);
@@ -18,10 +21,14 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly engine: DeliveryEngine,
+    private readonly scheduler: DeliveryScheduler,
     private readonly metrics: WorkerMetrics,
   ) {
     super();
+    this.slots = new AttemptSlots(config.WEBHOOK_DELIVERY_CONCURRENCY);
   }
+
+  private readonly slots: AttemptSlots;
 
   onApplicationBootstrap(): void {
     // Decorator options are fixed at import time, before configuration exists: set them here, then start.
@@ -40,13 +47,31 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
   async process(job: Job<unknown>, token?: string): Promise<void> {
     const parsed = deliveryJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid delivery job: ${parsed.error.message}`);
-    const outcome = await this.engine.attempt(parsed.data);
-    this.metrics.observeAttempt(outcome);
-    if (outcome.outcome === 'deferred' && token) {
+    const { tenant_id, delivery_ids, attempt } = parsed.data;
+    const settled = await Promise.allSettled(
+      delivery_ids.map((delivery_id) => this.slots.run(() => this.engine.attempt({ tenant_id, delivery_id, attempt }))),
+    );
+    const deferred: { deliveryId: string; delayMs: number }[] = [];
+    let failure: unknown = null;
+    settled.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        failure = result.reason;
+        return;
+      }
+      this.metrics.observeAttempt(result.value);
+      if (result.value.outcome === 'deferred') deferred.push({ deliveryId: delivery_ids[i], delayMs: result.value.retryInMs ?? 0 });
+    });
+    if (deferred.length === 1 && delivery_ids.length === 1 && token && !failure) {
       // Same job id, so the attempt keeps its place: a new job with that id would be dropped as a duplicate of this one.
-      await job.moveToDelayed(Date.now() + (outcome.retryInMs ?? 0), token);
+      await job.moveToDelayed(Date.now() + deferred[0].delayMs, token);
       throw new DelayedError();
     }
+    // Deferred deliveries of a shared job come back as jobs of their own (the row was released to pending, so the
+    // reconciler would find them anyway).
+    if (deferred.length > 0) {
+      await this.scheduler.enqueue(deferred.map((d) => ({ tenantId: tenant_id, deliveryId: d.deliveryId, attempt, delayMs: d.delayMs })));
+    }
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   }
 
   @OnWorkerEvent('failed')

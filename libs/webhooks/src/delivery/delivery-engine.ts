@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { Clock, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
 import type { OutboundResult } from '@conduit/outbound-http';
-import type { DeliveryJob } from '@conduit/queues';
+import type { DeliveryAttempt } from '@conduit/queues';
 import { DeliveryScheduler } from '../delivery-scheduler';
 import { EventsService } from '../events.service';
 import { issuePrivateWebhookToken } from '../signing/private-webhook-token';
@@ -62,7 +62,7 @@ export class DeliveryEngine {
    * Runs attempt `job.attempt`. A 'deferred' outcome has released the row back to pending; the caller re-queues the
    * same attempt after retryInMs (the queue processor delays its job; the reconciler would find the row anyway).
    */
-  async attempt(job: DeliveryJob): Promise<AttemptOutcome> {
+  async attempt(job: DeliveryAttempt): Promise<AttemptOutcome> {
     const tenantId = job.tenant_id;
     const claimed = await this.store.claim(tenantId, job.delivery_id, job.attempt);
     if (!claimed) return { outcome: 'skipped' };
