@@ -557,4 +557,31 @@ describe('execution chains', () => {
     expect(all.body.data.length).toBeGreaterThan(1);
     expect((await api().request('GET', '/api/v1/analytics/chains', { token: other.token })).body.data).toEqual([]);
   });
+  it('runs steps that are due at once back to back in one job (one queued job per run), and counts steps in the worker metrics', async () => {
+    receiver.respond(200, '/inline/1');
+    receiver.respond(200, '/inline/2');
+    receiver.respond(200, '/inline/3');
+    const chain = await createChain({
+      name: 'inline',
+      trigger_event: 'inline.start',
+      steps: [
+        { webhook_id: (await subscribe(receiver.url('/inline/1'), 'inline-1')).id, name: 'a' },
+        { webhook_id: (await subscribe(receiver.url('/inline/2'), 'inline-2')).id, name: 'b' },
+        { webhook_id: (await subscribe(receiver.url('/inline/3'), 'inline-3')).id, name: 'c' },
+      ],
+    });
+    const runId = await execute(chain.id);
+    const run = await untilStatus(runId, 'completed');
+    const stepRunIds = new Set<string>(run.step_runs.map((s: { id: string }) => s.id));
+    expect(stepRunIds.size).toBe(3);
+    // BullMQ's event stream records every job added to the queue.
+    const events = await stack.redis.xrange(`${stack.config.REDIS_PREFIX}:chain-steps:events`, '-', '+');
+    const added = events
+      .map(([, fields]) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]])))
+      .filter((e) => e.event === 'added' && stepRunIds.has(String(e.jobId).replace(/-\d+$/, '')));
+    expect(added).toHaveLength(1);
+    const metrics = await (await fetch(stack.workerUrl('/metrics'))).text();
+    expect(metrics).toMatch(/conduit_chain_steps_total\{outcome="sent"\} [1-9]/);
+    expect(metrics).toMatch(/conduit_chain_step_duration_seconds_count [1-9]/);
+  });
 });

@@ -24,6 +24,17 @@ export interface StepAttemptOutcome {
   statusCode?: number;
   /** What the attempt led to (next, retry, complete, fail, ...). */
   decision?: Decision['type'];
+  /**
+   * With `continueInline`: the step run that is due right now after this one (no delay, run not paused), for the
+   * caller to run at once instead of through the queue. Its row is committed and pending, so if the caller dies
+   * first the reconciler queues it like any lost job.
+   */
+  next?: ChainStepJob;
+}
+
+export interface AttemptOptions {
+  /** Return the next due step run (StepAttemptOutcome.next) instead of queueing a job for it. */
+  continueInline?: boolean;
 }
 
 type AttemptFields = Omit<StepResultRecord, 'status' | 'retryInMs'>;
@@ -53,7 +64,7 @@ export class StepEngine {
     private readonly clock: Clock,
   ) {}
 
-  async attempt(job: ChainStepJob): Promise<StepAttemptOutcome> {
+  async attempt(job: ChainStepJob, options: AttemptOptions = {}): Promise<StepAttemptOutcome> {
     const claim = await this.store.claim(job.tenant_id, job.step_run_id, job.attempt, this.config.WEBHOOK_LEASE_SECONDS);
     if (!claim) return { outcome: 'not_claimed' };
     let secrets: string[] = [];
@@ -70,7 +81,7 @@ export class StepEngine {
       const context = buildRunContext({ ...input, credentials });
       const masked = buildRunContext({ ...input, credentials: Object.fromEntries(Object.keys(credentials).map((k) => [k, REDACTED])) });
       if (claim.step.condition !== null && !evaluateCondition(claim.step.condition, context)) {
-        return await this.finish(claim, 'skipped', { ...NO_EXCHANGE, lastError: null }, secrets);
+        return await this.finish(claim, 'skipped', { ...NO_EXCHANGE, lastError: null }, secrets, options);
       }
       rendered = {
         body: renderTemplates(claim.step.request_params ?? {}, context),
@@ -80,12 +91,12 @@ export class StepEngine {
       };
     } catch (err) {
       // A template that reads a missing value, a condition that is not a boolean, a missing credential.
-      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `could not render the step: ${(err as Error).message}` }, secrets);
+      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `could not render the step: ${(err as Error).message}` }, secrets, options);
     }
     const sub = claim.subscription;
     const recorded = { ...NO_EXCHANGE, requestPayload: rendered.maskedBody, requestHeaders: rendered.maskedHeaders };
     if (!sub.is_active || sub.deleted_at) {
-      return this.finish(claim, 'failed', { ...recorded, lastError: `subscription ${sub.id} is disabled or deleted` }, secrets);
+      return this.finish(claim, 'failed', { ...recorded, lastError: `subscription ${sub.id} is disabled or deleted` }, secrets, options);
     }
     let request;
     try {
@@ -106,7 +117,7 @@ export class StepEngine {
       });
     } catch (err) {
       this.logger.error({ step_run_id: claim.id, err: scrub((err as Error).message, secrets) }, 'could not sign the step request');
-      return this.finish(claim, 'failed', { ...recorded, lastError: `could not sign the request: ${(err as Error).message}` }, secrets);
+      return this.finish(claim, 'failed', { ...recorded, lastError: `could not sign the request: ${(err as Error).message}` }, secrets, options);
     }
     const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
     const hasBody = result.statusCode !== undefined;
@@ -119,12 +130,18 @@ export class StepEngine {
       durationMs: result.durationMs,
       lastError: result.ok ? null : result.statusCode !== undefined ? `HTTP ${result.statusCode}` : `${result.errorClass ?? 'network'}: ${result.errorMessage ?? 'request failed'}`,
     };
-    const outcome = await this.finish(claim, result.ok ? 'sent' : 'failed', fields, secrets);
+    const outcome = await this.finish(claim, result.ok ? 'sent' : 'failed', fields, secrets, options);
     return { ...outcome, durationMs: result.durationMs, statusCode: result.statusCode };
   }
 
   /** Records the attempt together with what follows from it (one statement), then queues the next job. */
-  private async finish(claim: ClaimedStep, outcome: AttemptOutcome, fields: AttemptFields, secrets: string[]): Promise<StepAttemptOutcome> {
+  private async finish(
+    claim: ClaimedStep,
+    outcome: AttemptOutcome,
+    fields: AttemptFields,
+    secrets: string[],
+    options: AttemptOptions,
+  ): Promise<StepAttemptOutcome> {
     const clean = scrub(fields, secrets);
     const forward = claim.finished.filter((f) => f.kind === 'step');
     const succeeded = new Set(forward.filter((f) => f.status === 'sent').map((f) => f.name));
@@ -151,12 +168,16 @@ export class StepEngine {
       : recorded.next && advance.next && advance.run.status !== 'paused'
         ? { stepRunId: recorded.next.id, attempt: recorded.next.attempt_count + 1, delayMs: advance.next.step.delay_seconds * 1000 }
         : null;
+    const result: StepAttemptOutcome = { outcome: decision.type === 'retry' ? 'retrying' : outcome, decision: decision.type };
+    if (queued && options.continueInline && decision.type !== 'retry' && queued.delayMs === 0) {
+      return { ...result, next: { tenant_id: claim.tenant_id, run_id: claim.run_id, step_run_id: queued.stepRunId, attempt: queued.attempt } };
+    }
     if (queued) {
       await this.scheduler
         .enqueue([{ tenantId: claim.tenant_id, runId: claim.run_id, ...queued }])
         .catch((err: unknown) => this.logger.warn({ step_run_id: queued.stepRunId, err: (err as Error).message }, 'could not queue the next chain step; the reconciler will'));
     }
-    return { outcome: decision.type === 'retry' ? 'retrying' : outcome, decision: decision.type };
+    return result;
   }
 
   /** The run changes and the next step run a decision leads to. */
