@@ -1,5 +1,5 @@
 // GitHub: `X-Hub-Signature-256: sha256=<hex>` of the raw body; GitHub signs no timestamp.
-import { constantTimeEqual, hmacSha256Hex } from '@conduit/platform/crypto';
+import { hexDigestMatches, hmacSha256 } from '@conduit/platform/crypto';
 import { headerValue } from './request-headers';
 import { accepted, matchingSecretIndex, refused } from './verification-outcome';
 import { VerificationInput, VerificationResult } from './verification.types';
@@ -14,6 +14,6 @@ export function verifyGithub(input: VerificationInput): VerificationResult {
   }
   if (!header.startsWith(PREFIX)) return refused('signature_invalid', 'X-Hub-Signature-256 must start with sha256=');
   const presented = header.slice(PREFIX.length);
-  const index = matchingSecretIndex(input.secrets, (secret) => constantTimeEqual(presented, hmacSha256Hex(secret, input.rawBody)));
+  const index = matchingSecretIndex(input.secrets, (secret) => hexDigestMatches(hmacSha256(secret, input.rawBody), presented));
   return index < 0 ? refused('signature_invalid', 'X-Hub-Signature-256 does not match the payload') : accepted(index);
 }

@@ -1,5 +1,6 @@
 import {
   constantTimeEqual,
+  hexDigestMatches,
   hkdfSha256,
   hmacSha256,
   hmacSha256Base64,
@@ -99,5 +100,23 @@ describe('hkdfSha256 (RFC 5869 known answers)', () => {
   it('rejects lengths HKDF-SHA256 cannot produce', () => {
     expect(() => hkdfSha256(ikm, '', '', 0)).toThrow(RangeError);
     expect(() => hkdfSha256(ikm, '', '', 255 * 32 + 1)).toThrow(RangeError);
+  });
+});
+
+describe('hexDigestMatches', () => {
+  const digest = hmacSha256('key', 'body');
+  const hex = digest.toString('hex');
+
+  it('accepts the digest in either case', () => {
+    expect(hexDigestMatches(digest, hex)).toBe(true);
+    expect(hexDigestMatches(digest, hex.toUpperCase())).toBe(true);
+  });
+
+  it('refuses another digest, a truncated or padded one, and non-hex text of the right length', () => {
+    expect(hexDigestMatches(digest, hmacSha256('key', 'other').toString('hex'))).toBe(false);
+    expect(hexDigestMatches(digest, hex.slice(0, -2))).toBe(false);
+    expect(hexDigestMatches(digest, `${hex}00`)).toBe(false);
+    expect(hexDigestMatches(digest, `${hex.slice(0, -1)}g`)).toBe(false);
+    expect(hexDigestMatches(digest, '')).toBe(false);
   });
 });

@@ -17,6 +17,17 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+const HEX = /^[0-9a-f]+$/i;
+
+/**
+ * Whether a hex string presented by a caller is this digest, in constant time. The digest's length is public (a
+ * SHA-256 is 64 hex characters), so a presented value of another length or alphabet is refused at once.
+ */
+export function hexDigestMatches(expected: Buffer, presentedHex: string): boolean {
+  if (presentedHex.length !== expected.length * 2 || !HEX.test(presentedHex)) return false;
+  return timingSafeEqual(Buffer.from(presentedHex, 'hex'), expected);
+}
+
 // Hashing both sides first gives timingSafeEqual equal-length inputs, so neither the
 // comparison time nor an exception reveals the expected value's length.
 export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {

@@ -1,6 +1,6 @@
 // The seed's (Loki Suite) HMAC scheme: hex HMAC-SHA256 of the raw body keyed by the whole secret string.
 // The timestamp is not part of the signed content; its freshness check only limits naive replays.
-import { constantTimeEqual, hmacSha256Hex } from '@conduit/platform/crypto';
+import { hexDigestMatches, hmacSha256, hmacSha256Hex } from '@conduit/platform/crypto';
 
 export interface LokiSignatureHeaders {
   'X-Loki-Signature': string;
@@ -36,7 +36,7 @@ export function verifyLoki(
   const sentAt = parseTimestamp(timestamp);
   if (sentAt === undefined || Math.abs(now.getTime() - sentAt) > toleranceSeconds * 1000) return false;
   const presented = signature.startsWith(SIGNATURE_PREFIX) ? signature.slice(SIGNATURE_PREFIX.length) : signature;
-  return constantTimeEqual(presented.toLowerCase(), hmacSha256Hex(secret, body));
+  return hexDigestMatches(hmacSha256(secret, body), presented);
 }
 
 function parseTimestamp(value: string): number | undefined {
