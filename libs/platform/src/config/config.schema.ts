@@ -68,7 +68,7 @@ export const configSchema = z.object({
   WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 86400),
   WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   WEBHOOK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
-  WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
   INGEST_DEFAULT_TENANT: z.string().optional(),
