@@ -6,7 +6,7 @@
 // sink's own requests/s through the same OutboundHttpClient in a tight loop, and the ratio.
 // Run: node -r @swc-node/register bench/deliveries.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_RATES (events/s, comma-separated fixed-rate phases, default 500,50), BENCH_SECONDS (per phase, default 20), BENCH_BACKLOG (events, default 3000),
-//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 100), BENCH_POOL (worker's pool, default 20).
+//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 200 like the service), BENCH_POOL (worker's pool, default 20).
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,7 +33,7 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 const RATES = (process.env.BENCH_RATES ?? '500,50').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 100);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 // Publishes in flight at once, as an API process with its own pool would have.
 const PUBLISH_IN_FLIGHT = 32;

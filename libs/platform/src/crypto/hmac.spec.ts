@@ -1,6 +1,7 @@
 import {
   constantTimeEqual,
   hexDigestMatches,
+  hmacSha256Parts,
   hkdfSha256,
   hmacSha256,
   hmacSha256Base64,
@@ -118,5 +119,11 @@ describe('hexDigestMatches', () => {
     expect(hexDigestMatches(digest, `${hex}00`)).toBe(false);
     expect(hexDigestMatches(digest, `${hex.slice(0, -1)}g`)).toBe(false);
     expect(hexDigestMatches(digest, '')).toBe(false);
+  });
+});
+
+describe('hmacSha256Parts', () => {
+  it('equals the HMAC of the concatenated parts', () => {
+    expect(hmacSha256Parts('key', ['id.123.', Buffer.from('{"a":1}')])).toEqual(hmacSha256('key', 'id.123.{"a":1}'));
   });
 });

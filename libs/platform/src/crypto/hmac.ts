@@ -5,6 +5,13 @@ export function hmacSha256(secret: string | Buffer, data: string | Buffer): Buff
   return createHmac('sha256', secret).update(data).digest();
 }
 
+/** HMAC-SHA256 of the parts one after the other, without concatenating them first. */
+export function hmacSha256Parts(secret: string | Buffer, parts: readonly (string | Buffer)[]): Buffer {
+  const hmac = createHmac('sha256', secret);
+  for (const part of parts) hmac.update(part);
+  return hmac.digest();
+}
+
 export function hmacSha256Hex(secret: string | Buffer, data: string | Buffer): string {
   return hmacSha256(secret, data).toString('hex');
 }

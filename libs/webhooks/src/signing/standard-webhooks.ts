@@ -1,6 +1,6 @@
 // Standard Webhooks signing (https://www.standardwebhooks.com): v1 = base64 HMAC-SHA256 of "id.timestamp.body".
 import { randomBytes } from 'node:crypto';
-import { constantTimeEqual, hmacSha256Base64 } from '@conduit/platform/crypto';
+import { constantTimeEqual, hmacSha256Parts } from '@conduit/platform/crypto';
 
 const SECRET_PREFIX = 'whsec_';
 
@@ -54,8 +54,7 @@ export function verifyStandardWebhook(
 }
 
 function sign(secret: string, id: string, timestamp: string, body: string | Buffer): string {
-  const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), Buffer.from(body)]);
-  return hmacSha256Base64(secretKey(secret), content);
+  return hmacSha256Parts(secretKey(secret), [`${id}.${timestamp}.`, body]).toString('base64');
 }
 
 function secretKey(secret: string): Buffer {
