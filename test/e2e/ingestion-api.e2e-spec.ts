@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
+import { SourceResolver } from '@conduit/ingestion';
 import { signLoki } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
 
@@ -247,6 +248,19 @@ describe('webhooks in (API)', () => {
       expect(n).toBe(0);
       const read = await api.request('GET', `/api/v1/sources/${src.id}`, { token: admin.token });
       expect(read.body).toMatchObject({ rejected_count: 2, last_rejected_reason: 'invalid_json' });
+    });
+
+    it('loads an uncached source once for a burst of concurrent requests (single flight), all accepted', async () => {
+      const src = await createSource({ name: 'cold-burst', provider: 'none' });
+      const resolver = api.app.get(SourceResolver);
+      const load = vi.spyOn(resolver as unknown as { load: (t: unknown) => Promise<unknown> }, 'load');
+      try {
+        const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(src.ingest_url, JSON.stringify({ i }), {})));
+        expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+        expect(load).toHaveBeenCalledTimes(1);
+      } finally {
+        load.mockRestore();
+      }
     });
 
     it('answers with a request id (echoing a valid X-Request-Id), the error body on unknown receive paths, and counts requests in the metrics', async () => {

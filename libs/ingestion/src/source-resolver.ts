@@ -33,6 +33,7 @@ function cacheKey(target: ReceiveTarget): string {
 @Injectable()
 export class SourceResolver {
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #loading = new Map<string, Promise<ResolvedSource | null>>();
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
@@ -54,7 +55,14 @@ export class SourceResolver {
     const now = this.clock.now().getTime();
     const cached = this.#cache.get(key);
     if (cached && cached.expiresAt > now) return this.stillValid(cached.value, target, now);
-    const value = await this.load(target);
+    // One load per key at a time: when an entry expires under load, the requests that find it expired wait for the
+    // same query and decryption instead of each running their own.
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = this.load(target).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    const value = await loading;
     if (this.config.INGEST_SOURCE_CACHE_SECONDS > 0) {
       if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value as string);
       this.#cache.set(key, { value, expiresAt: now + this.config.INGEST_SOURCE_CACHE_SECONDS * 1000 });
