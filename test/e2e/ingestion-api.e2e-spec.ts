@@ -311,3 +311,26 @@ describe('webhooks in (API)', () => {
     });
   });
 });
+
+describe('webhooks in: shutdown', () => {
+  it('answers receive requests 503 service_unavailable (retry later) from the start of shutdown, storing nothing more', async () => {
+    const api = await startTestApi();
+    try {
+      await api.seedTenant('acme');
+      const admin = await api.seedUser('acme', 'tenant_admin');
+      const src = (await api.request('POST', '/api/v1/sources', { token: admin.token, body: { name: 'closing', provider: 'none' } })).body;
+      const send = () => api.request('POST', new URL(src.ingest_url).pathname, { rawBody: '{}', headers: { 'content-type': 'application/json' } });
+      expect((await send()).status).toBe(200);
+      // What Nest calls first when the application starts to shut down.
+      (api.app.getHttpAdapter() as unknown as { beforeClose(): void }).beforeClose();
+      const refused = await send();
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('service_unavailable');
+      expect(refused.headers.get('retry-after')).toBe('5');
+      const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM inbound_events WHERE source_id = $1`, [src.id]);
+      expect(n).toBe(1);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { assertSafeRuntimeRole } from '@conduit/database';
 import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
 import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
-import { ReceiveFrontDoor, createReceiveServer, receiveOpenApiPaths } from './ingestion/receive.routes';
+import { ReceiveFrontDoor, closeWithAdapter, createReceiveServer, receiveOpenApiPaths } from './ingestion/receive.routes';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
@@ -64,6 +64,7 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     genReqId,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(frontDoor.listener(handler)),
   });
+  closeWithAdapter(adapter, frontDoor);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
     bufferLogs: options.logger !== false,
     logger: options.logger === false ? false : undefined,

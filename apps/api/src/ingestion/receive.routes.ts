@@ -8,6 +8,7 @@
 // small instance by the server's request listener before Nest sees them. They keep the request id, the HTTP
 // metrics, the error body and a log line of their own. See docs/ingestion.md.
 import { Logger } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ReceiveService, ReceiveTarget, ReceivedRequest } from '@conduit/ingestion';
@@ -138,17 +139,42 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
 /** Routes each request of the API's server to the receive instance or to Nest's, once both are ready. */
 export class ReceiveFrontDoor {
   private receiver: FastifyInstance | null = null;
+  private closing = false;
 
   attach(receiver: FastifyInstance): void {
     this.receiver = receiver;
   }
 
+  /**
+   * From the start of shutdown, receive requests get 503 with Retry-After (providers retry later) while the
+   * in-flight ones finish: nothing new is accepted into a process about to close its database pool and queues.
+   */
+  close(): void {
+    this.closing = true;
+  }
+
   listener(nest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
-      if (this.receiver && isReceiveRequest(req)) this.receiver.routing(req, res);
-      else nest(req, res);
+      if (!this.receiver || !isReceiveRequest(req)) return nest(req, res);
+      if (!this.closing) return this.receiver.routing(req, res);
+      const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : null;
+      const body = JSON.stringify(errorBody('service_unavailable', 'Shutting down; retry shortly', requestId));
+      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '5' });
+      res.end(body);
     };
   }
+}
+
+/**
+ * Tells the front door when Nest starts to shut down (the adapter's beforeClose is the first step of app.close()).
+ * Wrapped on the instance rather than subclassed: nestjs-cls recognises Fastify by the adapter's class name.
+ */
+export function closeWithAdapter(adapter: FastifyAdapter, frontDoor: ReceiveFrontDoor): void {
+  const beforeClose = adapter.beforeClose.bind(adapter);
+  adapter.beforeClose = () => {
+    frontDoor.close();
+    beforeClose();
+  };
 }
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
