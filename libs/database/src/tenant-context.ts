@@ -12,6 +12,8 @@ export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
 
 type AfterCommit = () => Promise<unknown> | unknown;
 const AFTER_COMMIT = 'conduit.afterCommit';
+/** The settings applied through this class in the current transaction (absent: unknown, ask the database). */
+const APPLIED_SETTINGS = 'conduit.appliedSettings';
 
 @Injectable()
 export class TenantContext {
@@ -55,25 +57,41 @@ export class TenantContext {
     return this.withSettings(settings, fn);
   }
 
-  /** Sets RLS settings for the duration of fn, in the current transaction or a new one. */
+  /**
+   * Sets RLS settings for the duration of fn, in the current transaction or a new one. Settings this class applied
+   * in the current transaction are remembered (in its CLS context), so a nested call for the tenant already set, the
+   * common case of a service called inside a request's transaction, costs no round trip at all, and one that changes
+   * them restores the previous values without asking the database for them first.
+   */
   async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
     if (!this.txHost.isTransactionActive()) {
       return this.outermost(async () => {
         await this.apply(settings);
+        Object.assign(this.applied() ?? {}, settings);
         return fn();
       });
     }
-    const names = Object.keys(settings);
-    const previous = (await this.em.query(
-      `SELECT ${names.map((_, i) => `coalesce(current_setting($${i + 1}, true), '') AS s${i}`).join(', ')}`,
-      names,
-    )) as Record<string, string>[];
+    const names = Object.keys(settings) as SessionSetting[];
+    const applied = this.applied();
+    if (applied && names.every((n) => applied[n] === settings[n])) return fn();
+    let previous: Partial<Record<SessionSetting, string>>;
+    if (applied) {
+      previous = Object.fromEntries(names.map((n) => [n, applied[n] ?? '']));
+    } else {
+      // A transaction this class did not open: ask the database what is set.
+      const rows = (await this.em.query(
+        `SELECT ${names.map((_, i) => `coalesce(current_setting($${i + 1}, true), '') AS s${i}`).join(', ')}`,
+        names,
+      )) as Record<string, string>[];
+      previous = Object.fromEntries(names.map((n, i) => [n, rows[0]?.[`s${i}`] ?? '']));
+    }
     await this.apply(settings);
+    if (applied) Object.assign(applied, settings);
     try {
       return await fn();
     } finally {
-      const restore = Object.fromEntries(names.map((n, i) => [n, previous[0]?.[`s${i}`] ?? ''])) as Partial<Record<SessionSetting, string>>;
-      await this.apply(restore);
+      await this.apply(previous);
+      if (applied) Object.assign(applied, previous);
     }
   }
 
@@ -88,6 +106,7 @@ export class TenantContext {
     return this.cls.run({ ifNested: 'inherit' }, async () => {
       const callbacks: AfterCommit[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
+      this.cls.set(APPLIED_SETTINGS, {});
       const result = await this.txHost.withTransaction(fn);
       await this.runCallbacks(callbacks);
       return result;
@@ -102,6 +121,10 @@ export class TenantContext {
         this.logger.warn(`after-commit work failed (reconciliation will retry it): ${(err as Error).message}`);
       }
     }
+  }
+
+  private applied(): Partial<Record<SessionSetting, string>> | undefined {
+    return this.cls.isActive() ? this.cls.get<Partial<Record<SessionSetting, string>> | undefined>(APPLIED_SETTINGS) : undefined;
   }
 
   private async apply(settings: Partial<Record<SessionSetting, string>>): Promise<void> {
