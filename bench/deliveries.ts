@@ -6,7 +6,8 @@
 // sink's own requests/s through the same OutboundHttpClient in a tight loop, and the ratio.
 // Run: node -r @swc-node/register bench/deliveries.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_RATES (events/s, comma-separated fixed-rate phases, default 500,50), BENCH_SECONDS (per phase, default 20), BENCH_BACKLOG (events, default 3000),
-//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 200 like the service), BENCH_POOL (worker's pool, default 20).
+//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 200 like the service), BENCH_POOL (worker's pool, default 20),
+//        BENCH_PUBLISH_IN_FLIGHT (publishes in flight, default 32; the publisher's pool grows with it; mind max_connections).
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -36,7 +37,7 @@ const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 // Publishes in flight at once, as an API process with its own pool would have.
-const PUBLISH_IN_FLIGHT = 32;
+const PUBLISH_IN_FLIGHT = Number(process.env.BENCH_PUBLISH_IN_FLIGHT ?? 32);
 const SUBSCRIPTIONS = 10;
 const EVENT = 'order.created';
 const PAYLOAD = { order_id: 'ord_123', total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] };
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     MIGRATE_ON_START: 'false',
     HOST: '127.0.0.1',
   };
-  const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: '20' });
+  const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, PUBLISH_IN_FLIGHT)) });
   await migrateDatabase(config);
   const publisher = await createApiApp(config, { logger: false });
   await publisher.init();
