@@ -315,6 +315,10 @@ async function main(): Promise<void> {
       cpu_of_one_core: satCpu,
     };
 
+    // How many updates of the delivery rows were HOT (no new index entries): claims should be.
+    const [updates] = await owner(
+      `SELECT n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot_updates FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
+    );
     const result = {
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
       subscriptions: SUBSCRIPTIONS,
@@ -323,6 +327,7 @@ async function main(): Promise<void> {
       fixed_rate: fixedRates,
       saturation,
       ratio_saturation_to_baseline: Number((saturation.deliveries_per_second / baselineRps).toFixed(3)),
+      delivery_row_updates: updates,
       target: { deliveries_per_second_at_least: 3000, p50_ms_below_at_500_events_per_second: 15 },
       target_met: {
         throughput: saturation.deliveries_per_second >= 3000,

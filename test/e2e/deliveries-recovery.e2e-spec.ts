@@ -250,4 +250,14 @@ describe('deliveries: recovery and endpoint health', () => {
     await stack.stopWorker();
     expect(await deliveriesOf(sub.id)).toMatchObject([{ status: 'delivered', attempt_count: 1 }]);
   });
+
+  it('keeps next_attempt_at set exactly on pending and delivering rows (the due index and HOT claims rely on it)', async () => {
+    const [{ total, wrong }] = await stack.api.sql<{ total: number; wrong: number }>(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE (status IN ('pending', 'delivering')) <> (next_attempt_at IS NOT NULL))::int AS wrong
+         FROM webhook_deliveries`,
+    );
+    expect(total).toBeGreaterThan(10);
+    expect(wrong).toBe(0);
+  });
 });

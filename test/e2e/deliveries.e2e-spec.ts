@@ -292,4 +292,14 @@ describe('deliveries', () => {
     expect(text).toMatch(/conduit_delivery_lag_seconds_bucket/);
     expect(text).toMatch(/conduit_queue_jobs\{queue="deliveries",state="waiting"\} \d+/);
   });
+
+  it('keeps next_attempt_at set exactly on pending and delivering rows (the due index and HOT claims rely on it)', async () => {
+    const [{ total, wrong }] = await stack.api.sql<{ total: number; wrong: number }>(
+      `SELECT count(*)::int AS total,
+              count(*) FILTER (WHERE (status IN ('pending', 'delivering')) <> (next_attempt_at IS NOT NULL))::int AS wrong
+         FROM webhook_deliveries`,
+    );
+    expect(total).toBeGreaterThan(10);
+    expect(wrong).toBe(0);
+  });
 });
