@@ -47,4 +47,11 @@ describe('TenantContext nesting', () => {
       }
     });
   });
+
+  it('runs a named prepared statement again and again, in and out of transactions', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      await db.runInTenant(acme, async () => expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [i])).toEqual([{ n: i + 1 }]));
+    }
+    expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [41])).toEqual([{ n: 42 }]);
+  });
 });

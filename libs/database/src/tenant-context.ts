@@ -35,6 +35,15 @@ export class TenantContext {
     else void this.runCallbacks([fn]);
   }
 
+  /**
+   * Runs a hot statement as a named prepared statement: PostgreSQL parses and plans it once per connection instead
+   * of on every call. `name` must always go with the same `text` (pg refuses a name reused for another text).
+   */
+  prepared<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
+    // TypeORM hands its first argument to pg's client.query(), which takes a { name, text } config as well.
+    return this.em.query({ name, text } as unknown as string, values) as Promise<R[]>;
+  }
+
   /** The current transaction's EntityManager (or the pool's, which sees no tenant rows). */
   get em(): EntityManager {
     return this.txHost.tx;
@@ -130,7 +139,8 @@ export class TenantContext {
   private async apply(settings: Partial<Record<SessionSetting, string>>): Promise<void> {
     const entries = Object.entries(settings);
     if (entries.length === 0) return;
-    await this.em.query(
+    await this.prepared(
+      `conduit_set_config_${entries.length}`,
       `SELECT ${entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
       entries.flat(),
     );

@@ -137,17 +137,19 @@ export class EventsService {
 
   // Plain SQL on the publish path (it runs per event: TypeORM's query builders were most of its CPU).
   private async matchingSubscriptions(tenantId: string, event: EventEntity): Promise<FanOutTarget[]> {
-    const candidates = (await this.db.em.query(
+    const candidates = await this.db.prepared<FanOutTarget>(
+      'conduit_publish_subscriptions',
       `SELECT id, filter, retry_schedule FROM webhook_subscriptions
         WHERE tenant_id = $1 AND is_active AND deleted_at IS NULL AND event_types && $2::text[]`,
       [tenantId, matchingPatterns(event.event_name)],
-    )) as FanOutTarget[];
+    );
     return candidates.filter((s) => matchesFilter(s.filter, event.payload));
   }
 
   /** The event and its deliveries in one statement (one round trip; the rows travel as one JSON array). */
   private async insertEventWithDeliveries(event: EventEntity, deliveries: NewDelivery[]): Promise<void> {
-    await this.db.em.query(
+    await this.db.prepared(
+      'conduit_publish_insert',
       `WITH event AS (
          INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
          VALUES ($5, $6, $1, $2, $3::jsonb, $9, $4, $7)
@@ -186,11 +188,12 @@ export class EventsService {
 
   /** The live event for this key; an expired one gives its key up so the key can be used again. */
   private async findByIdempotencyKey(tenantId: string, key: string, now: Date): Promise<EventEntity | null> {
-    const [existing] = (await this.db.em.query(
+    const [existing] = await this.db.prepared<EventEntity>(
+      'conduit_publish_idempotency',
       `SELECT id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at
          FROM webhook_events WHERE tenant_id = $1 AND idempotency_key = $2`,
       [tenantId, key],
-    )) as EventEntity[];
+    );
     if (!existing) return null;
     if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS) return existing;
     await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
