@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import IORedis from 'ioredis';
 import { ClsService } from 'nestjs-cls';
 import { HttpMetrics } from '@conduit/api/metrics/http-metrics';
+import { signLoki } from '@conduit/webhooks';
 import { SessionService } from '@conduit/auth';
 import { redisOptionsFromUrl } from '@conduit/queues';
 import { freePort } from '../support/processes';
@@ -412,6 +413,9 @@ describe('production entry point', () => {
     const unknownApiKey = 'ck_live_0123456789abS3cretValueThatMustNeverBeLogged_0123456789';
     const secrets: string[] = [adminPassword, unknownApiKey];
     const requestIds: string[] = [];
+    const receiveIds: string[] = [];
+    const receiveStatuses: number[] = [];
+    let sourceKey = '';
     const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
     const redisPrefix = `conduit-logs-${randomBytes(4).toString('hex')}`;
     let exit: Exit | 'hung';
@@ -456,6 +460,18 @@ describe('production entry point', () => {
         expect(created.status).toBe(201);
         secrets.push(created.body.key);
         expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': created.body.key })).status).toBe(200);
+        // The receive path logs on its own: one accepted, one refused request, neither may log the source's key.
+        const source = await call('POST', '/api/v1/sources', { authorization: `Bearer ${token}` }, { name: 'log-source', provider: 'hmac' });
+        expect(source.status).toBe(201);
+        sourceKey = new URL(source.body.ingest_url).pathname.split('/').pop() as string;
+        secrets.push(source.body.secret);
+        const ingestPath = new URL(source.body.ingest_url).pathname;
+        const body = '{"type":"log.check"}';
+        for (const headers of [signLoki(body, source.body.secret, new Date(), 'log.check'), {}]) {
+          const res = await fetch(`${baseUrl}${ingestPath}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+          receiveIds.push(res.headers.get('x-request-id') ?? '(none)');
+          receiveStatuses.push(res.status);
+        }
       } finally {
         main.child.kill('SIGTERM');
         exit = await exitWithin(main, 10_000);
@@ -472,8 +488,10 @@ describe('production entry point', () => {
       expect(exit === 'hung' ? 'hung' : (exit.signal ?? exit.code)).toBe(0);
     });
 
-    it('never writes a password, token or API key to stdout or stderr', () => {
-      expect(secrets).toHaveLength(5);
+    it('never writes a password, token, API key, source secret or source key to stdout or stderr', () => {
+      expect(sourceKey.length).toBeGreaterThanOrEqual(32);
+      secrets.push(sourceKey);
+      expect(secrets).toHaveLength(7);
       for (const secret of secrets) {
         expect(secret.length).toBeGreaterThan(12);
         expect(stdout.includes(secret), `stdout leaks ${secret.slice(0, 12)}...`).toBe(false);
@@ -482,7 +500,7 @@ describe('production entry point', () => {
     });
 
     it('logs each request as a JSON line carrying the X-Request-Id it returned', () => {
-      expect(requestIds).toHaveLength(5);
+      expect(requestIds).toHaveLength(6);
       const lines = stdout.split('\n');
       for (const id of requestIds) {
         const mentioning = lines.filter((line) => line.includes(id));
@@ -491,6 +509,16 @@ describe('production entry point', () => {
         for (const entry of entries) expect(entry.request_id ?? entry.req?.id).toBe(id);
         expect(entries.some((e) => e.request_id === id && typeof e.res?.statusCode === 'number' && e.msg)).toBe(true);
       }
+    });
+
+    it('logs each receive request once, accepted or refused with its code, under the X-Request-Id it returned', () => {
+      expect(receiveStatuses).toEqual([200, 401]);
+      const entries = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, any>);
+      expect(entries.find((e) => e.request_id === receiveIds[0])).toMatchObject({ msg: 'webhook received', status: 'accepted', source: 'source:log-source' });
+      expect(entries.find((e) => e.request_id === receiveIds[1])).toMatchObject({ msg: 'webhook refused', status: 401, code: 'signature_missing' });
     });
   });
 

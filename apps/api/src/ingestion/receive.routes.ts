@@ -17,7 +17,7 @@ import { mapError } from '../http/error-mapping';
 import type { HttpMetrics } from '../metrics/http-metrics';
 
 interface ReceiveRoute {
-  /** Fastify form, also used for the OpenAPI document (with {braces}) and Nest's middleware exclusion. */
+  /** Fastify form, also used for the OpenAPI document (with {braces}). */
   path: string;
   status: 200 | 202;
   summary: string;
@@ -102,7 +102,8 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = mapError(err, req.id);
     if (mapped.unexpected) logger.error({ err, request_id: req.id }, 'unhandled error');
-    else logger.log({ request_id: req.id, url: req.url, status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
+    // The route pattern, not the URL: a source's key in the path is a credential and stays out of the logs.
+    else logger.log({ request_id: req.id, route: req.routeOptions.url ?? 'unmatched', status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
     return reply.code(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
   };
 
