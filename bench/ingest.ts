@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, totalmem } from 'node:os';
+import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
 import { parseConfig } from '@conduit/platform';
+import { redisOptionsFromUrl } from '@conduit/queues';
 import { OperatorService } from '@conduit/tenants';
 import { signLoki } from '@conduit/webhooks';
 
@@ -153,6 +155,15 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await bare.close();
+    // The routing jobs queued during the run (no worker ran) and the queues' own keys.
+    const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.REDIS_PREFIX}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   }
 }

@@ -3,7 +3,10 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import IORedis from 'ioredis';
+import { redisOptionsFromUrl } from '@conduit/queues';
 import { freePort, startProcess } from '../support/processes';
+import { deleteRedisPrefix } from '../support/test-worker';
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -15,7 +18,12 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Pro
 
 describe('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'conduit-start-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const redisPrefix = `conduit-start-${process.pid}`;
+  afterAll(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    const redis = new IORedis(redisOptionsFromUrl(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'));
+    await deleteRedisPrefix(redis, redisPrefix).finally(() => redis.disconnect());
+  });
 
   it('starts on an empty data directory, answers /health/ready, and survives a restart', async () => {
     const env = {
@@ -23,7 +31,7 @@ describe('npm start', () => {
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
-      REDIS_PREFIX: `conduit-start-${process.pid}`,
+      REDIS_PREFIX: redisPrefix,
       DATABASE_URL: '',
       CONDUIT_MASTER_KEY: '',
       LOG_LEVEL: 'warn',

@@ -12,7 +12,7 @@ const ROOT = resolve(__dirname, '../..');
 describe('worker (in process)', () => {
   let worker: TestWorker;
   beforeAll(async () => {
-    worker = await startTestWorker({ HEARTBEAT_INTERVAL_MS: '1000' });
+    worker = await startTestWorker({ HEARTBEAT_INTERVAL_MS: '1000', WEBHOOK_RECONCILE_INTERVAL_MS: '500' });
   });
   afterAll(() => worker?.close());
 
@@ -29,6 +29,27 @@ describe('worker (in process)', () => {
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 'ok', redis: 'up', database: 'up' });
     expect(typeof body.last_heartbeat_at).toBe('string');
+  });
+
+  it('registers the heartbeat and retention schedules again after Redis lost them', async () => {
+    const key = `${worker.config.REDIS_PREFIX}:${HEARTBEAT_KEY_SUFFIX}`;
+    const queue = testQueue(worker.config, 'maintenance');
+    try {
+      await waitFor('the heartbeat key', () => worker.redis.get(key), 5000);
+      expect(await queue.getJobScheduler('maintenance-heartbeat')).toBeDefined();
+      // What a flush does to the maintenance queue: its schedules and jobs are gone, and so is the last heartbeat.
+      await deleteRedisPrefix(worker.redis, `${worker.config.REDIS_PREFIX}:maintenance`);
+      await worker.redis.del(key);
+      await waitFor(
+        'the schedules back',
+        async () => (await queue.getJobScheduler('maintenance-heartbeat')) && (await queue.getJobScheduler('maintenance-retention')),
+        5000,
+      );
+      // The BullMQ worker may sit out its blocking wait on the emptied queue (up to 5 s) before it sees the new jobs.
+      await waitFor('a heartbeat again', () => worker.redis.get(key), 15_000);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('fails a job of unknown kind once, without retrying it', async () => {

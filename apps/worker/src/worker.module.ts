@@ -14,9 +14,8 @@ import { DeliveryProcessor } from './deliveries/delivery.processor';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { IngestionReconcileTimer } from './ingestion/ingestion-reconcile.timer';
 import { IngestionProcessor } from './ingestion/ingestion.processor';
-import { HeartbeatScheduler } from './maintenance/heartbeat.scheduler';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
-import { RetentionScheduler } from './maintenance/retention.scheduler';
+import { MaintenanceSchedules } from './maintenance/maintenance-schedules';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
@@ -48,7 +47,7 @@ export class WorkerModule {
         ChainEngineModule,
       ],
       controllers: [WorkerHealthController, WorkerMetricsController],
-      providers: [MaintenanceProcessor, HeartbeatScheduler, RetentionScheduler, DeliveryProcessor, DeliveryReconcileTimer, IngestionProcessor, IngestionReconcileTimer, ChainStepProcessor, ChainReconcileTimer, WorkerMetrics],
+      providers: [MaintenanceProcessor, MaintenanceSchedules, DeliveryProcessor, DeliveryReconcileTimer, IngestionProcessor, IngestionReconcileTimer, ChainStepProcessor, ChainReconcileTimer, WorkerMetrics],
     };
   }
 }

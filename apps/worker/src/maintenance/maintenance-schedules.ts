@@ -1,0 +1,44 @@
+// The maintenance queue's schedules (heartbeat, retention sweep) live in Redis. They are registered at start and
+// checked again on the reconcile timer, so a Redis flush or restart that lost them does not stop heartbeats or
+// retention until the next deploy. Registering is idempotent: every replica may do it.
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { HEARTBEAT_SCHEDULER_ID, MaintenanceJob, RETENTION_SCHEDULER_ID } from '@conduit/queues';
+import { ReconcileTimer } from '../reconcile-timer';
+
+interface Schedule {
+  id: string;
+  every: number;
+  job: { name: string; data: MaintenanceJob };
+}
+
+@Injectable()
+export class MaintenanceSchedules extends ReconcileTimer {
+  constructor(
+    @InjectConfig() config: ConduitConfig,
+    @InjectQueue('maintenance') queue: Queue<MaintenanceJob>,
+  ) {
+    const schedules: Schedule[] = [
+      { id: HEARTBEAT_SCHEDULER_ID, every: config.HEARTBEAT_INTERVAL_MS, job: { name: 'heartbeat', data: { kind: 'heartbeat' } } },
+      { id: RETENTION_SCHEDULER_ID, every: config.RETENTION_SWEEP_INTERVAL_MS, job: { name: 'retention', data: { kind: 'retention' } } },
+    ];
+    super(
+      {
+        // Only the missing ones: upserting a present schedule would move its next run.
+        reconcileOnce: async () => {
+          let enqueued = 0;
+          for (const s of schedules) {
+            if (await queue.getJobScheduler(s.id)) continue;
+            await queue.upsertJobScheduler(s.id, { every: s.every }, { ...s.job, opts: { removeOnComplete: 10, removeOnFail: 100 } });
+            enqueued += 1;
+          }
+          return { enqueued };
+        },
+      },
+      config.WEBHOOK_RECONCILE_INTERVAL_MS,
+      'maintenance schedules',
+    );
+  }
+}
