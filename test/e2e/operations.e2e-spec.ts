@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import IORedis from 'ioredis';
 import { ClsService } from 'nestjs-cls';
+import { createApiApp } from '@conduit/api/bootstrap';
 import { HttpMetrics } from '@conduit/api/metrics/http-metrics';
 import { signLoki } from '@conduit/webhooks';
 import { SessionService } from '@conduit/auth';
@@ -307,6 +308,30 @@ describe('rate limiting', () => {
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     expectErrorBody(last!, 'rate_limited');
+  });
+
+  it('counts a caller against one limit across API replicas (the counters live in Redis)', async () => {
+    const replica = await createApiApp(api.config, { logger: false, shutdownHooks: false });
+    await replica.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const address = replica.getHttpServer().address();
+      const replicaUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const base = i % 2 === 0 ? api.baseUrl : replicaUrl;
+        const res = await fetch(`${base}/api/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refresh_token: 'not-a-real-refresh-token-but-long-enough' }),
+        });
+        statuses.push(res.status);
+      }
+      // Five per minute in all: each process alone has seen only three.
+      expect(statuses.slice(0, 5).every((status) => status !== 429)).toBe(true);
+      expect(statuses[5]).toBe(429);
+    } finally {
+      await replica.close();
+    }
   });
 
   it('limits authenticated callers each on their own', async () => {

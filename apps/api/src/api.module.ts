@@ -8,7 +8,8 @@ import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
 import { DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
-import { QueuesModule } from '@conduit/queues';
+import { QueuesModule, REDIS_CLIENT } from '@conduit/queues';
+import type IORedis from 'ioredis';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { IngestionModule } from '@conduit/ingestion';
@@ -22,6 +23,7 @@ import { CallerThrottlerGuard } from './http/caller-throttler.guard';
 import { ConduitExceptionFilter } from './http/exception.filter';
 import { loggerParams } from './http/logging';
 import { PoliciesGuard } from './http/policies.guard';
+import { RedisThrottlerStorage } from './http/redis-throttler-storage';
 import { RequestTransactionInterceptor } from './http/request-transaction.interceptor';
 import { HttpMetrics } from './metrics/http-metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -50,7 +52,14 @@ export class ApiModule {
         LoggerModule.forRoot(loggerParams(config, 'conduit-api')),
         DatabaseModule.forRoot({ cls: { middleware: { mount: true } }, applicationName: 'conduit-api' }),
         QueuesModule.forRoot(),
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }] }),
+        // Counters in Redis: the limit holds across API replicas.
+        ThrottlerModule.forRootAsync({
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: IORedis) => ({
+            throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+            storage: new RedisThrottlerStorage(config, redis),
+          }),
+        }),
         TerminusModule,
         AccessModule,
         AuditModule,
