@@ -29,7 +29,7 @@ import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
-import { redisOptionsFromUrl } from '@conduit/queues';
+import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
@@ -331,8 +331,7 @@ async function main(): Promise<void> {
     }
     await publisher.close();
     await ownerPool.end();
-    const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteRedisPrefix(redis, env.REDIS_PREFIX);
     await redis.quit();
     await receivers.close();
     await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -24,7 +24,7 @@ import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
-import { redisOptionsFromUrl } from '@conduit/queues';
+import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
@@ -340,12 +340,7 @@ async function main(): Promise<void> {
   } finally {
     if (worker) await stopWorker(worker);
     await publisher.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.REDIS_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteRedisPrefix(redis, config.REDIS_PREFIX);
     redis.disconnect();
     await sink.close();
     await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
 import { parseConfig } from '@conduit/platform';
-import { redisOptionsFromUrl } from '@conduit/queues';
+import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { OperatorService } from '@conduit/tenants';
 import { signLoki } from '@conduit/webhooks';
 
@@ -157,12 +157,7 @@ async function main(): Promise<void> {
     await bare.close();
     // The routing jobs queued during the run (no worker ran) and the queues' own keys.
     const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.REDIS_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteRedisPrefix(redis, config.REDIS_PREFIX);
     redis.disconnect();
     await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   }

@@ -4,7 +4,10 @@ import { ConnectionOptions, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { createWorkerApp } from '@conduit/worker/bootstrap';
 import { ConduitConfig } from '@conduit/platform';
-import { QueueName, redisOptionsFromUrl } from '@conduit/queues';
+import { QueueName, deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
+
+// Re-exported for the suites that import it from here.
+export { deleteRedisPrefix };
 import { TestDatabase, createTestDatabase } from './test-database';
 import { testConfig } from './test-config';
 
@@ -15,16 +18,6 @@ export function testQueue(config: ConduitConfig, name: QueueName): Queue {
 
 export function testRedis(config: ConduitConfig): IORedis {
   return new IORedis(redisOptionsFromUrl(config.REDIS_URL));
-}
-
-/** Removes every key a suite wrote under its prefix (queues, schedulers, heartbeat, probes). */
-export async function deleteRedisPrefix(redis: IORedis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {

@@ -33,3 +33,13 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     client.disconnect();
   }
 }
+
+/** Removes every key under `prefix` (queues, schedulers, heartbeat, rate-limit counters): for tests and benchmarks. */
+export async function deleteRedisPrefix(redis: IORedis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

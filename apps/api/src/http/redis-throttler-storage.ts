@@ -47,10 +47,17 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private sequence = 0;
   private warnedAt = 0;
 
+  private readonly incrementScript: (...args: (string | number)[]) => Promise<[number, number, number, number]>;
+
   constructor(
     private readonly config: ConduitConfig,
-    private readonly redis: IORedis,
-  ) {}
+    redis: IORedis,
+  ) {
+    // A defined command is sent by its SHA (EVALSHA) once Redis knows it, not as the whole script on every request.
+    redis.defineCommand('conduitThrottleIncrement', { numberOfKeys: 2, lua: INCREMENT });
+    const client = redis as unknown as { conduitThrottleIncrement: (...args: (string | number)[]) => Promise<[number, number, number, number]> };
+    this.incrementScript = client.conduitThrottleIncrement.bind(redis);
+  }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     try {
@@ -68,17 +75,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     const base = `${this.config.REDIS_PREFIX}:throttle:${throttlerName}:${key}`;
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${Date.now()}-${process.pid}-${this.sequence}-${Math.random().toString(36).slice(2, 8)}`;
-    const [hits, expiresIn, blocked, blockedFor] = (await this.redis.eval(
-      INCREMENT,
-      2,
-      `${base}:hits`,
-      `${base}:blocked`,
-      Date.now(),
-      ttl,
-      limit,
-      blockDuration,
-      member,
-    )) as [number, number, number, number];
+    const [hits, expiresIn, blocked, blockedFor] = await this.incrementScript(`${base}:hits`, `${base}:blocked`, Date.now(), ttl, limit, blockDuration, member);
     return {
       totalHits: hits,
       timeToExpire: Math.ceil(expiresIn / 1000),

@@ -19,6 +19,7 @@ import type { HttpMetrics } from '../metrics/http-metrics';
 interface ReceiveRoute {
   /** Fastify form, also used for the OpenAPI document (with {braces}). */
   path: string;
+  operationId: string;
   status: 200 | 202;
   summary: string;
   target: (params: Record<string, string>) => ReceiveTarget;
@@ -27,18 +28,21 @@ interface ReceiveRoute {
 export const RECEIVE_ROUTES: readonly ReceiveRoute[] = [
   {
     path: '/api/webhooks/receive/:id',
+    operationId: 'receive_id',
     status: 202,
     summary: 'Receive a webhook for a source (seed path); verified per the source, stored as received, 202',
     target: (p) => ({ by: 'id', sourceId: p.id }),
   },
   {
     path: '/api/v1/webhook/:provider/:sourceKey',
+    operationId: 'receive_key',
     status: 200,
     summary: "Receive a provider's webhook (Firefly path) with the source's unguessable key; 200",
     target: (p) => ({ by: 'key', provider: p.provider, sourceKey: p.sourceKey }),
   },
   {
     path: '/api/v1/webhook/:provider',
+    operationId: 'receive_default',
     status: 200,
     summary: 'Receive for the deployment default tenant (INGEST_DEFAULT_TENANT): the source named after the provider; 200',
     target: (p) => ({ by: 'default', provider: p.provider }),
@@ -196,7 +200,7 @@ export function receiveOpenApiPaths(): Record<string, Record<string, unknown>> {
     const parameters = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
     paths[openApiPath] = {
       post: {
-        operationId: `receive_${route.target({ id: '', provider: '', sourceKey: '' }).by}`,
+        operationId: route.operationId,
         tags: ['webhooks in (receive)'],
         summary: route.summary,
         security: [],
