@@ -165,6 +165,7 @@ async function main(): Promise<void> {
   };
   const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, PUBLISH_IN_FLIGHT)) });
   await migrateDatabase(config);
+  if (process.env.BENCH_EXPERIMENT_SQL) await owner(process.env.BENCH_EXPERIMENT_SQL);
   const publisher = await createApiApp(config, { logger: false });
   await publisher.init();
   const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));
@@ -343,7 +344,9 @@ async function main(): Promise<void> {
     await deleteRedisPrefix(redis, config.REDIS_PREFIX);
     redis.disconnect();
     await sink.close();
-    await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    // BENCH_KEEP_DATABASE=1 leaves the database for EXPLAIN and pg_stat_* after the run.
+    if (process.env.BENCH_KEEP_DATABASE) console.error(`kept database ${dbName}`);
+    else await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   }
 }
 

@@ -1,5 +1,7 @@
 // TenantContext against the real database: nested tenant scopes set, skip and restore the transaction's settings.
-import { TenantContext } from '@conduit/database';
+// TenantRoundTrip: one-message statements and per-connection prepared statements, tenant-scoped.
+import { TenantContext, TenantRoundTrip, preparedStatement } from '@conduit/database';
+import { EventsService } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
 
 describe('TenantContext nesting', () => {
@@ -53,5 +55,45 @@ describe('TenantContext nesting', () => {
       await db.runInTenant(acme, async () => expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [i])).toEqual([{ n: i + 1 }]));
     }
     expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [41])).toEqual([{ n: 42 }]);
+  });
+});
+
+describe('TenantRoundTrip against the real database', () => {
+  let api: TestApi;
+  let trip: TenantRoundTrip;
+  let acme: string;
+  let globex: string;
+  const whoAmI = preparedStatement('test_who_am_i', `SELECT nullif(current_setting('app.tenant_id', true), '') AS tenant, $1::int + 1 AS n`);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    acme = (await api.seedTenant('acme')).id;
+    globex = (await api.seedTenant('globex')).id;
+    trip = api.app.get(TenantRoundTrip);
+  });
+  afterAll(() => api.close());
+
+  it('runs a statement in the given tenant, with values inlined', async () => {
+    const rows = await trip.query<{ tenant: string; s: string }>(acme, `SELECT current_setting('app.tenant_id') AS tenant, $1::text AS s`, [`it's`], { durable: true });
+    expect(rows).toEqual([{ tenant: acme, s: `it's` }]);
+  });
+
+  it('runs a prepared statement in whichever tenant is asked, concurrently over the pool connections', async () => {
+    const calls = Array.from({ length: 40 }, (_, i) => trip.execute<{ tenant: string; n: number }>(i % 2 ? acme : globex, whoAmI, [i], { durable: false }));
+    const rows = await Promise.all(calls);
+    rows.forEach((r, i) => expect(r).toEqual([{ tenant: i % 2 ? acme : globex, n: i + 1 }]));
+  });
+
+  it('a failing message leaves no half-prepared statement behind: the next call prepares again and succeeds', async () => {
+    const broken = preparedStatement('test_broken', `SELECT 1 / $1::int AS q`);
+    await expect(trip.execute(acme, broken, [0], { durable: true })).rejects.toThrow(/division by zero/);
+    expect(await trip.execute(acme, broken, [1], { durable: true })).toEqual([{ q: 1 }]);
+  });
+
+  it('row-level security holds: a prepared statement sees only the tenant it runs in', async () => {
+    const events = preparedStatement('test_visible_events', `SELECT count(*)::int AS n FROM webhook_events WHERE tenant_id = $1::uuid`);
+    await api.app.get(EventsService).publishInTenant(acme, { event_name: 'rt.probe', payload: {} });
+    expect((await trip.execute<{ n: number }>(acme, events, [acme], { durable: true }))[0].n).toBe(1);
+    expect((await trip.execute<{ n: number }>(globex, events, [acme], { durable: true }))[0].n).toBe(0);
   });
 });

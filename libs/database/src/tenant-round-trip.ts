@@ -1,13 +1,19 @@
-// One statement for one tenant in ONE round trip, for the delivery hot path (claim, record, release).
+// One statement for one tenant in ONE round trip, for the hot paths (delivery and step claims and records, the
+// ingest group commit).
 //
 // TenantContext.runInTenant() costs four round trips (BEGIN, set_config, the statement, COMMIT). Here set_config
 // and the statement travel in one simple-protocol message, which PostgreSQL runs as a single implicit
 // transaction: the tenant setting is transaction-local exactly as in runInTenant(), row-level security applies the
 // same way, and an error rolls the whole message back and leaves the connection idle. The simple protocol takes
 // no parameters, so values are inlined as escape-string literals; only the types below are accepted.
+//
+// execute() runs a PreparedStatement the same way, PREPAREd once per connection (`[PREPARE ...;] SELECT
+// set_config(...); EXECUTE ...`): PostgreSQL then plans it once per connection (or settles on a generic plan)
+// instead of on every call, which for the hot CTEs costs about as much as running them.
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Pool, QueryResult } from 'pg';
+import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import { TENANT_SETTING } from './tenant-settings';
 
@@ -22,9 +28,21 @@ export interface RoundTripOptions {
   durable: boolean;
 }
 
+export interface PreparedStatement {
+  name: string;
+  sql: string;
+}
+
+/** A statement with a name that changes whenever its text does, so a connection never runs an older text. */
+export function preparedStatement(label: string, sql: string): PreparedStatement {
+  return { name: `conduit_${label}_${createHash('sha256').update(sql).digest('hex').slice(0, 12)}`, sql };
+}
+
 @Injectable()
 export class TenantRoundTrip {
   private readonly pool: Pool;
+  // Per connection, the statements it has prepared; a connection the pool drops takes its entry with it.
+  readonly #prepared = new WeakMap<PoolClient, Set<string>>();
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     // TypeORM's own pg pool: same connections, same limits, same runtime role.
@@ -33,12 +51,39 @@ export class TenantRoundTrip {
 
   /** Runs `sql` ($1..$n placeholders) in tenantId and returns its rows. */
   async query<R>(tenantId: string, sql: string, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
-    const settings = [`set_config(${quote(TENANT_SETTING)}, ${quote(tenantId)}, true)`];
-    if (!options.durable) settings.push(`set_config('synchronous_commit', 'off', true)`);
-    const text = `SELECT ${settings.join(', ')};\n${inline(sql, values)}`;
+    const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
     const results = (await this.pool.query(text)) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
   }
+
+  /** Runs a prepared statement ($1..$n, typed by casts in its text) with `values` in tenantId and returns its rows. */
+  async execute<R>(tenantId: string, statement: PreparedStatement, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const known = this.#prepared.get(client) ?? new Set<string>();
+      const parts: string[] = [];
+      if (!known.has(statement.name)) parts.push(`PREPARE ${statement.name} AS ${statement.sql}`);
+      parts.push(settingsSql(tenantId, options));
+      parts.push(inline(`EXECUTE ${statement.name}(${values.map((_, i) => `$${i + 1}`).join(', ')})`, values));
+      const results = (await client.query(parts.join(';\n'))) as unknown as QueryResult[];
+      known.add(statement.name);
+      this.#prepared.set(client, known);
+      return (results[results.length - 1]?.rows ?? []) as R[];
+    } catch (err) {
+      // Whatever the message left behind on this connection (a half-prepared statement), it is not reused.
+      broken = true;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+function settingsSql(tenantId: string, options: RoundTripOptions): string {
+  const settings = [`set_config(${quote(TENANT_SETTING)}, ${quote(tenantId)}, true)`];
+  if (!options.durable) settings.push(`set_config('synchronous_commit', 'off', true)`);
+  return `SELECT ${settings.join(', ')}`;
 }
 
 export function inline(sql: string, values: readonly SqlValue[]): string {

@@ -5,14 +5,13 @@ import { ChainsModule } from '../chains.module';
 import { ChainHttpClient } from './chain-http-client';
 import { ChainReconciler } from './chain-reconciler';
 import { CredentialVault } from './credential-vault';
-import { PreparedRoundTrip } from './prepared-round-trip';
 import { StepEngine } from './step-engine';
 import { StepStore } from './step-store';
 
 /** The step-running side of chains, for the worker: needs QueuesModule (global). */
 @Module({
   imports: [ChainsModule, SecretsModule],
-  providers: [StepEngine, StepStore, ChainHttpClient, ChainReconciler, CredentialVault, SubscriptionCredentials, PreparedRoundTrip],
+  providers: [StepEngine, StepStore, ChainHttpClient, ChainReconciler, CredentialVault, SubscriptionCredentials],
   exports: [ChainsModule, StepEngine, ChainReconciler],
 })
 export class ChainEngineModule {}

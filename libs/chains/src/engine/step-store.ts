@@ -2,8 +2,7 @@
 // an attempt together with everything that follows from it (the next step run, the run's new state). A record is
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
 import { Injectable } from '@nestjs/common';
-import { SqlValue, TenantRoundTrip } from '@conduit/database';
-import { PreparedRoundTrip, preparedStatement } from './prepared-round-trip';
+import { SqlValue, TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { SealedSubscription } from '@conduit/webhooks';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
@@ -189,7 +188,6 @@ export class StepStore {
 
   constructor(
     private readonly trip: TenantRoundTrip,
-    private readonly prepared: PreparedRoundTrip,
   ) {}
 
   /**
@@ -224,7 +222,7 @@ export class StepStore {
   }
 
   private async claimRow(tenantId: string, stepRunId: string, attempt: number, leaseSeconds: number): Promise<ClaimRow | null> {
-    const rows = await this.prepared.query<ClaimRow>(tenantId, CLAIM, [stepRunId, tenantId, attempt, leaseSeconds], { durable: false });
+    const rows = await this.trip.execute<ClaimRow>(tenantId, CLAIM, [stepRunId, tenantId, attempt, leaseSeconds], { durable: false });
     return rows[0] ?? null;
   }
 
@@ -304,7 +302,7 @@ export class StepStore {
       intArray(run.compensation_plan),
       run.completed,
     ];
-    const [row] = await this.prepared.query<{ recorded: number; next_id: string | null; next_attempt_count: number | null }>(claim.tenant_id, RECORD, values, {
+    const [row] = await this.trip.execute<{ recorded: number; next_id: string | null; next_attempt_count: number | null }>(claim.tenant_id, RECORD, values, {
       durable: true,
     });
     if (!row || row.recorded === 0) return null;

@@ -1,4 +1,6 @@
-// The delivery engine's hot statements. $n placeholders; TenantRoundTrip inlines them as literals, TypeORM binds them.
+// The delivery engine's hot statements. $n placeholders: the batches are prepared once per connection
+// (TenantRoundTrip.execute), the failure record is bound by TypeORM inside the engine's transaction.
+import { preparedStatement } from '@conduit/database';
 
 /**
  * Claims a batch: $1 jsonb [{idx, id, attempt}], $2 lease seconds, $3 tenant. A row is claimed when it waits for
@@ -6,7 +8,7 @@
  * with the event and the subscription joined. All rows of a batch share one lease expiry (now() is per transaction),
  * which is still unique per claim of a row.
  */
-export const CLAIM_BATCH_SQL = `
+export const CLAIM_BATCH = preparedStatement('delivery_claim', `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(idx int, id uuid, attempt int)
   ), claimed AS (
@@ -25,7 +27,7 @@ export const CLAIM_BATCH_SQL = `
          s.circuit_state, s.circuit_opened_at, s.consecutive_failures, s.failing_since, s.updated_at AS s_updated_at
     FROM claimed c
     JOIN webhook_events e ON e.id = c.event_id
-    JOIN webhook_subscriptions s ON s.id = c.subscription_id`;
+    JOIN webhook_subscriptions s ON s.id = c.subscription_id`);
 
 /**
  * Records a batch of successful attempts: $1 jsonb [{idx, id, attempt, lease, attempt_id, subscription_id,
@@ -34,7 +36,7 @@ export const CLAIM_BATCH_SQL = `
  * subscriptions are healed only when they were not healthy, so a hot subscription's row is not rewritten per delivery.
  * Returns the idx of every row written.
  */
-export const RECORD_DELIVERED_BATCH_SQL = `
+export const RECORD_DELIVERED_BATCH = preparedStatement('delivery_record', `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
       idx int, id uuid, attempt int, lease text, attempt_id uuid, subscription_id uuid, status_code int, duration_ms int,
@@ -58,7 +60,7 @@ export const RECORD_DELIVERED_BATCH_SQL = `
      WHERE s.id IN (SELECT i.subscription_id FROM input i JOIN d ON d.idx = i.idx)
        AND (s.consecutive_failures > 0 OR s.circuit_state <> 'closed' OR s.failing_since IS NOT NULL)
   )
-  SELECT idx FROM d`;
+  SELECT idx FROM d`);
 
 /**
  * Records one attempt that failed, inside the engine's tenant transaction (with the subscription's health):

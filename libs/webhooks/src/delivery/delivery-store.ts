@@ -1,11 +1,11 @@
 // All SQL of the delivery engine. The hot path runs in single round trips through TenantRoundTrip: claims and success
-// records of concurrent attempts are batched per tenant into one statement each; releases and cancels are one
-// statement. Recording a failure takes several statements and runs in the engine's tenant transaction
+// records of concurrent attempts are batched per tenant into one prepared statement each (planned once per
+// connection); releases and cancels are one statement. Recording a failure takes several statements and runs in the engine's tenant transaction
 // (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantContext, TenantRoundTrip } from '@conduit/database';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { CLAIM_BATCH_SQL, RECORD_DELIVERED_BATCH_SQL, RECORD_FAILURE_SQL } from './delivery-sql';
+import { CLAIM_BATCH, RECORD_DELIVERED_BATCH, RECORD_FAILURE_SQL } from './delivery-sql';
 import { TenantBatcher } from './tenant-batcher';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
 import type { SealedSubscription } from './subscription-credentials';
@@ -189,9 +189,9 @@ export class DeliveryStore {
 
   private async claimMany(tenantId: string, requests: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
     const input = requests.map((r, idx) => ({ idx, id: r.deliveryId, attempt: r.attempt }));
-    const rows = await this.trip.query<ClaimRow & ClaimedSubscription>(
+    const rows = await this.trip.execute<ClaimRow & ClaimedSubscription>(
       tenantId,
-      CLAIM_BATCH_SQL,
+      CLAIM_BATCH,
       [JSON.stringify(input), this.config.WEBHOOK_LEASE_SECONDS, tenantId],
       { durable: false },
     );
@@ -216,7 +216,7 @@ export class DeliveryStore {
       response_body: clean(attempt.responseBody),
       response_truncated: attempt.responseTruncated,
     }));
-    const rows = await this.trip.query<{ idx: number }>(tenantId, RECORD_DELIVERED_BATCH_SQL, [JSON.stringify(input), tenantId], { durable: false });
+    const rows = await this.trip.execute<{ idx: number }>(tenantId, RECORD_DELIVERED_BATCH, [JSON.stringify(input), tenantId], { durable: false });
     const written = new Set(rows.map((r) => r.idx));
     return records.map((_, idx) => written.has(idx));
   }
