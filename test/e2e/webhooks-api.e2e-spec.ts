@@ -344,4 +344,163 @@ describe('webhooks API', () => {
       expect(bad.status).toBe(400);
     });
   });
+
+  describe('input the API refuses or cleans up (4xx, nothing written)', () => {
+    const sub = async (extra: Record<string, unknown> = {}) =>
+      (await subscribe({ app_name: 'hard', target_url: 'https://hard.example.test/h', event_types: ['hard.x'], ...extra })).body as {
+        id: string;
+        updated_at: string;
+      };
+    const patch = (id: string, body: unknown) => api.request('PATCH', `/api/v1/subscriptions/${id}`, { token: admin.token, body });
+
+    it('PATCH: null for a required field is 400; null clears the optional ones; an empty body is 400 and changes nothing', async () => {
+      const s = await sub({ description: 'd', filter: { a: 1 }, rate_limit_per_second: 5, headers: { 'X-A': 'a' } });
+      for (const field of ['app_name', 'target_url', 'event_types', 'type', 'payload_format', 'retry_schedule', 'is_active']) {
+        const res = await patch(s.id, { [field]: null });
+        expect({ field, status: res.status, code: res.body.error?.code }).toEqual({ field, status: 400, code: 'validation_failed' });
+      }
+      const [before] = await api.sql('SELECT updated_at FROM webhook_subscriptions WHERE id = $1', [s.id]);
+      const empty = await patch(s.id, {});
+      expect(empty.status).toBe(400);
+      const [after] = await api.sql('SELECT updated_at FROM webhook_subscriptions WHERE id = $1', [s.id]);
+      expect(after.updated_at).toEqual(before.updated_at);
+      const cleared = await patch(s.id, { description: null, filter: null, rate_limit_per_second: null, headers: null });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body).toMatchObject({ description: null, filter: null, rate_limit_per_second: null, headers: {} });
+      const [row] = await api.sql('SELECT header_names, headers_sealed FROM webhook_subscriptions WHERE id = $1', [s.id]);
+      expect(row).toEqual({ header_names: [], headers_sealed: null });
+    });
+
+    it('refuses header values a delivery could not send, hop-by-hop names and case-insensitive duplicates', async () => {
+      const [{ n: before }] = await api.sql('SELECT count(*)::int AS n FROM webhook_subscriptions');
+      const bad: Record<string, string>[] = [
+        { 'X-A': 'a\r\nX-Injected: 1' },
+        { 'X-A': 'a\nb' },
+        { 'X-A': 'ünï' },
+        { 'X-A': '😀' },
+        { 'X-A': 'x'.repeat(4001) },
+        { 'Proxy-Authorization': 'Basic x' },
+        { Upgrade: 'websocket' },
+        { 'Keep-Alive': '5' },
+        { TE: 'trailers' },
+        { Expect: '100-continue' },
+        { 'X-A': '1', 'x-a': '2' },
+      ];
+      for (const headers of bad) {
+        const res = await subscribe({ app_name: 'h', target_url: 'https://h.example.test', event_types: ['h.x'], headers });
+        expect({ headers, status: res.status, code: res.body.error?.code }).toEqual({ headers, status: 400, code: 'invalid_headers' });
+      }
+      const seed = await api.request('POST', '/api/webhooks/subscribe', {
+        token: admin.token,
+        body: { app_name: 'h', target_url: 'https://h.example.test', subscribed_event: 'h.x', headers: { 'X-A': 'a\r\nb' } },
+      });
+      expect(seed.status).toBe(400);
+      const [{ n: after }] = await api.sql('SELECT count(*)::int AS n FROM webhook_subscriptions');
+      expect(after).toBe(before);
+      const s = await sub();
+      expect((await patch(s.id, { headers: { 'X-A': 'a\r\nb' } })).body.error.code).toBe('invalid_headers');
+    });
+
+    it('takes Authorization as a sealed custom header on public subscriptions only, and credentials never in the URL', async () => {
+      const withUrlCredentials = await subscribe({ app_name: 'u', target_url: 'https://user:pa55word@example.test/h', event_types: ['u.x'] });
+      expect(withUrlCredentials.status).toBe(400);
+      expect(withUrlCredentials.body.error.code).toBe('invalid_target_url');
+      expect(JSON.stringify(withUrlCredentials.body)).not.toContain('pa55word');
+      const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE target_url LIKE '%pa55word%'`);
+      expect(n).toBe(0);
+      const pub = await subscribe({ app_name: 'u', target_url: 'https://example.test/h', event_types: ['u.x'], headers: { Authorization: 'Basic dXNlcjpwYTU1d29yZA==' } });
+      expect(pub.status).toBe(201);
+      expect(pub.body.headers).toEqual({ Authorization: '••••' });
+      const priv = await subscribe({ app_name: 'u', target_url: 'https://example.test/h', event_types: ['u.x'], type: 'private', headers: { authorization: 'Basic x' } });
+      expect(priv.body.error.code).toBe('invalid_headers');
+      // Turning the public one private would clash with the bearer token Conduit sends.
+      expect((await patch(pub.body.id, { type: 'private' })).body.error.code).toBe('invalid_headers');
+      expect((await patch(pub.body.id, { target_url: 'https://a:b@example.test/h' })).body.error.code).toBe('invalid_target_url');
+    });
+
+    it('refuses malformed filters through the API, without library internals in the message', async () => {
+      for (const filter of [{ a: { $in: 5 } }, { $eq: 1 }, { a: { $exists: 'yes' } }, { $and: 5 }, { a: { $gt: { $gt: 1 } } }]) {
+        const res = await subscribe({ app_name: 'f', target_url: 'https://f.example.test', event_types: ['f.x'], filter });
+        expect({ filter, status: res.status, code: res.body.error?.code }).toEqual({ filter, status: 400, code: 'invalid_filter' });
+        expect(res.body.error.message).not.toMatch(/is not a function/);
+      }
+    });
+
+    it('the seed event endpoint honours the Idempotency-Key header; header and body keys must agree', async () => {
+      const first = await api.request('POST', '/api/webhooks/event', { token: admin.token, body: { event_name: 'seed.idem', source: 's', payload: {} }, headers: { 'Idempotency-Key': 'seed-h1' } });
+      const again = await api.request('POST', '/api/webhooks/event', { token: admin.token, body: { event_name: 'seed.idem', source: 's', payload: {} }, headers: { 'Idempotency-Key': 'seed-h1' } });
+      expect(first.status).toBe(202);
+      expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+      const clash = await publish({ event_name: 'seed.idem', payload: {}, idempotency_key: 'body-key' }, admin.token, { 'Idempotency-Key': 'header-key' });
+      expect(clash.status).toBe(400);
+      const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM webhook_events WHERE idempotency_key IN ('body-key', 'header-key')`);
+      expect(n).toBe(0);
+    });
+
+    it('test events: the name follows the event-name rules; a disabled subscription answers 409', async () => {
+      const s = await sub();
+      const bad = await api.request('POST', `/api/v1/subscriptions/${s.id}/test`, { token: admin.token, body: { event_name: 'bad name!*' } });
+      expect(bad.status).toBe(400);
+      await patch(s.id, { is_active: false });
+      const disabled = await api.request('POST', `/api/v1/subscriptions/${s.id}/test`, { token: admin.token, body: {} });
+      expect(disabled.status).toBe(409);
+      expect(disabled.body.error.code).toBe('subscription_disabled');
+      const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE subscription_id = $1`, [s.id]);
+      expect(n).toBe(0);
+    });
+
+    it('retry and recover answer 409 when the subscription would not send, and recover takes only a past ISO timestamp', async () => {
+      const s = await sub({ event_types: ['hard.retry'] });
+      const { body: ev } = await publish({ event_name: 'hard.retry', payload: {} });
+      const [delivery] = await api.sql<{ id: string }>(`SELECT id FROM webhook_deliveries WHERE event_id = $1 AND subscription_id = $2`, [ev.id, s.id]);
+      await api.sql(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE id = $1`, [delivery.id]);
+      for (const since of [-8640000000000000, true, 5, '0', '5', '+275760-09-13T00:00:00Z', new Date(Date.now() + 3600_000).toISOString()]) {
+        const res = await api.request('POST', `/api/v1/subscriptions/${s.id}/recover`, { token: admin.token, body: { since } });
+        expect({ since, status: res.status }).toEqual({ since, status: 400 });
+      }
+      await patch(s.id, { is_active: false });
+      const retryDisabled = await api.request('POST', `/api/v1/deliveries/${delivery.id}/retry`, { token: admin.token });
+      expect([retryDisabled.status, retryDisabled.body.error.code]).toEqual([409, 'subscription_disabled']);
+      const recoverDisabled = await api.request('POST', `/api/v1/subscriptions/${s.id}/recover`, { token: admin.token, body: { since: '2026-01-01T00:00:00Z' } });
+      expect([recoverDisabled.status, recoverDisabled.body.error.code]).toEqual([409, 'subscription_disabled']);
+      await api.request('DELETE', `/api/v1/subscriptions/${s.id}`, { token: admin.token });
+      const retryDeleted = await api.request('POST', `/api/v1/deliveries/${delivery.id}/retry`, { token: admin.token });
+      expect([retryDeleted.status, retryDeleted.body.error.code]).toEqual([409, 'subscription_deleted']);
+      const [row] = await api.sql(`SELECT status FROM webhook_deliveries WHERE id = $1`, [delivery.id]);
+      expect(row.status).toBe('failed');
+    });
+
+    it('actions without a body refuse one; lists refuse reversed windows and unknown parameters', async () => {
+      const s = await sub();
+      expect((await api.request('POST', `/api/v1/subscriptions/${s.id}/rotate-secret`, { token: admin.token, body: { grace_seconds: 5 } })).status).toBe(400);
+      for (const path of ['/api/v1/events', '/api/v1/deliveries']) {
+        const res = await api.request('GET', `${path}?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z`, { token: admin.token });
+        expect({ path, status: res.status }).toEqual({ path, status: 400 });
+        expect((await api.request('GET', `${path}?since=5`, { token: admin.token })).status).toBe(400);
+      }
+      // The canonical list acts through X-Tenant-Id; only the seed list takes tenant_id (an id or a code).
+      expect((await api.request('GET', `/api/v1/subscriptions?tenant_id=${t.globex.id}`, { token: admin.token })).status).toBe(400);
+      expect((await api.request('GET', `/api/webhooks?tenant_id=acme`, { token: msspAdmin.token })).status).toBe(200);
+    });
+
+    it("audits a seed subscribe made in a child tenant in that tenant's trail", async () => {
+      const res = await api.request('POST', '/api/webhooks/subscribe', {
+        token: msspAdmin.token,
+        body: { tenant_id: 'acme', app_name: 'audited-in-acme', target_url: 'https://m.example.test', subscribed_event: 'a.b' },
+      });
+      expect(res.status).toBe(201);
+      const rows = await api.sql<{ tenant_id: string; metadata: unknown }>(`SELECT tenant_id, metadata FROM audit_events WHERE action = 'subscription.create' AND target_id = $1`, [res.body.id]);
+      expect(rows).toEqual([{ tenant_id: t.acme.id, metadata: { home_tenant_id: t.mssp.id } }]);
+    });
+
+    it('documents Idempotency-Key once (optional) on both publish routes, and 204 on delete', async () => {
+      const { body: doc } = await api.request('GET', '/docs-json');
+      for (const path of ['/api/v1/events', '/api/webhooks/event']) {
+        const params = (doc.paths[path].post.parameters ?? []).filter((p: { in: string; name: string }) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
+        expect({ path, params: params.map((p: { required?: boolean }) => p.required ?? false) }).toEqual({ path, params: [false] });
+      }
+      expect(doc.paths['/api/v1/subscriptions/{id}'].delete.responses['204']).toBeDefined();
+    });
+  });
 });
+

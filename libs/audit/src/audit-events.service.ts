@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Page, decodeCursor, toPage } from '@conduit/platform';
+import { Page, assertTimeWindow, decodeCursor, toPage } from '@conduit/platform';
 import { AuditEventResponse, ListAuditEventsQueryDto } from './dto/audit-event.dto';
 import { AuditEventEntity } from './entities/audit-event.entity';
 
@@ -49,6 +49,7 @@ export class AuditEventsService {
     if (query.target_type) qb.andWhere('a.target_type = :tt', { tt: query.target_type });
     if (query.target_id) qb.andWhere('a.target_id = :tid', { tid: query.target_id });
     if (query.outcome) qb.andWhere('a.outcome = :outcome', { outcome: query.outcome });
+    assertTimeWindow(query.since, query.until);
     if (query.since) qb.andWhere('a.created_at >= :since', { since: query.since });
     if (query.until) qb.andWhere('a.created_at < :until', { until: query.until });
     if (cursor) qb.andWhere('(a.created_at, a.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });

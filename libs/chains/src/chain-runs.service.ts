@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { ChainException } from './chain.exception';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainsService } from './chains.service';
@@ -68,6 +68,7 @@ export class ChainRunsService {
     if (onlyChain) qb.andWhere('r.chain_id = :chainId', { chainId: onlyChain });
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.trigger_event) qb.andWhere('r.trigger_event = :event', { event: query.trigger_event });
+    assertTimeWindow(query.since, query.until);
     if (query.since) qb.andWhere('r.created_at >= :since', { since: query.since });
     if (query.until) qb.andWhere('r.created_at < :until', { until: query.until });
     if (cursor) qb.andWhere('(r.created_at, r.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, CommonException, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, CommonException, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { InboundEventDetailResponse, InboundEventResponse, ListInboundEventsQueryDto, ReplayResponse } from './dto/inbound-event.dto';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { IngestionException } from './ingestion.exception';
@@ -53,6 +53,7 @@ export class InboundEventsService {
     if (query.source_id) qb.andWhere('e.source_id = :source', { source: query.source_id });
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.event_type) qb.andWhere('e.event_type = :type', { type: query.event_type });
+    assertTimeWindow(query.since, query.until);
     if (query.since) qb.andWhere('e.received_at >= :since', { since: query.since });
     if (query.until) qb.andWhere('e.received_at < :until', { until: query.until });
     if (cursor) qb.andWhere('(e.received_at, e.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });

@@ -7,3 +7,4 @@ export * from './logging';
 export * from './crypto';
 export * from './passwords';
 export * from './platform.module';
+export * from './validation';

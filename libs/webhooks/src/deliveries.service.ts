@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, CommonException, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryDetailResponse, DeliveryResponse, ListDeliveriesQueryDto, RecoverResponse } from './dto/event.dto';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
+import { SubscriptionEntity } from './entities/subscription.entity';
 import { presentAttempt, presentDelivery } from './presenters';
 import { SubscriptionsService } from './subscriptions.service';
-import { WebhookException } from './webhook.exception';
+import { WebhookException, subscriptionDisabled } from './webhook.exception';
 
 type DeliveryRow = DeliveryEntity & { event_name: string };
 
@@ -31,6 +32,7 @@ export class DeliveriesService {
     if (query.status) qb.andWhere('d.status = :status', { status: query.status });
     if (query.subscription_id) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
     if (query.event_id) qb.andWhere('d.event_id = :event', { event: query.event_id });
+    assertTimeWindow(query.since, query.until);
     if (query.since) qb.andWhere('d.created_at >= :since', { since: query.since });
     if (query.until) qb.andWhere('d.created_at < :until', { until: query.until });
     if (cursor) qb.andWhere('(d.created_at, d.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
@@ -54,6 +56,7 @@ export class DeliveriesService {
     if (delivery.status === 'pending' || delivery.status === 'delivering') {
       throw new WebhookException('delivery_in_progress', 'This delivery is still being attempted');
     }
+    await this.assertSubscriptionSends(delivery.subscription_id);
     const now = this.clock.now();
     await this.db.em
       .getRepository(DeliveryEntity)
@@ -68,6 +71,10 @@ export class DeliveriesService {
     const sub = await this.subscriptions.load(subscriptionId, 'update');
     this.access.assert('update', 'Delivery', { tenant_id: sub.tenant_id });
     const now = this.clock.now();
+    if (since.getTime() > now.getTime()) {
+      throw CommonException.validation('since must not be in the future', [{ field: 'since', message: 'in the future' }]);
+    }
+    if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
     const rows = (await this.db.em.query(
       `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, lease_expires_at = NULL, updated_at = $3
         WHERE tenant_id = $1 AND subscription_id = $2 AND status = 'failed' AND created_at >= $4
@@ -79,6 +86,13 @@ export class DeliveriesService {
       this.scheduler.enqueue(updated.map((r) => ({ tenantId: sub.tenant_id, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
     );
     return { recovered: updated.length };
+  }
+
+  /** A delivery is only worth queueing again when its subscription would send it (else the worker cancels it at once). */
+  private async assertSubscriptionSends(subscriptionId: string): Promise<void> {
+    const sub = await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId } });
+    if (!sub || sub.deleted_at) throw new WebhookException('subscription_deleted', 'The subscription of this delivery was deleted');
+    if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
   }
 
   private rows(tenantId: string) {

@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, IdGenerator, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { EventHooks } from './event-hooks';
 import { EventDetailResponse, EventResponse, ListEventsQueryDto, PublishedEventResponse } from './dto/event.dto';
@@ -118,6 +118,7 @@ export class EventsService {
       .limit(limit + 1);
     if (query.event_name) qb.andWhere('e.event_name = :name', { name: query.event_name });
     if (query.source) qb.andWhere('e.source = :source', { source: query.source });
+    assertTimeWindow(query.since, query.until);
     if (query.since) qb.andWhere('e.created_at >= :since', { since: query.since });
     if (query.until) qb.andWhere('e.created_at < :until', { until: query.until });
     if (cursor) qb.andWhere('(e.created_at, e.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });

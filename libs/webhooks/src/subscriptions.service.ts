@@ -1,17 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, CommonException, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionResponse, SubscriptionWithSecretResponse, UpdateSubscriptionDto } from './dto/subscription.dto';
-import { SubscriptionEntity } from './entities/subscription.entity';
+import { SubscriptionEntity, SubscriptionType } from './entities/subscription.entity';
 import { assertEventPatterns, assertValidFilter, matchingPatterns } from './event-matching';
 import { generateWebhookSecret } from './signing';
-import { WebhookException } from './webhook.exception';
+import { WebhookException, subscriptionDisabled } from './webhook.exception';
 
-const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|webhook-.*|x-loki-.*|authorization|connection|transfer-encoding)$/i;
+// Set by Conduit on every delivery, or hop-by-hop and meaningless (or harmful) to forward.
+const RESERVED_HEADERS =
+  /^(content-type|content-length|content-encoding|host|user-agent|webhook-.*|x-loki-.*|connection|keep-alive|transfer-encoding|te|trailer|upgrade|expect|proxy-.*)$/i;
 const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
+// What node's HTTP client sends (it throws on anything else at delivery time): tab, printable ASCII, no CR/LF/NUL.
+const HEADER_VALUE = /^[\t\x20-\x7e]{0,4000}$/;
+const MAX_HEADERS = 20;
 const HIDDEN = '••••';
+
+type SubscriptionFields = {
+  target_url?: string;
+  type?: SubscriptionType;
+  event_types?: string[];
+  filter?: Record<string, unknown> | null;
+  headers?: Record<string, string> | null;
+};
 
 /** Aad binding sealed values to their subscription and purpose. */
 export const secretAad = (subscriptionId: string) => `subscription:${subscriptionId}:secret`;
@@ -31,7 +44,7 @@ export class SubscriptionsService {
   /** Creates in tenantId (the acting tenant unless a seed body named another one the caller administers). */
   async create(dto: CreateSubscriptionDto, tenantId = this.access.tenant().id): Promise<SubscriptionWithSecretResponse> {
     this.access.assert('create', 'Subscription', { tenant_id: tenantId });
-    this.validate(dto);
+    this.validate({ ...dto, type: dto.type ?? 'public' });
     const id = this.ids.next();
     const secret = generateWebhookSecret();
     const now = this.clock.now();
@@ -93,7 +106,12 @@ export class SubscriptionsService {
 
   async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionResponse> {
     const sub = await this.load(id, 'update');
-    this.validate(dto);
+    if (Object.values(dto).every((v) => v === undefined)) {
+      throw CommonException.validation('Nothing to update: send at least one field', [{ field: 'body', message: 'no fields' }]);
+    }
+    // Header rules depend on the type, so a change of either is checked against the other's resulting value.
+    const headerNames = dto.headers === undefined ? sub.header_names : Object.keys(dto.headers ?? {});
+    this.validate({ ...dto, type: dto.type ?? sub.type }, headerNames);
     const changes: Partial<SubscriptionEntity> = { updated_at: this.clock.now() };
     if (dto.app_name !== undefined) changes.app_name = dto.app_name;
     if (dto.description !== undefined) changes.description = dto.description;
@@ -105,9 +123,10 @@ export class SubscriptionsService {
     if (dto.retry_schedule !== undefined) changes.retry_schedule = dto.retry_schedule;
     if (dto.rate_limit_per_second !== undefined) changes.rate_limit_per_second = dto.rate_limit_per_second;
     if (dto.headers !== undefined) {
-      changes.header_names = Object.keys(dto.headers);
+      const headers = dto.headers ?? {};
+      changes.header_names = Object.keys(headers);
       changes.headers_sealed = changes.header_names.length
-        ? await this.secrets.seal(sub.tenant_id, JSON.stringify(dto.headers), headersAad(sub.id))
+        ? await this.secrets.seal(sub.tenant_id, JSON.stringify(headers), headersAad(sub.id))
         : null;
     }
     if (dto.is_active === true) {
@@ -139,6 +158,13 @@ export class SubscriptionsService {
     };
     await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, changes);
     return { ...this.present({ ...sub, ...changes }), secret };
+  }
+
+  /** A live subscription that delivers (for test events): 409 subscription_disabled while it is disabled. */
+  async loadSending(id: string): Promise<SubscriptionEntity> {
+    const sub = await this.load(id, 'update');
+    if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
+    return sub;
   }
 
   /** Loads a live subscription of the acting tenant, or 404. */
@@ -176,17 +202,44 @@ export class SubscriptionsService {
     };
   }
 
-  private validate(dto: { event_types?: string[]; filter?: Record<string, unknown>; headers?: Record<string, string> }): void {
+  /** `headerNames`: the custom header names the subscription will have (for rules that depend on the type). */
+  private validate(dto: SubscriptionFields, headerNames: string[] = Object.keys(dto.headers ?? {})): void {
+    if (dto.target_url !== undefined) assertTargetUrl(dto.target_url);
     if (dto.event_types) assertEventPatterns(dto.event_types);
-    if (dto.filter !== undefined) assertValidFilter(dto.filter);
-    if (dto.headers) {
-      const entries = Object.entries(dto.headers);
-      const bad = entries.filter(([k, v]) => !HEADER_NAME.test(k) || RESERVED_HEADERS.test(k) || typeof v !== 'string' || v.length > 4000);
-      if (entries.length > 20 || bad.length > 0) {
-        throw new WebhookException('invalid_headers', 'headers must be at most 20 custom headers with string values', [
-          { field: 'headers', message: bad.length ? `not allowed: ${bad.map(([k]) => k).join(', ')}` : 'too many headers' },
-        ]);
-      }
+    if (dto.filter !== undefined && dto.filter !== null) assertValidFilter(dto.filter);
+    if (dto.headers) assertCustomHeaders(dto.headers);
+    if (dto.type === 'private' && headerNames.some((name) => name.toLowerCase() === 'authorization')) {
+      throw new WebhookException('invalid_headers', 'A private subscription sends its own Authorization header (a bearer token)', [
+        { field: 'headers', message: 'Authorization is set by Conduit on private subscriptions' },
+      ]);
     }
+  }
+}
+
+/** Credentials in a URL would be stored and shown in clear: they belong in an Authorization header, which is sealed. */
+function assertTargetUrl(raw: string): void {
+  const url = URL.canParse(raw) ? new URL(raw) : null;
+  if (url && (url.username || url.password)) {
+    throw new WebhookException('invalid_target_url', 'target_url must not contain credentials: send them as an Authorization header (stored encrypted)', [
+      { field: 'target_url', message: 'user:password@ is not allowed' },
+    ]);
+  }
+}
+
+function assertCustomHeaders(headers: Record<string, unknown>): void {
+  const entries = Object.entries(headers);
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const [name, value] of entries) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) problems.push(`${name.slice(0, 100)}: not a header name (letters, digits and -)`);
+    else if (RESERVED_HEADERS.test(name)) problems.push(`${name}: set by Conduit or not forwardable`);
+    else if (seen.has(lower)) problems.push(`${name}: given twice (header names are case-insensitive)`);
+    else if (typeof value !== 'string' || !HEADER_VALUE.test(value)) problems.push(`${name}: value must be printable ASCII text up to 4000 characters`);
+    seen.add(lower);
+  }
+  if (entries.length > MAX_HEADERS) problems.push(`at most ${MAX_HEADERS} headers`);
+  if (problems.length > 0) {
+    throw new WebhookException('invalid_headers', `headers not accepted: ${problems[0]}`, problems.map((message) => ({ field: 'headers', message })));
   }
 }

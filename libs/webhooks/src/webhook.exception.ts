@@ -8,7 +8,9 @@ export type WebhookErrorCode =
   | 'invalid_event_type'
   | 'invalid_target_url'
   | 'invalid_headers'
-  | 'delivery_in_progress';
+  | 'delivery_in_progress'
+  | 'subscription_disabled'
+  | 'subscription_deleted';
 
 const STATUS: Record<WebhookErrorCode, HttpStatusCode> = {
   subscription_not_found: 404,
@@ -19,10 +21,17 @@ const STATUS: Record<WebhookErrorCode, HttpStatusCode> = {
   invalid_target_url: 400,
   invalid_headers: 400,
   delivery_in_progress: 409,
+  subscription_disabled: 409,
+  subscription_deleted: 409,
 };
 
 export class WebhookException extends ConduitException<WebhookErrorCode> {
   constructor(code: WebhookErrorCode, message: string, details: ErrorDetail[] = []) {
     super(code, STATUS[code], message, details);
   }
+}
+
+/** 409 for actions that would only queue deliveries the worker cancels at once. */
+export function subscriptionDisabled(reason: string | null): WebhookException {
+  return new WebhookException('subscription_disabled', `The subscription is disabled${reason ? ` (${reason})` : ''}: enable it (PATCH is_active: true) first`);
 }

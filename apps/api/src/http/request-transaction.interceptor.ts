@@ -53,7 +53,9 @@ export class RequestTransactionInterceptor implements NestInterceptor {
     return from(run());
   }
 
-  private async record(identity: RequestIdentity, req: FastifyRequest, spec: AuditSpec | undefined, status: number, result: unknown) {
+  private async record(requestIdentity: RequestIdentity, req: FastifyRequest, spec: AuditSpec | undefined, status: number, result: unknown) {
+    // The tenant the request ended up acting in: a seed body's tenant_id moves it below the caller's (actIn).
+    const identity = this.access.maybeIdentity() ?? requestIdentity;
     const params = (req.params ?? {}) as Record<string, string>;
     const resultId = typeof result === 'object' && result !== null && 'id' in result ? String((result as { id: unknown }).id) : undefined;
     const body = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : null;

@@ -1,7 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { DeliveriesService, DeliveryDetailResponse, DeliveryListResponse, DeliveryResponse, ListDeliveriesQueryDto } from '@conduit/webhooks';
+import { DeliveriesService, DeliveryDetailResponse, DeliveryListResponse, DeliveryResponse, EmptyBodyDto, ListDeliveriesQueryDto } from '@conduit/webhooks';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
 
@@ -36,8 +36,8 @@ export class DeliveriesController {
   @Audited('delivery.retry', 'Delivery')
   @ApiOperation({ summary: 'Attempt a finished delivery once more (failed, cancelled, or delivered: a replay)' })
   @ApiAcceptedResponse({ type: DeliveryResponse })
-  @ApiErrors(401, 403, 404, 409)
-  retry(@Param('id') id: string): Promise<DeliveryResponse> {
+  @ApiErrors(400, 401, 403, 404, 409)
+  retry(@Param('id') id: string, @Body() _body: EmptyBodyDto): Promise<DeliveryResponse> {
     return this.deliveries.retry(id);
   }
 }

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { CommonException } from '@conduit/platform';
 import { EventDetailResponse, EventListResponse, EventsService, ListEventsQueryDto, PublishEventDto, PublishedEventResponse } from '@conduit/webhooks';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
+import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
 
 @ApiTags('events')
 @ApiBearerAuth('bearer')
@@ -17,15 +17,12 @@ export class EventsController {
   @HttpCode(202)
   @CheckPolicy('create', 'Event')
   @Audited('event.publish', 'Event')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key within 24 h returns the first event' })
+  @ApiIdempotencyKeyHeader()
   @ApiOperation({ summary: 'Publish an event; one delivery per matching subscription is queued' })
   @ApiAcceptedResponse({ type: PublishedEventResponse })
   @ApiErrors(400, 401, 403)
-  publish(@Body() dto: PublishEventDto, @Headers('idempotency-key') headerKey?: string): Promise<PublishedEventResponse> {
-    if (headerKey !== undefined && (headerKey.length === 0 || headerKey.length > 200)) {
-      throw CommonException.validation('Idempotency-Key must be 1-200 characters', [{ field: 'Idempotency-Key', message: 'length 1-200' }]);
-    }
-    return this.events.publish({ ...dto, idempotency_key: dto.idempotency_key ?? headerKey });
+  publish(@Body() dto: PublishEventDto, @IdempotencyKeyHeader() headerKey?: string): Promise<PublishedEventResponse> {
+    return this.events.publish({ ...dto, idempotency_key: idempotencyKey(headerKey, dto.idempotency_key) });
   }
 
   @Get()

@@ -5,8 +5,8 @@ import { AccessService, CheckPolicy } from '@conduit/access';
 import { TenantScope } from '@conduit/tenants';
 import {
   EventsService,
-  ListSubscriptionsQueryDto,
   PublishedEventResponse,
+  SeedListSubscriptionsQueryDto,
   SeedPublishEventDto,
   SeedSubscribeDto,
   SubscriptionListResponse,
@@ -15,6 +15,7 @@ import {
 } from '@conduit/webhooks';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
+import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
 
 @ApiTags('webhooks (seed API)')
 @ApiBearerAuth('bearer')
@@ -45,12 +46,14 @@ export class SeedWebhooksController {
   @CheckPolicy('create', 'Event')
   @Audited('event.publish', 'Event')
   @ApiOperation({ summary: 'Send an event to every matching subscriber (seed API); answers 202 queued' })
+  @ApiIdempotencyKeyHeader()
   @ApiAcceptedResponse({ type: PublishedEventResponse })
   @ApiErrors(400, 401, 403, 404)
-  async event(@Body() dto: SeedPublishEventDto): Promise<PublishedEventResponse> {
+  async event(@Body() dto: SeedPublishEventDto, @IdempotencyKeyHeader() headerKey?: string): Promise<PublishedEventResponse> {
+    const key = idempotencyKey(headerKey, dto.idempotency_key);
     await this.actInNamedTenant(dto.tenant_id);
     const { tenant_id: _tenant, ...input } = dto;
-    return this.events.publish(input);
+    return this.events.publish({ ...input, idempotency_key: key });
   }
 
   @Get()
@@ -58,9 +61,10 @@ export class SeedWebhooksController {
   @ApiOperation({ summary: 'List webhook subscriptions (seed API)' })
   @ApiOkResponse({ type: SubscriptionListResponse })
   @ApiErrors(400, 401, 403, 404)
-  async list(@Query() query: ListSubscriptionsQueryDto) {
-    await this.actInNamedTenant(query.tenant_id);
-    return this.subscriptions.list(query);
+  async list(@Query() query: SeedListSubscriptionsQueryDto) {
+    const { tenant_id: ref, ...filters } = query;
+    await this.actInNamedTenant(ref);
+    return this.subscriptions.list(filters);
   }
 
   /** A tenant_id in the body must be the caller's or one it administers (else 404); the request then acts there. */

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import {
   CreateSubscriptionDto,
   DeliveriesService,
+  EmptyBodyDto,
   EventsService,
   ListSubscriptionsQueryDto,
   PublishedEventResponse,
@@ -73,6 +74,7 @@ export class SubscriptionsController {
   @Audited('subscription.delete', 'Subscription')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete (deactivate) a subscription; its history stays' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404)
   async remove(@Param('id') id: string): Promise<void> {
     await this.subscriptions.remove(id);
@@ -84,8 +86,8 @@ export class SubscriptionsController {
   @Audited('subscription.rotate_secret', 'Subscription')
   @ApiOperation({ summary: 'New signing secret (returned once); the previous one also signs during the grace period' })
   @ApiOkResponse({ type: SubscriptionWithSecretResponse })
-  @ApiErrors(401, 403, 404)
-  rotate(@Param('id') id: string): Promise<SubscriptionWithSecretResponse> {
+  @ApiErrors(400, 401, 403, 404)
+  rotate(@Param('id') id: string, @Body() _body: EmptyBodyDto): Promise<SubscriptionWithSecretResponse> {
     return this.subscriptions.rotateSecret(id);
   }
 
@@ -93,11 +95,11 @@ export class SubscriptionsController {
   @HttpCode(202)
   @CheckPolicy('update', 'Subscription')
   @Audited('subscription.test', 'Subscription')
-  @ApiOperation({ summary: 'Send a test event to this endpoint only' })
+  @ApiOperation({ summary: 'Send a test event to this endpoint only (the subscription must be enabled)' })
   @ApiAcceptedResponse({ type: PublishedEventResponse })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   async test(@Param('id') id: string, @Body() dto: TestEventDto): Promise<PublishedEventResponse> {
-    const sub = await this.subscriptions.load(id, 'update');
+    const sub = await this.subscriptions.loadSending(id);
     return this.events.publishInTenant(
       sub.tenant_id,
       { event_name: dto.event_name ?? 'webhook.test', source: 'conduit.test', payload: dto.payload ?? { test: true, subscription_id: sub.id } },
@@ -111,7 +113,7 @@ export class SubscriptionsController {
   @Audited('subscription.recover', 'Subscription')
   @ApiOperation({ summary: 'Re-send every failed delivery of this subscription since a time' })
   @ApiAcceptedResponse({ type: RecoverResponse })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   recover(@Param('id') id: string, @Body() dto: RecoverDto): Promise<RecoverResponse> {
     return this.deliveries.recover(id, dto.since);
   }

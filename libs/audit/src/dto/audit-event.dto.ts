@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '@conduit/platform';
 
 export class ListAuditEventsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -20,8 +21,8 @@ export class ListAuditEventsQueryDto {
   @IsOptional()
   @IsIn(['success', 'failure', 'denied'])
   outcome?: 'success' | 'failure' | 'denied';
-  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' }) @IsOptional() @Type(() => Date) @IsDate() since?: Date;
-  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' }) @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @ApiPropertyOptional({ example: '2026-11-01T00:00:00Z' }) @IsOptional() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional({ example: '2026-12-01T00:00:00Z' }) @IsOptional() @IsTimestamp() until?: Date;
 }
 
 export class AuditEventResponse {

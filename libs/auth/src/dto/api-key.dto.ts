@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDate, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { KNOWN_SCOPES } from '@conduit/access';
+import { IsTimestamp } from '@conduit/platform';
 
 const KEY_ROLES = ['mssp_admin', 'tenant_admin', 'analyst', 'viewer'] as const;
 export type ApiKeyRole = (typeof KEY_ROLES)[number];
@@ -26,8 +26,7 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
   @IsOptional()
-  @Type(() => Date)
-  @IsDate()
+  @IsTimestamp()
   expires_at?: Date;
 }
 

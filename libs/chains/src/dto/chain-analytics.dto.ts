@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsOptional, IsUUID } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
+import { IsTimestamp } from '@conduit/platform';
 
 export class ChainAnalyticsQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'One chain; every chain when omitted' }) @IsOptional() @IsUUID() chain_id?: string;
-  @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z', description: 'Window start, by run creation (default: 24 h ago)' }) @IsOptional() @Type(() => Date) @IsDate() since?: Date;
-  @ApiPropertyOptional({ example: '2026-11-23T00:00:00Z', description: 'Window end (default: now)' }) @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z', description: 'Window start, by run creation (default: 24 h ago)' }) @IsOptional() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional({ example: '2026-11-23T00:00:00Z', description: 'Window end (default: now)' }) @IsOptional() @IsTimestamp() until?: Date;
 }
 
 export class StepFailureCount {

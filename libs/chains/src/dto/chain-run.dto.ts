@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '@conduit/platform';
 import type { CompensationStatus, RunStatus, TriggerType } from '../entities/chain-run.entity';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { StepKind } from '../entities/chain-step.entity';
@@ -21,8 +22,8 @@ export class ListRunsQueryDto {
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() chain_id?: string;
   @ApiPropertyOptional({ example: 'order.placed' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;
-  @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z' }) @IsOptional() @Type(() => Date) @IsDate() since?: Date;
-  @ApiPropertyOptional({ example: '2026-11-23T00:00:00Z' }) @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z' }) @IsOptional() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional({ example: '2026-11-23T00:00:00Z' }) @IsOptional() @IsTimestamp() until?: Date;
 }
 
 export class StepRunResponse {

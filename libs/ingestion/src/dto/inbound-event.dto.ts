@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '@conduit/platform';
 import type { InboundStatus } from '../entities/inbound-event.entity';
 
 const STATUSES: InboundStatus[] = ['accepted', 'routed', 'filtered', 'failed'];
@@ -11,8 +12,8 @@ export class ListInboundEventsQueryDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() source_id?: string;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: InboundStatus;
   @ApiPropertyOptional({ example: 'payment_intent.succeeded' }) @IsOptional() @IsString() @MaxLength(200) event_type?: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() since?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() until?: Date;
 }
 
 export class InboundEventResponse {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '@conduit/platform';
 import type { InboundProviderName } from '../entities/inbound-source.entity';
 import { INBOUND_PROVIDERS } from '../verification';
 
@@ -126,7 +127,7 @@ export class GeneratedWebhookResponse {
 }
 
 export class InboundReplayRangeDto {
-  @ApiProperty({ example: '2026-11-23T00:00:00Z' }) @Type(() => Date) @IsDate() since: Date;
-  @ApiProperty({ example: '2026-11-23T12:00:00Z' }) @Type(() => Date) @IsDate() until: Date;
+  @ApiProperty({ example: '2026-11-23T00:00:00Z' }) @IsTimestamp() since: Date;
+  @ApiProperty({ example: '2026-11-23T12:00:00Z' }) @IsTimestamp() until: Date;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsString() @MaxLength(100) source_id?: string;
 }

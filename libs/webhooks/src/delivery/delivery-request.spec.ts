@@ -38,4 +38,13 @@ describe('buildDeliveryRequest', () => {
     expect(req.recordedHeaders['webhook-id']).toBe(base.deliveryId);
     expect(req.recordedHeaders['webhook-signature']).toBe(req.headers['webhook-signature']);
   });
+
+  it("sends a public subscription's own Authorization header and records it only as [REDACTED]", () => {
+    const req = buildDeliveryRequest({ ...base, customHeaders: { Authorization: 'Basic dXNlcjpwdw==' }, secrets: [generateWebhookSecret()] });
+    expect(req.headers.Authorization).toBe('Basic dXNlcjpwdw==');
+    expect(req.headers.authorization).toBeUndefined();
+    expect(req.recordedHeaders.Authorization).toBe(REDACTED);
+    expect(JSON.stringify(req.recordedHeaders)).not.toContain('dXNlcjpwdw');
+  });
 });
+

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '@conduit/platform';
 import type { DeliveryStatus } from '../entities/delivery.entity';
+import { EVENT_NAME } from '../event-matching';
 
-const EVENT_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'failed', 'cancelled'];
 
 export class PublishEventDto {
@@ -18,7 +19,7 @@ export class PublishEventDto {
   @Length(1, 200)
   source?: string;
 
-  @ApiProperty({ example: { order_id: 'ord_123', total: 120, currency: 'EUR' }, description: 'Any JSON value' })
+  @ApiProperty({ example: { order_id: 'ord_123', total: 120, currency: 'EUR' }, description: 'Any JSON value except null: object, array, string, number or boolean' })
   @IsDefined()
   payload: unknown;
 
@@ -51,8 +52,8 @@ export class ListEventsQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ example: 'order.created' }) @IsOptional() @IsString() @MaxLength(200) event_name?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) source?: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() since?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() until?: Date;
 }
 
 export class ListDeliveriesQueryDto {
@@ -61,8 +62,8 @@ export class ListDeliveriesQueryDto {
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES }) @IsOptional() @IsIn(DELIVERY_STATUSES) status?: DeliveryStatus;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() subscription_id?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() event_id?: string;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() since?: Date;
-  @ApiPropertyOptional() @IsOptional() @Type(() => Date) @IsDate() until?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() since?: Date;
+  @ApiPropertyOptional() @IsOptional() @IsTimestamp() until?: Date;
 }
 
 export class DeliveryAttemptResponse {

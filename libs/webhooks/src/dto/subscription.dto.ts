@@ -5,54 +5,55 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsDate,
   IsIn,
   IsInt,
   IsObject,
   IsOptional,
   IsString,
   IsUrl,
-  IsUUID,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsOptionalButNotNull, IsTimestamp } from '@conduit/platform';
 import type { PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
+import { EVENT_NAME } from '../event-matching';
 
 const TYPES: SubscriptionType[] = ['public', 'private'];
 const FORMATS: PayloadFormat[] = ['envelope', 'raw'];
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
 
 class SubscriptionSettingsDto {
-  @ApiPropertyOptional({ example: 'Notify billing of paid orders' })
+  @ApiPropertyOptional({ example: 'Notify billing of paid orders', nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(500)
   description?: string;
 
-  @ApiPropertyOptional({ example: { 'order.total': { $gte: 100 } }, description: 'Payload filter: $eq $neq $gt $gte $lt $lte $in $nin $exists on dotted paths' })
+  @ApiPropertyOptional({ example: { 'order.total': { $gte: 100 } }, nullable: true, description: 'Payload filter: $eq $neq $gt $gte $lt $lte $in $nin $exists on dotted paths, combined with $and / $or; null removes it' })
   @IsOptional()
   @IsObject()
   filter?: Record<string, unknown>;
 
   @ApiPropertyOptional({ enum: TYPES, default: 'public', description: 'private also sends Authorization: Bearer <JWT>' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(TYPES)
   type?: SubscriptionType;
 
   @ApiPropertyOptional({ enum: FORMATS, default: 'envelope', description: 'envelope: {type, timestamp, data}; raw: the payload as published' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(FORMATS)
   payload_format?: PayloadFormat;
 
-  @ApiPropertyOptional({ example: { 'X-Team': 'billing' }, description: 'Extra request headers; values are stored encrypted and shown masked' })
+  @ApiPropertyOptional({ example: { 'X-Team': 'billing' }, nullable: true, description: 'Extra request headers (at most 20; printable ASCII values; Authorization only on public subscriptions); values are stored encrypted and shown masked; null or {} removes them' })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({ example: [0, 5, 300, 1800], description: 'Delay in seconds before each attempt (first is usually 0)' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
@@ -61,7 +62,7 @@ class SubscriptionSettingsDto {
   @Max(7 * 86400, { each: true })
   retry_schedule?: number[];
 
-  @ApiPropertyOptional({ example: 50, description: 'At most this many deliveries per second to this endpoint' })
+  @ApiPropertyOptional({ example: 50, nullable: true, description: 'At most this many deliveries per second to this endpoint; null removes the limit' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -75,7 +76,7 @@ export class CreateSubscriptionDto extends SubscriptionSettingsDto {
   @Length(1, 200)
   app_name: string;
 
-  @ApiProperty({ example: 'https://billing.example.com/hooks/conduit' })
+  @ApiProperty({ example: 'https://billing.example.com/hooks/conduit', description: 'http(s) URL without credentials (send those as an Authorization header)' })
   @IsUrl(URL_OPTIONS)
   @MaxLength(2000)
   target_url: string;
@@ -90,45 +91,57 @@ export class CreateSubscriptionDto extends SubscriptionSettingsDto {
 
 /** The seed's body: one subscribed_event, an optional tenant_id that must be the caller's (or one it administers). */
 export class SeedSubscribeDto extends SubscriptionSettingsDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
+  @ApiPropertyOptional({ description: 'Id or code of your tenant or one you administer' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
   @ApiProperty({ example: 'payment_service' }) @IsString() @Length(1, 200) app_name: string;
   @ApiProperty({ example: 'https://payments.example.com/webhook' }) @IsUrl(URL_OPTIONS) @MaxLength(2000) target_url: string;
   @ApiProperty({ example: 'payment.completed' }) @IsString() @Length(1, 200) subscribed_event: string;
 }
 
 export class UpdateSubscriptionDto extends SubscriptionSettingsDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) app_name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsUrl(URL_OPTIONS) @MaxLength(2000) target_url?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @Length(1, 200) app_name?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsUrl(URL_OPTIONS) @MaxLength(2000) target_url?: string;
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @IsString({ each: true })
   event_types?: string[];
-  @ApiPropertyOptional({ description: 'Re-enabling also closes the circuit breaker' }) @IsOptional() @IsBoolean() is_active?: boolean;
+  @ApiPropertyOptional({ description: 'Re-enabling also closes the circuit breaker' }) @IsOptionalButNotNull() @IsBoolean() is_active?: boolean;
 }
 
 export class RecoverDto {
-  @ApiProperty({ example: '2026-11-20T00:00:00Z', description: 'Re-send failed deliveries created since then' })
-  @Type(() => Date)
-  @IsDate()
+  @ApiProperty({ example: '2026-11-20T00:00:00Z', format: 'date-time', description: 'Re-send failed deliveries created since then (not in the future)' })
+  @IsTimestamp()
   since: Date;
 }
 
 export class TestEventDto {
-  @ApiPropertyOptional({ example: 'webhook.test', default: 'webhook.test' }) @IsOptional() @IsString() @Length(1, 200) event_name?: string;
+  @ApiPropertyOptional({ example: 'webhook.test', default: 'webhook.test' })
+  @IsOptional()
+  @Matches(EVENT_NAME, { message: 'event_name must be dot-separated words such as order.created' })
+  @MaxLength(200)
+  event_name?: string;
+
   @ApiPropertyOptional({ example: { hello: 'world' } }) @IsOptional() @IsObject() payload?: Record<string, unknown>;
 }
+
+/** Bodies of actions that take none: anything sent is refused (400), like unknown fields elsewhere. */
+export class EmptyBodyDto {}
 
 export class ListSubscriptionsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ example: 'order.created' }) @IsOptional() @IsString() @MaxLength(200) event_type?: string;
   @ApiPropertyOptional() @IsOptional() @IsIn(['true', 'false']) is_active?: 'true' | 'false';
-  @ApiPropertyOptional({ format: 'uuid', description: 'Seed compatibility: must be your tenant or one you administer' })
+}
+
+/** The seed's list query: also a tenant_id (id or code) that must be the caller's or one it administers. */
+export class SeedListSubscriptionsQueryDto extends ListSubscriptionsQueryDto {
+  @ApiPropertyOptional({ description: 'Seed compatibility: id or code of your tenant or one you administer' })
   @IsOptional()
-  @IsUUID()
+  @IsString()
+  @MaxLength(100)
   tenant_id?: string;
 }
 

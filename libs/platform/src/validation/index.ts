@@ -1,0 +1,2 @@
+export * from './timestamp';
+export * from './optional';
