@@ -12,6 +12,8 @@ import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
 import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
 import { ReceiveFrontDoor, closeWithAdapter, createReceiveServer, receiveOpenApiPaths } from './ingestion/receive.routes';
+import { sendClientError, sendFrameworkError } from './http/error-mapping';
+import { unstorableInputError } from './http/unstorable-input';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
@@ -62,6 +64,9 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     genReqId,
+    // Refusals made before any hook runs (by the router, or by Node's HTTP parser) get the error body as well.
+    frameworkErrors: sendFrameworkError,
+    clientErrorHandler: sendClientError,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(frontDoor.listener(handler)),
   });
   closeWithAdapter(adapter, frontDoor);
@@ -76,6 +81,11 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
   const fastify = app.getHttpAdapter().getInstance();
   // Providers also send XML, form or plain bodies: keep any other content type as raw bytes.
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+  // Once parsed, before guards and pipes: text PostgreSQL cannot store, or JSON nested too deep to validate, is a 400.
+  fastify.addHook('preValidation', async (request) => {
+    const refusal = unstorableInputError(request);
+    if (refusal) throw refusal;
+  });
   const metrics = app.get(HttpMetrics);
   const receiver = await createReceiveServer(config, { receive: app.get(ReceiveService), metrics, genReqId });
   frontDoor.attach(receiver);

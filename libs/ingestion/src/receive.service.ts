@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator } from '@conduit/platform';
+import { Clock, IdGenerator, storableText } from '@conduit/platform';
 import { IngestionJob } from '@conduit/queues';
 import { ReceiveResponse } from './dto/receive.dto';
 import { InboundEventEntity } from './entities/inbound-event.entity';
@@ -24,6 +24,7 @@ export interface ReceivedRequest {
 
 const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
 const MAX_DELIVERY_ID = 200;
+const MAX_EVENT_TYPE = 200;
 
 const JSON_TYPE = /[/+]json\b/i;
 
@@ -40,6 +41,11 @@ function parseJson(raw: Buffer, contentType: string | undefined): unknown {
     if (contentType) throw new IngestionException('invalid_json', 'The body is declared as JSON but does not parse');
     return undefined;
   }
+}
+
+/** A value taken from the request for a text column: shortened, and storable by PostgreSQL (see storableText). */
+function storedField(value: string | undefined, max: number): string | undefined {
+  return value === undefined ? undefined : storableText(value.slice(0, max));
 }
 
 /** The headers as stored: credentials masked. */
@@ -95,7 +101,9 @@ export class ReceiveService {
       await this.recordRejection(source, 'invalid_json');
       throw err;
     }
-    const deliveryId = providerDeliveryId(source.provider, request.headers, parsed)?.slice(0, MAX_DELIVERY_ID);
+    // Read from the body, these may hold NUL characters or unpaired surrogates, which PostgreSQL cannot store (and which
+    // would fail the whole group commit): replaced, the same way on every repeat, so deduplication still holds.
+    const deliveryId = storedField(providerDeliveryId(source.provider, request.headers, parsed), MAX_DELIVERY_ID);
     const now = this.clock.now();
     const event: InboundEventEntity = {
       id: this.ids.next(),
@@ -103,7 +111,7 @@ export class ReceiveService {
       source_id: source.id,
       provider: source.provider,
       delivery_id: deliveryId ?? null,
-      event_type: providerEventType(source.provider, request.headers, parsed)?.slice(0, 200) ?? null,
+      event_type: storedField(providerEventType(source.provider, request.headers, parsed), MAX_EVENT_TYPE) ?? null,
       content_type: contentType ?? null,
       raw_body: request.rawBody,
       headers: storedHeaders(request.headers),

@@ -1,7 +1,7 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { Clock } from '@conduit/platform';
+import { Clock, findInputProblem } from '@conduit/platform';
 import { EventsService, matchesFilter } from '@conduit/webhooks';
 
 export type RoutingOutcome = 'routed' | 'filtered' | 'missing';
@@ -101,12 +101,18 @@ interface RoutableInbound {
   filter: Record<string, unknown> | null;
 }
 
-/** JSON bodies as parsed; anything else as base64 with its content type, so nothing is lost. */
-function payloadOf(inbound: Pick<RoutableInbound, 'raw_body' | 'content_type'>): unknown {
+/**
+ * JSON bodies as parsed; anything else as base64 with its content type, so nothing is lost. So is JSON an event
+ * payload cannot hold (see findInputProblem: NUL characters or unpaired surrogates, which PostgreSQL refuses, numbers
+ * beyond double range, which would become null, or nesting deeper than the API accepts, which the fan-out cannot
+ * serialize): routed as it was received, not failed.
+ */
+export function payloadOf(inbound: { raw_body: Buffer; content_type: string | null }): unknown {
   const text = inbound.raw_body.toString('utf8');
   if (!inbound.content_type || /json/i.test(inbound.content_type)) {
     try {
-      return JSON.parse(text) as unknown;
+      const parsed = JSON.parse(text) as unknown;
+      if (!findInputProblem(parsed)) return parsed;
     } catch {
       // not JSON after all: fall through
     }

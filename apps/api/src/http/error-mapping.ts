@@ -1,18 +1,40 @@
 // One translation from any thrown thing to the DESIGN.md error body, shared by the Nest filter and Fastify's handler.
 import { HttpException } from '@nestjs/common';
-import { ConduitException, ErrorBody, ErrorDetail, errorBody } from '@conduit/platform';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { CommonErrorCode, ConduitException, ErrorBody, ErrorDetail, errorBody } from '@conduit/platform';
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, CommonErrorCode> = {
   400: 'bad_request',
   401: 'unauthenticated',
   403: 'forbidden',
   404: 'not_found',
   405: 'method_not_allowed',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  431: 'headers_too_large',
   503: 'service_unavailable',
+};
+
+interface FastifyRefusal {
+  status: number;
+  code: CommonErrorCode;
+  message: string;
+}
+
+/** Fastify's own 4xx errors that reach clients, by their FST_ERR code; other ones fall back to their status. */
+const FASTIFY_REFUSALS: Record<string, FastifyRefusal> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'Request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Content-Type is not supported' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', message: 'Request body size did not match Content-Length' },
+  FST_ERR_BAD_URL: { status: 400, code: 'malformed_url', message: 'The URL is not valid (malformed percent-encoding)' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
+  FST_ERR_NOT_FOUND: { status: 404, code: 'route_not_found', message: 'No such route' },
 };
 
 export interface MappedError {
@@ -26,8 +48,7 @@ function fromFastify(err: { statusCode?: number; code?: string; message: string 
   const status = err.statusCode;
   if (!status || status < 400 || status >= 500) return null;
   const fcode = err.code ?? '';
-  if (fcode === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'Request body is too large' };
-  if (fcode === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415, code: 'unsupported_media_type', message: 'Content-Type is not supported' };
+  if (Object.hasOwn(FASTIFY_REFUSALS, fcode)) return FASTIFY_REFUSALS[fcode];
   if (fcode.startsWith('FST_ERR_CTP') || err instanceof SyntaxError) {
     return { status: 400, code: 'invalid_json', message: 'Request body is not valid JSON' };
   }
@@ -61,4 +82,35 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
     if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side', requestId), unexpected: true };
+}
+
+/**
+ * Fastify's frameworkErrors option: the router refuses a malformed URL (400) or an over-long path parameter (414)
+ * before any hook or handler runs, and would otherwise answer in Fastify's own error format.
+ */
+export function sendFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const mapped = mapError(err, request.id);
+  void reply.code(mapped.status).header('x-request-id', request.id).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+}
+
+/**
+ * Fastify's clientErrorHandler option: a request Node's HTTP parser refuses (bad request line or header, headers too
+ * large, too slow) gets the error body too, with no request id since no request was made. Then the socket closes.
+ */
+export function sendClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'The request took too long to arrive']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'Request headers are too large']
+        : [400, 'bad_request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(errorBody(code, message, null));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

@@ -13,7 +13,7 @@ import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ReceiveService, ReceiveTarget, ReceivedRequest } from '@conduit/ingestion';
 import { ConduitConfig, errorBody } from '@conduit/platform';
-import { mapError } from '../http/error-mapping';
+import { mapError, sendFrameworkError } from '../http/error-mapping';
 import type { HttpMetrics } from '../metrics/http-metrics';
 
 interface ReceiveRoute {
@@ -101,7 +101,13 @@ export interface ReceiveServerDeps {
 /** The receive routes on a Fastify instance that is never listened on: the API's server hands it requests. */
 export async function createReceiveServer(config: ConduitConfig, deps: ReceiveServerDeps): Promise<FastifyInstance> {
   const logger = new Logger('receive');
-  const fastify = Fastify({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: config.TRUST_PROXY, genReqId: deps.genReqId });
+  const fastify = Fastify({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: deps.genReqId,
+    // An over-long source key or a malformed URL is refused by the router, before any hook: in the error body too.
+    frameworkErrors: sendFrameworkError,
+  });
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = mapError(err, req.id);

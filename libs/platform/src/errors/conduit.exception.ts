@@ -21,7 +21,13 @@ export class ConduitException<C extends string = string> extends Error {
 
 export type CommonErrorCode =
   | 'validation_failed'
+  | 'bad_request'
   | 'invalid_json'
+  | 'invalid_content_length'
+  | 'malformed_url'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'not_found'

@@ -1,3 +1,4 @@
 export * from './conduit.exception';
 export * from './error-body';
 export * from './error-response.dto';
+export * from './unstorable-input';

@@ -1,0 +1,52 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { mapError, sendClientError } from './error-mapping';
+
+const fastifyError = (code: string, statusCode: number, message = 'fastify says') => Object.assign(new Error(message), { code, statusCode });
+
+describe('mapError for Fastify errors', () => {
+  it.each([
+    ['FST_ERR_MAX_PARAM_LENGTH', 414, 414, 'uri_too_long'],
+    ['FST_ERR_BAD_URL', 400, 400, 'malformed_url'],
+    ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 413, 'payload_too_large'],
+    ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 415, 'unsupported_media_type'],
+    ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 400, 400, 'invalid_content_length'],
+    ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, 400, 'invalid_json'],
+    ['FST_ERR_SOMETHING_NEW', 431, 431, 'headers_too_large'],
+    ['FST_ERR_SOMETHING_ELSE', 418, 418, 'bad_request'],
+  ])('%s (%i) becomes %i %s in the error body', (code, statusCode, status, errorCode) => {
+    const mapped = mapError(fastifyError(code, statusCode), 'req-1');
+    expect(mapped).toMatchObject({ status, unexpected: false, body: { error: { code: errorCode, details: [] }, request_id: 'req-1' } });
+    expect(mapped.body.error.message).not.toContain('FST_ERR');
+  });
+
+  it('keeps server-side errors a 500 internal_error', () => {
+    expect(mapError(fastifyError('FST_ERR_ASYNC_CONSTRAINT', 500), null)).toMatchObject({ status: 500, unexpected: true, body: { error: { code: 'internal_error' } } });
+  });
+});
+
+describe('sendClientError', () => {
+  const socket = () => {
+    const fake = Object.assign(new EventEmitter(), { destroyed: false, writable: true, written: '', write: (text: string) => ((fake.written += text), true), destroy: () => undefined });
+    return fake;
+  };
+
+  it.each([
+    ['HPE_INVALID_HEADER_TOKEN', 400, 'bad_request'],
+    ['HPE_HEADER_OVERFLOW', 431, 'headers_too_large'],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408, 'request_timeout'],
+  ])('answers %s with %i %s in the error body and closes', (code, status, errorCode) => {
+    const s = socket();
+    sendClientError(Object.assign(new Error('parse error'), { code }), s as unknown as Socket);
+    expect(s.written).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    const body = s.written.slice(s.written.indexOf('\r\n\r\n') + 4);
+    expect(JSON.parse(body)).toEqual({ error: { code: errorCode, message: expect.any(String), details: [] }, request_id: null });
+    expect(s.written).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
+  });
+
+  it('writes nothing to a connection that was reset', () => {
+    const s = socket();
+    sendClientError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), s as unknown as Socket);
+    expect(s.written).toBe('');
+  });
+});

@@ -1,0 +1,104 @@
+// Input that must be refused right after parsing: PostgreSQL's text and jsonb hold neither NUL (U+0000) nor unpaired
+// UTF-16 surrogates (a 500 when they reach it), a number beyond double range (JSON.parse makes 1e400 Infinity, which
+// JSON.stringify then writes as null: silently changed data), and class-transformer recurses once per level of
+// nesting (a stack overflow). The walk is iterative, so no depth of input can overflow it.
+
+/** Deepest nesting of objects and arrays accepted in a request body; the body itself is level 1. */
+export const MAX_INPUT_DEPTH = 64;
+
+export type InputProblemKind = 'nul_character' | 'unpaired_surrogate' | 'number_out_of_range' | 'too_deep';
+
+export interface InputProblem {
+  kind: InputProblemKind;
+  /** keys and indexes from the root to the offending string, key or container */
+  path: (string | number)[];
+}
+
+// Without the u flag a regular expression sees UTF-16 code units, so lone halves of a surrogate pair can be matched.
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+const MAX_SHOWN_KEY = 40;
+const MAX_SHOWN_PATH = 200;
+
+/** What makes this text unstorable, or null when PostgreSQL can store it. */
+export function textProblem(text: string): 'nul_character' | 'unpaired_surrogate' | null {
+  const found = UNSTORABLE.exec(text);
+  if (!found) return null;
+  return found[0] === '\0' ? 'nul_character' : 'unpaired_surrogate';
+}
+
+/** The text with NUL characters and unpaired surrogates replaced by U+FFFD (the same text when there are none). */
+export function storableText(text: string): string {
+  return UNSTORABLE.test(text) ? text.replace(UNSTORABLE_ALL, '\uFFFD') : text;
+}
+
+interface Frame {
+  value: object;
+  depth: number;
+  parent: Frame | null;
+  key: string | number;
+}
+
+function pathTo(frame: Frame | null, last?: string | number): (string | number)[] {
+  const path: (string | number)[] = last === undefined ? [] : [last];
+  for (let f = frame; f?.parent; f = f.parent) path.unshift(f.key);
+  return path;
+}
+
+/**
+ * An unstorable string or key, or a container nested deeper than maxDepth, in a parsed JSON value (or a query or
+ * params object), the first one the walk meets; null when there is none. Containers count from 1 at the root.
+ */
+export function findInputProblem(root: unknown, maxDepth = MAX_INPUT_DEPTH): InputProblem | null {
+  if (typeof root === 'string') {
+    const kind = textProblem(root);
+    return kind ? { kind, path: [] } : null;
+  }
+  if (typeof root === 'number') return Number.isFinite(root) ? null : { kind: 'number_out_of_range', path: [] };
+  if (typeof root !== 'object' || root === null) return null;
+  if (maxDepth < 1) return { kind: 'too_deep', path: [] };
+  const stack: Frame[] = [{ value: root, depth: 1, parent: null, key: '' }];
+  // One member of a container: its value is checked, or queued when it is a container itself.
+  const visit = (frame: Frame, key: string | number, child: unknown): InputProblem | null => {
+    if (typeof child === 'string') {
+      const kind = textProblem(child);
+      return kind ? { kind, path: pathTo(frame, key) } : null;
+    }
+    if (typeof child === 'number') return Number.isFinite(child) ? null : { kind: 'number_out_of_range', path: pathTo(frame, key) };
+    if (typeof child === 'object' && child !== null) {
+      if (frame.depth >= maxDepth) return { kind: 'too_deep', path: pathTo(frame, key) };
+      stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
+    }
+    return null;
+  };
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    const container = frame.value;
+    if (Array.isArray(container)) {
+      for (let i = 0; i < container.length; i += 1) {
+        const problem = visit(frame, i, container[i]);
+        if (problem) return problem;
+      }
+      continue;
+    }
+    for (const key of Object.keys(container)) {
+      const kind = textProblem(key);
+      if (kind) return { kind, path: pathTo(frame, key) };
+      const problem = visit(frame, key, (container as Record<string, unknown>)[key]);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
+/** `payload.items[2]["odd key"]`: a readable path, other keys quoted with NUL and lone surrogates escaped, shortened. */
+export function formatInputPath(path: (string | number)[]): string {
+  let text = '';
+  for (const step of path) {
+    if (typeof step === 'number') text += `[${step}]`;
+    else if (PLAIN_KEY.test(step) && step.length <= MAX_SHOWN_KEY) text += text ? `.${step}` : step;
+    else text += `[${JSON.stringify(step.length > MAX_SHOWN_KEY ? `${step.slice(0, MAX_SHOWN_KEY)}…` : step)}]`;
+    if (text.length > MAX_SHOWN_PATH) return `${text.slice(0, MAX_SHOWN_PATH)}…`;
+  }
+  return text;
+}
