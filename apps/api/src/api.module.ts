@@ -39,6 +39,7 @@ import { SubscriptionsController } from './webhooks/subscriptions.controller';
 import { ChainRunsController } from './chains/chain-runs.controller';
 import { ChainAnalyticsController } from './chains/chain-analytics.controller';
 import { ChainsController } from './chains/chains.controller';
+import { QueueBoardController } from './queue-board/queue-board.controller';
 import { CredentialsController } from './chains/credentials.controller';
 
 @Module({})
@@ -86,6 +87,7 @@ export class ApiModule {
         ChainRunsController,
         CredentialsController,
         ChainAnalyticsController,
+        QueueBoardController,
         HealthController,
         MetricsController,
       ],

@@ -12,6 +12,7 @@ import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
 import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
 import { ReceiveFrontDoor, closeWithAdapter, createReceiveServer, receiveOpenApiPaths } from './ingestion/receive.routes';
+import { mountQueueBoard } from './queue-board/queue-board';
 import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
 import { createValidationPipe } from './http/validation';
@@ -110,6 +111,7 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
   }
   app.useGlobalPipes(createValidationPipe());
+  await mountQueueBoard(app);
   // On SIGTERM: finish in-flight requests, close connections, then exit 0 (not re-raise the signal).
   if (options.shutdownHooks !== false) app.enableShutdownHooks([], { useProcessExit: true });
 

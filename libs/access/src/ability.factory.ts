@@ -16,6 +16,7 @@ export type Subject =
   | 'Chain'
   | 'ChainRun'
   | 'Credential'
+  | 'Queue'
   | 'all';
 /** Shape the conditions are matched against when a service checks one object. */
 export interface SubjectFields {
@@ -38,7 +39,8 @@ type AppSubjects =
       | Tagged<'InboundEvent'>
       | Tagged<'Chain'>
       | Tagged<'ChainRun'>
-      | Tagged<'Credential'>,
+      | Tagged<'Credential'>
+      | Tagged<'Queue'>,
       true
     >
   | 'all';

@@ -14,6 +14,8 @@ export const SCOPE_SUBJECTS: Record<Exclude<Subject, 'all'>, string> = {
   Chain: 'chains',
   ChainRun: 'chain_runs',
   Credential: 'credentials',
+  // The queue dashboard (/admin/queues): platform admins only, whatever the scope.
+  Queue: 'queues',
 };
 
 export const KNOWN_SCOPES = ['*', ...Object.values(SCOPE_SUBJECTS).flatMap((s) => [`${s}:read`, `${s}:write`])];
