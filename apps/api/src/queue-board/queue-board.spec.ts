@@ -5,6 +5,7 @@ describe('queue board cookie', () => {
     expect(readCookie('a=1; conduit_queue_board=abc.def; b=2', 'conduit_queue_board')).toBe('abc.def');
     expect(readCookie('conduit_queue_boardx=1', 'conduit_queue_board')).toBeUndefined();
     expect(readCookie(undefined, 'conduit_queue_board')).toBeUndefined();
+    expect(readCookie('conduit_queue_board=%E0%A4%A', 'conduit_queue_board')).toBeUndefined();
   });
 
   it('opens a session scoped to the board path, HttpOnly and SameSite=Strict, Secure over HTTPS, and clears it', () => {

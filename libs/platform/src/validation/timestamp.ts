@@ -17,14 +17,14 @@ export function parseTimestamp(value: unknown): Date | null {
   const m = ISO_8601.exec(value.trim());
   if (!m) return null;
   const [, year, month, day, hour, , , zone] = m;
-  if (Number(year) < MIN_YEAR || Number(year) > MAX_YEAR) return null;
+  // The calendar date as written must exist (new Date() rolls 2026-02-31 over into March, whatever the zone).
+  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > daysInMonth) return null;
   const text = hour !== undefined && zone === undefined ? `${value.trim()}Z` : value.trim();
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) return null;
-  // new Date() rolls 2026-02-31 over into March; a calendar date that does not exist is refused instead.
-  if (zone === undefined || /^z$/i.test(zone)) {
-    if (date.getUTCMonth() + 1 !== Number(month) || date.getUTCDate() !== Number(day)) return null;
-  }
+  // Also in UTC: 9999-12-31T23:59-14:00 is already year 10000.
+  if (date.getUTCFullYear() < MIN_YEAR || date.getUTCFullYear() > MAX_YEAR) return null;
   return date;
 }
 
