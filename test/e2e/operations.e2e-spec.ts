@@ -497,6 +497,16 @@ describe('production entry point', () => {
           receiveIds.push(res.headers.get('x-request-id') ?? '(none)');
           receiveStatuses.push(res.status);
         }
+        // Spellings that reach Nest's routes instead of the receive instance (a GET probe, an upper-case path, an
+        // encoded slash): Nest logs these requests too, and must not log the key either.
+        for (const [method, path] of [
+          ['GET', ingestPath],
+          ['POST', ingestPath.replace('/api/', '/API/')],
+          ['POST', ingestPath.replace(/\/([^/]+)$/, '%2F$1')],
+        ]) {
+          const res = await fetch(`${baseUrl}${path}`, { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {}, body: method === 'POST' ? body : undefined });
+          expect(res.status).toBeGreaterThanOrEqual(400);
+        }
       } finally {
         main.child.kill('SIGTERM');
         exit = await exitWithin(main, 10_000);

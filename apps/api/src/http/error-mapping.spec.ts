@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { QueryFailedError } from 'typeorm';
 import { mapError, sendClientError } from './error-mapping';
 
 const fastifyError = (code: string, statusCode: number, message = 'fastify says') => Object.assign(new Error(message), { code, statusCode });
@@ -22,6 +23,24 @@ describe('mapError for Fastify errors', () => {
 
   it('keeps server-side errors a 500 internal_error', () => {
     expect(mapError(fastifyError('FST_ERR_ASYNC_CONSTRAINT', 500), null)).toMatchObject({ status: 500, unexpected: true, body: { error: { code: 'internal_error' } } });
+  });
+});
+
+describe('mapError for database refusals no service anticipated', () => {
+  const queryFailed = (code: string) =>
+    new QueryFailedError('INSERT INTO t (a) VALUES ($1)', ['secret-value'], Object.assign(new Error('db says'), { code, severity: 'ERROR' }));
+
+  it('answers a unique violation 409 conflict and a data exception 400 invalid_input, still flagged for the log', () => {
+    expect(mapError(queryFailed('23505'), 'r')).toMatchObject({ status: 409, unexpected: true, body: { error: { code: 'conflict' } } });
+    for (const code of ['22003', '22008', '22P02', '22021']) {
+      expect(mapError(queryFailed(code), 'r')).toMatchObject({ status: 400, unexpected: true, body: { error: { code: 'invalid_input' } } });
+    }
+    expect(JSON.stringify(mapError(queryFailed('23505'), 'r').body)).not.toContain('secret-value');
+  });
+
+  it('keeps other database failures a 500', () => {
+    expect(mapError(queryFailed('40001'), 'r')).toMatchObject({ status: 500, body: { error: { code: 'internal_error' } } });
+    expect(mapError(Object.assign(new Error('no code'), { code: '23505' }), 'r').status).toBe(500);
   });
 });
 

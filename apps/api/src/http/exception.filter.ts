@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { mapError } from './error-mapping';
+import { loggableError } from './loggable-error';
 
 @Catch()
 export class ConduitExceptionFilter implements ExceptionFilter {
@@ -11,7 +12,7 @@ export class ConduitExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const mapped = mapError(exception, request.id ?? null);
-    if (mapped.unexpected) this.logger.error({ err: exception, request_id: request.id }, 'unhandled error');
+    if (mapped.unexpected) this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
     void reply.status(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
   }
 }
