@@ -14,17 +14,15 @@
 //        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20),
 //        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
@@ -33,56 +31,17 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
+import { cpuByGroup, cpuShare, percentile, query, sleep, startWorker, stopWorker } from './support';
 
-const ROOT = resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const POOL = Number(process.env.BENCH_POOL ?? 20);
 const STEPS = 5;
+const BENCH_LABEL = 'bench (publisher + receivers)';
 const EVENT = 'order.placed';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds used so far, per process group (this bench, the worker, postgres, redis, everything else), from /proc. */
-function cpuByGroup(workerPid: number | undefined): Record<string, number> {
-  const ticks = 100; // USER_HZ
-  const groups: Record<string, number> = {};
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
-    const pid = Number(entry);
-    const group =
-      pid === process.pid ? 'bench (publisher + receivers)' : pid === workerPid ? 'worker' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other';
-    groups[group] = (groups[group] ?? 0) + seconds;
-  }
-  return groups;
-}
-
-/** Share of one CPU each group used over `seconds`. */
-function cpuShare(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(after)
-      .map((k) => [k, ((after[k] - (before[k] ?? 0)) / seconds) * 100] as const)
-      .filter(([, pct]) => pct >= 1)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, pct]) => [k, `${Math.round(pct)}%`]),
-  );
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 function summary(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -90,15 +49,6 @@ function summary(values: number[]) {
   return { n: sorted.length, p50: r(percentile(sorted, 50)), p90: r(percentile(sorted, 90)), p99: r(percentile(sorted, 99)), max: r(sorted.at(-1) ?? NaN) };
 }
 
-async function query(url: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 interface Hit {
   arrived: number;
@@ -244,12 +194,7 @@ async function main(): Promise<void> {
       while ((await completed()) < n && performance.now() - t0 < timeoutMs) await sleep(20);
     };
 
-    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    worker = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...env, WORKER_HEALTH_PORT: '0', WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(POOL) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    worker = startWorker({ ...env, WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(POOL) });
 
     // Warm-up: connections, JIT, the secret cache, template parses; then planner statistics.
     for (let i = 0; i < 20; i++) await startRun(i);
@@ -275,7 +220,7 @@ async function main(): Promise<void> {
     // Latency: one run at a time.
     receivers.reset();
     started.clear();
-    const seqCpu = cpuByGroup(worker.pid);
+    const seqCpu = cpuByGroup(worker.pid, BENCH_LABEL);
     const seqStart = performance.now();
     for (let i = 0; i < SEQUENTIAL; i++) {
       await startRun(1000 + i);
@@ -283,12 +228,12 @@ async function main(): Promise<void> {
       await untilCompleted(done, 30_000);
     }
     const sequential = overheads(receivers, started);
-    const sequentialCpu = cpuShare(seqCpu, cpuByGroup(worker.pid), (performance.now() - seqStart) / 1000);
+    const sequentialCpu = cpuShare(seqCpu, cpuByGroup(worker.pid, BENCH_LABEL), (performance.now() - seqStart) / 1000);
 
     // Throughput: BATCH runs started together.
     receivers.reset();
     started.clear();
-    const batchCpu = cpuByGroup(worker.pid);
+    const batchCpu = cpuByGroup(worker.pid, BENCH_LABEL);
     const batchStart = performance.now();
     for (let i = 0; i < BATCH; i += 25) await Promise.all(Array.from({ length: Math.min(25, BATCH - i) }, (_, j) => startRun(100_000 + i + j)));
     const publishedMs = performance.now() - batchStart;
@@ -296,7 +241,7 @@ async function main(): Promise<void> {
     await untilCompleted(done, 300_000);
     const batchMs = performance.now() - batchStart;
     const batch = overheads(receivers, started);
-    const batchCpuShare = cpuShare(batchCpu, cpuByGroup(worker.pid), batchMs / 1000);
+    const batchCpuShare = cpuShare(batchCpu, cpuByGroup(worker.pid, BENCH_LABEL), batchMs / 1000);
 
     const [{ failed }] = await owner(`SELECT count(*) FILTER (WHERE status <> 'completed')::int AS failed FROM execution_chain_runs`);
     const report = {
@@ -326,8 +271,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(report, null, 2));
   } finally {
     if (worker) {
-      worker.kill('SIGTERM');
-      if (worker.exitCode === null) await once(worker, 'exit');
+      await stopWorker(worker);
     }
     await publisher.close();
     await ownerPool.end();

@@ -11,17 +11,14 @@
 //        BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN),
 //        BENCH_EXPERIMENT_SQL (run as the owner after migrations: schema experiments such as dropping an index).
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
-import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
@@ -30,8 +27,8 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
+import { cpuByGroup, cpuShare, percentile, query, sleep, startWorker, stopWorker } from './support';
 
-const ROOT = resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RATES = (process.env.BENCH_RATES ?? '500,50').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -41,62 +38,10 @@ const POOL = Number(process.env.BENCH_POOL ?? 20);
 // Publishes in flight at once, as an API process with its own pool would have.
 const PUBLISH_IN_FLIGHT = Number(process.env.BENCH_PUBLISH_IN_FLIGHT ?? 32);
 const SUBSCRIPTIONS = 10;
+const BENCH_LABEL = 'bench (publisher + sink)';
 const EVENT = 'order.created';
 const PAYLOAD = { order_id: 'ord_123', total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds used so far, per process group (this bench, the worker, postgres, redis, everything else), from /proc. */
-function cpuByGroup(workerPid: number | undefined): Record<string, number> {
-  const ticks = 100; // USER_HZ
-  const groups: Record<string, number> = {};
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
-    const pid = Number(entry);
-    const group =
-      pid === process.pid ? 'bench (publisher + sink)' : pid === workerPid ? 'worker' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other';
-    groups[group] = (groups[group] ?? 0) + seconds;
-  }
-  // Whole machine, all cores: busy = everything but idle and iowait.
-  const [, ...times] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
-  groups['machine busy (all cores)'] = (times.reduce((a, b) => a + b, 0) - times[3] - times[4]) / ticks;
-  groups['machine iowait (all cores)'] = times[4] / ticks;
-  return groups;
-}
-
-function cpuShare(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, string> {
-  return Object.fromEntries(
-    Object.keys(after)
-      .map((k) => [k, ((after[k] - (before[k] ?? 0)) / seconds) * 100] as const)
-      .filter(([, pct]) => pct >= 1)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, pct]) => [k, `${Math.round(pct)}%`]),
-  );
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function query(url: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 class Sink {
   received = 0;
@@ -172,25 +117,7 @@ async function main(): Promise<void> {
   await publisher.init();
   const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));
   let worker: ChildProcess | undefined;
-  const startWorker = async (): Promise<ChildProcess> => {
-    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        ...env,
-        WORKER_HEALTH_PORT: '0',
-        WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY),
-        DATABASE_POOL_SIZE: String(POOL),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    return child;
-  };
-  const stopWorker = async (child: ChildProcess) => {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await once(child, 'exit');
-  };
+  const workerEnv = { ...env, WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(POOL) };
 
   let publish: () => Promise<unknown> = async () => undefined;
   let untilDelivered: (timeoutMs: number) => Promise<void> = async () => undefined;
@@ -204,7 +131,7 @@ async function main(): Promise<void> {
     let publishErrors = 0;
     let skipped = 0;
     const inflight = new Set<Promise<void>>();
-    const cpuBefore = cpuByGroup(worker.pid);
+    const cpuBefore = cpuByGroup(worker.pid, BENCH_LABEL);
     const start = performance.now();
     for (;;) {
       const elapsed = performance.now() - start;
@@ -228,7 +155,7 @@ async function main(): Promise<void> {
     }
     const publishSeconds = (performance.now() - start) / 1000;
     const receivedDuring = sink.received;
-    const cpu = cpuShare(cpuBefore, cpuByGroup(worker.pid), publishSeconds);
+    const cpu = cpuShare(cpuBefore, cpuByGroup(worker.pid, BENCH_LABEL), publishSeconds);
     await Promise.all(inflight);
     const drainStart = performance.now();
     await untilDelivered(120_000);
@@ -270,7 +197,7 @@ async function main(): Promise<void> {
       while ((await undelivered()) > 0 && performance.now() - t0 < timeoutMs) await sleep(50);
     };
 
-    worker = await startWorker();
+    worker = startWorker(workerEnv);
     // Warm-up: connections, JIT, the secret cache; then planner statistics, as autovacuum would soon have them.
     for (let i = 0; i < 200; i += 20) await Promise.all(Array.from({ length: 20 }, publish));
     await untilDelivered(60_000);
@@ -301,14 +228,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < BACKLOG; i += PUBLISH_IN_FLIGHT) await Promise.all(Array.from({ length: Math.min(PUBLISH_IN_FLIGHT, BACKLOG - i) }, publish));
     await owner('ANALYZE');
     sink.reset();
-    worker = await startWorker();
+    worker = startWorker(workerEnv);
     const total = BACKLOG * SUBSCRIPTIONS;
     const satDeadline = performance.now() + 600_000;
     while (sink.received === 0 && performance.now() < satDeadline) await sleep(5);
-    const satCpuBefore = cpuByGroup(worker.pid);
+    const satCpuBefore = cpuByGroup(worker.pid, BENCH_LABEL);
     const satCpuStart = performance.now();
     while (sink.received < total && performance.now() < satDeadline) await sleep(20);
-    const satCpu = cpuShare(satCpuBefore, cpuByGroup(worker.pid), (performance.now() - satCpuStart) / 1000);
+    const satCpu = cpuShare(satCpuBefore, cpuByGroup(worker.pid, BENCH_LABEL), (performance.now() - satCpuStart) / 1000);
     const satSeconds = (sink.lastAt - sink.firstAt) / 1000;
     const saturation = {
       backlog_deliveries: total,

@@ -1,0 +1,82 @@
+// What the worker benches share: the worker process they spawn, CPU by process group from /proc, percentiles and
+// owner SQL. (bench/ingest.ts runs in one process and needs none of it.)
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+
+export const ROOT = resolve(__dirname, '..');
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The real worker entry point (apps/worker/src/main.ts) as a child process; BENCH_WORKER_NODE_ARGS adds node flags (profiling). */
+export function startWorker(env: Record<string, string>): ChildProcess {
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, WORKER_HEALTH_PORT: '0', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+export async function stopWorker(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  if (child.exitCode === null) await once(child, 'exit');
+}
+
+/**
+ * CPU seconds used so far per process group (this bench under `benchLabel`, the worker, postgres, redis, everything
+ * else) from /proc, plus the whole machine's busy and iowait time over all cores.
+ */
+export function cpuByGroup(workerPid: number | undefined, benchLabel: string): Record<string, number> {
+  const ticks = 100; // USER_HZ
+  const groups: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+    const pid = Number(entry);
+    const group = pid === process.pid ? benchLabel : pid === workerPid ? 'worker' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other';
+    groups[group] = (groups[group] ?? 0) + seconds;
+  }
+  // Whole machine, all cores: busy = everything but idle and iowait.
+  const [, ...times] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  groups['machine busy (all cores)'] = (times.reduce((a, b) => a + b, 0) - times[3] - times[4]) / ticks;
+  groups['machine iowait (all cores)'] = times[4] / ticks;
+  return groups;
+}
+
+/** Share of one CPU each group used over `seconds` (groups under 1% left out), largest first. */
+export function cpuShare(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(after)
+      .map((k) => [k, ((after[k] - (before[k] ?? 0)) / seconds) * 100] as const)
+      .filter(([, pct]) => pct >= 1)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, pct]) => [k, `${Math.round(pct)}%`]),
+  );
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** One statement on its own connection (setup and progress counts, as the owner or the admin user). */
+export async function query(url: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
