@@ -80,6 +80,7 @@ describe('API keys', () => {
     expect(noScopes.status).toBe(400);
     const past = await createKey({ name: 'x', scopes: ['*'], expires_at: '2001-01-01T00:00:00Z' });
     expect(past.status).toBe(400);
+    expect(past.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field: 'expires_at' })] });
     const tooHigh = await createKey({ name: 'x', scopes: ['*'], role: 'mssp_admin' });
     expect(tooHigh.status).toBe(403);
     expect(tooHigh.body.error.code).toBe('role_not_allowed');

@@ -90,6 +90,7 @@ describe('tenancy and roles', () => {
       expect(move.status).toBe(403);
       const cycle = await api.request('PATCH', `/api/v1/tenants/${t.a.id}`, { token: root.token, body: { parent_id: t.aSub.id } });
       expect(cycle.status).toBe(400);
+      expect(cycle.body.error.code).toBe('tenant_parent_cycle');
       const withChildren = await api.request('DELETE', `/api/v1/tenants/${t.a.id}`, { token: msspAdmin.token });
       expect(withChildren.status).toBe(409);
       expect(withChildren.body.error.code).toBe('tenant_has_children');

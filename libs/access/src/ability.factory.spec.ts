@@ -17,6 +17,15 @@ describe('buildAbility', () => {
     expect(ability.can('manage', 'User')).toBe(true);
   });
 
+  it('never lets anyone delete their own home tenant, platform admins included', () => {
+    for (const role of ['platform_admin', 'mssp_admin'] as const) {
+      const ability = buildAbility(principal(role), HOME);
+      expect(ability.can('delete', tenant(HOME, [HOME]))).toBe(false);
+      expect(ability.can('update', tenant(HOME, [HOME]))).toBe(true);
+      expect(ability.can('delete', tenant(CHILD, [CHILD, HOME]))).toBe(true);
+    }
+  });
+
   it('lets MSSP admins manage their subtree but not delete their own tenant or touch others', () => {
     const ability = buildAbility(principal('mssp_admin'), CHILD);
     expect(ability.can('update', tenant(CHILD, [CHILD, HOME]))).toBe(true);

@@ -64,6 +64,8 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
   switch (principal.role) {
     case 'platform_admin':
       can('manage', 'all');
+      // Nobody deletes their own home tenant: it would lock them out with it (services also refuse suspending it).
+      cannot('delete', 'Tenant', { id: home });
       break;
     case 'mssp_admin':
       can('manage', ['User', 'ApiKey', 'Credential'], inActing);

@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { AccessService, Principal, Role, TenantRef, roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, constantTimeEqual, decodeCursor, isUuid, sha256Hex, toPage } from '@conduit/platform';
-import { ListQueryDto, TenantEntity } from '@conduit/tenants';
+import { Clock, CommonException, IdGenerator, Page, constantTimeEqual, decodeCursor, isUuid, sha256Hex, toPage } from '@conduit/platform';
+import { ListQueryDto } from '@conduit/tenants';
+import { lowerRole, scopesNotHeld } from './api-key-grants';
 import { AuthException } from './auth.exception';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 import { ApiKeyEntity } from './entities/api-key.entity';
@@ -16,6 +17,43 @@ const KEY_PREFIX = 'ck_live_';
 const PREFIX_CHARS = 12;
 const KEY_PATTERN = /^ck_live_[0-9a-f]{12}[A-Za-z0-9_-]{43}$/;
 const LAST_USED_GRANULARITY_MS = 60_000;
+
+/** A presented key with its tenant and the status of the user who created it: one query on every key request. */
+interface PresentedKey {
+  id: string;
+  tenant_id: string;
+  name: string;
+  key_hash: string;
+  role: ApiKeyEntity['role'];
+  scopes: string[];
+  created_by: string | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  tenant_code: string;
+  tenant_name: string;
+  tenant_status: TenantRef['status'];
+  tenant_parent_id: string | null;
+  tenant_deleted_at: Date | null;
+  creator_status: 'active' | 'disabled' | null;
+}
+
+const KEY_BY_PREFIX = `SELECT k.id, k.tenant_id, k.name, k.key_hash, k.role, k.scopes, k.created_by, k.expires_at, k.last_used_at,
+    k.revoked_at, t.code AS tenant_code, t.name AS tenant_name, t.status AS tenant_status, t.parent_id AS tenant_parent_id,
+    t.deleted_at AS tenant_deleted_at, u.status AS creator_status
+  FROM api_keys k JOIN tenants t ON t.id = k.tenant_id LEFT JOIN users u ON u.id = k.created_by
+  WHERE k.prefix = $1`;
+
+// The roles through which the creator ($1) can act in the key's tenant ($2) today: a membership there, platform
+// admin anywhere, or MSSP admin of an ancestor. The walk up the tree stops at a repeated id, whatever the data.
+const CREATOR_ROLES = `WITH RECURSIVE up(id, parent_id, path) AS (
+    SELECT id, parent_id, ARRAY[id] FROM tenants WHERE id = $2
+    UNION ALL
+    SELECT t.id, t.parent_id, up.path || t.id FROM tenants t JOIN up ON t.id = up.parent_id WHERE NOT t.id = ANY(up.path)
+  )
+  SELECT m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+  WHERE m.user_id = $1 AND t.deleted_at IS NULL
+    AND (m.tenant_id = $2 OR m.role = 'platform_admin' OR (m.role = 'mssp_admin' AND m.tenant_id IN (SELECT id FROM up)))`;
 
 function presentApiKey(k: ApiKeyEntity): ApiKeyResponse {
   return {
@@ -51,9 +89,16 @@ export class ApiKeysService {
     this.access.assert('create', 'ApiKey', { tenant_id: tenant.id });
     const role = dto.role ?? (principal.role === 'platform_admin' ? 'mssp_admin' : principal.role);
     if (!roleAtLeast(principal.role, role)) throw new AuthException('role_not_allowed', `You cannot create a key with the ${role} role`);
-    if (dto.expires_at && dto.expires_at <= this.clock.now()) {
-      throw new AuthException('invalid_scope', 'expires_at must be in the future');
+    const scopes = [...new Set(dto.scopes)];
+    // A key creating a key hands on at most what it holds (users hold their role's every scope).
+    const notHeld = scopesNotHeld(principal.scopes, scopes);
+    if (notHeld.length > 0) {
+      throw new AuthException('scope_not_allowed', `A key can only grant scopes it holds itself; not held: ${notHeld.join(', ')}`);
     }
+    if (dto.expires_at && dto.expires_at <= this.clock.now()) {
+      throw CommonException.validation('expires_at must be in the future', [{ field: 'expires_at', message: 'expires_at must be in the future' }]);
+    }
+    const expiresAt = await this.expiryWithin(principal, dto.expires_at ?? null);
     const prefix = randomBytes(PREFIX_CHARS / 2).toString('hex');
     const key = `${KEY_PREFIX}${prefix}${randomBytes(32).toString('base64url')}`;
     const entity: ApiKeyEntity = {
@@ -63,9 +108,9 @@ export class ApiKeysService {
       prefix,
       key_hash: sha256Hex(key),
       role: role as ApiKeyEntity['role'],
-      scopes: [...new Set(dto.scopes)],
+      scopes,
       created_by: principal.userId,
-      expires_at: dto.expires_at ?? null,
+      expires_at: expiresAt,
       last_used_at: null,
       revoked_at: null,
       created_at: this.clock.now(),
@@ -101,26 +146,32 @@ export class ApiKeysService {
     await this.db.em.getRepository(ApiKeyEntity).update({ id: key.id }, { revoked_at: this.clock.now() });
   }
 
-  /** Resolves a presented key to its principal, or throws with a stable code (refusals of known keys are audited). */
+  /**
+   * Resolves a presented key to its principal, or throws with a stable code (refusals of known keys are audited).
+   * The key acts with the lower of its own role and its creator's current authority in its tenant, and stops
+   * working while its creator is disabled or can no longer act there (removed, deleted).
+   */
   async authenticate(presented: string, meta: RequestMeta): Promise<{ principal: Principal; tenant: TenantRef }> {
     if (!KEY_PATTERN.test(presented)) throw new AuthException('api_key_invalid', 'API key is not valid');
     const prefix = presented.slice(KEY_PREFIX.length, KEY_PREFIX.length + PREFIX_CHARS);
-    const found = await this.db.withSettings({ 'app.api_key_prefix': prefix }, async () => {
-      const key = await this.db.em.getRepository(ApiKeyEntity).findOne({ where: { prefix } });
-      if (!key) return null;
-      const tenant = await this.db.em.getRepository(TenantEntity).findOne({ where: { id: key.tenant_id } });
-      return tenant ? { key, tenant } : null;
-    });
-    if (!found || !constantTimeEqual(found.key.key_hash, sha256Hex(presented))) {
-      throw new AuthException('api_key_invalid', 'API key is not valid');
-    }
-    const { key, tenant } = found;
-    const tenantRef: TenantRef = { id: tenant.id, code: tenant.code, name: tenant.name, status: tenant.status, parent_id: tenant.parent_id };
     const now = this.clock.now();
+    const found = await this.db.withSettings({ 'app.api_key_prefix': prefix }, async () => {
+      const [key] = await this.db.prepared<PresentedKey>('conduit_api_key_by_prefix', KEY_BY_PREFIX, [prefix]);
+      if (!key || !constantTimeEqual(key.key_hash, sha256Hex(presented))) return null;
+      const live = !key.revoked_at && !(key.expires_at && key.expires_at <= now);
+      const creatorRole = live && key.created_by && key.creator_status === 'active' ? await this.creatorRole(key.created_by, key.tenant_id) : null;
+      return { key, creatorRole };
+    });
+    if (!found) throw new AuthException('api_key_invalid', 'API key is not valid');
+    const { key, creatorRole } = found;
+    const tenantRef: TenantRef = { id: key.tenant_id, code: key.tenant_code, name: key.tenant_name, status: key.tenant_status, parent_id: key.tenant_parent_id };
     try {
       if (key.revoked_at) throw new AuthException('api_key_revoked', 'API key has been revoked');
       if (key.expires_at && key.expires_at <= now) throw new AuthException('api_key_expired', 'API key has expired');
-      assertMayAct({ tenant: { ...tenantRef, deleted: tenant.deleted_at !== null } });
+      if (!creatorRole) {
+        throw new AuthException('api_key_creator_inactive', 'The user who created this API key is disabled or no longer has access to its tenant');
+      }
+      assertMayAct({ tenant: { ...tenantRef, deleted: key.tenant_deleted_at !== null } });
     } catch (err) {
       await this.audit.record({
         tenantId: key.tenant_id,
@@ -147,11 +198,34 @@ export class ApiKeysService {
         label: key.name,
         userId: key.created_by,
         homeTenantId: key.tenant_id,
-        role: key.role as Role,
+        role: lowerRole(key.role, creatorRole),
         scopes: key.scopes,
       },
       tenant: tenantRef,
     };
+  }
+
+  /** The creator's highest role that reaches the key's tenant, or null when none does (memberships via app.user_id). */
+  private async creatorRole(userId: string, tenantId: string): Promise<Role | null> {
+    const rows = await this.db.withSettings({ 'app.user_id': userId }, () =>
+      this.db.prepared<{ role: Role }>('conduit_api_key_creator_roles', CREATOR_ROLES, [userId, tenantId]),
+    );
+    return rows.reduce<Role | null>((best, row) => (best && roleAtLeast(best, row.role) ? best : row.role), null);
+  }
+
+  /** A key created by a key expires no later than its creator key (and with it, when no expiry is asked for). */
+  private async expiryWithin(principal: Principal, requested: Date | null): Promise<Date | null> {
+    if (principal.kind !== 'api_key') return requested;
+    const parent = await this.db.runInTenant(principal.homeTenantId, () =>
+      this.db.em.getRepository(ApiKeyEntity).findOne({ where: { id: principal.id } }),
+    );
+    const limit = parent?.expires_at ?? null;
+    if (!limit) return requested;
+    if (!requested) return limit;
+    if (requested > limit) {
+      throw new AuthException('expiry_not_allowed', `A key cannot outlive the key that creates it (that one expires at ${limit.toISOString()})`);
+    }
+    return requested;
   }
 
   private async load(id: string, action: 'read' | 'delete'): Promise<ApiKeyEntity> {

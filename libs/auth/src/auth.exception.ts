@@ -11,6 +11,7 @@ export type AuthErrorCode =
   | 'api_key_invalid'
   | 'api_key_revoked'
   | 'api_key_expired'
+  | 'api_key_creator_inactive'
   | 'user_disabled'
   | 'no_membership'
   | 'tenant_suspended'
@@ -18,7 +19,9 @@ export type AuthErrorCode =
   | 'tenant_not_found'
   | 'api_key_not_found'
   | 'role_not_allowed'
-  | 'invalid_scope';
+  | 'scope_not_allowed'
+  | 'expiry_not_allowed'
+  | 'logout_requires_session';
 
 const STATUS: Record<AuthErrorCode, HttpStatusCode> = {
   unauthenticated: 401,
@@ -31,6 +34,7 @@ const STATUS: Record<AuthErrorCode, HttpStatusCode> = {
   api_key_invalid: 401,
   api_key_revoked: 401,
   api_key_expired: 401,
+  api_key_creator_inactive: 401,
   user_disabled: 403,
   no_membership: 403,
   tenant_suspended: 403,
@@ -38,7 +42,9 @@ const STATUS: Record<AuthErrorCode, HttpStatusCode> = {
   tenant_not_found: 404,
   api_key_not_found: 404,
   role_not_allowed: 403,
-  invalid_scope: 400,
+  scope_not_allowed: 403,
+  expiry_not_allowed: 403,
+  logout_requires_session: 400,
 };
 
 export class AuthException extends ConduitException<AuthErrorCode> {

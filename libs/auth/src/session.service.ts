@@ -70,6 +70,23 @@ export class SessionService {
     if (!session || session.revoked_at || session.expires_at <= this.clock.now()) {
       throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
     }
+    // An older token of the family is a reuse whatever the user's status: a stolen token is a stolen token.
+    if (session.current_token_id !== tokenId) await this.refuseReuse(session, meta);
+    const membership = await this.memberships.inTenant(session.user_id, session.tenant_id);
+    if (!membership) {
+      await this.revokeSession(session.tenant_id, session.id, 'membership_removed');
+      throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
+    }
+    // Checked before the token is consumed: a refusal (user disabled, tenant suspended) leaves it usable afterwards.
+    try {
+      assertMayAct(membership);
+    } catch (err) {
+      await this.auditAuth('auth.refresh', 'denied', session.tenant_id, { type: 'user', id: session.user_id, label: membership.email }, meta, {
+        reason: (err as AuthException).code,
+        session_id: session.id,
+      });
+      throw err;
+    }
     const next = this.tokens.issueRefreshToken(session.id);
     const rotated = await this.db.runInTenant(session.tenant_id, async () => {
       // Compare-and-swap: of two concurrent refreshes with one token, exactly one wins.
@@ -82,20 +99,7 @@ export class SessionService {
         .execute();
       return (result.affected ?? 0) === 1;
     });
-    if (!rotated) {
-      await this.revokeSession(session.tenant_id, session.id, 'refresh_token_reused');
-      await this.auditAuth('auth.refresh', 'denied', session.tenant_id, { type: 'user', id: session.user_id }, meta, {
-        reason: 'refresh_token_reused',
-        session_id: session.id,
-      });
-      throw new AuthException('refresh_token_reused', 'Refresh token was already used; the session has been revoked');
-    }
-    const membership = await this.memberships.inTenant(session.user_id, session.tenant_id);
-    if (!membership) {
-      await this.revokeSession(session.tenant_id, session.id, 'membership_removed');
-      throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
-    }
-    assertMayAct(membership);
+    if (!rotated) await this.refuseReuse(session, meta);
     const access = this.tokens.issueAccessToken({
       userId: membership.userId,
       tenantId: membership.tenant.id,
@@ -107,19 +111,26 @@ export class SessionService {
 
   /** Revokes the caller's session (its whole refresh family) and the access token presented. */
   async logout(principal: Principal, meta: RequestMeta): Promise<void> {
-    if (principal.kind === 'user' && principal.tokenId && principal.tokenExpiresAt) {
-      const jti = principal.tokenId;
-      const expiresAt = principal.tokenExpiresAt;
-      await this.db.runInTenant(principal.homeTenantId, async () => {
-        await this.db.em
-          .getRepository(RevokedAccessTokenEntity)
-          .createQueryBuilder()
-          .insert()
-          .values({ jti, tenant_id: principal.homeTenantId, expires_at: expiresAt, created_at: this.clock.now() })
-          .orIgnore()
-          .execute();
-      });
+    // API keys and identity-provider tokens have no Conduit session to end; saying 204 would suggest otherwise.
+    if (principal.kind !== 'user' || !principal.tokenId || !principal.tokenExpiresAt) {
+      throw new AuthException(
+        'logout_requires_session',
+        principal.kind === 'api_key'
+          ? 'Logout ends a session, and an API key has none: revoke the key with DELETE /api/v1/api-keys/{id}'
+          : 'Logout ends a session issued by Conduit; end an identity-provider session at the identity provider',
+      );
     }
+    const jti = principal.tokenId;
+    const expiresAt = principal.tokenExpiresAt;
+    await this.db.runInTenant(principal.homeTenantId, async () => {
+      await this.db.em
+        .getRepository(RevokedAccessTokenEntity)
+        .createQueryBuilder()
+        .insert()
+        .values({ jti, tenant_id: principal.homeTenantId, expires_at: expiresAt, created_at: this.clock.now() })
+        .orIgnore()
+        .execute();
+    });
     if (principal.sessionId) await this.revokeSession(principal.homeTenantId, principal.sessionId, 'logout');
     await this.auditAuth('auth.logout', 'success', principal.homeTenantId, { type: principal.kind, id: principal.id, label: principal.label }, meta);
   }
@@ -157,6 +168,15 @@ export class SessionService {
     });
     const access = this.tokens.issueAccessToken({ userId: m.userId, tenantId: m.tenant.id, role: m.role, sessionId });
     return { access_token: access.token, refresh_token: refresh.token, token_type: 'Bearer', expires_in: this.tokens.accessTtlSeconds };
+  }
+
+  private async refuseReuse(session: AuthSessionEntity, meta: RequestMeta): Promise<never> {
+    await this.revokeSession(session.tenant_id, session.id, 'refresh_token_reused');
+    await this.auditAuth('auth.refresh', 'denied', session.tenant_id, { type: 'user', id: session.user_id }, meta, {
+      reason: 'refresh_token_reused',
+      session_id: session.id,
+    });
+    throw new AuthException('refresh_token_reused', 'Refresh token was already used; the session has been revoked');
   }
 
   private async revokeSession(tenantId: string, sessionId: string, reason: string): Promise<void> {

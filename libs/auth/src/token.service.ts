@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import jwt, { JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
 import { Role } from '@conduit/access';
-import { ConduitConfig, IdGenerator, InjectConfig, MasterKeyring, constantTimeEqual, hmacSha256, isUuid } from '@conduit/platform';
+import { ConduitConfig, IdGenerator, InjectConfig, MasterKeyring, constantTimeEqual, hmacSha256, isUuid, textProblem } from '@conduit/platform';
 import { AuthException } from './auth.exception';
 
 export interface AccessClaims {
@@ -133,6 +133,10 @@ export class TokenService {
         'token_invalid',
         `Identity-provider token must carry the ${this.config.JWT_JWKS_EMAIL_CLAIM} and ${this.config.JWT_JWKS_TENANT_CLAIM} claims`,
       );
+    }
+    // Signed does not mean storable: NUL or a lone surrogate would reach PostgreSQL in the lookups (a 500).
+    if (textProblem(email) || textProblem(tenant)) {
+      throw new AuthException('token_invalid', 'Identity-provider token claims contain characters that are not valid text');
     }
     return { email, tenant, jti: typeof payload.jti === 'string' ? payload.jti : undefined, exp: payload.exp };
   }

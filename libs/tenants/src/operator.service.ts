@@ -8,7 +8,9 @@ import { Clock, IdGenerator } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
+import { assertTenantCode } from './tenant-code';
 import { TenantHierarchy } from './tenant-hierarchy';
+import { isUniqueViolation } from './unique-violation';
 import { UserAccounts } from './user-accounts';
 
 export const PLATFORM_TENANT_CODE = 'platform';
@@ -32,6 +34,7 @@ export class OperatorService {
   ) {}
 
   async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
+    assertTenantCode(input.code);
     return this.db.transaction(async () => {
       const repo = this.db.em.getRepository(TenantEntity);
       if (await repo.exists({ where: { code: input.code } })) {
@@ -58,7 +61,12 @@ export class OperatorService {
         updated_at: now,
         deleted_at: null,
       });
-      await this.db.insert(TenantEntity, tenant);
+      try {
+        await this.db.insert(TenantEntity, tenant);
+      } catch (err) {
+        if (isUniqueViolation(err, 'tenants_code_key')) throw new TenantException('tenant_code_taken', `A tenant with code ${input.code} already exists`);
+        throw err;
+      }
       await this.audit.record({
         tenantId: tenant.id,
         action: 'tenant.create',

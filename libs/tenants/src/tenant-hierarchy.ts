@@ -1,4 +1,6 @@
 // Reads of the MSSP tree. tenants is a control-plane table: callers decide visibility through AccessService.
+// The walks have no depth limit (a limit made deep trees look shorter than they are, and let a move create a cycle);
+// each one tracks the ids it has seen, so even a cycle already in the data cannot make it run forever.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { isUuid } from '@conduit/platform';
@@ -8,10 +10,12 @@ import { TenantEntity } from './entities/tenant.entity';
 export class TenantHierarchy {
   constructor(private readonly db: TenantContext) {}
 
-  /** A live (not deleted) tenant by id or code. */
-  async find(ref: string): Promise<TenantEntity | null> {
+  /** A live (not deleted) tenant by id or code; none for a missing reference (never the code "null"). */
+  async find(ref: string | null | undefined): Promise<TenantEntity | null> {
+    if (typeof ref !== 'string' || ref === '') return null;
     const repo = this.db.em.getRepository(TenantEntity);
-    const where = isUuid(ref) ? { id: ref } : { code: String(ref).toLowerCase() };
+    const code = ref.toLowerCase();
+    const where = isUuid(ref) ? { id: ref } : { code };
     const tenant = await repo.findOne({ where });
     return tenant && !tenant.deleted_at ? tenant : null;
   }
@@ -19,11 +23,11 @@ export class TenantHierarchy {
   /** Ids from the tenant itself up to its root. */
   async lineage(tenantId: string): Promise<string[]> {
     const rows = (await this.db.em.query(
-      `WITH RECURSIVE up(id, parent_id, depth) AS (
-         SELECT id, parent_id, 0 FROM tenants WHERE id = $1
+      `WITH RECURSIVE up(id, parent_id, path) AS (
+         SELECT id, parent_id, ARRAY[id] FROM tenants WHERE id = $1
          UNION ALL
-         SELECT t.id, t.parent_id, up.depth + 1 FROM tenants t JOIN up ON t.id = up.parent_id WHERE up.depth < 64
-       ) SELECT id FROM up ORDER BY depth`,
+         SELECT t.id, t.parent_id, up.path || t.id FROM tenants t JOIN up ON t.id = up.parent_id WHERE NOT t.id = ANY(up.path)
+       ) SELECT id FROM up ORDER BY cardinality(path)`,
       [tenantId],
     )) as { id: string }[];
     return rows.map((r) => r.id);
@@ -31,12 +35,12 @@ export class TenantHierarchy {
 
   /** Ids of the tenant and every live tenant below it. */
   async subtree(rootId: string): Promise<string[]> {
+    // UNION (not UNION ALL) drops rows already found, which ends the walk on a cycle.
     const rows = (await this.db.em.query(
-      `WITH RECURSIVE down(id, depth) AS (
-         SELECT id, 0 FROM tenants WHERE id = $1 AND deleted_at IS NULL
-         UNION ALL
-         SELECT t.id, down.depth + 1 FROM tenants t JOIN down ON t.parent_id = down.id
-          WHERE t.deleted_at IS NULL AND down.depth < 64
+      `WITH RECURSIVE down(id) AS (
+         SELECT id FROM tenants WHERE id = $1 AND deleted_at IS NULL
+         UNION
+         SELECT t.id FROM tenants t JOIN down ON t.parent_id = down.id WHERE t.deleted_at IS NULL
        ) SELECT id FROM down`,
       [rootId],
     )) as { id: string }[];
@@ -45,6 +49,14 @@ export class TenantHierarchy {
 
   async isSelfOrDescendant(ancestorId: string, tenantId: string): Promise<boolean> {
     return (await this.lineage(tenantId)).includes(ancestorId);
+  }
+
+  /**
+   * Serializes moves of tenants for the rest of the transaction: two concurrent moves (a under b, b under a) could
+   * each pass the cycle check alone and make a cycle together.
+   */
+  async lockForMove(): Promise<void> {
+    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-moves', 0))`);
   }
 
   async hasLiveChildren(tenantId: string): Promise<boolean> {

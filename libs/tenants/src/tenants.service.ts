@@ -6,6 +6,7 @@ import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto }
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantException } from './tenant.exception';
 import { TenantHierarchy } from './tenant-hierarchy';
+import { isUniqueViolation } from './unique-violation';
 
 export function presentTenant(t: TenantEntity): TenantResponse {
   return {
@@ -23,7 +24,10 @@ export function presentTenant(t: TenantEntity): TenantResponse {
   };
 }
 
-/** Tenants API rules: platform admins see all, MSSP admins their subtree, everyone else their own tenant. */
+/**
+ * Tenants API rules: platform admins see all, MSSP admins their subtree, everyone else their own tenant. Nobody
+ * suspends, deactivates or deletes their own home tenant (it would lock them out with it).
+ */
 @Injectable()
 export class TenantsService {
   constructor(
@@ -69,7 +73,13 @@ export class TenantsService {
       updated_at: now,
       deleted_at: null,
     });
-    await this.db.insert(TenantEntity, tenant);
+    try {
+      await this.db.insert(TenantEntity, tenant);
+    } catch (err) {
+      // Two creates with one code at once: the exists check above passes for both, the unique index decides.
+      if (isUniqueViolation(err, 'tenants_code_key')) throw new TenantException('tenant_code_taken', `A tenant with code ${dto.code} already exists`);
+      throw err;
+    }
     return presentTenant(tenant);
   }
 
@@ -96,24 +106,20 @@ export class TenantsService {
   }
 
   async get(ref: string): Promise<TenantResponse> {
-    return presentTenant(await this.loadVisible(ref, 'read'));
+    return presentTenant((await this.loadVisible(ref, 'read')).tenant);
   }
 
   async update(ref: string, dto: UpdateTenantDto): Promise<TenantResponse> {
     const { principal } = this.access.identity();
-    const tenant = await this.loadVisible(ref, 'update');
-    if (dto.status !== undefined && tenant.id === principal.homeTenantId && principal.role !== 'platform_admin') {
+    const { tenant } = await this.loadVisible(ref, 'update');
+    if (dto.status !== undefined && dto.status !== tenant.status && tenant.id === principal.homeTenantId) {
       throw new TenantException('tenant_update_forbidden', 'You cannot change the status of your own tenant');
     }
     if (dto.parent_id !== undefined && dto.parent_id !== tenant.parent_id) {
       if (principal.role !== 'platform_admin') {
         throw new TenantException('tenant_update_forbidden', 'Only platform admins can move a tenant');
       }
-      const parent = await this.hierarchy.find(dto.parent_id);
-      if (!parent || (await this.hierarchy.lineage(parent.id)).includes(tenant.id)) {
-        throw new TenantException('tenant_parent_invalid', 'parent_id must be a live tenant outside this tenant\'s subtree');
-      }
-      tenant.parent_id = parent.id;
+      tenant.parent_id = await this.newParent(tenant, dto.parent_id);
     }
     if (dto.name !== undefined) tenant.name = dto.name;
     if (dto.status !== undefined) tenant.status = dto.status;
@@ -127,7 +133,11 @@ export class TenantsService {
 
   /** Soft delete: the row stays for audit and foreign keys; its users and keys stop working. */
   async remove(ref: string): Promise<void> {
-    const tenant = await this.loadVisible(ref, 'delete');
+    const { principal } = this.access.identity();
+    const { tenant, lineage } = await this.loadVisible(ref, 'read');
+    // Your own tenant is always visible to you, so saying why is no leak.
+    if (tenant.id === principal.homeTenantId) throw new TenantException('tenant_update_forbidden', 'You cannot delete your own tenant');
+    this.access.assert('delete', 'Tenant', { id: tenant.id, lineage }, 'tenant_not_found');
     if (await this.hierarchy.hasLiveChildren(tenant.id)) {
       throw new TenantException('tenant_has_children', 'Delete or move the tenants below this one first');
     }
@@ -137,11 +147,23 @@ export class TenantsService {
       .update({ id: tenant.id }, { deleted_at: now, status: 'inactive', updated_at: now });
   }
 
-  private async loadVisible(ref: string, action: 'read' | 'update' | 'delete'): Promise<TenantEntity> {
+  /** The new parent's id for a move (platform admins only); null makes the tenant a root. */
+  private async newParent(tenant: TenantEntity, ref: string | null): Promise<string | null> {
+    if (ref === null) return null;
+    const parent = await this.hierarchy.find(ref);
+    if (!parent) throw new TenantException('tenant_parent_invalid', 'parent_id must name a live tenant');
+    await this.hierarchy.lockForMove();
+    if ((await this.hierarchy.lineage(parent.id)).includes(tenant.id)) {
+      throw new TenantException('tenant_parent_cycle', "parent_id must be outside this tenant's subtree (the move would make a cycle)");
+    }
+    return parent.id;
+  }
+
+  private async loadVisible(ref: string, action: 'read' | 'update'): Promise<{ tenant: TenantEntity; lineage: string[] }> {
     const tenant = await this.hierarchy.find(ref);
     if (!tenant) throw new TenantException('tenant_not_found', 'Tenant not found');
     const lineage = await this.hierarchy.lineage(tenant.id);
     this.access.assert(action, 'Tenant', { id: tenant.id, lineage }, 'tenant_not_found');
-    return tenant;
+    return { tenant, lineage };
   }
 }

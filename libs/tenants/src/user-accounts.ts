@@ -6,6 +6,7 @@ import { Clock, IdGenerator, PasswordHasher } from '@conduit/platform';
 import { MembershipEntity } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
+import { isUniqueViolation } from './unique-violation';
 
 export interface NewMember {
   email: string;
@@ -44,7 +45,13 @@ export class UserAccounts {
       created_at: now,
       updated_at: now,
     };
-    await this.db.insert(UserEntity, user);
+    try {
+      await this.db.insert(UserEntity, user);
+    } catch (err) {
+      // Two creates with one email at once: both pass the check above, the unique index decides.
+      if (isUniqueViolation(err, 'users_email_key')) throw new TenantException('email_taken', 'A user with this email already exists');
+      throw err;
+    }
     await this.db.insert(MembershipEntity, {
       id: this.ids.next(),
       tenant_id: tenantId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccessService, Role, roleAtLeast } from '@conduit/access';
+import { AccessService, ROLES, Role, roleAtLeast } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
@@ -88,17 +88,22 @@ export class UsersService {
     if (!roleAtLeast(principal.role, member.role)) {
       throw new TenantException('role_not_allowed', 'You cannot change a user whose role is above yours');
     }
+    const role = dto.role !== undefined && dto.role !== member.role ? dto.role : undefined;
+    const status = dto.status !== undefined && dto.status !== member.status ? dto.status : undefined;
+    if (principal.userId === id && role) throw new TenantException('cannot_change_own_role', 'You cannot change your own role');
+    if (principal.userId === id && status) throw new TenantException('cannot_change_own_status', 'You cannot change your own status');
+    if (role) this.assertMayGrant(role);
+    if (role || status) await this.assertAdminRemains(member, { role: role ?? member.role, active: (status ?? member.status) === 'active' });
     const now = this.clock.now();
     const userChanges: Partial<UserEntity> = { updated_at: now };
     if (dto.display_name !== undefined) userChanges.display_name = dto.display_name;
-    if (dto.status !== undefined) userChanges.status = dto.status;
+    if (status) userChanges.status = status;
     if (dto.password !== undefined) userChanges.password_hash = await this.hasher.hash(dto.password);
     await this.db.em.getRepository(UserEntity).update({ id }, userChanges);
-    if (dto.role !== undefined && dto.role !== member.role) {
-      this.assertMayGrant(dto.role);
+    if (role) {
       await this.db.em
         .getRepository(MembershipEntity)
-        .update({ tenant_id: member.tenant_id, user_id: id }, { role: dto.role, updated_at: now });
+        .update({ tenant_id: member.tenant_id, user_id: id }, { role, updated_at: now });
     }
     return this.get(id);
   }
@@ -111,6 +116,7 @@ export class UsersService {
     if (!roleAtLeast(principal.role, member.role)) {
       throw new TenantException('role_not_allowed', 'You cannot remove a user whose role is above yours');
     }
+    await this.assertAdminRemains(member, null);
     await this.db.em.getRepository(MembershipEntity).delete({ tenant_id: member.tenant_id, user_id: id });
     // RLS hides other tenants' memberships; the user-id setting makes this user's own visible to the count.
     const others = await this.db.withSettings({ 'app.user_id': id }, async () => {
@@ -120,6 +126,25 @@ export class UsersService {
       return row?.n ?? 0;
     });
     if (others === 0) await this.db.em.getRepository(UserEntity).delete({ id });
+  }
+
+  /**
+   * A tenant always keeps an active holder of its highest admin role (tenant_admin or above; platform_admin in the
+   * platform tenant): refuses to demote, disable or remove (`after` null) the last one. Changes to one tenant's
+   * admins are serialized, so two admins demoting each other at once cannot both succeed.
+   */
+  private async assertAdminRemains(member: MemberRow, after: { role: Role; active: boolean } | null): Promise<void> {
+    if (member.status !== 'active' || !roleAtLeast(member.role, 'tenant_admin')) return;
+    if (after && after.active && roleAtLeast(after.role, member.role)) return;
+    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [member.tenant_id]);
+    const [row] = (await this.db.em.query(
+      `SELECT count(*)::int AS n FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.tenant_id = $1 AND m.user_id <> $2 AND u.status = 'active' AND m.role = ANY($3)`,
+      [member.tenant_id, member.id, ROLES.filter((r) => roleAtLeast(r, member.role))],
+    )) as { n: number }[];
+    if (!row || row.n === 0) {
+      throw new TenantException('last_admin', `This is the tenant's last active ${member.role}; give another user that role first`);
+    }
   }
 
   private assertMayGrant(role: Role): void {

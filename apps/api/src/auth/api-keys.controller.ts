@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import { ApiKeyListResponse, ApiKeyResponse, ApiKeysService, CreateApiKeyDto, CreatedApiKeyResponse } from '@conduit/auth';
 import { ListQueryDto } from '@conduit/tenants';
@@ -16,7 +16,13 @@ export class ApiKeysController {
   @Post()
   @CheckPolicy('create', 'ApiKey')
   @Audited('api_key.create', 'ApiKey')
-  @ApiOperation({ summary: 'Create an API key; the key is returned once' })
+  @ApiOperation({
+    summary: 'Create an API key; the key is returned once',
+    description:
+      'Never above your role. A key creating a key grants only scopes it holds ("x:write" includes "x:read"; "*" only from a key holding "*") ' +
+      'and expires no later than itself. A key acts with the lower of its role and its creator\'s current one, and stops working ' +
+      '(401 api_key_creator_inactive) while its creator is disabled or no longer has access to its tenant.',
+  })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   @ApiErrors(400, 401, 403)
   create(@Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
@@ -46,6 +52,7 @@ export class ApiKeysController {
   @Audited('api_key.revoke', 'ApiKey')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiNoContentResponse({ description: 'Revoked (or already revoked)' })
   @ApiErrors(401, 403, 404)
   async revoke(@Param('id') id: string): Promise<void> {
     await this.apiKeys.revoke(id);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, Public } from '@conduit/access';
 import { LoginDto, MeResponse, MembershipLookup, RefreshDto, SessionService, TokenResponse } from '@conduit/auth';
@@ -41,8 +41,12 @@ export class AuthController {
   @AuditedByService()
   @HttpCode(204)
   @ApiBearerAuth('bearer')
-  @ApiOperation({ summary: 'Revoke this session and the access token presented' })
-  @ApiErrors(401)
+  @ApiOperation({
+    summary: 'Revoke this session and the access token presented',
+    description: 'Needs an access token issued by Conduit: an API key or identity-provider token is 400 logout_requires_session.',
+  })
+  @ApiNoContentResponse({ description: 'Logged out' })
+  @ApiErrors(400, 401)
   async logout(@Req() req: FastifyRequest): Promise<void> {
     await this.sessions.logout(this.access.principal(), requestMeta(req));
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import { CreateTenantDto, ListTenantsQueryDto, TenantListResponse, TenantResponse, TenantsService, UpdateTenantDto } from '@conduit/tenants';
 import { ApiErrors } from '../http/api-errors.decorator';
@@ -43,7 +43,10 @@ export class TenantsController {
   @Patch(':id')
   @CheckPolicy('update', 'Tenant')
   @Audited('tenant.update', 'Tenant')
-  @ApiOperation({ summary: 'Update a tenant (name, status, contact, settings; parent for platform admins)' })
+  @ApiOperation({
+    summary: 'Update a tenant (name, status, contact, settings; parent for platform admins)',
+    description: 'Not the status of your own tenant. parent_id null makes the tenant a root; a parent inside its subtree is 400 tenant_parent_cycle.',
+  })
   @ApiOkResponse({ type: TenantResponse })
   @ApiErrors(400, 401, 403, 404)
   update(@Param('id') id: string, @Body() dto: UpdateTenantDto): Promise<TenantResponse> {
@@ -54,7 +57,8 @@ export class TenantsController {
   @CheckPolicy('delete', 'Tenant')
   @Audited('tenant.delete', 'Tenant')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete (deactivate) a tenant with no live children' })
+  @ApiOperation({ summary: 'Delete (deactivate) a tenant with no live children; never your own' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404, 409)
   async remove(@Param('id') id: string): Promise<void> {
     await this.tenants.remove(id);

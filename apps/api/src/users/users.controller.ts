@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserListResponse, UserResponse, UsersService } from '@conduit/tenants';
 import { ApiErrors } from '../http/api-errors.decorator';
@@ -43,9 +43,12 @@ export class UsersController {
   @Patch(':id')
   @CheckPolicy('update', 'User')
   @Audited('user.update', 'User')
-  @ApiOperation({ summary: 'Update a user (name, role, status, password)' })
+  @ApiOperation({
+    summary: 'Update a user (name, role, status, password)',
+    description: 'Not your own role or status (403); never the last active holder of the tenant\'s highest admin role (409 last_admin).',
+  })
   @ApiOkResponse({ type: UserResponse })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 409)
   update(@Param('id') id: string, @Body() dto: UpdateUserDto): Promise<UserResponse> {
     return this.users.update(id, dto);
   }
@@ -54,7 +57,8 @@ export class UsersController {
   @CheckPolicy('delete', 'User')
   @Audited('user.delete', 'User')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove a user from the acting tenant' })
+  @ApiOperation({ summary: 'Remove a user from the acting tenant (not yourself, nor its last admin)' })
+  @ApiNoContentResponse({ description: 'Removed' })
   @ApiErrors(401, 403, 404, 409)
   async remove(@Param('id') id: string): Promise<void> {
     await this.users.remove(id);

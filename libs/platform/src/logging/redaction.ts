@@ -17,13 +17,33 @@ export const LOG_REDACT_PATHS = [
 
 export const MASK = '[REDACTED]';
 
-/** Deep-copies a JSON-like value, replacing the values of secret-looking keys with a mask. */
-export function maskSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => maskSecrets(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY_PATTERN.test(k) ? MASK : maskSecrets(v, depth + 1);
+/**
+ * Deep-copies a JSON-like value, replacing the values of secret-looking keys with a mask, at any depth: the walk is
+ * iterative (no nesting can overflow it, and none is left unmasked). A value met again (a cycle) becomes the mask.
+ */
+export function maskSecrets(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const seen = new WeakSet<object>();
+  const pending: { source: object; target: unknown[] | Record<string, unknown> }[] = [];
+  const copyOf = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (seen.has(v)) return MASK;
+    seen.add(v);
+    const target: unknown[] | Record<string, unknown> = Array.isArray(v) ? [] : {};
+    pending.push({ source: v, target });
+    return target;
+  };
+  const root = copyOf(value);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { source, target } = next;
+    if (Array.isArray(target)) {
+      for (const item of source as unknown[]) target.push(copyOf(item));
+      continue;
+    }
+    for (const [k, v] of Object.entries(source)) {
+      // defineProperty: a "__proto__" key from parsed JSON stays a plain property of the copy.
+      Object.defineProperty(target, k, { value: SECRET_KEY_PATTERN.test(k) ? MASK : copyOf(v), enumerable: true, writable: true, configurable: true });
+    }
   }
-  return out;
+  return root;
 }

@@ -9,19 +9,20 @@ import {
   IsString,
   IsUUID,
   Length,
-  Matches,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsOptionalButNotNull } from '@conduit/platform';
 import type { TenantIsolation, TenantStatus } from '../entities/tenant.entity';
+import { IsTenantCode } from '../tenant-code';
 
 const STATUSES: TenantStatus[] = ['active', 'inactive', 'suspended'];
 const ISOLATIONS: TenantIsolation[] = ['shared', 'dedicated'];
 
 export class CreateTenantDto {
-  @ApiProperty({ example: 'acme-corp', description: 'Unique, lower-case letters, digits and dashes' })
-  @Matches(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: 'code must be 2-63 lower-case letters, digits or dashes' })
+  @ApiProperty({ example: 'acme-corp', description: 'Unique, 2-63 lower-case letters, digits and dashes; not shaped like a UUID' })
+  @IsTenantCode()
   code: string;
 
   @ApiProperty({ example: 'Acme Corporation' })
@@ -55,35 +56,42 @@ export class CreateTenantDto {
   isolation?: TenantIsolation;
 }
 
+// Null clears only what may be empty (contact_email) or means something (parent_id: make a root); the other
+// fields refuse it with a 400 (settings are replaced whole, so send {} to empty them).
 export class UpdateTenantDto {
   @ApiPropertyOptional({ example: 'Acme Corp (EU)' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsString()
   @Length(1, 200)
   name?: string;
 
-  @ApiPropertyOptional({ enum: STATUSES })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: STATUSES, description: 'Not of your own tenant' })
+  @IsOptionalButNotNull()
   @IsIn(STATUSES)
   status?: TenantStatus;
 
-  @ApiPropertyOptional({ example: 'soc@acme.example', nullable: true })
+  @ApiPropertyOptional({ example: 'soc@acme.example', nullable: true, type: String, description: 'null clears it' })
   @IsOptional()
   @IsEmail()
-  contact_email?: string;
+  contact_email?: string | null;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Move under another parent (platform admins only)' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'Move under another parent, outside this tenant\'s subtree; null makes it a root (platform admins only)',
+  })
   @IsOptional()
   @IsUUID()
-  parent_id?: string;
+  parent_id?: string | null;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ example: { timezone: 'Europe/Berlin' }, description: 'Replaces the settings; {} empties them' })
+  @IsOptionalButNotNull()
   @IsObject()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional()
-  @IsOptional()
+  @ApiPropertyOptional({ example: { data_retention_days: 365 }, description: 'Replaces them; {} empties them' })
+  @IsOptionalButNotNull()
   @IsObject()
   compliance_settings?: Record<string, unknown>;
 }

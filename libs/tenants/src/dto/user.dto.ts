@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { ROLES, Role } from '@conduit/access';
+import { IsOptionalButNotNull } from '@conduit/platform';
 import type { UserStatus } from '../entities/user.entity';
 import { ListQueryDto } from './tenant.dto';
 
@@ -26,25 +27,26 @@ export class CreateUserDto {
   display_name?: string;
 }
 
+// Only display_name may be cleared with null; role, status and password refuse it with a 400.
 export class UpdateUserDto {
-  @ApiPropertyOptional({ example: 'Ada A. Analyst' })
+  @ApiPropertyOptional({ example: 'Ada A. Analyst', nullable: true, type: String, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  display_name?: string;
+  display_name?: string | null;
 
-  @ApiPropertyOptional({ enum: ROLES })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: ROLES, description: 'Not your own; never above yours' })
+  @IsOptionalButNotNull()
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ enum: ['active', 'disabled'] })
-  @IsOptional()
+  @ApiPropertyOptional({ enum: ['active', 'disabled'], description: 'Not your own' })
+  @IsOptionalButNotNull()
   @IsIn(['active', 'disabled'])
   status?: UserStatus;
 
   @ApiPropertyOptional({ minLength: 12, writeOnly: true })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsString()
   @Length(12, 200)
   password?: string;
