@@ -15,7 +15,9 @@ export type IngestionErrorCode =
   | 'payload_too_large'
   | 'invalid_source'
   | 'invalid_filter'
-  | 'invalid_json';
+  | 'invalid_json'
+  | 'unsupported_charset'
+  | 'unsupported_content_encoding';
 
 const STATUS: Record<IngestionErrorCode, HttpStatusCode> = {
   source_not_found: 404,
@@ -33,6 +35,8 @@ const STATUS: Record<IngestionErrorCode, HttpStatusCode> = {
   invalid_source: 400,
   invalid_filter: 400,
   invalid_json: 400,
+  unsupported_charset: 415,
+  unsupported_content_encoding: 415,
 };
 
 export class IngestionException extends ConduitException<IngestionErrorCode> {

@@ -7,6 +7,8 @@ import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, storableText } from '@conduit/platform';
 import { IngestionJob } from '@conduit/queues';
+import { bodyFormatRefusal, isJsonContentType, withoutBom } from './body-format';
+import { deliveryKey } from './delivery-key';
 import { ReceiveResponse } from './dto/receive.dto';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
@@ -23,20 +25,18 @@ export interface ReceivedRequest {
 }
 
 const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
-const MAX_DELIVERY_ID = 200;
 const MAX_EVENT_TYPE = 200;
-
-const JSON_TYPE = /[/+]json\b/i;
 
 /**
  * The body as JSON when the sender says it is JSON (a declared JSON body that does not parse is refused, after
  * verification, with invalid_json), or when it has no content type and parses; otherwise undefined (stored as bytes).
+ * A UTF-8 byte order mark before the JSON is skipped.
  */
 function parseJson(raw: Buffer, contentType: string | undefined): unknown {
-  if (contentType && !JSON_TYPE.test(contentType)) return undefined;
+  if (contentType !== undefined && !isJsonContentType(contentType)) return undefined;
   if (raw.length === 0) return undefined;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    return JSON.parse(withoutBom(raw).toString('utf8')) as unknown;
   } catch {
     if (contentType) throw new IngestionException('invalid_json', 'The body is declared as JSON but does not parse');
     return undefined;
@@ -102,15 +102,16 @@ export class ReceiveService {
       throw err;
     }
     // Read from the body, these may hold NUL characters or unpaired surrogates, which PostgreSQL cannot store (and which
-    // would fail the whole group commit): replaced, the same way on every repeat, so deduplication still holds.
-    const deliveryId = storedField(providerDeliveryId(source.provider, request.headers, parsed), MAX_DELIVERY_ID);
+    // would fail the whole group commit): replaced, the same way on every repeat, so deduplication still holds. Long
+    // delivery ids are keyed by a prefix and a hash of the whole id (see deliveryKey), never cut to a prefix alone.
+    const providerId = providerDeliveryId(source.provider, request.headers, parsed);
     const now = this.clock.now();
     const event: InboundEventEntity = {
       id: this.ids.next(),
       tenant_id: source.tenant_id,
       source_id: source.id,
       provider: source.provider,
-      delivery_id: deliveryId ?? null,
+      delivery_id: providerId === undefined ? null : deliveryKey(providerId),
       event_type: storedField(providerEventType(source.provider, request.headers, parsed), MAX_EVENT_TYPE) ?? null,
       content_type: contentType ?? null,
       raw_body: request.rawBody,
@@ -148,26 +149,27 @@ export class ReceiveService {
     if (jobs.length > 0) await this.queue.addBulk(jobs);
   }
 
-  /** Why this request may not be stored: address, size or verification. */
+  /** Why this request may not be stored: address, size, content coding or charset, or verification. */
   private refusal({ source, secrets }: ResolvedSource, request: ReceivedRequest): IngestionException | null {
-    let failure: IngestionException | null = null;
     if (!allowedBy(source.allowed_cidrs, request.ip)) {
-      failure = new IngestionException('ip_not_allowed', 'This address may not post to this source');
-    } else if (request.rawBody.length > source.max_body_bytes) {
-      failure = new IngestionException('payload_too_large', `Body exceeds this source's limit of ${source.max_body_bytes} bytes`);
-    } else {
-      const result = verifyInbound({
-        provider: source.provider,
-        rawBody: request.rawBody,
-        headers: request.headers,
-        secrets,
-        sourceId: source.id,
-        tenantId: source.tenant_id,
-        now: this.clock.now(),
-      });
-      if (!result.ok) failure = new IngestionException(result.reason, result.message);
+      return new IngestionException('ip_not_allowed', 'This address may not post to this source');
     }
-    return failure;
+    if (request.rawBody.length > source.max_body_bytes) {
+      return new IngestionException('payload_too_large', `Body exceeds this source's limit of ${source.max_body_bytes} bytes`);
+    }
+    // A compressed body or JSON in another charset: refused before verification, whose 401 would hide the reason.
+    const format = bodyFormatRefusal(request.headers);
+    if (format) return format;
+    const result = verifyInbound({
+      provider: source.provider,
+      rawBody: request.rawBody,
+      headers: request.headers,
+      secrets,
+      sourceId: source.id,
+      tenantId: source.tenant_id,
+      now: this.clock.now(),
+    });
+    return result.ok ? null : new IngestionException(result.reason, result.message);
   }
 
   private async recordRejection(source: InboundSourceEntity, reason: string): Promise<void> {

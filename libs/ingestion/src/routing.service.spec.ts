@@ -1,5 +1,6 @@
 import { MAX_INPUT_DEPTH } from '@conduit/platform';
-import { payloadOf } from './routing.service';
+import { EVENT_NAME } from '@conduit/webhooks';
+import { normalizeEventType, payloadOf } from './routing.service';
 
 const asBytes = (text: string, contentType: string | null = 'application/json') => ({ raw_body: Buffer.from(text), content_type: contentType });
 const nestedText = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
@@ -21,11 +22,59 @@ describe('payloadOf', () => {
     expect(payloadOf(asBytes(text))).toEqual({ content_type: 'application/json', body_base64: Buffer.from(text).toString('base64') });
   });
 
+  it('reads JSON after a UTF-8 byte order mark, as the receive path does', () => {
+    expect(payloadOf(asBytes('\ufeff{"a":1}'))).toEqual({ a: 1 });
+    expect(payloadOf(asBytes('\ufeff{"a":1}', 'application/vnd.api+json; charset=utf-8'))).toEqual({ a: 1 });
+  });
+
+  it('routes JSON sequences and lines as bytes, even when they hold one value', () => {
+    for (const contentType of ['application/jsonl', 'application/json-seq', 'application/x-ndjson']) {
+      expect(payloadOf(asBytes('{"a":1}', contentType))).toEqual({ content_type: contentType, body_base64: Buffer.from('{"a":1}').toString('base64') });
+    }
+  });
+
   it('routes other bodies as bytes', () => {
     expect(payloadOf(asBytes('a=1', 'application/x-www-form-urlencoded'))).toEqual({
       content_type: 'application/x-www-form-urlencoded',
       body_base64: Buffer.from('a=1').toString('base64'),
     });
     expect(payloadOf(asBytes('{not json'))).toEqual({ content_type: 'application/json', body_base64: Buffer.from('{not json').toString('base64') });
+  });
+});
+
+describe('normalizeEventType', () => {
+  it.each([
+    ['payment_intent.succeeded', 'payment_intent.succeeded'],
+    [' order created ', 'order_created'],
+    ['a..b', 'a.b'],
+    ['.a.b.', 'a.b'],
+    [42, '42'],
+    ['issues/opened', 'issues_opened'],
+  ])('makes %j into %j', (raw, name) => {
+    expect(normalizeEventType(raw)).toBe(name);
+  });
+
+  it.each([undefined, null, {}, ['a'], '', '   ', '.', '...'])('has no event type for %j', (raw) => {
+    expect(normalizeEventType(raw)).toBeUndefined();
+  });
+
+  it('shortens to 200 characters before dropping a trailing dot, so a cut after a dot leaves no trailing dot', () => {
+    expect(normalizeEventType(`${'a'.repeat(199)}.b`)).toBe('a'.repeat(199));
+    expect(normalizeEventType(`${'a'.repeat(199)}..b`)).toBe('a'.repeat(199));
+    expect(normalizeEventType(`.${'a'.repeat(300)}`)).toBe('a'.repeat(200));
+    expect(normalizeEventType('a'.repeat(300))).toBe('a'.repeat(200));
+  });
+
+  it('always gives a name the event-name rule accepts', () => {
+    const pieces = ['a', '.', '..', ' ', '/', 'é', '-', '_', 'b.c', '\u0000'];
+    for (let seed = 1; seed < 2000; seed++) {
+      let raw = '';
+      for (let n = seed, i = 0; raw.length < 230 && i < 120; i++, n = (n * 1103515245 + 12345) % 2 ** 31) raw += pieces[n % pieces.length];
+      const name = normalizeEventType(raw);
+      if (name !== undefined) {
+        expect(name).toMatch(EVENT_NAME);
+        expect(name.length).toBeLessThanOrEqual(200);
+      }
+    }
   });
 });

@@ -3,10 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { Clock, findInputProblem } from '@conduit/platform';
 import { EventsService, matchesFilter } from '@conduit/webhooks';
+import { isJsonContentType, withoutBom } from './body-format';
 
 export type RoutingOutcome = 'routed' | 'filtered' | 'missing';
 
 const FALLBACK_EVENT_TYPE = 'webhook.received';
+const MAX_EVENT_NAME = 200;
 
 /** `$.a.b[0].c` on a parsed body. */
 export function readJsonPath(value: unknown, path: string): unknown {
@@ -20,15 +22,19 @@ export function readJsonPath(value: unknown, path: string): unknown {
   return current;
 }
 
-/** Event names are dot-separated words; anything else a provider sends is made to fit. */
+/**
+ * Event names are dot-separated words of at most 200 characters (EVENT_NAME); anything else a provider sends is made
+ * to fit. Shortened before the trailing dot is dropped: a cut that lands after a dot cannot leave the name ending in one.
+ */
 export function normalizeEventType(raw: unknown): string | undefined {
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
   const cleaned = String(raw)
     .trim()
     .replace(/[^A-Za-z0-9_.-]+/g, '_')
     .replace(/\.{2,}/g, '.')
-    .replace(/^\.|\.$/g, '')
-    .slice(0, 200);
+    .replace(/^\./, '')
+    .slice(0, MAX_EVENT_NAME)
+    .replace(/\.$/, '');
   return cleaned || undefined;
 }
 
@@ -108,10 +114,10 @@ interface RoutableInbound {
  * serialize): routed as it was received, not failed.
  */
 export function payloadOf(inbound: { raw_body: Buffer; content_type: string | null }): unknown {
-  const text = inbound.raw_body.toString('utf8');
-  if (!inbound.content_type || /json/i.test(inbound.content_type)) {
+  // The same reading as the receive path: JSON content types (or none), after a UTF-8 byte order mark if any.
+  if (!inbound.content_type || isJsonContentType(inbound.content_type)) {
     try {
-      const parsed = JSON.parse(text) as unknown;
+      const parsed = JSON.parse(withoutBom(inbound.raw_body).toString('utf8')) as unknown;
       if (!findInputProblem(parsed)) return parsed;
     } catch {
       // not JSON after all: fall through

@@ -34,6 +34,8 @@ function cacheKey(target: ReceiveTarget): string {
 export class SourceResolver {
   readonly #cache = new Map<string, CacheEntry>();
   readonly #loading = new Map<string, Promise<ResolvedSource | null>>();
+  /** Bumped by forget(): a load that started before a change may return the old state, and is then not cached. */
+  #epoch = 0;
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
@@ -59,20 +61,38 @@ export class SourceResolver {
     // same query and decryption instead of each running their own.
     let loading = this.#loading.get(key);
     if (!loading) {
-      loading = this.load(target).finally(() => this.#loading.delete(key));
+      const epoch = this.#epoch;
+      const started = this.load(target).then((value) => {
+        if (epoch === this.#epoch) this.remember(key, value, now);
+        return value;
+      });
+      loading = started.finally(() => {
+        if (this.#loading.get(key) === loading) this.#loading.delete(key);
+      });
       this.#loading.set(key, loading);
     }
-    const value = await loading;
-    if (this.config.INGEST_SOURCE_CACHE_SECONDS > 0) {
-      if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value as string);
-      this.#cache.set(key, { value, expiresAt: now + this.config.INGEST_SOURCE_CACHE_SECONDS * 1000 });
-    }
-    return this.stillValid(value, target, now);
+    return this.stillValid(await loading, target, now);
   }
 
-  /** Drops cached entries of a source (after an update or rotation in this process). */
-  forget(sourceId: string): void {
-    for (const [key, entry] of this.#cache) if (entry.value?.source.id === sourceId) this.#cache.delete(key);
+  /**
+   * Drops what this process cached about a source after it was created, changed, rotated or deleted here: the entries
+   * holding it, and the "no source" answers it may now change (its id, its key, and its name on the default-tenant
+   * path, which a creation, a rename or a reactivation can turn from 404 into this source). Loads in flight are not
+   * joined or cached any more. Other processes see the change once their entries expire (INGEST_SOURCE_CACHE_SECONDS).
+   */
+  forget(source: Pick<InboundSourceEntity, 'id' | 'name' | 'source_key'>): void {
+    this.#epoch += 1;
+    this.#loading.clear();
+    for (const [key, entry] of this.#cache) if (entry.value?.source.id === source.id) this.#cache.delete(key);
+    this.#cache.delete(cacheKey({ by: 'id', sourceId: source.id }));
+    this.#cache.delete(cacheKey({ by: 'key', provider: '', sourceKey: source.source_key }));
+    this.#cache.delete(cacheKey({ by: 'default', provider: source.name }));
+  }
+
+  private remember(key: string, value: ResolvedSource | null, now: number): void {
+    if (this.config.INGEST_SOURCE_CACHE_SECONDS <= 0) return;
+    if (this.#cache.size >= MAX_ENTRIES) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.#cache.set(key, { value, expiresAt: now + this.config.INGEST_SOURCE_CACHE_SECONDS * 1000 });
   }
 
   private stillValid(value: ResolvedSource | null, target: ReceiveTarget, now: number): ResolvedSource | null {

@@ -3,14 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, randomToken, toPage } from '@conduit/platform';
+import { Clock, CommonException, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, randomToken, toPage } from '@conduit/platform';
 import { SecretBox, mask } from '@conduit/secrets';
 import { assertValidFilter, generateWebhookSecret, issuePrivateWebhookToken } from '@conduit/webhooks';
 import { CreateSourceDto, ListSourcesQueryDto, SourceResponse, SourceWithSecretResponse, UpdateSourceDto } from './dto/source.dto';
 import { InboundProviderName, InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
 import { SourceResolver } from './source-resolver';
-import { sourceSecretAad } from './source-secrets';
+import { sourceSecretAad, sourceSecretProblem } from './source-secrets';
 
 const AUTH_TOKEN_TTL_SECONDS = 365 * 86400;
 const DEFAULT_GRACE_SECONDS = 86400;
@@ -74,7 +74,10 @@ export class SourcesService {
       deleted_at: null,
     };
     await this.db.insert(InboundSourceEntity, source);
-    return this.withSecret(source, secret);
+    // A receive request may have cached "no source" under this name (default-tenant path) a moment ago.
+    this.forgetAfterCommit(source);
+    // Read back: PostgreSQL stores address ranges in canonical form (192.0.2.7 is 192.0.2.7/32), as later reads show.
+    return this.withSecret(await this.db.em.getRepository(InboundSourceEntity).findOneByOrFail({ id }), secret);
   }
 
   async list(query: ListSourcesQueryDto): Promise<Page<SourceResponse>> {
@@ -110,7 +113,9 @@ export class SourcesService {
     if (dto.max_body_bytes !== undefined) changes.max_body_bytes = dto.max_body_bytes;
     if (dto.is_active !== undefined) changes.is_active = dto.is_active;
     await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, changes as never);
-    this.resolver.forget(source.id);
+    // The old name's entries and the new name's cached "no source" (a rename or a reactivation) both go.
+    this.forgetAfterCommit(source);
+    this.forgetAfterCommit({ ...source, ...changes });
     return this.get(source.id);
   }
 
@@ -118,7 +123,7 @@ export class SourcesService {
     const source = await this.load(id, 'delete');
     const now = this.clock.now();
     await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, { deleted_at: now, is_active: false, updated_at: now });
-    this.resolver.forget(source.id);
+    this.forgetAfterCommit(source);
   }
 
   /** New secret now; the previous one is still accepted for the grace period. */
@@ -135,7 +140,7 @@ export class SourcesService {
       updated_at: now,
     };
     await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, changes);
-    this.resolver.forget(source.id);
+    this.forgetAfterCommit(source);
     return this.withSecret({ ...source, ...changes }, next);
   }
 
@@ -170,7 +175,7 @@ export class SourcesService {
     const presented = await this.present(source);
     return {
       ...presented,
-      secret: secret ?? '',
+      secret,
       ...(source.provider === 'jwt_hmac' && secret ? { auth_token: this.authToken(source, secret) } : {}),
     };
   }
@@ -198,24 +203,36 @@ export class SourcesService {
     };
   }
 
-  /** jwt_hmac secrets are HS256 keys: RFC 7518 wants at least 32 bytes. basic secrets are user:password. */
+  /** A secret that could never verify this provider's requests is refused (see sourceSecretProblem). */
   private assertSecretFits(provider: InboundProviderName, secret: string | undefined): void {
     if (secret === undefined) return;
-    if (provider === 'jwt_hmac' && Buffer.byteLength(secret) < 32) {
-      throw new IngestionException('invalid_source', 'jwt_hmac secrets must be at least 32 bytes', [{ field: 'secret', message: 'at least 32 bytes' }]);
-    }
-    if (provider === 'basic' && !secret.includes(':')) {
-      throw new IngestionException('invalid_source', 'basic sources take secret as user:password', [{ field: 'secret', message: 'user:password' }]);
-    }
+    const problem = sourceSecretProblem(provider, secret);
+    if (problem) throw new IngestionException('invalid_source', problem, [{ field: 'secret', message: problem }]);
   }
 
-  private validate(dto: { filter?: Record<string, unknown> }): void {
-    if (dto.filter !== undefined) {
+  /** Settings the DTO cannot check alone: the filter language, and a size limit the server's own limit leaves room for. */
+  private validate(dto: { filter?: Record<string, unknown> | null; max_body_bytes?: number }): void {
+    if (dto.filter !== undefined && dto.filter !== null) {
       try {
         assertValidFilter(dto.filter);
       } catch (err) {
         throw new IngestionException('invalid_filter', (err as Error).message, [{ field: 'filter', message: (err as Error).message }]);
       }
     }
+    // Bodies over BODY_LIMIT_BYTES are refused before any source is looked at: a larger limit would never apply.
+    const limit = this.config.BODY_LIMIT_BYTES;
+    if (dto.max_body_bytes !== undefined && dto.max_body_bytes > limit) {
+      const message = `max_body_bytes must be at most ${limit}, the server's BODY_LIMIT_BYTES (larger bodies are refused before any source applies)`;
+      throw CommonException.validation(message, [{ field: 'max_body_bytes', message }]);
+    }
+  }
+
+  /**
+   * Drops what this process cached for the source, now and again once the change is committed: a receive request
+   * between the two would otherwise load (and cache) the old state for INGEST_SOURCE_CACHE_SECONDS.
+   */
+  private forgetAfterCommit(source: Pick<InboundSourceEntity, 'id' | 'name' | 'source_key'>): void {
+    this.resolver.forget(source);
+    this.db.afterCommit(() => this.resolver.forget(source));
   }
 }

@@ -10,6 +10,7 @@ import {
   ListInboundEventsQueryDto,
   ReplayResponse,
 } from '@conduit/ingestion';
+import { EmptyBodyDto } from '@conduit/webhooks';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
 
@@ -55,8 +56,8 @@ export class InboundEventsController {
   @Audited('inbound_event.replay', 'InboundEvent')
   @ApiOperation({ summary: 'Route a received webhook again (publishes a new outgoing event)' })
   @ApiAcceptedResponse({ type: InboundEventResponse })
-  @ApiErrors(401, 403, 404)
-  replay(@Param('id') id: string): Promise<InboundEventResponse> {
+  @ApiErrors(400, 401, 403, 404)
+  replay(@Param('id') id: string, @Body() _body: EmptyBodyDto): Promise<InboundEventResponse> {
     return this.events.replay(id);
   }
 }

@@ -189,11 +189,16 @@ export function closeWithAdapter(adapter: FastifyAdapter, frontDoor: ReceiveFron
 }
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input (invalid_json: a JSON content type whose body does not parse)',
+  400: 'Invalid input (invalid_json: a JSON content type whose body does not parse; invalid_content_length; malformed_url)',
   401: 'Verification failed (signature_missing, signature_invalid, timestamp_out_of_tolerance, token_invalid, ...)',
   403: 'The sender address is not in the source allowed ranges (ip_not_allowed)',
-  404: 'No active source here (source_not_found)',
-  413: "Body exceeds the source's limit (payload_too_large)",
+  404: 'No active source here (source_not_found), or no such receive route (route_not_found)',
+  413: "Body exceeds the source's limit or the server's BODY_LIMIT_BYTES (payload_too_large)",
+  414: 'A path parameter (source id or key) is longer than 100 characters (uri_too_long)',
+  415:
+    'Body not readable as declared: a Content-Encoding other than identity (unsupported_content_encoding), JSON in a charset ' +
+    'other than UTF-8 (unsupported_charset), or a Content-Type that does not parse (unsupported_media_type)',
+  503: 'Shutting down; retry after the Retry-After seconds (service_unavailable)',
 };
 
 /** The OpenAPI operations of these routes (Nest's document only sees controllers). */

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
 import {
   CreateSourceDto,
@@ -71,6 +71,7 @@ export class SourcesController {
   @Audited('source.delete', 'Source')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete (deactivate) a source; its received events stay' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404)
   async remove(@Param('id') id: string): Promise<void> {
     await this.sources.remove(id);
@@ -103,7 +104,8 @@ export class SourcesController {
     return {
       id: source.id,
       url: source.receive_url,
-      secret_token: source.secret,
+      // hmac and jwt_hmac sources always have a secret (only provider none has none).
+      secret_token: source.secret ?? '',
       ...(source.auth_token ? { auth_token: source.auth_token } : {}),
       type,
       created_at: source.created_at,

@@ -1,33 +1,74 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsTimestamp } from '@conduit/platform';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidationArguments,
+} from 'class-validator';
+import { IsOptionalButNotNull, IsTimestamp } from '@conduit/platform';
+import { addressRangesProblem } from '../address-ranges';
 import type { InboundProviderName } from '../entities/inbound-source.entity';
 import { INBOUND_PROVIDERS } from '../verification';
 
-const CIDR = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+/** Every entry is an IPv4 or IPv6 address or network (see parseAddressRange); the message names the first bad one. */
+const IsAddressRanges = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isAddressRanges',
+    validator: {
+      validate: (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string') && addressRangesProblem(value as string[]) === null,
+      defaultMessage: ({ value, property }: ValidationArguments) =>
+        (Array.isArray(value) && value.every((v) => typeof v === 'string') && addressRangesProblem(value as string[], property)) ||
+        `${property} must be a list of IP ranges such as 203.0.113.0/24`,
+    },
+  });
 
 class SourceSettingsDto {
-  @ApiPropertyOptional({ example: ['203.0.113.0/24'], description: 'Only these address ranges may post (empty: any)' })
-  @IsOptional()
+  @ApiPropertyOptional({
+    example: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'],
+    description: 'Only these IPv4/IPv6 addresses or networks may post ([]: any; not null). A network must have no bits set beyond its prefix.',
+  })
+  @IsOptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(50)
-  @Matches(CIDR, { each: true, message: 'allowed_cidrs must be IP ranges like 203.0.113.0/24' })
+  @IsString({ each: true })
+  @IsAddressRanges()
   allowed_cidrs?: string[];
 
-  @ApiPropertyOptional({ example: '$.event.kind', description: 'JSON path of the event type when the provider has no convention' })
+  @ApiPropertyOptional({
+    example: '$.event.kind',
+    nullable: true,
+    maxLength: 200,
+    description: 'JSON path of the event type when the provider has no convention ($.a.b[0] form); null removes it',
+  })
   @IsOptional()
   @IsString()
+  @MaxLength(200)
   @Matches(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])+$/, { message: 'event_type_path must be a simple JSON path such as $.type or $.data[0].kind' })
   event_type_path?: string;
 
-  @ApiPropertyOptional({ example: { livemode: { $eq: true } }, description: 'Only matching payloads are routed ($eq $neq $gt ... on dotted paths)' })
+  @ApiPropertyOptional({
+    example: { livemode: { $eq: true } },
+    nullable: true,
+    description: 'Only matching payloads are routed ($eq $neq $gt ... on dotted paths); null removes it',
+  })
   @IsOptional()
   @IsObject()
   filter?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: 262144, description: 'Largest accepted body in bytes (413 beyond)' })
-  @IsOptional()
+  @ApiPropertyOptional({ example: 262144, description: "Largest accepted body in bytes (413 beyond); at most the server's BODY_LIMIT_BYTES" })
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
   @Max(10 * 1024 * 1024)
@@ -56,14 +97,14 @@ export class CreateSourceDto extends SourceSettingsDto {
 }
 
 export class UpdateSourceDto extends SourceSettingsDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() is_active?: boolean;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() is_active?: boolean;
 }
 
 export class RotateSourceSecretDto {
   @ApiPropertyOptional({ description: 'New secret (generated when omitted)', writeOnly: true }) @IsOptional() @IsString() @Length(8, 500) secret?: string;
   @ApiPropertyOptional({ example: 86400, description: 'How long the previous secret is still accepted' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
   @Max(30 * 86400)
@@ -72,7 +113,7 @@ export class RotateSourceSecretDto {
 
 /** The seed's POST /api/webhooks/generate body. */
 export class GenerateWebhookDto {
-  @ApiPropertyOptional({ description: 'Must be your tenant or one you administer' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
+  @ApiPropertyOptional({ description: 'Must be your tenant or one you administer' }) @IsOptional() @IsString() @Length(1, 100) tenant_id?: string;
   @ApiPropertyOptional({ example: 'partner-callbacks' }) @IsOptional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional({ enum: ['public', 'private'], default: 'public', description: 'private also requires a Bearer JWT' })
   @IsOptional()
@@ -108,7 +149,7 @@ export class SourceResponse {
 }
 
 export class SourceWithSecretResponse extends SourceResponse {
-  @ApiProperty({ description: 'The full secret. Shown once.' }) declare secret: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The full secret. Shown once (null for provider none).' }) declare secret: string | null;
   @ApiPropertyOptional({ description: 'jwt_hmac sources: a Bearer token callers send (seed private model)' }) auth_token?: string;
 }
 
