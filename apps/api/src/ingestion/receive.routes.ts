@@ -14,6 +14,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { ReceiveService, ReceiveTarget, ReceivedRequest } from '@conduit/ingestion';
 import { ConduitConfig, errorBody } from '@conduit/platform';
 import { mapError, sendFrameworkError } from '../http/error-mapping';
+import { loggableError } from '../http/loggable-error';
 import type { HttpMetrics } from '../metrics/http-metrics';
 
 interface ReceiveRoute {
@@ -111,7 +112,7 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = mapError(err, req.id);
-    if (mapped.unexpected) logger.error({ err, request_id: req.id }, 'unhandled error');
+    if (mapped.unexpected) logger.error({ err: loggableError(err), request_id: req.id }, 'unhandled error');
     // The route pattern, not the URL: a source's key in the path is a credential and stays out of the logs.
     else logger.log({ request_id: req.id, route: req.routeOptions.url ?? 'unmatched', status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
     return reply.code(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
