@@ -110,6 +110,13 @@ describe('webhooks in: hardening', () => {
       expect(row).toEqual({ no_filter: true, event_type_path: null, allowed_cidrs: [] });
     });
 
+    it('refuses an empty PATCH, like subscriptions, and leaves the row as it was', async () => {
+      const src = await createSource({ name: 'empty-patch', provider: 'none' });
+      const res = await patch(src.id, {});
+      expect([res.status, res.body.error?.code]).toEqual([400, 'validation_failed']);
+      expect(await sourceRow(src.id)).toMatchObject({ updated_at: new Date(src.updated_at) });
+    });
+
     it('still refuses a filter outside the language', async () => {
       const src = await createSource({ name: 'bad-filter', provider: 'none' });
       expect((await patch(src.id, { filter: { a: { $where: 1 } } })).body.error.code).toBe('invalid_filter');

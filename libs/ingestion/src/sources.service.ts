@@ -104,6 +104,9 @@ export class SourcesService {
 
   async update(id: string, dto: UpdateSourceDto): Promise<SourceResponse> {
     const source = await this.load(id, 'update');
+    if (Object.values(dto).every((v) => v === undefined)) {
+      throw CommonException.validation('Nothing to update: send at least one field', [{ field: 'body', message: 'no fields' }]);
+    }
     this.validate(dto);
     const changes: Partial<InboundSourceEntity> = { updated_at: this.clock.now() };
     if (dto.name !== undefined) changes.name = dto.name;
