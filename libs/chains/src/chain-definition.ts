@@ -4,7 +4,20 @@ import type { ErrorDetail } from '@conduit/platform';
 import { ChainErrorCode, ChainException } from './chain.exception';
 import type { ChainStepDto, CompensationStepDto } from './dto/chain.dto';
 import type { OnFailureAction, StepKind } from './entities/chain-step.entity';
-import { CompiledExpression, ExpressionError, ROOT_VARIABLES, TemplateError, compileCondition, compileTemplates } from './templates';
+import { HEADER_VALUE_RULE, MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, headerNameProblem, isHeaderText } from '@conduit/outbound-http';
+import {
+  CREDENTIALS_ONLY_WHOLE,
+  CompiledExpression,
+  CompiledTemplate,
+  ExpressionError,
+  MAX_COMPREHENSION_NESTING,
+  ROOT_VARIABLES,
+  TemplateError,
+  checkExpression,
+  compileCondition,
+  compileTemplates,
+  templateParts,
+} from './templates';
 
 /** A step as stored: defaults applied, position fixed. */
 export interface StepDefinition {
@@ -26,9 +39,6 @@ export interface StepDefinition {
 
 const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_BACKOFF_SECONDS = 1;
-const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
-// The client and the signature own these; Authorization is allowed (a credential), but private subscriptions' JWT wins.
-const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|webhook-.*|x-loki-.*|x-conduit-.*|connection|transfer-encoding)$/i;
 const KNOWN_ROOTS = new Set<string>(ROOT_VARIABLES);
 
 class StepProblem {
@@ -56,7 +66,8 @@ export function normalizeSteps(steps: (ChainStepDto | CompensationStepDto)[], ki
   return ordered.map((s, i) => ({
     kind,
     step_order: i + 1,
-    webhook_id: s.webhook_id,
+    // UUIDs are case-insensitive; stored and compared lower-case.
+    webhook_id: s.webhook_id.toLowerCase(),
     name: s.name,
     description: s.description ?? null,
     request_params: s.request_params ?? null,
@@ -100,61 +111,129 @@ export function validateDefinition(steps: StepDefinition[], compensation: StepDe
 function* stepProblems(step: StepDefinition, at: string, forward: StepDefinition[], earlierNames: ReadonlySet<string>): Generator<StepProblem> {
   // Forward steps may read the steps before them; compensation steps may read any forward step.
   const maxStep = step.kind === 'step' ? step.step_order - 1 : forward.length;
-  const expressions: { field: string; compiled: CompiledExpression[] }[] = [];
   for (const [field, value] of [['request_params', step.request_params], ['headers', step.headers]] as const) {
     if (value === null) continue;
+    let templates: CompiledTemplate[];
     try {
-      expressions.push({ field: `${at}.${field}`, compiled: compileTemplates(value, field) });
+      templates = compileTemplates(value, field);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       yield new StepProblem('invalid_template', `${at}.${err.path}`, `template does not parse: ${err.message}`);
+      continue;
+    }
+    for (const template of templates) {
+      if (template.compiled.credential !== null) continue;
+      const where = `${at}.${template.path}`;
+      for (const problem of referenceProblems(template.compiled, maxStep, earlierNames)) {
+        yield new StepProblem(problem.code, where, `${template.path}: ${problem.message}`);
+      }
+      const checked = typeCheck(template.compiled.source);
+      if ('error' in checked) yield new StepProblem('invalid_template', where, `${template.path}: {{${template.compiled.source}}} does not type-check: ${checked.error}`);
     }
   }
-  if (step.condition !== null) {
-    try {
-      expressions.push({ field: `${at}.condition`, compiled: [compileCondition(step.condition)] });
-    } catch (err) {
-      if (!(err instanceof ExpressionError)) throw err;
-      yield new StepProblem('invalid_condition', `${at}.condition`, `condition does not parse: ${err.message}`);
-    }
-  }
-  for (const { field, compiled } of expressions) {
-    for (const expression of compiled) {
-      const refs = expression.references;
-      for (const root of refs.roots) {
-        if (!KNOWN_ROOTS.has(root)) {
-          yield new StepProblem('invalid_template', field, `{{${expression.source}}} uses ${root}; use trigger_data, step_N, steps, credentials, run or now`);
-        }
-      }
-      for (const n of refs.stepNumbers) {
-        if (n > maxStep) yield new StepProblem('invalid_template', field, `{{${expression.source}}} reads step_${n}, which does not run before this step`);
-      }
-      for (const name of refs.stepNames) {
-        if (!earlierNames.has(name)) yield new StepProblem('invalid_template', field, `{{${expression.source}}} reads steps["${name}"], which is not an earlier step`);
-      }
-    }
-  }
-  if (step.headers !== null) {
-    for (const [name, value] of Object.entries(step.headers)) {
-      if (!HEADER_NAME.test(name) || RESERVED_HEADERS.test(name) || typeof value !== 'string' || value.length > 4000) {
-        yield new StepProblem('invalid_chain_step', `${at}.headers.${name}`, `header ${name} is not allowed (reserved, malformed, or not a string up to 4000 characters)`);
-      }
-    }
-    if (Object.keys(step.headers).length > 20) yield new StepProblem('invalid_chain_step', `${at}.headers`, 'at most 20 headers');
-  }
+  if (step.condition !== null) yield* conditionProblems(step.condition, `${at}.condition`, maxStep, earlierNames);
+  if (step.headers !== null) yield* headerProblems(step.headers, `${at}.headers`);
   if (step.kind === 'compensation' && step.compensates !== null && !forward.some((s) => s.name === step.compensates)) {
     yield new StepProblem('invalid_chain_step', `${at}.compensates`, `compensates "${step.compensates}", which is not a step of this chain`);
   }
 }
 
-/** Credential names every template and condition of a step reads; null when some read is dynamic (open all). */
-export function credentialsUsed(step: Pick<StepDefinition, 'request_params' | 'headers' | 'condition'>): Set<string> | null {
+function* conditionProblems(condition: string, field: string, maxStep: number, earlierNames: ReadonlySet<string>): Generator<StepProblem> {
+  let compiled: CompiledExpression;
+  try {
+    compiled = compileCondition(condition);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    yield new StepProblem('invalid_condition', field, `condition does not parse: ${err.message}`);
+    return;
+  }
+  for (const problem of referenceProblems(compiled, maxStep, earlierNames)) yield new StepProblem(problem.code, field, `condition: ${problem.message}`);
+  const checked = typeCheck(compiled.source);
+  if ('error' in checked) {
+    yield new StepProblem('invalid_condition', field, `condition does not type-check: ${checked.error}`);
+  } else if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    // dyn: it depends on the data (trigger_data.flag), checked when the step runs.
+    yield new StepProblem('invalid_condition', field, `condition must be true or false, but {{${compiled.source}}} is ${article(checked.type)}`);
+  }
+}
+
+interface ExpressionProblem {
+  code: ChainErrorCode;
+  message: string;
+}
+
+/** Variables an expression may not read here, and macros nested too deep. */
+function* referenceProblems(expression: CompiledExpression, maxStep: number, earlierNames: ReadonlySet<string>): Generator<ExpressionProblem> {
+  const refs = expression.references;
+  const shown = `{{${expression.source}}}`;
+  if (refs.roots.has('credentials')) yield { code: 'invalid_chain_step', message: `${shown}: ${CREDENTIALS_ONLY_WHOLE}` };
+  for (const root of refs.roots) {
+    if (!KNOWN_ROOTS.has(root)) yield { code: 'invalid_template', message: `${shown} uses ${root}; use trigger_data, step_N, steps, credentials, run or now` };
+  }
+  for (const n of refs.stepNumbers) {
+    if (n > maxStep) yield { code: 'invalid_template', message: `${shown} reads step_${n}, which does not run before this step` };
+  }
+  for (const name of refs.stepNames) {
+    if (!earlierNames.has(name)) yield { code: 'invalid_template', message: `${shown} reads steps["${name}"], which is not an earlier step` };
+  }
+  if (refs.comprehensionNesting > MAX_COMPREHENSION_NESTING) {
+    yield {
+      code: 'invalid_template',
+      message: `${shown} nests macros (map, filter, all, exists, exists_one) ${refs.comprehensionNesting} deep; at most ${MAX_COMPREHENSION_NESTING} levels are allowed`,
+    };
+  }
+}
+
+/** CEL's type for the expression (dyn when it depends on data), or why it does not type-check (an unknown function...). */
+function typeCheck(source: string): { type: string } | { error: string } {
+  try {
+    return { type: checkExpression(source) };
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    return { error: err.message };
+  }
+}
+
+function* headerProblems(headers: Record<string, unknown>, field: string): Generator<StepProblem> {
+  const entries = Object.entries(headers);
+  if (entries.length > MAX_CUSTOM_HEADERS) yield new StepProblem('invalid_chain_step', field, `at most ${MAX_CUSTOM_HEADERS} headers`);
+  const seen = new Set<string>();
+  for (const [name, value] of entries) {
+    const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name;
+    const nameProblem = headerNameProblem(name, seen);
+    if (nameProblem) {
+      yield new StepProblem('invalid_chain_step', `${field}.${shown}`, `header ${shown} is not allowed: ${nameProblem}`);
+      continue;
+    }
+    if (typeof value !== 'string') {
+      yield new StepProblem('invalid_chain_step', `${field}.${shown}`, `header ${shown} is not allowed: its value must be a string`);
+      continue;
+    }
+    let literal: string[];
+    try {
+      literal = templateParts(value).texts;
+    } catch {
+      continue; // an unclosed template, reported with the templates
+    }
+    if (!literal.every(isHeaderText) || literal.join('').length > MAX_HEADER_VALUE_LENGTH) {
+      yield new StepProblem(
+        'invalid_chain_step',
+        `${field}.${shown}`,
+        `header ${shown} is not allowed: its value must be ${HEADER_VALUE_RULE} (what templates render is checked when the step is sent)`,
+      );
+    }
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** Credential names a step's templates fill in (conditions cannot read credentials). Throws TemplateError. */
+export function credentialsUsed(step: Pick<StepDefinition, 'request_params' | 'headers'>): Set<string> {
   const names = new Set<string>();
-  const compiled = [...compileTemplates(step.request_params ?? null), ...compileTemplates(step.headers ?? null)];
-  if (step.condition) compiled.push(compileCondition(step.condition));
-  for (const c of compiled) {
-    if (c.references.dynamicCredentials) return null;
-    c.references.credentialNames.forEach((n) => names.add(n));
+  for (const template of [...compileTemplates(step.request_params ?? null), ...compileTemplates(step.headers ?? null)]) {
+    if (template.compiled.credential !== null) names.add(template.compiled.credential);
   }
   return names;
 }

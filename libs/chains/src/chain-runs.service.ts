@@ -1,7 +1,7 @@
 // Runs from the API: start one by hand, read them with their step runs, and resume, cancel or retry them. Each state
 // change locks the run row, as the worker does when it records a step, so the two never interleave.
 import { Injectable } from '@nestjs/common';
-import { AccessService } from '@conduit/access';
+import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { ChainException } from './chain.exception';
@@ -28,8 +28,9 @@ export class ChainRunsService {
 
   /** Starts a run of an active chain with the caller's trigger data; its first step is queued after commit. */
   async execute(chainId: string, dto: ExecuteChainDto): Promise<ExecutedRunResponse> {
+    // Permissions before the lookup: a caller who may not start runs or read chains gets 403, a missing chain 404.
+    this.permit('create');
     const chain = await this.chains.load(chainId, 'read');
-    this.access.assert('create', 'ChainRun', { tenant_id: chain.tenant_id });
     if (!chain.is_active) throw new ChainException('chain_inactive', 'This chain is inactive; activate it to run it');
     const [launchable] = await this.launcher.launchable(chain.tenant_id, { chainId: chain.id });
     if (!launchable) throw new ChainException('chain_not_found', 'Execution chain not found');
@@ -57,10 +58,9 @@ export class ChainRunsService {
     return { ...presentRun(run), step_runs: stepRuns.map(presentStepRun) };
   }
 
-  /** Runs of the tenant, or of one chain (chainId) when given. */
+  /** Runs of the tenant, or of one chain (chainId, or the query's chain_id) when given. */
   async list(query: ListRunsQueryDto, chainId?: string): Promise<Page<ChainRunResponse>> {
-    const tenantId = this.access.tenant().id;
-    this.access.assert('read', 'ChainRun', { tenant_id: tenantId });
+    const tenantId = this.permit('read');
     const onlyChain = chainId ? (await this.chains.load(chainId, 'read')).id : query.chain_id;
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
@@ -113,11 +113,20 @@ export class ChainRunsService {
     return presentRun({ ...run, ...changes, updated_at: now });
   }
 
-  /** A failed run starts again at the step that failed it, with a fresh round of retries. */
+  /**
+   * A failed run starts again at the step that failed it, with a fresh round of retries. Not once its compensation
+   * ran (or is running): the steps it undid would stay undone while the run went on as if they had not been.
+   */
   async retry(runId: string): Promise<ChainRunResponse> {
     const run = await this.lock(runId, ['failed'], 'retry');
-    if (run.compensation_status === 'running') {
-      throw new ChainException('chain_run_state_conflict', 'This run is still being compensated; retry it once compensation has finished');
+    if (run.compensation_status !== null) {
+      throw new ChainException(
+        'chain_run_state_conflict',
+        run.compensation_status === 'running'
+          ? 'This run is being compensated, so it cannot be retried; start a new run instead'
+          : 'This run was compensated (its compensation steps ran), so it cannot be retried; start a new run instead',
+        [{ field: 'compensation_status', message: run.compensation_status }],
+      );
     }
     const now = this.clock.now();
     const [[step]] = (await this.db.em.query(
@@ -132,6 +141,13 @@ export class ChainRunsService {
     await this.setRun(run, changes);
     this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId: run.tenant_id, runId: run.id, stepRunId: step.id, attempt: step.attempt_count + 1 }]));
     return presentRun({ ...run, ...changes, updated_at: now });
+  }
+
+  /** 403 unless the caller may act on runs in its acting tenant (the only tenant the lookups here see); that tenant. */
+  private permit(action: 'read' | 'create'): string {
+    const tenantId = this.access.tenant().id;
+    if (!this.access.can(action, 'ChainRun', { tenant_id: tenantId })) throw new AccessException('forbidden', 403, `You may not ${action} chain runs`);
+    return tenantId;
   }
 
   private rows(tenantId: string) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccessService } from '@conduit/access';
+import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
@@ -114,10 +114,13 @@ export class ChainsService {
     await this.bump(chain, chain.version, { deleted_at: this.clock.now(), is_active: false });
   }
 
-  /** Loads a live chain of the acting tenant, or 404. */
+  /**
+   * Loads a live chain of the acting tenant: 403 when the caller may not act on chains of its own tenant (there is
+   * nothing to hide there: the lookup only ever sees that tenant), else 404 when there is no such chain.
+   */
   async load(id: string, action: 'read' | 'update' | 'delete' | 'create'): Promise<ChainEntity> {
     const tenantId = this.access.tenant().id;
-    this.access.assert(action, 'Chain', { tenant_id: tenantId }, 'chain_not_found');
+    if (!this.access.can(action, 'Chain', { tenant_id: tenantId })) throw new AccessException('forbidden', 403, `You may not ${action} chains`);
     const chain = isUuid(id) ? await this.db.em.getRepository(ChainEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
     if (!chain || chain.deleted_at) throw new ChainException('chain_not_found', 'Execution chain not found');
     return chain;

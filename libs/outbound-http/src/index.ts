@@ -3,3 +3,4 @@ export * from './network-error-class';
 export * from './outbound-http.client';
 export * from './outbound-http.types';
 export * from './retry-after';
+export * from './custom-headers';

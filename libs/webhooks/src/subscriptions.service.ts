@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
+import { HEADER_VALUE_RULE, MAX_CUSTOM_HEADERS, headerNameProblem, isSendableHeaderValue } from '@conduit/outbound-http';
 import { TenantContext } from '@conduit/database';
 import { Clock, CommonException, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
@@ -9,13 +10,6 @@ import { assertEventPatterns, assertValidFilter, matchingPatterns } from './even
 import { generateWebhookSecret } from './signing';
 import { WebhookException, subscriptionDisabled } from './webhook.exception';
 
-// Set by Conduit on every delivery, or hop-by-hop and meaningless (or harmful) to forward.
-const RESERVED_HEADERS =
-  /^(content-type|content-length|content-encoding|host|user-agent|webhook-.*|x-loki-.*|connection|keep-alive|transfer-encoding|te|trailer|upgrade|expect|proxy-.*)$/i;
-const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
-// What node's HTTP client sends (it throws on anything else at delivery time): tab, printable ASCII, no CR/LF/NUL.
-const HEADER_VALUE = /^[\t\x20-\x7e]{0,4000}$/;
-const MAX_HEADERS = 20;
 const HIDDEN = '••••';
 
 type SubscriptionFields = {
@@ -231,14 +225,11 @@ function assertCustomHeaders(headers: Record<string, unknown>): void {
   const seen = new Set<string>();
   const problems: string[] = [];
   for (const [name, value] of entries) {
-    const lower = name.toLowerCase();
-    if (!HEADER_NAME.test(name)) problems.push(`${name.slice(0, 100)}: not a header name (letters, digits and -)`);
-    else if (RESERVED_HEADERS.test(name)) problems.push(`${name}: set by Conduit or not forwardable`);
-    else if (seen.has(lower)) problems.push(`${name}: given twice (header names are case-insensitive)`);
-    else if (typeof value !== 'string' || !HEADER_VALUE.test(value)) problems.push(`${name}: value must be printable ASCII text up to 4000 characters`);
-    seen.add(lower);
+    const nameProblem = headerNameProblem(name, seen);
+    if (nameProblem) problems.push(`${name.slice(0, 100)}: ${nameProblem}`);
+    else if (typeof value !== 'string' || !isSendableHeaderValue(value)) problems.push(`${name}: value must be ${HEADER_VALUE_RULE}`);
   }
-  if (entries.length > MAX_HEADERS) problems.push(`at most ${MAX_HEADERS} headers`);
+  if (entries.length > MAX_CUSTOM_HEADERS) problems.push(`at most ${MAX_CUSTOM_HEADERS} headers`);
   if (problems.length > 0) {
     throw new WebhookException('invalid_headers', `headers not accepted: ${problems[0]}`, problems.map((message) => ({ field: 'headers', message })));
   }

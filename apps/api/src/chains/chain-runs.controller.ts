@@ -1,6 +1,6 @@
 // Chain runs at the seed's paths (/api/execution-chains/...) and their canonical aliases (/api/v1/chains/...).
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import {
   ChainRunDetailResponse,
@@ -9,6 +9,7 @@ import {
   ChainRunsService,
   ExecuteChainDto,
   ExecutedRunResponse,
+  ListChainRunsQueryDto,
   ListRunsQueryDto,
 } from '@conduit/chains';
 import { ApiErrors } from '../http/api-errors.decorator';
@@ -26,6 +27,7 @@ export class ChainRunsController {
   @CheckPolicy('create', 'ChainRun')
   @Audited('chain.execute', 'ChainRun')
   @ApiOperation({ summary: 'Start a run with custom trigger data; answers 202 with the run id while the worker runs the steps' })
+  @ApiBody({ type: ExecuteChainDto, required: false, description: 'Optional: without a body the run starts with trigger_data {}' })
   @ApiAcceptedResponse({ type: ExecutedRunResponse })
   @ApiErrors(400, 401, 403, 404, 409)
   execute(@Param('id') id: string, @Body() dto: ExecuteChainDto): Promise<ExecutedRunResponse> {
@@ -46,7 +48,7 @@ export class ChainRunsController {
   @ApiOperation({ summary: 'List runs of one chain' })
   @ApiOkResponse({ type: ChainRunListResponse })
   @ApiErrors(400, 401, 403, 404)
-  listOfChain(@Param('id') id: string, @Query() query: ListRunsQueryDto) {
+  listOfChain(@Param('id') id: string, @Query() query: ListChainRunsQueryDto) {
     return this.runs.list(query, id);
   }
 

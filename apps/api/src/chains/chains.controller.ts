@@ -1,6 +1,6 @@
 // Chain definitions at the seed's paths (/api/execution-chains) and their canonical aliases (/api/v1/chains).
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
 import { ChainListResponse, ChainResponse, ChainsService, CreateChainDto, ListChainsQueryDto, UpdateChainDto } from '@conduit/chains';
 import { TenantScope } from '@conduit/tenants';
@@ -97,6 +97,7 @@ export class ChainsController {
   @CheckPolicy('delete', 'Chain')
   @Audited('chain.delete', 'Chain')
   @ApiOperation({ summary: 'Delete a chain (soft: its runs stay)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404, 409)
   async remove(@Param('id') id: string): Promise<void> {
     await this.chains.remove(id);

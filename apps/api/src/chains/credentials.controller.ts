@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CheckPolicy } from '@conduit/access';
 import { CreateCredentialDto, CredentialListResponse, CredentialResponse, CredentialsService, ListCredentialsQueryDto, UpdateCredentialDto } from '@conduit/chains';
@@ -58,6 +58,7 @@ export class CredentialsController {
   @CheckPolicy('delete', 'Credential')
   @AuditedByService()
   @ApiOperation({ summary: 'Delete a credential; steps that use it fail until it exists again' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404)
   async remove(@Param('id') id: string, @Req() req: FastifyRequest): Promise<void> {
     await this.credentials.remove(id, requestMeta(req));

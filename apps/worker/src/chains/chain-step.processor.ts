@@ -67,7 +67,9 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
 
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
-    // The step run keeps its lease or pending state; the reconciler queues it again.
+    // The engine records every failure it can as a failed attempt; this is one it could not record (the database is
+    // unreachable). The step run keeps its lease, and the reconciler queues it again once the lease expires; the claim
+    // then counts the lost attempt, and the engine gives up on a step after a few of them (MAX_LOST_ATTEMPTS).
     this.logger.warn({ job_id: job?.id, err: err.message }, 'chain step job failed');
   }
 

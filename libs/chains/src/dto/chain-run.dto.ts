@@ -16,14 +16,19 @@ export class ExecuteChainDto {
   trigger_data?: Record<string, unknown>;
 }
 
-export class ListRunsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+/** Filters of GET /chains/{id}/runs (the chain is in the path). */
+export class ListChainRunsQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() chain_id?: string;
   @ApiPropertyOptional({ example: 'order.placed' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;
   @ApiPropertyOptional({ example: '2026-11-22T00:00:00Z' }) @IsOptional() @IsTimestamp() since?: Date;
   @ApiPropertyOptional({ example: '2026-11-23T00:00:00Z' }) @IsOptional() @IsTimestamp() until?: Date;
+}
+
+/** Filters of GET /chains/runs (every chain of the tenant, or one). */
+export class ListRunsQueryDto extends ListChainRunsQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() chain_id?: string;
 }
 
 export class StepRunResponse {

@@ -16,11 +16,14 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOptionalButNotNull } from '@conduit/platform';
 import type { OnFailureAction, OnSuccessAction } from '../entities/chain-step.entity';
 
 export const ON_SUCCESS: OnSuccessAction[] = ['continue', 'stop', 'pause'];
 export const ON_FAILURE: OnFailureAction[] = ['continue', 'stop', 'retry'];
 export const MAX_STEPS = 50;
+/** PostgreSQL int. */
+export const MAX_INT = 2_147_483_647;
 
 export class ChainStepDto {
   @ApiProperty({ example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1b001', description: 'A subscription of your tenant: the step POSTs to its target_url, signed with its secret' })
@@ -35,8 +38,8 @@ export class ChainStepDto {
 
   @ApiPropertyOptional({ example: 'Charge the card' }) @IsOptional() @IsString() @MaxLength(1000) description?: string;
 
-  @ApiPropertyOptional({ example: 1, description: 'Position, from 1; when given on every step they must be 1..n (steps are sorted by it)' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_STEPS, example: 1, description: 'Position, from 1; when given on every step they must be 1..n (steps are sorted by it)' })
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
   @Max(MAX_STEPS)
@@ -46,25 +49,31 @@ export class ChainStepDto {
     example: { amount: '{{.trigger_data.order_amount}}', customer_id: '{{trigger_data.customer_id}}', payment_id: '{{step_1.response.payment_id}}' },
     description:
       'The JSON body sent. Strings may hold {{ CEL }} templates over trigger_data, step_N / steps["name"] (status, response_code, response), ' +
-      'credentials.<name>, run.id and now. A value that is exactly one template keeps its JSON type.',
+      'run.id and now. A value that is exactly one template keeps its JSON type. {{credentials.<name>}} inserts a credential; it can only be used ' +
+      'on its own (alone or inside a longer string), never inside an expression.',
   })
   @IsOptional()
   @IsObject()
   request_params?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: { Authorization: 'Bearer {{credentials.payments_api_key}}' }, description: 'Extra request headers; values may hold templates' })
+  @ApiPropertyOptional({
+    example: { Authorization: 'Bearer {{credentials.payments_api_key}}' },
+    description:
+      'Extra request headers (at most 20): names of letters, digits and -, values of printable ASCII or tab up to 4000 characters; values may hold templates. ' +
+      'Not content-type, content-length, content-encoding, host, user-agent, webhook-*, x-loki-*, x-conduit-*, proxy-* or hop-by-hop headers',
+  })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({ example: 'step_1.response.fraud_score < 50', description: 'CEL; when false the step is skipped and the run goes on' })
+  @ApiPropertyOptional({ example: 'step_1.response.fraud_score < 50', description: 'CEL, true or false; when false the step is skipped and the run goes on. Cannot read credentials' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   condition?: string;
 
   @ApiPropertyOptional({ enum: ON_SUCCESS, default: 'continue', description: 'stop completes the run early; pause waits for POST .../resume' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(ON_SUCCESS)
   on_success_action?: OnSuccessAction;
 
@@ -73,21 +82,28 @@ export class ChainStepDto {
     description: 'retry: up to max_retries more attempts with exponential backoff, then the run fails; continue: go on; stop: fail the run. ' +
       'Default: retry when max_retries is given, else stop',
   })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsIn(ON_FAILURE)
   on_failure_action?: OnFailureAction;
 
-  @ApiPropertyOptional({ example: 3, default: 3, minimum: 0, maximum: 10 }) @IsOptional() @IsInt() @Min(0) @Max(10) max_retries?: number;
+  @ApiPropertyOptional({ type: 'integer', example: 3, default: 3, minimum: 0, maximum: 10 }) @IsOptionalButNotNull() @IsInt() @Min(0) @Max(10) max_retries?: number;
 
-  @ApiPropertyOptional({ example: 1, default: 1, description: 'Retry n waits retry_backoff_seconds × 2^(n-1)' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 3600, example: 1, default: 1, description: 'Retry n waits retry_backoff_seconds × 2^(n-1), at most an hour' })
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
   @Max(3600)
   retry_backoff_seconds?: number;
 
-  @ApiPropertyOptional({ example: 0, default: 0, description: 'Wait this long before the step runs (a delayed job, not a sleeping worker)' })
-  @IsOptional()
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 7 * 86400,
+    example: 0,
+    default: 0,
+    description: 'Wait this long before the step runs (a delayed job, not a sleeping worker)',
+  })
+  @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
   @Max(7 * 86400)
@@ -104,10 +120,10 @@ export class CompensationStepDto extends ChainStepDto {
 
 class ChainFieldsDto {
   @ApiPropertyOptional({ example: 'Payment, inventory, shipping and email for every order' }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() is_active?: boolean;
+  @ApiPropertyOptional({ default: true }) @IsOptionalButNotNull() @IsBoolean() is_active?: boolean;
 
-  @ApiPropertyOptional({ type: [CompensationStepDto], description: 'Run in reverse order when a run fails after some steps succeeded (saga)' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: [CompensationStepDto], description: 'Run in reverse order when a run fails after some steps succeeded (saga); [] for none' })
+  @IsOptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(MAX_STEPS)
   @ValidateNested({ each: true })
@@ -135,12 +151,17 @@ export class CreateChainDto extends ChainFieldsDto {
 }
 
 export class UpdateChainDto extends ChainFieldsDto {
-  @ApiProperty({ example: 1, description: 'The version you read; a stale one is refused with 409 chain_version_conflict' }) @IsInt() @Min(1) version: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ example: 'order.*' }) @IsOptional() @IsString() @Length(1, 200) trigger_event?: string;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_INT, example: 1, description: 'The version you read; a stale one is refused with 409 chain_version_conflict' })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT)
+  version: number;
+
+  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ example: 'order.*' }) @IsOptionalButNotNull() @IsString() @Length(1, 200) trigger_event?: string;
 
   @ApiPropertyOptional({ type: [ChainStepDto], description: 'Replaces every step (runs already started keep the steps they started with)' })
-  @IsOptional()
+  @IsOptionalButNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
@@ -160,7 +181,7 @@ export class ListChainsQueryDto {
 
 export class ChainStepResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() step_order: number;
+  @ApiProperty({ type: 'integer' }) step_order: number;
   @ApiProperty({ format: 'uuid' }) webhook_id: string;
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
@@ -169,9 +190,9 @@ export class ChainStepResponse {
   @ApiProperty({ nullable: true, type: String }) condition: string | null;
   @ApiProperty({ enum: ON_SUCCESS }) on_success_action: OnSuccessAction;
   @ApiProperty({ enum: ON_FAILURE }) on_failure_action: OnFailureAction;
-  @ApiProperty() max_retries: number;
-  @ApiProperty() retry_backoff_seconds: number;
-  @ApiProperty() delay_seconds: number;
+  @ApiProperty({ type: 'integer' }) max_retries: number;
+  @ApiProperty({ type: 'integer' }) retry_backoff_seconds: number;
+  @ApiProperty({ type: 'integer' }) delay_seconds: number;
 }
 
 export class CompensationStepResponse extends ChainStepResponse {
@@ -185,7 +206,7 @@ export class ChainResponse {
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ example: 'order.placed' }) trigger_event: string;
   @ApiProperty() is_active: boolean;
-  @ApiProperty({ example: 1, description: 'Send it back with an update' }) version: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'Send it back with an update' }) version: number;
   @ApiProperty({ type: [ChainStepResponse] }) steps: ChainStepResponse[];
   @ApiProperty({ type: [CompensationStepResponse] }) compensation_steps: CompensationStepResponse[];
   @ApiProperty() created_at: string;

@@ -1,19 +1,21 @@
 // One attempt of one step: claim the step run, render its templates, check its condition, send the signed request,
 // then record the result together with whatever follows (next step, retry, pause, end of run, compensation) in one
 // statement; the job for what follows is queued after it commits. A job only says "look at this row now", so a stale
-// or duplicate job claims nothing, and a step whose result was recorded is never sent again.
+// or duplicate job claims nothing, and a step whose result was recorded is never sent again. Whatever goes wrong
+// between the claim and the record is recorded as a failed attempt: an unrecorded attempt would only come back when
+// its lease expires, and an attempt that keeps failing that way would be sent again for ever.
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
+import { Clock, ConduitConfig, IdGenerator, InjectConfig, findInputProblem, storableText } from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';
 import { SubscriptionCredentials } from '@conduit/webhooks';
-import { credentialsUsed } from '../chain-definition';
 import { ChainStepScheduler } from '../chain-step-scheduler';
-import { buildRunContext, evaluateCondition, renderTemplates } from '../templates';
 import { ChainHttpClient } from './chain-http-client';
-import { CredentialVault, REDACTED, scrub } from './credential-vault';
+import { CredentialScrubber, credentialScrubber } from './credential-scrubber';
+import { CredentialVault } from './credential-vault';
 import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
-import { buildStepRequest, headerText } from './step-request';
-import { ClaimedStep, RunAdvance, StepResultRecord, StepStore } from './step-store';
+import { RenderedStep, renderStep, stepPlan } from './step-render';
+import { buildStepRequest } from './step-request';
+import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from './step-store';
 
 export type StepOutcome = 'sent' | 'failed' | 'retrying' | 'skipped' | 'not_claimed' | 'lease_lost';
 
@@ -38,6 +40,11 @@ export interface AttemptOptions {
 }
 
 type AttemptFields = Omit<StepResultRecord, 'status' | 'retryInMs'>;
+
+// Attempts that were claimed but never recorded (a worker killed mid-step, an attempt that failed unrecorded) count
+// as attempts; beyond the step's own attempts, this many more are allowed before the step fails without another send.
+export const MAX_LOST_ATTEMPTS = 3;
+const MAX_ERROR_LENGTH = 2000;
 
 const NO_EXCHANGE: AttemptFields = {
   requestPayload: null,
@@ -67,32 +74,41 @@ export class StepEngine {
   async attempt(job: ChainStepJob, options: AttemptOptions = {}): Promise<StepAttemptOutcome> {
     const claim = await this.store.claim(job.tenant_id, job.step_run_id, job.attempt, this.config.WEBHOOK_LEASE_SECONDS);
     if (!claim) return { outcome: 'not_claimed' };
-    let secrets: string[] = [];
-    let rendered: { body: unknown; maskedBody: unknown; headers: Record<string, string>; maskedHeaders: Record<string, string> };
+    const secrets: string[] = [];
     try {
-      const credentials = await this.vault.open(claim.tenant_id, credentialsUsed(claim.step));
-      secrets = Object.values(credentials);
+      return await this.run(claim, secrets, options);
+    } catch (err) {
+      const message = credentialScrubber(secrets).text(errorMessage(err));
+      this.logger.error({ step_run_id: claim.id, err: message }, 'chain step attempt failed unexpectedly; recording it as a failed attempt');
+      // If even this record fails (the database is down), the job fails and the reconciler retries after the lease.
+      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `internal error while running the step: ${message}` }, secrets, options);
+    }
+  }
+
+  /** `secrets` receives the credential values opened, so that whatever is recorded can be scrubbed of them. */
+  private async run(claim: ClaimedStep, secrets: string[], options: AttemptOptions): Promise<StepAttemptOutcome> {
+    const attempts = claim.attempt - claim.attempt_base;
+    if (attempts > attemptsAllowed(claim.step) + MAX_LOST_ATTEMPTS) {
+      const lastError = `gave up: ${attempts - 1} attempts of this step were started without a recorded result (a worker stopped or failed while running it)`;
+      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError }, secrets, options);
+    }
+    let rendered: RenderedStep;
+    try {
+      const credentials = await this.vault.open(claim.tenant_id, stepPlan(claim.step).credentials);
+      secrets.push(...Object.values(credentials));
       const input = {
         run: { id: claim.run_id, ...claim.run },
         triggerData: claim.run.trigger_data,
         steps: claim.finished.filter((f) => f.kind === 'step'),
         now: this.clock.now(),
       };
-      const context = buildRunContext({ ...input, credentials });
-      const masked = buildRunContext({ ...input, credentials: Object.fromEntries(Object.keys(credentials).map((k) => [k, REDACTED])) });
-      if (claim.step.condition !== null && !evaluateCondition(claim.step.condition, context)) {
-        return await this.finish(claim, 'skipped', { ...NO_EXCHANGE, lastError: null }, secrets, options);
-      }
-      rendered = {
-        body: renderTemplates(claim.step.request_params ?? {}, context),
-        maskedBody: renderTemplates(claim.step.request_params ?? {}, masked),
-        headers: headerText(renderTemplates(claim.step.headers ?? {}, context)),
-        maskedHeaders: headerText(renderTemplates(claim.step.headers ?? {}, masked)),
-      };
+      rendered = renderStep(claim.step, input, credentials);
     } catch (err) {
-      // A template that reads a missing value, a condition that is not a boolean, a missing credential.
-      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `could not render the step: ${(err as Error).message}` }, secrets, options);
+      // A template that reads a missing value, a condition that is not a boolean, a missing credential, the evaluation
+      // budget spent, a value that cannot be sent or stored.
+      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `could not render the step: ${errorMessage(err)}` }, secrets, options);
     }
+    if (rendered.skipped) return this.finish(claim, 'skipped', NO_EXCHANGE, secrets, options);
     const sub = claim.subscription;
     const recorded = { ...NO_EXCHANGE, requestPayload: rendered.maskedBody, requestHeaders: rendered.maskedHeaders };
     if (!sub.is_active || sub.deleted_at) {
@@ -116,8 +132,8 @@ export class StepEngine {
         now: this.clock.now(),
       });
     } catch (err) {
-      this.logger.error({ step_run_id: claim.id, err: scrub((err as Error).message, secrets) }, 'could not sign the step request');
-      return this.finish(claim, 'failed', { ...recorded, lastError: `could not sign the request: ${(err as Error).message}` }, secrets, options);
+      this.logger.error({ step_run_id: claim.id, err: credentialScrubber(secrets).text(errorMessage(err)) }, 'could not sign the step request');
+      return this.finish(claim, 'failed', { ...recorded, lastError: `could not sign the request: ${errorMessage(err)}` }, secrets, options);
     }
     const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
     const hasBody = result.statusCode !== undefined;
@@ -139,10 +155,10 @@ export class StepEngine {
     claim: ClaimedStep,
     outcome: AttemptOutcome,
     fields: AttemptFields,
-    secrets: string[],
+    secrets: readonly string[],
     options: AttemptOptions,
   ): Promise<StepAttemptOutcome> {
-    const clean = scrub(fields, secrets);
+    const clean = storable(fields, credentialScrubber(secrets));
     const forward = claim.finished.filter((f) => f.kind === 'step');
     const succeeded = new Set(forward.filter((f) => f.status === 'sent').map((f) => f.name));
     if (claim.kind === 'step' && outcome === 'sent') succeeded.add(claim.name);
@@ -228,15 +244,52 @@ export class StepEngine {
   }
 }
 
-/** JSON when it parses (later steps read its fields), else the text itself. */
+/** The attempts a step makes in a round when each one fails: the first and its retries. */
+function attemptsAllowed(step: StepDetail): number {
+  return step.on_failure_action === 'retry' ? step.max_retries + 1 : 1;
+}
+
+/**
+ * JSON when it parses into something storable (later steps read its fields), else the text itself: a body that is not
+ * JSON, a truncated one, or JSON PostgreSQL cannot hold as jsonb or that is too deep to walk (NUL or unpaired
+ * surrogate escapes, numbers beyond double range, nesting over 64 levels).
+ */
 function parseResponse(body: string, truncated: boolean): unknown {
   if (body === '') return null;
   if (!truncated) {
     try {
-      return JSON.parse(body) as unknown;
+      const parsed = JSON.parse(body) as unknown;
+      if (findInputProblem(parsed) === null) return parsed;
     } catch {
       // not JSON: the text
     }
   }
   return body;
+}
+
+/**
+ * The attempt as it can be stored: credential values masked, text PostgreSQL cannot hold replaced, errors bounded.
+ * The parsed response was checked by parseResponse (masking only puts [REDACTED] in place of whole values); a request
+ * payload that jsonb cannot hold is not stored (renderStep refuses those before sending).
+ */
+function storable(fields: AttemptFields, scrubber: CredentialScrubber): AttemptFields {
+  const payload = scrubber.json(fields.requestPayload);
+  const text = (value: string | null): string | null => (value === null ? null : storableText(scrubber.text(value)));
+  const error = fields.lastError === null ? null : scrubber.text(fields.lastError);
+  return {
+    requestPayload: findInputProblem(payload) === null ? payload : null,
+    requestHeaders:
+      fields.requestHeaders === null
+        ? null
+        : Object.fromEntries(Object.entries(scrubber.json(fields.requestHeaders)).map(([k, v]) => [storableText(k), storableText(v)])),
+    responseCode: fields.responseCode,
+    responseBody: text(fields.responseBody),
+    response: typeof fields.response === 'string' ? text(fields.response) : scrubber.json(fields.response),
+    durationMs: fields.durationMs,
+    lastError: error === null ? null : storableText(error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error),
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -17,7 +17,7 @@ export interface ClaimedStep {
   kind: StepKind;
   step_order: number;
   name: string;
-  /** The attempt being made (1-based, over every round). */
+  /** The attempt being made (1-based, over every round; attempts lost to an expired lease included). */
   attempt: number;
   attempt_base: number;
   lease_token: string;
@@ -110,11 +110,14 @@ export interface StepDetail extends StepSummary {
   retry_backoff_seconds: number;
 }
 
-// Forward steps run while the run is pending or running; compensation steps while its compensation is.
+// Forward steps run while the run is pending or running; compensation steps while its compensation is. Taking over
+// an expired lease counts the attempt that held it (its worker died, or it failed before recording anything), so
+// the engine can give up on a step whose attempts keep getting lost instead of sending it again for ever.
 const CLAIM = preparedStatement('chain_claim', `
   WITH claimed AS (
     UPDATE execution_chain_step_runs sr
        SET status = 'running', lease_expires_at = now() + make_interval(secs => $4::int),
+           attempt_count = sr.attempt_count + CASE WHEN sr.status = 'running' THEN 1 ELSE 0 END,
            started_at = coalesce(sr.started_at, now()), updated_at = now()
       FROM execution_chain_runs r
      WHERE sr.id = $1::uuid AND sr.tenant_id = $2::uuid AND sr.attempt_count = $3::int - 1

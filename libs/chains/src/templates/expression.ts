@@ -1,6 +1,7 @@
 // CEL expressions of chain templates and conditions: parsed once (cached), evaluated against a run's context, and
 // analysed for the variables they use so definitions can be checked when they are saved. CEL is not Turing
-// complete and cannot reach anything outside the context it is given: no eval, no Function.
+// complete and cannot reach anything outside the context it is given: no eval, no Function. Credentials are never
+// part of that context: `{{credentials.<name>}}` is a slot the engine fills after evaluation (see template.ts).
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 
 const env = new Environment({
@@ -12,8 +13,13 @@ const env = new Environment({
 
 const CACHE_MAX_ENTRIES = 5000;
 const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+/** A comprehension (map, filter, all, exists, exists_one) inside another is fine; a third level is refused. */
+export const MAX_COMPREHENSION_NESTING = 2;
 export const STEP_VARIABLE = /^step_([1-9][0-9]{0,3})$/;
 export const ROOT_VARIABLES = ['trigger_data', 'steps', 'credentials', 'run', 'now'] as const;
+// Operators whose cost is bounded by the size of the expression and of the values it reads (no calls, no macros,
+// no concatenation, no list or map literals that could repeat a large value): such expressions skip the watchdog.
+const CHEAP_OPS = new Set(['value', 'id', '.', '.?', '[]', '[?]', '==', '!=', '<', '<=', '>', '>=', 'in', '!_', '-_', '-', '*', '/', '%', '?:', '||', '&&']);
 
 type Evaluate = (context: Record<string, unknown>) => unknown;
 
@@ -27,14 +33,20 @@ export interface ExpressionReferences {
   stepNames: Set<string>;
   /** Names read as credentials.<name> or credentials["name"]. */
   credentialNames: Set<string>;
-  /** credentials used in a way that does not name one statically (every credential may be read). */
+  /** credentials used in a way that does not name one statically. */
   dynamicCredentials: boolean;
+  /** Deepest nesting of comprehension macros (0: none, 1: one level, 2: one inside another, ...). */
+  comprehensionNesting: number;
 }
 
 export interface CompiledExpression {
   source: string;
   evaluate: Evaluate;
   references: ExpressionReferences;
+  /** The credential name when the whole expression is `credentials.<name>` (or `credentials["name"]`), else null. */
+  credential: string | null;
+  /** Its evaluation cost is bounded by the size of its inputs: it needs no evaluation budget. */
+  cheap: boolean;
 }
 
 export class ExpressionError extends Error {}
@@ -57,10 +69,26 @@ export function compileExpression(raw: string): CompiledExpression {
   } catch (err) {
     throw new ExpressionError(firstLine(err));
   }
-  const compiled: CompiledExpression = { source, evaluate: (context) => parsed(context) as unknown, references: analyse(parsed.ast) };
+  const compiled: CompiledExpression = {
+    source,
+    evaluate: (context) => parsed(context) as unknown,
+    references: analyse(parsed.ast),
+    credential: credentialReference(parsed.ast),
+    cheap: isCheap(parsed.ast),
+  };
   if (cache.size >= CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
   cache.set(source, compiled);
   return compiled;
+}
+
+/**
+ * The type CEL's checker infers for an expression (`dyn` when it depends on data, as every variable here does);
+ * throws ExpressionError when it cannot type-check: an unknown function, no overload for the argument types.
+ */
+export function checkExpression(raw: string): string {
+  const result = env.check(normalizeExpression(raw));
+  if (!result.valid) throw new ExpressionError(firstLine(result.error));
+  return result.type ?? 'dyn';
 }
 
 /** Evaluates with a JSON context; the result is plain JSON again (CEL ints become numbers). */
@@ -116,15 +144,45 @@ function staticKey(node: unknown): string | undefined {
   return isNode(node) && node.op === 'value' && typeof node.args === 'string' ? node.args : undefined;
 }
 
+/** `credentials.name` or `credentials["name"]`, and nothing else around it. */
+function credentialReference(ast: ASTNode): string | null {
+  if (ast.op !== '.' && ast.op !== '[]') return null;
+  const [target, key] = ast.args as [unknown, unknown];
+  if (!isNode(target) || target.op !== 'id' || target.args !== 'credentials') return null;
+  return (typeof key === 'string' ? key : staticKey(key)) ?? null;
+}
+
+function isCheap(ast: ASTNode): boolean {
+  const pending: unknown[] = [ast];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      pending.push(...(node as unknown[]));
+      continue;
+    }
+    if (!isNode(node)) continue;
+    if (!CHEAP_OPS.has(node.op)) return false;
+    if (node.op !== 'value' && node.op !== 'id') pending.push(node.args);
+  }
+  return true;
+}
+
 function analyse(ast: ASTNode): ExpressionReferences {
-  const refs: ExpressionReferences = { roots: new Set(), stepNumbers: new Set(), stepNames: new Set(), credentialNames: new Set(), dynamicCredentials: false };
+  const refs: ExpressionReferences = {
+    roots: new Set(),
+    stepNumbers: new Set(),
+    stepNames: new Set(),
+    credentialNames: new Set(),
+    dynamicCredentials: false,
+    comprehensionNesting: 0,
+  };
   const root = (name: string) => {
     const step = STEP_VARIABLE.exec(name);
     if (step) refs.stepNumbers.add(Number(step[1]));
     else refs.roots.add(name);
   };
-  const visit = (node: unknown, scope: ReadonlySet<string>): void => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, scope));
+  const visit = (node: unknown, scope: ReadonlySet<string>, nesting: number): void => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, scope, nesting));
     if (!isNode(node)) return;
     switch (node.op) {
       case 'id': {
@@ -152,27 +210,28 @@ function analyse(ast: ASTNode): ExpressionReferences {
             return;
           }
         }
-        visit(target, scope);
-        if (typeof key !== 'string') visit(key, scope);
+        visit(target, scope, nesting);
+        if (typeof key !== 'string') visit(key, scope, nesting);
         return;
       }
       case 'rcall': {
         const [method, receiver, args] = node.args;
-        visit(receiver, scope);
+        visit(receiver, scope, nesting);
         const [first, ...rest] = args;
         if (MACROS.has(method) && isNode(first) && first.op === 'id' && rest.length > 0) {
-          visit(rest, new Set([...scope, first.args]));
+          refs.comprehensionNesting = Math.max(refs.comprehensionNesting, nesting + 1);
+          visit(rest, new Set([...scope, first.args]), nesting + 1);
         } else {
-          visit(args, scope);
+          visit(args, scope, nesting);
         }
         return;
       }
       case 'value':
         return;
       default:
-        visit(node.args, scope);
+        visit(node.args, scope, nesting);
     }
   };
-  visit(ast, new Set());
+  visit(ast, new Set(), 0);
   return refs;
 }

@@ -1,5 +1,7 @@
-// The variables a step's templates and condition see: the trigger data, earlier steps' results, credentials, the run.
+// The variables a step's templates and condition see: the trigger data, earlier steps' results, the run, the time.
+// Credentials are not among them: templates name them as slots the engine fills after evaluation (template.ts).
 import { CompiledExpression, ExpressionError, compileExpression, evaluateExpression, toCel } from './expression';
+import { CREDENTIALS_ONLY_WHOLE } from './template';
 
 const WRAPPED = /^\s*\{\{([\s\S]*)\}\}\s*$/;
 
@@ -16,7 +18,6 @@ export interface RunContextInput {
   triggerData: unknown;
   /** Forward steps that have finished (sent, failed or skipped), any order. */
   steps: StepResultView[];
-  credentials: Readonly<Record<string, string>>;
   now: Date;
 }
 
@@ -33,7 +34,6 @@ export function buildRunContext(input: RunContextInput): Record<string, unknown>
     },
     now: input.now.toISOString(),
     steps: Object.fromEntries(views.map((v) => [v.name, v])),
-    credentials: { ...input.credentials },
   };
   for (const view of views) context[`step_${view.step_order}`] = view;
   return toCel(context) as Record<string, unknown>;
@@ -47,7 +47,17 @@ export function compileCondition(condition: string): CompiledExpression {
 }
 
 export function evaluateCondition(condition: string, context: Record<string, unknown>): boolean {
-  const value = evaluateExpression(compileCondition(condition), context);
-  if (typeof value !== 'boolean') throw new ExpressionError(`condition must be true or false, got ${JSON.stringify(value)}`);
+  const compiled = compileCondition(condition);
+  if (compiled.references.roots.has('credentials')) throw new ExpressionError(CREDENTIALS_ONLY_WHOLE);
+  const value = evaluateExpression(compiled, context);
+  // The type, not the value: a condition's result is data and does not belong in an error message.
+  if (typeof value !== 'boolean') throw new ExpressionError(`condition must be true or false, got ${jsonType(value)}`);
   return value;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `a ${typeof value}`;
 }
