@@ -49,6 +49,14 @@ describe('input validation and audit trail', () => {
   it('rejects bad query parameters and ids without a 500', async () => {
     expect((await api.request('GET', '/api/v1/users?limit=0', { token: admin.token })).status).toBe(400);
     expect((await api.request('GET', '/api/v1/users?limit=abc', { token: admin.token })).status).toBe(400);
+    // A limit is plain decimal digits on every list: hex and exponents are not numbers here.
+    for (const path of ['/api/v1/users', '/api/v1/events', '/api/v1/sources', '/api/v1/chains', '/api/v1/audit-events']) {
+      for (const limit of ['0x10', '1e2', '201']) {
+        const res = await api.request('GET', `${path}?limit=${limit}`, { token: admin.token });
+        expect({ path, limit, status: res.status }).toEqual({ path, limit, status: 400 });
+      }
+      expect((await api.request('GET', `${path}?limit=2`, { token: admin.token })).status).toBe(200);
+    }
     expect((await api.request('GET', '/api/v1/users?color=red', { token: admin.token })).status).toBe(400);
     expect((await api.request('GET', '/api/v1/users/not-a-uuid', { token: admin.token })).status).toBe(404);
     expect((await api.request('GET', '/api/v1/api-keys/not-a-uuid', { token: admin.token })).status).toBe(404);

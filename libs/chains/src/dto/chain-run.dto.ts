@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { IsTimestamp } from '@conduit/platform';
+import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsPageLimit, IsTimestamp } from '@conduit/platform';
 import type { CompensationStatus, RunStatus, TriggerType } from '../entities/chain-run.entity';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { StepKind } from '../entities/chain-step.entity';
@@ -18,7 +17,7 @@ export class ExecuteChainDto {
 
 /** Filters of GET /chains/{id}/runs (the chain is in the path). */
 export class ListChainRunsQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) @IsOptional() @IsPageLimit() limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
   @ApiPropertyOptional({ example: 'order.placed' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;

@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsOptionalButNotNull } from '@conduit/platform';
+import { IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
 import type { OnFailureAction, OnSuccessAction } from '../entities/chain-step.entity';
 
 export const ON_SUCCESS: OnSuccessAction[] = ['continue', 'stop', 'pause'];
@@ -171,7 +171,7 @@ export class UpdateChainDto extends ChainFieldsDto {
 }
 
 export class ListChainsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @IsPageLimit() limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ example: 'order.placed', description: 'Chains an event of this type would start' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;
   @ApiPropertyOptional() @IsOptional() @IsIn(['true', 'false']) is_active?: 'true' | 'false';

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -17,7 +16,7 @@ import {
   ValidateBy,
   ValidationArguments,
 } from 'class-validator';
-import { IsOptionalButNotNull, IsTimestamp } from '@conduit/platform';
+import { IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
 import { addressRangesProblem } from '../address-ranges';
 import type { InboundProviderName } from '../entities/inbound-source.entity';
 import { INBOUND_PROVIDERS } from '../verification';
@@ -123,7 +122,7 @@ export class GenerateWebhookDto {
 }
 
 export class ListSourcesQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @IsPageLimit() limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
 }
 

@@ -1,2 +1,3 @@
 export * from './timestamp';
 export * from './optional';
+export * from './page-limit';

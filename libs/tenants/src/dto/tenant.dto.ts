@@ -1,19 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   IsUUID,
   Length,
-  Max,
   MaxLength,
-  Min,
-} from 'class-validator';
-import { IsOptionalButNotNull } from '@conduit/platform';
+  } from 'class-validator';
+import { IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
 import type { TenantIsolation, TenantStatus } from '../entities/tenant.entity';
 import { IsTenantCode } from '../tenant-code';
 
@@ -99,10 +95,7 @@ export class UpdateTenantDto {
 export class ListQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IsPageLimit()
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })

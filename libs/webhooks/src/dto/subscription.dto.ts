@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,7 +16,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsOptionalButNotNull, IsTimestamp } from '@conduit/platform';
+import { IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
 import type { PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
 import { EVENT_NAME } from '../event-matching';
 
@@ -130,7 +129,7 @@ export class TestEventDto {
 export class EmptyBodyDto {}
 
 export class ListSubscriptionsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @IsPageLimit() limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ example: 'order.created' }) @IsOptional() @IsString() @MaxLength(200) event_type?: string;
   @ApiPropertyOptional() @IsOptional() @IsIn(['true', 'false']) is_active?: 'true' | 'false';
