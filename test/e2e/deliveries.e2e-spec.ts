@@ -208,6 +208,38 @@ describe('deliveries', () => {
     expect(about.map((r) => r.e)).toEqual([eventId]);
   });
 
+  it('announces a delivery exhausted once: a failed manual retry is recorded, not announced again', async () => {
+    receiver.respond(500, '/retry-down');
+    const sub = await subscribe('/retry-down', { event_types: ['retry.down'], retry_schedule: [0] });
+    const deliveryId = await deliveryOf(await publish('retry.down'), sub.id);
+    await untilDelivery(deliveryId, 'failed');
+    const exhaustedEvents = async () =>
+      Number((await api().sql(`SELECT count(*)::int AS n FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'delivery_id' = $1`, [deliveryId]))[0].n);
+    await waitFor('the exhausted event', async () => ((await exhaustedEvents()) === 1 ? true : undefined));
+    expect((await api().request('POST', `/api/v1/deliveries/${deliveryId}/retry`, { token: admin.token })).status).toBe(202);
+    await waitFor('the manual attempt', async () => {
+      const d = await getDelivery(deliveryId);
+      return d.status === 'failed' && d.attempt_count === 2 ? d : undefined;
+    });
+    await pause(1000);
+    expect(await exhaustedEvents()).toBe(1);
+    expect(receiver.to('/retry-down')).toHaveLength(2);
+  });
+
+  it('publishes endpoint.disabled even when the delivery that disabled the endpoint carried an operational event', async () => {
+    receiver.respond(410, '/ops-gone');
+    receiver.respond(500, '/exhaust-source');
+    await subscribe('/ops-disabled-watch', { event_types: ['endpoint.disabled'] });
+    // This endpoint only ever receives operational events, and answers 410 to the first one.
+    const opsGone = await subscribe('/ops-gone', { event_types: ['message.attempt.exhausted'] });
+    await subscribe('/exhaust-source', { event_types: ['exhaust.me'], retry_schedule: [0] });
+    await publish('exhaust.me');
+    const [op] = await opsEvents('/ops-disabled-watch', 'endpoint.disabled', (data) => data.subscription_id === opsGone.id);
+    expect(op.data).toMatchObject({ subscription_id: opsGone.id, reason: 'gone', last_status_code: 410 });
+    const got = await api().request('GET', `/api/v1/subscriptions/${opsGone.id}`, { token: admin.token });
+    expect(got.body).toMatchObject({ is_active: false, disabled_reason: 'gone' });
+  });
+
   it('disables a subscription whose endpoint answers 410 and publishes endpoint.disabled', async () => {
     receiver.respond(410, '/gone');
     await subscribe('/ops-endpoints', { event_types: ['endpoint.*'] });

@@ -157,11 +157,14 @@ export class DeliveryEngine {
         if (next && retry) {
           this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId, deliveryId: d.id, attempt: next, delayMs: retry.delayMs }]));
         }
-        // Operational events about operational events would feed back into themselves.
-        if (d.event.source !== OPERATIONAL_SOURCE) {
-          if (disabledNow) await this.publishEndpointDisabled(d, disabledReason ?? 'failing', attempt);
-          if (state.status === 'failed' && !disabledReason) await this.publishExhausted(d, attempt);
-        }
+        // An endpoint is disabled once, so its endpoint.disabled event is always published, whatever the failing
+        // delivery carried: it cannot feed back into itself (a disabled endpoint gets nothing more).
+        if (disabledNow) await this.publishEndpointDisabled(d, disabledReason ?? 'failing', attempt);
+        // An exhausted event about a delivery of an exhausted event would feed back into itself; and a delivery is
+        // exhausted once, when its schedule runs out: a failed manual retry (an attempt beyond the schedule) is
+        // recorded on the delivery, not announced again.
+        const scheduleRanOut = state.status === 'failed' && !disabledReason && d.attempt <= Math.max(1, sub.retry_schedule.length);
+        if (scheduleRanOut && d.event.source !== OPERATIONAL_SOURCE) await this.publishExhausted(d, attempt);
         return { ...base, outcome: state.status === 'pending' ? 'retrying' : 'failed' } satisfies AttemptOutcome;
       });
     } catch (err) {
