@@ -7,6 +7,13 @@ import { DeliveryScheduler } from '../delivery-scheduler';
 
 export type ReconcileResult = TenantSweepResult;
 
+/**
+ * A delivery due only this long is most likely still waiting in the queue (a fan-out job runs its deliveries under
+ * the process's in-flight limit, a delayed retry has just become due): re-queued, it would be a new job under
+ * another id that claims nothing. Older ones have lost their job. Expired leases are taken at once.
+ */
+export const DUE_GRACE_SECONDS = 30;
+
 @Injectable()
 export class DeliveryReconciler {
   constructor(
@@ -14,17 +21,17 @@ export class DeliveryReconciler {
     private readonly scheduler: DeliveryScheduler,
   ) {}
 
-  reconcileOnce(): Promise<ReconcileResult> {
+  reconcileOnce(graceSeconds = DUE_GRACE_SECONDS): Promise<ReconcileResult> {
     return sweepTenants(
       this.db,
       (tenantId, after, limit) =>
         this.db.em.query(
           `SELECT id, attempt_count FROM webhook_deliveries
             WHERE tenant_id = $1 AND id > $2
-              AND ((status = 'pending' AND coalesce(next_attempt_at, created_at) <= now())
+              AND ((status = 'pending' AND coalesce(next_attempt_at, created_at) <= now() - make_interval(secs => $4))
                 OR (status = 'delivering' AND lease_expires_at < now()))
             ORDER BY id LIMIT $3`,
-          [tenantId, after, limit],
+          [tenantId, after, limit, graceSeconds],
         ) as Promise<{ id: string; attempt_count: number }[]>,
       (tenantId, rows) => this.scheduler.enqueue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
     );
