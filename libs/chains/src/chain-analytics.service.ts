@@ -2,11 +2,11 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, CommonException } from '@conduit/platform';
+import { Clock, assertTimeWindow } from '@conduit/platform';
 import { ChainAnalyticsQueryDto, ChainAnalyticsResponse, ChainRunStats } from './dto/chain-analytics.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
-const MAX_WINDOW_MS = 93 * DAY_MS;
+const MAX_WINDOW_DAYS = 93;
 
 interface StatsRow {
   chain_id: string;
@@ -35,9 +35,7 @@ export class ChainAnalyticsService {
     this.access.assert('read', 'ChainRun', { tenant_id: tenantId });
     const until = query.until ?? this.clock.now();
     const since = query.since ?? new Date(until.getTime() - DAY_MS);
-    if (since >= until || until.getTime() - since.getTime() > MAX_WINDOW_MS) {
-      throw CommonException.validation('since must be before until, at most 93 days apart', [{ field: 'since', message: 'invalid window' }]);
-    }
+    assertTimeWindow(since, until, MAX_WINDOW_DAYS);
     const params = [tenantId, since, until, query.chain_id ?? null];
     const rows = (await this.db.em.query(
       `SELECT c.id AS chain_id, c.name AS chain_name,

@@ -25,6 +25,15 @@ export interface LaunchInput {
   createdBy: string | null;
 }
 
+/** A chain with its first step and step count, for launching; the WHERE clause is the caller's. */
+const LAUNCHABLE_SELECT = `
+  SELECT c.id, c.tenant_id, c.steps_version, s.id AS step_id, s.name AS step_name, s.delay_seconds,
+         (SELECT count(*)::int FROM execution_chain_steps x
+           WHERE x.tenant_id = c.tenant_id AND x.chain_id = c.id AND x.steps_version = c.steps_version AND x.kind = 'step') AS total_steps
+    FROM execution_chains c
+    JOIN execution_chain_steps s ON s.tenant_id = c.tenant_id AND s.chain_id = c.id AND s.steps_version = c.steps_version
+                                AND s.kind = 'step' AND s.step_order = 1`;
+
 @Injectable()
 export class RunLauncher {
   constructor(
@@ -98,25 +107,11 @@ export class RunLauncher {
     // per connection. Planning the general form below on every publish cost a fifth of the publish path.
     const rows = (
       where.patterns && !where.chainId
-        ? await this.db.prepared(
-            'conduit_triggered_chains',
-            `SELECT c.id, c.tenant_id, c.steps_version, s.id AS step_id, s.name AS step_name, s.delay_seconds,
-                    (SELECT count(*)::int FROM execution_chain_steps x
-                      WHERE x.tenant_id = c.tenant_id AND x.chain_id = c.id AND x.steps_version = c.steps_version AND x.kind = 'step') AS total_steps
-               FROM execution_chains c
-               JOIN execution_chain_steps s ON s.tenant_id = c.tenant_id AND s.chain_id = c.id AND s.steps_version = c.steps_version
-                                           AND s.kind = 'step' AND s.step_order = 1
+        ? await this.db.prepared('conduit_triggered_chains', `${LAUNCHABLE_SELECT}
               WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.is_active AND c.trigger_event = ANY($2::text[])
-              ORDER BY c.id`,
-            [tenantId, where.patterns],
-          )
+              ORDER BY c.id`, [tenantId, where.patterns])
         : await this.db.em.query(
-            `SELECT c.id, c.tenant_id, c.steps_version, s.id AS step_id, s.name AS step_name, s.delay_seconds,
-                    (SELECT count(*)::int FROM execution_chain_steps x
-                      WHERE x.tenant_id = c.tenant_id AND x.chain_id = c.id AND x.steps_version = c.steps_version AND x.kind = 'step') AS total_steps
-               FROM execution_chains c
-               JOIN execution_chain_steps s ON s.tenant_id = c.tenant_id AND s.chain_id = c.id AND s.steps_version = c.steps_version
-                                           AND s.kind = 'step' AND s.step_order = 1
+            `${LAUNCHABLE_SELECT}
               WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
                 AND ($2::text[] IS NULL OR (c.is_active AND c.trigger_event = ANY($2::text[])))
                 AND ($3::uuid IS NULL OR c.id = $3::uuid)

@@ -6,3 +6,4 @@ export * from './tenant-settings';
 export * from './migrations';
 export * from './tenant-sweep';
 export * from './tenant-round-trip';
+export * from './sql-errors';

@@ -3,14 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Role } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, isUniqueViolation } from '@conduit/database';
 import { Clock, IdGenerator } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
 import { assertTenantCode } from './tenant-code';
 import { TenantHierarchy } from './tenant-hierarchy';
-import { isUniqueViolation } from './unique-violation';
 import { UserAccounts } from './user-accounts';
 
 export const PLATFORM_TENANT_CODE = 'platform';

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, isUniqueViolation } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, toPage } from '@conduit/platform';
 import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantException } from './tenant.exception';
 import { TenantHierarchy } from './tenant-hierarchy';
-import { isUniqueViolation } from './unique-violation';
 
 export function presentTenant(t: TenantEntity): TenantResponse {
   return {

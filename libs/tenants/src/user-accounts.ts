@@ -1,12 +1,11 @@
 // The one place that creates users and finds them by email (users is a control-plane table).
 import { Injectable } from '@nestjs/common';
 import { Role } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, isUniqueViolation } from '@conduit/database';
 import { Clock, IdGenerator, PasswordHasher } from '@conduit/platform';
 import { MembershipEntity } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
-import { isUniqueViolation } from './unique-violation';
 
 export interface NewMember {
   email: string;

@@ -2,11 +2,11 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, CommonException } from '@conduit/platform';
+import { Clock, assertTimeWindow } from '@conduit/platform';
 import { DeliveryAnalyticsQueryDto, DeliveryAnalyticsResponse, SubscriptionDeliveryStats } from './dto/analytics.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
-const MAX_WINDOW_MS = 93 * DAY_MS;
+const MAX_WINDOW_DAYS = 93;
 
 interface StatsRow {
   subscription_id: string;
@@ -33,9 +33,7 @@ export class AnalyticsService {
     this.access.assert('read', 'Delivery', { tenant_id: tenantId });
     const until = query.until ?? this.clock.now();
     const since = query.since ?? new Date(until.getTime() - DAY_MS);
-    if (since >= until || until.getTime() - since.getTime() > MAX_WINDOW_MS) {
-      throw CommonException.validation('since must be before until, at most 93 days apart', [{ field: 'since', message: 'invalid window' }]);
-    }
+    assertTimeWindow(since, until, MAX_WINDOW_DAYS);
     const params = [tenantId, since, until, query.subscription_id ?? null];
     const rows = (await this.db.em.query(
       `WITH d AS (

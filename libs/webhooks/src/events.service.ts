@@ -2,7 +2,7 @@
 // their jobs are enqueued only after it commits (the reconciler covers a lost enqueue).
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, isUniqueViolation } from '@conduit/database';
 import { Clock, IdGenerator, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { EventHooks } from './event-hooks';
@@ -15,7 +15,6 @@ import { presentDelivery, presentEvent } from './presenters';
 import { WebhookException } from './webhook.exception';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
-const UNIQUE_VIOLATION = '23505';
 
 export interface PublishInput {
   event_name: string;
@@ -180,7 +179,7 @@ export class EventsService {
       return null;
     } catch (err) {
       await this.db.em.query('ROLLBACK TO SAVEPOINT publish_event');
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      if (!isUniqueViolation(err)) throw err;
       const winner = await this.findByIdempotencyKey(event.tenant_id, key, now);
       if (!winner) throw err;
       return winner;

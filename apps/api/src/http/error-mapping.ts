@@ -3,6 +3,7 @@ import { HttpException } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { DATA_EXCEPTION_CLASS, UNIQUE_VIOLATION, sqlState } from '@conduit/database';
 import { CommonErrorCode, ConduitException, ErrorBody, ErrorDetail, errorBody } from '@conduit/platform';
 
 const CODE_BY_STATUS: Record<number, CommonErrorCode> = {
@@ -83,11 +84,11 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
   }
   // A database refusal no service anticipated. Still logged as unexpected (a service should have answered it), but
   // the caller gets what it is: a race with another write (409), or a value the database cannot take (400).
-  const sqlState = databaseErrorCode(err);
-  if (sqlState === UNIQUE_VIOLATION) {
+  const state = sqlState(err);
+  if (state === UNIQUE_VIOLATION) {
     return { status: 409, body: errorBody('conflict', 'A conflicting record was written at the same time; try again', requestId), unexpected: true };
   }
-  if (sqlState?.startsWith(DATA_EXCEPTION_CLASS)) {
+  if (state?.startsWith(DATA_EXCEPTION_CLASS)) {
     return { status: 400, body: errorBody('invalid_input', 'A value in the request cannot be stored (out of range or malformed)', requestId), unexpected: true };
   }
   return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side', requestId), unexpected: true };
@@ -123,17 +124,3 @@ export function sendClientError(err: NodeJS.ErrnoException, socket: Socket): voi
   }
   socket.destroy(err);
 }
-
-const UNIQUE_VIOLATION = '23505';
-// SQLSTATE class 22: numeric value out of range, invalid datetime, invalid text representation, untranslatable text...
-const DATA_EXCEPTION_CLASS = '22';
-
-/** The SQLSTATE of a failed query (TypeORM's QueryFailedError or pg's own error), if that is what err is. */
-function databaseErrorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const driver = (err as { driverError?: unknown }).driverError ?? err;
-  const code = (driver as { code?: unknown }).code;
-  const isPg = err.constructor.name === 'QueryFailedError' || (driver as { severity?: unknown }).severity !== undefined;
-  return isPg && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-

@@ -9,6 +9,8 @@ import type { AttemptOutcome, DeliveryOutcome } from '@conduit/webhooks';
 
 const OUTCOMES: DeliveryOutcome[] = ['delivered', 'failed', 'retrying', 'cancelled', 'skipped', 'deferred'];
 const STEP_OUTCOMES: StepOutcome[] = ['sent', 'failed', 'retrying', 'skipped', 'not_claimed', 'lease_lost'];
+// Seconds, for one HTTP exchange with a receiver.
+const EXCHANGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 @Injectable()
 export class WorkerMetrics {
@@ -22,7 +24,7 @@ export class WorkerMetrics {
   private readonly attemptDuration = new Histogram({
     name: 'conduit_delivery_attempt_duration_seconds',
     help: 'Duration of the HTTP exchange of a delivery attempt',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: EXCHANGE_BUCKETS,
     registers: [this.registry],
   });
   private readonly lag = new Histogram({
@@ -41,7 +43,7 @@ export class WorkerMetrics {
   private readonly chainStepDuration = new Histogram({
     name: 'conduit_chain_step_duration_seconds',
     help: 'Duration of the HTTP exchange of a chain step attempt',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: EXCHANGE_BUCKETS,
     registers: [this.registry],
   });
 
