@@ -1,5 +1,6 @@
 // Webhooks in through the real API: sources, verification with third-party signers, storage as received, dedupe.
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
 import { SourceResolver } from '@conduit/ingestion';
@@ -312,7 +313,7 @@ describe('webhooks in (API)', () => {
   });
 });
 
-describe('webhooks in: shutdown', () => {
+describe('shutdown', () => {
   it('answers receive requests 503 service_unavailable (retry later) from the start of shutdown, storing nothing more', async () => {
     const api = await startTestApi();
     try {
@@ -328,6 +329,49 @@ describe('webhooks in: shutdown', () => {
       expect(refused.body.error.code).toBe('service_unavailable');
       expect(refused.headers.get('retry-after')).toBe('5');
       const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM inbound_events WHERE source_id = $1`, [src.id]);
+      expect(n).toBe(1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('answers every other new request 503 too (API routes, readiness), while a request already being read finishes', async () => {
+    const api = await startTestApi();
+    try {
+      await api.seedTenant('acme');
+      const admin = await api.seedUser('acme', 'tenant_admin');
+      expect((await api.request('GET', '/api/v1/subscriptions', { token: admin.token })).status).toBe(200);
+      // A request whose body is still arriving when shutdown starts: it got past the front door, so it is answered.
+      const url = new URL(`${api.baseUrl}/api/v1/sources`);
+      const body = JSON.stringify({ name: 'late', provider: 'none' });
+      const inFlight = new Promise<{ status: number; body: string }>((resolveResponse, reject) => {
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c));
+            res.on('end', () => resolveResponse({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 5));
+        setTimeout(() => req.end(body.slice(5)), 300);
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      (api.app.getHttpAdapter() as unknown as { beforeClose(): void }).beforeClose();
+
+      for (const [method, path] of [['GET', '/api/v1/subscriptions'], ['GET', '/health/ready'], ['POST', '/api/v1/auth/login']] as const) {
+        const refused = await api.request(method, path, { token: admin.token, headers: { 'x-request-id': 'shutdown-check-1' } });
+        expect(refused.status, `${method} ${path}`).toBe(503);
+        expect(refused.body.error.code).toBe('service_unavailable');
+        expect(refused.body.request_id).toBe('shutdown-check-1');
+        expect(refused.headers.get('retry-after')).toBe('5');
+        expect(refused.headers.get('connection')).toBe('close');
+      }
+      const finished = await inFlight;
+      expect(finished.status).toBe(201);
+      expect(JSON.parse(finished.body).name).toBe('late');
+      const [{ n }] = await api.sql(`SELECT count(*)::int AS n FROM inbound_sources WHERE name = 'late'`);
       expect(n).toBe(1);
     } finally {
       await api.close();

@@ -158,8 +158,10 @@ export class ReceiveFrontDoor {
   }
 
   /**
-   * From the start of shutdown, receive requests get 503 with Retry-After (providers retry later) while the
-   * in-flight ones finish: nothing new is accepted into a process about to close its database pool and queues.
+   * From the start of shutdown, every new request gets 503 service_unavailable with Retry-After and
+   * `Connection: close` (providers and clients retry later, load balancers see readiness fail) while the in-flight
+   * ones finish: nothing new is accepted into a process about to close its database pool and queues. Nest's routes
+   * would otherwise keep answering until its HTTP server closes, which comes after the modules' destroy hooks.
    */
   close(): void {
     this.closing = true;
@@ -167,14 +169,21 @@ export class ReceiveFrontDoor {
 
   listener(nest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
-      if (!this.receiver || !isReceiveRequest(req)) return nest(req, res);
-      if (!this.closing) return this.receiver.routing(req, res);
-      const requestId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : null;
-      const body = JSON.stringify(errorBody('service_unavailable', 'Shutting down; retry shortly', requestId));
-      res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '5' });
-      res.end(body);
+      if (this.closing) return refuseWhileClosing(req, res);
+      if (this.receiver && isReceiveRequest(req)) return this.receiver.routing(req, res);
+      return nest(req, res);
     };
   }
+}
+
+function refuseWhileClosing(req: IncomingMessage, res: ServerResponse): void {
+  const incoming = req.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : null;
+  const body = JSON.stringify(errorBody('service_unavailable', 'Shutting down; retry shortly', requestId));
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '5' });
+  res.end(body);
+  // The request's body is not read: drop it rather than keep the socket for it.
+  req.resume();
 }
 
 /**
