@@ -315,6 +315,14 @@ describe('deliveries', () => {
     expect(n).toBeGreaterThan(10);
   });
 
+  it('records a response body holding NUL with U+FFFD in its place (PostgreSQL cannot store NUL), as every stored text', async () => {
+    receiver.respond(() => ({ status: 200, body: 'ok\u0000done' }), '/nul');
+    const sub = await subscribe('/nul', { event_types: ['nul.thing'] });
+    const deliveryId = await deliveryOf(await publish('nul.thing'), sub.id);
+    const delivery = await untilDelivery(deliveryId, 'delivered');
+    expect(delivery.attempts[0].response_body).toBe('ok\uFFFDdone');
+  });
+
   it('exposes delivery metrics on the worker port', async () => {
     const res = await fetch(stack.workerUrl('/metrics'));
     expect(res.status).toBe(200);

@@ -4,7 +4,7 @@
 // (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantContext, TenantRoundTrip } from '@conduit/database';
-import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { ConduitConfig, InjectConfig, storableText } from '@conduit/platform';
 import { CLAIM_BATCH, RECORD_DELIVERED_BATCH, RECORD_FAILURE_SQL } from './delivery-sql';
 import { TenantBatcher } from './tenant-batcher';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
@@ -278,9 +278,10 @@ function toClaimed(row: ClaimRow & ClaimedSubscription): ClaimedDelivery {
   };
 }
 
-// PostgreSQL text and jsonb cannot hold NUL, which a receiver's response may contain.
+// PostgreSQL text and jsonb cannot hold NUL, which a receiver's response may contain: the same rule as every other
+// stored text (storableText: U+FFFD in its place, so the record shows where something was).
 function clean(value: string | null): string | null {
-  return value === null ? null : value.replaceAll('\u0000', '');
+  return value === null ? null : storableText(value);
 }
 
 function cleanRecord(record: Record<string, string>): Record<string, string> {
