@@ -282,6 +282,33 @@ describe('deliveries', () => {
     expect(delivery.attempts[0].duration_ms).toBeLessThan(1500);
   });
 
+  it('delivers on a 2xx status line even when the body then stalls or is cut off (not sent again), and records that', async () => {
+    receiver.respond(() => ({ status: 200, body: 'partial', thenBody: 'stall' }), '/stalls');
+    receiver.respond(() => ({ status: 202, body: 'half', thenBody: 'reset' }), '/resets');
+    const stalls = await subscribe('/stalls', { event_types: ['stalls.thing'] });
+    const resets = await subscribe('/resets', { event_types: ['resets.thing'] });
+    const stalled = await untilDelivery(await deliveryOf(await publish('stalls.thing'), stalls.id), 'delivered');
+    const reset = await untilDelivery(await deliveryOf(await publish('resets.thing'), resets.id), 'delivered');
+    expect(stalled.attempts).toHaveLength(1);
+    expect(stalled.attempts[0]).toMatchObject({ status_code: 200, error_class: null, response_body: 'partial', response_truncated: true });
+    expect(stalled.attempts[0].error_message).toMatch(/^response body incomplete \(timeout\)/);
+    expect(reset.attempts).toHaveLength(1);
+    expect(reset.attempts[0]).toMatchObject({ status_code: 202, error_class: null, response_truncated: true });
+    expect(reset.attempts[0].error_message).toMatch(/^response body incomplete \((connection_reset|network)\)/);
+    // Delivered is final: the receiver, which accepted each webhook, got nothing twice.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.to('/stalls')).toHaveLength(1);
+    expect(receiver.to('/resets')).toHaveLength(1);
+  });
+
+  it('still fails a non-2xx whose body stalls (the status decides)', async () => {
+    receiver.respond(() => ({ status: 500, body: 'oops', thenBody: 'stall' }), '/fails-stalling');
+    const sub = await subscribe('/fails-stalling', { event_types: ['fails.stalling'], retry_schedule: [0] });
+    const delivery = await untilDelivery(await deliveryOf(await publish('fails.stalling'), sub.id), 'failed');
+    expect(delivery.attempts).toHaveLength(1);
+    expect(delivery.attempts[0]).toMatchObject({ status_code: 500, error_class: 'timeout' });
+  });
+
   it('classifies a closed port as connection_refused', async () => {
     const res = await api().request('POST', '/api/v1/subscriptions', {
       token: admin.token,

@@ -20,6 +20,8 @@ export interface ScriptedResponse {
   body?: string;
   /** Wait this long before answering (timeouts, in-flight windows). */
   delayMs?: number;
+  /** After the status line and `body`, never finish the response (`stall`) or drop the connection (`reset`). */
+  thenBody?: 'stall' | 'reset';
 }
 
 /** Decides the answer to a request; `nth` counts requests to the same path, from 1. */
@@ -88,7 +90,9 @@ export class WebhookReceiver {
           if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs));
           if (res.destroyed) return;
           res.writeHead(r.status ?? 200, { 'content-type': 'text/plain', ...r.headers });
-          res.end(r.body ?? 'ok');
+          if (!r.thenBody) return void res.end(r.body ?? 'ok');
+          res.write(r.body ?? 'ok');
+          if (r.thenBody === 'reset') setTimeout(() => res.socket?.destroy(), 50);
         })();
       });
     });

@@ -133,6 +133,17 @@ export class DeliveryEngine {
     }
 
     const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
+    if (acceptedWithIncompleteBody(result)) {
+      // The receiver took the webhook (2xx status line); only its answer's body did not arrive in full. Standard
+      // Webhooks decides on the status: sending it again would hand the receiver a duplicate it already accepted.
+      const attempt = {
+        ...this.attemptRecord(attemptId, { ...result, errorClass: undefined }, request.recordedHeaders),
+        errorMessage: `response body incomplete (${result.errorClass}): ${result.errorMessage ?? ''}`.trim(),
+        responseTruncated: true,
+      };
+      const recorded = await this.store.recordDelivered(d, attempt);
+      return { outcome: recorded ? 'delivered' : 'skipped', durationMs: result.durationMs, statusCode: result.statusCode };
+    }
     const attempt = this.attemptRecord(attemptId, result, request.recordedHeaders);
     if (!result.ok) return this.recordFailure(d, result, attempt);
     const recorded = await this.store.recordDelivered(d, attempt);
@@ -221,4 +232,13 @@ export class DeliveryEngine {
       },
     });
   }
+}
+
+/**
+ * A 2xx status line whose body then timed out or was cut off: the receiver accepted the webhook. (Chain steps, which
+ * use response bodies, keep counting this as a failure; a delivery only needs the status.)
+ */
+export function acceptedWithIncompleteBody(result: OutboundResult): boolean {
+  const accepted = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
+  return accepted && !result.ok && (result.errorClass === 'timeout' || result.errorClass === 'connection_reset' || result.errorClass === 'network');
 }

@@ -31,7 +31,8 @@ export const CLAIM_BATCH = preparedStatement('delivery_claim', `
 
 /**
  * Records a batch of successful attempts: $1 jsonb [{idx, id, attempt, lease, attempt_id, subscription_id,
- * status_code, duration_ms, request_headers, response_headers, response_body, response_truncated}], $2 tenant.
+ * status_code, duration_ms, error_message (a 2xx whose body did not arrive in full), request_headers, response_headers,
+ * response_body, response_truncated}], $2 tenant.
  * Only rows whose lease is still the claimer's are written (a reclaimed row belongs to its new holder), and
  * subscriptions are healed only when they were not healthy, so a hot subscription's row is not rewritten per delivery.
  * Returns the idx of every row written.
@@ -40,7 +41,7 @@ export const RECORD_DELIVERED_BATCH = preparedStatement('delivery_record', `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
       idx int, id uuid, attempt int, lease text, attempt_id uuid, subscription_id uuid, status_code int, duration_ms int,
-      request_headers jsonb, response_headers jsonb, response_body text, response_truncated boolean)
+      error_message text, request_headers jsonb, response_headers jsonb, response_body text, response_truncated boolean)
   ), d AS (
     UPDATE webhook_deliveries w
        SET status = 'delivered', attempt_count = i.attempt, lease_expires_at = NULL, next_attempt_at = NULL,
@@ -51,7 +52,7 @@ export const RECORD_DELIVERED_BATCH = preparedStatement('delivery_record', `
   ), a AS (
     INSERT INTO webhook_delivery_attempts (id, tenant_id, delivery_id, attempt_number, status_code, duration_ms, error_class,
                                            error_message, request_headers, response_headers, response_body, response_truncated, created_at)
-    SELECT i.attempt_id, $2::uuid, i.id, i.attempt, i.status_code, i.duration_ms, NULL, NULL, i.request_headers,
+    SELECT i.attempt_id, $2::uuid, i.id, i.attempt, i.status_code, i.duration_ms, NULL, i.error_message, i.request_headers,
            i.response_headers, i.response_body, i.response_truncated, now()
       FROM input i JOIN d ON d.idx = i.idx
   ), healed AS (

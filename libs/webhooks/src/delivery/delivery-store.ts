@@ -211,6 +211,7 @@ export class DeliveryStore {
       subscription_id: d.subscription_id,
       status_code: attempt.statusCode,
       duration_ms: attempt.durationMs,
+      error_message: clean(attempt.errorMessage),
       request_headers: cleanRecord(attempt.requestHeaders),
       response_headers: cleanRecord(attempt.responseHeaders),
       response_body: clean(attempt.responseBody),
