@@ -1,4 +1,4 @@
-import { lowerRole, scopeHeld, scopesNotHeld } from './api-key-grants';
+import { highestRole, lowerRole, scopeHeld, scopesNotHeld } from './api-key-grants';
 
 describe('scopeHeld', () => {
   it('lets the whole role (null or "*") grant anything, "*" included', () => {
@@ -28,5 +28,13 @@ describe('lowerRole', () => {
     expect(lowerRole('tenant_admin', 'viewer')).toBe('viewer');
     expect(lowerRole('analyst', 'platform_admin')).toBe('analyst');
     expect(lowerRole('mssp_admin', 'mssp_admin')).toBe('mssp_admin');
+  });
+});
+
+describe('highestRole', () => {
+  it("picks the creator's widest role, or none", () => {
+    expect(highestRole(['analyst', 'platform_admin', 'tenant_admin'])).toBe('platform_admin');
+    expect(highestRole(['viewer', 'mssp_admin'])).toBe('mssp_admin');
+    expect(highestRole([])).toBeNull();
   });
 });

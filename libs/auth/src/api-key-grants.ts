@@ -18,3 +18,8 @@ export function scopesNotHeld(held: string[] | null, wanted: string[]): string[]
 export function lowerRole(a: Role, b: Role): Role {
   return roleAtLeast(a, b) ? b : a;
 }
+
+/** The widest of `roles`, or null when there is none. */
+export function highestRole(roles: readonly Role[]): Role | null {
+  return roles.reduce<Role | null>((best, role) => (best && roleAtLeast(best, role) ? best : role), null);
+}

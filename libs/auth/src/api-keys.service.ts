@@ -1,12 +1,13 @@
 // API keys: shown once, stored as a SHA-256 hash (keys are 256-bit random, so a slow hash adds nothing).
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { AccessService, Principal, Role, TenantRef, roleAtLeast } from '@conduit/access';
+import { AccessService, Principal, TenantRef, roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, TenantRoundTrip } from '@conduit/database';
 import { Clock, CommonException, IdGenerator, Page, constantTimeEqual, decodeCursor, isUuid, sha256Hex, toPage } from '@conduit/platform';
 import { ListQueryDto } from '@conduit/tenants';
-import { lowerRole, scopesNotHeld } from './api-key-grants';
+import { ApiKeyLookup, PresentedKey } from './api-key-lookup';
+import { highestRole, lowerRole, scopesNotHeld } from './api-key-grants';
 import { AuthException } from './auth.exception';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
 import { ApiKeyEntity } from './entities/api-key.entity';
@@ -18,42 +19,8 @@ const PREFIX_CHARS = 12;
 const KEY_PATTERN = /^ck_live_[0-9a-f]{12}[A-Za-z0-9_-]{43}$/;
 const LAST_USED_GRANULARITY_MS = 60_000;
 
-/** A presented key with its tenant and the status of the user who created it: one query on every key request. */
-interface PresentedKey {
-  id: string;
-  tenant_id: string;
-  name: string;
-  key_hash: string;
-  role: ApiKeyEntity['role'];
-  scopes: string[];
-  created_by: string | null;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-  tenant_code: string;
-  tenant_name: string;
-  tenant_status: TenantRef['status'];
-  tenant_parent_id: string | null;
-  tenant_deleted_at: Date | null;
-  creator_status: 'active' | 'disabled' | null;
-}
-
-const KEY_BY_PREFIX = `SELECT k.id, k.tenant_id, k.name, k.key_hash, k.role, k.scopes, k.created_by, k.expires_at, k.last_used_at,
-    k.revoked_at, t.code AS tenant_code, t.name AS tenant_name, t.status AS tenant_status, t.parent_id AS tenant_parent_id,
-    t.deleted_at AS tenant_deleted_at, u.status AS creator_status
-  FROM api_keys k JOIN tenants t ON t.id = k.tenant_id LEFT JOIN users u ON u.id = k.created_by
-  WHERE k.prefix = $1`;
-
-// The roles through which the creator ($1) can act in the key's tenant ($2) today: a membership there, platform
-// admin anywhere, or MSSP admin of an ancestor. The walk up the tree stops at a repeated id, whatever the data.
-const CREATOR_ROLES = `WITH RECURSIVE up(id, parent_id, path) AS (
-    SELECT id, parent_id, ARRAY[id] FROM tenants WHERE id = $2
-    UNION ALL
-    SELECT t.id, t.parent_id, up.path || t.id FROM tenants t JOIN up ON t.id = up.parent_id WHERE NOT t.id = ANY(up.path)
-  )
-  SELECT m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-  WHERE m.user_id = $1 AND t.deleted_at IS NULL
-    AND (m.tenant_id = $2 OR m.role = 'platform_admin' OR (m.role = 'mssp_admin' AND m.tenant_id IN (SELECT id FROM up)))`;
+// Touches last_used_at at most once a minute per key, and only when it is that old (replicas racing write once).
+const TOUCH_LAST_USED = `UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`;
 
 function presentApiKey(k: ApiKeyEntity): ApiKeyResponse {
   return {
@@ -76,8 +43,12 @@ export function looksLikeApiKey(value: string): boolean {
 
 @Injectable()
 export class ApiKeysService {
+  private readonly logger = new Logger('ApiKeysService');
+
   constructor(
     private readonly db: TenantContext,
+    private readonly lookup: ApiKeyLookup,
+    private readonly trip: TenantRoundTrip,
     private readonly access: AccessService,
     private readonly audit: AuditLog,
     private readonly ids: IdGenerator,
@@ -149,21 +120,17 @@ export class ApiKeysService {
   /**
    * Resolves a presented key to its principal, or throws with a stable code (refusals of known keys are audited).
    * The key acts with the lower of its own role and its creator's current authority in its tenant, and stops
-   * working while its creator is disabled or can no longer act there (removed, deleted).
+   * working while its creator is disabled or can no longer act there (removed, deleted). All of it is read afresh
+   * in one round trip (ApiKeyLookup), never cached, so every change shows on the very next request.
    */
   async authenticate(presented: string, meta: RequestMeta): Promise<{ principal: Principal; tenant: TenantRef }> {
     if (!KEY_PATTERN.test(presented)) throw new AuthException('api_key_invalid', 'API key is not valid');
     const prefix = presented.slice(KEY_PREFIX.length, KEY_PREFIX.length + PREFIX_CHARS);
     const now = this.clock.now();
-    const found = await this.db.withSettings({ 'app.api_key_prefix': prefix }, async () => {
-      const [key] = await this.db.prepared<PresentedKey>('conduit_api_key_by_prefix', KEY_BY_PREFIX, [prefix]);
-      if (!key || !constantTimeEqual(key.key_hash, sha256Hex(presented))) return null;
-      const live = !key.revoked_at && !(key.expires_at && key.expires_at <= now);
-      const creatorRole = live && key.created_by && key.creator_status === 'active' ? await this.creatorRole(key.created_by, key.tenant_id) : null;
-      return { key, creatorRole };
-    });
-    if (!found) throw new AuthException('api_key_invalid', 'API key is not valid');
-    const { key, creatorRole } = found;
+    const key = await this.lookup.byPrefix(prefix);
+    if (!key || !constantTimeEqual(key.key_hash, sha256Hex(presented))) throw new AuthException('api_key_invalid', 'API key is not valid');
+    const live = !key.revoked_at && !(key.expires_at && key.expires_at <= now);
+    const creatorRole = live && key.created_by && key.creator_status === 'active' ? highestRole(key.creator_roles) : null;
     const tenantRef: TenantRef = { id: key.tenant_id, code: key.tenant_code, name: key.tenant_name, status: key.tenant_status, parent_id: key.tenant_parent_id };
     try {
       if (key.revoked_at) throw new AuthException('api_key_revoked', 'API key has been revoked');
@@ -186,11 +153,7 @@ export class ApiKeysService {
       });
       throw err;
     }
-    if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
-      await this.db.runInTenant(key.tenant_id, async () => {
-        await this.db.em.getRepository(ApiKeyEntity).update({ id: key.id }, { last_used_at: now });
-      });
-    }
+    if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) this.touchLastUsed(key, now);
     return {
       principal: {
         kind: 'api_key',
@@ -205,12 +168,12 @@ export class ApiKeysService {
     };
   }
 
-  /** The creator's highest role that reaches the key's tenant, or null when none does (memberships via app.user_id). */
-  private async creatorRole(userId: string, tenantId: string): Promise<Role | null> {
-    const rows = await this.db.withSettings({ 'app.user_id': userId }, () =>
-      this.db.prepared<{ role: Role }>('conduit_api_key_creator_roles', CREATOR_ROLES, [userId, tenantId]),
-    );
-    return rows.reduce<Role | null>((best, row) => (best && roleAtLeast(best, row.role) ? best : row.role), null);
+  /** Records the use without holding up the request: a lost touch only leaves last_used_at a little older. */
+  private touchLastUsed(key: PresentedKey, now: Date): void {
+    const staleBefore = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
+    this.trip.query(key.tenant_id, TOUCH_LAST_USED, [now, key.id, staleBefore], { durable: true }).catch((err: Error) => {
+      this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
+    });
   }
 
   /** A key created by a key expires no later than its creator key (and with it, when no expiry is asked for). */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { TenantsModule } from '@conduit/tenants';
+import { ApiKeyLookup } from './api-key-lookup';
 import { ApiKeysService } from './api-keys.service';
 import { Authenticator } from './authenticator';
 import { ApiKeyEntity } from './entities/api-key.entity';
@@ -12,7 +13,7 @@ import { TokenService } from './token.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity, AuthSessionEntity, RevokedAccessTokenEntity]), TenantsModule, AuditModule],
-  providers: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
+  providers: [TokenService, SessionService, MembershipLookup, ApiKeyLookup, ApiKeysService, Authenticator],
   exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
 })
 export class AuthModule {}
