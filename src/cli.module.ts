@@ -4,6 +4,7 @@ import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
 import { DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
+import { MasterKeyRotationModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 
 /** The services operator commands need, without HTTP or queues. */
@@ -20,6 +21,7 @@ export class CliModule {
         AuditModule,
         TenantsModule,
         AuthModule,
+        MasterKeyRotationModule,
       ],
     };
   }

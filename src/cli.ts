@@ -7,6 +7,7 @@ import { ROLES, Role, isRole } from '@conduit/access';
 import { MembershipLookup, TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
 import { ConduitConfig, ConduitException, ConfigError, parseConfig, parseDevConfig } from '@conduit/platform';
+import { MasterKeyRotation } from '@conduit/secrets';
 import { OperatorService, UserAccounts } from '@conduit/tenants';
 import { CliModule } from './cli.module';
 import { embeddedDatabaseUrl, readOrCreateSecret } from './embedded-postgres';
@@ -17,6 +18,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   tenant:create --code CODE --name NAME [--parent CODE]
   user:create --email E --password P --tenant CODE --role ROLE   (roles: ${ROLES.join(', ')})
   token:issue --email E [--tenant CODE]             print an access token for scripts
+  keys:status                                       count data keys per master key id (exit 1: some under an unknown id)
+  keys:rewrap                                       re-wrap data keys under the active master key (exit 1: some could not be)
 `;
 
 class UsageError extends Error {}
@@ -99,6 +102,18 @@ async function main(argv: string[]): Promise<void> {
         process.stdout.write(`${token}\n`);
         return;
       }
+      case 'keys:status': {
+        const status = await app.get(MasterKeyRotation).status();
+        process.stdout.write(`${JSON.stringify(status)}\n`);
+        if (status.unknown_master_key_ids.length > 0) process.exitCode = 1;
+        return;
+      }
+      case 'keys:rewrap': {
+        const summary = await app.get(MasterKeyRotation).rewrap();
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        if (summary.failures.length > 0) process.exitCode = 1;
+        return;
+      }
       default:
         throw new UsageError(`unknown command ${command}\n\n${USAGE}`);
     }
@@ -107,9 +122,15 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else if (err instanceof ConduitException) process.stderr.write(`${err.code}: ${err.message}\n`);
-  else process.stderr.write(`cli failed: ${(err as Error).message}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-});
+main(process.argv.slice(2)).then(
+  // embedded-postgres's exit hook ends the process on beforeExit with code 0: a set exitCode needs an explicit exit.
+  () => {
+    if (process.exitCode) process.exit(process.exitCode);
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else if (err instanceof ConduitException) process.stderr.write(`${err.code}: ${err.message}\n`);
+    else process.stderr.write(`cli failed: ${(err as Error).message}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);
