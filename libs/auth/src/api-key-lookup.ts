@@ -1,17 +1,14 @@
 // Reads a presented key, its tenant and its creator's standing in ONE round trip, on every API-key request.
 //
-// Three statements travel in one simple-protocol message, which PostgreSQL runs as a single implicit transaction (as
-// TenantRoundTrip does for tenant statements): set app.api_key_prefix (the api_keys lookup policy), set app.user_id
-// to that key's creator (the memberships lookup policy), then read everything. Both settings are transaction-local,
-// as in the transaction this replaces, and no tenant is set: the read sees that one key, tenants and users (control
-// plane, no RLS) and that one user's memberships, nothing else. The creator is read before the key's hash is checked;
-// on a mismatch the caller discards the row, exactly as before. No result is kept between requests: revocation,
-// expiry, demotion, removal and deactivation all show on the very next request.
+// Three statements travel in one simple-protocol message, which PostgreSQL runs as a single implicit transaction
+// (TenantRoundTrip.executeAfter): set app.api_key_prefix (the api_keys lookup policy), set app.user_id to that key's
+// creator (the memberships lookup policy), then read everything. Both settings are transaction-local, as in the
+// transaction this replaces, and no tenant is set: the read sees that one key, tenants and users (control plane, no
+// RLS) and that one user's memberships, nothing else. The creator is read before the key's hash is checked; on a
+// mismatch the caller discards the row, exactly as before. No result is kept between requests: revocation, expiry,
+// demotion, removal and deactivation all show on the very next request.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { Pool, PoolClient, QueryResult } from 'pg';
-import { DataSource } from 'typeorm';
-import { API_KEY_LOOKUP_SETTING, USER_SETTING, inline, preparedStatement } from '@conduit/database';
+import { API_KEY_LOOKUP_SETTING, TenantRoundTrip, USER_SETTING, inline, preparedStatement } from '@conduit/database';
 import type { Role, TenantRef } from '@conduit/access';
 import type { ApiKeyEntity } from './entities/api-key.entity';
 
@@ -58,36 +55,18 @@ const READ_KEY = preparedStatement(
 
 @Injectable()
 export class ApiKeyLookup {
-  private readonly pool: Pool;
-  // The connections that have PREPAREd READ_KEY; a connection the pool drops takes its entry with it.
-  readonly #prepared = new WeakSet<PoolClient>();
-
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    // TypeORM's own pg pool: same connections, same limits, same runtime role (no BYPASSRLS).
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
-  }
+  constructor(private readonly trip: TenantRoundTrip) {}
 
   /** The key with this prefix (12 hex characters), or null when there is none. */
   async byPrefix(prefix: string): Promise<PresentedKey | null> {
-    const client = await this.pool.connect();
-    let broken = false;
-    try {
-      const parts: string[] = [];
-      if (!this.#prepared.has(client)) parts.push(`PREPARE ${READ_KEY.name} AS ${READ_KEY.sql}`);
-      parts.push(inline(`SELECT set_config($1, $2, true)`, [API_KEY_LOOKUP_SETTING, prefix]));
-      parts.push(
+    const [key] = await this.trip.executeAfter<PresentedKey>(
+      [
+        inline(`SELECT set_config($1, $2, true)`, [API_KEY_LOOKUP_SETTING, prefix]),
         inline(`SELECT set_config($1, coalesce((SELECT created_by::text FROM api_keys WHERE prefix = $2), ''), true)`, [USER_SETTING, prefix]),
-      );
-      parts.push(inline(`EXECUTE ${READ_KEY.name}($1)`, [prefix]));
-      const results = (await client.query(parts.join(';\n'))) as unknown as QueryResult<PresentedKey>[];
-      this.#prepared.add(client);
-      return results[results.length - 1]?.rows[0] ?? null;
-    } catch (err) {
-      // Whatever the message left behind on this connection (a half-prepared statement), it is not reused.
-      broken = true;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      ],
+      READ_KEY,
+      [prefix],
+    );
+    return key ?? null;
   }
 }

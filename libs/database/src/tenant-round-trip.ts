@@ -57,14 +57,22 @@ export class TenantRoundTrip {
   }
 
   /** Runs a prepared statement ($1..$n, typed by casts in its text) with `values` in tenantId and returns its rows. */
-  async execute<R>(tenantId: string, statement: PreparedStatement, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
+  execute<R>(tenantId: string, statement: PreparedStatement, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
+    return this.executeAfter([settingsSql(tenantId, options)], statement, values);
+  }
+
+  /**
+   * The same round trip with other statements before the prepared one (settings other than a tenant's, e.g. the
+   * narrow lookup settings of API-key authentication). They are trusted SQL: build their values with inline().
+   */
+  async executeAfter<R>(preamble: readonly string[], statement: PreparedStatement, values: readonly SqlValue[]): Promise<R[]> {
     const client = await this.pool.connect();
     let broken = false;
     try {
       const known = this.#prepared.get(client) ?? new Set<string>();
       const parts: string[] = [];
       if (!known.has(statement.name)) parts.push(`PREPARE ${statement.name} AS ${statement.sql}`);
-      parts.push(settingsSql(tenantId, options));
+      parts.push(...preamble);
       parts.push(inline(`EXECUTE ${statement.name}(${values.map((_, i) => `$${i + 1}`).join(', ')})`, values));
       const results = (await client.query(parts.join(';\n'))) as unknown as QueryResult[];
       known.add(statement.name);
