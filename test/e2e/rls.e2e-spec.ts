@@ -6,6 +6,7 @@ import {
   APPEND_ONLY_TABLES,
   DatabaseSetupError,
   MIGRATIONS_TABLE,
+  RUNTIME_FUNCTIONS,
   assertSafeRuntimeRole,
   resolveDatabaseUrls,
 } from '@conduit/database';
@@ -268,6 +269,20 @@ describe('row-level security (raw SQL as the runtime role)', () => {
           AND NOT (c.relkind = 'v' AND coalesce(c.reloptions, '{}') && ARRAY['security_invoker=true', 'security_invoker=on'])`,
     );
     expect(rows.map((r) => r.relname)).toEqual([]);
+  });
+
+  it('has no SECURITY DEFINER function but the listed ones, each naming tenant ids only, executable by the runtime role alone', async () => {
+    // A function running with its owner's rights reads across tenants: each must be listed and return only ids.
+    const { rows } = await owner.query<{ fn: string; result: string; grantees: string[] }>(
+      `SELECT p.oid::regprocedure::text AS fn, pg_get_function_result(p.oid) AS result,
+              (SELECT array_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END ORDER BY 1)
+                 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner) AS grantees
+         FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.fn)).toEqual([...RUNTIME_FUNCTIONS].sort());
+    const runtimeRole = resolveDatabaseUrls(testConfig(db.url)).runtimeRole;
+    for (const r of rows) expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({ fn: r.fn, result: 'TABLE(tenant_id uuid)', grantees: [runtimeRole] });
   });
 
   it('connects as a runtime role that is no superuser, cannot bypass RLS and owns nothing in public', async () => {

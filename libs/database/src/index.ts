@@ -5,5 +5,6 @@ export * from './tenant-context';
 export * from './tenant-settings';
 export * from './migrations';
 export * from './tenant-sweep';
+export * from './due-work-tenants';
 export * from './tenant-round-trip';
 export * from './sql-errors';

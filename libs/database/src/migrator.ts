@@ -1,7 +1,7 @@
 // Runs migrations as the owner, keeps the runtime role and its grants in step, and refuses unsafe runtime roles.
 import { DataSource } from 'typeorm';
 import type { ConduitConfig } from '@conduit/platform';
-import { APPEND_ONLY_TABLES, MIGRATIONS } from './migrations';
+import { APPEND_ONLY_TABLES, MIGRATIONS, RUNTIME_FUNCTIONS } from './migrations';
 import { DatabaseUrls, describeUrl, resolveDatabaseUrls } from './database-urls';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -84,6 +84,10 @@ async function grantRuntimePrivileges(ds: DataSource, role: string): Promise<voi
   await ds.query(`REVOKE ALL ON ${ident(MIGRATIONS_TABLE)} FROM ${r}`);
   for (const table of APPEND_ONLY_TABLES) {
     await ds.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${ident(table)} FROM ${r}`);
+  }
+  // SECURITY DEFINER functions: the runtime role only (PUBLIC's default EXECUTE is revoked where they are created).
+  for (const fn of RUNTIME_FUNCTIONS) {
+    await ds.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${r}`);
   }
 }
 

@@ -1,5 +1,6 @@
-// Walks every live tenant and, inside each (RLS applies), the rows a query selects in id order, in keyset batches.
-// Reconcilers use it: a per-tenant cap keeps one tenant's backlog from holding the others up for long.
+// Walks the tenants that have due work and, inside each (RLS applies), the rows a query selects in id order, in
+// keyset batches. Reconcilers use it: a per-tenant cap keeps one tenant's backlog from holding the others up for long.
+import { DueWork, tenantsWithDueWork } from './due-work-tenants';
 import type { TenantContext } from './tenant-context';
 
 export interface TenantSweepOptions {
@@ -8,6 +9,7 @@ export interface TenantSweepOptions {
 }
 
 export interface TenantSweepResult {
+  /** tenants swept: those named as having due work (one tenant transaction per batch each) */
   tenants: number;
   enqueued: number;
 }
@@ -16,15 +18,16 @@ const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
 export async function sweepTenants<R extends { id: string }>(
   db: TenantContext,
+  /** which tenants to visit: those with due work of this kind (the rest are skipped without a transaction) */
+  due: DueWork,
   /** rows of tenantId with id > afterId, ordered by id, at most `limit` */
   select: (tenantId: string, afterId: string, limit: number) => Promise<R[]>,
   handle: (tenantId: string, rows: R[]) => Promise<void>,
   { batch = 1000, maxBatchesPerTenant = 20 }: TenantSweepOptions = {},
 ): Promise<TenantSweepResult> {
-  // tenants is a control-plane table: readable without a tenant set.
-  const tenants = (await db.transaction(() => db.em.query(`SELECT id FROM tenants WHERE deleted_at IS NULL ORDER BY id`))) as { id: string }[];
+  const tenants = await tenantsWithDueWork(db, due);
   let enqueued = 0;
-  for (const { id: tenantId } of tenants) {
+  for (const tenantId of tenants) {
     let after = FIRST_ID;
     for (let n = 0; n < maxBatchesPerTenant; n++) {
       const rows = await db.runInTenant(tenantId, () => select(tenantId, after, batch));

@@ -1,7 +1,6 @@
 // Re-queues accepted inbound requests that were never routed (their job was lost with Redis, or never queued).
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
-import { TenantEntity } from '@conduit/tenants';
+import { TenantContext, tenantsWithDueWork } from '@conduit/database';
 import { ReceiveService } from './receive.service';
 
 const BATCH = 500;
@@ -15,12 +14,11 @@ export class IngestionReconciler {
     private readonly receive: ReceiveService,
   ) {}
 
-  async reconcileOnce(graceSeconds = GRACE_SECONDS): Promise<{ enqueued: number }> {
-    const tenants = await this.db.transaction(() =>
-      this.db.em.getRepository(TenantEntity).createQueryBuilder('t').select(['t.id']).where('t.deleted_at IS NULL').getMany(),
-    );
+  async reconcileOnce(graceSeconds = GRACE_SECONDS): Promise<{ tenants: number; enqueued: number }> {
+    // Only the tenants whose rows match the query below: one tenant transaction each, none for the others.
+    const tenants = await tenantsWithDueWork(this.db, { kind: 'inbound_events', graceSeconds });
     let enqueued = 0;
-    for (const { id: tenantId } of tenants) {
+    for (const tenantId of tenants) {
       const rows = await this.db.runInTenant(tenantId, () =>
         this.db.em.query(
           `SELECT id FROM inbound_events WHERE tenant_id = $1 AND status = 'accepted' AND received_at < now() - make_interval(secs => $2)
@@ -31,6 +29,6 @@ export class IngestionReconciler {
       await this.receive.enqueue(tenantId, rows.map((row) => row.id));
       enqueued += rows.length;
     }
-    return { enqueued };
+    return { tenants: tenants.length, enqueued };
   }
 }

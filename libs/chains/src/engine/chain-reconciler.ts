@@ -17,6 +17,8 @@ export class ChainReconciler {
   reconcileOnce(): Promise<ChainReconcileResult> {
     return sweepTenants(
       this.db,
+      // Names the tenants whose rows match the query below.
+      { kind: 'chain_steps' },
       (tenantId, after, limit) =>
         this.db.em.query(
           `SELECT sr.id, sr.run_id, sr.attempt_count FROM execution_chain_step_runs sr

@@ -3,9 +3,13 @@ import { WebhooksOut1763910000000 } from './1763910000000-webhooks-out';
 import { WebhooksIn1763920000000 } from './1763920000000-webhooks-in';
 import { Chains1763930000000 } from './1763930000000-chains';
 import { DeliveriesHot1763940000000 } from './1763940000000-deliveries-hot';
+import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
-export const MIGRATIONS = [Foundation1763900000000, WebhooksOut1763910000000, WebhooksIn1763920000000, Chains1763930000000, DeliveriesHot1763940000000];
+export const MIGRATIONS = [Foundation1763900000000, WebhooksOut1763910000000, WebhooksIn1763920000000, Chains1763930000000, DeliveriesHot1763940000000, DueWorkTenants1763950000000];
 
 /** Tables the runtime role may only read and append to. */
 export const APPEND_ONLY_TABLES = ['audit_events'];
+
+/** Functions the runtime role may execute; migrations revoke them from PUBLIC, the migrator grants them (it knows the role). */
+export const RUNTIME_FUNCTIONS = [...DUE_WORK_FUNCTIONS];

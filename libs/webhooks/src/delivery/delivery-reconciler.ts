@@ -24,6 +24,8 @@ export class DeliveryReconciler {
   reconcileOnce(graceSeconds = DUE_GRACE_SECONDS): Promise<ReconcileResult> {
     return sweepTenants(
       this.db,
+      // Names the tenants whose rows match the query below (same grace, expired leases included).
+      { kind: 'deliveries', graceSeconds },
       (tenantId, after, limit) =>
         this.db.em.query(
           `SELECT id, attempt_count FROM webhook_deliveries
