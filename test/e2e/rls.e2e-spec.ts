@@ -68,12 +68,12 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
   // Children bring their own parents (data-modifying CTEs), so a refused parent insert refuses the whole row.
   webhook_deliveries: (t) => ({
     sql: `WITH s AS (${NEW_SUBSCRIPTION}), e AS (${NEW_EVENT})
-          INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id) SELECT $1, $2, e.id, s.id FROM e, s`,
+          INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, next_attempt_at) SELECT $1, $2, e.id, s.id, now() FROM e, s`,
     params: [randomUUID(), t, randomUUID(), randomUUID()],
   }),
   webhook_delivery_attempts: (t) => ({
     sql: `WITH s AS (${NEW_SUBSCRIPTION}), e AS (${NEW_EVENT}),
-               d AS (INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id) SELECT $5, $2, e.id, s.id FROM e, s RETURNING id)
+               d AS (INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, next_attempt_at) SELECT $5, $2, e.id, s.id, now() FROM e, s RETURNING id)
           INSERT INTO webhook_delivery_attempts (id, tenant_id, delivery_id, attempt_number, duration_ms) SELECT $1, $2, d.id, 1, 10 FROM d`,
     params: [randomUUID(), t, randomUUID(), randomUUID(), randomUUID()],
   }),

@@ -316,9 +316,9 @@ describe('webhooks API', () => {
       await attempt(deliveries[2], 1, 30, 500, 'non_2xx');
       await attempt(deliveries[2], 2, 40, 200, null);
       await attempt(deliveries[3], 1, 1000, null, 'timeout');
-      await api.sql(`UPDATE webhook_deliveries SET status = 'delivered', attempt_count = 1 WHERE id = ANY($1)`, [[deliveries[0].id, deliveries[1].id]]);
-      await api.sql(`UPDATE webhook_deliveries SET status = 'delivered', attempt_count = 2 WHERE id = $1`, [deliveries[2].id]);
-      await api.sql(`UPDATE webhook_deliveries SET status = 'failed', attempt_count = 1 WHERE id = $1`, [deliveries[3].id]);
+      await api.sql(`UPDATE webhook_deliveries SET status = 'delivered', next_attempt_at = NULL, attempt_count = 1 WHERE id = ANY($1)`, [[deliveries[0].id, deliveries[1].id]]);
+      await api.sql(`UPDATE webhook_deliveries SET status = 'delivered', next_attempt_at = NULL, attempt_count = 2 WHERE id = $1`, [deliveries[2].id]);
+      await api.sql(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, attempt_count = 1 WHERE id = $1`, [deliveries[3].id]);
       const res = await api.request('GET', `/api/v1/analytics/deliveries?subscription_id=${sub.id}`, { token: viewer.token });
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual([

@@ -4,9 +4,18 @@ import { WebhooksIn1763920000000 } from './1763920000000-webhooks-in';
 import { Chains1763930000000 } from './1763930000000-chains';
 import { DeliveriesHot1763940000000 } from './1763940000000-deliveries-hot';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
+import { DeliveriesDueInvariant1763960000000 } from './1763960000000-deliveries-due-invariant';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
-export const MIGRATIONS = [Foundation1763900000000, WebhooksOut1763910000000, WebhooksIn1763920000000, Chains1763930000000, DeliveriesHot1763940000000, DueWorkTenants1763950000000];
+export const MIGRATIONS = [
+  Foundation1763900000000,
+  WebhooksOut1763910000000,
+  WebhooksIn1763920000000,
+  Chains1763930000000,
+  DeliveriesHot1763940000000,
+  DueWorkTenants1763950000000,
+  DeliveriesDueInvariant1763960000000,
+];
 
 /** Tables the runtime role may only read and append to. */
 export const APPEND_ONLY_TABLES = ['audit_events'];
