@@ -45,21 +45,31 @@ function required(values: Record<string, string | undefined>, ...names: string[]
   return names.map((n) => values[n] as string);
 }
 
+/** An unknown option or one without its value is a usage error (exit 2), like a missing one. */
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        code: { type: 'string' },
+        name: { type: 'string' },
+        parent: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+        tenant: { type: 'string' },
+        role: { type: 'string' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      code: { type: 'string' },
-      name: { type: 'string' },
-      parent: { type: 'string' },
-      email: { type: 'string' },
-      password: { type: 'string' },
-      tenant: { type: 'string' },
-      role: { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values } = parseOptions(rest);
   if (!command || command === 'help' || command === '--help') {
     process.stdout.write(USAGE);
     return;

@@ -47,7 +47,13 @@ describe('API keys', () => {
     expect(write.status).toBe(403);
     const keys = await api.request('GET', '/api/v1/api-keys', { apiKey: body.key });
     expect(keys.status).toBe(403);
-    const after = await api.request('GET', `/api/v1/api-keys/${body.id}`, { token: admin.token });
+    // last_used_at is recorded off the request path (fire and forget): wait for it rather than race it.
+    const deadline = Date.now() + 5000;
+    let after = await api.request('GET', `/api/v1/api-keys/${body.id}`, { token: admin.token });
+    while (after.body.last_used_at === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      after = await api.request('GET', `/api/v1/api-keys/${body.id}`, { token: admin.token });
+    }
     expect(after.body.last_used_at).toEqual(expect.any(String));
   });
 

@@ -50,6 +50,11 @@ describe('npm run cli', () => {
     expect(missing.out).toMatch(/missing --name/);
     const unknown = await cli(env, 'frobnicate');
     expect(unknown.code).toBe(2);
+    // An unknown option, or an option without its value, is a usage error too (not a failure, exit 1).
+    const unknownOption = await cli(env, 'tenant:create', '--code', 'x', '--nmae', 'typo');
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.out).toMatch(/Unknown option '--nmae'[\s\S]*Usage:/);
+    expect((await cli(env, 'keys:status', '--code')).code).toBe(2);
     const dup = await cli(env, 'tenant:create', '--code', 'mssp', '--name', 'again');
     expect(dup.code).toBe(1);
     expect(dup.out).toMatch(/tenant_code_taken/);
