@@ -181,6 +181,22 @@ describe('API-key request cost', () => {
       expect(res.body.error.code).toBe('api_key_creator_inactive');
     });
 
+    it("the suspension of the tenant an MSSP creator acts from, for a key in a tenant below (as the creator's own login)", async () => {
+      await api.seedTenant('cost-mssp2');
+      await api.seedTenant('cost-customer2', 'cost-mssp2');
+      const mssp = await api.seedUser('cost-mssp2', 'mssp_admin', 'mssp2@cost.test');
+      const { key } = await createKey(mssp.token, 'cost-customer2');
+      await warm(key);
+      for (const status of ['suspended', 'inactive']) {
+        await api.sql(`UPDATE tenants SET status = $1 WHERE code = 'cost-mssp2'`, [status]);
+        const res = await me(key);
+        expect(res.status, status).toBe(401);
+        expect(res.body.error.code).toBe('api_key_creator_inactive');
+      }
+      await api.sql(`UPDATE tenants SET status = 'active' WHERE code = 'cost-mssp2'`);
+      expect((await me(key)).body).toMatchObject({ role: 'mssp_admin', tenant: { code: 'cost-customer2' } });
+    });
+
     it("the tenant's suspension", async () => {
       const { key } = await createKey();
       await warm(key);

@@ -34,7 +34,9 @@ export interface PresentedKey {
 }
 
 // The creator's roles reaching the key's tenant: a membership there, platform admin anywhere, or MSSP admin of an
-// ancestor (in a tenant not deleted). The walk up the tree stops at a repeated id, whatever the data.
+// ancestor, in a tenant not deleted; one held in another tenant counts only while that tenant is active (the creator
+// could not log in from it either; the key's own tenant's status is refused by the caller with its own code). The
+// walk up the tree stops at a repeated id, whatever the data.
 const READ_KEY = preparedStatement(
   'api_key_presented',
   `WITH RECURSIVE up(id, parent_id, path) AS (
@@ -46,7 +48,7 @@ const READ_KEY = preparedStatement(
     t.code AS tenant_code, t.name AS tenant_name, t.status AS tenant_status, t.parent_id AS tenant_parent_id,
     t.deleted_at AS tenant_deleted_at, u.status AS creator_status,
     ARRAY(SELECT m.role FROM memberships m JOIN tenants mt ON mt.id = m.tenant_id
-      WHERE m.user_id = k.created_by AND mt.deleted_at IS NULL
+      WHERE m.user_id = k.created_by AND mt.deleted_at IS NULL AND (mt.id = k.tenant_id OR mt.status = 'active')
         AND (m.tenant_id = k.tenant_id OR m.role = 'platform_admin' OR (m.role = 'mssp_admin' AND m.tenant_id IN (SELECT id FROM up)))
     ) AS creator_roles
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id LEFT JOIN users u ON u.id = k.created_by
