@@ -365,9 +365,15 @@ describe('shutdown', () => {
         expect(refused.status, `${method} ${path}`).toBe(503);
         expect(refused.body.error.code).toBe('service_unavailable');
         expect(refused.body.request_id).toBe('shutdown-check-1');
+        expect(refused.headers.get('x-request-id')).toBe('shutdown-check-1');
         expect(refused.headers.get('retry-after')).toBe('5');
         expect(refused.headers.get('connection')).toBe('close');
       }
+      // Without a usable X-Request-Id the refusal gets a fresh one, in the body and the header, like any response.
+      const anonymous = await api.request('GET', '/health/live', { headers: { 'x-request-id': 'bad id!' } });
+      expect(anonymous.status).toBe(503);
+      expect(anonymous.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(anonymous.headers.get('x-request-id')).toBe(anonymous.body.request_id);
       const finished = await inFlight;
       expect(finished.status).toBe(201);
       expect(JSON.parse(finished.body).name).toBe('late');

@@ -12,7 +12,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { ReceiveService, ReceiveTarget, ReceivedRequest } from '@conduit/ingestion';
-import { ConduitConfig, errorBody } from '@conduit/platform';
+import { ConduitConfig, errorBody, uuidv7 } from '@conduit/platform';
 import { mapError, sendFrameworkError } from '../http/error-mapping';
 import { loggableError } from '../http/loggable-error';
 import type { HttpMetrics } from '../metrics/http-metrics';
@@ -178,9 +178,10 @@ export class ReceiveFrontDoor {
 
 function refuseWhileClosing(req: IncomingMessage, res: ServerResponse): void {
   const incoming = req.headers['x-request-id'];
-  const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : null;
+  // Like every other response: the caller's well-formed X-Request-Id, else a new one, in the body and the header.
+  const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : uuidv7();
   const body = JSON.stringify(errorBody('service_unavailable', 'Shutting down; retry shortly', requestId));
-  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '5' });
+  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '5', 'x-request-id': requestId });
   res.end(body);
   // The request's body is not read: drop it rather than keep the socket for it.
   req.resume();
