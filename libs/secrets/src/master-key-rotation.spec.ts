@@ -25,6 +25,19 @@ describe('rewrapDataKey', () => {
     expect(rewrapDataKey(both, 'k1', elsewhere)).toEqual({ ok: false, reason: 'unwrap_failed' });
     expect(rewrapDataKey(both, 'k1', 'v1.k1.garbage')).toEqual({ ok: false, reason: 'unwrap_failed' });
   });
+
+  it('reports any other failure of one row as a code too, so the run goes on (a key that is not 32 bytes, an odd error)', () => {
+    const both = MasterKeyring.parse(`k2:${K2},k1:${K1}`);
+    const wrapped = MasterKeyring.parse(`k1:${K1}`).wrapDataKey(generateDataKey());
+    const short = vi.spyOn(both, 'unwrapDataKey').mockReturnValueOnce(Buffer.alloc(16));
+    expect(rewrapDataKey(both, 'k1', wrapped)).toEqual({ ok: false, reason: 'data_key_invalid' });
+    short.mockImplementationOnce(() => {
+      throw new TypeError('something unexpected about the secret value');
+    });
+    const outcome = rewrapDataKey(both, 'k1', wrapped);
+    expect(outcome).toEqual({ ok: false, reason: 'unwrap_failed' });
+    expect(JSON.stringify(outcome)).not.toContain('secret value');
+  });
 });
 
 describe('summarizeMasterKeyUsage', () => {

@@ -1,8 +1,8 @@
 // Retiring a master key: re-wrapping one data key and reading the keyring's usage. Pure; the service does the I/O.
-import { DecryptionError, MasterKeyring } from '@conduit/platform';
+import { MasterKeyring } from '@conduit/platform';
 
 /** Why a data key could not be re-wrapped; codes only, so a report can never carry key material. */
-export type RewrapFailureReason = 'master_key_not_configured' | 'unwrap_failed';
+export type RewrapFailureReason = 'master_key_not_configured' | 'unwrap_failed' | 'data_key_invalid';
 
 export type RewrapOutcome = { ok: true; wrappedKey: string } | { ok: false; reason: RewrapFailureReason };
 
@@ -41,15 +41,18 @@ export interface MasterKeyStatus {
  */
 export function rewrapDataKey(keyring: MasterKeyring, masterKeyId: string, wrappedKey: string): RewrapOutcome {
   if (!keyring.has(masterKeyId)) return { ok: false, reason: 'master_key_not_configured' };
+  // Whatever is wrong with one row (tampered, truncated, not a key at all) is that row's failure: the run goes on,
+  // and the error itself is dropped, so no message can carry key material into a report.
   let dataKey: Buffer;
   try {
     dataKey = keyring.unwrapDataKey(wrappedKey);
-  } catch (error) {
-    if (error instanceof DecryptionError) return { ok: false, reason: 'unwrap_failed' };
-    throw error;
+  } catch {
+    return { ok: false, reason: 'unwrap_failed' };
   }
   try {
     return { ok: true, wrappedKey: keyring.wrapDataKey(dataKey) };
+  } catch {
+    return { ok: false, reason: 'data_key_invalid' };
   } finally {
     dataKey.fill(0);
   }
