@@ -319,6 +319,30 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     }
   });
 
+  it('assertSafeRuntimeRole refuses a role that is a member of the owner role (it would inherit the owner\'s rights)', async () => {
+    const member = `conduit_owner_member_${process.pid}`;
+    const ownerClient = new Client({ connectionString: db.url });
+    await ownerClient.connect();
+    try {
+      const [{ owner }] = (await ownerClient.query(`SELECT current_user AS owner`)).rows as { owner: string }[];
+      await ownerClient.query(`DROP ROLE IF EXISTS ${ident(member)}`);
+      await ownerClient.query(`CREATE ROLE ${ident(member)} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE ${ident(owner)}`);
+      const url = new URL(db.url);
+      url.username = member;
+      url.password = '';
+      const asMember = new DataSource({ type: 'postgres', url: url.toString(), extra: { max: 1 } });
+      await asMember.initialize();
+      try {
+        await expect(assertSafeRuntimeRole(asMember)).rejects.toThrow(/member of/);
+      } finally {
+        await asMember.destroy();
+      }
+    } finally {
+      await ownerClient.query(`DROP ROLE IF EXISTS ${ident(member)}`);
+      await ownerClient.end();
+    }
+  });
+
   it('shows only tenant A\'s rows to a SELECT without WHERE under tenant A', async () => {
     const expected: Record<string, { a: number; b: number; total: number }> = {};
     for (const t of tenantTables) {

@@ -96,13 +96,15 @@ export async function assertSafeRuntimeRole(ds: DataSource): Promise<void> {
   const [role] = (await ds.query(
     'SELECT current_user AS name, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
   )) as { name: string; rolsuper: boolean; rolbypassrls: boolean }[];
+  // Owning a table, or being a member of a role that does (its privileges are inherited: it could lift RLS with
+  // ALTER TABLE, and owner-only policies apply to it), is refused alike.
   const [{ owned }] = (await ds.query(
-    `SELECT count(*)::int AS owned FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
-      WHERE r.rolname = current_user AND c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')`,
+    `SELECT count(*)::int AS owned FROM pg_class c
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND pg_has_role(current_user, c.relowner, 'MEMBER')`,
   )) as { owned: number }[];
   if (!role || role.rolsuper || role.rolbypassrls || owned > 0) {
     throw new DatabaseSetupError(
-      `refusing to serve as database role ${role?.name ?? '?'}: it is a superuser, has BYPASSRLS or owns tables. Point DATABASE_URL at the runtime role and DATABASE_MIGRATION_URL at the owner`,
+      `refusing to serve as database role ${role?.name ?? '?'}: it is a superuser, has BYPASSRLS, or owns tables (itself or through a role it is a member of). Point DATABASE_URL at the runtime role and DATABASE_MIGRATION_URL at the owner`,
     );
   }
 }
