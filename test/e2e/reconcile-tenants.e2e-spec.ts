@@ -1,10 +1,12 @@
 // Reconcilers learn which tenants have due work from SECURITY DEFINER functions that name tenant ids and nothing
 // else, then open a tenant transaction only for those. Raw SQL as the runtime role, then the reconcilers themselves.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ConnectionOptions, Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DatabaseUrls, TenantContext, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
 import { ChainReconciler, ChainStepScheduler } from '@conduit/chains';
 import { IngestionReconciler, ReceiveService } from '@conduit/ingestion';
+import { DeliveryJob, redisOptionsFromUrl } from '@conduit/queues';
 import { DeliveryReconciler, DeliveryScheduler } from '@conduit/webhooks';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
@@ -301,7 +303,7 @@ describe('reconcilers over many tenants', () => {
 
     const deliveries: string[] = [];
     const deliveryReconciler = new DeliveryReconciler(db, {
-      enqueue: async (attempts: { deliveryId: string }[]) => void deliveries.push(...attempts.map((a) => a.deliveryId)),
+      requeue: async (attempts: { deliveryId: string }[]) => void deliveries.push(...attempts.map((a) => a.deliveryId)),
     } as unknown as DeliveryScheduler);
     let result: unknown;
     expect(await tenantTransactions(async () => (result = await deliveryReconciler.reconcileOnce()))).toEqual([due.id]);
@@ -323,6 +325,31 @@ describe('reconcilers over many tenants', () => {
     expect(await tenantTransactions(async () => (result = await ingestionReconciler.reconcileOnce()))).toEqual([due.id]);
     expect(result).toEqual({ tenants: 1, enqueued: 1 });
     expect(inbound).toEqual([seeded.inboundId]);
+  });
+
+  it('re-queues each due delivery as its own job, so runs that group the rows differently add no duplicate', async () => {
+    // A queue no worker reads, under the test's Redis prefix: what the runs leave waiting is what a worker would get.
+    const queue = new Queue<DeliveryJob>(`requeue-check-${process.pid}`, {
+      connection: redisOptionsFromUrl(stack.config.REDIS_URL) as ConnectionOptions,
+      prefix: stack.config.REDIS_PREFIX,
+    });
+    try {
+      const scheduler = new DeliveryScheduler(queue);
+      const ids = Array.from({ length: 6 }, () => randomUUID());
+      const attempt = (id: string) => ({ tenantId: due.id, deliveryId: id, attempt: 2 });
+      // Two reconcile runs while the worker is behind: the second sees some rows again, in another composition.
+      await scheduler.requeue(ids.slice(0, 4).map(attempt));
+      await scheduler.requeue(ids.slice(2).map(attempt));
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
+      expect(jobs.map((j) => j.data.delivery_ids).flat().sort()).toEqual([...ids].sort());
+      expect(jobs.map((j) => j.id).sort()).toEqual(ids.map((id) => `${id}-2`).sort());
+      // A fan-out's enqueue still groups (one job for its deliveries).
+      await scheduler.enqueue(ids.map((id) => ({ tenantId: due.id, deliveryId: id, attempt: 1 })));
+      expect(await queue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(ids.length + 1);
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('still re-queues a due delivery whose job Redis lost, and it is delivered', async () => {

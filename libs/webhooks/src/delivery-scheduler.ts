@@ -19,7 +19,21 @@ export class DeliveryScheduler {
   constructor(@InjectQueue('deliveries') private readonly queue: Queue<DeliveryJob>) {}
 
   /** Attempts due together (same tenant, attempt number and delay) share a job: one job per fan-out, not per delivery. */
-  async enqueue(attempts: ScheduledAttempt[]): Promise<void> {
+  enqueue(attempts: ScheduledAttempt[]): Promise<void> {
+    return this.add(attempts, MAX_DELIVERIES_PER_JOB);
+  }
+
+  /**
+   * For the reconciler: one job per delivery, so its id (`<delivery>-<attempt>`) is the same however the due rows of
+   * a run happen to be grouped. A row re-queued again by the next run while its job still waits is then deduplicated
+   * by BullMQ, instead of riding in a new group job under a new id (which, when the worker is far behind, would add a
+   * job per run that claims nothing).
+   */
+  requeue(attempts: ScheduledAttempt[]): Promise<void> {
+    return this.add(attempts, 1);
+  }
+
+  private async add(attempts: ScheduledAttempt[], perJob: number): Promise<void> {
     if (attempts.length === 0) return;
     const groups = new Map<string, { tenantId: string; attempt: number; delayMs: number; ids: string[] }>();
     for (const a of attempts) {
@@ -30,7 +44,7 @@ export class DeliveryScheduler {
       groups.set(key, group);
     }
     const jobs = [...groups.values()].flatMap((g) =>
-      Array.from({ length: Math.ceil(g.ids.length / MAX_DELIVERIES_PER_JOB) }, (_, i) => ({ ...g, ids: g.ids.slice(i * MAX_DELIVERIES_PER_JOB, (i + 1) * MAX_DELIVERIES_PER_JOB) })),
+      Array.from({ length: Math.ceil(g.ids.length / perJob) }, (_, i) => ({ ...g, ids: g.ids.slice(i * perJob, (i + 1) * perJob) })),
     );
     await this.queue.addBulk(
       jobs.map((g) => ({

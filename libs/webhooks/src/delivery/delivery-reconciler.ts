@@ -1,6 +1,6 @@
 // Finds deliveries that are due but not in flight (lost enqueue, Redis flush, crashed worker) and queues them again.
-// Safe to run from several workers at once: job ids are `${delivery}-${attempt}`, so a job still queued is not
-// added twice, and a duplicate that slips through claims nothing.
+// Safe to run from several workers at once, and run after run: each row is re-queued as its own job `<delivery>-<attempt>`
+// (DeliveryScheduler.requeue), so a job still queued is not added twice, and a duplicate that slips through claims nothing.
 import { Injectable } from '@nestjs/common';
 import { TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
 import { DeliveryScheduler } from '../delivery-scheduler';
@@ -35,7 +35,7 @@ export class DeliveryReconciler {
             ORDER BY id LIMIT $3`,
           [tenantId, after, limit, graceSeconds],
         ) as Promise<{ id: string; attempt_count: number }[]>,
-      (tenantId, rows) => this.scheduler.enqueue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
+      (tenantId, rows) => this.scheduler.requeue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
     );
   }
 }
