@@ -62,8 +62,11 @@ function parseOptions(args: string[]) {
       strict: true,
     });
   } catch (err) {
-    if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${(err as Error).message}\n\n${USAGE}`);
-    throw err;
+    const code = String((err as { code?: unknown }).code);
+    if (!code.startsWith('ERR_PARSE_ARGS')) throw err;
+    // A stray argument is never echoed: it may be half of a password that was not quoted.
+    const message = code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? 'unexpected argument (quote values that contain spaces)' : (err as Error).message;
+    throw new UsageError(`${message}\n\n${USAGE}`);
   }
 }
 

@@ -55,6 +55,11 @@ describe('npm run cli', () => {
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.out).toMatch(/Unknown option '--nmae'[\s\S]*Usage:/);
     expect((await cli(env, 'keys:status', '--code')).code).toBe(2);
+    // A password split by an unquoted space: the stray half is refused without being printed.
+    const split = await cli(env, 'user:create', '--email', 'x@y.test', '--password', 'correct', 'horse-battery-staple', '--tenant', 'mssp', '--role', 'viewer');
+    expect(split.code).toBe(2);
+    expect(split.out).toMatch(/unexpected argument/);
+    expect(split.out).not.toContain('horse-battery-staple');
     const dup = await cli(env, 'tenant:create', '--code', 'mssp', '--name', 'again');
     expect(dup.code).toBe(1);
     expect(dup.out).toMatch(/tenant_code_taken/);
