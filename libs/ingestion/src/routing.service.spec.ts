@@ -1,6 +1,7 @@
-import { MAX_INPUT_DEPTH } from '@conduit/platform';
-import { EVENT_NAME } from '@conduit/webhooks';
-import { normalizeEventType, payloadOf } from './routing.service';
+import type { TenantContext } from '@conduit/database';
+import { Clock, MAX_INPUT_DEPTH } from '@conduit/platform';
+import { EVENT_NAME, EventsService } from '@conduit/webhooks';
+import { RoutingService, normalizeEventType, payloadOf } from './routing.service';
 
 const asBytes = (text: string, contentType: string | null = 'application/json') => ({ raw_body: Buffer.from(text), content_type: contentType });
 const nestedText = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
@@ -76,5 +77,52 @@ describe('normalizeEventType', () => {
         expect(name.length).toBeLessThanOrEqual(200);
       }
     }
+  });
+});
+
+describe('RoutingService.routeAll', () => {
+  const tenant = '00000000-0000-4000-8000-000000000001';
+  const setup = () => {
+    const routing = new RoutingService({} as TenantContext, {} as EventsService, new Clock());
+    return {
+      routing,
+      batch: vi.spyOn(routing, 'routeBatch'),
+      one: vi.spyOn(routing, 'route'),
+      record: vi.spyOn(routing, 'recordFailure').mockResolvedValue(undefined),
+    };
+  };
+
+  it('routes a batch in one go and nothing one by one when that succeeds', async () => {
+    const { routing, batch, one } = setup();
+    batch.mockResolvedValue(undefined);
+    expect(await routing.routeAll(tenant, ['a', 'b', 'a'], 0, false)).toEqual([]);
+    expect(batch).toHaveBeenCalledWith(tenant, ['a', 'b'], 0);
+    expect(one).not.toHaveBeenCalled();
+  });
+
+  it('routes each request on its own when the batch fails, recording only the failing one', async () => {
+    const { routing, batch, one, record } = setup();
+    batch.mockRejectedValue(new Error('refused'));
+    one.mockImplementation(async (_t, id) => {
+      if (id === 'b') throw new Error('refused');
+      return 'routed';
+    });
+    const failures = await routing.routeAll(tenant, ['a', 'b', 'c'], 2, true);
+    expect(failures.map((f) => [f.id, f.error.message])).toEqual([['b', 'refused']]);
+    expect(one.mock.calls.map((c) => [c[1], c[2]])).toEqual([
+      ['a', 2],
+      ['b', 2],
+      ['c', 2],
+    ]);
+    expect(record).toHaveBeenCalledTimes(1);
+    expect(record).toHaveBeenCalledWith(tenant, 'b', 'refused', true);
+  });
+
+  it('routes a single request directly', async () => {
+    const { routing, batch, one } = setup();
+    one.mockResolvedValue('routed');
+    expect(await routing.routeAll(tenant, ['a'], 0, false)).toEqual([]);
+    expect(batch).not.toHaveBeenCalled();
+    expect(one).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,11 +1,17 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { Clock, findInputProblem } from '@conduit/platform';
-import { EventsService, matchesFilter } from '@conduit/webhooks';
+import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
 
 export type RoutingOutcome = 'routed' | 'filtered' | 'missing';
+
+/** A request of a job that could not be routed (recorded on its row). */
+export interface RoutingFailure {
+  id: string;
+  error: Error;
+}
 
 const FALLBACK_EVENT_TYPE = 'webhook.received';
 const MAX_EVENT_NAME = 200;
@@ -38,43 +44,95 @@ export function normalizeEventType(raw: unknown): string | undefined {
   return cleaned || undefined;
 }
 
+const ROUTABLE_SELECT = `SELECT e.id, e.provider, e.event_type, e.content_type, e.raw_body, s.name AS source_name, s.event_type_path, s.filter
+  FROM inbound_events e LEFT JOIN inbound_sources s ON s.id = e.source_id AND s.tenant_id = e.tenant_id`;
+
 @Injectable()
 export class RoutingService {
+  private readonly logger = new Logger(RoutingService.name);
+
   constructor(
     private readonly db: TenantContext,
     private readonly events: EventsService,
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Routes a job's requests: all in one transaction (one read, one bulk publish, one update), and when that fails
+   * (one request's publish fails, or anything else; the batch then rolled back whole) each in its own transaction, so
+   * a failing request is recorded on its row (`final`: marked failed) and does not hold up the others. Idempotent per
+   * (request, generation) either way. Answers the requests that could not be routed.
+   */
+  async routeAll(tenantId: string, inboundEventIds: string[], generation: number, final: boolean): Promise<RoutingFailure[]> {
+    const ids = [...new Set(inboundEventIds)];
+    if (ids.length > 1) {
+      try {
+        await this.routeBatch(tenantId, ids, generation);
+        return [];
+      } catch (err) {
+        this.logger.warn({ tenant_id: tenantId, count: ids.length, err: (err as Error).message }, 'batch routing failed; routing one by one');
+      }
+    }
+    const failures: RoutingFailure[] = [];
+    for (const id of ids) {
+      try {
+        await this.route(tenantId, id, generation);
+      } catch (err) {
+        failures.push({ id, error: err as Error });
+        await this.recordFailure(tenantId, id, (err as Error).message, final);
+      }
+    }
+    return failures;
+  }
+
   /** Idempotent per (inbound event, generation): a retried job publishes the same outgoing event once. */
   async route(tenantId: string, inboundEventId: string, generation: number): Promise<RoutingOutcome> {
     return this.db.runInTenant(tenantId, async () => {
       // The request and what routing needs of its source, in one statement (plain SQL: this runs per request).
-      const [inbound] = (await this.db.em.query(
-        `SELECT e.id, e.provider, e.event_type, e.content_type, e.raw_body, s.name AS source_name, s.event_type_path, s.filter
-           FROM inbound_events e LEFT JOIN inbound_sources s ON s.id = e.source_id AND s.tenant_id = e.tenant_id
-          WHERE e.id = $1 AND e.tenant_id = $2`,
-        [inboundEventId, tenantId],
-      )) as RoutableInbound[];
+      const [inbound] = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = $1 AND e.tenant_id = $2`, [inboundEventId, tenantId])) as RoutableInbound[];
       if (!inbound) return 'missing';
-      const payload = payloadOf(inbound);
-      const eventType =
-        normalizeEventType(inbound.event_type_path ? readJsonPath(payload, inbound.event_type_path) : undefined) ??
-        normalizeEventType(inbound.event_type) ??
-        FALLBACK_EVENT_TYPE;
+      const { payload, eventType, filtered } = readInbound(inbound);
       const now = this.clock.now();
-      if (inbound.filter && !matchesFilter(inbound.filter, payload)) {
+      if (filtered) {
         await this.markRouted(inbound.id, 'filtered', eventType, null, now);
         return 'filtered';
       }
-      const published = await this.events.publishInTenant(tenantId, {
-        event_name: eventType,
-        source: `inbound:${inbound.source_name ?? inbound.provider}`,
-        payload,
-        idempotency_key: `inbound:${inbound.id}:${generation}`,
-      });
+      const published = await this.events.publishInTenant(tenantId, publishInput(inbound, payload, eventType, generation));
       await this.markRouted(inbound.id, 'routed', eventType, published.id, now);
       return 'routed';
+    });
+  }
+
+  /**
+   * Several requests in one tenant transaction; all or nothing (a failure rolls the whole batch back, and with it any
+   * after-commit work). Missing requests are skipped, as route() answers 'missing'.
+   */
+  async routeBatch(tenantId: string, inboundEventIds: string[], generation: number): Promise<void> {
+    await this.db.runInTenant(tenantId, async () => {
+      const rows = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = ANY($1::uuid[]) AND e.tenant_id = $2`, [
+        inboundEventIds,
+        tenantId,
+      ])) as RoutableInbound[];
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const outcomes: { id: string; status: 'routed' | 'filtered'; event_type: string; routed_event_id: string | null }[] = [];
+      const toPublish: { id: string; input: PublishInput }[] = [];
+      for (const id of inboundEventIds) {
+        const inbound = byId.get(id);
+        if (!inbound) continue;
+        const { payload, eventType, filtered } = readInbound(inbound);
+        if (filtered) outcomes.push({ id, status: 'filtered', event_type: eventType, routed_event_id: null });
+        else toPublish.push({ id, input: publishInput(inbound, payload, eventType, generation) });
+      }
+      const published = toPublish.length ? await this.events.publishManyInTenant(tenantId, toPublish.map((p) => p.input)) : [];
+      toPublish.forEach(({ id, input }, i) => outcomes.push({ id, status: 'routed', event_type: input.event_name, routed_event_id: published[i].id }));
+      if (outcomes.length === 0) return;
+      await this.db.em.query(
+        `UPDATE inbound_events e SET status = o.status, event_type = o.event_type, routed_event_id = o.routed_event_id, routed_at = $2,
+                routing_error = NULL
+           FROM jsonb_to_recordset($1::jsonb) AS o(id uuid, status text, event_type text, routed_event_id uuid)
+          WHERE e.id = o.id AND e.tenant_id = $3`,
+        [JSON.stringify(outcomes), this.clock.now(), tenantId],
+      );
     });
   }
 
@@ -105,6 +163,26 @@ interface RoutableInbound {
   source_name: string | null;
   event_type_path: string | null;
   filter: Record<string, unknown> | null;
+}
+
+/** What routing makes of a request: its payload, its event name, and whether its source's filter excludes it. */
+function readInbound(inbound: RoutableInbound): { payload: unknown; eventType: string; filtered: boolean } {
+  const payload = payloadOf(inbound);
+  const eventType =
+    normalizeEventType(inbound.event_type_path ? readJsonPath(payload, inbound.event_type_path) : undefined) ??
+    normalizeEventType(inbound.event_type) ??
+    FALLBACK_EVENT_TYPE;
+  return { payload, eventType, filtered: !!inbound.filter && !matchesFilter(inbound.filter, payload) };
+}
+
+/** The outgoing event of a request; the key makes publishing it idempotent per (request, generation). */
+function publishInput(inbound: RoutableInbound, payload: unknown, eventType: string, generation: number): PublishInput {
+  return {
+    event_name: eventType,
+    source: `inbound:${inbound.source_name ?? inbound.provider}`,
+    payload,
+    idempotency_key: `inbound:${inbound.id}:${generation}`,
+  };
 }
 
 /**

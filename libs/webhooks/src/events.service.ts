@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext, isUniqueViolation } from '@conduit/database';
 import { Clock, IdGenerator, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
-import { DeliveryScheduler } from './delivery-scheduler';
+import { DeliveryScheduler, ScheduledAttempt } from './delivery-scheduler';
 import { EventHooks } from './event-hooks';
 import { EventDetailResponse, EventResponse, ListEventsQueryDto, PublishedEventResponse } from './dto/event.dto';
 import { DeliveryEntity } from './entities/delivery.entity';
@@ -40,6 +40,12 @@ function deliveriesInsert(at: number): string {
       FROM jsonb_to_recordset(${rows}::jsonb) AS d(id uuid, subscription_id uuid, next_attempt_at timestamptz)`;
 }
 
+/** The first attempt of each new delivery, queued after commit with its subscription's first delay. */
+function firstAttempts(tenantId: string, subscriptions: FanOutTarget[], deliveries: NewDelivery[]): ScheduledAttempt[] {
+  const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
+  return deliveries.map((d) => ({ tenantId, deliveryId: d.id, attempt: 1, delayMs: firstDelays.get(d.subscription_id) }));
+}
+
 @Injectable()
 export class EventsService {
   constructor(
@@ -69,23 +75,10 @@ export class EventsService {
         const existing = await this.findByIdempotencyKey(tenantId, input.idempotency_key, now);
         if (existing) return { ...this.published(existing), duplicate: true };
       }
-      const event: EventEntity = {
-        id: this.ids.next(),
-        tenant_id: tenantId,
-        event_name: input.event_name,
-        source: input.source ?? 'api',
-        payload: input.payload,
-        idempotency_key: input.idempotency_key ?? null,
-        delivery_count: 0,
-        created_at: now,
-      };
-      const subscriptions = onlySubscription ? [onlySubscription] : await this.matchingSubscriptions(tenantId, event);
-      event.delivery_count = subscriptions.length;
-      const deliveries = subscriptions.map((s) => ({
-        id: this.ids.next(),
-        subscription_id: s.id,
-        next_attempt_at: new Date(now.getTime() + (s.retry_schedule[0] ?? 0) * 1000),
-      }));
+      const subscriptions = onlySubscription
+        ? [onlySubscription]
+        : (await this.activeSubscriptionsFor(tenantId, input.event_name)).filter((s) => matchesFilter(s.filter, input.payload));
+      const { event, deliveries } = this.newEvent(tenantId, input, subscriptions, now);
       if (input.idempotency_key) {
         const winner = await this.insertIdempotent(event, input.idempotency_key, now, deliveries);
         if (winner) return { ...this.published(winner), duplicate: true };
@@ -93,13 +86,56 @@ export class EventsService {
         await this.insertEventWithDeliveries(event, deliveries);
       }
       if (!onlySubscription) await this.hooks.published(event);
-      const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
-      this.db.afterCommit(() =>
-        this.scheduler.enqueue(
-          deliveries.map((d) => ({ tenantId, deliveryId: d.id, attempt: 1, delayMs: firstDelays.get(d.subscription_id) })),
-        ),
-      );
+      const attempts = firstAttempts(tenantId, subscriptions, deliveries);
+      this.db.afterCommit(() => this.scheduler.enqueue(attempts));
       return { ...this.published(event), duplicate: false };
+    });
+  }
+
+  /**
+   * Several events of one tenant at once, as publishInTenant would publish each in turn (same idempotency, fan-out,
+   * hooks per event and after-commit scheduling), in fewer round trips: one idempotency lookup, one subscription
+   * lookup per event name, one statement for every new event and its deliveries. Answers in the order of `inputs`.
+   * Used by inbound routing, which publishes a job's batch in one transaction.
+   */
+  publishManyInTenant(tenantId: string, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
+    return this.db.runInTenant(tenantId, async () => {
+      const now = this.clock.now();
+      const keys = [...new Set(inputs.map((i) => i.idempotency_key).filter((k): k is string => !!k))];
+      const live = new Map<string, EventEntity>();
+      for (const existing of keys.length ? await this.findByIdempotencyKeys(tenantId, keys) : []) {
+        if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS) live.set(existing.idempotency_key as string, existing);
+        else await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
+      }
+      const candidatesByName = new Map<string, FanOutTarget[]>();
+      const answers: (EventEntity | { duplicateOf: EventEntity })[] = [];
+      const fresh: { event: EventEntity; deliveries: NewDelivery[]; subscriptions: FanOutTarget[] }[] = [];
+      for (const input of inputs) {
+        const known = input.idempotency_key ? live.get(input.idempotency_key) : undefined;
+        if (known) {
+          answers.push({ duplicateOf: known });
+          continue;
+        }
+        let candidates = candidatesByName.get(input.event_name);
+        if (!candidates) {
+          candidates = await this.activeSubscriptionsFor(tenantId, input.event_name);
+          candidatesByName.set(input.event_name, candidates);
+        }
+        const subscriptions = candidates.filter((s) => matchesFilter(s.filter, input.payload));
+        const { event, deliveries } = this.newEvent(tenantId, input, subscriptions, now);
+        // The same key twice in one call: the first publishes, the others answer as its duplicates.
+        if (event.idempotency_key) live.set(event.idempotency_key, event);
+        fresh.push({ event, deliveries, subscriptions });
+        answers.push(event);
+      }
+      if (fresh.length > 0 && !(await this.insertManyIdempotent(fresh))) {
+        // A concurrent publish took one of the keys: publish one by one, each answering its own race.
+        return this.publishEach(tenantId, inputs);
+      }
+      for (const { event } of fresh) await this.hooks.published(event);
+      const jobs = fresh.flatMap(({ deliveries, subscriptions }) => firstAttempts(tenantId, subscriptions, deliveries));
+      if (jobs.length > 0) this.db.afterCommit(() => this.scheduler.enqueue(jobs));
+      return answers.map((a) => ('duplicateOf' in a ? { ...this.published(a.duplicateOf), duplicate: true } : { ...this.published(a), duplicate: false }));
     });
   }
 
@@ -135,15 +171,81 @@ export class EventsService {
     return { ...presentEvent(event), deliveries: deliveries.map((d) => presentDelivery({ ...d, event_name: event.event_name })) };
   }
 
-  // Plain SQL on the publish path (it runs per event: TypeORM's query builders were most of its CPU).
-  private async matchingSubscriptions(tenantId: string, event: EventEntity): Promise<FanOutTarget[]> {
-    const candidates = await this.db.prepared<FanOutTarget>(
+  /** A new event (not yet written) and one delivery per subscription, each due after its schedule's first delay. */
+  private newEvent(tenantId: string, input: PublishInput, subscriptions: FanOutTarget[], now: Date): { event: EventEntity; deliveries: NewDelivery[] } {
+    const event: EventEntity = {
+      id: this.ids.next(),
+      tenant_id: tenantId,
+      event_name: input.event_name,
+      source: input.source ?? 'api',
+      payload: input.payload,
+      idempotency_key: input.idempotency_key ?? null,
+      delivery_count: subscriptions.length,
+      created_at: now,
+    };
+    const deliveries = subscriptions.map((s) => ({
+      id: this.ids.next(),
+      subscription_id: s.id,
+      next_attempt_at: new Date(now.getTime() + (s.retry_schedule[0] ?? 0) * 1000),
+    }));
+    return { event, deliveries };
+  }
+
+  /** Active subscriptions to this event name, before their filters (plain SQL: TypeORM's builders were most of the publish path's CPU). */
+  private activeSubscriptionsFor(tenantId: string, eventName: string): Promise<FanOutTarget[]> {
+    return this.db.prepared<FanOutTarget>(
       'conduit_publish_subscriptions',
       `SELECT id, filter, retry_schedule FROM webhook_subscriptions
         WHERE tenant_id = $1 AND is_active AND deleted_at IS NULL AND event_types && $2::text[]`,
-      [tenantId, matchingPatterns(event.event_name)],
+      [tenantId, matchingPatterns(eventName)],
     );
-    return candidates.filter((s) => matchesFilter(s.filter, event.payload));
+  }
+
+  /** publishManyInTenant's fallback: publishInTenant for each input in turn, in the caller's transaction. */
+  private async publishEach(tenantId: string, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
+    const answers: PublishedEventResponse[] = [];
+    for (const input of inputs) answers.push(await this.publishInTenant(tenantId, input));
+    return answers;
+  }
+
+  /**
+   * Every new event and its deliveries in one statement (the rows as two JSON arrays), under a savepoint: false when
+   * an idempotency key was taken meanwhile (nothing written then), so the caller can answer that race.
+   */
+  private async insertManyIdempotent(fresh: { event: EventEntity; deliveries: NewDelivery[] }[]): Promise<boolean> {
+    const [{ event: first }] = fresh;
+    const events = fresh.map(({ event: e }) => ({
+      id: e.id,
+      event_name: e.event_name,
+      source: e.source,
+      payload: JSON.stringify(e.payload ?? null),
+      idempotency_key: e.idempotency_key,
+      delivery_count: e.delivery_count,
+    }));
+    // In key order: two transactions publishing the same keys then wait on each other instead of deadlocking.
+    events.sort((a, b) => ((a.idempotency_key ?? '') < (b.idempotency_key ?? '') ? -1 : 1));
+    const deliveries = fresh.flatMap(({ event, deliveries: ds }) => ds.map((d) => ({ ...d, event_id: event.id })));
+    await this.db.em.query('SAVEPOINT publish_events');
+    try {
+      await this.db.prepared(
+        'conduit_publish_insert_many',
+        `WITH events AS (
+           INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
+           SELECT e.id, $1::uuid, e.event_name, e.source, e.payload::jsonb, e.idempotency_key, e.delivery_count, $2::timestamptz
+             FROM jsonb_to_recordset($3::jsonb) AS e(id uuid, event_name text, source text, payload text, idempotency_key text, delivery_count integer)
+         )
+         INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, next_attempt_at, created_at, updated_at)
+         SELECT d.id, $1::uuid, d.event_id, d.subscription_id, 'pending', 0, d.next_attempt_at, $2::timestamptz, $2::timestamptz
+           FROM jsonb_to_recordset($4::jsonb) AS d(id uuid, event_id uuid, subscription_id uuid, next_attempt_at timestamptz)`,
+        [first.tenant_id, first.created_at, JSON.stringify(events), JSON.stringify(deliveries)],
+      );
+      await this.db.em.query('RELEASE SAVEPOINT publish_events');
+      return true;
+    } catch (err) {
+      await this.db.em.query('ROLLBACK TO SAVEPOINT publish_events');
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
   }
 
   /** The event and its deliveries in one statement (one round trip; the rows travel as one JSON array). */
@@ -184,6 +286,15 @@ export class EventsService {
       if (!winner) throw err;
       return winner;
     }
+  }
+
+  private findByIdempotencyKeys(tenantId: string, keys: string[]): Promise<EventEntity[]> {
+    return this.db.prepared<EventEntity>(
+      'conduit_publish_idempotency_many',
+      `SELECT id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at
+         FROM webhook_events WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
+      [tenantId, keys],
+    );
   }
 
   /** The live event for this key; an expired one gives its key up so the key can be used again. */

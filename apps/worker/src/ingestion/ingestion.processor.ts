@@ -14,9 +14,9 @@ const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
     .transform(({ inbound_event_id, ...rest }) => ({ ...rest, inbound_event_ids: [inbound_event_id] })),
 ]);
 
-// Routes accepted inbound requests to the outgoing fan-out, one job per batch of requests. Each request is routed
-// on its own (its own transaction); a failure is recorded on its row and the job fails after the others were
-// routed, so BullMQ retries it with backoff (set when queued). Routing is idempotent per (request, generation),
+// Routes accepted inbound requests to the outgoing fan-out, one job per batch of requests: the batch in one
+// transaction, and when that fails each request on its own (RoutingService.routeAll); a failure is recorded on its
+// row and the job fails after the others were routed, so BullMQ retries it with backoff (set when queued). Routing is idempotent per (request, generation),
 // so the retry publishes nothing twice; the last attempt marks the requests still failing as failed (replayable).
 @Processor('ingestion', { autorun: false })
 export class IngestionProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -43,18 +43,9 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
     if (!parsed.success) throw new UnrecoverableError(`invalid ingestion job: ${parsed.error.message}`);
     const { tenant_id, inbound_event_ids, generation } = parsed.data;
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    let failed = 0;
-    let lastError: Error | null = null;
-    for (const id of inbound_event_ids) {
-      try {
-        await this.routing.route(tenant_id, id, generation);
-      } catch (err) {
-        failed += 1;
-        lastError = err as Error;
-        await this.routing.recordFailure(tenant_id, id, lastError.message, final);
-      }
-    }
-    if (lastError) throw new Error(`${failed} of ${inbound_event_ids.length} could not be routed: ${lastError.message}`);
+    const failures = await this.routing.routeAll(tenant_id, inbound_event_ids, generation, final);
+    const last = failures.at(-1);
+    if (last) throw new Error(`${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`);
   }
 
   @OnWorkerEvent('failed')
