@@ -12,10 +12,10 @@
 // Run: node -r @swc-node/register bench/chains.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_SEQUENTIAL (runs one at a time, default 100), BENCH_BATCH (runs started together, default 500),
 //        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20),
-//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN).
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -31,9 +31,8 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
-import { cpuByGroup, cpuShare, percentile, query, sleep, startWorker, stopWorker } from './support';
+import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
@@ -122,24 +121,12 @@ async function main(): Promise<void> {
   const receivers = new Receivers();
   await receivers.start();
 
-  const dbName = `conduit_bench_chains_${process.pid}`;
-  await query(ADMIN_URL, `CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
+  const db = await createBenchDatabase('chains');
+  const { env } = db;
   // As the owner, below row-level security: setup and progress counts only. One connection: a new one per poll
   // would fork a PostgreSQL backend every few milliseconds and load the machine under test.
-  const ownerPool = new Pool({ connectionString: dbUrl.toString(), max: 4 });
+  const ownerPool = new Pool({ connectionString: db.url, max: 4 });
   const owner = async (sql: string, params: unknown[] = []) => (await ownerPool.query(sql, params)).rows as Record<string, unknown>[];
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    DATABASE_URL: dbUrl.toString(),
-    CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
-    REDIS_PREFIX: `conduit-bench-chains-${process.pid}`,
-    LOG_LEVEL: 'warn',
-    OUTBOUND_ALLOW_LOOPBACK: 'true',
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-  };
   const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: '20' });
   await migrateDatabase(config);
   const publisher = await createApiApp(config, { logger: false });
@@ -278,7 +265,7 @@ async function main(): Promise<void> {
     await deleteRedisPrefix(redis, env.REDIS_PREFIX);
     await redis.quit();
     await receivers.close();
-    await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

@@ -12,7 +12,7 @@
 //        BENCH_EXPERIMENT_SQL (run as the owner after migrations: schema experiments such as dropping an index).
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -27,9 +27,8 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
-import { cpuByGroup, cpuShare, percentile, query, sleep, startWorker, stopWorker } from './support';
+import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RATES = (process.env.BENCH_RATES ?? '500,50').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
@@ -94,22 +93,8 @@ async function main(): Promise<void> {
   const sink = new Sink();
   await sink.start();
 
-  const dbName = `conduit_bench_deliveries_${process.pid}`;
-  await query(ADMIN_URL, `CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  // As the owner, below row-level security: setup and progress counts only.
-  const owner = (sql: string, params: unknown[] = []) => query(dbUrl.toString(), sql, params);
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    DATABASE_URL: dbUrl.toString(),
-    CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
-    REDIS_PREFIX: `conduit-bench-${process.pid}`,
-    LOG_LEVEL: 'warn',
-    OUTBOUND_ALLOW_LOOPBACK: 'true',
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-  };
+  const db = await createBenchDatabase('deliveries');
+  const { owner, env } = db;
   const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, PUBLISH_IN_FLIGHT)) });
   await migrateDatabase(config);
   if (process.env.BENCH_EXPERIMENT_SQL) await owner(process.env.BENCH_EXPERIMENT_SQL);
@@ -273,9 +258,7 @@ async function main(): Promise<void> {
     await deleteRedisPrefix(redis, config.REDIS_PREFIX);
     redis.disconnect();
     await sink.close();
-    // BENCH_KEEP_DATABASE=1 leaves the database for EXPLAIN and pg_stat_* after the run.
-    if (process.env.BENCH_KEEP_DATABASE) console.error(`kept database ${dbName}`);
-    else await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

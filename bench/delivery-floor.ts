@@ -27,9 +27,8 @@ import { migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
 import { deliveryHttpOptions } from '@conduit/webhooks';
-import { cpuByGroup, query, sleep } from './support';
+import { cpuByGroup, createBenchDatabase, sleep } from './support';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const TARGET_EVENTS = Number(process.env.BENCH_EVENTS_PER_SECOND ?? 500);
@@ -156,14 +155,11 @@ async function httpFloor(config: ReturnType<typeof parseConfig>) {
 }
 
 async function main(): Promise<void> {
-  const dbName = `conduit_bench_floor_${process.pid}`;
-  await query(ADMIN_URL, `CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  const owner = (sql: string, params: unknown[] = []) => query(dbUrl.toString(), sql, params);
+  const db = await createBenchDatabase('floor');
+  const { owner } = db;
   const dir = mkdtempSync(join(tmpdir(), 'conduit-floor-'));
   try {
-    const config = parseConfig({ DATABASE_URL: dbUrl.toString(), CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'), OUTBOUND_ALLOW_LOOPBACK: 'true', LOG_LEVEL: 'silent' });
+    const config = parseConfig({ DATABASE_URL: db.url, CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'), OUTBOUND_ALLOW_LOOPBACK: 'true', LOG_LEVEL: 'silent' });
     await migrateDatabase(config);
     const { runtimeUrl } = resolveDatabaseUrls(config);
     await owner(UUID7);
@@ -226,7 +222,7 @@ async function main(): Promise<void> {
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

@@ -30,9 +30,8 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, generateWebhookSecret, secretAad } from '@conduit/webhooks';
-import { cpuByGroup, cpuShare, query, sleep, startWorker, stopWorker } from './support';
+import { cpuByGroup, cpuShare, createBenchDatabase, sleep, startWorker, stopWorker } from './support';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10000);
 const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 3000);
 const SUBSCRIPTIONS = Number(process.env.BENCH_SUBSCRIPTIONS ?? 2);
@@ -83,22 +82,8 @@ async function inParallel(count: number, inFlight: number, fn: (i: number) => Pr
 
 async function main(): Promise<void> {
   const sink = await startSink();
-  const dbName = `conduit_bench_routing_${process.pid}`;
-  await query(ADMIN_URL, `CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  // As the owner, below row-level security: setup and progress counts only.
-  const owner = (sql: string, params: unknown[] = []) => query(dbUrl.toString(), sql, params);
-  const env: Record<string, string> = {
-    NODE_ENV: 'production',
-    DATABASE_URL: dbUrl.toString(),
-    CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
-    REDIS_PREFIX: `conduit-bench-routing-${process.pid}`,
-    LOG_LEVEL: 'warn',
-    OUTBOUND_ALLOW_LOOPBACK: 'true',
-    MIGRATE_ON_START: 'false',
-    HOST: '127.0.0.1',
-  };
+  const db = await createBenchDatabase('routing');
+  const { owner, env } = db;
   const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, BASELINE_IN_FLIGHT)) });
   await migrateDatabase(config);
   const app = await createApiApp(config, { logger: false });
@@ -236,8 +221,7 @@ async function main(): Promise<void> {
     await deleteRedisPrefix(redis, config.REDIS_PREFIX);
     redis.disconnect();
     await sink.close();
-    if (process.env.BENCH_KEEP_DATABASE) console.error(`kept database ${dbName}`);
-    else await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await db.drop();
   }
 }
 

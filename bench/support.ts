@@ -1,6 +1,7 @@
 // What the worker benches share: the worker process they spawn, CPU by process group from /proc, percentiles and
 // owner SQL. (bench/ingest.ts runs in one process and needs none of it.)
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -79,4 +80,45 @@ export async function query(url: string, sql: string, params: unknown[] = []): P
   } finally {
     await client.end();
   }
+}
+
+/** Where benches create their databases (as this user, which becomes the schema owner). */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** One statement as the owner, below row-level security: set-up and progress counts only. */
+  owner: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+  /** The environment of the service under test (worker and in-process app): this database, a fresh master key, an own Redis prefix. */
+  env: Record<string, string>;
+  /** Drops the database, unless BENCH_KEEP_DATABASE=1 asks to keep it (for EXPLAIN and pg_stat_* after the run). */
+  drop: () => Promise<void>;
+}
+
+/** A fresh, empty database for one run of a bench (migrate it with migrateDatabase). */
+export async function createBenchDatabase(label: string): Promise<BenchDatabase> {
+  const name = `conduit_bench_${label}_${process.pid}`;
+  await query(ADMIN_URL, `CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    owner: (sql, params = []) => query(url.toString(), sql, params),
+    env: {
+      NODE_ENV: 'production',
+      DATABASE_URL: url.toString(),
+      CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
+      REDIS_PREFIX: `conduit-bench-${label}-${process.pid}`,
+      LOG_LEVEL: 'warn',
+      OUTBOUND_ALLOW_LOOPBACK: 'true',
+      MIGRATE_ON_START: 'false',
+      HOST: '127.0.0.1',
+    },
+    drop: async () => {
+      if (process.env.BENCH_KEEP_DATABASE) console.error(`kept database ${name}`);
+      else await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
 }
