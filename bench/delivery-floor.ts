@@ -18,8 +18,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +25,7 @@ import { migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
 import { deliveryHttpOptions } from '@conduit/webhooks';
-import { cpuByGroup, createBenchDatabase, sleep } from './support';
+import { cpuByGroup, createBenchDatabase, sleep, startBareSink } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
@@ -117,19 +115,7 @@ async function measure(label: string, run: () => Promise<string>, count: () => P
 
 /** The HTTP exchange alone: the worker's client class to a bare sink, both in this process (CPU from process.cpuUsage). */
 async function httpFloor(config: ReturnType<typeof parseConfig>) {
-  let received = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-length': '2' });
-      res.end('ok');
-      received++;
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const sink = await startBareSink();
   const client = new OutboundHttpClient(deliveryHttpOptions(config));
   const body = JSON.stringify({ type: EVENT, timestamp: new Date().toISOString(), data: PAYLOAD });
   const cpuBefore = process.cpuUsage();
@@ -137,19 +123,18 @@ async function httpFloor(config: ReturnType<typeof parseConfig>) {
   const end = start + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: 200 }, async () => {
-      while (performance.now() < end) await client.send({ url, headers: { 'content-type': 'application/json' }, body });
+      while (performance.now() < end) await client.send({ url: sink.url, headers: { 'content-type': 'application/json' }, body });
     }),
   );
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   client.close();
-  server.closeAllConnections();
-  server.close();
+  await sink.close();
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
     phase: 'http exchange (client + sink, one process)',
-    units_per_second: Math.round(received / seconds),
-    cpu_ms_per_unit: Number(((cpuSeconds / received) * 1000).toFixed(3)),
+    units_per_second: Math.round(sink.received() / seconds),
+    cpu_ms_per_unit: Number(((cpuSeconds / sink.received()) * 1000).toFixed(3)),
     process_cores_busy: Number((cpuSeconds / seconds).toFixed(2)),
   };
 }

@@ -16,9 +16,6 @@
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
@@ -30,7 +27,7 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, generateWebhookSecret, secretAad } from '@conduit/webhooks';
-import { cpuByGroup, cpuShare, createBenchDatabase, sleep, startWorker, stopWorker } from './support';
+import { cpuByGroup, cpuShare, createBenchDatabase, sleep, startBareSink, startWorker, stopWorker } from './support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10000);
 const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 3000);
@@ -47,29 +44,6 @@ const EVENT = 'order.created';
 const body = (i: number) =>
   Buffer.from(JSON.stringify({ id: `evt_${i}`, type: EVENT, data: { order_id: `ord_${i}`, total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] } }));
 
-async function startSink(): Promise<{ url: string; received: () => number; close: () => Promise<void> }> {
-  let received = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      received++;
-      res.writeHead(200, { 'content-length': '2' });
-      res.end('ok');
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    received: () => received,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(() => r()));
-    },
-  };
-}
-
 /** Runs `count` calls of fn, `inFlight` at a time. */
 async function inParallel(count: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -81,7 +55,7 @@ async function inParallel(count: number, inFlight: number, fn: (i: number) => Pr
 }
 
 async function main(): Promise<void> {
-  const sink = await startSink();
+  const sink = await startBareSink();
   const db = await createBenchDatabase('routing');
   const { owner, env } = db;
   const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, BASELINE_IN_FLIGHT)) });

@@ -1,8 +1,11 @@
-// What the worker benches share: the worker process they spawn, CPU by process group from /proc, percentiles and
-// owner SQL. (bench/ingest.ts runs in one process and needs none of it.)
+// What the benches share: a fresh database with the service's environment, the worker process they spawn, a bare
+// HTTP sink, CPU by process group from /proc, percentiles and owner SQL. (bench/ingest.ts runs in one process and
+// needs none of it.)
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
@@ -119,6 +122,36 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
     drop: async () => {
       if (process.env.BENCH_KEEP_DATABASE) console.error(`kept database ${name}`);
       else await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+export interface BareSink {
+  url: string;
+  received: () => number;
+  close: () => Promise<void>;
+}
+
+/** A bare node:http receiver on 127.0.0.1 answering 200 "ok" at once, counting what it got. */
+export async function startBareSink(): Promise<BareSink> {
+  let received = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received: () => received,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
     },
   };
 }

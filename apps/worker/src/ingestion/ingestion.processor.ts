@@ -16,8 +16,9 @@ const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
 
 // Routes accepted inbound requests to the outgoing fan-out, one job per batch of requests: the batch in one
 // transaction, and when that fails each request on its own (RoutingService.routeAll); a failure is recorded on its
-// row and the job fails after the others were routed, so BullMQ retries it with backoff (set when queued). Routing is idempotent per (request, generation),
-// so the retry publishes nothing twice; the last attempt marks the requests still failing as failed (replayable).
+// row and the job fails after the others were routed, so BullMQ retries it with backoff (set when queued). Routing
+// is idempotent per (request, generation), so the retry publishes nothing twice; the last attempt marks the requests
+// still failing as failed (replayable).
 @Processor('ingestion', { autorun: false })
 export class IngestionProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestionProcessor.name);
