@@ -24,3 +24,48 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const driver = (err as { driverError?: { constraint?: unknown } }).driverError ?? (err as { constraint?: unknown });
   return driver.constraint === constraint;
 }
+
+/** SQLSTATEs that mean the database is not there for us right now (not that the statement was wrong). */
+const UNAVAILABLE_STATES = new Set([
+  '57P01', // admin_shutdown: the server is shutting down or terminated this connection
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: starting up, shutting down, in recovery
+  '53300', // too_many_connections
+]);
+/** SQLSTATE class 08: connection exceptions. */
+const CONNECTION_EXCEPTION_CLASS = '08';
+/** Socket-level failures of reaching or keeping a connection to the server. */
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** pg's own wording for a connection that ended or could not be had (it raises plain Errors for these). */
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /^Client has encountered a connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+  /^Cannot use a pool after calling end on the pool/,
+  /^Query read timeout/,
+];
+
+/** SQLSTATE 57014 query_canceled: statement_timeout (or a cancel request) stopped the statement. */
+export const QUERY_CANCELED = '57014';
+
+/**
+ * Whether err says PostgreSQL cannot be reached or dropped the connection (restart, failover, network, pool
+ * exhausted of live connections): the request may succeed when retried later, so it is a 503, not a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const state = sqlState(err);
+  if (state) return UNAVAILABLE_STATES.has(state) || state.startsWith(CONNECTION_EXCEPTION_CLASS);
+  const driver = ((err as { driverError?: unknown }).driverError ?? err) as { code?: unknown; message?: unknown; errors?: unknown };
+  if (typeof driver.code === 'string' && UNAVAILABLE_ERRNOS.has(driver.code)) return true;
+  // Node's net module reports a refused dual-stack connect as an AggregateError of the per-address failures.
+  if (Array.isArray(driver.errors) && driver.errors.length > 0 && driver.errors.every((e) => isDatabaseUnavailable(e))) return true;
+  const message = typeof driver.message === 'string' ? driver.message : '';
+  return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+/** Whether err is a statement stopped by statement_timeout (or any cancel request). */
+export function isQueryTimeout(err: unknown): boolean {
+  return sqlState(err) === QUERY_CANCELED;
+}

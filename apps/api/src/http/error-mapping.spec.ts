@@ -69,3 +69,33 @@ describe('sendClientError', () => {
     expect(s.written).toBe('');
   });
 });
+
+describe('mapError when the database is away or too slow', () => {
+  const pgError = (code: string, message = 'db says') => Object.assign(new Error(message), { code, severity: 'FATAL' });
+
+  it.each([
+    ['terminated by a restart (57P01)', new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection due to administrator command'))],
+    ['still starting up (57P03)', pgError('57P03', 'the database system is starting up')],
+    ['a connection exception (08006)', pgError('08006')],
+    ['refused at the socket', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['dropped mid-query', new Error('Connection terminated unexpectedly')],
+    ['no connection in time', new Error('timeout exceeded when trying to connect')],
+  ])('%s is 503 database_unavailable with Retry-After, not logged as unexpected', (_, err) => {
+    expect(mapError(err, 'r')).toMatchObject({
+      status: 503,
+      unexpected: false,
+      headers: { 'retry-after': '5' },
+      body: { error: { code: 'database_unavailable' }, request_id: 'r' },
+    });
+  });
+
+  it('is 503 query_timeout for a statement stopped by statement_timeout', () => {
+    const err = new QueryFailedError('SELECT pg_sleep(10)', [], Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' }));
+    expect(mapError(err, 'r')).toMatchObject({ status: 503, headers: { 'retry-after': '5' }, body: { error: { code: 'query_timeout' } } });
+  });
+
+  it('keeps an Error that merely names a SQLSTATE-like code, or another refusal, out of it', () => {
+    expect(mapError(Object.assign(new Error('x'), { code: '57P01' }), 'r').status).toBe(500);
+    expect(mapError(pgError('42P01'), 'r').status).toBe(500);
+  });
+});

@@ -3,7 +3,7 @@ import { HttpException } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { DATA_EXCEPTION_CLASS, UNIQUE_VIOLATION, sqlState } from '@conduit/database';
+import { DATA_EXCEPTION_CLASS, UNIQUE_VIOLATION, isDatabaseUnavailable, isQueryTimeout, sqlState } from '@conduit/database';
 import { CommonErrorCode, ConduitException, ErrorBody, ErrorDetail, errorBody } from '@conduit/platform';
 
 const CODE_BY_STATUS: Record<number, CommonErrorCode> = {
@@ -43,7 +43,12 @@ export interface MappedError {
   body: ErrorBody;
   /** unexpected errors are logged with their stack; expected ones are not */
   unexpected: boolean;
+  /** response headers the answer needs besides the body's content type (Retry-After on a 503) */
+  headers?: Record<string, string>;
 }
+
+/** Seconds a client should wait before retrying when the database is away or a query ran out of time. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 function fromFastify(err: { statusCode?: number; code?: string; message: string }): { status: number; code: string; message: string } | null {
   const status = err.statusCode;
@@ -81,6 +86,24 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {
     const mapped = fromFastify(err as { statusCode?: number; code?: string; message: string });
     if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+  }
+  // The database is away (restart, failover, network) or a statement ran past statement_timeout: the service, not the
+  // request, is at fault, and the same request may succeed shortly. Logged once per outage elsewhere, not per request.
+  if (isDatabaseUnavailable(err)) {
+    return {
+      status: 503,
+      body: errorBody('database_unavailable', 'The database is not available right now; retry after the Retry-After seconds', requestId),
+      unexpected: false,
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
+  }
+  if (isQueryTimeout(err)) {
+    return {
+      status: 503,
+      body: errorBody('query_timeout', 'The request took too long in the database and was stopped; retry later or narrow it', requestId),
+      unexpected: false,
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    };
   }
   // A database refusal no service anticipated. Still logged as unexpected (a service should have answered it), but
   // the caller gets what it is: a race with another write (409), or a value the database cannot take (400).

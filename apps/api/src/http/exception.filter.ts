@@ -13,6 +13,6 @@ export class ConduitExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const mapped = mapError(exception, request.id ?? null);
     if (mapped.unexpected) this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
-    void reply.status(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+    void reply.status(mapped.status).headers(mapped.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
   }
 }

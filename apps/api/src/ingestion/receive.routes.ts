@@ -115,7 +115,7 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
     if (mapped.unexpected) logger.error({ err: loggableError(err), request_id: req.id }, 'unhandled error');
     // The route pattern, not the URL: a source's key in the path is a credential and stays out of the logs.
     else logger.log({ request_id: req.id, route: req.routeOptions.url ?? 'unmatched', status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
-    return reply.code(mapped.status).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+    return reply.code(mapped.status).headers(mapped.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
   };
 
   fastify.addHook('onRequest', (req, reply, done) => {

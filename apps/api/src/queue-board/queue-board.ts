@@ -41,7 +41,7 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
   await app.register(async (scope: FastifyInstance) => {
     scope.addHook('onRequest', async (request, reply) => {
       const refusal = await cls.run({ ifNested: 'inherit' }, () => authorize(authenticator, request));
-      if (refusal) return reply.code(refusal.status).header('cache-control', 'no-store').send(refusal.body);
+      if (refusal) return reply.code(refusal.status).headers(refusal.headers ?? {}).header('cache-control', 'no-store').send(refusal.body);
     });
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
   });

@@ -38,7 +38,9 @@ export type CommonErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'internal_error'
-  | 'service_unavailable';
+  | 'service_unavailable'
+  | 'database_unavailable'
+  | 'query_timeout';
 
 export class CommonException extends ConduitException<CommonErrorCode> {
   static notFound(what: string): CommonException {
