@@ -30,8 +30,9 @@ import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
-import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
+import { EventsService, deliveryHttpOptions, secretAad } from '@conduit/webhooks';
 import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
+import { generateWebhookSecret } from '@conduit/signatures';
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 100);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);

@@ -26,8 +26,9 @@ import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
-import { EventsService, deliveryHttpOptions, generateWebhookSecret, secretAad } from '@conduit/webhooks';
+import { EventsService, deliveryHttpOptions, secretAad } from '@conduit/webhooks';
 import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
+import { generateWebhookSecret } from '@conduit/signatures';
 
 const RATES = (process.env.BENCH_RATES ?? '500,50').split(',').map(Number).filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);

@@ -15,7 +15,7 @@ import { migrateDatabase } from '@conduit/database';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { OperatorService } from '@conduit/tenants';
-import { signLoki } from '@conduit/webhooks';
+import { signLoki } from '@conduit/signatures';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);

@@ -26,8 +26,9 @@ import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
-import { EventsService, generateWebhookSecret, secretAad } from '@conduit/webhooks';
+import { EventsService, secretAad } from '@conduit/webhooks';
 import { cpuByGroup, cpuShare, createBenchDatabase, sleep, startBareSink, startWorker, stopWorker } from './support';
+import { generateWebhookSecret } from '@conduit/signatures';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10000);
 const BASELINE_EVENTS = Number(process.env.BENCH_BASELINE_EVENTS ?? 3000);

@@ -4,8 +4,8 @@ import { request as httpRequest } from 'node:http';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
 import { SourceResolver } from '@conduit/ingestion';
-import { signLoki } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
+import { signLoki } from '@conduit/signatures';
 
 const stripe = new Stripe('sk_test_conduit');
 

@@ -7,7 +7,6 @@ import IORedis from 'ioredis';
 import { ClsService } from 'nestjs-cls';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { HttpMetrics } from '@conduit/api/metrics/http-metrics';
-import { signLoki } from '@conduit/webhooks';
 import { SessionService } from '@conduit/auth';
 import { redisOptionsFromUrl } from '@conduit/queues';
 import { freePort } from '../support/processes';
@@ -15,6 +14,7 @@ import { TestApi, startTestApi } from '../support/test-api';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { TEST_MASTER_KEY } from '../support/test-config';
 import { deleteRedisPrefix } from '../support/test-worker';
+import { signLoki } from '@conduit/signatures';
 
 const ROOT = resolve(__dirname, '../..');
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

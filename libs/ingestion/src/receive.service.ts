@@ -15,7 +15,8 @@ import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
 import { InboundEventWriter, MAX_ROUTING_JOB_EVENTS, routingJob } from './inbound-event-writer';
 import { ReceiveTarget, ResolvedSource, SourceResolver } from './source-resolver';
-import { providerDeliveryId, providerEventType, verifyInbound } from './verification';
+import { providerDeliveryId, providerEventType } from './verification';
+import { verifyInbound } from '@conduit/signatures';
 
 export interface ReceivedRequest {
   rawBody: Buffer;

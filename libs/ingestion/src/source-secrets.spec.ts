@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { generateWebhookSecret } from '@conduit/webhooks';
 import { sourceSecretProblem } from './source-secrets';
+import { generateWebhookSecret } from '@conduit/signatures';
 
 describe('sourceSecretProblem', () => {
   const b64 = (bytes: number) => randomBytes(bytes).toString('base64');

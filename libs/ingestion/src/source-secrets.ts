@@ -1,4 +1,4 @@
-import type { InboundProvider } from './verification';
+import type { InboundProvider } from '@conduit/signatures';
 
 /** Aad binding a sealed source secret to its source. */
 export const sourceSecretAad = (sourceId: string) => `inbound-source:${sourceId}:secret`;

@@ -5,12 +5,13 @@ import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, CommonException, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, randomToken, toPage } from '@conduit/platform';
 import { SecretBox, mask } from '@conduit/secrets';
-import { assertValidFilter, generateWebhookSecret, issuePrivateWebhookToken } from '@conduit/webhooks';
+import { assertValidFilter } from '@conduit/webhooks';
 import { CreateSourceDto, ListSourcesQueryDto, SourceResponse, SourceWithSecretResponse, UpdateSourceDto } from './dto/source.dto';
 import { InboundProviderName, InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
 import { SourceResolver } from './source-resolver';
 import { sourceSecretAad, sourceSecretProblem } from './source-secrets';
+import { generateWebhookSecret, issuePrivateWebhookToken } from '@conduit/signatures';
 
 const AUTH_TOKEN_TTL_SECONDS = 365 * 86400;
 const DEFAULT_GRACE_SECONDS = 86400;

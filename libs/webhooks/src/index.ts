@@ -15,5 +15,4 @@ export * from './entities/subscription.entity';
 export * from './entities/event.entity';
 export * from './entities/delivery.entity';
 export * from './entities/delivery-attempt.entity';
-export * from './signing';
 export * from './delivery';

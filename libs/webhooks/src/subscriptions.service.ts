@@ -7,7 +7,7 @@ import { SecretBox } from '@conduit/secrets';
 import { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionResponse, SubscriptionWithSecretResponse, UpdateSubscriptionDto } from './dto/subscription.dto';
 import { SubscriptionEntity, SubscriptionType } from './entities/subscription.entity';
 import { assertEventPatterns, assertValidFilter, matchingPatterns } from './event-matching';
-import { generateWebhookSecret } from './signing';
+import { generateWebhookSecret } from '@conduit/signatures';
 import { WebhookException, subscriptionDisabled } from './webhook.exception';
 
 const HIDDEN = '••••';

@@ -19,7 +19,7 @@ import {
 import { IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
 import { addressRangesProblem } from '../address-ranges';
 import type { InboundProviderName } from '../entities/inbound-source.entity';
-import { INBOUND_PROVIDERS } from '../verification';
+import { INBOUND_PROVIDERS } from '@conduit/signatures';
 
 /** Every entry is an IPv4 or IPv6 address or network (see parseAddressRange); the message names the first bad one. */
 const IsAddressRanges = (): PropertyDecorator =>

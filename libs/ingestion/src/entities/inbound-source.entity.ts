@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { InboundProvider } from '@conduit/signatures';
 
-import type { InboundProvider } from '../verification';
 
 export type InboundProviderName = InboundProvider;
 

@@ -1,5 +1,5 @@
 import { providerDeliveryId, providerEventType } from './delivery-metadata';
-import { INBOUND_PROVIDERS } from './verification.types';
+import { INBOUND_PROVIDERS } from '@conduit/signatures';
 
 describe('providerDeliveryId', () => {
   it('uses each provider’s own delivery id', () => {

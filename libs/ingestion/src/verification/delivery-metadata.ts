@@ -1,6 +1,5 @@
 // Where each provider puts its delivery id (for deduplication) and its event type.
-import { headerValue } from './request-headers';
-import { InboundProvider } from './verification.types';
+import { InboundProvider, headerValue } from '@conduit/signatures';
 
 type Headers = Record<string, string | undefined>;
 

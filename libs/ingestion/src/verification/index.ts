@@ -1,3 +1,1 @@
-export * from './verification.types';
-export * from './verify-inbound';
 export * from './delivery-metadata';

@@ -7,7 +7,7 @@ import type { OutboundResult } from '@conduit/outbound-http';
 import type { DeliveryAttempt } from '@conduit/queues';
 import { DeliveryScheduler } from '../delivery-scheduler';
 import { EventsService } from '../events.service';
-import { issuePrivateWebhookToken } from '../signing/private-webhook-token';
+import { issuePrivateWebhookToken } from '@conduit/signatures';
 import { DeliveryHttpClient } from './delivery-http-client';
 import { DeliveryRequest, buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
 import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from './delivery-store';

@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { generateWebhookSecret, verifyLoki } from '../signing';
+import { generateWebhookSecret, verifyLoki } from '@conduit/signatures';
 import { REDACTED, buildDeliveryRequest } from './delivery-request';
 
 describe('buildDeliveryRequest', () => {

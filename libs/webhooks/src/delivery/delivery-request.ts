@@ -1,7 +1,6 @@
 // What one attempt sends: the body serialised once, and the headers that sign exactly those bytes.
 import type { PayloadFormat } from '../entities/subscription.entity';
-import { signLoki } from '../signing/loki-signature';
-import { signStandardWebhook } from '../signing/standard-webhooks';
+import { signLoki, signStandardWebhook } from '@conduit/signatures';
 
 export const REDACTED = '[REDACTED]';
 

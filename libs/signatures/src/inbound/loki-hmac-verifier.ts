@@ -1,5 +1,5 @@
 // The seed's public model: verifyLoki's checks, preceded by header checks that name what is wrong.
-import { verifyLoki } from '@conduit/webhooks';
+import { verifyLoki } from '../loki-signature';
 import { headerValue } from './request-headers';
 import { accepted, matchingSecretIndex, refused, toleranceSeconds, withinTolerance } from './verification-outcome';
 import { VerificationInput, VerificationResult } from './verification.types';

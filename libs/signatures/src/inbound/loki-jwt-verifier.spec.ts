@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { issuePrivateWebhookToken, signLoki } from '@conduit/webhooks';
+import { signLoki } from '../loki-signature';
+import { issuePrivateWebhookToken } from '../private-webhook-token';
 import { verifyInbound } from './verify-inbound';
 import { VerificationInput } from './verification.types';
 

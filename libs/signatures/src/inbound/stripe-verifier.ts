@@ -41,3 +41,9 @@ function parseStripeSignature(header: string): StripeSignatureHeader {
   }
   return parsed;
 }
+
+/** The `Stripe-Signature` value Stripe sends for `body` at `timestamp` (for tests, tools and replays). */
+export function signStripe(body: string | Buffer, secret: string, timestamp: Date): string {
+  const t = Math.floor(timestamp.getTime() / 1000);
+  return `t=${t},v1=${hmacSha256Hex(secret, Buffer.concat([Buffer.from(`${t}.`), Buffer.from(body)]))}`;
+}

@@ -1,5 +1,5 @@
 // Standard Webhooks: the checks of verifyStandardWebhook, preceded by header checks that name what is wrong.
-import { verifyStandardWebhook } from '@conduit/webhooks';
+import { verifyStandardWebhook } from '../standard-webhooks';
 import { headerValue } from './request-headers';
 import { accepted, matchingSecretIndex, refused, toleranceSeconds, withinTolerance } from './verification-outcome';
 import { VerificationInput, VerificationResult } from './verification.types';

@@ -1,6 +1,6 @@
 // The seed's private model: a bearer JWT bound to this source and tenant, then the public model's HMAC.
 import { constantTimeEqual } from '@conduit/platform/crypto';
-import { PrivateWebhookTokenClaims, verifyPrivateWebhookToken } from '@conduit/webhooks';
+import { PrivateWebhookTokenClaims, verifyPrivateWebhookToken } from '../private-webhook-token';
 import { verifyLokiHmac } from './loki-hmac-verifier';
 import { authorizationCredential } from './request-headers';
 import { accepted, refused } from './verification-outcome';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signLoki } from '@conduit/webhooks';
+import { signLoki } from '../loki-signature';
 import { verifyInbound } from './verify-inbound';
 import { VerificationInput } from './verification.types';
 

@@ -1,3 +1,0 @@
-export * from './loki-signature';
-export * from './private-webhook-token';
-export * from './standard-webhooks';
