@@ -11,7 +11,7 @@
 // (throughput, runs/s).
 // Run: node -r @swc-node/register bench/chains.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_SEQUENTIAL (runs one at a time, default 100), BENCH_BATCH (runs started together, default 500),
-//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20),
+//        BENCH_CONCURRENCY (worker's CHAIN_STEP_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20),
 //        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN).
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       while ((await completed()) < n && performance.now() - t0 < timeoutMs) await sleep(20);
     };
 
-    worker = startWorker({ ...env, WEBHOOK_DELIVERY_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(POOL) });
+    worker = startWorker({ ...env, CHAIN_STEP_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: String(POOL) });
 
     // Warm-up: connections, JIT, the secret cache, template parses; then planner statistics.
     for (let i = 0; i < 20; i++) await startRun(i);

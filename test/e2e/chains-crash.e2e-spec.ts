@@ -27,9 +27,9 @@ describe('execution chains: worker killed mid-run', () => {
 
   const workerEnv = {
     // Expired leases (and BullMQ's job locks, tied to them) come back after 5 s instead of a minute.
-    WEBHOOK_LEASE_SECONDS: '5',
-    WEBHOOK_DELIVERY_CONCURRENCY: '8',
-    WEBHOOK_RECONCILE_INTERVAL_MS: '1000',
+    CHAIN_LEASE_SECONDS: '5',
+    CHAIN_STEP_CONCURRENCY: '8',
+    CHAIN_RECONCILE_INTERVAL_MS: '1000',
     WEBHOOK_TIMEOUT_MS: '4000',
     LOG_LEVEL: 'debug',
   };

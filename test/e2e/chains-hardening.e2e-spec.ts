@@ -34,7 +34,7 @@ describe('execution chains: hardening', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
-      config: { WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_LEASE_SECONDS: String(LEASE_SECONDS), WEBHOOK_RECONCILE_INTERVAL_MS: '500' },
+      config: { CHAIN_TIMEOUT_MS: '2000', CHAIN_LEASE_SECONDS: String(LEASE_SECONDS), CHAIN_RECONCILE_INTERVAL_MS: '500' },
     });
     receiver = await startWebhookReceiver();
     await stack.api.seedTenant('acme');

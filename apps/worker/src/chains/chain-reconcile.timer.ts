@@ -7,6 +7,6 @@ import { ReconcileTimer } from '../reconcile-timer';
 @Injectable()
 export class ChainReconcileTimer extends ReconcileTimer {
   constructor(@InjectConfig() config: ConduitConfig, reconciler: ChainReconciler) {
-    super(reconciler, config.WEBHOOK_RECONCILE_INTERVAL_MS, 'due chain steps');
+    super(reconciler, config.CHAIN_RECONCILE_INTERVAL_MS, 'due chain steps');
   }
 }

@@ -33,10 +33,10 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
   private stopping = false;
 
   onApplicationBootstrap(): void {
-    const lockMs = Math.min(MAX_LOCK_MS, this.config.WEBHOOK_LEASE_SECONDS * 1000);
+    const lockMs = Math.min(MAX_LOCK_MS, this.config.CHAIN_LEASE_SECONDS * 1000);
     this.worker.opts.lockDuration = lockMs;
     this.worker.opts.stalledInterval = lockMs;
-    this.worker.concurrency = this.config.WEBHOOK_DELIVERY_CONCURRENCY;
+    this.worker.concurrency = this.config.CHAIN_STEP_CONCURRENCY;
     this.worker.run().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'chain step worker stopped'));
   }
 

@@ -72,7 +72,7 @@ export class StepEngine {
   ) {}
 
   async attempt(job: ChainStepJob, options: AttemptOptions = {}): Promise<StepAttemptOutcome> {
-    const claim = await this.store.claim(job.tenant_id, job.step_run_id, job.attempt, this.config.WEBHOOK_LEASE_SECONDS);
+    const claim = await this.store.claim(job.tenant_id, job.step_run_id, job.attempt, this.config.CHAIN_LEASE_SECONDS);
     if (!claim) return { outcome: 'not_claimed' };
     const secrets: string[] = [];
     try {

@@ -69,6 +69,13 @@ export const configSchema = z.object({
   WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   WEBHOOK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
+  // Execution chains: their own worker settings (steps are not deliveries: longer responses, other load)
+  CHAIN_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  CHAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  CHAIN_RESPONSE_BODY_LIMIT: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(256 * 1024),
+  CHAIN_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
+  CHAIN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
+  CHAIN_STEP_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
   INGEST_DEFAULT_TENANT: z.string().optional(),
