@@ -1,6 +1,7 @@
 // Strict where it pays (promises, exhaustive switches, package boundaries); quiet elsewhere.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaryConfigs } from './eslint/boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'scripts/**', '*.config.*', 'docker/**'] },
@@ -14,17 +15,10 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/libs/*', '**/apps/*', '../../*'], message: 'Import other packages by alias (@conduit/<name>), never by relative path.' },
-          ],
-        },
-      ],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings through libs/platform/config only.' }],
     },
   },
+  ...boundaryConfigs,
   {
     // Domain code: no `any`.
     files: ['libs/**/*.ts', 'apps/**/*.ts'],
