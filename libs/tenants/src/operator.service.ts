@@ -3,13 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Role } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext, isUniqueViolation } from '@conduit/database';
-import { Clock, IdGenerator } from '@conduit/platform';
+import { TenantContext } from '@conduit/database';
+import { IdGenerator } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
 import { assertTenantCode } from './tenant-code';
 import { TenantHierarchy } from './tenant-hierarchy';
+import { TenantRepository } from './tenant.repository';
 import { UserAccounts } from './user-accounts';
 
 export const PLATFORM_TENANT_CODE = 'platform';
@@ -26,46 +27,22 @@ export class OperatorService {
   constructor(
     private readonly db: TenantContext,
     private readonly hierarchy: TenantHierarchy,
+    private readonly tenants: TenantRepository,
     private readonly audit: AuditLog,
     private readonly accounts: UserAccounts,
     private readonly ids: IdGenerator,
-    private readonly clock: Clock,
   ) {}
 
   async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
     assertTenantCode(input.code);
     return this.db.transaction(async () => {
-      const repo = this.db.em.getRepository(TenantEntity);
-      if (await repo.exists({ where: { code: input.code } })) {
-        throw new TenantException('tenant_code_taken', `A tenant with code ${input.code} already exists`);
-      }
       let parentId: string | null = null;
       if (input.parentCode) {
         const parent = await this.hierarchy.find(input.parentCode);
         if (!parent) throw new TenantException('tenant_parent_invalid', `No tenant with code ${input.parentCode}`);
         parentId = parent.id;
       }
-      const now = this.clock.now();
-      const tenant = repo.create({
-        id: this.ids.next(),
-        code: input.code,
-        name: input.name,
-        parent_id: parentId,
-        status: 'active',
-        contact_email: null,
-        settings: {},
-        compliance_settings: {},
-        isolation: 'shared',
-        created_at: now,
-        updated_at: now,
-        deleted_at: null,
-      });
-      try {
-        await this.db.insert(TenantEntity, tenant);
-      } catch (err) {
-        if (isUniqueViolation(err, 'tenants_code_key')) throw new TenantException('tenant_code_taken', `A tenant with code ${input.code} already exists`);
-        throw err;
-      }
+      const tenant = await this.tenants.insert({ id: this.ids.next(), code: input.code, name: input.name, parentId });
       await this.audit.record({
         tenantId: tenant.id,
         action: 'tenant.create',

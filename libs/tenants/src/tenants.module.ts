@@ -6,6 +6,7 @@ import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { OperatorService } from './operator.service';
 import { TenantHierarchy } from './tenant-hierarchy';
+import { TenantRepository } from './tenant.repository';
 import { TenantsService } from './tenants.service';
 import { TenantScope } from './tenant-scope';
 import { UserAccounts } from './user-accounts';
@@ -13,7 +14,7 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],
-  providers: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
+  providers: [TenantHierarchy, TenantRepository, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
   exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
 })
 export class TenantsModule {}

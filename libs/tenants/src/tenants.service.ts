@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext, isUniqueViolation } from '@conduit/database';
+import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, toPage } from '@conduit/platform';
 import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantException } from './tenant.exception';
 import { TenantHierarchy } from './tenant-hierarchy';
+import { TenantRepository } from './tenant.repository';
 
 export function presentTenant(t: TenantEntity): TenantResponse {
   return {
@@ -32,6 +33,7 @@ export class TenantsService {
   constructor(
     private readonly db: TenantContext,
     private readonly hierarchy: TenantHierarchy,
+    private readonly tenants: TenantRepository,
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -53,32 +55,16 @@ export class TenantsService {
       }
       this.access.assert('create', 'Tenant');
     }
-    const repo = this.db.em.getRepository(TenantEntity);
-    if (await repo.exists({ where: { code: dto.code } })) {
-      throw new TenantException('tenant_code_taken', `A tenant with code ${dto.code} already exists`);
-    }
-    const now = this.clock.now();
-    const tenant = repo.create({
+    const tenant = await this.tenants.insert({
       id,
       code: dto.code,
       name: dto.name,
-      parent_id: parentId,
-      status: 'active',
-      contact_email: dto.contact_email ?? null,
-      settings: dto.settings ?? {},
-      compliance_settings: dto.compliance_settings ?? {},
-      isolation: dto.isolation ?? 'shared',
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
+      parentId,
+      contactEmail: dto.contact_email,
+      settings: dto.settings,
+      complianceSettings: dto.compliance_settings,
+      isolation: dto.isolation,
     });
-    try {
-      await this.db.insert(TenantEntity, tenant);
-    } catch (err) {
-      // Two creates with one code at once: the exists check above passes for both, the unique index decides.
-      if (isUniqueViolation(err, 'tenants_code_key')) throw new TenantException('tenant_code_taken', `A tenant with code ${dto.code} already exists`);
-      throw err;
-    }
     return presentTenant(tenant);
   }
 
