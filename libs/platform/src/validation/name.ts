@@ -1,0 +1,20 @@
+// Names, titles and labels people give things (a tenant's name, a chain's steps, an API key's label): stored without
+// surrounding whitespace, and never blank. Length(1, n) alone let "   " through as a name no list could show.
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+
+/** The text without surrounding whitespace (String.prototype.trim: Unicode spaces and line breaks); anything else as it is. */
+export function trimName(value: unknown): unknown {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+/** A string, trimmed before it is checked and stored, of 1 to maxLength characters once trimmed. */
+export function IsName(maxLength = 200): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => trimName(value)),
+    IsString(),
+    MinLength(1, { message: '$property must not be empty or only whitespace' }),
+    MaxLength(maxLength, { message: `$property must be at most ${maxLength} characters` }),
+  );
+}
