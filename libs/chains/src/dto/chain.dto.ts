@@ -110,7 +110,7 @@ export class ChainStepDto {
 }
 
 export class CompensationStepDto extends ChainStepDto {
-  @ApiPropertyOptional({ example: 'Reserve Inventory', description: 'Runs only if this step succeeded; without it, it runs on every compensated failure' })
+  @ApiPropertyOptional({ example: 'Reserve Inventory', description: 'Trimmed; not empty; runs only if this step succeeded; without it, it runs on every compensated failure' })
   @IsOptional()
   @IsName()
   compensates?: string;
