@@ -218,6 +218,11 @@ describe('input rules', () => {
       expect(row.source).toBe('shop');
     });
 
+    it('holds the operator path (CLI, first start) to the same rule', async () => {
+      await expect(api.operator.createTenant({ code: 'blank', name: ' \t ' })).rejects.toMatchObject({ code: 'validation_failed', details: [{ field: 'name' }] });
+      expect((await api.operator.createTenant({ code: 'ops', name: '  Ops  ' })).name).toBe('Ops');
+    });
+
     it('refuses tenant codes with surrounding whitespace rather than trimming them', async () => {
       const res = await api.request('POST', '/api/v1/tenants', { token: admin.token, body: { code: ' spaced ', name: 'Spaced' } });
       expect(res.status).toBe(400);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Role } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext, isUniqueViolation } from '@conduit/database';
-import { Clock, IdGenerator } from '@conduit/platform';
+import { Clock, IdGenerator, assertName } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
@@ -34,6 +34,7 @@ export class OperatorService {
 
   async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
     assertTenantCode(input.code);
+    const name = assertName(input.name, 'name');
     return this.db.transaction(async () => {
       const repo = this.db.em.getRepository(TenantEntity);
       if (await repo.exists({ where: { code: input.code } })) {
@@ -49,7 +50,7 @@ export class OperatorService {
       const tenant = repo.create({
         id: this.ids.next(),
         code: input.code,
-        name: input.name,
+        name,
         parent_id: parentId,
         status: 'active',
         contact_email: null,

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { IsOptionalButNotNull } from './optional';
-import { IsName, trimName } from './name';
+import { IsName, assertName, trimName } from './name';
 
 class Named {
   @IsName(10) name: string;
@@ -38,5 +38,13 @@ describe('IsName', () => {
     expect(check({ name: 5 }).messages).toContain('name must be a string');
     expect(check({ name: 'ok', label: '   ' }).messages).toEqual(['label must not be empty or only whitespace']);
     expect(check({ name: 'ok', label: null }).messages).toContain('label must be a string');
+  });
+});
+
+describe('assertName', () => {
+  it('returns the trimmed name, and refuses blank or long ones with 400 validation_failed naming the field', () => {
+    expect(assertName(' Ops ', 'name')).toBe('Ops');
+    expect(() => assertName(' \n ', 'name')).toThrow(expect.objectContaining({ code: 'validation_failed', details: [{ field: 'name', message: 'name must not be empty or only whitespace' }] }) as Error);
+    expect(() => assertName('abc', 'name', 2)).toThrow('name must be at most 2 characters');
   });
 });

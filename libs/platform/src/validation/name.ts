@@ -3,6 +3,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import { CommonException } from '../errors';
 
 /** The text without surrounding whitespace (String.prototype.trim: Unicode spaces and line breaks); anything else as it is. */
 export function trimName(value: unknown): unknown {
@@ -17,4 +18,12 @@ export function IsName(maxLength = 200): PropertyDecorator {
     MinLength(1, { message: '$property must not be empty or only whitespace' }),
     MaxLength(maxLength, { message: `$property must be at most ${maxLength} characters` }),
   );
+}
+
+/** The trimmed name, or 400 validation_failed when it is blank or too long: for paths with no DTO (CLI, first start). */
+export function assertName(value: string, field: string, maxLength = 200): string {
+  const name = value.trim();
+  const problem = name === '' ? `${field} must not be empty or only whitespace` : name.length > maxLength ? `${field} must be at most ${maxLength} characters` : null;
+  if (problem) throw CommonException.validation(problem, [{ field, message: problem }]);
+  return name;
 }
