@@ -250,4 +250,25 @@ describe('input rules', () => {
       expect(cleared.body.description).toBeNull();
     });
   });
+
+  describe('null for a source secret', () => {
+    it('is a 400 naming the field at creation and rotation (it reached the secret check: a 500), and writes nothing', async () => {
+      const source = await api.request('POST', '/api/v1/sources', { token: admin.token, body: { name: 'rotating', provider: 'stripe' } });
+      expect(source.status).toBe(201);
+      const sealed = async () => (await api.sql(`SELECT secret_sealed FROM inbound_sources WHERE id = $1`, [source.body.id]))[0];
+      const before = await sealed();
+      const counts = await snapshot();
+      for (const [path, body] of [
+        ['/api/v1/sources', { name: 'nulled', provider: 'stripe', secret: null }],
+        [`/api/v1/sources/${source.body.id}/rotate-secret`, { secret: null }],
+      ] as const) {
+        const res = await api.request('POST', path, { token: admin.token, body });
+        expect({ path, status: res.status, code: res.body.error?.code, field: res.body.error?.details?.[0]?.field }).toEqual({ path, status: 400, code: 'validation_failed', field: 'secret' });
+      }
+      expect(await sealed()).toEqual(before);
+      const { rows, unchanged, auditOutcomes } = await writesSince(counts);
+      expect(rows).toEqual(unchanged);
+      expect(auditOutcomes.filter((outcome) => outcome !== 'failure')).toEqual([]);
+    });
+  });
 });
