@@ -65,6 +65,11 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     genReqId,
+    // JSON.parse makes "__proto__" an ordinary own key (never a prototype), and the preValidation hook below refuses
+    // it, constructor and prototype at any depth with the key's path; the parser's own check would answer
+    // invalid_json without saying where.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     // Refusals made before any hook runs (by the router, or by Node's HTTP parser) get the error body as well.
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: sendClientError,
@@ -82,7 +87,8 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
   const fastify = app.getHttpAdapter().getInstance();
   // Providers also send XML, form or plain bodies: keep any other content type as raw bytes.
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
-  // Once parsed, before guards and pipes: text PostgreSQL cannot store, or JSON nested too deep to validate, is a 400.
+  // Once parsed, before guards and pipes: text PostgreSQL cannot store, JSON nested too deep to validate, reserved keys
+  // and whole numbers beyond 2^53 - 1 are a 400 (see findRefusedInput).
   fastify.addHook('preValidation', async (request) => {
     const refusal = unstorableInputError(request);
     if (refusal) throw refusal;

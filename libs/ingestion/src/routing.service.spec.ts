@@ -19,6 +19,8 @@ describe('payloadOf', () => {
     ['an unpaired surrogate', '{"note":"\\ud800"}'],
     ['nesting deeper than the API accepts', `{"a":${nestedText(MAX_INPUT_DEPTH)}}`],
     ['nesting that would overflow the stack', nestedText(200_000)],
+    ['a whole number beyond 2^53 - 1, which parsing would round', '{"id":12345678901234567890,"type":"a.b"}'],
+    ['a key the API refuses', '{"a":{"constructor":{"prototype":{}}}}'],
   ])('routes JSON it cannot hold (%s) as the bytes received', (_what, text) => {
     expect(payloadOf(asBytes(text))).toEqual({ content_type: 'application/json', body_base64: Buffer.from(text).toString('base64') });
   });

@@ -1,7 +1,7 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { Clock, findInputProblem } from '@conduit/platform';
+import { Clock, findRefusedInput } from '@conduit/platform';
 import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
 
@@ -186,17 +186,18 @@ function publishInput(inbound: RoutableInbound, payload: unknown, eventType: str
 }
 
 /**
- * JSON bodies as parsed; anything else as base64 with its content type, so nothing is lost. So is JSON an event
- * payload cannot hold (see findInputProblem: NUL characters or unpaired surrogates, which PostgreSQL refuses, numbers
- * beyond double range, which would become null, or nesting deeper than the API accepts, which the fan-out cannot
- * serialize): routed as it was received, not failed.
+ * JSON bodies as parsed; anything else as base64 with its content type, so nothing is lost. So is JSON that
+ * POST /api/v1/events would refuse as a payload (see findRefusedInput: NUL characters or unpaired surrogates, which
+ * PostgreSQL refuses, numbers beyond double range, which would become null, whole numbers beyond 2^53 - 1, which
+ * parsing has already rounded, __proto__/constructor/prototype keys, or nesting deeper than the API accepts, which
+ * the fan-out cannot serialize): routed exactly as it was received, not failed and not changed.
  */
 export function payloadOf(inbound: { raw_body: Buffer; content_type: string | null }): unknown {
   // The same reading as the receive path: JSON content types (or none), after a UTF-8 byte order mark if any.
   if (!inbound.content_type || isJsonContentType(inbound.content_type)) {
     try {
       const parsed = JSON.parse(withoutBom(inbound.raw_body).toString('utf8')) as unknown;
-      if (!findInputProblem(parsed)) return parsed;
+      if (!findRefusedInput(parsed)) return parsed;
     } catch {
       // not JSON after all: fall through
     }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Role } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
-import { IdGenerator } from '@conduit/platform';
+import { IdGenerator, assertName } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
@@ -35,6 +35,7 @@ export class OperatorService {
 
   async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
     assertTenantCode(input.code);
+    const name = assertName(input.name, 'name');
     return this.db.transaction(async () => {
       let parentId: string | null = null;
       if (input.parentCode) {
@@ -42,7 +43,7 @@ export class OperatorService {
         if (!parent) throw new TenantException('tenant_parent_invalid', `No tenant with code ${input.parentCode}`);
         parentId = parent.id;
       }
-      const tenant = await this.tenants.insert({ id: this.ids.next(), code: input.code, name: input.name, parentId });
+      const tenant = await this.tenants.insert({ id: this.ids.next(), code: input.code, name, parentId });
       await this.audit.record({
         tenantId: tenant.id,
         action: 'tenant.create',

@@ -35,4 +35,22 @@ describe('unstorableInputError', () => {
     expect(refusal).toMatchObject({ code: 'validation_failed', status: 400 });
     expect(refusal?.message).toBe(`Request body is nested more than ${MAX_INPUT_DEPTH} levels deep`);
   });
+
+  it('refuses __proto__, constructor and prototype as keys at any depth, and in query strings', () => {
+    const proto = unstorableInputError(request({ body: JSON.parse('{"name": "a", "__proto__": {"x": 1}}') as unknown }));
+    expect(proto).toMatchObject({ code: 'validation_failed', status: 400, details: [{ field: '__proto__' }] });
+    expect(proto?.message).toContain('not accepted as keys');
+    expect(unstorableInputError(request({ body: { steps: [{ name: 's', prototype: 1 }] } }))).toMatchObject({ details: [{ field: 'steps[0].prototype' }] });
+    expect(unstorableInputError(request({ body: { payload: { a: { constructor: 'x' } } } }))).toMatchObject({ details: [{ field: 'payload.a.constructor' }] });
+    expect(unstorableInputError(request({ query: { constructor: '1' } }))).toMatchObject({ details: [{ field: 'constructor' }] });
+    expect(unstorableInputError(request({ body: { payload: { Constructor: 1, proto: 2, note: 'prototype' } } }))).toBeNull();
+  });
+
+  it('refuses whole numbers beyond 2^53 - 1 with the path and what to do instead', () => {
+    const big = unstorableInputError(request({ body: JSON.parse('{"payload": {"amount": 12345678901234567890}}') as unknown }));
+    expect(big).toMatchObject({ code: 'validation_failed', status: 400, details: [{ field: 'payload.amount' }] });
+    expect(big?.message).toContain('send it as a string');
+    expect(unstorableInputError(request({ body: { payload: [-(2 ** 53)] } }))).toMatchObject({ details: [{ field: 'payload[0]' }] });
+    expect(unstorableInputError(request({ body: { payload: { a: Number.MAX_SAFE_INTEGER, b: -Number.MAX_SAFE_INTEGER, c: 1.5e300 / 1e300, d: 0.1 } } }))).toBeNull();
+  });
 });

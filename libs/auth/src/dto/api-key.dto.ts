@@ -1,15 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import { KNOWN_SCOPES } from '@conduit/access';
-import { IsTimestamp } from '@conduit/platform';
+import { IsName, IsTimestamp } from '@conduit/platform';
 
 const KEY_ROLES = ['mssp_admin', 'tenant_admin', 'analyst', 'viewer'] as const;
 export type ApiKeyRole = (typeof KEY_ROLES)[number];
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'siem-export' })
-  @IsString()
-  @Length(1, 100)
+  @ApiProperty({ example: 'siem-export', description: 'Trimmed; not empty' })
+  @IsName(100)
   name: string;
 
   @ApiProperty({ example: ['audit_events:read'], description: `Any of: ${KNOWN_SCOPES.join(', ')}` })

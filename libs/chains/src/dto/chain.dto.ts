@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
 import type { OnFailureAction, OnSuccessAction } from '../entities/chain-step.entity';
 
 export const ON_SUCCESS: OnSuccessAction[] = ['continue', 'stop', 'pause'];
@@ -31,9 +31,8 @@ export class ChainStepDto {
   @MaxLength(100)
   webhook_id: string;
 
-  @ApiProperty({ example: 'Process Payment', description: 'Unique within the chain; later steps read it as steps["<name>"]' })
-  @IsString()
-  @Length(1, 200)
+  @ApiProperty({ example: 'Process Payment', description: 'Trimmed; not empty; unique within the chain; later steps read it as steps["<name>"]' })
+  @IsName()
   name: string;
 
   @ApiPropertyOptional({ example: 'Charge the card' }) @IsOptional() @IsString() @MaxLength(1000) description?: string;
@@ -111,10 +110,9 @@ export class ChainStepDto {
 }
 
 export class CompensationStepDto extends ChainStepDto {
-  @ApiPropertyOptional({ example: 'Reserve Inventory', description: 'Runs only if this step succeeded; without it, it runs on every compensated failure' })
+  @ApiPropertyOptional({ example: 'Reserve Inventory', description: 'Trimmed; not empty; runs only if this step succeeded; without it, it runs on every compensated failure' })
   @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsName()
   compensates?: string;
 }
 
@@ -138,7 +136,7 @@ export class CreateChainDto extends ChainFieldsDto {
   @MaxLength(100)
   tenant_id?: string;
 
-  @ApiProperty({ example: 'Complete Order Processing' }) @IsString() @Length(1, 200) name: string;
+  @ApiProperty({ example: 'Complete Order Processing', description: 'Trimmed; not empty' }) @IsName() name: string;
   @ApiProperty({ example: 'order.placed', description: 'Event type that starts a run: exact, prefix.* or *' }) @IsString() @Length(1, 200) trigger_event: string;
 
   @ApiProperty({ type: [ChainStepDto] })
@@ -157,7 +155,7 @@ export class UpdateChainDto extends ChainFieldsDto {
   @Max(MAX_INT)
   version: number;
 
-  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ description: 'Trimmed; not empty' }) @IsOptionalButNotNull() @IsName() name?: string;
   @ApiPropertyOptional({ example: 'order.*' }) @IsOptionalButNotNull() @IsString() @Length(1, 200) trigger_event?: string;
 
   @ApiPropertyOptional({ type: [ChainStepDto], description: 'Replaces every step (runs already started keep the steps they started with)' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { IsPageLimit } from '@conduit/platform';
+import { IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
 
 export const CREDENTIAL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -14,8 +14,14 @@ export class CreateCredentialDto {
 }
 
 export class UpdateCredentialDto {
-  @ApiPropertyOptional({ example: 'sk_live_51J...', description: 'A new value (rotation)' }) @IsOptional() @IsString() @Length(1, 8192) value?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) description?: string;
+  // IsOptional() let null through to the encryption (a 500); a credential always has a value.
+  @ApiPropertyOptional({ example: 'sk_live_51J...', description: 'A new value (rotation); not null' })
+  @IsOptionalButNotNull()
+  @IsString()
+  @Length(1, 8192)
+  value?: string;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it' }) @IsOptional() @IsString() @MaxLength(500) description?: string | null;
 }
 
 export class ListCredentialsQueryDto {

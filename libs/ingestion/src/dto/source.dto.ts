@@ -16,7 +16,7 @@ import {
   ValidateBy,
   ValidationArguments,
 } from 'class-validator';
-import { IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
 import { addressRangesProblem } from '../address-ranges';
 import type { InboundProviderName } from '../entities/inbound-source.entity';
 import { INBOUND_PROVIDERS } from '@conduit/signatures';
@@ -75,9 +75,8 @@ class SourceSettingsDto {
 }
 
 export class CreateSourceDto extends SourceSettingsDto {
-  @ApiProperty({ example: 'stripe-payments' })
-  @IsString()
-  @Length(1, 200)
+  @ApiProperty({ example: 'stripe-payments', description: 'Trimmed; not empty' })
+  @IsName()
   name: string;
 
   @ApiProperty({ enum: INBOUND_PROVIDERS, example: 'stripe' })
@@ -89,19 +88,20 @@ export class CreateSourceDto extends SourceSettingsDto {
     description: 'Verification secret as the provider gives it (Stripe/Standard Webhooks whsec_, GitHub secret, API key, user:password for basic). Generated when omitted.',
     writeOnly: true,
   })
-  @IsOptional()
+  // Not null: it reached the provider's secret check as null (a 500).
+  @IsOptionalButNotNull()
   @IsString()
   @Length(8, 500)
   secret?: string;
 }
 
 export class UpdateSourceDto extends SourceSettingsDto {
-  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ description: 'Trimmed; not empty' }) @IsOptionalButNotNull() @IsName() name?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsBoolean() is_active?: boolean;
 }
 
 export class RotateSourceSecretDto {
-  @ApiPropertyOptional({ description: 'New secret (generated when omitted)', writeOnly: true }) @IsOptional() @IsString() @Length(8, 500) secret?: string;
+  @ApiPropertyOptional({ description: 'New secret (generated when omitted; not null)', writeOnly: true }) @IsOptionalButNotNull() @IsString() @Length(8, 500) secret?: string;
   @ApiPropertyOptional({ example: 86400, description: 'How long the previous secret is still accepted' })
   @IsOptionalButNotNull()
   @IsInt()
@@ -113,7 +113,7 @@ export class RotateSourceSecretDto {
 /** The seed's POST /api/webhooks/generate body. */
 export class GenerateWebhookDto {
   @ApiPropertyOptional({ description: 'Must be your tenant or one you administer' }) @IsOptional() @IsString() @Length(1, 100) tenant_id?: string;
-  @ApiPropertyOptional({ example: 'partner-callbacks' }) @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ example: 'partner-callbacks', description: 'Trimmed; not empty' }) @IsOptional() @IsName() name?: string;
   @ApiPropertyOptional({ enum: ['public', 'private'], default: 'public', description: 'private also requires a Bearer JWT' })
   @IsOptional()
   @IsIn(['public', 'private'])

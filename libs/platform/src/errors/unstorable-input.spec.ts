@@ -1,4 +1,4 @@
-import { MAX_INPUT_DEPTH, findInputProblem, formatInputPath, storableText, textProblem } from './unstorable-input';
+import { MAX_INPUT_DEPTH, findInputProblem, findRefusedInput, formatInputPath, storableText, textProblem } from './unstorable-input';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 'leaf';
@@ -90,5 +90,31 @@ describe('formatInputPath', () => {
   it('shortens long keys and long paths', () => {
     expect(formatInputPath(['x'.repeat(100)])).toBe(`["${'x'.repeat(40)}…"]`);
     expect(formatInputPath(Array(500).fill(0)).length).toBeLessThanOrEqual(201);
+  });
+});
+
+describe('findRefusedInput', () => {
+  it('finds what findInputProblem finds', () => {
+    expect(findRefusedInput({ a: ['\u0000'] })).toEqual({ kind: 'nul_character', path: ['a', 0] });
+    expect(findRefusedInput(nested(MAX_INPUT_DEPTH + 1))?.kind).toBe('too_deep');
+  });
+
+  it('refuses __proto__, constructor and prototype as keys at any depth; findInputProblem stores them', () => {
+    const parsed = JSON.parse('{"a": [{"b": {"__proto__": {"polluted": true}}}]}') as unknown;
+    expect(findRefusedInput(parsed)).toEqual({ kind: 'reserved_key', path: ['a', 0, 'b', '__proto__'] });
+    expect(findRefusedInput({ constructor: 1 })).toEqual({ kind: 'reserved_key', path: ['constructor'] });
+    expect(findRefusedInput({ x: { prototype: null } })).toEqual({ kind: 'reserved_key', path: ['x', 'prototype'] });
+    expect(findRefusedInput({ note: 'constructor', list: ['prototype'], __proto: 1, Prototype: 2 })).toBeNull();
+    expect(findInputProblem(parsed)).toBeNull();
+  });
+
+  it('refuses whole numbers beyond 2^53 - 1, whatever their notation; findInputProblem stores them', () => {
+    const parsed = JSON.parse('{"order": {"id": 12345678901234567890}}') as unknown;
+    expect(findRefusedInput(parsed)).toEqual({ kind: 'unsafe_integer', path: ['order', 'id'] });
+    expect(findRefusedInput([2 ** 53])).toEqual({ kind: 'unsafe_integer', path: [0] });
+    expect(findRefusedInput(-(2 ** 53))).toEqual({ kind: 'unsafe_integer', path: [] });
+    expect(findRefusedInput({ n: 1e21 })?.kind).toBe('unsafe_integer');
+    expect(findRefusedInput({ a: Number.MAX_SAFE_INTEGER, b: Number.MIN_SAFE_INTEGER, c: 0.5, d: 1.7976931348623157e-300, e: 4503599627370495.5 })).toBeNull();
+    expect(findInputProblem(parsed)).toBeNull();
   });
 });

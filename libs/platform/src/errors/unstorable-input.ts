@@ -2,14 +2,23 @@
 // UTF-16 surrogates (a 500 when they reach it), a number beyond double range (JSON.parse makes 1e400 Infinity, which
 // JSON.stringify then writes as null: silently changed data), and class-transformer recurses once per level of
 // nesting (a stack overflow). The walk is iterative, so no depth of input can overflow it.
+// Request input is held to two more rules (findRefusedInput): no key named __proto__, constructor or prototype (Nest's
+// ValidationPipe deletes them silently, even inside free-form payloads, and in stored JSON they are a prototype
+// pollution hazard for whoever merges it), and no whole number beyond 2^53 - 1 (JSON.parse has already rounded
+// 12345678901234567890 to 12345678901234567000: what would be stored and delivered is not what was sent).
 
 /** Deepest nesting of objects and arrays accepted in a request body; the body itself is level 1. */
 export const MAX_INPUT_DEPTH = 64;
 
 export type InputProblemKind = 'nul_character' | 'unpaired_surrogate' | 'number_out_of_range' | 'too_deep';
+/** What findRefusedInput also refuses in request input. */
+export type RefusedInputKind = InputProblemKind | 'reserved_key' | 'unsafe_integer';
 
-export interface InputProblem {
-  kind: InputProblemKind;
+/** Keys refused at any depth of request input. */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export interface InputProblem<Kind extends RefusedInputKind = InputProblemKind> {
+  kind: Kind;
   /** keys and indexes from the root to the offending string, key or container */
   path: (string | number)[];
 }
@@ -46,26 +55,51 @@ function pathTo(frame: Frame | null, last?: string | number): (string | number)[
   return path;
 }
 
+/** What is wrong with a number: beyond double range always, a whole number beyond 2^53 - 1 in request input. */
+function numberProblem(n: number, strict: boolean): 'number_out_of_range' | 'unsafe_integer' | null {
+  if (!Number.isFinite(n)) return 'number_out_of_range';
+  return strict && Number.isInteger(n) && !Number.isSafeInteger(n) ? 'unsafe_integer' : null;
+}
+
 /**
  * An unstorable string or key, or a container nested deeper than maxDepth, in a parsed JSON value (or a query or
  * params object), the first one the walk meets; null when there is none. Containers count from 1 at the root.
  */
 export function findInputProblem(root: unknown, maxDepth = MAX_INPUT_DEPTH): InputProblem | null {
+  // Without the request rules the walk finds only the storability kinds.
+  return walk(root, maxDepth, false) as InputProblem | null;
+}
+
+/**
+ * What request input is refused for: what findInputProblem finds, a key in RESERVED_KEYS, or a whole number beyond
+ * 2^53 - 1 (whatever its notation: 12345678901234567890 and 1e21 alike), the first one the walk meets.
+ */
+export function findRefusedInput(root: unknown, maxDepth = MAX_INPUT_DEPTH): InputProblem<RefusedInputKind> | null {
+  return walk(root, maxDepth, true);
+}
+
+function walk(root: unknown, maxDepth: number, strict: boolean): InputProblem<RefusedInputKind> | null {
   if (typeof root === 'string') {
     const kind = textProblem(root);
     return kind ? { kind, path: [] } : null;
   }
-  if (typeof root === 'number') return Number.isFinite(root) ? null : { kind: 'number_out_of_range', path: [] };
+  if (typeof root === 'number') {
+    const kind = numberProblem(root, strict);
+    return kind ? { kind, path: [] } : null;
+  }
   if (typeof root !== 'object' || root === null) return null;
   if (maxDepth < 1) return { kind: 'too_deep', path: [] };
   const stack: Frame[] = [{ value: root, depth: 1, parent: null, key: '' }];
   // One member of a container: its value is checked, or queued when it is a container itself.
-  const visit = (frame: Frame, key: string | number, child: unknown): InputProblem | null => {
+  const visit = (frame: Frame, key: string | number, child: unknown): InputProblem<RefusedInputKind> | null => {
     if (typeof child === 'string') {
       const kind = textProblem(child);
       return kind ? { kind, path: pathTo(frame, key) } : null;
     }
-    if (typeof child === 'number') return Number.isFinite(child) ? null : { kind: 'number_out_of_range', path: pathTo(frame, key) };
+    if (typeof child === 'number') {
+      const kind = numberProblem(child, strict);
+      return kind ? { kind, path: pathTo(frame, key) } : null;
+    }
     if (typeof child === 'object' && child !== null) {
       if (frame.depth >= maxDepth) return { kind: 'too_deep', path: pathTo(frame, key) };
       stack.push({ value: child, depth: frame.depth + 1, parent: frame, key });
@@ -84,6 +118,7 @@ export function findInputProblem(root: unknown, maxDepth = MAX_INPUT_DEPTH): Inp
     for (const key of Object.keys(container)) {
       const kind = textProblem(key);
       if (kind) return { kind, path: pathTo(frame, key) };
+      if (strict && RESERVED_KEYS.includes(key)) return { kind: 'reserved_key', path: pathTo(frame, key) };
       const problem = visit(frame, key, (container as Record<string, unknown>)[key]);
       if (problem) return problem;
     }

@@ -1,3 +1,4 @@
 export * from './timestamp';
 export * from './optional';
 export * from './page-limit';
+export * from './name';

@@ -6,10 +6,9 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Length,
   MaxLength,
   } from 'class-validator';
-import { IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
 import type { TenantIsolation, TenantStatus } from '../entities/tenant.entity';
 import { IsTenantCode } from '../tenant-code';
 
@@ -21,9 +20,8 @@ export class CreateTenantDto {
   @IsTenantCode()
   code: string;
 
-  @ApiProperty({ example: 'Acme Corporation' })
-  @IsString()
-  @Length(1, 200)
+  @ApiProperty({ example: 'Acme Corporation', description: 'Trimmed; not empty' })
+  @IsName()
   name: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Parent tenant (MSSP hierarchy); defaults to the acting tenant for MSSP admins' })
@@ -55,10 +53,9 @@ export class CreateTenantDto {
 // Null clears only what may be empty (contact_email) or means something (parent_id: make a root); the other
 // fields refuse it with a 400 (settings are replaced whole, so send {} to empty them).
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ example: 'Acme Corp (EU)' })
+  @ApiPropertyOptional({ example: 'Acme Corp (EU)', description: 'Trimmed; not empty' })
   @IsOptionalButNotNull()
-  @IsString()
-  @Length(1, 200)
+  @IsName()
   name?: string;
 
   @ApiPropertyOptional({ enum: STATUSES, description: 'Not of your own tenant' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { ROLES, Role } from '@conduit/access';
-import { IsOptionalButNotNull } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull } from '@conduit/platform';
 import type { UserStatus } from '../entities/user.entity';
 import { ListQueryDto } from './tenant.dto';
 
@@ -20,19 +20,17 @@ export class CreateUserDto {
   @IsIn(ROLES)
   role: Role;
 
-  @ApiPropertyOptional({ example: 'Ada Analyst' })
+  @ApiPropertyOptional({ example: 'Ada Analyst', description: 'Trimmed; not empty' })
   @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsName()
   display_name?: string;
 }
 
 // Only display_name may be cleared with null; role, status and password refuse it with a 400.
 export class UpdateUserDto {
-  @ApiPropertyOptional({ example: 'Ada A. Analyst', nullable: true, type: String, description: 'null clears it' })
+  @ApiPropertyOptional({ example: 'Ada A. Analyst', nullable: true, type: String, description: 'Trimmed; not empty; null clears it' })
   @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsName()
   display_name?: string | null;
 
   @ApiPropertyOptional({ enum: ROLES, description: 'Not your own; never above yours' })

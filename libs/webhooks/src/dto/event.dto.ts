@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
-import { IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsName, IsPageLimit, IsTimestamp } from '@conduit/platform';
 import type { DeliveryStatus } from '../entities/delivery.entity';
 import { EVENT_NAME } from '../event-matching';
 
@@ -12,10 +12,9 @@ export class PublishEventDto {
   @MaxLength(200)
   event_name: string;
 
-  @ApiPropertyOptional({ example: 'shop-backend', default: 'api' })
+  @ApiPropertyOptional({ example: 'shop-backend', default: 'api', description: 'Trimmed; not empty' })
   @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsName()
   source?: string;
 
   @ApiProperty({ example: { order_id: 'ord_123', total: 120, currency: 'EUR' }, description: 'Any JSON value except null: object, array, string, number or boolean' })

@@ -16,7 +16,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
 import type { PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
 import { EVENT_NAME } from '../event-matching';
 
@@ -70,9 +70,8 @@ class SubscriptionSettingsDto {
 }
 
 export class CreateSubscriptionDto extends SubscriptionSettingsDto {
-  @ApiProperty({ example: 'billing-service' })
-  @IsString()
-  @Length(1, 200)
+  @ApiProperty({ example: 'billing-service', description: 'Trimmed; not empty' })
+  @IsName()
   app_name: string;
 
   @ApiProperty({ example: 'https://billing.example.com/hooks/conduit', description: 'http(s) URL without credentials (send those as an Authorization header)' })
@@ -91,13 +90,13 @@ export class CreateSubscriptionDto extends SubscriptionSettingsDto {
 /** The seed's body: one subscribed_event, an optional tenant_id that must be the caller's (or one it administers). */
 export class SeedSubscribeDto extends SubscriptionSettingsDto {
   @ApiPropertyOptional({ description: 'Id or code of your tenant or one you administer' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
-  @ApiProperty({ example: 'payment_service' }) @IsString() @Length(1, 200) app_name: string;
+  @ApiProperty({ example: 'payment_service', description: 'Trimmed; not empty' }) @IsName() app_name: string;
   @ApiProperty({ example: 'https://payments.example.com/webhook' }) @IsUrl(URL_OPTIONS) @MaxLength(2000) target_url: string;
   @ApiProperty({ example: 'payment.completed' }) @IsString() @Length(1, 200) subscribed_event: string;
 }
 
 export class UpdateSubscriptionDto extends SubscriptionSettingsDto {
-  @ApiPropertyOptional() @IsOptionalButNotNull() @IsString() @Length(1, 200) app_name?: string;
+  @ApiPropertyOptional({ description: 'Trimmed; not empty' }) @IsOptionalButNotNull() @IsName() app_name?: string;
   @ApiPropertyOptional() @IsOptionalButNotNull() @IsUrl(URL_OPTIONS) @MaxLength(2000) target_url?: string;
   @ApiPropertyOptional({ type: [String] })
   @IsOptionalButNotNull()
