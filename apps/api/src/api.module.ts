@@ -61,7 +61,9 @@ export class ApiModule {
             storage: new RedisThrottlerStorage(config, redis, availability),
           }),
         }),
-        TerminusModule,
+        // A readiness probe comes every few seconds and its answer carries the details: terminus logging each failed
+        // one would repeat an outage per probe. Outages are logged once by whatever watches the dependency.
+        TerminusModule.forRoot({ logger: false }),
         AccessModule,
         AuditModule,
         TenantsModule,
