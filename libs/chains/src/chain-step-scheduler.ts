@@ -23,17 +23,17 @@ export class ChainStepScheduler {
     if (steps.length === 0) return;
     // While Redis is away this fails at once (QueueUnavailableError): the step runs wait for the reconciler.
     const bulk = steps.map((s) => ({
-        name: 'step',
-        data: { tenant_id: s.tenantId, run_id: s.runId, step_run_id: s.stepRunId, attempt: s.attempt },
-        opts: {
-          jobId: chainStepJobId(s.stepRunId, s.attempt),
-          delay: Math.max(0, Math.round(s.delayMs ?? 0)),
-          // Retries are the step's own (on_failure_action), recorded on the row and scheduled by the engine.
-          attempts: 1,
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      }));
+      name: 'step',
+      data: { tenant_id: s.tenantId, run_id: s.runId, step_run_id: s.stepRunId, attempt: s.attempt },
+      opts: {
+        jobId: chainStepJobId(s.stepRunId, s.attempt),
+        delay: Math.max(0, Math.round(s.delayMs ?? 0)),
+        // Retries are the step's own (on_failure_action), recorded on the row and scheduled by the engine.
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    }));
     await this.redis.call('queueing chain steps', () => this.queue.addBulk(bulk));
   }
 }

@@ -51,19 +51,19 @@ export class DeliveryScheduler {
     );
     // While Redis is away this fails at once (QueueUnavailableError): the rows wait for the reconciler.
     const bulk = jobs.map((g) => ({
-        name: 'deliver',
-        data: { tenant_id: g.tenantId, delivery_ids: g.ids, attempt: g.attempt },
-        opts: {
-          jobId: deliveryJobId(g.ids, g.attempt),
-          delay: g.delayMs,
-          // Retries are scheduled by the delivery engine (per-subscription schedule), not by BullMQ.
-          attempts: 1,
-          // Gone once finished: the id then only dedupes jobs still waiting or running, and the attempt
-          // history lives in PostgreSQL.
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      }));
+      name: 'deliver',
+      data: { tenant_id: g.tenantId, delivery_ids: g.ids, attempt: g.attempt },
+      opts: {
+        jobId: deliveryJobId(g.ids, g.attempt),
+        delay: g.delayMs,
+        // Retries are scheduled by the delivery engine (per-subscription schedule), not by BullMQ.
+        attempts: 1,
+        // Gone once finished: the id then only dedupes jobs still waiting or running, and the attempt
+        // history lives in PostgreSQL.
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    }));
     await this.redis.call('queueing deliveries', () => this.queue.addBulk(bulk));
   }
 }
