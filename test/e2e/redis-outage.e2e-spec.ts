@@ -148,13 +148,17 @@ describe('Redis away and back', () => {
       async () => accepted.published.every((n) => delivered('outage.published', n)) && accepted.received.every((n) => delivered('outage.received', n)),
       30_000,
     );
-    const routed = await stack.api.sql(`SELECT status, count(*)::int AS n FROM inbound_events GROUP BY status`);
-    expect(routed).toEqual([{ status: 'routed', n: accepted.received.length + 1 }]);
     await waitFor('readiness to say ok', async () => ((await ready()).body.status === 'ok' ? true : undefined), 10_000);
+    // The API's own queues work again: new work goes out through them, well before a reconciler would pick it up (30 s).
+    await publish(8);
+    await receive(8);
+    await waitFor('new work delivered through the queues', async () => delivered('outage.published', 8) && delivered('outage.received', 8), 10_000);
     await waitFor('the worker to say ok with a heartbeat', async () => {
       const health = await workerHealth();
       return health.status === 200 && health.body.status === 'ok' && health.body.last_heartbeat_at ? true : undefined;
     }, 15_000);
+    const routed = await stack.api.sql(`SELECT status, count(*)::int AS n FROM inbound_events GROUP BY status`);
+    expect(routed).toEqual([{ status: 'routed', n: accepted.received.length + 2 }]);
     expect(worker.process.exitCode).toBeNull();
 
     // Said once per process, not per request or reconnect attempt; nothing else complained.
