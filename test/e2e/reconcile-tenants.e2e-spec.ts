@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { DatabaseUrls, TenantContext, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
 import { ChainReconciler, ChainStepScheduler } from '@conduit/chains';
 import { IngestionReconciler, ReceiveService } from '@conduit/ingestion';
-import { DeliveryJob, redisOptionsFromUrl } from '@conduit/queues';
+import { DeliveryJob, RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
 import { DeliveryReconciler, DeliveryScheduler } from '@conduit/webhooks';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
@@ -334,7 +334,7 @@ describe('reconcilers over many tenants', () => {
       prefix: stack.config.REDIS_PREFIX,
     });
     try {
-      const scheduler = new DeliveryScheduler(queue);
+      const scheduler = new DeliveryScheduler(queue, stack.api.app.get(RedisAvailability));
       const ids = Array.from({ length: 6 }, () => randomUUID());
       const attempt = (id: string) => ({ tenantId: due.id, deliveryId: id, attempt: 2 });
       // Two reconcile runs while the worker is behind: the second sees some rows again, in another composition.

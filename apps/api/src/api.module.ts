@@ -8,7 +8,7 @@ import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
 import { DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
-import { QueuesModule, REDIS_CLIENT } from '@conduit/queues';
+import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
 import type IORedis from 'ioredis';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
@@ -55,13 +55,15 @@ export class ApiModule {
         QueuesModule.forRoot(),
         // Counters in Redis: the limit holds across API replicas.
         ThrottlerModule.forRootAsync({
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: IORedis) => ({
+          inject: [REDIS_CLIENT, RedisAvailability],
+          useFactory: (redis: IORedis, availability: RedisAvailability) => ({
             throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
-            storage: new RedisThrottlerStorage(config, redis),
+            storage: new RedisThrottlerStorage(config, redis, availability),
           }),
         }),
-        TerminusModule,
+        // A readiness probe comes every few seconds and its answer carries the details: terminus logging each failed
+        // one would repeat an outage per probe. Outages are logged once by whatever watches the dependency.
+        TerminusModule.forRoot({ logger: false }),
         AccessModule,
         AuditModule,
         TenantsModule,

@@ -2,7 +2,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { ChainStepJob, chainStepJobId } from '@conduit/queues';
+import { ChainStepJob, RedisAvailability, chainStepJobId } from '@conduit/queues';
 
 export interface ScheduledStep {
   tenantId: string;
@@ -14,23 +14,26 @@ export interface ScheduledStep {
 
 @Injectable()
 export class ChainStepScheduler {
-  constructor(@InjectQueue('chain-steps') private readonly queue: Queue<ChainStepJob>) {}
+  constructor(
+    @InjectQueue('chain-steps') private readonly queue: Queue<ChainStepJob>,
+    private readonly redis: RedisAvailability,
+  ) {}
 
   async enqueue(steps: ScheduledStep[]): Promise<void> {
     if (steps.length === 0) return;
-    await this.queue.addBulk(
-      steps.map((s) => ({
-        name: 'step',
-        data: { tenant_id: s.tenantId, run_id: s.runId, step_run_id: s.stepRunId, attempt: s.attempt },
-        opts: {
-          jobId: chainStepJobId(s.stepRunId, s.attempt),
-          delay: Math.max(0, Math.round(s.delayMs ?? 0)),
-          // Retries are the step's own (on_failure_action), recorded on the row and scheduled by the engine.
-          attempts: 1,
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      })),
-    );
+    // While Redis is away this fails at once (QueueUnavailableError): the step runs wait for the reconciler.
+    const bulk = steps.map((s) => ({
+      name: 'step',
+      data: { tenant_id: s.tenantId, run_id: s.runId, step_run_id: s.stepRunId, attempt: s.attempt },
+      opts: {
+        jobId: chainStepJobId(s.stepRunId, s.attempt),
+        delay: Math.max(0, Math.round(s.delayMs ?? 0)),
+        // Retries are the step's own (on_failure_action), recorded on the row and scheduled by the engine.
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    }));
+    await this.redis.call('queueing chain steps', () => this.queue.addBulk(bulk));
   }
 }

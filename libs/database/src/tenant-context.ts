@@ -6,6 +6,7 @@ import { ClsService } from 'nestjs-cls';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { QueueUnavailableError } from '@conduit/platform';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
@@ -27,7 +28,8 @@ export class TenantContext {
   /**
    * Runs fn once the current transaction has committed (at once when there is none). Used to enqueue jobs
    * for rows the transaction wrote: a job must never point at a row that may still roll back. A failure here
-   * is logged, not thrown: the rows are committed and the reconcilers pick them up.
+   * is logged, not thrown: the rows are committed and the reconcilers pick them up. A job not queued because Redis is
+   * away (QueueUnavailableError, which fails at once) is not logged here: the outage is logged once, not per request.
    */
   afterCommit(fn: AfterCommit): void {
     const pending = this.txHost.isTransactionActive() ? this.cls.get<AfterCommit[] | undefined>(AFTER_COMMIT) : undefined;
@@ -127,6 +129,7 @@ export class TenantContext {
       try {
         await callback();
       } catch (err) {
+        if (err instanceof QueueUnavailableError) continue;
         this.logger.warn(`after-commit work failed (reconciliation will retry it): ${(err as Error).message}`);
       }
     }

@@ -5,7 +5,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { TenantRoundTrip } from '@conduit/database';
-import { IngestionJob } from '@conduit/queues';
+import { QueueUnavailableError } from '@conduit/platform';
+import { IngestionJob, RedisAvailability } from '@conduit/queues';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 
 export interface StoredInbound {
@@ -54,6 +55,7 @@ export class InboundEventWriter {
   constructor(
     private readonly trip: TenantRoundTrip,
     @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
+    private readonly redis: RedisAvailability,
   ) {}
 
   write(event: InboundEventEntity): Promise<StoredInbound> {
@@ -106,12 +108,15 @@ export class InboundEventWriter {
     }
     // Committed: each caller may answer now. The routing jobs are queued after commit (a job must never point at a
     // row that may still roll back) and the flush slot is held until Redis took them, so a slow Redis slows the
-    // batches down instead of piling up jobs in memory; the reconciler covers a lost add.
+    // batches down instead of piling up jobs in memory; the reconciler covers a lost add. While Redis is away the add
+    // fails at once, and a Redis that stops answering holds the slot for REDIS_CALL_TIMEOUT_MS at most.
     for (const item of items) item.resolve(outcomes.get(item.event.id) as StoredInbound);
     const fresh = items.filter((item) => !outcomes.get(item.event.id)?.duplicate).map((item) => item.event.id);
-    const jobs = [];
+    const jobs: ReturnType<typeof routingJob>[] = [];
     for (let i = 0; i < fresh.length; i += MAX_ROUTING_JOB_EVENTS) jobs.push(routingJob(tenantId, fresh.slice(i, i + MAX_ROUTING_JOB_EVENTS)));
-    await this.queue.addBulk(jobs).catch((err: unknown) => {
+    await this.redis.call('queueing routing', () => this.queue.addBulk(jobs)).catch((err: unknown) => {
+      // An outage is logged once by RedisAvailability, not per batch.
+      if (err instanceof QueueUnavailableError) return;
       this.logger.warn({ err: (err as Error).message, count: fresh.length }, 'could not queue routing; the reconciler will');
     });
   }

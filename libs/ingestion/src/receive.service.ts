@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, storableText } from '@conduit/platform';
-import { IngestionJob } from '@conduit/queues';
+import { IngestionJob, RedisAvailability } from '@conduit/queues';
 import { bodyFormatRefusal, isJsonContentType, withoutBom } from './body-format';
 import { deliveryKey } from './delivery-key';
 import { ReceiveResponse } from './dto/receive.dto';
@@ -81,6 +81,7 @@ export class ReceiveService {
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
     @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
+    private readonly redis: RedisAvailability,
   ) {}
 
   async accept(target: ReceiveTarget, request: ReceivedRequest): Promise<ReceiveResponse> {
@@ -143,11 +144,12 @@ export class ReceiveService {
 
   /** Queues routing of these requests of one tenant, in jobs of at most MAX_ROUTING_JOB_EVENTS. */
   async enqueue(tenantId: string, inboundEventIds: string[], generation = 0): Promise<void> {
-    const jobs = [];
+    const jobs: ReturnType<typeof routingJob>[] = [];
     for (let i = 0; i < inboundEventIds.length; i += MAX_ROUTING_JOB_EVENTS) {
       jobs.push(routingJob(tenantId, inboundEventIds.slice(i, i + MAX_ROUTING_JOB_EVENTS), generation));
     }
-    if (jobs.length > 0) await this.queue.addBulk(jobs);
+    // While Redis is away this fails at once (QueueUnavailableError): the requests wait for the reconciler.
+    if (jobs.length > 0) await this.redis.call('queueing routing', () => this.queue.addBulk(jobs));
   }
 
   /** Why this request may not be stored: address, size, content coding or charset, or verification. */

@@ -1,13 +1,14 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
 import type { ConnectionOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { QUEUE_NAMES } from './queue-names';
+import { QueueErrorListeners } from './queue-error-listeners';
+import { RedisAvailability } from './redis-availability';
+import { InjectRedis, REDIS_CLIENT, createRedisClient } from './redis-client';
 import { redisOptionsFromUrl } from './redis-connection';
-
-export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
-export const InjectRedis = () => Inject(REDIS_CLIENT);
 
 class RedisCloser implements OnApplicationShutdown {
   constructor(@InjectRedis() private readonly redis: IORedis) {}
@@ -16,7 +17,10 @@ class RedisCloser implements OnApplicationShutdown {
   }
 }
 
-/** BullMQ connection and every queue, plus one plain Redis client for health checks and small keys. */
+/**
+ * BullMQ connection and every queue, plus one plain Redis client for health checks and small keys, and the watch on
+ * Redis that lets the process carry on while it is away (RedisAvailability).
+ */
 @Global()
 @Module({})
 export class QueuesModule {
@@ -24,6 +28,7 @@ export class QueuesModule {
     return {
       module: QueuesModule,
       imports: [
+        DiscoveryModule,
         BullModule.forRootAsync({
           inject: [CONDUIT_CONFIG],
           useFactory: (config: ConduitConfig) => ({
@@ -35,18 +40,12 @@ export class QueuesModule {
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],
       providers: [
-        {
-          provide: REDIS_CLIENT,
-          inject: [CONDUIT_CONFIG],
-          useFactory: (config: ConduitConfig) => {
-            const client = new IORedis({ ...redisOptionsFromUrl(config.REDIS_URL), maxRetriesPerRequest: 1, keyPrefix: undefined });
-            client.on('error', () => undefined);
-            return client;
-          },
-        },
+        { provide: REDIS_CLIENT, inject: [CONDUIT_CONFIG], useFactory: (config: ConduitConfig) => createRedisClient(config.REDIS_URL) },
         RedisCloser,
+        RedisAvailability,
+        QueueErrorListeners,
       ],
-      exports: [BullModule, REDIS_CLIENT],
+      exports: [BullModule, REDIS_CLIENT, RedisAvailability],
     };
   }
 }

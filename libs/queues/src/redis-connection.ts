@@ -1,5 +1,6 @@
 // BullMQ wants ioredis options, operators give a URL: translate once, and fail fast when nobody answers.
 import IORedis, { RedisOptions } from 'ioredis';
+import { reconnectDelayMs } from './redis-outage';
 
 export function redisOptionsFromUrl(url: string): RedisOptions {
   const u = new URL(url);
@@ -12,6 +13,8 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     db: Number.isFinite(db) ? db : 0,
     tls: u.protocol === 'rediss:' ? {} : undefined,
     maxRetriesPerRequest: null,
+    // BullMQ's own default backs off to 20 s between attempts, so queues would resume up to 20 s after Redis is back.
+    retryStrategy: reconnectDelayMs,
   };
 }
 

@@ -2,7 +2,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DeliveryJob, deliveryJobId } from '@conduit/queues';
+import { DeliveryJob, RedisAvailability, deliveryJobId } from '@conduit/queues';
 
 export interface ScheduledAttempt {
   tenantId: string;
@@ -16,7 +16,10 @@ export const MAX_DELIVERIES_PER_JOB = 50;
 
 @Injectable()
 export class DeliveryScheduler {
-  constructor(@InjectQueue('deliveries') private readonly queue: Queue<DeliveryJob>) {}
+  constructor(
+    @InjectQueue('deliveries') private readonly queue: Queue<DeliveryJob>,
+    private readonly redis: RedisAvailability,
+  ) {}
 
   /** Attempts due together (same tenant, attempt number and delay) share a job: one job per fan-out, not per delivery. */
   enqueue(attempts: ScheduledAttempt[]): Promise<void> {
@@ -46,21 +49,21 @@ export class DeliveryScheduler {
     const jobs = [...groups.values()].flatMap((g) =>
       Array.from({ length: Math.ceil(g.ids.length / perJob) }, (_, i) => ({ ...g, ids: g.ids.slice(i * perJob, (i + 1) * perJob) })),
     );
-    await this.queue.addBulk(
-      jobs.map((g) => ({
-        name: 'deliver',
-        data: { tenant_id: g.tenantId, delivery_ids: g.ids, attempt: g.attempt },
-        opts: {
-          jobId: deliveryJobId(g.ids, g.attempt),
-          delay: g.delayMs,
-          // Retries are scheduled by the delivery engine (per-subscription schedule), not by BullMQ.
-          attempts: 1,
-          // Gone once finished: the id then only dedupes jobs still waiting or running, and the attempt
-          // history lives in PostgreSQL.
-          removeOnComplete: true,
-          removeOnFail: true,
-        },
-      })),
-    );
+    // While Redis is away this fails at once (QueueUnavailableError): the rows wait for the reconciler.
+    const bulk = jobs.map((g) => ({
+      name: 'deliver',
+      data: { tenant_id: g.tenantId, delivery_ids: g.ids, attempt: g.attempt },
+      opts: {
+        jobId: deliveryJobId(g.ids, g.attempt),
+        delay: g.delayMs,
+        // Retries are scheduled by the delivery engine (per-subscription schedule), not by BullMQ.
+        attempts: 1,
+        // Gone once finished: the id then only dedupes jobs still waiting or running, and the attempt
+        // history lives in PostgreSQL.
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    }));
+    await this.redis.call('queueing deliveries', () => this.queue.addBulk(bulk));
   }
 }

@@ -5,6 +5,7 @@ import { SkipThrottle } from '@nestjs/throttler';
 import IORedis from 'ioredis';
 import { Public } from '@conduit/access';
 import { InjectRedis } from '@conduit/queues';
+import { degradedReadiness } from './readiness';
 
 @ApiTags('operations')
 @SkipThrottle()
@@ -27,9 +28,12 @@ export class HealthController {
   @Get('ready')
   @Public()
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and Redis answer' })
-  ready() {
-    return this.health.check([
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL answers (503 when not); Redis down is 200 with status "degraded"',
+    description: 'While Redis is away work is still accepted and kept in PostgreSQL, so the instance stays in service.',
+  })
+  async ready() {
+    const check = this.health.check([
       () => this.db.pingCheck('database').withTimeout(2000),
       () =>
         this.indicators
@@ -39,5 +43,12 @@ export class HealthController {
           })
           .withTimeout(2000),
     ]);
+    try {
+      return await check;
+    } catch (err) {
+      const degraded = degradedReadiness(err);
+      if (!degraded) throw err;
+      return degraded;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { QueryFailedError } from 'typeorm';
+import { QueueUnavailableError } from '@conduit/platform';
 import { mapError, sendClientError } from './error-mapping';
 
 const fastifyError = (code: string, statusCode: number, message = 'fastify says') => Object.assign(new Error(message), { code, statusCode });
@@ -97,5 +98,12 @@ describe('mapError when the database is away or too slow', () => {
   it('keeps an Error that merely names a SQLSTATE-like code, or another refusal, out of it', () => {
     expect(mapError(Object.assign(new Error('x'), { code: '57P01' }), 'r').status).toBe(500);
     expect(mapError(pgError('42P01'), 'r').status).toBe(500);
+  });
+});
+
+describe('mapError while Redis is away', () => {
+  it('answers a QueueUnavailableError 503 queue_unavailable with Retry-After, not logged as unexpected', () => {
+    const err = new QueueUnavailableError('Redis is unavailable', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }) });
+    expect(mapError(err, 'r')).toMatchObject({ status: 503, unexpected: false, headers: { 'retry-after': '5' }, body: { error: { code: 'queue_unavailable' } } });
   });
 });

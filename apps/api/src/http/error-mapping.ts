@@ -4,7 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { DATA_EXCEPTION_CLASS, UNIQUE_VIOLATION, isDatabaseUnavailable, isQueryTimeout, sqlState } from '@conduit/database';
-import { CommonErrorCode, ConduitException, ErrorBody, ErrorDetail, errorBody } from '@conduit/platform';
+import { CommonErrorCode, ConduitException, ErrorBody, ErrorDetail, QueueUnavailableError, errorBody } from '@conduit/platform';
 
 const CODE_BY_STATUS: Record<number, CommonErrorCode> = {
   400: 'bad_request',
@@ -49,6 +49,8 @@ export interface MappedError {
 
 /** Seconds a client should wait before retrying when the database is away or a query ran out of time. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client should wait before retrying what needs Redis itself (the queue board) while Redis is away. */
+export const QUEUE_RETRY_AFTER_SECONDS = 5;
 
 function fromFastify(err: { statusCode?: number; code?: string; message: string }): { status: number; code: string; message: string } | null {
   const status = err.statusCode;
@@ -86,6 +88,16 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {
     const mapped = fromFastify(err as { statusCode?: number; code?: string; message: string });
     if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+  }
+  // Redis is away and this request needed it for its answer (work is accepted without it: see RedisAvailability).
+  // Checked before the database: both can fail with a refused socket, and this error says which one it was.
+  if (err instanceof QueueUnavailableError) {
+    return {
+      status: 503,
+      body: errorBody('queue_unavailable', 'The queues are not available right now; retry after the Retry-After seconds', requestId),
+      unexpected: false,
+      headers: { 'retry-after': String(QUEUE_RETRY_AFTER_SECONDS) },
+    };
   }
   // The database is away (restart, failover, network) or a statement ran past statement_timeout: the service, not the
   // request, is at fault, and the same request may succeed shortly. Logged once per outage elsewhere, not per request.

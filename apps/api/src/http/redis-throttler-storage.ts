@@ -1,12 +1,13 @@
 // The rate limiter's counters in Redis, so every API replica counts against the same limit (the in-memory storage
 // of @nestjs/throttler gives each process its own). Same semantics as that storage: a sliding window of hits per
 // key and throttler, and once over the limit the caller is blocked for blockDuration. One script, one round trip.
-// When Redis does not answer, the limit falls back to this process's own counters (fail open across replicas rather
-// than failing every request), with a warning.
+// While Redis is away (or does not answer in time), the limit falls back to this process's own counters (fail open
+// across replicas rather than failing or holding up every request); the outage is logged once by RedisAvailability.
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import type IORedis from 'ioredis';
-import type { ConduitConfig } from '@conduit/platform';
+import { ConduitConfig, QueueUnavailableError } from '@conduit/platform';
+import type { RedisAvailability } from '@conduit/queues';
 
 interface ThrottlerStorageRecord {
   totalHits: number;
@@ -40,6 +41,8 @@ end
 return { hits, expiresIn, 0, 0 }`;
 
 const WARN_EVERY_MS = 60_000;
+/** A counter Redis has not answered within this long is counted locally: the request does not wait for it. */
+const SHARED_COUNT_TIMEOUT_MS = 500;
 
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
@@ -52,6 +55,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   constructor(
     private readonly config: ConduitConfig,
     redis: IORedis,
+    private readonly availability: RedisAvailability,
   ) {
     // A defined command is sent by its SHA (EVALSHA) once Redis knows it, not as the whole script on every request.
     redis.defineCommand('conduitThrottleIncrement', { numberOfKeys: 2, lua: INCREMENT });
@@ -60,10 +64,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    // Known away: no command is even tried (it would fail at once, but the failure costs a stack trace per request).
+    if (this.availability.isDown) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     try {
-      return await this.incrementShared(key, ttl, limit, blockDuration, throttlerName);
+      return await this.availability.call('counting a request', () => this.incrementShared(key, ttl, limit, blockDuration, throttlerName), SHARED_COUNT_TIMEOUT_MS);
     } catch (err) {
-      if (Date.now() - this.warnedAt > WARN_EVERY_MS) {
+      if (!(err instanceof QueueUnavailableError) && Date.now() - this.warnedAt > WARN_EVERY_MS) {
         this.warnedAt = Date.now();
         this.logger.warn({ err: (err as Error).message }, 'rate limit counters unavailable in Redis; counting in this process only');
       }

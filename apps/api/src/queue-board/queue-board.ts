@@ -17,8 +17,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { buildAbility, scopeAllows } from '@conduit/access';
 import { Authenticator } from '@conduit/auth';
-import { CommonException } from '@conduit/platform';
-import { QUEUE_NAMES } from '@conduit/queues';
+import { CommonException, QueueUnavailableError } from '@conduit/platform';
+import { QUEUE_NAMES, RedisAvailability } from '@conduit/queues';
 import { mapError } from '../http/error-mapping';
 import { requestMeta } from '../http/request-meta';
 
@@ -37,10 +37,13 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
   });
   const authenticator = app.get(Authenticator);
   const cls = app.get(ClsService);
+  const redis = app.get(RedisAvailability);
 
   await app.register(async (scope: FastifyInstance) => {
     scope.addHook('onRequest', async (request, reply) => {
-      const refusal = await cls.run({ ifNested: 'inherit' }, () => authorize(authenticator, request));
+      let refusal = await cls.run({ ifNested: 'inherit' }, () => authorize(authenticator, request));
+      // The board is Redis and nothing else: while Redis is away its every call would wait for it, so it is a 503.
+      if (!refusal && redis.isDown) refusal = mapError(new QueueUnavailableError('Redis is unavailable'), request.id);
       if (refusal) return reply.code(refusal.status).headers(refusal.headers ?? {}).header('cache-control', 'no-store').send(refusal.body);
     });
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });

@@ -72,9 +72,4 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
     // then counts the lost attempt, and the engine gives up on a step after a few of them (MAX_LOST_ATTEMPTS).
     this.logger.warn({ job_id: job?.id, err: err.message }, 'chain step job failed');
   }
-
-  @OnWorkerEvent('error')
-  onError(err: Error): void {
-    this.logger.error({ err: err.message }, 'chain step worker error');
-  }
 }

@@ -79,9 +79,4 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     // The row keeps its lease or pending state; the reconciler queues it again.
     this.logger.warn({ job_id: job?.id, err: err.message }, 'delivery job failed');
   }
-
-  @OnWorkerEvent('error')
-  onError(err: Error): void {
-    this.logger.error({ err: err.message }, 'delivery worker error');
-  }
 }

@@ -10,13 +10,22 @@ import { heartbeatKey } from '../maintenance/heartbeat-key';
 type Probe = 'up' | 'down';
 
 export interface WorkerHealth {
-  status: 'ok' | 'error';
+  status: 'ok' | 'degraded' | 'error';
   redis: Probe;
   database: Probe;
   last_heartbeat_at: string | null;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * Without Redis the worker waits (its queues and timers resume by themselves when Redis is back; a restart would not
+ * help), so it is degraded, not failed; without the database it can do nothing.
+ */
+export function workerHealthStatus(redis: Probe, database: Probe): { status: WorkerHealth['status']; httpStatus: 200 | 503 } {
+  if (database === 'down') return { status: 'error', httpStatus: 503 };
+  return redis === 'up' ? { status: 'ok', httpStatus: 200 } : { status: 'degraded', httpStatus: 200 };
+}
 
 /** Resolves 'down' rather than hanging when a dependency stops answering. */
 async function probe(check: () => Promise<unknown>): Promise<Probe> {
@@ -48,8 +57,8 @@ export class WorkerHealthController {
       }),
       probe(() => this.dataSource.query('SELECT 1')),
     ]);
-    const ok = redis === 'up' && database === 'up';
-    void reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'error', redis, database, last_heartbeat_at: lastHeartbeat };
+    const { status, httpStatus } = workerHealthStatus(redis, database);
+    void reply.status(httpStatus);
+    return { status, redis, database, last_heartbeat_at: lastHeartbeat };
   }
 }

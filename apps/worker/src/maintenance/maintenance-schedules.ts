@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { HEARTBEAT_SCHEDULER_ID, MaintenanceJob, RETENTION_SCHEDULER_ID } from '@conduit/queues';
+import { HEARTBEAT_SCHEDULER_ID, MaintenanceJob, RETENTION_SCHEDULER_ID, RedisAvailability } from '@conduit/queues';
 import { ReconcileTimer } from '../reconcile-timer';
 
 interface Schedule {
@@ -19,6 +19,7 @@ export class MaintenanceSchedules extends ReconcileTimer {
   constructor(
     @InjectConfig() config: ConduitConfig,
     @InjectQueue('maintenance') queue: Queue<MaintenanceJob>,
+    redis: RedisAvailability,
   ) {
     const schedules: Schedule[] = [
       { id: HEARTBEAT_SCHEDULER_ID, every: config.HEARTBEAT_INTERVAL_MS, job: { name: 'heartbeat', data: { kind: 'heartbeat' } } },
@@ -30,8 +31,11 @@ export class MaintenanceSchedules extends ReconcileTimer {
         reconcileOnce: async () => {
           let enqueued = 0;
           for (const s of schedules) {
-            if (await queue.getJobScheduler(s.id)) continue;
-            await queue.upsertJobScheduler(s.id, { every: s.every }, { ...s.job, opts: { removeOnComplete: 10, removeOnFail: 100 } });
+            // Bounded like every producer's call: the queue's own connection would otherwise wait for Redis.
+            if (await redis.call('checking a schedule', () => queue.getJobScheduler(s.id))) continue;
+            await redis.call('registering a schedule', () =>
+              queue.upsertJobScheduler(s.id, { every: s.every }, { ...s.job, opts: { removeOnComplete: 10, removeOnFail: 100 } }),
+            );
             enqueued += 1;
           }
           return { enqueued };
@@ -39,6 +43,7 @@ export class MaintenanceSchedules extends ReconcileTimer {
       },
       config.WEBHOOK_RECONCILE_INTERVAL_MS,
       'maintenance schedules',
+      redis,
     );
   }
 }

@@ -45,11 +45,6 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     this.logger.warn({ job_id: job?.id, job_name: job?.name, err: err.message }, 'maintenance job failed');
   }
 
-  @OnWorkerEvent('error')
-  onError(err: Error): void {
-    this.logger.error({ err: err.message }, 'maintenance worker error');
-  }
-
   private async run(job: MaintenanceJob): Promise<void> {
     const prefix = this.config.REDIS_PREFIX;
     switch (job.kind) {

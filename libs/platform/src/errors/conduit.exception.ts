@@ -40,7 +40,8 @@ export type CommonErrorCode =
   | 'internal_error'
   | 'service_unavailable'
   | 'database_unavailable'
-  | 'query_timeout';
+  | 'query_timeout'
+  | 'queue_unavailable';
 
 export class CommonException extends ConduitException<CommonErrorCode> {
   static notFound(what: string): CommonException {

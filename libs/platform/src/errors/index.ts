@@ -2,3 +2,4 @@ export * from './conduit.exception';
 export * from './error-body';
 export * from './error-response.dto';
 export * from './unstorable-input';
+export * from './queue-unavailable';
