@@ -1,6 +1,7 @@
 // Runs a reconciler in every worker process on a timer. A timer, not a repeatable job: reconcilers exist for the
 // moments Redis lost its queues, and a repeatable job's schedule would be lost with them.
-import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DatabaseAvailability } from '@conduit/database';
 
 export interface Reconciler {
   reconcileOnce(): Promise<{ enqueued: number }>;
@@ -10,6 +11,8 @@ export abstract class ReconcileTimer implements OnApplicationBootstrap, BeforeAp
   private readonly logger = new Logger(this.constructor.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  // A property, so the timers' own constructors need not pass it along.
+  @Inject(DatabaseAvailability) private readonly database!: DatabaseAvailability;
 
   /** `what` names the work in log lines, e.g. 'deliveries'. */
   protected constructor(
@@ -36,7 +39,10 @@ export abstract class ReconcileTimer implements OnApplicationBootstrap, BeforeAp
       .then(({ enqueued }) => {
         if (enqueued > 0) this.logger.log({ enqueued }, `re-queued ${this.what}`);
       })
-      .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, `reconciling ${this.what} failed`))
+      .catch((err: unknown) => {
+        // A database outage is logged once, not with each tick that met it; the next tick after it tries again.
+        if (!this.database.notice(err)) this.logger.warn({ err: (err as Error).message }, `reconciling ${this.what} failed`);
+      })
       .finally(() => (this.running = undefined));
   }
 }

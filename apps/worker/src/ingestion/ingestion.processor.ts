@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nest
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
+import { DatabaseAvailability } from '@conduit/database';
 import { RoutingService } from '@conduit/ingestion';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { IngestionJob } from '@conduit/queues';
@@ -26,6 +27,7 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly routing: RoutingService,
+    private readonly database: DatabaseAvailability,
   ) {
     super();
   }
@@ -51,6 +53,7 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
 
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
-    this.logger.warn({ job_id: job?.id, err: err.message }, 'routing failed');
+    // A database outage is logged once, not with each job it failed (routeAll lets it through as is).
+    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, err: err.message }, 'routing failed');
   }
 }
