@@ -7,6 +7,16 @@ import { Clock } from '@conduit/platform';
 import { DatabaseOutage } from './database-outage';
 import { isDatabaseUnavailable } from './sql-errors';
 
+const LOST_WITH = Symbol('conduit.connectionLostWith');
+
+/**
+ * The error a pool connection died of, if it died. TypeORM answers every later statement of a transaction on it with
+ * "query runner already released"; this is what the caller should be told instead (a 503, not a 500).
+ */
+export function connectionLoss(connection: unknown): Error | undefined {
+  return typeof connection === 'object' && connection !== null ? (connection as { [LOST_WITH]?: Error })[LOST_WITH] : undefined;
+}
+
 @Injectable()
 export class DatabaseAvailability {
   private readonly logger = new Logger('database');
@@ -49,6 +59,7 @@ export class DatabaseAvailability {
         super(config);
         // Whoever holds the connection learns of the failure from its query; the pool discards a dead connection.
         this.on('error', (err: Error) => {
+          (this as { [LOST_WITH]?: Error })[LOST_WITH] ??= err;
           if (!availability.notice(err)) availability.logger.warn({ err: describe(err) }, 'database connection error');
         });
       }

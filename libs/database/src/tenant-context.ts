@@ -6,6 +6,8 @@ import { ClsService } from 'nestjs-cls';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { connectionLoss } from './database-availability';
+import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
@@ -116,7 +118,19 @@ export class TenantContext {
       const callbacks: AfterCommit[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
       this.cls.set(APPLIED_SETTINGS, {});
-      const result = await this.txHost.withTransaction(fn);
+      let connection: unknown;
+      let result: T;
+      try {
+        result = await this.txHost.withTransaction(() => {
+          connection = (this.em.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
+          return fn();
+        });
+      } catch (err) {
+        // The connection died under the transaction (PostgreSQL restarting): TypeORM released it and refuses the
+        // statements that follow with its own errors. The caller is told what happened, the connection's loss.
+        const loss = connectionLoss(connection);
+        throw loss && !isDatabaseUnavailable(err) ? loss : err;
+      }
       await this.runCallbacks(callbacks);
       return result;
     });
