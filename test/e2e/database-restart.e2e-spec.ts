@@ -189,7 +189,7 @@ describe('PostgreSQL restarting under load', () => {
     };
     const loop = async (offset: number): Promise<void> => {
       for (let i = offset; !stopping; i++) {
-        await operate(OPERATIONS[i % OPERATIONS.length]).catch((err: unknown) => failures.push(`${String(err)}`));
+        await operate(OPERATIONS[i % OPERATIONS.length]).catch((err: unknown) => failures.push(String(err)));
       }
     };
     const readiness: { status: number; down: boolean }[] = [];

@@ -48,7 +48,7 @@ describe('DatabaseAvailability', () => {
     const ObservedClient = availability.clientClass();
     const client = new ObservedClient({ host: '127.0.0.1', port: await closedPort(), user: 'x', database: 'x' });
     expect(client.listenerCount('error')).toBe(1);
-    await expect(new Promise<void>((resolve, reject) => client.connect((err) => (err ? reject(err) : resolve())))).rejects.toMatchObject({
+    await expect(new Promise<void>((resolve, reject) => client.connect((err: Error) => (err ? reject(err) : resolve())))).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
     expect(availability.away).toBe(true);
