@@ -43,6 +43,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   await pg.start();
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
   const admin = new Client({ connectionString: url.replace(`/${DATABASE}`, '/postgres') });
+  // A connection dropped between statements is otherwise an unhandled 'error' event; its query fails anyway.
+  admin.on('error', () => undefined);
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);

@@ -7,7 +7,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { assertSafeRuntimeRole } from '@conduit/database';
+import { DatabaseAvailability, assertSafeRuntimeRole } from '@conduit/database';
 import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
 import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
@@ -94,7 +94,7 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     if (refusal) throw refusal;
   });
   const metrics = app.get(HttpMetrics);
-  const receiver = await createReceiveServer(config, { receive: app.get(ReceiveService), metrics, genReqId });
+  const receiver = await createReceiveServer(config, { receive: app.get(ReceiveService), metrics, genReqId, database: app.get(DatabaseAvailability) });
   frontDoor.attach(receiver);
   fastify.addHook('onClose', async () => receiver.close());
   fastify.addHook('onRequest', async (request, reply) => {

@@ -2,7 +2,8 @@
 // moments Redis lost its queues, and a repeatable job's schedule would be lost with them. While Redis is away the timer
 // rests (nothing could be queued); when it is back, the reconciler runs at once with no grace, until one run succeeds:
 // what was accepted meanwhile never had a job, and Redis may have come back empty.
-import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { DatabaseAvailability } from '@conduit/database';
 import { QueueUnavailableError } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 
@@ -18,6 +19,8 @@ export abstract class ReconcileTimer implements OnApplicationBootstrap, BeforeAp
   private stopListening: (() => void) | undefined;
   /** Redis came back after an outage and no run has succeeded since. */
   private recovering = false;
+  // A property, so the timers' own constructors need not pass it along.
+  @Inject(DatabaseAvailability) private readonly database!: DatabaseAvailability;
 
   /** `what` names the work in log lines, e.g. 'deliveries'. */
   protected constructor(
@@ -55,7 +58,8 @@ export abstract class ReconcileTimer implements OnApplicationBootstrap, BeforeAp
       .catch((err: unknown) => {
         // Redis away (or not yet back on every connection): said once by RedisAvailability; the next tick tries again.
         if (err instanceof QueueUnavailableError) return;
-        this.logger.warn({ err: (err as Error).message }, `reconciling ${this.what} failed`);
+        // A database outage is logged once, not with each tick that met it; the next tick after it tries again.
+        if (!this.database.notice(err)) this.logger.warn({ err: (err as Error).message }, `reconciling ${this.what} failed`);
       })
       .finally(() => (this.running = undefined));
   }

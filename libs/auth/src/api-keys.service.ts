@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccessService, Principal, TenantRef, roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext, TenantRoundTrip } from '@conduit/database';
+import { TenantContext, TenantRoundTrip, isDatabaseUnavailable } from '@conduit/database';
 import { Clock, CommonException, IdGenerator, Page, constantTimeEqual, decodeCursor, isUuid, sha256Hex, toPage } from '@conduit/platform';
 import { ListQueryDto } from '@conduit/tenants';
 import { ApiKeyLookup, PresentedKey } from './api-key-lookup';
@@ -172,7 +172,8 @@ export class ApiKeysService {
   private touchLastUsed(key: PresentedKey, now: Date): void {
     const staleBefore = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
     this.trip.query(key.tenant_id, TOUCH_LAST_USED, [now, key.id, staleBefore], { durable: true }).catch((err: Error) => {
-      this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
+      // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key use.
+      if (!isDatabaseUnavailable(err)) this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
     });
   }
 

@@ -4,6 +4,7 @@ import { ClsModule, ClsModuleOptions } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
+import { DatabaseAvailability } from './database-availability';
 import { resolveDatabaseUrls } from './database-urls';
 import { TenantContext } from './tenant-context';
 import { TenantRoundTrip } from './tenant-round-trip';
@@ -14,6 +15,10 @@ export interface DatabaseModuleOptions {
   applicationName?: string;
 }
 
+/** Its own module so the pool's factory below can be given the same instance the rest of the process injects. */
+@Module({ providers: [DatabaseAvailability], exports: [DatabaseAvailability] })
+class DatabaseAvailabilityModule {}
+
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -21,16 +26,27 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [
+        DatabaseAvailabilityModule,
         TypeOrmModule.forRootAsync({
-          inject: [CONDUIT_CONFIG],
-          useFactory: (config: ConduitConfig) => ({
+          imports: [DatabaseAvailabilityModule],
+          inject: [CONDUIT_CONFIG, DatabaseAvailability],
+          useFactory: (config: ConduitConfig, availability: DatabaseAvailability) => ({
             type: 'postgres' as const,
             url: resolveDatabaseUrls(config).runtimeUrl,
             autoLoadEntities: true,
             synchronize: false,
             migrationsRun: false,
             logging: false,
-            extra: { max: config.DATABASE_POOL_SIZE, application_name: options.applicationName ?? 'conduit' },
+            // A connection that cannot be had within this is a 503 database_unavailable, not a request left hanging
+            // (a host that drops packets, or every connection of the pool busy).
+            connectTimeoutMS: config.DATABASE_CONNECT_TIMEOUT_MS,
+            // An idle connection that died: the pool already discarded it; TypeORM's default would log each one.
+            poolErrorHandler: (err: unknown) => availability.notice(err),
+            extra: {
+              max: config.DATABASE_POOL_SIZE,
+              application_name: options.applicationName ?? 'conduit',
+              Client: availability.clientClass(),
+            },
           }),
         }),
         ClsModule.forRoot({
@@ -45,7 +61,7 @@ export class DatabaseModule {
         }),
       ],
       providers: [TenantContext, TenantRoundTrip],
-      exports: [TenantContext, TenantRoundTrip],
+      exports: [TenantContext, TenantRoundTrip, DatabaseAvailabilityModule],
     };
   }
 }

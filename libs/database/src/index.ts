@@ -8,3 +8,5 @@ export * from './tenant-sweep';
 export * from './due-work-tenants';
 export * from './tenant-round-trip';
 export * from './sql-errors';
+export * from './database-availability';
+export * from './database-outage';

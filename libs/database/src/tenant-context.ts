@@ -7,6 +7,8 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { QueueUnavailableError } from '@conduit/platform';
+import { connectionLoss } from './database-availability';
+import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
@@ -118,7 +120,19 @@ export class TenantContext {
       const callbacks: AfterCommit[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
       this.cls.set(APPLIED_SETTINGS, {});
-      const result = await this.txHost.withTransaction(fn);
+      let connection: unknown;
+      let result: T;
+      try {
+        result = await this.txHost.withTransaction(() => {
+          connection = (this.em.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
+          return fn();
+        });
+      } catch (err) {
+        // The connection died under the transaction (PostgreSQL restarting): TypeORM released it and refuses the
+        // statements that follow with its own errors. The caller is told what happened, the connection's loss.
+        const loss = connectionLoss(connection);
+        throw loss && !isDatabaseUnavailable(err) ? loss : err;
+      }
       await this.runCallbacks(callbacks);
       return result;
     });

@@ -68,6 +68,10 @@ export class TenantRoundTrip {
   async executeAfter<R>(preamble: readonly string[], statement: PreparedStatement, values: readonly SqlValue[]): Promise<R[]> {
     const client = await this.pool.connect();
     let broken = false;
+    // A checked-out connection has no listener of the pool's: without this one, its socket dying between our
+    // statements (PostgreSQL restarting) would be an unhandled 'error' event, which ends the process.
+    const onError = () => (broken = true);
+    client.on('error', onError);
     try {
       const known = this.#prepared.get(client) ?? new Set<string>();
       const parts: string[] = [];
@@ -83,6 +87,8 @@ export class TenantRoundTrip {
       broken = true;
       throw err;
     } finally {
+      client.removeListener('error', onError);
+      // true: the pool discards the connection instead of handing it to the next caller.
       client.release(broken);
     }
   }

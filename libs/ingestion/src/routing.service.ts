@@ -1,6 +1,6 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable, Logger } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
 import { Clock, findRefusedInput } from '@conduit/platform';
 import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
@@ -70,6 +70,8 @@ export class RoutingService {
         await this.routeBatch(tenantId, ids, generation);
         return [];
       } catch (err) {
+        // The database away: one by one would fail alike. The job is retried with its backoff, nothing recorded.
+        if (isDatabaseUnavailable(err)) throw err;
         this.logger.warn({ tenant_id: tenantId, count: ids.length, err: (err as Error).message }, 'batch routing failed; routing one by one');
       }
     }
@@ -78,6 +80,7 @@ export class RoutingService {
       try {
         await this.route(tenantId, id, generation);
       } catch (err) {
+        if (isDatabaseUnavailable(err)) throw err;
         failures.push({ id, error: err as Error });
         await this.recordFailure(tenantId, id, (err as Error).message, final);
       }

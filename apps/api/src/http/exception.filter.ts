@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseAvailability } from '@conduit/database';
 import { mapError } from './error-mapping';
 import { loggableError } from './loggable-error';
 
@@ -7,11 +8,15 @@ import { loggableError } from './loggable-error';
 export class ConduitExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('errors');
 
+  constructor(private readonly database: DatabaseAvailability) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const mapped = mapError(exception, request.id ?? null);
+    // A database outage is logged once, when it starts, not with each request it refused.
+    this.database.notice(exception);
     if (mapped.unexpected) this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
     void reply.status(mapped.status).headers(mapped.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
   }

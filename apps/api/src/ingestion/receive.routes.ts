@@ -11,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { DatabaseAvailability } from '@conduit/database';
 import { ReceiveService, ReceiveTarget, ReceivedRequest } from '@conduit/ingestion';
 import { ConduitConfig, errorBody, uuidv7 } from '@conduit/platform';
 import { mapError, sendFrameworkError } from '../http/error-mapping';
@@ -97,6 +98,7 @@ export interface ReceiveServerDeps {
   receive: ReceiveService;
   metrics: HttpMetrics;
   genReqId: (raw: IncomingMessage) => string;
+  database: DatabaseAvailability;
 }
 
 /** The receive routes on a Fastify instance that is never listened on: the API's server hands it requests. */
@@ -112,9 +114,11 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
 
   const fail = (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const mapped = mapError(err, req.id);
+    // A database outage is logged once, when it starts (metrics still count its 503s), not with each refusal.
+    const outage = deps.database.notice(err);
     if (mapped.unexpected) logger.error({ err: loggableError(err), request_id: req.id }, 'unhandled error');
     // The route pattern, not the URL: a source's key in the path is a credential and stays out of the logs.
-    else logger.log({ request_id: req.id, route: req.routeOptions.url ?? 'unmatched', status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
+    else if (!outage) logger.log({ request_id: req.id, route: req.routeOptions.url ?? 'unmatched', status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
     return reply.code(mapped.status).headers(mapped.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
   };
 

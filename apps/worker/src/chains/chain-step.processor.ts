@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nest
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ChainStepScheduler, StepEngine } from '@conduit/chains';
+import { DatabaseAvailability } from '@conduit/database';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -26,6 +27,7 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
     private readonly engine: StepEngine,
     private readonly scheduler: ChainStepScheduler,
     private readonly metrics: WorkerMetrics,
+    private readonly database: DatabaseAvailability,
   ) {
     super();
   }
@@ -70,6 +72,7 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
     // The engine records every failure it can as a failed attempt; this is one it could not record (the database is
     // unreachable). The step run keeps its lease, and the reconciler queues it again once the lease expires; the claim
     // then counts the lost attempt, and the engine gives up on a step after a few of them (MAX_LOST_ATTEMPTS).
-    this.logger.warn({ job_id: job?.id, err: err.message }, 'chain step job failed');
+    // A database outage is logged once, not with each job it failed.
+    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, err: err.message }, 'chain step job failed');
   }
 }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { DatabaseAvailability } from '@conduit/database';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { DeliveryEngine, DeliveryScheduler } from '@conduit/webhooks';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -23,6 +24,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     private readonly engine: DeliveryEngine,
     private readonly scheduler: DeliveryScheduler,
     private readonly metrics: WorkerMetrics,
+    private readonly database: DatabaseAvailability,
   ) {
     super();
     this.slots = new AttemptSlots(config.WEBHOOK_DELIVERY_CONCURRENCY);
@@ -76,7 +78,7 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
 
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
-    // The row keeps its lease or pending state; the reconciler queues it again.
-    this.logger.warn({ job_id: job?.id, err: err.message }, 'delivery job failed');
+    // The row keeps its lease or pending state; the reconciler queues it again. A database outage is logged once.
+    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, err: err.message }, 'delivery job failed');
   }
 }

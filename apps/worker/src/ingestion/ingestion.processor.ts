@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
+import { DatabaseAvailability } from '@conduit/database';
 import { RoutingService } from '@conduit/ingestion';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { IngestionJob } from '@conduit/queues';
@@ -13,6 +14,9 @@ const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
     .object({ tenant_id: z.uuid(), inbound_event_id: z.uuid(), generation: z.number().int().min(0) })
     .transform(({ inbound_event_id, ...rest }) => ({ ...rest, inbound_event_ids: [inbound_event_id] })),
 ]);
+
+/** How long a routing job that met a database outage waits before it runs again. */
+const DATABASE_OUTAGE_RETRY_MS = 5000;
 
 // Routes accepted inbound requests to the outgoing fan-out, one job per batch of requests: the batch in one
 // transaction, and when that fails each request on its own (RoutingService.routeAll); a failure is recorded on its
@@ -26,6 +30,7 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly routing: RoutingService,
+    private readonly database: DatabaseAvailability,
   ) {
     super();
   }
@@ -39,18 +44,30 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
     await this.worker.close();
   }
 
-  async process(job: Job<unknown>): Promise<void> {
+  async process(job: Job<unknown>, token?: string): Promise<void> {
     const parsed = ingestionJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid ingestion job: ${parsed.error.message}`);
     const { tenant_id, inbound_event_ids, generation } = parsed.data;
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const failures = await this.routing.routeAll(tenant_id, inbound_event_ids, generation, final);
+    let failures;
+    try {
+      failures = await this.routing.routeAll(tenant_id, inbound_event_ids, generation, final);
+    } catch (err) {
+      // The database is away: try again later without using up an attempt, or an outage longer than the backoff
+      // would exhaust them and leave the requests unrouted (the failed job's id would keep the reconciler's out).
+      if (token && this.database.notice(err)) {
+        await job.moveToDelayed(Date.now() + DATABASE_OUTAGE_RETRY_MS, token);
+        throw new DelayedError();
+      }
+      throw err;
+    }
     const last = failures.at(-1);
     if (last) throw new Error(`${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`);
   }
 
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
-    this.logger.warn({ job_id: job?.id, err: err.message }, 'routing failed');
+    // A database outage is logged once, not with each job it failed (routeAll lets it through as is).
+    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, err: err.message }, 'routing failed');
   }
 }

@@ -3,6 +3,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import IORedis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DatabaseAvailability } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { InjectRedis, MaintenanceJob } from '@conduit/queues';
 import { RetentionSweeper } from '@conduit/webhooks';
@@ -19,6 +20,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     @InjectRedis() private readonly redis: IORedis,
     private readonly clock: Clock,
     private readonly retention: RetentionSweeper,
+    private readonly database: DatabaseAvailability,
   ) {
     super();
   }
@@ -42,7 +44,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
-    this.logger.warn({ job_id: job?.id, job_name: job?.name, err: err.message }, 'maintenance job failed');
+    // A database outage is logged once, not with each job it failed.
+    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, job_name: job?.name, err: err.message }, 'maintenance job failed');
   }
 
   private async run(job: MaintenanceJob): Promise<void> {

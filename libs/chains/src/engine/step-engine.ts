@@ -5,6 +5,7 @@
 // between the claim and the record is recorded as a failed attempt: an unrecorded attempt would only come back when
 // its lease expires, and an attempt that keeps failing that way would be sent again for ever.
 import { Injectable, Logger } from '@nestjs/common';
+import { isDatabaseUnavailable } from '@conduit/database';
 import { Clock, ConduitConfig, IdGenerator, InjectConfig, findInputProblem, storableText } from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';
 import { SubscriptionCredentials } from '@conduit/webhooks';
@@ -78,6 +79,9 @@ export class StepEngine {
     try {
       return await this.run(claim, secrets, options);
     } catch (err) {
+      // The database away is not the step's failure: the job fails (logged once per outage) and the step runs again
+      // once its lease expires, as after a worker crash.
+      if (isDatabaseUnavailable(err)) throw err;
       const message = credentialScrubber(secrets).text(errorMessage(err));
       this.logger.error({ step_run_id: claim.id, err: message }, 'chain step attempt failed unexpectedly; recording it as a failed attempt');
       // If even this record fails (the database is down), the job fails and the reconciler retries after the lease.
