@@ -5,3 +5,4 @@ export * from './policy.decorators';
 export * from './api-key-scopes';
 export * from './access.service';
 export * from './access.module';
+export * from './metrics-endpoint';
