@@ -5,7 +5,7 @@ import { TenantContext } from '@conduit/database';
 import { TenantEntity, TenantHierarchy, UserAccounts } from '@conduit/tenants';
 import { ApiKeysService, looksLikeApiKey } from './api-keys.service';
 import { AuthException } from './auth.exception';
-import { MembershipLookup, assertMayAct } from './membership-lookup';
+import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
 import { RequestMeta } from './request-meta';
 import { SessionService } from './session.service';
 import { TokenService } from './token.service';
@@ -15,6 +15,25 @@ export interface PresentedCredentials {
   apiKey?: string;
   /** X-Tenant-Id: id or code of a tenant below the caller's */
   actingTenant?: string;
+}
+
+/** A member acting in their home tenant, once the membership may act: every user token, ours or an IdP's, ends here. */
+function userIdentity(
+  membership: ActiveMembership,
+  token: Pick<Principal, 'tokenId' | 'sessionId' | 'tokenExpiresAt'> = {},
+): { principal: Principal; tenant: TenantRef } {
+  assertMayAct(membership);
+  const principal: Principal = {
+    kind: 'user',
+    id: membership.userId,
+    label: membership.email,
+    userId: membership.userId,
+    homeTenantId: membership.tenant.id,
+    role: membership.role,
+    scopes: null,
+    ...token,
+  };
+  return { principal, tenant: membership.tenant };
 }
 
 function toRef(t: TenantEntity): TenantRef {
@@ -52,22 +71,7 @@ export class Authenticator {
     }
     const membership = await this.memberships.inTenant(claims.sub, claims.tid);
     if (!membership) throw new AuthException('token_revoked', 'Access token no longer grants access to this tenant');
-    assertMayAct(membership);
-    return {
-      principal: {
-        kind: 'user',
-        id: membership.userId,
-        label: membership.email,
-        userId: membership.userId,
-        homeTenantId: membership.tenant.id,
-        role: membership.role,
-        scopes: null,
-        tokenId: claims.jti,
-        sessionId: claims.sid,
-        tokenExpiresAt: new Date(claims.exp * 1000),
-      },
-      tenant: membership.tenant,
-    };
+    return userIdentity(membership, { tokenId: claims.jti, sessionId: claims.sid, tokenExpiresAt: new Date(claims.exp * 1000) });
   }
 
   /** A company IdP's token: its email and tenant claims must match a Conduit user and membership. */
@@ -80,19 +84,7 @@ export class Authenticator {
     });
     const membership = resolved ? await this.memberships.inTenant(resolved.user.id, resolved.tenant.id) : null;
     if (!membership) throw new AuthException('no_membership', 'The identity in this token is not a member of that tenant');
-    assertMayAct(membership);
-    return {
-      principal: {
-        kind: 'user',
-        id: membership.userId,
-        label: membership.email,
-        userId: membership.userId,
-        homeTenantId: membership.tenant.id,
-        role: membership.role,
-        scopes: null,
-      },
-      tenant: membership.tenant,
-    };
+    return userIdentity(membership);
   }
 
   /** Only platform admins (anywhere) and MSSP admins (their subtree) may act elsewhere; others get 404. */
