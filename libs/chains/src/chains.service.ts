@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
-import { WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
+import { SubscriptionsService, WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
 import { StepDefinition, normalizeSteps, validateDefinition } from './chain-definition';
 import { ChainException } from './chain.exception';
 import { ChainResponse, CreateChainDto, ListChainsQueryDto, UpdateChainDto } from './dto/chain.dto';
@@ -15,6 +15,7 @@ export class ChainsService {
   constructor(
     private readonly db: TenantContext,
     private readonly access: AccessService,
+    private readonly subscriptions: SubscriptionsService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -166,13 +167,7 @@ export class ChainsService {
 
   /** Every step's webhook_id must be a live subscription of the chain's tenant (400 naming the step otherwise). */
   private async assertSubscriptions(tenantId: string, steps: StepDefinition[]): Promise<void> {
-    const ids = [...new Set(steps.map((s) => s.webhook_id).filter((id) => isUuid(id)))];
-    const found = ids.length
-      ? ((await this.db.em.query(`SELECT id FROM webhook_subscriptions WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL`, [tenantId, ids])) as {
-          id: string;
-        }[])
-      : [];
-    const live = new Set(found.map((r) => r.id));
+    const live = await this.subscriptions.existingIds(tenantId, steps.map((s) => s.webhook_id));
     const bad = steps.filter((s) => !live.has(s.webhook_id));
     const [first] = bad;
     if (!first) return;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { In, IsNull } from 'typeorm';
 import { AccessService } from '@conduit/access';
 import { HEADER_VALUE_RULE, MAX_CUSTOM_HEADERS, headerNameProblem, isSendableHeaderValue } from '@conduit/outbound-http';
 import { TenantContext } from '@conduit/database';
@@ -155,6 +156,16 @@ export class SubscriptionsService {
   }
 
   /** A live subscription that delivers (for test events): 409 subscription_disabled while it is disabled. */
+  /** Which of `ids` are subscriptions of tenantId that are not deleted (for other domains that reference them). */
+  async existingIds(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+    const valid = [...new Set(ids.filter((id) => isUuid(id)))];
+    if (valid.length === 0) return new Set();
+    const rows = await this.db.runInTenant(tenantId, () =>
+      this.db.em.getRepository(SubscriptionEntity).find({ select: { id: true }, where: { tenant_id: tenantId, id: In(valid), deleted_at: IsNull() } }),
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async loadSending(id: string): Promise<SubscriptionEntity> {
     const sub = await this.load(id, 'update');
     if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
