@@ -63,6 +63,11 @@ function fromFastify(err: { statusCode?: number; code?: string; message: string 
   return { status, code: CODE_BY_STATUS[status] ?? 'bad_request', message: err.message };
 }
 
+/** A 503 the caller should retry: expected (not logged as unexpected), with Retry-After. */
+function unavailable(code: CommonErrorCode, message: string, requestId: string | null, retryAfterSeconds: number): MappedError {
+  return { status: 503, body: errorBody(code, message, requestId), unexpected: false, headers: { 'retry-after': String(retryAfterSeconds) } };
+}
+
 export function mapError(err: unknown, requestId: string | null): MappedError {
   if (err instanceof ConduitException) {
     return { status: err.status, body: errorBody(err.code, err.message, requestId, err.details), unexpected: false };
@@ -92,30 +97,15 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
   // Redis is away and this request needed it for its answer (work is accepted without it: see RedisAvailability).
   // Checked before the database: both can fail with a refused socket, and this error says which one it was.
   if (err instanceof QueueUnavailableError) {
-    return {
-      status: 503,
-      body: errorBody('queue_unavailable', 'The queues are not available right now; retry after the Retry-After seconds', requestId),
-      unexpected: false,
-      headers: { 'retry-after': String(QUEUE_RETRY_AFTER_SECONDS) },
-    };
+    return unavailable('queue_unavailable', 'The queues are not available right now; retry after the Retry-After seconds', requestId, QUEUE_RETRY_AFTER_SECONDS);
   }
   // The database is away (restart, failover, network) or a statement ran past statement_timeout: the service, not the
   // request, is at fault, and the same request may succeed shortly. Logged once per outage elsewhere, not per request.
   if (isDatabaseUnavailable(err)) {
-    return {
-      status: 503,
-      body: errorBody('database_unavailable', 'The database is not available right now; retry after the Retry-After seconds', requestId),
-      unexpected: false,
-      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
-    };
+    return unavailable('database_unavailable', 'The database is not available right now; retry after the Retry-After seconds', requestId, DATABASE_RETRY_AFTER_SECONDS);
   }
   if (isQueryTimeout(err)) {
-    return {
-      status: 503,
-      body: errorBody('query_timeout', 'The request took too long in the database and was stopped; retry later or narrow it', requestId),
-      unexpected: false,
-      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
-    };
+    return unavailable('query_timeout', 'The request took too long in the database and was stopped; retry later or narrow it', requestId, DATABASE_RETRY_AFTER_SECONDS);
   }
   // A database refusal no service anticipated. Still logged as unexpected (a service should have answered it), but
   // the caller gets what it is: a race with another write (409), or a value the database cannot take (400).
