@@ -126,6 +126,8 @@ class ChainFieldsDto {
   @IsOptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CompensationStepDto)
   compensation_steps?: CompensationStepDto[];
@@ -145,6 +147,8 @@ export class CreateChainDto extends ChainFieldsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)
   steps: ChainStepDto[];
@@ -165,6 +169,8 @@ export class UpdateChainDto extends ChainFieldsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)
   steps?: ChainStepDto[];
