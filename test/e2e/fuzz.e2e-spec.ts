@@ -30,7 +30,8 @@ describe('fuzzing every operation with bad input', () => {
       add(into, 'subscriptions', sub.id);
       // Named after their provider: POST /api/v1/webhook/{provider} finds the default tenant's source by that name.
       const provider = keep ? 'none' : 'hmac';
-      const source = await post('/api/v1/sources', { name: provider, provider });
+      // An event type path, so stored bodies of any shape are walked for it.
+      const source = await post('/api/v1/sources', { name: provider, provider, event_type_path: '$.event.kind[0]' });
       add(into, 'sources', source.id);
       add(ids, 'sourcePaths', `${provider}/${String(source.ingest_url).split('/').pop()}`);
       const chain = await post('/api/v1/chains', { name: `fuzz-${keep}`, trigger_event: 'order.placed', steps: [{ webhook_id: sub.id, name: 'one' }] });

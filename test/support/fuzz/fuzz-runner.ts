@@ -53,7 +53,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 function describe(request: FuzzRequest): string {
   const body =
     request.body === undefined ? '' : typeof request.body === 'string' ? request.body : `<${request.body.length} bytes> ${Buffer.from(request.body).toString('latin1')}`;
-  const excerpt = body.length > 300 ? `${body.slice(0, 300)}... (${body.length} chars)` : body;
+  const excerpt = body.length > 1000 ? `${body.slice(0, 1000)}... (${body.length} chars)` : body;
   const type = request.headers['content-type'] ?? 'none';
   return `${request.method} ${request.url.slice(0, 300)} [auth ${request.auth}; content-type ${type}] ${JSON.stringify(excerpt)}`;
 }

@@ -331,7 +331,26 @@ function badTenantHeader(ctx: FuzzContext): fc.Arbitrary<Record<string, string>>
 /** Header values fetch accepts (Latin-1 without control characters); the rest of a hostile string is dropped. */
 const headerSafe = (value: string) => value.replace(/[^\x20-\x7e\x80-\xff]/g, '');
 
-export type Fault = 'path' | 'query' | 'body' | 'auth' | 'tenant' | 'idempotency';
+/** Odd values of headers every route reads (request id, encoding, accept) and of the receive routes' signature headers. */
+function badHeaders(): fc.Arbitrary<Record<string, string>> {
+  const number = fc.constantFrom('', '-1', '0', '1e400', '99999999999999999999', 'NaN', ' 1', '1.5', String(Math.floor(Date.now() / 1000)));
+  const text = hostileString(500).map(headerSafe);
+  const pairs: fc.Arbitrary<[string, string]>[] = [
+    fc.tuple(fc.constant('x-request-id'), fc.oneof(text, fc.constantFrom('', 'a b', 'x'.repeat(200), '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f', '\u00e9'))),
+    fc.tuple(fc.constant('content-encoding'), fc.constantFrom('gzip', 'deflate', 'br', 'zstd', 'identity', 'gzip, gzip', 'x-unknown', '')),
+    fc.tuple(fc.constant('accept'), fc.constantFrom('text/html', 'application/xml', '*/*;q=0', 'x'.repeat(300))),
+    fc.tuple(fc.constant('stripe-signature'), fc.oneof(text, number.map((t) => `t=${t},v1=00`), fc.constantFrom('t=,v1=', 'v1=zz', 't=1,v0=', ',,,'))),
+    fc.tuple(fc.constantFrom('x-hub-signature-256', 'x-hub-signature'), fc.oneof(text, fc.constantFrom('sha256=', 'sha256=zz', 'sha1=00', 'md5=00', '='))),
+    fc.tuple(fc.constantFrom('x-github-event', 'x-github-delivery', 'x-loki-event', 'webhook-id'), text),
+    fc.tuple(fc.constantFrom('webhook-timestamp', 'x-loki-timestamp'), number),
+    fc.tuple(fc.constantFrom('webhook-signature', 'x-loki-signature'), fc.oneof(text, fc.constantFrom('v1,', 'v1,!!!', 'v1a,AAAA', 'v1,AAAA v1,BBBB', 'sha256=00'))),
+    fc.tuple(fc.constant('authorization'), fc.constantFrom('Basic', 'Basic !!!', 'Basic Og==', 'Basic ' + Buffer.from('user').toString('base64'), 'Bearer a.b.c', 'Bearer ' + 'e'.repeat(3000))),
+    fc.tuple(fc.constant('x-api-key'), text),
+  ];
+  return fc.array(fc.oneof(...pairs), { minLength: 1, maxLength: 3 }).map((list) => Object.fromEntries(list));
+}
+
+export type Fault = 'path' | 'query' | 'body' | 'auth' | 'tenant' | 'idempotency' | 'headers';
 
 /** What one request gets wrong: usually one thing, sometimes two, sometimes nothing (a valid request). */
 function faults(op: FuzzOperation): fc.Arbitrary<Fault[]> {
@@ -342,6 +361,7 @@ function faults(op: FuzzOperation): fc.Arbitrary<Fault[]> {
     ['auth', 2],
     ['tenant', 1],
     ['idempotency', op.headers.includes('Idempotency-Key') ? 1 : 0],
+    ['headers', op.authenticated ? 1 : 4],
   ];
   const one = fc.oneof(...weighted.filter(([, w]) => w > 0).map(([fault, weight]) => ({ weight, arbitrary: fc.constant(fault) })));
   return fc.oneof({ weight: 2, arbitrary: fc.constant([] as Fault[]) }, { weight: 10, arbitrary: one.map((f) => [f]) }, { weight: 3, arbitrary: fc.tuple(one, one).map(([a, b]) => [...new Set([a, b])]) });
@@ -366,14 +386,15 @@ export function operationRequests(ctx: FuzzContext, op: FuzzOperation, broken: f
     const auth = bad('auth') ? badCredentials(ctx) : validCredentials(ctx, op);
     const tenant = bad('tenant') ? badTenantHeader(ctx) : validTenantHeader(ctx);
     const idempotency = bad('idempotency') ? hostileString(300).map((k) => ({ 'idempotency-key': headerSafe(k) })) : fc.constant({});
-    return fc.tuple(path, query, body, auth, tenant, idempotency).map(([values, queryPart, { body: payload, contentType }, { auth: label, headers }, tenantHeader, idem]) => {
+    const extraHeaders = bad('headers') ? badHeaders() : fc.constant({});
+    return fc.tuple(path, query, body, auth, tenant, idempotency, extraHeaders).map(([values, queryPart, { body: payload, contentType }, { auth: label, headers }, tenantHeader, idem, extra]) => {
       let url = op.path;
       op.pathParams.forEach((p, i) => (url = url.replace(`{${p}}`, values[i])));
       return {
         operation: `${op.method} ${op.path}`,
         method: op.method,
         url: url + queryPart,
-        headers: { ...headers, ...tenantHeader, ...idem, ...(contentType ? { 'content-type': contentType } : {}) },
+        headers: { ...headers, ...tenantHeader, ...idem, ...extra, ...(contentType ? { 'content-type': contentType } : {}) },
         body: payload,
         auth: label,
       };
