@@ -15,6 +15,7 @@ describe('fuzzing every operation with bad input', () => {
   let stack: TestStack;
   let ctx: FuzzContext;
   let doc: OpenApiDocument;
+  let adminToken: string;
 
   /** The resources of one tenant the fuzzer points path and body ids at: kept ones in `ids`, destroyable ones in `victims`. */
   async function seedResources(token: string, tenant: string | undefined, ids: IdsByKind, victims: IdsByKind) {
@@ -33,15 +34,28 @@ describe('fuzzing every operation with bad input', () => {
       // An event type path, so stored bodies of any shape are walked for it.
       const source = await post('/api/v1/sources', { name: provider, provider, event_type_path: '$.event.kind[0]' });
       add(into, 'sources', source.id);
-      add(ids, 'sourcePaths', `${provider}/${String(source.ingest_url).split('/').pop()}`);
+      const sourcePath = `${provider}/${String(source.ingest_url).split('/').pop()}`;
+      add(ids, 'sourcePaths', sourcePath);
       const chain = await post('/api/v1/chains', { name: `fuzz-${keep}`, trigger_event: 'order.placed', steps: [{ webhook_id: sub.id, name: 'one' }] });
       add(into, 'chains', chain.id);
       add(into, 'credentials', (await post('/api/v1/credentials', { name: `fuzz_${keep}`, value: 'secret-value' })).id);
       if (!keep) continue;
-      add(ids, 'runs', (await post(`/api/v1/chains/${chain.id}/execute`, { trigger_data: { a: 1 } })).id);
-      add(ids, 'events', (await post('/api/v1/events', { event_name: 'order.created', payload: { a: 1 } })).id);
+      const signed = await post('/api/v1/sources', { name: 'signed', provider: 'hmac' });
+      add(ids, 'sources', signed.id);
+      add(ids, 'sourcePaths', `hmac/${String(signed.ingest_url).split('/').pop()}`);
+      // Runs and deliveries in the states their actions need (no worker moves them): resume, retry, cancel.
+      for (const status of ['pending', 'paused', 'failed']) {
+        const run = await post(`/api/v1/chains/${chain.id}/execute`, { trigger_data: { a: 1 } });
+        await stack.api.sql(`UPDATE execution_chain_runs SET status = $2 WHERE id = $1`, [run.id, status]);
+        add(ids, 'runs', run.id);
+      }
+      for (const status of ['pending', 'failed']) {
+        const event = await post('/api/v1/events', { event_name: 'order.created', payload: { a: 1 } });
+        if (status === 'failed') await stack.api.sql(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_expires_at = NULL WHERE event_id = $1`, [event.id]);
+        add(ids, 'events', event.id);
+      }
       add(ids, 'receive', (await post('/api/webhooks/generate', { name: 'fuzz' })).id);
-      const received = await stack.api.request('POST', `/api/v1/webhook/${ids.sourcePaths.at(-1)}`, { body: { type: 'x' } });
+      const received = await stack.api.request('POST', `/api/v1/webhook/${sourcePath}`, { body: { type: 'x' } });
       if (received.status >= 300) throw new Error(`seeding an inbound event: ${received.status} ${received.text}`);
     }
     for (const [kind, path] of [
@@ -61,6 +75,7 @@ describe('fuzzing every operation with bad input', () => {
     const spare = await api.seedTenant('fuzz-spare', 'fuzz-msp');
     const globex = await api.seedTenant('fuzz-globex');
     const admin = await api.seedUser('fuzz-msp', 'mssp_admin');
+    adminToken = admin.token;
     const viewer = await api.seedUser('fuzz-acme', 'viewer');
     const foreign = await api.seedUser('fuzz-globex', 'tenant_admin');
     const disposable = await api.seedUser('fuzz-msp', 'analyst', 'logout.fuzz@example.test');
@@ -115,7 +130,34 @@ describe('fuzzing every operation with bad input', () => {
     `${run.failures.length} of ${run.sent} requests broke the conventions (seed ${run.seed}; replay with FUZZ_SEED=${run.seed}; ` +
     `answers ${[...run.statuses].sort().map(([status, n]) => `${status}x${n}`).join(' ')}):\n${summarize(run.failures)}`;
 
-  const fuzz = (seed: number) => runFuzz(stack.api.baseUrl, fuzzRequests(ctx, listOperations(doc)), { seed, count: REQUESTS_PER_SEED, concurrency: 12, timeoutMs: 20_000 });
+  const fuzz = (seed: number) => runFuzz(stack.api.baseUrl, fuzzRequests(ctx, listOperations(doc)), { seed, count: REQUESTS_PER_SEED, concurrency: 12, timeoutMs: 30_000 });
+
+  describe('what it found, pinned', () => {
+    const expectValidationFailed = (res: { status: number; body: any; headers: Headers }) =>
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 400,
+        body: { error: { code: 'validation_failed', message: expect.any(String), details: expect.any(Array) }, request_id: res.headers.get('x-request-id') },
+      });
+
+    it("the seed's POST /api/webhooks/generate with a child tenant's tenant_id creates the source there (was an RLS refusal: 500)", async () => {
+      const res = await stack.api.request('POST', '/api/webhooks/generate', { token: adminToken, body: { tenant_id: 'fuzz-acme', name: 'pinned' } });
+      expect(res.status).toBe(201);
+      const [row] = await stack.api.sql(`SELECT t.code FROM inbound_sources s JOIN tenants t ON t.id = s.tenant_id WHERE s.id = $1`, [res.body.id]);
+      expect(row.code).toBe('fuzz-acme');
+    });
+
+    it.each([
+      ['steps', { steps: [[]] }],
+      ['steps', { steps: [[{ name: 'nested' }]] }],
+      ['compensation_steps', { compensation_steps: [[]] }],
+    ])('a chain whose %s holds an array instead of a step object is 400 and writes nothing (was a 500)', async (_field, patch) => {
+      const before = await stack.api.sql(`SELECT count(*)::int AS n FROM execution_chains`);
+      const step = { webhook_id: ctx.ids.subscriptions[0], name: 'one' };
+      const res = await stack.api.request('POST', '/api/v1/chains', { token: adminToken, body: { name: 'pinned', trigger_event: 'a', steps: [step], ...patch } });
+      expectValidationFailed(res);
+      expect(await stack.api.sql(`SELECT count(*)::int AS n FROM execution_chains`)).toEqual(before);
+    });
+  });
 
   it('covers every operation of the document, the receive routes included', () => {
     const operations = listOperations(doc).map((op) => `${op.method} ${op.path}`);
