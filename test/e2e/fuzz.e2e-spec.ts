@@ -147,6 +147,17 @@ describe('fuzzing every operation with bad input', () => {
     });
 
     it.each([
+      ['POST', '/api/v1/sources', { name: 'pinned', provider: 'stripe', secret: null }],
+      ['POST', 'rotate', { secret: null }],
+    ])('%s %s with "secret": null is 400 validation_failed (was a 500)', async (method, path, body) => {
+      const signed = ctx.ids.sources[ctx.ids.sources.length - 1];
+      const url = path === 'rotate' ? `/api/v1/sources/${signed}/rotate-secret` : path;
+      const before = await stack.api.sql(`SELECT count(*)::int AS n, max(updated_at) AS at FROM inbound_sources`);
+      expectValidationFailed(await stack.api.request(method, url, { token: adminToken, body }));
+      expect(await stack.api.sql(`SELECT count(*)::int AS n, max(updated_at) AS at FROM inbound_sources`)).toEqual(before);
+    });
+
+    it.each([
       ['steps', { steps: [[]] }],
       ['steps', { steps: [[{ name: 'nested' }]] }],
       ['compensation_steps', { compensation_steps: [[]] }],

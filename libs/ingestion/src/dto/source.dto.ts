@@ -89,7 +89,8 @@ export class CreateSourceDto extends SourceSettingsDto {
     description: 'Verification secret as the provider gives it (Stripe/Standard Webhooks whsec_, GitHub secret, API key, user:password for basic). Generated when omitted.',
     writeOnly: true,
   })
-  @IsOptional()
+  // Left out means generated; null means nothing (it reached the provider's secret check as a string: a 500).
+  @IsOptionalButNotNull()
   @IsString()
   @Length(8, 500)
   secret?: string;
@@ -101,7 +102,7 @@ export class UpdateSourceDto extends SourceSettingsDto {
 }
 
 export class RotateSourceSecretDto {
-  @ApiPropertyOptional({ description: 'New secret (generated when omitted)', writeOnly: true }) @IsOptional() @IsString() @Length(8, 500) secret?: string;
+  @ApiPropertyOptional({ description: 'New secret (generated when omitted)', writeOnly: true }) @IsOptionalButNotNull() @IsString() @Length(8, 500) secret?: string;
   @ApiPropertyOptional({ example: 86400, description: 'How long the previous secret is still accepted' })
   @IsOptionalButNotNull()
   @IsInt()
