@@ -53,32 +53,36 @@ export class SourcesService {
     const id = this.ids.next();
     const secret = dto.provider === 'none' ? null : (dto.secret ?? generateSecret(dto.provider));
     const now = this.clock.now();
-    const source: InboundSourceEntity = {
-      id,
-      tenant_id: tenantId,
-      name: dto.name,
-      provider: dto.provider,
-      source_key: randomBytes(24).toString('base64url'),
-      secret_sealed: secret ? await this.secrets.seal(tenantId, secret, sourceSecretAad(id)) : null,
-      previous_secret_sealed: null,
-      previous_secret_expires_at: null,
-      allowed_cidrs: dto.allowed_cidrs ?? [],
-      event_type_path: dto.event_type_path ?? null,
-      filter: dto.filter ?? null,
-      max_body_bytes: dto.max_body_bytes ?? Math.min(1024 * 1024, this.config.BODY_LIMIT_BYTES),
-      is_active: true,
-      rejected_count: '0',
-      last_rejected_reason: null,
-      last_rejected_at: null,
-      created_at: now,
-      updated_at: now,
-      deleted_at: null,
-    };
-    await this.db.insert(InboundSourceEntity, source);
-    // A receive request may have cached "no source" under this name (default-tenant path) a moment ago.
-    this.forgetAfterCommit(source);
-    // Read back: PostgreSQL stores address ranges in canonical form (192.0.2.7 is 192.0.2.7/32), as later reads show.
-    return this.withSecret(await this.db.em.getRepository(InboundSourceEntity).findOneByOrFail({ id }), secret);
+    // The acting tenant may differ from the request transaction's (the seed's POST /api/webhooks/generate with a
+    // tenant_id below the caller's), so the insert, its key and the read-back run scoped to it.
+    return this.db.runInTenant(tenantId, async () => {
+      const source: InboundSourceEntity = {
+        id,
+        tenant_id: tenantId,
+        name: dto.name,
+        provider: dto.provider,
+        source_key: randomBytes(24).toString('base64url'),
+        secret_sealed: secret ? await this.secrets.seal(tenantId, secret, sourceSecretAad(id)) : null,
+        previous_secret_sealed: null,
+        previous_secret_expires_at: null,
+        allowed_cidrs: dto.allowed_cidrs ?? [],
+        event_type_path: dto.event_type_path ?? null,
+        filter: dto.filter ?? null,
+        max_body_bytes: dto.max_body_bytes ?? Math.min(1024 * 1024, this.config.BODY_LIMIT_BYTES),
+        is_active: true,
+        rejected_count: '0',
+        last_rejected_reason: null,
+        last_rejected_at: null,
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      };
+      await this.db.insert(InboundSourceEntity, source);
+      // A receive request may have cached "no source" under this name (default-tenant path) a moment ago.
+      this.forgetAfterCommit(source);
+      // Read back: PostgreSQL stores address ranges in canonical form (192.0.2.7 is 192.0.2.7/32), as later reads show.
+      return this.withSecret(await this.db.em.getRepository(InboundSourceEntity).findOneByOrFail({ id }), secret);
+    });
   }
 
   async list(query: ListSourcesQueryDto): Promise<Page<SourceResponse>> {

@@ -124,6 +124,8 @@ class ChainFieldsDto {
   @IsOptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CompensationStepDto)
   compensation_steps?: CompensationStepDto[];
@@ -143,6 +145,8 @@ export class CreateChainDto extends ChainFieldsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)
   steps: ChainStepDto[];
@@ -163,6 +167,8 @@ export class UpdateChainDto extends ChainFieldsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)
   steps?: ChainStepDto[];
