@@ -97,7 +97,7 @@ describe('input rules', () => {
       expect(operations).toContainEqual(expect.objectContaining({ method: 'PATCH', path: `/api/v1/credentials/${SOME_ID}` }));
     });
 
-    it.each(RESERVED_KEYS.map((key) => [key]))('%s, at the top or nested, is a 400 naming its path on every operation, and writes nothing', async (key) => {
+    it.each(['__proto__', 'constructor', 'prototype', 'toString'].map((key) => [key]))('%s, at the top or nested, is a 400 naming its path on every operation, and writes nothing', async (key) => {
       const before = await rowCounts();
       const answers: string[] = [];
       for (const op of operations) {
@@ -110,6 +110,15 @@ describe('input rules', () => {
           answers.push(`${op.method} ${op.path} ${rawBody} -> ${res.status} ${res.body?.error?.code} ${detail?.field}`);
           expect(answers.at(-1)).toBe(`${op.method} ${op.path} ${rawBody} -> 400 validation_failed ${field}`);
         }
+      }
+      expect(await rowCounts()).toEqual(before);
+    });
+
+    it('refuses every Object.prototype name inside a payload, which the validation pipe would drop silently', async () => {
+      const before = await rowCounts();
+      for (const key of RESERVED_KEYS) {
+        const res = await api.request('POST', '/api/v1/events', { token: admin.token, rawBody: `{"event_name":"order.created","payload":{"order":{"${key}":"x","id":1}}}` });
+        expect(`${key} -> ${res.status} ${res.body.error?.details?.[0]?.field}`).toBe(`${key} -> 400 payload.order.${key}`);
       }
       expect(await rowCounts()).toEqual(before);
     });

@@ -104,6 +104,11 @@ describe('findRefusedInput', () => {
     expect(findRefusedInput(parsed)).toEqual({ kind: 'reserved_key', path: ['a', 0, 'b', '__proto__'] });
     expect(findRefusedInput({ constructor: 1 })).toEqual({ kind: 'reserved_key', path: ['constructor'] });
     expect(findRefusedInput({ x: { prototype: null } })).toEqual({ kind: 'reserved_key', path: ['x', 'prototype'] });
+    // The validation pipe drops keys an object already has as methods, so every Object.prototype name is refused.
+    for (const key of ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']) {
+      expect(findRefusedInput({ payload: { [key]: 1 } })).toEqual({ kind: 'reserved_key', path: ['payload', key] });
+    }
+    expect(findRefusedInput({ payload: { tostring: 1, to_string: 2, valueof: 3 } })).toBeNull();
     expect(findRefusedInput({ note: 'constructor', list: ['prototype'], __proto: 1, Prototype: 2 })).toBeNull();
     expect(findInputProblem(parsed)).toBeNull();
   });

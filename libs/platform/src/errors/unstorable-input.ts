@@ -2,7 +2,8 @@
 // UTF-16 surrogates (a 500 when they reach it), a number beyond double range (JSON.parse makes 1e400 Infinity, which
 // JSON.stringify then writes as null: silently changed data), and class-transformer recurses once per level of
 // nesting (a stack overflow). The walk is iterative, so no depth of input can overflow it.
-// Request input is held to two more rules (findRefusedInput): no key named __proto__, constructor or prototype (Nest's
+// Request input is held to two more rules (findRefusedInput): no key named __proto__, constructor, prototype or any
+// other Object.prototype member such as toString (Nest's
 // ValidationPipe deletes them silently, even inside free-form payloads, and in stored JSON they are a prototype
 // pollution hazard for whoever merges it), and no whole number beyond 2^53 - 1 (JSON.parse has already rounded
 // 12345678901234567890 to 12345678901234567000: what would be stored and delivered is not what was sent).
@@ -14,8 +15,13 @@ export type InputProblemKind = 'nul_character' | 'unpaired_surrogate' | 'number_
 /** What findRefusedInput also refuses in request input. */
 export type RefusedInputKind = InputProblemKind | 'reserved_key' | 'unsafe_integer';
 
-/** Keys refused at any depth of request input. */
-export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+/**
+ * Keys refused at any depth of request input: `prototype` and every name Object.prototype has (`__proto__`,
+ * `constructor`, `toString`, `valueOf`, `hasOwnProperty`, ...). class-transformer skips a key whose name an object
+ * already carries as a method, so the validation pipe dropped these silently, even from free-form payloads.
+ */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype).filter((k) => !['__proto__', 'constructor'].includes(k)).sort()];
+const RESERVED = new Set(RESERVED_KEYS);
 
 export interface InputProblem<Kind extends RefusedInputKind = InputProblemKind> {
   kind: Kind;
@@ -118,7 +124,7 @@ function walk(root: unknown, maxDepth: number, strict: boolean): InputProblem<Re
     for (const key of Object.keys(container)) {
       const kind = textProblem(key);
       if (kind) return { kind, path: pathTo(frame, key) };
-      if (strict && RESERVED_KEYS.includes(key)) return { kind: 'reserved_key', path: pathTo(frame, key) };
+      if (strict && RESERVED.has(key)) return { kind: 'reserved_key', path: pathTo(frame, key) };
       const problem = visit(frame, key, (container as Record<string, unknown>)[key]);
       if (problem) return problem;
     }
