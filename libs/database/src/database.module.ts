@@ -12,6 +12,11 @@ export interface DatabaseModuleOptions {
   /** Extra CLS options (the API mounts the CLS middleware; the worker does not). */
   cls?: Omit<ClsModuleOptions, 'plugins' | 'global'>;
   applicationName?: string;
+  /**
+   * statement_timeout of this process's connections, sent in the connection's start-up message (no round trip per
+   * statement). Default: DATABASE_STATEMENT_TIMEOUT_MS, the API's short budget; the worker and the CLI pass theirs.
+   */
+  statementTimeoutMs?: (config: ConduitConfig) => number;
 }
 
 @Global()
@@ -30,7 +35,13 @@ export class DatabaseModule {
             synchronize: false,
             migrationsRun: false,
             logging: false,
-            extra: { max: config.DATABASE_POOL_SIZE, application_name: options.applicationName ?? 'conduit' },
+            extra: {
+              max: config.DATABASE_POOL_SIZE,
+              application_name: options.applicationName ?? 'conduit',
+              // 0 sends nothing: the role's or server's own setting applies.
+              statement_timeout: (options.statementTimeoutMs ?? ((c: ConduitConfig) => c.DATABASE_STATEMENT_TIMEOUT_MS))(config),
+              idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+            },
           }),
         }),
         ClsModule.forRoot({

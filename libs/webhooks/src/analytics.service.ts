@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, assertTimeWindow } from '@conduit/platform';
+import { Clock, ConduitConfig, InjectConfig, assertTimeWindow } from '@conduit/platform';
 import { DeliveryAnalyticsQueryDto, DeliveryAnalyticsResponse, SubscriptionDeliveryStats } from './dto/analytics.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -26,6 +26,7 @@ export class AnalyticsService {
     private readonly db: TenantContext,
     private readonly access: AccessService,
     private readonly clock: Clock,
+    @InjectConfig() private readonly config: ConduitConfig,
   ) {}
 
   async deliveries(query: DeliveryAnalyticsQueryDto): Promise<DeliveryAnalyticsResponse> {
@@ -34,6 +35,8 @@ export class AnalyticsService {
     const until = query.until ?? this.clock.now();
     const since = query.since ?? new Date(until.getTime() - DAY_MS);
     assertTimeWindow(since, until, MAX_WINDOW_DAYS);
+    // Analytics over a wide window may take longer than a request's statement_timeout; they get their own budget.
+    await this.db.setLocalStatementTimeout(this.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
     const params = [tenantId, since, until, query.subscription_id ?? null];
     const rows = (await this.db.em.query(
       `WITH d AS (
