@@ -9,7 +9,8 @@
 // transaction: what the endpoints cost before, without HTTP.
 // Run: node -r @swc-node/register bench/analytics.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_DELIVERIES (default 1000000), BENCH_RUNS (default 1000000), BENCH_REPEAT (requests per figure,
-//        default 7), BENCH_BASELINE_REPEAT (default 3), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN).
+//        default 7), BENCH_BASELINE_REPEAT (default 3), BENCH_KEEP_DATABASE=1 (keep both databases, for EXPLAIN or
+//        BENCH_DATABASE=<name>: measure a kept one again without seeding).
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,12 +22,12 @@ import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { TokenService } from '@conduit/auth';
 import { MIGRATIONS, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
-import { parseConfig } from '@conduit/platform';
+import { ConduitConfig, parseConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import type { QueryRunner } from 'typeorm';
 import { CliModule } from '../src/cli.module';
 import { seedTenant } from './analytics-seed';
-import { ADMIN_URL, ROOT, createBenchDatabase, percentile, query, sleep } from './support';
+import { ADMIN_URL, BenchDatabase, ROOT, createBenchDatabase, keptBenchDatabase, percentile, query, sleep } from './support';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000_000);
@@ -34,6 +35,9 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 7);
 const BASELINE_REPEAT = Number(process.env.BENCH_BASELINE_REPEAT ?? 3);
 const DAYS = 30;
 const HOUR_MS = 3600_000;
+const EMAIL = 'bench@example.test';
+/** BENCH_DATABASE: a database an earlier run kept (BENCH_KEEP_DATABASE=1), measured again without seeding. */
+const KEPT = process.env.BENCH_DATABASE;
 
 // The previous commit's queries (ee500bc, libs/webhooks/src/analytics.service.ts and libs/chains/src/chain-analytics.service.ts).
 const OLD_DELIVERIES = [
@@ -107,43 +111,22 @@ function summary(ms: number[]) {
 }
 
 async function main(): Promise<void> {
-  const db = await createBenchDatabase('analytics');
+  const db = KEPT ? keptBenchDatabase(KEPT, 'analytics') : await createBenchDatabase('analytics');
   const config = parseConfig({ ...db.env, DATABASE_STATEMENT_TIMEOUT_MS: '0', ANALYTICS_STATEMENT_TIMEOUT_MS: '0' });
   let api: ChildProcess | undefined;
   try {
-    await migrateDatabase(config);
+    if (!KEPT) await seed(db, config);
+    const [{ id: tenantId }] = (await db.owner(`SELECT id FROM tenants WHERE code = 'bench'`)) as { id: string }[];
+    const [{ id: userId }] = (await db.owner(`SELECT id FROM users WHERE email = $1`, [EMAIL])) as { id: string }[];
     const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
-    const operator = ops.get(OperatorService);
-    const tenant = await operator.createTenant({ code: 'bench', name: 'Bench' });
-    const other = await operator.createTenant({ code: 'other', name: 'Other' });
-    const user = await operator.createUser({ email: 'bench@example.test', password: 'bench-password-123', tenantCode: 'bench', role: 'tenant_admin' });
-    const { token } = ops.get(TokenService).issueAccessToken({ userId: user.id, tenantId: tenant.id, role: 'tenant_admin' });
+    const { token } = ops.get(TokenService).issueAccessToken({ userId, tenantId, role: 'tenant_admin' });
     await ops.close();
-
-    const started = performance.now();
-    const counts = { deliveries: DELIVERIES, runs: RUNS, days: DAYS, subscriptions: 10, chains: 5 };
-    await seedTenant(db.owner, tenant.id, counts);
-    await seedTenant(db.owner, other.id, { ...counts, deliveries: DELIVERIES / 10, runs: RUNS / 10 });
-    await db.owner('VACUUM ANALYZE');
-    const seedSeconds = (performance.now() - started) / 1000;
-    const [{ sub }] = (await db.owner(`SELECT id AS sub FROM webhook_subscriptions WHERE tenant_id = $1 LIMIT 1`, [tenant.id])) as { sub: string }[];
-    const [{ chain }] = (await db.owner(`SELECT id AS chain FROM execution_chains WHERE tenant_id = $1 LIMIT 1`, [tenant.id])) as { chain: string }[];
-    const sizes = await db.owner(
-      `SELECT relname AS table, n_live_tup::bigint AS rows FROM pg_stat_user_tables
-        WHERE relname IN ('webhook_deliveries', 'webhook_delivery_attempts', 'execution_chain_runs', 'execution_chain_step_runs') ORDER BY relname`,
-    );
-    console.log(JSON.stringify({ seeded_seconds: Math.round(seedSeconds), rows: sizes }));
-
-    // The previous commit's schema (copied before anything else connects): the same rows, this commit's indexes reverted.
+    const [{ sub }] = (await db.owner(`SELECT id AS sub FROM webhook_subscriptions WHERE tenant_id = $1 LIMIT 1`, [tenantId])) as { sub: string }[];
+    const [{ chain }] = (await db.owner(`SELECT id AS chain FROM execution_chains WHERE tenant_id = $1 LIMIT 1`, [tenantId])) as { chain: string }[];
     const beforeUrl = new URL(db.url);
     beforeUrl.pathname = `/${db.name}_before`;
-    await query(ADMIN_URL, `CREATE DATABASE ${db.name}_before TEMPLATE ${db.name} STRATEGY FILE_COPY`);
     const owner = new Client({ connectionString: beforeUrl.toString() });
     await owner.connect();
-    const analyticsIndexes = MIGRATIONS.find((m) => m.name === 'AnalyticsIndexes1763970000000');
-    if (!analyticsIndexes) throw new Error('no migration AnalyticsIndexes1763970000000');
-    await new analyticsIndexes().down({ query: (sql: string) => owner.query(sql) } as unknown as QueryRunner);
-    await owner.query('ANALYZE');
     // The API in its own process, with the service's settings (default statement timeouts).
     const port = await freePort();
     api = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
@@ -153,11 +136,14 @@ async function main(): Promise<void> {
     });
     const base = `http://127.0.0.1:${port}`;
     await waitUntilLive(base, api);
+    let timeouts = 0;
     const get = async (path: string) => {
       const t = performance.now();
       const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
       const body = await res.text();
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body}`);
+      // A 503 query_timeout (past ANALYTICS_STATEMENT_TIMEOUT_MS) is a result, counted; anything else stops the bench.
+      if (res.status === 503 && body.includes('query_timeout')) timeouts += 1;
+      else if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body}`);
       return performance.now() - t;
     };
 
@@ -166,7 +152,7 @@ async function main(): Promise<void> {
       await owner.query('BEGIN');
       try {
         await owner.query(`SET LOCAL ROLE ${runtimeRole}`);
-        await owner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant.id]);
+        await owner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
         const t = performance.now();
         for (const sql of statements) await owner.query(sql, params);
         return performance.now() - t;
@@ -193,13 +179,14 @@ async function main(): Promise<void> {
         const query = new URLSearchParams({ since: since.toISOString(), until: until.toISOString(), ...(c.one ? { [key]: id } : {}) });
         const path = `/api/v1/analytics/${endpoint}?${query.toString()}`;
         await get(path); // warm-up: plan cache, buffers
+        timeouts = 0;
         const conduit: number[] = [];
         for (let i = 0; i < REPEAT; i += 1) conduit.push(await get(path));
         const before: number[] = [];
-        for (let i = 0; i < BASELINE_REPEAT; i += 1) before.push(await baseline(old, [tenant.id, since, until, c.one ? id : null]));
+        for (let i = 0; i < BASELINE_REPEAT; i += 1) before.push(await baseline(old, [tenantId, since, until, c.one ? id : null]));
         const now = summary(conduit);
         const then = summary(before);
-        const row = { endpoint, window: c.label, conduit_p50_ms: now.p50, conduit_max_ms: now.max, before_p50_ms: then.p50, before_max_ms: then.max, speed_up: Math.round((then.p50 / now.p50) * 10) / 10 };
+        const row = { endpoint, window: c.label, conduit_p50_ms: now.p50, conduit_max_ms: now.max, query_timeouts: timeouts, before_p50_ms: then.p50, before_max_ms: then.max, speed_up: Math.round((then.p50 / now.p50) * 10) / 10 };
         results.push(row);
         console.log(JSON.stringify(row));
       }
@@ -220,8 +207,44 @@ async function main(): Promise<void> {
       await once(api, 'exit');
     }
     await sleep(100);
-    if (!process.env.BENCH_KEEP_DATABASE) await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${db.name}_before WITH (FORCE)`);
+    if (!process.env.BENCH_KEEP_DATABASE && !KEPT) await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${db.name}_before WITH (FORCE)`);
     await db.drop();
+  }
+}
+
+/** Migrates, seeds and analyses the database, then copies it as `<name>_before` with this commit's indexes reverted. */
+async function seed(db: BenchDatabase, config: ConduitConfig): Promise<void> {
+  await migrateDatabase(config);
+  const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
+  const operator = ops.get(OperatorService);
+  const tenant = await operator.createTenant({ code: 'bench', name: 'Bench' });
+  const other = await operator.createTenant({ code: 'other', name: 'Other' });
+  await operator.createUser({ email: EMAIL, password: 'bench-password-123', tenantCode: 'bench', role: 'tenant_admin' });
+  await ops.close();
+  const started = performance.now();
+  const counts = { deliveries: DELIVERIES, runs: RUNS, days: DAYS, subscriptions: 10, chains: 5 };
+  await seedTenant(db.owner, tenant.id, counts);
+  await seedTenant(db.owner, other.id, { ...counts, deliveries: DELIVERIES / 10, runs: RUNS / 10 });
+  await db.owner('VACUUM ANALYZE');
+  const seedSeconds = (performance.now() - started) / 1000;
+  const sizes = await db.owner(
+    `SELECT relname AS table, n_live_tup::bigint AS rows FROM pg_stat_user_tables
+      WHERE relname IN ('webhook_deliveries', 'webhook_delivery_attempts', 'execution_chain_runs', 'execution_chain_step_runs') ORDER BY relname`,
+  );
+  console.log(JSON.stringify({ seeded_seconds: Math.round(seedSeconds), rows: sizes }));
+  // The previous commit's schema (copied before anything else connects): the same rows, this commit's indexes reverted.
+  const beforeUrl = new URL(db.url);
+  beforeUrl.pathname = `/${db.name}_before`;
+  await query(ADMIN_URL, `CREATE DATABASE ${db.name}_before TEMPLATE ${db.name} STRATEGY FILE_COPY`);
+  const owner = new Client({ connectionString: beforeUrl.toString() });
+  await owner.connect();
+  try {
+    const analyticsIndexes = MIGRATIONS.find((m) => m.name === 'AnalyticsIndexes1763970000000');
+    if (!analyticsIndexes) throw new Error('no migration AnalyticsIndexes1763970000000');
+    await new analyticsIndexes().down({ query: (sql: string) => owner.query(sql) } as unknown as QueryRunner);
+    await owner.query('ANALYZE');
+  } finally {
+    await owner.end();
   }
 }
 

@@ -51,13 +51,16 @@ const STATS_SQL = `
     SELECT subscription_id, error_class, count(*)::int AS count,
            row_number() OVER (PARTITION BY subscription_id ORDER BY count(*) DESC, error_class) AS rank
       FROM a WHERE error_class IS NOT NULL GROUP BY subscription_id, error_class
+  ), top_errors AS (
+    SELECT subscription_id, json_agg(json_build_object('error_class', error_class, 'count', count) ORDER BY rank) AS top_errors
+      FROM errors WHERE rank <= ${TOP_ERROR_CLASSES} GROUP BY subscription_id
   )
   SELECT s.id AS subscription_id, s.app_name, p.deliveries, p.delivered, p.failed, p.in_flight, p.attempts, l.latency,
-         coalesce((SELECT json_agg(json_build_object('error_class', e.error_class, 'count', e.count) ORDER BY e.rank)
-                     FROM errors e WHERE e.subscription_id = p.subscription_id AND e.rank <= ${TOP_ERROR_CLASSES}), '[]') AS top_errors
+         coalesce(e.top_errors, '[]') AS top_errors
     FROM per_subscription p
     JOIN webhook_subscriptions s ON s.id = p.subscription_id AND s.tenant_id = $1
     LEFT JOIN latency l ON l.subscription_id = p.subscription_id
+    LEFT JOIN top_errors e ON e.subscription_id = p.subscription_id
    ORDER BY p.deliveries DESC, s.id`;
 
 /**
