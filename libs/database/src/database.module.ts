@@ -39,7 +39,7 @@ export class DatabaseModule {
               max: config.DATABASE_POOL_SIZE,
               application_name: options.applicationName ?? 'conduit',
               // 0 sends nothing: the role's or server's own setting applies.
-              statement_timeout: (options.statementTimeoutMs ?? ((c: ConduitConfig) => c.DATABASE_STATEMENT_TIMEOUT_MS))(config),
+              statement_timeout: options.statementTimeoutMs?.(config) ?? config.DATABASE_STATEMENT_TIMEOUT_MS,
               idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
             },
           }),
