@@ -103,6 +103,15 @@ export interface BenchDatabase {
 export async function createBenchDatabase(label: string): Promise<BenchDatabase> {
   const name = `conduit_bench_${label}_${process.pid}`;
   await query(ADMIN_URL, `CREATE DATABASE ${name}`);
+  return benchDatabase(name, label);
+}
+
+/** A database an earlier run kept (BENCH_KEEP_DATABASE=1), to measure again without seeding; never dropped. */
+export function keptBenchDatabase(name: string, label: string): BenchDatabase {
+  return { ...benchDatabase(name, label), drop: async () => undefined };
+}
+
+function benchDatabase(name: string, label: string): BenchDatabase {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return {

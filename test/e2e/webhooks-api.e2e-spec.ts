@@ -340,6 +340,14 @@ describe('webhooks API', () => {
         },
       ]);
       expect(res.body.data[0].top_error_classes.map((e: { error_class: string }) => e.error_class).sort()).toEqual(['non_2xx', 'timeout']);
+      // Attempts are found by time for a window ending now and by delivery for an older one: both give the same figures.
+      await api.sql(`UPDATE webhook_deliveries SET created_at = created_at - interval '10 days' WHERE subscription_id = $1`, [sub.id]);
+      const daysAgo = (n: number) => new Date(Date.now() - n * 24 * 3600 * 1000).toISOString();
+      for (const [since, until] of [[11, 9], [11, 0]]) {
+        const window = `since=${daysAgo(since)}&until=${daysAgo(until)}`;
+        const moved = await api.request('GET', `/api/v1/analytics/deliveries?subscription_id=${sub.id}&${window}`, { token: viewer.token });
+        expect(moved.body.data, window).toEqual(res.body.data);
+      }
       const bad = await api.request('GET', '/api/v1/analytics/deliveries?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z', { token: admin.token });
       expect(bad.status).toBe(400);
     });

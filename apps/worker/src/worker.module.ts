@@ -37,7 +37,7 @@ export class WorkerModule {
           },
         }),
         // No CLS middleware: jobs open their own context through TenantContext.runInTenant().
-        DatabaseModule.forRoot({ applicationName: 'conduit-worker' }),
+        DatabaseModule.forRoot({ applicationName: 'conduit-worker', statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS }),
         QueuesModule.forRoot(),
         // EventsService (operational events) checks permissions through AccessService; worker code calls its
         // publishInTenant(), which does not.

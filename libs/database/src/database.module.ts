@@ -13,6 +13,11 @@ export interface DatabaseModuleOptions {
   /** Extra CLS options (the API mounts the CLS middleware; the worker does not). */
   cls?: Omit<ClsModuleOptions, 'plugins' | 'global'>;
   applicationName?: string;
+  /**
+   * statement_timeout of this process's connections, sent in the connection's start-up message (no round trip per
+   * statement). Default: DATABASE_STATEMENT_TIMEOUT_MS, the API's short budget; the worker and the CLI pass theirs.
+   */
+  statementTimeoutMs?: (config: ConduitConfig) => number;
 }
 
 /** Its own module so the pool's factory below can be given the same instance the rest of the process injects. */
@@ -46,6 +51,9 @@ export class DatabaseModule {
               max: config.DATABASE_POOL_SIZE,
               application_name: options.applicationName ?? 'conduit',
               Client: availability.clientClass(),
+              // 0 sends nothing: the role's or server's own setting applies.
+              statement_timeout: options.statementTimeoutMs?.(config) ?? config.DATABASE_STATEMENT_TIMEOUT_MS,
+              idle_in_transaction_session_timeout: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
             },
           }),
         }),

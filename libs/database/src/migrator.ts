@@ -33,6 +33,8 @@ export async function migrateDatabase(config: ConduitConfig, urls: DatabaseUrls 
     throw new DatabaseSetupError(`cannot connect to PostgreSQL at ${describeUrl(urls.migrationUrl)}: ${(err as Error).message}`);
   }
   try {
+    // No statement_timeout a role or server may set: an index build or a backfill on a big table takes what it takes.
+    await ds.query('SET statement_timeout = 0');
     await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await ensureRuntimeRole(ds, urls);
     const applied = await ds.runMigrations({ transaction: 'each' });

@@ -108,6 +108,16 @@ export class TenantContext {
     }
   }
 
+  /**
+   * Gives the rest of the current transaction its own statement_timeout (milliseconds; 0: none) instead of the
+   * connection's: for statements allowed to run longer than a request's budget, such as analytics. It ends with the
+   * transaction, so the pooled connection goes back with its own setting.
+   */
+  async setLocalStatementTimeout(ms: number): Promise<void> {
+    if (!this.txHost.isTransactionActive()) throw new Error('setLocalStatementTimeout needs a transaction');
+    await this.prepared('conduit_local_statement_timeout', `SELECT set_config('statement_timeout', $1, true)`, [String(ms)]);
+  }
+
   async currentTenantId(): Promise<string | null> {
     const [row] = (await this.em.query(`SELECT nullif(current_setting($1, true), '') AS v`, [TENANT_SETTING])) as { v: string | null }[];
     return row?.v ?? null;

@@ -5,6 +5,7 @@ import { Chains1763930000000 } from './1763930000000-chains';
 import { DeliveriesHot1763940000000 } from './1763940000000-deliveries-hot';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
 import { DeliveriesDueInvariant1763960000000 } from './1763960000000-deliveries-due-invariant';
+import { AnalyticsIndexes1763970000000 } from './1763970000000-analytics-indexes';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   DeliveriesHot1763940000000,
   DueWorkTenants1763950000000,
   DeliveriesDueInvariant1763960000000,
+  AnalyticsIndexes1763970000000,
 ];
 
 /** Tables the runtime role may only read and append to. */

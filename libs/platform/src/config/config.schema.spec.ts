@@ -18,6 +18,17 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({ PORT: 3000, REDIS_URL: 'redis://127.0.0.1:6379', JWT_ACCESS_TTL_SECONDS: 900, CORS_ORIGINS: [], MIGRATE_ON_START: true });
   });
 
+  it('gives the API a short statement timeout, analytics and the worker longer ones, and refuses negative ones', () => {
+    expect(parseConfig(valid)).toMatchObject({
+      DATABASE_STATEMENT_TIMEOUT_MS: 5000,
+      ANALYTICS_STATEMENT_TIMEOUT_MS: 15000,
+      WORKER_STATEMENT_TIMEOUT_MS: 60000,
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60000,
+    });
+    expect(parseConfig({ ...valid, DATABASE_STATEMENT_TIMEOUT_MS: '0' }).DATABASE_STATEMENT_TIMEOUT_MS).toBe(0);
+    expect(problems({ ...valid, DATABASE_STATEMENT_TIMEOUT_MS: '-1', WORKER_STATEMENT_TIMEOUT_MS: '1.5' })).toHaveLength(2);
+  });
+
   it('names every missing variable', () => {
     expect(problems({})).toEqual(expect.arrayContaining(['DATABASE_URL is required', expect.stringMatching(/^CONDUIT_MASTER_KEY/)]));
     expect(problems({ ...valid, DATABASE_URL: '' })).toEqual(['DATABASE_URL is required']);

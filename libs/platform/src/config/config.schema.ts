@@ -34,6 +34,11 @@ export const configSchema = z.object({
   DATABASE_RUNTIME_PASSWORD: z.string().min(12).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  // statement_timeout of each process's connections (0: none); analytics raise theirs per transaction.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
+  ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  WORKER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60000),
   MIGRATE_ON_START: bool.default(true),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('conduit'),
