@@ -27,7 +27,16 @@ import { OperatorService } from '@conduit/tenants';
 import type { QueryRunner } from 'typeorm';
 import { CliModule } from '../src/cli.module';
 import { seedTenant } from './analytics-seed';
-import { ADMIN_URL, BenchDatabase, ROOT, createBenchDatabase, keptBenchDatabase, percentile, query, sleep } from './support';
+import {
+  ADMIN_URL,
+  BenchDatabase,
+  ROOT,
+  createBenchDatabase,
+  keptBenchDatabase,
+  percentile,
+  query,
+  sleep,
+} from './support';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1_000_000);
@@ -121,8 +130,12 @@ async function main(): Promise<void> {
     const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
     const { token } = ops.get(TokenService).issueAccessToken({ userId, tenantId, role: 'tenant_admin' });
     await ops.close();
-    const [{ sub }] = (await db.owner(`SELECT id AS sub FROM webhook_subscriptions WHERE tenant_id = $1 LIMIT 1`, [tenantId])) as { sub: string }[];
-    const [{ chain }] = (await db.owner(`SELECT id AS chain FROM execution_chains WHERE tenant_id = $1 LIMIT 1`, [tenantId])) as { chain: string }[];
+    const [{ sub }] = (await db.owner(`SELECT id AS sub FROM webhook_subscriptions WHERE tenant_id = $1 LIMIT 1`, [
+      tenantId,
+    ])) as { sub: string }[];
+    const [{ chain }] = (await db.owner(`SELECT id AS chain FROM execution_chains WHERE tenant_id = $1 LIMIT 1`, [
+      tenantId,
+    ])) as { chain: string }[];
     const beforeUrl = new URL(db.url);
     beforeUrl.pathname = `/${db.name}_before`;
     const owner = new Client({ connectionString: beforeUrl.toString() });
@@ -176,17 +189,31 @@ async function main(): Promise<void> {
       for (const c of CASES) {
         const until = new Date();
         const since = new Date(until.getTime() - c.windowMs);
-        const query = new URLSearchParams({ since: since.toISOString(), until: until.toISOString(), ...(c.one ? { [key]: id } : {}) });
+        const query = new URLSearchParams({
+          since: since.toISOString(),
+          until: until.toISOString(),
+          ...(c.one ? { [key]: id } : {}),
+        });
         const path = `/api/v1/analytics/${endpoint}?${query.toString()}`;
         await get(path); // warm-up: plan cache, buffers
         timeouts = 0;
         const conduit: number[] = [];
         for (let i = 0; i < REPEAT; i += 1) conduit.push(await get(path));
         const before: number[] = [];
-        for (let i = 0; i < BASELINE_REPEAT; i += 1) before.push(await baseline(old, [tenantId, since, until, c.one ? id : null]));
+        for (let i = 0; i < BASELINE_REPEAT; i += 1)
+          before.push(await baseline(old, [tenantId, since, until, c.one ? id : null]));
         const now = summary(conduit);
         const then = summary(before);
-        const row = { endpoint, window: c.label, conduit_p50_ms: now.p50, conduit_max_ms: now.max, query_timeouts: timeouts, before_p50_ms: then.p50, before_max_ms: then.max, speed_up: Math.round((then.p50 / now.p50) * 10) / 10 };
+        const row = {
+          endpoint,
+          window: c.label,
+          conduit_p50_ms: now.p50,
+          conduit_max_ms: now.max,
+          query_timeouts: timeouts,
+          before_p50_ms: then.p50,
+          before_max_ms: then.max,
+          speed_up: Math.round((then.p50 / now.p50) * 10) / 10,
+        };
         results.push(row);
         console.log(JSON.stringify(row));
       }
@@ -207,7 +234,8 @@ async function main(): Promise<void> {
       await once(api, 'exit');
     }
     await sleep(100);
-    if (!process.env.BENCH_KEEP_DATABASE && !KEPT) await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${db.name}_before WITH (FORCE)`);
+    if (!process.env.BENCH_KEEP_DATABASE && !KEPT)
+      await query(ADMIN_URL, `DROP DATABASE IF EXISTS ${db.name}_before WITH (FORCE)`);
     await db.drop();
   }
 }
@@ -219,7 +247,12 @@ async function seed(db: BenchDatabase, config: ConduitConfig): Promise<void> {
   const operator = ops.get(OperatorService);
   const tenant = await operator.createTenant({ code: 'bench', name: 'Bench' });
   const other = await operator.createTenant({ code: 'other', name: 'Other' });
-  await operator.createUser({ email: EMAIL, password: 'bench-password-123', tenantCode: 'bench', role: 'tenant_admin' });
+  await operator.createUser({
+    email: EMAIL,
+    password: 'bench-password-123',
+    tenantCode: 'bench',
+    role: 'tenant_admin',
+  });
   await ops.close();
   const started = performance.now();
   const counts = { deliveries: DELIVERIES, runs: RUNS, days: DAYS, subscriptions: 10, chains: 5 };
@@ -262,7 +295,10 @@ async function freePort(): Promise<number> {
 async function waitUntilLive(base: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 600; i += 1) {
     if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ok = await fetch(`${base}/health/live`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/health/live`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(100);
   }

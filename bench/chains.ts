@@ -42,13 +42,17 @@ const STEPS = 5;
 const BENCH_LABEL = 'bench (publisher + receivers)';
 const EVENT = 'order.placed';
 
-
 function summary(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const r = (n: number) => Math.round(n * 100) / 100;
-  return { n: sorted.length, p50: r(percentile(sorted, 50)), p90: r(percentile(sorted, 90)), p99: r(percentile(sorted, 99)), max: r(sorted.at(-1) ?? NaN) };
+  return {
+    n: sorted.length,
+    p50: r(percentile(sorted, 50)),
+    p90: r(percentile(sorted, 90)),
+    p99: r(percentile(sorted, 99)),
+    max: r(sorted.at(-1) ?? NaN),
+  };
 }
-
 
 interface Hit {
   arrived: number;
@@ -102,7 +106,10 @@ class Receivers {
 }
 
 /** Per-step overheads (ms) of the runs whose start times are known. */
-function overheads(receivers: Receivers, started: Map<string, number>): { first: number[]; between: number[]; runMs: number[]; receiversMs: number[] } {
+function overheads(
+  receivers: Receivers,
+  started: Map<string, number>,
+): { first: number[]; between: number[]; runMs: number[]; receiversMs: number[] } {
   const first: number[] = [];
   const between: number[] = [];
   const runMs: number[] = [];
@@ -127,8 +134,14 @@ async function main(): Promise<void> {
   // As the owner, below row-level security: setup and progress counts only. One connection: a new one per poll
   // would fork a PostgreSQL backend every few milliseconds and load the machine under test.
   const ownerPool = new Pool({ connectionString: db.url, max: 4 });
-  const owner = async (sql: string, params: unknown[] = []) => (await ownerPool.query(sql, params)).rows as Record<string, unknown>[];
-  const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: '20' });
+  const owner = async (sql: string, params: unknown[] = []) =>
+    (await ownerPool.query(sql, params)).rows as Record<string, unknown>[];
+  const config = parseConfig({
+    ...env,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    DATABASE_POOL_SIZE: '20',
+  });
   await migrateDatabase(config);
   const publisher = await createApiApp(config, { logger: false });
   await publisher.init();
@@ -139,7 +152,11 @@ async function main(): Promise<void> {
     const tenant = await publisher.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
     const box = publisher.get(SecretBox);
     const chainId = randomUUID();
-    await owner(`INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($1, $2, 'bench', $3)`, [chainId, tenant.id, EVENT]);
+    await owner(`INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($1, $2, 'bench', $3)`, [
+      chainId,
+      tenant.id,
+      EVENT,
+    ]);
     for (let k = 1; k <= STEPS; k++) {
       const subId = randomUUID();
       const sealed = await box.seal(tenant.id, generateWebhookSecret(), secretAad(subId));
@@ -173,10 +190,14 @@ async function main(): Promise<void> {
         source: 'bench',
         payload: { order_id: `ord_${i}`, amount: 99.5, items: [{ sku: 'A-1', qty: 2 }] },
       });
-      const [run] = await owner(`SELECT id FROM execution_chain_runs WHERE tenant_id = $1 AND chain_id = $2 AND trigger_event_id = $3`, [tenant.id, chainId, published.id]);
+      const [run] = await owner(
+        `SELECT id FROM execution_chain_runs WHERE tenant_id = $1 AND chain_id = $2 AND trigger_event_id = $3`,
+        [tenant.id, chainId, published.id],
+      );
       started.set(String(run.id), at);
     };
-    const completed = async () => Number((await owner(`SELECT count(*)::int AS n FROM execution_chain_runs WHERE status = 'completed'`))[0].n);
+    const completed = async () =>
+      Number((await owner(`SELECT count(*)::int AS n FROM execution_chain_runs WHERE status = 'completed'`))[0].n);
     const untilCompleted = async (n: number, timeoutMs: number) => {
       const t0 = performance.now();
       while ((await completed()) < n && performance.now() - t0 < timeoutMs) await sleep(20);
@@ -198,8 +219,20 @@ async function main(): Promise<void> {
       const run = `baseline-${i}`;
       baselineStarted.set(run, performance.now());
       for (let k = 0; k < STEPS; k++) {
-        const body = JSON.stringify({ run, order_id: `ord_${i}`, amount: 99.5, items: [{ sku: 'A-1', qty: 2 }], previous: null, label: `step ${k}` });
-        await client.send({ url: receivers.urls[k], method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const body = JSON.stringify({
+          run,
+          order_id: `ord_${i}`,
+          amount: 99.5,
+          items: [{ sku: 'A-1', qty: 2 }],
+          previous: null,
+          label: `step ${k}`,
+        });
+        await client.send({
+          url: receivers.urls[k],
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
       }
     }
     client.close();
@@ -223,7 +256,8 @@ async function main(): Promise<void> {
     started.clear();
     const batchCpu = cpuByGroup(worker.pid, BENCH_LABEL);
     const batchStart = performance.now();
-    for (let i = 0; i < BATCH; i += 25) await Promise.all(Array.from({ length: Math.min(25, BATCH - i) }, (_, j) => startRun(100_000 + i + j)));
+    for (let i = 0; i < BATCH; i += 25)
+      await Promise.all(Array.from({ length: Math.min(25, BATCH - i) }, (_, j) => startRun(100_000 + i + j)));
     const publishedMs = performance.now() - batchStart;
     done += BATCH;
     await untilCompleted(done, 300_000);
@@ -231,10 +265,24 @@ async function main(): Promise<void> {
     const batch = overheads(receivers, started);
     const batchCpuShare = cpuShare(batchCpu, cpuByGroup(worker.pid, BENCH_LABEL), batchMs / 1000);
 
-    const [{ failed }] = await owner(`SELECT count(*) FILTER (WHERE status <> 'completed')::int AS failed FROM execution_chain_runs`);
+    const [{ failed }] = await owner(
+      `SELECT count(*) FILTER (WHERE status <> 'completed')::int AS failed FROM execution_chain_runs`,
+    );
     const report = {
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, load: loadavg().map((l) => Math.round(l * 10) / 10) },
-      settings: { steps: STEPS, sequential: SEQUENTIAL, batch: BATCH, worker_concurrency: CONCURRENCY, worker_pool: POOL },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        memGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        load: loadavg().map((l) => Math.round(l * 10) / 10),
+      },
+      settings: {
+        steps: STEPS,
+        sequential: SEQUENTIAL,
+        batch: BATCH,
+        worker_concurrency: CONCURRENCY,
+        worker_pool: POOL,
+      },
       baseline_http_between_steps_ms: summary(baseline.between),
       sequential: {
         per_step_overhead_ms: summary(sequential.between),

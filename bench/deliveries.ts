@@ -30,7 +30,10 @@ import { EventsService, deliveryHttpOptions, secretAad } from '@conduit/webhooks
 import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
 import { generateWebhookSecret } from '@conduit/signatures';
 
-const RATES = (process.env.BENCH_RATES ?? '500,50').split(',').map(Number).filter((n) => n > 0);
+const RATES = (process.env.BENCH_RATES ?? '500,50')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
@@ -41,7 +44,6 @@ const SUBSCRIPTIONS = 10;
 const BENCH_LABEL = 'bench (publisher + sink)';
 const EVENT = 'order.created';
 const PAYLOAD = { order_id: 'ord_123', total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] };
-
 
 class Sink {
   received = 0;
@@ -87,7 +89,12 @@ class Sink {
 
 function latencySummary(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+  };
 }
 
 async function main(): Promise<void> {
@@ -96,7 +103,12 @@ async function main(): Promise<void> {
 
   const db = await createBenchDatabase('deliveries');
   const { owner, env } = db;
-  const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, PUBLISH_IN_FLIGHT)) });
+  const config = parseConfig({
+    ...env,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    DATABASE_POOL_SIZE: String(Math.max(20, PUBLISH_IN_FLIGHT)),
+  });
   await migrateDatabase(config);
   if (process.env.BENCH_EXPERIMENT_SQL) await owner(process.env.BENCH_EXPERIMENT_SQL);
   const publisher = await createApiApp(config, { logger: false });
@@ -152,7 +164,10 @@ async function main(): Promise<void> {
       events_per_second_published: Math.round(published / publishSeconds),
       events_not_published_publisher_saturated: skipped,
       publish_errors: publishErrors,
-      publish_call_ms: { p50: Number(percentile(pubSorted, 50).toFixed(1)), p99: Number(percentile(pubSorted, 99).toFixed(1)) },
+      publish_call_ms: {
+        p50: Number(percentile(pubSorted, 50).toFixed(1)),
+        p99: Number(percentile(pubSorted, 99).toFixed(1)),
+      },
       deliveries_per_second_offered: Math.round((published / publishSeconds) * SUBSCRIPTIONS),
       deliveries_per_second_during_publishing: Math.round(receivedDuring / publishSeconds),
       drain_seconds_after_publishing: Number(drainSeconds.toFixed(2)),
@@ -177,7 +192,8 @@ async function main(): Promise<void> {
     }
     const events = publisher.get(EventsService);
     publish = () => events.publishInTenant(tenant.id, { event_name: EVENT, source: 'bench', payload: PAYLOAD });
-    const undelivered = async () => Number((await owner(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status <> 'delivered'`))[0].n);
+    const undelivered = async () =>
+      Number((await owner(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status <> 'delivered'`))[0].n);
     untilDelivered = async (timeoutMs: number) => {
       const t0 = performance.now();
       while ((await undelivered()) > 0 && performance.now() - t0 < timeoutMs) await sleep(50);
@@ -197,7 +213,12 @@ async function main(): Promise<void> {
     const baselineEnd = baselineStart + 5000;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < baselineEnd) await client.send({ url: sink.url, headers: { 'content-type': 'application/json', 'x-bench': 'baseline' }, body });
+        while (performance.now() < baselineEnd)
+          await client.send({
+            url: sink.url,
+            headers: { 'content-type': 'application/json', 'x-bench': 'baseline' },
+            body,
+          });
       }),
     );
     const baselineRps = Math.round(sink.received / ((performance.now() - baselineStart) / 1000));
@@ -211,7 +232,8 @@ async function main(): Promise<void> {
     // (timed from its first delivery to its last).
     await stopWorker(worker);
     worker = undefined;
-    for (let i = 0; i < BACKLOG; i += PUBLISH_IN_FLIGHT) await Promise.all(Array.from({ length: Math.min(PUBLISH_IN_FLIGHT, BACKLOG - i) }, publish));
+    for (let i = 0; i < BACKLOG; i += PUBLISH_IN_FLIGHT)
+      await Promise.all(Array.from({ length: Math.min(PUBLISH_IN_FLIGHT, BACKLOG - i) }, publish));
     await owner('ANALYZE');
     sink.reset();
     worker = startWorker(workerEnv);
@@ -221,7 +243,11 @@ async function main(): Promise<void> {
     const satCpuBefore = cpuByGroup(worker.pid, BENCH_LABEL);
     const satCpuStart = performance.now();
     while (sink.received < total && performance.now() < satDeadline) await sleep(20);
-    const satCpu = cpuShare(satCpuBefore, cpuByGroup(worker.pid, BENCH_LABEL), (performance.now() - satCpuStart) / 1000);
+    const satCpu = cpuShare(
+      satCpuBefore,
+      cpuByGroup(worker.pid, BENCH_LABEL),
+      (performance.now() - satCpuStart) / 1000,
+    );
     const satSeconds = (sink.lastAt - sink.firstAt) / 1000;
     const saturation = {
       backlog_deliveries: total,
@@ -236,7 +262,12 @@ async function main(): Promise<void> {
       `SELECT n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot_updates FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
     );
     const result = {
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        memory_gib: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
       subscriptions: SUBSCRIPTIONS,
       worker: { processes: 1, concurrency: CONCURRENCY, database_pool: POOL },
       baseline_outbound_client_to_sink_rps: baselineRps,
@@ -248,7 +279,10 @@ async function main(): Promise<void> {
       target_met: {
         throughput: saturation.deliveries_per_second >= 3000,
         p50_at_500_events_per_second: fixedRates.some(
-          (f) => f.events_per_second_offered >= 500 && f.events_not_published_publisher_saturated === 0 && f.publish_to_delivered_ms.p50 < 15,
+          (f) =>
+            f.events_per_second_offered >= 500 &&
+            f.events_not_published_publisher_saturated === 0 &&
+            f.publish_to_delivered_ms.p50 < 15,
         ),
       },
     };

@@ -74,8 +74,28 @@ async function pgbench(runtimeUrl: string, script: string, clients: number): Pro
   const url = new URL(runtimeUrl);
   const child = spawn(
     'pgbench',
-    ['-n', '-c', String(clients), '-j', '2', '-T', String(SECONDS), '-f', script, '-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), url.pathname.slice(1)],
-    { env: { PATH: process.env.PATH, PGPASSWORD: decodeURIComponent(url.password) }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      '-n',
+      '-c',
+      String(clients),
+      '-j',
+      '2',
+      '-T',
+      String(SECONDS),
+      '-f',
+      script,
+      '-h',
+      url.hostname,
+      '-p',
+      url.port || '5432',
+      '-U',
+      decodeURIComponent(url.username),
+      url.pathname.slice(1),
+    ],
+    {
+      env: { PATH: process.env.PATH, PGPASSWORD: decodeURIComponent(url.password) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c));
@@ -123,7 +143,8 @@ async function httpFloor(config: ReturnType<typeof parseConfig>) {
   const end = start + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: 200 }, async () => {
-      while (performance.now() < end) await client.send({ url: sink.url, headers: { 'content-type': 'application/json' }, body });
+      while (performance.now() < end)
+        await client.send({ url: sink.url, headers: { 'content-type': 'application/json' }, body });
     }),
   );
   const seconds = (performance.now() - start) / 1000;
@@ -144,7 +165,12 @@ async function main(): Promise<void> {
   const { owner } = db;
   const dir = mkdtempSync(join(tmpdir(), 'conduit-floor-'));
   try {
-    const config = parseConfig({ DATABASE_URL: db.url, CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'), OUTBOUND_ALLOW_LOOPBACK: 'true', LOG_LEVEL: 'silent' });
+    const config = parseConfig({
+      DATABASE_URL: db.url,
+      CONDUIT_MASTER_KEY: randomBytes(32).toString('base64'),
+      OUTBOUND_ALLOW_LOOPBACK: 'true',
+      LOG_LEVEL: 'silent',
+    });
     await migrateDatabase(config);
     const { runtimeUrl } = resolveDatabaseUrls(config);
     await owner(UUID7);
@@ -168,21 +194,32 @@ async function main(): Promise<void> {
     // Warm-up, then statistics as autovacuum would soon have them.
     await pgbench(runtimeUrl, publishFile, 2);
     await owner('ANALYZE');
-    const publish = await measure('publish (event + 10 deliveries, one statement)', () => pgbench(runtimeUrl, publishFile, CLIENTS), count('webhook_events'));
+    const publish = await measure(
+      'publish (event + 10 deliveries, one statement)',
+      () => pgbench(runtimeUrl, publishFile, CLIENTS),
+      count('webhook_events'),
+    );
     const publishBatched = await measure(
       `publish ${PUBLISH_BATCH} events per transaction (what batching concurrent publishes could reach)`,
       () => pgbench(runtimeUrl, publishBatchFile, CLIENTS),
       count('webhook_events'),
     );
     await owner('ANALYZE');
-    const deliver = await measure(`claim + record delivered (batches of ${BATCH})`, () => pgbench(runtimeUrl, deliverFile, Math.max(2, CLIENTS / 2)), count('webhook_delivery_attempts'));
-    const pending = Number((await owner(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`))[0].n);
+    const deliver = await measure(
+      `claim + record delivered (batches of ${BATCH})`,
+      () => pgbench(runtimeUrl, deliverFile, Math.max(2, CLIENTS / 2)),
+      count('webhook_delivery_attempts'),
+    );
+    const pending = Number(
+      (await owner(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`))[0].n,
+    );
     const http = await httpFloor(config);
 
     const deliveriesPerSecond = TARGET_EVENTS * SUBSCRIPTIONS;
     const cores = {
       // The cheaper of the two publish shapes: the floor assumes publishes are batched across requests.
-      postgres_publish: (TARGET_EVENTS * Math.min(publish.postgres_cpu_ms_per_unit, publishBatched.postgres_cpu_ms_per_unit)) / 1000,
+      postgres_publish:
+        (TARGET_EVENTS * Math.min(publish.postgres_cpu_ms_per_unit, publishBatched.postgres_cpu_ms_per_unit)) / 1000,
       postgres_deliver: (deliveriesPerSecond * deliver.postgres_cpu_ms_per_unit) / 1000,
       http_exchange: (deliveriesPerSecond * http.cpu_ms_per_unit) / 1000,
     };
@@ -190,7 +227,12 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify(
         {
-          machine: { cpus: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+          machine: {
+            cpus: cpus().length,
+            model: cpus()[0]?.model,
+            memory_gib: Math.round(totalmem() / 2 ** 30),
+            node: process.version,
+          },
           seconds_per_phase: SECONDS,
           phases: [publish, publishBatched, deliver, http],
           deliveries_left_pending_after_deliver_phase: pending,

@@ -64,7 +64,10 @@ async function admin(sql: string, url = ADMIN_URL): Promise<Record<string, unkno
 }
 
 async function main(): Promise<void> {
-  const body = JSON.stringify({ type: 'order.created', data: { id: 'o_1', total: 120, items: [{ sku: 'A', qty: 2 }] } });
+  const body = JSON.stringify({
+    type: 'order.created',
+    data: { id: 'o_1', total: 120, items: [{ sku: 'A', qty: 2 }] },
+  });
 
   // Baseline: a bare Fastify endpoint that parses the JSON body and answers 202.
   const bare = Fastify();
@@ -93,7 +96,12 @@ async function main(): Promise<void> {
   try {
     const operator = app.get(OperatorService);
     await operator.createTenant({ code: 'bench', name: 'Bench' });
-    await operator.createUser({ email: 'bench@example.test', password: 'bench-password-123', tenantCode: 'bench', role: 'tenant_admin' });
+    await operator.createUser({
+      email: 'bench@example.test',
+      password: 'bench-password-123',
+      tenantCode: 'bench',
+      role: 'tenant_admin',
+    });
     const login = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -108,7 +116,10 @@ async function main(): Promise<void> {
 
     // Signed once, before the run (valid for the source's 5-minute window), so the load generator, which shares
     // this process with both servers, does the same work per request for Conduit as for the bare endpoint.
-    const signed = { 'content-type': 'application/json', ...signLoki(body, source.secret, new Date(), 'order.created') };
+    const signed = {
+      'content-type': 'application/json',
+      ...signLoki(body, source.secret, new Date(), 'order.created'),
+    };
     // Warm-up (JIT, connection pools, the source cache), not counted.
     await run({ url: `${base}${ingestPath}`, method: 'POST', body, headers: signed }, 3);
     await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } }, 3);
@@ -120,7 +131,12 @@ async function main(): Promise<void> {
     // Bare and Conduit alternate, round after round, so that a slow minute of this shared machine hits both.
     const rounds: { bare: Figures; conduit: Figures; ratio: number }[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const bareFigures = await run({ url: bareUrl, method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const bareFigures = await run({
+        url: bareUrl,
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
       if (profiler) {
         await profiler.post('Profiler.enable');
         await profiler.post('Profiler.start');
@@ -130,11 +146,20 @@ async function main(): Promise<void> {
         const { profile } = await profiler.post('Profiler.stop');
         writeFileSync(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(profile));
       }
-      rounds.push({ bare: bareFigures, conduit, ratio: Number((conduit.requests_per_second / bareFigures.requests_per_second).toFixed(3)) });
+      rounds.push({
+        bare: bareFigures,
+        conduit,
+        ratio: Number((conduit.requests_per_second / bareFigures.requests_per_second).toFixed(3)),
+      });
     }
     const [{ count: stored }] = await admin(`SELECT count(*)::int AS count FROM inbound_events`, dbUrl.toString());
     const result = {
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        memory_gib: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
       connections: CONNECTIONS,
       seconds_per_phase: DURATION,
       conduit_health_live_floor: floor,

@@ -43,7 +43,13 @@ const EVENT = 'order.created';
 
 /** A body like a small provider webhook; `i` makes each one distinct. */
 const body = (i: number) =>
-  Buffer.from(JSON.stringify({ id: `evt_${i}`, type: EVENT, data: { order_id: `ord_${i}`, total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] } }));
+  Buffer.from(
+    JSON.stringify({
+      id: `evt_${i}`,
+      type: EVENT,
+      data: { order_id: `ord_${i}`, total: 120, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }] },
+    }),
+  );
 
 /** Runs `count` calls of fn, `inFlight` at a time. */
 async function inParallel(count: number, inFlight: number, fn: (i: number) => Promise<unknown>): Promise<void> {
@@ -59,7 +65,12 @@ async function main(): Promise<void> {
   const sink = await startBareSink();
   const db = await createBenchDatabase('routing');
   const { owner, env } = db;
-  const config = parseConfig({ ...env, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000000', DATABASE_POOL_SIZE: String(Math.max(20, BASELINE_IN_FLIGHT)) });
+  const config = parseConfig({
+    ...env,
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    DATABASE_POOL_SIZE: String(Math.max(20, BASELINE_IN_FLIGHT)),
+  });
   await migrateDatabase(config);
   const app = await createApiApp(config, { logger: false });
   await app.init();
@@ -72,11 +83,10 @@ async function main(): Promise<void> {
     // A `none` source (no verification: the receive path's cheapest, so the backlog is quick to build; the event type
     // read from the body's `type`, as for most providers) and the subscriptions, created as their services would (sealed secrets), as the owner.
     const sourceId = randomUUID();
-    await owner(`INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key, event_type_path) VALUES ($1, $2, 'bench', 'none', $3, '$.type')`, [
-      sourceId,
-      tenant.id,
-      randomBytes(24).toString('base64url'),
-    ]);
+    await owner(
+      `INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key, event_type_path) VALUES ($1, $2, 'bench', 'none', $3, '$.type')`,
+      [sourceId, tenant.id, randomBytes(24).toString('base64url')],
+    );
     const box = app.get(SecretBox);
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       const id = randomUUID();
@@ -96,7 +106,11 @@ async function main(): Promise<void> {
         const n = accepted++;
         const res = await receive.accept(
           { by: 'id', sourceId },
-          { rawBody: body(n), headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${n}` }, ip: '127.0.0.1' },
+          {
+            rawBody: body(n),
+            headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${n}` },
+            ip: '127.0.0.1',
+          },
         );
         if (res.status !== 'accepted') throw new Error(`not accepted: ${res.status}`);
         ids.push(res.event_id);
@@ -124,7 +138,12 @@ async function main(): Promise<void> {
     const payload = JSON.parse(body(0).toString('utf8')) as unknown;
     const baselineStart = performance.now();
     await inParallel(BASELINE_EVENTS, BASELINE_IN_FLIGHT, (i) =>
-      events.publishInTenant(tenant.id, { event_name: EVENT, source: 'inbound:bench', payload, idempotency_key: `baseline:${i}:0` }),
+      events.publishInTenant(tenant.id, {
+        event_name: EVENT,
+        source: 'inbound:bench',
+        payload,
+        idempotency_key: `baseline:${i}:0`,
+      }),
     );
     const baselineSeconds = (performance.now() - baselineStart) / 1000;
     await until('baseline delivered', async () => (await undelivered()) === 0, 300_000);
@@ -172,8 +191,19 @@ async function main(): Promise<void> {
         node: process.version,
         load_average_1m: Number(loadavg()[0].toFixed(2)),
       },
-      backlog: { events: EVENTS, subscriptions: SUBSCRIPTIONS, accepted_per_second: Math.round(EVENTS / acceptSeconds), jobs: jobsQueued, events_per_job: Number((EVENTS / jobsQueued).toFixed(1)) },
-      worker: { processes: 1, worker_concurrency: WORKER_CONCURRENCY, ingestion_concurrency: WORKER_CONCURRENCY * 4, database_pool: POOL },
+      backlog: {
+        events: EVENTS,
+        subscriptions: SUBSCRIPTIONS,
+        accepted_per_second: Math.round(EVENTS / acceptSeconds),
+        jobs: jobsQueued,
+        events_per_job: Number((EVENTS / jobsQueued).toFixed(1)),
+      },
+      worker: {
+        processes: 1,
+        worker_concurrency: WORKER_CONCURRENCY,
+        ingestion_concurrency: WORKER_CONCURRENCY * 4,
+        database_pool: POOL,
+      },
       routing: {
         routed: stamps.routed,
         not_routed: stamps.not_routed,
@@ -185,7 +215,12 @@ async function main(): Promise<void> {
         routed_per_second: routedPerSecond,
         cpu_of_one_core: cpu,
       },
-      baseline_publish_in_tenant: { events: BASELINE_EVENTS, in_flight: BASELINE_IN_FLIGHT, seconds: Number(baselineSeconds.toFixed(2)), publishes_per_second: baselinePerSecond },
+      baseline_publish_in_tenant: {
+        events: BASELINE_EVENTS,
+        in_flight: BASELINE_IN_FLIGHT,
+        seconds: Number(baselineSeconds.toFixed(2)),
+        publishes_per_second: baselinePerSecond,
+      },
       ratio_routed_to_baseline_publishes: Number((routedPerSecond / baselinePerSecond).toFixed(3)),
       deliveries_received_by_sink: sink.received(),
     };

@@ -49,7 +49,16 @@ export function cpuByGroup(workerPid: number | undefined, benchLabel: string): R
     const fields = stat.slice(close + 2).split(' ');
     const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
     const pid = Number(entry);
-    const group = pid === process.pid ? benchLabel : pid === workerPid ? 'worker' : comm.startsWith('postgres') ? 'postgres' : comm.startsWith('redis') ? 'redis' : 'other';
+    const group =
+      pid === process.pid
+        ? benchLabel
+        : pid === workerPid
+          ? 'worker'
+          : comm.startsWith('postgres')
+            ? 'postgres'
+            : comm.startsWith('redis')
+              ? 'redis'
+              : 'other';
     groups[group] = (groups[group] ?? 0) + seconds;
   }
   // Whole machine, all cores: busy = everything but idle and iowait.
@@ -60,7 +69,11 @@ export function cpuByGroup(workerPid: number | undefined, benchLabel: string): R
 }
 
 /** Share of one CPU each group used over `seconds` (groups under 1% left out), largest first. */
-export function cpuShare(before: Record<string, number>, after: Record<string, number>, seconds: number): Record<string, string> {
+export function cpuShare(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  seconds: number,
+): Record<string, string> {
   return Object.fromEntries(
     Object.keys(after)
       .map((k) => [k, ((after[k] - (before[k] ?? 0)) / seconds) * 100] as const)

@@ -3,7 +3,16 @@
 // domain libs; libs never import apps. eslint.config.mjs applies these; test/lint/boundaries.spec.ts proves they bite.
 
 /** Cross-cutting libs every domain may use. They import only each other. */
-export const SHARED_LIBS = ['platform', 'database', 'access', 'queues', 'outbound-http', 'signatures', 'secrets', 'audit'];
+export const SHARED_LIBS = [
+  'platform',
+  'database',
+  'access',
+  'queues',
+  'outbound-http',
+  'signatures',
+  'secrets',
+  'audit',
+];
 /** Domain libs: each owns its tables, services and routes, and reaches another only through its public index. */
 export const DOMAIN_LIBS = ['tenants', 'auth', 'webhooks', 'ingestion', 'chains'];
 /** Subpaths other code may import besides a lib's index (small, stable pieces with no Nest wiring). */
@@ -15,12 +24,13 @@ const relative = {
 };
 const internals = {
   regex: `^@conduit/(?!(${PUBLIC_SUBPATHS.map((p) => p.replace('@conduit/', '')).join('|')})$)(?!(api|worker)/)[a-z-]+/.+`,
-  message: "Import a lib through its public index (@conduit/<lib>), not its internal files.",
+  message: 'Import a lib through its public index (@conduit/<lib>), not its internal files.',
 };
 const apps = { regex: '^@conduit/(api|worker)(/.*)?$', message: 'Libs never import from apps.' };
 const domains = {
   regex: `^@conduit/(${DOMAIN_LIBS.join('|')})(/.*)?$`,
-  message: 'Shared libs never import domain libs (invert it: a hook, an interface in the shared lib, or move the code).',
+  message:
+    'Shared libs never import domain libs (invert it: a hook, an interface in the shared lib, or move the code).',
 };
 
 const rule = (...patterns) => ['error', { patterns }];
@@ -29,7 +39,11 @@ const rule = (...patterns) => ['error', { patterns }];
 export const boundaryConfigs = [
   { files: ['**/*.ts'], rules: { 'no-restricted-imports': rule(relative) } },
   // Apps, the operator entry points, tests and benches compose the libs; they may reach apps' bootstrap files too.
-  { files: ['libs/**/*.ts'], ignores: ['**/*.spec.ts'], rules: { 'no-restricted-imports': rule(relative, internals, apps) } },
+  {
+    files: ['libs/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': rule(relative, internals, apps) },
+  },
   {
     files: SHARED_LIBS.map((lib) => `libs/${lib}/**/*.ts`),
     ignores: ['**/*.spec.ts'],

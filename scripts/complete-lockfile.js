@@ -6,7 +6,9 @@ const file = process.argv[2];
 const lock = JSON.parse(fs.readFileSync(file, 'utf8'));
 const pk = lock.packages;
 const platform = (name) => {
-  const m = name.match(/-(darwin|linux|win32|freebsd|android)-(arm64|x64|arm|ia32|ppc64|s390x)(?:-(gnu|musl|gnueabihf|msvc))?$/);
+  const m = name.match(
+    /-(darwin|linux|win32|freebsd|android)-(arm64|x64|arm|ia32|ppc64|s390x)(?:-(gnu|musl|gnueabihf|msvc))?$/,
+  );
   if (!m) return null;
   const e = { os: [m[1]], cpu: [m[2]] };
   if (m[3] === 'gnu' || m[3] === 'gnueabihf') e.libc = ['glibc'];

@@ -16,7 +16,10 @@ export class CliModule {
       imports: [
         ConfigModule.forRoot(config),
         PlatformModule,
-        DatabaseModule.forRoot({ applicationName: 'conduit-cli', statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS }),
+        DatabaseModule.forRoot({
+          applicationName: 'conduit-cli',
+          statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS,
+        }),
         AccessModule,
         AuditModule,
         TenantsModule,

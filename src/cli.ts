@@ -32,7 +32,9 @@ function loadConfig(): ConduitConfig {
     env.DATABASE_URL ||= embeddedDatabaseUrl(dataDir, dev.EMBEDDED_POSTGRES_PORT) ?? undefined;
     if (!env.CONDUIT_MASTER_KEY && env.DATABASE_URL) {
       env.CONDUIT_MASTER_KEY = readOrCreateSecret(join(dataDir, 'master.key'), () => {
-        throw new UsageError('CONDUIT_MASTER_KEY is not set and no development key exists: set it, or run `npm start` once');
+        throw new UsageError(
+          'CONDUIT_MASTER_KEY is not set and no development key exists: set it, or run `npm start` once',
+        );
       });
     }
   }
@@ -65,7 +67,10 @@ function parseOptions(args: string[]) {
     const code = String((err as { code?: unknown }).code);
     if (!code.startsWith('ERR_PARSE_ARGS')) throw err;
     // A stray argument is never echoed: it may be half of a password that was not quoted.
-    const message = code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? 'unexpected argument (quote values that contain spaces)' : (err as Error).message;
+    const message =
+      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+        ? 'unexpected argument (quote values that contain spaces)'
+        : (err as Error).message;
     throw new UsageError(`${message}\n\n${USAGE}`);
   }
 }
@@ -92,7 +97,9 @@ async function main(argv: string[]): Promise<void> {
       case 'tenant:create': {
         const [code, name] = required(values, 'code', 'name');
         const tenant = await operator.createTenant({ code, name, parentCode: values.parent });
-        process.stdout.write(`${JSON.stringify({ id: tenant.id, code: tenant.code, name: tenant.name, parent_id: tenant.parent_id })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ id: tenant.id, code: tenant.code, name: tenant.name, parent_id: tenant.parent_id })}\n`,
+        );
         return;
       }
       case 'user:create': {
@@ -109,9 +116,13 @@ async function main(argv: string[]): Promise<void> {
         if (!user) throw new UsageError(`no user with email ${email}`);
         const memberships = await app.get(MembershipLookup).forUser(user.id);
         const wanted = values.tenant?.toLowerCase();
-        const membership = wanted ? memberships.find((m) => m.tenant.code === wanted || m.tenant.id === wanted) : memberships[0];
+        const membership = wanted
+          ? memberships.find((m) => m.tenant.code === wanted || m.tenant.id === wanted)
+          : memberships[0];
         if (!membership) throw new UsageError(`${email} is not a member of ${wanted ?? 'any tenant'}`);
-        const { token } = app.get(TokenService).issueAccessToken({ userId: user.id, tenantId: membership.tenant.id, role: membership.role });
+        const { token } = app
+          .get(TokenService)
+          .issueAccessToken({ userId: user.id, tenantId: membership.tenant.id, role: membership.role });
         process.stdout.write(`${token}\n`);
         return;
       }

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
 
   let stopPostgres: (() => Promise<void>) | undefined;
   if (!env.DATABASE_URL) {
-    process.stdout.write(`Starting embedded PostgreSQL (data in ${join(dataDir, 'pg')}, port ${dev.EMBEDDED_POSTGRES_PORT})...\n`);
+    process.stdout.write(
+      `Starting embedded PostgreSQL (data in ${join(dataDir, 'pg')}, port ${dev.EMBEDDED_POSTGRES_PORT})...\n`,
+    );
     const pg = await startEmbeddedPostgres(dataDir, dev.EMBEDDED_POSTGRES_PORT);
     env.DATABASE_URL = pg.url;
     stopPostgres = pg.stop;
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `Conduit failed to start: ${(err as Error).message}`}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : `Conduit failed to start: ${(err as Error).message}`}\n`,
+  );
   process.exit(1);
 });

@@ -58,7 +58,11 @@ describe('API-key request cost', () => {
   afterAll(() => api.close());
 
   const createKey = async (token = admin.token, tenant?: string): Promise<{ id: string; key: string }> => {
-    const res = await api.request('POST', '/api/v1/api-keys', { token, tenant, body: { name: 'scripted', scopes: ['*'] } });
+    const res = await api.request('POST', '/api/v1/api-keys', {
+      token,
+      tenant,
+      body: { name: 'scripted', scopes: ['*'] },
+    });
     expect(res.status).toBe(201);
     return res.body;
   };
@@ -73,10 +77,14 @@ describe('API-key request cost', () => {
       const { key } = await createKey();
       await warm(key);
       for (const presented of [{ apiKey: key }, { token: key }]) {
-        const messages = await messagesDuring(api, async () => expect((await api.request('GET', '/api/v1/auth/me', presented)).status).toBe(200));
+        const messages = await messagesDuring(api, async () =>
+          expect((await api.request('GET', '/api/v1/auth/me', presented)).status).toBe(200),
+        );
         const auth = messages.slice(0, messages.indexOf('START TRANSACTION'));
         expect(auth.length, auth.join('\n---\n')).toBeLessThanOrEqual(AUTH_ROUND_TRIPS);
-        expect(messages.length, messages.join('\n---\n')).toBeLessThanOrEqual(AUTH_ROUND_TRIPS + REQUEST_TRANSACTION_ROUND_TRIPS);
+        expect(messages.length, messages.join('\n---\n')).toBeLessThanOrEqual(
+          AUTH_ROUND_TRIPS + REQUEST_TRANSACTION_ROUND_TRIPS,
+        );
         expect(messages.filter(touchesApiKeys)).toHaveLength(1);
       }
     });
@@ -85,26 +93,38 @@ describe('API-key request cost', () => {
       const { id, key } = await createKey();
       const first = await messagesDuring(api, async () => {
         expect((await me(key)).status).toBe(200);
-        await eventually(async () => (await api.sql('SELECT last_used_at FROM api_keys WHERE id = $1', [id]))[0].last_used_at !== null);
+        await eventually(
+          async () => (await api.sql('SELECT last_used_at FROM api_keys WHERE id = $1', [id]))[0].last_used_at !== null,
+        );
       });
-      expect(first.length, first.join('\n---\n')).toBeLessThanOrEqual(AUTH_ROUND_TRIPS + 1 + REQUEST_TRANSACTION_ROUND_TRIPS);
+      expect(first.length, first.join('\n---\n')).toBeLessThanOrEqual(
+        AUTH_ROUND_TRIPS + 1 + REQUEST_TRANSACTION_ROUND_TRIPS,
+      );
       expect(first.filter((m) => /UPDATE api_keys SET last_used_at/.test(m))).toHaveLength(1);
       const [{ last_used_at: recorded }] = await api.sql('SELECT last_used_at FROM api_keys WHERE id = $1', [id]);
       const again = await messagesDuring(api, async () => expect((await me(key)).status).toBe(200));
       expect(again.filter((m) => /UPDATE/.test(m))).toEqual([]);
-      expect((await api.sql('SELECT last_used_at FROM api_keys WHERE id = $1', [id]))[0].last_used_at).toEqual(recorded);
+      expect((await api.sql('SELECT last_used_at FROM api_keys WHERE id = $1', [id]))[0].last_used_at).toEqual(
+        recorded,
+      );
     });
 
     it('refuses an unknown key after one round trip and a revoked one after that and its audit row', async () => {
-      const unknown = await messagesDuring(api, async () => expect((await me(`ck_live_${'0'.repeat(12)}${'A'.repeat(43)}`)).body.error.code).toBe('api_key_invalid'));
+      const unknown = await messagesDuring(api, async () =>
+        expect((await me(`ck_live_${'0'.repeat(12)}${'A'.repeat(43)}`)).body.error.code).toBe('api_key_invalid'),
+      );
       expect(unknown).toHaveLength(AUTH_ROUND_TRIPS);
-      const malformed = await messagesDuring(api, async () => expect((await me('ck_live_short')).body.error.code).toBe('api_key_invalid'));
+      const malformed = await messagesDuring(api, async () =>
+        expect((await me('ck_live_short')).body.error.code).toBe('api_key_invalid'),
+      );
       expect(malformed).toEqual([]);
 
       const { id, key } = await createKey();
       await warm(key);
       expect((await api.request('DELETE', `/api/v1/api-keys/${id}`, { token: admin.token })).status).toBe(204);
-      const revoked = await messagesDuring(api, async () => expect((await me(key)).body.error.code).toBe('api_key_revoked'));
+      const revoked = await messagesDuring(api, async () =>
+        expect((await me(key)).body.error.code).toBe('api_key_revoked'),
+      );
       expect(revoked.filter(touchesApiKeys)).toHaveLength(1);
       expect(revoked.filter((m) => /INSERT INTO "?audit_events/.test(m))).toHaveLength(1);
     });
@@ -135,20 +155,32 @@ describe('API-key request cost', () => {
       await warm(key);
       expect((await me(key)).body.role).toBe('tenant_admin');
 
-      expect((await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: admin.token, body: { role: 'viewer' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: admin.token, body: { role: 'viewer' } }))
+          .status,
+      ).toBe(200);
       expect((await me(key)).body.role).toBe('viewer');
 
-      expect((await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: admin.token, body: { status: 'disabled' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: admin.token, body: { status: 'disabled' } }))
+          .status,
+      ).toBe(200);
       const disabled = await me(key);
       expect(disabled.status).toBe(401);
       expect(disabled.body.error.code).toBe('api_key_creator_inactive');
 
-      expect((await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: admin.token, body: { status: 'active' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: admin.token, body: { status: 'active' } }))
+          .status,
+      ).toBe(200);
       expect((await me(key)).status).toBe(200);
 
       // A membership elsewhere keeps the user: only the one in the key's tenant goes.
       const [other] = await api.sql(`SELECT id FROM tenants WHERE code = 'cost-other'`);
-      await api.sql(`INSERT INTO memberships (id, tenant_id, user_id, role) VALUES (gen_random_uuid(), $1, $2, 'tenant_admin')`, [other.id, maker.id]);
+      await api.sql(
+        `INSERT INTO memberships (id, tenant_id, user_id, role) VALUES (gen_random_uuid(), $1, $2, 'tenant_admin')`,
+        [other.id, maker.id],
+      );
       expect((await api.request('DELETE', `/api/v1/users/${maker.id}`, { token: admin.token })).status).toBe(204);
       expect(await api.sql('SELECT id FROM users WHERE id = $1', [maker.id])).toHaveLength(1);
       const removed = await me(key);

@@ -15,7 +15,8 @@ describe('API keys', () => {
   });
   afterAll(() => api.close());
 
-  const createKey = (body: Record<string, unknown>, token = admin.token) => api.request('POST', '/api/v1/api-keys', { token, body });
+  const createKey = (body: Record<string, unknown>, token = admin.token) =>
+    api.request('POST', '/api/v1/api-keys', { token, body });
 
   it('returns the key once, stores only a hash, and never shows it again', async () => {
     const res = await createKey({ name: 'siem', scopes: ['users:read'] });
@@ -66,11 +67,22 @@ describe('API keys', () => {
     expect(revoked.body.error.code).toBe('api_key_revoked');
     const forged = `${key.key.slice(0, 20)}${'A'.repeat(key.key.length - 20)}`;
     expect((await api.request('GET', '/api/v1/auth/me', { apiKey: forged })).body.error.code).toBe('api_key_invalid');
-    expect((await api.request('GET', '/api/v1/auth/me', { apiKey: 'ck_live_short' })).body.error.code).toBe('api_key_invalid');
+    expect((await api.request('GET', '/api/v1/auth/me', { apiKey: 'ck_live_short' })).body.error.code).toBe(
+      'api_key_invalid',
+    );
     const audit = await api.request('GET', '/api/v1/audit-events?action=auth.api_key_refused', { token: admin.token });
-    expect(audit.body.data[0]).toMatchObject({ actor_type: 'api_key', actor_id: key.id, outcome: 'denied', metadata: { reason: 'api_key_revoked' } });
+    expect(audit.body.data[0]).toMatchObject({
+      actor_type: 'api_key',
+      actor_id: key.id,
+      outcome: 'denied',
+      metadata: { reason: 'api_key_revoked' },
+    });
 
-    const { body: expiring } = await createKey({ name: 'expiring', scopes: ['*'], expires_at: new Date(Date.now() + 1500).toISOString() });
+    const { body: expiring } = await createKey({
+      name: 'expiring',
+      scopes: ['*'],
+      expires_at: new Date(Date.now() + 1500).toISOString(),
+    });
     expect((await api.request('GET', '/api/v1/auth/me', { apiKey: expiring.key })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1600));
     const expired = await api.request('GET', '/api/v1/auth/me', { apiKey: expiring.key });
@@ -86,7 +98,10 @@ describe('API keys', () => {
     expect(noScopes.status).toBe(400);
     const past = await createKey({ name: 'x', scopes: ['*'], expires_at: '2001-01-01T00:00:00Z' });
     expect(past.status).toBe(400);
-    expect(past.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field: 'expires_at' })] });
+    expect(past.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [expect.objectContaining({ field: 'expires_at' })],
+    });
     const tooHigh = await createKey({ name: 'x', scopes: ['*'], role: 'mssp_admin' });
     expect(tooHigh.status).toBe(403);
     expect(tooHigh.body.error.code).toBe('role_not_allowed');
@@ -112,7 +127,10 @@ describe('API keys', () => {
     await api.operator.ensurePlatformAdmin('root@platform.test', 'correct-horse-battery-staple');
     const root = await api.login('root@platform.test', 'correct-horse-battery-staple');
     const paused = (await api.request('GET', '/api/v1/tenants/paused', { token: root.access_token })).body;
-    await api.request('PATCH', `/api/v1/tenants/${paused.id}`, { token: root.access_token, body: { status: 'suspended' } });
+    await api.request('PATCH', `/api/v1/tenants/${paused.id}`, {
+      token: root.access_token,
+      body: { status: 'suspended' },
+    });
     const res = await api.request('GET', '/api/v1/auth/me', { apiKey: body.key });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('tenant_suspended');

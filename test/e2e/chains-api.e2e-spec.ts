@@ -55,13 +55,18 @@ describe('execution chains API', () => {
       {
         webhook_id: subs.inventory,
         name: 'Reserve Inventory',
-        request_params: { order_id: '{{.trigger_data.order_id}}', items: '{{.trigger_data.items}}', payment_id: '{{.step_1.response.payment_id}}' },
+        request_params: {
+          order_id: '{{.trigger_data.order_id}}',
+          items: '{{.trigger_data.items}}',
+          payment_id: '{{.step_1.response.payment_id}}',
+        },
         max_retries: 2,
       },
     ],
     ...overrides,
   });
-  const create = (body: Record<string, unknown>, token = admin.token, path = '/api/execution-chains') => api.request('POST', path, { token, body });
+  const create = (body: Record<string, unknown>, token = admin.token, path = '/api/execution-chains') =>
+    api.request('POST', path, { token, body });
 
   it('creates the seed chain at the seed path and reads it back at both paths', async () => {
     const res = await create({ ...seedChain(), tenant_id: 'acme', description: 'orders' });
@@ -106,7 +111,14 @@ describe('execution chains API', () => {
     );
     expect(res.status, res.text).toBe(201);
     expect(res.body.steps.map((s: { name: string }) => s.name)).toEqual(['Process Payment', 'Reserve Inventory']);
-    const gap = await create(seedChain({ steps: [{ ...a, step_order: 1 }, { ...b, step_order: 3 }] }));
+    const gap = await create(
+      seedChain({
+        steps: [
+          { ...a, step_order: 1 },
+          { ...b, step_order: 3 },
+        ],
+      }),
+    );
     expect(gap.status).toBe(400);
     expect(gap.body.error.code).toBe('invalid_chain');
   });
@@ -115,16 +127,56 @@ describe('execution chains API', () => {
     const [{ n: before }] = await api.sql('SELECT count(*)::int AS n FROM execution_chains');
     const step = (extra: Record<string, unknown>) => ({ webhook_id: subs.payment, name: 'Pay', ...extra });
     const cases: [Record<string, unknown>, number, string, RegExp][] = [
-      [{ steps: [step({}), step({ name: 'Ship', request_params: { a: { b: ['{{ 1 + }}'] } } })] }, 400, 'invalid_template', /Step 2 \("Ship"\): .*a\.b\[0\]/],
-      [{ steps: [step({ condition: 'trigger_data.x >' })] }, 400, 'invalid_condition', /Step 1 \("Pay"\): condition does not parse/],
-      [{ steps: [step({ request_params: { p: '{{step_2.response.id}}' } }), step({ name: 'Two' })] }, 400, 'invalid_template', /Step 1 \("Pay"\): .*step_2, which does not run before/],
-      [{ steps: [step({ request_params: { p: '{{steps["Later"].response.id}}' } })] }, 400, 'invalid_template', /not an earlier step/],
+      [
+        { steps: [step({}), step({ name: 'Ship', request_params: { a: { b: ['{{ 1 + }}'] } } })] },
+        400,
+        'invalid_template',
+        /Step 2 \("Ship"\): .*a\.b\[0\]/,
+      ],
+      [
+        { steps: [step({ condition: 'trigger_data.x >' })] },
+        400,
+        'invalid_condition',
+        /Step 1 \("Pay"\): condition does not parse/,
+      ],
+      [
+        { steps: [step({ request_params: { p: '{{step_2.response.id}}' } }), step({ name: 'Two' })] },
+        400,
+        'invalid_template',
+        /Step 1 \("Pay"\): .*step_2, which does not run before/,
+      ],
+      [
+        { steps: [step({ request_params: { p: '{{steps["Later"].response.id}}' } })] },
+        400,
+        'invalid_template',
+        /not an earlier step/,
+      ],
       [{ steps: [step({ request_params: { p: '{{secrets.x}}' } })] }, 400, 'invalid_template', /uses secrets/],
-      [{ steps: [step({}), step({ webhook_id: subs.foreign, name: 'Foreign' })] }, 400, 'invalid_chain_step', /Step 2 \("Foreign"\): webhook_id .* not a subscription of this tenant/],
+      [
+        { steps: [step({}), step({ webhook_id: subs.foreign, name: 'Foreign' })] },
+        400,
+        'invalid_chain_step',
+        /Step 2 \("Foreign"\): webhook_id .* not a subscription of this tenant/,
+      ],
       [{ steps: [step({ webhook_id: 'payment-service-uuid' })] }, 400, 'invalid_chain_step', /Step 1 \("Pay"\)/],
-      [{ steps: [step({}), step({})] }, 400, 'invalid_chain_step', /Step 2 \("Pay"\): the name "Pay" is used by an earlier step/],
-      [{ steps: [step({ headers: { 'webhook-id': 'x' } })] }, 400, 'invalid_chain_step', /header webhook-id is not allowed/],
-      [{ steps: [step({})], compensation_steps: [step({ name: 'Undo', compensates: 'Nope' })] }, 400, 'invalid_chain_step', /Compensation step 1 \("Undo"\)/],
+      [
+        { steps: [step({}), step({})] },
+        400,
+        'invalid_chain_step',
+        /Step 2 \("Pay"\): the name "Pay" is used by an earlier step/,
+      ],
+      [
+        { steps: [step({ headers: { 'webhook-id': 'x' } })] },
+        400,
+        'invalid_chain_step',
+        /header webhook-id is not allowed/,
+      ],
+      [
+        { steps: [step({})], compensation_steps: [step({ name: 'Undo', compensates: 'Nope' })] },
+        400,
+        'invalid_chain_step',
+        /Compensation step 1 \("Undo"\)/,
+      ],
       [{ trigger_event: 'order.*.x' }, 400, 'invalid_trigger_event', /trigger_event/],
       [{ steps: [] }, 400, 'validation_failed', /steps/],
       [{ steps: [step({ on_failure_action: 'explode' })] }, 400, 'validation_failed', /on_failure_action/],
@@ -136,7 +188,11 @@ describe('execution chains API', () => {
       expect(res.body.error.message).toMatch(message);
     }
     const badTemplate = await create(seedChain(cases[0][0]));
-    expect(badTemplate.body.error.details[0]).toMatchObject({ field: 'steps[1].request_params.a.b[0]', step: 'Ship', position: 2 });
+    expect(badTemplate.body.error.details[0]).toMatchObject({
+      field: 'steps[1].request_params.a.b[0]',
+      step: 'Ship',
+      position: 2,
+    });
     const [{ n: after }] = await api.sql('SELECT count(*)::int AS n FROM execution_chains');
     expect(after).toBe(before);
   });
@@ -145,27 +201,47 @@ describe('execution chains API', () => {
     const created = (await create(seedChain({ name: 'Lockable' }))).body;
     const first = await api.request('PATCH', `/api/v1/chains/${created.id}`, {
       token: analyst.token,
-      body: { version: 1, name: 'Locked', steps: [{ webhook_id: subs.email, name: 'Only', request_params: { to: '{{trigger_data.email}}' } }] },
+      body: {
+        version: 1,
+        name: 'Locked',
+        steps: [{ webhook_id: subs.email, name: 'Only', request_params: { to: '{{trigger_data.email}}' } }],
+      },
     });
     expect(first.status, first.text).toBe(200);
     expect(first.body).toMatchObject({ name: 'Locked', version: 2 });
     expect(first.body.steps.map((s: { name: string }) => s.name)).toEqual(['Only']);
-    const stale = await api.request('PUT', `/api/execution-chains/${created.id}`, { token: admin.token, body: { version: 1, name: 'Stale' } });
+    const stale = await api.request('PUT', `/api/execution-chains/${created.id}`, {
+      token: admin.token,
+      body: { version: 1, name: 'Stale' },
+    });
     expect(stale.status).toBe(409);
-    expect(stale.body.error).toMatchObject({ code: 'chain_version_conflict', details: [{ field: 'version', message: 'current version is 2' }] });
+    expect(stale.body.error).toMatchObject({
+      code: 'chain_version_conflict',
+      details: [{ field: 'version', message: 'current version is 2' }],
+    });
     const current = await api.request('GET', `/api/v1/chains/${created.id}`, { token: admin.token });
     expect(current.body).toMatchObject({ name: 'Locked', version: 2 });
     // Older step versions stay for runs that started with them.
-    const [{ n }] = await api.sql('SELECT count(*)::int AS n FROM execution_chain_steps WHERE chain_id = $1', [created.id]);
+    const [{ n }] = await api.sql('SELECT count(*)::int AS n FROM execution_chain_steps WHERE chain_id = $1', [
+      created.id,
+    ]);
     expect(n).toBe(3);
-    const bad = await api.request('PATCH', `/api/v1/chains/${created.id}`, { token: admin.token, body: { version: 2, compensation_steps: [{ webhook_id: subs.email, name: 'Undo', compensates: 'Gone' }] } });
+    const bad = await api.request('PATCH', `/api/v1/chains/${created.id}`, {
+      token: admin.token,
+      body: { version: 2, compensation_steps: [{ webhook_id: subs.email, name: 'Undo', compensates: 'Gone' }] },
+    });
     expect(bad.status).toBe(400);
   });
 
   it('races two updates of one version: exactly one wins', async () => {
     const created = (await create(seedChain({ name: 'Race' }))).body;
     const results = await Promise.all(
-      ['A', 'B', 'C'].map((n) => api.request('PATCH', `/api/v1/chains/${created.id}`, { token: admin.token, body: { version: 1, name: `Race ${n}` } })),
+      ['A', 'B', 'C'].map((n) =>
+        api.request('PATCH', `/api/v1/chains/${created.id}`, {
+          token: admin.token,
+          body: { version: 1, name: `Race ${n}` },
+        }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
   });
@@ -186,7 +262,9 @@ describe('execution chains API', () => {
     const page = await api.request('GET', '/api/v1/chains?limit=1', { token: admin.token });
     expect(page.body.data).toHaveLength(1);
     expect(page.body.next_cursor).toEqual(expect.any(String));
-    const next = await api.request('GET', `/api/v1/chains?limit=1&cursor=${page.body.next_cursor}`, { token: admin.token });
+    const next = await api.request('GET', `/api/v1/chains?limit=1&cursor=${page.body.next_cursor}`, {
+      token: admin.token,
+    });
     expect(next.body.data[0].id).not.toBe(page.body.data[0].id);
 
     expect((await api.request('DELETE', `/api/v1/chains/${created.id}`, { token: admin.token })).status).toBe(204);
@@ -200,14 +278,24 @@ describe('execution chains API', () => {
     const created = (await create(seedChain({ name: 'Viewer' }))).body;
     expect((await api.request('GET', '/api/v1/chains', { token: viewer.token })).status).toBe(200);
     expect((await create(seedChain(), viewer.token)).status).toBe(403);
-    expect((await api.request('PATCH', `/api/v1/chains/${created.id}`, { token: viewer.token, body: { version: 1, name: 'x' } })).status).toBe(403);
+    expect(
+      (
+        await api.request('PATCH', `/api/v1/chains/${created.id}`, {
+          token: viewer.token,
+          body: { version: 1, name: 'x' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await api.request('DELETE', `/api/v1/chains/${created.id}`, { token: viewer.token })).status).toBe(403);
   });
 
   it("isolates tenants: another tenant's chains are 404 and never listed", async () => {
     const mine = (await create(seedChain({ name: 'Mine' }))).body;
     expect((await api.request('GET', `/api/v1/chains/${mine.id}`, { token: other.token })).status).toBe(404);
-    expect((await api.request('PATCH', `/api/v1/chains/${mine.id}`, { token: other.token, body: { version: 1, name: 'x' } })).status).toBe(404);
+    expect(
+      (await api.request('PATCH', `/api/v1/chains/${mine.id}`, { token: other.token, body: { version: 1, name: 'x' } }))
+        .status,
+    ).toBe(404);
     expect((await api.request('DELETE', `/api/v1/chains/${mine.id}`, { token: other.token })).status).toBe(404);
     const list = await api.request('GET', '/api/v1/chains', { token: other.token });
     expect(list.body.data).toEqual([]);
@@ -222,19 +310,37 @@ describe('execution chains API', () => {
     const SECRET = 'sk_live_do-not-leak-4242';
 
     it('stores a credential sealed, never returns its value, and audits it masked', async () => {
-      const res = await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'payments_key', value: SECRET, description: 'PSP key' } });
+      const res = await api.request('POST', '/api/v1/credentials', {
+        token: admin.token,
+        body: { name: 'payments_key', value: SECRET, description: 'PSP key' },
+      });
       expect(res.status, res.text).toBe(201);
-      expect(res.body).toEqual({ id: expect.any(String), name: 'payments_key', description: 'PSP key', value: '[REDACTED]', created_at: expect.any(String), updated_at: expect.any(String) });
+      expect(res.body).toEqual({
+        id: expect.any(String),
+        name: 'payments_key',
+        description: 'PSP key',
+        value: '[REDACTED]',
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+      });
       const list = await api.request('GET', '/api/v1/credentials', { token: analyst.token });
       expect(list.status).toBe(200);
       expect(list.body.data.map((c: { name: string }) => c.name)).toContain('payments_key');
-      const rotated = await api.request('PATCH', `/api/v1/credentials/${res.body.id}`, { token: admin.token, body: { value: `${SECRET}-rotated` } });
+      const rotated = await api.request('PATCH', `/api/v1/credentials/${res.body.id}`, {
+        token: admin.token,
+        body: { value: `${SECRET}-rotated` },
+      });
       expect(rotated.status).toBe(200);
       const got = await api.request('GET', `/api/v1/credentials/${res.body.id}`, { token: admin.token });
       const audit = await api.request('GET', '/api/v1/audit-events?limit=200', { token: admin.token });
-      expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual(expect.arrayContaining(['credential.create', 'credential.update']));
+      expect(audit.body.data.map((a: { action: string }) => a.action)).toEqual(
+        expect.arrayContaining(['credential.create', 'credential.update']),
+      );
       for (const text of [res.text, list.text, rotated.text, got.text, audit.text]) expect(text).not.toContain(SECRET);
-      const rows = await api.sql('SELECT c.*, (SELECT json_agg(a) FROM audit_events a) AS audit FROM credentials c WHERE c.id = $1', [res.body.id]);
+      const rows = await api.sql(
+        'SELECT c.*, (SELECT json_agg(a) FROM audit_events a) AS audit FROM credentials c WHERE c.id = $1',
+        [res.body.id],
+      );
       expect(JSON.stringify(rows)).not.toContain(SECRET);
       expect(rows[0].value_sealed).toMatch(/^[0-9a-f-]{36}:/);
     });
@@ -245,21 +351,42 @@ describe('execution chains API', () => {
       const dup = await api.request('POST', '/api/v1/credentials', { token: admin.token, body });
       expect(dup.status).toBe(409);
       expect(dup.body.error.code).toBe('credential_name_taken');
-      const bad = await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'has-dash', value: 'x' } });
+      const bad = await api.request('POST', '/api/v1/credentials', {
+        token: admin.token,
+        body: { name: 'has-dash', value: 'x' },
+      });
       expect(bad.status).toBe(400);
       expect(JSON.stringify(bad.body)).not.toContain('"x"');
-      expect((await api.request('POST', '/api/v1/credentials', { token: analyst.token, body: { name: 'nope', value: 'x' } })).status).toBe(403);
+      expect(
+        (await api.request('POST', '/api/v1/credentials', { token: analyst.token, body: { name: 'nope', value: 'x' } }))
+          .status,
+      ).toBe(403);
       expect((await api.request('GET', '/api/v1/credentials', { token: viewer.token })).status).toBe(403);
     });
 
     it("isolates tenants' credentials, and deletes", async () => {
-      const mine = (await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'mine_key', value: 'mine' } })).body;
+      const mine = (
+        await api.request('POST', '/api/v1/credentials', {
+          token: admin.token,
+          body: { name: 'mine_key', value: 'mine' },
+        })
+      ).body;
       expect((await api.request('GET', `/api/v1/credentials/${mine.id}`, { token: other.token })).status).toBe(404);
-      expect((await api.request('PATCH', `/api/v1/credentials/${mine.id}`, { token: other.token, body: { value: 'x' } })).status).toBe(404);
+      expect(
+        (await api.request('PATCH', `/api/v1/credentials/${mine.id}`, { token: other.token, body: { value: 'x' } }))
+          .status,
+      ).toBe(404);
       expect((await api.request('DELETE', `/api/v1/credentials/${mine.id}`, { token: other.token })).status).toBe(404);
       expect((await api.request('GET', '/api/v1/credentials', { token: other.token })).body.data).toEqual([]);
       // The same name in another tenant is another credential.
-      expect((await api.request('POST', '/api/v1/credentials', { token: other.token, body: { name: 'mine_key', value: 'theirs' } })).status).toBe(201);
+      expect(
+        (
+          await api.request('POST', '/api/v1/credentials', {
+            token: other.token,
+            body: { name: 'mine_key', value: 'theirs' },
+          })
+        ).status,
+      ).toBe(201);
       expect((await api.request('DELETE', `/api/v1/credentials/${mine.id}`, { token: admin.token })).status).toBe(204);
       expect((await api.request('GET', `/api/v1/credentials/${mine.id}`, { token: admin.token })).status).toBe(404);
     });

@@ -7,7 +7,11 @@ import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { ReceivedRequest, WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
 
-const json = (body: unknown, status = 200) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (body: unknown, status = 200) => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 const bodyOf = (r: ReceivedRequest) => JSON.parse(r.body);
 
 describe('execution chains', () => {
@@ -32,28 +36,42 @@ describe('execution chains', () => {
 
   const api = () => stack.api;
   async function subscribe(url: string, name = 'step'): Promise<{ id: string; secret: string }> {
-    const res = await api().request('POST', '/api/v1/subscriptions', { token: admin.token, body: { app_name: name, target_url: url, event_types: ['chain.step'] } });
+    const res = await api().request('POST', '/api/v1/subscriptions', {
+      token: admin.token,
+      body: { app_name: name, target_url: url, event_types: ['chain.step'] },
+    });
     expect(res.status, res.text).toBe(201);
     return res.body;
   }
-  async function createChain(body: Record<string, unknown>): Promise<{ id: string; version: number; steps: { id: string }[] }> {
+  async function createChain(
+    body: Record<string, unknown>,
+  ): Promise<{ id: string; version: number; steps: { id: string }[] }> {
     const res = await api().request('POST', '/api/execution-chains', { token: admin.token, body });
     expect(res.status, res.text).toBe(201);
     return res.body;
   }
   async function execute(chainId: string, trigger_data: Record<string, unknown> = {}): Promise<string> {
-    const res = await api().request('POST', `/api/execution-chains/${chainId}/execute`, { token: admin.token, body: { trigger_data } });
+    const res = await api().request('POST', `/api/execution-chains/${chainId}/execute`, {
+      token: admin.token,
+      body: { trigger_data },
+    });
     expect(res.status, res.text).toBe(202);
     expect(res.body.run_id).toBe(res.body.id);
     return res.body.run_id;
   }
-  const getRun = async (runId: string) => (await api().request('GET', `/api/execution-chains/runs/${runId}`, { token: admin.token })).body;
+  const getRun = async (runId: string) =>
+    (await api().request('GET', `/api/execution-chains/runs/${runId}`, { token: admin.token })).body;
   const untilRun = (runId: string, done: (run: any) => boolean, timeoutMs = 15_000) =>
-    waitFor(`run ${runId}`, async () => {
-      const run = await getRun(runId);
-      return done(run) ? run : undefined;
-    }, timeoutMs);
-  const untilStatus = (runId: string, status: string, timeoutMs?: number) => untilRun(runId, (r) => r.status === status, timeoutMs);
+    waitFor(
+      `run ${runId}`,
+      async () => {
+        const run = await getRun(runId);
+        return done(run) ? run : undefined;
+      },
+      timeoutMs,
+    );
+  const untilStatus = (runId: string, status: string, timeoutMs?: number) =>
+    untilRun(runId, (r) => r.status === status, timeoutMs);
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** A subscription on a path of the shared receiver. */
   const at = async (path: string) => (await subscribe(receiver.url(path), path.replace(/\//g, '-'))).id;
@@ -75,13 +93,21 @@ describe('execution chains', () => {
           {
             webhook_id: subs[0].id,
             name: 'Process Payment',
-            request_params: { amount: '{{.trigger_data.order_amount}}', customer_id: '{{.trigger_data.customer_id}}', payment_method: '{{.trigger_data.payment_method}}' },
+            request_params: {
+              amount: '{{.trigger_data.order_amount}}',
+              customer_id: '{{.trigger_data.customer_id}}',
+              payment_method: '{{.trigger_data.payment_method}}',
+            },
             max_retries: 3,
           },
           {
             webhook_id: subs[1].id,
             name: 'Reserve Inventory',
-            request_params: { order_id: '{{.trigger_data.order_id}}', items: '{{.trigger_data.items}}', payment_id: '{{.step_1.response.payment_id}}' },
+            request_params: {
+              order_id: '{{.trigger_data.order_id}}',
+              items: '{{.trigger_data.items}}',
+              payment_id: '{{.step_1.response.payment_id}}',
+            },
             max_retries: 2,
           },
           {
@@ -107,8 +133,21 @@ describe('execution chains', () => {
           },
         ],
       });
-      const order = { order_id: 'ord_1', order_amount: 99.5, customer_id: 'cus_42', payment_method: 'card', items: [{ sku: 'A-1', qty: 2 }, { sku: 'B-2', qty: 1 }], email: 'ann@example.test' };
-      const published = await api().request('POST', '/api/webhooks/event', { token: admin.token, body: { event_name: 'order.placed', payload: order } });
+      const order = {
+        order_id: 'ord_1',
+        order_amount: 99.5,
+        customer_id: 'cus_42',
+        payment_method: 'card',
+        items: [
+          { sku: 'A-1', qty: 2 },
+          { sku: 'B-2', qty: 1 },
+        ],
+        email: 'ann@example.test',
+      };
+      const published = await api().request('POST', '/api/webhooks/event', {
+        token: admin.token,
+        body: { event_name: 'order.placed', payload: order },
+      });
       expect(published.status).toBe(202);
 
       const runs = await waitFor('a run of the chain', async () => {
@@ -116,7 +155,12 @@ describe('execution chains', () => {
         return res.body.data.length > 0 ? res.body.data : undefined;
       });
       expect(runs).toHaveLength(1);
-      expect(runs[0]).toMatchObject({ trigger_type: 'event', trigger_event: 'order.placed', trigger_event_id: published.body.id, chain_name: 'Complete Order Processing' });
+      expect(runs[0]).toMatchObject({
+        trigger_type: 'event',
+        trigger_event: 'order.placed',
+        trigger_event_id: published.body.id,
+        chain_name: 'Complete Order Processing',
+      });
       const run = await untilStatus(runs[0].id, 'completed');
 
       const [p] = payment.requests;
@@ -129,21 +173,42 @@ describe('execution chains', () => {
       expect(s.receivedAt).toBeLessThanOrEqual(e.receivedAt);
       expect(bodyOf(p)).toEqual({ amount: 99.5, customer_id: 'cus_42', payment_method: 'card' });
       expect(bodyOf(i)).toEqual({ order_id: 'ord_1', items: order.items, payment_id: 'pay_123' });
-      expect(bodyOf(s)).toEqual({ order_id: 'ord_1', payment_id: 'pay_123', reservation_id: 'res_456', label: 'Order ord_1 (2 items)' });
+      expect(bodyOf(s)).toEqual({
+        order_id: 'ord_1',
+        payment_id: 'pay_123',
+        reservation_id: 'res_456',
+        label: 'Order ord_1 (2 items)',
+      });
       const mail = bodyOf(e);
-      expect(mail).toMatchObject({ to: 'ann@example.test', tracking: 'TRK-789', run_id: run.id, summary: { payment: 'pay_123', reservation: 'res_456' } });
+      expect(mail).toMatchObject({
+        to: 'ann@example.test',
+        tracking: 'TRK-789',
+        run_id: run.id,
+        summary: { payment: 'pay_123', reservation: 'res_456' },
+      });
       expect(Math.abs(Date.parse(mail.sent_at) - Date.now())).toBeLessThan(60_000);
 
       // Signed like deliveries, webhook-id being the step run.
       for (const [index, req] of [p, i, s, e].entries()) {
-        expect(() => new Webhook(subs[index].secret).verify(req.body, req.headers as Record<string, string>)).not.toThrow();
+        expect(() =>
+          new Webhook(subs[index].secret).verify(req.body, req.headers as Record<string, string>),
+        ).not.toThrow();
         expect(req.headers['webhook-id']).toBe(run.step_runs[index].id);
         expect(req.headers['x-loki-event']).toBe('order.placed');
         expect(req.headers['x-conduit-chain-run']).toBe(run.id);
       }
-      expect(run).toMatchObject({ status: 'completed', current_step: 4, total_steps: 4, last_error: null, failed_step: null, trigger_data: order });
+      expect(run).toMatchObject({
+        status: 'completed',
+        current_step: 4,
+        total_steps: 4,
+        last_error: null,
+        failed_step: null,
+        trigger_data: order,
+      });
       expect(run.duration_ms).toEqual(expect.any(Number));
-      expect(run.step_runs.map((sr: any) => [sr.step_order, sr.name, sr.status, sr.response_code, sr.attempt_count])).toEqual([
+      expect(
+        run.step_runs.map((sr: any) => [sr.step_order, sr.name, sr.status, sr.response_code, sr.attempt_count]),
+      ).toEqual([
         [1, 'Process Payment', 'sent', 200, 1],
         [2, 'Reserve Inventory', 'sent', 200, 1],
         [3, 'Create Shipping Label', 'sent', 200, 1],
@@ -158,9 +223,22 @@ describe('execution chains', () => {
 
   it('starts exactly one run per event and chain, for exact and wildcard triggers, and none for inactive chains', async () => {
     const sub = await at('/once');
-    const exact = await createChain({ name: 'exact', trigger_event: 'invoice.paid', steps: [{ webhook_id: sub, name: 'a', request_params: { n: '{{trigger_data.n}}' } }] });
-    const wild = await createChain({ name: 'wild', trigger_event: 'invoice.*', steps: [{ webhook_id: sub, name: 'a', request_params: { n: '{{trigger_data.n}}' } }] });
-    const off = await createChain({ name: 'off', trigger_event: 'invoice.paid', is_active: false, steps: [{ webhook_id: sub, name: 'a' }] });
+    const exact = await createChain({
+      name: 'exact',
+      trigger_event: 'invoice.paid',
+      steps: [{ webhook_id: sub, name: 'a', request_params: { n: '{{trigger_data.n}}' } }],
+    });
+    const wild = await createChain({
+      name: 'wild',
+      trigger_event: 'invoice.*',
+      steps: [{ webhook_id: sub, name: 'a', request_params: { n: '{{trigger_data.n}}' } }],
+    });
+    const off = await createChain({
+      name: 'off',
+      trigger_event: 'invoice.paid',
+      is_active: false,
+      steps: [{ webhook_id: sub, name: 'a' }],
+    });
     const body = { event_name: 'invoice.paid', payload: { n: 1 }, idempotency_key: 'invoice-1' };
     const first = await api().request('POST', '/api/v1/events', { token: admin.token, body });
     const again = await api().request('POST', '/api/v1/events', { token: admin.token, body });
@@ -168,14 +246,24 @@ describe('execution chains', () => {
     await receiver.waitFor(2, '/once');
     await pause(500);
     expect(receiver.to('/once')).toHaveLength(2);
-    const rows = await api().sql(`SELECT chain_id FROM execution_chain_runs WHERE trigger_event_id = $1 ORDER BY chain_id`, [first.body.id]);
+    const rows = await api().sql(
+      `SELECT chain_id FROM execution_chain_runs WHERE trigger_event_id = $1 ORDER BY chain_id`,
+      [first.body.id],
+    );
     expect(rows.map((r) => r.chain_id).sort()).toEqual([exact.id, wild.id].sort());
     expect(rows.map((r) => r.chain_id)).not.toContain(off.id);
   });
 
   it('starts no second run when the hooks of an event run again (unique per event and chain)', async () => {
-    const chain = await createChain({ name: 'unique', trigger_event: 'unique.once', steps: [{ webhook_id: await at('/unique'), name: 'a' }] });
-    const published = await api().request('POST', '/api/v1/events', { token: admin.token, body: { event_name: 'unique.once', payload: { n: 1 } } });
+    const chain = await createChain({
+      name: 'unique',
+      trigger_event: 'unique.once',
+      steps: [{ webhook_id: await at('/unique'), name: 'a' }],
+    });
+    const published = await api().request('POST', '/api/v1/events', {
+      token: admin.token,
+      body: { event_name: 'unique.once', payload: { n: 1 } },
+    });
     await receiver.waitFor(1, '/unique');
     const db = api().app.get(TenantContext);
     const trigger = api().app.get(ChainTrigger);
@@ -198,8 +286,18 @@ describe('execution chains', () => {
       trigger_event: 'refund.requested',
       steps: [
         { webhook_id: fraud, name: 'Fraud Check', request_params: { amount: '{{trigger_data.amount}}' } },
-        { webhook_id: approve, name: 'Auto Approve', condition: 'step_1.response.fraud_score < 50', request_params: { score: '{{step_1.response.fraud_score}}' } },
-        { webhook_id: review, name: 'Manual Review', condition: '{{ steps["Fraud Check"].response.fraud_score >= 50 }}', request_params: { score: '{{step_1.response.fraud_score}}' } },
+        {
+          webhook_id: approve,
+          name: 'Auto Approve',
+          condition: 'step_1.response.fraud_score < 50',
+          request_params: { score: '{{step_1.response.fraud_score}}' },
+        },
+        {
+          webhook_id: review,
+          name: 'Manual Review',
+          condition: '{{ steps["Fraud Check"].response.fraud_score >= 50 }}',
+          request_params: { score: '{{step_1.response.fraud_score}}' },
+        },
       ],
     });
     const low = await untilStatus(await execute(chain.id, { amount: 40 }), 'completed');
@@ -227,13 +325,17 @@ describe('execution chains', () => {
     expect(paused.step_runs.map((s: any) => s.status)).toEqual(['sent', 'pending']);
     await pause(700);
     expect(receiver.to('/pause/2')).toHaveLength(0);
-    expect((await api().request('POST', `/api/execution-chains/runs/${runId}/retry`, { token: admin.token })).status).toBe(409);
+    expect(
+      (await api().request('POST', `/api/execution-chains/runs/${runId}/retry`, { token: admin.token })).status,
+    ).toBe(409);
     const resumed = await api().request('POST', `/api/v1/chains/runs/${runId}/resume`, { token: admin.token });
     expect(resumed.status, resumed.text).toBe(202);
     expect(resumed.body.status).toBe('running');
     await untilStatus(runId, 'completed');
     expect(receiver.to('/pause/2').map(bodyOf)).toEqual([{ asked: 'sent' }]);
-    expect((await api().request('POST', `/api/v1/chains/runs/${runId}/resume`, { token: admin.token })).status).toBe(409);
+    expect((await api().request('POST', `/api/v1/chains/runs/${runId}/resume`, { token: admin.token })).status).toBe(
+      409,
+    );
   });
 
   it('delays a step by delay_seconds (a delayed job)', async () => {
@@ -260,7 +362,15 @@ describe('execution chains', () => {
     const chain = await createChain({
       name: 'retrying',
       trigger_event: 'retry.me',
-      steps: [{ webhook_id: await at('/flaky'), name: 'flaky', on_failure_action: 'retry', max_retries: 3, retry_backoff_seconds: 1 }],
+      steps: [
+        {
+          webhook_id: await at('/flaky'),
+          name: 'flaky',
+          on_failure_action: 'retry',
+          max_retries: 3,
+          retry_backoff_seconds: 1,
+        },
+      ],
     });
     const run = await untilStatus(await execute(chain.id), 'completed');
     const calls = receiver.to('/flaky');
@@ -295,7 +405,11 @@ describe('execution chains', () => {
       steps: [
         { webhook_id: subs[0], name: 'one' },
         { webhook_id: subs[1], name: 'two', on_failure_action: 'continue' },
-        { webhook_id: subs[2], name: 'three', request_params: { previous: '{{step_2.status}}', code: '{{step_2.response_code}}' } },
+        {
+          webhook_id: subs[2],
+          name: 'three',
+          request_params: { previous: '{{step_2.status}}', code: '{{step_2.response_code}}' },
+        },
       ],
     });
     const run = await untilStatus(await execute(chain.id), 'completed');
@@ -345,16 +459,33 @@ describe('execution chains', () => {
       trigger_event: 'saga.start',
       steps: [
         { webhook_id: subs.begin, name: 'Begin Saga' },
-        { webhook_id: subs.reserve, name: 'Reserve Inventory', request_params: { saga: '{{step_1.response.saga_id}}' } },
+        {
+          webhook_id: subs.reserve,
+          name: 'Reserve Inventory',
+          request_params: { saga: '{{step_1.response.saga_id}}' },
+        },
         { webhook_id: subs.charge, name: 'Charge Card', on_failure_action: 'stop' },
       ],
       compensation_steps: [
-        { webhook_id: subs.rollback, name: 'Rollback Saga', compensates: 'Begin Saga', request_params: { saga: '{{step_1.response.saga_id}}' } },
-        { webhook_id: subs.release, name: 'Release Inventory', compensates: 'Reserve Inventory', request_params: { reservation: '{{steps["Reserve Inventory"].response.reservation_id}}' } },
+        {
+          webhook_id: subs.rollback,
+          name: 'Rollback Saga',
+          compensates: 'Begin Saga',
+          request_params: { saga: '{{step_1.response.saga_id}}' },
+        },
+        {
+          webhook_id: subs.release,
+          name: 'Release Inventory',
+          compensates: 'Reserve Inventory',
+          request_params: { reservation: '{{steps["Reserve Inventory"].response.reservation_id}}' },
+        },
         { webhook_id: subs.refund, name: 'Refund', compensates: 'Charge Card' },
       ],
     });
-    const run = await untilRun(await execute(chain.id), (r) => r.status === 'failed' && r.compensation_status === 'completed');
+    const run = await untilRun(
+      await execute(chain.id),
+      (r) => r.status === 'failed' && r.compensation_status === 'completed',
+    );
     expect(run).toMatchObject({ failed_step: 3, last_error: 'Step 3 ("Charge Card"): HTTP 500' });
     const [release] = receiver.to('/saga/release');
     const [rollback] = receiver.to('/saga/rollback');
@@ -395,7 +526,11 @@ describe('execution chains', () => {
     expect(receiver.to('/heal/1')).toHaveLength(1);
     expect(receiver.to('/heal/2')).toHaveLength(3);
     expect(receiver.to('/heal/3')).toHaveLength(1);
-    expect(run.step_runs.map((s: any) => [s.status, s.attempt_count])).toEqual([['sent', 1], ['sent', 3], ['sent', 1]]);
+    expect(run.step_runs.map((s: any) => [s.status, s.attempt_count])).toEqual([
+      ['sent', 1],
+      ['sent', 3],
+      ['sent', 1],
+    ]);
   });
 
   it('cancels a run: nothing more is sent', async () => {
@@ -418,24 +553,41 @@ describe('execution chains', () => {
     const run = await getRun(runId);
     expect(run.status).toBe('cancelled');
     expect(run.step_runs.map((s: any) => s.status)).toEqual(['sent', 'cancelled']);
-    expect((await api().request('POST', `/api/execution-chains/runs/${runId}/cancel`, { token: admin.token })).status).toBe(409);
+    expect(
+      (await api().request('POST', `/api/execution-chains/runs/${runId}/cancel`, { token: admin.token })).status,
+    ).toBe(409);
   });
 
   it('lists runs per tenant with filters, and keeps runs, steps and executions to their tenant', async () => {
-    const chain = await createChain({ name: 'isolated', trigger_event: 'iso.run', steps: [{ webhook_id: await at('/iso'), name: 'one' }] });
+    const chain = await createChain({
+      name: 'isolated',
+      trigger_event: 'iso.run',
+      steps: [{ webhook_id: await at('/iso'), name: 'one' }],
+    });
     const runId = await execute(chain.id);
     await untilStatus(runId, 'completed');
     const all = await api().request('GET', '/api/v1/chains/runs?status=completed&limit=200', { token: admin.token });
     expect(all.body.data.map((r: any) => r.id)).toContain(runId);
     const ofChain = await api().request('GET', `/api/v1/chains/runs?chain_id=${chain.id}`, { token: admin.token });
     expect(ofChain.body.data.map((r: any) => r.id)).toEqual([runId]);
-    const failedOnly = await api().request('GET', '/api/v1/chains/runs?status=failed&limit=200', { token: admin.token });
+    const failedOnly = await api().request('GET', '/api/v1/chains/runs?status=failed&limit=200', {
+      token: admin.token,
+    });
     expect(failedOnly.body.data.map((r: any) => r.id)).not.toContain(runId);
 
-    expect((await api().request('GET', `/api/execution-chains/runs/${runId}`, { token: other.token })).status).toBe(404);
-    expect((await api().request('POST', `/api/execution-chains/runs/${runId}/cancel`, { token: other.token })).status).toBe(404);
-    expect((await api().request('POST', `/api/execution-chains/${chain.id}/execute`, { token: other.token, body: {} })).status).toBe(404);
-    expect((await api().request('GET', `/api/execution-chains/${chain.id}/runs`, { token: other.token })).status).toBe(404);
+    expect((await api().request('GET', `/api/execution-chains/runs/${runId}`, { token: other.token })).status).toBe(
+      404,
+    );
+    expect(
+      (await api().request('POST', `/api/execution-chains/runs/${runId}/cancel`, { token: other.token })).status,
+    ).toBe(404);
+    expect(
+      (await api().request('POST', `/api/execution-chains/${chain.id}/execute`, { token: other.token, body: {} }))
+        .status,
+    ).toBe(404);
+    expect((await api().request('GET', `/api/execution-chains/${chain.id}/runs`, { token: other.token })).status).toBe(
+      404,
+    );
     expect((await api().request('GET', '/api/v1/chains/runs', { token: other.token })).body.data).toEqual([]);
     // An event of another tenant with the same name starts nothing here.
     const before = receiver.to('/iso').length;
@@ -445,21 +597,36 @@ describe('execution chains', () => {
   });
 
   it('refuses to execute an inactive chain', async () => {
-    const chain = await createChain({ name: 'inactive', trigger_event: 'never.x', is_active: false, steps: [{ webhook_id: await at('/inactive'), name: 'one' }] });
-    const res = await api().request('POST', `/api/execution-chains/${chain.id}/execute`, { token: admin.token, body: {} });
+    const chain = await createChain({
+      name: 'inactive',
+      trigger_event: 'never.x',
+      is_active: false,
+      steps: [{ webhook_id: await at('/inactive'), name: 'one' }],
+    });
+    const res = await api().request('POST', `/api/execution-chains/${chain.id}/execute`, {
+      token: admin.token,
+      body: {},
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('chain_inactive');
   });
 
   it('fails a step whose template reads something missing, naming it', async () => {
-    const chain = await createChain({ name: 'missing', trigger_event: 'missing.x', steps: [{ webhook_id: await at('/missing'), name: 'one', request_params: { x: '{{trigger_data.nope}}' } }] });
+    const chain = await createChain({
+      name: 'missing',
+      trigger_event: 'missing.x',
+      steps: [{ webhook_id: await at('/missing'), name: 'one', request_params: { x: '{{trigger_data.nope}}' } }],
+    });
     const run = await untilStatus(await execute(chain.id, { yes: 1 }), 'failed');
     expect(run.step_runs[0].last_error).toMatch(/x: \{\{trigger_data\.nope\}\}: No such key: nope/);
     expect(receiver.to('/missing')).toHaveLength(0);
   });
   it('injects a credential into a header and the body: the receiver gets it in clear, nothing stored or returned shows it', async () => {
     const SECRET = 'sk_live_chain-credential-7731';
-    const created = await api().request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'psp_key', value: SECRET } });
+    const created = await api().request('POST', '/api/v1/credentials', {
+      token: admin.token,
+      body: { name: 'psp_key', value: SECRET },
+    });
     expect(created.status, created.text).toBe(201);
     // The receiver echoes the key back: the stored response must not show it either.
     receiver.respond((req) => json({ echoed: JSON.parse(req.body).api_key, ok: true }), '/cred');
@@ -471,7 +638,11 @@ describe('execution chains', () => {
           webhook_id: await at('/cred'),
           name: 'charge',
           headers: { Authorization: 'Bearer {{credentials.psp_key}}', 'X-Order': '{{trigger_data.order_id}}' },
-          request_params: { api_key: '{{credentials.psp_key}}', order_id: '{{trigger_data.order_id}}', note: 'key={{credentials.psp_key}}' },
+          request_params: {
+            api_key: '{{credentials.psp_key}}',
+            order_id: '{{trigger_data.order_id}}',
+            note: 'key={{credentials.psp_key}}',
+          },
         },
         { webhook_id: await at('/cred/next'), name: 'next', request_params: { echoed: '{{step_1.response.echoed}}' } },
       ],
@@ -495,7 +666,15 @@ describe('execution chains', () => {
       await api().request('GET', '/api/v1/audit-events?limit=200', { token: admin.token }),
     ];
     for (const res of lists) expect(res.text).not.toContain(SECRET);
-    const tables = ['execution_chain_step_runs', 'execution_chain_runs', 'execution_chain_steps', 'execution_chains', 'credentials', 'audit_events', 'webhook_events'];
+    const tables = [
+      'execution_chain_step_runs',
+      'execution_chain_runs',
+      'execution_chain_steps',
+      'execution_chains',
+      'credentials',
+      'audit_events',
+      'webhook_events',
+    ];
     for (const table of tables) {
       const [row] = await api().sql(`SELECT coalesce(json_agg(t)::text, '') AS all_rows FROM ${table} t`);
       expect(row.all_rows, table).not.toContain(SECRET);
@@ -503,11 +682,22 @@ describe('execution chains', () => {
   });
 
   it('starts a run from an inbound webhook: verified, routed to an event, run, steps', async () => {
-    const source = (await api().request('POST', '/api/v1/sources', { token: admin.token, body: { name: 'shop', provider: 'none', event_type_path: '$.kind' } })).body;
+    const source = (
+      await api().request('POST', '/api/v1/sources', {
+        token: admin.token,
+        body: { name: 'shop', provider: 'none', event_type_path: '$.kind' },
+      })
+    ).body;
     const chain = await createChain({
       name: 'from inbound',
       trigger_event: 'shop.order.*',
-      steps: [{ webhook_id: await at('/inbound'), name: 'forward', request_params: { order: '{{trigger_data.order.id}}', kind: '{{run.trigger_event}}' } }],
+      steps: [
+        {
+          webhook_id: await at('/inbound'),
+          name: 'forward',
+          request_params: { order: '{{trigger_data.order.id}}', kind: '{{run.trigger_event}}' },
+        },
+      ],
     });
     const res = await api().request('POST', new URL(source.ingest_url).pathname, {
       rawBody: JSON.stringify({ kind: 'shop.order.created', order: { id: 'in-1' } }),
@@ -518,7 +708,8 @@ describe('execution chains', () => {
     expect(bodyOf(req)).toEqual({ order: 'in-1', kind: 'shop.order.created' });
     const runs = (await api().request('GET', `/api/v1/chains/${chain.id}/runs`, { token: admin.token })).body.data;
     expect(runs).toHaveLength(1);
-    const inbound = (await api().request('GET', `/api/v1/inbound-events/${res.body.event_id}`, { token: admin.token })).body;
+    const inbound = (await api().request('GET', `/api/v1/inbound-events/${res.body.event_id}`, { token: admin.token }))
+      .body;
     expect(runs[0]).toMatchObject({ trigger_type: 'event', trigger_event_id: inbound.routed_event_id });
     await untilStatus(runs[0].id, 'completed');
   });
@@ -533,7 +724,11 @@ describe('execution chains', () => {
         { webhook_id: await at('/stats/2'), name: 'two', request_params: { fail: '{{trigger_data.fail}}' } },
       ],
     });
-    const runs = [await execute(chain.id, { fail: false }), await execute(chain.id, { fail: false }), await execute(chain.id, { fail: true })];
+    const runs = [
+      await execute(chain.id, { fail: false }),
+      await execute(chain.id, { fail: false }),
+      await execute(chain.id, { fail: true }),
+    ];
     for (const id of runs) await untilRun(id, (r) => ['completed', 'failed'].includes(r.status));
     const res = await api().request('GET', `/api/v1/analytics/chains?chain_id=${chain.id}`, { token: admin.token });
     expect(res.status, res.text).toBe(200);
@@ -577,7 +772,9 @@ describe('execution chains', () => {
     // BullMQ's event stream records every job added to the queue.
     const events = await stack.redis.xrange(`${stack.config.REDIS_PREFIX}:chain-steps:events`, '-', '+');
     const added = events
-      .map(([, fields]) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]])))
+      .map(([, fields]) =>
+        Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]])),
+      )
       .filter((e) => e.event === 'added' && stepRunIds.has(String(e.jobId).replace(/-\d+$/, '')));
     expect(added).toHaveLength(1);
     const metrics = await (await fetch(stack.workerUrl('/metrics'))).text();

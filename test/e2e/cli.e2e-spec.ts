@@ -6,7 +6,11 @@ import { startProcess } from '../support/processes';
 import { TEST_MASTER_KEY } from '../support/test-config';
 
 async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
-  const proc = startProcess('npm', ['run', '--silent', 'cli', '--', ...args], { CONDUIT_MASTER_KEY: TEST_MASTER_KEY, LOG_LEVEL: 'error', ...env });
+  const proc = startProcess('npm', ['run', '--silent', 'cli', '--', ...args], {
+    CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: 'error',
+    ...env,
+  });
   const code = await proc.waitForExit(60_000);
   return { code, out: proc.output() };
 }
@@ -27,9 +31,23 @@ describe('npm run cli', () => {
     const msspTenant = JSON.parse(mssp.out.trim().split('\n').pop() as string);
     expect(msspTenant).toMatchObject({ code: 'mssp', name: 'MSSP Ltd', parent_id: null });
     const child = await cli(env, 'tenant:create', '--code', 'child', '--name', 'Child', '--parent', 'mssp');
-    expect(JSON.parse(child.out.trim().split('\n').pop() as string)).toMatchObject({ code: 'child', parent_id: msspTenant.id });
+    expect(JSON.parse(child.out.trim().split('\n').pop() as string)).toMatchObject({
+      code: 'child',
+      parent_id: msspTenant.id,
+    });
 
-    const user = await cli(env, 'user:create', '--email', 'ops@mssp.test', '--password', 'correct-horse-battery', '--tenant', 'mssp', '--role', 'mssp_admin');
+    const user = await cli(
+      env,
+      'user:create',
+      '--email',
+      'ops@mssp.test',
+      '--password',
+      'correct-horse-battery',
+      '--tenant',
+      'mssp',
+      '--role',
+      'mssp_admin',
+    );
     expect(user.code).toBe(0);
     const token = await cli(env, 'token:issue', '--email', 'ops@mssp.test');
     expect(token.code).toBe(0);
@@ -42,7 +60,18 @@ describe('npm run cli', () => {
   }, 120_000);
 
   it('refuses bad input with a usage message and a non-zero exit', async () => {
-    const badRole = await cli(env, 'user:create', '--email', 'x@y.test', '--password', 'correct-horse-battery', '--tenant', 'mssp', '--role', 'god');
+    const badRole = await cli(
+      env,
+      'user:create',
+      '--email',
+      'x@y.test',
+      '--password',
+      'correct-horse-battery',
+      '--tenant',
+      'mssp',
+      '--role',
+      'god',
+    );
     expect(badRole.code).toBe(2);
     expect(badRole.out).toMatch(/--role must be one of/);
     const missing = await cli(env, 'tenant:create', '--code', 'nameless');
@@ -56,7 +85,19 @@ describe('npm run cli', () => {
     expect(unknownOption.out).toMatch(/Unknown option '--nmae'[\s\S]*Usage:/);
     expect((await cli(env, 'keys:status', '--code')).code).toBe(2);
     // A password split by an unquoted space: the stray half is refused without being printed.
-    const split = await cli(env, 'user:create', '--email', 'x@y.test', '--password', 'correct', 'horse-battery-staple', '--tenant', 'mssp', '--role', 'viewer');
+    const split = await cli(
+      env,
+      'user:create',
+      '--email',
+      'x@y.test',
+      '--password',
+      'correct',
+      'horse-battery-staple',
+      '--tenant',
+      'mssp',
+      '--role',
+      'viewer',
+    );
     expect(split.code).toBe(2);
     expect(split.out).toMatch(/unexpected argument/);
     expect(split.out).not.toContain('horse-battery-staple');

@@ -34,14 +34,22 @@ describe('deliveries: worker killed mid-batch', () => {
     receiver.respond(() => ({ status: 200, delayMs: 250 }));
     const sub = await stack.api.request('POST', '/api/v1/subscriptions', {
       token: admin.token,
-      body: { app_name: 'crash', target_url: receiver.url('/crash'), event_types: ['crash.test'], retry_schedule: [0, 1, 1, 1] },
+      body: {
+        app_name: 'crash',
+        target_url: receiver.url('/crash'),
+        event_types: ['crash.test'],
+        retry_schedule: [0, 1, 1, 1],
+      },
     });
     expect(sub.status, sub.text).toBe(201);
 
     const first = await stack.startWorkerProcess(workerEnv);
     await first.healthy();
     for (let i = 0; i < EVENTS; i++) {
-      const res = await stack.api.request('POST', '/api/v1/events', { token: admin.token, body: { event_name: 'crash.test', payload: { i } } });
+      const res = await stack.api.request('POST', '/api/v1/events', {
+        token: admin.token,
+        body: { event_name: 'crash.test', payload: { i } },
+      });
       expect(res.status).toBe(202);
     }
     // Mid-batch: some delivered, about `concurrency` requests waiting for their answer.
@@ -57,7 +65,10 @@ describe('deliveries: worker killed mid-batch', () => {
     const delivered = await waitFor(
       'every delivery delivered',
       async () => {
-        const ds = await stack.api.sql<{ id: string; status: string }>(`SELECT id, status FROM webhook_deliveries WHERE subscription_id = $1`, [sub.body.id]);
+        const ds = await stack.api.sql<{ id: string; status: string }>(
+          `SELECT id, status FROM webhook_deliveries WHERE subscription_id = $1`,
+          [sub.body.id],
+        );
         return ds.length === EVENTS && ds.every((d) => d.status === 'delivered') ? ds : undefined;
       },
       60_000,
@@ -65,7 +76,8 @@ describe('deliveries: worker killed mid-batch', () => {
 
     const requests = receiver.to('/crash');
     const byId = new Map<string, string[]>();
-    for (const r of requests) byId.set(r.headers['webhook-id'] as string, [...(byId.get(r.headers['webhook-id'] as string) ?? []), r.body]);
+    for (const r of requests)
+      byId.set(r.headers['webhook-id'] as string, [...(byId.get(r.headers['webhook-id'] as string) ?? []), r.body]);
     expect(new Set(byId.keys())).toEqual(new Set(delivered.map((d) => d.id)));
     const duplicates = [...byId.values()].filter((bodies) => bodies.length > 1);
     // The requests that were in flight at the kill were sent again, as the same message.

@@ -37,10 +37,19 @@ describe('deliveries: recovery and endpoint health', () => {
   });
 
   const api = () => stack.api;
-  async function subscribe(path: string, body: Record<string, unknown>, token = admin.token): Promise<{ id: string; secret: string }> {
+  async function subscribe(
+    path: string,
+    body: Record<string, unknown>,
+    token = admin.token,
+  ): Promise<{ id: string; secret: string }> {
     const res = await api().request('POST', '/api/v1/subscriptions', {
       token,
-      body: { app_name: `app${path.replace(/\//g, '-')}`, target_url: receiver.url(path), retry_schedule: [0], ...body },
+      body: {
+        app_name: `app${path.replace(/\//g, '-')}`,
+        target_url: receiver.url(path),
+        retry_schedule: [0],
+        ...body,
+      },
     });
     expect(res.status, res.text).toBe(201);
     return res.body;
@@ -56,12 +65,17 @@ describe('deliveries: recovery and endpoint health', () => {
       [subscriptionId],
     );
   }
-  const getDelivery = async (id: string, token = admin.token) => api().request('GET', `/api/v1/deliveries/${id}`, { token });
+  const getDelivery = async (id: string, token = admin.token) =>
+    api().request('GET', `/api/v1/deliveries/${id}`, { token });
   const untilAll = (subscriptionId: string, status: string, count: number, timeoutMs = 15_000) =>
-    waitFor(`${count} deliveries ${status}`, async () => {
-      const rows = await deliveriesOf(subscriptionId);
-      return rows.length === count && rows.every((r) => r.status === status) ? rows : undefined;
-    }, timeoutMs);
+    waitFor(
+      `${count} deliveries ${status}`,
+      async () => {
+        const rows = await deliveriesOf(subscriptionId);
+        return rows.length === count && rows.every((r) => r.status === status) ? rows : undefined;
+      },
+      timeoutMs,
+    );
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('delivers everything after Redis lost the queue, once the reconciler runs', async () => {
@@ -110,7 +124,10 @@ describe('deliveries: recovery and endpoint health', () => {
     await untilAll(sub.id, 'failed', 2);
     receiver.respond(200, '/recover');
 
-    const res = await api().request('POST', `/api/v1/subscriptions/${sub.id}/recover`, { token: admin.token, body: { since: before } });
+    const res = await api().request('POST', `/api/v1/subscriptions/${sub.id}/recover`, {
+      token: admin.token,
+      body: { since: before },
+    });
     expect(res.status, res.text).toBe(202);
     expect(res.body).toEqual({ recovered: 2 });
     const rows = await untilAll(sub.id, 'delivered', 2);
@@ -119,7 +136,10 @@ describe('deliveries: recovery and endpoint health', () => {
 
   it('opens the circuit after consecutive failures, holds attempts for the cooldown, probes, and closes on success', async () => {
     receiver.respond(500, '/breaker');
-    const sub = await subscribe('/breaker', { event_types: ['breaker.trip'], retry_schedule: [0, 0, 0, 1, 1, 1, 1, 1, 1, 1] });
+    const sub = await subscribe('/breaker', {
+      event_types: ['breaker.trip'],
+      retry_schedule: [0, 0, 0, 1, 1, 1, 1, 1, 1, 1],
+    });
     await publish('breaker.trip', { first: true });
     await receiver.waitFor(3, '/breaker');
     const opened = await waitFor('the circuit to open', async () => {
@@ -152,7 +172,10 @@ describe('deliveries: recovery and endpoint health', () => {
     expect(rows.every((r) => r.attempt_count === 1)).toBe(true);
     // Budgets are per wall-clock second, so any sliding second sees at most two seconds' worth; without the limit
     // all six would arrive within a few milliseconds.
-    const times = receiver.to('/limited').map((r) => r.receivedAt).sort((a, b) => a - b);
+    const times = receiver
+      .to('/limited')
+      .map((r) => r.receivedAt)
+      .sort((a, b) => a - b);
     expect(times[5] - times[0]).toBeGreaterThanOrEqual(900);
     for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(4);
   });
@@ -171,7 +194,10 @@ describe('deliveries: recovery and endpoint health', () => {
     const freeRows = await untilAll(free.id, 'delivered', 3);
     const limitedRows = await untilAll(limited.id, 'delivered', 3, 20_000);
     expect([...freeRows, ...limitedRows].every((r) => r.attempt_count === 1)).toBe(true);
-    const times = receiver.to('/shared-limited').map((r) => r.receivedAt).sort((a, b) => a - b);
+    const times = receiver
+      .to('/shared-limited')
+      .map((r) => r.receivedAt)
+      .sort((a, b) => a - b);
     expect(times).toHaveLength(3);
     expect(times[2] - times[0]).toBeGreaterThanOrEqual(900);
   });
@@ -183,8 +209,15 @@ describe('deliveries: recovery and endpoint health', () => {
     const [row] = await deliveriesOf(sub.id);
     const queue = stack.queue('deliveries');
     for (const job of await queue.getJobs(['waiting', 'delayed', 'prioritized'])) await job.remove();
-    const [{ tenant_id }] = await api().sql<{ tenant_id: string }>(`SELECT tenant_id FROM webhook_deliveries WHERE id = $1`, [row.id]);
-    await queue.add('deliver', { tenant_id, delivery_id: row.id, attempt: 1 }, { jobId: `${row.id}-1`, removeOnComplete: true, removeOnFail: true });
+    const [{ tenant_id }] = await api().sql<{ tenant_id: string }>(
+      `SELECT tenant_id FROM webhook_deliveries WHERE id = $1`,
+      [row.id],
+    );
+    await queue.add(
+      'deliver',
+      { tenant_id, delivery_id: row.id, attempt: 1 },
+      { jobId: `${row.id}-1`, removeOnComplete: true, removeOnFail: true },
+    );
     await stack.startWorker();
     await untilAll(sub.id, 'delivered', 1);
     expect(receiver.to('/legacy-job')).toHaveLength(1);
@@ -207,7 +240,9 @@ describe('deliveries: recovery and endpoint health', () => {
     expect(result.deleted).toBeGreaterThanOrEqual(2);
     const left = await api().sql(`SELECT id FROM webhook_events WHERE id = ANY($1)`, [[old, recent, globexOld]]);
     expect(left.map((r) => r.id)).toEqual([recent]);
-    const orphans = await api().sql(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_id = ANY($1)`, [[old, globexOld]]);
+    const orphans = await api().sql(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE event_id = ANY($1)`, [
+      [old, globexOld],
+    ]);
     expect(orphans[0].n).toBe(0);
     const attempts = await api().sql(
       `SELECT count(*)::int AS n FROM webhook_delivery_attempts a WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = a.delivery_id)`,
@@ -222,7 +257,10 @@ describe('deliveries: recovery and endpoint health', () => {
     await api().sql(`UPDATE webhook_events SET created_at = now() - interval '400 days' WHERE id = $1`, [old]);
     const queue = stack.queue('maintenance');
     const job = await queue.add('retention', { kind: 'retention' });
-    await waitFor('the retention job', async () => (await job.getState()) === 'completed' || (await queue.getJob(job.id!)) === undefined);
+    await waitFor(
+      'the retention job',
+      async () => (await job.getState()) === 'completed' || (await queue.getJob(job.id!)) === undefined,
+    );
     expect(await api().sql(`SELECT id FROM webhook_events WHERE id = $1`, [old])).toHaveLength(0);
   });
 
@@ -235,10 +273,17 @@ describe('deliveries: recovery and endpoint health', () => {
 
     expect((await getDelivery(delivery.id, otherAdmin.token)).status).toBe(404);
     expect((await api().request('GET', `/api/v1/events/${eventId}`, { token: otherAdmin.token })).status).toBe(404);
-    expect((await api().request('POST', `/api/v1/deliveries/${delivery.id}/retry`, { token: otherAdmin.token })).status).toBe(404);
-    const recover = await api().request('POST', `/api/v1/subscriptions/${sub.id}/recover`, { token: otherAdmin.token, body: { since: '2020-01-01T00:00:00Z' } });
+    expect(
+      (await api().request('POST', `/api/v1/deliveries/${delivery.id}/retry`, { token: otherAdmin.token })).status,
+    ).toBe(404);
+    const recover = await api().request('POST', `/api/v1/subscriptions/${sub.id}/recover`, {
+      token: otherAdmin.token,
+      body: { since: '2020-01-01T00:00:00Z' },
+    });
     expect(recover.status).toBe(404);
-    const list = await api().request('GET', `/api/v1/deliveries?subscription_id=${sub.id}`, { token: otherAdmin.token });
+    const list = await api().request('GET', `/api/v1/deliveries?subscription_id=${sub.id}`, {
+      token: otherAdmin.token,
+    });
     expect(list.body.data ?? []).toHaveLength(0);
     await pause(300);
     expect(await deliveriesOf(sub.id)).toMatchObject([{ status: 'failed', attempt_count: 1 }]);

@@ -17,7 +17,11 @@ describe('deliveries', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
-      config: { WEBHOOK_TIMEOUT_MS: '600', WEBHOOK_CONNECT_TIMEOUT_MS: '500', WEBHOOK_CIRCUIT_FAILURE_THRESHOLD: '100' },
+      config: {
+        WEBHOOK_TIMEOUT_MS: '600',
+        WEBHOOK_CONNECT_TIMEOUT_MS: '500',
+        WEBHOOK_CIRCUIT_FAILURE_THRESHOLD: '100',
+      },
     });
     receiver = await startWebhookReceiver();
     tenantId = (await stack.api.seedTenant('acme')).id;
@@ -32,7 +36,12 @@ describe('deliveries', () => {
   async function subscribe(path: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
     const res = await api().request('POST', '/api/v1/subscriptions', {
       token: admin.token,
-      body: { app_name: `app${path.replace(/\//g, '-')}`, target_url: receiver.url(path), retry_schedule: FAST, ...body },
+      body: {
+        app_name: `app${path.replace(/\//g, '-')}`,
+        target_url: receiver.url(path),
+        retry_schedule: FAST,
+        ...body,
+      },
     });
     expect(res.status, res.text).toBe(201);
     return res.body;
@@ -48,18 +57,26 @@ describe('deliveries', () => {
     if (!delivery) throw new Error(`no delivery of ${eventId} to ${subscriptionId}: ${res.text}`);
     return delivery.id;
   }
-  const getDelivery = async (id: string) => (await api().request('GET', `/api/v1/deliveries/${id}`, { token: admin.token })).body;
+  const getDelivery = async (id: string) =>
+    (await api().request('GET', `/api/v1/deliveries/${id}`, { token: admin.token })).body;
   const untilDelivery = (id: string, status: string, timeoutMs = 15_000) =>
-    waitFor(`delivery ${id} ${status}`, async () => {
-      const d = await getDelivery(id);
-      return d.status === status ? d : undefined;
-    }, timeoutMs);
+    waitFor(
+      `delivery ${id} ${status}`,
+      async () => {
+        const d = await getDelivery(id);
+        return d.status === status ? d : undefined;
+      },
+      timeoutMs,
+    );
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const headerOf = (r: ReceivedRequest, name: string) => r.headers[name] as string;
   /** Waits for operational events of a type, delivered to path, whose data matches. */
   const opsEvents = (path: string, type: string, match: (data: Record<string, unknown>) => boolean) =>
     waitFor(`${type} at ${path}`, async () => {
-      const found = receiver.to(path).map((r) => JSON.parse(r.body)).filter((b) => b.type === type && match(b.data));
+      const found = receiver
+        .to(path)
+        .map((r) => JSON.parse(r.body))
+        .filter((b) => b.type === type && match(b.data));
       return found.length > 0 ? found : undefined;
     });
 
@@ -93,7 +110,9 @@ describe('deliveries', () => {
 
     const deliveryId = await deliveryOf(eventId, sub.id);
     expect(headerOf(req, 'webhook-id')).toBe(deliveryId);
-    expect(new Webhook(sub.secret).verify(req.body, req.headers as Record<string, string>)).toMatchObject({ type: 'sig.plain' });
+    expect(new Webhook(sub.secret).verify(req.body, req.headers as Record<string, string>)).toMatchObject({
+      type: 'sig.plain',
+    });
     const loki = createHmac('sha256', sub.secret).update(req.body).digest('hex');
     expect(headerOf(req, 'x-loki-signature')).toBe(`sha256=${loki}`);
     expect(headerOf(req, 'x-loki-event')).toBe('sig.plain');
@@ -106,13 +125,18 @@ describe('deliveries', () => {
 
     const delivery = await untilDelivery(deliveryId, 'delivered');
     expect(delivery.attempts[0].request_headers).toMatchObject({ 'webhook-id': deliveryId, 'X-Api-Key': '[REDACTED]' });
-    const stored = await api().sql(`SELECT request_headers::text AS h FROM webhook_delivery_attempts WHERE delivery_id = $1`, [deliveryId]);
+    const stored = await api().sql(
+      `SELECT request_headers::text AS h FROM webhook_delivery_attempts WHERE delivery_id = $1`,
+      [deliveryId],
+    );
     expect(stored[0].h).not.toContain('key-do-not-store');
   });
 
   it('signs with both the old and the new secret after a rotation', async () => {
     const sub = await subscribe('/rotate', { event_types: ['sig.rotate'] });
-    const rotated = await api().request('POST', `/api/v1/subscriptions/${sub.id}/rotate-secret`, { token: admin.token });
+    const rotated = await api().request('POST', `/api/v1/subscriptions/${sub.id}/rotate-secret`, {
+      token: admin.token,
+    });
     expect(rotated.status).toBe(200);
     await publish('sig.rotate');
     const [req] = await receiver.waitFor(1, '/rotate');
@@ -121,7 +145,9 @@ describe('deliveries', () => {
       expect(() => new Webhook(secret).verify(req.body, req.headers as Record<string, string>)).not.toThrow();
     }
     // The seed's scheme carries one signature: the current secret's.
-    expect(headerOf(req, 'x-loki-signature')).toBe(`sha256=${createHmac('sha256', rotated.body.secret).update(req.body).digest('hex')}`);
+    expect(headerOf(req, 'x-loki-signature')).toBe(
+      `sha256=${createHmac('sha256', rotated.body.secret).update(req.body).digest('hex')}`,
+    );
   });
 
   it('sends private subscriptions a bearer JWT with the seed claims, keyed by the signing secret', async () => {
@@ -131,7 +157,13 @@ describe('deliveries', () => {
     const token = headerOf(req, 'authorization').replace(/^Bearer /, '');
     const key = Buffer.from(sub.secret.slice('whsec_'.length), 'base64');
     const claims = jwt.verify(token, key, { algorithms: ['HS256'], issuer: 'conduit' }) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: sub.id, webhook_id: sub.id, tenant_id: tenantId, app_name: 'vault', iss: 'conduit' });
+    expect(claims).toMatchObject({
+      sub: sub.id,
+      webhook_id: sub.id,
+      tenant_id: tenantId,
+      app_name: 'vault',
+      iss: 'conduit',
+    });
     expect(claims.exp).toBeGreaterThan(claims.iat as number);
     expect(claims.nbf).toBe(claims.iat);
     expect(() => new Webhook(sub.secret).verify(req.body, req.headers as Record<string, string>)).not.toThrow();
@@ -145,7 +177,13 @@ describe('deliveries', () => {
     const delivery = await untilDelivery(deliveryId, 'delivered');
 
     expect(delivery.attempt_count).toBe(3);
-    expect(delivery.attempts.map((a: { attempt_number: number; status_code: number; error_class: string | null }) => [a.attempt_number, a.status_code, a.error_class])).toEqual([
+    expect(
+      delivery.attempts.map((a: { attempt_number: number; status_code: number; error_class: string | null }) => [
+        a.attempt_number,
+        a.status_code,
+        a.error_class,
+      ]),
+    ).toEqual([
       [1, 500, 'non_2xx'],
       [2, 500, 'non_2xx'],
       [3, 200, null],
@@ -155,7 +193,10 @@ describe('deliveries', () => {
     expect(new Set(requests.map((r) => headerOf(r, 'webhook-id')))).toEqual(new Set([deliveryId]));
     // About a second apart (schedule [0, 1, 1] with ±10% jitter).
     expect(requests[1].receivedAt - requests[0].receivedAt).toBeGreaterThanOrEqual(850);
-    const [health] = await api().sql(`SELECT consecutive_failures, failing_since FROM webhook_subscriptions WHERE id = $1`, [sub.id]);
+    const [health] = await api().sql(
+      `SELECT consecutive_failures, failing_since FROM webhook_subscriptions WHERE id = $1`,
+      [sub.id],
+    );
     expect(health).toEqual({ consecutive_failures: 0, failing_since: null });
   });
 
@@ -178,7 +219,11 @@ describe('deliveries', () => {
     expect(delivery).toMatchObject({ attempt_count: 3, last_status_code: 500, last_error_class: 'non_2xx' });
     expect(receiver.to('/down')).toHaveLength(3);
 
-    const [op] = await opsEvents('/ops-messages', 'message.attempt.exhausted', (data) => data.delivery_id === deliveryId);
+    const [op] = await opsEvents(
+      '/ops-messages',
+      'message.attempt.exhausted',
+      (data) => data.delivery_id === deliveryId,
+    );
     expect(op.data).toEqual({
       delivery_id: deliveryId,
       event_id: eventId,
@@ -189,7 +234,10 @@ describe('deliveries', () => {
       last_status_code: 500,
       last_error_class: 'non_2xx',
     });
-    const [opEvent] = await api().sql(`SELECT source FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'delivery_id' = $1`, [deliveryId]);
+    const [opEvent] = await api().sql(
+      `SELECT source FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'delivery_id' = $1`,
+      [deliveryId],
+    );
     expect(opEvent.source).toBe('conduit');
   });
 
@@ -204,7 +252,9 @@ describe('deliveries', () => {
     await pause(1500);
     // ...and that second failure publishes nothing.
     expect(receiver.to('/ops-broken')).toHaveLength(2);
-    const about = await api().sql(`SELECT payload->>'event_id' AS e FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'app_name' = 'app-ops-broken'`);
+    const about = await api().sql(
+      `SELECT payload->>'event_id' AS e FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'app_name' = 'app-ops-broken'`,
+    );
     expect(about.map((r) => r.e)).toEqual([eventId]);
   });
 
@@ -214,9 +264,18 @@ describe('deliveries', () => {
     const deliveryId = await deliveryOf(await publish('retry.down'), sub.id);
     await untilDelivery(deliveryId, 'failed');
     const exhaustedEvents = async () =>
-      Number((await api().sql(`SELECT count(*)::int AS n FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'delivery_id' = $1`, [deliveryId]))[0].n);
+      Number(
+        (
+          await api().sql(
+            `SELECT count(*)::int AS n FROM webhook_events WHERE event_name = 'message.attempt.exhausted' AND payload->>'delivery_id' = $1`,
+            [deliveryId],
+          )
+        )[0].n,
+      );
     await waitFor('the exhausted event', async () => ((await exhaustedEvents()) === 1 ? true : undefined));
-    expect((await api().request('POST', `/api/v1/deliveries/${deliveryId}/retry`, { token: admin.token })).status).toBe(202);
+    expect((await api().request('POST', `/api/v1/deliveries/${deliveryId}/retry`, { token: admin.token })).status).toBe(
+      202,
+    );
     await waitFor('the manual attempt', async () => {
       const d = await getDelivery(deliveryId);
       return d.status === 'failed' && d.attempt_count === 2 ? d : undefined;
@@ -234,7 +293,11 @@ describe('deliveries', () => {
     const opsGone = await subscribe('/ops-gone', { event_types: ['message.attempt.exhausted'] });
     await subscribe('/exhaust-source', { event_types: ['exhaust.me'], retry_schedule: [0] });
     await publish('exhaust.me');
-    const [op] = await opsEvents('/ops-disabled-watch', 'endpoint.disabled', (data) => data.subscription_id === opsGone.id);
+    const [op] = await opsEvents(
+      '/ops-disabled-watch',
+      'endpoint.disabled',
+      (data) => data.subscription_id === opsGone.id,
+    );
     expect(op.data).toMatchObject({ subscription_id: opsGone.id, reason: 'gone', last_status_code: 410 });
     const got = await api().request('GET', `/api/v1/subscriptions/${opsGone.id}`, { token: admin.token });
     expect(got.body).toMatchObject({ is_active: false, disabled_reason: 'gone' });
@@ -251,7 +314,12 @@ describe('deliveries', () => {
     const got = await api().request('GET', `/api/v1/subscriptions/${sub.id}`, { token: admin.token });
     expect(got.body).toMatchObject({ is_active: false, disabled_reason: 'gone' });
     const [op] = await opsEvents('/ops-endpoints', 'endpoint.disabled', (data) => data.subscription_id === sub.id);
-    expect(op.data).toMatchObject({ subscription_id: sub.id, reason: 'gone', delivery_id: deliveryId, last_status_code: 410 });
+    expect(op.data).toMatchObject({
+      subscription_id: sub.id,
+      reason: 'gone',
+      delivery_id: deliveryId,
+      last_status_code: 410,
+    });
 
     // Later events do not reach it, and a delivery still queued for it is cancelled, not sent.
     await publish('gone.thing');
@@ -290,7 +358,12 @@ describe('deliveries', () => {
     const stalled = await untilDelivery(await deliveryOf(await publish('stalls.thing'), stalls.id), 'delivered');
     const reset = await untilDelivery(await deliveryOf(await publish('resets.thing'), resets.id), 'delivered');
     expect(stalled.attempts).toHaveLength(1);
-    expect(stalled.attempts[0]).toMatchObject({ status_code: 200, error_class: null, response_body: 'partial', response_truncated: true });
+    expect(stalled.attempts[0]).toMatchObject({
+      status_code: 200,
+      error_class: null,
+      response_body: 'partial',
+      response_truncated: true,
+    });
     expect(stalled.attempts[0].error_message).toMatch(/^response body incomplete \(timeout\)/);
     expect(reset.attempts).toHaveLength(1);
     expect(reset.attempts[0]).toMatchObject({ status_code: 202, error_class: null, response_truncated: true });
@@ -312,7 +385,12 @@ describe('deliveries', () => {
   it('classifies a closed port as connection_refused', async () => {
     const res = await api().request('POST', '/api/v1/subscriptions', {
       token: admin.token,
-      body: { app_name: 'nobody', target_url: 'http://127.0.0.1:9/hook', event_types: ['refused.thing'], retry_schedule: [0] },
+      body: {
+        app_name: 'nobody',
+        target_url: 'http://127.0.0.1:9/hook',
+        event_types: ['refused.thing'],
+        retry_schedule: [0],
+      },
     });
     const deliveryId = await deliveryOf(await publish('refused.thing'), res.body.id);
     const delivery = await untilDelivery(deliveryId, 'failed');

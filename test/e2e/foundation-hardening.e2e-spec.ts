@@ -30,11 +30,16 @@ describe('foundation hardening', () => {
     it('refuses a key minting scopes it lacks ("*" included) and allows the ones it holds', async () => {
       await api.seedTenant('keys');
       const admin = await api.seedUser('keys', 'tenant_admin');
-      const minter = (await createKey({ token: admin.token }, { name: 'minter', scopes: ['api_keys:write'] })).body.key as string;
+      const minter = (await createKey({ token: admin.token }, { name: 'minter', scopes: ['api_keys:write'] })).body
+        .key as string;
       const before = await api.sql('SELECT count(*)::int AS n FROM api_keys');
       for (const scopes of [['*'], ['users:read'], ['api_keys:write', 'audit_events:read']]) {
         const res = await createKey({ apiKey: minter }, { name: 'wider', scopes });
-        expect({ scopes, status: res.status, code: res.body.error?.code }).toEqual({ scopes, status: 403, code: 'scope_not_allowed' });
+        expect({ scopes, status: res.status, code: res.body.error?.code }).toEqual({
+          scopes,
+          status: 403,
+          code: 'scope_not_allowed',
+        });
       }
       expect(await api.sql('SELECT count(*)::int AS n FROM api_keys')).toEqual(before);
       expect((await createKey({ apiKey: minter }, { name: 'same', scopes: ['api_keys:write'] })).status).toBe(201);
@@ -47,33 +52,50 @@ describe('foundation hardening', () => {
       await api.seedTenant('expiry');
       const admin = await api.seedUser('expiry', 'tenant_admin');
       const parentExpiry = new Date(Date.now() + 3_600_000).toISOString();
-      const parent = (await createKey({ token: admin.token }, { name: 'parent', scopes: ['*'], expires_at: parentExpiry })).body;
+      const parent = (
+        await createKey({ token: admin.token }, { name: 'parent', scopes: ['*'], expires_at: parentExpiry })
+      ).body;
       const inherited = await createKey({ apiKey: parent.key }, { name: 'inherits', scopes: ['users:read'] });
       expect(inherited.status).toBe(201);
       expect(inherited.body.expires_at).toBe(parent.expires_at);
-      const longer = await createKey({ apiKey: parent.key }, { name: 'outlives', scopes: ['*'], expires_at: new Date(Date.now() + 7_200_000).toISOString() });
+      const longer = await createKey(
+        { apiKey: parent.key },
+        { name: 'outlives', scopes: ['*'], expires_at: new Date(Date.now() + 7_200_000).toISOString() },
+      );
       expect(longer.status).toBe(403);
       expect(longer.body.error.code).toBe('expiry_not_allowed');
-      const shorter = await createKey({ apiKey: parent.key }, { name: 'shorter', scopes: ['*'], expires_at: new Date(Date.now() + 1_800_000).toISOString() });
+      const shorter = await createKey(
+        { apiKey: parent.key },
+        { name: 'shorter', scopes: ['*'], expires_at: new Date(Date.now() + 1_800_000).toISOString() },
+      );
       expect(shorter.status).toBe(201);
     });
 
-    it('caps a key at its creator\'s current role and stops it while the creator is disabled or gone', async () => {
+    it("caps a key at its creator's current role and stops it while the creator is disabled or gone", async () => {
       await api.seedTenant('owned');
       const boss = await api.seedUser('owned', 'tenant_admin');
       const maker = await api.seedUser('owned', 'tenant_admin', 'maker@owned.test');
       const { key } = (await createKey({ token: maker.token }, { name: 'makers', scopes: ['*'] })).body;
       expect((await api.request('GET', '/api/v1/users', { apiKey: key })).status).toBe(200);
 
-      expect((await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: boss.token, body: { role: 'analyst' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: boss.token, body: { role: 'analyst' } }))
+          .status,
+      ).toBe(200);
       expect((await api.request('GET', '/api/v1/auth/me', { apiKey: key })).body.role).toBe('analyst');
       expect((await api.request('GET', '/api/v1/users', { apiKey: key })).status).toBe(403);
 
-      expect((await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: boss.token, body: { status: 'disabled' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: boss.token, body: { status: 'disabled' } }))
+          .status,
+      ).toBe(200);
       const disabled = await api.request('GET', '/api/v1/auth/me', { apiKey: key });
       expect(disabled.status).toBe(401);
       expect(disabled.body.error.code).toBe('api_key_creator_inactive');
-      expect((await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: boss.token, body: { status: 'active' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', `/api/v1/users/${maker.id}`, { token: boss.token, body: { status: 'active' } }))
+          .status,
+      ).toBe(200);
       expect((await api.request('GET', '/api/v1/auth/me', { apiKey: key })).status).toBe(200);
 
       expect((await api.request('DELETE', `/api/v1/users/${maker.id}`, { token: boss.token })).status).toBe(204);
@@ -88,8 +110,12 @@ describe('foundation hardening', () => {
       await api.seedTenant('reach-mssp');
       await api.seedTenant('reach-child', 'reach-mssp');
       const mssp = await api.seedUser('reach-mssp', 'mssp_admin');
-      const byRoot = (await createKey({ token: root.token, tenant: 'reach-child' }, { name: 'root-made', scopes: ['*'] })).body.key as string;
-      const byMssp = (await createKey({ token: mssp.token, tenant: 'reach-child' }, { name: 'mssp-made', scopes: ['*'] })).body.key as string;
+      const byRoot = (
+        await createKey({ token: root.token, tenant: 'reach-child' }, { name: 'root-made', scopes: ['*'] })
+      ).body.key as string;
+      const byMssp = (
+        await createKey({ token: mssp.token, tenant: 'reach-child' }, { name: 'mssp-made', scopes: ['*'] })
+      ).body.key as string;
       for (const key of [byRoot, byMssp]) {
         const me = await api.request('GET', '/api/v1/auth/me', { apiKey: key });
         expect(me.status).toBe(200);
@@ -100,40 +126,77 @@ describe('foundation hardening', () => {
 
   describe('users cannot lock themselves or their tenant out', () => {
     it('refuses changing your own role or status, and allows the rest of your profile', async () => {
-      const self = await api.request('PATCH', `/api/v1/users/${root.id}`, { token: root.token, body: { role: 'viewer' } });
+      const self = await api.request('PATCH', `/api/v1/users/${root.id}`, {
+        token: root.token,
+        body: { role: 'viewer' },
+      });
       expect(self.status).toBe(403);
       expect(self.body.error.code).toBe('cannot_change_own_role');
       await api.seedTenant('selfish');
       const admin = await api.seedUser('selfish', 'tenant_admin');
       await api.seedUser('selfish', 'tenant_admin', 'other-admin@selfish.test');
-      const disable = await api.request('PATCH', `/api/v1/users/${admin.id}`, { token: admin.token, body: { status: 'disabled' } });
+      const disable = await api.request('PATCH', `/api/v1/users/${admin.id}`, {
+        token: admin.token,
+        body: { status: 'disabled' },
+      });
       expect(disable.status).toBe(403);
       expect(disable.body.error.code).toBe('cannot_change_own_status');
-      const demote = await api.request('PATCH', `/api/v1/users/${admin.id}`, { token: admin.token, body: { role: 'viewer' } });
+      const demote = await api.request('PATCH', `/api/v1/users/${admin.id}`, {
+        token: admin.token,
+        body: { role: 'viewer' },
+      });
       expect(demote.body.error.code).toBe('cannot_change_own_role');
-      const profile = await api.request('PATCH', `/api/v1/users/${admin.id}`, { token: admin.token, body: { display_name: 'Me', status: 'active', role: 'tenant_admin' } });
+      const profile = await api.request('PATCH', `/api/v1/users/${admin.id}`, {
+        token: admin.token,
+        body: { display_name: 'Me', status: 'active', role: 'tenant_admin' },
+      });
       expect(profile.status).toBe(200);
-      const [row] = await api.sql(`SELECT m.role, u.status FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.id = $1`, [admin.id]);
+      const [row] = await api.sql(
+        `SELECT m.role, u.status FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.id = $1`,
+        [admin.id],
+      );
       expect(row).toEqual({ role: 'tenant_admin', status: 'active' });
-      expect((await api.sql(`SELECT role FROM memberships WHERE user_id = $1`, [root.id]))[0].role).toBe('platform_admin');
+      expect((await api.sql(`SELECT role FROM memberships WHERE user_id = $1`, [root.id]))[0].role).toBe(
+        'platform_admin',
+      );
     });
 
     it('keeps the last active admin of a tenant, even against a platform admin acting there', async () => {
       await api.seedTenant('solo');
       const only = await api.seedUser('solo', 'tenant_admin');
       const analyst = await api.seedUser('solo', 'analyst');
-      const asRoot = (method: string, path: string, body?: unknown) => api.request(method, path, { token: root.token, tenant: 'solo', body });
-      for (const [method, body] of [['DELETE', undefined], ['PATCH', { role: 'viewer' }], ['PATCH', { status: 'disabled' }]] as const) {
+      const asRoot = (method: string, path: string, body?: unknown) =>
+        api.request(method, path, { token: root.token, tenant: 'solo', body });
+      for (const [method, body] of [
+        ['DELETE', undefined],
+        ['PATCH', { role: 'viewer' }],
+        ['PATCH', { status: 'disabled' }],
+      ] as const) {
         const res = await asRoot(method, `/api/v1/users/${only.id}`, body);
-        expect({ method, body, status: res.status, code: res.body?.error?.code }).toEqual({ method, body, status: 409, code: 'last_admin' });
+        expect({ method, body, status: res.status, code: res.body?.error?.code }).toEqual({
+          method,
+          body,
+          status: 409,
+          code: 'last_admin',
+        });
       }
       expect((await asRoot('DELETE', `/api/v1/users/${analyst.id}`)).status).toBe(204);
-      const second = await asRoot('POST', '/api/v1/users', { email: 'second@solo.test', password: PASSWORD, role: 'tenant_admin' });
+      const second = await asRoot('POST', '/api/v1/users', {
+        email: 'second@solo.test',
+        password: PASSWORD,
+        role: 'tenant_admin',
+      });
       expect(second.status).toBe(201);
       expect((await asRoot('PATCH', `/api/v1/users/${only.id}`, { role: 'viewer' })).status).toBe(200);
-      expect((await asRoot('PATCH', `/api/v1/users/${second.body.id}`, { role: 'analyst' })).body.error.code).toBe('last_admin');
+      expect((await asRoot('PATCH', `/api/v1/users/${second.body.id}`, { role: 'analyst' })).body.error.code).toBe(
+        'last_admin',
+      );
       // A disabled admin is no admin: it does not make the active one removable.
-      const third = await asRoot('POST', '/api/v1/users', { email: 'third@solo.test', password: PASSWORD, role: 'tenant_admin' });
+      const third = await asRoot('POST', '/api/v1/users', {
+        email: 'third@solo.test',
+        password: PASSWORD,
+        role: 'tenant_admin',
+      });
       expect((await asRoot('PATCH', `/api/v1/users/${third.body.id}`, { status: 'disabled' })).status).toBe(200);
       expect((await asRoot('DELETE', `/api/v1/users/${second.body.id}`)).body.error.code).toBe('last_admin');
     });
@@ -141,22 +204,38 @@ describe('foundation hardening', () => {
     it('keeps the last platform admin of the platform tenant', async () => {
       await api.seedTenant('ops');
       const elsewhere = await api.seedUser('ops', 'platform_admin');
-      const res = await api.request('PATCH', `/api/v1/users/${root.id}`, { token: elsewhere.token, tenant: 'platform', body: { role: 'mssp_admin' } });
+      const res = await api.request('PATCH', `/api/v1/users/${root.id}`, {
+        token: elsewhere.token,
+        tenant: 'platform',
+        body: { role: 'mssp_admin' },
+      });
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('last_admin');
     });
 
-    it('lets only one of two concurrent demotions of a tenant\'s two admins succeed', async () => {
+    it("lets only one of two concurrent demotions of a tenant's two admins succeed", async () => {
       // A platform admin acting there demotes both at once (its own authority does not change); in several tenants.
       const duels = await Promise.all(
         ['duel-1', 'duel-2', 'duel-3'].map(async (code) => {
           await api.seedTenant(code);
-          return { code, admins: [await api.seedUser(code, 'tenant_admin'), await api.seedUser(code, 'tenant_admin', `second@${code}.test`)] };
+          return {
+            code,
+            admins: [
+              await api.seedUser(code, 'tenant_admin'),
+              await api.seedUser(code, 'tenant_admin', `second@${code}.test`),
+            ],
+          };
         }),
       );
       const results = await Promise.all(
         duels.flatMap(({ code, admins }) =>
-          admins.map((a) => api.request('PATCH', `/api/v1/users/${a.id}`, { token: root.token, tenant: code, body: { role: 'viewer' } })),
+          admins.map((a) =>
+            api.request('PATCH', `/api/v1/users/${a.id}`, {
+              token: root.token,
+              tenant: code,
+              body: { role: 'viewer' },
+            }),
+          ),
         ),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 409, 409, 409]);
@@ -169,24 +248,41 @@ describe('foundation hardening', () => {
 
     it('refuses deleting, suspending or deactivating your own home tenant, platform admins included', async () => {
       const platform = await tenantRow('platform');
-      for (const [method, body] of [['DELETE', undefined], ['PATCH', { status: 'suspended' }], ['PATCH', { status: 'inactive' }]] as const) {
+      for (const [method, body] of [
+        ['DELETE', undefined],
+        ['PATCH', { status: 'suspended' }],
+        ['PATCH', { status: 'inactive' }],
+      ] as const) {
         const res = await api.request(method, `/api/v1/tenants/${platform.id}`, { token: root.token, body });
-        expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 403, code: 'tenant_update_forbidden' });
+        expect({ status: res.status, code: res.body.error?.code }).toEqual({
+          status: 403,
+          code: 'tenant_update_forbidden',
+        });
       }
-      expect((await api.request('PATCH', '/api/v1/tenants/platform', { token: root.token, body: { name: 'Platform' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', '/api/v1/tenants/platform', { token: root.token, body: { name: 'Platform' } }))
+          .status,
+      ).toBe(200);
       expect(await tenantRow('platform')).toMatchObject({ status: 'active', deleted_at: null });
       await api.seedTenant('home-mssp');
       const mssp = await api.seedUser('home-mssp', 'mssp_admin');
       const own = await api.request('DELETE', '/api/v1/tenants/home-mssp', { token: mssp.token });
-      expect({ status: own.status, code: own.body.error.code }).toEqual({ status: 403, code: 'tenant_update_forbidden' });
+      expect({ status: own.status, code: own.body.error.code }).toEqual({
+        status: 403,
+        code: 'tenant_update_forbidden',
+      });
     });
   });
 
   describe('the tenant tree', () => {
     it('refuses a move that would make a cycle, however deep the tree', async () => {
       const ids: string[] = [];
-      for (let i = 0; i <= 66; i += 1) ids.push((await api.seedTenant(`deep-${i}`, i === 0 ? undefined : `deep-${i - 1}`)).id);
-      const res = await api.request('PATCH', '/api/v1/tenants/deep-0', { token: root.token, body: { parent_id: ids[66] } });
+      for (let i = 0; i <= 66; i += 1)
+        ids.push((await api.seedTenant(`deep-${i}`, i === 0 ? undefined : `deep-${i - 1}`)).id);
+      const res = await api.request('PATCH', '/api/v1/tenants/deep-0', {
+        token: root.token,
+        body: { parent_id: ids[66] },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('tenant_parent_cycle');
       expect((await tenantRow('deep-0')).parent_id).toBeNull();
@@ -200,7 +296,9 @@ describe('foundation hardening', () => {
     it('lets only one of two crossing moves happen', async () => {
       // Several pairs at once: a under b and b under a, each alone a valid move, together a cycle.
       const pairs = await Promise.all(
-        [1, 2, 3, 4, 5].map(async (n) => [await api.seedTenant(`swing-${n}a`), await api.seedTenant(`swing-${n}b`)] as const),
+        [1, 2, 3, 4, 5].map(
+          async (n) => [await api.seedTenant(`swing-${n}a`), await api.seedTenant(`swing-${n}b`)] as const,
+        ),
       );
       const results = await Promise.all(
         pairs.flatMap(([a, b]) => [
@@ -209,7 +307,9 @@ describe('foundation hardening', () => {
         ]),
       );
       expect(results.filter((r) => r.status === 200)).toHaveLength(pairs.length);
-      expect(results.filter((r) => r.status !== 200).every((r) => r.body.error.code === 'tenant_parent_cycle')).toBe(true);
+      expect(results.filter((r) => r.status !== 200).every((r) => r.body.error.code === 'tenant_parent_cycle')).toBe(
+        true,
+      );
       const cycles = await api.sql(
         `SELECT a.code FROM tenants a JOIN tenants b ON b.id = a.parent_id WHERE b.parent_id = a.id AND a.code LIKE 'swing-%'`,
       );
@@ -221,8 +321,14 @@ describe('foundation hardening', () => {
       await api.seedTenant('tree-mssp');
       await api.seedTenant('mover', 'tree-mssp');
       const mssp = await api.seedUser('tree-mssp', 'mssp_admin');
-      const byMssp = await api.request('PATCH', '/api/v1/tenants/mover', { token: mssp.token, body: { parent_id: null } });
-      expect({ status: byMssp.status, code: byMssp.body.error.code }).toEqual({ status: 403, code: 'tenant_update_forbidden' });
+      const byMssp = await api.request('PATCH', '/api/v1/tenants/mover', {
+        token: mssp.token,
+        body: { parent_id: null },
+      });
+      expect({ status: byMssp.status, code: byMssp.body.error.code }).toEqual({
+        status: 403,
+        code: 'tenant_update_forbidden',
+      });
       const res = await api.request('PATCH', '/api/v1/tenants/mover', { token: root.token, body: { parent_id: null } });
       expect(res.status).toBe(200);
       expect(res.body.parent_id).toBeNull();
@@ -231,9 +337,15 @@ describe('foundation hardening', () => {
 
     it('refuses tenant codes shaped like UUIDs, which could never be addressed by code', async () => {
       const code = '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f';
-      const res = await api.request('POST', '/api/v1/tenants', { token: root.token, body: { code, name: 'Looks like an id' } });
+      const res = await api.request('POST', '/api/v1/tenants', {
+        token: root.token,
+        body: { code, name: 'Looks like an id' },
+      });
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field: 'code' })] });
+      expect(res.body.error).toMatchObject({
+        code: 'validation_failed',
+        details: [expect.objectContaining({ field: 'code' })],
+      });
       await expect(api.operator.createTenant({ code, name: 'x' })).rejects.toMatchObject({ code: 'validation_failed' });
       expect(await api.sql('SELECT 1 FROM tenants WHERE code = $1', [code])).toEqual([]);
     });
@@ -243,10 +355,18 @@ describe('foundation hardening', () => {
       await api.seedTenant('sus-child', 'sus-mssp');
       const mssp = await api.seedUser('sus-mssp', 'mssp_admin');
       const local = await api.seedUser('sus-child', 'tenant_admin');
-      expect((await api.request('PATCH', '/api/v1/tenants/sus-child', { token: mssp.token, body: { status: 'suspended' } })).status).toBe(200);
-      expect((await api.request('GET', '/api/v1/users', { token: local.token })).body.error.code).toBe('tenant_suspended');
+      expect(
+        (await api.request('PATCH', '/api/v1/tenants/sus-child', { token: mssp.token, body: { status: 'suspended' } }))
+          .status,
+      ).toBe(200);
+      expect((await api.request('GET', '/api/v1/users', { token: local.token })).body.error.code).toBe(
+        'tenant_suspended',
+      );
       expect((await api.request('GET', '/api/v1/users', { token: mssp.token, tenant: 'sus-child' })).status).toBe(200);
-      expect((await api.request('PATCH', '/api/v1/tenants/sus-child', { token: mssp.token, body: { status: 'active' } })).status).toBe(200);
+      expect(
+        (await api.request('PATCH', '/api/v1/tenants/sus-child', { token: mssp.token, body: { status: 'active' } }))
+          .status,
+      ).toBe(200);
     });
   });
 
@@ -255,15 +375,26 @@ describe('foundation hardening', () => {
       const { id } = await api.seedTenant('nulls');
       for (const field of ['name', 'status', 'settings', 'compliance_settings']) {
         const res = await api.request('PATCH', `/api/v1/tenants/${id}`, { token: root.token, body: { [field]: null } });
-        expect({ field, status: res.status, code: res.body.error?.code, detail: res.body.error?.details?.[0]?.field }).toEqual({
+        expect({
+          field,
+          status: res.status,
+          code: res.body.error?.code,
+          detail: res.body.error?.details?.[0]?.field,
+        }).toEqual({
           field,
           status: 400,
           code: 'validation_failed',
           detail: field,
         });
       }
-      await api.request('PATCH', `/api/v1/tenants/${id}`, { token: root.token, body: { contact_email: 'soc@nulls.test' } });
-      const cleared = await api.request('PATCH', `/api/v1/tenants/${id}`, { token: root.token, body: { contact_email: null, settings: {} } });
+      await api.request('PATCH', `/api/v1/tenants/${id}`, {
+        token: root.token,
+        body: { contact_email: 'soc@nulls.test' },
+      });
+      const cleared = await api.request('PATCH', `/api/v1/tenants/${id}`, {
+        token: root.token,
+        body: { contact_email: null, settings: {} },
+      });
       expect(cleared.status).toBe(200);
       expect(cleared.body).toMatchObject({ contact_email: null, settings: {} });
     });
@@ -273,20 +404,34 @@ describe('foundation hardening', () => {
       const admin = await api.seedUser('user-nulls', 'tenant_admin');
       const viewer = await api.seedUser('user-nulls', 'viewer');
       for (const field of ['role', 'status', 'password']) {
-        const res = await api.request('PATCH', `/api/v1/users/${viewer.id}`, { token: admin.token, body: { [field]: null } });
-        expect({ field, status: res.status, code: res.body.error?.code }).toEqual({ field, status: 400, code: 'validation_failed' });
+        const res = await api.request('PATCH', `/api/v1/users/${viewer.id}`, {
+          token: admin.token,
+          body: { [field]: null },
+        });
+        expect({ field, status: res.status, code: res.body.error?.code }).toEqual({
+          field,
+          status: 400,
+          code: 'validation_failed',
+        });
       }
-      const cleared = await api.request('PATCH', `/api/v1/users/${viewer.id}`, { token: admin.token, body: { display_name: null } });
+      const cleared = await api.request('PATCH', `/api/v1/users/${viewer.id}`, {
+        token: admin.token,
+        body: { display_name: null },
+      });
       expect(cleared.status).toBe(200);
       expect(cleared.body.display_name).toBeNull();
     });
 
     it('answers concurrent creates of one tenant code with one 201 and 409 tenant_code_taken', async () => {
       const results = await Promise.all(
-        Array.from({ length: 6 }, () => api.request('POST', '/api/v1/tenants', { token: root.token, body: { code: 'racer', name: 'Racer' } })),
+        Array.from({ length: 6 }, () =>
+          api.request('POST', '/api/v1/tenants', { token: root.token, body: { code: 'racer', name: 'Racer' } }),
+        ),
       );
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-      expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'tenant_code_taken')).toBe(true);
+      expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'tenant_code_taken')).toBe(
+        true,
+      );
       expect(await api.sql(`SELECT 1 FROM tenants WHERE code = 'racer'`)).toHaveLength(1);
     });
 
@@ -295,7 +440,10 @@ describe('foundation hardening', () => {
       const admin = await api.seedUser('email-race', 'tenant_admin');
       const results = await Promise.all(
         Array.from({ length: 6 }, () =>
-          api.request('POST', '/api/v1/users', { token: admin.token, body: { email: 'twin@race.test', password: PASSWORD, role: 'viewer' } }),
+          api.request('POST', '/api/v1/users', {
+            token: admin.token,
+            body: { email: 'twin@race.test', password: PASSWORD, role: 'viewer' },
+          }),
         ),
       );
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
@@ -305,9 +453,15 @@ describe('foundation hardening', () => {
     it('refuses a past expires_at for an API key as validation_failed on expires_at', async () => {
       await api.seedTenant('past');
       const admin = await api.seedUser('past', 'tenant_admin');
-      const res = await createKey({ token: admin.token }, { name: 'x', scopes: ['*'], expires_at: '2001-01-01T00:00:00Z' });
+      const res = await createKey(
+        { token: admin.token },
+        { name: 'x', scopes: ['*'], expires_at: '2001-01-01T00:00:00Z' },
+      );
       expect(res.status).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'validation_failed', details: [expect.objectContaining({ field: 'expires_at' })] });
+      expect(res.body.error).toMatchObject({
+        code: 'validation_failed',
+        details: [expect.objectContaining({ field: 'expires_at' })],
+      });
     });
   });
 
@@ -316,7 +470,8 @@ describe('foundation hardening', () => {
       const { id: tenantId } = await api.seedTenant('fresh');
       const admin = await api.seedUser('fresh', 'tenant_admin');
       const user = await api.seedUser('fresh', 'viewer');
-      const refresh = (token: string) => api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: token } });
+      const refresh = (token: string) =>
+        api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: token } });
       await api.request('PATCH', `/api/v1/users/${user.id}`, { token: admin.token, body: { status: 'disabled' } });
       const refused = await refresh(user.refresh);
       expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 403, code: 'user_disabled' });
@@ -330,7 +485,10 @@ describe('foundation hardening', () => {
       const resumed = await refresh(again.body.refresh_token);
       expect(resumed.status).toBe(200);
       expect((await api.request('GET', '/api/v1/auth/me', { token: resumed.body.access_token })).status).toBe(200);
-      const reuse = await api.sql(`SELECT 1 FROM audit_events WHERE tenant_id = $1 AND metadata->>'reason' = 'refresh_token_reused'`, [tenantId]);
+      const reuse = await api.sql(
+        `SELECT 1 FROM audit_events WHERE tenant_id = $1 AND metadata->>'reason' = 'refresh_token_reused'`,
+        [tenantId],
+      );
       expect(reuse).toEqual([]);
     });
 
@@ -343,7 +501,10 @@ describe('foundation hardening', () => {
       const stale = await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: user.refresh } });
       expect(stale.body.error.code).toBe('refresh_token_reused');
       await api.request('PATCH', `/api/v1/users/${user.id}`, { token: admin.token, body: { status: 'active' } });
-      expect((await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: rotated.body.refresh_token } })).status).toBe(401);
+      expect(
+        (await api.request('POST', '/api/v1/auth/refresh', { body: { refresh_token: rotated.body.refresh_token } }))
+          .status,
+      ).toBe(401);
     });
   });
 
@@ -352,8 +513,13 @@ describe('foundation hardening', () => {
       const { id } = await api.seedTenant('masked');
       let settings: Record<string, unknown> = { password: 'nine-levels-deep', keep: 'visible' };
       for (let i = 0; i < 9; i += 1) settings = { [`level${i}`]: settings };
-      expect((await api.request('PATCH', `/api/v1/tenants/${id}`, { token: root.token, body: { settings } })).status).toBe(200);
-      const [row] = await api.sql(`SELECT changes::text AS changes FROM audit_events WHERE action = 'tenant.update' AND target_id = $1`, [id]);
+      expect(
+        (await api.request('PATCH', `/api/v1/tenants/${id}`, { token: root.token, body: { settings } })).status,
+      ).toBe(200);
+      const [row] = await api.sql(
+        `SELECT changes::text AS changes FROM audit_events WHERE action = 'tenant.update' AND target_id = $1`,
+        [id],
+      );
       expect(row.changes).not.toContain('nine-levels-deep');
       expect(row.changes).toContain('[REDACTED]');
       expect(row.changes).toContain('visible');
@@ -409,7 +575,10 @@ describe('failed authentication limit', () => {
     }
     expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
     expect(statuses.slice(20)).toEqual(Array(20).fill(429));
-    expect(limited?.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String), details: expect.any(Array) }, request_id: limited?.headers.get('x-request-id') });
+    expect(limited?.body).toEqual({
+      error: { code: 'rate_limited', message: expect.any(String), details: expect.any(Array) },
+      request_id: limited?.headers.get('x-request-id'),
+    });
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThan(0);
     // The address is blocked as a whole for a while: no credential is checked from it.
     expect((await api.request('GET', '/api/v1/auth/me', { token: user.token })).status).toBe(429);
@@ -422,7 +591,13 @@ describe('identity-provider tokens with unstorable claims', () => {
   let server: Server;
   let api: TestApi;
   const sign = (claims: Record<string, unknown>) =>
-    jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: 'k1', expiresIn: 300, issuer: 'https://idp.example.test/', audience: 'conduit' });
+    jwt.sign(claims, privateKey, {
+      algorithm: 'RS256',
+      keyid: 'k1',
+      expiresIn: 300,
+      issuer: 'https://idp.example.test/',
+      audience: 'conduit',
+    });
 
   beforeAll(async () => {
     server = createServer((_req, res) => {
@@ -431,7 +606,11 @@ describe('identity-provider tokens with unstorable claims', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    api = await startTestApi({ JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`, JWT_JWKS_ISSUER: 'https://idp.example.test/', JWT_JWKS_AUDIENCE: 'conduit' });
+    api = await startTestApi({
+      JWT_JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
+      JWT_JWKS_ISSUER: 'https://idp.example.test/',
+      JWT_JWKS_AUDIENCE: 'conduit',
+    });
     await api.seedTenant('acme');
     await api.seedUser('acme', 'analyst', 'sso@acme.test');
   });
@@ -441,7 +620,9 @@ describe('identity-provider tokens with unstorable claims', () => {
   });
 
   it('refuses NUL and unpaired surrogates in the tenant and email claims with 401 token_invalid', async () => {
-    expect((await api.request('GET', '/api/v1/auth/me', { token: sign({ email: 'sso@acme.test', tid: 'acme' }) })).status).toBe(200);
+    expect(
+      (await api.request('GET', '/api/v1/auth/me', { token: sign({ email: 'sso@acme.test', tid: 'acme' }) })).status,
+    ).toBe(200);
     for (const claims of [
       { email: 'sso@acme.test', tid: 'ac\u0000me' },
       { email: 'sso\u0000@acme.test', tid: 'acme' },

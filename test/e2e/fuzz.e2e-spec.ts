@@ -27,7 +27,11 @@ describe('fuzzing every operation with bad input', () => {
     };
     for (const keep of [true, false]) {
       const into = keep ? ids : victims;
-      const sub = await post('/api/v1/subscriptions', { app_name: 'fuzz', target_url: 'https://hooks.example.com/fuzz', event_types: ['order.*'] });
+      const sub = await post('/api/v1/subscriptions', {
+        app_name: 'fuzz',
+        target_url: 'https://hooks.example.com/fuzz',
+        event_types: ['order.*'],
+      });
       add(into, 'subscriptions', sub.id);
       // Named after their provider: POST /api/v1/webhook/{provider} finds the default tenant's source by that name.
       const provider = keep ? 'none' : 'hmac';
@@ -36,7 +40,11 @@ describe('fuzzing every operation with bad input', () => {
       add(into, 'sources', source.id);
       const sourcePath = `${provider}/${String(source.ingest_url).split('/').pop()}`;
       add(ids, 'sourcePaths', sourcePath);
-      const chain = await post('/api/v1/chains', { name: `fuzz-${keep}`, trigger_event: 'order.placed', steps: [{ webhook_id: sub.id, name: 'one' }] });
+      const chain = await post('/api/v1/chains', {
+        name: `fuzz-${keep}`,
+        trigger_event: 'order.placed',
+        steps: [{ webhook_id: sub.id, name: 'one' }],
+      });
       add(into, 'chains', chain.id);
       add(into, 'credentials', (await post('/api/v1/credentials', { name: `fuzz_${keep}`, value: 'secret-value' })).id);
       if (!keep) continue;
@@ -51,7 +59,11 @@ describe('fuzzing every operation with bad input', () => {
       }
       for (const status of ['pending', 'failed']) {
         const event = await post('/api/v1/events', { event_name: 'order.created', payload: { a: 1 } });
-        if (status === 'failed') await stack.api.sql(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_expires_at = NULL WHERE event_id = $1`, [event.id]);
+        if (status === 'failed')
+          await stack.api.sql(
+            `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, lease_expires_at = NULL WHERE event_id = $1`,
+            [event.id],
+          );
         add(ids, 'events', event.id);
       }
       add(ids, 'receive', (await post('/api/webhooks/generate', { name: 'fuzz' })).id);
@@ -68,7 +80,10 @@ describe('fuzzing every operation with bad input', () => {
   }
 
   beforeAll(async () => {
-    stack = await startTestStack({ worker: false, config: { BODY_LIMIT_BYTES: String(BODY_LIMIT), INGEST_DEFAULT_TENANT: 'fuzz-msp' } });
+    stack = await startTestStack({
+      worker: false,
+      config: { BODY_LIMIT_BYTES: String(BODY_LIMIT), INGEST_DEFAULT_TENANT: 'fuzz-msp' },
+    });
     const { api } = stack;
     const msp = await api.seedTenant('fuzz-msp');
     const acme = await api.seedTenant('fuzz-acme', 'fuzz-msp');
@@ -119,7 +134,15 @@ describe('fuzzing every operation with bad input', () => {
       ownTenantHeaders: [msp.id, 'fuzz-msp'],
       // The documented step example reads step_1 from step 1 itself, which a chain refuses.
       examples: Object.fromEntries(
-        ['ChainStepDto', 'CompensationStepDto'].map((name) => [name, { webhook_id: ids.subscriptions[0], name: 'step', request_params: { amount: '{{trigger_data.order_amount}}' }, max_retries: 2 }]),
+        ['ChainStepDto', 'CompensationStepDto'].map((name) => [
+          name,
+          {
+            webhook_id: ids.subscriptions[0],
+            name: 'step',
+            request_params: { amount: '{{trigger_data.order_amount}}' },
+            max_retries: 2,
+          },
+        ]),
       ),
       hugeLength: BODY_LIMIT,
     };
@@ -128,21 +151,39 @@ describe('fuzzing every operation with bad input', () => {
 
   const report = (run: FuzzRun) =>
     `${run.failures.length} of ${run.sent} requests broke the conventions (seed ${run.seed}; replay with FUZZ_SEED=${run.seed}; ` +
-    `answers ${[...run.statuses].sort().map(([status, n]) => `${status}x${n}`).join(' ')}):\n${summarize(run.failures)}`;
+    `answers ${[...run.statuses]
+      .sort()
+      .map(([status, n]) => `${status}x${n}`)
+      .join(' ')}):\n${summarize(run.failures)}`;
 
-  const fuzz = (seed: number) => runFuzz(stack.api.baseUrl, fuzzRequests(ctx, listOperations(doc)), { seed, count: REQUESTS_PER_SEED, concurrency: 12, timeoutMs: 30_000 });
+  const fuzz = (seed: number) =>
+    runFuzz(stack.api.baseUrl, fuzzRequests(ctx, listOperations(doc)), {
+      seed,
+      count: REQUESTS_PER_SEED,
+      concurrency: 12,
+      timeoutMs: 30_000,
+    });
 
   describe('what it found, pinned', () => {
     const expectValidationFailed = (res: { status: number; body: any; headers: Headers }) =>
       expect({ status: res.status, body: res.body }).toEqual({
         status: 400,
-        body: { error: { code: 'validation_failed', message: expect.any(String), details: expect.any(Array) }, request_id: res.headers.get('x-request-id') },
+        body: {
+          error: { code: 'validation_failed', message: expect.any(String), details: expect.any(Array) },
+          request_id: res.headers.get('x-request-id'),
+        },
       });
 
     it("the seed's POST /api/webhooks/generate with a child tenant's tenant_id creates the source there (was an RLS refusal: 500)", async () => {
-      const res = await stack.api.request('POST', '/api/webhooks/generate', { token: adminToken, body: { tenant_id: 'fuzz-acme', name: 'pinned' } });
+      const res = await stack.api.request('POST', '/api/webhooks/generate', {
+        token: adminToken,
+        body: { tenant_id: 'fuzz-acme', name: 'pinned' },
+      });
       expect(res.status).toBe(201);
-      const [row] = await stack.api.sql(`SELECT t.code FROM inbound_sources s JOIN tenants t ON t.id = s.tenant_id WHERE s.id = $1`, [res.body.id]);
+      const [row] = await stack.api.sql(
+        `SELECT t.code FROM inbound_sources s JOIN tenants t ON t.id = s.tenant_id WHERE s.id = $1`,
+        [res.body.id],
+      );
       expect(row.code).toBe('fuzz-acme');
     });
 
@@ -154,26 +195,40 @@ describe('fuzzing every operation with bad input', () => {
       const url = path === 'rotate' ? `/api/v1/sources/${signed}/rotate-secret` : path;
       const before = await stack.api.sql(`SELECT count(*)::int AS n, max(updated_at) AS at FROM inbound_sources`);
       expectValidationFailed(await stack.api.request(method, url, { token: adminToken, body }));
-      expect(await stack.api.sql(`SELECT count(*)::int AS n, max(updated_at) AS at FROM inbound_sources`)).toEqual(before);
+      expect(await stack.api.sql(`SELECT count(*)::int AS n, max(updated_at) AS at FROM inbound_sources`)).toEqual(
+        before,
+      );
     });
 
     it.each([
       ['steps', { steps: [[]] }],
       ['steps', { steps: [[{ name: 'nested' }]] }],
       ['compensation_steps', { compensation_steps: [[]] }],
-    ])('a chain whose %s holds an array instead of a step object is 400 and writes nothing (was a 500)', async (_field, patch) => {
-      const before = await stack.api.sql(`SELECT count(*)::int AS n FROM execution_chains`);
-      const step = { webhook_id: ctx.ids.subscriptions[0], name: 'one' };
-      const res = await stack.api.request('POST', '/api/v1/chains', { token: adminToken, body: { name: 'pinned', trigger_event: 'a', steps: [step], ...patch } });
-      expectValidationFailed(res);
-      expect(await stack.api.sql(`SELECT count(*)::int AS n FROM execution_chains`)).toEqual(before);
-    });
+    ])(
+      'a chain whose %s holds an array instead of a step object is 400 and writes nothing (was a 500)',
+      async (_field, patch) => {
+        const before = await stack.api.sql(`SELECT count(*)::int AS n FROM execution_chains`);
+        const step = { webhook_id: ctx.ids.subscriptions[0], name: 'one' };
+        const res = await stack.api.request('POST', '/api/v1/chains', {
+          token: adminToken,
+          body: { name: 'pinned', trigger_event: 'a', steps: [step], ...patch },
+        });
+        expectValidationFailed(res);
+        expect(await stack.api.sql(`SELECT count(*)::int AS n FROM execution_chains`)).toEqual(before);
+      },
+    );
   });
 
   it('covers every operation of the document, the receive routes included', () => {
     const operations = listOperations(doc).map((op) => `${op.method} ${op.path}`);
     expect(operations.length).toBeGreaterThan(80);
-    expect(operations).toEqual(expect.arrayContaining(['POST /api/webhooks/receive/{id}', 'POST /api/v1/webhook/{provider}/{sourceKey}', 'PATCH /api/v1/credentials/{id}']));
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        'POST /api/webhooks/receive/{id}',
+        'POST /api/v1/webhook/{provider}/{sourceKey}',
+        'PATCH /api/v1/credentials/{id}',
+      ]),
+    );
   });
 
   it(`answers ${REQUESTS_PER_SEED} requests of the fixed seed ${FIXED_SEED} with 4xx bodies that follow the conventions, never a 5xx`, async () => {

@@ -34,7 +34,12 @@ describe('webhooks in: routing a batch', () => {
     const source = (
       await stack.api.request('POST', '/api/v1/sources', {
         token,
-        body: { name: 'batched', provider: 'none', event_type_path: '$.kind', filter: { kind: { $ne: 'batch.ignored' } } },
+        body: {
+          name: 'batched',
+          provider: 'none',
+          event_type_path: '$.kind',
+          filter: { kind: { $ne: 'batch.ignored' } },
+        },
       })
     ).body;
     ingestPath = new URL(source.ingest_url).pathname;
@@ -48,12 +53,18 @@ describe('webhooks in: routing a batch', () => {
 
   const routing = () => stack.api.app.get(RoutingService);
   const receive = async (body: Record<string, unknown>): Promise<string> => {
-    const res = await stack.api.request('POST', ingestPath, { rawBody: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const res = await stack.api.request('POST', ingestPath, {
+      rawBody: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     return res.body.event_id;
   };
   const rows = (ids: string[]) =>
-    stack.api.sql(`SELECT id, status, event_type, routed_event_id, routing_attempts, routing_error FROM inbound_events WHERE id = ANY($1::uuid[])`, [ids]);
+    stack.api.sql(
+      `SELECT id, status, event_type, routed_event_id, routing_attempts, routing_error FROM inbound_events WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
   const row = async (id: string) => (await rows([id]))[0];
   /** The rows of these requests, by id. */
   const rowsOf = async (ids: string[]) => {
@@ -79,11 +90,17 @@ describe('webhooks in: routing a batch', () => {
         IF NEW.payload->>'poison' = 'yes' THEN RAISE EXCEPTION 'poisoned event refused'; END IF;
         RETURN NEW;
       END $$`);
-    await stack.api.sql(`CREATE TRIGGER refuse_poison BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+    await stack.api.sql(
+      `CREATE TRIGGER refuse_poison BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
+    );
   };
 
   it('routes a batch into one event per request (filtered ones marked, unknown ids skipped), and a second run creates nothing', async () => {
-    const ids = [await receive({ kind: 'batch.a', n: 1 }), await receive({ kind: 'batch.ignored', n: 2 }), await receive({ kind: 'batch.b', n: 3 })];
+    const ids = [
+      await receive({ kind: 'batch.a', n: 1 }),
+      await receive({ kind: 'batch.ignored', n: 2 }),
+      await receive({ kind: 'batch.b', n: 3 }),
+    ];
     expect(await routing().routeAll(tenantId, [...ids, randomUUID()], 0, false)).toEqual([]);
     const first = await rowsOf(ids);
     expect(ids.map((id) => [first(id).status, first(id).event_type])).toEqual([
@@ -93,11 +110,16 @@ describe('webhooks in: routing a batch', () => {
     ]);
     for (const id of [ids[0], ids[2]]) {
       const events = await eventsOf(id);
-      expect(events).toEqual([expect.objectContaining({ id: first(id).routed_event_id, delivery_count: 2, deliveries: 2 })]);
+      expect(events).toEqual([
+        expect.objectContaining({ id: first(id).routed_event_id, delivery_count: 2, deliveries: 2 }),
+      ]);
     }
     expect(await eventsOf(ids[1])).toEqual([]);
     // In one transaction (one routing time for the batch), not one by one.
-    const [{ times }] = await stack.api.sql(`SELECT count(DISTINCT routed_at)::int AS times FROM inbound_events WHERE id = ANY($1::uuid[])`, [ids]);
+    const [{ times }] = await stack.api.sql(
+      `SELECT count(DISTINCT routed_at)::int AS times FROM inbound_events WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     expect(times).toBe(1);
 
     // The job routed again (a retry after it succeeded, or the reconciler's copy): nothing new.
@@ -136,13 +158,22 @@ describe('webhooks in: routing a batch', () => {
     expect(afterRetry(poisoned)).toMatchObject({ status: 'routed', routing_attempts: 1, routing_error: null });
     for (const id of healthy) expect(afterRetry(id).routed_event_id).toBe(afterFailure(id).routed_event_id);
     for (const id of [ids[0], poisoned, ids[2]]) {
-      expect(await eventsOf(id)).toEqual([expect.objectContaining({ id: afterRetry(id).routed_event_id, delivery_count: 2, deliveries: 2 })]);
+      expect(await eventsOf(id)).toEqual([
+        expect.objectContaining({ id: afterRetry(id).routed_event_id, delivery_count: 2, deliveries: 2 }),
+      ]);
     }
   });
 
   it('publishes one event per request when two copies of a job route the same batch at once', async () => {
-    const ids = [await receive({ kind: 'batch.f', n: 1 }), await receive({ kind: 'batch.f', n: 2 }), await receive({ kind: 'batch.f', n: 3 })];
-    const outcomes = await Promise.all([routing().routeAll(tenantId, ids, 0, false), routing().routeAll(tenantId, [...ids].reverse(), 0, false)]);
+    const ids = [
+      await receive({ kind: 'batch.f', n: 1 }),
+      await receive({ kind: 'batch.f', n: 2 }),
+      await receive({ kind: 'batch.f', n: 3 }),
+    ];
+    const outcomes = await Promise.all([
+      routing().routeAll(tenantId, ids, 0, false),
+      routing().routeAll(tenantId, [...ids].reverse(), 0, false),
+    ]);
     expect(outcomes).toEqual([[], []]);
     const routed = await rowsOf(ids);
     for (const id of ids) {
@@ -153,10 +184,18 @@ describe('webhooks in: routing a batch', () => {
   it('starts the chains an event triggers, once per routed event (the publish hook runs per event in the batch)', async () => {
     const chain = await stack.api.request('POST', '/api/v1/chains', {
       token,
-      body: { name: 'on batch.chain', trigger_event: 'batch.chain', steps: [{ webhook_id: subscriptionIds[0], name: 'Notify' }] },
+      body: {
+        name: 'on batch.chain',
+        trigger_event: 'batch.chain',
+        steps: [{ webhook_id: subscriptionIds[0], name: 'Notify' }],
+      },
     });
     expect(chain.status).toBe(201);
-    const ids = [await receive({ kind: 'batch.chain', n: 1 }), await receive({ kind: 'batch.other', n: 2 }), await receive({ kind: 'batch.chain', n: 3 })];
+    const ids = [
+      await receive({ kind: 'batch.chain', n: 1 }),
+      await receive({ kind: 'batch.other', n: 2 }),
+      await receive({ kind: 'batch.chain', n: 3 }),
+    ];
     const runsByEvent = async () =>
       stack.api.sql(
         `SELECT ie.id, (SELECT count(*)::int FROM execution_chain_runs r WHERE r.trigger_event_id = ie.routed_event_id AND r.chain_id = $2) AS runs
@@ -212,13 +251,23 @@ describe('webhooks in: routing a batch', () => {
     // routed or filtered in the end, and each routed one is exactly one event.
     await waitFor(
       'every request routed',
-      async () => (await stack.api.sql(`SELECT 1 FROM inbound_events WHERE source_id = $1 AND status IN ('accepted', 'failed')`, [sourceId])).length === 0,
+      async () =>
+        (
+          await stack.api.sql(
+            `SELECT 1 FROM inbound_events WHERE source_id = $1 AND status IN ('accepted', 'failed')`,
+            [sourceId],
+          )
+        ).length === 0,
       15_000,
     );
     const all = await stack.api.sql(`SELECT id, status FROM inbound_events WHERE source_id = $1`, [sourceId]);
     expect(all.length).toBeGreaterThanOrEqual(18);
     for (const r of all) expect(await eventsOf(r.id)).toHaveLength(r.status === 'routed' ? 1 : 0);
     await new Promise((r) => setTimeout(r, 300));
-    expect(deliveredE().map((d) => JSON.parse(d.body).data.n).sort()).toEqual([1, 2, 3]);
+    expect(
+      deliveredE()
+        .map((d) => JSON.parse(d.body).data.n)
+        .sort(),
+    ).toEqual([1, 2, 3]);
   });
 });

@@ -37,24 +37,71 @@ describe('input hardening', () => {
   const expectError = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
     expect({ status: res.status, body: res.body }).toEqual({
       status,
-      body: { error: { code, message: expect.any(String), details: expect.any(Array) }, request_id: res.headers.get('x-request-id') },
+      body: {
+        error: { code, message: expect.any(String), details: expect.any(Array) },
+        request_id: res.headers.get('x-request-id'),
+      },
     });
   };
-  const subscription = { app_name: 'ledger', target_url: 'https://ledger.example.com/hook', event_types: ['order.created'] };
+  const subscription = {
+    app_name: 'ledger',
+    target_url: 'https://ledger.example.com/hook',
+    event_types: ['order.created'],
+  };
   const event = { event_name: 'order.created', source: 'shop', payload: { order_id: 'o1' } };
 
   describe('NUL characters and unpaired surrogates in JSON bodies', () => {
     it.each([
-      ['a NUL in a string', '/api/v1/subscriptions', JSON.stringify({ ...subscription, app_name: 'a\u0000b' }), 'app_name'],
-      ['a NUL in a payload value', '/api/v1/events', JSON.stringify({ ...event, payload: { note: ['ok', 'x\u0000'] } }), 'payload.note[1]'],
+      [
+        'a NUL in a string',
+        '/api/v1/subscriptions',
+        JSON.stringify({ ...subscription, app_name: 'a\u0000b' }),
+        'app_name',
+      ],
+      [
+        'a NUL in a payload value',
+        '/api/v1/events',
+        JSON.stringify({ ...event, payload: { note: ['ok', 'x\u0000'] } }),
+        'payload.note[1]',
+      ],
       ['a NUL in a payload key', '/api/v1/events', JSON.stringify({ ...event, payload: { 'k\u0000': 1 } }), 'payload'],
       ['a NUL in source (seed API)', '/api/webhooks/event', JSON.stringify({ ...event, source: 's\u0000' }), 'source'],
-      ['a NUL in idempotency_key (seed API)', '/api/webhooks/event', JSON.stringify({ ...event, idempotency_key: '\u0000' }), 'idempotency_key'],
-      ['a NUL in a payload key (seed API)', '/api/webhooks/event', JSON.stringify({ ...event, payload: { a: { '\u0000': 'v' } } }), 'payload.a'],
-      ['a lone high surrogate', '/api/v1/events', `{"event_name":"order.created","payload":{"note":"\\ud800"}}`, 'payload.note'],
-      ['a lone low surrogate in a key', '/api/v1/events', `{"event_name":"order.created","payload":{"\\udc00":1}}`, 'payload'],
-      ['a surrogate pair in the wrong order', '/api/v1/subscriptions', JSON.stringify({ ...subscription, app_name: '\udc00\ud800' }), 'app_name'],
-      ['a number beyond double range (would be stored as null)', '/api/v1/events', `{"event_name":"order.created","payload":{"total":1e400}}`, 'payload.total'],
+      [
+        'a NUL in idempotency_key (seed API)',
+        '/api/webhooks/event',
+        JSON.stringify({ ...event, idempotency_key: '\u0000' }),
+        'idempotency_key',
+      ],
+      [
+        'a NUL in a payload key (seed API)',
+        '/api/webhooks/event',
+        JSON.stringify({ ...event, payload: { a: { '\u0000': 'v' } } }),
+        'payload.a',
+      ],
+      [
+        'a lone high surrogate',
+        '/api/v1/events',
+        `{"event_name":"order.created","payload":{"note":"\\ud800"}}`,
+        'payload.note',
+      ],
+      [
+        'a lone low surrogate in a key',
+        '/api/v1/events',
+        `{"event_name":"order.created","payload":{"\\udc00":1}}`,
+        'payload',
+      ],
+      [
+        'a surrogate pair in the wrong order',
+        '/api/v1/subscriptions',
+        JSON.stringify({ ...subscription, app_name: '\udc00\ud800' }),
+        'app_name',
+      ],
+      [
+        'a number beyond double range (would be stored as null)',
+        '/api/v1/events',
+        `{"event_name":"order.created","payload":{"total":1e400}}`,
+        'payload.total',
+      ],
     ])('%s is a 400 validation_failed naming the field, and writes nothing', async (_name, path, rawBody, field) => {
       const before = await counts();
       const res = await api.request('POST', path, { token: admin.token, rawBody });
@@ -65,12 +112,19 @@ describe('input hardening', () => {
     });
 
     it('leaves requests to unknown routes their 404', async () => {
-      expectError(await api.request('POST', '/api/v1/nowhere', { token: admin.token, rawBody: '{"a":"\\u0000"}' }), 404, 'route_not_found');
+      expectError(
+        await api.request('POST', '/api/v1/nowhere', { token: admin.token, rawBody: '{"a":"\\u0000"}' }),
+        404,
+        'route_not_found',
+      );
     });
 
     it('still accepts paired surrogates (emoji) and other control characters', async () => {
       const before = await counts();
-      const res = await api.request('POST', '/api/v1/events', { token: admin.token, body: { ...event, payload: { note: 'ok \ud83d\ude00 \u0001\t' } } });
+      const res = await api.request('POST', '/api/v1/events', {
+        token: admin.token,
+        body: { ...event, payload: { note: 'ok \ud83d\ude00 \u0001\t' } },
+      });
       expect(res.status).toBe(202);
       expect((await counts()).events).toBe(before.events + 1);
       const [row] = await api.sql(`SELECT payload->>'note' AS note FROM webhook_events WHERE id = $1`, [res.body.id]);
@@ -96,7 +150,10 @@ describe('input hardening', () => {
       ['PATCH', '/api/v1/subscriptions/%00'],
     ])('%s %s is a 400 validation_failed and writes nothing', async (method, path) => {
       const before = await counts();
-      const res = await api.request(method, path, { token: admin.token, ...(method === 'PATCH' ? { body: { app_name: 'x' } } : {}) });
+      const res = await api.request(method, path, {
+        token: admin.token,
+        ...(method === 'PATCH' ? { body: { app_name: 'x' } } : {}),
+      });
       expectError(res, 400, 'validation_failed');
       expect(await counts()).toEqual(before);
     });
@@ -117,43 +174,68 @@ describe('input hardening', () => {
       const before = await counts();
       let deepObject: unknown = 'leaf';
       for (let i = 0; i < 500; i += 1) deepObject = { a: deepObject };
-      expectError(await api.request('POST', '/api/v1/subscriptions', { token: admin.token, body: { ...subscription, metadata: deepObject } }), 400, 'validation_failed');
-      expectError(await api.request('POST', '/api/v1/events', { token: admin.token, rawBody: `{"event_name":"a.b","payload":${nestedText(400_000)}}` }), 400, 'validation_failed');
+      expectError(
+        await api.request('POST', '/api/v1/subscriptions', {
+          token: admin.token,
+          body: { ...subscription, metadata: deepObject },
+        }),
+        400,
+        'validation_failed',
+      );
+      expectError(
+        await api.request('POST', '/api/v1/events', {
+          token: admin.token,
+          rawBody: `{"event_name":"a.b","payload":${nestedText(400_000)}}`,
+        }),
+        400,
+        'validation_failed',
+      );
       expect(await counts()).toEqual(before);
     });
 
     it(`accepts a payload exactly ${MAX_INPUT_DEPTH} levels deep (the body object is the first level)`, async () => {
-      const ok = await api.request('POST', '/api/v1/events', { token: admin.token, body: { ...event, payload: nested(MAX_INPUT_DEPTH - 1) } });
+      const ok = await api.request('POST', '/api/v1/events', {
+        token: admin.token,
+        body: { ...event, payload: nested(MAX_INPUT_DEPTH - 1) },
+      });
       expect(ok.status).toBe(202);
-      const tooDeep = await api.request('POST', '/api/v1/events', { token: admin.token, body: { ...event, payload: nested(MAX_INPUT_DEPTH) } });
+      const tooDeep = await api.request('POST', '/api/v1/events', {
+        token: admin.token,
+        body: { ...event, payload: nested(MAX_INPUT_DEPTH) },
+      });
       expectError(tooDeep, 400, 'validation_failed');
     });
   });
 
   describe('forged pagination cursors', () => {
     const uuid = '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f';
-    it.each(['/api/v1/events', '/api/v1/deliveries', '/api/v1/subscriptions', '/api/v1/inbound-events', '/api/v1/audit-events'])(
-      'GET %s with a forged cursor is a 400 validation_failed',
-      async (path) => {
-        for (const parts of [
-          ['2026-01-01T00:00:00Z', 'not-a-uuid'],
-          ['1', uuid],
-          ['2026-13-01T00:00:00Z', uuid],
-          ['+275760-09-13T00:00:00.000Z', uuid],
-          ['2026-01-01T00:00:00Z\u0000', uuid],
-        ]) {
-          const res = await api.request('GET', `${path}?cursor=${cursor(parts)}`, { token: admin.token });
-          expectError(res, 400, 'validation_failed');
-          expect(res.body.error.details).toEqual([{ field: 'cursor', message: expect.any(String) }]);
-        }
-      },
-    );
+    it.each([
+      '/api/v1/events',
+      '/api/v1/deliveries',
+      '/api/v1/subscriptions',
+      '/api/v1/inbound-events',
+      '/api/v1/audit-events',
+    ])('GET %s with a forged cursor is a 400 validation_failed', async (path) => {
+      for (const parts of [
+        ['2026-01-01T00:00:00Z', 'not-a-uuid'],
+        ['1', uuid],
+        ['2026-13-01T00:00:00Z', uuid],
+        ['+275760-09-13T00:00:00.000Z', uuid],
+        ['2026-01-01T00:00:00Z\u0000', uuid],
+      ]) {
+        const res = await api.request('GET', `${path}?cursor=${cursor(parts)}`, { token: admin.token });
+        expectError(res, 400, 'validation_failed');
+        expect(res.body.error.details).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+      }
+    });
 
     it('still pages with the cursors the API hands out', async () => {
       for (let i = 0; i < 3; i += 1) await api.request('POST', '/api/v1/events', { token: admin.token, body: event });
       const first = await api.request('GET', '/api/v1/events?limit=2', { token: admin.token });
       expect(first.body.next_cursor).toEqual(expect.any(String));
-      const second = await api.request('GET', `/api/v1/events?limit=2&cursor=${first.body.next_cursor}`, { token: admin.token });
+      const second = await api.request('GET', `/api/v1/events?limit=2&cursor=${first.body.next_cursor}`, {
+        token: admin.token,
+      });
       expect(second.status).toBe(200);
       expect(second.body.data[0].id).not.toBe(first.body.data[1].id);
     });
@@ -175,7 +257,9 @@ describe('input hardening', () => {
     it("answers what Node's HTTP parser refuses with the error body too", async () => {
       const url = new URL(api.baseUrl);
       const answer = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(url.port), url.hostname, () => socket.write('GET /api/v1/events HTTP/1.1\r\nHost: x\r\nBad\u0000Header: 1\r\n\r\n'));
+        const socket = connect(Number(url.port), url.hostname, () =>
+          socket.write('GET /api/v1/events HTTP/1.1\r\nHost: x\r\nBad\u0000Header: 1\r\n\r\n'),
+        );
         let text = '';
         socket.on('data', (chunk) => (text += chunk.toString()));
         socket.on('close', () => resolve(text));
@@ -196,7 +280,10 @@ describe('input hardening', () => {
       return res.body;
     };
     const receive = (url: string, rawBody: string, headers: Record<string, string> = {}) =>
-      api.request('POST', new URL(url).pathname, { rawBody, headers: { 'content-type': 'application/json', ...headers } });
+      api.request('POST', new URL(url).pathname, {
+        rawBody,
+        headers: { 'content-type': 'application/json', ...headers },
+      });
 
     it('stores a JSON body with NUL characters, surrogates or deep nesting exactly as received, and routes it as bytes', async () => {
       const source = await createSource({ name: 'raw', provider: 'none' });
@@ -216,27 +303,40 @@ describe('input hardening', () => {
           `SELECT ev.payload FROM inbound_events ie JOIN webhook_events ev ON ev.id = ie.routed_event_id WHERE ie.id = $1`,
           [res.body.event_id],
         );
-        expect(routed.payload).toEqual({ content_type: 'application/json', body_base64: Buffer.from(rawBody).toString('base64') });
+        expect(routed.payload).toEqual({
+          content_type: 'application/json',
+          body_base64: Buffer.from(rawBody).toString('base64'),
+        });
       }
     });
 
     it('keeps routing JSON bodies as JSON when they are well within the limits', async () => {
       const source = await createSource({ name: 'plain', provider: 'none' });
-      const rawBody = JSON.stringify({ note: 'emoji \ud83d\ude00 and \\u0000 as text', deep: nested(MAX_INPUT_DEPTH - 2) });
+      const rawBody = JSON.stringify({
+        note: 'emoji \ud83d\ude00 and \\u0000 as text',
+        deep: nested(MAX_INPUT_DEPTH - 2),
+      });
       const res = await receive(source.ingest_url, rawBody);
       expect(await api.app.get(RoutingService).route(tenantId, res.body.event_id, 0)).toBe('routed');
-      const [routed] = await api.sql(`SELECT ev.payload FROM inbound_events ie JOIN webhook_events ev ON ev.id = ie.routed_event_id WHERE ie.id = $1`, [res.body.event_id]);
+      const [routed] = await api.sql(
+        `SELECT ev.payload FROM inbound_events ie JOIN webhook_events ev ON ev.id = ie.routed_event_id WHERE ie.id = $1`,
+        [res.body.event_id],
+      );
       expect(routed.payload).toEqual(JSON.parse(rawBody));
     });
 
     it('accepts a Stripe event whose id and type carry NUL characters (no 500 for the batch)', async () => {
       const source = await createSource({ name: 'stripe-nul', provider: 'stripe' });
       const payload = '{"id":"evt_\\u0000nul","type":"invoice.\\u0000paid","data":{}}';
-      const sign = () => ({ 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: source.secret }) });
+      const sign = () => ({
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload, secret: source.secret }),
+      });
       const res = await receive(source.ingest_url, payload, sign());
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('accepted');
-      const [row] = await api.sql(`SELECT delivery_id, event_type, raw_body FROM inbound_events WHERE id = $1`, [res.body.event_id]);
+      const [row] = await api.sql(`SELECT delivery_id, event_type, raw_body FROM inbound_events WHERE id = $1`, [
+        res.body.event_id,
+      ]);
       expect(row.raw_body.toString()).toBe(payload);
       expect(row.delivery_id).not.toContain('\u0000');
       const again = await receive(source.ingest_url, payload, sign());

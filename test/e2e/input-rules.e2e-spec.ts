@@ -63,21 +63,33 @@ describe('input rules', () => {
       ).map((r) => [r.t, r.n]),
     );
   /** Row counts and the ids of audit rows, to tell what a refused request wrote. */
-  const snapshot = async () => ({ counts: await rowCounts(), auditIds: (await api.sql(`SELECT id FROM audit_events`)).map((r) => r.id as string) });
+  const snapshot = async () => ({
+    counts: await rowCounts(),
+    auditIds: (await api.sql(`SELECT id FROM audit_events`)).map((r) => r.id as string),
+  });
   /** Rows in every table but audit_events now and before, and the outcomes of the audit rows added since. */
   const writesSince = async (before: { counts: Record<string, string>; auditIds: string[] }) => {
     const { audit_events: _auditBefore, ...unchanged } = before.counts;
     const { audit_events: _auditNow, ...rows } = await rowCounts();
-    const added = await api.sql(`SELECT DISTINCT outcome FROM audit_events WHERE NOT (id = ANY($1::uuid[]))`, [before.auditIds]);
+    const added = await api.sql(`SELECT DISTINCT outcome FROM audit_events WHERE NOT (id = ANY($1::uuid[]))`, [
+      before.auditIds,
+    ]);
     return { rows, unchanged, auditOutcomes: added.map((r) => r.outcome as string) };
   };
   const resolve = (schema: Schema): Schema => {
     if (schema.$ref) return resolve(components[schema.$ref.split('/').pop() as string]);
-    if (schema.allOf) return schema.allOf.map(resolve).reduce((a, b) => ({ ...a, ...b, properties: { ...a.properties, ...b.properties } }), {});
+    if (schema.allOf)
+      return schema.allOf
+        .map(resolve)
+        .reduce((a, b) => ({ ...a, ...b, properties: { ...a.properties, ...b.properties } }), {});
     return schema;
   };
   /** Paths to the name fields of a body schema, nested objects and arrays of objects included. */
-  const nameFields = (schema: Schema, at: (string | number)[] = [], seen = new Set<Schema>()): (string | number)[][] => {
+  const nameFields = (
+    schema: Schema,
+    at: (string | number)[] = [],
+    seen = new Set<Schema>(),
+  ): (string | number)[][] => {
     const resolved = resolve(schema);
     if (seen.has(resolved)) return [];
     seen.add(resolved);
@@ -94,37 +106,52 @@ describe('input rules', () => {
   describe('reserved keys', () => {
     it('finds the operations with JSON bodies', () => {
       expect(operations.length).toBeGreaterThanOrEqual(30);
-      expect(operations).toContainEqual(expect.objectContaining({ method: 'PATCH', path: `/api/v1/credentials/${SOME_ID}` }));
+      expect(operations).toContainEqual(
+        expect.objectContaining({ method: 'PATCH', path: `/api/v1/credentials/${SOME_ID}` }),
+      );
     });
 
-    it.each(['__proto__', 'constructor', 'prototype', 'toString'].map((key) => [key]))('%s, at the top or nested, is a 400 naming its path on every operation, and writes nothing', async (key) => {
-      const before = await rowCounts();
-      const answers: string[] = [];
-      for (const op of operations) {
-        for (const [rawBody, field] of [
-          [`{"${key}": {"a": 1}}`, key],
-          [`{"x": [{"${key}": 1}]}`, `x[0].${key}`],
-        ]) {
-          const res = await api.request(op.method, op.path, { token: admin.token, rawBody });
-          const detail = res.body?.error?.details?.[0] as { field?: string } | undefined;
-          answers.push(`${op.method} ${op.path} ${rawBody} -> ${res.status} ${res.body?.error?.code} ${detail?.field}`);
-          expect(answers.at(-1)).toBe(`${op.method} ${op.path} ${rawBody} -> 400 validation_failed ${field}`);
+    it.each(['__proto__', 'constructor', 'prototype', 'toString'].map((key) => [key]))(
+      '%s, at the top or nested, is a 400 naming its path on every operation, and writes nothing',
+      async (key) => {
+        const before = await rowCounts();
+        const answers: string[] = [];
+        for (const op of operations) {
+          for (const [rawBody, field] of [
+            [`{"${key}": {"a": 1}}`, key],
+            [`{"x": [{"${key}": 1}]}`, `x[0].${key}`],
+          ]) {
+            const res = await api.request(op.method, op.path, { token: admin.token, rawBody });
+            const detail = res.body?.error?.details?.[0] as { field?: string } | undefined;
+            answers.push(
+              `${op.method} ${op.path} ${rawBody} -> ${res.status} ${res.body?.error?.code} ${detail?.field}`,
+            );
+            expect(answers.at(-1)).toBe(`${op.method} ${op.path} ${rawBody} -> 400 validation_failed ${field}`);
+          }
         }
-      }
-      expect(await rowCounts()).toEqual(before);
-    });
+        expect(await rowCounts()).toEqual(before);
+      },
+    );
 
     it('refuses every Object.prototype name inside a payload, which the validation pipe would drop silently', async () => {
       const before = await rowCounts();
       for (const key of RESERVED_KEYS) {
-        const res = await api.request('POST', '/api/v1/events', { token: admin.token, rawBody: `{"event_name":"order.created","payload":{"order":{"${key}":"x","id":1}}}` });
-        expect(`${key} -> ${res.status} ${res.body.error?.details?.[0]?.field}`).toBe(`${key} -> 400 payload.order.${key}`);
+        const res = await api.request('POST', '/api/v1/events', {
+          token: admin.token,
+          rawBody: `{"event_name":"order.created","payload":{"order":{"${key}":"x","id":1}}}`,
+        });
+        expect(`${key} -> ${res.status} ${res.body.error?.details?.[0]?.field}`).toBe(
+          `${key} -> 400 payload.order.${key}`,
+        );
       }
       expect(await rowCounts()).toEqual(before);
     });
 
     it('refuses them inside free-form payloads too, rather than dropping them silently', async () => {
-      const res = await api.request('POST', '/api/v1/events', { token: admin.token, rawBody: '{"event_name":"order.created","payload":{"order":{"prototype":"x","id":1}}}' });
+      const res = await api.request('POST', '/api/v1/events', {
+        token: admin.token,
+        rawBody: '{"event_name":"order.created","payload":{"order":{"prototype":"x","id":1}}}',
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.details[0].field).toBe('payload.order.prototype');
       expect(res.body.error.message).toContain('not accepted as keys');
@@ -136,10 +163,28 @@ describe('input rules', () => {
 
   describe('whole numbers beyond 2^53 - 1', () => {
     it.each([
-      ['an event payload', 'POST', '/api/v1/events', `{"event_name":"order.created","payload":{"order":{"amount":${BIG}}}}`, 'payload.order.amount'],
-      ['an event payload (seed API)', 'POST', '/api/webhooks/event', `{"event_name":"order.created","payload":[1,-${BIG}]}`, 'payload[1]'],
+      [
+        'an event payload',
+        'POST',
+        '/api/v1/events',
+        `{"event_name":"order.created","payload":{"order":{"amount":${BIG}}}}`,
+        'payload.order.amount',
+      ],
+      [
+        'an event payload (seed API)',
+        'POST',
+        '/api/webhooks/event',
+        `{"event_name":"order.created","payload":[1,-${BIG}]}`,
+        'payload[1]',
+      ],
       ['an exponent', 'POST', '/api/v1/events', '{"event_name":"order.created","payload":{"n":1e21}}', 'payload.n'],
-      ['chain trigger data', 'POST', `/api/v1/chains/${SOME_ID}/execute`, `{"trigger_data":{"id":9007199254740993}}`, 'trigger_data.id'],
+      [
+        'chain trigger data',
+        'POST',
+        `/api/v1/chains/${SOME_ID}/execute`,
+        `{"trigger_data":{"id":9007199254740993}}`,
+        'trigger_data.id',
+      ],
       ['a test event', 'POST', `/api/v1/subscriptions/${SOME_ID}/test`, `{"payload":{"id":${BIG}}}`, 'payload.id'],
     ])('in %s is a 400 that says why, and writes nothing', async (_what, method, path, rawBody, field) => {
       const before = await rowCounts();
@@ -156,26 +201,49 @@ describe('input rules', () => {
       const rawBody = `{"event_name":"order.created","payload":{"max":9007199254740991,"min":-9007199254740991,"f":0.1,"s":"${BIG}"}}`;
       const res = await api.request('POST', '/api/v1/events', { token: admin.token, rawBody });
       expect(res.status).toBe(202);
-      const [row] = await api.sql(`SELECT payload->>'max' AS max, payload->>'min' AS min, payload->>'f' AS f, payload->>'s' AS s FROM webhook_events WHERE id = $1`, [res.body.id]);
+      const [row] = await api.sql(
+        `SELECT payload->>'max' AS max, payload->>'min' AS min, payload->>'f' AS f, payload->>'s' AS s FROM webhook_events WHERE id = $1`,
+        [res.body.id],
+      );
       expect(row).toEqual({ max: '9007199254740991', min: '-9007199254740991', f: '0.1', s: BIG });
     });
 
     it('routes an inbound webhook holding one as the exact bytes received, not a rounded number', async () => {
-      const source = await api.request('POST', '/api/v1/sources', { token: admin.token, body: { name: 'ids', provider: 'none' } });
+      const source = await api.request('POST', '/api/v1/sources', {
+        token: admin.token,
+        body: { name: 'ids', provider: 'none' },
+      });
       expect(source.status).toBe(201);
       const rawBody = `{"type":"tweet.created","id":${BIG},"id_str":"${BIG}"}`;
-      const res = await api.request('POST', new URL(source.body.ingest_url as string).pathname, { rawBody, headers: { 'content-type': 'application/json' } });
+      const res = await api.request('POST', new URL(source.body.ingest_url as string).pathname, {
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.status).toBe(200);
       expect(await api.app.get(RoutingService).route(tenantId, res.body.event_id, 0)).toBe('routed');
-      const [routed] = await api.sql(`SELECT ev.payload FROM inbound_events ie JOIN webhook_events ev ON ev.id = ie.routed_event_id WHERE ie.id = $1`, [res.body.event_id]);
-      expect(routed.payload).toEqual({ content_type: 'application/json', body_base64: Buffer.from(rawBody).toString('base64') });
+      const [routed] = await api.sql(
+        `SELECT ev.payload FROM inbound_events ie JOIN webhook_events ev ON ev.id = ie.routed_event_id WHERE ie.id = $1`,
+        [res.body.event_id],
+      );
+      expect(routed.payload).toEqual({
+        content_type: 'application/json',
+        body_base64: Buffer.from(rawBody).toString('base64'),
+      });
     });
   });
 
   describe('names', () => {
     it('finds the name fields of every operation', () => {
-      const found = operations.flatMap((op) => nameFields(op.schema).map((path) => `${op.method} ${op.path} ${path.join('.')}`));
-      for (const expected of ['POST /api/v1/tenants name', 'POST /api/v1/chains steps.0.name', 'POST /api/v1/chains compensation_steps.0.compensates', 'POST /api/v1/api-keys name', 'PATCH /api/v1/subscriptions/{id} app_name'.replace('{id}', SOME_ID)]) {
+      const found = operations.flatMap((op) =>
+        nameFields(op.schema).map((path) => `${op.method} ${op.path} ${path.join('.')}`),
+      );
+      for (const expected of [
+        'POST /api/v1/tenants name',
+        'POST /api/v1/chains steps.0.name',
+        'POST /api/v1/chains compensation_steps.0.compensates',
+        'POST /api/v1/api-keys name',
+        'PATCH /api/v1/subscriptions/{id} app_name'.replace('{id}', SOME_ID),
+      ]) {
         expect(found).toContain(expected);
       }
     });
@@ -187,7 +255,11 @@ describe('input rules', () => {
         for (const path of nameFields(op.schema)) {
           const res = await api.request(op.method, op.path, { token: admin.token, body: bodyWith(path, ' \t\u00a0') });
           const field = path.join('.');
-          expect({ op: `${op.method} ${op.path}`, status: res.status, detail: (res.body.error?.details as { field: string }[] | undefined)?.find((d) => d.field === field) }).toEqual({
+          expect({
+            op: `${op.method} ${op.path}`,
+            status: res.status,
+            detail: (res.body.error?.details as { field: string }[] | undefined)?.find((d) => d.field === field),
+          }).toEqual({
             op: `${op.method} ${op.path}`,
             status: 400,
             detail: { field, message: `${path.at(-1)} must not be empty or only whitespace` },
@@ -203,7 +275,10 @@ describe('input rules', () => {
     });
 
     it('stores names trimmed', async () => {
-      const tenant = await api.request('POST', '/api/v1/tenants', { token: admin.token, body: { code: 'trimmed', name: '  Trimmed Inc.\n' } });
+      const tenant = await api.request('POST', '/api/v1/tenants', {
+        token: admin.token,
+        body: { code: 'trimmed', name: '  Trimmed Inc.\n' },
+      });
       expect(tenant.status).toBe(201);
       expect(tenant.body.name).toBe('Trimmed Inc.');
       const subscription = await api.request('POST', '/api/v1/subscriptions', {
@@ -221,19 +296,32 @@ describe('input rules', () => {
         },
       });
       expect(chain.status).toBe(201);
-      expect({ name: chain.body.name, step: chain.body.steps[0].name, compensates: chain.body.compensation_steps[0].compensates }).toEqual({ name: 'Orders', step: 'Charge', compensates: 'Charge' });
-      const event = await api.request('POST', '/api/v1/events', { token: admin.token, body: { event_name: 'order.created', source: ' shop ', payload: {} } });
+      expect({
+        name: chain.body.name,
+        step: chain.body.steps[0].name,
+        compensates: chain.body.compensation_steps[0].compensates,
+      }).toEqual({ name: 'Orders', step: 'Charge', compensates: 'Charge' });
+      const event = await api.request('POST', '/api/v1/events', {
+        token: admin.token,
+        body: { event_name: 'order.created', source: ' shop ', payload: {} },
+      });
       const [row] = await api.sql(`SELECT source FROM webhook_events WHERE id = $1`, [event.body.id]);
       expect(row.source).toBe('shop');
     });
 
     it('holds the operator path (CLI, first start) to the same rule', async () => {
-      await expect(api.operator.createTenant({ code: 'blank', name: ' \t ' })).rejects.toMatchObject({ code: 'validation_failed', details: [{ field: 'name' }] });
+      await expect(api.operator.createTenant({ code: 'blank', name: ' \t ' })).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: [{ field: 'name' }],
+      });
       expect((await api.operator.createTenant({ code: 'ops', name: '  Ops  ' })).name).toBe('Ops');
     });
 
     it('refuses tenant codes with surrounding whitespace rather than trimming them', async () => {
-      const res = await api.request('POST', '/api/v1/tenants', { token: admin.token, body: { code: ' spaced ', name: 'Spaced' } });
+      const res = await api.request('POST', '/api/v1/tenants', {
+        token: admin.token,
+        body: { code: ' spaced ', name: 'Spaced' },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.details[0].field).toBe('code');
     });
@@ -241,12 +329,23 @@ describe('input rules', () => {
 
   describe('PATCH null on a credential', () => {
     it('refuses value null with 400 naming the field and changes nothing; description null clears it', async () => {
-      const created = await api.request('POST', '/api/v1/credentials', { token: admin.token, body: { name: 'psp_key', value: 'sk_live_secret', description: 'PSP' } });
+      const created = await api.request('POST', '/api/v1/credentials', {
+        token: admin.token,
+        body: { name: 'psp_key', value: 'sk_live_secret', description: 'PSP' },
+      });
       expect(created.status).toBe(201);
-      const stored = async () => (await api.sql(`SELECT value_sealed, description, updated_at FROM credentials WHERE id = $1`, [created.body.id]))[0];
+      const stored = async () =>
+        (
+          await api.sql(`SELECT value_sealed, description, updated_at FROM credentials WHERE id = $1`, [
+            created.body.id,
+          ])
+        )[0];
       const before = await stored();
       const counts = await snapshot();
-      const res = await api.request('PATCH', `/api/v1/credentials/${created.body.id}`, { token: admin.token, body: { value: null } });
+      const res = await api.request('PATCH', `/api/v1/credentials/${created.body.id}`, {
+        token: admin.token,
+        body: { value: null },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual(['value', 'value']);
@@ -254,7 +353,10 @@ describe('input rules', () => {
       const { rows, unchanged, auditOutcomes } = await writesSince(counts);
       expect(rows).toEqual(unchanged);
       expect(auditOutcomes.filter((outcome) => outcome !== 'failure')).toEqual([]);
-      const cleared = await api.request('PATCH', `/api/v1/credentials/${created.body.id}`, { token: admin.token, body: { description: null } });
+      const cleared = await api.request('PATCH', `/api/v1/credentials/${created.body.id}`, {
+        token: admin.token,
+        body: { description: null },
+      });
       expect(cleared.status).toBe(200);
       expect(cleared.body.description).toBeNull();
     });
@@ -262,9 +364,13 @@ describe('input rules', () => {
 
   describe('null for a source secret', () => {
     it('is a 400 naming the field at creation and rotation (it reached the secret check: a 500), and writes nothing', async () => {
-      const source = await api.request('POST', '/api/v1/sources', { token: admin.token, body: { name: 'rotating', provider: 'stripe' } });
+      const source = await api.request('POST', '/api/v1/sources', {
+        token: admin.token,
+        body: { name: 'rotating', provider: 'stripe' },
+      });
       expect(source.status).toBe(201);
-      const sealed = async () => (await api.sql(`SELECT secret_sealed FROM inbound_sources WHERE id = $1`, [source.body.id]))[0];
+      const sealed = async () =>
+        (await api.sql(`SELECT secret_sealed FROM inbound_sources WHERE id = $1`, [source.body.id]))[0];
       const before = await sealed();
       const counts = await snapshot();
       for (const [path, body] of [
@@ -272,7 +378,12 @@ describe('input rules', () => {
         [`/api/v1/sources/${source.body.id}/rotate-secret`, { secret: null }],
       ] as const) {
         const res = await api.request('POST', path, { token: admin.token, body });
-        expect({ path, status: res.status, code: res.body.error?.code, field: res.body.error?.details?.[0]?.field }).toEqual({ path, status: 400, code: 'validation_failed', field: 'secret' });
+        expect({
+          path,
+          status: res.status,
+          code: res.body.error?.code,
+          field: res.body.error?.details?.[0]?.field,
+        }).toEqual({ path, status: 400, code: 'validation_failed', field: 'secret' });
       }
       expect(await sealed()).toEqual(before);
       const { rows, unchanged, auditOutcomes } = await writesSince(counts);

@@ -49,9 +49,16 @@ describe('identity-provider tokens (JWKS)', () => {
   });
 
   it('accepts a valid token whose email and tenant claims match a member', async () => {
-    const res = await api.request('GET', '/api/v1/auth/me', { token: sign({ email: 'SSO.User@acme.test', tid: 'acme' }) });
+    const res = await api.request('GET', '/api/v1/auth/me', {
+      token: sign({ email: 'SSO.User@acme.test', tid: 'acme' }),
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ kind: 'user', label: 'sso.user@acme.test', role: 'analyst', tenant: { code: 'acme' } });
+    expect(res.body).toMatchObject({
+      kind: 'user',
+      label: 'sso.user@acme.test',
+      role: 'analyst',
+      tenant: { code: 'acme' },
+    });
     expect(jwksHits).toBeGreaterThanOrEqual(1);
   });
 

@@ -4,7 +4,15 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { Client } from 'pg';
 import { AccessModule } from '@conduit/access';
 import { DatabaseModule, TenantContext, runtimeRolePassword } from '@conduit/database';
-import { Clock, ConduitConfig, ConfigModule, IdGenerator, MasterKeyring, PlatformModule, generateDataKey } from '@conduit/platform';
+import {
+  Clock,
+  ConduitConfig,
+  ConfigModule,
+  IdGenerator,
+  MasterKeyring,
+  PlatformModule,
+  generateDataKey,
+} from '@conduit/platform';
 import { MasterKeyRotation, MasterKeyRotationModule, SecretBox, SecretsModule } from '@conduit/secrets';
 import { startProcess } from '../support/processes';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
@@ -47,8 +55,16 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
   }
 
   async function start(masterKey: string, withRotation = false): Promise<TestingModule> {
-    const imports = [ConfigModule.forRoot(configFor(masterKey)), PlatformModule, DatabaseModule.forRoot(), AccessModule, SecretsModule];
-    const ref = await Test.createTestingModule({ imports: withRotation ? [...imports, MasterKeyRotationModule] : imports }).compile();
+    const imports = [
+      ConfigModule.forRoot(configFor(masterKey)),
+      PlatformModule,
+      DatabaseModule.forRoot(),
+      AccessModule,
+      SecretsModule,
+    ];
+    const ref = await Test.createTestingModule({
+      imports: withRotation ? [...imports, MasterKeyRotationModule] : imports,
+    }).compile();
     await ref.init();
     modules.push(ref);
     if (!moduleByKey.has(masterKey)) moduleByKey.set(masterKey, ref);
@@ -61,7 +77,10 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     return new SecretBox(ref.get(TenantContext), configFor(masterKey), ref.get(IdGenerator), ref.get(Clock));
   }
 
-  async function cli(masterKey: string, ...args: string[]): Promise<{ code: number | null; out: string; json: Record<string, any> }> {
+  async function cli(
+    masterKey: string,
+    ...args: string[]
+  ): Promise<{ code: number | null; out: string; json: Record<string, any> }> {
     const proc = startProcess('npm', ['run', '--silent', 'cli', '--', ...args], {
       DATABASE_URL: db.url,
       CONDUIT_MASTER_KEY: masterKey,
@@ -81,12 +100,18 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
 
   async function newTenant(deleted = false): Promise<string> {
     const id = randomUUID();
-    await owner.query(`INSERT INTO tenants (id, code, name, deleted_at) VALUES ($1, $2, $2, $3)`, [id, `rot-${id.slice(0, 8)}`, deleted ? new Date() : null]);
+    await owner.query(`INSERT INTO tenants (id, code, name, deleted_at) VALUES ($1, $2, $2, $3)`, [
+      id,
+      `rot-${id.slice(0, 8)}`,
+      deleted ? new Date() : null,
+    ]);
     return id;
   }
 
   async function keyRows(): Promise<KeyRow[]> {
-    const { rows } = await owner.query<KeyRow>(`SELECT id, tenant_id, wrapped_key, master_key_id FROM tenant_data_keys ORDER BY id`);
+    const { rows } = await owner.query<KeyRow>(
+      `SELECT id, tenant_id, wrapped_key, master_key_id FROM tenant_data_keys ORDER BY id`,
+    );
     return rows;
   }
 
@@ -129,7 +154,8 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     // Before the rotation: only k1. Tenant A has a retired data key and an active one.
     const k1 = (await start(OLD_ONLY)).get(SecretBox);
     [tenantA, tenantB, deletedTenant] = [await newTenant(), await newTenant(), await newTenant(true)];
-    const seal = async (box: SecretBox, tenant: string, value: string) => values.push({ tenant, value, sealed: await box.seal(tenant, value, 'field') });
+    const seal = async (box: SecretBox, tenant: string, value: string) =>
+      values.push({ tenant, value, sealed: await box.seal(tenant, value, 'field') });
     await seal(k1, tenantA, 'a-under-first-data-key');
     await k1.rotateDataKey(tenantA);
     await seal(k1, tenantA, 'a-under-second-data-key');
@@ -167,7 +193,13 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     const before = await rememberMaterial();
     const run = await cli(ROTATED, 'keys:rewrap');
     expect(run.code).toBe(0);
-    expect(run.json).toEqual({ active_master_key_id: 'k2', tenants: 4, rewrapped: 4, already_current: 1, failures: [] });
+    expect(run.json).toEqual({
+      active_master_key_id: 'k2',
+      tenants: 4,
+      rewrapped: 4,
+      already_current: 1,
+      failures: [],
+    });
 
     const newOnly = MasterKeyring.parse(NEW_ONLY);
     for (const row of await keyRows()) {
@@ -176,12 +208,22 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     }
     await rememberMaterial();
 
-    const { rows: audits } = await owner.query<{ tenant_id: string; actor_type: string; actor_label: string; changes: unknown; metadata: { data_key_ids: string[] } }>(
+    const { rows: audits } = await owner.query<{
+      tenant_id: string;
+      actor_type: string;
+      actor_label: string;
+      changes: unknown;
+      metadata: { data_key_ids: string[] };
+    }>(
       `SELECT tenant_id, actor_type, actor_label, changes, metadata FROM audit_events WHERE action = 'data_keys.rewrap'`,
     );
     expect(audits.map((a) => a.tenant_id).sort()).toEqual([tenantA, tenantB, deletedTenant].sort());
     const auditA = audits.find((a) => a.tenant_id === tenantA);
-    expect(auditA).toMatchObject({ actor_type: 'system', actor_label: 'cli', changes: { master_key_id: { from: ['k1'], to: 'k2' } } });
+    expect(auditA).toMatchObject({
+      actor_type: 'system',
+      actor_label: 'cli',
+      changes: { master_key_id: { from: ['k1'], to: 'k2' } },
+    });
     expect(auditA?.metadata.data_key_ids).toHaveLength(2);
     expect(JSON.stringify(audits)).not.toContain('v1.');
   }, 120_000);
@@ -199,7 +241,11 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     expect(await keyRows()).toEqual(rows);
 
     const rotated = await cli(ROTATED, 'keys:status');
-    expect(rotated.json).toMatchObject({ data_keys_by_master_key: { k2: 5, k1: 0 }, awaiting_rewrap: 0, removable_master_key_ids: ['k1'] });
+    expect(rotated.json).toMatchObject({
+      data_keys_by_master_key: { k2: 5, k1: 0 },
+      awaiting_rewrap: 0,
+      removable_master_key_ids: ['k1'],
+    });
     const newOnly = await cli(NEW_ONLY, 'keys:status');
     expect(newOnly.code).toBe(0);
     expect(newOnly.json).toEqual({
@@ -241,7 +287,10 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     // Seven seals, each followed by a data key rotation: eight data keys, the last one not used yet.
     expect(summary).toMatchObject({ rewrapped: 8, failures: [] });
 
-    const { rows } = await owner.query<{ master_key_id: string }>(`SELECT master_key_id FROM tenant_data_keys WHERE tenant_id = $1`, [tenant]);
+    const { rows } = await owner.query<{ master_key_id: string }>(
+      `SELECT master_key_id FROM tenant_data_keys WHERE tenant_id = $1`,
+      [tenant],
+    );
     expect(rows.map((r) => r.master_key_id)).toEqual(Array(8).fill('k2'));
     await expectAllOpen(NEW_ONLY, mine);
     for (const v of mine) await expect(warm.open(v.tenant, v.sealed, 'field')).resolves.toBe(v.value);
@@ -261,18 +310,31 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
       [stray, tenantB, strayWrapped],
     );
     const late = await newTenant();
-    const lateValue = { tenant: late, value: 'sealed-by-a-replica-still-on-k1', sealed: await (await coldBox(OLD_ONLY)).seal(late, 'sealed-by-a-replica-still-on-k1', 'field') };
+    const lateValue = {
+      tenant: late,
+      value: 'sealed-by-a-replica-still-on-k1',
+      sealed: await (await coldBox(OLD_ONLY)).seal(late, 'sealed-by-a-replica-still-on-k1', 'field'),
+    };
     await rememberMaterial();
 
     const status = await cli(ROTATED, 'keys:status');
     expect(status.code).toBe(1);
-    expect(status.json).toMatchObject({ data_keys_by_master_key: { k1: 1, k0: 1 }, unknown_master_key_ids: ['k0'], awaiting_rewrap: 1 });
+    expect(status.json).toMatchObject({
+      data_keys_by_master_key: { k1: 1, k0: 1 },
+      unknown_master_key_ids: ['k0'],
+      awaiting_rewrap: 1,
+    });
 
     const run = await cli(ROTATED, 'keys:rewrap');
     expect(run.code).toBe(1);
-    expect(run.json).toMatchObject({ rewrapped: 1, failures: [{ tenant_id: tenantB, data_key_id: stray, master_key_id: 'k0', reason: 'master_key_not_configured' }] });
+    expect(run.json).toMatchObject({
+      rewrapped: 1,
+      failures: [{ tenant_id: tenantB, data_key_id: stray, master_key_id: 'k0', reason: 'master_key_not_configured' }],
+    });
     await expectAllOpen(NEW_ONLY, [lateValue, ...values]);
-    const { rows } = await owner.query(`SELECT wrapped_key, master_key_id FROM tenant_data_keys WHERE id = $1`, [stray]);
+    const { rows } = await owner.query(`SELECT wrapped_key, master_key_id FROM tenant_data_keys WHERE id = $1`, [
+      stray,
+    ]);
     expect(rows[0]).toEqual({ wrapped_key: strayWrapped, master_key_id: 'k0' });
   }, 180_000);
 

@@ -47,7 +47,10 @@ function apiOperations(doc: OpenApiDoc): { name: string; op: OpenApiOperation }[
 function errorResponses(op: OpenApiOperation): [string, boolean][] {
   return Object.entries(op.responses ?? {})
     .filter(([status]) => /^4\d\d$/.test(status))
-    .map(([status, response]) => [status, response.content?.['application/json']?.schema?.$ref === '#/components/schemas/ErrorResponseDto']);
+    .map(([status, response]) => [
+      status,
+      response.content?.['application/json']?.schema?.$ref === '#/components/schemas/ErrorResponseDto',
+    ]);
 }
 
 function operations(doc: OpenApiDoc): { name: string; op: OpenApiOperation }[] {
@@ -68,7 +71,12 @@ function expectErrorBody(res: { status: number; body: any; headers: Headers }, c
 async function issueToken(api: TestApi, email: string): Promise<string> {
   const cls = api.app.get(ClsService);
   const pair = await cls.run(() =>
-    api.app.get(SessionService).login({ email, password: 'correct-horse-battery-staple' }, { ip: '127.0.0.1', userAgent: null, requestId: null }),
+    api.app
+      .get(SessionService)
+      .login(
+        { email, password: 'correct-horse-battery-staple' },
+        { ip: '127.0.0.1', userAgent: null, requestId: null },
+      ),
   );
   return pair.access_token;
 }
@@ -97,14 +105,18 @@ describe('swagger', () => {
   it('requires security on every /api/v1 operation except login, refresh and the receive endpoints', () => {
     const ops = apiOperations(doc);
     expect(ops.length).toBeGreaterThan(10);
-    const unsecured = ops.filter(({ name, op }) => !PUBLIC_OPERATIONS.has(name) && !(op.security ?? []).some((req) => Object.keys(req).length > 0));
+    const unsecured = ops.filter(
+      ({ name, op }) => !PUBLIC_OPERATIONS.has(name) && !(op.security ?? []).some((req) => Object.keys(req).length > 0),
+    );
     expect(unsecured.map((o) => o.name)).toEqual([]);
     for (const name of PUBLIC_OPERATIONS) expect(ops.map((o) => o.name)).toContain(name);
   });
 
   it('documents a 4xx error body (ErrorResponseDto) on every /api/v1 operation', () => {
     expect(doc.components.schemas.ErrorResponseDto).toBeDefined();
-    const undocumented = apiOperations(doc).filter(({ op }) => !errorResponses(op).some(([, refersToErrorBody]) => refersToErrorBody));
+    const undocumented = apiOperations(doc).filter(
+      ({ op }) => !errorResponses(op).some(([, refersToErrorBody]) => refersToErrorBody),
+    );
     expect(undocumented.map((o) => o.name)).toEqual([]);
   });
 
@@ -155,7 +167,11 @@ describe('health', () => {
       const res = await down.request('GET', '/health/ready');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('application/json');
-      expect(res.body).toMatchObject({ status: 'degraded', info: { database: { status: 'up' } }, error: { redis: { status: 'down' } } });
+      expect(res.body).toMatchObject({
+        status: 'degraded',
+        info: { database: { status: 'up' } },
+        error: { redis: { status: 'down' } },
+      });
     } finally {
       // Not down.close(): its Redis prefix clean-up would wait for the unreachable Redis forever.
       await down.app.close();
@@ -181,9 +197,13 @@ describe('metrics', () => {
     const res = await api.request('GET', '/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
-    expect(counterValue(res.text, 'conduit_http_requests_total{method="GET",route="/health/live",status="200"}')).toBeGreaterThanOrEqual(3);
+    expect(
+      counterValue(res.text, 'conduit_http_requests_total{method="GET",route="/health/live",status="200"}'),
+    ).toBeGreaterThanOrEqual(3);
     expect(res.text).toContain('# TYPE conduit_http_request_duration_seconds histogram');
-    expect(res.text).toMatch(/^conduit_http_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/health\/live",status="200"\} \d+/m);
+    expect(res.text).toMatch(
+      /^conduit_http_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/health\/live",status="200"\} \d+/m,
+    );
     expect(res.text).toMatch(/^conduit_process_cpu_user_seconds_total \d/m);
     expect(res.text).toMatch(/^conduit_queue_jobs\{queue="maintenance",state="waiting"\} \d+/m);
   });
@@ -194,7 +214,9 @@ describe('metrics', () => {
     // Read the counter from the process's registry so this holds whatever else /metrics collects.
     const text = await api.app.get(HttpMetrics).registry.getSingleMetricAsString('conduit_http_requests_total');
     expect(text).not.toContain(marker);
-    expect(counterValue(text, 'conduit_http_requests_total{method="GET",route="unmatched",status="404"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      counterValue(text, 'conduit_http_requests_total{method="GET",route="unmatched",status="404"}'),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('requires the bearer token when METRICS_TOKEN is set', async () => {
@@ -204,7 +226,9 @@ describe('metrics', () => {
       const anonymous = await guarded.request('GET', '/metrics');
       expect(anonymous.status).toBe(401);
       expectErrorBody(anonymous, 'unauthenticated');
-      expect((await guarded.request('GET', '/metrics', { headers: { authorization: 'Bearer wrong-token-wrong' } })).status).toBe(401);
+      expect(
+        (await guarded.request('GET', '/metrics', { headers: { authorization: 'Bearer wrong-token-wrong' } })).status,
+      ).toBe(401);
       const ok = await guarded.request('GET', '/metrics', { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       expect(ok.text).toContain('conduit_http_requests_total');
@@ -273,7 +297,9 @@ describe('error bodies', () => {
   });
 
   it('answers a body over BODY_LIMIT_BYTES with 413 payload_too_large', async () => {
-    const res = await api.request('POST', '/api/v1/auth/login', { body: { email: 'a@example.test', password: 'p'.repeat(4096) } });
+    const res = await api.request('POST', '/api/v1/auth/login', {
+      body: { email: 'a@example.test', password: 'p'.repeat(4096) },
+    });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toContain('application/json');
     expectErrorBody(res, 'payload_too_large');
@@ -301,7 +327,9 @@ describe('rate limiting', () => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<TestApi['request']>> | undefined;
     for (let i = 0; i < 6; i++) {
-      last = await api.request('POST', '/api/v1/auth/login', { body: { email: 'nobody@example.test', password: 'wrong-password-123' } });
+      last = await api.request('POST', '/api/v1/auth/login', {
+        body: { email: 'nobody@example.test', password: 'wrong-password-123' },
+      });
       statuses.push(last.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
@@ -338,13 +366,19 @@ describe('rate limiting', () => {
     const [alice, bob] = await Promise.all(
       ['alice', 'bob'].map(async (name) => {
         const email = `${name}@limits.example.test`;
-        await api.operator.createUser({ email, password: 'correct-horse-battery-staple', tenantCode: 'limits', role: 'tenant_admin' });
+        await api.operator.createUser({
+          email,
+          password: 'correct-horse-battery-staple',
+          tenantCode: 'limits',
+          role: 'tenant_admin',
+        });
         return email;
       }),
     );
     const tokens = await Promise.all([alice, bob].map((email) => issueToken(api, email)));
     const aliceStatuses: number[] = [];
-    for (let i = 0; i < 6; i++) aliceStatuses.push((await api.request('GET', '/api/v1/auth/me', { token: tokens[0] })).status);
+    for (let i = 0; i < 6; i++)
+      aliceStatuses.push((await api.request('GET', '/api/v1/auth/me', { token: tokens[0] })).status);
     expect(aliceStatuses).toEqual([200, 200, 200, 200, 200, 429]);
     // Same address, different caller: unaffected.
     const bobMe = await api.request('GET', '/api/v1/auth/me', { token: tokens[1] });
@@ -364,7 +398,9 @@ describe('security headers and CORS', () => {
     for (const path of ['/health/live', '/api/v1/auth/me', '/nowhere']) {
       const { headers } = await api.request('GET', path);
       expect(headers.get('x-content-type-options'), path).toBe('nosniff');
-      expect(headers.get('x-frame-options') ?? headers.get('content-security-policy'), path).toMatch(/SAMEORIGIN|DENY|frame-ancestors/i);
+      expect(headers.get('x-frame-options') ?? headers.get('content-security-policy'), path).toMatch(
+        /SAMEORIGIN|DENY|frame-ancestors/i,
+      );
       expect(headers.get('content-security-policy'), path).toContain("default-src 'self'");
       expect(headers.get('strict-transport-security'), path).toMatch(/max-age=\d+/);
     }
@@ -373,7 +409,11 @@ describe('security headers and CORS', () => {
   it('answers preflights from allowed origins only', async () => {
     const preflight = (origin: string) =>
       api.request('OPTIONS', '/api/v1/tenants', {
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
       });
     const allowed = await preflight('https://app.example.com');
     expect(allowed.status).toBeLessThan(300);
@@ -404,7 +444,11 @@ describe('production entry point', () => {
   function startMain(env: Record<string, string | undefined>): MainProcess {
     const childEnv: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'production', ...env };
     for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -424,7 +468,13 @@ describe('production entry point', () => {
     void main.exited.then(() => (dead = true));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !dead) {
-      if (await fetch(`${baseUrl}/health/live`).then((r) => r.ok, () => false)) return;
+      if (
+        await fetch(`${baseUrl}/health/live`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`the API ${dead ? 'exited' : 'did not become live'}: ${JSON.stringify(main.output())}`);
@@ -478,20 +528,37 @@ describe('production entry point', () => {
 
         expect((await call('GET', '/api/v1/auth/me', { authorization: `Bearer ${token}` })).status).toBe(200);
         // A presented API key takes precedence over the bearer token; this one is well-formed but unknown.
-        expect((await call('GET', '/api/v1/auth/me', { authorization: `Bearer ${token}`, 'x-api-key': unknownApiKey })).status).toBe(401);
-        const created = await call('POST', '/api/v1/api-keys', { authorization: `Bearer ${token}` }, { name: 'log-check', scopes: ['audit_events:read'] });
+        expect(
+          (await call('GET', '/api/v1/auth/me', { authorization: `Bearer ${token}`, 'x-api-key': unknownApiKey }))
+            .status,
+        ).toBe(401);
+        const created = await call(
+          'POST',
+          '/api/v1/api-keys',
+          { authorization: `Bearer ${token}` },
+          { name: 'log-check', scopes: ['audit_events:read'] },
+        );
         expect(created.status).toBe(201);
         secrets.push(created.body.key);
         expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': created.body.key })).status).toBe(200);
         // The receive path logs on its own: one accepted, one refused request, neither may log the source's key.
-        const source = await call('POST', '/api/v1/sources', { authorization: `Bearer ${token}` }, { name: 'log-source', provider: 'hmac' });
+        const source = await call(
+          'POST',
+          '/api/v1/sources',
+          { authorization: `Bearer ${token}` },
+          { name: 'log-source', provider: 'hmac' },
+        );
         expect(source.status).toBe(201);
         sourceKey = new URL(source.body.ingest_url).pathname.split('/').pop() as string;
         secrets.push(source.body.secret);
         const ingestPath = new URL(source.body.ingest_url).pathname;
         const body = '{"type":"log.check"}';
         for (const headers of [signLoki(body, source.body.secret, new Date(), 'log.check'), {}]) {
-          const res = await fetch(`${baseUrl}${ingestPath}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+          const res = await fetch(`${baseUrl}${ingestPath}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body,
+          });
           receiveIds.push(res.headers.get('x-request-id') ?? '(none)');
           receiveStatuses.push(res.status);
         }
@@ -502,7 +569,11 @@ describe('production entry point', () => {
           ['POST', ingestPath.replace('/api/', '/API/')],
           ['POST', ingestPath.replace(/\/([^/]+)$/, '%2F$1')],
         ]) {
-          const res = await fetch(`${baseUrl}${path}`, { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {}, body: method === 'POST' ? body : undefined });
+          const res = await fetch(`${baseUrl}${path}`, {
+            method,
+            headers: method === 'POST' ? { 'content-type': 'application/json' } : {},
+            body: method === 'POST' ? body : undefined,
+          });
           expect(res.status).toBeGreaterThanOrEqual(400);
         }
       } finally {
@@ -550,8 +621,16 @@ describe('production entry point', () => {
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, any>);
-      expect(entries.find((e) => e.request_id === receiveIds[0])).toMatchObject({ msg: 'webhook received', status: 'accepted', source: 'source:log-source' });
-      expect(entries.find((e) => e.request_id === receiveIds[1])).toMatchObject({ msg: 'webhook refused', status: 401, code: 'signature_missing' });
+      expect(entries.find((e) => e.request_id === receiveIds[0])).toMatchObject({
+        msg: 'webhook received',
+        status: 'accepted',
+        source: 'source:log-source',
+      });
+      expect(entries.find((e) => e.request_id === receiveIds[1])).toMatchObject({
+        msg: 'webhook refused',
+        status: 401,
+        code: 'signature_missing',
+      });
     });
   });
 

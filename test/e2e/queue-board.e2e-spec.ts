@@ -23,14 +23,24 @@ describe('queue dashboard', () => {
   it('refuses anonymous callers and anyone below platform admin, on the page, static files and the JSON API alike', async () => {
     for (const path of ['/admin/queues', '/admin/queues/api/queues', '/admin/queues/static/favicon-32x32.png']) {
       const anonymous = await api.request('GET', path);
-      expect({ path, status: anonymous.status, code: anonymous.body?.error?.code }).toEqual({ path, status: 401, code: 'unauthenticated' });
+      expect({ path, status: anonymous.status, code: anonymous.body?.error?.code }).toEqual({
+        path,
+        status: 401,
+        code: 'unauthenticated',
+      });
       expect(anonymous.body.error.message).toContain('/api/v1/queue-board/session');
       for (const user of [tenantAdmin, mssp]) {
         const res = await api.request('GET', path, { token: user.token });
-        expect({ path, status: res.status, code: res.body?.error?.code }).toEqual({ path, status: 403, code: 'forbidden' });
+        expect({ path, status: res.status, code: res.body?.error?.code }).toEqual({
+          path,
+          status: 403,
+          code: 'forbidden',
+        });
       }
     }
-    const forged = await api.request('GET', '/admin/queues/api/queues', { headers: { cookie: 'conduit_queue_board=not.a.token' } });
+    const forged = await api.request('GET', '/admin/queues/api/queues', {
+      headers: { cookie: 'conduit_queue_board=not.a.token' },
+    });
     expect(forged.status).toBe(401);
     const session = await api.request('POST', '/api/v1/queue-board/session', { token: tenantAdmin.token });
     expect(session.status).toBe(403);
@@ -68,10 +78,21 @@ describe('queue dashboard', () => {
     const withCookie = await api.request('GET', '/admin/queues/api/queues', { headers: { cookie } });
     expect(withCookie.status).toBe(200);
     // An action through the board: pausing and resuming a queue (PUT) also passes with the session.
-    expect((await api.request('PUT', '/admin/queues/api/queues/tasks/pause', { headers: { cookie } })).status).toBe(200);
-    expect((await api.request('PUT', '/admin/queues/api/queues/tasks/resume', { headers: { cookie } })).status).toBe(200);
+    expect((await api.request('PUT', '/admin/queues/api/queues/tasks/pause', { headers: { cookie } })).status).toBe(
+      200,
+    );
+    expect((await api.request('PUT', '/admin/queues/api/queues/tasks/resume', { headers: { cookie } })).status).toBe(
+      200,
+    );
     // The session is the token: logging out revokes it, and the board refuses the cookie from then on.
-    expect((await api.request('POST', '/api/v1/auth/logout', { token: fresh.access_token, body: { refresh_token: fresh.refresh_token } })).status).toBeLessThan(300);
+    expect(
+      (
+        await api.request('POST', '/api/v1/auth/logout', {
+          token: fresh.access_token,
+          body: { refresh_token: fresh.refresh_token },
+        })
+      ).status,
+    ).toBeLessThan(300);
     const afterLogout = await api.request('GET', '/admin/queues/api/queues', { headers: { cookie } });
     expect(afterLogout.status).toBe(401);
     // Closing the session clears the cookie.
@@ -81,7 +102,9 @@ describe('queue dashboard', () => {
   });
 
   it('records who opened and closed sessions in the audit trail, and documents the session route', async () => {
-    const rows = await api.sql(`SELECT action, outcome FROM audit_events WHERE action LIKE 'queue_board.%' ORDER BY created_at`);
+    const rows = await api.sql(
+      `SELECT action, outcome FROM audit_events WHERE action LIKE 'queue_board.%' ORDER BY created_at`,
+    );
     expect(rows).toEqual([
       { action: 'queue_board.open', outcome: 'success' },
       { action: 'queue_board.close', outcome: 'success' },

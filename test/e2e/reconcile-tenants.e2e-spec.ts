@@ -27,7 +27,11 @@ type Kind = 'due' | 'future' | 'grace' | 'finished' | 'expired-lease' | 'live-le
  * Work of one kind for a tenant, in every table a reconciler reads, as the owner (superuser). Subscriptions carry a
  * fake sealed secret: nothing here is ever attempted.
  */
-async function seedWork(db: Client, tenantId: string, kind: Kind): Promise<{ deliveryId: string; stepRunId: string; inboundId: string }> {
+async function seedWork(
+  db: Client,
+  tenantId: string,
+  kind: Kind,
+): Promise<{ deliveryId: string; stepRunId: string; inboundId: string }> {
   const sub = randomUUID();
   const event = randomUUID();
   const chain = randomUUID();
@@ -40,28 +44,87 @@ async function seedWork(db: Client, tenantId: string, kind: Kind): Promise<{ del
      VALUES ($1, $2, 'seed', 'https://example.test/hook', '{seed.thing}', 'sealed', '{0}')`,
     [sub, tenantId],
   );
-  await db.query(`INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($1, $2, 'seed.thing', 'seed', '{}')`, [event, tenantId]);
-  await db.query(`INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($1, $2, 'seed', 'seed.thing')`, [chain, tenantId]);
+  await db.query(
+    `INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($1, $2, 'seed.thing', 'seed', '{}')`,
+    [event, tenantId],
+  );
+  await db.query(
+    `INSERT INTO execution_chains (id, tenant_id, name, trigger_event) VALUES ($1, $2, 'seed', 'seed.thing')`,
+    [chain, tenantId],
+  );
   await db.query(
     `INSERT INTO execution_chain_steps (id, tenant_id, chain_id, steps_version, step_order, webhook_id, name) VALUES ($1, $2, $3, 1, 1, $4, 'seed')`,
     [step, tenantId, chain, sub],
   );
-  await db.query(`INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($1, $2, 'seed', 'none', $3)`, [
-    source,
-    tenantId,
-    randomBytes(16).toString('hex'),
-  ]);
+  await db.query(
+    `INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($1, $2, 'seed', 'none', $3)`,
+    [source, tenantId, randomBytes(16).toString('hex')],
+  );
   // [delivery status, next_attempt_at, lease, run status, step status, step next_attempt_at, inbound status, received_at]
   const shapes: Record<Kind, [string, string | null, string | null, string, string, string | null, string, string]> = {
-    due: ['pending', `now() - interval '2 minutes'`, null, 'running', 'pending', `now() - interval '2 minutes'`, 'accepted', `now() - interval '2 minutes'`],
-    future: ['pending', `now() + interval '1 hour'`, null, 'running', 'pending', `now() + interval '1 hour'`, 'routed', 'now()'],
+    due: [
+      'pending',
+      `now() - interval '2 minutes'`,
+      null,
+      'running',
+      'pending',
+      `now() - interval '2 minutes'`,
+      'accepted',
+      `now() - interval '2 minutes'`,
+    ],
+    future: [
+      'pending',
+      `now() + interval '1 hour'`,
+      null,
+      'running',
+      'pending',
+      `now() + interval '1 hour'`,
+      'routed',
+      'now()',
+    ],
     // Due for a few seconds only: inside the delivery and ingestion grace, but a chain step has no grace.
-    grace: ['pending', `now() - interval '5 seconds'`, null, 'running', 'pending', `now() + interval '1 hour'`, 'accepted', `now() - interval '5 seconds'`],
+    grace: [
+      'pending',
+      `now() - interval '5 seconds'`,
+      null,
+      'running',
+      'pending',
+      `now() + interval '1 hour'`,
+      'accepted',
+      `now() - interval '5 seconds'`,
+    ],
     finished: ['delivered', null, null, 'completed', 'sent', null, 'routed', `now() - interval '1 day'`],
-    'expired-lease': ['delivering', `now() - interval '2 minutes'`, `now() - interval '1 second'`, 'running', 'running', `now() - interval '2 minutes'`, 'routed', 'now()'],
-    'live-lease': ['delivering', `now() - interval '2 minutes'`, `now() + interval '1 hour'`, 'running', 'running', `now() - interval '2 minutes'`, 'routed', 'now()'],
+    'expired-lease': [
+      'delivering',
+      `now() - interval '2 minutes'`,
+      `now() - interval '1 second'`,
+      'running',
+      'running',
+      `now() - interval '2 minutes'`,
+      'routed',
+      'now()',
+    ],
+    'live-lease': [
+      'delivering',
+      `now() - interval '2 minutes'`,
+      `now() + interval '1 hour'`,
+      'running',
+      'running',
+      `now() - interval '2 minutes'`,
+      'routed',
+      'now()',
+    ],
     // A step left pending in a run that has ended is not due.
-    'run-over': ['cancelled', null, null, 'cancelled', 'pending', `now() - interval '2 minutes'`, 'filtered', `now() - interval '2 minutes'`],
+    'run-over': [
+      'cancelled',
+      null,
+      null,
+      'cancelled',
+      'pending',
+      `now() - interval '2 minutes'`,
+      'filtered',
+      `now() - interval '2 minutes'`,
+    ],
   };
   const [status, next, lease, runStatus, stepStatus, stepNext, inboundStatus, receivedAt] = shapes[kind];
   await db.query(
@@ -89,7 +152,10 @@ async function seedWork(db: Client, tenantId: string, kind: Kind): Promise<{ del
 
 async function newTenant(db: Client, code: string, deleted = false): Promise<string> {
   const id = randomUUID();
-  await db.query(`INSERT INTO tenants (id, code, name, deleted_at) VALUES ($1, $2, $2, ${deleted ? 'now()' : 'NULL'})`, [id, code]);
+  await db.query(
+    `INSERT INTO tenants (id, code, name, deleted_at) VALUES ($1, $2, $2, ${deleted ? 'now()' : 'NULL'})`,
+    [id, code],
+  );
   return id;
 }
 
@@ -164,7 +230,10 @@ describe('tenants with due work (raw SQL)', () => {
       await named('conduit_tenants_with_due_chain_steps');
       for (const table of tables) {
         const { rows } = await runtime.query<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM ${table}`);
-        expect(rows.map((r) => r.tenant_id), table).toEqual([t.idle]);
+        expect(
+          rows.map((r) => r.tenant_id),
+          table,
+        ).toEqual([t.idle]);
       }
     } finally {
       await runtime.query('ROLLBACK');
@@ -172,7 +241,13 @@ describe('tenants with due work (raw SQL)', () => {
   });
 
   it('runs as the owner with a pinned search_path, and only the owner and the runtime role may execute', async () => {
-    const { rows } = await owner.query<{ fn: string; definer: boolean; config: string[]; owner: string; grantees: string[] }>(
+    const { rows } = await owner.query<{
+      fn: string;
+      definer: boolean;
+      config: string[];
+      owner: string;
+      grantees: string[];
+    }>(
       `SELECT p.oid::regprocedure::text AS fn, p.prosecdef AS definer, p.proconfig AS config, pg_get_userbyid(p.proowner) AS owner,
               (SELECT array_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END ORDER BY 1)
                  FROM aclexplode(p.proacl) a WHERE a.privilege_type = 'EXECUTE') AS grantees
@@ -200,7 +275,10 @@ describe('tenants with due work (raw SQL)', () => {
         'SELECT * FROM conduit_tenants_with_due_chain_steps()',
         'SELECT * FROM conduit_tenants_with_unrouted_inbound_events(0)',
       ]) {
-        await expect(stranger.query(call), call).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied for function/) });
+        await expect(stranger.query(call), call).rejects.toMatchObject({
+          code: '42501',
+          message: expect.stringMatching(/permission denied for function/),
+        });
       }
     } finally {
       await stranger.end().catch(() => undefined);
@@ -220,7 +298,9 @@ describe('tenants with due work (raw SQL)', () => {
     try {
       await migrateDatabase(testConfig(ownerUrl.toString()));
       const superuser = new Client({ connectionString: databaseUrl(name) });
-      const runtimeThere = new Client({ connectionString: resolveDatabaseUrls(testConfig(ownerUrl.toString())).runtimeUrl });
+      const runtimeThere = new Client({
+        connectionString: resolveDatabaseUrls(testConfig(ownerUrl.toString())).runtimeUrl,
+      });
       await superuser.connect();
       await runtimeThere.connect();
       try {
@@ -298,7 +378,9 @@ describe('reconcilers over many tenants', () => {
 
   it('opens one tenant transaction for the one tenant of 200 with due deliveries, chain steps, inbound requests', async () => {
     const db = stack.get(TenantContext);
-    const { count } = (await owner.query<{ count: number }>(`SELECT count(*)::int AS count FROM tenants WHERE deleted_at IS NULL`)).rows[0];
+    const { count } = (
+      await owner.query<{ count: number }>(`SELECT count(*)::int AS count FROM tenants WHERE deleted_at IS NULL`)
+    ).rows[0];
     expect(count).toBeGreaterThanOrEqual(TENANTS);
 
     const deliveries: string[] = [];
@@ -322,7 +404,9 @@ describe('reconcilers over many tenants', () => {
     const ingestionReconciler = new IngestionReconciler(db, {
       enqueue: async (_tenantId: string, ids: string[]) => void inbound.push(...ids),
     } as unknown as ReceiveService);
-    expect(await tenantTransactions(async () => (result = await ingestionReconciler.reconcileOnce()))).toEqual([due.id]);
+    expect(await tenantTransactions(async () => (result = await ingestionReconciler.reconcileOnce()))).toEqual([
+      due.id,
+    ]);
     expect(result).toEqual({ tenants: 1, enqueued: 1 });
     expect(inbound).toEqual([seeded.inboundId]);
   });
@@ -341,7 +425,12 @@ describe('reconcilers over many tenants', () => {
       await scheduler.requeue(ids.slice(0, 4).map(attempt));
       await scheduler.requeue(ids.slice(2).map(attempt));
       const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized']);
-      expect(jobs.map((j) => j.data.delivery_ids).flat().sort()).toEqual([...ids].sort());
+      expect(
+        jobs
+          .map((j) => j.data.delivery_ids)
+          .flat()
+          .sort(),
+      ).toEqual([...ids].sort());
       expect(jobs.map((j) => j.id).sort()).toEqual(ids.map((id) => `${id}-2`).sort());
       // A fan-out's enqueue still groups (one job for its deliveries).
       await scheduler.enqueue(ids.map((id) => ({ tenantId: due.id, deliveryId: id, attempt: 1 })));
@@ -354,14 +443,24 @@ describe('reconcilers over many tenants', () => {
 
   it('still re-queues a due delivery whose job Redis lost, and it is delivered', async () => {
     // The seeded rows are not deliverable (fake secret): settle them first, so only the real delivery is due.
-    await owner.query(`UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = $1`, [seeded.deliveryId]);
+    await owner.query(`UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE id = $1`, [
+      seeded.deliveryId,
+    ]);
     const sub = await stack.api.request('POST', '/api/v1/subscriptions', {
       token: admin.token,
       // The first attempt an hour away: its job waits in Redis, and is lost with it.
-      body: { app_name: 'sweep', target_url: receiver.url('/sweep'), event_types: ['sweep.thing'], retry_schedule: [3600] },
+      body: {
+        app_name: 'sweep',
+        target_url: receiver.url('/sweep'),
+        event_types: ['sweep.thing'],
+        retry_schedule: [3600],
+      },
     });
     expect(sub.status, sub.text).toBe(201);
-    const event = await stack.api.request('POST', '/api/v1/events', { token: admin.token, body: { event_name: 'sweep.thing', payload: { n: 1 } } });
+    const event = await stack.api.request('POST', '/api/v1/events', {
+      token: admin.token,
+      body: { event_name: 'sweep.thing', payload: { n: 1 } },
+    });
     expect(event.status, event.text).toBe(202);
     await deleteRedisPrefix(stack.redis, stack.config.REDIS_PREFIX);
     const [row] = await stack.api.sql<{ id: string }>(
@@ -371,7 +470,9 @@ describe('reconcilers over many tenants', () => {
 
     expect(await stack.get(DeliveryReconciler).reconcileOnce()).toEqual({ tenants: 1, enqueued: 1 });
     await waitFor('the delivery to be delivered', async () => {
-      const [d] = await stack.api.sql<{ status: string }>(`SELECT status FROM webhook_deliveries WHERE id = $1`, [row.id]);
+      const [d] = await stack.api.sql<{ status: string }>(`SELECT status FROM webhook_deliveries WHERE id = $1`, [
+        row.id,
+      ]);
       return d.status === 'delivered' ? d : undefined;
     });
     expect(receiver.to('/sweep')).toHaveLength(1);

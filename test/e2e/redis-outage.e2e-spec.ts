@@ -61,7 +61,9 @@ describe('Redis away and back', () => {
         return (original as (...a: unknown[]) => void).apply(this, args);
       });
     }
-    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void consoleErrors.push(args.map(String).join(' ')));
+    vi.spyOn(console, 'error').mockImplementation(
+      (...args: unknown[]) => void consoleErrors.push(args.map(String).join(' ')),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -82,11 +84,23 @@ describe('Redis away and back', () => {
     return res;
   }
   const publish = (n: number) =>
-    timed(`publish ${n}`, () => stack.api.request('POST', '/api/v1/events', { token, body: { event_name: 'outage.published', payload: { n } } }), 202);
+    timed(
+      `publish ${n}`,
+      () =>
+        stack.api.request('POST', '/api/v1/events', {
+          token,
+          body: { event_name: 'outage.published', payload: { n } },
+        }),
+      202,
+    );
   const receive = (n: number) =>
     timed(
       `receive ${n}`,
-      () => stack.api.request('POST', ingestPath, { rawBody: JSON.stringify({ kind: 'outage.received', n }), headers: { 'content-type': 'application/json' } }),
+      () =>
+        stack.api.request('POST', ingestPath, {
+          rawBody: JSON.stringify({ kind: 'outage.received', n }),
+          headers: { 'content-type': 'application/json' },
+        }),
       200,
     );
   const delivered = (kind: string, n: number) =>
@@ -104,18 +118,37 @@ describe('Redis away and back', () => {
     // Up: the path works end to end.
     await publish(1);
     await receive(1);
-    await waitFor('work done before the outage', async () => delivered('outage.published', 1) && delivered('outage.received', 1), 20_000);
+    await waitFor(
+      'work done before the outage',
+      async () => delivered('outage.published', 1) && delivered('outage.received', 1),
+      20_000,
+    );
     expect((await ready()).body.status).toBe('ok');
 
     // Away.
     const logsBefore = apiLogs.length;
     await redis.kill();
-    await waitFor('readiness to say degraded', async () => ((await ready()).body.status === 'degraded' ? true : undefined), 5000);
+    await waitFor(
+      'readiness to say degraded',
+      async () => ((await ready()).body.status === 'degraded' ? true : undefined),
+      5000,
+    );
     const during = await ready();
     expect(during.status).toBe(200);
-    expect(during.body).toMatchObject({ status: 'degraded', info: { database: { status: 'up' } }, error: { redis: { status: 'down' } } });
-    await waitFor('the worker to say degraded', async () => ((await workerHealth()).body.status === 'degraded' ? true : undefined), 5000);
-    expect(await workerHealth()).toMatchObject({ status: 200, body: { status: 'degraded', redis: 'down', database: 'up' } });
+    expect(during.body).toMatchObject({
+      status: 'degraded',
+      info: { database: { status: 'up' } },
+      error: { redis: { status: 'down' } },
+    });
+    await waitFor(
+      'the worker to say degraded',
+      async () => ((await workerHealth()).body.status === 'degraded' ? true : undefined),
+      5000,
+    );
+    expect(await workerHealth()).toMatchObject({
+      status: 200,
+      body: { status: 'degraded', redis: 'down', database: 'up' },
+    });
 
     const accepted = { published: [] as number[], received: [] as number[] };
     for (let n = 2; n <= 7; n++) {
@@ -127,12 +160,30 @@ describe('Redis away and back', () => {
       await new Promise((r) => setTimeout(r, 500));
     }
     // Logging in still works (rate limits count in this process), a wrong password is a 401 and not a 500.
-    await timed('login', () => stack.api.request('POST', '/api/v1/auth/login', { body: { email: 'tenant_admin.acme@example.test', password: 'correct-horse-battery-staple' } }), 200);
-    await timed('bad login', () => stack.api.request('POST', '/api/v1/auth/login', { body: { email: 'tenant_admin.acme@example.test', password: 'wrong' } }), 401);
+    await timed(
+      'login',
+      () =>
+        stack.api.request('POST', '/api/v1/auth/login', {
+          body: { email: 'tenant_admin.acme@example.test', password: 'correct-horse-battery-staple' },
+        }),
+      200,
+    );
+    await timed(
+      'bad login',
+      () =>
+        stack.api.request('POST', '/api/v1/auth/login', {
+          body: { email: 'tenant_admin.acme@example.test', password: 'wrong' },
+        }),
+      401,
+    );
     await timed('reads', () => stack.api.request('GET', '/api/v1/subscriptions', { token }), 200);
     await timed('metrics', () => stack.api.request('GET', '/metrics'), 200);
     // The board is Redis itself: a 503 with a code and Retry-After, never a 500 or a hung request.
-    const board = await timed('queue board', () => stack.api.request('GET', '/admin/queues/api/queues', { token: platformToken }), 503);
+    const board = await timed(
+      'queue board',
+      () => stack.api.request('GET', '/admin/queues/api/queues', { token: platformToken }),
+      503,
+    );
     expect(board.body.error.code).toBe('queue_unavailable');
     expect(board.headers.get('retry-after')).toBe('5');
     // Nothing accepted meanwhile has reached the receiver (no queue), but every request is stored.
@@ -145,30 +196,48 @@ describe('Redis away and back', () => {
     await redis.restart();
     await waitFor(
       'everything accepted during the outage to be delivered',
-      async () => accepted.published.every((n) => delivered('outage.published', n)) && accepted.received.every((n) => delivered('outage.received', n)),
+      async () =>
+        accepted.published.every((n) => delivered('outage.published', n)) &&
+        accepted.received.every((n) => delivered('outage.received', n)),
       30_000,
     );
     await waitFor('readiness to say ok', async () => ((await ready()).body.status === 'ok' ? true : undefined), 10_000);
     // The API's own queues work again: new work goes out through them, well before a reconciler would pick it up (30 s).
     await publish(8);
     await receive(8);
-    await waitFor('new work delivered through the queues', async () => delivered('outage.published', 8) && delivered('outage.received', 8), 10_000);
-    await waitFor('the worker to say ok with a heartbeat', async () => {
-      const health = await workerHealth();
-      return health.status === 200 && health.body.status === 'ok' && health.body.last_heartbeat_at ? true : undefined;
-    }, 15_000);
+    await waitFor(
+      'new work delivered through the queues',
+      async () => delivered('outage.published', 8) && delivered('outage.received', 8),
+      10_000,
+    );
+    await waitFor(
+      'the worker to say ok with a heartbeat',
+      async () => {
+        const health = await workerHealth();
+        return health.status === 200 && health.body.status === 'ok' && health.body.last_heartbeat_at ? true : undefined;
+      },
+      15_000,
+    );
     const routed = await stack.api.sql(`SELECT status, count(*)::int AS n FROM inbound_events GROUP BY status`);
     expect(routed).toEqual([{ status: 'routed', n: accepted.received.length + 2 }]);
     expect(worker.process.exitCode).toBeNull();
 
     // Said once per process, not per request or reconnect attempt; nothing else complained.
     const outageLogs = apiLogs.slice(logsBefore);
-    expect(outageLogs.filter((l) => OUTAGE_LOG.test(l.text)), JSON.stringify(outageLogs)).toHaveLength(1);
+    expect(
+      outageLogs.filter((l) => OUTAGE_LOG.test(l.text)),
+      JSON.stringify(outageLogs),
+    ).toHaveLength(1);
     expect(outageLogs.length, JSON.stringify(outageLogs)).toBeLessThanOrEqual(2);
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
     const workerLines = workerLog.split('\n').filter((line) => line.trim() !== '');
-    const loud = workerLines.filter((line) => !line.startsWith('{') || (JSON.parse(line) as { level: number }).level >= 40);
-    expect(workerLines.filter((line) => OUTAGE_LOG.test(line)), loud.join('\n')).toHaveLength(1);
+    const loud = workerLines.filter(
+      (line) => !line.startsWith('{') || (JSON.parse(line) as { level: number }).level >= 40,
+    );
+    expect(
+      workerLines.filter((line) => OUTAGE_LOG.test(line)),
+      loud.join('\n'),
+    ).toHaveLength(1);
     expect(workerLines.filter((line) => /Redis is available again/.test(line))).toHaveLength(1);
     expect(loud.length, loud.join('\n')).toBeLessThanOrEqual(3);
   }, 120_000);

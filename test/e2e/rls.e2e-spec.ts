@@ -168,7 +168,10 @@ describe('row-level security (raw SQL as the runtime role)', () => {
   }
 
   async function ownerCount(table: string, tenantId: string): Promise<number> {
-    const { rows } = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE tenant_id = $1`, [tenantId]);
+    const { rows } = await owner.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${ident(table)} WHERE tenant_id = $1`,
+      [tenantId],
+    );
     return rows[0].n;
   }
 
@@ -182,7 +185,11 @@ describe('row-level security (raw SQL as the runtime role)', () => {
   }
 
   /** One runtime transaction with the given transaction-local settings; rolled back unless told to commit. */
-  async function asRuntime<T>(settings: Record<string, string>, fn: () => Promise<T>, end: 'COMMIT' | 'ROLLBACK' = 'ROLLBACK'): Promise<T> {
+  async function asRuntime<T>(
+    settings: Record<string, string>,
+    fn: () => Promise<T>,
+    end: 'COMMIT' | 'ROLLBACK' = 'ROLLBACK',
+  ): Promise<T> {
     await runtime.query('BEGIN');
     try {
       for (const [name, value] of Object.entries(settings)) {
@@ -226,7 +233,10 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     );
     tenantTables = rows.map((r) => r.table_name);
     seededTables = Object.keys(ROW_FACTORIES).filter((t) => tenantTables.includes(t));
-    for (const [id, code] of [[A, 'rls-a'], [B, 'rls-b']]) {
+    for (const [id, code] of [
+      [A, 'rls-a'],
+      [B, 'rls-b'],
+    ]) {
       await owner.query(`INSERT INTO tenants (id, code, name) VALUES ($1, $2, $2)`, [id, code]);
       await seedTenant(id);
     }
@@ -258,10 +268,16 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       [tenantTables],
     );
     expect(rows.map((r) => r.table)).toEqual(tenantTables);
-    for (const r of rows) expect({ ...r, policies: r.policies > 0 }).toEqual({ table: r.table, enabled: true, forced: true, policies: true });
+    for (const r of rows)
+      expect({ ...r, policies: r.policies > 0 }).toEqual({
+        table: r.table,
+        enabled: true,
+        forced: true,
+        policies: true,
+      });
   });
 
-  it('has no view over tenant rows that runs with its owner\'s rights', async () => {
+  it("has no view over tenant rows that runs with its owner's rights", async () => {
     // A view is checked as its owner (here a superuser) unless security_invoker is set, which would bypass RLS.
     const { rows } = await owner.query<{ relname: string }>(
       `SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
@@ -282,14 +298,25 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     );
     expect(rows.map((r) => r.fn)).toEqual([...RUNTIME_FUNCTIONS].sort());
     const runtimeRole = resolveDatabaseUrls(testConfig(db.url)).runtimeRole;
-    for (const r of rows) expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({ fn: r.fn, result: 'TABLE(tenant_id uuid)', grantees: [runtimeRole] });
+    for (const r of rows)
+      expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({
+        fn: r.fn,
+        result: 'TABLE(tenant_id uuid)',
+        grantees: [runtimeRole],
+      });
   });
 
   it('connects as a runtime role that is no superuser, cannot bypass RLS and owns nothing in public', async () => {
-    const { rows: [role] } = await runtime.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
+    const {
+      rows: [role],
+    } = await runtime.query<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean }>(
       'SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
     );
-    expect(role).toEqual({ rolname: resolveDatabaseUrls(testConfig(db.url)).runtimeRole, rolsuper: false, rolbypassrls: false });
+    expect(role).toEqual({
+      rolname: resolveDatabaseUrls(testConfig(db.url)).runtimeRole,
+      rolsuper: false,
+      rolbypassrls: false,
+    });
     const { rows: owned } = await owner.query<{ kind: string; name: string }>(
       `SELECT 'relation:' || c.relkind::text AS kind, c.relname AS name FROM pg_class c
         WHERE c.relnamespace = 'public'::regnamespace AND c.relowner = $1::regrole
@@ -319,7 +346,7 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     }
   });
 
-  it('assertSafeRuntimeRole refuses a role that is a member of the owner role (it would inherit the owner\'s rights)', async () => {
+  it("assertSafeRuntimeRole refuses a role that is a member of the owner role (it would inherit the owner's rights)", async () => {
     const member = `conduit_owner_member_${process.pid}`;
     const ownerClient = new Client({ connectionString: db.url });
     await ownerClient.connect();
@@ -343,7 +370,7 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     }
   });
 
-  it('shows only tenant A\'s rows to a SELECT without WHERE under tenant A', async () => {
+  it("shows only tenant A's rows to a SELECT without WHERE under tenant A", async () => {
     const expected: Record<string, { a: number; b: number; total: number }> = {};
     for (const t of tenantTables) {
       const a = await ownerCount(t, A);
@@ -352,7 +379,9 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     const seen = await asRuntime({ 'app.tenant_id': A }, async () => {
       const rows: Record<string, string[]> = {};
       for (const t of tenantTables) {
-        rows[t] = (await runtime.query<{ tenant_id: string }>(`SELECT * FROM ${ident(t)}`)).rows.map((r) => r.tenant_id);
+        rows[t] = (await runtime.query<{ tenant_id: string }>(`SELECT * FROM ${ident(t)}`)).rows.map(
+          (r) => r.tenant_id,
+        );
       }
       return { rows, counts: await visibleCounts() };
     });
@@ -392,7 +421,7 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     expect(await asRuntime({}, () => visibleCounts())).toEqual(zero);
   });
 
-  it('lets UPDATE without WHERE under tenant A rewrite only A\'s rows', async () => {
+  it("lets UPDATE without WHERE under tenant A rewrite only A's rows", async () => {
     const updatable = tenantTables.filter((t) => !APPEND_ONLY_TABLES.includes(t));
     const before = new Map<string, { a: string[]; b: string[] }>();
     for (const t of updatable) before.set(t, { a: await rowVersions(t, A), b: await rowVersions(t, B) });
@@ -400,7 +429,8 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       { 'app.tenant_id': A },
       async () => {
         const counts: Record<string, number | null> = {};
-        for (const t of updatable) counts[t] = (await runtime.query(`UPDATE ${ident(t)} SET tenant_id = tenant_id`)).rowCount;
+        for (const t of updatable)
+          counts[t] = (await runtime.query(`UPDATE ${ident(t)} SET tenant_id = tenant_id`)).rowCount;
         return counts;
       },
       'COMMIT',
@@ -413,22 +443,30 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     }
   });
 
-  it('refuses UPDATE and DELETE on append-only tables outright, even on tenant A\'s own rows', async () => {
+  it("refuses UPDATE and DELETE on append-only tables outright, even on tenant A's own rows", async () => {
     expect(APPEND_ONLY_TABLES).toContain('audit_events');
     for (const t of APPEND_ONLY_TABLES) {
       const before = await ownerCount(t, A);
-      for (const statement of [`UPDATE ${ident(t)} SET tenant_id = tenant_id`, `DELETE FROM ${ident(t)}`, `DELETE FROM ${ident(t)} WHERE tenant_id = '${A}'`]) {
+      for (const statement of [
+        `UPDATE ${ident(t)} SET tenant_id = tenant_id`,
+        `DELETE FROM ${ident(t)}`,
+        `DELETE FROM ${ident(t)} WHERE tenant_id = '${A}'`,
+      ]) {
         const error = await asRuntime({ 'app.tenant_id': A }, () => sqlError(runtime.query(statement)));
-        expect(error, `${t}: ${statement}`).toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
+        expect(error, `${t}: ${statement}`).toMatchObject({
+          code: '42501',
+          message: expect.stringMatching(/permission denied/),
+        });
       }
       expect(await ownerCount(t, A)).toBe(before);
     }
   });
 
-  it('lets DELETE without WHERE under tenant A remove only A\'s rows', async () => {
+  it("lets DELETE without WHERE under tenant A remove only A's rows", async () => {
     const deletable = seededTables.filter((t) => !APPEND_ONLY_TABLES.includes(t)).reverse();
     const expected: Record<string, { deleted: number; aLeft: number; bLeft: number }> = {};
-    for (const t of deletable) expected[t] = { deleted: await ownerCount(t, A), aLeft: 0, bLeft: await ownerCount(t, B) };
+    for (const t of deletable)
+      expected[t] = { deleted: await ownerCount(t, A), aLeft: 0, bLeft: await ownerCount(t, B) };
     const deleted = await asRuntime(
       { 'app.tenant_id': A },
       async () => {
@@ -439,7 +477,8 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       'COMMIT',
     );
     const actual: typeof expected = {};
-    for (const t of deletable) actual[t] = { deleted: deleted[t] ?? -1, aLeft: await ownerCount(t, A), bLeft: await ownerCount(t, B) };
+    for (const t of deletable)
+      actual[t] = { deleted: deleted[t] ?? -1, aLeft: await ownerCount(t, A), bLeft: await ownerCount(t, B) };
     expect(actual).toEqual(expected);
     // Later tests expect A to have rows everywhere again.
     for (const t of seededTables.filter((s) => deletable.includes(s))) {
@@ -452,12 +491,17 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       ['no tenant', null],
       ['tenant A', A],
     ])(`reveals only B's ${table} rows it names, and nothing else of B, with %s set`, async (_label, tenantId) => {
-      const { rows: [pick] } = await owner.query<{ value: string }>(
+      const {
+        rows: [pick],
+      } = await owner.query<{ value: string }>(
         `SELECT ${ident(column)}::text AS value FROM ${ident(table)} WHERE tenant_id = $1 LIMIT 1`,
         [B],
       );
       const named = (
-        await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ident(table)} WHERE ${ident(column)}::text = $1`, [pick.value])
+        await owner.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${ident(table)} WHERE ${ident(column)}::text = $1`,
+          [pick.value],
+        )
       ).rows[0].n;
       expect(named).toBe(1);
       const settings: Record<string, string> = { [setting]: pick.value };
@@ -481,18 +525,23 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       ['no tenant', null],
       ['tenant A', A],
     ])(`never lets B's ${table} row it names be updated or deleted, with %s set`, async (_label, tenantId) => {
-      const { rows: [pick] } = await owner.query<{ value: string }>(
+      const {
+        rows: [pick],
+      } = await owner.query<{ value: string }>(
         `SELECT ${ident(column)}::text AS value FROM ${ident(table)} WHERE tenant_id = $1 LIMIT 1`,
         [B],
       );
       const settings: Record<string, string> = { [setting]: pick.value };
       if (tenantId) settings['app.tenant_id'] = tenantId;
       const before = await ownerCount(table, B);
-      const deleted = await asRuntime(settings, async () =>
-        (await runtime.query(`DELETE FROM ${ident(table)} WHERE tenant_id = $1`, [B])).rowCount,
+      const deleted = await asRuntime(
+        settings,
+        async () => (await runtime.query(`DELETE FROM ${ident(table)} WHERE tenant_id = $1`, [B])).rowCount,
       );
-      const updated = await asRuntime(settings, async () =>
-        (await runtime.query(`UPDATE ${ident(table)} SET tenant_id = tenant_id WHERE tenant_id = $1`, [B])).rowCount,
+      const updated = await asRuntime(
+        settings,
+        async () =>
+          (await runtime.query(`UPDATE ${ident(table)} SET tenant_id = tenant_id WHERE tenant_id = $1`, [B])).rowCount,
       );
       expect({ deleted, updated }).toEqual({ deleted: 0, updated: 0 });
       expect(await ownerCount(table, B)).toBe(before);

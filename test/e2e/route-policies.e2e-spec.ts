@@ -40,7 +40,12 @@ function walkRoutes(controllers: Type[]): RouteInfo[] {
       const isPublic = reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, targets) === true;
       const policy = reflector.getAllAndOverride<RoutePolicy | undefined>(ROUTE_POLICY, targets);
       return prefixes.flatMap((prefix) =>
-        [paths].flat().map((path) => ({ route: `${method} ${joinPath(prefix, path)}`, handler: `${controller.name}.${name}`, isPublic, policy })),
+        [paths].flat().map((path) => ({
+          route: `${method} ${joinPath(prefix, path)}`,
+          handler: `${controller.name}.${name}`,
+          isPublic,
+          policy,
+        })),
       );
     });
   });
@@ -52,7 +57,14 @@ function unguarded(routes: RouteInfo[]): string[] {
 
 function controllersOf(app: NestFastifyApplication): Type[] {
   const discovery = new DiscoveryService(app.get(ModulesContainer));
-  return [...new Set(discovery.getControllers().map((wrapper) => wrapper.metatype as Type).filter(Boolean))];
+  return [
+    ...new Set(
+      discovery
+        .getControllers()
+        .map((wrapper) => wrapper.metatype as Type)
+        .filter(Boolean),
+    ),
+  ];
 }
 
 describe('route policy walker', () => {
@@ -84,7 +96,11 @@ describe('route policy walker', () => {
   }
 
   it('finds the handlers of a controller, and only those', () => {
-    expect(walkRoutes([FakeController]).map((r) => r.route).sort()).toEqual(['GET /fake/me', 'GET /fake/open', 'GET /fake/tenants', 'POST /fake/login']);
+    expect(
+      walkRoutes([FakeController])
+        .map((r) => r.route)
+        .sort(),
+    ).toEqual(['GET /fake/me', 'GET /fake/open', 'GET /fake/tenants', 'POST /fake/login']);
   });
 
   it('reports a route with neither @Public() nor a policy', () => {
@@ -106,9 +122,12 @@ describe('route policies of the API', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     app = await createApiApp(testConfig(db.url), { logger: false });
-    app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) served.push(`${method} ${route.url}`);
-    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) served.push(`${method} ${route.url}`);
+      });
     await app.init();
     routes = walkRoutes(controllersOf(app));
   });
@@ -119,7 +138,9 @@ describe('route policies of the API', () => {
 
   it('walks the real routes', () => {
     const found = routes.map((r) => r.route);
-    expect(found).toEqual(expect.arrayContaining(['POST /api/v1/tenants', 'GET /health/live', 'POST /api/v1/auth/login', 'GET /metrics']));
+    expect(found).toEqual(
+      expect.arrayContaining(['POST /api/v1/tenants', 'GET /health/live', 'POST /api/v1/auth/login', 'GET /metrics']),
+    );
     expect(found.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -136,7 +157,14 @@ describe('route policies of the API', () => {
 
   it('marks login, refresh and health public, and no management route', () => {
     const publicRoutes = routes.filter((r) => r.isPublic).map((r) => r.route);
-    expect(publicRoutes).toEqual(expect.arrayContaining(['POST /api/v1/auth/login', 'POST /api/v1/auth/refresh', 'GET /health/live', 'GET /health/ready']));
+    expect(publicRoutes).toEqual(
+      expect.arrayContaining([
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/refresh',
+        'GET /health/live',
+        'GET /health/ready',
+      ]),
+    );
     expect(publicRoutes.filter((r) => /\/api\/v1\/(tenants|users|api-keys|audit-events)\b/.test(r))).toEqual([]);
   });
 });

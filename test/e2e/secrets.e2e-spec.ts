@@ -113,7 +113,7 @@ describe('SecretBox', () => {
     }
   });
 
-  it('does not open tenant A\'s value as tenant B, with the key cached or not', async () => {
+  it("does not open tenant A's value as tenant B, with the key cached or not", async () => {
     const sealed = await box.seal(tenantA, 'only-for-a');
     await box.seal(tenantB, 'b has a key too');
     await expect(box.open(tenantB, sealed)).rejects.toMatchObject(UNREADABLE);
@@ -139,7 +139,14 @@ describe('SecretBox', () => {
     const flipped = Buffer.from(parts[3], 'base64url');
     flipped[0] ^= 0x01;
     parts[3] = flipped.toString('base64url');
-    for (const bad of [`${keyId}:${parts.join('.')}`, `${randomUUID()}:${body}`, body, 'not-a-uuid:v1.a.b.c', '', `${keyId}:`]) {
+    for (const bad of [
+      `${keyId}:${parts.join('.')}`,
+      `${randomUUID()}:${body}`,
+      body,
+      'not-a-uuid:v1.a.b.c',
+      '',
+      `${keyId}:`,
+    ]) {
       await expect(box.open(tenantA, bad), bad).rejects.toMatchObject(UNREADABLE);
     }
   });
@@ -160,7 +167,7 @@ describe('SecretBox', () => {
     ]);
   });
 
-  it('creates exactly one data key when a tenant\'s first seals race', async () => {
+  it("creates exactly one data key when a tenant's first seals race", async () => {
     const tenant = await newTenant();
     const racers = 8;
     // SHARE mode blocks INSERT but not SELECT: every seal looks, finds no key and waits to insert, so they truly race.
@@ -176,7 +183,9 @@ describe('SecretBox', () => {
     const sealed = results.map((r) => (r.status === 'fulfilled' ? r.value : `rejected: ${String(r.reason)}`));
     expect(new Set(sealed.map((s) => s.split(':')[0])).size).toBe(1);
     expect(await keyRows(tenant)).toHaveLength(1);
-    await expect(Promise.all(sealed.map((s) => box.open(tenant, s)))).resolves.toEqual(sealed.map((_, i) => `value-${i}`));
+    await expect(Promise.all(sealed.map((s) => box.open(tenant, s)))).resolves.toEqual(
+      sealed.map((_, i) => `value-${i}`),
+    );
   });
 
   it('caches unwrapped keys for a few minutes only', async () => {

@@ -37,17 +37,28 @@ describe('migration DeliveriesDueInvariant with an owner that is no superuser', 
           [sub, tenant],
         );
       }
-      await superuser.query(`INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($1, $2, 'seed.thing', 'seed', '{}')`, [event, tenant]);
+      await superuser.query(
+        `INSERT INTO webhook_events (id, tenant_id, event_name, source, payload) VALUES ($1, $2, 'seed.thing', 'seed', '{}')`,
+        [event, tenant],
+      );
       await superuser.query(
         `INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, next_attempt_at)
          VALUES ($1, $3, $4, $5, 'pending', NULL), ($2, $3, $4, $6, 'delivered', now())`,
         [open, done, tenant, event, ...subs],
       );
 
-      expect((await migrateDatabase(testConfig(ownerUrl.toString()))).applied).toEqual(['DeliveriesDueInvariant1763960000000']);
-      const { rows } = await superuser.query<{ id: string; timed: boolean }>(`SELECT id, next_attempt_at IS NOT NULL AS timed FROM webhook_deliveries`);
+      expect((await migrateDatabase(testConfig(ownerUrl.toString()))).applied).toEqual([
+        'DeliveriesDueInvariant1763960000000',
+      ]);
+      const { rows } = await superuser.query<{ id: string; timed: boolean }>(
+        `SELECT id, next_attempt_at IS NOT NULL AS timed FROM webhook_deliveries`,
+      );
       expect(Object.fromEntries(rows.map((r) => [r.id, r.timed]))).toEqual({ [open]: true, [done]: false });
-      const [table] = (await superuser.query(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'webhook_deliveries'`)).rows;
+      const [table] = (
+        await superuser.query(
+          `SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'webhook_deliveries'`,
+        )
+      ).rows;
       expect(table).toEqual({ relrowsecurity: true, relforcerowsecurity: true });
     } finally {
       await superuser.end().catch(() => undefined);

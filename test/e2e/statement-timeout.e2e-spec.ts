@@ -53,13 +53,20 @@ describe('statement timeouts', () => {
         WHERE datname = current_database() AND application_name = $1 AND state = 'active' AND wait_event_type = 'Lock'`,
       [application],
     );
-  const subscription = (app_name: string) => ({ app_name, target_url: 'http://127.0.0.1:9/hook', event_types: ['order.placed'] });
+  const subscription = (app_name: string) => ({
+    app_name,
+    target_url: 'http://127.0.0.1:9/hook',
+    event_types: ['order.placed'],
+  });
 
   it('answers a statement stopped by DATABASE_STATEMENT_TIMEOUT_MS with 503 query_timeout, writes nothing, and keeps serving', async () => {
     // SHARE: reads go on, an insert waits.
     const held = await lock('webhook_subscriptions', 'SHARE');
     try {
-      const res = await api().request('POST', '/api/v1/subscriptions', { token: admin.token, body: subscription('slow-insert') });
+      const res = await api().request('POST', '/api/v1/subscriptions', {
+        token: admin.token,
+        body: subscription('slow-insert'),
+      });
       expect(res.status, res.text).toBe(503);
       expect(res.body.error.code).toBe('query_timeout');
       expect(res.headers.get('retry-after')).toBe('5');
@@ -72,7 +79,10 @@ describe('statement timeouts', () => {
       await held.release();
     }
     expect(await api().sql(`SELECT id FROM webhook_subscriptions WHERE app_name = 'slow-insert'`)).toEqual([]);
-    const again = await api().request('POST', '/api/v1/subscriptions', { token: admin.token, body: subscription('after-the-lock') });
+    const again = await api().request('POST', '/api/v1/subscriptions', {
+      token: admin.token,
+      body: subscription('after-the-lock'),
+    });
     expect(again.status, again.text).toBe(201);
   });
 
@@ -86,7 +96,10 @@ describe('statement timeouts', () => {
       expect(list.body.error.code).toBe('query_timeout');
       // ...while analytics wait well beyond it and answer once the lock is gone.
       const analytics = api().request('GET', '/api/v1/analytics/deliveries', { token: admin.token });
-      const waiter = await waitFor('the analytics statement waiting on the lock', async () => (await lockWaiters('conduit-api'))[0]);
+      const waiter = await waitFor(
+        'the analytics statement waiting on the lock',
+        async () => (await lockWaiters('conduit-api'))[0],
+      );
       await new Promise((r) => setTimeout(r, HELD_MS));
       expect((await lockWaiters('conduit-api')).map((w) => w.pid)).toEqual([waiter.pid]);
       await held.release();
@@ -118,7 +131,10 @@ describe('statement timeouts', () => {
       let released = false;
       try {
         // The delivery reconciler's scan (every 200 ms here) waits on the lock, far longer than the API may.
-        const waiter = await waitFor('a worker statement waiting on the lock', async () => (await lockWaiters('conduit-worker'))[0]);
+        const waiter = await waitFor(
+          'a worker statement waiting on the lock',
+          async () => (await lockWaiters('conduit-worker'))[0],
+        );
         await new Promise((r) => setTimeout(r, HELD_MS));
         const waiting = await lockWaiters('conduit-worker');
         expect(waiting.map((w) => w.pid)).toContain(waiter.pid);

@@ -15,7 +15,11 @@ describe('tenancy and roles', () => {
   beforeAll(async () => {
     api = await startTestApi();
     await api.operator.ensurePlatformAdmin('root@platform.test', PASSWORD);
-    root = { id: '', email: 'root@platform.test', token: (await api.login('root@platform.test', PASSWORD)).access_token };
+    root = {
+      id: '',
+      email: 'root@platform.test',
+      token: (await api.login('root@platform.test', PASSWORD)).access_token,
+    };
     t.mssp = await api.seedTenant('mssp');
     t.a = await api.seedTenant('cust-a', 'mssp');
     t.aSub = await api.seedTenant('cust-a-sub', 'cust-a');
@@ -34,7 +38,9 @@ describe('tenancy and roles', () => {
   describe('tenants API', () => {
     it('lists all tenants for platform admins, the subtree for MSSP admins, and only their own for others', async () => {
       const all = await api.request('GET', '/api/v1/tenants?limit=200', { token: root.token });
-      expect(codes(all)).toEqual(expect.arrayContaining(['cust-a', 'cust-a-sub', 'cust-b', 'mssp', 'other', 'platform']));
+      expect(codes(all)).toEqual(
+        expect.arrayContaining(['cust-a', 'cust-a-sub', 'cust-b', 'mssp', 'other', 'platform']),
+      );
       const mssp = await api.request('GET', '/api/v1/tenants', { token: msspAdmin.token });
       expect(codes(mssp)).toEqual(['cust-a', 'cust-a-sub', 'cust-b', 'mssp']);
       for (const user of [custAdmin, custAnalyst, custViewer]) {
@@ -46,7 +52,9 @@ describe('tenancy and roles', () => {
       const first = await api.request('GET', '/api/v1/tenants?limit=2', { token: root.token });
       expect(first.body.data).toHaveLength(2);
       expect(first.body.next_cursor).toEqual(expect.any(String));
-      const second = await api.request('GET', `/api/v1/tenants?limit=2&cursor=${first.body.next_cursor}`, { token: root.token });
+      const second = await api.request('GET', `/api/v1/tenants?limit=2&cursor=${first.body.next_cursor}`, {
+        token: root.token,
+      });
       expect(second.body.data).toHaveLength(2);
       const seen = [...first.body.data, ...second.body.data].map((x: { id: string }) => x.id);
       expect(new Set(seen).size).toBe(4);
@@ -67,28 +75,58 @@ describe('tenancy and roles', () => {
         body: { code: 'cust-c', name: 'Customer C', contact_email: 'soc@c.test', settings: { tz: 'UTC' } },
       });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ code: 'cust-c', parent_id: t.mssp.id, status: 'active', isolation: 'shared', settings: { tz: 'UTC' } });
-      const outside = await api.request('POST', '/api/v1/tenants', { token: msspAdmin.token, body: { code: 'sneaky', name: 'x', parent_id: t.other.id } });
+      expect(created.body).toMatchObject({
+        code: 'cust-c',
+        parent_id: t.mssp.id,
+        status: 'active',
+        isolation: 'shared',
+        settings: { tz: 'UTC' },
+      });
+      const outside = await api.request('POST', '/api/v1/tenants', {
+        token: msspAdmin.token,
+        body: { code: 'sneaky', name: 'x', parent_id: t.other.id },
+      });
       expect(outside.status).toBe(400);
       expect(outside.body.error.code).toBe('tenant_parent_invalid');
-      const byAdmin = await api.request('POST', '/api/v1/tenants', { token: custAdmin.token, body: { code: 'nope', name: 'x' } });
+      const byAdmin = await api.request('POST', '/api/v1/tenants', {
+        token: custAdmin.token,
+        body: { code: 'nope', name: 'x' },
+      });
       expect(byAdmin.status).toBe(403);
-      const dup = await api.request('POST', '/api/v1/tenants', { token: root.token, body: { code: 'cust-c', name: 'again' } });
+      const dup = await api.request('POST', '/api/v1/tenants', {
+        token: root.token,
+        body: { code: 'cust-c', name: 'again' },
+      });
       expect(dup.status).toBe(409);
       expect(dup.body.error.code).toBe('tenant_code_taken');
     });
 
     it('lets MSSP admins update and delete descendants but not their own status; others are read-only', async () => {
-      const upd = await api.request('PATCH', `/api/v1/tenants/${t.b.id}`, { token: msspAdmin.token, body: { name: 'Customer B Ltd' } });
+      const upd = await api.request('PATCH', `/api/v1/tenants/${t.b.id}`, {
+        token: msspAdmin.token,
+        body: { name: 'Customer B Ltd' },
+      });
       expect(upd.status).toBe(200);
       expect(upd.body.name).toBe('Customer B Ltd');
-      const own = await api.request('PATCH', `/api/v1/tenants/${t.mssp.id}`, { token: msspAdmin.token, body: { status: 'suspended' } });
+      const own = await api.request('PATCH', `/api/v1/tenants/${t.mssp.id}`, {
+        token: msspAdmin.token,
+        body: { status: 'suspended' },
+      });
       expect(own.status).toBe(403);
-      const byTenantAdmin = await api.request('PATCH', `/api/v1/tenants/${t.a.id}`, { token: custAdmin.token, body: { name: 'hijack' } });
+      const byTenantAdmin = await api.request('PATCH', `/api/v1/tenants/${t.a.id}`, {
+        token: custAdmin.token,
+        body: { name: 'hijack' },
+      });
       expect(byTenantAdmin.status).toBe(403);
-      const move = await api.request('PATCH', `/api/v1/tenants/${t.b.id}`, { token: msspAdmin.token, body: { parent_id: t.other.id } });
+      const move = await api.request('PATCH', `/api/v1/tenants/${t.b.id}`, {
+        token: msspAdmin.token,
+        body: { parent_id: t.other.id },
+      });
       expect(move.status).toBe(403);
-      const cycle = await api.request('PATCH', `/api/v1/tenants/${t.a.id}`, { token: root.token, body: { parent_id: t.aSub.id } });
+      const cycle = await api.request('PATCH', `/api/v1/tenants/${t.a.id}`, {
+        token: root.token,
+        body: { parent_id: t.aSub.id },
+      });
       expect(cycle.status).toBe(400);
       expect(cycle.body.error.code).toBe('tenant_parent_cycle');
       const withChildren = await api.request('DELETE', `/api/v1/tenants/${t.a.id}`, { token: msspAdmin.token });
@@ -97,7 +135,9 @@ describe('tenancy and roles', () => {
       const c = (await api.request('GET', '/api/v1/tenants/cust-c', { token: msspAdmin.token })).body;
       expect((await api.request('DELETE', `/api/v1/tenants/${c.id}`, { token: msspAdmin.token })).status).toBe(204);
       expect((await api.request('GET', `/api/v1/tenants/${c.id}`, { token: msspAdmin.token })).status).toBe(404);
-      expect((await api.request('DELETE', `/api/v1/tenants/${t.other.id}`, { token: msspAdmin.token })).status).toBe(404);
+      expect((await api.request('DELETE', `/api/v1/tenants/${t.other.id}`, { token: msspAdmin.token })).status).toBe(
+        404,
+      );
     });
   });
 
@@ -148,7 +188,10 @@ describe('tenancy and roles', () => {
     it('is limited to tenant admins and above', async () => {
       for (const user of [custAnalyst, custViewer]) {
         expect((await api.request('GET', '/api/v1/users', { token: user.token })).status).toBe(403);
-        const create = await api.request('POST', '/api/v1/users', { token: user.token, body: { email: 'x@a.test', password: PASSWORD, role: 'viewer' } });
+        const create = await api.request('POST', '/api/v1/users', {
+          token: user.token,
+          body: { email: 'x@a.test', password: PASSWORD, role: 'viewer' },
+        });
         expect(create.status).toBe(403);
         expect(create.body.error.code).toBe('forbidden');
       }
@@ -158,9 +201,20 @@ describe('tenancy and roles', () => {
     it('never shows or touches users of another tenant', async () => {
       const list = await api.request('GET', '/api/v1/users', { token: otherAdmin.token });
       expect(list.body.data.map((u: { email: string }) => u.email)).toEqual([otherAdmin.email]);
-      expect((await api.request('GET', `/api/v1/users/${custAnalyst.id}`, { token: otherAdmin.token })).status).toBe(404);
-      expect((await api.request('PATCH', `/api/v1/users/${custAnalyst.id}`, { token: otherAdmin.token, body: { display_name: 'x' } })).status).toBe(404);
-      expect((await api.request('DELETE', `/api/v1/users/${custAnalyst.id}`, { token: otherAdmin.token })).status).toBe(404);
+      expect((await api.request('GET', `/api/v1/users/${custAnalyst.id}`, { token: otherAdmin.token })).status).toBe(
+        404,
+      );
+      expect(
+        (
+          await api.request('PATCH', `/api/v1/users/${custAnalyst.id}`, {
+            token: otherAdmin.token,
+            body: { display_name: 'x' },
+          })
+        ).status,
+      ).toBe(404);
+      expect((await api.request('DELETE', `/api/v1/users/${custAnalyst.id}`, { token: otherAdmin.token })).status).toBe(
+        404,
+      );
     });
 
     it('creates, reads, updates and removes users, never granting above the caller', async () => {
@@ -169,14 +223,27 @@ describe('tenancy and roles', () => {
         body: { email: 'New.Person@a.test', password: PASSWORD, role: 'viewer', display_name: 'New Person' },
       });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ email: 'new.person@a.test', role: 'viewer', display_name: 'New Person', status: 'active' });
+      expect(created.body).toMatchObject({
+        email: 'new.person@a.test',
+        role: 'viewer',
+        display_name: 'New Person',
+        status: 'active',
+      });
       expect(created.body).not.toHaveProperty('password');
       expect(created.body).not.toHaveProperty('password_hash');
       const id = created.body.id;
-      expect((await api.request('GET', `/api/v1/users/${id}`, { token: custAdmin.token })).body.email).toBe('new.person@a.test');
-      const promoted = await api.request('PATCH', `/api/v1/users/${id}`, { token: custAdmin.token, body: { role: 'analyst' } });
+      expect((await api.request('GET', `/api/v1/users/${id}`, { token: custAdmin.token })).body.email).toBe(
+        'new.person@a.test',
+      );
+      const promoted = await api.request('PATCH', `/api/v1/users/${id}`, {
+        token: custAdmin.token,
+        body: { role: 'analyst' },
+      });
       expect(promoted.body.role).toBe('analyst');
-      const tooHigh = await api.request('PATCH', `/api/v1/users/${id}`, { token: custAdmin.token, body: { role: 'mssp_admin' } });
+      const tooHigh = await api.request('PATCH', `/api/v1/users/${id}`, {
+        token: custAdmin.token,
+        body: { role: 'mssp_admin' },
+      });
       expect(tooHigh.status).toBe(403);
       expect(tooHigh.body.error.code).toBe('role_not_allowed');
       const createHigh = await api.request('POST', '/api/v1/users', {
@@ -184,10 +251,15 @@ describe('tenancy and roles', () => {
         body: { email: 'boss@a.test', password: PASSWORD, role: 'platform_admin' },
       });
       expect(createHigh.status).toBe(403);
-      const dup = await api.request('POST', '/api/v1/users', { token: custAdmin.token, body: { email: 'NEW.person@a.test', password: PASSWORD, role: 'viewer' } });
+      const dup = await api.request('POST', '/api/v1/users', {
+        token: custAdmin.token,
+        body: { email: 'NEW.person@a.test', password: PASSWORD, role: 'viewer' },
+      });
       expect(dup.status).toBe(409);
       expect(dup.body.error.code).toBe('email_taken');
-      const login = await api.request('POST', '/api/v1/auth/login', { body: { email: 'new.person@a.test', password: PASSWORD } });
+      const login = await api.request('POST', '/api/v1/auth/login', {
+        body: { email: 'new.person@a.test', password: PASSWORD },
+      });
       expect(login.status).toBe(200);
       expect((await api.request('DELETE', `/api/v1/users/${id}`, { token: custAdmin.token })).status).toBe(204);
       expect((await api.request('GET', `/api/v1/users/${id}`, { token: custAdmin.token })).status).toBe(404);

@@ -33,7 +33,9 @@ describe('TenantContext nesting', () => {
 
   it('restores the outer tenant when the nested block throws', async () => {
     await db.runInTenant(acme, async () => {
-      await expect(db.runInTenant(globex, () => Promise.reject(new Error('inner failure')))).rejects.toThrow('inner failure');
+      await expect(db.runInTenant(globex, () => Promise.reject(new Error('inner failure')))).rejects.toThrow(
+        'inner failure',
+      );
       expect(await db.currentTenantId()).toBe(acme);
     });
   });
@@ -52,7 +54,9 @@ describe('TenantContext nesting', () => {
 
   it('runs a named prepared statement again and again, in and out of transactions', async () => {
     for (let i = 0; i < 4; i += 1) {
-      await db.runInTenant(acme, async () => expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [i])).toEqual([{ n: i + 1 }]));
+      await db.runInTenant(acme, async () =>
+        expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [i])).toEqual([{ n: i + 1 }]),
+      );
     }
     expect(await db.prepared('conduit_test_probe', 'SELECT $1::int + 1 AS n', [41])).toEqual([{ n: 42 }]);
   });
@@ -63,7 +67,10 @@ describe('TenantRoundTrip against the real database', () => {
   let trip: TenantRoundTrip;
   let acme: string;
   let globex: string;
-  const whoAmI = preparedStatement('test_who_am_i', `SELECT nullif(current_setting('app.tenant_id', true), '') AS tenant, $1::int + 1 AS n`);
+  const whoAmI = preparedStatement(
+    'test_who_am_i',
+    `SELECT nullif(current_setting('app.tenant_id', true), '') AS tenant, $1::int + 1 AS n`,
+  );
 
   beforeAll(async () => {
     api = await startTestApi();
@@ -74,12 +81,19 @@ describe('TenantRoundTrip against the real database', () => {
   afterAll(() => api.close());
 
   it('runs a statement in the given tenant, with values inlined', async () => {
-    const rows = await trip.query<{ tenant: string; s: string }>(acme, `SELECT current_setting('app.tenant_id') AS tenant, $1::text AS s`, [`it's`], { durable: true });
+    const rows = await trip.query<{ tenant: string; s: string }>(
+      acme,
+      `SELECT current_setting('app.tenant_id') AS tenant, $1::text AS s`,
+      [`it's`],
+      { durable: true },
+    );
     expect(rows).toEqual([{ tenant: acme, s: `it's` }]);
   });
 
   it('runs a prepared statement in whichever tenant is asked, concurrently over the pool connections', async () => {
-    const calls = Array.from({ length: 40 }, (_, i) => trip.execute<{ tenant: string; n: number }>(i % 2 ? acme : globex, whoAmI, [i], { durable: false }));
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      trip.execute<{ tenant: string; n: number }>(i % 2 ? acme : globex, whoAmI, [i], { durable: false }),
+    );
     const rows = await Promise.all(calls);
     rows.forEach((r, i) => expect(r).toEqual([{ tenant: i % 2 ? acme : globex, n: i + 1 }]));
   });
@@ -91,7 +105,10 @@ describe('TenantRoundTrip against the real database', () => {
   });
 
   it('row-level security holds: a prepared statement sees only the tenant it runs in', async () => {
-    const events = preparedStatement('test_visible_events', `SELECT count(*)::int AS n FROM webhook_events WHERE tenant_id = $1::uuid`);
+    const events = preparedStatement(
+      'test_visible_events',
+      `SELECT count(*)::int AS n FROM webhook_events WHERE tenant_id = $1::uuid`,
+    );
     await api.app.get(EventsService).publishInTenant(acme, { event_name: 'rt.probe', payload: {} });
     expect((await trip.execute<{ n: number }>(acme, events, [acme], { durable: true }))[0].n).toBe(1);
     expect((await trip.execute<{ n: number }>(globex, events, [acme], { durable: true }))[0].n).toBe(0);

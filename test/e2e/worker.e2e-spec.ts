@@ -42,7 +42,9 @@ describe('worker (in process)', () => {
       await worker.redis.del(key);
       await waitFor(
         'the schedules back',
-        async () => (await queue.getJobScheduler('maintenance-heartbeat')) && (await queue.getJobScheduler('maintenance-retention')),
+        async () =>
+          (await queue.getJobScheduler('maintenance-heartbeat')) &&
+          (await queue.getJobScheduler('maintenance-retention')),
         5000,
       );
       // The BullMQ worker may sit out its blocking wait on the emptied queue (up to 5 s) before it sees the new jobs.
@@ -86,15 +88,24 @@ describe('worker (as a process)', () => {
   it('serves /health, then drains and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
     const config = testConfig(db.url);
     const port = await freePort();
-    const child = startWorkerProcess({ DATABASE_URL: db.url, REDIS_URL: config.REDIS_URL, REDIS_PREFIX: config.REDIS_PREFIX, WORKER_HEALTH_PORT: String(port) });
+    const child = startWorkerProcess({
+      DATABASE_URL: db.url,
+      REDIS_URL: config.REDIS_URL,
+      REDIS_PREFIX: config.REDIS_PREFIX,
+      WORKER_HEALTH_PORT: String(port),
+    });
     const redis = testRedis(config);
     const queue = testQueue(config, 'maintenance');
     try {
       await waitFor(
         `/health on :${port} (output: ${child.output()})`,
         async () => {
-          if (child.process.exitCode !== null) throw new Error(`worker exited ${child.process.exitCode}: ${child.output()}`);
-          return fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+          if (child.process.exitCode !== null)
+            throw new Error(`worker exited ${child.process.exitCode}: ${child.output()}`);
+          return fetch(`http://127.0.0.1:${port}/health`).then(
+            (r) => r.status === 200,
+            () => false,
+          );
         },
         30_000,
       );
@@ -116,7 +127,11 @@ describe('worker (as a process)', () => {
   });
 
   it('refuses to start, naming REDIS_URL, when Redis does not answer', { timeout: 30_000 }, async () => {
-    const child = startWorkerProcess({ DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1', WORKER_HEALTH_PORT: String(await freePort()) });
+    const child = startWorkerProcess({
+      DATABASE_URL: db.url,
+      REDIS_URL: 'redis://127.0.0.1:1',
+      WORKER_HEALTH_PORT: String(await freePort()),
+    });
     const code = await child.exited(15_000);
     expect(code).not.toBe(0);
     expect(child.output()).toMatch(/REDIS_URL/);
@@ -153,7 +168,12 @@ function startWorkerProcess(env: Record<string, string>): WorkerProcess {
     exited: (timeoutMs) =>
       Promise.race([
         exit,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker did not exit within ${timeoutMs} ms: ${output.slice(-2000)}`)), timeoutMs).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`worker did not exit within ${timeoutMs} ms: ${output.slice(-2000)}`)),
+            timeoutMs,
+          ).unref(),
+        ),
       ]),
   };
 }

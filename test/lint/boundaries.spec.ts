@@ -19,14 +19,41 @@ describe('import boundaries', () => {
 
   const problems = (filename: string, code: string): string[] =>
     linter
-      .verify(code, [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as Linter.Parser } }, ...boundaries.boundaryConfigs], { filename })
+      .verify(
+        code,
+        [
+          { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as Linter.Parser } },
+          ...boundaries.boundaryConfigs,
+        ],
+        { filename },
+      )
       .map((m) => `${m.ruleId}: ${m.message}`);
 
   it.each([
-    ['a shared lib importing a domain lib', 'libs/database/src/x.ts', "import { EventsService } from '@conduit/webhooks';", 'Shared libs never import domain libs'],
-    ['a lib importing an app', 'libs/webhooks/src/x.ts', "import { createApiApp } from '@conduit/api/bootstrap';", 'Libs never import from apps'],
-    ['a lib reaching into another lib’s files', 'libs/chains/src/x.ts', "import { SubscriptionEntity } from '@conduit/webhooks/entities/subscription.entity';", 'public index'],
-    ['a relative import across libs', 'libs/chains/src/engine/x.ts', "import { EventsService } from '../../../webhooks/src';", 'by alias'],
+    [
+      'a shared lib importing a domain lib',
+      'libs/database/src/x.ts',
+      "import { EventsService } from '@conduit/webhooks';",
+      'Shared libs never import domain libs',
+    ],
+    [
+      'a lib importing an app',
+      'libs/webhooks/src/x.ts',
+      "import { createApiApp } from '@conduit/api/bootstrap';",
+      'Libs never import from apps',
+    ],
+    [
+      'a lib reaching into another lib’s files',
+      'libs/chains/src/x.ts',
+      "import { SubscriptionEntity } from '@conduit/webhooks/entities/subscription.entity';",
+      'public index',
+    ],
+    [
+      'a relative import across libs',
+      'libs/chains/src/engine/x.ts',
+      "import { EventsService } from '../../../webhooks/src';",
+      'by alias',
+    ],
   ])('refuses %s', (_, filename, code, message) => {
     const found = problems(filename, code);
     expect(found).toHaveLength(1);
@@ -35,18 +62,36 @@ describe('import boundaries', () => {
   });
 
   it.each([
-    ['a domain lib using another domain’s public index', 'libs/chains/src/x.ts', "import { EventsService } from '@conduit/webhooks';"],
-    ['a domain lib using shared libs', 'libs/ingestion/src/x.ts', "import { TenantContext } from '@conduit/database';\nimport { hmacSha256 } from '@conduit/platform/crypto';"],
-    ['a shared lib using another shared lib', 'libs/secrets/src/x.ts', "import { AuditService } from '@conduit/audit';"],
+    [
+      'a domain lib using another domain’s public index',
+      'libs/chains/src/x.ts',
+      "import { EventsService } from '@conduit/webhooks';",
+    ],
+    [
+      'a domain lib using shared libs',
+      'libs/ingestion/src/x.ts',
+      "import { TenantContext } from '@conduit/database';\nimport { hmacSha256 } from '@conduit/platform/crypto';",
+    ],
+    [
+      'a shared lib using another shared lib',
+      'libs/secrets/src/x.ts',
+      "import { AuditService } from '@conduit/audit';",
+    ],
     ['an app composing domain libs', 'apps/api/src/x.ts', "import { EventsService } from '@conduit/webhooks';"],
-    ['a test reaching an app’s bootstrap', 'test/e2e/x.e2e-spec.ts', "import { createApiApp } from '@conduit/api/bootstrap';"],
+    [
+      'a test reaching an app’s bootstrap',
+      'test/e2e/x.e2e-spec.ts',
+      "import { createApiApp } from '@conduit/api/bootstrap';",
+    ],
   ])('allows %s', (_, filename, code) => {
     expect(problems(filename, code)).toEqual([]);
   });
 
   it('classifies every lib under libs/ as shared or domain', async () => {
     const { readdirSync } = await import('node:fs');
-    const libs = readdirSync('libs', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const libs = readdirSync('libs', { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect([...boundaries.SHARED_LIBS, ...boundaries.DOMAIN_LIBS].sort()).toEqual(libs.sort());
   });
 });

@@ -47,7 +47,10 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`API exited ${child.exitCode}: ${output.slice(-2000)}`);
-        const ok = await fetch(`${url}/health/live`).then((r) => r.status === 200, () => false);
+        const ok = await fetch(`${url}/health/live`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         if (ok) return;
         if (Date.now() > deadline) throw new Error(`API not live within ${timeoutMs} ms: ${output.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 100));

@@ -14,8 +14,20 @@ export async function expectDueTimesConsistent(api: TestApi): Promise<void> {
   );
   expect(total).toBeGreaterThan(10);
   expect(wrong).toBe(0);
-  const refusal = (sql: string) => api.sql(sql).then(() => 'written', (err: { code?: string }) => err.code);
+  const refusal = (sql: string) =>
+    api.sql(sql).then(
+      () => 'written',
+      (err: { code?: string }) => err.code,
+    );
   // As the owner (no RLS in the way): an open row without a time, a finished row with one.
-  expect(await refusal(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = NULL WHERE id = (SELECT id FROM webhook_deliveries LIMIT 1)`)).toBe('23514');
-  expect(await refusal(`UPDATE webhook_deliveries SET status = 'delivered', next_attempt_at = now() WHERE id = (SELECT id FROM webhook_deliveries LIMIT 1)`)).toBe('23514');
+  expect(
+    await refusal(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = NULL WHERE id = (SELECT id FROM webhook_deliveries LIMIT 1)`,
+    ),
+  ).toBe('23514');
+  expect(
+    await refusal(
+      `UPDATE webhook_deliveries SET status = 'delivered', next_attempt_at = now() WHERE id = (SELECT id FROM webhook_deliveries LIMIT 1)`,
+    ),
+  ).toBe('23514');
 }

@@ -23,7 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const template = `conduit_tpl_${process.pid}`;
   await withAdminClient(async (client) => {
     // Leftovers of runs that died before their teardown: their names carry the pid of a process that is gone.
-    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^conduit_(tpl|t)_[0-9]+'`);
+    const { rows } = await client.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname ~ '^conduit_(tpl|t)_[0-9]+'`,
+    );
     for (const { datname } of rows) {
       const pid = Number(/^conduit_(?:tpl|t)_(\d+)/.exec(datname)?.[1]);
       if (!isAlive(pid)) await dropDatabase(client, datname);
@@ -31,7 +33,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await client.query(`CREATE DATABASE "${template}"`);
   });
   await migrateDatabase(testConfig(databaseUrl(template)));
-  await withAdminClient((client) => client.query(`UPDATE pg_database SET datistemplate = true WHERE datname = $1`, [template]));
+  await withAdminClient((client) =>
+    client.query(`UPDATE pg_database SET datistemplate = true WHERE datname = $1`, [template]),
+  );
   project.provide('templateDatabase', template);
   return async () => {
     await withAdminClient((client) => dropDatabase(client, template));

@@ -23,13 +23,22 @@ export interface RunningProcess {
 
 export function startProcess(command: string, args: string[], env: Record<string, string | undefined>): RunningProcess {
   // Own process group, so a signal reaches npm and the node process it started alike.
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waitForExit = (timeoutMs = 30_000) =>
-    Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit after ${timeoutMs} ms:\n${out}`)), timeoutMs))]);
+    Promise.race([
+      exited,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`no exit after ${timeoutMs} ms:\n${out}`)), timeoutMs),
+      ),
+    ]);
   return {
     child,
     output: () => out,
@@ -38,7 +47,8 @@ export function startProcess(command: string, args: string[], env: Record<string
       for (;;) {
         const match = out.match(pattern);
         if (match) return match;
-        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${out}`);
+        if (child.exitCode !== null)
+          throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${out}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }

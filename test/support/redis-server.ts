@@ -24,21 +24,39 @@ export class TestRedisServer {
   /** Starts it (again, on the same port, empty) and resolves once it answers PING. */
   async restart(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running');
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child = child;
     const deadline = Date.now() + 10_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited ${child.exitCode}: ${this.output.slice(-2000)}`);
-      const client = new IORedis({ port: this.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      if (child.exitCode !== null)
+        throw new Error(`redis-server exited ${child.exitCode}: ${this.output.slice(-2000)}`);
+      const client = new IORedis({
+        port: this.port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       client.on('error', () => undefined);
-      const pong = await client.connect().then(() => client.ping(), () => null).catch(() => null);
+      const pong = await client
+        .connect()
+        .then(
+          () => client.ping(),
+          () => null,
+        )
+        .catch(() => null);
       client.disconnect();
       if (pong === 'PONG') return;
-      if (Date.now() > deadline) throw new Error(`redis-server did not answer within 10 s: ${this.output.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not answer within 10 s: ${this.output.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

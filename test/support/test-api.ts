@@ -70,8 +70,14 @@ export class TestApi {
     return this.app.get(OperatorService);
   }
 
-  async login(email: string, password: string, tenant?: string): Promise<{ access_token: string; refresh_token: string }> {
-    const res = await this.request('POST', '/api/v1/auth/login', { body: { email, password, ...(tenant ? { tenant } : {}) } });
+  async login(
+    email: string,
+    password: string,
+    tenant?: string,
+  ): Promise<{ access_token: string; refresh_token: string }> {
+    const res = await this.request('POST', '/api/v1/auth/login', {
+      body: { email, password, ...(tenant ? { tenant } : {}) },
+    });
     if (res.status !== 200) throw new Error(`login failed for ${email}: ${res.status} ${res.text}`);
     return res.body;
   }
@@ -83,7 +89,11 @@ export class TestApi {
   }
 
   /** Creates a user with a role in a tenant and returns a fresh access token for it. */
-  async seedUser(tenantCode: string, role: Role, email = `${role}.${tenantCode}@example.test`): Promise<{ id: string; email: string; token: string; refresh: string }> {
+  async seedUser(
+    tenantCode: string,
+    role: Role,
+    email = `${role}.${tenantCode}@example.test`,
+  ): Promise<{ id: string; email: string; token: string; refresh: string }> {
     const password = 'correct-horse-battery-staple';
     const user = await this.operator.createUser({ email, password, tenantCode, role });
     const tokens = await this.login(email, password);

@@ -141,13 +141,21 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
     exited: (timeoutMs) =>
       Promise.race([
         exit,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`worker did not exit within ${timeoutMs} ms: ${output.slice(-2000)}`)), timeoutMs).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`worker did not exit within ${timeoutMs} ms: ${output.slice(-2000)}`)),
+            timeoutMs,
+          ).unref(),
+        ),
       ]),
     healthy: async (timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${output.slice(-2000)}`);
-        const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         if (ok) return;
         if (Date.now() > deadline) throw new Error(`worker not healthy within ${timeoutMs} ms: ${output.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 100));

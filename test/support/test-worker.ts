@@ -13,14 +13,21 @@ import { testConfig } from './test-config';
 
 /** A producer-side queue on the same Redis and prefix as the worker under test. */
 export function testQueue(config: ConduitConfig, name: QueueName): Queue {
-  return new Queue(name, { connection: redisOptionsFromUrl(config.REDIS_URL) as ConnectionOptions, prefix: config.REDIS_PREFIX });
+  return new Queue(name, {
+    connection: redisOptionsFromUrl(config.REDIS_URL) as ConnectionOptions,
+    prefix: config.REDIS_PREFIX,
+  });
 }
 
 export function testRedis(config: ConduitConfig): IORedis {
   return new IORedis(redisOptionsFromUrl(config.REDIS_URL));
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -25,7 +25,10 @@ export interface ScriptedResponse {
 }
 
 /** Decides the answer to a request; `nth` counts requests to the same path, from 1. */
-export type ResponseScript = (req: ReceivedRequest, nth: number) => ScriptedResponse | number | Promise<ScriptedResponse | number>;
+export type ResponseScript = (
+  req: ReceivedRequest,
+  nth: number,
+) => ScriptedResponse | number | Promise<ScriptedResponse | number>;
 
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
@@ -62,7 +65,10 @@ export class WebhookReceiver {
     for (;;) {
       const got = path === undefined ? this.requests : this.to(path);
       if (got.length >= count) return got;
-      if (Date.now() > deadline) throw new Error(`receiver: expected ${count} request(s)${path ? ` to ${path}` : ''}, got ${got.length} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `receiver: expected ${count} request(s)${path ? ` to ${path}` : ''}, got ${got.length} within ${timeoutMs} ms`,
+        );
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -11,7 +11,12 @@ import { DatabaseAvailability, assertSafeRuntimeRole } from '@conduit/database';
 import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
 import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
-import { ReceiveFrontDoor, closeWithAdapter, createReceiveServer, receiveOpenApiPaths } from './ingestion/receive.routes';
+import {
+  ReceiveFrontDoor,
+  closeWithAdapter,
+  createReceiveServer,
+  receiveOpenApiPaths,
+} from './ingestion/receive.routes';
 import { mountQueueBoard } from './queue-board/queue-board';
 import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
@@ -52,7 +57,10 @@ export interface ApiAppOptions {
   shutdownHooks?: boolean;
 }
 
-export async function createApiApp(config: ConduitConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApiApp(
+  config: ConduitConfig,
+  options: ApiAppOptions = {},
+): Promise<NestFastifyApplication> {
   const genReqId = (raw: IncomingMessage): string => {
     const incoming = raw.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
@@ -73,7 +81,8 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     // Refusals made before any hook runs (by the router, or by Node's HTTP parser) get the error body as well.
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: sendClientError,
-    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(frontDoor.listener(handler)),
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer(frontDoor.listener(handler)),
   });
   closeWithAdapter(adapter, frontDoor);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
@@ -86,7 +95,9 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
 
   const fastify = app.getHttpAdapter().getInstance();
   // Providers also send XML, form or plain bodies: keep any other content type as raw bytes.
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) =>
+    done(null, body),
+  );
   // Once parsed, before guards and pipes: text PostgreSQL cannot store, JSON nested too deep to validate, reserved keys
   // and whole numbers beyond 2^53 - 1 are a 400 (see findRefusedInput).
   fastify.addHook('preValidation', async (request) => {
@@ -94,14 +105,24 @@ export async function createApiApp(config: ConduitConfig, options: ApiAppOptions
     if (refusal) throw refusal;
   });
   const metrics = app.get(HttpMetrics);
-  const receiver = await createReceiveServer(config, { receive: app.get(ReceiveService), metrics, genReqId, database: app.get(DatabaseAvailability) });
+  const receiver = await createReceiveServer(config, {
+    receive: app.get(ReceiveService),
+    metrics,
+    genReqId,
+    database: app.get(DatabaseAvailability),
+  });
   frontDoor.attach(receiver);
   fastify.addHook('onClose', async () => receiver.close());
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   fastify.addHook('onResponse', async (request, reply) => {
-    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observe(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
   await app.register(helmet, {
     contentSecurityPolicy: {

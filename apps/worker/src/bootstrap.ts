@@ -18,7 +18,10 @@ export interface WorkerAppOptions {
 }
 
 /** Returns the worker app with its processors registered; with http true they start on listen() (or init()). */
-export async function createWorkerApp(config: ConduitConfig, options: WorkerAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createWorkerApp(
+  config: ConduitConfig,
+  options: WorkerAppOptions = {},
+): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forRoot(config), new FastifyAdapter(), {
     bufferLogs: options.logger !== false,
     logger: options.logger === false ? false : undefined,

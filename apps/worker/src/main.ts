@@ -18,7 +18,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const reason = err instanceof ConfigError ? `invalid configuration: ${err.problems.join('; ')}` : (err as Error).message;
+  const reason =
+    err instanceof ConfigError ? `invalid configuration: ${err.problems.join('; ')}` : (err as Error).message;
   console.error(`conduit-worker failed to start: ${reason}`);
   process.exit(1);
 });

@@ -59,7 +59,8 @@ export abstract class ReconcileTimer implements OnApplicationBootstrap, BeforeAp
         // Redis away (or not yet back on every connection): said once by RedisAvailability; the next tick tries again.
         if (err instanceof QueueUnavailableError) return;
         // A database outage is logged once, not with each tick that met it; the next tick after it tries again.
-        if (!this.database.notice(err)) this.logger.warn({ err: (err as Error).message }, `reconciling ${this.what} failed`);
+        if (!this.database.notice(err))
+          this.logger.warn({ err: (err as Error).message }, `reconciling ${this.what} failed`);
       })
       .finally(() => (this.running = undefined));
   }

@@ -37,7 +37,10 @@ export class WorkerModule {
           },
         }),
         // No CLS middleware: jobs open their own context through TenantContext.runInTenant().
-        DatabaseModule.forRoot({ applicationName: 'conduit-worker', statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS }),
+        DatabaseModule.forRoot({
+          applicationName: 'conduit-worker',
+          statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS,
+        }),
         QueuesModule.forRoot(),
         // EventsService (operational events) checks permissions through AccessService; worker code calls its
         // publishInTenant(), which does not.
@@ -47,7 +50,17 @@ export class WorkerModule {
         ChainEngineModule,
       ],
       controllers: [WorkerHealthController, WorkerMetricsController],
-      providers: [MaintenanceProcessor, MaintenanceSchedules, DeliveryProcessor, DeliveryReconcileTimer, IngestionProcessor, IngestionReconcileTimer, ChainStepProcessor, ChainReconcileTimer, WorkerMetrics],
+      providers: [
+        MaintenanceProcessor,
+        MaintenanceSchedules,
+        DeliveryProcessor,
+        DeliveryReconcileTimer,
+        IngestionProcessor,
+        IngestionReconcileTimer,
+        ChainStepProcessor,
+        ChainReconcileTimer,
+        WorkerMetrics,
+      ],
     };
   }
 }

@@ -7,7 +7,15 @@ import type { Role } from './roles';
 const HOME = 'home-tenant';
 const CHILD = 'child-tenant';
 const OTHER = 'other-tenant';
-const principal = (role: Role): Principal => ({ kind: 'user', id: 'u', label: 'u@x', userId: 'u', homeTenantId: HOME, role, scopes: null });
+const principal = (role: Role): Principal => ({
+  kind: 'user',
+  id: 'u',
+  label: 'u@x',
+  userId: 'u',
+  homeTenantId: HOME,
+  role,
+  scopes: null,
+});
 const tenant = (id: string, lineage: string[]) => subject('Tenant', { id, lineage });
 
 describe('buildAbility', () => {

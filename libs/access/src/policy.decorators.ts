@@ -6,19 +6,29 @@ import type { Action, Subject } from './ability.factory';
 export const PUBLIC_ROUTE = 'conduit:public';
 export const ROUTE_POLICY = 'conduit:policy';
 
-export type RoutePolicy = { kind: 'authenticated' } | { kind: 'ability'; action: Action; subject: Exclude<Subject, 'all'> };
+export type RoutePolicy =
+  { kind: 'authenticated' } | { kind: 'ability'; action: Action; subject: Exclude<Subject, 'all'> };
 
 /** No authentication: ingestion endpoints, login, health. Must be said explicitly. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 /** Any authenticated caller may use the route (its service still scopes what they see). */
 export const Authenticated = () =>
-  applyDecorators(SetMetadata(ROUTE_POLICY, { kind: 'authenticated' } satisfies RoutePolicy), ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credentials', type: ErrorResponseDto }));
+  applyDecorators(
+    SetMetadata(ROUTE_POLICY, { kind: 'authenticated' } satisfies RoutePolicy),
+    ApiUnauthorizedResponse({
+      description: 'Missing, invalid, expired or revoked credentials',
+      type: ErrorResponseDto,
+    }),
+  );
 
 /** The caller's ability must allow `action` on `subject` in the acting tenant. */
 export const CheckPolicy = (action: Action, subject: Exclude<Subject, 'all'>) =>
   applyDecorators(
     SetMetadata(ROUTE_POLICY, { kind: 'ability', action, subject } satisfies RoutePolicy),
-    ApiUnauthorizedResponse({ description: 'Missing, invalid, expired or revoked credentials', type: ErrorResponseDto }),
+    ApiUnauthorizedResponse({
+      description: 'Missing, invalid, expired or revoked credentials',
+      type: ErrorResponseDto,
+    }),
     ApiForbiddenResponse({ description: `Requires permission to ${action} ${subject}`, type: ErrorResponseDto }),
   );

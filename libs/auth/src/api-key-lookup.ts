@@ -64,7 +64,10 @@ export class ApiKeyLookup {
     const [key] = await this.trip.executeAfter<PresentedKey>(
       [
         inline(`SELECT set_config($1, $2, true)`, [API_KEY_LOOKUP_SETTING, prefix]),
-        inline(`SELECT set_config($1, coalesce((SELECT created_by::text FROM api_keys WHERE prefix = $2), ''), true)`, [USER_SETTING, prefix]),
+        inline(`SELECT set_config($1, coalesce((SELECT created_by::text FROM api_keys WHERE prefix = $2), ''), true)`, [
+          USER_SETTING,
+          prefix,
+        ]),
       ],
       READ_KEY,
       [prefix],

@@ -4,7 +4,17 @@ import { randomBytes } from 'node:crypto';
 import { AccessService, Principal, TenantRef, roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext, TenantRoundTrip, isDatabaseUnavailable } from '@conduit/database';
-import { Clock, CommonException, IdGenerator, Page, constantTimeEqual, decodeCursor, isUuid, sha256Hex, toPage } from '@conduit/platform';
+import {
+  Clock,
+  CommonException,
+  IdGenerator,
+  Page,
+  constantTimeEqual,
+  decodeCursor,
+  isUuid,
+  sha256Hex,
+  toPage,
+} from '@conduit/platform';
 import { ListQueryDto } from '@conduit/tenants';
 import { ApiKeyLookup, PresentedKey } from './api-key-lookup';
 import { highestRole, lowerRole, scopesNotHeld } from './api-key-grants';
@@ -59,15 +69,21 @@ export class ApiKeysService {
     const { principal, tenant } = this.access.identity();
     this.access.assert('create', 'ApiKey', { tenant_id: tenant.id });
     const role = dto.role ?? (principal.role === 'platform_admin' ? 'mssp_admin' : principal.role);
-    if (!roleAtLeast(principal.role, role)) throw new AuthException('role_not_allowed', `You cannot create a key with the ${role} role`);
+    if (!roleAtLeast(principal.role, role))
+      throw new AuthException('role_not_allowed', `You cannot create a key with the ${role} role`);
     const scopes = [...new Set(dto.scopes)];
     // A key creating a key hands on at most what it holds (users hold their role's every scope).
     const notHeld = scopesNotHeld(principal.scopes, scopes);
     if (notHeld.length > 0) {
-      throw new AuthException('scope_not_allowed', `A key can only grant scopes it holds itself; not held: ${notHeld.join(', ')}`);
+      throw new AuthException(
+        'scope_not_allowed',
+        `A key can only grant scopes it holds itself; not held: ${notHeld.join(', ')}`,
+      );
     }
     if (dto.expires_at && dto.expires_at <= this.clock.now()) {
-      throw CommonException.validation('expires_at must be in the future', [{ field: 'expires_at', message: 'expires_at must be in the future' }]);
+      throw CommonException.validation('expires_at must be in the future', [
+        { field: 'expires_at', message: 'expires_at must be in the future' },
+      ]);
     }
     const expiresAt = await this.expiryWithin(principal, dto.expires_at ?? null);
     const prefix = randomBytes(PREFIX_CHARS / 2).toString('hex');
@@ -128,15 +144,26 @@ export class ApiKeysService {
     const prefix = presented.slice(KEY_PREFIX.length, KEY_PREFIX.length + PREFIX_CHARS);
     const now = this.clock.now();
     const key = await this.lookup.byPrefix(prefix);
-    if (!key || !constantTimeEqual(key.key_hash, sha256Hex(presented))) throw new AuthException('api_key_invalid', 'API key is not valid');
+    if (!key || !constantTimeEqual(key.key_hash, sha256Hex(presented)))
+      throw new AuthException('api_key_invalid', 'API key is not valid');
     const live = !key.revoked_at && !(key.expires_at && key.expires_at <= now);
-    const creatorRole = live && key.created_by && key.creator_status === 'active' ? highestRole(key.creator_roles) : null;
-    const tenantRef: TenantRef = { id: key.tenant_id, code: key.tenant_code, name: key.tenant_name, status: key.tenant_status, parent_id: key.tenant_parent_id };
+    const creatorRole =
+      live && key.created_by && key.creator_status === 'active' ? highestRole(key.creator_roles) : null;
+    const tenantRef: TenantRef = {
+      id: key.tenant_id,
+      code: key.tenant_code,
+      name: key.tenant_name,
+      status: key.tenant_status,
+      parent_id: key.tenant_parent_id,
+    };
     try {
       if (key.revoked_at) throw new AuthException('api_key_revoked', 'API key has been revoked');
       if (key.expires_at && key.expires_at <= now) throw new AuthException('api_key_expired', 'API key has expired');
       if (!creatorRole) {
-        throw new AuthException('api_key_creator_inactive', 'The user who created this API key is disabled or no longer has access to its tenant');
+        throw new AuthException(
+          'api_key_creator_inactive',
+          'The user who created this API key is disabled or no longer has access to its tenant',
+        );
       }
       assertMayAct({ tenant: { ...tenantRef, deleted: key.tenant_deleted_at !== null } });
     } catch (err) {
@@ -153,7 +180,8 @@ export class ApiKeysService {
       });
       throw err;
     }
-    if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) this.touchLastUsed(key, now);
+    if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > LAST_USED_GRANULARITY_MS)
+      this.touchLastUsed(key, now);
     return {
       principal: {
         kind: 'api_key',
@@ -171,10 +199,13 @@ export class ApiKeysService {
   /** Records the use without holding up the request: a lost touch only leaves last_used_at a little older. */
   private touchLastUsed(key: PresentedKey, now: Date): void {
     const staleBefore = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
-    this.trip.query(key.tenant_id, TOUCH_LAST_USED, [now, key.id, staleBefore], { durable: true }).catch((err: Error) => {
-      // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key use.
-      if (!isDatabaseUnavailable(err)) this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
-    });
+    this.trip
+      .query(key.tenant_id, TOUCH_LAST_USED, [now, key.id, staleBefore], { durable: true })
+      .catch((err: Error) => {
+        // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key use.
+        if (!isDatabaseUnavailable(err))
+          this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
+      });
   }
 
   /** A key created by a key expires no later than its creator key (and with it, when no expiry is asked for). */
@@ -187,7 +218,10 @@ export class ApiKeysService {
     if (!limit) return requested;
     if (!requested) return limit;
     if (requested > limit) {
-      throw new AuthException('expiry_not_allowed', `A key cannot outlive the key that creates it (that one expires at ${limit.toISOString()})`);
+      throw new AuthException(
+        'expiry_not_allowed',
+        `A key cannot outlive the key that creates it (that one expires at ${limit.toISOString()})`,
+      );
     }
     return requested;
   }
@@ -195,7 +229,9 @@ export class ApiKeysService {
   private async load(id: string, action: 'read' | 'delete'): Promise<ApiKeyEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'ApiKey', { tenant_id: tenantId }, 'api_key_not_found');
-    const key = isUuid(id) ? await this.db.em.getRepository(ApiKeyEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    const key = isUuid(id)
+      ? await this.db.em.getRepository(ApiKeyEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!key) throw new AuthException('api_key_not_found', 'API key not found');
     return key;
   }

@@ -12,7 +12,11 @@ import { SessionService } from './session.service';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKeyEntity, AuthSessionEntity, RevokedAccessTokenEntity]), TenantsModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([ApiKeyEntity, AuthSessionEntity, RevokedAccessTokenEntity]),
+    TenantsModule,
+    AuditModule,
+  ],
   providers: [TokenService, SessionService, MembershipLookup, ApiKeyLookup, ApiKeysService, Authenticator],
   exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
 })

@@ -57,8 +57,10 @@ export class Authenticator {
     const apiKey = credentials.apiKey ?? (bearer && looksLikeApiKey(bearer) ? bearer : undefined);
     let home: { principal: Principal; tenant: TenantRef };
     if (apiKey) home = await this.apiKeys.authenticate(apiKey, meta);
-    else if (bearer) home = this.tokens.isExternal(bearer) ? await this.fromExternalToken(bearer) : await this.fromAccessToken(bearer);
-    else if (credentials.authorization) throw new AuthException('unauthenticated', 'Authorization header must be "Bearer <token>"');
+    else if (bearer)
+      home = this.tokens.isExternal(bearer) ? await this.fromExternalToken(bearer) : await this.fromAccessToken(bearer);
+    else if (credentials.authorization)
+      throw new AuthException('unauthenticated', 'Authorization header must be "Bearer <token>"');
     else throw new AuthException('unauthenticated', 'Authentication required: send a bearer token or an API key');
     const tenant = await this.resolveActingTenant(home.principal, home.tenant, credentials.actingTenant);
     return { principal: home.principal, tenant };
@@ -71,7 +73,11 @@ export class Authenticator {
     }
     const membership = await this.memberships.inTenant(claims.sub, claims.tid);
     if (!membership) throw new AuthException('token_revoked', 'Access token no longer grants access to this tenant');
-    return userIdentity(membership, { tokenId: claims.jti, sessionId: claims.sid, tokenExpiresAt: new Date(claims.exp * 1000) });
+    return userIdentity(membership, {
+      tokenId: claims.jti,
+      sessionId: claims.sid,
+      tokenExpiresAt: new Date(claims.exp * 1000),
+    });
   }
 
   /** A company IdP's token: its email and tenant claims must match a Conduit user and membership. */
@@ -83,7 +89,8 @@ export class Authenticator {
       return tenant && user ? { tenant, user } : null;
     });
     const membership = resolved ? await this.memberships.inTenant(resolved.user.id, resolved.tenant.id) : null;
-    if (!membership) throw new AuthException('no_membership', 'The identity in this token is not a member of that tenant');
+    if (!membership)
+      throw new AuthException('no_membership', 'The identity in this token is not a member of that tenant');
     return userIdentity(membership);
   }
 
@@ -96,7 +103,8 @@ export class Authenticator {
     return this.db.transaction(async () => {
       const target = await this.hierarchy.find(ref);
       if (!target) throw notFound;
-      if (principal.role === 'mssp_admin' && !(await this.hierarchy.lineage(target.id)).includes(home.id)) throw notFound;
+      if (principal.role === 'mssp_admin' && !(await this.hierarchy.lineage(target.id)).includes(home.id))
+        throw notFound;
       return toRef(target);
     });
   }

@@ -37,7 +37,14 @@ function toMembership(r: Row): ActiveMembership {
     email: r.email,
     userStatus: r.user_status,
     role: r.role,
-    tenant: { id: r.tenant_id, code: r.code, name: r.name, status: r.status, parent_id: r.parent_id, deleted: r.deleted_at !== null },
+    tenant: {
+      id: r.tenant_id,
+      code: r.code,
+      name: r.name,
+      status: r.status,
+      parent_id: r.parent_id,
+      deleted: r.deleted_at !== null,
+    },
   };
 }
 
@@ -48,7 +55,9 @@ export class MembershipLookup {
   /** All of a user's memberships, oldest first (visible through the user-id RLS setting). */
   async forUser(userId: string): Promise<ActiveMembership[]> {
     return this.db.withSettings({ 'app.user_id': userId }, async () => {
-      const rows = (await this.db.em.query(`${SELECT} WHERE m.user_id = $1 ORDER BY m.created_at, m.id`, [userId])) as Row[];
+      const rows = (await this.db.em.query(`${SELECT} WHERE m.user_id = $1 ORDER BY m.created_at, m.id`, [
+        userId,
+      ])) as Row[];
       return rows.map(toMembership);
     });
   }
@@ -56,15 +65,22 @@ export class MembershipLookup {
   async inTenant(userId: string, tenantId: string): Promise<ActiveMembership | null> {
     if (!isUuid(userId) || !isUuid(tenantId)) return null;
     return this.db.runInTenant(tenantId, async () => {
-      const [row] = (await this.db.em.query(`${SELECT} WHERE m.user_id = $1 AND m.tenant_id = $2`, [userId, tenantId])) as Row[];
+      const [row] = (await this.db.em.query(`${SELECT} WHERE m.user_id = $1 AND m.tenant_id = $2`, [
+        userId,
+        tenantId,
+      ])) as Row[];
       return row ? toMembership(row) : null;
     });
   }
 }
 
 /** Refuses users and tenants that may not act, with the stable codes the API promises. */
-export function assertMayAct(m: { userStatus?: 'active' | 'disabled'; tenant: TenantRef & { deleted?: boolean } }): void {
+export function assertMayAct(m: {
+  userStatus?: 'active' | 'disabled';
+  tenant: TenantRef & { deleted?: boolean };
+}): void {
   if (m.userStatus === 'disabled') throw new AuthException('user_disabled', 'This user is disabled');
   if (m.tenant.status === 'suspended') throw new AuthException('tenant_suspended', 'This tenant is suspended');
-  if (m.tenant.status === 'inactive' || m.tenant.deleted) throw new AuthException('tenant_inactive', 'This tenant is inactive');
+  if (m.tenant.status === 'inactive' || m.tenant.deleted)
+    throw new AuthException('tenant_inactive', 'This tenant is inactive');
 }

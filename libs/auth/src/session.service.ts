@@ -39,18 +39,32 @@ export class SessionService {
     const valid = await this.hasher.verify(input.password, user?.password_hash ?? null);
     const memberships = user ? await this.memberships.forUser(user.id) : [];
     if (!user || !valid) {
-      await this.auditAuth('auth.login', 'failure', memberships[0]?.tenant.id, { type: 'anonymous', label: email }, meta, {
-        reason: user ? 'wrong_password' : 'unknown_email',
-      });
+      await this.auditAuth(
+        'auth.login',
+        'failure',
+        memberships[0]?.tenant.id,
+        { type: 'anonymous', label: email },
+        meta,
+        {
+          reason: user ? 'wrong_password' : 'unknown_email',
+        },
+      );
       throw new AuthException('invalid_credentials', 'Email or password is incorrect');
     }
     const membership = this.pickMembership(memberships, input.tenant);
     try {
       assertMayAct(membership);
     } catch (err) {
-      await this.auditAuth('auth.login', 'denied', membership.tenant.id, { type: 'user', id: user.id, label: email }, meta, {
-        reason: (err as AuthException).code,
-      });
+      await this.auditAuth(
+        'auth.login',
+        'denied',
+        membership.tenant.id,
+        { type: 'user', id: user.id, label: email },
+        meta,
+        {
+          reason: (err as AuthException).code,
+        },
+      );
       throw err;
     }
     const pair = await this.db.runInTenant(membership.tenant.id, async () => {
@@ -58,7 +72,13 @@ export class SessionService {
       await this.db.em.getRepository(UserEntity).update({ id: user.id }, { last_login_at: this.clock.now() });
       return pair;
     });
-    await this.auditAuth('auth.login', 'success', membership.tenant.id, { type: 'user', id: user.id, label: email }, meta);
+    await this.auditAuth(
+      'auth.login',
+      'success',
+      membership.tenant.id,
+      { type: 'user', id: user.id, label: email },
+      meta,
+    );
     return pair;
   }
 
@@ -81,10 +101,17 @@ export class SessionService {
     try {
       assertMayAct(membership);
     } catch (err) {
-      await this.auditAuth('auth.refresh', 'denied', session.tenant_id, { type: 'user', id: session.user_id, label: membership.email }, meta, {
-        reason: (err as AuthException).code,
-        session_id: session.id,
-      });
+      await this.auditAuth(
+        'auth.refresh',
+        'denied',
+        session.tenant_id,
+        { type: 'user', id: session.user_id, label: membership.email },
+        meta,
+        {
+          reason: (err as AuthException).code,
+          session_id: session.id,
+        },
+      );
       throw err;
     }
     const next = this.tokens.issueRefreshToken(session.id);
@@ -94,7 +121,11 @@ export class SessionService {
         .getRepository(AuthSessionEntity)
         .createQueryBuilder()
         .update()
-        .set({ current_token_id: next.tokenId, current_token_hash: sha256Hex(next.token), last_used_at: this.clock.now() })
+        .set({
+          current_token_id: next.tokenId,
+          current_token_hash: sha256Hex(next.token),
+          last_used_at: this.clock.now(),
+        })
         .where('id = :id AND current_token_id = :tokenId AND revoked_at IS NULL', { id: session.id, tokenId })
         .execute();
       return (result.affected ?? 0) === 1;
@@ -106,7 +137,12 @@ export class SessionService {
       role: membership.role,
       sessionId: session.id,
     });
-    return { access_token: access.token, refresh_token: next.token, token_type: 'Bearer', expires_in: this.tokens.accessTtlSeconds };
+    return {
+      access_token: access.token,
+      refresh_token: next.token,
+      token_type: 'Bearer',
+      expires_in: this.tokens.accessTtlSeconds,
+    };
   }
 
   /** Revokes the caller's session (its whole refresh family) and the access token presented. */
@@ -132,7 +168,13 @@ export class SessionService {
         .execute();
     });
     if (principal.sessionId) await this.revokeSession(principal.homeTenantId, principal.sessionId, 'logout');
-    await this.auditAuth('auth.logout', 'success', principal.homeTenantId, { type: principal.kind, id: principal.id, label: principal.label }, meta);
+    await this.auditAuth(
+      'auth.logout',
+      'success',
+      principal.homeTenantId,
+      { type: principal.kind, id: principal.id, label: principal.label },
+      meta,
+    );
   }
 
   /** Is this access token still honoured? (session not revoked or expired, jti not revoked) */
@@ -167,7 +209,12 @@ export class SessionService {
       revoked_reason: null,
     });
     const access = this.tokens.issueAccessToken({ userId: m.userId, tenantId: m.tenant.id, role: m.role, sessionId });
-    return { access_token: access.token, refresh_token: refresh.token, token_type: 'Bearer', expires_in: this.tokens.accessTtlSeconds };
+    return {
+      access_token: access.token,
+      refresh_token: refresh.token,
+      token_type: 'Bearer',
+      expires_in: this.tokens.accessTtlSeconds,
+    };
   }
 
   private async refuseReuse(session: AuthSessionEntity, meta: RequestMeta): Promise<never> {
@@ -193,8 +240,14 @@ export class SessionService {
 
   private pickMembership(memberships: ActiveMembership[], tenant?: string): ActiveMembership {
     const wanted = tenant?.toLowerCase();
-    const chosen = wanted ? memberships.find((m) => m.tenant.id === wanted || m.tenant.code === wanted) : memberships[0];
-    if (!chosen) throw new AuthException('no_membership', wanted ? 'You are not a member of that tenant' : 'You are not a member of any tenant');
+    const chosen = wanted
+      ? memberships.find((m) => m.tenant.id === wanted || m.tenant.code === wanted)
+      : memberships[0];
+    if (!chosen)
+      throw new AuthException(
+        'no_membership',
+        wanted ? 'You are not a member of that tenant' : 'You are not a member of any tenant',
+      );
     return chosen;
   }
 

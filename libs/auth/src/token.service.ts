@@ -3,7 +3,16 @@ import { Injectable } from '@nestjs/common';
 import jwt, { JwtPayload } from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
 import { Role } from '@conduit/access';
-import { ConduitConfig, IdGenerator, InjectConfig, MasterKeyring, constantTimeEqual, hmacSha256, isUuid, textProblem } from '@conduit/platform';
+import {
+  ConduitConfig,
+  IdGenerator,
+  InjectConfig,
+  MasterKeyring,
+  constantTimeEqual,
+  hmacSha256,
+  isUuid,
+  textProblem,
+} from '@conduit/platform';
 import { AuthException } from './auth.exception';
 
 export interface AccessClaims {
@@ -38,7 +47,13 @@ export class TokenService {
     this.signingKey = config.JWT_SECRET ? Buffer.from(config.JWT_SECRET) : keyring.deriveKey('conduit/jwt-signing');
     this.refreshKey = keyring.deriveKey('conduit/refresh-token');
     this.jwks = config.JWT_JWKS_URL
-      ? new JwksClient({ jwksUri: config.JWT_JWKS_URL, cache: true, cacheMaxAge: 10 * 60 * 1000, rateLimit: true, timeout: 5000 })
+      ? new JwksClient({
+          jwksUri: config.JWT_JWKS_URL,
+          cache: true,
+          cacheMaxAge: 10 * 60 * 1000,
+          rateLimit: true,
+          timeout: 5000,
+        })
       : null;
   }
 
@@ -46,7 +61,10 @@ export class TokenService {
     return this.config.JWT_ACCESS_TTL_SECONDS;
   }
 
-  issueAccessToken(input: { userId: string; tenantId: string; role: Role; sessionId?: string }): { token: string; claims: AccessClaims } {
+  issueAccessToken(input: { userId: string; tenantId: string; role: Role; sessionId?: string }): {
+    token: string;
+    claims: AccessClaims;
+  } {
     const jti = this.ids.next();
     const token = jwt.sign(
       { tid: input.tenantId, roles: [input.role], sid: input.sessionId, typ: 'access' },
@@ -136,7 +154,10 @@ export class TokenService {
     }
     // Signed does not mean storable: NUL or a lone surrogate would reach PostgreSQL in the lookups (a 500).
     if (textProblem(email) || textProblem(tenant)) {
-      throw new AuthException('token_invalid', 'Identity-provider token claims contain characters that are not valid text');
+      throw new AuthException(
+        'token_invalid',
+        'Identity-provider token claims contain characters that are not valid text',
+      );
     }
     return { email, tenant, jti: typeof payload.jti === 'string' ? payload.jti : undefined, exp: payload.exp };
   }
@@ -155,7 +176,8 @@ export class TokenService {
       throw new AuthException('refresh_token_invalid', 'Refresh token is not valid');
     }
     const expected = hmacSha256(this.refreshKey, `${sessionId}.${tokenId}`).toString('base64url');
-    if (!constantTimeEqual(expected, sig)) throw new AuthException('refresh_token_invalid', 'Refresh token is not valid');
+    if (!constantTimeEqual(expected, sig))
+      throw new AuthException('refresh_token_invalid', 'Refresh token is not valid');
     return { sessionId, tokenId };
   }
 

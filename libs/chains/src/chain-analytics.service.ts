@@ -20,7 +20,8 @@ interface StatsRow {
   p95_ms: number | null;
 }
 
-const rate = (completed: number, failed: number) => (completed + failed > 0 ? Number((completed / (completed + failed)).toFixed(4)) : null);
+const rate = (completed: number, failed: number) =>
+  completed + failed > 0 ? Number((completed / (completed + failed)).toFixed(4)) : null;
 
 @Injectable()
 export class ChainAnalyticsService {

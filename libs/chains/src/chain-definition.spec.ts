@@ -25,7 +25,10 @@ describe('chain definitions', () => {
   });
 
   it('allows credentials only as whole templates, and lists them', () => {
-    const ok = step({ request_params: { a: '{{credentials.key}}', b: 'x {{ credentials["other"] }} y' }, headers: { Authorization: 'Bearer {{credentials.key}}' } });
+    const ok = step({
+      request_params: { a: '{{credentials.key}}', b: 'x {{ credentials["other"] }} y' },
+      headers: { Authorization: 'Bearer {{credentials.key}}' },
+    });
     expect(() => validateDefinition([ok], [])).not.toThrow();
     expect([...credentialsUsed(ok)].sort()).toEqual(['key', 'other']);
     for (const extra of [
@@ -34,17 +37,33 @@ describe('chain definitions', () => {
       { headers: { 'X-A': '{{ credentials.key + "x" }}' } },
       { condition: 'credentials.key == "x"' },
     ]) {
-      expect(problem(extra), JSON.stringify(extra)).toMatchObject({ code: 'invalid_chain_step', message: expect.stringMatching(/credentials can only be used on their own/) });
+      expect(problem(extra), JSON.stringify(extra)).toMatchObject({
+        code: 'invalid_chain_step',
+        message: expect.stringMatching(/credentials can only be used on their own/),
+      });
     }
   });
 
   it('refuses unclosed templates, unknown functions, non-boolean conditions and deep macro nesting', () => {
-    expect(problem({ request_params: { a: { b: 'x {{ trigger_data.y' } } })).toMatchObject({ code: 'invalid_template', field: 'steps[0].request_params.a.b' });
-    expect(problem({ request_params: { a: '{{ foo(1) }}' } })).toMatchObject({ code: 'invalid_template', message: expect.stringMatching(/does not type-check/) });
-    expect(problem({ condition: '"abc"' })).toMatchObject({ code: 'invalid_condition', message: expect.stringMatching(/is a string/) });
+    expect(problem({ request_params: { a: { b: 'x {{ trigger_data.y' } } })).toMatchObject({
+      code: 'invalid_template',
+      field: 'steps[0].request_params.a.b',
+    });
+    expect(problem({ request_params: { a: '{{ foo(1) }}' } })).toMatchObject({
+      code: 'invalid_template',
+      message: expect.stringMatching(/does not type-check/),
+    });
+    expect(problem({ condition: '"abc"' })).toMatchObject({
+      code: 'invalid_condition',
+      message: expect.stringMatching(/is a string/),
+    });
     expect(problem({ condition: 'foo(1)' })).toMatchObject({ code: 'invalid_condition' });
     expect(problem({ condition: 'trigger_data.flag' })).toBeNull();
-    expect(problem({ request_params: { n: '{{ trigger_data.l.map(a, trigger_data.l.map(b, trigger_data.l.map(c, c))) }}' } })).toMatchObject({
+    expect(
+      problem({
+        request_params: { n: '{{ trigger_data.l.map(a, trigger_data.l.map(b, trigger_data.l.map(c, c))) }}' },
+      }),
+    ).toMatchObject({
       code: 'invalid_template',
       message: expect.stringMatching(/nests macros .* 3 deep/),
     });
@@ -52,10 +71,22 @@ describe('chain definitions', () => {
   });
 
   it('applies the subscriptions header rule to names and to the text around templates', () => {
-    const refused: Record<string, string>[] = [{ 'X-A': 'a\r\nb' }, { 'X-A': '日本' }, { 'X-A': '日本 {{trigger_data.x}}' }, { 'X-A': 'a', 'x-a': 'b' }, { Connection: 'close' }, { 'Proxy-Foo': 'x' }];
+    const refused: Record<string, string>[] = [
+      { 'X-A': 'a\r\nb' },
+      { 'X-A': '日本' },
+      { 'X-A': '日本 {{trigger_data.x}}' },
+      { 'X-A': 'a', 'x-a': 'b' },
+      { Connection: 'close' },
+      { 'Proxy-Foo': 'x' },
+    ];
     for (const headers of refused) {
-      expect(problem({ headers }), JSON.stringify(headers)).toMatchObject({ code: 'invalid_chain_step', message: expect.stringMatching(/header .* is not allowed/) });
+      expect(problem({ headers }), JSON.stringify(headers)).toMatchObject({
+        code: 'invalid_chain_step',
+        message: expect.stringMatching(/header .* is not allowed/),
+      });
     }
-    expect(problem({ headers: { 'X-A': 'a\tb {{ trigger_data.x }}', Authorization: 'Bearer {{credentials.k}}' } })).toBeNull();
+    expect(
+      problem({ headers: { 'X-A': 'a\tb {{ trigger_data.x }}', Authorization: 'Bearer {{credentials.k}}' } }),
+    ).toBeNull();
   });
 });

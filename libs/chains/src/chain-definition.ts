@@ -4,7 +4,13 @@ import type { ErrorDetail } from '@conduit/platform';
 import { ChainErrorCode, ChainException } from './chain.exception';
 import type { ChainStepDto, CompensationStepDto } from './dto/chain.dto';
 import type { OnFailureAction, StepKind } from './entities/chain-step.entity';
-import { HEADER_VALUE_RULE, MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, headerNameProblem, isHeaderText } from '@conduit/outbound-http';
+import {
+  HEADER_VALUE_RULE,
+  MAX_CUSTOM_HEADERS,
+  MAX_HEADER_VALUE_LENGTH,
+  headerNameProblem,
+  isHeaderText,
+} from '@conduit/outbound-http';
 import {
   CREDENTIALS_ONLY_WHOLE,
   CompiledExpression,
@@ -57,9 +63,11 @@ export function normalizeSteps(steps: (ChainStepDto | CompensationStepDto)[], ki
   if (given > 0) {
     const orders = steps.map((s) => s.step_order ?? 0).sort((a, b) => a - b);
     if (given !== steps.length || orders.some((o, i) => o !== i + 1)) {
-      throw new ChainException('invalid_chain', `${list}: step_order must be given on every step or none, and run 1..${steps.length} without gaps`, [
-        { field: `${list}[].step_order`, message: `got ${steps.map((s) => s.step_order ?? '-').join(', ')}` },
-      ]);
+      throw new ChainException(
+        'invalid_chain',
+        `${list}: step_order must be given on every step or none, and run 1..${steps.length} without gaps`,
+        [{ field: `${list}[].step_order`, message: `got ${steps.map((s) => s.step_order ?? '-').join(', ')}` }],
+      );
     }
     ordered = [...steps].sort((a, b) => (a.step_order ?? 0) - (b.step_order ?? 0));
   }
@@ -87,15 +95,31 @@ export function normalizeSteps(steps: (ChainStepDto | CompensationStepDto)[], ki
 export function validateDefinition(steps: StepDefinition[], compensation: StepDefinition[]): void {
   const details: (ErrorDetail & { code: ChainErrorCode })[] = [];
   const forwardNames = new Set<string>();
-  for (const [list, defs] of [['steps', steps], ['compensation_steps', compensation]] as const) {
+  for (const [list, defs] of [
+    ['steps', steps],
+    ['compensation_steps', compensation],
+  ] as const) {
     const names = new Set<string>();
     for (const step of defs) {
       const at = `${list}[${step.step_order - 1}]`;
-      const problems = [...stepProblems(step, at, steps, list === 'steps' ? forwardNames : new Set(steps.map((s) => s.name)))];
-      if (names.has(step.name)) problems.push(new StepProblem('invalid_chain_step', `${at}.name`, `the name "${step.name}" is used by an earlier step`));
+      const problems = [
+        ...stepProblems(step, at, steps, list === 'steps' ? forwardNames : new Set(steps.map((s) => s.name))),
+      ];
+      if (names.has(step.name))
+        problems.push(
+          new StepProblem('invalid_chain_step', `${at}.name`, `the name "${step.name}" is used by an earlier step`),
+        );
       names.add(step.name);
       if (list === 'steps') forwardNames.add(step.name);
-      for (const p of problems) details.push({ code: p.code, field: p.field, message: p.message, step: step.name, position: step.step_order, kind: step.kind });
+      for (const p of problems)
+        details.push({
+          code: p.code,
+          field: p.field,
+          message: p.message,
+          step: step.name,
+          position: step.step_order,
+          kind: step.kind,
+        });
     }
   }
   const [first] = details;
@@ -108,10 +132,18 @@ export function validateDefinition(steps: StepDefinition[], compensation: StepDe
   );
 }
 
-function* stepProblems(step: StepDefinition, at: string, forward: StepDefinition[], earlierNames: ReadonlySet<string>): Generator<StepProblem> {
+function* stepProblems(
+  step: StepDefinition,
+  at: string,
+  forward: StepDefinition[],
+  earlierNames: ReadonlySet<string>,
+): Generator<StepProblem> {
   // Forward steps may read the steps before them; compensation steps may read any forward step.
   const maxStep = step.kind === 'step' ? step.step_order - 1 : forward.length;
-  for (const [field, value] of [['request_params', step.request_params], ['headers', step.headers]] as const) {
+  for (const [field, value] of [
+    ['request_params', step.request_params],
+    ['headers', step.headers],
+  ] as const) {
     if (value === null) continue;
     let templates: CompiledTemplate[];
     try {
@@ -128,17 +160,31 @@ function* stepProblems(step: StepDefinition, at: string, forward: StepDefinition
         yield new StepProblem(problem.code, where, `${template.path}: ${problem.message}`);
       }
       const checked = typeCheck(template.compiled.source);
-      if ('error' in checked) yield new StepProblem('invalid_template', where, `${template.path}: {{${template.compiled.source}}} does not type-check: ${checked.error}`);
+      if ('error' in checked)
+        yield new StepProblem(
+          'invalid_template',
+          where,
+          `${template.path}: {{${template.compiled.source}}} does not type-check: ${checked.error}`,
+        );
     }
   }
   if (step.condition !== null) yield* conditionProblems(step.condition, `${at}.condition`, maxStep, earlierNames);
   if (step.headers !== null) yield* headerProblems(step.headers, `${at}.headers`);
   if (step.kind === 'compensation' && step.compensates !== null && !forward.some((s) => s.name === step.compensates)) {
-    yield new StepProblem('invalid_chain_step', `${at}.compensates`, `compensates "${step.compensates}", which is not a step of this chain`);
+    yield new StepProblem(
+      'invalid_chain_step',
+      `${at}.compensates`,
+      `compensates "${step.compensates}", which is not a step of this chain`,
+    );
   }
 }
 
-function* conditionProblems(condition: string, field: string, maxStep: number, earlierNames: ReadonlySet<string>): Generator<StepProblem> {
+function* conditionProblems(
+  condition: string,
+  field: string,
+  maxStep: number,
+  earlierNames: ReadonlySet<string>,
+): Generator<StepProblem> {
   let compiled: CompiledExpression;
   try {
     compiled = compileCondition(condition);
@@ -147,13 +193,18 @@ function* conditionProblems(condition: string, field: string, maxStep: number, e
     yield new StepProblem('invalid_condition', field, `condition does not parse: ${err.message}`);
     return;
   }
-  for (const problem of referenceProblems(compiled, maxStep, earlierNames)) yield new StepProblem(problem.code, field, `condition: ${problem.message}`);
+  for (const problem of referenceProblems(compiled, maxStep, earlierNames))
+    yield new StepProblem(problem.code, field, `condition: ${problem.message}`);
   const checked = typeCheck(compiled.source);
   if ('error' in checked) {
     yield new StepProblem('invalid_condition', field, `condition does not type-check: ${checked.error}`);
   } else if (checked.type !== 'bool' && checked.type !== 'dyn') {
     // dyn: it depends on the data (trigger_data.flag), checked when the step runs.
-    yield new StepProblem('invalid_condition', field, `condition must be true or false, but {{${compiled.source}}} is ${article(checked.type)}`);
+    yield new StepProblem(
+      'invalid_condition',
+      field,
+      `condition must be true or false, but {{${compiled.source}}} is ${article(checked.type)}`,
+    );
   }
 }
 
@@ -163,18 +214,29 @@ interface ExpressionProblem {
 }
 
 /** Variables an expression may not read here, and macros nested too deep. */
-function* referenceProblems(expression: CompiledExpression, maxStep: number, earlierNames: ReadonlySet<string>): Generator<ExpressionProblem> {
+function* referenceProblems(
+  expression: CompiledExpression,
+  maxStep: number,
+  earlierNames: ReadonlySet<string>,
+): Generator<ExpressionProblem> {
   const refs = expression.references;
   const shown = `{{${expression.source}}}`;
-  if (refs.roots.has('credentials')) yield { code: 'invalid_chain_step', message: `${shown}: ${CREDENTIALS_ONLY_WHOLE}` };
+  if (refs.roots.has('credentials'))
+    yield { code: 'invalid_chain_step', message: `${shown}: ${CREDENTIALS_ONLY_WHOLE}` };
   for (const root of refs.roots) {
-    if (!KNOWN_ROOTS.has(root)) yield { code: 'invalid_template', message: `${shown} uses ${root}; use trigger_data, step_N, steps, credentials, run or now` };
+    if (!KNOWN_ROOTS.has(root))
+      yield {
+        code: 'invalid_template',
+        message: `${shown} uses ${root}; use trigger_data, step_N, steps, credentials, run or now`,
+      };
   }
   for (const n of refs.stepNumbers) {
-    if (n > maxStep) yield { code: 'invalid_template', message: `${shown} reads step_${n}, which does not run before this step` };
+    if (n > maxStep)
+      yield { code: 'invalid_template', message: `${shown} reads step_${n}, which does not run before this step` };
   }
   for (const name of refs.stepNames) {
-    if (!earlierNames.has(name)) yield { code: 'invalid_template', message: `${shown} reads steps["${name}"], which is not an earlier step` };
+    if (!earlierNames.has(name))
+      yield { code: 'invalid_template', message: `${shown} reads steps["${name}"], which is not an earlier step` };
   }
   if (refs.comprehensionNesting > MAX_COMPREHENSION_NESTING) {
     yield {
@@ -196,17 +258,26 @@ function typeCheck(source: string): { type: string } | { error: string } {
 
 function* headerProblems(headers: Record<string, unknown>, field: string): Generator<StepProblem> {
   const entries = Object.entries(headers);
-  if (entries.length > MAX_CUSTOM_HEADERS) yield new StepProblem('invalid_chain_step', field, `at most ${MAX_CUSTOM_HEADERS} headers`);
+  if (entries.length > MAX_CUSTOM_HEADERS)
+    yield new StepProblem('invalid_chain_step', field, `at most ${MAX_CUSTOM_HEADERS} headers`);
   const seen = new Set<string>();
   for (const [name, value] of entries) {
     const shown = name.length > 100 ? `${name.slice(0, 100)}…` : name;
     const nameProblem = headerNameProblem(name, seen);
     if (nameProblem) {
-      yield new StepProblem('invalid_chain_step', `${field}.${shown}`, `header ${shown} is not allowed: ${nameProblem}`);
+      yield new StepProblem(
+        'invalid_chain_step',
+        `${field}.${shown}`,
+        `header ${shown} is not allowed: ${nameProblem}`,
+      );
       continue;
     }
     if (typeof value !== 'string') {
-      yield new StepProblem('invalid_chain_step', `${field}.${shown}`, `header ${shown} is not allowed: its value must be a string`);
+      yield new StepProblem(
+        'invalid_chain_step',
+        `${field}.${shown}`,
+        `header ${shown} is not allowed: its value must be a string`,
+      );
       continue;
     }
     let literal: string[];
@@ -232,7 +303,10 @@ function article(type: string): string {
 /** Credential names a step's templates fill in (conditions cannot read credentials). Throws TemplateError. */
 export function credentialsUsed(step: Pick<StepDefinition, 'request_params' | 'headers'>): Set<string> {
   const names = new Set<string>();
-  for (const template of [...compileTemplates(step.request_params ?? null), ...compileTemplates(step.headers ?? null)]) {
+  for (const template of [
+    ...compileTemplates(step.request_params ?? null),
+    ...compileTemplates(step.headers ?? null),
+  ]) {
     if (template.compiled.credential !== null) names.add(template.compiled.credential);
   }
   return names;

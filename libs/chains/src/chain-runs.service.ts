@@ -7,7 +7,13 @@ import { Clock, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@co
 import { ChainException } from './chain.exception';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainsService } from './chains.service';
-import { ChainRunDetailResponse, ChainRunResponse, ExecuteChainDto, ExecutedRunResponse, ListRunsQueryDto } from './dto/chain-run.dto';
+import {
+  ChainRunDetailResponse,
+  ChainRunResponse,
+  ExecuteChainDto,
+  ExecutedRunResponse,
+  ListRunsQueryDto,
+} from './dto/chain-run.dto';
 import { ChainRunEntity, RunStatus } from './entities/chain-run.entity';
 import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 import { presentRun, presentStepRun } from './presenters';
@@ -64,7 +70,10 @@ export class ChainRunsService {
     const onlyChain = chainId ? (await this.chains.load(chainId, 'read')).id : query.chain_id;
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.rows(tenantId).orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1);
+    const qb = this.rows(tenantId)
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit + 1);
     if (onlyChain) qb.andWhere('r.chain_id = :chainId', { chainId: onlyChain });
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.trigger_event) qb.andWhere('r.trigger_event = :event', { event: query.trigger_event });
@@ -94,7 +103,11 @@ export class ChainRunsService {
     await this.setRun(run, { status, ...(next ? {} : { completed_at: now }) });
     if (next) {
       const delayMs = next.next_attempt_at.getTime() - now.getTime();
-      this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId: run.tenant_id, runId: run.id, stepRunId: next.id, attempt: next.attempt_count + 1, delayMs }]));
+      this.db.afterCommit(() =>
+        this.scheduler.enqueue([
+          { tenantId: run.tenant_id, runId: run.id, stepRunId: next.id, attempt: next.attempt_count + 1, delayMs },
+        ]),
+      );
     }
     return presentRun({ ...run, status, updated_at: now });
   }
@@ -137,16 +150,27 @@ export class ChainRunsService {
       [run.tenant_id, run.id, run.failed_step ?? 0, now],
     )) as [{ id: string; attempt_count: number }[], number];
     if (!step) throw new ChainException('chain_run_state_conflict', 'This run has no failed step to retry');
-    const changes = { status: 'running' as const, current_step: run.failed_step ?? run.current_step, failed_step: null, last_error: null, completed_at: null };
+    const changes = {
+      status: 'running' as const,
+      current_step: run.failed_step ?? run.current_step,
+      failed_step: null,
+      last_error: null,
+      completed_at: null,
+    };
     await this.setRun(run, changes);
-    this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId: run.tenant_id, runId: run.id, stepRunId: step.id, attempt: step.attempt_count + 1 }]));
+    this.db.afterCommit(() =>
+      this.scheduler.enqueue([
+        { tenantId: run.tenant_id, runId: run.id, stepRunId: step.id, attempt: step.attempt_count + 1 },
+      ]),
+    );
     return presentRun({ ...run, ...changes, updated_at: now });
   }
 
   /** 403 unless the caller may act on runs in its acting tenant (the only tenant the lookups here see); that tenant. */
   private permit(action: 'read' | 'create'): string {
     const tenantId = this.access.tenant().id;
-    if (!this.access.can(action, 'ChainRun', { tenant_id: tenantId })) throw new AccessException('forbidden', 403, `You may not ${action} chain runs`);
+    if (!this.access.can(action, 'ChainRun', { tenant_id: tenantId }))
+      throw new AccessException('forbidden', 403, `You may not ${action} chain runs`);
     return tenantId;
   }
 
@@ -163,7 +187,9 @@ export class ChainRunsService {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'ChainRun', { tenant_id: tenantId }, 'chain_run_not_found');
     if (!isUuid(runId)) throw new ChainException('chain_run_not_found', 'Chain run not found');
-    const { entities, raw } = await this.rows(tenantId).andWhere('r.id = :runId', { runId }).getRawAndEntities<{ chain_name: string }>();
+    const { entities, raw } = await this.rows(tenantId)
+      .andWhere('r.id = :runId', { runId })
+      .getRawAndEntities<{ chain_name: string }>();
     const [run] = entities;
     if (!run) throw new ChainException('chain_run_not_found', 'Chain run not found');
     return { ...run, chain_name: raw[0]?.chain_name ?? '' };
@@ -175,14 +201,18 @@ export class ChainRunsService {
     await this.db.em.query(`SELECT 1 FROM execution_chain_runs WHERE id = $1 FOR UPDATE`, [run.id]);
     const current = await this.load(runId, 'update');
     if (!allowed.includes(current.status)) {
-      throw new ChainException('chain_run_state_conflict', `A ${current.status} run cannot ${verb}; only a ${allowed.join(' or ')} one can`, [
-        { field: 'status', message: current.status },
-      ]);
+      throw new ChainException(
+        'chain_run_state_conflict',
+        `A ${current.status} run cannot ${verb}; only a ${allowed.join(' or ')} one can`,
+        [{ field: 'status', message: current.status }],
+      );
     }
     return current;
   }
 
   private async setRun(run: ChainRunEntity, changes: Partial<ChainRunEntity>): Promise<void> {
-    await this.db.em.getRepository(ChainRunEntity).update({ id: run.id, tenant_id: run.tenant_id }, { ...changes, updated_at: this.clock.now() } as never);
+    await this.db.em
+      .getRepository(ChainRunEntity)
+      .update({ id: run.id, tenant_id: run.tenant_id }, { ...changes, updated_at: this.clock.now() } as never);
   }
 }

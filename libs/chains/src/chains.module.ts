@@ -26,7 +26,22 @@ import { RunLauncher } from './run-launcher';
     TenantsModule,
     WebhooksModule,
   ],
-  providers: [ChainsService, ChainRunsService, CredentialsService, ChainAnalyticsService, RunLauncher, ChainStepScheduler, ChainTrigger],
-  exports: [ChainsService, ChainRunsService, CredentialsService, ChainAnalyticsService, RunLauncher, ChainStepScheduler],
+  providers: [
+    ChainsService,
+    ChainRunsService,
+    CredentialsService,
+    ChainAnalyticsService,
+    RunLauncher,
+    ChainStepScheduler,
+    ChainTrigger,
+  ],
+  exports: [
+    ChainsService,
+    ChainRunsService,
+    CredentialsService,
+    ChainAnalyticsService,
+    RunLauncher,
+    ChainStepScheduler,
+  ],
 })
 export class ChainsModule {}

@@ -62,13 +62,20 @@ export class ChainsService {
         .orderBy('c.created_at', 'DESC')
         .addOrderBy('c.id', 'DESC')
         .limit(limit + 1);
-      if (query.trigger_event) qb.andWhere('c.trigger_event IN (:...patterns)', { patterns: matchingPatterns(query.trigger_event) });
+      if (query.trigger_event)
+        qb.andWhere('c.trigger_event IN (:...patterns)', { patterns: matchingPatterns(query.trigger_event) });
       if (query.is_active) qb.andWhere('c.is_active = :active', { active: query.is_active === 'true' });
-      if (query.name) qb.andWhere(`c.name ILIKE :name ESCAPE '\\'`, { name: `%${query.name.replace(/[\\%_]/g, (m) => `\\${m}`)}%` });
+      if (query.name)
+        qb.andWhere(`c.name ILIKE :name ESCAPE '\\'`, { name: `%${query.name.replace(/[\\%_]/g, (m) => `\\${m}`)}%` });
       if (cursor) qb.andWhere('(c.created_at, c.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
       const chains = await qb.getMany();
       const steps = await this.stepsOf(tenantId, chains.slice(0, limit));
-      return toPage(chains, limit, (c) => presentChain(c, steps.filter((s) => s.chain_id === c.id)));
+      return toPage(chains, limit, (c) =>
+        presentChain(
+          c,
+          steps.filter((s) => s.chain_id === c.id),
+        ),
+      );
     });
   }
 
@@ -89,7 +96,9 @@ export class ChainsService {
     let definition: StepDefinition[] | null = null;
     if (dto.steps !== undefined || dto.compensation_steps !== undefined) {
       const current = await this.stepsOf(chain.tenant_id, [chain]);
-      const steps = dto.steps ? normalizeSteps(dto.steps, 'step') : current.filter((s) => s.kind === 'step').map(asDefinition);
+      const steps = dto.steps
+        ? normalizeSteps(dto.steps, 'step')
+        : current.filter((s) => s.kind === 'step').map(asDefinition);
       const compensation = dto.compensation_steps
         ? normalizeSteps(dto.compensation_steps, 'compensation')
         : current.filter((s) => s.kind === 'compensation').map(asDefinition);
@@ -121,8 +130,11 @@ export class ChainsService {
    */
   async load(id: string, action: 'read' | 'update' | 'delete' | 'create'): Promise<ChainEntity> {
     const tenantId = this.access.tenant().id;
-    if (!this.access.can(action, 'Chain', { tenant_id: tenantId })) throw new AccessException('forbidden', 403, `You may not ${action} chains`);
-    const chain = isUuid(id) ? await this.db.em.getRepository(ChainEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    if (!this.access.can(action, 'Chain', { tenant_id: tenantId }))
+      throw new AccessException('forbidden', 403, `You may not ${action} chains`);
+    const chain = isUuid(id)
+      ? await this.db.em.getRepository(ChainEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!chain || chain.deleted_at) throw new ChainException('chain_not_found', 'Execution chain not found');
     return chain;
   }
@@ -134,20 +146,35 @@ export class ChainsService {
       .createQueryBuilder()
       .update()
       .set({ ...changes, version: () => 'version + 1', updated_at: now } as never)
-      .where('id = :id AND tenant_id = :tenantId AND version = :version', { id: chain.id, tenantId: chain.tenant_id, version: expectedVersion })
+      .where('id = :id AND tenant_id = :tenantId AND version = :version', {
+        id: chain.id,
+        tenantId: chain.tenant_id,
+        version: expectedVersion,
+      })
       .execute();
     if (!result.affected) {
-      const current = await this.db.em.getRepository(ChainEntity).findOne({ where: { id: chain.id, tenant_id: chain.tenant_id } });
-      throw new ChainException('chain_version_conflict', `This chain changed since version ${expectedVersion}; read it again and reapply your change`, [
-        { field: 'version', message: `current version is ${current?.version ?? chain.version}` },
-      ]);
+      const current = await this.db.em
+        .getRepository(ChainEntity)
+        .findOne({ where: { id: chain.id, tenant_id: chain.tenant_id } });
+      throw new ChainException(
+        'chain_version_conflict',
+        `This chain changed since version ${expectedVersion}; read it again and reapply your change`,
+        [{ field: 'version', message: `current version is ${current?.version ?? chain.version}` }],
+      );
     }
     return { ...chain, ...changes, version: expectedVersion + 1, updated_at: now };
   }
 
   private async insertSteps(chain: ChainEntity, definition: StepDefinition[]): Promise<ChainStepEntity[]> {
     const now = this.clock.now();
-    const rows: ChainStepEntity[] = definition.map((d) => ({ ...d, id: this.ids.next(), tenant_id: chain.tenant_id, chain_id: chain.id, steps_version: chain.steps_version, created_at: now }));
+    const rows: ChainStepEntity[] = definition.map((d) => ({
+      ...d,
+      id: this.ids.next(),
+      tenant_id: chain.tenant_id,
+      chain_id: chain.id,
+      steps_version: chain.steps_version,
+      created_at: now,
+    }));
     await this.db.em.getRepository(ChainStepEntity).insert(rows as never);
     return rows;
   }
@@ -167,11 +194,15 @@ export class ChainsService {
 
   /** Every step's webhook_id must be a live subscription of the chain's tenant (400 naming the step otherwise). */
   private async assertSubscriptions(tenantId: string, steps: StepDefinition[]): Promise<void> {
-    const live = await this.subscriptions.existingIds(tenantId, steps.map((s) => s.webhook_id));
+    const live = await this.subscriptions.existingIds(
+      tenantId,
+      steps.map((s) => s.webhook_id),
+    );
     const bad = steps.filter((s) => !live.has(s.webhook_id));
     const [first] = bad;
     if (!first) return;
-    const label = (s: StepDefinition) => `${s.kind === 'compensation' ? 'Compensation step' : 'Step'} ${s.step_order} ("${s.name}")`;
+    const label = (s: StepDefinition) =>
+      `${s.kind === 'compensation' ? 'Compensation step' : 'Step'} ${s.step_order} ("${s.name}")`;
     throw new ChainException(
       'invalid_chain_step',
       `${label(first)}: webhook_id ${first.webhook_id} is not a subscription of this tenant`,

@@ -8,7 +8,12 @@ import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { ChainException } from './chain.exception';
-import { CreateCredentialDto, CredentialResponse, ListCredentialsQueryDto, UpdateCredentialDto } from './dto/credential.dto';
+import {
+  CreateCredentialDto,
+  CredentialResponse,
+  ListCredentialsQueryDto,
+  UpdateCredentialDto,
+} from './dto/credential.dto';
 import { CredentialEntity } from './entities/credential.entity';
 import { presentCredential } from './presenters';
 
@@ -48,11 +53,24 @@ export class CredentialsService {
       updated_at: now,
     };
     // ON CONFLICT DO NOTHING: a taken name must not abort the request's transaction.
-    const inserted = await this.db.em.getRepository(CredentialEntity).createQueryBuilder().insert().values(row).orIgnore().returning('id').execute();
+    const inserted = await this.db.em
+      .getRepository(CredentialEntity)
+      .createQueryBuilder()
+      .insert()
+      .values(row)
+      .orIgnore()
+      .returning('id')
+      .execute();
     if ((inserted.raw as unknown[]).length === 0) {
-      throw new ChainException('credential_name_taken', `A credential named ${dto.name} already exists`, [{ field: 'name', message: 'taken' }]);
+      throw new ChainException('credential_name_taken', `A credential named ${dto.name} already exists`, [
+        { field: 'name', message: 'taken' },
+      ]);
     }
-    await this.record('credential.create', row, meta, { name: dto.name, description: dto.description ?? null, value: '[REDACTED]' });
+    await this.record('credential.create', row, meta, {
+      name: dto.name,
+      description: dto.description ?? null,
+      value: '[REDACTED]',
+    });
     return presentCredential(row);
   }
 
@@ -81,7 +99,8 @@ export class CredentialsService {
     const row = await this.load(id, 'update');
     const changes: Partial<CredentialEntity> = { updated_at: this.clock.now() };
     if (dto.description !== undefined) changes.description = dto.description;
-    if (dto.value !== undefined) changes.value_sealed = await this.secrets.seal(row.tenant_id, dto.value, credentialAad(row.id));
+    if (dto.value !== undefined)
+      changes.value_sealed = await this.secrets.seal(row.tenant_id, dto.value, credentialAad(row.id));
     await this.db.em.getRepository(CredentialEntity).update({ id: row.id, tenant_id: row.tenant_id }, changes);
     const updated = { ...row, ...changes };
     await this.record('credential.update', updated, meta, {
@@ -100,12 +119,19 @@ export class CredentialsService {
   private async load(id: string, action: 'read' | 'update' | 'delete'): Promise<CredentialEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Credential', { tenant_id: tenantId }, 'credential_not_found');
-    const row = isUuid(id) ? await this.db.em.getRepository(CredentialEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    const row = isUuid(id)
+      ? await this.db.em.getRepository(CredentialEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!row) throw new ChainException('credential_not_found', 'Credential not found');
     return row;
   }
 
-  private async record(action: string, row: CredentialEntity, meta: CredentialAuditMeta, changes: Record<string, unknown> | null): Promise<void> {
+  private async record(
+    action: string,
+    row: CredentialEntity,
+    meta: CredentialAuditMeta,
+    changes: Record<string, unknown> | null,
+  ): Promise<void> {
     const { principal } = this.access.identity();
     await this.audit.record({
       tenantId: row.tenant_id,

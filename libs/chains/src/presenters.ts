@@ -35,7 +35,10 @@ export function presentChain(c: ChainEntity, steps: ChainStepEntity[]): ChainRes
     trigger_event: c.trigger_event,
     is_active: c.is_active,
     version: c.version,
-    steps: steps.filter((s) => s.kind === 'step').sort(byOrder).map(presentStep),
+    steps: steps
+      .filter((s) => s.kind === 'step')
+      .sort(byOrder)
+      .map(presentStep),
     compensation_steps: steps
       .filter((s) => s.kind === 'compensation')
       .sort(byOrder)

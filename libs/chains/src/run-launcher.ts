@@ -97,7 +97,11 @@ export class RunLauncher {
       updated_at: now,
     };
     await this.db.insert(ChainStepRunEntity, stepRun);
-    this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId: chain.tenant_id, runId: run.id, stepRunId: stepRun.id, attempt: 1, delayMs }]));
+    this.db.afterCommit(() =>
+      this.scheduler.enqueue([
+        { tenantId: chain.tenant_id, runId: run.id, stepRunId: stepRun.id, attempt: 1, delayMs },
+      ]),
+    );
     return run;
   }
 
@@ -107,9 +111,13 @@ export class RunLauncher {
     // per connection. Planning the general form below on every publish cost a fifth of the publish path.
     const rows = (
       where.patterns && !where.chainId
-        ? await this.db.prepared('conduit_triggered_chains', `${LAUNCHABLE_SELECT}
+        ? await this.db.prepared(
+            'conduit_triggered_chains',
+            `${LAUNCHABLE_SELECT}
               WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.is_active AND c.trigger_event = ANY($2::text[])
-              ORDER BY c.id`, [tenantId, where.patterns])
+              ORDER BY c.id`,
+            [tenantId, where.patterns],
+          )
         : await this.db.em.query(
             `${LAUNCHABLE_SELECT}
               WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
@@ -118,7 +126,15 @@ export class RunLauncher {
               ORDER BY c.id`,
             [tenantId, where.patterns ?? null, where.chainId ?? null],
           )
-    ) as { id: string; tenant_id: string; steps_version: number; step_id: string; step_name: string; delay_seconds: number; total_steps: number }[];
+    ) as {
+      id: string;
+      tenant_id: string;
+      steps_version: number;
+      step_id: string;
+      step_name: string;
+      delay_seconds: number;
+      total_steps: number;
+    }[];
     return rows.map((r) => ({
       id: r.id,
       tenant_id: r.tenant_id,

@@ -38,7 +38,9 @@ describe('DatabaseAvailability', () => {
   it('leaves other errors to the caller', () => {
     const availability = new DatabaseAvailability(new Clock());
     expect(availability.notice(new Error('relation "x" does not exist'))).toBe(false);
-    expect(availability.notice(Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR' }))).toBe(false);
+    expect(availability.notice(Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR' }))).toBe(
+      false,
+    );
     expect(availability.away).toBe(false);
     expect(warn).not.toHaveBeenCalled();
   });
@@ -48,12 +50,17 @@ describe('DatabaseAvailability', () => {
     const ObservedClient = availability.clientClass();
     const client = new ObservedClient({ host: '127.0.0.1', port: await closedPort(), user: 'x', database: 'x' });
     expect(client.listenerCount('error')).toBe(1);
-    await expect(new Promise<void>((resolve, reject) => client.connect((err: Error) => (err ? reject(err) : resolve())))).rejects.toMatchObject({
+    await expect(
+      new Promise<void>((resolve, reject) => client.connect((err: Error) => (err ? reject(err) : resolve()))),
+    ).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
     expect(availability.away).toBe(true);
     // An 'error' emitted later (the socket of a connection in use dying) is heard, not thrown, and remembered.
-    const terminated = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
+    const terminated = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      severity: 'FATAL',
+    });
     expect(() => client.emit('error', terminated)).not.toThrow();
     expect(connectionLoss(client)).toBe(terminated);
     expect(warn).toHaveBeenCalledTimes(1);

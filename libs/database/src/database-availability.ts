@@ -14,7 +14,9 @@ const LOST_WITH = Symbol('conduit.connectionLostWith');
  * "query runner already released"; this is what the caller should be told instead (a 503, not a 500).
  */
 export function connectionLoss(connection: unknown): Error | undefined {
-  return typeof connection === 'object' && connection !== null ? (connection as { [LOST_WITH]?: Error })[LOST_WITH] : undefined;
+  return typeof connection === 'object' && connection !== null
+    ? (connection as { [LOST_WITH]?: Error })[LOST_WITH]
+    : undefined;
 }
 
 @Injectable()
@@ -36,7 +38,10 @@ export class DatabaseAvailability {
   notice(err: unknown): boolean {
     if (!isDatabaseUnavailable(err)) return false;
     if (this.outage.failed(this.clock.now().getTime())) {
-      this.logger.warn({ err: describe(err) }, 'database unavailable: answering 503 database_unavailable and retrying work later until it is back');
+      this.logger.warn(
+        { err: describe(err) },
+        'database unavailable: answering 503 database_unavailable and retrying work later until it is back',
+      );
     }
     return true;
   }

@@ -11,7 +11,9 @@ export interface DatabaseUrls {
 
 export function runtimeRolePassword(config: ConduitConfig): string {
   if (config.DATABASE_RUNTIME_PASSWORD) return config.DATABASE_RUNTIME_PASSWORD;
-  return MasterKeyring.parse(config.CONDUIT_MASTER_KEY).deriveKey('conduit/database-runtime-password', 24).toString('base64url');
+  return MasterKeyring.parse(config.CONDUIT_MASTER_KEY)
+    .deriveKey('conduit/database-runtime-password', 24)
+    .toString('base64url');
 }
 
 export function resolveDatabaseUrls(config: ConduitConfig): DatabaseUrls {

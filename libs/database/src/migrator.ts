@@ -17,7 +17,10 @@ export interface MigrationResult {
   runtimeRole: string;
 }
 
-export async function migrateDatabase(config: ConduitConfig, urls: DatabaseUrls = resolveDatabaseUrls(config)): Promise<MigrationResult> {
+export async function migrateDatabase(
+  config: ConduitConfig,
+  urls: DatabaseUrls = resolveDatabaseUrls(config),
+): Promise<MigrationResult> {
   // One connection, so the session-level advisory lock covers every statement (replicas may start together).
   const ds = new DataSource({
     type: 'postgres',
@@ -30,7 +33,9 @@ export async function migrateDatabase(config: ConduitConfig, urls: DatabaseUrls 
   try {
     await ds.initialize();
   } catch (err) {
-    throw new DatabaseSetupError(`cannot connect to PostgreSQL at ${describeUrl(urls.migrationUrl)}: ${(err as Error).message}`);
+    throw new DatabaseSetupError(
+      `cannot connect to PostgreSQL at ${describeUrl(urls.migrationUrl)}: ${(err as Error).message}`,
+    );
   }
   try {
     // No statement_timeout a role or server may set: an index build or a backfill on a big table takes what it takes.
@@ -51,15 +56,21 @@ async function ensureRuntimeRole(ds: DataSource, urls: DatabaseUrls): Promise<vo
     'SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user',
   )) as { name: string; rolsuper: boolean; rolcreaterole: boolean }[];
   if (me?.name === urls.runtimeRole) {
-    throw new DatabaseSetupError(`migrations must not run as the runtime role ${urls.runtimeRole}; set DATABASE_MIGRATION_URL to the owner`);
+    throw new DatabaseSetupError(
+      `migrations must not run as the runtime role ${urls.runtimeRole}; set DATABASE_MIGRATION_URL to the owner`,
+    );
   }
-  const [existing] = (await ds.query('SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1', [urls.runtimeRole])) as {
+  const [existing] = (await ds.query('SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1', [
+    urls.runtimeRole,
+  ])) as {
     rolsuper: boolean;
     rolbypassrls: boolean;
   }[];
   const mayManage = Boolean(me?.rolsuper || me?.rolcreaterole);
   if (existing && (existing.rolsuper || existing.rolbypassrls)) {
-    throw new DatabaseSetupError(`runtime role ${urls.runtimeRole} is a superuser or has BYPASSRLS; row-level security would not apply`);
+    throw new DatabaseSetupError(
+      `runtime role ${urls.runtimeRole} is a superuser or has BYPASSRLS; row-level security would not apply`,
+    );
   }
   if (!existing && !mayManage) {
     throw new DatabaseSetupError(

@@ -1,7 +1,8 @@
 import { isUniqueViolation, sqlState } from './sql-errors';
 
 describe('isUniqueViolation', () => {
-  const pgError = (code: string, constraint?: string) => Object.assign(new Error('duplicate key'), { code, constraint, severity: 'ERROR' });
+  const pgError = (code: string, constraint?: string) =>
+    Object.assign(new Error('duplicate key'), { code, constraint, severity: 'ERROR' });
 
   it('recognises the named constraint, from pg or wrapped by TypeORM', () => {
     expect(isUniqueViolation(pgError('23505', 'tenants_code_key'), 'tenants_code_key')).toBe(true);

@@ -35,7 +35,16 @@ const UNAVAILABLE_STATES = new Set([
 /** SQLSTATE class 08: connection exceptions. */
 const CONNECTION_EXCEPTION_CLASS = '08';
 /** Socket-level failures of reaching or keeping a connection to the server. */
-const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 /** pg's own wording for a connection that ended or could not be had (it raises plain Errors for these). */
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/,
@@ -57,10 +66,15 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const state = sqlState(err);
   if (state) return UNAVAILABLE_STATES.has(state) || state.startsWith(CONNECTION_EXCEPTION_CLASS);
-  const driver = ((err as { driverError?: unknown }).driverError ?? err) as { code?: unknown; message?: unknown; errors?: unknown };
+  const driver = ((err as { driverError?: unknown }).driverError ?? err) as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+  };
   if (typeof driver.code === 'string' && UNAVAILABLE_ERRNOS.has(driver.code)) return true;
   // Node's net module reports a refused dual-stack connect as an AggregateError of the per-address failures.
-  if (Array.isArray(driver.errors) && driver.errors.length > 0 && driver.errors.every((e) => isDatabaseUnavailable(e))) return true;
+  if (Array.isArray(driver.errors) && driver.errors.length > 0 && driver.errors.every((e) => isDatabaseUnavailable(e)))
+    return true;
   const message = typeof driver.message === 'string' ? driver.message : '';
   return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
 }

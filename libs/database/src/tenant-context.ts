@@ -34,7 +34,9 @@ export class TenantContext {
    * away (QueueUnavailableError, which fails at once) is not logged here: the outage is logged once, not per request.
    */
   afterCommit(fn: AfterCommit): void {
-    const pending = this.txHost.isTransactionActive() ? this.cls.get<AfterCommit[] | undefined>(AFTER_COMMIT) : undefined;
+    const pending = this.txHost.isTransactionActive()
+      ? this.cls.get<AfterCommit[] | undefined>(AFTER_COMMIT)
+      : undefined;
     if (pending) pending.push(fn);
     else void this.runCallbacks([fn]);
   }
@@ -115,11 +117,15 @@ export class TenantContext {
    */
   async setLocalStatementTimeout(ms: number): Promise<void> {
     if (!this.txHost.isTransactionActive()) throw new Error('setLocalStatementTimeout needs a transaction');
-    await this.prepared('conduit_local_statement_timeout', `SELECT set_config('statement_timeout', $1, true)`, [String(ms)]);
+    await this.prepared('conduit_local_statement_timeout', `SELECT set_config('statement_timeout', $1, true)`, [
+      String(ms),
+    ]);
   }
 
   async currentTenantId(): Promise<string | null> {
-    const [row] = (await this.em.query(`SELECT nullif(current_setting($1, true), '') AS v`, [TENANT_SETTING])) as { v: string | null }[];
+    const [row] = (await this.em.query(`SELECT nullif(current_setting($1, true), '') AS v`, [TENANT_SETTING])) as {
+      v: string | null;
+    }[];
     return row?.v ?? null;
   }
 
@@ -160,7 +166,9 @@ export class TenantContext {
   }
 
   private applied(): Partial<Record<SessionSetting, string>> | undefined {
-    return this.cls.isActive() ? this.cls.get<Partial<Record<SessionSetting, string>> | undefined>(APPLIED_SETTINGS) : undefined;
+    return this.cls.isActive()
+      ? this.cls.get<Partial<Record<SessionSetting, string>> | undefined>(APPLIED_SETTINGS)
+      : undefined;
   }
 
   private async apply(settings: Partial<Record<SessionSetting, string>>): Promise<void> {

@@ -2,7 +2,9 @@ import { inline } from './tenant-round-trip';
 
 describe('inline', () => {
   it('inlines values as literals, escaping quotes and backslashes', () => {
-    expect(inline('SELECT $1, $2, $3, $4, $5', [`it's`, 42, true, null, 'a\\b'])).toBe(`SELECT E'it''s', 42, TRUE, NULL, E'a\\\\b'`);
+    expect(inline('SELECT $1, $2, $3, $4, $5', [`it's`, 42, true, null, 'a\\b'])).toBe(
+      `SELECT E'it''s', 42, TRUE, NULL, E'a\\\\b'`,
+    );
   });
 
   it('keeps $10 distinct from $1', () => {

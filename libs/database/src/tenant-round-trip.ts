@@ -57,7 +57,12 @@ export class TenantRoundTrip {
   }
 
   /** Runs a prepared statement ($1..$n, typed by casts in its text) with `values` in tenantId and returns its rows. */
-  execute<R>(tenantId: string, statement: PreparedStatement, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
+  execute<R>(
+    tenantId: string,
+    statement: PreparedStatement,
+    values: readonly SqlValue[],
+    options: RoundTripOptions,
+  ): Promise<R[]> {
     return this.executeAfter([settingsSql(tenantId, options)], statement, values);
   }
 
@@ -65,7 +70,11 @@ export class TenantRoundTrip {
    * The same round trip with other statements before the prepared one (settings other than a tenant's, e.g. the
    * narrow lookup settings of API-key authentication). They are trusted SQL: build their values with inline().
    */
-  async executeAfter<R>(preamble: readonly string[], statement: PreparedStatement, values: readonly SqlValue[]): Promise<R[]> {
+  async executeAfter<R>(
+    preamble: readonly string[],
+    statement: PreparedStatement,
+    values: readonly SqlValue[],
+  ): Promise<R[]> {
     const client = await this.pool.connect();
     let broken = false;
     // A checked-out connection has no listener of the pool's: without this one, its socket dying between our

@@ -20,13 +20,18 @@ export function parseAddressRange(text: string): AddressRange | { problem: strin
   const address = slash < 0 ? text : text.slice(0, slash);
   // Zone ids (fe80::1%eth0) name an interface of one host; they are no range and PostgreSQL cannot store them.
   const family = address.includes('%') ? 0 : isIP(address);
-  if (family !== 4 && family !== 6) return { problem: 'is not an IPv4 or IPv6 address (such as 203.0.113.0/24 or 2001:db8::/32)' };
+  if (family !== 4 && family !== 6)
+    return { problem: 'is not an IPv4 or IPv6 address (such as 203.0.113.0/24 or 2001:db8::/32)' };
   const maxPrefix = family === 4 ? 32 : 128;
   const prefixText = slash < 0 ? String(maxPrefix) : text.slice(slash + 1);
   if (!PREFIX.test(prefixText) || Number(prefixText) > maxPrefix) {
     return { problem: `has a prefix length that is not a whole number from 0 to ${maxPrefix}` };
   }
-  const range: AddressRange = { family, bytes: family === 4 ? ipv4Bytes(address) : ipv6Bytes(address), prefix: Number(prefixText) };
+  const range: AddressRange = {
+    family,
+    bytes: family === 4 ? ipv4Bytes(address) : ipv6Bytes(address),
+    prefix: Number(prefixText),
+  };
   const network = networkOf(range);
   if (network.bytes.some((byte, i) => byte !== range.bytes[i])) {
     const fix = `write the network, ${formatAddressRange(network)}, or the single address without a prefix`;
@@ -49,13 +54,17 @@ export function formatAddressRange({ family, bytes, prefix }: AddressRange): str
   const groups = Array.from({ length: 8 }, (_, i) => (bytes[2 * i] << 8) | bytes[2 * i + 1]);
   // RFC 5952: the longest run of two or more zero groups (the first of equal ones) becomes ::.
   let best = { start: -1, length: 1 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0) j++;
     if (j - i > best.length) best = { start: i, length: j - i };
     i = j === i ? i + 1 : j;
   }
-  const hex = (from: number, to: number) => groups.slice(from, to).map((g) => g.toString(16)).join(':');
+  const hex = (from: number, to: number) =>
+    groups
+      .slice(from, to)
+      .map((g) => g.toString(16))
+      .join(':');
   const text = best.start < 0 ? hex(0, 8) : `${hex(0, best.start)}::${hex(best.start + best.length, 8)}`;
   return `${text}/${prefix}`;
 }

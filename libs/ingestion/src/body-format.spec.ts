@@ -13,12 +13,20 @@ describe('isJsonContentType', () => {
     expect(isJsonContentType(contentType)).toBe(true);
   });
 
-  it.each(['application/json-seq', 'application/jsonl', 'application/x-ndjson', 'application/jsonx', 'application/+json', 'json', '/json', 'text/plain', ';;;', ''])(
-    'does not take %j as JSON',
-    (contentType) => {
-      expect(isJsonContentType(contentType)).toBe(false);
-    },
-  );
+  it.each([
+    'application/json-seq',
+    'application/jsonl',
+    'application/x-ndjson',
+    'application/jsonx',
+    'application/+json',
+    'json',
+    '/json',
+    'text/plain',
+    ';;;',
+    '',
+  ])('does not take %j as JSON', (contentType) => {
+    expect(isJsonContentType(contentType)).toBe(false);
+  });
 });
 
 describe('bodyFormatRefusal', () => {
@@ -44,7 +52,9 @@ describe('bodyFormatRefusal', () => {
 
   it('refuses any content coding but identity', () => {
     for (const encoding of ['gzip', 'br', 'deflate', 'GZIP', 'identity, gzip']) {
-      expect(code({ 'content-type': 'application/json', 'content-encoding': encoding })).toBe('unsupported_content_encoding');
+      expect(code({ 'content-type': 'application/json', 'content-encoding': encoding })).toBe(
+        'unsupported_content_encoding',
+      );
     }
   });
 });

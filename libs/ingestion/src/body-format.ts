@@ -31,7 +31,10 @@ export function isJsonContentType(contentType: string): boolean {
 export function bodyFormatRefusal(headers: Headers): IngestionException | null {
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && !IDENTITY.test(encoding)) {
-    return new IngestionException('unsupported_content_encoding', `Content-Encoding ${encoding.trim()} is not accepted: send the body uncompressed`);
+    return new IngestionException(
+      'unsupported_content_encoding',
+      `Content-Encoding ${encoding.trim()} is not accepted: send the body uncompressed`,
+    );
   }
   const contentType = headers['content-type'];
   if (contentType === undefined || !contentType.includes(';') || !isJsonContentType(contentType)) return null;

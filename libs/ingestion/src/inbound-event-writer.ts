@@ -113,12 +113,18 @@ export class InboundEventWriter {
     for (const item of items) item.resolve(outcomes.get(item.event.id) as StoredInbound);
     const fresh = items.filter((item) => !outcomes.get(item.event.id)?.duplicate).map((item) => item.event.id);
     const jobs: ReturnType<typeof routingJob>[] = [];
-    for (let i = 0; i < fresh.length; i += MAX_ROUTING_JOB_EVENTS) jobs.push(routingJob(tenantId, fresh.slice(i, i + MAX_ROUTING_JOB_EVENTS)));
-    await this.redis.call('queueing routing', () => this.queue.addBulk(jobs)).catch((err: unknown) => {
-      // An outage is logged once by RedisAvailability, not per batch.
-      if (err instanceof QueueUnavailableError) return;
-      this.logger.warn({ err: (err as Error).message, count: fresh.length }, 'could not queue routing; the reconciler will');
-    });
+    for (let i = 0; i < fresh.length; i += MAX_ROUTING_JOB_EVENTS)
+      jobs.push(routingJob(tenantId, fresh.slice(i, i + MAX_ROUTING_JOB_EVENTS)));
+    await this.redis
+      .call('queueing routing', () => this.queue.addBulk(jobs))
+      .catch((err: unknown) => {
+        // An outage is logged once by RedisAvailability, not per batch.
+        if (err instanceof QueueUnavailableError) return;
+        this.logger.warn(
+          { err: (err as Error).message, count: fresh.length },
+          'could not queue routing; the reconciler will',
+        );
+      });
   }
 
   /**
@@ -152,7 +158,9 @@ export class InboundEventWriter {
       [JSON.stringify(rows), tenantId],
       { durable: true },
     );
-    const outcomes = new Map<string, StoredInbound>(inserted.map((r) => [r.id, { id: r.id, receivedAt: new Date(r.received_at), duplicate: false }]));
+    const outcomes = new Map<string, StoredInbound>(
+      inserted.map((r) => [r.id, { id: r.id, receivedAt: new Date(r.received_at), duplicate: false }]),
+    );
     const losers = items.filter((i) => !outcomes.has(i.event.id));
     if (losers.length > 0) {
       // Repeats of a delivery id (earlier, or twice in this batch): answer with the first request's id.
@@ -165,7 +173,9 @@ export class InboundEventWriter {
         { durable: true },
       );
       for (const loser of losers) {
-        const first = firsts.find((f) => f.source_id === loser.event.source_id && f.delivery_id === loser.event.delivery_id);
+        const first = firsts.find(
+          (f) => f.source_id === loser.event.source_id && f.delivery_id === loser.event.delivery_id,
+        );
         if (!first) throw new Error('an inbound request conflicted with a row that cannot be found');
         outcomes.set(loser.event.id, { id: first.id, receivedAt: new Date(first.received_at), duplicate: true });
       }

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, CommonException, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
-import { InboundEventDetailResponse, InboundEventResponse, ListInboundEventsQueryDto, ReplayResponse } from './dto/inbound-event.dto';
+import {
+  InboundEventDetailResponse,
+  InboundEventResponse,
+  ListInboundEventsQueryDto,
+  ReplayResponse,
+} from './dto/inbound-event.dto';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { IngestionException } from './ingestion.exception';
 import { ReceiveService } from './receive.service';
@@ -45,7 +50,23 @@ export class InboundEventsService {
     const qb = this.db.em
       .getRepository(InboundEventEntity)
       .createQueryBuilder('e')
-      .select(['e.id', 'e.tenant_id', 'e.source_id', 'e.provider', 'e.delivery_id', 'e.event_type', 'e.content_type', 'e.source_ip', 'e.payload_size', 'e.status', 'e.routing_attempts', 'e.routing_error', 'e.routed_event_id', 'e.received_at', 'e.routed_at'])
+      .select([
+        'e.id',
+        'e.tenant_id',
+        'e.source_id',
+        'e.provider',
+        'e.delivery_id',
+        'e.event_type',
+        'e.content_type',
+        'e.source_ip',
+        'e.payload_size',
+        'e.status',
+        'e.routing_attempts',
+        'e.routing_error',
+        'e.routed_event_id',
+        'e.received_at',
+        'e.routed_at',
+      ])
       .where('e.tenant_id = :tenantId', { tenantId })
       .orderBy('e.received_at', 'DESC')
       .addOrderBy('e.id', 'DESC')
@@ -58,18 +79,29 @@ export class InboundEventsService {
     if (query.until) qb.andWhere('e.received_at < :until', { until: query.until });
     if (cursor) qb.andWhere('(e.received_at, e.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
     const rows = await qb.getMany();
-    return toPage(rows.map((r) => Object.assign(r, { created_at: r.received_at })), limit, present);
+    return toPage(
+      rows.map((r) => Object.assign(r, { created_at: r.received_at })),
+      limit,
+      present,
+    );
   }
 
   async get(id: string): Promise<InboundEventDetailResponse> {
     const event = await this.load(id, 'read');
-    return { ...present(event), headers: event.headers, body: event.raw_body.toString('utf8'), body_base64: event.raw_body.toString('base64') };
+    return {
+      ...present(event),
+      headers: event.headers,
+      body: event.raw_body.toString('utf8'),
+      body_base64: event.raw_body.toString('base64'),
+    };
   }
 
   /** Routes one stored request again: a new outgoing event is published (a new generation). */
   async replay(id: string): Promise<InboundEventResponse> {
     const event = await this.load(id, 'update');
-    await this.db.em.getRepository(InboundEventEntity).update({ id: event.id }, { status: 'accepted', routing_error: null });
+    await this.db.em
+      .getRepository(InboundEventEntity)
+      .update({ id: event.id }, { status: 'accepted', routing_error: null });
     const generation = this.clock.now().getTime();
     this.db.afterCommit(() => this.receive.enqueue(event.tenant_id, [event.id], generation));
     return present({ ...event, status: 'accepted', routing_error: null });
@@ -78,8 +110,10 @@ export class InboundEventsService {
   async replayRange(since: Date, until: Date, sourceId?: string): Promise<ReplayResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('update', 'InboundEvent', { tenant_id: tenantId });
-    if (since >= until) throw CommonException.validation('since must be before until', [{ field: 'since', message: 'invalid window' }]);
-    if (sourceId !== undefined && !isUuid(sourceId)) throw CommonException.validation('source_id must be a uuid', [{ field: 'source_id', message: 'uuid' }]);
+    if (since >= until)
+      throw CommonException.validation('since must be before until', [{ field: 'since', message: 'invalid window' }]);
+    if (sourceId !== undefined && !isUuid(sourceId))
+      throw CommonException.validation('source_id must be a uuid', [{ field: 'source_id', message: 'uuid' }]);
     const rows = (await this.db.em.query(
       `UPDATE inbound_events SET status = 'accepted', routing_error = NULL
         WHERE id IN (SELECT id FROM inbound_events WHERE tenant_id = $1 AND received_at >= $2 AND received_at < $3
@@ -96,7 +130,9 @@ export class InboundEventsService {
   private async load(id: string, action: 'read' | 'update'): Promise<InboundEventEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'InboundEvent', { tenant_id: tenantId }, 'inbound_event_not_found');
-    const event = isUuid(id) ? await this.db.em.getRepository(InboundEventEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    const event = isUuid(id)
+      ? await this.db.em.getRepository(InboundEventEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!event) throw new IngestionException('inbound_event_not_found', 'Inbound event not found');
     return event;
   }

@@ -19,14 +19,17 @@ export class IngestionReconciler {
     const tenants = await tenantsWithDueWork(this.db, { kind: 'inbound_events', graceSeconds });
     let enqueued = 0;
     for (const tenantId of tenants) {
-      const rows = await this.db.runInTenant(tenantId, () =>
+      const rows = (await this.db.runInTenant(tenantId, () =>
         this.db.em.query(
           `SELECT id FROM inbound_events WHERE tenant_id = $1 AND status = 'accepted' AND received_at < now() - make_interval(secs => $2)
             ORDER BY received_at LIMIT ${BATCH}`,
           [tenantId, graceSeconds],
         ),
-      ) as { id: string }[];
-      await this.receive.enqueue(tenantId, rows.map((row) => row.id));
+      )) as { id: string }[];
+      await this.receive.enqueue(
+        tenantId,
+        rows.map((row) => row.id),
+      );
       enqueued += rows.length;
     }
     return { tenants: tenants.length, enqueued };

@@ -15,8 +15,21 @@ import { SourcesService } from './sources.service';
 
 /** Webhooks in. Needs QueuesModule (global) for the ingestion queue. */
 @Module({
-  imports: [TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]), SecretsModule, TenantsModule, WebhooksModule],
-  providers: [InboundEventWriter, SourcesService, SourceResolver, ReceiveService, InboundEventsService, RoutingService, IngestionReconciler],
+  imports: [
+    TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]),
+    SecretsModule,
+    TenantsModule,
+    WebhooksModule,
+  ],
+  providers: [
+    InboundEventWriter,
+    SourcesService,
+    SourceResolver,
+    ReceiveService,
+    InboundEventsService,
+    RoutingService,
+    IngestionReconciler,
+  ],
   exports: [SourcesService, SourceResolver, ReceiveService, InboundEventsService, RoutingService, IngestionReconciler],
 })
 export class IngestionModule {}

@@ -158,7 +158,10 @@ export class ReceiveService {
       return new IngestionException('ip_not_allowed', 'This address may not post to this source');
     }
     if (request.rawBody.length > source.max_body_bytes) {
-      return new IngestionException('payload_too_large', `Body exceeds this source's limit of ${source.max_body_bytes} bytes`);
+      return new IngestionException(
+        'payload_too_large',
+        `Body exceeds this source's limit of ${source.max_body_bytes} bytes`,
+      );
     }
     // A compressed body or JSON in another charset: refused before verification, whose 401 would hide the reason.
     const format = bodyFormatRefusal(request.headers);

@@ -3,12 +3,18 @@ import { Clock, MAX_INPUT_DEPTH } from '@conduit/platform';
 import { EVENT_NAME, EventsService } from '@conduit/webhooks';
 import { RoutingService, normalizeEventType, payloadOf } from './routing.service';
 
-const asBytes = (text: string, contentType: string | null = 'application/json') => ({ raw_body: Buffer.from(text), content_type: contentType });
+const asBytes = (text: string, contentType: string | null = 'application/json') => ({
+  raw_body: Buffer.from(text),
+  content_type: contentType,
+});
 const nestedText = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 
 describe('payloadOf', () => {
   it('routes JSON bodies as parsed, escaped NUL text and emoji included', () => {
-    const text = JSON.stringify({ note: 'a \\u0000 b \ud83d\ude00', deep: JSON.parse(nestedText(MAX_INPUT_DEPTH - 1)) });
+    const text = JSON.stringify({
+      note: 'a \\u0000 b \ud83d\ude00',
+      deep: JSON.parse(nestedText(MAX_INPUT_DEPTH - 1)),
+    });
     expect(payloadOf(asBytes(text))).toEqual(JSON.parse(text));
     expect(payloadOf(asBytes('{"a":1}', null))).toEqual({ a: 1 });
   });
@@ -22,7 +28,10 @@ describe('payloadOf', () => {
     ['a whole number beyond 2^53 - 1, which parsing would round', '{"id":12345678901234567890,"type":"a.b"}'],
     ['a key the API refuses', '{"a":{"constructor":{"prototype":{}}}}'],
   ])('routes JSON it cannot hold (%s) as the bytes received', (_what, text) => {
-    expect(payloadOf(asBytes(text))).toEqual({ content_type: 'application/json', body_base64: Buffer.from(text).toString('base64') });
+    expect(payloadOf(asBytes(text))).toEqual({
+      content_type: 'application/json',
+      body_base64: Buffer.from(text).toString('base64'),
+    });
   });
 
   it('reads JSON after a UTF-8 byte order mark, as the receive path does', () => {
@@ -32,7 +41,10 @@ describe('payloadOf', () => {
 
   it('routes JSON sequences and lines as bytes, even when they hold one value', () => {
     for (const contentType of ['application/jsonl', 'application/json-seq', 'application/x-ndjson']) {
-      expect(payloadOf(asBytes('{"a":1}', contentType))).toEqual({ content_type: contentType, body_base64: Buffer.from('{"a":1}').toString('base64') });
+      expect(payloadOf(asBytes('{"a":1}', contentType))).toEqual({
+        content_type: contentType,
+        body_base64: Buffer.from('{"a":1}').toString('base64'),
+      });
     }
   });
 
@@ -41,7 +53,10 @@ describe('payloadOf', () => {
       content_type: 'application/x-www-form-urlencoded',
       body_base64: Buffer.from('a=1').toString('base64'),
     });
-    expect(payloadOf(asBytes('{not json'))).toEqual({ content_type: 'application/json', body_base64: Buffer.from('{not json').toString('base64') });
+    expect(payloadOf(asBytes('{not json'))).toEqual({
+      content_type: 'application/json',
+      body_base64: Buffer.from('{not json').toString('base64'),
+    });
   });
 });
 
@@ -72,7 +87,8 @@ describe('normalizeEventType', () => {
     const pieces = ['a', '.', '..', ' ', '/', 'é', '-', '_', 'b.c', '\u0000'];
     for (let seed = 1; seed < 2000; seed++) {
       let raw = '';
-      for (let n = seed, i = 0; raw.length < 230 && i < 120; i++, n = (n * 1103515245 + 12345) % 2 ** 31) raw += pieces[n % pieces.length];
+      for (let n = seed, i = 0; raw.length < 230 && i < 120; i++, n = (n * 1103515245 + 12345) % 2 ** 31)
+        raw += pieces[n % pieces.length];
       const name = normalizeEventType(raw);
       if (name !== undefined) {
         expect(name).toMatch(EVENT_NAME);

@@ -63,7 +63,12 @@ export class RoutingService {
    * a failing request is recorded on its row (`final`: marked failed) and does not hold up the others. Idempotent per
    * (request, generation) either way. Answers the requests that could not be routed.
    */
-  async routeAll(tenantId: string, inboundEventIds: string[], generation: number, final: boolean): Promise<RoutingFailure[]> {
+  async routeAll(
+    tenantId: string,
+    inboundEventIds: string[],
+    generation: number,
+    final: boolean,
+  ): Promise<RoutingFailure[]> {
     const ids = [...new Set(inboundEventIds)];
     if (ids.length > 1) {
       try {
@@ -72,7 +77,10 @@ export class RoutingService {
       } catch (err) {
         // The database away: one by one would fail alike. The job is retried with its backoff, nothing recorded.
         if (isDatabaseUnavailable(err)) throw err;
-        this.logger.warn({ tenant_id: tenantId, count: ids.length, err: (err as Error).message }, 'batch routing failed; routing one by one');
+        this.logger.warn(
+          { tenant_id: tenantId, count: ids.length, err: (err as Error).message },
+          'batch routing failed; routing one by one',
+        );
       }
     }
     const failures: RoutingFailure[] = [];
@@ -92,7 +100,10 @@ export class RoutingService {
   async route(tenantId: string, inboundEventId: string, generation: number): Promise<RoutingOutcome> {
     return this.db.runInTenant(tenantId, async () => {
       // The request and what routing needs of its source, in one statement (plain SQL: this runs per request).
-      const [inbound] = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = $1 AND e.tenant_id = $2`, [inboundEventId, tenantId])) as RoutableInbound[];
+      const [inbound] = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = $1 AND e.tenant_id = $2`, [
+        inboundEventId,
+        tenantId,
+      ])) as RoutableInbound[];
       if (!inbound) return 'missing';
       const { payload, eventType, filtered } = readInbound(inbound);
       const now = this.clock.now();
@@ -100,7 +111,10 @@ export class RoutingService {
         await this.markRouted(inbound.id, 'filtered', eventType, null, now);
         return 'filtered';
       }
-      const published = await this.events.publishInTenant(tenantId, publishInput(inbound, payload, eventType, generation));
+      const published = await this.events.publishInTenant(
+        tenantId,
+        publishInput(inbound, payload, eventType, generation),
+      );
       await this.markRouted(inbound.id, 'routed', eventType, published.id, now);
       return 'routed';
     });
@@ -117,7 +131,12 @@ export class RoutingService {
         tenantId,
       ])) as RoutableInbound[];
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const outcomes: { id: string; status: 'routed' | 'filtered'; event_type: string; routed_event_id: string | null }[] = [];
+      const outcomes: {
+        id: string;
+        status: 'routed' | 'filtered';
+        event_type: string;
+        routed_event_id: string | null;
+      }[] = [];
       const toPublish: { id: string; input: PublishInput }[] = [];
       for (const id of inboundEventIds) {
         const inbound = byId.get(id);
@@ -126,8 +145,15 @@ export class RoutingService {
         if (filtered) outcomes.push({ id, status: 'filtered', event_type: eventType, routed_event_id: null });
         else toPublish.push({ id, input: publishInput(inbound, payload, eventType, generation) });
       }
-      const published = toPublish.length ? await this.events.publishManyInTenant(tenantId, toPublish.map((p) => p.input)) : [];
-      toPublish.forEach(({ id, input }, i) => outcomes.push({ id, status: 'routed', event_type: input.event_name, routed_event_id: published[i].id }));
+      const published = toPublish.length
+        ? await this.events.publishManyInTenant(
+            tenantId,
+            toPublish.map((p) => p.input),
+          )
+        : [];
+      toPublish.forEach(({ id, input }, i) =>
+        outcomes.push({ id, status: 'routed', event_type: input.event_name, routed_event_id: published[i].id }),
+      );
       if (outcomes.length === 0) return;
       await this.db.em.query(
         `UPDATE inbound_events e SET status = o.status, event_type = o.event_type, routed_event_id = o.routed_event_id, routed_at = $2,
@@ -139,7 +165,13 @@ export class RoutingService {
     });
   }
 
-  private async markRouted(id: string, status: 'routed' | 'filtered', eventType: string, routedEventId: string | null, now: Date): Promise<void> {
+  private async markRouted(
+    id: string,
+    status: 'routed' | 'filtered',
+    eventType: string,
+    routedEventId: string | null,
+    now: Date,
+  ): Promise<void> {
     await this.db.em.query(
       `UPDATE inbound_events SET status = $2, event_type = $3, routed_event_id = $4, routed_at = $5, routing_error = NULL WHERE id = $1`,
       [id, status, eventType, routedEventId, now],

@@ -5,7 +5,14 @@ import type { TenantHierarchy } from '@conduit/tenants';
 import type { InboundSourceEntity } from './entities/inbound-source.entity';
 import { ResolvedSource, SourceResolver } from './source-resolver';
 
-const source = { id: '0193a6b2-0000-7000-8000-000000000001', name: 'negcache', provider: 'none', source_key: 'k'.repeat(32), is_active: true, deleted_at: null } as InboundSourceEntity;
+const source = {
+  id: '0193a6b2-0000-7000-8000-000000000001',
+  name: 'negcache',
+  provider: 'none',
+  source_key: 'k'.repeat(32),
+  is_active: true,
+  deleted_at: null,
+} as InboundSourceEntity;
 const found: ResolvedSource = { source, secrets: [] };
 const byName = { by: 'default', provider: 'negcache' } as const;
 
@@ -40,7 +47,10 @@ describe('SourceResolver', () => {
 
   it('does not cache, nor let new requests join, a load that started before a change', async () => {
     let finishStale!: (value: ResolvedSource | null) => void;
-    const { resolver, load } = resolverWith([() => new Promise((resolve) => (finishStale = resolve)), async () => found]);
+    const { resolver, load } = resolverWith([
+      () => new Promise((resolve) => (finishStale = resolve)),
+      async () => found,
+    ]);
     const stale = resolver.resolve(byName);
     resolver.forget(source);
     const fresh = resolver.resolve(byName);

@@ -27,7 +27,11 @@ interface CacheEntry {
 const MAX_ENTRIES = 10_000;
 
 function cacheKey(target: ReceiveTarget): string {
-  return target.by === 'id' ? `id:${target.sourceId}` : target.by === 'key' ? `key:${target.sourceKey}` : `default:${target.provider}`;
+  return target.by === 'id'
+    ? `id:${target.sourceId}`
+    : target.by === 'key'
+      ? `key:${target.sourceKey}`
+      : `default:${target.provider}`;
 }
 
 @Injectable()
@@ -100,14 +104,16 @@ export class SourceResolver {
     // The key path names the provider too; the default-tenant path names the source instead.
     if (target.by === 'key' && value.source.provider !== target.provider) return null;
     const expires = value.source.previous_secret_expires_at?.getTime();
-    if (value.secrets.length > 1 && expires !== undefined && expires <= now) return { ...value, secrets: value.secrets.slice(0, 1) };
+    if (value.secrets.length > 1 && expires !== undefined && expires <= now)
+      return { ...value, secrets: value.secrets.slice(0, 1) };
     return value;
   }
 
   private async load(target: ReceiveTarget): Promise<ResolvedSource | null> {
     const source = await this.find(target);
     if (!source) return null;
-    const open = (sealed: string | null) => (sealed ? this.secrets.open(source.tenant_id, sealed, sourceSecretAad(source.id)) : null);
+    const open = (sealed: string | null) =>
+      sealed ? this.secrets.open(source.tenant_id, sealed, sourceSecretAad(source.id)) : null;
     const [current, previous] = await Promise.all([open(source.secret_sealed), open(source.previous_secret_sealed)]);
     return { source, secrets: [current, previous].filter((s): s is string => s !== null) };
   }
@@ -117,10 +123,14 @@ export class SourceResolver {
     switch (target.by) {
       case 'id':
         if (!isUuid(target.sourceId)) return null;
-        return this.db.withSettings({ 'app.source_id': target.sourceId }, () => repo().findOne({ where: { id: target.sourceId } }));
+        return this.db.withSettings({ 'app.source_id': target.sourceId }, () =>
+          repo().findOne({ where: { id: target.sourceId } }),
+        );
       case 'key':
         if (!/^[A-Za-z0-9_-]{16,64}$/.test(target.sourceKey)) return null;
-        return this.db.withSettings({ 'app.source_key': target.sourceKey }, () => repo().findOne({ where: { source_key: target.sourceKey } }));
+        return this.db.withSettings({ 'app.source_key': target.sourceKey }, () =>
+          repo().findOne({ where: { source_key: target.sourceKey } }),
+        );
       case 'default': {
         const code = this.config.INGEST_DEFAULT_TENANT;
         if (!code) return null;
@@ -129,7 +139,10 @@ export class SourceResolver {
         return this.db.runInTenant(tenant.id, () =>
           repo()
             .createQueryBuilder('s')
-            .where('s.tenant_id = :tenantId AND s.name = :name AND s.deleted_at IS NULL AND s.is_active', { tenantId: tenant.id, name: target.provider })
+            .where('s.tenant_id = :tenantId AND s.name = :name AND s.deleted_at IS NULL AND s.is_active', {
+              tenantId: tenant.id,
+              name: target.provider,
+            })
             .orderBy('s.created_at', 'ASC')
             .getOne(),
         );

@@ -26,7 +26,9 @@ export function sourceSecretProblem(provider: InboundProvider, secret: string): 
         ? null
         : "Stripe signing secrets start with whsec_ (the endpoint's signing secret from the Stripe dashboard, not an API key)";
     case 'standard_webhooks': {
-      const encoded = secret.startsWith(STANDARD_WEBHOOKS_PREFIX) ? secret.slice(STANDARD_WEBHOOKS_PREFIX.length) : secret;
+      const encoded = secret.startsWith(STANDARD_WEBHOOKS_PREFIX)
+        ? secret.slice(STANDARD_WEBHOOKS_PREFIX.length)
+        : secret;
       if (!CANONICAL_BASE64.test(encoded)) {
         return 'Standard Webhooks secrets are whsec_ followed by padded standard base64 (A-Z a-z 0-9 + / and = padding)';
       }
@@ -36,7 +38,9 @@ export function sourceSecretProblem(provider: InboundProvider, secret: string): 
         : `Standard Webhooks secrets must encode at least ${MIN_STANDARD_WEBHOOKS_KEY_BYTES} bytes (this one has ${bytes})`;
     }
     case 'jwt_hmac':
-      return Buffer.byteLength(secret) >= MIN_JWT_KEY_BYTES ? null : `jwt_hmac secrets must be at least ${MIN_JWT_KEY_BYTES} bytes`;
+      return Buffer.byteLength(secret) >= MIN_JWT_KEY_BYTES
+        ? null
+        : `jwt_hmac secrets must be at least ${MIN_JWT_KEY_BYTES} bytes`;
     case 'basic':
       return secret.includes(':') ? null : 'basic sources take secret as user:password';
     case 'api_key':

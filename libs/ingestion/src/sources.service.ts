@@ -3,10 +3,27 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, CommonException, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, randomToken, toPage } from '@conduit/platform';
+import {
+  Clock,
+  CommonException,
+  ConduitConfig,
+  IdGenerator,
+  InjectConfig,
+  Page,
+  decodeCursor,
+  isUuid,
+  randomToken,
+  toPage,
+} from '@conduit/platform';
 import { SecretBox, mask } from '@conduit/secrets';
 import { assertValidFilter } from '@conduit/webhooks';
-import { CreateSourceDto, ListSourcesQueryDto, SourceResponse, SourceWithSecretResponse, UpdateSourceDto } from './dto/source.dto';
+import {
+  CreateSourceDto,
+  ListSourcesQueryDto,
+  SourceResponse,
+  SourceWithSecretResponse,
+  UpdateSourceDto,
+} from './dto/source.dto';
 import { InboundProviderName, InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
 import { SourceResolver } from './source-resolver';
@@ -110,7 +127,9 @@ export class SourcesService {
   async update(id: string, dto: UpdateSourceDto): Promise<SourceResponse> {
     const source = await this.load(id, 'update');
     if (Object.values(dto).every((v) => v === undefined)) {
-      throw CommonException.validation('Nothing to update: send at least one field', [{ field: 'body', message: 'no fields' }]);
+      throw CommonException.validation('Nothing to update: send at least one field', [
+        { field: 'body', message: 'no fields' },
+      ]);
     }
     this.validate(dto);
     const changes: Partial<InboundSourceEntity> = { updated_at: this.clock.now() };
@@ -130,14 +149,21 @@ export class SourcesService {
   async remove(id: string): Promise<void> {
     const source = await this.load(id, 'delete');
     const now = this.clock.now();
-    await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, { deleted_at: now, is_active: false, updated_at: now });
+    await this.db.em
+      .getRepository(InboundSourceEntity)
+      .update({ id: source.id }, { deleted_at: now, is_active: false, updated_at: now });
     this.forgetAfterCommit(source);
   }
 
   /** New secret now; the previous one is still accepted for the grace period. */
-  async rotateSecret(id: string, secret?: string, graceSeconds = DEFAULT_GRACE_SECONDS): Promise<SourceWithSecretResponse> {
+  async rotateSecret(
+    id: string,
+    secret?: string,
+    graceSeconds = DEFAULT_GRACE_SECONDS,
+  ): Promise<SourceWithSecretResponse> {
     const source = await this.load(id, 'update');
-    if (source.provider === 'none') throw new IngestionException('invalid_source', 'This source has no secret to rotate');
+    if (source.provider === 'none')
+      throw new IngestionException('invalid_source', 'This source has no secret to rotate');
     this.assertSecretFits(source.provider, secret);
     const next = secret ?? (generateSecret(source.provider) as string);
     const now = this.clock.now();
@@ -155,12 +181,17 @@ export class SourcesService {
   async load(id: string, action: 'read' | 'update' | 'delete'): Promise<InboundSourceEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Source', { tenant_id: tenantId }, 'source_not_found');
-    const source = isUuid(id) ? await this.db.em.getRepository(InboundSourceEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    const source = isUuid(id)
+      ? await this.db.em.getRepository(InboundSourceEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!source || source.deleted_at) throw new IngestionException('source_not_found', 'Source not found');
     return source;
   }
 
-  urls(source: Pick<InboundSourceEntity, 'id' | 'provider' | 'source_key'>): { ingest_url: string; receive_url: string } {
+  urls(source: Pick<InboundSourceEntity, 'id' | 'provider' | 'source_key'>): {
+    ingest_url: string;
+    receive_url: string;
+  } {
     const base = (this.config.INGEST_PUBLIC_BASE_URL ?? `http://localhost:${this.config.PORT}`).replace(/\/$/, '');
     return {
       ingest_url: `${base}/api/v1/webhook/${source.provider}/${source.source_key}`,
@@ -189,7 +220,9 @@ export class SourcesService {
   }
 
   async present(s: InboundSourceEntity): Promise<SourceResponse> {
-    const secret = s.secret_sealed ? await this.secrets.open(s.tenant_id, s.secret_sealed, sourceSecretAad(s.id)) : null;
+    const secret = s.secret_sealed
+      ? await this.secrets.open(s.tenant_id, s.secret_sealed, sourceSecretAad(s.id))
+      : null;
     return {
       id: s.id,
       tenant_id: s.tenant_id,
@@ -224,7 +257,9 @@ export class SourcesService {
       try {
         assertValidFilter(dto.filter);
       } catch (err) {
-        throw new IngestionException('invalid_filter', (err as Error).message, [{ field: 'filter', message: (err as Error).message }]);
+        throw new IngestionException('invalid_filter', (err as Error).message, [
+          { field: 'filter', message: (err as Error).message },
+        ]);
       }
     }
     // Bodies over BODY_LIMIT_BYTES are refused before any source is looked at: a larger limit would never apply.

@@ -71,7 +71,7 @@ export function isAddressAllowed(category: AddressCategory, policy: AddressPolic
 function classifyIpv4(value: number): AddressCategory {
   for (const [base, prefix, category] of IPV4_RANGES) {
     const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-    if (((value & mask) >>> 0) === ((ipv4ToNumber(base) & mask) >>> 0)) return category;
+    if ((value & mask) >>> 0 === (ipv4ToNumber(base) & mask) >>> 0) return category;
   }
   return 'public';
 }

@@ -105,7 +105,8 @@ export class OutboundHttpClient {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new OutboundTimeoutError(`DNS lookup of ${hostname} took over ${this.options.connectTimeoutMs} ms`)),
+        () =>
+          reject(new OutboundTimeoutError(`DNS lookup of ${hostname} took over ${this.options.connectTimeoutMs} ms`)),
         this.options.connectTimeoutMs,
       );
     });
@@ -139,7 +140,8 @@ export class OutboundHttpClient {
         if (settled) return;
         settled = true;
         timers.forEach(clearTimeout);
-        const ok = outcome.errorClass === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300;
+        const ok =
+          outcome.errorClass === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300;
         const errorClass = outcome.errorClass ?? (ok ? undefined : 'non_2xx');
         const retryAfterSeconds = parseRetryAfter(headers['retry-after'], this.options.now());
         resolve({
@@ -156,10 +158,13 @@ export class OutboundHttpClient {
       const fail = (error: unknown): void =>
         settle({ errorClass: classifyNetworkError(error), errorMessage: describeError(error) });
       const abortAfter = (ms: number, message: string): NodeJS.Timeout => {
-        const timer = setTimeout(() => {
-          fail(new OutboundTimeoutError(message));
-          req.destroy();
-        }, Math.max(0, ms));
+        const timer = setTimeout(
+          () => {
+            fail(new OutboundTimeoutError(message));
+            req.destroy();
+          },
+          Math.max(0, ms),
+        );
         timers.push(timer);
         return timer;
       };
@@ -207,7 +212,8 @@ export class OutboundHttpClient {
         res.on('end', () => settle({}));
         res.on('error', fail);
         res.on('close', () => {
-          if (!res.complete) fail(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }));
+          if (!res.complete)
+            fail(Object.assign(new Error('connection closed before the response ended'), { code: 'ECONNRESET' }));
         });
       });
       req.end(request.body);

@@ -25,7 +25,8 @@ export class QueueErrorListeners implements OnModuleInit, OnApplicationBootstrap
   ) {}
 
   onModuleInit(): void {
-    for (const name of QUEUE_NAMES) this.listen('queue', this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    for (const name of QUEUE_NAMES)
+      this.listen('queue', this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
   }
 
   onApplicationBootstrap(): void {
@@ -38,7 +39,8 @@ export class QueueErrorListeners implements OnModuleInit, OnApplicationBootstrap
 
   private listen(kind: 'queue' | 'worker', emitter: ErrorEmitter): void {
     emitter.on('error', (err: Error) => {
-      if (!this.availability.noteFailure(err)) this.logger.error({ queue: emitter.name, err: err.message }, `${kind} error`);
+      if (!this.availability.noteFailure(err))
+        this.logger.error({ queue: emitter.name, err: err.message }, `${kind} error`);
     });
   }
 }

@@ -28,7 +28,14 @@ export function registerProcessAndQueueMetrics(registry: Registry, moduleRef: Mo
       await Promise.race([
         Promise.all(
           queues().map(async (queue) => {
-            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+            const counts = await queue.getJobCounts(
+              'waiting',
+              'active',
+              'delayed',
+              'failed',
+              'completed',
+              'prioritized',
+            );
             for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
           }),
         ).catch(() => this.reset()),

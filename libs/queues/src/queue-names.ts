@@ -8,7 +8,8 @@ export interface TenantJob {
 }
 
 /** maintenance queue: platform-wide housekeeping, not tenant work. */
-export type MaintenanceJob = { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: number; marker: string } | { kind: 'retention' };
+export type MaintenanceJob =
+  { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: number; marker: string } | { kind: 'retention' };
 
 export const HEARTBEAT_SCHEDULER_ID = 'maintenance-heartbeat';
 export const RETENTION_SCHEDULER_ID = 'maintenance-retention';
@@ -31,7 +32,9 @@ export interface DeliveryAttempt extends TenantJob {
 }
 
 export function deliveryJobId(deliveryIds: readonly string[], attempt: number): string {
-  return deliveryIds.length === 1 ? `${deliveryIds[0]}-${attempt}` : `${deliveryIds[0]}+${deliveryIds.length - 1}-${attempt}`;
+  return deliveryIds.length === 1
+    ? `${deliveryIds[0]}-${attempt}`
+    : `${deliveryIds[0]}+${deliveryIds.length - 1}-${attempt}`;
 }
 
 /**

@@ -40,7 +40,11 @@ export class QueuesModule {
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],
       providers: [
-        { provide: REDIS_CLIENT, inject: [CONDUIT_CONFIG], useFactory: (config: ConduitConfig) => createRedisClient(config.REDIS_URL) },
+        {
+          provide: REDIS_CLIENT,
+          inject: [CONDUIT_CONFIG],
+          useFactory: (config: ConduitConfig) => createRedisClient(config.REDIS_URL),
+        },
         RedisCloser,
         RedisAvailability,
         QueueErrorListeners,

@@ -40,7 +40,9 @@ describe('RedisAvailability', () => {
 
   it('gives up on a call Redis does not answer, and turns connection errors into QueueUnavailableError', async () => {
     const availability = new RedisAvailability(connection('ready') as unknown as IORedis);
-    await expect(availability.call('queueing', () => new Promise(() => undefined), 20)).rejects.toThrow(/did not answer within 20 ms/);
+    await expect(availability.call('queueing', () => new Promise(() => undefined), 20)).rejects.toThrow(
+      /did not answer within 20 ms/,
+    );
     const dropped = availability.call('queueing', async () => {
       throw new Error('Connection is closed.');
     });

@@ -41,14 +41,19 @@ export class RedisAvailability implements BeforeApplicationShutdown {
     if (this.isDown) throw new QueueUnavailableError(`Redis is unavailable: ${what} not done`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueUnavailableError(`Redis did not answer within ${timeoutMs} ms: ${what} not done`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new QueueUnavailableError(`Redis did not answer within ${timeoutMs} ms: ${what} not done`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([fn(), timeout]);
     } catch (err) {
       if (!isRedisUnavailable(err)) throw err;
       this.noteFailure(err);
-      throw err instanceof QueueUnavailableError ? err : new QueueUnavailableError(`Redis is unavailable: ${what} not done`, { cause: err });
+      throw err instanceof QueueUnavailableError
+        ? err
+        : new QueueUnavailableError(`Redis is unavailable: ${what} not done`, { cause: err });
     } finally {
       clearTimeout(timer);
     }
@@ -58,7 +63,10 @@ export class RedisAvailability implements BeforeApplicationShutdown {
   noteFailure(err: unknown): boolean {
     if (!isRedisUnavailable(err)) return false;
     if (!this.closing && this.outage.unexplainedFailure(Date.now())) {
-      this.logger.warn({ err: (err as Error).message }, 'a Redis command failed while the connection looked up; queued work waits for the reconcilers');
+      this.logger.warn(
+        { err: (err as Error).message },
+        'a Redis command failed while the connection looked up; queued work waits for the reconcilers',
+      );
     }
     return true;
   }
@@ -85,7 +93,10 @@ export class RedisAvailability implements BeforeApplicationShutdown {
   private onReady(): void {
     const downForMs = this.outage.restored(Date.now());
     if (downForMs === null) return;
-    this.logger.log({ down_for_ms: downForMs }, 'Redis is available again; queues resume and the reconcilers queue what waited');
+    this.logger.log(
+      { down_for_ms: downForMs },
+      'Redis is available again; queues resume and the reconcilers queue what waited',
+    );
     for (const listener of this.restoredListeners) listener();
   }
 }

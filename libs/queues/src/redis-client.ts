@@ -8,7 +8,12 @@ export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 export const InjectRedis = () => Inject(REDIS_CLIENT);
 
 export function createRedisClient(url: string): IORedis {
-  const client = new IORedis({ ...redisOptionsFromUrl(url), maxRetriesPerRequest: 1, enableOfflineQueue: false, keyPrefix: undefined });
+  const client = new IORedis({
+    ...redisOptionsFromUrl(url),
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    keyPrefix: undefined,
+  });
   // Every failed reconnect attempt is an 'error' event; RedisAvailability reports outages, once each.
   client.on('error', () => undefined);
   return client;

@@ -21,7 +21,13 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
 export class RedisUnavailableError extends Error {}
 
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
-  const client = new IORedis({ ...redisOptionsFromUrl(url), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new IORedis({
+    ...redisOptionsFromUrl(url),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   const where = new URL(url);
   try {

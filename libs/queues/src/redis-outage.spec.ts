@@ -1,5 +1,11 @@
 import { QueueUnavailableError } from '@conduit/platform';
-import { RECOVERY_GRACE_MS, RedisOutage, UNEXPLAINED_FAILURE_LOG_EVERY_MS, isRedisUnavailable, reconnectDelayMs } from './redis-outage';
+import {
+  RECOVERY_GRACE_MS,
+  RedisOutage,
+  UNEXPLAINED_FAILURE_LOG_EVERY_MS,
+  isRedisUnavailable,
+  reconnectDelayMs,
+} from './redis-outage';
 
 describe('isRedisUnavailable', () => {
   it('recognises refused, reset and unreachable sockets, closed connections and dropped commands', () => {
@@ -8,7 +14,13 @@ describe('isRedisUnavailable', () => {
     }
     expect(isRedisUnavailable(new Error('Connection is closed.'))).toBe(true);
     expect(isRedisUnavailable(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(true);
-    expect(isRedisUnavailable(Object.assign(new Error('Reached the max retries per request limit (which is 1).'), { name: 'MaxRetriesPerRequestError' }))).toBe(true);
+    expect(
+      isRedisUnavailable(
+        Object.assign(new Error('Reached the max retries per request limit (which is 1).'), {
+          name: 'MaxRetriesPerRequestError',
+        }),
+      ),
+    ).toBe(true);
     expect(isRedisUnavailable(new QueueUnavailableError('Redis did not answer'))).toBe(true);
   });
 

@@ -3,7 +3,17 @@
 import { QueueUnavailableError } from '@conduit/platform';
 
 /** Socket-level failures of reaching or keeping a connection. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 /** ioredis' and BullMQ's wording for a command that could not be sent, or was dropped with its connection. */
 const UNAVAILABLE_MESSAGES = [
   /^Connection is closed/,

@@ -40,7 +40,10 @@ export class MasterKeyRotation {
     const counts = new Map<string, number>();
     for (const tenantId of tenants) {
       const rows = (await this.db.runInTenant(tenantId, () =>
-        this.db.em.query(`SELECT master_key_id, count(*)::int AS n FROM tenant_data_keys WHERE tenant_id = $1 GROUP BY master_key_id`, [tenantId]),
+        this.db.em.query(
+          `SELECT master_key_id, count(*)::int AS n FROM tenant_data_keys WHERE tenant_id = $1 GROUP BY master_key_id`,
+          [tenantId],
+        ),
       )) as { master_key_id: string; n: number }[];
       for (const { master_key_id, n } of rows) counts.set(master_key_id, (counts.get(master_key_id) ?? 0) + n);
     }
@@ -72,7 +75,12 @@ export class MasterKeyRotation {
   }
 
   /** Must run inside runInTenant. Returns the id to continue after, or null when the tenant is done. */
-  private async rewrapBatch(tenantId: string, afterId: string, limit: number, summary: RewrapSummary): Promise<string | null> {
+  private async rewrapBatch(
+    tenantId: string,
+    afterId: string,
+    limit: number,
+    summary: RewrapSummary,
+  ): Promise<string | null> {
     const active = this.#keyring.activeKeyId;
     const rows = (await this.db.em.query(
       `SELECT id, master_key_id, wrapped_key FROM tenant_data_keys WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
@@ -86,9 +94,19 @@ export class MasterKeyRotation {
       }
       const outcome = rewrapDataKey(this.#keyring, row.master_key_id, row.wrapped_key);
       if (outcome.ok) {
-        pending.push({ id: row.id, fromMasterKeyId: row.master_key_id, oldWrappedKey: row.wrapped_key, newWrappedKey: outcome.wrappedKey });
+        pending.push({
+          id: row.id,
+          fromMasterKeyId: row.master_key_id,
+          oldWrappedKey: row.wrapped_key,
+          newWrappedKey: outcome.wrappedKey,
+        });
       } else {
-        summary.failures.push({ tenant_id: tenantId, data_key_id: row.id, master_key_id: row.master_key_id, reason: outcome.reason });
+        summary.failures.push({
+          tenant_id: tenantId,
+          data_key_id: row.id,
+          master_key_id: row.master_key_id,
+          reason: outcome.reason,
+        });
       }
     }
     if (pending.length > 0) {
@@ -96,7 +114,11 @@ export class MasterKeyRotation {
       summary.rewrapped += done.length;
       // A row whose wrapping changed since it was read was re-wrapped by a concurrent run: already current.
       summary.already_current += pending.length - done.length;
-      if (done.length > 0) await this.recordRewrap(tenantId, pending.filter((p) => done.includes(p.id)));
+      if (done.length > 0)
+        await this.recordRewrap(
+          tenantId,
+          pending.filter((p) => done.includes(p.id)),
+        );
     }
     return rows.length === limit ? rows[rows.length - 1].id : null;
   }
@@ -116,7 +138,13 @@ export class MasterKeyRotation {
          RETURNING k.id
        )
        SELECT id FROM updated`,
-      [tenantId, this.#keyring.activeKeyId, pending.map((p) => p.id), pending.map((p) => p.oldWrappedKey), pending.map((p) => p.newWrappedKey)],
+      [
+        tenantId,
+        this.#keyring.activeKeyId,
+        pending.map((p) => p.id),
+        pending.map((p) => p.oldWrappedKey),
+        pending.map((p) => p.newWrappedKey),
+      ],
     )) as { id: string }[];
     return rows.map((r) => r.id);
   }
@@ -130,7 +158,10 @@ export class MasterKeyRotation {
       actor: { type: 'system', label: 'cli' },
       target: { type: 'TenantDataKey' },
       changes: {
-        master_key_id: { from: [...new Set(rewrapped.map((p) => p.fromMasterKeyId))].sort(), to: this.#keyring.activeKeyId },
+        master_key_id: {
+          from: [...new Set(rewrapped.map((p) => p.fromMasterKeyId))].sort(),
+          to: this.#keyring.activeKeyId,
+        },
       },
       metadata: { data_key_ids: rewrapped.map((p) => p.id) },
     });
@@ -139,7 +170,9 @@ export class MasterKeyRotation {
   // tenants is a control-plane table: readable without a tenant set. Deleted tenants are included: their data
   // keys still exist, and leaving them under the old master key would make their secrets unreadable once it is gone.
   private async tenantIds(): Promise<string[]> {
-    const rows = (await this.db.transaction(() => this.db.em.query(`SELECT id FROM tenants ORDER BY id`))) as { id: string }[];
+    const rows = (await this.db.transaction(() => this.db.em.query(`SELECT id FROM tenants ORDER BY id`))) as {
+      id: string;
+    }[];
     return rows.map((r) => r.id);
   }
 }

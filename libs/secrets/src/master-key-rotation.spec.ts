@@ -14,7 +14,8 @@ describe('rewrapDataKey', () => {
     expect(outcome.wrappedKey.split('.')[1]).toBe('k2');
     expect(MasterKeyring.parse(`k2:${K2}`).unwrapDataKey(outcome.wrappedKey).equals(dataKey)).toBe(true);
     expect(() => old.unwrapDataKey(outcome.wrappedKey)).toThrow(/not configured/);
-    for (const encoding of ['hex', 'base64', 'base64url'] as const) expect(outcome.wrappedKey).not.toContain(dataKey.toString(encoding));
+    for (const encoding of ['hex', 'base64', 'base64url'] as const)
+      expect(outcome.wrappedKey).not.toContain(dataKey.toString(encoding));
   });
 
   it('reports a master key id missing from the keyring, and a wrapping that does not open, as codes', () => {
@@ -43,7 +44,16 @@ describe('rewrapDataKey', () => {
 describe('summarizeMasterKeyUsage', () => {
   it('counts every configured key (0 when unused), flags unknown ids and names the keys safe to remove', () => {
     const keyring = MasterKeyring.parse(`k3:${MasterKeyring.generate()},k2:${K2},k1:${K1}`);
-    const status = summarizeMasterKeyUsage(keyring, 4, new Map([['k3', 5], ['k2', 2], ['k0', 1], ['__proto__', 1]]));
+    const status = summarizeMasterKeyUsage(
+      keyring,
+      4,
+      new Map([
+        ['k3', 5],
+        ['k2', 2],
+        ['k0', 1],
+        ['__proto__', 1],
+      ]),
+    );
     expect(status).toEqual({
       active_master_key_id: 'k3',
       configured_master_key_ids: ['k3', 'k2', 'k1'],
@@ -58,6 +68,10 @@ describe('summarizeMasterKeyUsage', () => {
 
   it('never offers the active key for removal, even when it wraps nothing yet', () => {
     const status = summarizeMasterKeyUsage(MasterKeyring.parse(`k2:${K2},k1:${K1}`), 0, new Map());
-    expect(status).toMatchObject({ data_keys_by_master_key: { k2: 0, k1: 0 }, awaiting_rewrap: 0, removable_master_key_ids: ['k1'] });
+    expect(status).toMatchObject({
+      data_keys_by_master_key: { k2: 0, k1: 0 },
+      awaiting_rewrap: 0,
+      removable_master_key_ids: ['k1'],
+    });
   });
 });

@@ -58,7 +58,11 @@ export function rewrapDataKey(keyring: MasterKeyring, masterKeyId: string, wrapp
   }
 }
 
-export function summarizeMasterKeyUsage(keyring: MasterKeyring, tenants: number, counts: ReadonlyMap<string, number>): MasterKeyStatus {
+export function summarizeMasterKeyUsage(
+  keyring: MasterKeyring,
+  tenants: number,
+  counts: ReadonlyMap<string, number>,
+): MasterKeyStatus {
   const count = (kid: string) => counts.get(kid) ?? 0;
   const unknown = [...counts.keys()].filter((kid) => !keyring.has(kid)).sort();
   const retired = keyring.keyIds.filter((kid) => kid !== keyring.activeKeyId);

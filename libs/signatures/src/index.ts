@@ -5,10 +5,19 @@ export type { IncomingHeaders, StandardWebhookHeaders, StandardWebhookMessage } 
 export { signLoki, verifyLoki } from './loki-signature';
 export type { LokiSignatureHeaders } from './loki-signature';
 export { issuePrivateWebhookToken, verifyPrivateWebhookToken } from './private-webhook-token';
-export type { IssuePrivateWebhookTokenInput, PrivateWebhookTokenClaims, VerifyPrivateWebhookTokenOptions } from './private-webhook-token';
+export type {
+  IssuePrivateWebhookTokenInput,
+  PrivateWebhookTokenClaims,
+  VerifyPrivateWebhookTokenOptions,
+} from './private-webhook-token';
 export { signGithub } from './inbound/github-verifier';
 export { signStripe } from './inbound/stripe-verifier';
 export { headerValue } from './inbound/request-headers';
 export { verifyInbound } from './inbound/verify-inbound';
 export { DEFAULT_TOLERANCE_SECONDS, INBOUND_PROVIDERS } from './inbound/verification.types';
-export type { InboundProvider, VerificationFailure, VerificationInput, VerificationResult } from './inbound/verification.types';
+export type {
+  InboundProvider,
+  VerificationFailure,
+  VerificationInput,
+  VerificationResult,
+} from './inbound/verification.types';

@@ -45,7 +45,7 @@ describe('private webhook token', () => {
     const token = issuePrivateWebhookToken(input);
     const after = new Date(now.getTime() + 301_000);
     const before = new Date(now.getTime() - 10_000);
-    const unsigned = jwt.sign({ ...jwt.decode(token) as object }, '', { algorithm: 'none' });
+    const unsigned = jwt.sign({ ...(jwt.decode(token) as object) }, '', { algorithm: 'none' });
 
     expect(verifyPrivateWebhookToken(token, { signingKey: randomBytes(32), now })).toBeNull();
     expect(verifyPrivateWebhookToken(token, { signingKey, issuer: 'someone-else', now })).toBeNull();

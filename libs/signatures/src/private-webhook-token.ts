@@ -79,5 +79,6 @@ function isClaims(payload: string | JwtPayload): payload is PrivateWebhookTokenC
 }
 
 function assertKey(key: Buffer): void {
-  if (key.length < MIN_KEY_BYTES) throw new RangeError(`private webhook signing key must be at least ${MIN_KEY_BYTES} bytes`);
+  if (key.length < MIN_KEY_BYTES)
+    throw new RangeError(`private webhook signing key must be at least ${MIN_KEY_BYTES} bytes`);
 }

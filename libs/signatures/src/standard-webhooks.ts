@@ -23,7 +23,10 @@ export function generateWebhookSecret(): string {
 }
 
 /** One `v1,` signature per secret, so receivers holding either secret verify during a rotation. */
-export function signStandardWebhook(message: StandardWebhookMessage, secrets: readonly string[]): StandardWebhookHeaders {
+export function signStandardWebhook(
+  message: StandardWebhookMessage,
+  secrets: readonly string[],
+): StandardWebhookHeaders {
   if (secrets.length === 0) throw new RangeError('signStandardWebhook: at least one secret is required');
   const timestamp = String(Math.floor(message.timestamp.getTime() / 1000));
   const signatures = secrets.map((secret) => `v1,${sign(secret, message.id, timestamp, message.body)}`);

@@ -56,11 +56,22 @@ export class OperatorService {
     });
   }
 
-  async createUser(input: { email: string; password: string; tenantCode: string; role: Role; displayName?: string }): Promise<UserEntity> {
+  async createUser(input: {
+    email: string;
+    password: string;
+    tenantCode: string;
+    role: Role;
+    displayName?: string;
+  }): Promise<UserEntity> {
     const tenant = await this.hierarchy.find(input.tenantCode);
     if (!tenant) throw new TenantException('tenant_not_found', `No tenant with code ${input.tenantCode}`);
     return this.db.runInTenant(tenant.id, async () => {
-      const user = await this.accounts.createMember(tenant.id, { email: input.email, password: input.password, role: input.role, displayName: input.displayName });
+      const user = await this.accounts.createMember(tenant.id, {
+        email: input.email,
+        password: input.password,
+        role: input.role,
+        displayName: input.displayName,
+      });
       await this.audit.record({
         tenantId: tenant.id,
         action: 'user.create',

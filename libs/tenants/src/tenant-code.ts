@@ -7,7 +7,8 @@ const TENANT_CODE = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** Why `value` is not a tenant code, or null when it is one. */
 export function tenantCodeProblem(value: unknown): string | null {
-  if (typeof value !== 'string' || !TENANT_CODE.test(value)) return 'code must be 2-63 lower-case letters, digits or dashes';
+  if (typeof value !== 'string' || !TENANT_CODE.test(value))
+    return 'code must be 2-63 lower-case letters, digits or dashes';
   if (isUuid(value)) return 'code must not be shaped like a UUID (such references name tenants by id)';
   return null;
 }

@@ -19,7 +19,8 @@ export class TenantScope {
     if (principal.role !== 'platform_admin' && principal.role !== 'mssp_admin') throw notFound;
     const target = await this.hierarchy.find(wanted);
     if (!target) throw notFound;
-    if (principal.role === 'mssp_admin' && !(await this.hierarchy.lineage(target.id)).includes(principal.homeTenantId)) throw notFound;
+    if (principal.role === 'mssp_admin' && !(await this.hierarchy.lineage(target.id)).includes(principal.homeTenantId))
+      throw notFound;
     return { id: target.id, code: target.code, name: target.name, status: target.status, parent_id: target.parent_id };
   }
 }

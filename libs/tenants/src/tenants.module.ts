@@ -14,7 +14,15 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],
-  providers: [TenantHierarchy, TenantRepository, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
+  providers: [
+    TenantHierarchy,
+    TenantRepository,
+    TenantsService,
+    UsersService,
+    OperatorService,
+    UserAccounts,
+    TenantScope,
+  ],
   exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
 })
 export class TenantsModule {}

@@ -46,7 +46,8 @@ export class TenantsService {
     let lineage = [id];
     if (parentId) {
       const parent = await this.hierarchy.find(parentId);
-      if (!parent) throw new TenantException('tenant_parent_invalid', 'parent_id does not name a tenant you administer');
+      if (!parent)
+        throw new TenantException('tenant_parent_invalid', 'parent_id does not name a tenant you administer');
       lineage = [id, ...(await this.hierarchy.lineage(parent.id))];
     }
     if (!this.access.can('create', 'Tenant', { id, lineage })) {
@@ -81,7 +82,9 @@ export class TenantsService {
       .limit(limit + 1);
     if (principal.role !== 'platform_admin') {
       const visible =
-        principal.role === 'mssp_admin' ? await this.hierarchy.subtree(principal.homeTenantId) : [principal.homeTenantId];
+        principal.role === 'mssp_admin'
+          ? await this.hierarchy.subtree(principal.homeTenantId)
+          : [principal.homeTenantId];
       qb.andWhere('t.id = ANY(:visible)', { visible });
     }
     if (query.status) qb.andWhere('t.status = :status', { status: query.status });
@@ -121,7 +124,8 @@ export class TenantsService {
     const { principal } = this.access.identity();
     const { tenant, lineage } = await this.loadVisible(ref, 'read');
     // Your own tenant is always visible to you, so saying why is no leak.
-    if (tenant.id === principal.homeTenantId) throw new TenantException('tenant_update_forbidden', 'You cannot delete your own tenant');
+    if (tenant.id === principal.homeTenantId)
+      throw new TenantException('tenant_update_forbidden', 'You cannot delete your own tenant');
     this.access.assert('delete', 'Tenant', { id: tenant.id, lineage }, 'tenant_not_found');
     if (await this.hierarchy.hasLiveChildren(tenant.id)) {
       throw new TenantException('tenant_has_children', 'Delete or move the tenants below this one first');
@@ -139,12 +143,18 @@ export class TenantsService {
     if (!parent) throw new TenantException('tenant_parent_invalid', 'parent_id must name a live tenant');
     await this.hierarchy.lockForMove();
     if ((await this.hierarchy.lineage(parent.id)).includes(tenant.id)) {
-      throw new TenantException('tenant_parent_cycle', "parent_id must be outside this tenant's subtree (the move would make a cycle)");
+      throw new TenantException(
+        'tenant_parent_cycle',
+        "parent_id must be outside this tenant's subtree (the move would make a cycle)",
+      );
     }
     return parent.id;
   }
 
-  private async loadVisible(ref: string, action: 'read' | 'update'): Promise<{ tenant: TenantEntity; lineage: string[] }> {
+  private async loadVisible(
+    ref: string,
+    action: 'read' | 'update',
+  ): Promise<{ tenant: TenantEntity; lineage: string[] }> {
     const tenant = await this.hierarchy.find(ref);
     if (!tenant) throw new TenantException('tenant_not_found', 'Tenant not found');
     const lineage = await this.hierarchy.lineage(tenant.id);

@@ -25,14 +25,19 @@ export class UserAccounts {
 
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.db.transaction(() =>
-      this.db.em.getRepository(UserEntity).createQueryBuilder('u').where('lower(u.email) = :email', { email: email.toLowerCase() }).getOne(),
+      this.db.em
+        .getRepository(UserEntity)
+        .createQueryBuilder('u')
+        .where('lower(u.email) = :email', { email: email.toLowerCase() })
+        .getOne(),
     );
   }
 
   /** Creates a user with a membership in tenantId; must run inside that tenant's transaction (RLS). */
   async createMember(tenantId: string, input: NewMember): Promise<UserEntity> {
     const email = input.email.toLowerCase();
-    if (await this.findByEmail(email)) throw new TenantException('email_taken', 'A user with this email already exists');
+    if (await this.findByEmail(email))
+      throw new TenantException('email_taken', 'A user with this email already exists');
     const now = this.clock.now();
     const user: UserEntity = {
       id: this.ids.next(),
@@ -48,7 +53,8 @@ export class UserAccounts {
       await this.db.insert(UserEntity, user);
     } catch (err) {
       // Two creates with one email at once: both pass the check above, the unique index decides.
-      if (isUniqueViolation(err, 'users_email_key')) throw new TenantException('email_taken', 'A user with this email already exists');
+      if (isUniqueViolation(err, 'users_email_key'))
+        throw new TenantException('email_taken', 'A user with this email already exists');
       throw err;
     }
     await this.db.insert(MembershipEntity, {

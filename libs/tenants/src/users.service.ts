@@ -52,7 +52,12 @@ export class UsersService {
     const tenantId = this.access.tenant().id;
     this.access.assert('create', 'User', { tenant_id: tenantId });
     this.assertMayGrant(dto.role);
-    const user = await this.accounts.createMember(tenantId, { email: dto.email, password: dto.password, role: dto.role, displayName: dto.display_name });
+    const user = await this.accounts.createMember(tenantId, {
+      email: dto.email,
+      password: dto.password,
+      role: dto.role,
+      displayName: dto.display_name,
+    });
     return presentUser({ ...user, role: dto.role, tenant_id: tenantId });
   }
 
@@ -90,10 +95,16 @@ export class UsersService {
     }
     const role = dto.role !== undefined && dto.role !== member.role ? dto.role : undefined;
     const status = dto.status !== undefined && dto.status !== member.status ? dto.status : undefined;
-    if (principal.userId === id && role) throw new TenantException('cannot_change_own_role', 'You cannot change your own role');
-    if (principal.userId === id && status) throw new TenantException('cannot_change_own_status', 'You cannot change your own status');
+    if (principal.userId === id && role)
+      throw new TenantException('cannot_change_own_role', 'You cannot change your own role');
+    if (principal.userId === id && status)
+      throw new TenantException('cannot_change_own_status', 'You cannot change your own status');
     if (role) this.assertMayGrant(role);
-    if (role || status) await this.assertAdminRemains(member, { role: role ?? member.role, active: (status ?? member.status) === 'active' });
+    if (role || status)
+      await this.assertAdminRemains(member, {
+        role: role ?? member.role,
+        active: (status ?? member.status) === 'active',
+      });
     const now = this.clock.now();
     const userChanges: Partial<UserEntity> = { updated_at: now };
     if (dto.display_name !== undefined) userChanges.display_name = dto.display_name;
@@ -136,14 +147,19 @@ export class UsersService {
   private async assertAdminRemains(member: MemberRow, after: { role: Role; active: boolean } | null): Promise<void> {
     if (member.status !== 'active' || !roleAtLeast(member.role, 'tenant_admin')) return;
     if (after && after.active && roleAtLeast(after.role, member.role)) return;
-    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [member.tenant_id]);
+    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [
+      member.tenant_id,
+    ]);
     const [row] = (await this.db.em.query(
       `SELECT count(*)::int AS n FROM memberships m JOIN users u ON u.id = m.user_id
         WHERE m.tenant_id = $1 AND m.user_id <> $2 AND u.status = 'active' AND m.role = ANY($3)`,
       [member.tenant_id, member.id, ROLES.filter((r) => roleAtLeast(r, member.role))],
     )) as { n: number }[];
     if (!row || row.n === 0) {
-      throw new TenantException('last_admin', `This is the tenant's last active ${member.role}; give another user that role first`);
+      throw new TenantException(
+        'last_admin',
+        `This is the tenant's last active ${member.role}; give another user that role first`,
+      );
     }
   }
 
@@ -158,7 +174,10 @@ export class UsersService {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'User', { tenant_id: tenantId }, 'user_not_found');
     if (!isUuid(id)) throw new TenantException('user_not_found', 'User not found');
-    const [row] = (await this.db.em.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [tenantId, id])) as MemberRow[];
+    const [row] = (await this.db.em.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [
+      tenantId,
+      id,
+    ])) as MemberRow[];
     if (!row) throw new TenantException('user_not_found', 'User not found');
     return row;
   }

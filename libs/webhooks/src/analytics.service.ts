@@ -92,7 +92,13 @@ export class AnalyticsService {
     assertTimeWindow(since, until, MAX_WINDOW_DAYS);
     // Analytics over a wide window may take longer than a request's statement_timeout; they get their own budget.
     await this.db.setLocalStatementTimeout(this.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
-    const params = [tenantId, since, until, query.subscription_id ?? null, attemptsSince(since, until, this.clock.now())];
+    const params = [
+      tenantId,
+      since,
+      until,
+      query.subscription_id ?? null,
+      attemptsSince(since, until, this.clock.now()),
+    ];
     const rows = (await this.db.em.query(STATS_SQL, params)) as StatsRow[];
     const data: SubscriptionDeliveryStats[] = rows.map((r) => {
       const finished = r.delivered + r.failed;

@@ -28,7 +28,10 @@ export class DeliveriesService {
     this.access.assert('read', 'Delivery', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.rows(tenantId).orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(limit + 1);
+    const qb = this.rows(tenantId)
+      .orderBy('d.created_at', 'DESC')
+      .addOrderBy('d.id', 'DESC')
+      .limit(limit + 1);
     if (query.status) qb.andWhere('d.status = :status', { status: query.status });
     if (query.subscription_id) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
     if (query.event_id) qb.andWhere('d.event_id = :event', { event: query.event_id });
@@ -60,9 +63,14 @@ export class DeliveriesService {
     const now = this.clock.now();
     await this.db.em
       .getRepository(DeliveryEntity)
-      .update({ id: delivery.id }, { status: 'pending', next_attempt_at: now, lease_expires_at: null, updated_at: now });
+      .update(
+        { id: delivery.id },
+        { status: 'pending', next_attempt_at: now, lease_expires_at: null, updated_at: now },
+      );
     const attempt = delivery.attempt_count + 1;
-    this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId: delivery.tenant_id, deliveryId: delivery.id, attempt }]));
+    this.db.afterCommit(() =>
+      this.scheduler.enqueue([{ tenantId: delivery.tenant_id, deliveryId: delivery.id, attempt }]),
+    );
     return presentDelivery({ ...delivery, status: 'pending', next_attempt_at: now, updated_at: now });
   }
 
@@ -72,7 +80,9 @@ export class DeliveriesService {
     this.access.assert('update', 'Delivery', { tenant_id: sub.tenant_id });
     const now = this.clock.now();
     if (since.getTime() > now.getTime()) {
-      throw CommonException.validation('since must not be in the future', [{ field: 'since', message: 'in the future' }]);
+      throw CommonException.validation('since must not be in the future', [
+        { field: 'since', message: 'in the future' },
+      ]);
     }
     if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
     const rows = (await this.db.em.query(
@@ -83,7 +93,9 @@ export class DeliveriesService {
     )) as [{ id: string; attempt_count: number }[], number];
     const updated = rows[0];
     this.db.afterCommit(() =>
-      this.scheduler.enqueue(updated.map((r) => ({ tenantId: sub.tenant_id, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
+      this.scheduler.enqueue(
+        updated.map((r) => ({ tenantId: sub.tenant_id, deliveryId: r.id, attempt: r.attempt_count + 1 })),
+      ),
     );
     return { recovered: updated.length };
   }
@@ -91,7 +103,8 @@ export class DeliveriesService {
   /** A delivery is only worth queueing again when its subscription would send it (else the worker cancels it at once). */
   private async assertSubscriptionSends(subscriptionId: string): Promise<void> {
     const sub = await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId } });
-    if (!sub || sub.deleted_at) throw new WebhookException('subscription_deleted', 'The subscription of this delivery was deleted');
+    if (!sub || sub.deleted_at)
+      throw new WebhookException('subscription_deleted', 'The subscription of this delivery was deleted');
     if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
   }
 
@@ -108,7 +121,9 @@ export class DeliveriesService {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Delivery', { tenant_id: tenantId }, 'delivery_not_found');
     if (!isUuid(id)) throw new WebhookException('delivery_not_found', 'Delivery not found');
-    const { entities, raw } = await this.rows(tenantId).andWhere('d.id = :id', { id }).getRawAndEntities<{ event_name: string }>();
+    const { entities, raw } = await this.rows(tenantId)
+      .andWhere('d.id = :id', { id })
+      .getRawAndEntities<{ event_name: string }>();
     const [delivery] = entities;
     if (!delivery) throw new WebhookException('delivery_not_found', 'Delivery not found');
     return { ...delivery, event_name: raw[0]?.event_name ?? '' };

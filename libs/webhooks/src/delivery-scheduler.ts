@@ -47,7 +47,10 @@ export class DeliveryScheduler {
       groups.set(key, group);
     }
     const jobs = [...groups.values()].flatMap((g) =>
-      Array.from({ length: Math.ceil(g.ids.length / perJob) }, (_, i) => ({ ...g, ids: g.ids.slice(i * perJob, (i + 1) * perJob) })),
+      Array.from({ length: Math.ceil(g.ids.length / perJob) }, (_, i) => ({
+        ...g,
+        ids: g.ids.slice(i * perJob, (i + 1) * perJob),
+      })),
     );
     // While Redis is away this fails at once (QueueUnavailableError): the rows wait for the reconciler.
     const bulk = jobs.map((g) => ({

@@ -4,7 +4,20 @@ import { WebhookException } from './webhook.exception';
 
 export const EVENT_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const EVENT_PATTERN = /^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*(\.\*)?)$/;
-const ALLOWED_OPERATORS = new Set(['$eq', '$neq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$and', '$or']);
+const ALLOWED_OPERATORS = new Set([
+  '$eq',
+  '$neq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$and',
+  '$or',
+]);
 
 export function isValidEventName(name: string): boolean {
   return name.length <= 200 && EVENT_NAME.test(name);
@@ -43,7 +56,8 @@ const MAX_LIST = 1000;
 
 type Problem = { path: string; message: string };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 const hasOperatorKey = (v: unknown): boolean => isPlainObject(v) && Object.keys(v).some((k) => k.startsWith('$'));
 
 /**
@@ -65,12 +79,15 @@ function filterProblems(filter: Record<string, unknown>): Problem[] {
     const ops = value as Record<string, unknown>;
     for (const [op, operand] of Object.entries(ops)) {
       const at = `${path}.${op}`;
-      if (!op.startsWith('$')) problems.push({ path: at, message: 'operators and field names cannot be mixed in one object' });
+      if (!op.startsWith('$'))
+        problems.push({ path: at, message: 'operators and field names cannot be mixed in one object' });
       else if (EQUALITIES.has(op)) literal(at, operand);
       else if (COMPARISONS.has(op)) {
-        if (typeof operand !== 'number' && typeof operand !== 'string') problems.push({ path: at, message: `${op} takes a number or a string` });
+        if (typeof operand !== 'number' && typeof operand !== 'string')
+          problems.push({ path: at, message: `${op} takes a number or a string` });
       } else if (MEMBERSHIPS.has(op)) {
-        if (!Array.isArray(operand) || operand.length > MAX_LIST) problems.push({ path: at, message: `${op} takes an array of at most ${MAX_LIST} values` });
+        if (!Array.isArray(operand) || operand.length > MAX_LIST)
+          problems.push({ path: at, message: `${op} takes an array of at most ${MAX_LIST} values` });
         else literal(at, operand);
       } else if (op === '$exists') {
         if (typeof operand !== 'boolean') problems.push({ path: at, message: '$exists takes true or false' });
@@ -78,17 +95,24 @@ function filterProblems(filter: Record<string, unknown>): Problem[] {
     }
   };
   const walk = (path: string, node: Record<string, unknown>, depth: number): void => {
-    if (depth > MAX_FILTER_DEPTH) return void problems.push({ path, message: `nested deeper than ${MAX_FILTER_DEPTH} levels` });
+    if (depth > MAX_FILTER_DEPTH)
+      return void problems.push({ path, message: `nested deeper than ${MAX_FILTER_DEPTH} levels` });
     for (const [key, value] of Object.entries(node)) {
       nodes += 1;
-      if (nodes > MAX_FILTER_NODES) return void problems.push({ path, message: `more than ${MAX_FILTER_NODES} conditions` });
+      if (nodes > MAX_FILTER_NODES)
+        return void problems.push({ path, message: `more than ${MAX_FILTER_NODES} conditions` });
       const at = path ? `${path}.${key}` : key;
       if (LOGICAL.has(key)) {
         if (!Array.isArray(value) || value.length === 0 || !value.every(isPlainObject)) {
           problems.push({ path: at, message: `${key} takes a non-empty array of filters` });
         } else value.forEach((sub, i) => walk(`${at}[${i}]`, sub as Record<string, unknown>, depth + 1));
       } else if (key.startsWith('$')) {
-        problems.push({ path: at, message: ALLOWED_OPERATORS.has(key) ? `${key} applies to a field: { "field": { "${key}": ... } }` : `unsupported operator ${key}` });
+        problems.push({
+          path: at,
+          message: ALLOWED_OPERATORS.has(key)
+            ? `${key} applies to a field: { "field": { "${key}": ... } }`
+            : `unsupported operator ${key}`,
+        });
       } else if (key.length === 0 || key.length > 200) {
         problems.push({ path: at, message: 'field paths are 1-200 characters' });
       } else condition(at, value);
@@ -102,7 +126,9 @@ function filterProblems(filter: Record<string, unknown>): Problem[] {
 /** 400 invalid_filter unless the filter is an object in the documented filter language. */
 export function assertValidFilter(filter: unknown): void {
   if (!isPlainObject(filter)) {
-    throw new WebhookException('invalid_filter', 'filter must be a JSON object', [{ field: 'filter', message: 'must be an object' }]);
+    throw new WebhookException('invalid_filter', 'filter must be a JSON object', [
+      { field: 'filter', message: 'must be an object' },
+    ]);
   }
   const problems = filterProblems(filter);
   if (problems.length > 0) {
@@ -116,7 +142,9 @@ export function assertValidFilter(filter: unknown): void {
     sift(normalize(filter) as Parameters<typeof sift>[0]);
   } catch {
     // The rules above should leave nothing sift refuses; never echo a library's internals to the caller.
-    throw new WebhookException('invalid_filter', 'filter is not valid', [{ field: 'filter', message: 'not a valid filter' }]);
+    throw new WebhookException('invalid_filter', 'filter is not valid', [
+      { field: 'filter', message: 'not a valid filter' },
+    ]);
   }
 }
 

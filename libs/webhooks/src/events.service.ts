@@ -43,7 +43,12 @@ function deliveriesInsert(at: number): string {
 /** The first attempt of each new delivery, queued after commit with its subscription's first delay. */
 function firstAttempts(tenantId: string, subscriptions: FanOutTarget[], deliveries: NewDelivery[]): ScheduledAttempt[] {
   const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
-  return deliveries.map((d) => ({ tenantId, deliveryId: d.id, attempt: 1, delayMs: firstDelays.get(d.subscription_id) }));
+  return deliveries.map((d) => ({
+    tenantId,
+    deliveryId: d.id,
+    attempt: 1,
+    delayMs: firstDelays.get(d.subscription_id),
+  }));
 }
 
 @Injectable()
@@ -68,7 +73,11 @@ export class EventsService {
    * `onlySubscription`), then schedules the first attempts after commit. Used by the API and by the worker for
    * operational events.
    */
-  publishInTenant(tenantId: string, input: PublishInput, onlySubscription?: FanOutTarget): Promise<PublishedEventResponse> {
+  publishInTenant(
+    tenantId: string,
+    input: PublishInput,
+    onlySubscription?: FanOutTarget,
+  ): Promise<PublishedEventResponse> {
     return this.db.runInTenant(tenantId, async () => {
       const now = this.clock.now();
       if (input.idempotency_key) {
@@ -77,7 +86,9 @@ export class EventsService {
       }
       const subscriptions = onlySubscription
         ? [onlySubscription]
-        : (await this.activeSubscriptionsFor(tenantId, input.event_name)).filter((s) => matchesFilter(s.filter, input.payload));
+        : (await this.activeSubscriptionsFor(tenantId, input.event_name)).filter((s) =>
+            matchesFilter(s.filter, input.payload),
+          );
       const { event, deliveries } = this.newEvent(tenantId, input, subscriptions, now);
       if (input.idempotency_key) {
         const winner = await this.insertIdempotent(event, input.idempotency_key, now, deliveries);
@@ -104,7 +115,8 @@ export class EventsService {
       const keys = [...new Set(inputs.map((i) => i.idempotency_key).filter((k): k is string => !!k))];
       const live = new Map<string, EventEntity>();
       for (const existing of keys.length ? await this.findByIdempotencyKeys(tenantId, keys) : []) {
-        if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS) live.set(existing.idempotency_key as string, existing);
+        if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS)
+          live.set(existing.idempotency_key as string, existing);
         else await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
       }
       const candidatesByName = new Map<string, FanOutTarget[]>();
@@ -135,7 +147,11 @@ export class EventsService {
       for (const { event } of fresh) await this.hooks.published(event);
       const jobs = fresh.flatMap(({ deliveries, subscriptions }) => firstAttempts(tenantId, subscriptions, deliveries));
       if (jobs.length > 0) this.db.afterCommit(() => this.scheduler.enqueue(jobs));
-      return answers.map((a) => ('duplicateOf' in a ? { ...this.published(a.duplicateOf), duplicate: true } : { ...this.published(a), duplicate: false }));
+      return answers.map((a) =>
+        'duplicateOf' in a
+          ? { ...this.published(a.duplicateOf), duplicate: true }
+          : { ...this.published(a), duplicate: false },
+      );
     });
   }
 
@@ -163,16 +179,26 @@ export class EventsService {
   async get(id: string): Promise<EventDetailResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('read', 'Event', { tenant_id: tenantId }, 'event_not_found');
-    const event = isUuid(id) ? await this.db.em.getRepository(EventEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    const event = isUuid(id)
+      ? await this.db.em.getRepository(EventEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!event) throw new WebhookException('event_not_found', 'Event not found');
     const deliveries = await this.db.em
       .getRepository(DeliveryEntity)
       .find({ where: { event_id: id, tenant_id: tenantId }, order: { created_at: 'ASC', id: 'ASC' } });
-    return { ...presentEvent(event), deliveries: deliveries.map((d) => presentDelivery({ ...d, event_name: event.event_name })) };
+    return {
+      ...presentEvent(event),
+      deliveries: deliveries.map((d) => presentDelivery({ ...d, event_name: event.event_name })),
+    };
   }
 
   /** A new event (not yet written) and one delivery per subscription, each due after its schedule's first delay. */
-  private newEvent(tenantId: string, input: PublishInput, subscriptions: FanOutTarget[], now: Date): { event: EventEntity; deliveries: NewDelivery[] } {
+  private newEvent(
+    tenantId: string,
+    input: PublishInput,
+    subscriptions: FanOutTarget[],
+    now: Date,
+  ): { event: EventEntity; deliveries: NewDelivery[] } {
     const event: EventEntity = {
       id: this.ids.next(),
       tenant_id: tenantId,
@@ -272,7 +298,12 @@ export class EventsService {
   }
 
   /** Inserts the event and its deliveries; if a concurrent publish with the same key won, returns that event instead. */
-  private async insertIdempotent(event: EventEntity, key: string, now: Date, deliveries: NewDelivery[]): Promise<EventEntity | null> {
+  private async insertIdempotent(
+    event: EventEntity,
+    key: string,
+    now: Date,
+    deliveries: NewDelivery[],
+  ): Promise<EventEntity | null> {
     // A savepoint, so a lost race can be answered without failing the caller's transaction.
     await this.db.em.query('SAVEPOINT publish_event');
     try {
@@ -312,6 +343,12 @@ export class EventsService {
   }
 
   private published(e: EventEntity): Omit<PublishedEventResponse, 'duplicate'> {
-    return { id: e.id, status: 'queued', event_name: e.event_name, deliveries: e.delivery_count, created_at: e.created_at.toISOString() };
+    return {
+      id: e.id,
+      status: 'queued',
+      event_name: e.event_name,
+      deliveries: e.delivery_count,
+      created_at: e.created_at.toISOString(),
+    };
   }
 }

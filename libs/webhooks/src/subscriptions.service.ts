@@ -1,11 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { In, IsNull } from 'typeorm';
 import { AccessService } from '@conduit/access';
-import { HEADER_VALUE_RULE, MAX_CUSTOM_HEADERS, headerNameProblem, isSendableHeaderValue } from '@conduit/outbound-http';
+import {
+  HEADER_VALUE_RULE,
+  MAX_CUSTOM_HEADERS,
+  headerNameProblem,
+  isSendableHeaderValue,
+} from '@conduit/outbound-http';
 import { TenantContext } from '@conduit/database';
-import { Clock, CommonException, ConduitConfig, IdGenerator, InjectConfig, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import {
+  Clock,
+  CommonException,
+  ConduitConfig,
+  IdGenerator,
+  InjectConfig,
+  Page,
+  decodeCursor,
+  isUuid,
+  toPage,
+} from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
-import { CreateSubscriptionDto, ListSubscriptionsQueryDto, SubscriptionResponse, SubscriptionWithSecretResponse, UpdateSubscriptionDto } from './dto/subscription.dto';
+import {
+  CreateSubscriptionDto,
+  ListSubscriptionsQueryDto,
+  SubscriptionResponse,
+  SubscriptionWithSecretResponse,
+  UpdateSubscriptionDto,
+} from './dto/subscription.dto';
 import { SubscriptionEntity, SubscriptionType } from './entities/subscription.entity';
 import { assertEventPatterns, assertValidFilter, matchingPatterns } from './event-matching';
 import { generateWebhookSecret } from '@conduit/signatures';
@@ -37,7 +58,10 @@ export class SubscriptionsService {
   ) {}
 
   /** Creates in tenantId (the acting tenant unless a seed body named another one the caller administers). */
-  async create(dto: CreateSubscriptionDto, tenantId = this.access.tenant().id): Promise<SubscriptionWithSecretResponse> {
+  async create(
+    dto: CreateSubscriptionDto,
+    tenantId = this.access.tenant().id,
+  ): Promise<SubscriptionWithSecretResponse> {
     this.access.assert('create', 'Subscription', { tenant_id: tenantId });
     this.validate({ ...dto, type: dto.type ?? 'public' });
     const id = this.ids.next();
@@ -55,7 +79,9 @@ export class SubscriptionsService {
       type: dto.type ?? 'public',
       payload_format: dto.payload_format ?? 'envelope',
       header_names: Object.keys(headers),
-      headers_sealed: Object.keys(headers).length ? await this.secrets.seal(tenantId, JSON.stringify(headers), headersAad(id)) : null,
+      headers_sealed: Object.keys(headers).length
+        ? await this.secrets.seal(tenantId, JSON.stringify(headers), headersAad(id))
+        : null,
       secret_sealed: await this.secrets.seal(tenantId, secret, secretAad(id)),
       previous_secret_sealed: null,
       previous_secret_expires_at: null,
@@ -76,7 +102,10 @@ export class SubscriptionsService {
     return { ...this.present(entity), secret };
   }
 
-  async list(query: ListSubscriptionsQueryDto, tenantId = this.access.tenant().id): Promise<Page<SubscriptionResponse>> {
+  async list(
+    query: ListSubscriptionsQueryDto,
+    tenantId = this.access.tenant().id,
+  ): Promise<Page<SubscriptionResponse>> {
     this.access.assert('read', 'Subscription', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
@@ -102,7 +131,9 @@ export class SubscriptionsService {
   async update(id: string, dto: UpdateSubscriptionDto): Promise<SubscriptionResponse> {
     const sub = await this.load(id, 'update');
     if (Object.values(dto).every((v) => v === undefined)) {
-      throw CommonException.validation('Nothing to update: send at least one field', [{ field: 'body', message: 'no fields' }]);
+      throw CommonException.validation('Nothing to update: send at least one field', [
+        { field: 'body', message: 'no fields' },
+      ]);
     }
     // Header rules depend on the type, so a change of either is checked against the other's resulting value.
     const headerNames = dto.headers === undefined ? sub.header_names : Object.keys(dto.headers ?? {});
@@ -125,7 +156,15 @@ export class SubscriptionsService {
         : null;
     }
     if (dto.is_active === true) {
-      Object.assign(changes, { is_active: true, disabled_reason: null, disabled_at: null, consecutive_failures: 0, circuit_state: 'closed', circuit_opened_at: null, failing_since: null });
+      Object.assign(changes, {
+        is_active: true,
+        disabled_reason: null,
+        disabled_at: null,
+        consecutive_failures: 0,
+        circuit_state: 'closed',
+        circuit_opened_at: null,
+        failing_since: null,
+      });
     } else if (dto.is_active === false) {
       Object.assign(changes, { is_active: false, disabled_reason: 'disabled_by_user', disabled_at: this.clock.now() });
     }
@@ -137,7 +176,9 @@ export class SubscriptionsService {
   async remove(id: string): Promise<void> {
     const sub = await this.load(id, 'delete');
     const now = this.clock.now();
-    await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, { deleted_at: now, is_active: false, updated_at: now });
+    await this.db.em
+      .getRepository(SubscriptionEntity)
+      .update({ id: sub.id }, { deleted_at: now, is_active: false, updated_at: now });
   }
 
   /** New secret at once; the previous one keeps signing (a second signature) until the grace period ends. */
@@ -161,7 +202,9 @@ export class SubscriptionsService {
     const valid = [...new Set(ids.filter((id) => isUuid(id)))];
     if (valid.length === 0) return new Set();
     const rows = await this.db.runInTenant(tenantId, () =>
-      this.db.em.getRepository(SubscriptionEntity).find({ select: { id: true }, where: { tenant_id: tenantId, id: In(valid), deleted_at: IsNull() } }),
+      this.db.em
+        .getRepository(SubscriptionEntity)
+        .find({ select: { id: true }, where: { tenant_id: tenantId, id: In(valid), deleted_at: IsNull() } }),
     );
     return new Set(rows.map((r) => r.id));
   }
@@ -176,7 +219,9 @@ export class SubscriptionsService {
   async load(id: string, action: 'read' | 'update' | 'delete'): Promise<SubscriptionEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Subscription', { tenant_id: tenantId }, 'subscription_not_found');
-    const sub = isUuid(id) ? await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id, tenant_id: tenantId } }) : null;
+    const sub = isUuid(id)
+      ? await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id, tenant_id: tenantId } })
+      : null;
     if (!sub || sub.deleted_at) throw new WebhookException('subscription_not_found', 'Subscription not found');
     return sub;
   }
@@ -214,9 +259,11 @@ export class SubscriptionsService {
     if (dto.filter !== undefined && dto.filter !== null) assertValidFilter(dto.filter);
     if (dto.headers) assertCustomHeaders(dto.headers);
     if (dto.type === 'private' && headerNames.some((name) => name.toLowerCase() === 'authorization')) {
-      throw new WebhookException('invalid_headers', 'A private subscription sends its own Authorization header (a bearer token)', [
-        { field: 'headers', message: 'Authorization is set by Conduit on private subscriptions' },
-      ]);
+      throw new WebhookException(
+        'invalid_headers',
+        'A private subscription sends its own Authorization header (a bearer token)',
+        [{ field: 'headers', message: 'Authorization is set by Conduit on private subscriptions' }],
+      );
     }
   }
 }
@@ -225,9 +272,11 @@ export class SubscriptionsService {
 function assertTargetUrl(raw: string): void {
   const url = URL.canParse(raw) ? new URL(raw) : null;
   if (url && (url.username || url.password)) {
-    throw new WebhookException('invalid_target_url', 'target_url must not contain credentials: send them as an Authorization header (stored encrypted)', [
-      { field: 'target_url', message: 'user:password@ is not allowed' },
-    ]);
+    throw new WebhookException(
+      'invalid_target_url',
+      'target_url must not contain credentials: send them as an Authorization header (stored encrypted)',
+      [{ field: 'target_url', message: 'user:password@ is not allowed' }],
+    );
   }
 }
 
@@ -238,10 +287,15 @@ function assertCustomHeaders(headers: Record<string, unknown>): void {
   for (const [name, value] of entries) {
     const nameProblem = headerNameProblem(name, seen);
     if (nameProblem) problems.push(`${name.slice(0, 100)}: ${nameProblem}`);
-    else if (typeof value !== 'string' || !isSendableHeaderValue(value)) problems.push(`${name}: value must be ${HEADER_VALUE_RULE}`);
+    else if (typeof value !== 'string' || !isSendableHeaderValue(value))
+      problems.push(`${name}: value must be ${HEADER_VALUE_RULE}`);
   }
   if (entries.length > MAX_CUSTOM_HEADERS) problems.push(`at most ${MAX_CUSTOM_HEADERS} headers`);
   if (problems.length > 0) {
-    throw new WebhookException('invalid_headers', `headers not accepted: ${problems[0]}`, problems.map((message) => ({ field: 'headers', message })));
+    throw new WebhookException(
+      'invalid_headers',
+      `headers not accepted: ${problems[0]}`,
+      problems.map((message) => ({ field: 'headers', message })),
+    );
   }
 }

@@ -33,5 +33,8 @@ export class WebhookException extends ConduitException<WebhookErrorCode> {
 
 /** 409 for actions that would only queue deliveries the worker cancels at once. */
 export function subscriptionDisabled(reason: string | null): WebhookException {
-  return new WebhookException('subscription_disabled', `The subscription is disabled${reason ? ` (${reason})` : ''}: enable it (PATCH is_active: true) first`);
+  return new WebhookException(
+    'subscription_disabled',
+    `The subscription is disabled${reason ? ` (${reason})` : ''}: enable it (PATCH is_active: true) first`,
+  );
 }

@@ -33,12 +33,15 @@ export function conventionProblem(status: number, headers: Headers, text: string
   if (keys !== 'error,request_id') return `error body keys are ${keys}, not error,request_id`;
   const error = body.error;
   if (!isRecord(error)) return 'error is not an object';
-  if (typeof error.code !== 'string' || !SNAKE_CASE.test(error.code)) return `error.code ${JSON.stringify(error.code)} is not snake_case`;
+  if (typeof error.code !== 'string' || !SNAKE_CASE.test(error.code))
+    return `error.code ${JSON.stringify(error.code)} is not snake_case`;
   if (typeof error.message !== 'string' || !error.message) return 'error.message is not a non-empty string';
   if (!Array.isArray(error.details)) return 'error.details is not an array';
   for (const detail of error.details) {
-    if (!isRecord(detail) || typeof detail.message !== 'string') return `a detail without a message: ${JSON.stringify(detail).slice(0, 200)}`;
-    if (detail.field !== undefined && typeof detail.field !== 'string') return `a detail whose field is not a string: ${JSON.stringify(detail).slice(0, 200)}`;
+    if (!isRecord(detail) || typeof detail.message !== 'string')
+      return `a detail without a message: ${JSON.stringify(detail).slice(0, 200)}`;
+    if (detail.field !== undefined && typeof detail.field !== 'string')
+      return `a detail whose field is not a string: ${JSON.stringify(detail).slice(0, 200)}`;
   }
   const requestId = headers.get('x-request-id');
   // Node's HTTP parser refused the bytes before a request (and its id) existed.
@@ -48,11 +51,16 @@ export function conventionProblem(status: number, headers: Headers, text: string
   return undefined;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function describe(request: FuzzRequest): string {
   const body =
-    request.body === undefined ? '' : typeof request.body === 'string' ? request.body : `<${request.body.length} bytes> ${Buffer.from(request.body).toString('latin1')}`;
+    request.body === undefined
+      ? ''
+      : typeof request.body === 'string'
+        ? request.body
+        : `<${request.body.length} bytes> ${Buffer.from(request.body).toString('latin1')}`;
   const excerpt = body.length > 1000 ? `${body.slice(0, 1000)}... (${body.length} chars)` : body;
   const type = request.headers['content-type'] ?? 'none';
   return `${request.method} ${request.url.slice(0, 300)} [auth ${request.auth}; content-type ${type}] ${JSON.stringify(excerpt)}`;
@@ -96,7 +104,15 @@ export async function runFuzz(
     run.sent += 1;
     run.statuses.set(status, (run.statuses.get(status) ?? 0) + 1);
     if (problem)
-      run.failures.push({ seed: options.seed, index, operation: request.operation, request: describe(request), status, problem, response: text.slice(0, 400) });
+      run.failures.push({
+        seed: options.seed,
+        index,
+        operation: request.operation,
+        request: describe(request),
+        status,
+        problem,
+        response: text.slice(0, 400),
+      });
   };
   const worker = async () => {
     while (next < generated.length) await sendOne(next++);
@@ -113,6 +129,9 @@ export function summarize(failures: FuzzFailure[]): string {
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   return [...groups.entries()]
-    .map(([key, list]) => `${key} (x${list.length}, seed ${list[0].seed} #${list[0].index})\n    sent: ${list[0].request}\n    got:  ${list[0].response}`)
+    .map(
+      ([key, list]) =>
+        `${key} (x${list.length}, seed ${list[0].seed} #${list[0].index})\n    sent: ${list[0].request}\n    got:  ${list[0].response}`,
+    )
     .join('\n');
 }

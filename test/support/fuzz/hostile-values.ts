@@ -3,7 +3,14 @@
 import fc from 'fast-check';
 
 /** Keys that reach prototype machinery when code copies objects carelessly. */
-export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__'];
+export const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '__defineGetter__',
+];
 
 const ODD_UNICODE = [
   '\u0000',
@@ -111,9 +118,20 @@ export function hostileString(hugeLength: number): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...TRICKY_STRINGS) },
     { weight: 5, arbitrary: fc.constantFrom(...ODD_UNICODE) },
-    { weight: 3, arbitrary: fc.tuple(fc.string({ maxLength: 6 }), fc.constantFrom(...ODD_UNICODE), fc.string({ maxLength: 6 })).map((p) => p.join('')) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.string({ maxLength: 6 }), fc.constantFrom(...ODD_UNICODE), fc.string({ maxLength: 6 }))
+        .map((p) => p.join('')),
+    },
     { weight: 4, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
-    { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom('\u0000', '\ud800', '\udfff', 'a', '\u202e', '\ud83d'), maxLength: 8 }) },
+    {
+      weight: 2,
+      arbitrary: fc.string({
+        unit: fc.constantFrom('\u0000', '\ud800', '\udfff', 'a', '\u202e', '\ud83d'),
+        maxLength: 8,
+      }),
+    },
     { weight: 2, arbitrary: fc.integer({ min: 250, max: 5000 }).map((n) => 'x'.repeat(n)) },
     { weight: 1, arbitrary: fc.integer({ min: 300, max: 1200 }).map((n) => '\ud83d\ude00'.repeat(n)) },
     { weight: 1, arbitrary: fc.constantFrom(hugeLength - 200, hugeLength + 64).map((n) => 'z'.repeat(Math.max(n, 1))) },
@@ -142,7 +160,24 @@ export function withOwnKey(target: Record<string, unknown>, key: string, value: 
 /** A key for an extra, unknown field: prototype-ish, odd Unicode, empty, or random. */
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...PROTOTYPE_KEYS) },
-  { weight: 2, arbitrary: fc.constantFrom('', ' ', '$where', '$gt', 'a.b', '0', 'id', 'tenant_id', 'created_at', '\u202e', '\u200b', '\ud800', '\u0000') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      '$where',
+      '$gt',
+      'a.b',
+      '0',
+      'id',
+      'tenant_id',
+      'created_at',
+      '\u202e',
+      '\u200b',
+      '\ud800',
+      '\u0000',
+    ),
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 12 }) },
 );
 

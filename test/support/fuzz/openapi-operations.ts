@@ -73,7 +73,9 @@ export function listOperations(doc: OpenApiDocument): FuzzOperation[] {
         method: method.toUpperCase(),
         path,
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
-        query: params.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: resolveSchema(doc, p.schema) ?? {} })),
+        query: params
+          .filter((p) => p.in === 'query')
+          .map((p) => ({ name: p.name, schema: resolveSchema(doc, p.schema) ?? {} })),
         headers: params.filter((p) => p.in === 'header').map((p) => p.name),
         body: resolveSchema(doc, content['application/json']?.schema),
         contentTypes,
@@ -107,7 +109,14 @@ export function idKindOfName(name: string): string | undefined {
  * A valid-looking value for `schema`; `name` is the field's name (for ids and time windows); `examples` replace a
  * component's own example where that one is not valid alone (a chain step reading a step before it). Deterministic.
  */
-export function plausibleValue(doc: OpenApiDocument, raw: JsonSchema | undefined, ids: IdsByKind, name = '', depth = 0, examples: Record<string, unknown> = {}): unknown {
+export function plausibleValue(
+  doc: OpenApiDocument,
+  raw: JsonSchema | undefined,
+  ids: IdsByKind,
+  name = '',
+  depth = 0,
+  examples: Record<string, unknown> = {},
+): unknown {
   const component = raw?.$ref?.replace('#/components/schemas/', '');
   if (component && examples[component] !== undefined) return structuredClone(examples[component]);
   const schema = resolveSchema(doc, raw) ?? {};
@@ -118,7 +127,8 @@ export function plausibleValue(doc: OpenApiDocument, raw: JsonSchema | undefined
   if (schema.default !== undefined) return structuredClone(schema.default);
   if (schema.format === 'uuid') return ids.any?.[0] ?? '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f';
   // A window that ends in the past and starts before it ends.
-  if (schema.format === 'date-time') return new Date(Date.now() - (name === 'until' ? 60_000 : 86_400_000)).toISOString();
+  if (schema.format === 'date-time')
+    return new Date(Date.now() - (name === 'until' ? 60_000 : 86_400_000)).toISOString();
   switch (schema.type) {
     case 'string':
       if (name.endsWith('url')) return 'https://hooks.example.com/fuzz';
@@ -134,7 +144,8 @@ export function plausibleValue(doc: OpenApiDocument, raw: JsonSchema | undefined
     case undefined: {
       if (!schema.properties) return {};
       const value: Record<string, unknown> = {};
-      for (const [key, prop] of Object.entries(schema.properties)) value[key] = plausibleValue(doc, prop, ids, key, depth + 1, examples);
+      for (const [key, prop] of Object.entries(schema.properties))
+        value[key] = plausibleValue(doc, prop, ids, key, depth + 1, examples);
       return value;
     }
     default:

@@ -1,7 +1,21 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { ApiKeyListResponse, ApiKeyResponse, ApiKeysService, CreateApiKeyDto, CreatedApiKeyResponse } from '@conduit/auth';
+import {
+  ApiKeyListResponse,
+  ApiKeyResponse,
+  ApiKeysService,
+  CreateApiKeyDto,
+  CreatedApiKeyResponse,
+} from '@conduit/auth';
 import { ListQueryDto } from '@conduit/tenants';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
@@ -20,7 +34,7 @@ export class ApiKeysController {
     summary: 'Create an API key; the key is returned once',
     description:
       'Never above your role. A key creating a key grants only scopes it holds ("x:write" includes "x:read"; "*" only from a key holding "*") ' +
-      'and expires no later than itself. A key acts with the lower of its role and its creator\'s current one, and stops working ' +
+      "and expires no later than itself. A key acts with the lower of its role and its creator's current one, and stops working " +
       '(401 api_key_creator_inactive) while its creator is disabled or no longer has access to its tenant.',
   })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })

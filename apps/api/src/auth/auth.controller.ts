@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, Public } from '@conduit/access';
 import { LoginDto, MeResponse, MembershipLookup, RefreshDto, SessionService, TokenResponse } from '@conduit/auth';
@@ -43,7 +50,8 @@ export class AuthController {
   @ApiBearerAuth('bearer')
   @ApiOperation({
     summary: 'Revoke this session and the access token presented',
-    description: 'Needs an access token issued by Conduit: an API key or identity-provider token is 400 logout_requires_session.',
+    description:
+      'Needs an access token issued by Conduit: an API key or identity-provider token is 400 logout_requires_session.',
   })
   @ApiNoContentResponse({ description: 'Logged out' })
   @ApiErrors(400, 401)
@@ -60,7 +68,8 @@ export class AuthController {
   @ApiErrors(401)
   async me(): Promise<MeResponse> {
     const { principal, tenant } = this.access.identity();
-    const memberships = principal.kind === 'user' && principal.userId ? await this.memberships.forUser(principal.userId) : [];
+    const memberships =
+      principal.kind === 'user' && principal.userId ? await this.memberships.forUser(principal.userId) : [];
     return {
       kind: principal.kind,
       id: principal.id,
@@ -68,7 +77,13 @@ export class AuthController {
       role: principal.role,
       scopes: principal.scopes,
       home_tenant_id: principal.homeTenantId,
-      tenant: { id: tenant.id, code: tenant.code, name: tenant.name, status: tenant.status, parent_id: tenant.parent_id },
+      tenant: {
+        id: tenant.id,
+        code: tenant.code,
+        name: tenant.name,
+        status: tenant.status,
+        parent_id: tenant.parent_id,
+      },
       memberships: memberships.map((m) => ({ tenant_id: m.tenant.id, tenant_code: m.tenant.code, role: m.role })),
     };
   }

@@ -31,7 +31,13 @@ export class FailedAuthenticationLimit {
 
   /** Counts one failure; the seconds to wait when it went over the limit, else 0. */
   async recordFailure(address: string): Promise<number> {
-    const record = await this.storage.increment(`ip:${address}`, WINDOW_MS, this.limit, BLOCK_MS, 'failed-authentication');
+    const record = await this.storage.increment(
+      `ip:${address}`,
+      WINDOW_MS,
+      this.limit,
+      BLOCK_MS,
+      'failed-authentication',
+    );
     if (!record.isBlocked) return 0;
     // Bounded: a flood from many addresses forgets old blocks rather than growing without end (Redis still has them).
     if (this.blockedUntil.size >= MAX_REMEMBERED_BLOCKS) this.blockedUntil.clear();

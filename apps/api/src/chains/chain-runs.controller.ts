@@ -1,6 +1,14 @@
 // Chain runs at the seed's paths (/api/execution-chains/...) and their canonical aliases (/api/v1/chains/...).
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import {
   ChainRunDetailResponse,
@@ -26,8 +34,14 @@ export class ChainRunsController {
   @HttpCode(202)
   @CheckPolicy('create', 'ChainRun')
   @Audited('chain.execute', 'ChainRun')
-  @ApiOperation({ summary: 'Start a run with custom trigger data; answers 202 with the run id while the worker runs the steps' })
-  @ApiBody({ type: ExecuteChainDto, required: false, description: 'Optional: without a body the run starts with trigger_data {}' })
+  @ApiOperation({
+    summary: 'Start a run with custom trigger data; answers 202 with the run id while the worker runs the steps',
+  })
+  @ApiBody({
+    type: ExecuteChainDto,
+    required: false,
+    description: 'Optional: without a body the run starts with trigger_data {}',
+  })
   @ApiAcceptedResponse({ type: ExecutedRunResponse })
   @ApiErrors(400, 401, 403, 404, 409)
   execute(@Param('id') id: string, @Body() dto: ExecuteChainDto): Promise<ExecutedRunResponse> {

@@ -1,8 +1,23 @@
 // Chain definitions at the seed's paths (/api/execution-chains) and their canonical aliases (/api/v1/chains).
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
-import { ChainListResponse, ChainResponse, ChainsService, CreateChainDto, ListChainsQueryDto, UpdateChainDto } from '@conduit/chains';
+import {
+  ChainListResponse,
+  ChainResponse,
+  ChainsService,
+  CreateChainDto,
+  ListChainsQueryDto,
+  UpdateChainDto,
+} from '@conduit/chains';
 import { TenantScope } from '@conduit/tenants';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';

@@ -1,8 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CheckPolicy } from '@conduit/access';
-import { CreateCredentialDto, CredentialListResponse, CredentialResponse, CredentialsService, ListCredentialsQueryDto, UpdateCredentialDto } from '@conduit/chains';
+import {
+  CreateCredentialDto,
+  CredentialListResponse,
+  CredentialResponse,
+  CredentialsService,
+  ListCredentialsQueryDto,
+  UpdateCredentialDto,
+} from '@conduit/chains';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { AuditedByService } from '../http/audited.decorator';
 import { requestMeta } from '../http/request-meta';
@@ -18,7 +33,9 @@ export class CredentialsController {
   @Post()
   @CheckPolicy('create', 'Credential')
   @AuditedByService()
-  @ApiOperation({ summary: 'Store a named secret for chain templates ({{credentials.<name>}}); the value is never returned' })
+  @ApiOperation({
+    summary: 'Store a named secret for chain templates ({{credentials.<name>}}); the value is never returned',
+  })
   @ApiCreatedResponse({ type: CredentialResponse })
   @ApiErrors(400, 401, 403, 409)
   create(@Body() dto: CreateCredentialDto, @Req() req: FastifyRequest): Promise<CredentialResponse> {
@@ -49,7 +66,11 @@ export class CredentialsController {
   @ApiOperation({ summary: 'Rotate the value or change the description' })
   @ApiOkResponse({ type: CredentialResponse })
   @ApiErrors(400, 401, 403, 404)
-  update(@Param('id') id: string, @Body() dto: UpdateCredentialDto, @Req() req: FastifyRequest): Promise<CredentialResponse> {
+  update(
+    @Param('id') id: string,
+    @Body() dto: UpdateCredentialDto,
+    @Req() req: FastifyRequest,
+  ): Promise<CredentialResponse> {
     return this.credentials.update(id, dto, requestMeta(req));
   }
 

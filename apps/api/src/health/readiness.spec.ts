@@ -21,7 +21,11 @@ describe('degradedReadiness', () => {
   });
 
   it('leaves any other error alone (shutting down, a plain 503, a bug)', () => {
-    expect(degradedReadiness(new ServiceUnavailableException({ status: 'shutting_down', error: { redis: { status: 'down' } } }))).toBeNull();
+    expect(
+      degradedReadiness(
+        new ServiceUnavailableException({ status: 'shutting_down', error: { redis: { status: 'down' } } }),
+      ),
+    ).toBeNull();
     expect(degradedReadiness(new ServiceUnavailableException())).toBeNull();
     expect(degradedReadiness(new Error('redis'))).toBeNull();
   });

@@ -8,7 +8,8 @@ export interface AuditSpec {
 }
 
 /** Names the audit action and target type a mutating route records (default: method and path). */
-export const Audited = (action: string, target: string) => SetMetadata(AUDIT_ACTION, { action, target } satisfies AuditSpec);
+export const Audited = (action: string, target: string) =>
+  SetMetadata(AUDIT_ACTION, { action, target } satisfies AuditSpec);
 
 /** The route's service writes its own audit rows (login, refresh, logout). */
 export const AuditedByService = () => SetMetadata(AUDIT_ACTION, false);

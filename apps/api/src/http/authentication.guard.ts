@@ -15,7 +15,11 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 
 function tooManyFailures(reply: FastifyReply, seconds: number): CommonException {
   void reply.header('retry-after', String(seconds));
-  return new CommonException('rate_limited', 429, `Too many failed authentication attempts from this address; retry in ${seconds} s`);
+  return new CommonException(
+    'rate_limited',
+    429,
+    `Too many failed authentication attempts from this address; retry in ${seconds} s`,
+  );
 }
 
 /**
@@ -37,12 +41,17 @@ export class AuthenticationGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
+      return true;
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const blocked = this.failures.retryAfter(req.ip);
     if (blocked > 0) throw tooManyFailures(reply, blocked);
-    const credentials = { authorization: header(req, 'authorization'), apiKey: header(req, 'x-api-key'), actingTenant: header(req, 'x-tenant-id') };
+    const credentials = {
+      authorization: header(req, 'authorization'),
+      apiKey: header(req, 'x-api-key'),
+      actingTenant: header(req, 'x-tenant-id'),
+    };
     let identity: RequestIdentity;
     try {
       identity = await this.authenticator.authenticate(credentials, requestMeta(req));

@@ -4,7 +4,8 @@ import { QueryFailedError } from 'typeorm';
 import { QueueUnavailableError } from '@conduit/platform';
 import { mapError, sendClientError } from './error-mapping';
 
-const fastifyError = (code: string, statusCode: number, message = 'fastify says') => Object.assign(new Error(message), { code, statusCode });
+const fastifyError = (code: string, statusCode: number, message = 'fastify says') =>
+  Object.assign(new Error(message), { code, statusCode });
 
 describe('mapError for Fastify errors', () => {
   it.each([
@@ -18,36 +19,65 @@ describe('mapError for Fastify errors', () => {
     ['FST_ERR_SOMETHING_ELSE', 418, 418, 'bad_request'],
   ])('%s (%i) becomes %i %s in the error body', (code, statusCode, status, errorCode) => {
     const mapped = mapError(fastifyError(code, statusCode), 'req-1');
-    expect(mapped).toMatchObject({ status, unexpected: false, body: { error: { code: errorCode, details: [] }, request_id: 'req-1' } });
+    expect(mapped).toMatchObject({
+      status,
+      unexpected: false,
+      body: { error: { code: errorCode, details: [] }, request_id: 'req-1' },
+    });
     expect(mapped.body.error.message).not.toContain('FST_ERR');
   });
 
   it('keeps server-side errors a 500 internal_error', () => {
-    expect(mapError(fastifyError('FST_ERR_ASYNC_CONSTRAINT', 500), null)).toMatchObject({ status: 500, unexpected: true, body: { error: { code: 'internal_error' } } });
+    expect(mapError(fastifyError('FST_ERR_ASYNC_CONSTRAINT', 500), null)).toMatchObject({
+      status: 500,
+      unexpected: true,
+      body: { error: { code: 'internal_error' } },
+    });
   });
 });
 
 describe('mapError for database refusals no service anticipated', () => {
   const queryFailed = (code: string) =>
-    new QueryFailedError('INSERT INTO t (a) VALUES ($1)', ['secret-value'], Object.assign(new Error('db says'), { code, severity: 'ERROR' }));
+    new QueryFailedError(
+      'INSERT INTO t (a) VALUES ($1)',
+      ['secret-value'],
+      Object.assign(new Error('db says'), { code, severity: 'ERROR' }),
+    );
 
   it('answers a unique violation 409 conflict and a data exception 400 invalid_input, still flagged for the log', () => {
-    expect(mapError(queryFailed('23505'), 'r')).toMatchObject({ status: 409, unexpected: true, body: { error: { code: 'conflict' } } });
+    expect(mapError(queryFailed('23505'), 'r')).toMatchObject({
+      status: 409,
+      unexpected: true,
+      body: { error: { code: 'conflict' } },
+    });
     for (const code of ['22003', '22008', '22P02', '22021']) {
-      expect(mapError(queryFailed(code), 'r')).toMatchObject({ status: 400, unexpected: true, body: { error: { code: 'invalid_input' } } });
+      expect(mapError(queryFailed(code), 'r')).toMatchObject({
+        status: 400,
+        unexpected: true,
+        body: { error: { code: 'invalid_input' } },
+      });
     }
     expect(JSON.stringify(mapError(queryFailed('23505'), 'r').body)).not.toContain('secret-value');
   });
 
   it('keeps other database failures a 500', () => {
-    expect(mapError(queryFailed('40001'), 'r')).toMatchObject({ status: 500, body: { error: { code: 'internal_error' } } });
+    expect(mapError(queryFailed('40001'), 'r')).toMatchObject({
+      status: 500,
+      body: { error: { code: 'internal_error' } },
+    });
     expect(mapError(Object.assign(new Error('no code'), { code: '23505' }), 'r').status).toBe(500);
   });
 });
 
 describe('sendClientError', () => {
   const socket = () => {
-    const fake = Object.assign(new EventEmitter(), { destroyed: false, writable: true, written: '', write: (text: string) => ((fake.written += text), true), destroy: () => undefined });
+    const fake = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      writable: true,
+      written: '',
+      write: (text: string) => ((fake.written += text), true),
+      destroy: () => undefined,
+    });
     return fake;
   };
 
@@ -60,7 +90,10 @@ describe('sendClientError', () => {
     sendClientError(Object.assign(new Error('parse error'), { code }), s as unknown as Socket);
     expect(s.written).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
     const body = s.written.slice(s.written.indexOf('\r\n\r\n') + 4);
-    expect(JSON.parse(body)).toEqual({ error: { code: errorCode, message: expect.any(String), details: [] }, request_id: null });
+    expect(JSON.parse(body)).toEqual({
+      error: { code: errorCode, message: expect.any(String), details: [] },
+      request_id: null,
+    });
     expect(s.written).toContain(`Content-Length: ${Buffer.byteLength(body)}`);
   });
 
@@ -75,10 +108,16 @@ describe('mapError when the database is away or too slow', () => {
   const pgError = (code: string, message = 'db says') => Object.assign(new Error(message), { code, severity: 'FATAL' });
 
   it.each([
-    ['terminated by a restart (57P01)', new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection due to administrator command'))],
+    [
+      'terminated by a restart (57P01)',
+      new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection due to administrator command')),
+    ],
     ['still starting up (57P03)', pgError('57P03', 'the database system is starting up')],
     ['a connection exception (08006)', pgError('08006')],
-    ['refused at the socket', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    [
+      'refused at the socket',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
     ['dropped mid-query', new Error('Connection terminated unexpectedly')],
     ['no connection in time', new Error('timeout exceeded when trying to connect')],
   ])('%s is 503 database_unavailable with Retry-After, not logged as unexpected', (_, err) => {
@@ -91,8 +130,16 @@ describe('mapError when the database is away or too slow', () => {
   });
 
   it('is 503 query_timeout for a statement stopped by statement_timeout', () => {
-    const err = new QueryFailedError('SELECT pg_sleep(10)', [], Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' }));
-    expect(mapError(err, 'r')).toMatchObject({ status: 503, headers: { 'retry-after': '5' }, body: { error: { code: 'query_timeout' } } });
+    const err = new QueryFailedError(
+      'SELECT pg_sleep(10)',
+      [],
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' }),
+    );
+    expect(mapError(err, 'r')).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '5' },
+      body: { error: { code: 'query_timeout' } },
+    });
   });
 
   it('keeps an Error that merely names a SQLSTATE-like code, or another refusal, out of it', () => {
@@ -103,7 +150,14 @@ describe('mapError when the database is away or too slow', () => {
 
 describe('mapError while Redis is away', () => {
   it('answers a QueueUnavailableError 503 queue_unavailable with Retry-After, not logged as unexpected', () => {
-    const err = new QueueUnavailableError('Redis is unavailable', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }) });
-    expect(mapError(err, 'r')).toMatchObject({ status: 503, unexpected: false, headers: { 'retry-after': '5' }, body: { error: { code: 'queue_unavailable' } } });
+    const err = new QueueUnavailableError('Redis is unavailable', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }),
+    });
+    expect(mapError(err, 'r')).toMatchObject({
+      status: 503,
+      unexpected: false,
+      headers: { 'retry-after': '5' },
+      body: { error: { code: 'queue_unavailable' } },
+    });
   });
 });

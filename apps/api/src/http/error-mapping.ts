@@ -3,8 +3,21 @@ import { HttpException } from '@nestjs/common';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { DATA_EXCEPTION_CLASS, UNIQUE_VIOLATION, isDatabaseUnavailable, isQueryTimeout, sqlState } from '@conduit/database';
-import { CommonErrorCode, ConduitException, ErrorBody, ErrorDetail, QueueUnavailableError, errorBody } from '@conduit/platform';
+import {
+  DATA_EXCEPTION_CLASS,
+  UNIQUE_VIOLATION,
+  isDatabaseUnavailable,
+  isQueryTimeout,
+  sqlState,
+} from '@conduit/database';
+import {
+  CommonErrorCode,
+  ConduitException,
+  ErrorBody,
+  ErrorDetail,
+  QueueUnavailableError,
+  errorBody,
+} from '@conduit/platform';
 
 const CODE_BY_STATUS: Record<number, CommonErrorCode> = {
   400: 'bad_request',
@@ -31,8 +44,16 @@ interface FastifyRefusal {
 /** Fastify's own 4xx errors that reach clients, by their FST_ERR code; other ones fall back to their status. */
 const FASTIFY_REFUSALS: Record<string, FastifyRefusal> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'Request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Content-Type is not supported' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', message: 'Request body size did not match Content-Length' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'Content-Type is not supported',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'invalid_content_length',
+    message: 'Request body size did not match Content-Length',
+  },
   FST_ERR_BAD_URL: { status: 400, code: 'malformed_url', message: 'The URL is not valid (malformed percent-encoding)' },
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
   FST_ERR_NOT_FOUND: { status: 404, code: 'route_not_found', message: 'No such route' },
@@ -52,7 +73,11 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** Seconds a client should wait before retrying what needs Redis itself (the queue board) while Redis is away. */
 export const QUEUE_RETRY_AFTER_SECONDS = 5;
 
-function fromFastify(err: { statusCode?: number; code?: string; message: string }): { status: number; code: string; message: string } | null {
+function fromFastify(err: {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}): { status: number; code: string; message: string } | null {
   const status = err.statusCode;
   if (!status || status < 400 || status >= 500) return null;
   const fcode = err.code ?? '';
@@ -64,8 +89,18 @@ function fromFastify(err: { statusCode?: number; code?: string; message: string 
 }
 
 /** A 503 the caller should retry: expected (not logged as unexpected), with Retry-After. */
-function unavailable(code: CommonErrorCode, message: string, requestId: string | null, retryAfterSeconds: number): MappedError {
-  return { status: 503, body: errorBody(code, message, requestId), unexpected: false, headers: { 'retry-after': String(retryAfterSeconds) } };
+function unavailable(
+  code: CommonErrorCode,
+  message: string,
+  requestId: string | null,
+  retryAfterSeconds: number,
+): MappedError {
+  return {
+    status: 503,
+    body: errorBody(code, message, requestId),
+    unexpected: false,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  };
 }
 
 export function mapError(err: unknown, requestId: string | null): MappedError {
@@ -77,46 +112,83 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
     const cause: unknown = err.cause;
     if (typeof cause === 'object' && cause !== null && 'statusCode' in cause) {
       const mapped = fromFastify(cause as { statusCode?: number; code?: string; message: string });
-      if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+      if (mapped)
+        return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
     }
     const status = err.getStatus();
     const response = err.getResponse();
     const details: ErrorDetail[] =
-      typeof response === 'object' && response !== null && 'details' in response && typeof (response as { details: unknown }).details === 'object'
+      typeof response === 'object' &&
+      response !== null &&
+      'details' in response &&
+      typeof (response as { details: unknown }).details === 'object'
         ? [{ message: 'check details', ...(response as { details: Record<string, unknown> }).details }]
         : [];
     let code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
-    if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(err.message)) code = 'route_not_found';
+    if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(err.message))
+      code = 'route_not_found';
     const message = status === 429 ? 'Too many requests; slow down' : err.message;
     return { status, body: errorBody(code, message, requestId, details), unexpected: status >= 500 && status !== 503 };
   }
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {
     const mapped = fromFastify(err as { statusCode?: number; code?: string; message: string });
-    if (mapped) return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+    if (mapped)
+      return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
   }
   // Redis is away and this request needed it for its answer (work is accepted without it: see RedisAvailability).
   // Checked before the database: both can fail with a refused socket, and this error says which one it was.
   if (err instanceof QueueUnavailableError) {
-    return unavailable('queue_unavailable', 'The queues are not available right now; retry after the Retry-After seconds', requestId, QUEUE_RETRY_AFTER_SECONDS);
+    return unavailable(
+      'queue_unavailable',
+      'The queues are not available right now; retry after the Retry-After seconds',
+      requestId,
+      QUEUE_RETRY_AFTER_SECONDS,
+    );
   }
   // The database is away (restart, failover, network) or a statement ran past statement_timeout: the service, not the
   // request, is at fault, and the same request may succeed shortly. Logged once per outage elsewhere, not per request.
   if (isDatabaseUnavailable(err)) {
-    return unavailable('database_unavailable', 'The database is not available right now; retry after the Retry-After seconds', requestId, DATABASE_RETRY_AFTER_SECONDS);
+    return unavailable(
+      'database_unavailable',
+      'The database is not available right now; retry after the Retry-After seconds',
+      requestId,
+      DATABASE_RETRY_AFTER_SECONDS,
+    );
   }
   if (isQueryTimeout(err)) {
-    return unavailable('query_timeout', 'The request took too long in the database and was stopped; retry later or narrow it', requestId, DATABASE_RETRY_AFTER_SECONDS);
+    return unavailable(
+      'query_timeout',
+      'The request took too long in the database and was stopped; retry later or narrow it',
+      requestId,
+      DATABASE_RETRY_AFTER_SECONDS,
+    );
   }
   // A database refusal no service anticipated. Still logged as unexpected (a service should have answered it), but
   // the caller gets what it is: a race with another write (409), or a value the database cannot take (400).
   const state = sqlState(err);
   if (state === UNIQUE_VIOLATION) {
-    return { status: 409, body: errorBody('conflict', 'A conflicting record was written at the same time; try again', requestId), unexpected: true };
+    return {
+      status: 409,
+      body: errorBody('conflict', 'A conflicting record was written at the same time; try again', requestId),
+      unexpected: true,
+    };
   }
   if (state?.startsWith(DATA_EXCEPTION_CLASS)) {
-    return { status: 400, body: errorBody('invalid_input', 'A value in the request cannot be stored (out of range or malformed)', requestId), unexpected: true };
+    return {
+      status: 400,
+      body: errorBody(
+        'invalid_input',
+        'A value in the request cannot be stored (out of range or malformed)',
+        requestId,
+      ),
+      unexpected: true,
+    };
   }
-  return { status: 500, body: errorBody('internal_error', 'Something went wrong on our side', requestId), unexpected: true };
+  return {
+    status: 500,
+    body: errorBody('internal_error', 'Something went wrong on our side', requestId),
+    unexpected: true,
+  };
 }
 
 /**
@@ -125,7 +197,11 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
  */
 export function sendFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const mapped = mapError(err, request.id);
-  void reply.code(mapped.status).header('x-request-id', request.id).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+  void reply
+    .code(mapped.status)
+    .header('x-request-id', request.id)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(mapped.body);
 }
 
 /**

@@ -17,7 +17,12 @@ export class ConduitExceptionFilter implements ExceptionFilter {
     const mapped = mapError(exception, request.id ?? null);
     // A database outage is logged once, when it starts, not with each request it refused.
     this.database.notice(exception);
-    if (mapped.unexpected) this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
-    void reply.status(mapped.status).headers(mapped.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+    if (mapped.unexpected)
+      this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
+    void reply
+      .status(mapped.status)
+      .headers(mapped.headers ?? {})
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(mapped.body);
   }
 }

@@ -16,7 +16,8 @@ const MAX_QUERY_CHARS = 500;
 
 export function loggableError(err: unknown): LoggableError {
   if (!(err instanceof Error)) return { type: typeof err, message: String(err).slice(0, 500) };
-  const driver = (err as { driverError?: Record<string, unknown> }).driverError ?? (err as unknown as Record<string, unknown>);
+  const driver =
+    (err as { driverError?: Record<string, unknown> }).driverError ?? (err as unknown as Record<string, unknown>);
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
   const query = text((err as { query?: unknown }).query);
   return {

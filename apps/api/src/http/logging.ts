@@ -20,7 +20,11 @@ export function loggerParams(config: ConduitConfig, name: string): Params {
         },
       },
       serializers: {
-        req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, url: loggedUrl(req.url ?? '') }),
+        req: (req: { id?: string; method?: string; url?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: loggedUrl(req.url ?? ''),
+        }),
       },
     },
   };
@@ -56,4 +60,3 @@ function safeDecode(text: string): string {
     return text;
   }
 }
-

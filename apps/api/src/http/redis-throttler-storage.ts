@@ -59,29 +59,58 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   ) {
     // A defined command is sent by its SHA (EVALSHA) once Redis knows it, not as the whole script on every request.
     redis.defineCommand('conduitThrottleIncrement', { numberOfKeys: 2, lua: INCREMENT });
-    const client = redis as unknown as { conduitThrottleIncrement: (...args: (string | number)[]) => Promise<[number, number, number, number]> };
+    const client = redis as unknown as {
+      conduitThrottleIncrement: (...args: (string | number)[]) => Promise<[number, number, number, number]>;
+    };
     this.incrementScript = client.conduitThrottleIncrement.bind(redis);
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     // Known away: no command is even tried (it would fail at once, but the failure costs a stack trace per request).
     if (this.availability.isDown) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     try {
-      return await this.availability.call('counting a request', () => this.incrementShared(key, ttl, limit, blockDuration, throttlerName), SHARED_COUNT_TIMEOUT_MS);
+      return await this.availability.call(
+        'counting a request',
+        () => this.incrementShared(key, ttl, limit, blockDuration, throttlerName),
+        SHARED_COUNT_TIMEOUT_MS,
+      );
     } catch (err) {
       if (!(err instanceof QueueUnavailableError) && Date.now() - this.warnedAt > WARN_EVERY_MS) {
         this.warnedAt = Date.now();
-        this.logger.warn({ err: (err as Error).message }, 'rate limit counters unavailable in Redis; counting in this process only');
+        this.logger.warn(
+          { err: (err as Error).message },
+          'rate limit counters unavailable in Redis; counting in this process only',
+        );
       }
       return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     }
   }
 
-  private async incrementShared(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  private async incrementShared(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     const base = `${this.config.REDIS_PREFIX}:throttle:${throttlerName}:${key}`;
     this.sequence = (this.sequence + 1) % 1_000_000_000;
     const member = `${Date.now()}-${process.pid}-${this.sequence}-${Math.random().toString(36).slice(2, 8)}`;
-    const [hits, expiresIn, blocked, blockedFor] = await this.incrementScript(`${base}:hits`, `${base}:blocked`, Date.now(), ttl, limit, blockDuration, member);
+    const [hits, expiresIn, blocked, blockedFor] = await this.incrementScript(
+      `${base}:hits`,
+      `${base}:blocked`,
+      Date.now(),
+      ttl,
+      limit,
+      blockDuration,
+      member,
+    );
     return {
       totalHits: hits,
       timeToExpire: Math.ceil(expiresIn / 1000),

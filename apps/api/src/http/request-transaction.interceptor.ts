@@ -37,7 +37,8 @@ export class RequestTransactionInterceptor implements NestInterceptor {
     const spec = this.reflector.get<AuditSpec | false | undefined>(AUDIT_ACTION, context.getHandler());
     const audited = !READ_METHODS.has(req.method) && spec !== false;
     const successStatus =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ?? (req.method === 'POST' ? 201 : 200);
+      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
+      (req.method === 'POST' ? 201 : 200);
     const run = async () => {
       try {
         return await this.db.runInTenant(identity.tenant.id, async () => {
@@ -53,12 +54,24 @@ export class RequestTransactionInterceptor implements NestInterceptor {
     return from(run());
   }
 
-  private async record(requestIdentity: RequestIdentity, req: FastifyRequest, spec: AuditSpec | undefined, status: number, result: unknown) {
+  private async record(
+    requestIdentity: RequestIdentity,
+    req: FastifyRequest,
+    spec: AuditSpec | undefined,
+    status: number,
+    result: unknown,
+  ) {
     // The tenant the request ended up acting in: a seed body's tenant_id moves it below the caller's (actIn).
     const identity = this.access.maybeIdentity() ?? requestIdentity;
     const params = (req.params ?? {}) as Record<string, string>;
-    const resultId = typeof result === 'object' && result !== null && 'id' in result ? String((result as { id: unknown }).id) : undefined;
-    const body = typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : null;
+    const resultId =
+      typeof result === 'object' && result !== null && 'id' in result
+        ? String((result as { id: unknown }).id)
+        : undefined;
+    const body =
+      typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
+        ? (req.body as Record<string, unknown>)
+        : null;
     const meta = requestMeta(req);
     await this.audit.record({
       tenantId: identity.tenant.id,
@@ -71,7 +84,10 @@ export class RequestTransactionInterceptor implements NestInterceptor {
       userAgent: meta.userAgent,
       requestId: meta.requestId,
       changes: body,
-      metadata: identity.tenant.id !== identity.principal.homeTenantId ? { home_tenant_id: identity.principal.homeTenantId } : null,
+      metadata:
+        identity.tenant.id !== identity.principal.homeTenantId
+          ? { home_tenant_id: identity.principal.homeTenantId }
+          : null,
     });
   }
 }

@@ -2,7 +2,14 @@
 // cannot carry exactly, right after parsing: before guards, pipes and the request transaction, so neither the handler
 // nor the audit row ever sees it. Runs for every Nest route.
 import type { FastifyRequest } from 'fastify';
-import { CommonException, InputProblem, MAX_INPUT_DEPTH, RefusedInputKind, findRefusedInput, formatInputPath } from '@conduit/platform';
+import {
+  CommonException,
+  InputProblem,
+  MAX_INPUT_DEPTH,
+  RefusedInputKind,
+  findRefusedInput,
+  formatInputPath,
+} from '@conduit/platform';
 
 function refusal(problem: InputProblem<RefusedInputKind>, root: string): CommonException {
   const field = formatInputPath(problem.path) || root;

@@ -46,7 +46,8 @@ export const RECEIVE_ROUTES: readonly ReceiveRoute[] = [
     path: '/api/v1/webhook/:provider',
     operationId: 'receive_default',
     status: 200,
-    summary: 'Receive for the deployment default tenant (INGEST_DEFAULT_TENANT): the source named after the provider; 200',
+    summary:
+      'Receive for the deployment default tenant (INGEST_DEFAULT_TENANT): the source named after the provider; 200',
     target: (p) => ({ by: 'default', provider: p.provider }),
   },
 ];
@@ -91,7 +92,11 @@ function flatHeaders(raw: IncomingHttpHeaders): Record<string, string | undefine
 }
 
 function received(req: FastifyRequest): ReceivedRequest {
-  return { rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), headers: flatHeaders(req.headers), ip: req.ip };
+  return {
+    rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    headers: flatHeaders(req.headers),
+    ip: req.ip,
+  };
 }
 
 export interface ReceiveServerDeps {
@@ -118,8 +123,21 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
     const outage = deps.database.notice(err);
     if (mapped.unexpected) logger.error({ err: loggableError(err), request_id: req.id }, 'unhandled error');
     // The route pattern, not the URL: a source's key in the path is a credential and stays out of the logs.
-    else if (!outage) logger.log({ request_id: req.id, route: req.routeOptions.url ?? 'unmatched', status: mapped.status, code: mapped.body.error.code }, 'webhook refused');
-    return reply.code(mapped.status).headers(mapped.headers ?? {}).header('content-type', 'application/json; charset=utf-8').send(mapped.body);
+    else if (!outage)
+      logger.log(
+        {
+          request_id: req.id,
+          route: req.routeOptions.url ?? 'unmatched',
+          status: mapped.status,
+          code: mapped.body.error.code,
+        },
+        'webhook refused',
+      );
+    return reply
+      .code(mapped.status)
+      .headers(mapped.headers ?? {})
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(mapped.body);
   };
 
   fastify.addHook('onRequest', (req, reply, done) => {
@@ -138,15 +156,27 @@ export async function createReceiveServer(config: ConduitConfig, deps: ReceiveSe
     reply.code(404).send(errorBody('route_not_found', `Cannot ${req.method} ${req.url.split('?')[0]}`, req.id)),
   );
   for (const route of RECEIVE_ROUTES) {
-    fastify.post(route.path, { schema: { response: { [route.status]: RECEIVE_RESPONSE_SCHEMA } } }, async (req, reply) => {
-      try {
-        const result = await deps.receive.accept(route.target(req.params as Record<string, string>), received(req));
-        logger.log({ request_id: req.id, source: result.metadata.destination, event_id: result.event_id, status: result.status }, 'webhook received');
-        return reply.code(route.status).send(result);
-      } catch (err) {
-        return fail(err, req, reply);
-      }
-    });
+    fastify.post(
+      route.path,
+      { schema: { response: { [route.status]: RECEIVE_RESPONSE_SCHEMA } } },
+      async (req, reply) => {
+        try {
+          const result = await deps.receive.accept(route.target(req.params as Record<string, string>), received(req));
+          logger.log(
+            {
+              request_id: req.id,
+              source: result.metadata.destination,
+              event_id: result.event_id,
+              status: result.status,
+            },
+            'webhook received',
+          );
+          return reply.code(route.status).send(result);
+        } catch (err) {
+          return fail(err, req, reply);
+        }
+      },
+    );
   }
   await fastify.ready();
   return fastify;
@@ -171,7 +201,9 @@ export class ReceiveFrontDoor {
     this.closing = true;
   }
 
-  listener(nest: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  listener(
+    nest: (req: IncomingMessage, res: ServerResponse) => void,
+  ): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
       if (this.closing) return refuseWhileClosing(req, res);
       if (this.receiver && isReceiveRequest(req)) return this.receiver.routing(req, res);
@@ -185,7 +217,12 @@ function refuseWhileClosing(req: IncomingMessage, res: ServerResponse): void {
   // Like every other response: the caller's well-formed X-Request-Id, else a new one, in the body and the header.
   const requestId = typeof incoming === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(incoming) ? incoming : uuidv7();
   const body = JSON.stringify(errorBody('service_unavailable', 'Shutting down; retry shortly', requestId));
-  res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '5', 'x-request-id': requestId });
+  res.writeHead(503, {
+    'content-type': 'application/json; charset=utf-8',
+    connection: 'close',
+    'retry-after': '5',
+    'x-request-id': requestId,
+  });
   res.end(body);
   // The request's body is not read: drop it rather than keep the socket for it.
   req.resume();
@@ -223,7 +260,12 @@ export function receiveOpenApiPaths(): Record<string, Record<string, unknown>> {
   const anyBody = { type: 'string', format: 'binary' };
   for (const route of RECEIVE_ROUTES) {
     const openApiPath = route.path.replace(/:(\w+)/g, '{$1}');
-    const parameters = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     paths[openApiPath] = {
       post: {
         operationId: route.operationId,
@@ -243,11 +285,15 @@ export function receiveOpenApiPaths(): Record<string, Record<string, unknown>> {
         },
         responses: {
           [route.status]: {
-            description: 'Accepted (status accepted), or a repeat of an earlier delivery id (status duplicate, the first event id)',
+            description:
+              'Accepted (status accepted), or a repeat of an earlier delivery id (status duplicate, the first event id)',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/ReceiveResponse' } } },
           },
           ...Object.fromEntries(
-            Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [status, { description, content: { 'application/json': { schema: errorRef } } }]),
+            Object.entries(ERROR_DESCRIPTIONS).map(([status, description]) => [
+              status,
+              { description, content: { 'application/json': { schema: errorRef } } },
+            ]),
           ),
         },
       },

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
 import {
   CreateSourceDto,
@@ -91,7 +99,9 @@ export class SourcesController {
   @Post('api/webhooks/generate')
   @CheckPolicy('create', 'Source')
   @Audited('source.create', 'Source')
-  @ApiOperation({ summary: 'Seed API: generate a receive endpoint with its secret token (and auth token when private)' })
+  @ApiOperation({
+    summary: 'Seed API: generate a receive endpoint with its secret token (and auth token when private)',
+  })
   @ApiCreatedResponse({ type: GeneratedWebhookResponse })
   @ApiErrors(400, 401, 403, 404)
   async generate(@Body() dto: GenerateWebhookDto): Promise<GeneratedWebhookResponse> {

@@ -4,7 +4,6 @@ import { ModuleRef } from '@nestjs/core';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { registerProcessAndQueueMetrics } from '@conduit/queues';
 
-
 @Injectable()
 export class HttpMetrics {
   readonly registry = new Registry();

@@ -1,6 +1,13 @@
 // Opens and closes the browser session of the queue dashboard (see queue-board.ts).
 import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, CheckPolicy } from '@conduit/access';
 import { CommonException } from '@conduit/platform';
@@ -38,7 +45,10 @@ export class QueueBoardController {
       ]);
     }
     const expiresAt = principal.tokenExpiresAt;
-    void reply.header('set-cookie', queueBoardCookie(token, (expiresAt.getTime() - Date.now()) / 1000, req.protocol === 'https'));
+    void reply.header(
+      'set-cookie',
+      queueBoardCookie(token, (expiresAt.getTime() - Date.now()) / 1000, req.protocol === 'https'),
+    );
     void reply.header('cache-control', 'no-store');
     return { url: QUEUE_BOARD_PATH, expires_at: expiresAt.toISOString() };
   }

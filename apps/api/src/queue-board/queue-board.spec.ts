@@ -9,7 +9,11 @@ describe('queue board cookie', () => {
   });
 
   it('opens a session scoped to the board path, HttpOnly and SameSite=Strict, Secure over HTTPS, and clears it', () => {
-    expect(queueBoardCookie('t.o.k', 899.7, true)).toBe('conduit_queue_board=t.o.k; Path=/admin/queues; Max-Age=899; HttpOnly; SameSite=Strict; Secure');
-    expect(queueBoardCookie('', 0, false)).toBe('conduit_queue_board=; Path=/admin/queues; Max-Age=0; HttpOnly; SameSite=Strict');
+    expect(queueBoardCookie('t.o.k', 899.7, true)).toBe(
+      'conduit_queue_board=t.o.k; Path=/admin/queues; Max-Age=899; HttpOnly; SameSite=Strict; Secure',
+    );
+    expect(queueBoardCookie('', 0, false)).toBe(
+      'conduit_queue_board=; Path=/admin/queues; Max-Age=0; HttpOnly; SameSite=Strict',
+    );
   });
 });

@@ -44,7 +44,12 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
       let refusal = await cls.run({ ifNested: 'inherit' }, () => authorize(authenticator, request));
       // The board is Redis and nothing else: while Redis is away its every call would wait for it, so it is a 503.
       if (!refusal && redis.isDown) refusal = mapError(new QueueUnavailableError('Redis is unavailable'), request.id);
-      if (refusal) return reply.code(refusal.status).headers(refusal.headers ?? {}).header('cache-control', 'no-store').send(refusal.body);
+      if (refusal)
+        return reply
+          .code(refusal.status)
+          .headers(refusal.headers ?? {})
+          .header('cache-control', 'no-store')
+          .send(refusal.body);
     });
     await scope.register(serverAdapter.registerPlugin() as never, { prefix: QUEUE_BOARD_PATH });
   });
@@ -59,7 +64,10 @@ async function authorize(authenticator: Authenticator, request: FastifyRequest) 
     };
     const cookie = readCookie(header('cookie'), QUEUE_BOARD_COOKIE);
     const identity = await authenticator.authenticate(
-      { authorization: header('authorization') ?? (cookie ? `Bearer ${cookie}` : undefined), apiKey: header('x-api-key') },
+      {
+        authorization: header('authorization') ?? (cookie ? `Bearer ${cookie}` : undefined),
+        apiKey: header('x-api-key'),
+      },
       requestMeta(request),
     );
     const action = READ_METHODS.has(request.method) ? 'read' : 'update';

@@ -1,7 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { CreateTenantDto, ListTenantsQueryDto, TenantListResponse, TenantResponse, TenantsService, UpdateTenantDto } from '@conduit/tenants';
+import {
+  CreateTenantDto,
+  ListTenantsQueryDto,
+  TenantListResponse,
+  TenantResponse,
+  TenantsService,
+  UpdateTenantDto,
+} from '@conduit/tenants';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
 
@@ -45,7 +60,8 @@ export class TenantsController {
   @Audited('tenant.update', 'Tenant')
   @ApiOperation({
     summary: 'Update a tenant (name, status, contact, settings; parent for platform admins)',
-    description: 'Not the status of your own tenant. parent_id null makes the tenant a root; a parent inside its subtree is 400 tenant_parent_cycle.',
+    description:
+      'Not the status of your own tenant. parent_id null makes the tenant a root; a parent inside its subtree is 400 tenant_parent_cycle.',
   })
   @ApiOkResponse({ type: TenantResponse })
   @ApiErrors(400, 401, 403, 404)

@@ -1,7 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserListResponse, UserResponse, UsersService } from '@conduit/tenants';
+import {
+  CreateUserDto,
+  ListUsersQueryDto,
+  UpdateUserDto,
+  UserListResponse,
+  UserResponse,
+  UsersService,
+} from '@conduit/tenants';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
 
@@ -45,7 +60,8 @@ export class UsersController {
   @Audited('user.update', 'User')
   @ApiOperation({
     summary: 'Update a user (name, role, status, password)',
-    description: 'Not your own role or status (403); never the last active holder of the tenant\'s highest admin role (409 last_admin).',
+    description:
+      "Not your own role or status (403); never the last active holder of the tenant's highest admin role (409 last_admin).",
   })
   @ApiOkResponse({ type: UserResponse })
   @ApiErrors(400, 401, 403, 404, 409)

@@ -13,7 +13,9 @@ export class AnalyticsController {
 
   @Get('deliveries')
   @CheckPolicy('read', 'Delivery')
-  @ApiOperation({ summary: 'Per subscription and window: success rate, latency p50/p95, attempts per delivery, top error classes' })
+  @ApiOperation({
+    summary: 'Per subscription and window: success rate, latency p50/p95, attempts per delivery, top error classes',
+  })
   @ApiOkResponse({ type: DeliveryAnalyticsResponse })
   @ApiErrors(400, 401, 403)
   deliveries(@Query() query: DeliveryAnalyticsQueryDto): Promise<DeliveryAnalyticsResponse> {

@@ -1,7 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { EventDetailResponse, EventListResponse, EventsService, ListEventsQueryDto, PublishEventDto, PublishedEventResponse } from '@conduit/webhooks';
+import {
+  EventDetailResponse,
+  EventListResponse,
+  EventsService,
+  ListEventsQueryDto,
+  PublishEventDto,
+  PublishedEventResponse,
+} from '@conduit/webhooks';
 import { ApiErrors } from '../http/api-errors.decorator';
 import { Audited } from '../http/audited.decorator';
 import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';

@@ -1,6 +1,14 @@
 // The seed's endpoints (Loki Suite), kept working as documented; they share services with /api/v1.
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
 import { TenantScope } from '@conduit/tenants';
 import {
@@ -49,7 +57,10 @@ export class SeedWebhooksController {
   @ApiIdempotencyKeyHeader()
   @ApiAcceptedResponse({ type: PublishedEventResponse })
   @ApiErrors(400, 401, 403, 404)
-  async event(@Body() dto: SeedPublishEventDto, @IdempotencyKeyHeader() headerKey?: string): Promise<PublishedEventResponse> {
+  async event(
+    @Body() dto: SeedPublishEventDto,
+    @IdempotencyKeyHeader() headerKey?: string,
+  ): Promise<PublishedEventResponse> {
     const key = idempotencyKey(headerKey, dto.idempotency_key);
     await this.actInNamedTenant(dto.tenant_id);
     const { tenant_id: _tenant, ...input } = dto;

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import {
   CreateSubscriptionDto,
@@ -102,7 +111,11 @@ export class SubscriptionsController {
     const sub = await this.subscriptions.loadSending(id);
     return this.events.publishInTenant(
       sub.tenant_id,
-      { event_name: dto.event_name ?? 'webhook.test', source: 'conduit.test', payload: dto.payload ?? { test: true, subscription_id: sub.id } },
+      {
+        event_name: dto.event_name ?? 'webhook.test',
+        source: 'conduit.test',
+        payload: dto.payload ?? { test: true, subscription_id: sub.id },
+      },
       sub,
     );
   }

@@ -39,7 +39,9 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
     this.worker.opts.lockDuration = lockMs;
     this.worker.opts.stalledInterval = lockMs;
     this.worker.concurrency = this.config.CHAIN_STEP_CONCURRENCY;
-    this.worker.run().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'chain step worker stopped'));
+    this.worker
+      .run()
+      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'chain step worker stopped'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -56,12 +58,20 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
       const inline = run + 1 < MAX_INLINE_STEPS && !this.stopping;
       const outcome = await this.engine.attempt(current, { continueInline: inline });
       this.metrics.observeChainStep(outcome);
-      if (outcome.outcome === 'lease_lost') this.logger.warn({ step_run_id: current.step_run_id }, 'chain step lease lost; its result was not recorded');
+      if (outcome.outcome === 'lease_lost')
+        this.logger.warn({ step_run_id: current.step_run_id }, 'chain step lease lost; its result was not recorded');
       current = outcome.next;
       if (current && !inline) throw new Error('the engine returned a next step without being asked to');
       if (current && this.stopping) {
         // Shutting down: leave it to whichever worker takes the queue next.
-        await this.scheduler.enqueue([{ tenantId: current.tenant_id, runId: current.run_id, stepRunId: current.step_run_id, attempt: current.attempt }]);
+        await this.scheduler.enqueue([
+          {
+            tenantId: current.tenant_id,
+            runId: current.run_id,
+            stepRunId: current.step_run_id,
+            attempt: current.attempt,
+          },
+        ]);
         current = undefined;
       }
     }

@@ -4,7 +4,11 @@ import type { DeliveryJob } from '@conduit/queues';
 
 // Jobs queued before fan-outs were batched carry one `delivery_id`; they are still run after an upgrade.
 export const deliveryJobSchema: z.ZodType<DeliveryJob> = z.union([
-  z.object({ tenant_id: z.uuid(), delivery_ids: z.array(z.uuid()).min(1).max(1000), attempt: z.number().int().min(1).max(1000) }),
+  z.object({
+    tenant_id: z.uuid(),
+    delivery_ids: z.array(z.uuid()).min(1).max(1000),
+    attempt: z.number().int().min(1).max(1000),
+  }),
   z
     .object({ tenant_id: z.uuid(), delivery_id: z.uuid(), attempt: z.number().int().min(1).max(1000) })
     .transform(({ delivery_id, ...rest }) => ({ ...rest, delivery_ids: [delivery_id] })),

@@ -38,7 +38,9 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     this.worker.opts.lockDuration = lockMs;
     this.worker.opts.stalledInterval = lockMs;
     this.worker.concurrency = this.config.WEBHOOK_DELIVERY_CONCURRENCY;
-    this.worker.run().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'delivery worker stopped'));
+    this.worker
+      .run()
+      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'delivery worker stopped'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -61,7 +63,8 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
         return;
       }
       this.metrics.observeAttempt(result.value);
-      if (result.value.outcome === 'deferred') deferred.push({ deliveryId: delivery_ids[i], delayMs: result.value.retryInMs ?? 0 });
+      if (result.value.outcome === 'deferred')
+        deferred.push({ deliveryId: delivery_ids[i], delayMs: result.value.retryInMs ?? 0 });
     });
     if (deferred.length === 1 && delivery_ids.length === 1 && token && !failure) {
       // Same job id, so the attempt keeps its place: a new job with that id would be dropped as a duplicate of this one.
@@ -71,7 +74,9 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
     // Deferred deliveries of a shared job come back as jobs of their own (the row was released to pending, so the
     // reconciler would find them anyway).
     if (deferred.length > 0) {
-      await this.scheduler.enqueue(deferred.map((d) => ({ tenantId: tenant_id, deliveryId: d.deliveryId, attempt, delayMs: d.delayMs })));
+      await this.scheduler.enqueue(
+        deferred.map((d) => ({ tenantId: tenant_id, deliveryId: d.deliveryId, attempt, delayMs: d.delayMs })),
+      );
     }
     if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
   }

@@ -22,7 +22,10 @@ const CHECK_TIMEOUT_MS = 2000;
  * Without Redis the worker waits (its queues and timers resume by themselves when Redis is back; a restart would not
  * help), so it is degraded, not failed; without the database it can do nothing.
  */
-export function workerHealthStatus(redis: Probe, database: Probe): { status: WorkerHealth['status']; httpStatus: 200 | 503 } {
+export function workerHealthStatus(
+  redis: Probe,
+  database: Probe,
+): { status: WorkerHealth['status']; httpStatus: 200 | 503 } {
   if (database === 'down') return { status: 'error', httpStatus: 503 };
   return redis === 'up' ? { status: 'ok', httpStatus: 200 } : { status: 'degraded', httpStatus: 200 };
 }
@@ -32,7 +35,13 @@ async function probe(check: () => Promise<unknown>): Promise<Probe> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<Probe>((resolve) => (timer = setTimeout(() => resolve('down'), CHECK_TIMEOUT_MS)));
   try {
-    return await Promise.race([check().then((): Probe => 'up', (): Probe => 'down'), timeout]);
+    return await Promise.race([
+      check().then(
+        (): Probe => 'up',
+        (): Probe => 'down',
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -37,7 +37,9 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.WORKER_CONCURRENCY * 4;
-    this.worker.run().catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'ingestion worker stopped'));
+    this.worker
+      .run()
+      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'ingestion worker stopped'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -62,7 +64,8 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
       throw err;
     }
     const last = failures.at(-1);
-    if (last) throw new Error(`${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`);
+    if (last)
+      throw new Error(`${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`);
   }
 
   @OnWorkerEvent('failed')

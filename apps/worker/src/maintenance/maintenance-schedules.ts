@@ -22,8 +22,16 @@ export class MaintenanceSchedules extends ReconcileTimer {
     redis: RedisAvailability,
   ) {
     const schedules: Schedule[] = [
-      { id: HEARTBEAT_SCHEDULER_ID, every: config.HEARTBEAT_INTERVAL_MS, job: { name: 'heartbeat', data: { kind: 'heartbeat' } } },
-      { id: RETENTION_SCHEDULER_ID, every: config.RETENTION_SWEEP_INTERVAL_MS, job: { name: 'retention', data: { kind: 'retention' } } },
+      {
+        id: HEARTBEAT_SCHEDULER_ID,
+        every: config.HEARTBEAT_INTERVAL_MS,
+        job: { name: 'heartbeat', data: { kind: 'heartbeat' } },
+      },
+      {
+        id: RETENTION_SCHEDULER_ID,
+        every: config.RETENTION_SWEEP_INTERVAL_MS,
+        job: { name: 'retention', data: { kind: 'retention' } },
+      },
     ];
     super(
       {
@@ -34,7 +42,11 @@ export class MaintenanceSchedules extends ReconcileTimer {
             // Bounded like every producer's call: the queue's own connection would otherwise wait for Redis.
             if (await redis.call('checking a schedule', () => queue.getJobScheduler(s.id))) continue;
             await redis.call('registering a schedule', () =>
-              queue.upsertJobScheduler(s.id, { every: s.every }, { ...s.job, opts: { removeOnComplete: 10, removeOnFail: 100 } }),
+              queue.upsertJobScheduler(
+                s.id,
+                { every: s.every },
+                { ...s.job, opts: { removeOnComplete: 10, removeOnFail: 100 } },
+              ),
             );
             enqueued += 1;
           }

@@ -45,14 +45,20 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
     // A database outage is logged once, not with each job it failed.
-    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, job_name: job?.name, err: err.message }, 'maintenance job failed');
+    if (!this.database.notice(err))
+      this.logger.warn({ job_id: job?.id, job_name: job?.name, err: err.message }, 'maintenance job failed');
   }
 
   private async run(job: MaintenanceJob): Promise<void> {
     const prefix = this.config.REDIS_PREFIX;
     switch (job.kind) {
       case 'heartbeat':
-        await this.redis.set(heartbeatKey(prefix), this.clock.now().toISOString(), 'PX', this.config.HEARTBEAT_INTERVAL_MS * 3);
+        await this.redis.set(
+          heartbeatKey(prefix),
+          this.clock.now().toISOString(),
+          'PX',
+          this.config.HEARTBEAT_INTERVAL_MS * 3,
+        );
         return;
       case 'probe':
         await sleep(job.hold_ms);
@@ -60,7 +66,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
         return;
       case 'retention': {
         const result = await this.retention.sweepRetentionOnce();
-        if (result.deleted > 0) this.logger.log({ deleted_events: result.deleted, tenants: result.tenants }, 'retention sweep');
+        if (result.deleted > 0)
+          this.logger.log({ deleted_events: result.deleted, tenants: result.tenants }, 'retention sweep');
         return;
       }
       default: {

@@ -32,7 +32,8 @@ export class CreateApiKeyDto {
 export class ApiKeyResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'siem-export' }) name: string;
-  @ApiProperty({ example: 'ck_live_3f9a1c2b7d4e', description: 'Public part of the key, for recognising it' }) prefix: string;
+  @ApiProperty({ example: 'ck_live_3f9a1c2b7d4e', description: 'Public part of the key, for recognising it' })
+  prefix: string;
   @ApiProperty({ enum: KEY_ROLES }) role: ApiKeyRole;
   @ApiProperty({ example: ['audit_events:read'] }) scopes: string[];
   @ApiProperty({ format: 'uuid' }) tenant_id: string;

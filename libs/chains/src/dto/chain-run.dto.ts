@@ -9,7 +9,10 @@ export const RUN_STATUSES: RunStatus[] = ['pending', 'running', 'completed', 'fa
 const STEP_RUN_STATUSES: StepRunStatus[] = ['pending', 'running', 'sent', 'failed', 'skipped', 'cancelled'];
 
 export class ExecuteChainDto {
-  @ApiPropertyOptional({ example: { order_id: 'ord_123', order_amount: 99.5, customer_id: 'cus_42', items: [{ sku: 'A-1', qty: 2 }] }, description: 'What templates read as trigger_data' })
+  @ApiPropertyOptional({
+    example: { order_id: 'ord_123', order_amount: 99.5, customer_id: 'cus_42', items: [{ sku: 'A-1', qty: 2 }] },
+    description: 'What templates read as trigger_data',
+  })
   @IsOptional()
   @IsObject()
   trigger_data?: Record<string, unknown>;
@@ -17,7 +20,10 @@ export class ExecuteChainDto {
 
 /** Filters of GET /chains/{id}/runs (the chain is in the path). */
 export class ListChainRunsQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) @IsOptional() @IsPageLimit() limit?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @IsPageLimit()
+  limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ enum: RUN_STATUSES }) @IsOptional() @IsIn(RUN_STATUSES) status?: RunStatus;
   @ApiPropertyOptional({ example: 'order.placed' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;
@@ -31,22 +37,32 @@ export class ListRunsQueryDto extends ListChainRunsQueryDto {
 }
 
 export class StepRunResponse {
-  @ApiProperty({ format: 'uuid', description: 'Also the webhook-id header the receiver sees on every attempt' }) id: string;
+  @ApiProperty({ format: 'uuid', description: 'Also the webhook-id header the receiver sees on every attempt' })
+  id: string;
   @ApiProperty({ format: 'uuid' }) step_id: string;
   @ApiProperty({ enum: ['step', 'compensation'] }) kind: StepKind;
   @ApiProperty() step_order: number;
   @ApiProperty() name: string;
   @ApiProperty({ enum: STEP_RUN_STATUSES }) status: StepRunStatus;
-  @ApiProperty({ nullable: true, description: 'The body sent, credentials replaced by [REDACTED]', example: { amount: 99.5, api_key: '[REDACTED]' } })
+  @ApiProperty({
+    nullable: true,
+    description: 'The body sent, credentials replaced by [REDACTED]',
+    example: { amount: 99.5, api_key: '[REDACTED]' },
+  })
   request_payload: unknown;
-  @ApiProperty({ nullable: true, type: Object, description: 'Headers sent; credentials and subscription headers as [REDACTED]' })
+  @ApiProperty({
+    nullable: true,
+    type: Object,
+    description: 'Headers sent; credentials and subscription headers as [REDACTED]',
+  })
   request_headers: Record<string, string> | null;
   @ApiProperty({ nullable: true, type: Number }) response_code: number | null;
   @ApiProperty({ nullable: true, type: String }) response_body: string | null;
   @ApiProperty() attempt_count: number;
   @ApiProperty({ nullable: true, type: Number }) duration_ms: number | null;
   @ApiProperty({ nullable: true, type: String }) last_error: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'When a pending step is due' }) next_attempt_at: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'When a pending step is due' }) next_attempt_at:
+    string | null;
   @ApiProperty({ nullable: true, type: String }) started_at: string | null;
   @ApiProperty({ nullable: true, type: String }) completed_at: string | null;
 }
@@ -58,12 +74,15 @@ export class ChainRunResponse {
   @ApiProperty({ enum: RUN_STATUSES }) status: RunStatus;
   @ApiProperty({ enum: ['event', 'manual'] }) trigger_type: TriggerType;
   @ApiProperty({ example: 'order.placed' }) trigger_event: string;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The event that started the run' }) trigger_event_id: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The event that started the run' })
+  trigger_event_id: string | null;
   @ApiProperty({ description: 'As the run started' }) trigger_data: unknown;
   @ApiProperty({ description: 'The step being run or next to run (1-based)' }) current_step: number;
   @ApiProperty() total_steps: number;
-  @ApiProperty({ nullable: true, type: Number, description: 'The step that failed the run' }) failed_step: number | null;
-  @ApiProperty({ nullable: true, type: String, enum: ['running', 'completed', 'failed'] }) compensation_status: CompensationStatus | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'The step that failed the run' }) failed_step:
+    number | null;
+  @ApiProperty({ nullable: true, type: String, enum: ['running', 'completed', 'failed'] })
+  compensation_status: CompensationStatus | null;
   @ApiProperty({ nullable: true, type: String }) last_error: string | null;
   @ApiProperty({ nullable: true, type: String }) started_at: string | null;
   @ApiProperty({ nullable: true, type: String }) completed_at: string | null;

@@ -26,18 +26,30 @@ export const MAX_STEPS = 50;
 export const MAX_INT = 2_147_483_647;
 
 export class ChainStepDto {
-  @ApiProperty({ example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1b001', description: 'A subscription of your tenant: the step POSTs to its target_url, signed with its secret' })
+  @ApiProperty({
+    example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1b001',
+    description: 'A subscription of your tenant: the step POSTs to its target_url, signed with its secret',
+  })
   @IsString()
   @MaxLength(100)
   webhook_id: string;
 
-  @ApiProperty({ example: 'Process Payment', description: 'Trimmed; not empty; unique within the chain; later steps read it as steps["<name>"]' })
+  @ApiProperty({
+    example: 'Process Payment',
+    description: 'Trimmed; not empty; unique within the chain; later steps read it as steps["<name>"]',
+  })
   @IsName()
   name: string;
 
   @ApiPropertyOptional({ example: 'Charge the card' }) @IsOptional() @IsString() @MaxLength(1000) description?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_STEPS, example: 1, description: 'Position, from 1; when given on every step they must be 1..n (steps are sorted by it)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_STEPS,
+    example: 1,
+    description: 'Position, from 1; when given on every step they must be 1..n (steps are sorted by it)',
+  })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
@@ -45,7 +57,11 @@ export class ChainStepDto {
   step_order?: number;
 
   @ApiPropertyOptional({
-    example: { amount: '{{.trigger_data.order_amount}}', customer_id: '{{trigger_data.customer_id}}', payment_id: '{{step_1.response.payment_id}}' },
+    example: {
+      amount: '{{.trigger_data.order_amount}}',
+      customer_id: '{{trigger_data.customer_id}}',
+      payment_id: '{{step_1.response.payment_id}}',
+    },
     description:
       'The JSON body sent. Strings may hold {{ CEL }} templates over trigger_data, step_N / steps["name"] (status, response_code, response), ' +
       'run.id and now. A value that is exactly one template keeps its JSON type. {{credentials.<name>}} inserts a credential; it can only be used ' +
@@ -65,29 +81,49 @@ export class ChainStepDto {
   @IsObject()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({ example: 'step_1.response.fraud_score < 50', description: 'CEL, true or false; when false the step is skipped and the run goes on. Cannot read credentials' })
+  @ApiPropertyOptional({
+    example: 'step_1.response.fraud_score < 50',
+    description: 'CEL, true or false; when false the step is skipped and the run goes on. Cannot read credentials',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   condition?: string;
 
-  @ApiPropertyOptional({ enum: ON_SUCCESS, default: 'continue', description: 'stop completes the run early; pause waits for POST .../resume' })
+  @ApiPropertyOptional({
+    enum: ON_SUCCESS,
+    default: 'continue',
+    description: 'stop completes the run early; pause waits for POST .../resume',
+  })
   @IsOptionalButNotNull()
   @IsIn(ON_SUCCESS)
   on_success_action?: OnSuccessAction;
 
   @ApiPropertyOptional({
     enum: ON_FAILURE,
-    description: 'retry: up to max_retries more attempts with exponential backoff, then the run fails; continue: go on; stop: fail the run. ' +
+    description:
+      'retry: up to max_retries more attempts with exponential backoff, then the run fails; continue: go on; stop: fail the run. ' +
       'Default: retry when max_retries is given, else stop',
   })
   @IsOptionalButNotNull()
   @IsIn(ON_FAILURE)
   on_failure_action?: OnFailureAction;
 
-  @ApiPropertyOptional({ type: 'integer', example: 3, default: 3, minimum: 0, maximum: 10 }) @IsOptionalButNotNull() @IsInt() @Min(0) @Max(10) max_retries?: number;
+  @ApiPropertyOptional({ type: 'integer', example: 3, default: 3, minimum: 0, maximum: 10 })
+  @IsOptionalButNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  max_retries?: number;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 3600, example: 1, default: 1, description: 'Retry n waits retry_backoff_seconds × 2^(n-1), at most an hour' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: 3600,
+    example: 1,
+    default: 1,
+    description: 'Retry n waits retry_backoff_seconds × 2^(n-1), at most an hour',
+  })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(0)
@@ -110,17 +146,28 @@ export class ChainStepDto {
 }
 
 export class CompensationStepDto extends ChainStepDto {
-  @ApiPropertyOptional({ example: 'Reserve Inventory', description: 'Trimmed; not empty; runs only if this step succeeded; without it, it runs on every compensated failure' })
+  @ApiPropertyOptional({
+    example: 'Reserve Inventory',
+    description:
+      'Trimmed; not empty; runs only if this step succeeded; without it, it runs on every compensated failure',
+  })
   @IsOptional()
   @IsName()
   compensates?: string;
 }
 
 class ChainFieldsDto {
-  @ApiPropertyOptional({ example: 'Payment, inventory, shipping and email for every order' }) @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @ApiPropertyOptional({ example: 'Payment, inventory, shipping and email for every order' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
   @ApiPropertyOptional({ default: true }) @IsOptionalButNotNull() @IsBoolean() is_active?: boolean;
 
-  @ApiPropertyOptional({ type: [CompensationStepDto], description: 'Run in reverse order when a run fails after some steps succeeded (saga); [] for none' })
+  @ApiPropertyOptional({
+    type: [CompensationStepDto],
+    description: 'Run in reverse order when a run fails after some steps succeeded (saga); [] for none',
+  })
   @IsOptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(MAX_STEPS)
@@ -139,7 +186,10 @@ export class CreateChainDto extends ChainFieldsDto {
   tenant_id?: string;
 
   @ApiProperty({ example: 'Complete Order Processing', description: 'Trimmed; not empty' }) @IsName() name: string;
-  @ApiProperty({ example: 'order.placed', description: 'Event type that starts a run: exact, prefix.* or *' }) @IsString() @Length(1, 200) trigger_event: string;
+  @ApiProperty({ example: 'order.placed', description: 'Event type that starts a run: exact, prefix.* or *' })
+  @IsString()
+  @Length(1, 200)
+  trigger_event: string;
 
   @ApiProperty({ type: [ChainStepDto] })
   @IsArray()
@@ -153,16 +203,29 @@ export class CreateChainDto extends ChainFieldsDto {
 }
 
 export class UpdateChainDto extends ChainFieldsDto {
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_INT, example: 1, description: 'The version you read; a stale one is refused with 409 chain_version_conflict' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_INT,
+    example: 1,
+    description: 'The version you read; a stale one is refused with 409 chain_version_conflict',
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_INT)
   version: number;
 
   @ApiPropertyOptional({ description: 'Trimmed; not empty' }) @IsOptionalButNotNull() @IsName() name?: string;
-  @ApiPropertyOptional({ example: 'order.*' }) @IsOptionalButNotNull() @IsString() @Length(1, 200) trigger_event?: string;
+  @ApiPropertyOptional({ example: 'order.*' })
+  @IsOptionalButNotNull()
+  @IsString()
+  @Length(1, 200)
+  trigger_event?: string;
 
-  @ApiPropertyOptional({ type: [ChainStepDto], description: 'Replaces every step (runs already started keep the steps they started with)' })
+  @ApiPropertyOptional({
+    type: [ChainStepDto],
+    description: 'Replaces every step (runs already started keep the steps they started with)',
+  })
   @IsOptionalButNotNull()
   @IsArray()
   @ArrayMinSize(1)
@@ -177,10 +240,22 @@ export class UpdateChainDto extends ChainFieldsDto {
 export class ListChainsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 }) @IsOptional() @IsPageLimit() limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
-  @ApiPropertyOptional({ example: 'order.placed', description: 'Chains an event of this type would start' }) @IsOptional() @IsString() @MaxLength(200) trigger_event?: string;
+  @ApiPropertyOptional({ example: 'order.placed', description: 'Chains an event of this type would start' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  trigger_event?: string;
   @ApiPropertyOptional() @IsOptional() @IsIn(['true', 'false']) is_active?: 'true' | 'false';
-  @ApiPropertyOptional({ example: 'order', description: 'Name contains (case-insensitive)' }) @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ description: 'Seed compatibility: must be your tenant or one you administer' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
+  @ApiPropertyOptional({ example: 'order', description: 'Name contains (case-insensitive)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+  @ApiPropertyOptional({ description: 'Seed compatibility: must be your tenant or one you administer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  tenant_id?: string;
 }
 
 export class ChainStepResponse {

@@ -9,8 +9,15 @@ export class CreateCredentialDto {
   @Matches(CREDENTIAL_NAME, { message: 'name must be a letter or _, then letters, digits or _ (at most 64)' })
   name: string;
 
-  @ApiProperty({ example: 'sk_live_51H...', description: 'Stored encrypted; never returned' }) @IsString() @Length(1, 8192) value: string;
-  @ApiPropertyOptional({ example: 'Payment provider key for the order chain' }) @IsOptional() @IsString() @MaxLength(500) description?: string;
+  @ApiProperty({ example: 'sk_live_51H...', description: 'Stored encrypted; never returned' })
+  @IsString()
+  @Length(1, 8192)
+  value: string;
+  @ApiPropertyOptional({ example: 'Payment provider key for the order chain' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
 }
 
 export class UpdateCredentialDto {
@@ -21,7 +28,11 @@ export class UpdateCredentialDto {
   @Length(1, 8192)
   value?: string;
 
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it' }) @IsOptional() @IsString() @MaxLength(500) description?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null clears it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
 }
 
 export class ListCredentialsQueryDto {

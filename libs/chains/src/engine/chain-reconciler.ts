@@ -31,7 +31,9 @@ export class ChainReconciler {
           [tenantId, after, limit],
         ) as Promise<{ id: string; run_id: string; attempt_count: number }[]>,
       (tenantId, rows) =>
-        this.scheduler.enqueue(rows.map((r) => ({ tenantId, runId: r.run_id, stepRunId: r.id, attempt: r.attempt_count + 1 }))),
+        this.scheduler.enqueue(
+          rows.map((r) => ({ tenantId, runId: r.run_id, stepRunId: r.id, attempt: r.attempt_count + 1 })),
+        ),
     );
   }
 }

@@ -25,24 +25,40 @@ describe('credential scrubber', () => {
     for (const echo of echoes) {
       const out = scrubber.text(`before ${echo} after`);
       expect(out, echo).toContain(REDACTED);
-      for (const form of [LONG, PLAIN, JSON.stringify(LONG).slice(1, -1), encodeURIComponent(LONG), b64(PLAIN).slice(0, 20)]) {
+      for (const form of [
+        LONG,
+        PLAIN,
+        JSON.stringify(LONG).slice(1, -1),
+        encodeURIComponent(LONG),
+        b64(PLAIN).slice(0, 20),
+      ]) {
         expect(out, `${echo} -> ${out}`).not.toContain(form);
       }
     }
     // Still valid JSON after masking.
-    expect(JSON.parse(scrubber.text(JSON.stringify({ data: body })))).toEqual({ data: JSON.stringify({ value: REDACTED, plain: REDACTED }) });
+    expect(JSON.parse(scrubber.text(JSON.stringify({ data: body })))).toEqual({
+      data: JSON.stringify({ value: REDACTED, plain: REDACTED }),
+    });
   });
 
   it('masks short values only where they are a whole value, not inside other text', () => {
     expect(scrubber.text(SHORT)).toBe(REDACTED);
     expect(scrubber.text(`{"short":"${SHORT}","other":"aQx~b"}`)).toBe(`{"short":"${REDACTED}","other":"aQx~b"}`);
-    expect(scrubber.text(JSON.stringify({ data: JSON.stringify({ short: SHORT }) }))).toBe(JSON.stringify({ data: JSON.stringify({ short: REDACTED }) }));
-    expect(scrubber.json({ a: SHORT, b: [SHORT, `x${SHORT}`], [SHORT]: 1 })).toEqual({ a: REDACTED, b: [REDACTED, `x${SHORT}`], [REDACTED]: 1 });
+    expect(scrubber.text(JSON.stringify({ data: JSON.stringify({ short: SHORT }) }))).toBe(
+      JSON.stringify({ data: JSON.stringify({ short: REDACTED }) }),
+    );
+    expect(scrubber.json({ a: SHORT, b: [SHORT, `x${SHORT}`], [SHORT]: 1 })).toEqual({
+      a: REDACTED,
+      b: [REDACTED, `x${SHORT}`],
+      [REDACTED]: 1,
+    });
     expect(scrubber.text('HTTP 500')).toBe('HTTP 500');
   });
 
   it('walks JSON values, keys included, and leaves everything alone without secrets', () => {
-    expect(scrubber.json({ [PLAIN]: { list: [`k=${PLAIN}`, 1, null, true] } })).toEqual({ [REDACTED]: { list: [`k=${REDACTED}`, 1, null, true] } });
+    expect(scrubber.json({ [PLAIN]: { list: [`k=${PLAIN}`, 1, null, true] } })).toEqual({
+      [REDACTED]: { list: [`k=${REDACTED}`, 1, null, true] },
+    });
     const none = credentialScrubber([]);
     const value = { a: 'x' };
     expect(none.json(value)).toBe(value);

@@ -41,7 +41,8 @@ export function credentialScrubber(secrets: readonly string[]): CredentialScrubb
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') return text(v);
       if (Array.isArray(v)) return v.map(walk);
-      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), walk(x)]));
+      if (v !== null && typeof v === 'object')
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), walk(x)]));
       return v;
     };
     return walk(value) as T;
@@ -87,7 +88,9 @@ function base64Forms(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
   const forms: string[] = [];
   for (let offset = 0; offset < 3; offset += 1) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const first = Math.ceil((offset * 8) / 6);
     const end = Math.floor(((offset + bytes.length) * 8) / 6);
     const core = encoded.slice(first, end);

@@ -22,7 +22,9 @@ export class CredentialVault {
       [tenantId, textArray(names)],
       { durable: true },
     );
-    const opened = await Promise.all(rows.map(async (r) => [r.name, await this.secrets.open(tenantId, r.value_sealed, credentialAad(r.id))] as const));
+    const opened = await Promise.all(
+      rows.map(async (r) => [r.name, await this.secrets.open(tenantId, r.value_sealed, credentialAad(r.id))] as const),
+    );
     return Object.fromEntries(opened);
   }
 }

@@ -69,7 +69,8 @@ function afterForwardStep(input: DecisionInput): Decision {
       if (input.policy.on_success_action === 'stop' || !next) return { type: 'complete' };
       return { type: 'next', step: next, pause: input.policy.on_success_action === 'pause' };
     case 'failed':
-      if (input.policy.on_failure_action === 'continue') return next ? { type: 'next', step: next, pause: false } : { type: 'complete' };
+      if (input.policy.on_failure_action === 'continue')
+        return next ? { type: 'next', step: next, pause: false } : { type: 'complete' };
       return { type: 'fail', compensation: compensationPlan(input.definition, input.succeeded) };
     default: {
       const exhaustive: never = input.outcome;
@@ -80,7 +81,8 @@ function afterForwardStep(input: DecisionInput): Decision {
 
 function afterCompensationStep(input: DecisionInput): Decision {
   const failed = input.compensationFailedBefore || input.outcome === 'failed';
-  if (input.outcome === 'failed' && input.policy.on_failure_action === 'stop') return { type: 'compensation_done', status: 'failed' };
+  if (input.outcome === 'failed' && input.policy.on_failure_action === 'stop')
+    return { type: 'compensation_done', status: 'failed' };
   const at = input.compensationPlan.indexOf(input.stepOrder);
   const nextOrder = at >= 0 ? input.compensationPlan[at + 1] : undefined;
   const next = input.definition.find((s) => s.kind === 'compensation' && s.step_order === nextOrder);

@@ -83,9 +83,18 @@ export class StepEngine {
       // once its lease expires, as after a worker crash.
       if (isDatabaseUnavailable(err)) throw err;
       const message = credentialScrubber(secrets).text(errorMessage(err));
-      this.logger.error({ step_run_id: claim.id, err: message }, 'chain step attempt failed unexpectedly; recording it as a failed attempt');
+      this.logger.error(
+        { step_run_id: claim.id, err: message },
+        'chain step attempt failed unexpectedly; recording it as a failed attempt',
+      );
       // If even this record fails (the database is down), the job fails and the reconciler retries after the lease.
-      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `internal error while running the step: ${message}` }, secrets, options);
+      return this.finish(
+        claim,
+        'failed',
+        { ...NO_EXCHANGE, lastError: `internal error while running the step: ${message}` },
+        secrets,
+        options,
+      );
     }
   }
 
@@ -110,13 +119,25 @@ export class StepEngine {
     } catch (err) {
       // A template that reads a missing value, a condition that is not a boolean, a missing credential, the evaluation
       // budget spent, a value that cannot be sent or stored.
-      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError: `could not render the step: ${errorMessage(err)}` }, secrets, options);
+      return this.finish(
+        claim,
+        'failed',
+        { ...NO_EXCHANGE, lastError: `could not render the step: ${errorMessage(err)}` },
+        secrets,
+        options,
+      );
     }
     if (rendered.skipped) return this.finish(claim, 'skipped', NO_EXCHANGE, secrets, options);
     const sub = claim.subscription;
     const recorded = { ...NO_EXCHANGE, requestPayload: rendered.maskedBody, requestHeaders: rendered.maskedHeaders };
     if (!sub.is_active || sub.deleted_at) {
-      return this.finish(claim, 'failed', { ...recorded, lastError: `subscription ${sub.id} is disabled or deleted` }, secrets, options);
+      return this.finish(
+        claim,
+        'failed',
+        { ...recorded, lastError: `subscription ${sub.id} is disabled or deleted` },
+        secrets,
+        options,
+      );
     }
     let request;
     try {
@@ -136,10 +157,24 @@ export class StepEngine {
         now: this.clock.now(),
       });
     } catch (err) {
-      this.logger.error({ step_run_id: claim.id, err: credentialScrubber(secrets).text(errorMessage(err)) }, 'could not sign the step request');
-      return this.finish(claim, 'failed', { ...recorded, lastError: `could not sign the request: ${errorMessage(err)}` }, secrets, options);
+      this.logger.error(
+        { step_run_id: claim.id, err: credentialScrubber(secrets).text(errorMessage(err)) },
+        'could not sign the step request',
+      );
+      return this.finish(
+        claim,
+        'failed',
+        { ...recorded, lastError: `could not sign the request: ${errorMessage(err)}` },
+        secrets,
+        options,
+      );
     }
-    const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
+    const result = await this.http.send({
+      url: sub.target_url,
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
     const hasBody = result.statusCode !== undefined;
     const fields: AttemptFields = {
       requestPayload: rendered.maskedBody,
@@ -148,7 +183,11 @@ export class StepEngine {
       responseBody: hasBody ? result.body : null,
       response: hasBody ? parseResponse(result.body, result.truncated) : null,
       durationMs: result.durationMs,
-      lastError: result.ok ? null : result.statusCode !== undefined ? `HTTP ${result.statusCode}` : `${result.errorClass ?? 'network'}: ${result.errorMessage ?? 'request failed'}`,
+      lastError: result.ok
+        ? null
+        : result.statusCode !== undefined
+          ? `HTTP ${result.statusCode}`
+          : `${result.errorClass ?? 'network'}: ${result.errorMessage ?? 'request failed'}`,
     };
     const outcome = await this.finish(claim, result.ok ? 'sent' : 'failed', fields, secrets, options);
     return { ...outcome, durationMs: result.durationMs, statusCode: result.statusCode };
@@ -183,19 +222,40 @@ export class StepEngine {
     const recorded = await this.store.record(claim, { ...clean, status, retryInMs }, advance);
     if (!recorded) return { outcome: 'lease_lost' };
     // Committed: queue what is due now. A lost enqueue is found by the reconciler.
-    const queued = decision.type === 'retry'
-      ? { stepRunId: claim.id, attempt: claim.attempt + 1, delayMs: decision.delayMs }
-      : recorded.next && advance.next && advance.run.status !== 'paused'
-        ? { stepRunId: recorded.next.id, attempt: recorded.next.attempt_count + 1, delayMs: advance.next.step.delay_seconds * 1000 }
-        : null;
-    const result: StepAttemptOutcome = { outcome: decision.type === 'retry' ? 'retrying' : outcome, decision: decision.type };
+    const queued =
+      decision.type === 'retry'
+        ? { stepRunId: claim.id, attempt: claim.attempt + 1, delayMs: decision.delayMs }
+        : recorded.next && advance.next && advance.run.status !== 'paused'
+          ? {
+              stepRunId: recorded.next.id,
+              attempt: recorded.next.attempt_count + 1,
+              delayMs: advance.next.step.delay_seconds * 1000,
+            }
+          : null;
+    const result: StepAttemptOutcome = {
+      outcome: decision.type === 'retry' ? 'retrying' : outcome,
+      decision: decision.type,
+    };
     if (queued && options.continueInline && decision.type !== 'retry' && queued.delayMs === 0) {
-      return { ...result, next: { tenant_id: claim.tenant_id, run_id: claim.run_id, step_run_id: queued.stepRunId, attempt: queued.attempt } };
+      return {
+        ...result,
+        next: {
+          tenant_id: claim.tenant_id,
+          run_id: claim.run_id,
+          step_run_id: queued.stepRunId,
+          attempt: queued.attempt,
+        },
+      };
     }
     if (queued) {
       await this.scheduler
         .enqueue([{ tenantId: claim.tenant_id, runId: claim.run_id, ...queued }])
-        .catch((err: unknown) => this.logger.warn({ step_run_id: queued.stepRunId, err: (err as Error).message }, 'could not queue the next chain step; the reconciler will'));
+        .catch((err: unknown) =>
+          this.logger.warn(
+            { step_run_id: queued.stepRunId, err: (err as Error).message },
+            'could not queue the next chain step; the reconciler will',
+          ),
+        );
     }
     return result;
   }
@@ -232,7 +292,9 @@ export class StepEngine {
             failed_step: claim.step_order,
             last_error: `Step ${claim.step_order} ("${claim.name}"): ${lastError ?? 'failed'}`,
             completed: true,
-            ...(first ? { compensation_status: 'running', compensation_plan: decision.compensation.map((s) => s.step_order) } : {}),
+            ...(first
+              ? { compensation_status: 'running', compensation_plan: decision.compensation.map((s) => s.step_order) }
+              : {}),
           },
         };
       }
@@ -285,12 +347,17 @@ function storable(fields: AttemptFields, scrubber: CredentialScrubber): AttemptF
     requestHeaders:
       fields.requestHeaders === null
         ? null
-        : Object.fromEntries(Object.entries(scrubber.json(fields.requestHeaders)).map(([k, v]) => [storableText(k), storableText(v)])),
+        : Object.fromEntries(
+            Object.entries(scrubber.json(fields.requestHeaders)).map(([k, v]) => [storableText(k), storableText(v)]),
+          ),
     responseCode: fields.responseCode,
     responseBody: text(fields.responseBody),
     response: typeof fields.response === 'string' ? text(fields.response) : scrubber.json(fields.response),
     durationMs: fields.durationMs,
-    lastError: error === null ? null : storableText(error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error),
+    lastError:
+      error === null
+        ? null
+        : storableText(error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error),
   };
 }
 

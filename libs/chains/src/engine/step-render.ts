@@ -23,7 +23,13 @@ export class StepRenderError extends Error {}
 
 export type RenderedStep =
   | { skipped: true }
-  | { skipped: false; body: unknown; maskedBody: unknown; headers: Record<string, string>; maskedHeaders: Record<string, string> };
+  | {
+      skipped: false;
+      body: unknown;
+      maskedBody: unknown;
+      headers: Record<string, string>;
+      maskedHeaders: Record<string, string>;
+    };
 
 /** What running a step needs to know before rendering it. */
 export interface StepPlan {
@@ -41,7 +47,10 @@ const plans = new Map<string, StepPlan>();
 export function stepPlan(step: StepDetail): StepPlan {
   const hit = plans.get(step.id);
   if (hit) return hit;
-  const templates = [...compileTemplates(step.request_params ?? null, 'request_params'), ...compileTemplates(step.headers ?? null, 'headers')];
+  const templates = [
+    ...compileTemplates(step.request_params ?? null, 'request_params'),
+    ...compileTemplates(step.headers ?? null, 'headers'),
+  ];
   const expressions = templates.filter((t) => t.compiled.credential === null).map((t) => t.compiled);
   if (step.condition !== null) expressions.push(compileCondition(step.condition));
   const plan: StepPlan = {
@@ -53,12 +62,19 @@ export function stepPlan(step: StepDetail): StepPlan {
   return plan;
 }
 
-export function renderStep(step: StepDetail, input: RunContextInput, credentials: Readonly<Record<string, string>>): RenderedStep {
+export function renderStep(
+  step: StepDetail,
+  input: RunContextInput,
+  credentials: Readonly<Record<string, string>>,
+): RenderedStep {
   const plan = stepPlan(step);
   const context = buildRunContext(input);
   const evaluate = (): { body: RenderedValue; headers: RenderedValue } | null => {
     if (step.condition !== null && !evaluateCondition(step.condition, context)) return null;
-    return { body: renderTemplates(step.request_params ?? {}, context, 'request_params'), headers: renderTemplates(step.headers ?? {}, context, 'headers') };
+    return {
+      body: renderTemplates(step.request_params ?? {}, context, 'request_params'),
+      headers: renderTemplates(step.headers ?? {}, context, 'headers'),
+    };
   };
   const rendered = plan.budgeted ? withinEvaluationBudget(evaluate) : evaluate();
   if (!rendered) return { skipped: true };
@@ -68,7 +84,9 @@ export function renderStep(step: StepDetail, input: RunContextInput, credentials
   const problem = findInputProblem(maskedBody);
   if (problem) {
     const path = formatInputPath(problem.path);
-    throw new StepRenderError(`request_params${path && !path.startsWith('[') ? '.' : ''}${path}: the rendered value ${PROBLEMS[problem.kind]}`);
+    throw new StepRenderError(
+      `request_params${path && !path.startsWith('[') ? '.' : ''}${path}: the rendered value ${PROBLEMS[problem.kind]}`,
+    );
   }
   const headers = headerText(fillCredentials(rendered.headers, valueOf));
   const seen = new Set<string>();
@@ -76,9 +94,18 @@ export function renderStep(step: StepDetail, input: RunContextInput, credentials
     const nameProblem = headerNameProblem(name, seen);
     if (nameProblem) throw new StepRenderError(`headers.${name}: not sendable: ${nameProblem}`);
     // Not the value: it may hold a credential.
-    if (!isSendableHeaderValue(value)) throw new StepRenderError(`headers.${name}: the rendered value cannot be sent as a header: it must be ${HEADER_VALUE_RULE}`);
+    if (!isSendableHeaderValue(value))
+      throw new StepRenderError(
+        `headers.${name}: the rendered value cannot be sent as a header: it must be ${HEADER_VALUE_RULE}`,
+      );
   }
-  return { skipped: false, body, maskedBody, headers, maskedHeaders: headerText(fillCredentials(rendered.headers, () => REDACTED)) };
+  return {
+    skipped: false,
+    body,
+    maskedBody,
+    headers,
+    maskedHeaders: headerText(fillCredentials(rendered.headers, () => REDACTED)),
+  };
 }
 
 const PROBLEMS: Record<InputProblemKind, string> = {

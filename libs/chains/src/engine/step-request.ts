@@ -40,7 +40,13 @@ export function buildStepRequest(input: StepRequestInput): StepRequest {
     customHeaders: { ...credentials.headers, ...input.headers },
     bearerToken:
       sub.type === 'private'
-        ? issuePrivateWebhookToken({ subscriptionId: sub.id, tenantId: input.tenantId, appName: sub.app_name, signingKey: webhookSecretKeyBytes(credentials.secret), now })
+        ? issuePrivateWebhookToken({
+            subscriptionId: sub.id,
+            tenantId: input.tenantId,
+            appName: sub.app_name,
+            signingKey: webhookSecretKeyBytes(credentials.secret),
+            now,
+          })
         : undefined,
     now,
   });
@@ -49,7 +55,11 @@ export function buildStepRequest(input: StepRequestInput): StepRequest {
     'x-conduit-chain-step': `${input.kind === 'compensation' ? 'compensation:' : ''}${input.stepOrder}`,
   };
   // Subscription headers stay [REDACTED] (buildDeliveryRequest did that); the step's own show with credentials masked.
-  const recordedHeaders: Record<string, string> = { ...request.recordedHeaders, ...input.maskedHeaders, ...chainHeaders };
+  const recordedHeaders: Record<string, string> = {
+    ...request.recordedHeaders,
+    ...input.maskedHeaders,
+    ...chainHeaders,
+  };
   for (const name of Object.keys(credentials.headers)) if (!(name in input.headers)) recordedHeaders[name] = REDACTED;
   if (request.headers.authorization !== undefined && sub.type === 'private') recordedHeaders.authorization = REDACTED;
   return { body: request.body, headers: { ...request.headers, ...chainHeaders }, recordedHeaders };
@@ -59,6 +69,15 @@ export function buildStepRequest(input: StepRequestInput): StepRequest {
 export function headerText(rendered: unknown): Record<string, string> {
   if (rendered === null || typeof rendered !== 'object') return {};
   return Object.fromEntries(
-    Object.entries(rendered).map(([k, v]) => [k, typeof v === 'string' ? v : v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+    Object.entries(rendered).map(([k, v]) => [
+      k,
+      typeof v === 'string'
+        ? v
+        : v === null || v === undefined
+          ? ''
+          : typeof v === 'object'
+            ? JSON.stringify(v)
+            : String(v),
+    ]),
   );
 }

@@ -21,9 +21,22 @@ export interface ClaimedStep {
   attempt: number;
   attempt_base: number;
   lease_token: string;
-  run: { chain_id: string; steps_version: number; trigger_event: string; trigger_event_id: string | null; trigger_data: unknown; created_at: Date };
+  run: {
+    chain_id: string;
+    steps_version: number;
+    trigger_event: string;
+    trigger_event_id: string | null;
+    trigger_data: unknown;
+    created_at: Date;
+  };
   step: StepDetail;
-  subscription: SealedSubscription & { app_name: string; target_url: string; type: 'public' | 'private'; is_active: boolean; deleted_at: Date | null };
+  subscription: SealedSubscription & {
+    app_name: string;
+    target_url: string;
+    type: 'public' | 'private';
+    is_active: boolean;
+    deleted_at: Date | null;
+  };
   /** Step runs of this run that have finished (this round's earlier steps and compensations). */
   finished: FinishedStep[];
   definition: StepSummary[];
@@ -113,7 +126,9 @@ export interface StepDetail extends StepSummary {
 // Forward steps run while the run is pending or running; compensation steps while its compensation is. Taking over
 // an expired lease counts the attempt that held it (its worker died, or it failed before recording anything), so
 // the engine can give up on a step whose attempts keep getting lost instead of sending it again for ever.
-const CLAIM = preparedStatement('chain_claim', `
+const CLAIM = preparedStatement(
+  'chain_claim',
+  `
   WITH claimed AS (
     UPDATE execution_chain_step_runs sr
        SET status = 'running', lease_expires_at = now() + make_interval(secs => $4::int),
@@ -143,12 +158,15 @@ const CLAIM = preparedStatement('chain_claim', `
     FROM claimed c
     JOIN execution_chain_runs r ON r.id = c.run_id
     JOIN execution_chain_steps st ON st.id = c.step_id
-    JOIN webhook_subscriptions s ON s.id = st.webhook_id`);
+    JOIN webhook_subscriptions s ON s.id = st.webhook_id`,
+);
 
 // Written only while the lease is still ours: a worker whose lease expired and was reclaimed (or whose run was
 // cancelled, which cancels its running step) must not overwrite what happened since; nothing else is written then
 // either. The next step run may exist from an earlier round (a retried run): it starts over.
-const RECORD = preparedStatement('chain_record', `
+const RECORD = preparedStatement(
+  'chain_record',
+  `
   WITH f AS (
     UPDATE execution_chain_step_runs
        SET status = $4::text, attempt_count = $3::int, lease_expires_at = NULL, updated_at = now(),
@@ -178,10 +196,12 @@ const RECORD = preparedStatement('chain_record', `
     RETURNING r.id
   )
   SELECT (SELECT count(*) FROM f)::int AS recorded, (SELECT id FROM n) AS next_id, (SELECT attempt_count FROM n) AS next_attempt_count,
-         (SELECT count(*) FROM r)::int AS run_updated`);
+         (SELECT count(*) FROM r)::int AS run_updated`,
+);
 
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-const intArray = (values: number[] | null): string | null => (values === null ? null : `{${values.map((v) => Math.trunc(v)).join(',')}}`);
+const intArray = (values: number[] | null): string | null =>
+  values === null ? null : `{${values.map((v) => Math.trunc(v)).join(',')}}`;
 
 const DEFINITION_CACHE_MAX_ENTRIES = 1000;
 
@@ -189,9 +209,7 @@ const DEFINITION_CACHE_MAX_ENTRIES = 1000;
 export class StepStore {
   readonly #definitions = new Map<string, StepDetail[]>();
 
-  constructor(
-    private readonly trip: TenantRoundTrip,
-  ) {}
+  constructor(private readonly trip: TenantRoundTrip) {}
 
   /**
    * Takes the lease on attempt `attempt` of a step run that is due, or whose holder's lease ran out; else null.
@@ -219,13 +237,21 @@ export class StepStore {
       [tenantId, chainId, stepsVersion],
       { durable: true },
     );
-    if (this.#definitions.size >= DEFINITION_CACHE_MAX_ENTRIES) this.#definitions.delete(this.#definitions.keys().next().value as string);
+    if (this.#definitions.size >= DEFINITION_CACHE_MAX_ENTRIES)
+      this.#definitions.delete(this.#definitions.keys().next().value as string);
     this.#definitions.set(key, rows);
     return rows;
   }
 
-  private async claimRow(tenantId: string, stepRunId: string, attempt: number, leaseSeconds: number): Promise<ClaimRow | null> {
-    const rows = await this.trip.execute<ClaimRow>(tenantId, CLAIM, [stepRunId, tenantId, attempt, leaseSeconds], { durable: false });
+  private async claimRow(
+    tenantId: string,
+    stepRunId: string,
+    attempt: number,
+    leaseSeconds: number,
+  ): Promise<ClaimRow | null> {
+    const rows = await this.trip.execute<ClaimRow>(tenantId, CLAIM, [stepRunId, tenantId, attempt, leaseSeconds], {
+      durable: false,
+    });
     return rows[0] ?? null;
   }
 
@@ -274,7 +300,11 @@ export class StepStore {
    * Records the attempt and applies `advance`, atomically and durably (it is what keeps a recorded step from being
    * sent again). Returns null when the lease was lost, else the next step run's attempt count when one was written.
    */
-  async record(claim: ClaimedStep, result: StepResultRecord, advance: RunAdvance): Promise<{ next: { id: string; attempt_count: number } | null } | null> {
+  async record(
+    claim: ClaimedStep,
+    result: StepResultRecord,
+    advance: RunAdvance,
+  ): Promise<{ next: { id: string; attempt_count: number } | null } | null> {
     const next = advance.next;
     const run = advance.run;
     const values: SqlValue[] = [
@@ -305,7 +335,11 @@ export class StepStore {
       intArray(run.compensation_plan),
       run.completed,
     ];
-    const [row] = await this.trip.execute<{ recorded: number; next_id: string | null; next_attempt_count: number | null }>(claim.tenant_id, RECORD, values, {
+    const [row] = await this.trip.execute<{
+      recorded: number;
+      next_id: string | null;
+      next_attempt_count: number | null;
+    }>(claim.tenant_id, RECORD, values, {
       durable: true,
     });
     if (!row || row.recorded === 0) return null;

@@ -19,7 +19,30 @@ export const STEP_VARIABLE = /^step_([1-9][0-9]{0,3})$/;
 export const ROOT_VARIABLES = ['trigger_data', 'steps', 'credentials', 'run', 'now'] as const;
 // Operators whose cost is bounded by the size of the expression and of the values it reads (no calls, no macros,
 // no concatenation, no list or map literals that could repeat a large value): such expressions skip the watchdog.
-const CHEAP_OPS = new Set(['value', 'id', '.', '.?', '[]', '[?]', '==', '!=', '<', '<=', '>', '>=', 'in', '!_', '-_', '-', '*', '/', '%', '?:', '||', '&&']);
+const CHEAP_OPS = new Set([
+  'value',
+  'id',
+  '.',
+  '.?',
+  '[]',
+  '[?]',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'in',
+  '!_',
+  '-_',
+  '-',
+  '*',
+  '/',
+  '%',
+  '?:',
+  '||',
+  '&&',
+]);
 
 type Evaluate = (context: Record<string, unknown>) => unknown;
 

@@ -78,7 +78,9 @@ export function templateParts(text: string, path = ''): TemplateParts {
 /** Every template in a JSON value, in document order. Throws UnclosedTemplateError. */
 export function findTemplates(value: unknown, path = ''): TemplateSite[] {
   if (typeof value === 'string') {
-    return value.includes(OPEN) ? templateParts(value, path).expressions.map((expression) => ({ path, expression })) : [];
+    return value.includes(OPEN)
+      ? templateParts(value, path).expressions.map((expression) => ({ path, expression }))
+      : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => findTemplates(v, `${path}[${i}]`));
   if (value !== null && typeof value === 'object') {
@@ -112,7 +114,8 @@ export function fillCredentials(rendered: RenderedValue, valueOf: (name: string)
         .map((part) => {
           if (typeof part === 'string') return part;
           const value = valueOf(part.credential);
-          if (value === undefined) throw new TemplateError(v.path, `credentials.${part.credential}`, `no credential named ${part.credential}`);
+          if (value === undefined)
+            throw new TemplateError(v.path, `credentials.${part.credential}`, `no credential named ${part.credential}`);
           return value;
         })
         .join('');
@@ -124,19 +127,32 @@ export function fillCredentials(rendered: RenderedValue, valueOf: (name: string)
   return fill(rendered.value);
 }
 
-function render(value: unknown, context: Record<string, unknown>, path: string, state: { usesCredentials: boolean }): unknown {
+function render(
+  value: unknown,
+  context: Record<string, unknown>,
+  path: string,
+  state: { usesCredentials: boolean },
+): unknown {
   if (typeof value === 'string') return renderString(value, context, path, state);
   if (Array.isArray(value)) return value.map((v, i) => render(v, context, `${path}[${i}]`, state));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v, context, path ? `${path}.${k}` : k, state)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, render(v, context, path ? `${path}.${k}` : k, state)]),
+    );
   }
   return value;
 }
 
-function renderString(text: string, context: Record<string, unknown>, path: string, state: { usesCredentials: boolean }): unknown {
+function renderString(
+  text: string,
+  context: Record<string, unknown>,
+  path: string,
+  state: { usesCredentials: boolean },
+): unknown {
   if (!text.includes(OPEN)) return text;
   const { texts, expressions } = templateParts(text, path);
-  const whole = expressions.length === 1 && texts.every((t) => t.trim() === '') && !(expressions[0] ?? '').includes(OPEN);
+  const whole =
+    expressions.length === 1 && texts.every((t) => t.trim() === '') && !(expressions[0] ?? '').includes(OPEN);
   if (whole) {
     const compiled = compileAt(path, expressions[0] ?? '');
     if (compiled.credential === null) return evaluateAt(path, compiled, context);
@@ -171,7 +187,8 @@ function compileAt(path: string, expression: string): CompiledExpression {
 
 function evaluateAt(path: string, compiled: CompiledExpression, context: Record<string, unknown>): unknown {
   // Definitions saved before this rule could still hold such expressions: they fail, and the context has no values.
-  if (compiled.references.roots.has('credentials')) throw new TemplateError(path, compiled.source, CREDENTIALS_ONLY_WHOLE);
+  if (compiled.references.roots.has('credentials'))
+    throw new TemplateError(path, compiled.source, CREDENTIALS_ONLY_WHOLE);
   try {
     return evaluateExpression(compiled, context);
   } catch (err) {

@@ -47,7 +47,8 @@ export class AnalyticsIndexes1763970000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const [name, definition] of Object.entries(REPLACED)) await q.query(`CREATE INDEX IF NOT EXISTS ${name} ${definition}`);
+    for (const [name, definition] of Object.entries(REPLACED))
+      await q.query(`CREATE INDEX IF NOT EXISTS ${name} ${definition}`);
     for (const name of Object.keys(INDEXES)) await q.query(`DROP INDEX IF EXISTS ${name}`);
   }
 }

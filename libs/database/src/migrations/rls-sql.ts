@@ -15,4 +15,3 @@ export function enableRls(table: string, lookup?: string): string {
       lookup ? `\n    CREATE POLICY ${table}_lookup ON ${table} FOR SELECT USING (${lookup});` : ''
     }`;
 }
-

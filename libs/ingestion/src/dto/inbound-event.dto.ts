@@ -10,7 +10,11 @@ export class ListInboundEventsQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) cursor?: string;
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() source_id?: string;
   @ApiPropertyOptional({ enum: STATUSES }) @IsOptional() @IsIn(STATUSES) status?: InboundStatus;
-  @ApiPropertyOptional({ example: 'payment_intent.succeeded' }) @IsOptional() @IsString() @MaxLength(200) event_type?: string;
+  @ApiPropertyOptional({ example: 'payment_intent.succeeded' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  event_type?: string;
   @ApiPropertyOptional() @IsOptional() @IsTimestamp() since?: Date;
   @ApiPropertyOptional() @IsOptional() @IsTimestamp() until?: Date;
 }
@@ -27,7 +31,8 @@ export class InboundEventResponse {
   @ApiProperty({ enum: STATUSES }) status: InboundStatus;
   @ApiProperty() routing_attempts: number;
   @ApiProperty({ nullable: true, type: String }) routing_error: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The outgoing event it became' }) routed_event_id: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The outgoing event it became' })
+  routed_event_id: string | null;
   @ApiProperty() received_at: string;
   @ApiProperty({ nullable: true, type: String }) routed_at: string | null;
 }

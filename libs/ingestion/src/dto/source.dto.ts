@@ -26,9 +26,14 @@ const IsAddressRanges = (): PropertyDecorator =>
   ValidateBy({
     name: 'isAddressRanges',
     validator: {
-      validate: (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string') && addressRangesProblem(value as string[]) === null,
+      validate: (value: unknown) =>
+        Array.isArray(value) &&
+        value.every((v) => typeof v === 'string') &&
+        addressRangesProblem(value as string[]) === null,
       defaultMessage: ({ value, property }: ValidationArguments) =>
-        (Array.isArray(value) && value.every((v) => typeof v === 'string') && addressRangesProblem(value as string[], property)) ||
+        (Array.isArray(value) &&
+          value.every((v) => typeof v === 'string') &&
+          addressRangesProblem(value as string[], property)) ||
         `${property} must be a list of IP ranges such as 203.0.113.0/24`,
     },
   });
@@ -36,7 +41,8 @@ const IsAddressRanges = (): PropertyDecorator =>
 class SourceSettingsDto {
   @ApiPropertyOptional({
     example: ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'],
-    description: 'Only these IPv4/IPv6 addresses or networks may post ([]: any; not null). A network must have no bits set beyond its prefix.',
+    description:
+      'Only these IPv4/IPv6 addresses or networks may post ([]: any; not null). A network must have no bits set beyond its prefix.',
   })
   @IsOptionalButNotNull()
   @IsArray()
@@ -54,7 +60,9 @@ class SourceSettingsDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])+$/, { message: 'event_type_path must be a simple JSON path such as $.type or $.data[0].kind' })
+  @Matches(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])+$/, {
+    message: 'event_type_path must be a simple JSON path such as $.type or $.data[0].kind',
+  })
   event_type_path?: string;
 
   @ApiPropertyOptional({
@@ -66,7 +74,10 @@ class SourceSettingsDto {
   @IsObject()
   filter?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: 262144, description: "Largest accepted body in bytes (413 beyond); at most the server's BODY_LIMIT_BYTES" })
+  @ApiPropertyOptional({
+    example: 262144,
+    description: "Largest accepted body in bytes (413 beyond); at most the server's BODY_LIMIT_BYTES",
+  })
   @IsOptionalButNotNull()
   @IsInt()
   @Min(1)
@@ -85,7 +96,8 @@ export class CreateSourceDto extends SourceSettingsDto {
 
   @ApiPropertyOptional({
     example: 'whsec_...',
-    description: 'Verification secret as the provider gives it (Stripe/Standard Webhooks whsec_, GitHub secret, API key, user:password for basic). Generated when omitted.',
+    description:
+      'Verification secret as the provider gives it (Stripe/Standard Webhooks whsec_, GitHub secret, API key, user:password for basic). Generated when omitted.',
     writeOnly: true,
   })
   // Not null: it reached the provider's secret check as null (a 500).
@@ -101,7 +113,11 @@ export class UpdateSourceDto extends SourceSettingsDto {
 }
 
 export class RotateSourceSecretDto {
-  @ApiPropertyOptional({ description: 'New secret (generated when omitted; not null)', writeOnly: true }) @IsOptionalButNotNull() @IsString() @Length(8, 500) secret?: string;
+  @ApiPropertyOptional({ description: 'New secret (generated when omitted; not null)', writeOnly: true })
+  @IsOptionalButNotNull()
+  @IsString()
+  @Length(8, 500)
+  secret?: string;
   @ApiPropertyOptional({ example: 86400, description: 'How long the previous secret is still accepted' })
   @IsOptionalButNotNull()
   @IsInt()
@@ -112,9 +128,20 @@ export class RotateSourceSecretDto {
 
 /** The seed's POST /api/webhooks/generate body. */
 export class GenerateWebhookDto {
-  @ApiPropertyOptional({ description: 'Must be your tenant or one you administer' }) @IsOptional() @IsString() @Length(1, 100) tenant_id?: string;
-  @ApiPropertyOptional({ example: 'partner-callbacks', description: 'Trimmed; not empty' }) @IsOptional() @IsName() name?: string;
-  @ApiPropertyOptional({ enum: ['public', 'private'], default: 'public', description: 'private also requires a Bearer JWT' })
+  @ApiPropertyOptional({ description: 'Must be your tenant or one you administer' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  tenant_id?: string;
+  @ApiPropertyOptional({ example: 'partner-callbacks', description: 'Trimmed; not empty' })
+  @IsOptional()
+  @IsName()
+  name?: string;
+  @ApiPropertyOptional({
+    enum: ['public', 'private'],
+    default: 'public',
+    description: 'private also requires a Bearer JWT',
+  })
   @IsOptional()
   @IsIn(['public', 'private'])
   type?: 'public' | 'private';
@@ -148,8 +175,10 @@ export class SourceResponse {
 }
 
 export class SourceWithSecretResponse extends SourceResponse {
-  @ApiProperty({ nullable: true, type: String, description: 'The full secret. Shown once (null for provider none).' }) declare secret: string | null;
-  @ApiPropertyOptional({ description: 'jwt_hmac sources: a Bearer token callers send (seed private model)' }) auth_token?: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The full secret. Shown once (null for provider none).' })
+  declare secret: string | null;
+  @ApiPropertyOptional({ description: 'jwt_hmac sources: a Bearer token callers send (seed private model)' })
+  auth_token?: string;
 }
 
 export class SourceListResponse {

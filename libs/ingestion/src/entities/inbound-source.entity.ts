@@ -1,7 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { InboundProvider } from '@conduit/signatures';
 
-
 export type InboundProviderName = InboundProvider;
 
 @Entity('inbound_sources')
@@ -13,7 +12,8 @@ export class InboundSourceEntity {
   @Column('text', { name: 'source_key' }) source_key: string;
   @Column('text', { name: 'secret_sealed', nullable: true }) secret_sealed: string | null;
   @Column('text', { name: 'previous_secret_sealed', nullable: true }) previous_secret_sealed: string | null;
-  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previous_secret_expires_at: Date | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
+  previous_secret_expires_at: Date | null;
   @Column('cidr', { name: 'allowed_cidrs', array: true }) allowed_cidrs: string[];
   @Column('text', { name: 'event_type_path', nullable: true }) event_type_path: string | null;
   @Column('jsonb', { nullable: true }) filter: Record<string, unknown> | null;

@@ -13,7 +13,9 @@ describe('providerDeliveryId', () => {
   it('prefers the provider’s id over Idempotency-Key', () => {
     expect(providerDeliveryId('stripe', { 'idempotency-key': 'idem_1' }, { id: 'evt_1' })).toBe('evt_1');
     expect(providerDeliveryId('github', { 'idempotency-key': 'idem_1', 'x-github-delivery': 'gh_1' }, {})).toBe('gh_1');
-    expect(providerDeliveryId('standard_webhooks', { 'idempotency-key': 'idem_1', 'webhook-id': 'msg_1' }, {})).toBe('msg_1');
+    expect(providerDeliveryId('standard_webhooks', { 'idempotency-key': 'idem_1', 'webhook-id': 'msg_1' }, {})).toBe(
+      'msg_1',
+    );
   });
 
   it.each(INBOUND_PROVIDERS)('falls back to Idempotency-Key for %s', (provider) => {
@@ -38,7 +40,9 @@ describe('providerEventType', () => {
   });
 
   it('joins X-GitHub-Event and the body action', () => {
-    expect(providerEventType('github', { 'x-github-event': 'pull_request' }, { action: 'opened' })).toBe('pull_request.opened');
+    expect(providerEventType('github', { 'x-github-event': 'pull_request' }, { action: 'opened' })).toBe(
+      'pull_request.opened',
+    );
     expect(providerEventType('github', { 'x-github-event': 'push' }, { ref: 'refs/heads/main' })).toBe('push');
     expect(providerEventType('github', {}, { action: 'opened' })).toBeUndefined();
   });

@@ -4,12 +4,20 @@ import { InboundProvider, headerValue } from '@conduit/signatures';
 type Headers = Record<string, string | undefined>;
 
 /** The provider's delivery id used for deduplication, if any; `Idempotency-Key` when the provider has none. */
-export function providerDeliveryId(provider: InboundProvider, headers: Headers, parsedBody: unknown): string | undefined {
+export function providerDeliveryId(
+  provider: InboundProvider,
+  headers: Headers,
+  parsedBody: unknown,
+): string | undefined {
   return ownDeliveryId(provider, headers, parsedBody) ?? headerValue(headers, 'idempotency-key');
 }
 
 /** Event type as the provider names it, if it does. */
-export function providerEventType(provider: InboundProvider, headers: Headers, parsedBody: unknown): string | undefined {
+export function providerEventType(
+  provider: InboundProvider,
+  headers: Headers,
+  parsedBody: unknown,
+): string | undefined {
   switch (provider) {
     case 'stripe':
     case 'standard_webhooks':

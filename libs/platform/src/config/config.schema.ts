@@ -18,9 +18,13 @@ const port = z.coerce.number().int().min(0).max(65535);
 const secondsList = z
   .string()
   .transform((v) => v.split(',').map((s) => Number(s.trim())))
-  .refine((list) => list.length > 0 && list.length <= 20 && list.every((n) => Number.isInteger(n) && n >= 0 && n <= 7 * 86400), {
-    message: 'must be 1-20 comma-separated whole seconds (0..604800)',
-  });
+  .refine(
+    (list) =>
+      list.length > 0 && list.length <= 20 && list.every((n) => Number.isInteger(n) && n >= 0 && n <= 7 * 86400),
+    {
+      message: 'must be 1-20 comma-separated whole seconds (0..604800)',
+    },
+  );
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
 export const configSchema = z.object({
@@ -41,13 +45,20 @@ export const configSchema = z.object({
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60000),
   MIGRATE_ON_START: bool.default(true),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('conduit'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('conduit'),
   CONDUIT_MASTER_KEY: z.string().min(1, 'is required (base64 of 32 random bytes, or kid:base64,...)'),
   JWT_SECRET: z.string().min(32).optional(),
   JWT_ISSUER: z.string().default('conduit'),
   JWT_AUDIENCE: z.string().default('conduit-api'),
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).max(86400).default(900),
-  JWT_REFRESH_TTL_SECONDS: z.coerce.number().int().min(300).default(30 * 86400),
+  JWT_REFRESH_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 86400),
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_JWKS_ISSUER: z.string().optional(),
   JWT_JWKS_AUDIENCE: z.string().optional(),
@@ -56,7 +67,11 @@ export const configSchema = z.object({
   CONDUIT_ADMIN_EMAIL: z.string().email().optional(),
   CONDUIT_ADMIN_PASSWORD: z.string().min(12).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   CORS_ORIGINS: csv.default([]),
   TRUST_PROXY: bool.default(false),
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -67,18 +82,32 @@ export const configSchema = z.object({
   WEBHOOK_RETRY_SCHEDULE: secondsList.default([0, 5, 300, 1800, 7200, 18000, 36000, 36000]),
   WEBHOOK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
-  WEBHOOK_RESPONSE_BODY_LIMIT: z.coerce.number().int().min(0).max(1024 * 1024).default(4096),
+  WEBHOOK_RESPONSE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024)
+    .default(4096),
   WEBHOOK_SECRET_GRACE_SECONDS: z.coerce.number().int().min(0).default(86400),
   WEBHOOK_CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(5),
   WEBHOOK_CIRCUIT_COOLDOWN_SECONDS: z.coerce.number().int().min(1).default(60),
-  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce.number().int().min(1).default(5 * 86400),
+  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 86400),
   WEBHOOK_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   WEBHOOK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
   WEBHOOK_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
   // Execution chains: their own worker settings (steps are not deliveries: longer responses, other load)
   CHAIN_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   CHAIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
-  CHAIN_RESPONSE_BODY_LIMIT: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(256 * 1024),
+  CHAIN_RESPONSE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(8 * 1024 * 1024)
+    .default(256 * 1024),
   CHAIN_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   CHAIN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
   CHAIN_STEP_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
@@ -124,7 +153,9 @@ export const devSchema = z.object({
 export type DevEnv = z.infer<typeof devSchema>;
 
 export function parseDevConfig(env: Record<string, string | undefined>): DevEnv {
-  const result = devSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  const result = devSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  );
   if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   return result.data;
 }

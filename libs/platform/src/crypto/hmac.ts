@@ -51,12 +51,7 @@ export function randomToken(bytes = 32): string {
 }
 
 /** HKDF-SHA256 (RFC 5869): extract with `salt`, expand with `info` to `length` bytes. */
-export function hkdfSha256(
-  ikm: Buffer,
-  salt: Buffer | string,
-  info: Buffer | string,
-  length: number,
-): Buffer {
+export function hkdfSha256(ikm: Buffer, salt: Buffer | string, info: Buffer | string, length: number): Buffer {
   if (!Number.isInteger(length) || length < 1 || length > 255 * 32) {
     throw new RangeError('hkdfSha256: length must be between 1 and 8160 bytes');
   }

@@ -6,6 +6,11 @@ export interface ErrorBody {
   request_id: string | null;
 }
 
-export function errorBody(code: string, message: string, requestId: string | null, details: ErrorDetail[] = []): ErrorBody {
+export function errorBody(
+  code: string,
+  message: string,
+  requestId: string | null,
+  details: ErrorDetail[] = [],
+): ErrorBody {
   return { error: { code, message, details }, request_id: requestId };
 }

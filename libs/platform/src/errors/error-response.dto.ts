@@ -14,5 +14,6 @@ export class ErrorInfoDto {
 
 export class ErrorResponseDto {
   @ApiProperty({ type: ErrorInfoDto }) error: ErrorInfoDto;
-  @ApiProperty({ example: '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f', nullable: true, type: String }) request_id: string | null;
+  @ApiProperty({ example: '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f', nullable: true, type: String }) request_id:
+    string | null;
 }

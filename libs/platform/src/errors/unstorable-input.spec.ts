@@ -1,4 +1,11 @@
-import { MAX_INPUT_DEPTH, findInputProblem, findRefusedInput, formatInputPath, storableText, textProblem } from './unstorable-input';
+import {
+  MAX_INPUT_DEPTH,
+  findInputProblem,
+  findRefusedInput,
+  formatInputPath,
+  storableText,
+  textProblem,
+} from './unstorable-input';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 'leaf';
@@ -18,12 +25,15 @@ describe('textProblem', () => {
     expect(textProblem(text)).toBe(kind);
   });
 
-  it.each([['plain text', 'hello'], ['an emoji', 'ok \ud83d\ude00'], ['other control characters', '\u0001\t\n\u007f'], ['an escaped NUL as text', '\\u0000'], ['empty', '']])(
-    'accepts %s',
-    (_what, text) => {
-      expect(textProblem(text)).toBeNull();
-    },
-  );
+  it.each([
+    ['plain text', 'hello'],
+    ['an emoji', 'ok \ud83d\ude00'],
+    ['other control characters', '\u0001\t\n\u007f'],
+    ['an escaped NUL as text', '\\u0000'],
+    ['empty', ''],
+  ])('accepts %s', (_what, text) => {
+    expect(textProblem(text)).toBeNull();
+  });
 });
 
 describe('storableText', () => {
@@ -42,11 +52,20 @@ describe('findInputProblem', () => {
 
   it('names the path of the first unstorable value or key', () => {
     expect(findInputProblem({ app_name: 'a\u0000b' })).toEqual({ kind: 'nul_character', path: ['app_name'] });
-    expect(findInputProblem({ payload: { note: ['ok', 'x\ud800'] } })).toEqual({ kind: 'unpaired_surrogate', path: ['payload', 'note', 1] });
-    expect(findInputProblem({ payload: { a: { 'k\u0000': 1 } } })).toEqual({ kind: 'nul_character', path: ['payload', 'a', 'k\u0000'] });
+    expect(findInputProblem({ payload: { note: ['ok', 'x\ud800'] } })).toEqual({
+      kind: 'unpaired_surrogate',
+      path: ['payload', 'note', 1],
+    });
+    expect(findInputProblem({ payload: { a: { 'k\u0000': 1 } } })).toEqual({
+      kind: 'nul_character',
+      path: ['payload', 'a', 'k\u0000'],
+    });
     expect(findInputProblem('\u0000')).toEqual({ kind: 'nul_character', path: [] });
     expect(findInputProblem(['fine', ['\udc00']])).toEqual({ kind: 'unpaired_surrogate', path: [1, 0] });
-    expect(findInputProblem(JSON.parse('{"payload":{"total":1e400}}'))).toEqual({ kind: 'number_out_of_range', path: ['payload', 'total'] });
+    expect(findInputProblem(JSON.parse('{"payload":{"total":1e400}}'))).toEqual({
+      kind: 'number_out_of_range',
+      path: ['payload', 'total'],
+    });
     expect(findInputProblem(JSON.parse('[-1e999]'))).toEqual({ kind: 'number_out_of_range', path: [0] });
     expect(findInputProblem(1.7e308)).toBeNull();
   });
@@ -58,7 +77,10 @@ describe('findInputProblem', () => {
 
   it(`accepts ${MAX_INPUT_DEPTH} levels of containers and refuses one more, at the container that is too deep`, () => {
     expect(findInputProblem(nested(MAX_INPUT_DEPTH))).toBeNull();
-    expect(findInputProblem(nested(MAX_INPUT_DEPTH + 1))).toEqual({ kind: 'too_deep', path: Array(MAX_INPUT_DEPTH).fill(0) });
+    expect(findInputProblem(nested(MAX_INPUT_DEPTH + 1))).toEqual({
+      kind: 'too_deep',
+      path: Array(MAX_INPUT_DEPTH).fill(0),
+    });
     expect(findInputProblem({ a: { b: {} } }, 2)).toEqual({ kind: 'too_deep', path: ['a', 'b'] });
     expect(findInputProblem({ a: { b: 'leaf' } }, 2)).toBeNull();
   });
@@ -105,7 +127,16 @@ describe('findRefusedInput', () => {
     expect(findRefusedInput({ constructor: 1 })).toEqual({ kind: 'reserved_key', path: ['constructor'] });
     expect(findRefusedInput({ x: { prototype: null } })).toEqual({ kind: 'reserved_key', path: ['x', 'prototype'] });
     // The validation pipe drops keys an object already has as methods, so every Object.prototype name is refused.
-    for (const key of ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']) {
+    for (const key of [
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      'toLocaleString',
+      '__defineGetter__',
+      '__lookupSetter__',
+    ]) {
       expect(findRefusedInput({ payload: { [key]: 1 } })).toEqual({ kind: 'reserved_key', path: ['payload', key] });
     }
     expect(findRefusedInput({ payload: { tostring: 1, to_string: 2, valueof: 3 } })).toBeNull();
@@ -119,7 +150,15 @@ describe('findRefusedInput', () => {
     expect(findRefusedInput([2 ** 53])).toEqual({ kind: 'unsafe_integer', path: [0] });
     expect(findRefusedInput(-(2 ** 53))).toEqual({ kind: 'unsafe_integer', path: [] });
     expect(findRefusedInput({ n: 1e21 })?.kind).toBe('unsafe_integer');
-    expect(findRefusedInput({ a: Number.MAX_SAFE_INTEGER, b: Number.MIN_SAFE_INTEGER, c: 0.5, d: 1.7976931348623157e-300, e: 4503599627370495.5 })).toBeNull();
+    expect(
+      findRefusedInput({
+        a: Number.MAX_SAFE_INTEGER,
+        b: Number.MIN_SAFE_INTEGER,
+        c: 0.5,
+        d: 1.7976931348623157e-300,
+        e: 4503599627370495.5,
+      }),
+    ).toBeNull();
     expect(findInputProblem(parsed)).toBeNull();
   });
 });

@@ -20,7 +20,14 @@ export type RefusedInputKind = InputProblemKind | 'reserved_key' | 'unsafe_integ
  * `constructor`, `toString`, `valueOf`, `hasOwnProperty`, ...). class-transformer skips a key whose name an object
  * already carries as a method, so the validation pipe dropped these silently, even from free-form payloads.
  */
-export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype).filter((k) => !['__proto__', 'constructor'].includes(k)).sort()];
+export const RESERVED_KEYS: readonly string[] = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  ...Object.getOwnPropertyNames(Object.prototype)
+    .filter((k) => !['__proto__', 'constructor'].includes(k))
+    .sort(),
+];
 const RESERVED = new Set(RESERVED_KEYS);
 
 export interface InputProblem<Kind extends RefusedInputKind = InputProblemKind> {

@@ -22,7 +22,8 @@ describe('uuidv7', () => {
 
   it('stays in order across many milliseconds and when the clock steps back', () => {
     const ids: string[] = [];
-    for (let ms = 1_800_000_000_000; ms < 1_800_000_000_000 + 300; ms += 1) for (let i = 0; i < 20; i += 1) ids.push(uuidv7(ms));
+    for (let ms = 1_800_000_000_000; ms < 1_800_000_000_000 + 300; ms += 1)
+      for (let i = 0; i < 20; i += 1) ids.push(uuidv7(ms));
     ids.push(uuidv7(1_800_000_000_000 - 5000));
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);

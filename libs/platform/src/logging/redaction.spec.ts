@@ -3,11 +3,24 @@ import { MASK, maskSecrets } from './redaction';
 describe('maskSecrets', () => {
   it('masks secret-looking keys at any depth and keeps the rest', () => {
     expect(
-      maskSecrets({ email: 'a@b.test', password: 'p', nested: { api_key: 'k', client_secret: 's', headers: [{ Authorization: 'Bearer x' }] }, n: 1 }),
-    ).toEqual({ email: 'a@b.test', password: MASK, nested: { api_key: MASK, client_secret: MASK, headers: MASK }, n: 1 });
+      maskSecrets({
+        email: 'a@b.test',
+        password: 'p',
+        nested: { api_key: 'k', client_secret: 's', headers: [{ Authorization: 'Bearer x' }] },
+        n: 1,
+      }),
+    ).toEqual({
+      email: 'a@b.test',
+      password: MASK,
+      nested: { api_key: MASK, client_secret: MASK, headers: MASK },
+      n: 1,
+    });
   });
   it('masks header maps whole, since their values are often credentials', () => {
-    expect(maskSecrets({ headers: { 'X-Team': 'abc' }, header_names: ['X-Team'] })).toEqual({ headers: MASK, header_names: ['X-Team'] });
+    expect(maskSecrets({ headers: { 'X-Team': 'abc' }, header_names: ['X-Team'] })).toEqual({
+      headers: MASK,
+      header_names: ['X-Team'],
+    });
   });
   it('masks secrets nested deeper than any limit, and copies the rest', () => {
     const deep = (levels: number, leaf: unknown): unknown => {

@@ -1,6 +1,7 @@
 // Secrets never reach logs: pino redact paths for requests plus a masking helper for structured data.
 // `headers` too: header maps (e.g. a webhook's custom headers) routinely carry credentials.
-export const SECRET_KEY_PATTERN = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|signature|^headers$/i;
+export const SECRET_KEY_PATTERN =
+  /pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|signature|^headers$/i;
 
 export const LOG_REDACT_PATHS = [
   'req.headers.authorization',
@@ -42,7 +43,12 @@ export function maskSecrets(value: unknown): unknown {
     }
     for (const [k, v] of Object.entries(source)) {
       // defineProperty: a "__proto__" key from parsed JSON stays a plain property of the copy.
-      Object.defineProperty(target, k, { value: SECRET_KEY_PATTERN.test(k) ? MASK : copyOf(v), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(target, k, {
+        value: SECRET_KEY_PATTERN.test(k) ? MASK : copyOf(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return root;

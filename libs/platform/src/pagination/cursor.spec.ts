@@ -9,7 +9,10 @@ describe('keyset cursors', () => {
     const rows = [3, 2, 1].map((n) => ({ id: uuid(n), created_at: new Date(Date.UTC(2026, 0, n)) }));
     const page = toPage(rows, 2, (r) => r.id);
     expect(page.data).toEqual([uuid(3), uuid(2)]);
-    expect(decodeCursor(page.next_cursor as string)).toEqual({ created_at: rows[1].created_at.toISOString(), id: uuid(2) });
+    expect(decodeCursor(page.next_cursor as string)).toEqual({
+      created_at: rows[1].created_at.toISOString(),
+      id: uuid(2),
+    });
     expect(toPage(rows.slice(0, 2), 2, (r) => r.id).next_cursor).toBeNull();
     const cursor = { created_at: '2026-01-01T00:00:00.000Z', id: uuid(1) };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);

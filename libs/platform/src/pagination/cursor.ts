@@ -27,7 +27,17 @@ export function isCursorTimestamp(text: string): boolean {
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const daysInMonth = [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
   const offsetOk = m[7] === undefined || (Number(m[8]) <= 15 && Number(m[9]) <= 59);
-  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+  return (
+    year >= 1 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetOk
+  );
 }
 
 function isLeapYear(year: number): boolean {
@@ -41,7 +51,8 @@ export function decodeCursor(raw: string | undefined): KeysetCursor | null {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2) {
       const [createdAt, id] = parsed as unknown[];
-      if (typeof createdAt === 'string' && isCursorTimestamp(createdAt) && isUuid(id)) return { created_at: createdAt, id };
+      if (typeof createdAt === 'string' && isCursorTimestamp(createdAt) && isUuid(id))
+        return { created_at: createdAt, id };
     }
   } catch {
     // fall through to the error below

@@ -25,7 +25,10 @@ describe('trimName', () => {
 
 describe('IsName', () => {
   it('hands the handler the trimmed name', () => {
-    expect(check({ name: '  Acme  ' })).toEqual({ dto: expect.objectContaining({ name: 'Acme' }) as unknown, messages: [] });
+    expect(check({ name: '  Acme  ' })).toEqual({
+      dto: expect.objectContaining({ name: 'Acme' }) as unknown,
+      messages: [],
+    });
   });
 
   it.each(['', ' ', '\t\n', '\u00a0\u3000'])('refuses %j as empty', (name) => {
@@ -44,7 +47,12 @@ describe('IsName', () => {
 describe('assertName', () => {
   it('returns the trimmed name, and refuses blank or long ones with 400 validation_failed naming the field', () => {
     expect(assertName(' Ops ', 'name')).toBe('Ops');
-    expect(() => assertName(' \n ', 'name')).toThrow(expect.objectContaining({ code: 'validation_failed', details: [{ field: 'name', message: 'name must not be empty or only whitespace' }] }) as Error);
+    expect(() => assertName(' \n ', 'name')).toThrow(
+      expect.objectContaining({
+        code: 'validation_failed',
+        details: [{ field: 'name', message: 'name must not be empty or only whitespace' }],
+      }) as Error,
+    );
     expect(() => assertName('abc', 'name', 2)).toThrow('name must be at most 2 characters');
   });
 });

@@ -23,7 +23,12 @@ export function IsName(maxLength = 200): PropertyDecorator {
 /** The trimmed name, or 400 validation_failed when it is blank or too long: for paths with no DTO (CLI, first start). */
 export function assertName(value: string, field: string, maxLength = 200): string {
   const name = value.trim();
-  const problem = name === '' ? `${field} must not be empty or only whitespace` : name.length > maxLength ? `${field} must be at most ${maxLength} characters` : null;
+  const problem =
+    name === ''
+      ? `${field} must not be empty or only whitespace`
+      : name.length > maxLength
+        ? `${field} must be at most ${maxLength} characters`
+        : null;
   if (problem) throw CommonException.validation(problem, [{ field, message: problem }]);
   return name;
 }

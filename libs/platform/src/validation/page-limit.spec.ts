@@ -6,7 +6,10 @@ describe('parsePageLimit', () => {
     expect(parsePageLimit('0')).toBe(0);
   });
 
-  it.each(['0x10', '1e2', ' 5', '5 ', '+5', '-1', '1.5', '', '12345'])('leaves %j as text for the validator to refuse', (text) => {
-    expect(parsePageLimit(text)).toBe(text);
-  });
+  it.each(['0x10', '1e2', ' 5', '5 ', '+5', '-1', '1.5', '', '12345'])(
+    'leaves %j as text for the validator to refuse',
+    (text) => {
+      expect(parsePageLimit(text)).toBe(text);
+    },
+  );
 });

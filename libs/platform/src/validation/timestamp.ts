@@ -31,17 +31,26 @@ export function parseTimestamp(value: unknown): Date | null {
 /** The property is a strict ISO 8601 timestamp (see parseTimestamp), delivered to the handler as a Date. */
 export function IsTimestamp(options: ValidationOptions = {}): PropertyDecorator {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (value === undefined || value === null ? value : (parseTimestamp(value) ?? value))),
-    IsDate({ message: ({ property }) => `${property} must be an ISO 8601 timestamp such as 2026-11-23T12:00:00Z`, ...options }),
+    Transform(({ value }: { value: unknown }) =>
+      value === undefined || value === null ? value : (parseTimestamp(value) ?? value),
+    ),
+    IsDate({
+      message: ({ property }) => `${property} must be an ISO 8601 timestamp such as 2026-11-23T12:00:00Z`,
+      ...options,
+    }),
   );
 }
 
 /** 400 validation_failed unless since is before until (when both are given) and, with maxDays, the window is at most that long. */
 export function assertTimeWindow(since: Date | undefined, until: Date | undefined, maxDays?: number): void {
   if (since && until && since.getTime() >= until.getTime()) {
-    throw CommonException.validation('since must be before until', [{ field: 'since', message: 'must be before until' }]);
+    throw CommonException.validation('since must be before until', [
+      { field: 'since', message: 'must be before until' },
+    ]);
   }
   if (maxDays !== undefined && since && until && until.getTime() - since.getTime() > maxDays * 86_400_000) {
-    throw CommonException.validation(`since and until must be at most ${maxDays} days apart`, [{ field: 'since', message: `window longer than ${maxDays} days` }]);
+    throw CommonException.validation(`since and until must be at most ${maxDays} days apart`, [
+      { field: 'since', message: `window longer than ${maxDays} days` },
+    ]);
   }
 }

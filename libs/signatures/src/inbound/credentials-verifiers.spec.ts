@@ -15,7 +15,8 @@ const base = (overrides: Partial<VerificationInput>): VerificationInput => ({
 describe('API key verification', () => {
   const current = 'ck_live_current_8f3a1c';
   const previous = 'ck_live_previous_71be0d';
-  const verify = (headers: VerificationInput['headers'], secrets = [current]) => verifyInbound(base({ provider: 'api_key', headers, secrets }));
+  const verify = (headers: VerificationInput['headers'], secrets = [current]) =>
+    verifyInbound(base({ provider: 'api_key', headers, secrets }));
 
   it('accepts X-API-Key or Authorization: Bearer equal to a secret', () => {
     expect(verify({ 'x-api-key': current })).toEqual({ ok: true, secretIndex: 0 });
@@ -45,7 +46,10 @@ describe('Basic auth verification', () => {
 
   it('accepts user:password matching a stored secret (password may contain colons, UTF-8)', () => {
     expect(verify(basic('stripe-relay:pässwörd:with-colon'))).toEqual({ ok: true, secretIndex: 0 });
-    expect(verify(basic('stripe-relay:pässwörd:with-colon').replace('Basic', 'basic'))).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify(basic('stripe-relay:pässwörd:with-colon').replace('Basic', 'basic'))).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
   });
 
   it('refuses a wrong password, a wrong user, or garbage', () => {
@@ -70,23 +74,29 @@ describe('Basic auth verification', () => {
 describe('no verification', () => {
   it('accepts anything', () => {
     expect(verifyInbound(base({ provider: 'none' }))).toEqual({ ok: true, secretIndex: 0 });
-    expect(verifyInbound(base({ provider: 'none', headers: { authorization: 'Bearer junk' } }))).toEqual({ ok: true, secretIndex: 0 });
+    expect(verifyInbound(base({ provider: 'none', headers: { authorization: 'Bearer junk' } }))).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
   });
 });
 
 describe('signed providers without any secret', () => {
-  it.each(['stripe', 'github', 'standard_webhooks', 'hmac', 'jwt_hmac', 'api_key', 'basic'] as const)('%s refuses everything', (provider) => {
-    const headers = {
-      'stripe-signature': `t=${Math.floor(Date.parse('2026-02-03T04:05:06Z') / 1000)},v1=${'0'.repeat(64)}`,
-      'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
-      'webhook-id': 'msg_1',
-      'webhook-timestamp': String(Math.floor(Date.parse('2026-02-03T04:05:06Z') / 1000)),
-      'webhook-signature': 'v1,AAAA',
-      'x-loki-signature': '0'.repeat(64),
-      'x-loki-timestamp': '2026-02-03T04:05:06Z',
-      authorization: 'Bearer a.b.c',
-      'x-api-key': '',
-    };
-    expect(verifyInbound(base({ provider, headers, secrets: [] })).ok).toBe(false);
-  });
+  it.each(['stripe', 'github', 'standard_webhooks', 'hmac', 'jwt_hmac', 'api_key', 'basic'] as const)(
+    '%s refuses everything',
+    (provider) => {
+      const headers = {
+        'stripe-signature': `t=${Math.floor(Date.parse('2026-02-03T04:05:06Z') / 1000)},v1=${'0'.repeat(64)}`,
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        'webhook-id': 'msg_1',
+        'webhook-timestamp': String(Math.floor(Date.parse('2026-02-03T04:05:06Z') / 1000)),
+        'webhook-signature': 'v1,AAAA',
+        'x-loki-signature': '0'.repeat(64),
+        'x-loki-timestamp': '2026-02-03T04:05:06Z',
+        authorization: 'Bearer a.b.c',
+        'x-api-key': '',
+      };
+      expect(verifyInbound(base({ provider, headers, secrets: [] })).ok).toBe(false);
+    },
+  );
 });

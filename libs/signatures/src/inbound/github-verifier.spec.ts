@@ -38,7 +38,10 @@ describe('GitHub verification (signed by @octokit/webhooks-methods)', () => {
   });
 
   it('refuses a tampered body or a wrong secret', async () => {
-    expect(verify(await sign(secret, payload), { rawBody: Buffer.from(`${payload} `) })).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(await sign(secret, payload), { rawBody: Buffer.from(`${payload} `) })).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
     expect(verify(await sign('not-ours', payload))).toMatchObject({ ok: false, reason: 'signature_invalid' });
   });
 
@@ -50,7 +53,10 @@ describe('GitHub verification (signed by @octokit/webhooks-methods)', () => {
   it('refuses a missing header, and does not fall back to the SHA-1 X-Hub-Signature', () => {
     expect(verify(undefined)).toMatchObject({ ok: false, reason: 'signature_missing' });
     const sha1 = `sha1=${createHmac('sha1', secret).update(payload).digest('hex')}`;
-    expect(verify(undefined, { headers: { 'x-hub-signature': sha1 } })).toMatchObject({ ok: false, reason: 'signature_missing' });
+    expect(verify(undefined, { headers: { 'x-hub-signature': sha1 } })).toMatchObject({
+      ok: false,
+      reason: 'signature_missing',
+    });
   });
 
   it('accepts the previous secret during rotation only', async () => {

@@ -14,7 +14,9 @@ export function verifyGithub(input: VerificationInput): VerificationResult {
   }
   if (!header.startsWith(PREFIX)) return refused('signature_invalid', 'X-Hub-Signature-256 must start with sha256=');
   const presented = header.slice(PREFIX.length);
-  const index = matchingSecretIndex(input.secrets, (secret) => hexDigestMatches(hmacSha256(secret, input.rawBody), presented));
+  const index = matchingSecretIndex(input.secrets, (secret) =>
+    hexDigestMatches(hmacSha256(secret, input.rawBody), presented),
+  );
   return index < 0 ? refused('signature_invalid', 'X-Hub-Signature-256 does not match the payload') : accepted(index);
 }
 

@@ -20,7 +20,16 @@ describe('seed HMAC verification (X-Loki-Signature / X-Loki-Timestamp)', () => {
     };
   };
   const verify = (headers: VerificationInput['headers'], overrides: Partial<VerificationInput> = {}) =>
-    verifyInbound({ provider: 'hmac', rawBody: Buffer.from(payload), headers, secrets: [secret], sourceId: 'src_1', tenantId: 'tenant_1', now, ...overrides });
+    verifyInbound({
+      provider: 'hmac',
+      rawBody: Buffer.from(payload),
+      headers,
+      secrets: [secret],
+      sourceId: 'src_1',
+      tenantId: 'tenant_1',
+      now,
+      ...overrides,
+    });
 
   it('accepts headers from signLoki (RFC 3339 timestamp)', () => {
     const headers = lokiHeaders();
@@ -30,13 +39,25 @@ describe('seed HMAC verification (X-Loki-Signature / X-Loki-Timestamp)', () => {
   });
 
   it('accepts an independent node:crypto signature with a Unix-seconds timestamp, with or without sha256=', () => {
-    expect(verify({ 'x-loki-signature': `sha256=${hex(secret)}`, 'x-loki-timestamp': unix(now) })).toEqual({ ok: true, secretIndex: 0 });
-    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': unix(now) })).toEqual({ ok: true, secretIndex: 0 });
-    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': '2026-02-03T05:05:06+01:00' })).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify({ 'x-loki-signature': `sha256=${hex(secret)}`, 'x-loki-timestamp': unix(now) })).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
+    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': unix(now) })).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
+    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': '2026-02-03T05:05:06+01:00' })).toEqual({
+      ok: true,
+      secretIndex: 0,
+    });
   });
 
   it('refuses a tampered body or a wrong secret', () => {
-    expect(verify(lokiHeaders(), { rawBody: Buffer.from(payload.replace('99.99', '0.01')) })).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(lokiHeaders(), { rawBody: Buffer.from(payload.replace('99.99', '0.01')) })).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
     expect(verify(lokiHeaders('whsec_someone_else'))).toMatchObject({ ok: false, reason: 'signature_invalid' });
   });
 
@@ -45,19 +66,36 @@ describe('seed HMAC verification (X-Loki-Signature / X-Loki-Timestamp)', () => {
     const ahead = new Date(now.getTime() + 301_000);
     expect(verify(lokiHeaders(secret, old))).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verify(lokiHeaders(secret, ahead))).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
-    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': unix(old) })).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
-    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': unix(new Date(now.getTime() - 300_000)) })).toEqual({ ok: true, secretIndex: 0 });
+    expect(verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': unix(old) })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
+    expect(
+      verify({ 'x-loki-signature': hex(secret), 'x-loki-timestamp': unix(new Date(now.getTime() - 300_000)) }),
+    ).toEqual({ ok: true, secretIndex: 0 });
   });
 
   it('names a missing signature, a missing timestamp and an unreadable one', () => {
     const headers = lokiHeaders();
-    expect(verify({ ...headers, 'x-loki-signature': undefined })).toMatchObject({ ok: false, reason: 'signature_missing' });
-    expect(verify({ ...headers, 'x-loki-timestamp': undefined })).toMatchObject({ ok: false, reason: 'timestamp_missing' });
-    expect(verify({ ...headers, 'x-loki-timestamp': 'yesterday' })).toMatchObject({ ok: false, reason: 'timestamp_missing' });
+    expect(verify({ ...headers, 'x-loki-signature': undefined })).toMatchObject({
+      ok: false,
+      reason: 'signature_missing',
+    });
+    expect(verify({ ...headers, 'x-loki-timestamp': undefined })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_missing',
+    });
+    expect(verify({ ...headers, 'x-loki-timestamp': 'yesterday' })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_missing',
+    });
   });
 
   it('accepts the previous secret during rotation only', () => {
     expect(verify(lokiHeaders(previous), { secrets: [secret, previous] })).toEqual({ ok: true, secretIndex: 1 });
-    expect(verify(lokiHeaders(previous), { secrets: [secret] })).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(lokiHeaders(previous), { secrets: [secret] })).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
   });
 });

@@ -27,7 +27,16 @@ describe('seed private verification (Bearer JWT + X-Loki-Signature)', () => {
     const content = `${part({ alg, typ: 'JWT' })}.${part(claims)}`;
     return `${content}.${createHmac('sha256', Buffer.from(key, 'utf8')).update(content).digest('base64url')}`;
   };
-  const seedClaims = { sub: sourceId, tenant_id: tenantId, webhook_id: sourceId, app_name: 'app', iss: 'conduit', iat, exp: iat + 86_400, nbf: iat };
+  const seedClaims = {
+    sub: sourceId,
+    tenant_id: tenantId,
+    webhook_id: sourceId,
+    app_name: 'app',
+    iss: 'conduit',
+    iat,
+    exp: iat + 86_400,
+    nbf: iat,
+  };
 
   const headers = (bearer: string | undefined, hmacKey = secret): VerificationInput['headers'] => {
     const signed = signLoki(payload, hmacKey, now, 'order.shipped');
@@ -38,7 +47,16 @@ describe('seed private verification (Bearer JWT + X-Loki-Signature)', () => {
     };
   };
   const verify = (headerValues: VerificationInput['headers'], overrides: Partial<VerificationInput> = {}) =>
-    verifyInbound({ provider: 'jwt_hmac', rawBody: Buffer.from(payload), headers: headerValues, secrets: [secret], sourceId, tenantId, now, ...overrides });
+    verifyInbound({
+      provider: 'jwt_hmac',
+      rawBody: Buffer.from(payload),
+      headers: headerValues,
+      secrets: [secret],
+      sourceId,
+      tenantId,
+      now,
+      ...overrides,
+    });
 
   it('accepts a token from issuePrivateWebhookToken with a signLoki signature', () => {
     expect(verify(headers(token()))).toEqual({ ok: true, secretIndex: 0 });
@@ -64,36 +82,69 @@ describe('seed private verification (Bearer JWT + X-Loki-Signature)', () => {
   });
 
   it('refuses a forged, expired, unsigned or foreign-issuer token', () => {
-    expect(verify(headers(token('whsec_someone-else-entirely-0123456789')))).toMatchObject({ ok: false, reason: 'token_invalid' });
-    expect(verify(headers(token(secret, { at: new Date(now.getTime() - 301_000) })))).toMatchObject({ ok: false, reason: 'token_invalid' });
+    expect(verify(headers(token('whsec_someone-else-entirely-0123456789')))).toMatchObject({
+      ok: false,
+      reason: 'token_invalid',
+    });
+    expect(verify(headers(token(secret, { at: new Date(now.getTime() - 301_000) })))).toMatchObject({
+      ok: false,
+      reason: 'token_invalid',
+    });
     const [header, claims] = handMadeToken(secret, seedClaims, 'none').split('.');
     expect(verify(headers(`${header}.${claims}.`))).toMatchObject({ ok: false, reason: 'token_invalid' });
-    expect(verify(headers(handMadeToken(secret, { ...seedClaims, iss: 'loki-suite' })))).toMatchObject({ ok: false, reason: 'token_invalid' });
+    expect(verify(headers(handMadeToken(secret, { ...seedClaims, iss: 'loki-suite' })))).toMatchObject({
+      ok: false,
+      reason: 'token_invalid',
+    });
     expect(verify(headers('not-a-jwt'))).toMatchObject({ ok: false, reason: 'token_invalid' });
   });
 
   it('refuses a missing token, including Basic credentials in its place', () => {
     expect(verify(headers(undefined))).toMatchObject({ ok: false, reason: 'token_missing' });
-    expect(verify({ ...headers(undefined), authorization: 'Basic dXNlcjpwYXNz' })).toMatchObject({ ok: false, reason: 'token_missing' });
+    expect(verify({ ...headers(undefined), authorization: 'Basic dXNlcjpwYXNz' })).toMatchObject({
+      ok: false,
+      reason: 'token_missing',
+    });
   });
 
   it('still requires the seed HMAC and timestamp after a valid token', () => {
     const valid = headers(token());
-    expect(verify({ ...valid, 'x-loki-signature': undefined })).toMatchObject({ ok: false, reason: 'signature_missing' });
-    expect(verify(valid, { rawBody: Buffer.from(`${payload} `) })).toMatchObject({ ok: false, reason: 'signature_invalid' });
-    expect(verify({ ...valid, 'x-loki-timestamp': String(iat - 600) })).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(verify({ ...valid, 'x-loki-signature': undefined })).toMatchObject({
+      ok: false,
+      reason: 'signature_missing',
+    });
+    expect(verify(valid, { rawBody: Buffer.from(`${payload} `) })).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
+    expect(verify({ ...valid, 'x-loki-timestamp': String(iat - 600) })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
   });
 
   it('during rotation accepts the previous secret and reports the oldest one in use', () => {
-    expect(verify(headers(token(previous), previous), { secrets: [secret, previous] })).toEqual({ ok: true, secretIndex: 1 });
-    expect(verify(headers(token(previous), secret), { secrets: [secret, previous] })).toEqual({ ok: true, secretIndex: 1 });
+    expect(verify(headers(token(previous), previous), { secrets: [secret, previous] })).toEqual({
+      ok: true,
+      secretIndex: 1,
+    });
+    expect(verify(headers(token(previous), secret), { secrets: [secret, previous] })).toEqual({
+      ok: true,
+      secretIndex: 1,
+    });
     expect(verify(headers(token(), secret), { secrets: [secret, previous] })).toEqual({ ok: true, secretIndex: 0 });
-    expect(verify(headers(token(previous), secret), { secrets: [secret] })).toMatchObject({ ok: false, reason: 'token_invalid' });
+    expect(verify(headers(token(previous), secret), { secrets: [secret] })).toMatchObject({
+      ok: false,
+      reason: 'token_invalid',
+    });
   });
 
   it('cannot verify a token with a secret shorter than an HS256 key (32 bytes)', () => {
     const short = 'short-secret';
     const shortToken = handMadeToken(short, seedClaims);
-    expect(verify(headers(shortToken, short), { secrets: [short] })).toMatchObject({ ok: false, reason: 'token_invalid' });
+    expect(verify(headers(shortToken, short), { secrets: [short] })).toMatchObject({
+      ok: false,
+      reason: 'token_invalid',
+    });
   });
 });

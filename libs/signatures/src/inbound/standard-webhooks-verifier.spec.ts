@@ -39,29 +39,50 @@ describe('Standard Webhooks verification (signed by the standardwebhooks package
   it('accepts a multi-signature header where only the second one matches', () => {
     const header = `${sign(previous)} ${sign()}`;
     expect(verify(headers(header))).toEqual({ ok: true, secretIndex: 0 });
-    expect(verify(headers(`v2,${sign().slice(3)} ${sign(previous)}`))).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(headers(`v2,${sign().slice(3)} ${sign(previous)}`))).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
   });
 
   it('refuses a timestamp outside ±300 s as timestamp_out_of_tolerance', () => {
     const old = new Date(now.getTime() - 600_000);
     const ahead = new Date(now.getTime() + 600_000);
     expect(verify(headers(sign(secret, old), old))).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
-    expect(verify(headers(sign(secret, ahead), ahead))).toMatchObject({ ok: false, reason: 'timestamp_out_of_tolerance' });
+    expect(verify(headers(sign(secret, ahead), ahead))).toMatchObject({
+      ok: false,
+      reason: 'timestamp_out_of_tolerance',
+    });
   });
 
   it('refuses a tampered body, a wrong secret or a timestamp swapped after signing', () => {
     const other = `whsec_${Buffer.from('someone-else-entirely-0123456789').toString('base64')}`;
-    expect(verify(headers(sign()), { rawBody: Buffer.from(`${payload} `) })).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(headers(sign()), { rawBody: Buffer.from(`${payload} `) })).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
     expect(verify(headers(sign(other)))).toMatchObject({ ok: false, reason: 'signature_invalid' });
-    expect(verify(headers(sign(), new Date(now.getTime() - 1000)))).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(headers(sign(), new Date(now.getTime() - 1000)))).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
   });
 
   it('names which header is missing', () => {
     const complete = headers(sign());
-    expect(verify({ ...complete, 'webhook-signature': undefined })).toMatchObject({ ok: false, reason: 'signature_missing' });
+    expect(verify({ ...complete, 'webhook-signature': undefined })).toMatchObject({
+      ok: false,
+      reason: 'signature_missing',
+    });
     expect(verify({ ...complete, 'webhook-id': undefined })).toMatchObject({ ok: false, reason: 'signature_missing' });
-    expect(verify({ ...complete, 'webhook-timestamp': undefined })).toMatchObject({ ok: false, reason: 'timestamp_missing' });
-    expect(verify({ ...complete, 'webhook-timestamp': now.toISOString() })).toMatchObject({ ok: false, reason: 'timestamp_missing' });
+    expect(verify({ ...complete, 'webhook-timestamp': undefined })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_missing',
+    });
+    expect(verify({ ...complete, 'webhook-timestamp': now.toISOString() })).toMatchObject({
+      ok: false,
+      reason: 'timestamp_missing',
+    });
   });
 
   it('accepts the previous secret during rotation only, and skips a malformed stored secret', () => {

@@ -6,7 +6,8 @@ import { VerificationInput, VerificationResult } from './verification.types';
 
 export function verifyStandardWebhooks(input: VerificationInput): VerificationResult {
   const { headers } = input;
-  if (!headerValue(headers, 'webhook-signature')) return refused('signature_missing', 'webhook-signature header is missing');
+  if (!headerValue(headers, 'webhook-signature'))
+    return refused('signature_missing', 'webhook-signature header is missing');
   // The id is part of the signed content, so without it no signature can verify.
   if (!headerValue(headers, 'webhook-id')) return refused('signature_missing', 'webhook-id header is missing');
   const timestamp = headerValue(headers, 'webhook-timestamp');

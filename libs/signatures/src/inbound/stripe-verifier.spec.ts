@@ -40,7 +40,10 @@ describe('Stripe verification (signed by the stripe package)', () => {
   });
 
   it('refuses a tampered body', () => {
-    expect(verify(sign(), { rawBody: Buffer.from(payload.replace('4200', '4201')) })).toMatchObject({ ok: false, reason: 'signature_invalid' });
+    expect(verify(sign(), { rawBody: Buffer.from(payload.replace('4200', '4201')) })).toMatchObject({
+      ok: false,
+      reason: 'signature_invalid',
+    });
   });
 
   it('refuses a wrong secret', () => {

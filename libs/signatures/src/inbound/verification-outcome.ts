@@ -1,5 +1,10 @@
 // Building blocks every verifier shares: results, rotation-aware secret matching, clock tolerance.
-import { DEFAULT_TOLERANCE_SECONDS, VerificationFailure, VerificationInput, VerificationResult } from './verification.types';
+import {
+  DEFAULT_TOLERANCE_SECONDS,
+  VerificationFailure,
+  VerificationInput,
+  VerificationResult,
+} from './verification.types';
 
 export function accepted(secretIndex: number): VerificationResult {
   return { ok: true, secretIndex };

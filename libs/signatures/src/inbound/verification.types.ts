@@ -1,6 +1,7 @@
 // What inbound verification takes and returns; each provider's verifier shares these shapes.
 
-export type InboundProvider = 'stripe' | 'github' | 'standard_webhooks' | 'hmac' | 'jwt_hmac' | 'api_key' | 'basic' | 'none';
+export type InboundProvider =
+  'stripe' | 'github' | 'standard_webhooks' | 'hmac' | 'jwt_hmac' | 'api_key' | 'basic' | 'none';
 
 export const INBOUND_PROVIDERS: readonly InboundProvider[] = [
   'stripe',

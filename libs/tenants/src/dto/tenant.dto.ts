@@ -1,13 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsEmail,
-  IsIn,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  MaxLength,
-  } from 'class-validator';
+import { IsEmail, IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { IsName, IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
 import type { TenantIsolation, TenantStatus } from '../entities/tenant.entity';
 import { IsTenantCode } from '../tenant-code';
@@ -16,7 +8,10 @@ const STATUSES: TenantStatus[] = ['active', 'inactive', 'suspended'];
 const ISOLATIONS: TenantIsolation[] = ['shared', 'dedicated'];
 
 export class CreateTenantDto {
-  @ApiProperty({ example: 'acme-corp', description: 'Unique, 2-63 lower-case letters, digits and dashes; not shaped like a UUID' })
+  @ApiProperty({
+    example: 'acme-corp',
+    description: 'Unique, 2-63 lower-case letters, digits and dashes; not shaped like a UUID',
+  })
   @IsTenantCode()
   code: string;
 
@@ -24,7 +19,10 @@ export class CreateTenantDto {
   @IsName()
   name: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'Parent tenant (MSSP hierarchy); defaults to the acting tenant for MSSP admins' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Parent tenant (MSSP hierarchy); defaults to the acting tenant for MSSP admins',
+  })
   @IsOptional()
   @IsUUID()
   parent_id?: string;
@@ -72,13 +70,17 @@ export class UpdateTenantDto {
     format: 'uuid',
     nullable: true,
     type: String,
-    description: 'Move under another parent, outside this tenant\'s subtree; null makes it a root (platform admins only)',
+    description:
+      "Move under another parent, outside this tenant's subtree; null makes it a root (platform admins only)",
   })
   @IsOptional()
   @IsUUID()
   parent_id?: string | null;
 
-  @ApiPropertyOptional({ example: { timezone: 'Europe/Berlin' }, description: 'Replaces the settings; {} empties them' })
+  @ApiPropertyOptional({
+    example: { timezone: 'Europe/Berlin' },
+    description: 'Replaces the settings; {} empties them',
+  })
   @IsOptionalButNotNull()
   @IsObject()
   settings?: Record<string, unknown>;

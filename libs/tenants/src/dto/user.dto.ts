@@ -28,7 +28,12 @@ export class CreateUserDto {
 
 // Only display_name may be cleared with null; role, status and password refuse it with a 400.
 export class UpdateUserDto {
-  @ApiPropertyOptional({ example: 'Ada A. Analyst', nullable: true, type: String, description: 'Trimmed; not empty; null clears it' })
+  @ApiPropertyOptional({
+    example: 'Ada A. Analyst',
+    nullable: true,
+    type: String,
+    description: 'Trimmed; not empty; null clears it',
+  })
   @IsOptional()
   @IsName()
   display_name?: string | null;

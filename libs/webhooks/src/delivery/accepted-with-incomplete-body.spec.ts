@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { OutboundResult } from '@conduit/outbound-http';
 import { acceptedWithIncompleteBody } from './delivery-engine';
 
-const result = (over: Partial<OutboundResult>): OutboundResult => ({ ok: false, headers: {}, body: '', truncated: false, durationMs: 1, ...over });
+const result = (over: Partial<OutboundResult>): OutboundResult => ({
+  ok: false,
+  headers: {},
+  body: '',
+  truncated: false,
+  durationMs: 1,
+  ...over,
+});
 
 describe('acceptedWithIncompleteBody', () => {
   it('accepts a 2xx status line whose body timed out or was cut off', () => {

@@ -66,7 +66,9 @@ export class DeliveryEngine {
     const tenantId = job.tenant_id;
     const claimed = await this.store.claim(tenantId, job.delivery_id, job.attempt);
     if (!claimed) return { outcome: 'skipped' };
-    const lagMs = claimed.next_attempt_at ? Math.max(0, claimed.db_now.getTime() - claimed.next_attempt_at.getTime()) : 0;
+    const lagMs = claimed.next_attempt_at
+      ? Math.max(0, claimed.db_now.getTime() - claimed.next_attempt_at.getTime())
+      : 0;
     const held = await this.hold(claimed);
     if (held) return { ...held, lagMs };
     return { ...(await this.send(claimed)), lagMs };
@@ -84,7 +86,12 @@ export class DeliveryEngine {
       const openedAt = (sub.circuit_opened_at ?? d.db_now).getTime();
       const waitMs = openedAt + cooldownMs - d.db_now.getTime();
       if (sub.circuit_state === 'open' && waitMs > 0) return this.defer(d, waitMs);
-      const probing = await this.store.startProbe(d.tenant_id, sub.id, this.config.WEBHOOK_CIRCUIT_COOLDOWN_SECONDS, this.config.WEBHOOK_LEASE_SECONDS);
+      const probing = await this.store.startProbe(
+        d.tenant_id,
+        sub.id,
+        this.config.WEBHOOK_CIRCUIT_COOLDOWN_SECONDS,
+        this.config.WEBHOOK_LEASE_SECONDS,
+      );
       // This attempt is the probe; everyone else waits for its verdict.
       if (!probing) return this.defer(d, Math.min(cooldownMs, PROBE_IN_FLIGHT_RECHECK_MS));
     }
@@ -121,18 +128,37 @@ export class DeliveryEngine {
         // rotation rotates the token key with it.
         bearerToken:
           sub.type === 'private'
-            ? issuePrivateWebhookToken({ subscriptionId: sub.id, tenantId: d.tenant_id, appName: sub.app_name, signingKey: webhookSecretKeyBytes(credentials.secret), now })
+            ? issuePrivateWebhookToken({
+                subscriptionId: sub.id,
+                tenantId: d.tenant_id,
+                appName: sub.app_name,
+                signingKey: webhookSecretKeyBytes(credentials.secret),
+                now,
+              })
             : undefined,
         now,
       });
     } catch (err) {
       // An unreadable secret will not heal by itself: count it as a failed attempt instead of looping on the lease.
       this.logger.error({ delivery_id: d.id, err: (err as Error).message }, 'could not build the delivery request');
-      const failure: OutboundResult = { ok: false, headers: {}, body: '', truncated: false, durationMs: 0, errorClass: undefined, errorMessage: `could not sign the request: ${(err as Error).message}` };
+      const failure: OutboundResult = {
+        ok: false,
+        headers: {},
+        body: '',
+        truncated: false,
+        durationMs: 0,
+        errorClass: undefined,
+        errorMessage: `could not sign the request: ${(err as Error).message}`,
+      };
       return this.recordFailure(d, failure, this.attemptRecord(attemptId, failure, {}, 'signing_failed'));
     }
 
-    const result = await this.http.send({ url: sub.target_url, method: 'POST', headers: request.headers, body: request.body });
+    const result = await this.http.send({
+      url: sub.target_url,
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+    });
     if (acceptedWithIncompleteBody(result)) {
       // The receiver took the webhook (2xx status line); only its answer's body did not arrive in full. Standard
       // Webhooks decides on the status: sending it again would hand the receiver a duplicate it already accepted.
@@ -142,31 +168,54 @@ export class DeliveryEngine {
         responseTruncated: true,
       };
       const recorded = await this.store.recordDelivered(d, attempt);
-      return { outcome: recorded ? 'delivered' : 'skipped', durationMs: result.durationMs, statusCode: result.statusCode };
+      return {
+        outcome: recorded ? 'delivered' : 'skipped',
+        durationMs: result.durationMs,
+        statusCode: result.statusCode,
+      };
     }
     const attempt = this.attemptRecord(attemptId, result, request.recordedHeaders);
     if (!result.ok) return this.recordFailure(d, result, attempt);
     const recorded = await this.store.recordDelivered(d, attempt);
-    return { outcome: recorded ? 'delivered' : 'skipped', durationMs: result.durationMs, statusCode: result.statusCode };
+    return {
+      outcome: recorded ? 'delivered' : 'skipped',
+      durationMs: result.durationMs,
+      statusCode: result.statusCode,
+    };
   }
 
-  private async recordFailure(d: ClaimedDelivery, result: OutboundResult, attempt: AttemptRecord): Promise<AttemptOutcome> {
+  private async recordFailure(
+    d: ClaimedDelivery,
+    result: OutboundResult,
+    attempt: AttemptRecord,
+  ): Promise<AttemptOutcome> {
     const sub = d.subscription;
     const tenantId = d.tenant_id;
-    const base = { durationMs: result.durationMs, statusCode: result.statusCode, errorClass: attempt.errorClass ?? undefined };
+    const base = {
+      durationMs: result.durationMs,
+      statusCode: result.statusCode,
+      errorClass: attempt.errorClass ?? undefined,
+    };
     try {
       return await this.db.runInTenant(tenantId, async () => {
-        const health = await this.store.countFailure(sub.id, this.config.WEBHOOK_CIRCUIT_FAILURE_THRESHOLD, this.config.WEBHOOK_DISABLE_AFTER_SECONDS);
+        const health = await this.store.countFailure(
+          sub.id,
+          this.config.WEBHOOK_CIRCUIT_FAILURE_THRESHOLD,
+          this.config.WEBHOOK_DISABLE_AFTER_SECONDS,
+        );
         const disabledReason = result.statusCode === 410 ? 'gone' : health.failing_too_long ? 'failing' : null;
         const disabledNow = disabledReason ? await this.store.disable(sub.id, disabledReason) : false;
         const retry = disabledReason ? null : nextRetry(sub.retry_schedule, d.attempt, result.retryAfterSeconds);
         const next = retry?.nextAttempt ?? null;
-        const state: FailedResult = next && retry ? { status: 'pending', retryInMs: retry.delayMs } : { status: 'failed' };
+        const state: FailedResult =
+          next && retry ? { status: 'pending', retryInMs: retry.delayMs } : { status: 'failed' };
         // Lost the lease (another worker reclaimed the row): roll this back, the holder records its own attempt.
         if (!(await this.store.recordFailure(d, state, attempt))) throw new LeaseLost();
 
         if (next && retry) {
-          this.db.afterCommit(() => this.scheduler.enqueue([{ tenantId, deliveryId: d.id, attempt: next, delayMs: retry.delayMs }]));
+          this.db.afterCommit(() =>
+            this.scheduler.enqueue([{ tenantId, deliveryId: d.id, attempt: next, delayMs: retry.delayMs }]),
+          );
         }
         // An endpoint is disabled once, so its endpoint.disabled event is always published, whatever the failing
         // delivery carried: it cannot feed back into itself (a disabled endpoint gets nothing more).
@@ -174,7 +223,8 @@ export class DeliveryEngine {
         // An exhausted event about a delivery of an exhausted event would feed back into itself; and a delivery is
         // exhausted once, when its schedule runs out: a failed manual retry (an attempt beyond the schedule) is
         // recorded on the delivery, not announced again.
-        const scheduleRanOut = state.status === 'failed' && !disabledReason && d.attempt <= Math.max(1, sub.retry_schedule.length);
+        const scheduleRanOut =
+          state.status === 'failed' && !disabledReason && d.attempt <= Math.max(1, sub.retry_schedule.length);
         if (scheduleRanOut && d.event.source !== OPERATIONAL_SOURCE) await this.publishExhausted(d, attempt);
         return { ...base, outcome: state.status === 'pending' ? 'retrying' : 'failed' } satisfies AttemptOutcome;
       });
@@ -184,7 +234,12 @@ export class DeliveryEngine {
     }
   }
 
-  private attemptRecord(id: string, result: OutboundResult, requestHeaders: Record<string, string>, errorClass?: string): AttemptRecord {
+  private attemptRecord(
+    id: string,
+    result: OutboundResult,
+    requestHeaders: Record<string, string>,
+    errorClass?: string,
+  ): AttemptRecord {
     return {
       id,
       statusCode: result.statusCode ?? null,
@@ -240,5 +295,9 @@ export class DeliveryEngine {
  */
 export function acceptedWithIncompleteBody(result: OutboundResult): boolean {
   const accepted = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
-  return accepted && !result.ok && (result.errorClass === 'timeout' || result.errorClass === 'connection_reset' || result.errorClass === 'network');
+  return (
+    accepted &&
+    !result.ok &&
+    (result.errorClass === 'timeout' || result.errorClass === 'connection_reset' || result.errorClass === 'network')
+  );
 }

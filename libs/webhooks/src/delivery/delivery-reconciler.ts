@@ -35,7 +35,8 @@ export class DeliveryReconciler {
             ORDER BY id LIMIT $3`,
           [tenantId, after, limit, graceSeconds],
         ) as Promise<{ id: string; attempt_count: number }[]>,
-      (tenantId, rows) => this.scheduler.requeue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
+      (tenantId, rows) =>
+        this.scheduler.requeue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
     );
   }
 }

@@ -17,10 +17,17 @@ describe('buildDeliveryRequest', () => {
   it('signs the exact body bytes for every active secret and the Loki scheme', () => {
     const [current, previous] = [generateWebhookSecret(), generateWebhookSecret()];
     const req = buildDeliveryRequest({ ...base, secrets: [current, previous] });
-    expect(JSON.parse(req.body)).toEqual({ type: 'order.created', timestamp: '2026-11-20T10:00:00.123Z', data: { id: 7, items: ['a'] } });
+    expect(JSON.parse(req.body)).toEqual({
+      type: 'order.created',
+      timestamp: '2026-11-20T10:00:00.123Z',
+      data: { id: 7, items: ['a'] },
+    });
     expect(req.headers['webhook-signature'].split(' ')).toHaveLength(2);
-    for (const secret of [current, previous]) expect(() => new Webhook(secret).verify(req.body, req.headers)).not.toThrow();
-    expect(verifyLoki(req.body, req.headers['X-Loki-Signature'], req.headers['X-Loki-Timestamp'], current, now)).toBe(true);
+    for (const secret of [current, previous])
+      expect(() => new Webhook(secret).verify(req.body, req.headers)).not.toThrow();
+    expect(verifyLoki(req.body, req.headers['X-Loki-Signature'], req.headers['X-Loki-Timestamp'], current, now)).toBe(
+      true,
+    );
     expect(req.headers['X-Loki-Event']).toBe('order.created');
     expect(req.headers['X-Api-Key']).toBe('k-123');
   });
@@ -40,11 +47,14 @@ describe('buildDeliveryRequest', () => {
   });
 
   it("sends a public subscription's own Authorization header and records it only as [REDACTED]", () => {
-    const req = buildDeliveryRequest({ ...base, customHeaders: { Authorization: 'Basic dXNlcjpwdw==' }, secrets: [generateWebhookSecret()] });
+    const req = buildDeliveryRequest({
+      ...base,
+      customHeaders: { Authorization: 'Basic dXNlcjpwdw==' },
+      secrets: [generateWebhookSecret()],
+    });
     expect(req.headers.Authorization).toBe('Basic dXNlcjpwdw==');
     expect(req.headers.authorization).toBeUndefined();
     expect(req.recordedHeaders.Authorization).toBe(REDACTED);
     expect(JSON.stringify(req.recordedHeaders)).not.toContain('dXNlcjpwdw');
   });
 });
-

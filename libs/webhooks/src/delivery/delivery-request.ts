@@ -25,9 +25,15 @@ export interface DeliveryRequest {
   recordedHeaders: Record<string, string>;
 }
 
-export function deliveryBody(input: Pick<DeliveryRequestInput, 'eventName' | 'eventCreatedAt' | 'payload' | 'payloadFormat'>): string {
+export function deliveryBody(
+  input: Pick<DeliveryRequestInput, 'eventName' | 'eventCreatedAt' | 'payload' | 'payloadFormat'>,
+): string {
   if (input.payloadFormat === 'raw') return JSON.stringify(input.payload ?? null);
-  return JSON.stringify({ type: input.eventName, timestamp: input.eventCreatedAt.toISOString(), data: input.payload ?? null });
+  return JSON.stringify({
+    type: input.eventName,
+    timestamp: input.eventCreatedAt.toISOString(),
+    data: input.payload ?? null,
+  });
 }
 
 export function buildDeliveryRequest(input: DeliveryRequestInput): DeliveryRequest {

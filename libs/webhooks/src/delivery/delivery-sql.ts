@@ -8,7 +8,9 @@ import { preparedStatement } from '@conduit/database';
  * with the event and the subscription joined. All rows of a batch share one lease expiry (now() is per transaction),
  * which is still unique per claim of a row.
  */
-export const CLAIM_BATCH = preparedStatement('delivery_claim', `
+export const CLAIM_BATCH = preparedStatement(
+  'delivery_claim',
+  `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(idx int, id uuid, attempt int)
   ), claimed AS (
@@ -27,7 +29,8 @@ export const CLAIM_BATCH = preparedStatement('delivery_claim', `
          s.circuit_state, s.circuit_opened_at, s.consecutive_failures, s.failing_since, s.updated_at AS s_updated_at
     FROM claimed c
     JOIN webhook_events e ON e.id = c.event_id
-    JOIN webhook_subscriptions s ON s.id = c.subscription_id`);
+    JOIN webhook_subscriptions s ON s.id = c.subscription_id`,
+);
 
 /**
  * Records a batch of successful attempts: $1 jsonb [{idx, id, attempt, lease, attempt_id, subscription_id,
@@ -37,7 +40,9 @@ export const CLAIM_BATCH = preparedStatement('delivery_claim', `
  * subscriptions are healed only when they were not healthy, so a hot subscription's row is not rewritten per delivery.
  * Returns the idx of every row written.
  */
-export const RECORD_DELIVERED_BATCH = preparedStatement('delivery_record', `
+export const RECORD_DELIVERED_BATCH = preparedStatement(
+  'delivery_record',
+  `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
       idx int, id uuid, attempt int, lease text, attempt_id uuid, subscription_id uuid, status_code int, duration_ms int,
@@ -61,7 +66,8 @@ export const RECORD_DELIVERED_BATCH = preparedStatement('delivery_record', `
      WHERE s.id IN (SELECT i.subscription_id FROM input i JOIN d ON d.idx = i.idx)
        AND (s.consecutive_failures > 0 OR s.circuit_state <> 'closed' OR s.failing_since IS NOT NULL)
   )
-  SELECT idx FROM d`);
+  SELECT idx FROM d`,
+);
 
 /**
  * Records one attempt that failed, inside the engine's tenant transaction (with the subscription's health):

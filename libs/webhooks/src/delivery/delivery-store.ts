@@ -52,10 +52,7 @@ export interface AttemptRecord {
   responseTruncated: boolean;
 }
 
-export type DeliveryResult =
-  | { status: 'delivered' }
-  | { status: 'pending'; retryInMs: number }
-  | { status: 'failed' };
+export type DeliveryResult = { status: 'delivered' } | { status: 'pending'; retryInMs: number } | { status: 'failed' };
 
 export interface SubscriptionHealth {
   consecutive_failures: number;
@@ -87,8 +84,14 @@ const MAX_BATCH = 100;
 
 @Injectable()
 export class DeliveryStore {
-  private readonly claims = new TenantBatcher<ClaimRequest, ClaimedDelivery | null>((t, items) => this.claimMany(t, items), MAX_BATCH);
-  private readonly deliveredRecords = new TenantBatcher<DeliveredRecord, boolean>((t, items) => this.recordDeliveredMany(t, items), MAX_BATCH);
+  private readonly claims = new TenantBatcher<ClaimRequest, ClaimedDelivery | null>(
+    (t, items) => this.claimMany(t, items),
+    MAX_BATCH,
+  );
+  private readonly deliveredRecords = new TenantBatcher<DeliveredRecord, boolean>(
+    (t, items) => this.recordDeliveredMany(t, items),
+    MAX_BATCH,
+  );
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
@@ -116,11 +119,19 @@ export class DeliveryStore {
   }
 
   async cancel(d: ClaimedDelivery, reason: string): Promise<boolean> {
-    return this.updateLeased(d, `status = 'cancelled', lease_expires_at = NULL, next_attempt_at = NULL, last_error = $4::text`, [reason]);
+    return this.updateLeased(
+      d,
+      `status = 'cancelled', lease_expires_at = NULL, next_attempt_at = NULL, last_error = $4::text`,
+      [reason],
+    );
   }
 
   /** Inside the caller's tenant transaction: records a failed attempt and the delivery's new state; false when the lease was lost. */
-  async recordFailure(d: ClaimedDelivery, result: Exclude<DeliveryResult, { status: 'delivered' }>, attempt: AttemptRecord): Promise<boolean> {
+  async recordFailure(
+    d: ClaimedDelivery,
+    result: Exclude<DeliveryResult, { status: 'delivered' }>,
+    attempt: AttemptRecord,
+  ): Promise<boolean> {
     const rows = (await this.db.em.query(RECORD_FAILURE_SQL, [
       d.id,
       d.tenant_id,
@@ -142,7 +153,11 @@ export class DeliveryStore {
   }
 
   /** One more consecutive failure: opens the circuit at the threshold, or again when a half-open probe failed. */
-  async countFailure(subscriptionId: string, threshold: number, disableAfterSeconds: number): Promise<SubscriptionHealth> {
+  async countFailure(
+    subscriptionId: string,
+    threshold: number,
+    disableAfterSeconds: number,
+  ): Promise<SubscriptionHealth> {
     const rows = (await this.db.em.query(
       `UPDATE webhook_subscriptions
           SET consecutive_failures = consecutive_failures + 1,
@@ -174,7 +189,12 @@ export class DeliveryStore {
    * After the cooldown, one caller moves the circuit to half-open and sends the probe; a probe that never reported
    * back (its worker died) is replaced after a lease.
    */
-  async startProbe(tenantId: string, subscriptionId: string, cooldownSeconds: number, leaseSeconds: number): Promise<boolean> {
+  async startProbe(
+    tenantId: string,
+    subscriptionId: string,
+    cooldownSeconds: number,
+    leaseSeconds: number,
+  ): Promise<boolean> {
     const rows = await this.trip.query<{ id: string }>(
       tenantId,
       `UPDATE webhook_subscriptions SET circuit_state = 'half_open', circuit_opened_at = now()
@@ -217,7 +237,12 @@ export class DeliveryStore {
       response_body: clean(attempt.responseBody),
       response_truncated: attempt.responseTruncated,
     }));
-    const rows = await this.trip.execute<{ idx: number }>(tenantId, RECORD_DELIVERED_BATCH, [JSON.stringify(input), tenantId], { durable: false });
+    const rows = await this.trip.execute<{ idx: number }>(
+      tenantId,
+      RECORD_DELIVERED_BATCH,
+      [JSON.stringify(input), tenantId],
+      { durable: false },
+    );
     const written = new Set(rows.map((r) => r.idx));
     return records.map((_, idx) => written.has(idx));
   }
@@ -254,7 +279,12 @@ function toClaimed(row: ClaimRow & ClaimedSubscription): ClaimedDelivery {
     next_attempt_at: row.next_attempt_at,
     lease_token: row.lease_token,
     db_now: row.db_now,
-    event: { name: row.event_name, source: row.event_source, payload: row.event_payload, created_at: row.event_created_at },
+    event: {
+      name: row.event_name,
+      source: row.event_source,
+      payload: row.event_payload,
+      created_at: row.event_created_at,
+    },
     subscription: {
       id: row.subscription_id,
       tenant_id: row.tenant_id,

@@ -12,7 +12,15 @@ import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 /** The delivery side of webhooks, for the worker: needs QueuesModule (global) and AccessModule (global, for EventsService). */
 @Module({
   imports: [WebhooksModule, SecretsModule],
-  providers: [DeliveryEngine, DeliveryStore, DeliveryHttpClient, DeliveryReconciler, RetentionSweeper, SubscriptionCredentials, SubscriptionRateLimiter],
+  providers: [
+    DeliveryEngine,
+    DeliveryStore,
+    DeliveryHttpClient,
+    DeliveryReconciler,
+    RetentionSweeper,
+    SubscriptionCredentials,
+    SubscriptionRateLimiter,
+  ],
   exports: [WebhooksModule, DeliveryEngine, DeliveryReconciler, RetentionSweeper, DeliveryHttpClient],
 })
 export class DeliveryModule {}

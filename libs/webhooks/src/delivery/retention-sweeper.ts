@@ -22,7 +22,9 @@ export class RetentionSweeper {
   ) {}
 
   async sweepRetentionOnce(now: Date = this.clock.now()): Promise<RetentionResult> {
-    const tenants = (await this.db.transaction(() => this.db.em.query(`SELECT id, settings FROM tenants ORDER BY id`))) as {
+    const tenants = (await this.db.transaction(() =>
+      this.db.em.query(`SELECT id, settings FROM tenants ORDER BY id`),
+    )) as {
       id: string;
       settings: Record<string, unknown> | null;
     }[];

@@ -13,7 +13,12 @@ export interface RetryDecision {
  * `attempt` is the number of the attempt that just failed (1-based); `schedule[i]` is the delay before attempt i + 1
  * in seconds, so attempt n is followed by schedule[n] while n < schedule.length.
  */
-export function nextRetry(schedule: readonly number[], attempt: number, retryAfterSeconds?: number, random: () => number = Math.random): RetryDecision {
+export function nextRetry(
+  schedule: readonly number[],
+  attempt: number,
+  retryAfterSeconds?: number,
+  random: () => number = Math.random,
+): RetryDecision {
   if (attempt >= schedule.length) return { nextAttempt: null, delayMs: 0 };
   const base = (schedule[attempt] ?? 0) * 1000;
   const jittered = Math.max(0, Math.round(base * (1 + (random() * 2 - 1) * JITTER)));

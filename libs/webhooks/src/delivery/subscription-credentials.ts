@@ -61,7 +61,8 @@ export class SubscriptionCredentials {
 
   private async load(sub: SealedSubscription): Promise<OpenedCredentials> {
     const now = this.clock.now();
-    const previousLive = sub.previous_secret_sealed && sub.previous_secret_expires_at && sub.previous_secret_expires_at > now;
+    const previousLive =
+      sub.previous_secret_sealed && sub.previous_secret_expires_at && sub.previous_secret_expires_at > now;
     const [secret, previous, headers] = await Promise.all([
       this.secrets.open(sub.tenant_id, sub.secret_sealed, secretAad(sub.id)),
       previousLive ? this.secrets.open(sub.tenant_id, sub.previous_secret_sealed as string, secretAad(sub.id)) : null,
@@ -69,7 +70,10 @@ export class SubscriptionCredentials {
     ]);
     return {
       secret,
-      previousSecret: previous && sub.previous_secret_expires_at ? { secret: previous, expiresAt: sub.previous_secret_expires_at } : null,
+      previousSecret:
+        previous && sub.previous_secret_expires_at
+          ? { secret: previous, expiresAt: sub.previous_secret_expires_at }
+          : null,
       headers: headers ? (JSON.parse(headers) as Record<string, string>) : {},
     };
   }

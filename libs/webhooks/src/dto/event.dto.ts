@@ -17,11 +17,17 @@ export class PublishEventDto {
   @IsName()
   source?: string;
 
-  @ApiProperty({ example: { order_id: 'ord_123', total: 120, currency: 'EUR' }, description: 'Any JSON value except null: object, array, string, number or boolean' })
+  @ApiProperty({
+    example: { order_id: 'ord_123', total: 120, currency: 'EUR' },
+    description: 'Any JSON value except null: object, array, string, number or boolean',
+  })
   @IsDefined()
   payload: unknown;
 
-  @ApiPropertyOptional({ example: 'order-123-created', description: 'Same key within 24 h returns the first event instead of a new one' })
+  @ApiPropertyOptional({
+    example: 'order-123-created',
+    description: 'Same key within 24 h returns the first event instead of a new one',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -41,7 +47,8 @@ export class PublishedEventResponse {
   @ApiProperty({ example: 'queued' }) status: 'queued';
   @ApiProperty() event_name: string;
   @ApiProperty({ description: 'Deliveries created (one per matching subscription)' }) deliveries: number;
-  @ApiProperty({ description: 'true when an earlier event with the same idempotency key was returned' }) duplicate: boolean;
+  @ApiProperty({ description: 'true when an earlier event with the same idempotency key was returned' })
+  duplicate: boolean;
   @ApiProperty() created_at: string;
 }
 
@@ -68,7 +75,21 @@ export class DeliveryAttemptResponse {
   @ApiProperty() attempt_number: number;
   @ApiProperty({ nullable: true, type: Number }) status_code: number | null;
   @ApiProperty() duration_ms: number;
-  @ApiProperty({ nullable: true, type: String, enum: ['timeout', 'dns', 'connection_refused', 'connection_reset', 'tls', 'ssrf_blocked', 'invalid_url', 'non_2xx', 'network'] })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: [
+      'timeout',
+      'dns',
+      'connection_refused',
+      'connection_reset',
+      'tls',
+      'ssrf_blocked',
+      'invalid_url',
+      'non_2xx',
+      'network',
+    ],
+  })
   error_class: string | null;
   @ApiProperty({ nullable: true, type: String }) error_message: string | null;
   @ApiProperty() request_headers: Record<string, string>;

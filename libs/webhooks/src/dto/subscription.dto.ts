@@ -22,7 +22,12 @@ import { EVENT_NAME } from '../event-matching';
 
 const TYPES: SubscriptionType[] = ['public', 'private'];
 const FORMATS: PayloadFormat[] = ['envelope', 'raw'];
-const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
+const URL_OPTIONS = {
+  protocols: ['http', 'https'],
+  require_protocol: true,
+  require_tld: false,
+  allow_underscores: true,
+};
 
 class SubscriptionSettingsDto {
   @ApiPropertyOptional({ example: 'Notify billing of paid orders', nullable: true, description: 'null clears it' })
@@ -31,27 +36,48 @@ class SubscriptionSettingsDto {
   @MaxLength(500)
   description?: string;
 
-  @ApiPropertyOptional({ example: { 'order.total': { $gte: 100 } }, nullable: true, description: 'Payload filter: $eq $neq $gt $gte $lt $lte $in $nin $exists on dotted paths, combined with $and / $or; null removes it' })
+  @ApiPropertyOptional({
+    example: { 'order.total': { $gte: 100 } },
+    nullable: true,
+    description:
+      'Payload filter: $eq $neq $gt $gte $lt $lte $in $nin $exists on dotted paths, combined with $and / $or; null removes it',
+  })
   @IsOptional()
   @IsObject()
   filter?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: TYPES, default: 'public', description: 'private also sends Authorization: Bearer <JWT>' })
+  @ApiPropertyOptional({
+    enum: TYPES,
+    default: 'public',
+    description: 'private also sends Authorization: Bearer <JWT>',
+  })
   @IsOptionalButNotNull()
   @IsIn(TYPES)
   type?: SubscriptionType;
 
-  @ApiPropertyOptional({ enum: FORMATS, default: 'envelope', description: 'envelope: {type, timestamp, data}; raw: the payload as published' })
+  @ApiPropertyOptional({
+    enum: FORMATS,
+    default: 'envelope',
+    description: 'envelope: {type, timestamp, data}; raw: the payload as published',
+  })
   @IsOptionalButNotNull()
   @IsIn(FORMATS)
   payload_format?: PayloadFormat;
 
-  @ApiPropertyOptional({ example: { 'X-Team': 'billing' }, nullable: true, description: 'Extra request headers (at most 20; printable ASCII values; Authorization only on public subscriptions); values are stored encrypted and shown masked; null or {} removes them' })
+  @ApiPropertyOptional({
+    example: { 'X-Team': 'billing' },
+    nullable: true,
+    description:
+      'Extra request headers (at most 20; printable ASCII values; Authorization only on public subscriptions); values are stored encrypted and shown masked; null or {} removes them',
+  })
   @IsOptional()
   @IsObject()
   headers?: Record<string, string>;
 
-  @ApiPropertyOptional({ example: [0, 5, 300, 1800], description: 'Delay in seconds before each attempt (first is usually 0)' })
+  @ApiPropertyOptional({
+    example: [0, 5, 300, 1800],
+    description: 'Delay in seconds before each attempt (first is usually 0)',
+  })
   @IsOptionalButNotNull()
   @IsArray()
   @ArrayMinSize(1)
@@ -61,7 +87,11 @@ class SubscriptionSettingsDto {
   @Max(7 * 86400, { each: true })
   retry_schedule?: number[];
 
-  @ApiPropertyOptional({ example: 50, nullable: true, description: 'At most this many deliveries per second to this endpoint; null removes the limit' })
+  @ApiPropertyOptional({
+    example: 50,
+    nullable: true,
+    description: 'At most this many deliveries per second to this endpoint; null removes the limit',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -74,7 +104,10 @@ export class CreateSubscriptionDto extends SubscriptionSettingsDto {
   @IsName()
   app_name: string;
 
-  @ApiProperty({ example: 'https://billing.example.com/hooks/conduit', description: 'http(s) URL without credentials (send those as an Authorization header)' })
+  @ApiProperty({
+    example: 'https://billing.example.com/hooks/conduit',
+    description: 'http(s) URL without credentials (send those as an Authorization header)',
+  })
   @IsUrl(URL_OPTIONS)
   @MaxLength(2000)
   target_url: string;
@@ -89,9 +122,16 @@ export class CreateSubscriptionDto extends SubscriptionSettingsDto {
 
 /** The seed's body: one subscribed_event, an optional tenant_id that must be the caller's (or one it administers). */
 export class SeedSubscribeDto extends SubscriptionSettingsDto {
-  @ApiPropertyOptional({ description: 'Id or code of your tenant or one you administer' }) @IsOptional() @IsString() @MaxLength(100) tenant_id?: string;
+  @ApiPropertyOptional({ description: 'Id or code of your tenant or one you administer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  tenant_id?: string;
   @ApiProperty({ example: 'payment_service', description: 'Trimmed; not empty' }) @IsName() app_name: string;
-  @ApiProperty({ example: 'https://payments.example.com/webhook' }) @IsUrl(URL_OPTIONS) @MaxLength(2000) target_url: string;
+  @ApiProperty({ example: 'https://payments.example.com/webhook' })
+  @IsUrl(URL_OPTIONS)
+  @MaxLength(2000)
+  target_url: string;
   @ApiProperty({ example: 'payment.completed' }) @IsString() @Length(1, 200) subscribed_event: string;
 }
 
@@ -105,11 +145,18 @@ export class UpdateSubscriptionDto extends SubscriptionSettingsDto {
   @ArrayMaxSize(100)
   @IsString({ each: true })
   event_types?: string[];
-  @ApiPropertyOptional({ description: 'Re-enabling also closes the circuit breaker' }) @IsOptionalButNotNull() @IsBoolean() is_active?: boolean;
+  @ApiPropertyOptional({ description: 'Re-enabling also closes the circuit breaker' })
+  @IsOptionalButNotNull()
+  @IsBoolean()
+  is_active?: boolean;
 }
 
 export class RecoverDto {
-  @ApiProperty({ example: '2026-11-20T00:00:00Z', format: 'date-time', description: 'Re-send failed deliveries created since then (not in the future)' })
+  @ApiProperty({
+    example: '2026-11-20T00:00:00Z',
+    format: 'date-time',
+    description: 'Re-send failed deliveries created since then (not in the future)',
+  })
   @IsTimestamp()
   since: Date;
 }
@@ -167,7 +214,10 @@ export class SubscriptionResponse {
 }
 
 export class SubscriptionWithSecretResponse extends SubscriptionResponse {
-  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'Signing secret. Shown once; store it now.' })
+  @ApiProperty({
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    description: 'Signing secret. Shown once; store it now.',
+  })
   secret: string;
 }
 

@@ -19,7 +19,8 @@ export class SubscriptionEntity {
   @Column('text', { name: 'headers_sealed', nullable: true }) headers_sealed: string | null;
   @Column('text', { name: 'secret_sealed' }) secret_sealed: string;
   @Column('text', { name: 'previous_secret_sealed', nullable: true }) previous_secret_sealed: string | null;
-  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previous_secret_expires_at: Date | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
+  previous_secret_expires_at: Date | null;
   @Column('int', { name: 'retry_schedule', array: true }) retry_schedule: number[];
   @Column('int', { name: 'rate_limit_per_second', nullable: true }) rate_limit_per_second: number | null;
   @Column('boolean', { name: 'is_active' }) is_active: boolean;
