@@ -26,7 +26,8 @@ import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
-import { EventsService, deliveryHttpOptions, secretAad } from '@conduit/webhooks';
+import { EventsService, secretAad } from '@conduit/webhooks';
+import { deliveryHttpOptions } from '@conduit/webhooks/engine';
 import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
 import { generateWebhookSecret } from '@conduit/signatures';
 

@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
-import { deliveryHttpOptions } from '@conduit/webhooks';
+import { deliveryHttpOptions } from '@conduit/webhooks/engine';
 import { cpuByGroup, createBenchDatabase, sleep, startBareSink } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);

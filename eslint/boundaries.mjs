@@ -16,7 +16,13 @@ export const SHARED_LIBS = [
 /** Domain libs: each owns its tables, services and routes, and reaches another only through its public index. */
 export const DOMAIN_LIBS = ['tenants', 'auth', 'webhooks', 'ingestion', 'chains'];
 /** Subpaths other code may import besides a lib's index (small, stable pieces with no Nest wiring). */
-export const PUBLIC_SUBPATHS = ['@conduit/platform/crypto'];
+export const PUBLIC_SUBPATHS = [
+  '@conduit/platform/crypto',
+  // Worker-only engines: the worker composes them; the API never needs them.
+  '@conduit/webhooks/engine',
+  '@conduit/ingestion/engine',
+  '@conduit/chains/engine',
+];
 
 const relative = {
   group: ['**/libs/*', '**/apps/*', '../../*'],
@@ -33,12 +39,22 @@ const domains = {
     'Shared libs never import domain libs (invert it: a hook, an interface in the shared lib, or move the code).',
 };
 
+const engines = {
+  regex: '^@conduit/[a-z-]+/engine$',
+  message: 'The worker-only engines are composed by apps/worker; the API reaches a domain through its index.',
+};
+
 const rule = (...patterns) => ['error', { patterns }];
 
 /** Flat-config entries, most general first (a later entry's no-restricted-imports replaces an earlier one's). */
 export const boundaryConfigs = [
   { files: ['**/*.ts'], rules: { 'no-restricted-imports': rule(relative) } },
   // Apps, the operator entry points, tests and benches compose the libs; they may reach apps' bootstrap files too.
+  {
+    files: ['apps/api/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': rule(relative, engines) },
+  },
   {
     files: ['libs/**/*.ts'],
     ignores: ['**/*.spec.ts'],

@@ -1,6 +1,6 @@
 // Durability and endpoint health: Redis flushed, retry and recover endpoints, circuit breaker, retention,
 // graceful drain, tenant isolation. API and worker in process on one database and Redis prefix.
-import { DeliveryReconciler, RetentionSweeper } from '@conduit/webhooks';
+import { DeliveryReconciler, RetentionSweeper } from '@conduit/webhooks/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { deleteRedisPrefix, waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';

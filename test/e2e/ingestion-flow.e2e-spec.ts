@@ -2,7 +2,7 @@
 // and delivered to a subscriber; filtered, failing and replayed routing too.
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
-import { IngestionReconciler } from '@conduit/ingestion';
+import { IngestionReconciler } from '@conduit/ingestion/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';

@@ -3,7 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
-import { RoutingService } from '@conduit/ingestion';
+import { RoutingService } from '@conduit/ingestion/engine';
 import { EVENT_NAME } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
 

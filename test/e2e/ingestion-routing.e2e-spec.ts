@@ -3,7 +3,7 @@
 // recorded on its row, and the job's retry publishes nothing twice. Routing is called as the worker's processor
 // calls it (RoutingService.routeAll), then once through the real queue and worker.
 import { randomUUID } from 'node:crypto';
-import { RoutingService } from '@conduit/ingestion';
+import { RoutingService } from '@conduit/ingestion/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';

@@ -2,7 +2,7 @@
 // characters and unpaired surrogates, JSON nested too deep, forged cursors, over-long path parameters.
 import { connect } from 'node:net';
 import Stripe from 'stripe';
-import { RoutingService } from '@conduit/ingestion';
+import { RoutingService } from '@conduit/ingestion/engine';
 import { MAX_INPUT_DEPTH } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
 

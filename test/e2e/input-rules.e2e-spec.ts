@@ -2,7 +2,7 @@
 // 2^53 - 1 are refused with their path, names are trimmed and never blank, and a PATCH cannot null a credential's
 // value. Operations and name fields are found in the OpenAPI document, so a new route is covered without editing this.
 import { receiveOpenApiPaths } from '@conduit/api/ingestion/receive.routes';
-import { RoutingService } from '@conduit/ingestion';
+import { RoutingService } from '@conduit/ingestion/engine';
 import { RESERVED_KEYS } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
 

@@ -49,6 +49,12 @@ describe('import boundaries', () => {
       'public index',
     ],
     [
+      'the API reaching a worker-only engine',
+      'apps/api/src/x.ts',
+      "import { DeliveryEngine } from '@conduit/webhooks/engine';",
+      'worker-only engines',
+    ],
+    [
       'a relative import across libs',
       'libs/chains/src/engine/x.ts',
       "import { EventsService } from '../../../webhooks/src';",
@@ -62,6 +68,11 @@ describe('import boundaries', () => {
   });
 
   it.each([
+    [
+      'the worker composing an engine',
+      'apps/worker/src/x.ts',
+      "import { DeliveryEngine } from '@conduit/webhooks/engine';",
+    ],
     [
       'a domain lib using another domain’s public index',
       'libs/chains/src/x.ts',

@@ -1,8 +1,12 @@
-export * from './roles';
-export * from './principal';
-export * from './ability.factory';
-export * from './policy.decorators';
-export * from './api-key-scopes';
-export * from './access.service';
-export * from './access.module';
-export * from './metrics-endpoint';
+// The public surface of @conduit/access: only what other packages use. Everything else is internal.
+export { buildAbility } from './ability.factory';
+export { AccessModule } from './access.module';
+export { AccessException, AccessService } from './access.service';
+export { KNOWN_SCOPES, scopeAllows } from './api-key-scopes';
+export { MetricsEndpoint } from './metrics-endpoint';
+export { Authenticated, CheckPolicy, PUBLIC_ROUTE, Public, ROUTE_POLICY } from './policy.decorators';
+export type { RoutePolicy } from './policy.decorators';
+export { IDENTITY_KEY } from './principal';
+export type { Principal, RequestIdentity, TenantRef } from './principal';
+export { ROLES, isRole, roleAtLeast } from './roles';
+export type { Role } from './roles';

@@ -1,12 +1,10 @@
-export * from './auth.module';
-export * from './auth.exception';
-export * from './authenticator';
-export * from './api-keys.service';
-export * from './session.service';
-export * from './token.service';
-export * from './membership-lookup';
-export * from './request-meta';
-export * from './dto/auth.dto';
-export * from './dto/api-key.dto';
-export * from './entities/api-key.entity';
-export * from './entities/auth-session.entity';
+// The public surface of @conduit/auth: only what other packages use. Everything else is internal.
+export { ApiKeysService } from './api-keys.service';
+export { AuthModule } from './auth.module';
+export { Authenticator } from './authenticator';
+export { ApiKeyListResponse, ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
+export { LoginDto, MeResponse, RefreshDto, TokenResponse } from './dto/auth.dto';
+export { MembershipLookup } from './membership-lookup';
+export type { RequestMeta } from './request-meta';
+export { SessionService } from './session.service';
+export { TokenService } from './token.service';

@@ -1,21 +1,25 @@
-export * from './chains.module';
-export * from './chains.service';
-export * from './chain-runs.service';
-export * from './credentials.service';
-export * from './chain-analytics.service';
-export * from './dto/chain-analytics.dto';
-export * from './chain-step-scheduler';
-export * from './run-launcher';
-export * from './chain-trigger';
-export * from './chain.exception';
-export * from './chain-definition';
-export * from './presenters';
-export * from './dto/chain.dto';
-export * from './dto/chain-run.dto';
-export * from './dto/credential.dto';
-export * from './entities/chain.entity';
-export * from './entities/chain-step.entity';
-export * from './entities/chain-run.entity';
-export * from './entities/chain-step-run.entity';
-export * from './entities/credential.entity';
-export * from './engine';
+// The public surface of @conduit/chains: only what other packages use. Everything else is internal.
+export { ChainAnalyticsService } from './chain-analytics.service';
+export { ChainRunsService } from './chain-runs.service';
+export { ChainTrigger } from './chain-trigger';
+export { ChainsModule } from './chains.module';
+export { ChainsService } from './chains.service';
+export { CredentialsService } from './credentials.service';
+export { ChainAnalyticsQueryDto, ChainAnalyticsResponse } from './dto/chain-analytics.dto';
+export {
+  ChainRunDetailResponse,
+  ChainRunListResponse,
+  ChainRunResponse,
+  ExecuteChainDto,
+  ExecutedRunResponse,
+  ListChainRunsQueryDto,
+  ListRunsQueryDto,
+} from './dto/chain-run.dto';
+export { ChainListResponse, ChainResponse, CreateChainDto, ListChainsQueryDto, UpdateChainDto } from './dto/chain.dto';
+export {
+  CreateCredentialDto,
+  CredentialListResponse,
+  CredentialResponse,
+  ListCredentialsQueryDto,
+  UpdateCredentialDto,
+} from './dto/credential.dto';

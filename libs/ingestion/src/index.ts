@@ -1,15 +1,28 @@
-export * from './ingestion.module';
-export * from './sources.service';
-export * from './source-resolver';
-export * from './source-secrets';
-export * from './receive.service';
-export * from './routing.service';
-export * from './ingestion-reconciler';
-export * from './inbound-events.service';
-export * from './ingestion.exception';
-export * from './dto/source.dto';
-export * from './dto/receive.dto';
-export * from './dto/inbound-event.dto';
-export * from './entities/inbound-source.entity';
-export * from './entities/inbound-event.entity';
-export * from './verification';
+// The public surface of @conduit/ingestion: only what other packages use. Everything else is internal.
+export {
+  InboundEventDetailResponse,
+  InboundEventListResponse,
+  InboundEventResponse,
+  ListInboundEventsQueryDto,
+  ReplayResponse,
+} from './dto/inbound-event.dto';
+export { ReceiveResponse } from './dto/receive.dto';
+export {
+  CreateSourceDto,
+  GenerateWebhookDto,
+  GeneratedWebhookResponse,
+  InboundReplayRangeDto,
+  ListSourcesQueryDto,
+  RotateSourceSecretDto,
+  SourceListResponse,
+  SourceResponse,
+  SourceWithSecretResponse,
+  UpdateSourceDto,
+} from './dto/source.dto';
+export { InboundEventsService } from './inbound-events.service';
+export { IngestionModule } from './ingestion.module';
+export { ReceiveService } from './receive.service';
+export type { ReceivedRequest } from './receive.service';
+export { SourceResolver } from './source-resolver';
+export type { ReceiveTarget } from './source-resolver';
+export { SourcesService } from './sources.service';

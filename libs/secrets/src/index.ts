@@ -1,8 +1,6 @@
-export * from './secrets.module';
-export * from './secret-box';
-export * from './secret.exception';
-export * from './secret-mask';
-export * from './entities/tenant-data-key.entity';
-export * from './master-key-rotation.module';
-export * from './master-key-rotation.service';
-export * from './master-key-rotation';
+// The public surface of @conduit/secrets: only what other packages use. Everything else is internal.
+export { MasterKeyRotationModule } from './master-key-rotation.module';
+export { MasterKeyRotation } from './master-key-rotation.service';
+export { SecretBox } from './secret-box';
+export { mask } from './secret-mask';
+export { SecretsModule } from './secrets.module';

@@ -1,13 +1,19 @@
-export * from './tenants.module';
-export * from './tenants.service';
-export * from './users.service';
-export * from './operator.service';
-export * from './user-accounts';
-export * from './tenant-hierarchy';
-export * from './tenant.exception';
-export * from './dto/tenant.dto';
-export * from './dto/user.dto';
-export * from './entities/tenant.entity';
-export * from './entities/user.entity';
-export * from './entities/membership.entity';
-export * from './tenant-scope';
+// The public surface of @conduit/tenants: only what other packages use. Everything else is internal.
+export {
+  CreateTenantDto,
+  ListQueryDto,
+  ListTenantsQueryDto,
+  TenantListResponse,
+  TenantResponse,
+  UpdateTenantDto,
+} from './dto/tenant.dto';
+export { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserListResponse, UserResponse } from './dto/user.dto';
+export { TenantEntity } from './entities/tenant.entity';
+export { UserEntity } from './entities/user.entity';
+export { OperatorService, PLATFORM_TENANT_CODE } from './operator.service';
+export { TenantHierarchy } from './tenant-hierarchy';
+export { TenantScope } from './tenant-scope';
+export { TenantsModule } from './tenants.module';
+export { TenantsService } from './tenants.service';
+export { UserAccounts } from './user-accounts';
+export { UsersService } from './users.service';

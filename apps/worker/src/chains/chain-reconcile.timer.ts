@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ChainReconciler } from '@conduit/chains';
+import { ChainReconciler } from '@conduit/chains/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { ReconcileTimer } from '../reconcile-timer';

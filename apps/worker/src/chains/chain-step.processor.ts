@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
-import { ChainStepScheduler, StepEngine } from '@conduit/chains';
+import { ChainStepScheduler, StepEngine } from '@conduit/chains/engine';
 import { DatabaseAvailability } from '@conduit/database';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';

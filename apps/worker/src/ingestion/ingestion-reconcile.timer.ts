@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IngestionReconciler } from '@conduit/ingestion';
+import { IngestionReconciler } from '@conduit/ingestion/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { ReconcileTimer } from '../reconcile-timer';

@@ -3,7 +3,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { DatabaseAvailability } from '@conduit/database';
-import { RoutingService } from '@conduit/ingestion';
+import { RoutingService } from '@conduit/ingestion/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { IngestionJob } from '@conduit/queues';
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseAvailability } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { InjectRedis, MaintenanceJob } from '@conduit/queues';
-import { RetentionSweeper } from '@conduit/webhooks';
+import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 import { maintenanceJobSchema } from './maintenance-job.schema';
 

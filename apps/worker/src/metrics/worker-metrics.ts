@@ -4,8 +4,8 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { registerProcessAndQueueMetrics } from '@conduit/queues';
-import type { StepAttemptOutcome, StepOutcome } from '@conduit/chains';
-import type { AttemptOutcome, DeliveryOutcome } from '@conduit/webhooks';
+import type { StepAttemptOutcome, StepOutcome } from '@conduit/chains/engine';
+import type { AttemptOutcome, DeliveryOutcome } from '@conduit/webhooks/engine';
 
 const OUTCOMES: DeliveryOutcome[] = ['delivered', 'failed', 'retrying', 'cancelled', 'skipped', 'deferred'];
 const STEP_OUTCOMES: StepOutcome[] = ['sent', 'failed', 'retrying', 'skipped', 'not_claimed', 'lease_lost'];

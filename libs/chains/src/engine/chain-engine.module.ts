@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SecretsModule } from '@conduit/secrets';
-import { SubscriptionCredentials } from '@conduit/webhooks';
+import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainsModule } from '../chains.module';
 import { ChainHttpClient } from './chain-http-client';
 import { ChainReconciler } from './chain-reconciler';

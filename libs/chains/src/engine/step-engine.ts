@@ -8,7 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { isDatabaseUnavailable } from '@conduit/database';
 import { Clock, ConduitConfig, IdGenerator, InjectConfig, findInputProblem, storableText } from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';
-import { SubscriptionCredentials } from '@conduit/webhooks';
+import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainStepScheduler } from '../chain-step-scheduler';
 import { ChainHttpClient } from './chain-http-client';
 import { CredentialScrubber, credentialScrubber } from './credential-scrubber';

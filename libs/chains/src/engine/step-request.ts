@@ -1,7 +1,12 @@
 // What one step attempt sends: the rendered request_params as the JSON body, signed like a delivery (Standard
 // Webhooks + the seed's X-Loki-* headers, webhook-id = the step run id), plus the step's own headers.
-import { REDACTED, SubscriptionCredentials, buildDeliveryRequest, webhookSecretKeyBytes } from '@conduit/webhooks';
-import type { OpenedCredentials } from '@conduit/webhooks';
+import {
+  REDACTED,
+  SubscriptionCredentials,
+  buildDeliveryRequest,
+  webhookSecretKeyBytes,
+} from '@conduit/webhooks/engine';
+import type { OpenedCredentials } from '@conduit/webhooks/engine';
 import { issuePrivateWebhookToken } from '@conduit/signatures';
 
 export interface StepRequestInput {

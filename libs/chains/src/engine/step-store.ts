@@ -3,7 +3,7 @@
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantRoundTrip, preparedStatement } from '@conduit/database';
-import type { SealedSubscription } from '@conduit/webhooks';
+import type { SealedSubscription } from '@conduit/webhooks/engine';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
 import type { StepSummary } from './step-decision';
