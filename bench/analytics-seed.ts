@@ -13,7 +13,9 @@ export interface SeedCounts {
 
 type Owner = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
-/** A UUIDv7 of the moment `at` (an SQL expression), as Conduit's ids are: rows of one period sit together in indexes. */
+/**
+ * A UUIDv7 of the moment `at` (an SQL expression), as Conduit's ids are: rows of one period sit together in indexes.
+ */
 const uuid7 = (at: string) =>
   `(lpad(to_hex(floor(extract(epoch FROM ${at}) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid`;
 

@@ -48,7 +48,8 @@ const EMAIL = 'bench@example.test';
 /** BENCH_DATABASE: a database an earlier run kept (BENCH_KEEP_DATABASE=1), measured again without seeding. */
 const KEPT = process.env.BENCH_DATABASE;
 
-// The previous commit's queries (ee500bc, libs/webhooks/src/analytics.service.ts and libs/chains/src/chain-analytics.service.ts).
+// The previous commit's queries (ee500bc, libs/webhooks/src/analytics.service.ts and
+// libs/chains/src/chain-analytics.service.ts).
 const OLD_DELIVERIES = [
   `WITH d AS (
      SELECT d.* FROM webhook_deliveries d

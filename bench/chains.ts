@@ -12,7 +12,8 @@
 // Run: node -r @swc-node/register bench/chains.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_SEQUENTIAL (runs one at a time, default 100), BENCH_BATCH (runs started together, default 500),
 //        BENCH_CONCURRENCY (worker's CHAIN_STEP_CONCURRENCY, default 50), BENCH_POOL (worker's pool, default 20),
-//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN).
+// BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1 (keep the database for
+// EXPLAIN).
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

@@ -5,10 +5,13 @@
 // Prints sustained deliveries/s and publish-to-delivered latency at a fixed rate and while draining a backlog, the
 // sink's own requests/s through the same OutboundHttpClient in a tight loop, and the ratio.
 // Run: node -r @swc-node/register bench/deliveries.ts   (needs local PostgreSQL and Redis like `npm test`)
-// Knobs: BENCH_RATES (events/s, comma-separated fixed-rate phases, default 500,50), BENCH_SECONDS (per phase, default 20), BENCH_BACKLOG (events, default 3000),
-//        BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 200 like the service), BENCH_POOL (worker's pool, default 20),
-//        BENCH_PUBLISH_IN_FLIGHT (publishes in flight, default 32; the publisher's pool grows with it; mind max_connections),
-//        BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"), BENCH_KEEP_DATABASE=1 (keep the database for EXPLAIN),
+// Knobs: BENCH_RATES (events/s, comma-separated fixed-rate phases, default 500,50), BENCH_SECONDS (per phase, default
+// 20), BENCH_BACKLOG (events, default 3000),
+// BENCH_CONCURRENCY (worker's WEBHOOK_DELIVERY_CONCURRENCY, default 200 like the service), BENCH_POOL (worker's pool,
+// default 20),
+// BENCH_PUBLISH_IN_FLIGHT (publishes in flight, default 32; the publisher's pool grows with it; mind max_connections),
+// BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"), BENCH_KEEP_DATABASE=1 (keep the database for
+// EXPLAIN),
 //        BENCH_EXPERIMENT_SQL (run as the owner after migrations: schema experiments such as dropping an index).
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
@@ -121,7 +124,9 @@ async function main(): Promise<void> {
   let publish: () => Promise<unknown> = async () => undefined;
   let untilDelivered: (timeoutMs: number) => Promise<void> = async () => undefined;
 
-  /** Publishes `rate` events/s for SECONDS (on a clock: a late tick catches up), then waits for the backlog to drain. */
+  /**
+   * Publishes `rate` events/s for SECONDS (on a clock: a late tick catches up), then waits for the backlog to drain.
+   */
   async function fixedRate(rate: number) {
     if (!worker) throw new Error('no worker');
     sink.reset();

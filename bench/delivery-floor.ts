@@ -43,7 +43,9 @@ const UUID7 = `
       substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
   $$`;
 
-/** `events` events and their deliveries in one transaction and one statement (more than one: cross-request batching). */
+/**
+ * `events` events and their deliveries in one transaction and one statement (more than one: cross-request batching).
+ */
 function publishScript(tenant: string, events: number): string {
   const payload = JSON.stringify(PAYLOAD).replace(/'/g, "''");
   return `BEGIN;
@@ -133,7 +135,9 @@ async function measure(label: string, run: () => Promise<string>, count: () => P
   };
 }
 
-/** The HTTP exchange alone: the worker's client class to a bare sink, both in this process (CPU from process.cpuUsage). */
+/**
+ * The HTTP exchange alone: the worker's client class to a bare sink, both in this process (CPU from process.cpuUsage).
+ */
 async function httpFloor(config: ReturnType<typeof parseConfig>) {
   const sink = await startBareSink();
   const client = new OutboundHttpClient(deliveryHttpOptions(config));

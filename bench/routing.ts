@@ -4,11 +4,13 @@
 // runs, then starts a worker and times it from the first routed row to the last. The events fan out to
 // BENCH_SUBSCRIPTIONS subscriptions on a local sink (a bare node:http server answering 200), which the same worker
 // delivers meanwhile, as it would in production.
-// Baseline, in the same run: BENCH_BASELINE_EVENTS bare EventsService.publishInTenant calls (same payload, an idempotency key
+// Baseline, in the same run: BENCH_BASELINE_EVENTS bare EventsService.publishInTenant calls (same payload, an
+// idempotency key
 // each, the same subscriptions), BENCH_BASELINE_IN_FLIGHT at a time, from this process; routing does that publish
 // plus reading and updating the inbound row, so the ratio tells what routing costs above publishing itself.
 // Run: node -r @swc-node/register bench/routing.ts   (needs local PostgreSQL and Redis like `npm test`)
-// Knobs: BENCH_EVENTS (backlog, default 10000), BENCH_BASELINE_EVENTS (bare publishes, default 3000), BENCH_SUBSCRIPTIONS (default 2; 0 isolates routing),
+// Knobs: BENCH_EVENTS (backlog, default 10000), BENCH_BASELINE_EVENTS (bare publishes, default 3000),
+// BENCH_SUBSCRIPTIONS (default 2; 0 isolates routing),
 //        BENCH_ACCEPT_IN_FLIGHT (receive calls in flight while accepting, default 200: decides the job sizes),
 //        BENCH_WORKER_CONCURRENCY (worker's WORKER_CONCURRENCY, default 5 like the service; ingestion runs 4x that),
 //        BENCH_POOL (worker's pool, default 10 like the service), BENCH_BASELINE_IN_FLIGHT (default 20),
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
   try {
     const tenant = await app.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
     // A `none` source (no verification: the receive path's cheapest, so the backlog is quick to build; the event type
-    // read from the body's `type`, as for most providers) and the subscriptions, created as their services would (sealed secrets), as the owner.
+    // read from the body's `type`, as for most providers) and the subscriptions, created as their services would
+    // (sealed secrets), as the owner.
     const sourceId = randomUUID();
     await owner(
       `INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key, event_type_path) VALUES ($1, $2, 'bench', 'none', $3, '$.type')`,

@@ -14,7 +14,10 @@ export const ROOT = resolve(__dirname, '..');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The real worker entry point (apps/worker/src/main.ts) as a child process; BENCH_WORKER_NODE_ARGS adds node flags (profiling). */
+/**
+ * The real worker entry point (apps/worker/src/main.ts) as a child process; BENCH_WORKER_NODE_ARGS adds node flags
+ * (profiling).
+ */
 export function startWorker(env: Record<string, string>): ChildProcess {
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', 'apps/worker/src/main.ts'], {
@@ -106,7 +109,10 @@ export interface BenchDatabase {
   url: string;
   /** One statement as the owner, below row-level security: set-up and progress counts only. */
   owner: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-  /** The environment of the service under test (worker and in-process app): this database, a fresh master key, an own Redis prefix. */
+  /**
+   * The environment of the service under test (worker and in-process app): this database, a fresh master key, an own
+   * Redis prefix.
+   */
   env: Record<string, string>;
   /** Drops the database, unless BENCH_KEEP_DATABASE=1 asks to keep it (for EXPLAIN and pg_stat_* after the run). */
   drop: () => Promise<void>;

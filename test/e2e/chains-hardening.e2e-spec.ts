@@ -21,7 +21,9 @@ const PLAIN = 'SK_LIVE_PLAINSECRET123';
 const QUOTED = 'se"cr\\et\tv/al ü-77';
 const SHORT = 'Qx~';
 
-/** Every form a value must not be found in: as is, JSON-escaped once and twice, ASCII-escaped, percent-encoded, base64. */
+/**
+ * Every form a value must not be found in: as is, JSON-escaped once and twice, ASCII-escaped, percent-encoded, base64.
+ */
 function forbiddenForms(value: string): string[] {
   const once = JSON.stringify(value).slice(1, -1);
   const forms = [

@@ -17,7 +17,10 @@ describe('fuzzing every operation with bad input', () => {
   let doc: OpenApiDocument;
   let adminToken: string;
 
-  /** The resources of one tenant the fuzzer points path and body ids at: kept ones in `ids`, destroyable ones in `victims`. */
+  /**
+   * The resources of one tenant the fuzzer points path and body ids at: kept ones in `ids`, destroyable ones in
+   * `victims`.
+   */
   async function seedResources(token: string, tenant: string | undefined, ids: IdsByKind, victims: IdsByKind) {
     const add = (into: IdsByKind, kind: string, id: string) => (into[kind] ??= []).push(id);
     const post = async (path: string, body: unknown) => {

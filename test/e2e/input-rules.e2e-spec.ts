@@ -268,7 +268,8 @@ describe('input rules', () => {
         }
       }
       expect(checked).toBeGreaterThanOrEqual(15);
-      // Refusals by validation may be audited as failures (request-transaction.interceptor.ts); nothing else is written.
+      // Refusals by validation may be audited as failures (request-transaction.interceptor.ts); nothing else is
+      // written.
       const { rows, unchanged, auditOutcomes } = await writesSince(before);
       expect(rows).toEqual(unchanged);
       expect(auditOutcomes.filter((outcome) => outcome !== 'failure')).toEqual([]);

@@ -62,7 +62,8 @@ async function seedWork(
     `INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($1, $2, 'seed', 'none', $3)`,
     [source, tenantId, randomBytes(16).toString('hex')],
   );
-  // [delivery status, next_attempt_at, lease, run status, step status, step next_attempt_at, inbound status, received_at]
+  // [delivery status, next_attempt_at, lease, run status, step status, step next_attempt_at, inbound status,
+  // received_at]
   const shapes: Record<Kind, [string, string | null, string | null, string, string, string | null, string, string]> = {
     due: [
       'pending',

@@ -202,7 +202,8 @@ describe('Redis away and back', () => {
       30_000,
     );
     await waitFor('readiness to say ok', async () => ((await ready()).body.status === 'ok' ? true : undefined), 10_000);
-    // The API's own queues work again: new work goes out through them, well before a reconciler would pick it up (30 s).
+    // The API's own queues work again: new work goes out through them, well before a reconciler would pick it up (30
+    // s).
     await publish(8);
     await receive(8);
     await waitFor(

@@ -1,4 +1,5 @@
-// The webhooks API without a worker: subscriptions, publishing and fan-out rows, idempotency, seed endpoints, isolation.
+// The webhooks API without a worker: subscriptions, publishing and fan-out rows, idempotency, seed endpoints,
+// isolation.
 import { TestApi, startTestApi } from '../support/test-api';
 
 describe('webhooks API', () => {
@@ -495,7 +496,8 @@ describe('webhooks API', () => {
         'non_2xx',
         'timeout',
       ]);
-      // Attempts are found by time for a window ending now and by delivery for an older one: both give the same figures.
+      // Attempts are found by time for a window ending now and by delivery for an older one: both give the same
+      // figures.
       await api.sql(
         `UPDATE webhook_deliveries SET created_at = created_at - interval '10 days' WHERE subscription_id = $1`,
         [sub.id],

@@ -202,7 +202,8 @@ export class ApiKeysService {
     this.trip
       .query(key.tenant_id, TOUCH_LAST_USED, [now, key.id, staleBefore], { durable: true })
       .catch((err: Error) => {
-        // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key use.
+        // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key
+        // use.
         if (!isDatabaseUnavailable(err))
           this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
       });

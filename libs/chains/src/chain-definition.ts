@@ -246,7 +246,9 @@ function* referenceProblems(
   }
 }
 
-/** CEL's type for the expression (dyn when it depends on data), or why it does not type-check (an unknown function...). */
+/**
+ * CEL's type for the expression (dyn when it depends on data), or why it does not type-check (an unknown function...).
+ */
 function typeCheck(source: string): { type: string } | { error: string } {
   try {
     return { type: checkExpression(source) };

@@ -144,7 +144,10 @@ export class RunLauncher {
     }));
   }
 
-  /** INSERT guarded by the (chain, event) unique index: ON CONFLICT DO NOTHING, so a repeat neither fails nor duplicates. */
+  /**
+   * INSERT guarded by the (chain, event) unique index: ON CONFLICT DO NOTHING, so a repeat neither fails nor
+   * duplicates.
+   */
   private async insertOnce(run: ChainRunEntity): Promise<boolean> {
     const result = await this.db.em
       .getRepository(ChainRunEntity)

@@ -1,7 +1,9 @@
 // PostgreSQL's refusals, recognised the same way everywhere: pg's own error or TypeORM's QueryFailedError around it.
 
 export const UNIQUE_VIOLATION = '23505';
-/** SQLSTATE class 22: numeric value out of range, invalid datetime, invalid text representation, untranslatable text... */
+/**
+ * SQLSTATE class 22: numeric value out of range, invalid datetime, invalid text representation, untranslatable text...
+ */
 export const DATA_EXCEPTION_CLASS = '22';
 
 /** The SQLSTATE of a failed query, or undefined when err is not one (an Error that merely has a `code` is not). */

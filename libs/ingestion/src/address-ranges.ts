@@ -81,7 +81,9 @@ function ipv4Bytes(address: string): number[] {
   return address.split('.').map(Number);
 }
 
-/** 16 bytes of an address isIP() accepted as IPv6 (so the syntax is known good: one :: at most, an IPv4 tail allowed). */
+/**
+ * 16 bytes of an address isIP() accepted as IPv6 (so the syntax is known good: one :: at most, an IPv4 tail allowed).
+ */
 function ipv6Bytes(address: string): number[] {
   const groupsOf = (part: string): number[] => {
     if (part === '') return [];

@@ -103,7 +103,8 @@ export class ReceiveService {
       await this.recordRejection(source, 'invalid_json');
       throw err;
     }
-    // Read from the body, these may hold NUL characters or unpaired surrogates, which PostgreSQL cannot store (and which
+    // Read from the body, these may hold NUL characters or unpaired surrogates, which PostgreSQL cannot store (and
+    // which
     // would fail the whole group commit): replaced, the same way on every repeat, so deduplication still holds. Long
     // delivery ids are keyed by a prefix and a hash of the whole id (see deliveryKey), never cut to a prefix alone.
     const providerId = providerDeliveryId(source.provider, request.headers, parsed);

@@ -30,7 +30,8 @@ export function readJsonPath(value: unknown, path: string): unknown {
 
 /**
  * Event names are dot-separated words of at most 200 characters (EVENT_NAME); anything else a provider sends is made
- * to fit. Shortened before the trailing dot is dropped: a cut that lands after a dot cannot leave the name ending in one.
+ * to fit. Shortened before the trailing dot is dropped: a cut that lands after a dot cannot leave the name ending in
+ * one.
  */
 export function normalizeEventType(raw: unknown): string | undefined {
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;

@@ -251,7 +251,9 @@ export class SourcesService {
     if (problem) throw new IngestionException('invalid_source', problem, [{ field: 'secret', message: problem }]);
   }
 
-  /** Settings the DTO cannot check alone: the filter language, and a size limit the server's own limit leaves room for. */
+  /**
+   * Settings the DTO cannot check alone: the filter language, and a size limit the server's own limit leaves room for.
+   */
   private validate(dto: { filter?: Record<string, unknown> | null; max_body_bytes?: number }): void {
     if (dto.filter !== undefined && dto.filter !== null) {
       try {

@@ -30,7 +30,8 @@ export class QueueErrorListeners implements OnModuleInit, OnApplicationBootstrap
   }
 
   onApplicationBootstrap(): void {
-    // Workers exist once @nestjs/bullmq's explorer has run (onModuleInit); found, not listed, so a new processor is covered.
+    // Workers exist once @nestjs/bullmq's explorer has run (onModuleInit); found, not listed, so a new processor is
+    // covered.
     for (const wrapper of this.discovery.getProviders()) {
       const host: unknown = wrapper.instance;
       if (host instanceof WorkerHost) this.listen('worker', host.worker);

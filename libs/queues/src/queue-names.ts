@@ -46,7 +46,10 @@ export interface IngestionJob extends TenantJob {
   generation: number;
 }
 
-/** chain-steps queue: one job per attempt of one step of a run; the job id `${step_run_id}-${attempt}` makes re-enqueueing idempotent. */
+/**
+ * chain-steps queue: one job per attempt of one step of a run; the job id `${step_run_id}-${attempt}` makes
+ * re-enqueueing idempotent.
+ */
 export interface ChainStepJob extends TenantJob {
   run_id: string;
   step_run_id: string;

@@ -1,5 +1,6 @@
 // What counts as "Redis is away", and when to say so: once when an outage starts and once when it ends, never per
-// request or per reconnect attempt (ioredis reports every failed attempt, every couple of seconds, on every connection).
+// request or per reconnect attempt (ioredis reports every failed attempt, every couple of seconds, on every
+// connection).
 import { QueueUnavailableError } from '@conduit/platform';
 
 /** Socket-level failures of reaching or keeping a connection. */
@@ -36,7 +37,10 @@ export type RedisState = 'connecting' | 'up' | 'down';
 
 /** After Redis returns, other connections (each BullMQ queue and worker has its own) take a moment to reconnect. */
 export const RECOVERY_GRACE_MS = 5000;
-/** A failure no known outage explains (a Redis that stopped answering without dropping the connection) is logged this often at most. */
+/**
+ * A failure no known outage explains (a Redis that stopped answering without dropping the connection) is logged this
+ * often at most.
+ */
 export const UNEXPLAINED_FAILURE_LOG_EVERY_MS = 60_000;
 
 /** The outage bookkeeping of one process, fed by one connection's events; times in ms from the caller's clock. */
@@ -76,7 +80,10 @@ export class RedisOutage {
   }
 }
 
-/** ioredis' delay before reconnect attempt `times` (from 1): quick at first, then every 2 s, so recovery is seen within 2 s. */
+/**
+ * ioredis' delay before reconnect attempt `times` (from 1): quick at first, then every 2 s, so recovery is seen within
+ * 2 s.
+ */
 export function reconnectDelayMs(times: number): number {
   return Math.min(Math.max(1, times) * 200, 2000);
 }

@@ -1,4 +1,5 @@
-// Lets an operator retire a master key: re-wraps every tenant data key under the active one (docs/operations.md "Keys and rotation").
+// Lets an operator retire a master key: re-wraps every tenant data key under the active one (docs/operations.md "Keys
+// and rotation").
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';

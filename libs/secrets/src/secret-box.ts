@@ -1,4 +1,5 @@
-// Envelope encryption of tenant secrets (DESIGN.md "Security"): one data key per tenant, stored wrapped by the master keyring.
+// Envelope encryption of tenant secrets (DESIGN.md "Security"): one data key per tenant, stored wrapped by the master
+// keyring.
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { TenantContext } from '@conduit/database';

@@ -100,7 +100,9 @@ export class DeliveriesService {
     return { recovered: updated.length };
   }
 
-  /** A delivery is only worth queueing again when its subscription would send it (else the worker cancels it at once). */
+  /**
+   * A delivery is only worth queueing again when its subscription would send it (else the worker cancels it at once).
+   */
   private async assertSubscriptionSends(subscriptionId: string): Promise<void> {
     const sub = await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId } });
     if (!sub || sub.deleted_at)

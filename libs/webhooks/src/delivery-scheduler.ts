@@ -21,7 +21,9 @@ export class DeliveryScheduler {
     private readonly redis: RedisAvailability,
   ) {}
 
-  /** Attempts due together (same tenant, attempt number and delay) share a job: one job per fan-out, not per delivery. */
+  /**
+   * Attempts due together (same tenant, attempt number and delay) share a job: one job per fan-out, not per delivery.
+   */
   enqueue(attempts: ScheduledAttempt[]): Promise<void> {
     return this.add(attempts, MAX_DELIVERIES_PER_JOB);
   }

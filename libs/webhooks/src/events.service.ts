@@ -217,7 +217,10 @@ export class EventsService {
     return { event, deliveries };
   }
 
-  /** Active subscriptions to this event name, before their filters (plain SQL: TypeORM's builders were most of the publish path's CPU). */
+  /**
+   * Active subscriptions to this event name, before their filters (plain SQL: TypeORM's builders were most of the
+   * publish path's CPU).
+   */
   private activeSubscriptionsFor(tenantId: string, eventName: string): Promise<FanOutTarget[]> {
     return this.db.prepared<FanOutTarget>(
       'conduit_publish_subscriptions',
@@ -297,7 +300,9 @@ export class EventsService {
     );
   }
 
-  /** Inserts the event and its deliveries; if a concurrent publish with the same key won, returns that event instead. */
+  /**
+   * Inserts the event and its deliveries; if a concurrent publish with the same key won, returns that event instead.
+   */
   private async insertIdempotent(
     event: EventEntity,
     key: string,

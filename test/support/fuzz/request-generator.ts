@@ -428,7 +428,9 @@ function badTenantHeader(ctx: FuzzContext): fc.Arbitrary<Record<string, string>>
 /** Header values fetch accepts (Latin-1 without control characters); the rest of a hostile string is dropped. */
 const headerSafe = (value: string) => value.replace(/[^\x20-\x7e\x80-\xff]/g, '');
 
-/** Odd values of headers every route reads (request id, encoding, accept) and of the receive routes' signature headers. */
+/**
+ * Odd values of headers every route reads (request id, encoding, accept) and of the receive routes' signature headers.
+ */
 function badHeaders(): fc.Arbitrary<Record<string, string>> {
   const number = fc.constantFrom(
     '',

@@ -1,5 +1,6 @@
 // Readiness while Redis is away: the API still accepts work (rows in PostgreSQL; the reconcilers queue it once Redis is
-// back), so a load balancer should keep sending traffic. Only the database, without which nothing is accepted, fails it.
+// back), so a load balancer should keep sending traffic. Only the database, without which nothing is accepted, fails
+// it.
 import { ServiceUnavailableException } from '@nestjs/common';
 import type { HealthCheckResult } from '@nestjs/terminus';
 

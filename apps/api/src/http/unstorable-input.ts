@@ -37,7 +37,10 @@ function refusal(problem: InputProblem<RefusedInputKind>, root: string): CommonE
   return CommonException.validation(message, [{ field, message }]);
 }
 
-/** 400 validation_failed for the first refused path parameter, query value, or body value or key (see findRefusedInput); else null. */
+/**
+ * 400 validation_failed for the first refused path parameter, query value, or body value or key (see findRefusedInput);
+ * else null.
+ */
 export function unstorableInputError(request: FastifyRequest): CommonException | null {
   // No route: Nest's 404, whatever the request carries.
   if (request.routeOptions.url === undefined) return null;

@@ -46,7 +46,8 @@ export class ChainStepProcessor extends WorkerHost implements OnApplicationBoots
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    // Drain here, not in onApplicationShutdown: that is where the DB pool, Redis and HTTP client running jobs use are closed.
+    // Drain here, not in onApplicationShutdown: that is where the DB pool, Redis and HTTP client running jobs use are
+    // closed.
     await this.worker.close();
   }
 

@@ -45,7 +45,8 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Drain here, not in onApplicationShutdown: that is where the DB pool, Redis and HTTP client that running jobs use are closed.
+    // Drain here, not in onApplicationShutdown: that is where the DB pool, Redis and HTTP client that running jobs use
+    // are closed.
     await this.worker.close();
   }
 
@@ -68,7 +69,8 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
         deferred.push({ deliveryId: delivery_ids[i], delayMs: result.value.retryInMs ?? 0 });
     });
     if (deferred.length === 1 && delivery_ids.length === 1 && token && !failure) {
-      // Same job id, so the attempt keeps its place: a new job with that id would be dropped as a duplicate of this one.
+      // Same job id, so the attempt keeps its place: a new job with that id would be dropped as a duplicate of this
+      // one.
       await job.moveToDelayed(Date.now() + deferred[0].delayMs, token);
       throw new DelayedError();
     }

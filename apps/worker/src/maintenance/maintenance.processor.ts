@@ -10,7 +10,8 @@ import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 import { maintenanceJobSchema } from './maintenance-job.schema';
 
-// Platform-wide housekeeping: no tenant_id here; tenant queues' processors run each job inside TenantContext.runInTenant().
+// Platform-wide housekeeping: no tenant_id here; tenant queues' processors run each job inside
+// TenantContext.runInTenant().
 @Processor('maintenance')
 export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MaintenanceProcessor.name);
@@ -31,7 +32,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    // Drain here, not in onApplicationShutdown: that is where the DB pool and Redis client that running jobs use are closed.
+    // Drain here, not in onApplicationShutdown: that is where the DB pool and Redis client that running jobs use are
+    // closed.
     // close() stops fetching and resolves once every active job has completed.
     await this.worker.close();
   }

@@ -171,7 +171,8 @@ class ChainFieldsDto {
   @IsOptionalButNotNull()
   @IsArray()
   @ArrayMaxSize(MAX_STEPS)
-  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be
+  // objects.
   @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CompensationStepDto)
@@ -195,7 +196,8 @@ export class CreateChainDto extends ChainFieldsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
-  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be
+  // objects.
   @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)
@@ -230,7 +232,8 @@ export class UpdateChainDto extends ChainFieldsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
-  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be objects.
+  // ValidateNested recurses into an array inside the array ([[]] would pass with nothing checked): items must be
+  // objects.
   @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ChainStepDto)

@@ -1,4 +1,5 @@
-// All SQL of the step engine, one statement and one round trip (prepared once per connection) each: the claim, and the record of
+// All SQL of the step engine, one statement and one round trip (prepared once per connection) each: the claim, and the
+// record of
 // an attempt together with everything that follows from it (the next step run, the run's new state). A record is
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
 import { Injectable } from '@nestjs/common';

@@ -22,5 +22,8 @@ export const MIGRATIONS = [
 /** Tables the runtime role may only read and append to. */
 export const APPEND_ONLY_TABLES = ['audit_events'];
 
-/** Functions the runtime role may execute; migrations revoke them from PUBLIC, the migrator grants them (it knows the role). */
+/**
+ * Functions the runtime role may execute; migrations revoke them from PUBLIC, the migrator grants them (it knows the
+ * role).
+ */
 export const RUNTIME_FUNCTIONS = [...DUE_WORK_FUNCTIONS];

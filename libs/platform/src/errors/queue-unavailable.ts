@@ -1,4 +1,5 @@
-// Known to every layer, so that code which merely passes a failed enqueue along (an after-commit callback, a reconciler)
+// Known to every layer, so that code which merely passes a failed enqueue along (an after-commit callback, a
+// reconciler)
 // can tell "Redis is away, the rows wait for the reconcilers" from a bug without depending on the queues library.
 
 /** Redis did not take a command: it is away, or did not answer in time. The outage itself is logged once elsewhere. */

@@ -139,7 +139,9 @@ function walk(root: unknown, maxDepth: number, strict: boolean): InputProblem<Re
   return null;
 }
 
-/** `payload.items[2]["odd key"]`: a readable path, other keys quoted with NUL and lone surrogates escaped, shortened. */
+/**
+ * `payload.items[2]["odd key"]`: a readable path, other keys quoted with NUL and lone surrogates escaped, shortened.
+ */
 export function formatInputPath(path: (string | number)[]): string {
   let text = '';
   for (const step of path) {

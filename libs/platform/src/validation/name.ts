@@ -5,7 +5,10 @@ import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { CommonException } from '../errors';
 
-/** The text without surrounding whitespace (String.prototype.trim: Unicode spaces and line breaks); anything else as it is. */
+/**
+ * The text without surrounding whitespace (String.prototype.trim: Unicode spaces and line breaks); anything else as it
+ * is.
+ */
 export function trimName(value: unknown): unknown {
   return typeof value === 'string' ? value.trim() : value;
 }
@@ -20,7 +23,9 @@ export function IsName(maxLength = 200): PropertyDecorator {
   );
 }
 
-/** The trimmed name, or 400 validation_failed when it is blank or too long: for paths with no DTO (CLI, first start). */
+/**
+ * The trimmed name, or 400 validation_failed when it is blank or too long: for paths with no DTO (CLI, first start).
+ */
 export function assertName(value: string, field: string, maxLength = 200): string {
   const name = value.trim();
   const problem =

@@ -11,7 +11,10 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.
 const MIN_YEAR = 1970;
 const MAX_YEAR = 9999;
 
-/** The Date a strict ISO 8601 timestamp stands for, or null for anything else (other types, overflowing fields, odd years). */
+/**
+ * The Date a strict ISO 8601 timestamp stands for, or null for anything else (other types, overflowing fields, odd
+ * years).
+ */
 export function parseTimestamp(value: unknown): Date | null {
   if (typeof value !== 'string' || value.length > 40) return null;
   const m = ISO_8601.exec(value.trim());
@@ -41,7 +44,10 @@ export function IsTimestamp(options: ValidationOptions = {}): PropertyDecorator 
   );
 }
 
-/** 400 validation_failed unless since is before until (when both are given) and, with maxDays, the window is at most that long. */
+/**
+ * 400 validation_failed unless since is before until (when both are given) and, with maxDays, the window is at most
+ * that long.
+ */
 export function assertTimeWindow(since: Date | undefined, until: Date | undefined, maxDays?: number): void {
   if (since && until && since.getTime() >= until.getTime()) {
     throw CommonException.validation('since must be before until', [

@@ -1,4 +1,5 @@
-// The one outbound client every delivery shares (its keep-alive pool is the point), configured from WEBHOOK_* and OUTBOUND_*.
+// The one outbound client every delivery shares (its keep-alive pool is the point), configured from WEBHOOK_* and
+// OUTBOUND_*.
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { OutboundHttpClient, OutboundHttpOptions } from '@conduit/outbound-http';

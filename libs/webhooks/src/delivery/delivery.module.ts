@@ -9,7 +9,10 @@ import { RetentionSweeper } from './retention-sweeper';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 
-/** The delivery side of webhooks, for the worker: needs QueuesModule (global) and AccessModule (global, for EventsService). */
+/**
+ * The delivery side of webhooks, for the worker: needs QueuesModule (global) and AccessModule (global, for
+ * EventsService).
+ */
 @Module({
   imports: [WebhooksModule, SecretsModule],
   providers: [

@@ -1,4 +1,5 @@
-// Deletes webhook events (their deliveries and attempts go with them, ON DELETE CASCADE) older than each tenant's retention.
+// Deletes webhook events (their deliveries and attempts go with them, ON DELETE CASCADE) older than each tenant's
+// retention.
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TenantContext } from '@conduit/database';

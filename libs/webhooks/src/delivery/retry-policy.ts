@@ -1,4 +1,5 @@
-// When the next attempt happens: the subscription's schedule with ±10% jitter, stretched by Retry-After (within bounds).
+// When the next attempt happens: the subscription's schedule with ±10% jitter, stretched by Retry-After (within
+// bounds).
 
 const JITTER = 0.1;
 export const MAX_RETRY_DELAY_MS = 24 * 3600 * 1000;

@@ -1,4 +1,5 @@
-// Opened signing secrets and custom headers of subscriptions, kept briefly so hot subscriptions do not decrypt per delivery.
+// Opened signing secrets and custom headers of subscriptions, kept briefly so hot subscriptions do not decrypt per
+// delivery.
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';

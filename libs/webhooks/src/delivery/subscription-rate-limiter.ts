@@ -1,4 +1,5 @@
-// Per-subscription deliveries per second: one Redis counter per subscription and wall-clock second, shared by every worker.
+// Per-subscription deliveries per second: one Redis counter per subscription and wall-clock second, shared by every
+// worker.
 import { Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
