@@ -1,11 +1,10 @@
-import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import { DatabaseAvailability } from '@conduit/database';
+import { Processor } from '@nestjs/bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { DeliveryScheduler } from '@conduit/webhooks';
 import { DeliveryEngine } from '@conduit/webhooks/engine';
 import { WorkerMetrics } from '../metrics/worker-metrics';
+import { QueueProcessor, QueueRunOptions } from '../queue-processor';
 import { AttemptSlots } from './attempt-slots';
 import { deliveryJobSchema } from './delivery-job.schema';
 
@@ -17,43 +16,28 @@ const MAX_LOCK_MS = 30_000;
 // DeliveryEngine, this adapts it to BullMQ. The deliveries of a job run concurrently, each on its own claim and
 // record, within WEBHOOK_DELIVERY_CONCURRENCY attempts in flight for the process.
 @Processor('deliveries', { autorun: false })
-export class DeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(DeliveryProcessor.name);
-
+export class DeliveryProcessor extends QueueProcessor {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly engine: DeliveryEngine,
     private readonly scheduler: DeliveryScheduler,
     private readonly metrics: WorkerMetrics,
-    private readonly database: DatabaseAvailability,
   ) {
-    super();
+    super('delivery');
     this.slots = new AttemptSlots(config.WEBHOOK_DELIVERY_CONCURRENCY);
   }
 
   private readonly slots: AttemptSlots;
 
-  onApplicationBootstrap(): void {
-    // Decorator options are fixed at import time, before configuration exists: set them here, then start.
-    const lockMs = Math.min(MAX_LOCK_MS, this.config.WEBHOOK_LEASE_SECONDS * 1000);
-    this.worker.opts.lockDuration = lockMs;
-    this.worker.opts.stalledInterval = lockMs;
-    this.worker.concurrency = this.config.WEBHOOK_DELIVERY_CONCURRENCY;
-    this.worker
-      .run()
-      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'delivery worker stopped'));
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    // Drain here, not in onApplicationShutdown: that is where the DB pool, Redis and HTTP client that running jobs use
-    // are closed.
-    await this.worker.close();
+  protected runOptions(): QueueRunOptions {
+    return {
+      concurrency: this.config.WEBHOOK_DELIVERY_CONCURRENCY,
+      lockMs: Math.min(MAX_LOCK_MS, this.config.WEBHOOK_LEASE_SECONDS * 1000),
+    };
   }
 
   async process(job: Job<unknown>, token?: string): Promise<void> {
-    const parsed = deliveryJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid delivery job: ${parsed.error.message}`);
-    const { tenant_id, delivery_ids, attempt } = parsed.data;
+    const { tenant_id, delivery_ids, attempt } = this.payload(job, deliveryJobSchema);
     const settled = await Promise.allSettled(
       delivery_ids.map((delivery_id) => this.slots.run(() => this.engine.attempt({ tenant_id, delivery_id, attempt }))),
     );
@@ -82,11 +66,5 @@ export class DeliveryProcessor extends WorkerHost implements OnApplicationBootst
       );
     }
     if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, err: Error): void {
-    // The row keeps its lease or pending state; the reconciler queues it again. A database outage is logged once.
-    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, err: err.message }, 'delivery job failed');
   }
 }

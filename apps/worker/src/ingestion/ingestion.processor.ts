@@ -1,11 +1,10 @@
-import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job, UnrecoverableError } from 'bullmq';
+import { Processor } from '@nestjs/bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { z } from 'zod';
-import { DatabaseAvailability } from '@conduit/database';
 import { RoutingService } from '@conduit/ingestion/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { IngestionJob } from '@conduit/queues';
+import { QueueProcessor, QueueRunOptions } from '../queue-processor';
 
 // Jobs queued before routing was batched carry one `inbound_event_id`; they are still routed after an upgrade.
 const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
@@ -24,32 +23,20 @@ const DATABASE_OUTAGE_RETRY_MS = 5000;
 // is idempotent per (request, generation), so the retry publishes nothing twice; the last attempt marks the requests
 // still failing as failed (replayable).
 @Processor('ingestion', { autorun: false })
-export class IngestionProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(IngestionProcessor.name);
-
+export class IngestionProcessor extends QueueProcessor {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly routing: RoutingService,
-    private readonly database: DatabaseAvailability,
   ) {
-    super();
+    super('routing');
   }
 
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.WORKER_CONCURRENCY * 4;
-    this.worker
-      .run()
-      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'ingestion worker stopped'));
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+  protected runOptions(): QueueRunOptions {
+    return { concurrency: this.config.WORKER_CONCURRENCY * 4 };
   }
 
   async process(job: Job<unknown>, token?: string): Promise<void> {
-    const parsed = ingestionJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid ingestion job: ${parsed.error.message}`);
-    const { tenant_id, inbound_event_ids, generation } = parsed.data;
+    const { tenant_id, inbound_event_ids, generation } = this.payload(job, ingestionJobSchema);
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     let failures;
     try {
@@ -66,11 +53,5 @@ export class IngestionProcessor extends WorkerHost implements OnApplicationBoots
     const last = failures.at(-1);
     if (last)
       throw new Error(`${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`);
-  }
-
-  @OnWorkerEvent('failed')
-  onFailed(job: Job | undefined, err: Error): void {
-    // A database outage is logged once, not with each job it failed (routeAll lets it through as is).
-    if (!this.database.notice(err)) this.logger.warn({ job_id: job?.id, err: err.message }, 'routing failed');
   }
 }
