@@ -5,3 +5,4 @@ export * from './redis-outage';
 export * from './redis-availability';
 export * from './queues.module';
 export * from './queue-metrics';
+export * from './job-schemas';

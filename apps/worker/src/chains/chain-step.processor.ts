@@ -2,10 +2,9 @@ import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { ChainStepScheduler, StepEngine } from '@conduit/chains/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import type { ChainStepJob } from '@conduit/queues';
+import { ChainStepJob, chainStepJobSchema } from '@conduit/queues';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor, QueueRunOptions } from '../queue-processor';
-import { chainStepJobSchema } from './chain-step-job.schema';
 
 // BullMQ's own job lock: a crashed worker's job goes back to the queue after this long. Kept within the step lease
 // so the job returns about when the row becomes claimable again.

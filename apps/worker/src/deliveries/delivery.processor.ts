@@ -1,12 +1,12 @@
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { deliveryJobSchema } from '@conduit/queues';
 import { DeliveryScheduler } from '@conduit/webhooks';
 import { DeliveryEngine } from '@conduit/webhooks/engine';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor, QueueRunOptions } from '../queue-processor';
 import { AttemptSlots } from './attempt-slots';
-import { deliveryJobSchema } from './delivery-job.schema';
 
 // BullMQ's own job lock: a crashed worker's job goes back to the queue after this long. Kept within the delivery
 // lease so the job returns about when the row becomes claimable again.

@@ -1,18 +1,9 @@
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
-import { z } from 'zod';
 import { RoutingService } from '@conduit/ingestion/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import type { IngestionJob } from '@conduit/queues';
+import { ingestionJobSchema } from '@conduit/queues';
 import { QueueProcessor, QueueRunOptions } from '../queue-processor';
-
-// Jobs queued before routing was batched carry one `inbound_event_id`; they are still routed after an upgrade.
-const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
-  z.object({ tenant_id: z.uuid(), inbound_event_ids: z.array(z.uuid()).min(1), generation: z.number().int().min(0) }),
-  z
-    .object({ tenant_id: z.uuid(), inbound_event_id: z.uuid(), generation: z.number().int().min(0) })
-    .transform(({ inbound_event_id, ...rest }) => ({ ...rest, inbound_event_ids: [inbound_event_id] })),
-]);
 
 /** How long a routing job that met a database outage waits before it runs again. */
 const DATABASE_OUTAGE_RETRY_MS = 5000;
