@@ -15,6 +15,8 @@ import { presentDelivery, presentEvent } from './presenters';
 import { WebhookException } from './webhook.exception';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+/** How often one publish answers a lost idempotency race by publishing again before it gives up (409). */
+const MAX_IDEMPOTENCY_RACES = 3;
 
 export interface PublishInput {
   event_name: string;
@@ -30,14 +32,6 @@ interface NewDelivery {
   id: string;
   subscription_id: string;
   next_attempt_at: Date;
-}
-
-/** The deliveries of one event, from a JSON array; parameters from $<at>: event id, tenant, created_at, the rows. */
-function deliveriesInsert(at: number): string {
-  const [event, tenant, created, rows] = [at, at + 1, at + 2, at + 3].map((n) => `$${n}`);
-  return `INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, next_attempt_at, created_at, updated_at)
-    SELECT d.id, ${tenant}::uuid, ${event}::uuid, d.subscription_id, 'pending', 0, d.next_attempt_at, ${created}::timestamptz, ${created}::timestamptz
-      FROM jsonb_to_recordset(${rows}::jsonb) AS d(id uuid, subscription_id uuid, next_attempt_at timestamptz)`;
 }
 
 /** The first attempt of each new delivery, queued after commit with its subscription's first delay. */
@@ -71,36 +65,15 @@ export class EventsService {
   /**
    * Writes the event and its deliveries (to every active subscription whose types and filter match, or only to
    * `onlySubscription`), then schedules the first attempts after commit. Used by the API and by the worker for
-   * operational events.
+   * operational events. One event is a batch of one: the same path as publishManyInTenant.
    */
-  publishInTenant(
+  async publishInTenant(
     tenantId: string,
     input: PublishInput,
     onlySubscription?: FanOutTarget,
   ): Promise<PublishedEventResponse> {
-    return this.db.runInTenant(tenantId, async () => {
-      const now = this.clock.now();
-      if (input.idempotency_key) {
-        const existing = await this.findByIdempotencyKey(tenantId, input.idempotency_key, now);
-        if (existing) return { ...this.published(existing), duplicate: true };
-      }
-      const subscriptions = onlySubscription
-        ? [onlySubscription]
-        : (await this.activeSubscriptionsFor(tenantId, input.event_name)).filter((s) =>
-            matchesFilter(s.filter, input.payload),
-          );
-      const { event, deliveries } = this.newEvent(tenantId, input, subscriptions, now);
-      if (input.idempotency_key) {
-        const winner = await this.insertIdempotent(event, input.idempotency_key, now, deliveries);
-        if (winner) return { ...this.published(winner), duplicate: true };
-      } else {
-        await this.insertEventWithDeliveries(event, deliveries);
-      }
-      if (!onlySubscription) await this.hooks.published(event);
-      const attempts = firstAttempts(tenantId, subscriptions, deliveries);
-      this.db.afterCommit(() => this.scheduler.enqueue(attempts));
-      return { ...this.published(event), duplicate: false };
-    });
+    const [answer] = await this.db.runInTenant(tenantId, () => this.publishBatch(tenantId, [input], onlySubscription));
+    return answer;
   }
 
   /**
@@ -110,49 +83,81 @@ export class EventsService {
    * Used by inbound routing, which publishes a job's batch in one transaction.
    */
   publishManyInTenant(tenantId: string, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
-    return this.db.runInTenant(tenantId, async () => {
-      const now = this.clock.now();
-      const keys = [...new Set(inputs.map((i) => i.idempotency_key).filter((k): k is string => !!k))];
-      const live = new Map<string, EventEntity>();
-      for (const existing of keys.length ? await this.findByIdempotencyKeys(tenantId, keys) : []) {
-        if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS)
-          live.set(existing.idempotency_key as string, existing);
-        else await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
+    return this.db.runInTenant(tenantId, () => this.publishBatch(tenantId, inputs));
+  }
+
+  /**
+   * In the caller's tenant transaction. When a concurrent publish takes one of the idempotency keys between the
+   * lookup and the insert, nothing of this batch is written (a savepoint) and the batch is published again: the
+   * lookup then finds the winner, and those inputs answer as its duplicates.
+   */
+  private async publishBatch(
+    tenantId: string,
+    inputs: PublishInput[],
+    onlySubscription?: FanOutTarget,
+    racesLeft = MAX_IDEMPOTENCY_RACES,
+  ): Promise<PublishedEventResponse[]> {
+    const now = this.clock.now();
+    const live = await this.liveEventsByKey(tenantId, inputs, now);
+    const candidatesByName = new Map<string, FanOutTarget[]>();
+    const answers: (EventEntity | { duplicateOf: EventEntity })[] = [];
+    const fresh: { event: EventEntity; deliveries: NewDelivery[]; subscriptions: FanOutTarget[] }[] = [];
+    for (const input of inputs) {
+      const known = input.idempotency_key ? live.get(input.idempotency_key) : undefined;
+      if (known) {
+        answers.push({ duplicateOf: known });
+        continue;
       }
-      const candidatesByName = new Map<string, FanOutTarget[]>();
-      const answers: (EventEntity | { duplicateOf: EventEntity })[] = [];
-      const fresh: { event: EventEntity; deliveries: NewDelivery[]; subscriptions: FanOutTarget[] }[] = [];
-      for (const input of inputs) {
-        const known = input.idempotency_key ? live.get(input.idempotency_key) : undefined;
-        if (known) {
-          answers.push({ duplicateOf: known });
-          continue;
-        }
+      let subscriptions: FanOutTarget[];
+      if (onlySubscription) {
+        subscriptions = [onlySubscription];
+      } else {
         let candidates = candidatesByName.get(input.event_name);
         if (!candidates) {
           candidates = await this.activeSubscriptionsFor(tenantId, input.event_name);
           candidatesByName.set(input.event_name, candidates);
         }
-        const subscriptions = candidates.filter((s) => matchesFilter(s.filter, input.payload));
-        const { event, deliveries } = this.newEvent(tenantId, input, subscriptions, now);
-        // The same key twice in one call: the first publishes, the others answer as its duplicates.
-        if (event.idempotency_key) live.set(event.idempotency_key, event);
-        fresh.push({ event, deliveries, subscriptions });
-        answers.push(event);
+        subscriptions = candidates.filter((s) => matchesFilter(s.filter, input.payload));
       }
-      if (fresh.length > 0 && !(await this.insertManyIdempotent(fresh))) {
-        // A concurrent publish took one of the keys: publish one by one, each answering its own race.
-        return this.publishEach(tenantId, inputs);
+      const { event, deliveries } = this.newEvent(tenantId, input, subscriptions, now);
+      // The same key twice in one call: the first publishes, the others answer as its duplicates.
+      if (event.idempotency_key) live.set(event.idempotency_key, event);
+      fresh.push({ event, deliveries, subscriptions });
+      answers.push(event);
+    }
+    if (fresh.length > 0 && !(await this.insertMany(fresh))) {
+      if (racesLeft === 0) {
+        throw new WebhookException(
+          'idempotency_conflict',
+          'Idempotency keys of this request are being published concurrently; retry',
+        );
       }
-      for (const { event } of fresh) await this.hooks.published(event);
-      const jobs = fresh.flatMap(({ deliveries, subscriptions }) => firstAttempts(tenantId, subscriptions, deliveries));
-      if (jobs.length > 0) this.db.afterCommit(() => this.scheduler.enqueue(jobs));
-      return answers.map((a) =>
-        'duplicateOf' in a
-          ? { ...this.published(a.duplicateOf), duplicate: true }
-          : { ...this.published(a), duplicate: false },
-      );
-    });
+      return this.publishBatch(tenantId, inputs, onlySubscription, racesLeft - 1);
+    }
+    if (!onlySubscription) for (const { event } of fresh) await this.hooks.published(event);
+    const jobs = fresh.flatMap(({ deliveries, subscriptions }) => firstAttempts(tenantId, subscriptions, deliveries));
+    if (jobs.length > 0) this.db.afterCommit(() => this.scheduler.enqueue(jobs));
+    return answers.map((a) =>
+      'duplicateOf' in a
+        ? { ...this.published(a.duplicateOf), duplicate: true }
+        : { ...this.published(a), duplicate: false },
+    );
+  }
+
+  /** The live (under 24 h old) events holding the inputs' keys; an expired one gives its key up for reuse. */
+  private async liveEventsByKey(
+    tenantId: string,
+    inputs: PublishInput[],
+    now: Date,
+  ): Promise<Map<string, EventEntity>> {
+    const keys = [...new Set(inputs.map((i) => i.idempotency_key).filter((k): k is string => !!k))];
+    const live = new Map<string, EventEntity>();
+    for (const existing of keys.length ? await this.findByIdempotencyKeys(tenantId, keys) : []) {
+      if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS)
+        live.set(existing.idempotency_key as string, existing);
+      else await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
+    }
+    return live;
   }
 
   async list(query: ListEventsQueryDto): Promise<Page<EventResponse>> {
@@ -230,18 +235,13 @@ export class EventsService {
     );
   }
 
-  /** publishManyInTenant's fallback: publishInTenant for each input in turn, in the caller's transaction. */
-  private async publishEach(tenantId: string, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
-    const answers: PublishedEventResponse[] = [];
-    for (const input of inputs) answers.push(await this.publishInTenant(tenantId, input));
-    return answers;
-  }
-
   /**
-   * Every new event and its deliveries in one statement (the rows as two JSON arrays), under a savepoint: false when
-   * an idempotency key was taken meanwhile (nothing written then), so the caller can answer that race.
+   * Every new event and its deliveries in one statement (the rows as two JSON arrays). When an event carries an
+   * idempotency key the statement runs under a savepoint: false when a key was taken meanwhile (nothing written then),
+   * so the caller can answer that race. Without keys nothing can collide, and the savepoint's two round trips are
+   * saved.
    */
-  private async insertManyIdempotent(fresh: { event: EventEntity; deliveries: NewDelivery[] }[]): Promise<boolean> {
+  private async insertMany(fresh: { event: EventEntity; deliveries: NewDelivery[] }[]): Promise<boolean> {
     const [{ event: first }] = fresh;
     const events = fresh.map(({ event: e }) => ({
       id: e.id,
@@ -254,9 +254,8 @@ export class EventsService {
     // In key order: two transactions publishing the same keys then wait on each other instead of deadlocking.
     events.sort((a, b) => ((a.idempotency_key ?? '') < (b.idempotency_key ?? '') ? -1 : 1));
     const deliveries = fresh.flatMap(({ event, deliveries: ds }) => ds.map((d) => ({ ...d, event_id: event.id })));
-    await this.db.em.query('SAVEPOINT publish_events');
-    try {
-      await this.db.prepared(
+    const insert = () =>
+      this.db.prepared(
         'conduit_publish_insert_many',
         `WITH events AS (
            INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
@@ -268,59 +267,19 @@ export class EventsService {
            FROM jsonb_to_recordset($4::jsonb) AS d(id uuid, event_id uuid, subscription_id uuid, next_attempt_at timestamptz)`,
         [first.tenant_id, first.created_at, JSON.stringify(events), JSON.stringify(deliveries)],
       );
+    if (!events.some((e) => e.idempotency_key)) {
+      await insert();
+      return true;
+    }
+    await this.db.em.query('SAVEPOINT publish_events');
+    try {
+      await insert();
       await this.db.em.query('RELEASE SAVEPOINT publish_events');
       return true;
     } catch (err) {
       await this.db.em.query('ROLLBACK TO SAVEPOINT publish_events');
       if (isUniqueViolation(err)) return false;
       throw err;
-    }
-  }
-
-  /** The event and its deliveries in one statement (one round trip; the rows travel as one JSON array). */
-  private async insertEventWithDeliveries(event: EventEntity, deliveries: NewDelivery[]): Promise<void> {
-    await this.db.prepared(
-      'conduit_publish_insert',
-      `WITH event AS (
-         INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
-         VALUES ($5, $6, $1, $2, $3::jsonb, $9, $4, $7)
-       )
-       ${deliveriesInsert(5)}`,
-      [
-        event.event_name,
-        event.source,
-        JSON.stringify(event.payload ?? null),
-        event.delivery_count,
-        event.id,
-        event.tenant_id,
-        event.created_at,
-        JSON.stringify(deliveries),
-        event.idempotency_key,
-      ],
-    );
-  }
-
-  /**
-   * Inserts the event and its deliveries; if a concurrent publish with the same key won, returns that event instead.
-   */
-  private async insertIdempotent(
-    event: EventEntity,
-    key: string,
-    now: Date,
-    deliveries: NewDelivery[],
-  ): Promise<EventEntity | null> {
-    // A savepoint, so a lost race can be answered without failing the caller's transaction.
-    await this.db.em.query('SAVEPOINT publish_event');
-    try {
-      await this.insertEventWithDeliveries(event, deliveries);
-      await this.db.em.query('RELEASE SAVEPOINT publish_event');
-      return null;
-    } catch (err) {
-      await this.db.em.query('ROLLBACK TO SAVEPOINT publish_event');
-      if (!isUniqueViolation(err)) throw err;
-      const winner = await this.findByIdempotencyKey(event.tenant_id, key, now);
-      if (!winner) throw err;
-      return winner;
     }
   }
 
@@ -331,20 +290,6 @@ export class EventsService {
          FROM webhook_events WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
       [tenantId, keys],
     );
-  }
-
-  /** The live event for this key; an expired one gives its key up so the key can be used again. */
-  private async findByIdempotencyKey(tenantId: string, key: string, now: Date): Promise<EventEntity | null> {
-    const [existing] = await this.db.prepared<EventEntity>(
-      'conduit_publish_idempotency',
-      `SELECT id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at
-         FROM webhook_events WHERE tenant_id = $1 AND idempotency_key = $2`,
-      [tenantId, key],
-    );
-    if (!existing) return null;
-    if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS) return existing;
-    await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
-    return null;
   }
 
   private published(e: EventEntity): Omit<PublishedEventResponse, 'duplicate'> {

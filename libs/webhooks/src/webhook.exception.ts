@@ -10,7 +10,8 @@ export type WebhookErrorCode =
   | 'invalid_headers'
   | 'delivery_in_progress'
   | 'subscription_disabled'
-  | 'subscription_deleted';
+  | 'subscription_deleted'
+  | 'idempotency_conflict';
 
 const STATUS: Record<WebhookErrorCode, HttpStatusCode> = {
   subscription_not_found: 404,
@@ -23,6 +24,7 @@ const STATUS: Record<WebhookErrorCode, HttpStatusCode> = {
   delivery_in_progress: 409,
   subscription_disabled: 409,
   subscription_deleted: 409,
+  idempotency_conflict: 409,
 };
 
 export class WebhookException extends ConduitException<WebhookErrorCode> {
