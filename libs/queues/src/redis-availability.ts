@@ -35,8 +35,7 @@ export class RedisAvailability implements BeforeApplicationShutdown {
 
   /**
    * Runs fn, a Redis command or BullMQ call, unless Redis is known to be away; waits at most timeoutMs for it. A
-   * failure
-   * for want of Redis comes out as QueueUnavailableError (logged here only when no known outage explains it).
+   * failure for want of Redis comes out as QueueUnavailableError (logged here only when no known outage explains it).
    */
   async call<T>(what: string, fn: () => Promise<T>, timeoutMs = REDIS_CALL_TIMEOUT_MS): Promise<T> {
     if (this.isDown) throw new QueueUnavailableError(`Redis is unavailable: ${what} not done`);

@@ -1,6 +1,5 @@
 // One attempt of one delivery: claim the row, check the endpoint's health, send the signed request, record what
-// happened.
-// Rows are the truth and a job only says "look at this row now", so a stale or duplicate job claims nothing.
+// happened. Rows are the truth and a job only says "look at this row now", so a stale or duplicate job claims nothing.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { Clock, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';

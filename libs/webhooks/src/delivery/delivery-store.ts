@@ -1,8 +1,7 @@
 // All SQL of the delivery engine. The hot path runs in single round trips through TenantRoundTrip: claims and success
 // records of concurrent attempts are batched per tenant into one prepared statement each (planned once per
 // connection); releases and cancels are one statement. Recording a failure takes several statements and runs in the
-// engine's tenant transaction
-// (TenantContext.runInTenant). Row-level security applies to every row either way.
+// engine's tenant transaction (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantContext, TenantRoundTrip } from '@conduit/database';
 import { ConduitConfig, InjectConfig, storableText } from '@conduit/platform';
