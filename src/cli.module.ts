@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AccessModule } from '@conduit/access';
 import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
-import { DatabaseModule } from '@conduit/database';
+import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { MasterKeyRotationModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
@@ -19,6 +19,7 @@ export class CliModule {
         DatabaseModule.forRoot({
           applicationName: 'conduit-cli',
           statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS,
+          connectTimeoutMs: () => BACKGROUND_CONNECT_TIMEOUT_MS,
         }),
         AccessModule,
         AuditModule,

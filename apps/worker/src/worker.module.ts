@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from '@conduit/access';
-import { DatabaseModule } from '@conduit/database';
+import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { IngestionModule } from '@conduit/ingestion';
@@ -40,6 +40,7 @@ export class WorkerModule {
         DatabaseModule.forRoot({
           applicationName: 'conduit-worker',
           statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS,
+          connectTimeoutMs: () => BACKGROUND_CONNECT_TIMEOUT_MS,
         }),
         QueuesModule.forRoot(),
         // EventsService (operational events) checks permissions through AccessService; worker code calls its

@@ -18,7 +18,16 @@ export interface DatabaseModuleOptions {
    * statement). Default: DATABASE_STATEMENT_TIMEOUT_MS, the API's short budget; the worker and the CLI pass theirs.
    */
   statementTimeoutMs?: (config: ConduitConfig) => number;
+  /**
+   * How long a caller waits for a connection, new or a free one of the pool (pg-pool has one limit for both). Default:
+   * DATABASE_CONNECT_TIMEOUT_MS, the API's (a request should not wait long). The worker passes a longer one: its jobs
+   * outnumber its connections and queue for them under load, which is no outage.
+   */
+  connectTimeoutMs?: (config: ConduitConfig) => number;
 }
+
+/** The worker's and the CLI's wait for a connection (see DatabaseModuleOptions.connectTimeoutMs). */
+export const BACKGROUND_CONNECT_TIMEOUT_MS = 60_000;
 
 /** Its own module so the pool's factory below can be given the same instance the rest of the process injects. */
 @Module({ providers: [DatabaseAvailability], exports: [DatabaseAvailability] })
@@ -44,7 +53,7 @@ export class DatabaseModule {
             logging: false,
             // A connection that cannot be had within this is a 503 database_unavailable, not a request left hanging
             // (a host that drops packets, or every connection of the pool busy).
-            connectTimeoutMS: config.DATABASE_CONNECT_TIMEOUT_MS,
+            connectTimeoutMS: options.connectTimeoutMs?.(config) ?? config.DATABASE_CONNECT_TIMEOUT_MS,
             // An idle connection that died: the pool already discarded it; TypeORM's default would log each one.
             poolErrorHandler: (err: unknown) => availability.notice(err),
             extra: {

@@ -67,7 +67,9 @@ export const QUERY_CANCELED = '57014';
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const state = sqlState(err);
-  if (state) return UNAVAILABLE_STATES.has(state) || state.startsWith(CONNECTION_EXCEPTION_CLASS);
+  // 08P01 protocol_violation is in the connection class but says the client spoke wrongly: a bug, not an outage.
+  if (state)
+    return UNAVAILABLE_STATES.has(state) || (state.startsWith(CONNECTION_EXCEPTION_CLASS) && state !== '08P01');
   const driver = ((err as { driverError?: unknown }).driverError ?? err) as {
     code?: unknown;
     message?: unknown;

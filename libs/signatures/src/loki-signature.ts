@@ -33,13 +33,14 @@ export function verifyLoki(
   now: Date = new Date(),
   toleranceSeconds = 300,
 ): boolean {
-  const sentAt = parseTimestamp(timestamp);
+  const sentAt = parseLokiTimestamp(timestamp);
   if (sentAt === undefined || Math.abs(now.getTime() - sentAt) > toleranceSeconds * 1000) return false;
   const presented = signature.startsWith(SIGNATURE_PREFIX) ? signature.slice(SIGNATURE_PREFIX.length) : signature;
   return hexDigestMatches(hmacSha256(secret, body), presented);
 }
 
-function parseTimestamp(value: string): number | undefined {
+/** Milliseconds since the epoch of an X-Loki-Timestamp (Unix seconds or RFC 3339), or undefined for neither. */
+export function parseLokiTimestamp(value: string): number | undefined {
   if (/^\d{1,12}$/.test(value)) return Number(value) * 1000;
   if (!RFC3339.test(value)) return undefined;
   const parsed = Date.parse(value);

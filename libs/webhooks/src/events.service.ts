@@ -278,7 +278,7 @@ export class EventsService {
       return true;
     } catch (err) {
       await this.db.em.query('ROLLBACK TO SAVEPOINT publish_events');
-      if (isUniqueViolation(err)) return false;
+      if (isUniqueViolation(err, 'webhook_events_idempotency_key')) return false;
       throw err;
     }
   }

@@ -1,12 +1,8 @@
 // The seed's public model: verifyLoki's checks, preceded by header checks that name what is wrong.
-import { verifyLoki } from '../loki-signature';
+import { parseLokiTimestamp, verifyLoki } from '../loki-signature';
 import { headerValue } from './request-headers';
 import { accepted, matchingSecretIndex, refused, toleranceSeconds, withinTolerance } from './verification-outcome';
 import { VerificationInput, VerificationResult } from './verification.types';
-
-// Same forms verifyLoki accepts (it does not export its parser): Unix seconds or RFC 3339.
-const UNIX_SECONDS = /^\d{1,12}$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function verifyLokiHmac(input: VerificationInput): VerificationResult {
   const signature = headerValue(input.headers, 'x-loki-signature');
@@ -24,12 +20,4 @@ export function verifyLokiHmac(input: VerificationInput): VerificationResult {
     verifyLoki(input.rawBody, signature, timestamp, secret, input.now, toleranceSeconds(input)),
   );
   return index < 0 ? refused('signature_invalid', 'X-Loki-Signature does not match the payload') : accepted(index);
-}
-
-/** Milliseconds since the epoch, or undefined when the value is in neither accepted form. */
-export function parseLokiTimestamp(value: string): number | undefined {
-  if (UNIX_SECONDS.test(value)) return Number(value) * 1000;
-  if (!RFC3339.test(value)) return undefined;
-  const parsed = Date.parse(value);
-  return Number.isNaN(parsed) ? undefined : parsed;
 }

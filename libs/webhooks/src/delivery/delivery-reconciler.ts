@@ -1,8 +1,7 @@
 // Finds deliveries that are due but not in flight (lost enqueue, Redis flush, crashed worker) and queues them again.
 // Safe to run from several workers at once, and run after run: each row is re-queued as its own job
-// `<delivery>-<attempt>`
-// (DeliveryScheduler.requeue), so a job still queued is not added twice, and a duplicate that slips through claims
-// nothing.
+// `<delivery>-<attempt>` (DeliveryScheduler.requeue), so a job still queued is not added twice, and a duplicate that
+// slips through claims nothing.
 import { Injectable } from '@nestjs/common';
 import { TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
 import { DeliveryScheduler } from '../delivery-scheduler';
