@@ -44,6 +44,11 @@ const engines = {
   message: 'The worker-only engines are composed by apps/worker; the API reaches a domain through its index.',
 };
 
+const otherApp = (app) => ({
+  regex: `^@conduit/${app}(/.*)?$`,
+  message: 'One app never imports another: what both need belongs in a lib.',
+});
+
 const rule = (...patterns) => ['error', { patterns }];
 
 /** Flat-config entries, most general first (a later entry's no-restricted-imports replaces an earlier one's). */
@@ -53,7 +58,12 @@ export const boundaryConfigs = [
   {
     files: ['apps/api/**/*.ts'],
     ignores: ['**/*.spec.ts'],
-    rules: { 'no-restricted-imports': rule(relative, engines) },
+    rules: { 'no-restricted-imports': rule(relative, internals, engines, otherApp('worker')) },
+  },
+  {
+    files: ['apps/worker/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { 'no-restricted-imports': rule(relative, internals, otherApp('api')) },
   },
   {
     files: ['libs/**/*.ts'],

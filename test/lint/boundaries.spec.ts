@@ -55,6 +55,18 @@ describe('import boundaries', () => {
       'worker-only engines',
     ],
     [
+      'an app reaching into a lib’s files',
+      'apps/api/src/x.ts',
+      "import { TenantRoundTrip } from '@conduit/database/tenant-round-trip';",
+      'public index',
+    ],
+    [
+      'the API importing the worker app',
+      'apps/api/src/x.ts',
+      "import { createWorkerApp } from '@conduit/worker/bootstrap';",
+      'One app never imports another',
+    ],
+    [
       'a relative import across libs',
       'libs/chains/src/engine/x.ts',
       "import { EventsService } from '../../../webhooks/src';",
