@@ -1,5 +1,6 @@
 // The webhooks API without a worker: subscriptions, publishing and fan-out rows, idempotency, seed endpoints,
 // isolation.
+import { Client } from 'pg';
 import { TestApi, startTestApi } from '../support/test-api';
 
 describe('webhooks API', () => {
@@ -220,6 +221,44 @@ describe('webhooks API', () => {
       );
       expect(results.every((r) => r.status === 202)).toBe(true);
       expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    });
+
+    it('answers a publish that lost the race for its key with the winner (publishing again finds it)', async () => {
+      // Another transaction inserts the key first and commits only once the API's insert is waiting on it: the
+      // API's lookup saw no event, its insert then hits the unique index, and the batch is published again.
+      const rival = new Client({ connectionString: api.db.url });
+      await rival.connect();
+      try {
+        await rival.query('BEGIN');
+        const [winner] = (
+          await rival.query(
+            `INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
+             VALUES (gen_random_uuid(), $1, 'race.lost', 'rival', '{}', 'race-lost-1', 0, now()) RETURNING id`,
+            [t.acme.id],
+          )
+        ).rows as { id: string }[];
+        const pending = publish({ event_name: 'race.lost', payload: {} }, admin.token, {
+          'Idempotency-Key': 'race-lost-1',
+        });
+        // Commit once the API's insert waits on the rival's transaction (a Lock wait in this database).
+        for (let i = 0; i < 100; i += 1) {
+          const waiting = await api.sql(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          if (waiting[0].n > 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await rival.query('COMMIT');
+        const res = await pending;
+        expect(res.status).toBe(202);
+        expect(res.body).toMatchObject({ id: winner.id, duplicate: true });
+        const [{ n }] = await api.sql(
+          `SELECT count(*)::int AS n FROM webhook_events WHERE idempotency_key = 'race-lost-1'`,
+        );
+        expect(n).toBe(1);
+      } finally {
+        await rival.end();
+      }
     });
 
     it('validates event names and payloads', async () => {
