@@ -1,4 +1,5 @@
 // PostgreSQL's refusals, recognised the same way everywhere: pg's own error or TypeORM's QueryFailedError around it.
+import { isConnectionFailureCode } from '@conduit/platform';
 
 export const UNIQUE_VIOLATION = '23505';
 /**
@@ -36,17 +37,6 @@ const UNAVAILABLE_STATES = new Set([
 ]);
 /** SQLSTATE class 08: connection exceptions. */
 const CONNECTION_EXCEPTION_CLASS = '08';
-/** Socket-level failures of reaching or keeping a connection to the server. */
-const UNAVAILABLE_ERRNOS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 /** pg's own wording for a connection that ended or could not be had (it raises plain Errors for these). */
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/,
@@ -75,7 +65,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     message?: unknown;
     errors?: unknown;
   };
-  if (typeof driver.code === 'string' && UNAVAILABLE_ERRNOS.has(driver.code)) return true;
+  if (isConnectionFailureCode(driver.code)) return true;
   // Node's net module reports a refused dual-stack connect as an AggregateError of the per-address failures.
   if (Array.isArray(driver.errors) && driver.errors.length > 0 && driver.errors.every((e) => isDatabaseUnavailable(e)))
     return true;

@@ -1,20 +1,8 @@
 // What counts as "Redis is away", and when to say so: once when an outage starts and once when it ends, never per
 // request or per reconnect attempt (ioredis reports every failed attempt, every couple of seconds, on every
 // connection).
-import { QueueUnavailableError } from '@conduit/platform';
+import { QueueUnavailableError, isConnectionFailureCode } from '@conduit/platform';
 
-/** Socket-level failures of reaching or keeping a connection. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 /** ioredis' and BullMQ's wording for a command that could not be sent, or was dropped with its connection. */
 const UNAVAILABLE_MESSAGES = [
   /^Connection is closed/,
@@ -29,7 +17,7 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, name, message } = err as { code?: unknown; name?: unknown; message?: unknown };
   if (name === 'MaxRetriesPerRequestError') return true;
-  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (isConnectionFailureCode(code)) return true;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
