@@ -26,7 +26,7 @@ import { ConduitConfig, parseConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import type { QueryRunner } from 'typeorm';
 import { CliModule } from '../src/cli.module';
-import { seedTenant } from './analytics-seed';
+import { seedTenant } from '../test/support/analytics-seed';
 import {
   ADMIN_URL,
   BenchDatabase,

@@ -110,6 +110,19 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO credentials (id, tenant_id, name, value_sealed) VALUES ($1, $2, $3, 'sealed')`,
     params: [randomUUID(), t, `seed_${randomBytes(6).toString('hex')}`],
   }),
+  analytics_rollups: (t) => ({
+    sql: `INSERT INTO analytics_rollups (tenant_id, kind, span, period_start, key_id, stats) VALUES ($2, 'deliveries', 'hour', date_trunc('hour', now()), $1, '{}')`,
+    params: [randomUUID(), t],
+  }),
+  // One row per tenant and kind: each row gets a kind of its own.
+  analytics_rollup_progress: (t) => ({
+    sql: `INSERT INTO analytics_rollup_progress (tenant_id, kind, rolled_up_until) VALUES ($2, $1, now())`,
+    params: [`seed_${randomBytes(6).toString('hex')}`, t],
+  }),
+  analytics_stale_hours: (t) => ({
+    sql: `INSERT INTO analytics_stale_hours (tenant_id, kind, hour) VALUES ($2, $1, date_trunc('hour', now()))`,
+    params: [`seed_${randomBytes(6).toString('hex')}`, t],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],

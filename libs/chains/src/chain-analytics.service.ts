@@ -1,24 +1,20 @@
-// Execution chain metrics (seed 000 "Execution Chain Metrics"): completion rate, run time, failures by step; in SQL.
+// Execution chain metrics (seed 000 "Execution Chain Metrics"): completion rate, run time, failures by step; from the
+// window's rollups and its other parts counted live (ChainRunRollupSource).
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import {
+  ANALYTICS_MAX_WINDOW_DAYS,
+  AnalyticsRollups,
+  TenantContext,
+  count,
+  counts,
+  histogramPercentiles,
+} from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig, assertTimeWindow } from '@conduit/platform';
+import { ChainRunRollupSource } from './chain-run-rollup-source';
 import { ChainAnalyticsQueryDto, ChainAnalyticsResponse, ChainRunStats } from './dto/chain-analytics.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
-const MAX_WINDOW_DAYS = 93;
-
-interface StatsRow {
-  chain_id: string;
-  chain_name: string;
-  runs: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
-  in_flight: number;
-  avg_ms: number | null;
-  p95_ms: number | null;
-}
 
 const rate = (completed: number, failed: number) =>
   completed + failed > 0 ? Number((completed / (completed + failed)).toFixed(4)) : null;
@@ -29,6 +25,8 @@ export class ChainAnalyticsService {
     private readonly db: TenantContext,
     private readonly access: AccessService,
     private readonly clock: Clock,
+    private readonly rollups: AnalyticsRollups,
+    private readonly stats: ChainRunRollupSource,
     @InjectConfig() private readonly config: ConduitConfig,
   ) {}
 
@@ -37,53 +35,45 @@ export class ChainAnalyticsService {
     this.access.assert('read', 'ChainRun', { tenant_id: tenantId });
     const until = query.until ?? this.clock.now();
     const since = query.since ?? new Date(until.getTime() - DAY_MS);
-    assertTimeWindow(since, until, MAX_WINDOW_DAYS);
+    assertTimeWindow(since, until, ANALYTICS_MAX_WINDOW_DAYS);
     // Analytics over a wide window may take longer than a request's statement_timeout; they get their own budget.
     await this.db.setLocalStatementTimeout(this.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
-    const params = [tenantId, since, until, query.chain_id ?? null];
-    // date_part, not extract: extract returns numeric, whose arithmetic over a day of runs costs more than the scan.
-    // Failed step runs come from execution_chain_step_runs_failed_idx (AnalyticsIndexes1763970000000), not a scan of
-    // every step run of the tenant.
-    const rows = (await this.db.em.query(
-      `SELECT c.id AS chain_id, c.name AS chain_name,
-              count(*)::int AS runs,
-              count(*) FILTER (WHERE r.status = 'completed')::int AS completed,
-              count(*) FILTER (WHERE r.status = 'failed')::int AS failed,
-              count(*) FILTER (WHERE r.status = 'cancelled')::int AS cancelled,
-              count(*) FILTER (WHERE r.status IN ('pending', 'running', 'paused'))::int AS in_flight,
-              avg(date_part('epoch', r.completed_at - r.started_at) * 1000) FILTER (WHERE r.status = 'completed') AS avg_ms,
-              percentile_cont(0.95) WITHIN GROUP (ORDER BY date_part('epoch', r.completed_at - r.started_at) * 1000)
-                FILTER (WHERE r.status = 'completed') AS p95_ms
-         FROM execution_chain_runs r JOIN execution_chains c ON c.id = r.chain_id
-        WHERE r.tenant_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND ($4::uuid IS NULL OR r.chain_id = $4)
-        GROUP BY c.id, c.name
-        ORDER BY runs DESC, c.id`,
-      params,
-    )) as StatsRow[];
-    const failures = (await this.db.em.query(
-      `SELECT r.chain_id, sr.step_order, sr.name AS step_name, count(*)::int AS failures
-         FROM execution_chain_step_runs sr JOIN execution_chain_runs r ON r.id = sr.run_id
-        WHERE sr.tenant_id = $1 AND r.created_at >= $2 AND r.created_at < $3 AND ($4::uuid IS NULL OR r.chain_id = $4)
-          AND sr.kind = 'step' AND sr.status = 'failed'
-        GROUP BY r.chain_id, sr.step_order, sr.name
-        ORDER BY failures DESC, sr.step_order`,
-      params,
-    )) as { chain_id: string; step_order: number; step_name: string; failures: number }[];
-    const data: ChainRunStats[] = rows.map((r) => ({
-      chain_id: r.chain_id,
-      chain_name: r.chain_name,
-      runs: r.runs,
-      completed: r.completed,
-      failed: r.failed,
-      cancelled: r.cancelled,
-      in_flight: r.in_flight,
-      completion_rate: rate(r.completed, r.failed),
-      avg_duration_ms: r.avg_ms === null ? null : Math.round(Number(r.avg_ms)),
-      p95_duration_ms: r.p95_ms === null ? null : Math.round(Number(r.p95_ms)),
-      failures_by_step: failures.filter((f) => f.chain_id === r.chain_id).map(({ chain_id: _c, ...f }) => f),
-    }));
+    const figures = await this.rollups.window(this.stats, tenantId, since, until, query.chain_id ?? null);
+    const names = (await this.db.em.query(
+      `SELECT id, name FROM execution_chains WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, [...figures.keys()]],
+    )) as { id: string; name: string }[];
+    const data: ChainRunStats[] = names.map(({ id, name }) => {
+      const f = figures.get(id) ?? {};
+      const [p95] = histogramPercentiles(counts(f, 'durations'), [0.95]);
+      const timed = count(f, 'timed');
+      return {
+        chain_id: id,
+        chain_name: name,
+        runs: count(f, 'runs'),
+        completed: count(f, 'completed'),
+        failed: count(f, 'failed'),
+        cancelled: count(f, 'cancelled'),
+        in_flight: count(f, 'in_flight'),
+        completion_rate: rate(count(f, 'completed'), count(f, 'failed')),
+        avg_duration_ms: timed === 0 ? null : Math.round(count(f, 'duration_sum_ms') / timed),
+        p95_duration_ms: p95 === null ? null : Math.round(p95),
+        failures_by_step: failuresByStep(counts(f, 'step_failures')),
+      };
+    });
+    data.sort((a, b) => b.runs - a.runs || (a.chain_id < b.chain_id ? -1 : 1));
     const completed = data.reduce((n, d) => n + d.completed, 0);
     const failed = data.reduce((n, d) => n + d.failed, 0);
     return { since: since.toISOString(), until: until.toISOString(), completion_rate: rate(completed, failed), data };
   }
+}
+
+/** {"[step_order,name]": failures} as failures_by_step: most failures first, then by step order. */
+function failuresByStep(failures: Record<string, number>): ChainRunStats['failures_by_step'] {
+  return Object.entries(failures)
+    .map(([label, n]) => {
+      const [step_order, step_name] = JSON.parse(label) as [number, string];
+      return { step_order, step_name, failures: n };
+    })
+    .sort((a, b) => b.failures - a.failures || a.step_order - b.step_order);
 }

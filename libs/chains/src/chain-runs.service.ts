@@ -2,7 +2,7 @@
 // change locks the run row, as the worker does when it records a step, so the two never interleave.
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { AnalyticsRollups, TenantContext } from '@conduit/database';
 import { Clock, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { ChainException } from './chain.exception';
 import { ChainStepScheduler } from './chain-step-scheduler';
@@ -30,6 +30,7 @@ export class ChainRunsService {
     private readonly launcher: RunLauncher,
     private readonly scheduler: ChainStepScheduler,
     private readonly clock: Clock,
+    private readonly rollups: AnalyticsRollups,
   ) {}
 
   /** Starts a run of an active chain with the caller's trigger data; its first step is queued after commit. */
@@ -158,6 +159,8 @@ export class ChainRunsService {
       completed_at: null,
     };
     await this.setRun(run, changes);
+    // Its hour may be rolled up already: analytics count it live until the worker rolls that hour up again.
+    await this.rollups.markStale('chain_runs', run.tenant_id, [run.created_at]);
     this.db.afterCommit(() =>
       this.scheduler.enqueue([
         { tenantId: run.tenant_id, runId: run.id, stepRunId: step.id, attempt: step.attempt_count + 1 },

@@ -4,6 +4,7 @@ import { AuditModule } from '@conduit/audit';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
+import { ChainRunRollupSource } from './chain-run-rollup-source';
 import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
 import { ChainStepScheduler } from './chain-step-scheduler';
@@ -31,6 +32,7 @@ import { RunLauncher } from './run-launcher';
     ChainRunsService,
     CredentialsService,
     ChainAnalyticsService,
+    ChainRunRollupSource,
     RunLauncher,
     ChainStepScheduler,
     ChainTrigger,
@@ -40,6 +42,7 @@ import { RunLauncher } from './run-launcher';
     ChainRunsService,
     CredentialsService,
     ChainAnalyticsService,
+    ChainRunRollupSource,
     RunLauncher,
     ChainStepScheduler,
   ],

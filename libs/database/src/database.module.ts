@@ -8,6 +8,7 @@ import { DatabaseAvailability } from './database-availability';
 import { resolveDatabaseUrls } from './database-urls';
 import { TenantContext } from './tenant-context';
 import { TenantRoundTrip } from './tenant-round-trip';
+import { AnalyticsRollups } from './rollups/analytics-rollups';
 
 export interface DatabaseModuleOptions {
   /** Extra CLS options (the API mounts the CLS middleware; the worker does not). */
@@ -77,8 +78,8 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [TenantContext, TenantRoundTrip],
-      exports: [TenantContext, TenantRoundTrip, DatabaseAvailabilityModule],
+      providers: [TenantContext, TenantRoundTrip, AnalyticsRollups],
+      exports: [TenantContext, TenantRoundTrip, AnalyticsRollups, DatabaseAvailabilityModule],
     };
   }
 }

@@ -10,3 +10,4 @@ export * from './tenant-round-trip';
 export * from './sql-errors';
 export * from './database-availability';
 export * from './database-outage';
+export * from './rollups';

@@ -38,4 +38,5 @@ export const maintenanceJobSchema: z.ZodType<MaintenanceJob> = z.discriminatedUn
     marker: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   }),
   z.object({ kind: z.literal('retention') }),
+  z.object({ kind: z.literal('analytics_rollup') }),
 ]);

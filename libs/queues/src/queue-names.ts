@@ -9,10 +9,14 @@ export interface TenantJob {
 
 /** maintenance queue: platform-wide housekeeping, not tenant work. */
 export type MaintenanceJob =
-  { kind: 'heartbeat' } | { kind: 'probe'; hold_ms: number; marker: string } | { kind: 'retention' };
+  | { kind: 'heartbeat' }
+  | { kind: 'probe'; hold_ms: number; marker: string }
+  | { kind: 'retention' }
+  | { kind: 'analytics_rollup' };
 
 export const HEARTBEAT_SCHEDULER_ID = 'maintenance-heartbeat';
 export const RETENTION_SCHEDULER_ID = 'maintenance-retention';
+export const ANALYTICS_ROLLUP_SCHEDULER_ID = 'maintenance-analytics-rollup';
 export const HEARTBEAT_KEY_SUFFIX = 'worker:heartbeat';
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { AnalyticsRollups, TenantContext } from '@conduit/database';
 import { Clock, CommonException, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryDetailResponse, DeliveryResponse, ListDeliveriesQueryDto, RecoverResponse } from './dto/event.dto';
@@ -21,6 +21,7 @@ export class DeliveriesService {
     private readonly subscriptions: SubscriptionsService,
     private readonly scheduler: DeliveryScheduler,
     private readonly clock: Clock,
+    private readonly rollups: AnalyticsRollups,
   ) {}
 
   async list(query: ListDeliveriesQueryDto): Promise<Page<DeliveryResponse>> {
@@ -67,6 +68,8 @@ export class DeliveriesService {
         { id: delivery.id },
         { status: 'pending', next_attempt_at: now, lease_expires_at: null, updated_at: now },
       );
+    // Its hour may be rolled up already: analytics count it live until the worker rolls that hour up again.
+    await this.rollups.markStale('deliveries', delivery.tenant_id, [delivery.created_at]);
     const attempt = delivery.attempt_count + 1;
     this.db.afterCommit(() =>
       this.scheduler.enqueue([{ tenantId: delivery.tenant_id, deliveryId: delivery.id, attempt }]),
@@ -88,10 +91,15 @@ export class DeliveriesService {
     const rows = (await this.db.em.query(
       `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, lease_expires_at = NULL, updated_at = $3
         WHERE tenant_id = $1 AND subscription_id = $2 AND status = 'failed' AND created_at >= $4
-        RETURNING id, attempt_count`,
+        RETURNING id, attempt_count, created_at`,
       [sub.tenant_id, sub.id, now, since],
-    )) as [{ id: string; attempt_count: number }[], number];
+    )) as [{ id: string; attempt_count: number; created_at: Date }[], number];
     const updated = rows[0];
+    await this.rollups.markStale(
+      'deliveries',
+      sub.tenant_id,
+      updated.map((r) => r.created_at),
+    );
     this.db.afterCommit(() =>
       this.scheduler.enqueue(
         updated.map((r) => ({ tenantId: sub.tenant_id, deliveryId: r.id, attempt: r.attempt_count + 1 })),

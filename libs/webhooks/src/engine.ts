@@ -9,3 +9,4 @@ export { DeliveryModule } from './delivery/delivery.module';
 export { RetentionSweeper } from './delivery/retention-sweeper';
 export { SubscriptionCredentials } from './delivery/subscription-credentials';
 export type { OpenedCredentials, SealedSubscription } from './delivery/subscription-credentials';
+export { DeliveryRollupSource } from './delivery-rollup-source';

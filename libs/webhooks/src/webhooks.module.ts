@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { AnalyticsService } from './analytics.service';
+import { DeliveryRollupSource } from './delivery-rollup-source';
 import { DeliveriesService } from './deliveries.service';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
@@ -20,7 +21,23 @@ import { SubscriptionsService } from './subscriptions.service';
     SecretsModule,
     TenantsModule,
   ],
-  providers: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService, EventHooks],
-  exports: [SubscriptionsService, EventsService, DeliveriesService, DeliveryScheduler, AnalyticsService, EventHooks],
+  providers: [
+    SubscriptionsService,
+    EventsService,
+    DeliveriesService,
+    DeliveryScheduler,
+    AnalyticsService,
+    DeliveryRollupSource,
+    EventHooks,
+  ],
+  exports: [
+    SubscriptionsService,
+    EventsService,
+    DeliveriesService,
+    DeliveryScheduler,
+    AnalyticsService,
+    DeliveryRollupSource,
+    EventHooks,
+  ],
 })
 export class WebhooksModule {}

@@ -1,11 +1,17 @@
-// The maintenance queue's schedules (heartbeat, retention sweep) live in Redis. They are registered at start and
-// checked again on the reconcile timer, so a Redis flush or restart that lost them does not stop heartbeats or
-// retention until the next deploy. Registering is idempotent: every replica may do it.
+// The maintenance queue's schedules (heartbeat, retention sweep, analytics rollups) live in Redis. They are registered
+// at start and checked again on the reconcile timer, so a Redis flush or restart that lost them does not stop
+// heartbeats, retention or rollups until the next deploy. Registering is idempotent: every replica may do it.
 import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { HEARTBEAT_SCHEDULER_ID, MaintenanceJob, RETENTION_SCHEDULER_ID, RedisAvailability } from '@conduit/queues';
+import {
+  ANALYTICS_ROLLUP_SCHEDULER_ID,
+  HEARTBEAT_SCHEDULER_ID,
+  MaintenanceJob,
+  RETENTION_SCHEDULER_ID,
+  RedisAvailability,
+} from '@conduit/queues';
 import { ReconcileTimer } from '../reconcile-timer';
 
 interface Schedule {
@@ -31,6 +37,11 @@ export class MaintenanceSchedules extends ReconcileTimer {
         id: RETENTION_SCHEDULER_ID,
         every: config.RETENTION_SWEEP_INTERVAL_MS,
         job: { name: 'retention', data: { kind: 'retention' } },
+      },
+      {
+        id: ANALYTICS_ROLLUP_SCHEDULER_ID,
+        every: config.ANALYTICS_ROLLUP_INTERVAL_MS,
+        job: { name: 'analytics-rollup', data: { kind: 'analytics_rollup' } },
       },
     ];
     super(

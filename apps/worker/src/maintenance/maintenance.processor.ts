@@ -4,7 +4,9 @@ import IORedis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { InjectRedis, MaintenanceJob, maintenanceJobSchema } from '@conduit/queues';
-import { RetentionSweeper } from '@conduit/webhooks/engine';
+import { AnalyticsRollups } from '@conduit/database';
+import { ChainRunRollupSource } from '@conduit/chains/engine';
+import { DeliveryRollupSource, RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 import { QueueProcessor, QueueRunOptions } from '../queue-processor';
 
@@ -17,6 +19,9 @@ export class MaintenanceProcessor extends QueueProcessor {
     @InjectRedis() private readonly redis: IORedis,
     private readonly clock: Clock,
     private readonly retention: RetentionSweeper,
+    private readonly rollups: AnalyticsRollups,
+    private readonly deliveryStats: DeliveryRollupSource,
+    private readonly chainRunStats: ChainRunRollupSource,
   ) {
     super('maintenance');
   }
@@ -48,6 +53,11 @@ export class MaintenanceProcessor extends QueueProcessor {
         const result = await this.retention.sweepRetentionOnce();
         if (result.deleted > 0)
           this.logger.log({ deleted_events: result.deleted, tenants: result.tenants }, 'retention sweep');
+        return;
+      }
+      case 'analytics_rollup': {
+        const result = await this.rollups.rollUpOnce([this.deliveryStats, this.chainRunStats]);
+        if (result.hours > 0) this.logger.log({ hours: result.hours, tenants: result.tenants }, 'analytics rollup');
         return;
       }
       default: {

@@ -4,3 +4,4 @@ export { ChainEngineModule } from './chain-engine.module';
 export { ChainReconciler } from './chain-reconciler';
 export { StepEngine } from './step-engine';
 export type { StepAttemptOutcome, StepOutcome } from './step-engine';
+export { ChainRunRollupSource } from '../chain-run-rollup-source';

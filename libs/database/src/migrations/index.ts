@@ -6,6 +6,7 @@ import { DeliveriesHot1763940000000 } from './1763940000000-deliveries-hot';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
 import { DeliveriesDueInvariant1763960000000 } from './1763960000000-deliveries-due-invariant';
 import { AnalyticsIndexes1763970000000 } from './1763970000000-analytics-indexes';
+import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   DueWorkTenants1763950000000,
   DeliveriesDueInvariant1763960000000,
   AnalyticsIndexes1763970000000,
+  AnalyticsRollups1763980000000,
 ];
 
 /** Tables the runtime role may only read and append to. */

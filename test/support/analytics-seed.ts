@@ -1,7 +1,7 @@
-// Seeds bench/analytics.ts's data as the owner with generate_series: a busy tenant's deliveries (and their attempts)
-// and chain runs (and their step runs) spread evenly over the retention period, plus a tenth as much in another
-// tenant. Rows are written the way the engines leave them: finished deliveries keep no due time, failed ones
-// used every attempt, runs that failed have their failing step run.
+// Seeds bench/analytics.ts's data (and, a smaller share, test/e2e/analytics-rollups's) as the owner with
+// generate_series: a busy tenant's deliveries (and their attempts) and chain runs (and their step runs) spread evenly
+// over the retention period, plus a tenth as much in another tenant. Rows are written the way the engines leave them:
+// finished deliveries keep no due time, failed ones used every attempt, runs that failed have their failing step run.
 
 export interface SeedCounts {
   deliveries: number;

@@ -1,0 +1,3 @@
+export * from './analytics-rollups';
+export * from './rollup-plan';
+export * from './rollup-stats';
