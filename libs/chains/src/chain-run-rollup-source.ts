@@ -2,21 +2,21 @@
 // created in some time ranges. The API counts a window's live parts with it, the worker its hourly rollups
 // (libs/database/src/rollups).
 import { Injectable } from '@nestjs/common';
-import { Range, RollupRow, RollupSource, TenantContext, durationBucketSql } from '@conduit/database';
+import { Range, RollupRow, RollupSource, TenantContext, durationBucketSql, rangesSql } from '@conduit/database';
 
 /**
  * date_part, not extract: extract returns numeric, whose arithmetic over a day of runs costs more than the scan.
  * Failed step runs come from execution_chain_step_runs_failed_idx (AnalyticsIndexes1763970000000), not a scan of every
  * step run of the tenant. A failed step is labelled by [step_order, name] (JSON), as failures_by_step reports it.
+ * `created` matches the ranges (rangesSql).
  */
-const COUNT_SQL = `
+const countSql = (created: string) => `
   WITH r AS MATERIALIZED (
     SELECT cr.id, cr.chain_id, cr.status,
-           CASE WHEN $5::boolean THEN date_trunc('hour', cr.created_at, 'UTC') END AS period,
+           CASE WHEN $3::boolean THEN date_trunc('hour', cr.created_at, 'UTC') END AS period,
            CASE WHEN cr.status = 'completed' THEN date_part('epoch', cr.completed_at - cr.started_at) * 1000 END AS ms
-      FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi)
-      JOIN execution_chain_runs cr ON cr.tenant_id = $1 AND cr.created_at >= w.lo AND cr.created_at < w.hi
-     WHERE $4::uuid IS NULL OR cr.chain_id = $4
+      FROM execution_chain_runs cr
+     WHERE cr.tenant_id = $1 AND ${created} AND ($2::uuid IS NULL OR cr.chain_id = $2)
   ), per_key AS (
     SELECT chain_id, period,
            count(*)::int AS runs,
@@ -60,12 +60,7 @@ export class ChainRunRollupSource implements RollupSource {
     ranges: readonly Range[],
     { byHour, keyId }: { byHour: boolean; keyId: string | null; now: Date },
   ): Promise<RollupRow[]> {
-    return (await this.db.em.query(COUNT_SQL, [
-      tenantId,
-      ranges.map(([lo]) => lo),
-      ranges.map(([, hi]) => hi),
-      keyId,
-      byHour,
-    ])) as RollupRow[];
+    const params: unknown[] = [tenantId, keyId, byHour];
+    return (await this.db.em.query(countSql(rangesSql('cr.created_at', ranges, params)), params)) as RollupRow[];
   }
 }

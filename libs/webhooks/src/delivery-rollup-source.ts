@@ -2,21 +2,20 @@
 // the deliveries created in some time ranges and of their attempts. The API counts a window's live parts with it,
 // the worker its hourly rollups, so both add up the same figures (libs/database/src/rollups).
 import { Injectable } from '@nestjs/common';
-import { Range, RollupRow, RollupSource, TenantContext, durationBucketSql } from '@conduit/database';
+import { Range, RollupRow, RollupSource, TenantContext, durationBucketSql, rangesSql } from '@conduit/database';
 
 /**
  * One statement, one pass: the ranges' deliveries come from (tenant_id, created_at) and are read once
  * (MATERIALIZED); their attempts are read once for both the latency histogram and the error classes, from covering
- * indexes (AnalyticsIndexes1763970000000), never by scanning every attempt of the tenant. $6, when set, reads the
- * attempts by time instead of by delivery (see attemptsSince).
+ * indexes (AnalyticsIndexes1763970000000), never by scanning every attempt of the tenant. $4, when set, reads the
+ * attempts by time instead of by delivery (see attemptsSince). `created` matches the ranges (rangesSql).
  */
-const COUNT_SQL = `
+const countSql = (created: string) => `
   WITH d AS MATERIALIZED (
     SELECT wd.id, wd.subscription_id, wd.status, wd.attempt_count,
-           CASE WHEN $5::boolean THEN date_trunc('hour', wd.created_at, 'UTC') END AS period
-      FROM unnest($2::timestamptz[], $3::timestamptz[]) AS r(lo, hi)
-      JOIN webhook_deliveries wd ON wd.tenant_id = $1 AND wd.created_at >= r.lo AND wd.created_at < r.hi
-     WHERE $4::uuid IS NULL OR wd.subscription_id = $4
+           CASE WHEN $3::boolean THEN date_trunc('hour', wd.created_at, 'UTC') END AS period
+      FROM webhook_deliveries wd
+     WHERE wd.tenant_id = $1 AND ${created} AND ($2::uuid IS NULL OR wd.subscription_id = $2)
   ), per_key AS (
     SELECT subscription_id, period,
            count(*)::int AS deliveries,
@@ -28,7 +27,7 @@ const COUNT_SQL = `
   ), a AS MATERIALIZED (
     SELECT d.subscription_id, d.period, ${durationBucketSql('at.duration_ms')} AS bucket, at.error_class
       FROM d JOIN webhook_delivery_attempts at ON at.tenant_id = $1 AND at.delivery_id = d.id
-       AND ($6::timestamptz IS NULL OR at.created_at >= $6)
+       AND ($4::timestamptz IS NULL OR at.created_at >= $4)
   ), latency AS (
     SELECT subscription_id, period, jsonb_object_agg(bucket, n) AS latency
       FROM (SELECT subscription_id, period, bucket, count(*)::int AS n FROM a GROUP BY 1, 2, 3) x
@@ -73,14 +72,8 @@ export class DeliveryRollupSource implements RollupSource {
     ranges: readonly Range[],
     { byHour, keyId, now }: { byHour: boolean; keyId: string | null; now: Date },
   ): Promise<RollupRow[]> {
-    const rows = (await this.db.em.query(COUNT_SQL, [
-      tenantId,
-      ranges.map(([lo]) => lo),
-      ranges.map(([, hi]) => hi),
-      keyId,
-      byHour,
-      attemptsSince(ranges, now),
-    ])) as { key_id: string; period: Date | null; in_flight: number; stats: RollupRow['stats'] }[];
-    return rows;
+    const params: unknown[] = [tenantId, keyId, byHour, attemptsSince(ranges, now)];
+    const sql = countSql(rangesSql('wd.created_at', ranges, params));
+    return (await this.db.em.query(sql, params)) as RollupRow[];
   }
 }

@@ -60,6 +60,20 @@ function hasStaleHour(stale: Set<number>, from: number, to: number): boolean {
   return false;
 }
 
+/**
+ * SQL matching `column` to any of the ranges, their bounds appended to params as $n: spelled out rather than joined to
+ * an unnest() of arrays, so the planner sees each range against the (tenant_id, created_at) index and estimates its
+ * rows (a join to unnest is guessed at 100 ranges and read by a sequential scan).
+ */
+export function rangesSql(column: string, ranges: readonly Range[], params: unknown[]): string {
+  if (ranges.length === 0) return 'false';
+  const terms = ranges.map(([from, to]) => {
+    params.push(from, to);
+    return `(${column} >= $${params.length - 1} AND ${column} < $${params.length})`;
+  });
+  return terms.length === 1 ? terms[0] : `(${terms.join(' OR ')})`;
+}
+
 /** Hours as ranges, adjacent ones joined (the hours a rollup run computes again). */
 export function hourRanges(hours: Date[]): Range[] {
   const sorted = [...new Set(hours.map((h) => floorTo(h.getTime(), HOUR_MS)))].sort((a, b) => a - b);
