@@ -87,4 +87,17 @@ describe('identity-provider tokens (JWKS)', () => {
       await plain.close();
     }
   });
+
+  it('keeps each app on its own passport strategies when two share a process', async () => {
+    const token = sign({ email: 'sso.user@acme.test', tid: 'acme' });
+    // Started after `api`: on passport's process-wide registry its strategies would replace api's.
+    const plain = await startTestApi();
+    try {
+      expect((await plain.request('GET', '/api/v1/auth/me', { token })).body.error?.code).toBe('token_invalid');
+      expect((await api.request('GET', '/api/v1/auth/me', { token })).status).toBe(200);
+    } finally {
+      await plain.close();
+    }
+    expect((await api.request('GET', '/api/v1/auth/me', { token })).status).toBe(200);
+  });
 });

@@ -9,6 +9,9 @@ import { ApiKeyEntity } from './entities/api-key.entity';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
 import { MembershipLookup } from './membership-lookup';
 import { SessionService } from './session.service';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { ConduitJwtStrategy } from './strategies/conduit-jwt.strategy';
+import { IdentityProviderJwtStrategy } from './strategies/identity-provider-jwt.strategy';
 import { TokenService } from './token.service';
 
 @Module({
@@ -17,7 +20,18 @@ import { TokenService } from './token.service';
     TenantsModule,
     AuditModule,
   ],
-  providers: [TokenService, SessionService, MembershipLookup, ApiKeyLookup, ApiKeysService, Authenticator],
+  providers: [
+    TokenService,
+    SessionService,
+    MembershipLookup,
+    ApiKeyLookup,
+    ApiKeysService,
+    // One passport strategy per way in; Authenticator runs them on this app's own Passport.
+    ApiKeyStrategy,
+    ConduitJwtStrategy,
+    IdentityProviderJwtStrategy,
+    Authenticator,
+  ],
   exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
 })
 export class AuthModule {}

@@ -1,14 +1,25 @@
-// Turns the credentials on a request into an identity: who is calling and which tenant they act in.
+// Turns the credentials on a request into an identity: a passport strategy per way in proves who is calling, then the
+// tenant they act in is resolved (X-Tenant-Id).
 import { Injectable } from '@nestjs/common';
+import passport from 'passport';
 import { Principal, RequestIdentity, TenantRef } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { TenantEntity, TenantHierarchy, UserAccounts } from '@conduit/tenants';
-import { ApiKeysService, looksLikeApiKey } from './api-keys.service';
+import { TenantEntity, TenantHierarchy } from '@conduit/tenants';
 import { AuthException } from './auth.exception';
-import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
-import { RequestMeta } from './request-meta';
-import { SessionService } from './session.service';
-import { TokenService } from './token.service';
+import type { RequestMeta } from './request-meta';
+import { API_KEY_STRATEGY, ApiKeyStrategy } from './strategies/api-key.strategy';
+import { CONDUIT_JWT_STRATEGY, ConduitJwtStrategy } from './strategies/conduit-jwt.strategy';
+import {
+  IDENTITY_PROVIDER_JWT_STRATEGY,
+  IdentityProviderJwtStrategy,
+} from './strategies/identity-provider-jwt.strategy';
+import {
+  HomeIdentity,
+  PresentedCredential,
+  StrategyRequest,
+  presentedCredential,
+} from './strategies/presented-credential';
+import { strategyOutcome, unauthenticated } from './strategies/refusal';
 
 export interface PresentedCredentials {
   authorization?: string;
@@ -17,24 +28,21 @@ export interface PresentedCredentials {
   actingTenant?: string;
 }
 
-/** A member acting in their home tenant, once the membership may act: every user token, ours or an IdP's, ends here. */
-function userIdentity(
-  membership: ActiveMembership,
-  token: Pick<Principal, 'tokenId' | 'sessionId' | 'tokenExpiresAt'> = {},
-): { principal: Principal; tenant: TenantRef } {
-  assertMayAct(membership);
-  const principal: Principal = {
-    kind: 'user',
-    id: membership.userId,
-    label: membership.email,
-    userId: membership.userId,
-    homeTenantId: membership.tenant.id,
-    role: membership.role,
-    scopes: null,
-    ...token,
-  };
-  return { principal, tenant: membership.tenant };
-}
+/**
+ * The strategy that verifies each kind of credential; null: there is nothing to verify (401 unauthenticated).
+ *
+ * SAML is the next way in: `@node-saml/passport-saml`'s MultiSamlStrategy (one connection per tenant) registers on this
+ * app's Passport in the constructor below, but is not a row here, as no API request presents SAML: its login and ACS
+ * routes run it through Authenticator and end with a one-time code exchanged by POST for Conduit tokens, which then
+ * arrive here as conduit_token.
+ */
+const STRATEGY_FOR: Record<PresentedCredential['kind'], string | null> = {
+  api_key: API_KEY_STRATEGY,
+  conduit_token: CONDUIT_JWT_STRATEGY,
+  identity_provider_token: IDENTITY_PROVIDER_JWT_STRATEGY,
+  malformed_authorization: null,
+  none: null,
+};
 
 function toRef(t: TenantEntity): TenantRef {
   return { id: t.id, code: t.code, name: t.name, status: t.status, parent_id: t.parent_id };
@@ -42,56 +50,46 @@ function toRef(t: TenantEntity): TenantRef {
 
 @Injectable()
 export class Authenticator {
+  /** This app's own Passport: strategies/app-passport.ts says why not the process-wide one. */
+  private readonly passport = new passport.Passport();
+
   constructor(
+    apiKey: ApiKeyStrategy,
+    conduitJwt: ConduitJwtStrategy,
+    identityProviderJwt: IdentityProviderJwtStrategy,
     private readonly db: TenantContext,
-    private readonly tokens: TokenService,
-    private readonly sessions: SessionService,
-    private readonly memberships: MembershipLookup,
-    private readonly apiKeys: ApiKeysService,
     private readonly hierarchy: TenantHierarchy,
-    private readonly accounts: UserAccounts,
-  ) {}
+  ) {
+    this.passport.use(API_KEY_STRATEGY, apiKey);
+    this.passport.use(CONDUIT_JWT_STRATEGY, conduitJwt);
+    this.passport.use(IDENTITY_PROVIDER_JWT_STRATEGY, identityProviderJwt);
+  }
 
   async authenticate(credentials: PresentedCredentials, meta: RequestMeta): Promise<RequestIdentity> {
-    const bearer = credentials.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-    const apiKey = credentials.apiKey ?? (bearer && looksLikeApiKey(bearer) ? bearer : undefined);
-    let home: { principal: Principal; tenant: TenantRef };
-    if (apiKey) home = await this.apiKeys.authenticate(apiKey, meta);
-    else if (bearer)
-      home = this.tokens.isExternal(bearer) ? await this.fromExternalToken(bearer) : await this.fromAccessToken(bearer);
-    else if (credentials.authorization)
-      throw new AuthException('unauthenticated', 'Authorization header must be "Bearer <token>"');
-    else throw new AuthException('unauthenticated', 'Authentication required: send a bearer token or an API key');
+    const home = await this.verify({ credential: presentedCredential(credentials), meta });
     const tenant = await this.resolveActingTenant(home.principal, home.tenant, credentials.actingTenant);
     return { principal: home.principal, tenant };
   }
 
-  private async fromAccessToken(token: string): Promise<{ principal: Principal; tenant: TenantRef }> {
-    const claims = this.tokens.verifyLocal(token);
-    if (await this.sessions.isAccessTokenRevoked(claims.tid, claims.jti, claims.sid)) {
-      throw new AuthException('token_revoked', 'Access token has been revoked');
-    }
-    const membership = await this.memberships.inTenant(claims.sub, claims.tid);
-    if (!membership) throw new AuthException('token_revoked', 'Access token no longer grants access to this tenant');
-    return userIdentity(membership, {
-      tokenId: claims.jti,
-      sessionId: claims.sid,
-      tokenExpiresAt: new Date(claims.exp * 1000),
+  /** Runs the credential's strategy (sessionless: no req.logIn, nothing written to a response). */
+  private verify(req: StrategyRequest): Promise<HomeIdentity> {
+    const strategy = STRATEGY_FOR[req.credential.kind];
+    if (!strategy) return Promise.reject(unauthenticated(req.credential));
+    return new Promise<HomeIdentity>((resolve, reject) => {
+      const authenticate = this.passport.authenticate(
+        strategy,
+        { session: false },
+        (error: unknown, identity: HomeIdentity | false, reason: unknown) => {
+          try {
+            resolve(strategyOutcome(error, identity, reason));
+          } catch (refusal) {
+            reject(refusal as Error);
+          }
+        },
+      ) as (req: StrategyRequest, res: undefined, next: (err?: unknown) => void) => void;
+      // With a callback, passport calls next only if a strategy "passes" (none of these does).
+      authenticate(req, undefined, (err) => reject(err instanceof Error ? err : new Error(`${strategy} passed`)));
     });
-  }
-
-  /** A company IdP's token: its email and tenant claims must match a Conduit user and membership. */
-  private async fromExternalToken(token: string): Promise<{ principal: Principal; tenant: TenantRef }> {
-    const claims = await this.tokens.verifyExternal(token);
-    const resolved = await this.db.transaction(async () => {
-      const tenant = await this.hierarchy.find(claims.tenant);
-      const user = await this.accounts.findByEmail(claims.email);
-      return tenant && user ? { tenant, user } : null;
-    });
-    const membership = resolved ? await this.memberships.inTenant(resolved.user.id, resolved.tenant.id) : null;
-    if (!membership)
-      throw new AuthException('no_membership', 'The identity in this token is not a member of that tenant');
-    return userIdentity(membership);
   }
 
   /** Only platform admins (anywhere) and MSSP admins (their subtree) may act elsewhere; others get 404. */

@@ -1,6 +1,6 @@
 // The joins that decide whether a user may act in a tenant right now (status of user, tenant and membership).
 import { Injectable } from '@nestjs/common';
-import { Role, TenantRef } from '@conduit/access';
+import { Principal, Role, TenantRef } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { isUuid } from '@conduit/platform';
 import { AuthException } from './auth.exception';
@@ -83,4 +83,23 @@ export function assertMayAct(m: {
   if (m.tenant.status === 'suspended') throw new AuthException('tenant_suspended', 'This tenant is suspended');
   if (m.tenant.status === 'inactive' || m.tenant.deleted)
     throw new AuthException('tenant_inactive', 'This tenant is inactive');
+}
+
+/** A member acting in their home tenant, once the membership may act: every user token, ours or an IdP's, ends here. */
+export function memberIdentity(
+  membership: ActiveMembership,
+  token: Pick<Principal, 'tokenId' | 'sessionId' | 'tokenExpiresAt'> = {},
+): { principal: Principal; tenant: TenantRef } {
+  assertMayAct(membership);
+  const principal: Principal = {
+    kind: 'user',
+    id: membership.userId,
+    label: membership.email,
+    userId: membership.userId,
+    homeTenantId: membership.tenant.id,
+    role: membership.role,
+    scopes: null,
+    ...token,
+  };
+  return { principal, tenant: membership.tenant };
 }

@@ -1,7 +1,6 @@
-// Access tokens (HS256 JWTs we issue, or RS256/ES256 from a company IdP via JWKS) and signed refresh tokens.
+// Access tokens (HS256 JWTs we issue; ConduitJwtStrategy verifies them) and signed refresh tokens.
 import { Injectable } from '@nestjs/common';
-import jwt, { JwtPayload } from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import jwt from 'jsonwebtoken';
 import { Role } from '@conduit/access';
 import {
   ConduitConfig,
@@ -11,7 +10,6 @@ import {
   constantTimeEqual,
   hmacSha256,
   isUuid,
-  textProblem,
 } from '@conduit/platform';
 import { AuthException } from './auth.exception';
 
@@ -24,11 +22,26 @@ export interface AccessClaims {
   exp: number;
 }
 
-export interface ExternalClaims {
-  email: string;
-  tenant: string;
-  jti?: string;
-  exp?: number;
+/** The claims of an access token whose signature has been checked, or 401 token_invalid if it is not one of ours. */
+export function accessClaims(payload: unknown): AccessClaims {
+  const p = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  if (
+    p.typ !== 'access' ||
+    typeof p.sub !== 'string' ||
+    typeof p.tid !== 'string' ||
+    typeof p.jti !== 'string' ||
+    typeof p.exp !== 'number'
+  ) {
+    throw new AuthException('token_invalid', 'Access token is malformed');
+  }
+  return {
+    sub: p.sub,
+    tid: p.tid,
+    roles: Array.isArray(p.roles) ? (p.roles as Role[]) : [],
+    jti: p.jti,
+    sid: typeof p.sid === 'string' ? p.sid : undefined,
+    exp: p.exp,
+  };
 }
 
 const REFRESH_PREFIX = 'crt_';
@@ -37,7 +50,6 @@ const REFRESH_PREFIX = 'crt_';
 export class TokenService {
   private readonly signingKey: Buffer;
   private readonly refreshKey: Buffer;
-  private readonly jwks: JwksClient | null;
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
@@ -46,15 +58,6 @@ export class TokenService {
     const keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
     this.signingKey = config.JWT_SECRET ? Buffer.from(config.JWT_SECRET) : keyring.deriveKey('conduit/jwt-signing');
     this.refreshKey = keyring.deriveKey('conduit/refresh-token');
-    this.jwks = config.JWT_JWKS_URL
-      ? new JwksClient({
-          jwksUri: config.JWT_JWKS_URL,
-          cache: true,
-          cacheMaxAge: 10 * 60 * 1000,
-          rateLimit: true,
-          timeout: 5000,
-        })
-      : null;
   }
 
   get accessTtlSeconds(): number {
@@ -78,88 +81,17 @@ export class TokenService {
         audience: this.config.JWT_AUDIENCE,
       },
     );
-    return { token, claims: this.verifyLocal(token) };
+    return { token, claims: accessClaims(jwt.decode(token)) };
   }
 
-  /** Tells our own tokens (HS256) from identity-provider tokens (asymmetric, verified against JWKS). */
-  isExternal(token: string): boolean {
-    const decoded = jwt.decode(token, { complete: true });
-    return Boolean(decoded && typeof decoded === 'object' && decoded.header.alg !== 'HS256');
-  }
-
-  verifyLocal(token: string): AccessClaims {
-    let payload: JwtPayload | string;
-    try {
-      payload = jwt.verify(token, this.signingKey, {
-        algorithms: ['HS256'],
-        issuer: this.config.JWT_ISSUER,
-        audience: this.config.JWT_AUDIENCE,
-      });
-    } catch (err) {
-      throw this.translate(err);
-    }
-    if (
-      typeof payload === 'string' ||
-      payload.typ !== 'access' ||
-      typeof payload.sub !== 'string' ||
-      typeof payload.tid !== 'string' ||
-      typeof payload.jti !== 'string' ||
-      typeof payload.exp !== 'number'
-    ) {
-      throw new AuthException('token_invalid', 'Access token is malformed');
-    }
+  /** How ConduitJwtStrategy verifies the tokens issued here (the key never leaves this service otherwise). */
+  accessTokenVerification() {
     return {
-      sub: payload.sub,
-      tid: payload.tid,
-      roles: Array.isArray(payload.roles) ? (payload.roles as Role[]) : [],
-      jti: payload.jti,
-      sid: typeof payload.sid === 'string' ? payload.sid : undefined,
-      exp: payload.exp,
+      secretOrKey: this.signingKey,
+      algorithms: ['HS256' as const],
+      issuer: this.config.JWT_ISSUER,
+      audience: this.config.JWT_AUDIENCE,
     };
-  }
-
-  async verifyExternal(token: string): Promise<ExternalClaims> {
-    const jwks = this.jwks;
-    if (!jwks) throw new AuthException('token_invalid', 'Tokens from an identity provider are not accepted here');
-    let payload: JwtPayload | string;
-    try {
-      payload = await new Promise<JwtPayload | string>((resolve, reject) =>
-        jwt.verify(
-          token,
-          (header, cb) => {
-            jwks
-              .getSigningKey(header.kid)
-              .then((key) => cb(null, key.getPublicKey()))
-              .catch((err: Error) => cb(err));
-          },
-          {
-            algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'],
-            issuer: this.config.JWT_JWKS_ISSUER,
-            audience: this.config.JWT_JWKS_AUDIENCE,
-          },
-          (err, decoded) => (err ? reject(err) : resolve(decoded as JwtPayload)),
-        ),
-      );
-    } catch (err) {
-      throw this.translate(err);
-    }
-    if (typeof payload === 'string') throw new AuthException('token_invalid', 'Token payload is not a JSON object');
-    const email = payload[this.config.JWT_JWKS_EMAIL_CLAIM];
-    const tenant = payload[this.config.JWT_JWKS_TENANT_CLAIM];
-    if (typeof email !== 'string' || typeof tenant !== 'string') {
-      throw new AuthException(
-        'token_invalid',
-        `Identity-provider token must carry the ${this.config.JWT_JWKS_EMAIL_CLAIM} and ${this.config.JWT_JWKS_TENANT_CLAIM} claims`,
-      );
-    }
-    // Signed does not mean storable: NUL or a lone surrogate would reach PostgreSQL in the lookups (a 500).
-    if (textProblem(email) || textProblem(tenant)) {
-      throw new AuthException(
-        'token_invalid',
-        'Identity-provider token claims contain characters that are not valid text',
-      );
-    }
-    return { email, tenant, jti: typeof payload.jti === 'string' ? payload.jti : undefined, exp: payload.exp };
   }
 
   issueRefreshToken(sessionId: string): { token: string; tokenId: string } {
@@ -179,11 +111,5 @@ export class TokenService {
     if (!constantTimeEqual(expected, sig))
       throw new AuthException('refresh_token_invalid', 'Refresh token is not valid');
     return { sessionId, tokenId };
-  }
-
-  private translate(err: unknown): AuthException {
-    if (err instanceof AuthException) return err;
-    if (err instanceof jwt.TokenExpiredError) return new AuthException('token_expired', 'Access token has expired');
-    return new AuthException('token_invalid', 'Access token is not valid');
   }
 }

@@ -23,8 +23,9 @@ function tooManyFailures(reply: FastifyReply, seconds: number): CommonException 
 }
 
 /**
- * First guard: every non-public route needs a valid bearer token or API key. It runs before the per-caller rate
- * limit, so it limits failed attempts itself (per client address; a tenth of RATE_LIMIT_PER_MINUTE).
+ * First guard: every non-public route needs a valid bearer token or API key, verified by its passport strategy
+ * (Authenticator). It runs before the per-caller rate limit, so it limits failed attempts itself (per client address;
+ * a tenth of RATE_LIMIT_PER_MINUTE).
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
