@@ -2,7 +2,15 @@
 // created in some time ranges. The API counts a window's live parts with it, the worker its hourly rollups
 // (libs/database/src/rollups).
 import { Injectable } from '@nestjs/common';
-import { Range, RollupRow, RollupSource, TenantContext, durationBucketSql, rangesSql } from '@conduit/database';
+import {
+  Range,
+  RollupCountOptions,
+  RollupRow,
+  RollupSource,
+  TenantContext,
+  durationBucketSql,
+  rangesSql,
+} from '@conduit/database';
 
 /**
  * date_part, not extract: extract returns numeric, whose arithmetic over a day of runs costs more than the scan.
@@ -55,11 +63,7 @@ export class ChainRunRollupSource implements RollupSource {
 
   constructor(private readonly db: TenantContext) {}
 
-  async count(
-    tenantId: string,
-    ranges: readonly Range[],
-    { byHour, keyId }: { byHour: boolean; keyId: string | null; now: Date },
-  ): Promise<RollupRow[]> {
+  async count(tenantId: string, ranges: readonly Range[], { byHour, keyId }: RollupCountOptions) {
     const params: unknown[] = [tenantId, keyId, byHour];
     return (await this.db.em.query(countSql(rangesSql('cr.created_at', ranges, params)), params)) as RollupRow[];
   }

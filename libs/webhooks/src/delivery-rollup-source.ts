@@ -2,7 +2,15 @@
 // the deliveries created in some time ranges and of their attempts. The API counts a window's live parts with it,
 // the worker its hourly rollups, so both add up the same figures (libs/database/src/rollups).
 import { Injectable } from '@nestjs/common';
-import { Range, RollupRow, RollupSource, TenantContext, durationBucketSql, rangesSql } from '@conduit/database';
+import {
+  Range,
+  RollupCountOptions,
+  RollupRow,
+  RollupSource,
+  TenantContext,
+  durationBucketSql,
+  rangesSql,
+} from '@conduit/database';
 
 /**
  * One statement, one pass: the ranges' deliveries come from (tenant_id, created_at) and are read once
@@ -67,11 +75,7 @@ export class DeliveryRollupSource implements RollupSource {
 
   constructor(private readonly db: TenantContext) {}
 
-  async count(
-    tenantId: string,
-    ranges: readonly Range[],
-    { byHour, keyId, now }: { byHour: boolean; keyId: string | null; now: Date },
-  ): Promise<RollupRow[]> {
+  async count(tenantId: string, ranges: readonly Range[], { byHour, keyId, now }: RollupCountOptions) {
     const params: unknown[] = [tenantId, keyId, byHour, attemptsSince(ranges, now)];
     const sql = countSql(rangesSql('wd.created_at', ranges, params));
     return (await this.db.em.query(sql, params)) as RollupRow[];

@@ -29,6 +29,13 @@ export interface RollupRow {
   stats: RollupStats;
 }
 
+/** keyId narrows to one key; now is the request's time (a hint for choosing a plan). */
+export interface RollupCountOptions {
+  byHour: boolean;
+  keyId: string | null;
+  now: Date;
+}
+
 /** What a domain tells the rollups: how to count its figures for the current tenant's rows created in some ranges. */
 export interface RollupSource {
   kind: RollupKind;
@@ -36,13 +43,9 @@ export interface RollupSource {
   table: string;
   /**
    * Figures per key (and per hour when byHour) of the current tenant's rows created in the ranges, inside the caller's
-   * tenant transaction. keyId narrows to one key; now is the request's time (a hint for choosing a plan).
+   * tenant transaction.
    */
-  count(
-    tenantId: string,
-    ranges: readonly Range[],
-    options: { byHour: boolean; keyId: string | null; now: Date },
-  ): Promise<RollupRow[]>;
+  count(tenantId: string, ranges: readonly Range[], options: RollupCountOptions): Promise<RollupRow[]>;
 }
 
 export interface RollupRunResult {
