@@ -29,10 +29,21 @@ export default tseslint.config(
   },
   ...boundaryConfigs,
   {
-    // Domain code: no `any`.
-    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    // Domain code: no `any`, no error without a code.
+    files: ['libs/**/*.ts', 'apps/**/*.ts', 'src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      // Every thrown error carries a typed code: ConduitException (an HTTP answer), a CodedError subclass, or
+      // InvariantError / unreachable() for what cannot happen (libs/platform/src/errors).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ThrowStatement > NewExpression[callee.name='Error']",
+          message: 'Throw a ConduitException, a CodedError subclass or an InvariantError: every error carries a code.',
+        },
+      ],
+    },
   },
   {
     // Entry points and tests may read the environment; tests may use `any` for HTTP bodies.

@@ -6,7 +6,14 @@ import { parseArgs } from 'node:util';
 import { ROLES, Role, isRole } from '@conduit/access';
 import { MembershipLookup, TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
-import { ConduitConfig, ConduitException, ConfigError, parseConfig, parseDevConfig } from '@conduit/platform';
+import {
+  CodedError,
+  ConduitConfig,
+  ConduitException,
+  ConfigError,
+  parseConfig,
+  parseDevConfig,
+} from '@conduit/platform';
 import { MasterKeyRotation } from '@conduit/secrets';
 import { OperatorService, UserAccounts } from '@conduit/tenants';
 import { CliModule } from './cli.module';
@@ -22,7 +29,9 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   keys:rewrap                                       re-wrap data keys under the active master key (exit 1: some could not be)
 `;
 
-class UsageError extends Error {}
+class UsageError extends CodedError<'usage'> {
+  readonly code = 'usage';
+}
 
 function loadConfig(): ConduitConfig {
   const env = { ...process.env };

@@ -1,5 +1,6 @@
 // Roles become CASL abilities; conditions name the tenant so object checks cannot cross tenants.
 import { AbilityBuilder, ForcedSubject, InferSubjects, MongoAbility, createMongoAbility } from '@casl/ability';
+import { unreachable } from '@conduit/platform';
 import type { Principal } from './principal';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete';
@@ -89,10 +90,8 @@ export function buildAbility(principal: Principal, actingTenantId: string): Cond
       can('read', ['Subscription', 'Event', 'Delivery', 'Source', 'InboundEvent', 'Chain', 'ChainRun'], inActing);
       can('read', 'Tenant', { id: home });
       break;
-    default: {
-      const exhaustive: never = principal.role;
-      throw new Error(`unknown role ${String(exhaustive)}`);
-    }
+    default:
+      unreachable(principal.role, 'role');
   }
   return build();
 }

@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { AnalyticsRollups, TenantContext } from '@conduit/database';
-import { Clock, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, InvariantError, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { ChainException } from './chain.exception';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainsService } from './chains.service';
@@ -48,7 +48,7 @@ export class ChainRunsService {
       triggerData: dto.trigger_data ?? {},
       createdBy: this.access.principal().label,
     });
-    if (!run) throw new Error('a manual run was not created');
+    if (!run) throw new InvariantError('run_not_created', 'a manual run was not created');
     return { ...presentRun({ ...run, chain_name: chain.name }), run_id: run.id };
   }
 

@@ -1,4 +1,5 @@
 // Runs migrations as the owner, keeps the runtime role and its grants in step, and refuses unsafe runtime roles.
+import { CodedError } from '@conduit/platform';
 import { DataSource } from 'typeorm';
 import type { ConduitConfig } from '@conduit/platform';
 import { APPEND_ONLY_TABLES, MIGRATIONS, RUNTIME_FUNCTIONS } from './migrations';
@@ -7,7 +8,10 @@ import { DatabaseUrls, describeUrl, resolveDatabaseUrls } from './database-urls'
 export const MIGRATIONS_TABLE = 'schema_migrations';
 const MIGRATION_LOCK_KEY = 7_346_190_201;
 
-export class DatabaseSetupError extends Error {}
+/** The database could not be prepared (roles, grants, migrations); the message says which step. */
+export class DatabaseSetupError extends CodedError<'database_setup_failed'> {
+  readonly code = 'database_setup_failed';
+}
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;

@@ -6,7 +6,7 @@ import { ClsService } from 'nestjs-cls';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { QueueUnavailableError } from '@conduit/platform';
+import { InvariantError, QueueUnavailableError } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
 import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
@@ -116,7 +116,8 @@ export class TenantContext {
    * transaction, so the pooled connection goes back with its own setting.
    */
   async setLocalStatementTimeout(ms: number): Promise<void> {
-    if (!this.txHost.isTransactionActive()) throw new Error('setLocalStatementTimeout needs a transaction');
+    if (!this.txHost.isTransactionActive())
+      throw new InvariantError('transaction_required', 'setLocalStatementTimeout needs a transaction');
     await this.prepared('conduit_local_statement_timeout', `SELECT set_config('statement_timeout', $1, true)`, [
       String(ms),
     ]);

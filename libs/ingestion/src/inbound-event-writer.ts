@@ -5,7 +5,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { TenantRoundTrip } from '@conduit/database';
-import { QueueUnavailableError } from '@conduit/platform';
+import { InvariantError, QueueUnavailableError } from '@conduit/platform';
 import { IngestionJob, RedisAvailability } from '@conduit/queues';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 
@@ -176,7 +176,11 @@ export class InboundEventWriter {
         const first = firsts.find(
           (f) => f.source_id === loser.event.source_id && f.delivery_id === loser.event.delivery_id,
         );
-        if (!first) throw new Error('an inbound request conflicted with a row that cannot be found');
+        if (!first)
+          throw new InvariantError(
+            'conflicting_row_missing',
+            'an inbound request conflicted with a row that cannot be found',
+          );
         outcomes.set(loser.event.id, { id: first.id, receivedAt: new Date(first.received_at), duplicate: true });
       }
     }

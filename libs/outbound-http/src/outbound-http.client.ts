@@ -1,4 +1,5 @@
 // The one HTTP client for tenant-configured URLs: SSRF-vetted, time-boxed, size-capped, and it never throws.
+import { CodedError } from '@conduit/platform';
 import { promises as dns } from 'node:dns';
 import http, { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
@@ -34,7 +35,8 @@ const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 // The client computes these itself; a caller's copy could contradict the body or the vetted target.
 const MANAGED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
 
-class OutboundTimeoutError extends Error {
+/** Its code is errno-like (the network errors' codes it is classified with: network-error-class.ts). */
+class OutboundTimeoutError extends CodedError<'OUTBOUND_TIMEOUT'> {
   readonly code = 'OUTBOUND_TIMEOUT';
 }
 

@@ -1,4 +1,5 @@
 // BullMQ wants ioredis options, operators give a URL: translate once, and fail fast when nobody answers.
+import { CodedError } from '@conduit/platform';
 import IORedis, { RedisOptions } from 'ioredis';
 import { reconnectDelayMs } from './redis-outage';
 
@@ -18,7 +19,9 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   };
 }
 
-export class RedisUnavailableError extends Error {}
+export class RedisUnavailableError extends CodedError<'redis_unavailable'> {
+  readonly code = 'redis_unavailable';
+}
 
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
   const client = new IORedis({

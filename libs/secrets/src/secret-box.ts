@@ -9,6 +9,7 @@ import {
   DecryptionError,
   IdGenerator,
   InjectConfig,
+  InvariantError,
   MasterKeyring,
   decryptWithDataKey,
   encryptWithDataKey,
@@ -95,7 +96,8 @@ export class SecretBox {
         .execute();
       row = await findActive();
     }
-    if (!row) throw new Error(`tenant ${tenantId} has no active data key after creating one`);
+    if (!row)
+      throw new InvariantError('data_key_missing', `tenant ${tenantId} has no active data key after creating one`);
     return { id: row.id, key: this.unwrap(row) };
   }
 

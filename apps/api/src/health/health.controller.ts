@@ -1,3 +1,4 @@
+import { InvariantError } from '@conduit/platform';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
@@ -39,7 +40,8 @@ export class HealthController {
         this.indicators
           .check('redis')
           .attempt(async () => {
-            if ((await this.redis.ping()) !== 'PONG') throw new Error('unexpected PING reply');
+            if ((await this.redis.ping()) !== 'PONG')
+              throw new InvariantError('unexpected_redis_reply', 'unexpected PING reply');
           })
           .withTimeout(2000),
     ]);

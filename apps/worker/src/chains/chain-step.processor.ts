@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { ChainStepScheduler, StepEngine } from '@conduit/chains/engine';
-import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { ConduitConfig, InjectConfig, InvariantError } from '@conduit/platform';
 import { ChainStepJob, chainStepJobSchema } from '@conduit/queues';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { QueueProcessor, QueueRunOptions } from '../queue-processor';
@@ -43,7 +43,8 @@ export class ChainStepProcessor extends QueueProcessor {
       if (outcome.outcome === 'lease_lost')
         this.logger.warn({ step_run_id: current.step_run_id }, 'chain step lease lost; its result was not recorded');
       current = outcome.next;
-      if (current && !inline) throw new Error('the engine returned a next step without being asked to');
+      if (current && !inline)
+        throw new InvariantError('unexpected_next_step', 'the engine returned a next step without being asked to');
       if (current && this.stopping) {
         // Shutting down: leave it to whichever worker takes the queue next.
         await this.scheduler.enqueue([

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '@conduit/access';
-import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { ConduitConfig, InjectConfig, InvariantError } from '@conduit/platform';
 import { InjectRedis } from '@conduit/queues';
 import { heartbeatKey } from '../maintenance/heartbeat-key';
 
@@ -61,7 +61,8 @@ export class WorkerHealthController {
     let lastHeartbeat: string | null = null;
     const [redis, database] = await Promise.all([
       probe(async () => {
-        if ((await this.redis.ping()) !== 'PONG') throw new Error('unexpected PING reply');
+        if ((await this.redis.ping()) !== 'PONG')
+          throw new InvariantError('unexpected_redis_reply', 'unexpected PING reply');
         lastHeartbeat = await this.redis.get(heartbeatKey(this.config.REDIS_PREFIX));
       }),
       probe(() => this.dataSource.query('SELECT 1')),

@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
 import { RoutingService } from '@conduit/ingestion/engine';
-import { ConduitConfig, InjectConfig } from '@conduit/platform';
+import { CodedError, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { ingestionJobSchema } from '@conduit/queues';
 import { QueueProcessor, QueueRunOptions } from '../queue-processor';
 
@@ -42,7 +42,14 @@ export class IngestionProcessor extends QueueProcessor {
       throw err;
     }
     const last = failures.at(-1);
-    if (last)
-      throw new Error(`${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`);
+    if (last) {
+      const message = `${failures.length} of ${inbound_event_ids.length} could not be routed: ${last.error.message}`;
+      throw new RoutingIncompleteError(message, { cause: last.error });
+    }
   }
+}
+
+/** Some of a job's requests could not be routed: the job fails, to be tried again by its backoff. */
+class RoutingIncompleteError extends CodedError<'routing_incomplete'> {
+  readonly code = 'routing_incomplete';
 }

@@ -1,5 +1,6 @@
 // What happens after a step attempt: retry it, run the next step (or pause before it), complete or fail the run,
 // and after a failure compensate the steps that succeeded (saga). Pure, so every branch is unit-tested.
+import { unreachable } from '@conduit/platform';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
 
 export const MAX_BACKOFF_MS = 3600_000;
@@ -72,10 +73,8 @@ function afterForwardStep(input: DecisionInput): Decision {
       if (input.policy.on_failure_action === 'continue')
         return next ? { type: 'next', step: next, pause: false } : { type: 'complete' };
       return { type: 'fail', compensation: compensationPlan(input.definition, input.succeeded) };
-    default: {
-      const exhaustive: never = input.outcome;
-      throw new Error(`unknown outcome ${String(exhaustive)}`);
-    }
+    default:
+      return unreachable(input.outcome, 'outcome');
   }
 }
 

@@ -6,7 +6,15 @@
 // its lease expires, and an attempt that keeps failing that way would be sent again for ever.
 import { Injectable, Logger } from '@nestjs/common';
 import { isDatabaseUnavailable } from '@conduit/database';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig, findInputProblem, storableText } from '@conduit/platform';
+import {
+  Clock,
+  ConduitConfig,
+  IdGenerator,
+  InjectConfig,
+  findInputProblem,
+  storableText,
+  unreachable,
+} from '@conduit/platform';
 import type { ChainStepJob } from '@conduit/queues';
 import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainStepScheduler } from '../chain-step-scheduler';
@@ -302,10 +310,8 @@ export class StepEngine {
         return { next: next(decision.step), run: unchanged };
       case 'compensation_done':
         return { next: null, run: { ...unchanged, compensation_status: decision.status } };
-      default: {
-        const exhaustive: never = decision;
-        throw new Error(`unknown decision ${JSON.stringify(exhaustive)}`);
-      }
+      default:
+        return unreachable(decision, 'decision');
     }
   }
 }

@@ -2,7 +2,7 @@
 // an expression could be costly), then the credential slots filled twice, with the values (sent) and with
 // [REDACTED] (stored). What cannot be sent or stored (a NUL, an unpaired surrogate, a number beyond double range, a
 // header value Node's HTTP client refuses) throws StepRenderError: the step fails as a recorded attempt.
-import { InputProblemKind, findInputProblem, formatInputPath } from '@conduit/platform';
+import { CodedError, InputProblemKind, findInputProblem, formatInputPath } from '@conduit/platform';
 import { HEADER_VALUE_RULE, headerNameProblem, isSendableHeaderValue } from '@conduit/outbound-http';
 import {
   RenderedValue,
@@ -19,7 +19,9 @@ import { REDACTED } from './credential-scrubber';
 import { headerText } from './step-request';
 import type { StepDetail } from './step-store';
 
-export class StepRenderError extends Error {}
+export class StepRenderError extends CodedError<'step_render_failed'> {
+  readonly code = 'step_render_failed';
+}
 
 export type RenderedStep =
   | { skipped: true }

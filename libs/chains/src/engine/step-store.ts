@@ -2,6 +2,7 @@
 // record of
 // an attempt together with everything that follows from it (the next step run, the run's new state). A record is
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
+import { InvariantError } from '@conduit/platform';
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { SealedSubscription } from '@conduit/webhooks/engine';
@@ -221,7 +222,11 @@ export class StepStore {
     if (!row) return null;
     const definition = await this.definition(tenantId, row.chain_id, row.steps_version);
     const step = definition.find((d) => d.id === row.step_id);
-    if (!step) throw new Error(`step ${row.step_id} is not part of chain ${row.chain_id} version ${row.steps_version}`);
+    if (!step)
+      throw new InvariantError(
+        'step_not_in_chain',
+        `step ${row.step_id} is not part of chain ${row.chain_id} version ${row.steps_version}`,
+      );
     return this.toClaimed(row, step, definition);
   }
 

@@ -3,12 +3,15 @@
 // worker's event loop for hours. Node's vm timeout runs a watchdog thread that interrupts whatever JavaScript is
 // running when the time is up, the evaluator included; the watchdog costs ~0.2 ms, so expressions whose cost is
 // bounded by their inputs (plain paths and comparisons) do not use it.
+import { CodedError } from '@conduit/platform';
 import { Script, createContext } from 'node:vm';
 
 /** How long a step's condition and templates may evaluate, together. */
 export const EVALUATION_BUDGET_MS = 250;
 
-export class EvaluationBudgetError extends Error {
+export class EvaluationBudgetError extends CodedError<'evaluation_budget_exceeded'> {
+  readonly code = 'evaluation_budget_exceeded';
+
   constructor(budgetMs: number) {
     super(
       `evaluating the step's condition and templates took longer than ${budgetMs} ms (the evaluation budget); ` +

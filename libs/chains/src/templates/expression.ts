@@ -2,6 +2,7 @@
 // analysed for the variables they use so definitions can be checked when they are saved. CEL is not Turing
 // complete and cannot reach anything outside the context it is given: no eval, no Function. Credentials are never
 // part of that context: `{{credentials.<name>}}` is a slot the engine fills after evaluation (see template.ts).
+import { CodedError } from '@conduit/platform';
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 
 const env = new Environment({
@@ -72,7 +73,9 @@ export interface CompiledExpression {
   cheap: boolean;
 }
 
-export class ExpressionError extends Error {}
+export class ExpressionError extends CodedError<'expression_invalid'> {
+  readonly code = 'expression_invalid';
+}
 
 const cache = new Map<string, CompiledExpression>();
 

@@ -3,6 +3,7 @@
 // `{{credentials.<name>}}` is not evaluated: rendering leaves a slot that fillCredentials() fills afterwards, once
 // with the values (sent) and once with [REDACTED] (stored), so a credential never becomes data an expression can
 // transform, compare or put in an error message.
+import { CodedError } from '@conduit/platform';
 import { CompiledExpression, ExpressionError, compileExpression, evaluateExpression } from './expression';
 
 const OPEN = '{{';
@@ -19,7 +20,9 @@ export const CREDENTIALS_ONLY_WHOLE =
   'credentials can only be used on their own, as {{credentials.<name>}} (alone or inside a longer string); ' +
   'they cannot be passed to functions, transformed, compared or used in conditions';
 
-export class TemplateError extends Error {
+export class TemplateError extends CodedError<'template_invalid'> {
+  readonly code = 'template_invalid';
+
   constructor(
     readonly path: string,
     readonly expression: string,

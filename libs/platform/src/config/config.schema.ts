@@ -1,5 +1,6 @@
 // The one place that reads the environment: every setting is validated here, once, at start.
 import { z } from 'zod';
+import { CodedError } from '../errors/coded-error';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -124,7 +125,9 @@ export const configSchema = z.object({
 
 export type ConduitEnv = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends CodedError<'invalid_config'> {
+  readonly code = 'invalid_config';
+
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

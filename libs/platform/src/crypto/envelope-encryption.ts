@@ -1,5 +1,6 @@
 // AES-256-GCM sealing of tenant secrets with a data key; the master keyring wraps the data keys.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { CodedError } from '../errors/coded-error';
 
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
@@ -8,10 +9,11 @@ const TAG_BYTES = 16;
 const VERSION = 'v1';
 
 /** Raised for any failure to open a sealed value; deliberately carries no key or plaintext. */
-export class DecryptionError extends Error {
+export class DecryptionError extends CodedError<'decryption_failed'> {
+  readonly code = 'decryption_failed';
+
   constructor(reason = 'decryption failed') {
     super(reason);
-    this.name = 'DecryptionError';
   }
 }
 

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { aesGcmDecryptRaw, aesGcmEncryptRaw, decodeBase64UrlStrict, DecryptionError } from './envelope-encryption';
 import { hkdfSha256 } from './hmac';
+import { CodedError } from '../errors/coded-error';
 
 const MASTER_KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -12,10 +13,11 @@ const EXPECTED_FORMAT =
   '"kid:base64key,kid2:base64key" whose first entry is the active key';
 
 /** Raised when CONDUIT_MASTER_KEY cannot be parsed; the message never repeats the value. */
-export class InvalidMasterKeyError extends Error {
+export class InvalidMasterKeyError extends CodedError<'invalid_master_key'> {
+  readonly code = 'invalid_master_key';
+
   constructor(problem: string) {
     super(`CONDUIT_MASTER_KEY is invalid: ${problem}; ${EXPECTED_FORMAT}`);
-    this.name = 'InvalidMasterKeyError';
   }
 }
 

@@ -2,7 +2,7 @@
 // happened. Rows are the truth and a job only says "look at this row now", so a stale or duplicate job claims nothing.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
+import { Clock, CodedError, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
 import type { OutboundResult } from '@conduit/outbound-http';
 import type { DeliveryAttempt } from '@conduit/queues';
 import { DeliveryScheduler } from '../delivery-scheduler';
@@ -39,7 +39,14 @@ export const ATTEMPTS_EXHAUSTED = 'message.attempt.exhausted';
 // While another worker's half-open probe is in flight, look again this soon.
 const PROBE_IN_FLIGHT_RECHECK_MS = 1000;
 
-class LeaseLost extends Error {}
+/** Another worker took the delivery over (this one's lease ran out): stop without recording anything. */
+class LeaseLost extends CodedError<'lease_lost'> {
+  readonly code = 'lease_lost';
+
+  constructor() {
+    super('the delivery lease was lost to another worker');
+  }
+}
 
 @Injectable()
 export class DeliveryEngine {

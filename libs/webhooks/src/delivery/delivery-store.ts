@@ -4,7 +4,7 @@
 // engine's tenant transaction (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantContext, TenantRoundTrip } from '@conduit/database';
-import { ConduitConfig, InjectConfig, storableText } from '@conduit/platform';
+import { ConduitConfig, InjectConfig, InvariantError, storableText } from '@conduit/platform';
 import { CLAIM_BATCH, RECORD_DELIVERED_BATCH, RECORD_FAILURE_SQL } from './delivery-sql';
 import { TenantBatcher } from './tenant-batcher';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
@@ -174,7 +174,11 @@ export class DeliveryStore {
       [subscriptionId, threshold, disableAfterSeconds],
     )) as [SubscriptionHealth[], number];
     const health = rows[0][0];
-    if (!health) throw new Error(`subscription ${subscriptionId} vanished while recording a failure`);
+    if (!health)
+      throw new InvariantError(
+        'subscription_vanished',
+        `subscription ${subscriptionId} vanished while recording a failure`,
+      );
     return health;
   }
 
