@@ -10,6 +10,8 @@ import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-ses
 import { MembershipLookup } from './membership-lookup';
 import { SessionService } from './session.service';
 import { TokenService } from './token.service';
+// Registers the auth subjects, their API-key scopes and each role's rules with @conduit/access.
+import './auth.access';
 
 @Module({
   imports: [

@@ -16,6 +16,8 @@ import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { CredentialEntity } from './entities/credential.entity';
 import { RunLauncher } from './run-launcher';
+// Registers the chains subjects, their API-key scopes and each role's rules with @conduit/access.
+import './chains.access';
 
 /** Execution chains: definitions, runs and credentials. Needs QueuesModule (global) for the chain-steps queue. */
 @Module({

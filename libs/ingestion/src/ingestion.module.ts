@@ -12,6 +12,8 @@ import { ReceiveService } from './receive.service';
 import { RoutingService } from './routing.service';
 import { SourceResolver } from './source-resolver';
 import { SourcesService } from './sources.service';
+// Registers the ingestion subjects, their API-key scopes and each role's rules with @conduit/access.
+import './ingestion.access';
 
 /** Webhooks in. Needs QueuesModule (global) for the ingestion queue. */
 @Module({

@@ -9,6 +9,8 @@ import { QueueErrorListeners } from './queue-error-listeners';
 import { RedisAvailability } from './redis-availability';
 import { InjectRedis, REDIS_CLIENT, createRedisClient } from './redis-client';
 import { redisOptionsFromUrl } from './redis-connection';
+// Registers the queues subjects, their API-key scopes and each role's rules with @conduit/access.
+import './queues.access';
 
 class RedisCloser implements OnApplicationShutdown {
   constructor(@InjectRedis() private readonly redis: IORedis) {}

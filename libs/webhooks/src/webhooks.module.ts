@@ -12,6 +12,8 @@ import { SubscriptionEntity } from './entities/subscription.entity';
 import { EventHooks } from './event-hooks';
 import { EventsService } from './events.service';
 import { SubscriptionsService } from './subscriptions.service';
+// Registers the webhooks subjects, their API-key scopes and each role's rules with @conduit/access.
+import './webhooks.access';
 
 /** Webhooks out. Needs QueuesModule (global) for the deliveries queue. */
 @Module({
