@@ -2,6 +2,7 @@
 export { ChainAnalyticsService } from './chain-analytics.service';
 export { ChainRunsService } from './chain-runs.service';
 export { ChainTrigger } from './chain-trigger';
+export { ChainsApiModule } from './chains-api.module';
 export { ChainsModule } from './chains.module';
 export { ChainsService } from './chains.service';
 export { CredentialsService } from './credentials.service';

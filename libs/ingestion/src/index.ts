@@ -20,6 +20,7 @@ export {
   UpdateSourceDto,
 } from './dto/source.dto';
 export { InboundEventsService } from './inbound-events.service';
+export { IngestionApiModule } from './ingestion-api.module';
 export { IngestionModule } from './ingestion.module';
 export { ReceiveService } from './receive.service';
 export type { ReceivedRequest } from './receive.service';

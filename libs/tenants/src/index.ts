@@ -13,6 +13,7 @@ export { UserEntity } from './entities/user.entity';
 export { OperatorService, PLATFORM_TENANT_CODE } from './operator.service';
 export { TenantHierarchy } from './tenant-hierarchy';
 export { TenantScope } from './tenant-scope';
+export { TenantsApiModule } from './tenants-api.module';
 export { TenantsModule } from './tenants.module';
 export { TenantsService } from './tenants.service';
 export { UserAccounts } from './user-accounts';

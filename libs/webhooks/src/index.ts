@@ -36,4 +36,5 @@ export { EventsService } from './events.service';
 export type { PublishInput } from './events.service';
 export { SubscriptionsService, secretAad } from './subscriptions.service';
 export { WebhookException } from './webhook.exception';
+export { WebhooksApiModule } from './webhooks-api.module';
 export { WebhooksModule } from './webhooks.module';

@@ -17,10 +17,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { buildAbility, scopeAllows } from '@conduit/access';
 import { Authenticator } from '@conduit/auth';
-import { CommonException, QueueUnavailableError } from '@conduit/platform';
+import { CommonException, QueueUnavailableError, requestMeta } from '@conduit/platform';
 import { QUEUE_NAMES, RedisAvailability } from '@conduit/queues';
 import { mapError } from '../http/error-mapping';
-import { requestMeta } from '../http/request-meta';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 export const QUEUE_BOARD_COOKIE = 'conduit_queue_board';

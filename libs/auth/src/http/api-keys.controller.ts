@@ -9,16 +9,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import {
-  ApiKeyListResponse,
-  ApiKeyResponse,
-  ApiKeysService,
-  CreateApiKeyDto,
-  CreatedApiKeyResponse,
-} from '@conduit/auth';
 import { ListQueryDto } from '@conduit/tenants';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { ApiKeysService } from '../api-keys.service';
+import { ApiKeyListResponse, ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from '../dto/api-key.dto';
 
 @ApiTags('api-keys')
 @ApiBearerAuth('bearer')

@@ -1,16 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { DeliveriesService } from '../deliveries.service';
 import {
-  DeliveriesService,
   DeliveryDetailResponse,
   DeliveryListResponse,
   DeliveryResponse,
-  EmptyBodyDto,
   ListDeliveriesQueryDto,
-} from '@conduit/webhooks';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+} from '../dto/event.dto';
+import { EmptyBodyDto } from '../dto/subscription.dto';
 
 @ApiTags('deliveries')
 @ApiBearerAuth('bearer')

@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { ChainAnalyticsQueryDto, ChainAnalyticsResponse, ChainAnalyticsService } from '@conduit/chains';
-import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiErrors } from '@conduit/platform';
+import { ChainAnalyticsService } from '../chain-analytics.service';
+import { ChainAnalyticsQueryDto, ChainAnalyticsResponse } from '../dto/chain-analytics.dto';
 
 @ApiTags('analytics')
 @ApiBearerAuth('bearer')

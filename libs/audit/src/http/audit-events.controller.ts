@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { AuditEventListResponse, AuditEventsService, ListAuditEventsQueryDto } from '@conduit/audit';
-import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiErrors } from '@conduit/platform';
+import { AuditEventsService } from '../audit-events.service';
+import { AuditEventListResponse, ListAuditEventsQueryDto } from '../dto/audit-event.dto';
 
 @ApiTags('audit')
 @ApiBearerAuth('bearer')

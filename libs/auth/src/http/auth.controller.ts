@@ -9,10 +9,11 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, Public } from '@conduit/access';
-import { LoginDto, MeResponse, MembershipLookup, RefreshDto, SessionService, TokenResponse } from '@conduit/auth';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { AuditedByService } from '../http/audited.decorator';
-import { requestMeta } from '../http/request-meta';
+import { ApiErrors, requestMeta } from '@conduit/platform';
+import { AuditedByService } from '@conduit/audit';
+import { LoginDto, MeResponse, RefreshDto, TokenResponse } from '../dto/auth.dto';
+import { MembershipLookup } from '../membership-lookup';
+import { SessionService } from '../session.service';
 
 @ApiTags('auth')
 @Controller('api/v1/auth')

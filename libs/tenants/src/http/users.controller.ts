@@ -9,16 +9,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import {
-  CreateUserDto,
-  ListUsersQueryDto,
-  UpdateUserDto,
-  UserListResponse,
-  UserResponse,
-  UsersService,
-} from '@conduit/tenants';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserListResponse, UserResponse } from '../dto/user.dto';
+import { UsersService } from '../users.service';
 
 @ApiTags('users')
 @ApiBearerAuth('bearer')

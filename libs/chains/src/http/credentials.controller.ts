@@ -10,17 +10,16 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CheckPolicy } from '@conduit/access';
+import { ApiErrors, requestMeta } from '@conduit/platform';
+import { AuditedByService } from '@conduit/audit';
+import { CredentialsService } from '../credentials.service';
 import {
   CreateCredentialDto,
   CredentialListResponse,
   CredentialResponse,
-  CredentialsService,
   ListCredentialsQueryDto,
   UpdateCredentialDto,
-} from '@conduit/chains';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { AuditedByService } from '../http/audited.decorator';
-import { requestMeta } from '../http/request-meta';
+} from '../dto/credential.dto';
 
 // Write routes audit through the service, which records the change with the value masked.
 @ApiTags('credentials')

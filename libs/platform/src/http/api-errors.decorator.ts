@@ -1,6 +1,7 @@
+// Swagger responses with the error body, for the statuses a route may answer with.
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { ErrorResponseDto } from '@conduit/platform';
+import { ErrorResponseDto } from '../errors';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (validation_failed, invalid_json)',

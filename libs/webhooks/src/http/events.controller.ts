@@ -1,17 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
 import {
   EventDetailResponse,
   EventListResponse,
-  EventsService,
   ListEventsQueryDto,
   PublishEventDto,
   PublishedEventResponse,
-} from '@conduit/webhooks';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
-import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
+} from '../dto/event.dto';
+import { EventsService } from '../events.service';
 
 @ApiTags('events')
 @ApiBearerAuth('bearer')

@@ -1,5 +1,11 @@
+// What the HTTP layer tells services about the caller, for audit rows and sessions.
 import type { FastifyRequest } from 'fastify';
-import type { RequestMeta } from '@conduit/auth';
+
+export interface RequestMeta {
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
 
 export function requestMeta(req: FastifyRequest): RequestMeta {
   const ua = req.headers['user-agent'];

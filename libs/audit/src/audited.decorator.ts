@@ -1,3 +1,5 @@
+// How a mutating route is audited: the API's request interceptor records each one with the action and target named
+// here, unless its service writes its own rows.
 import { SetMetadata } from '@nestjs/common';
 
 export const AUDIT_ACTION = 'conduit:audit';

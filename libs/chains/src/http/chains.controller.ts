@@ -10,17 +10,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
-import {
-  ChainListResponse,
-  ChainResponse,
-  ChainsService,
-  CreateChainDto,
-  ListChainsQueryDto,
-  UpdateChainDto,
-} from '@conduit/chains';
 import { TenantScope } from '@conduit/tenants';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { ChainsService } from '../chains.service';
+import { ChainListResponse, ChainResponse, CreateChainDto, ListChainsQueryDto, UpdateChainDto } from '../dto/chain.dto';
 
 @ApiTags('execution chains')
 @ApiBearerAuth('bearer')

@@ -9,6 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
+import { TenantScope } from '@conduit/tenants';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
 import {
   CreateSourceDto,
   GenerateWebhookDto,
@@ -18,12 +21,9 @@ import {
   SourceListResponse,
   SourceResponse,
   SourceWithSecretResponse,
-  SourcesService,
   UpdateSourceDto,
-} from '@conduit/ingestion';
-import { TenantScope } from '@conduit/tenants';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+} from '../dto/source.dto';
+import { SourcesService } from '../sources.service';
 
 @ApiTags('sources (webhooks in)')
 @ApiBearerAuth('bearer')

@@ -10,18 +10,18 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { ChainRunsService } from '../chain-runs.service';
 import {
   ChainRunDetailResponse,
   ChainRunListResponse,
   ChainRunResponse,
-  ChainRunsService,
   ExecuteChainDto,
   ExecutedRunResponse,
   ListChainRunsQueryDto,
   ListRunsQueryDto,
-} from '@conduit/chains';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+} from '../dto/chain-run.dto';
 
 @ApiTags('execution chains')
 @ApiBearerAuth('bearer')

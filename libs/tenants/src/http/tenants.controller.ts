@@ -9,16 +9,16 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { TenantsService } from '../tenants.service';
 import {
   CreateTenantDto,
   ListTenantsQueryDto,
   TenantListResponse,
   TenantResponse,
-  TenantsService,
   UpdateTenantDto,
-} from '@conduit/tenants';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+} from '../dto/tenant.dto';
 
 @ApiTags('tenants')
 @ApiBearerAuth('bearer')

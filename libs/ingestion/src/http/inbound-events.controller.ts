@@ -1,18 +1,18 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
+import { EmptyBodyDto } from '@conduit/webhooks';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
 import {
   InboundEventDetailResponse,
   InboundEventListResponse,
   InboundEventResponse,
-  InboundEventsService,
-  InboundReplayRangeDto,
   ListInboundEventsQueryDto,
   ReplayResponse,
-} from '@conduit/ingestion';
-import { EmptyBodyDto } from '@conduit/webhooks';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+} from '../dto/inbound-event.dto';
+import { InboundReplayRangeDto } from '../dto/source.dto';
+import { InboundEventsService } from '../inbound-events.service';
 
 @ApiTags('inbound events')
 @ApiBearerAuth('bearer')

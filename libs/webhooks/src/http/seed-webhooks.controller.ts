@@ -11,19 +11,18 @@ import {
 } from '@nestjs/swagger';
 import { AccessService, CheckPolicy } from '@conduit/access';
 import { TenantScope } from '@conduit/tenants';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
+import { PublishedEventResponse, SeedPublishEventDto } from '../dto/event.dto';
 import {
-  EventsService,
-  PublishedEventResponse,
   SeedListSubscriptionsQueryDto,
-  SeedPublishEventDto,
   SeedSubscribeDto,
   SubscriptionListResponse,
   SubscriptionWithSecretResponse,
-  SubscriptionsService,
-} from '@conduit/webhooks';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
-import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
+} from '../dto/subscription.dto';
+import { EventsService } from '../events.service';
+import { SubscriptionsService } from '../subscriptions.service';
 
 @ApiTags('webhooks (seed API)')
 @ApiBearerAuth('bearer')

@@ -10,24 +10,23 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
+import { ApiErrors } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
+import { DeliveriesService } from '../deliveries.service';
+import { PublishedEventResponse, RecoverResponse } from '../dto/event.dto';
 import {
   CreateSubscriptionDto,
-  DeliveriesService,
   EmptyBodyDto,
-  EventsService,
   ListSubscriptionsQueryDto,
-  PublishedEventResponse,
   RecoverDto,
-  RecoverResponse,
   SubscriptionListResponse,
   SubscriptionResponse,
   SubscriptionWithSecretResponse,
-  SubscriptionsService,
   TestEventDto,
   UpdateSubscriptionDto,
-} from '@conduit/webhooks';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+} from '../dto/subscription.dto';
+import { EventsService } from '../events.service';
+import { SubscriptionsService } from '../subscriptions.service';
 
 @ApiTags('subscriptions')
 @ApiBearerAuth('bearer')

@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
-import { AnalyticsService, DeliveryAnalyticsQueryDto, DeliveryAnalyticsResponse } from '@conduit/webhooks';
-import { ApiErrors } from '../http/api-errors.decorator';
+import { ApiErrors } from '@conduit/platform';
+import { AnalyticsService } from '../analytics.service';
+import { DeliveryAnalyticsQueryDto, DeliveryAnalyticsResponse } from '../dto/analytics.dto';
 
 @ApiTags('analytics')
 @ApiBearerAuth('bearer')
