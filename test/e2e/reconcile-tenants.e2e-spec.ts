@@ -7,8 +7,8 @@ import { DatabaseUrls, TenantContext, migrateDatabase, resolveDatabaseUrls } fro
 import { ChainReconciler, ChainStepScheduler } from '@conduit/chains/engine';
 import { ReceiveService } from '@conduit/ingestion';
 import { IngestionReconciler } from '@conduit/ingestion/engine';
-import { DeliveryJob, RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
-import { DeliveryScheduler } from '@conduit/webhooks';
+import { RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
+import { DeliveryJob, DeliveryScheduler } from '@conduit/webhooks';
 import { DeliveryReconciler } from '@conduit/webhooks/engine';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { TestDatabase, createTestDatabase } from '../support/test-database';

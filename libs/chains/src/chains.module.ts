@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { SecretsModule } from '@conduit/secrets';
@@ -6,6 +7,7 @@ import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
+import { CHAIN_STEPS_QUEUE } from './chain-step-job';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainTrigger } from './chain-trigger';
 import { ChainsService } from './chains.service';
@@ -19,10 +21,14 @@ import { RunLauncher } from './run-launcher';
 // Registers the chains subjects, their API-key scopes and each role's rules with @conduit/access.
 import './chains.access';
 
-/** Execution chains: definitions, runs and credentials. Needs QueuesModule (global) for the chain-steps queue. */
+/**
+ * Execution chains: definitions, runs and credentials, with the chain-steps queue. Needs QueuesModule (global) for the
+ * queues' connection.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([ChainEntity, ChainStepEntity, ChainRunEntity, ChainStepRunEntity, CredentialEntity]),
+    BullModule.registerQueue({ name: CHAIN_STEPS_QUEUE }),
     AuditModule,
     SecretsModule,
     TenantsModule,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
@@ -7,6 +8,7 @@ import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { InboundEventsService } from './inbound-events.service';
 import { InboundEventWriter } from './inbound-event-writer';
+import { INGESTION_QUEUE } from './ingestion-job';
 import { IngestionReconciler } from './ingestion-reconciler';
 import { ReceiveService } from './receive.service';
 import { RoutingService } from './routing.service';
@@ -15,10 +17,11 @@ import { SourcesService } from './sources.service';
 // Registers the ingestion subjects, their API-key scopes and each role's rules with @conduit/access.
 import './ingestion.access';
 
-/** Webhooks in. Needs QueuesModule (global) for the ingestion queue. */
+/** Webhooks in, with its ingestion queue. Needs QueuesModule (global) for the queues' connection. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]),
+    BullModule.registerQueue({ name: INGESTION_QUEUE }),
     SecretsModule,
     TenantsModule,
     WebhooksModule,

@@ -9,3 +9,4 @@ export * from './passwords';
 export * from './platform.module';
 export * from './validation';
 export * from './http';
+export * from './metrics';

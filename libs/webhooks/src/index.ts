@@ -1,6 +1,7 @@
 // The public surface of @conduit/webhooks: only what other packages use. Everything else is internal.
 export { AnalyticsService } from './analytics.service';
 export { DeliveriesService } from './deliveries.service';
+export type { DeliveryJob } from './delivery-job';
 export { DeliveryScheduler } from './delivery-scheduler';
 export { DeliveryAnalyticsQueryDto, DeliveryAnalyticsResponse } from './dto/analytics.dto';
 export {

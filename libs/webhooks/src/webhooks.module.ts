@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { AnalyticsService } from './analytics.service';
 import { DeliveriesService } from './deliveries.service';
+import { DELIVERIES_QUEUE } from './delivery-job';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
@@ -15,10 +17,11 @@ import { SubscriptionsService } from './subscriptions.service';
 // Registers the webhooks subjects, their API-key scopes and each role's rules with @conduit/access.
 import './webhooks.access';
 
-/** Webhooks out. Needs QueuesModule (global) for the deliveries queue. */
+/** Webhooks out, with its deliveries queue. Needs QueuesModule (global) for the queues' connection. */
 @Module({
   imports: [
     TypeOrmModule.forFeature([SubscriptionEntity, EventEntity, DeliveryEntity, DeliveryAttemptEntity]),
+    BullModule.registerQueue({ name: DELIVERIES_QUEUE }),
     SecretsModule,
     TenantsModule,
   ],

@@ -5,8 +5,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { HEARTBEAT_SCHEDULER_ID, MaintenanceJob, RETENTION_SCHEDULER_ID, RedisAvailability } from '@conduit/queues';
-import { ReconcileTimer } from '../reconcile-timer';
+import {
+  HEARTBEAT_SCHEDULER_ID,
+  MaintenanceJob,
+  RETENTION_SCHEDULER_ID,
+  ReconcileTimer,
+  RedisAvailability,
+} from '@conduit/queues';
 
 interface Schedule {
   id: string;

@@ -1,4 +1,5 @@
-// @conduit/chains/engine: the step engine, its scheduler's consumer side and reconciler, for the worker.
+// @conduit/chains/engine: chains' worker module, the step engine, its scheduler's consumer side and reconciler.
+export { ChainsWorkerModule } from '../chains-worker.module';
 export { ChainStepScheduler } from '../chain-step-scheduler';
 export { ChainEngineModule } from './chain-engine.module';
 export { ChainReconciler } from './chain-reconciler';

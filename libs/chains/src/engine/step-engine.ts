@@ -7,7 +7,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDatabaseUnavailable } from '@conduit/database';
 import { Clock, ConduitConfig, IdGenerator, InjectConfig, findInputProblem, storableText } from '@conduit/platform';
-import type { ChainStepJob } from '@conduit/queues';
 import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainStepScheduler } from '../chain-step-scheduler';
 import { ChainHttpClient } from './chain-http-client';
@@ -17,6 +16,7 @@ import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { RenderedStep, renderStep, stepPlan } from './step-render';
 import { buildStepRequest } from './step-request';
 import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from './step-store';
+import type { ChainStepJob } from '../chain-step-job';
 
 export type StepOutcome = 'sent' | 'failed' | 'retrying' | 'skipped' | 'not_claimed' | 'lease_lost';
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { RedisAvailability } from '@conduit/queues';
-import { DeliveryReconciler } from '@conduit/webhooks/engine';
-import { ReconcileTimer } from '../reconcile-timer';
+import { ReconcileTimer, RedisAvailability } from '@conduit/queues';
+import { DeliveryReconciler } from './delivery-reconciler';
 
 /** Re-queues deliveries that are due but have no job, and those whose lease expired. */
 @Injectable()

@@ -1,10 +1,11 @@
 import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { ChainStepScheduler, StepEngine } from '@conduit/chains/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { ChainStepJob, chainStepJobSchema } from '@conduit/queues';
-import { WorkerMetrics } from '../metrics/worker-metrics';
-import { QueueProcessor, QueueRunOptions } from '../queue-processor';
+import { QueueProcessor, QueueRunOptions } from '@conduit/queues';
+import { CHAIN_STEPS_QUEUE, ChainStepJob, chainStepJobSchema } from '../chain-step-job';
+import { ChainStepScheduler } from '../chain-step-scheduler';
+import { ChainStepMetrics } from './chain-step-metrics';
+import { StepEngine } from './step-engine';
 
 // BullMQ's own job lock: a crashed worker's job goes back to the queue after this long. Kept within the step lease
 // so the job returns about when the row becomes claimable again.
@@ -16,13 +17,13 @@ const MAX_INLINE_STEPS = 20;
 // step leads to another that is due at once (no delay, no pause, no retry backoff), the same job runs it without a
 // round through Redis: the next step run is already committed as pending, so if this process dies in between the
 // reconciler queues it. Delayed, retried and paused steps go through the queue as before.
-@Processor('chain-steps', { autorun: false })
+@Processor(CHAIN_STEPS_QUEUE, { autorun: false })
 export class ChainStepProcessor extends QueueProcessor {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly engine: StepEngine,
     private readonly scheduler: ChainStepScheduler,
-    private readonly metrics: WorkerMetrics,
+    private readonly metrics: ChainStepMetrics,
   ) {
     super('chain step');
   }

@@ -1,9 +1,9 @@
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
-import { RoutingService } from '@conduit/ingestion/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { ingestionJobSchema } from '@conduit/queues';
-import { QueueProcessor, QueueRunOptions } from '../queue-processor';
+import { QueueProcessor, QueueRunOptions } from '@conduit/queues';
+import { INGESTION_QUEUE, ingestionJobSchema } from './ingestion-job';
+import { RoutingService } from './routing.service';
 
 /** How long a routing job that met a database outage waits before it runs again. */
 const DATABASE_OUTAGE_RETRY_MS = 5000;
@@ -13,7 +13,7 @@ const DATABASE_OUTAGE_RETRY_MS = 5000;
 // row and the job fails after the others were routed, so BullMQ retries it with backoff (set when queued). Routing
 // is idempotent per (request, generation), so the retry publishes nothing twice; the last attempt marks the requests
 // still failing as failed (replayable).
-@Processor('ingestion', { autorun: false })
+@Processor(INGESTION_QUEUE, { autorun: false })
 export class IngestionProcessor extends QueueProcessor {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,

@@ -1,12 +1,12 @@
 import { Processor } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { deliveryJobSchema } from '@conduit/queues';
-import { DeliveryScheduler } from '@conduit/webhooks';
-import { DeliveryEngine } from '@conduit/webhooks/engine';
-import { WorkerMetrics } from '../metrics/worker-metrics';
-import { QueueProcessor, QueueRunOptions } from '../queue-processor';
+import { QueueProcessor, QueueRunOptions } from '@conduit/queues';
+import { DELIVERIES_QUEUE, deliveryJobSchema } from '../delivery-job';
+import { DeliveryScheduler } from '../delivery-scheduler';
 import { AttemptSlots } from './attempt-slots';
+import { DeliveryEngine } from './delivery-engine';
+import { DeliveryMetrics } from './delivery-metrics';
 
 // BullMQ's own job lock: a crashed worker's job goes back to the queue after this long. Kept within the delivery
 // lease so the job returns about when the row becomes claimable again.
@@ -15,13 +15,13 @@ const MAX_LOCK_MS = 30_000;
 // A job carries one attempt of one or more deliveries (a publish's whole fan-out, usually); the rules live in
 // DeliveryEngine, this adapts it to BullMQ. The deliveries of a job run concurrently, each on its own claim and
 // record, within WEBHOOK_DELIVERY_CONCURRENCY attempts in flight for the process.
-@Processor('deliveries', { autorun: false })
+@Processor(DELIVERIES_QUEUE, { autorun: false })
 export class DeliveryProcessor extends QueueProcessor {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly engine: DeliveryEngine,
     private readonly scheduler: DeliveryScheduler,
-    private readonly metrics: WorkerMetrics,
+    private readonly metrics: DeliveryMetrics,
   ) {
     super('delivery');
     this.slots = new AttemptSlots(config.WEBHOOK_DELIVERY_CONCURRENCY);

@@ -5,7 +5,7 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DatabaseAvailability } from '@conduit/database';
 import { QueueUnavailableError } from '@conduit/platform';
-import { RedisAvailability } from '@conduit/queues';
+import { RedisAvailability } from './redis-availability';
 
 export interface Reconciler {
   /** graceSeconds 0: every due row, however recently it became due (a reconciler without a grace ignores it). */

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { IngestionReconciler } from '@conduit/ingestion/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { RedisAvailability } from '@conduit/queues';
-import { ReconcileTimer } from '../reconcile-timer';
+import { ReconcileTimer, RedisAvailability } from '@conduit/queues';
+import { IngestionReconciler } from './ingestion-reconciler';
 
 /** Re-queues accepted inbound requests that were never routed. */
 @Injectable()

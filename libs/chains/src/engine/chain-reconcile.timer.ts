@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ChainReconciler } from '@conduit/chains/engine';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
-import { RedisAvailability } from '@conduit/queues';
-import { ReconcileTimer } from '../reconcile-timer';
+import { ReconcileTimer, RedisAvailability } from '@conduit/queues';
+import { ChainReconciler } from './chain-reconciler';
 
 /** Re-queues chain steps that are due but have no job. */
 @Injectable()
