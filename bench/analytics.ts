@@ -21,7 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { TokenService } from '@conduit/auth';
-import { MIGRATIONS, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
+import { migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ConduitConfig, parseConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import type { QueryRunner } from 'typeorm';
@@ -243,7 +244,7 @@ async function main(): Promise<void> {
 
 /** Migrates, seeds and analyses the database, then copies it as `<name>_before` with this commit's indexes reverted. */
 async function seed(db: BenchDatabase, config: ConduitConfig): Promise<void> {
-  await migrateDatabase(config);
+  await migrateDatabase(config, API_MIGRATIONS);
   const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   const operator = ops.get(OperatorService);
   const tenant = await operator.createTenant({ code: 'bench', name: 'Bench' });
@@ -273,7 +274,7 @@ async function seed(db: BenchDatabase, config: ConduitConfig): Promise<void> {
   const owner = new Client({ connectionString: beforeUrl.toString() });
   await owner.connect();
   try {
-    const analyticsIndexes = MIGRATIONS.find((m) => m.name === 'AnalyticsIndexes1763970000000');
+    const analyticsIndexes = API_MIGRATIONS.find((m) => m.name === 'AnalyticsIndexes1763970000000');
     if (!analyticsIndexes) throw new Error('no migration AnalyticsIndexes1763970000000');
     await new analyticsIndexes().down({ query: (sql: string) => owner.query(sql) } as unknown as QueryRunner);
     await owner.query('ANALYZE');

@@ -7,7 +7,7 @@ import { AccessModule } from '@conduit/access';
 import { AuditApiModule, AuditModule } from '@conduit/audit';
 import { AuthApiModule } from '@conduit/auth';
 import { ChainsApiModule } from '@conduit/chains';
-import { DatabaseModule } from '@conduit/database';
+import { DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionApiModule } from '@conduit/ingestion';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
@@ -34,6 +34,12 @@ export const API_DOMAINS = [
   IngestionApiModule,
   ChainsApiModule,
 ];
+
+/**
+ * The migrations of those domains (and of the domains they use), which the platform's own precede. The API composes
+ * every domain, so this is the whole schema: what `migrate`, `npm start` and the tests run too.
+ */
+export const API_MIGRATIONS = migrationsOf(API_DOMAINS);
 
 @Module({})
 export class ApiModule {

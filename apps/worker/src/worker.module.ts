@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from '@conduit/access';
 import { ChainsWorkerModule } from '@conduit/chains/engine';
-import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
+import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionWorkerModule } from '@conduit/ingestion/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
@@ -15,6 +15,8 @@ import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
 /** The domains the worker runs, one module each: their queues' processors, reconcile timers and metrics. */
 export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule];
+/** Their migrations (and those of the domains they use), run at start with the platform's when MIGRATE_ON_START. */
+export const WORKER_MIGRATIONS = migrationsOf(WORKER_DOMAINS);
 
 @Module({})
 export class WorkerModule {

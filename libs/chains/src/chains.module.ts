@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
+import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
@@ -17,14 +18,16 @@ import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { CredentialEntity } from './entities/credential.entity';
+import { CHAINS_MIGRATIONS } from './migrations';
 import { RunLauncher } from './run-launcher';
 // Registers the chains subjects, their API-key scopes and each role's rules with @conduit/access.
 import './chains.access';
 
 /**
- * Execution chains: definitions, runs and credentials, with the chain-steps queue. Needs QueuesModule (global) for the
- * queues' connection.
+ * Execution chains: definitions, runs and credentials, with their tables and the chain-steps queue. Needs QueuesModule
+ * (global) for the queues' connection.
  */
+@Migrations(...CHAINS_MIGRATIONS)
 @Module({
   imports: [
     TypeOrmModule.forFeature([ChainEntity, ChainStepEntity, ChainRunEntity, ChainStepRunEntity, CredentialEntity]),

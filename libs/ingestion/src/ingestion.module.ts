@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
@@ -10,6 +11,7 @@ import { InboundEventsService } from './inbound-events.service';
 import { InboundEventWriter } from './inbound-event-writer';
 import { INGESTION_QUEUE } from './ingestion-job';
 import { IngestionReconciler } from './ingestion-reconciler';
+import { INGESTION_MIGRATIONS } from './migrations';
 import { ReceiveService } from './receive.service';
 import { RoutingService } from './routing.service';
 import { SourceResolver } from './source-resolver';
@@ -17,7 +19,8 @@ import { SourcesService } from './sources.service';
 // Registers the ingestion subjects, their API-key scopes and each role's rules with @conduit/access.
 import './ingestion.access';
 
-/** Webhooks in, with its ingestion queue. Needs QueuesModule (global) for the queues' connection. */
+/** Webhooks in, with its tables and ingestion queue. Needs QueuesModule (global) for the queues' connection. */
+@Migrations(...INGESTION_MIGRATIONS)
 @Module({
   imports: [
     TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]),

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { enableRls } from './rls-sql';
+import { enableRls } from '@conduit/database';
 
 // Webhooks in: sources (how a provider's requests are verified) and every accepted request, stored as received.
 export class WebhooksIn1763920000000 implements MigrationInterface {

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { enableRls } from './rls-sql';
+import { enableRls } from '@conduit/database';
 
 // Execution chains: definitions (steps are immutable per steps_version, so a run keeps the definition it started
 // with), runs, one row per step of a run, and the tenant's named credentials that step templates inject.

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { enableRls } from './rls-sql';
+import { enableRls } from '@conduit/database';
 
 // Webhooks out: subscriptions, events, one delivery per (event, subscription), and every attempt.
 export class WebhooksOut1763910000000 implements MigrationInterface {
