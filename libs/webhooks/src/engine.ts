@@ -1,7 +1,7 @@
 // @conduit/webhooks/engine: webhooks' worker module, the delivery engine and what runs beside it, for the worker (and
 // chain steps, which are sent like deliveries). The API composes @conduit/webhooks only.
 export { DeliveryEngine } from './delivery/delivery-engine';
-export type { AttemptOutcome, DeliveryOutcome } from './delivery/delivery-engine';
+export type { AttemptOutcome } from './delivery/delivery-engine';
 export { deliveryHttpOptions } from './delivery/delivery-http-client';
 export { DeliveryReconciler } from './delivery/delivery-reconciler';
 export { REDACTED, buildDeliveryRequest, webhookSecretKeyBytes } from './delivery/delivery-request';
