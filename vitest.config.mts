@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 const root = dirname(fileURLToPath(import.meta.url));
 const alias = [
   { find: /^@conduit\/(platform|database)\/(.*)$/, replacement: `${root}/libs/$1/src/$2` },
-  { find: /^@conduit\/(webhooks|ingestion|chains)\/engine$/, replacement: `${root}/libs/$1/src/engine` },
+  { find: /^@conduit\/([a-z-]+)\/engine$/, replacement: `${root}/libs/$1/src/engine` },
   { find: /^@conduit\/(api|worker)\/(.*)$/, replacement: `${root}/apps/$1/src/$2` },
   { find: /^@conduit\/(api|worker)$/, replacement: `${root}/apps/$1/src` },
   { find: /^@conduit\/([a-z-]+)$/, replacement: `${root}/libs/$1/src` },

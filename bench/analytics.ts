@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import { TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ConduitConfig, parseConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import { CliModule } from '../src/cli.module';
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
 
 /** Migrates, seeds and analyses the database. */
 async function seed(db: BenchDatabase, config: ConduitConfig): Promise<void> {
-  await migrateDatabase(config);
+  await migrateDatabase(config, API_MIGRATIONS);
   const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   const operator = ops.get(OperatorService);
   const tenant = await operator.createTenant({ code: 'bench', name: 'Bench' });

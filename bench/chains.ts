@@ -26,6 +26,7 @@ import IORedis from 'ioredis';
 import { Pool } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '100000000',
     DATABASE_POOL_SIZE: '20',
   });
-  await migrateDatabase(config);
+  await migrateDatabase(config, API_MIGRATIONS);
   const publisher = await createApiApp(config, { logger: false });
   await publisher.init();
   const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));

@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '100000000',
     DATABASE_POOL_SIZE: String(Math.max(20, PUBLISH_IN_FLIGHT)),
   });
-  await migrateDatabase(config);
+  await migrateDatabase(config, API_MIGRATIONS);
   if (process.env.BENCH_EXPERIMENT_SQL) await owner(process.env.BENCH_EXPERIMENT_SQL);
   const publisher = await createApiApp(config, { logger: false });
   await publisher.init();

@@ -22,6 +22,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { parseConfig } from '@conduit/platform';
 import { deliveryHttpOptions } from '@conduit/webhooks/engine';
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
       OUTBOUND_ALLOW_LOOPBACK: 'true',
       LOG_LEVEL: 'silent',
     });
-    await migrateDatabase(config);
+    await migrateDatabase(config, API_MIGRATIONS);
     const { runtimeUrl } = resolveDatabaseUrls(config);
     await owner(UUID7);
     const tenant = randomUUID();

@@ -12,6 +12,7 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { OperatorService } from '@conduit/tenants';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '100000000',
     DATABASE_POOL_SIZE: '20',
   });
-  await migrateDatabase(config);
+  await migrateDatabase(config, API_MIGRATIONS);
   const app = await createApiApp(config, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;

@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ReceiveService } from '@conduit/ingestion';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_MINUTE: '100000000',
     DATABASE_POOL_SIZE: String(Math.max(20, BASELINE_IN_FLIGHT)),
   });
-  await migrateDatabase(config);
+  await migrateDatabase(config, API_MIGRATIONS);
   const app = await createApiApp(config, { logger: false });
   await app.init();
   const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));

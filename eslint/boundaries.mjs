@@ -1,6 +1,8 @@
 // The allowed import graph, as ESLint rules: apps -> domain libs -> shared libs. A lib is reached only through its
 // alias (@conduit/<lib>, its index.ts: the public surface), never through its files; shared libs never import
 // domain libs; libs never import apps. eslint.config.mjs applies these; test/lint/boundaries.spec.ts proves they bite.
+import { readdirSync } from 'node:fs';
+import { URL } from 'node:url';
 
 /** Cross-cutting libs every domain may use. They import only each other. */
 export const SHARED_LIBS = [
@@ -13,23 +15,27 @@ export const SHARED_LIBS = [
   'secrets',
   'audit',
 ];
-/** Domain libs: each owns its tables, services and routes, and reaches another only through its public index. */
-export const DOMAIN_LIBS = ['tenants', 'auth', 'webhooks', 'ingestion', 'chains'];
-/** Subpaths other code may import besides a lib's index (small, stable pieces with no Nest wiring). */
-export const PUBLIC_SUBPATHS = [
-  '@conduit/platform/crypto',
-  // Worker-only engines: the worker composes them; the API never needs them.
-  '@conduit/webhooks/engine',
-  '@conduit/ingestion/engine',
-  '@conduit/chains/engine',
-];
+/**
+ * Domain libs: every other lib under libs/ (a new domain needs no entry here). Each owns its tables, services and
+ * routes, and reaches another only through its public index.
+ */
+export const DOMAIN_LIBS = readdirSync(new URL('../libs', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !SHARED_LIBS.includes(entry.name))
+  .map((entry) => entry.name)
+  .sort();
+/**
+ * Subpaths other code may import besides a lib's index (small, stable pieces with no Nest wiring), and any domain's
+ * worker-only engine, `@conduit/<domain>/engine`: the worker composes it; the API never needs it.
+ */
+export const PUBLIC_SUBPATHS = ['@conduit/platform/crypto'];
 
 const relative = {
   group: ['**/libs/*', '**/apps/*', '../../*'],
   message: 'Import other packages by alias (@conduit/<name>), never by relative path.',
 };
+const subpaths = [...PUBLIC_SUBPATHS.map((p) => p.replace('@conduit/', '')), `(${DOMAIN_LIBS.join('|')})/engine`];
 const internals = {
-  regex: `^@conduit/(?!(${PUBLIC_SUBPATHS.map((p) => p.replace('@conduit/', '')).join('|')})$)(?!(api|worker)/)[a-z-]+/.+`,
+  regex: `^@conduit/(?!(${subpaths.join('|')})$)(?!(api|worker)/)[a-z-]+/.+`,
   message: 'Import a lib through its public index (@conduit/<lib>), not its internal files.',
 };
 const apps = { regex: '^@conduit/(api|worker)(/.*)?$', message: 'Libs never import from apps.' };

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROLES, Role, isRole } from '@conduit/access';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { MembershipLookup, TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
 import {
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   if (command === 'migrate') {
-    const result = await migrateDatabase(config);
+    const result = await migrateDatabase(config, API_MIGRATIONS);
     process.stdout.write(
       result.applied.length ? `applied: ${result.applied.join(', ')}\n` : 'database is up to date\n',
     );

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { ensureAdmin } from '@conduit/api/first-start';
 import { migrateDatabase } from '@conduit/database';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   }
   const config = parseConfig(env);
   await assertRedisReachable(config.REDIS_URL);
-  const migrated = await migrateDatabase(config);
+  const migrated = await migrateDatabase(config, API_MIGRATIONS);
   if (migrated.applied.length > 0) process.stdout.write(`Applied migrations: ${migrated.applied.join(', ')}\n`);
 
   const worker = await createWorkerApp(config, { http: false });

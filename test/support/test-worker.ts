@@ -4,7 +4,7 @@ import { ConnectionOptions, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { createWorkerApp } from '@conduit/worker/bootstrap';
 import { ConduitConfig } from '@conduit/platform';
-import { QueueName, deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
+import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 
 // Re-exported for the suites that import it from here.
 export { deleteRedisPrefix };
@@ -12,7 +12,7 @@ import { TestDatabase, createTestDatabase } from './test-database';
 import { testConfig } from './test-config';
 
 /** A producer-side queue on the same Redis and prefix as the worker under test. */
-export function testQueue(config: ConduitConfig, name: QueueName): Queue {
+export function testQueue(config: ConduitConfig, name: string): Queue {
   return new Queue(name, {
     connection: redisOptionsFromUrl(config.REDIS_URL) as ConnectionOptions,
     prefix: config.REDIS_PREFIX,
@@ -49,7 +49,7 @@ export class TestWorker {
     readonly redis: IORedis,
   ) {}
 
-  queue(name: QueueName): Queue {
+  queue(name: string): Queue {
     const queue = testQueue(this.config, name);
     this.queues.push(queue);
     return queue;

@@ -1,23 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import type IORedis from 'ioredis';
 import { AccessModule } from '@conduit/access';
-import { AuditModule } from '@conduit/audit';
-import { AuthModule } from '@conduit/auth';
-import { DatabaseModule } from '@conduit/database';
+import { AuditApiModule, AuditModule } from '@conduit/audit';
+import { AuthApiModule } from '@conduit/auth';
+import { ChainsApiModule } from '@conduit/chains';
+import { DatabaseModule, migrationsOf } from '@conduit/database';
+import { IngestionApiModule } from '@conduit/ingestion';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
-import type IORedis from 'ioredis';
-import { TenantsModule } from '@conduit/tenants';
-import { WebhooksModule } from '@conduit/webhooks';
-import { IngestionModule } from '@conduit/ingestion';
-import { ChainsModule } from '@conduit/chains';
-import { AuditEventsController } from './audit/audit-events.controller';
-import { ApiKeysController } from './auth/api-keys.controller';
-import { AuthController } from './auth/auth.controller';
-import { HealthController } from './health/health.controller';
+import { TenantsApiModule } from '@conduit/tenants';
+import { WebhooksApiModule } from '@conduit/webhooks';
 import { AuthenticationGuard } from './http/authentication.guard';
 import { CallerThrottlerGuard } from './http/caller-throttler.guard';
 import { ConduitExceptionFilter } from './http/exception.filter';
@@ -25,22 +20,26 @@ import { loggerParams } from './http/logging';
 import { PoliciesGuard } from './http/policies.guard';
 import { RedisThrottlerStorage } from './http/redis-throttler-storage';
 import { RequestTransactionInterceptor } from './http/request-transaction.interceptor';
-import { HttpMetrics } from './metrics/http-metrics';
-import { MetricsController } from './metrics/metrics.controller';
-import { TenantsController } from './tenants/tenants.controller';
-import { UsersController } from './users/users.controller';
-import { InboundEventsController } from './ingestion/inbound-events.controller';
-import { SourcesController } from './ingestion/sources.controller';
-import { AnalyticsController } from './webhooks/analytics.controller';
-import { DeliveriesController } from './webhooks/deliveries.controller';
-import { EventsController } from './webhooks/events.controller';
-import { SeedWebhooksController } from './webhooks/seed-webhooks.controller';
-import { SubscriptionsController } from './webhooks/subscriptions.controller';
-import { ChainRunsController } from './chains/chain-runs.controller';
-import { ChainAnalyticsController } from './chains/chain-analytics.controller';
-import { ChainsController } from './chains/chains.controller';
-import { QueueBoardController } from './queue-board/queue-board.controller';
-import { CredentialsController } from './chains/credentials.controller';
+import { OperationsModule } from './operations.module';
+
+/**
+ * The domains the API serves, one module each: its routes over its services (and, through them, its permissions,
+ * queues and migrations). In this order their routes appear in the OpenAPI document.
+ */
+export const API_DOMAINS = [
+  AuthApiModule,
+  TenantsApiModule,
+  AuditApiModule,
+  WebhooksApiModule,
+  IngestionApiModule,
+  ChainsApiModule,
+];
+
+/**
+ * The migrations of those domains (and of the domains they use), which the platform's own precede. The API composes
+ * every domain, so this is the whole schema: what `migrate`, `npm start` and the tests run too.
+ */
+export const API_MIGRATIONS = migrationsOf(API_DOMAINS);
 
 @Module({})
 export class ApiModule {
@@ -61,37 +60,11 @@ export class ApiModule {
             storage: new RedisThrottlerStorage(config, redis, availability),
           }),
         }),
-        // A readiness probe comes every few seconds and its answer carries the details: terminus logging each failed
-        // one would repeat an outage per probe. Outages are logged once by whatever watches the dependency.
-        TerminusModule.forRoot({ logger: false }),
         AccessModule,
+        // The guards and the request interceptor audit through it.
         AuditModule,
-        TenantsModule,
-        AuthModule,
-        WebhooksModule,
-        IngestionModule,
-        ChainsModule,
-      ],
-      controllers: [
-        AuthController,
-        ApiKeysController,
-        TenantsController,
-        UsersController,
-        AuditEventsController,
-        SeedWebhooksController,
-        SubscriptionsController,
-        EventsController,
-        DeliveriesController,
-        AnalyticsController,
-        SourcesController,
-        InboundEventsController,
-        ChainsController,
-        ChainRunsController,
-        CredentialsController,
-        ChainAnalyticsController,
-        QueueBoardController,
-        HealthController,
-        MetricsController,
+        ...API_DOMAINS,
+        OperationsModule,
       ],
       providers: [
         // Guard order matters: who is calling, then how often, then may they.
@@ -100,7 +73,6 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: PoliciesGuard },
         { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
         { provide: APP_FILTER, useClass: ConduitExceptionFilter },
-        HttpMetrics,
       ],
     };
   }

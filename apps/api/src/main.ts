@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { migrateDatabase } from '@conduit/database';
 import { ConfigError, parseConfig } from '@conduit/platform';
 import { assertRedisReachable } from '@conduit/queues';
+import { API_MIGRATIONS } from './api.module';
 import { createApiApp } from './bootstrap';
 import { ensureAdmin } from './first-start';
 
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   await assertRedisReachable(config.REDIS_URL);
   if (config.MIGRATE_ON_START) {
-    const result = await migrateDatabase(config);
+    const result = await migrateDatabase(config, API_MIGRATIONS);
     if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
   }
   const app = await createApiApp(config);

@@ -4,13 +4,14 @@ import { migrateDatabase } from '@conduit/database';
 import { ConfigError, parseConfig } from '@conduit/platform';
 import { assertRedisReachable } from '@conduit/queues';
 import { createWorkerApp } from './bootstrap';
+import { WORKER_MIGRATIONS } from './worker.module';
 
 async function main(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- the process entry point is where the environment is read
   const config = parseConfig(process.env);
   await assertRedisReachable(config.REDIS_URL);
   if (config.MIGRATE_ON_START) {
-    const result = await migrateDatabase(config);
+    const result = await migrateDatabase(config, WORKER_MIGRATIONS);
     if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
   }
   const app = await createWorkerApp(config);

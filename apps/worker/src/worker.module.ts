@@ -1,23 +1,22 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from '@conduit/access';
-import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
+import { ChainsWorkerModule } from '@conduit/chains/engine';
+import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule, migrationsOf } from '@conduit/database';
+import { IngestionWorkerModule } from '@conduit/ingestion/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
-import { IngestionModule } from '@conduit/ingestion';
-import { DeliveryModule } from '@conduit/webhooks/engine';
-import { ChainEngineModule } from '@conduit/chains/engine';
-import { ChainReconcileTimer } from './chains/chain-reconcile.timer';
-import { ChainStepProcessor } from './chains/chain-step.processor';
-import { DeliveryReconcileTimer } from './deliveries/delivery-reconcile.timer';
-import { DeliveryProcessor } from './deliveries/delivery.processor';
+import { WebhooksWorkerModule } from '@conduit/webhooks/engine';
 import { WorkerHealthController } from './health/worker-health.controller';
-import { IngestionReconcileTimer } from './ingestion/ingestion-reconcile.timer';
-import { IngestionProcessor } from './ingestion/ingestion.processor';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
 import { MaintenanceSchedules } from './maintenance/maintenance-schedules';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerMetricsController } from './metrics/worker-metrics.controller';
+
+/** The domains the worker runs, one module each: their queues' processors, reconcile timers and metrics. */
+export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule];
+/** Their migrations (and those of the domains they use), run at start with the platform's when MIGRATE_ON_START. */
+export const WORKER_MIGRATIONS = migrationsOf(WORKER_DOMAINS);
 
 @Module({})
 export class WorkerModule {
@@ -46,22 +45,11 @@ export class WorkerModule {
         // EventsService (operational events) checks permissions through AccessService; worker code calls its
         // publishInTenant(), which does not.
         AccessModule,
-        DeliveryModule,
-        IngestionModule,
-        ChainEngineModule,
+        ...WORKER_DOMAINS,
       ],
       controllers: [WorkerHealthController, WorkerMetricsController],
-      providers: [
-        MaintenanceProcessor,
-        MaintenanceSchedules,
-        DeliveryProcessor,
-        DeliveryReconcileTimer,
-        IngestionProcessor,
-        IngestionReconcileTimer,
-        ChainStepProcessor,
-        ChainReconcileTimer,
-        WorkerMetrics,
-      ],
+      // Platform housekeeping (the maintenance queue), and the process's metrics.
+      providers: [MaintenanceProcessor, MaintenanceSchedules, WorkerMetrics],
     };
   }
 }

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { subject as asSubject } from '@casl/ability';
 import { ClsService } from 'nestjs-cls';
 import { ConduitException } from '@conduit/platform';
-import { Action, ConduitAbility, Subject, SubjectFields, buildAbility } from './ability.factory';
+import { ConduitAbility, buildAbility } from './ability.factory';
 import { scopeAllows } from './api-key-scopes';
 import { IDENTITY_KEY, Principal, RequestIdentity, TenantRef } from './principal';
+import type { Action, Subject, SubjectFields } from './subjects';
 
 export type AccessErrorCode = 'unauthenticated' | 'forbidden' | 'not_found';
 
@@ -55,7 +56,7 @@ export class AccessService {
     return ability;
   }
 
-  can(action: Action, subject: Exclude<Subject, 'all'>, fields?: SubjectFields): boolean {
+  can(action: Action, subject: Subject, fields?: SubjectFields): boolean {
     const { principal } = this.identity();
     if (!scopeAllows(principal.scopes, action, subject)) return false;
     const target = fields ? asSubject(subject, { ...fields }) : subject;
@@ -63,7 +64,7 @@ export class AccessService {
   }
 
   /** Throws 403 (or 404 when even reading is not allowed, so existence does not leak). */
-  assert(action: Action, subject: Exclude<Subject, 'all'>, fields?: SubjectFields, notFoundCode = 'not_found'): void {
+  assert(action: Action, subject: Subject, fields?: SubjectFields, notFoundCode = 'not_found'): void {
     if (this.can(action, subject, fields)) return;
     if (action !== 'read' && fields && this.can('read', subject, fields)) {
       throw new AccessException('forbidden', 403, `You may not ${action} this ${subject}`);

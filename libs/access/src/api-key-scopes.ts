@@ -1,28 +1,35 @@
-import type { Action, Subject } from './ability.factory';
+// API keys narrow their role with scopes such as "users:read" or "api_keys:write"; "*" keeps the whole role. The scope
+// of each subject comes from the domain that registered it (access-registry.ts).
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+import { IsIn } from 'class-validator';
+import { KNOWN_SCOPES, scopeName } from './access-registry';
+import type { Action, Subject } from './subjects';
 
-// API keys narrow their role with scopes such as "users:read" or "api_keys:write"; "*" keeps the whole role.
-export const SCOPE_SUBJECTS: Record<Exclude<Subject, 'all'>, string> = {
-  Tenant: 'tenants',
-  User: 'users',
-  ApiKey: 'api_keys',
-  AuditEvent: 'audit_events',
-  Subscription: 'subscriptions',
-  Event: 'events',
-  Delivery: 'deliveries',
-  Source: 'sources',
-  InboundEvent: 'inbound_events',
-  Chain: 'chains',
-  ChainRun: 'chain_runs',
-  Credential: 'credentials',
-  // The queue dashboard (/admin/queues): platform admins only, whatever the scope.
-  Queue: 'queues',
-};
-
-export const KNOWN_SCOPES = ['*', ...Object.values(SCOPE_SUBJECTS).flatMap((s) => [`${s}:read`, `${s}:write`])];
-
-export function scopeAllows(scopes: string[] | null, action: Action, subject: Exclude<Subject, 'all'>): boolean {
+export function scopeAllows(scopes: string[] | null, action: Action, subject: Subject): boolean {
   if (scopes === null || scopes.includes('*')) return true;
-  const name = SCOPE_SUBJECTS[subject];
+  const name = scopeName(subject);
+  if (name === undefined) return false;
   if (scopes.includes(`${name}:write`)) return true;
   return action === 'read' && scopes.includes(`${name}:read`);
+}
+
+/** The static method Swagger calls when it builds the document (the name its CLI plugin uses for the same purpose). */
+const OPENAPI_METADATA_FACTORY = '_OPENAPI_METADATA_FACTORY';
+
+/**
+ * A list of scopes in a body (@ApiProperty with these options besides): each must be a known scope, and the OpenAPI
+ * document lists them. Both are read late, when a body is validated or the document built, so the scopes of domain
+ * libs loaded after the DTO are included.
+ */
+export function KnownScopes(options: ApiPropertyOptions = {}): PropertyDecorator {
+  return (target, key) => {
+    ApiProperty(options)(target, key);
+    IsIn(KNOWN_SCOPES, { each: true })(target, key);
+    const dto = target.constructor as unknown as Record<string, (() => Record<string, object>) | undefined>;
+    const previous = dto[OPENAPI_METADATA_FACTORY];
+    dto[OPENAPI_METADATA_FACTORY] = () => ({
+      ...previous?.(),
+      [key]: { ...options, description: `Any of: ${KNOWN_SCOPES.join(', ')}` },
+    });
+  };
 }

@@ -1,13 +1,12 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@conduit/platform';
-import type { Action, Subject } from './ability.factory';
+import type { Action, Subject } from './subjects';
 
 export const PUBLIC_ROUTE = 'conduit:public';
 export const ROUTE_POLICY = 'conduit:policy';
 
-export type RoutePolicy =
-  { kind: 'authenticated' } | { kind: 'ability'; action: Action; subject: Exclude<Subject, 'all'> };
+export type RoutePolicy = { kind: 'authenticated' } | { kind: 'ability'; action: Action; subject: Subject };
 
 /** No authentication: ingestion endpoints, login, health. Must be said explicitly. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -23,7 +22,7 @@ export const Authenticated = () =>
   );
 
 /** The caller's ability must allow `action` on `subject` in the acting tenant. */
-export const CheckPolicy = (action: Action, subject: Exclude<Subject, 'all'>) =>
+export const CheckPolicy = (action: Action, subject: Subject) =>
   applyDecorators(
     SetMetadata(ROUTE_POLICY, { kind: 'ability', action, subject } satisfies RoutePolicy),
     ApiUnauthorizedResponse({

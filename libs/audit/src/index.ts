@@ -1,5 +1,6 @@
 // The public surface of @conduit/audit: only what other packages use. Everything else is internal.
-export { AuditEventsService } from './audit-events.service';
 export { AuditLog } from './audit-log';
+export { AuditApiModule } from './audit-api.module';
 export { AuditModule } from './audit.module';
-export { AuditEventListResponse, ListAuditEventsQueryDto } from './dto/audit-event.dto';
+export { AUDIT_ACTION, Audited, AuditedByService } from './audited.decorator';
+export type { AuditSpec } from './audited.decorator';

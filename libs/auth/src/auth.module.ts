@@ -13,6 +13,8 @@ import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { ConduitJwtStrategy } from './strategies/conduit-jwt.strategy';
 import { IdentityProviderJwtStrategy } from './strategies/identity-provider-jwt.strategy';
 import { TokenService } from './token.service';
+// Registers the auth subjects, their API-key scopes and each role's rules with @conduit/access.
+import './auth.access';
 
 @Module({
   imports: [

@@ -2,7 +2,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { ChainStepJob, RedisAvailability, chainStepJobId } from '@conduit/queues';
+import { RedisAvailability } from '@conduit/queues';
+import { CHAIN_STEPS_QUEUE, ChainStepJob, chainStepJobId } from './chain-step-job';
 
 export interface ScheduledStep {
   tenantId: string;
@@ -15,7 +16,7 @@ export interface ScheduledStep {
 @Injectable()
 export class ChainStepScheduler {
   constructor(
-    @InjectQueue('chain-steps') private readonly queue: Queue<ChainStepJob>,
+    @InjectQueue(CHAIN_STEPS_QUEUE) private readonly queue: Queue<ChainStepJob>,
     private readonly redis: RedisAvailability,
   ) {}
 

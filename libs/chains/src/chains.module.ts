@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
+import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { ChainRunRollupSource } from './chain-run-rollup-source';
 import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
+import { CHAIN_STEPS_QUEUE } from './chain-step-job';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainTrigger } from './chain-trigger';
 import { ChainsService } from './chains.service';
@@ -16,12 +19,20 @@ import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { CredentialEntity } from './entities/credential.entity';
+import { CHAINS_MIGRATIONS } from './migrations';
 import { RunLauncher } from './run-launcher';
+// Registers the chains subjects, their API-key scopes and each role's rules with @conduit/access.
+import './chains.access';
 
-/** Execution chains: definitions, runs and credentials. Needs QueuesModule (global) for the chain-steps queue. */
+/**
+ * Execution chains: definitions, runs and credentials, with their tables and the chain-steps queue. Needs QueuesModule
+ * (global) for the queues' connection.
+ */
+@Migrations(...CHAINS_MIGRATIONS)
 @Module({
   imports: [
     TypeOrmModule.forFeature([ChainEntity, ChainStepEntity, ChainRunEntity, ChainStepRunEntity, CredentialEntity]),
+    BullModule.registerQueue({ name: CHAIN_STEPS_QUEUE }),
     AuditModule,
     SecretsModule,
     TenantsModule,

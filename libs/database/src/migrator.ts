@@ -2,7 +2,7 @@
 import { CodedError } from '@conduit/platform';
 import { DataSource } from 'typeorm';
 import type { ConduitConfig } from '@conduit/platform';
-import { APPEND_ONLY_TABLES, MIGRATIONS, RUNTIME_FUNCTIONS } from './migrations';
+import { APPEND_ONLY_TABLES, MigrationClass, PLATFORM_MIGRATIONS, RUNTIME_FUNCTIONS } from './migrations';
 import { DatabaseUrls, describeUrl, resolveDatabaseUrls } from './database-urls';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -21,15 +21,20 @@ export interface MigrationResult {
   runtimeRole: string;
 }
 
+/**
+ * Runs the platform's migrations and the given ones, those of the domains the caller composes (see migrationsOf): an
+ * app passes its own, `migrate` and the tests the API's, which compose every domain.
+ */
 export async function migrateDatabase(
   config: ConduitConfig,
+  migrations: readonly MigrationClass[],
   urls: DatabaseUrls = resolveDatabaseUrls(config),
 ): Promise<MigrationResult> {
   // One connection, so the session-level advisory lock covers every statement (replicas may start together).
   const ds = new DataSource({
     type: 'postgres',
     url: urls.migrationUrl,
-    migrations: MIGRATIONS,
+    migrations: [...new Set([...PLATFORM_MIGRATIONS, ...migrations])],
     migrationsTableName: MIGRATIONS_TABLE,
     extra: { max: 1 },
     logging: false,

@@ -1,3 +1,4 @@
-// @conduit/ingestion/engine: routing of received requests into events and its reconciler, for the worker.
+// @conduit/ingestion/engine: ingestion's worker module (routing of received requests into events, its reconciler).
+export { IngestionWorkerModule } from './ingestion-worker.module';
 export { IngestionReconciler } from './ingestion-reconciler';
 export { RoutingService } from './routing.service';

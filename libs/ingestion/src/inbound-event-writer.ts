@@ -6,8 +6,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { TenantRoundTrip } from '@conduit/database';
 import { InvariantError, QueueUnavailableError } from '@conduit/platform';
-import { IngestionJob, RedisAvailability } from '@conduit/queues';
+import { RedisAvailability } from '@conduit/queues';
 import { InboundEventEntity } from './entities/inbound-event.entity';
+import { INGESTION_QUEUE, IngestionJob } from './ingestion-job';
 
 export interface StoredInbound {
   id: string;
@@ -54,7 +55,7 @@ export class InboundEventWriter {
 
   constructor(
     private readonly trip: TenantRoundTrip,
-    @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
+    @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<IngestionJob>,
     private readonly redis: RedisAvailability,
   ) {}
 

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
@@ -7,16 +9,22 @@ import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { InboundEventsService } from './inbound-events.service';
 import { InboundEventWriter } from './inbound-event-writer';
+import { INGESTION_QUEUE } from './ingestion-job';
 import { IngestionReconciler } from './ingestion-reconciler';
+import { INGESTION_MIGRATIONS } from './migrations';
 import { ReceiveService } from './receive.service';
 import { RoutingService } from './routing.service';
 import { SourceResolver } from './source-resolver';
 import { SourcesService } from './sources.service';
+// Registers the ingestion subjects, their API-key scopes and each role's rules with @conduit/access.
+import './ingestion.access';
 
-/** Webhooks in. Needs QueuesModule (global) for the ingestion queue. */
+/** Webhooks in, with its tables and ingestion queue. Needs QueuesModule (global) for the queues' connection. */
+@Migrations(...INGESTION_MIGRATIONS)
 @Module({
   imports: [
     TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]),
+    BullModule.registerQueue({ name: INGESTION_QUEUE }),
     SecretsModule,
     TenantsModule,
     WebhooksModule,

@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, storableText } from '@conduit/platform';
-import { IngestionJob, RedisAvailability } from '@conduit/queues';
+import { RedisAvailability } from '@conduit/queues';
 import { bodyFormatRefusal, isJsonContentType, withoutBom } from './body-format';
 import { deliveryKey } from './delivery-key';
 import { ReceiveResponse } from './dto/receive.dto';
@@ -17,6 +17,7 @@ import { InboundEventWriter, MAX_ROUTING_JOB_EVENTS, routingJob } from './inboun
 import { ReceiveTarget, ResolvedSource, SourceResolver } from './source-resolver';
 import { providerDeliveryId, providerEventType } from './verification';
 import { verifyInbound } from '@conduit/signatures';
+import { INGESTION_QUEUE, IngestionJob } from './ingestion-job';
 
 export interface ReceivedRequest {
   rawBody: Buffer;
@@ -80,7 +81,7 @@ export class ReceiveService {
     private readonly writer: InboundEventWriter,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
-    @InjectQueue('ingestion') private readonly queue: Queue<IngestionJob>,
+    @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<IngestionJob>,
     private readonly redis: RedisAvailability,
   ) {}
 

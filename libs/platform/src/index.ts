@@ -8,3 +8,5 @@ export * from './crypto';
 export * from './passwords';
 export * from './platform.module';
 export * from './validation';
+export * from './http';
+export * from './metrics';

@@ -6,3 +6,6 @@ export * from './redis-availability';
 export * from './queues.module';
 export * from './queue-metrics';
 export * from './job-schemas';
+export * from './queue-processor';
+export * from './reconcile-timer';
+export * from './registered-queues';

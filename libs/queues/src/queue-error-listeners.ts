@@ -2,11 +2,10 @@
 // of its connections. Without a listener BullMQ prints each one to stderr; here those that mean "Redis is away" go to
 // RedisAvailability (which logs the outage once) and the others are logged as the errors they are.
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, ModuleRef } from '@nestjs/core';
-import { WorkerHost, getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
-import { QUEUE_NAMES } from './queue-names';
+import { DiscoveryService } from '@nestjs/core';
+import { WorkerHost } from '@nestjs/bullmq';
 import { RedisAvailability } from './redis-availability';
+import { RegisteredQueues } from './registered-queues';
 
 /** What a BullMQ Queue and Worker have in common here (their typed listener maps do not unify). */
 interface ErrorEmitter {
@@ -19,14 +18,13 @@ export class QueueErrorListeners implements OnModuleInit, OnApplicationBootstrap
   private readonly logger = new Logger('Queues');
 
   constructor(
-    private readonly moduleRef: ModuleRef,
+    private readonly queues: RegisteredQueues,
     private readonly discovery: DiscoveryService,
     private readonly availability: RedisAvailability,
   ) {}
 
   onModuleInit(): void {
-    for (const name of QUEUE_NAMES)
-      this.listen('queue', this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    for (const queue of this.queues.all()) this.listen('queue', queue);
   }
 
   onApplicationBootstrap(): void {

@@ -1,17 +1,15 @@
 // Metrics every Conduit process exposes: Node/process defaults and the depth of each queue by state.
 import type { ModuleRef } from '@nestjs/core';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUE_NAMES } from './queue-names';
 import { RedisAvailability } from './redis-availability';
+import { RegisteredQueues } from './registered-queues';
 
 const QUEUE_SCRAPE_TIMEOUT_MS = 2000;
 
 export function registerProcessAndQueueMetrics(registry: Registry, moduleRef: ModuleRef): void {
   collectDefaultMetrics({ register: registry, prefix: 'conduit_' });
   // Queues are resolved at scrape time: they do not exist yet while metric providers are constructed.
-  const queues = () => QUEUE_NAMES.map((name) => moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+  const queues = () => moduleRef.get(RegisteredQueues, { strict: false }).all();
   const redis = () => moduleRef.get(RedisAvailability, { strict: false });
   new Gauge({
     name: 'conduit_queue_jobs',

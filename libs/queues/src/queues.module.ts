@@ -4,11 +4,14 @@ import { BullModule } from '@nestjs/bullmq';
 import type { ConnectionOptions } from 'bullmq';
 import IORedis from 'ioredis';
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
-import { QUEUE_NAMES } from './queue-names';
+import { PLATFORM_QUEUES } from './queue-names';
 import { QueueErrorListeners } from './queue-error-listeners';
 import { RedisAvailability } from './redis-availability';
 import { InjectRedis, REDIS_CLIENT, createRedisClient } from './redis-client';
 import { redisOptionsFromUrl } from './redis-connection';
+import { RegisteredQueues } from './registered-queues';
+// Registers the queues subjects, their API-key scopes and each role's rules with @conduit/access.
+import './queues.access';
 
 class RedisCloser implements OnApplicationShutdown {
   constructor(@InjectRedis() private readonly redis: IORedis) {}
@@ -18,8 +21,9 @@ class RedisCloser implements OnApplicationShutdown {
 }
 
 /**
- * BullMQ connection and every queue, plus one plain Redis client for health checks and small keys, and the watch on
- * Redis that lets the process carry on while it is away (RedisAvailability).
+ * BullMQ connection and the platform's queues (a domain registers its own in its module), plus one plain Redis client
+ * for health checks and small keys, and the watch on Redis that lets the process carry on while it is away
+ * (RedisAvailability).
  */
 @Global()
 @Module({})
@@ -37,7 +41,7 @@ export class QueuesModule {
             prefix: config.REDIS_PREFIX,
           }),
         }),
-        BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
+        BullModule.registerQueue(...PLATFORM_QUEUES.map((name) => ({ name }))),
       ],
       providers: [
         {
@@ -47,9 +51,10 @@ export class QueuesModule {
         },
         RedisCloser,
         RedisAvailability,
+        RegisteredQueues,
         QueueErrorListeners,
       ],
-      exports: [BullModule, REDIS_CLIENT, RedisAvailability],
+      exports: [BullModule, REDIS_CLIENT, RedisAvailability, RegisteredQueues],
     };
   }
 }

@@ -1,19 +1,10 @@
 // The public surface of @conduit/tenants: only what other packages use. Everything else is internal.
-export {
-  CreateTenantDto,
-  ListQueryDto,
-  ListTenantsQueryDto,
-  TenantListResponse,
-  TenantResponse,
-  UpdateTenantDto,
-} from './dto/tenant.dto';
-export { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserListResponse, UserResponse } from './dto/user.dto';
+export { ListQueryDto } from './dto/tenant.dto';
 export { TenantEntity } from './entities/tenant.entity';
 export { UserEntity } from './entities/user.entity';
 export { OperatorService, PLATFORM_TENANT_CODE } from './operator.service';
 export { TenantHierarchy } from './tenant-hierarchy';
 export { TenantScope } from './tenant-scope';
+export { TenantsApiModule } from './tenants-api.module';
 export { TenantsModule } from './tenants.module';
-export { TenantsService } from './tenants.service';
 export { UserAccounts } from './user-accounts';
-export { UsersService } from './users.service';

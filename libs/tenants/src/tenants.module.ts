@@ -11,6 +11,8 @@ import { TenantsService } from './tenants.service';
 import { TenantScope } from './tenant-scope';
 import { UserAccounts } from './user-accounts';
 import { UsersService } from './users.service';
+// Registers the tenants subjects, their API-key scopes and each role's rules with @conduit/access.
+import './tenants.access';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],

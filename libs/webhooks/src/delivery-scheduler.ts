@@ -2,7 +2,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DeliveryJob, RedisAvailability, deliveryJobId } from '@conduit/queues';
+import { RedisAvailability } from '@conduit/queues';
+import { DELIVERIES_QUEUE, DeliveryJob, deliveryJobId } from './delivery-job';
 
 export interface ScheduledAttempt {
   tenantId: string;
@@ -17,7 +18,7 @@ export const MAX_DELIVERIES_PER_JOB = 50;
 @Injectable()
 export class DeliveryScheduler {
   constructor(
-    @InjectQueue('deliveries') private readonly queue: Queue<DeliveryJob>,
+    @InjectQueue(DELIVERIES_QUEUE) private readonly queue: Queue<DeliveryJob>,
     private readonly redis: RedisAvailability,
   ) {}
 

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { AnalyticsService } from './analytics.service';
 import { DeliveryRollupSource } from './delivery-rollup-source';
 import { DeliveriesService } from './deliveries.service';
+import { DELIVERIES_QUEUE } from './delivery-job';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
@@ -12,12 +15,17 @@ import { EventEntity } from './entities/event.entity';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { EventHooks } from './event-hooks';
 import { EventsService } from './events.service';
+import { WEBHOOKS_MIGRATIONS } from './migrations';
 import { SubscriptionsService } from './subscriptions.service';
+// Registers the webhooks subjects, their API-key scopes and each role's rules with @conduit/access.
+import './webhooks.access';
 
-/** Webhooks out. Needs QueuesModule (global) for the deliveries queue. */
+/** Webhooks out, with its tables and deliveries queue. Needs QueuesModule (global) for the queues' connection. */
+@Migrations(...WEBHOOKS_MIGRATIONS)
 @Module({
   imports: [
     TypeOrmModule.forFeature([SubscriptionEntity, EventEntity, DeliveryEntity, DeliveryAttemptEntity]),
+    BullModule.registerQueue({ name: DELIVERIES_QUEUE }),
     SecretsModule,
     TenantsModule,
   ],

@@ -4,9 +4,8 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService, PUBLIC_ROUTE, RequestIdentity } from '@conduit/access';
 import { Authenticator } from '@conduit/auth';
-import { CommonException, ConduitConfig, ConduitException, InjectConfig } from '@conduit/platform';
+import { CommonException, ConduitConfig, ConduitException, InjectConfig, requestMeta } from '@conduit/platform';
 import { FailedAuthenticationLimit } from '../auth/failed-authentication-limit';
-import { requestMeta } from './request-meta';
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const value = req.headers[name];

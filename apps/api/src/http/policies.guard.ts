@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AccessException, AccessService, PUBLIC_ROUTE, ROUTE_POLICY, RoutePolicy } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { requestMeta } from './request-meta';
+import { requestMeta } from '@conduit/platform';
 
 /** Second guard: the route's declared policy must allow the caller. Routes without one are refused. */
 @Injectable()

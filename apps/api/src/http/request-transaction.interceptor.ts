@@ -7,11 +7,9 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, lastValueFrom } from 'rxjs';
 import { AccessService, RequestIdentity } from '@conduit/access';
-import { AuditLog } from '@conduit/audit';
+import { AUDIT_ACTION, AuditLog, AuditSpec } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
-import { ConduitException } from '@conduit/platform';
-import { AUDIT_ACTION, AuditSpec } from './audited.decorator';
-import { requestMeta } from './request-meta';
+import { ConduitException, requestMeta } from '@conduit/platform';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

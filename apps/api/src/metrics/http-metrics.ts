@@ -1,27 +1,32 @@
-// Prometheus registry for this process: HTTP counts and latencies by route pattern, process metrics, queue depths.
+// The API's metrics: HTTP counts and latencies by route pattern, beside process metrics and queue depths, in the app's
+// registry (MetricsRegistry).
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { MetricsRegistry } from '@conduit/platform';
 import { registerProcessAndQueueMetrics } from '@conduit/queues';
 
 @Injectable()
 export class HttpMetrics {
-  readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: 'conduit_http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly duration = new Histogram({
-    name: 'conduit_http_request_duration_seconds',
-    help: 'HTTP request duration by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  readonly registry: Registry;
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly duration: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(moduleRef: ModuleRef) {
+  constructor(metrics: MetricsRegistry, moduleRef: ModuleRef) {
+    this.registry = metrics.registry;
+    this.requests = new Counter({
+      name: 'conduit_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'conduit_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
     registerProcessAndQueueMetrics(this.registry, moduleRef);
   }
 

@@ -10,9 +10,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, CheckPolicy } from '@conduit/access';
-import { CommonException } from '@conduit/platform';
-import { ApiErrors } from '../http/api-errors.decorator';
-import { Audited } from '../http/audited.decorator';
+import { ApiErrors, CommonException } from '@conduit/platform';
+import { Audited } from '@conduit/audit';
 import { QUEUE_BOARD_PATH, queueBoardCookie } from './queue-board';
 
 export class QueueBoardSessionResponse {

@@ -11,16 +11,13 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClsService } from 'nestjs-cls';
 import { buildAbility, scopeAllows } from '@conduit/access';
 import { Authenticator } from '@conduit/auth';
-import { CommonException, QueueUnavailableError } from '@conduit/platform';
-import { QUEUE_NAMES, RedisAvailability } from '@conduit/queues';
+import { CommonException, QueueUnavailableError, requestMeta } from '@conduit/platform';
+import { RedisAvailability, RegisteredQueues } from '@conduit/queues';
 import { mapError } from '../http/error-mapping';
-import { requestMeta } from '../http/request-meta';
 
 export const QUEUE_BOARD_PATH = '/admin/queues';
 export const QUEUE_BOARD_COOKIE = 'conduit_queue_board';
@@ -31,7 +28,10 @@ export async function mountQueueBoard(app: NestFastifyApplication): Promise<void
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
-    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name), { strict: false }))),
+    queues: app
+      .get(RegisteredQueues)
+      .all()
+      .map((queue) => new BullMQAdapter(queue)),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Conduit queues' } },
   });

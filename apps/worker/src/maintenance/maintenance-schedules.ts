@@ -10,9 +10,9 @@ import {
   HEARTBEAT_SCHEDULER_ID,
   MaintenanceJob,
   RETENTION_SCHEDULER_ID,
+  ReconcileTimer,
   RedisAvailability,
 } from '@conduit/queues';
-import { ReconcileTimer } from '../reconcile-timer';
 
 interface Schedule {
   id: string;

@@ -3,12 +3,11 @@ import { Job, UnrecoverableError } from 'bullmq';
 import IORedis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
-import { InjectRedis, MaintenanceJob, maintenanceJobSchema } from '@conduit/queues';
 import { AnalyticsRollups } from '@conduit/database';
+import { InjectRedis, MaintenanceJob, QueueProcessor, QueueRunOptions, maintenanceJobSchema } from '@conduit/queues';
 import { ChainRunRollupSource } from '@conduit/chains/engine';
 import { DeliveryRollupSource, RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
-import { QueueProcessor, QueueRunOptions } from '../queue-processor';
 
 // Platform-wide housekeeping: no tenant_id here; tenant queues' processors run each job inside
 // TenantContext.runInTenant().

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
-import { KNOWN_SCOPES } from '@conduit/access';
+import { KnownScopes } from '@conduit/access';
 import { IsName, IsTimestamp } from '@conduit/platform';
 
 const KEY_ROLES = ['mssp_admin', 'tenant_admin', 'analyst', 'viewer'] as const;
@@ -11,11 +11,10 @@ export class CreateApiKeyDto {
   @IsName(100)
   name: string;
 
-  @ApiProperty({ example: ['audit_events:read'], description: `Any of: ${KNOWN_SCOPES.join(', ')}` })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
-  @IsIn(KNOWN_SCOPES, { each: true })
+  @KnownScopes({ example: ['audit_events:read'] })
   scopes: string[];
 
   @ApiPropertyOptional({ enum: KEY_ROLES, description: 'Role the key acts with; defaults to yours (never above it)' })

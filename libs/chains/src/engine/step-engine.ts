@@ -15,7 +15,6 @@ import {
   storableText,
   unreachable,
 } from '@conduit/platform';
-import type { ChainStepJob } from '@conduit/queues';
 import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainStepScheduler } from '../chain-step-scheduler';
 import { ChainHttpClient } from './chain-http-client';
@@ -25,6 +24,7 @@ import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { RenderedStep, renderStep, stepPlan } from './step-render';
 import { buildStepRequest } from './step-request';
 import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from './step-store';
+import type { ChainStepJob } from '../chain-step-job';
 
 export type StepOutcome = 'sent' | 'failed' | 'retrying' | 'skipped' | 'not_claimed' | 'lease_lost';
 

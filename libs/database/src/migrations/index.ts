@@ -1,23 +1,23 @@
 import { Foundation1763900000000 } from './1763900000000-foundation';
-import { WebhooksOut1763910000000 } from './1763910000000-webhooks-out';
-import { WebhooksIn1763920000000 } from './1763920000000-webhooks-in';
-import { Chains1763930000000 } from './1763930000000-chains';
-import { DeliveriesHot1763940000000 } from './1763940000000-deliveries-hot';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
-import { DeliveriesDueInvariant1763960000000 } from './1763960000000-deliveries-due-invariant';
-import { AnalyticsIndexes1763970000000 } from './1763970000000-analytics-indexes';
 import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
 
-/** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
-export const MIGRATIONS = [
+export { enableRls } from './rls-sql';
+export { Migrations, migrationsOf } from './module-migrations';
+export type { MigrationClass } from './module-migrations';
+
+/**
+ * The platform's own migrations, run by every process before its domains' (each domain lib declares its own on its
+ * module). Listed explicitly so bundled builds need no file globbing.
+ * - Foundation: the control plane and the first tables of authentication, audit and data keys, from before domains
+ *   were libs (kept whole: TypeORM knows a migration by its name). Later tables of those libs come in their own.
+ * - DueWorkTenants: the SECURITY DEFINER functions tenantsWithDueWork (due-work-tenants.ts) calls, the platform's
+ *   one reviewed look across tenants; they read the webhooks', ingestion's and chains' due rows.
+ * - AnalyticsRollups: the rollups every domain's analytics add up (libs/database/src/rollups), keyed by kind.
+ */
+export const PLATFORM_MIGRATIONS = [
   Foundation1763900000000,
-  WebhooksOut1763910000000,
-  WebhooksIn1763920000000,
-  Chains1763930000000,
-  DeliveriesHot1763940000000,
   DueWorkTenants1763950000000,
-  DeliveriesDueInvariant1763960000000,
-  AnalyticsIndexes1763970000000,
   AnalyticsRollups1763980000000,
 ];
 

@@ -14,6 +14,7 @@ export abstract class CodedError<C extends string = string> extends Error {
 /** Conditions that cannot arise unless Conduit has a bug, or its rows were changed behind its back. */
 export type InvariantCode =
   | 'unknown_variant'
+  | 'access_registered_twice'
   | 'transaction_required'
   | 'data_key_missing'
   | 'step_not_in_chain'

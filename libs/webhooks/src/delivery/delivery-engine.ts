@@ -4,7 +4,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { Clock, CodedError, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
 import type { OutboundResult } from '@conduit/outbound-http';
-import type { DeliveryAttempt } from '@conduit/queues';
 import { DeliveryScheduler } from '../delivery-scheduler';
 import { EventsService } from '../events.service';
 import { issuePrivateWebhookToken } from '@conduit/signatures';
@@ -14,6 +13,7 @@ import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from '.
 import { nextRetry } from './retry-policy';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
+import type { DeliveryAttempt } from '../delivery-job';
 
 type FailedResult = Exclude<DeliveryResult, { status: 'delivered' }>;
 

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from './auth.module';
+import { ApiKeysController } from './http/api-keys.controller';
+import { AuthController } from './http/auth.controller';
+
+/**
+ * Authentication's routes (login, refresh, logout, me, API keys), for apps/api; it passes AuthModule on to the app,
+ * whose guard authenticates every request with it.
+ */
+@Module({ imports: [AuthModule], controllers: [AuthController, ApiKeysController], exports: [AuthModule] })
+export class AuthApiModule {}

@@ -1,0 +1,31 @@
+import { subject } from '@casl/ability';
+import { Principal, Role, buildAbility, scopeAllows } from '@conduit/access';
+import './auth.access';
+
+const HOME = 'home-tenant';
+const principal = (role: Role): Principal => ({
+  kind: 'user',
+  id: 'u',
+  label: 'u@x',
+  userId: 'u',
+  homeTenantId: HOME,
+  role,
+  scopes: null,
+});
+
+describe('API-key permissions', () => {
+  it('lets admins manage their tenant’s keys, nobody else', () => {
+    for (const role of ['mssp_admin', 'tenant_admin'] as const) {
+      expect(buildAbility(principal(role), HOME).can('delete', subject('ApiKey', { tenant_id: HOME }))).toBe(true);
+      expect(buildAbility(principal(role), HOME).can('read', subject('ApiKey', { tenant_id: 'other' }))).toBe(false);
+    }
+    for (const role of ['analyst', 'viewer'] as const) {
+      expect(buildAbility(principal(role), HOME).can('read', subject('ApiKey', { tenant_id: HOME }))).toBe(false);
+    }
+  });
+
+  it('scopes keys with api_keys:*', () => {
+    expect(scopeAllows(['api_keys:write'], 'delete', 'ApiKey')).toBe(true);
+    expect(scopeAllows(['api_keys:read'], 'delete', 'ApiKey')).toBe(false);
+  });
+});

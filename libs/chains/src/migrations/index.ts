@@ -1,0 +1,8 @@
+import { Chains1763930000000 } from './1763930000000-chains';
+import { AnalyticsIndexes1763970000000 } from './1763970000000-analytics-indexes';
+
+/**
+ * Chains' tables, in order (declared on ChainsModule). AnalyticsIndexes also replaced two indexes of webhooks' delivery
+ * attempts: chains depend on webhooks, so its tables are there first.
+ */
+export const CHAINS_MIGRATIONS = [Chains1763930000000, AnalyticsIndexes1763970000000];

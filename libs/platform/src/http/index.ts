@@ -1,0 +1,2 @@
+export * from './api-errors.decorator';
+export * from './request-meta';
