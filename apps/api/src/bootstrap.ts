@@ -2,11 +2,12 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, OperationObject, SwaggerModule } from '@nestjs/swagger';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
+import { PUBLIC_OPERATION_EXTENSION } from '@conduit/access';
 import { DatabaseAvailability, assertSafeRuntimeRole } from '@conduit/database';
 import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
 import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
@@ -24,6 +25,7 @@ import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -45,10 +47,30 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       schema: { type: 'string' },
     })
     .build();
+  // As package.json says: no licence is granted (npm's documentation of the term).
+  config.info.license = {
+    name: 'UNLICENSED',
+    url: 'https://docs.npmjs.com/cli/v11/configuring-npm/package-json#license',
+  };
+  // Relative to where the document is served, so Swagger UI and generated clients call the same origin.
+  if (!config.servers?.length) config.servers = [{ url: '/' }];
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ReceiveResponse, ErrorResponseDto] });
   // The receive routes are plain Fastify routes (see ingestion/receive.routes.ts), invisible to Nest's explorer.
   Object.assign(document.paths, receiveOpenApiPaths());
+  declarePublicOperations(document);
   return document;
+}
+
+/** Operations marked by @Public() need no credentials: `security: []` says so (and overrides any default). */
+function declarePublicOperations(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation: OperationObject | undefined = item[method];
+      if (!operation || !(PUBLIC_OPERATION_EXTENSION in operation)) continue;
+      delete (operation as Record<string, unknown>)[PUBLIC_OPERATION_EXTENSION];
+      operation.security = [];
+    }
+  }
 }
 
 export interface ApiAppOptions {

@@ -6,7 +6,14 @@ export type { DomainAccess, Grant, Grantee, Rules } from './access-registry';
 export { AccessException, AccessService } from './access.service';
 export { KnownScopes, scopeAllows } from './api-key-scopes';
 export { MetricsEndpoint } from './metrics-endpoint';
-export { Authenticated, CheckPolicy, PUBLIC_ROUTE, Public, ROUTE_POLICY } from './policy.decorators';
+export {
+  Authenticated,
+  CheckPolicy,
+  PUBLIC_OPERATION_EXTENSION,
+  PUBLIC_ROUTE,
+  Public,
+  ROUTE_POLICY,
+} from './policy.decorators';
 export type { RoutePolicy } from './policy.decorators';
 export { IDENTITY_KEY } from './principal';
 export type { Principal, RequestIdentity, TenantRef } from './principal';

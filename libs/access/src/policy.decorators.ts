@@ -1,5 +1,5 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@conduit/platform';
 import type { Action, Subject } from './subjects';
 
@@ -8,8 +8,15 @@ export const ROUTE_POLICY = 'conduit:policy';
 
 export type RoutePolicy = { kind: 'authenticated' } | { kind: 'ability'; action: Action; subject: Subject };
 
+/**
+ * Marks a public operation in the OpenAPI document; the document builder turns it into `security: []` (Nest's
+ * Swagger decorators cannot emit an empty security list).
+ */
+export const PUBLIC_OPERATION_EXTENSION = 'x-conduit-public';
+
 /** No authentication: ingestion endpoints, login, health. Must be said explicitly. */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+export const Public = () =>
+  applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiExtension(PUBLIC_OPERATION_EXTENSION, true));
 
 /** Any authenticated caller may use the route (its service still scopes what they see). */
 export const Authenticated = () =>

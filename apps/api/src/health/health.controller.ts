@@ -1,6 +1,6 @@
-import { InvariantError } from '@conduit/platform';
+import { ApiErrors, InvariantError } from '@conduit/platform';
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import IORedis from 'ioredis';
@@ -22,6 +22,10 @@ export class HealthController {
   @Get('live')
   @Public()
   @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({
+    schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+  })
+  @ApiErrors(400)
   live() {
     return { status: 'ok' };
   }
@@ -33,6 +37,7 @@ export class HealthController {
     summary: 'Readiness: PostgreSQL answers (503 when not); Redis down is 200 with status "degraded"',
     description: 'While Redis is away work is still accepted and kept in PostgreSQL, so the instance stays in service.',
   })
+  @ApiErrors(400)
   async ready() {
     const check = this.health.check([
       () => this.db.pingCheck('database').withTimeout(2000),

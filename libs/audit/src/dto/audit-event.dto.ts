@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsPageLimit, IsTimestamp, JSON_OBJECT } from '@conduit/platform';
 
 export class ListAuditEventsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
@@ -34,9 +34,9 @@ export class AuditEventResponse {
   @ApiProperty({ nullable: true, type: Number }) status_code: number | null;
   @ApiProperty({ nullable: true, type: String }) ip: string | null;
   @ApiProperty({ nullable: true, type: String }) request_id: string | null;
-  @ApiProperty({ nullable: true, type: Object, example: { display_name: 'Ada', password: '[REDACTED]' } })
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, example: { display_name: 'Ada', password: '[REDACTED]' } })
   changes: Record<string, unknown> | null;
-  @ApiProperty({ nullable: true, type: Object }) metadata: Record<string, unknown> | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true }) metadata: Record<string, unknown> | null;
   @ApiProperty() created_at: string;
 }
 

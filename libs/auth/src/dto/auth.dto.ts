@@ -41,6 +41,12 @@ export class MeTenantResponse {
   @ApiProperty({ nullable: true, type: String }) parent_id: string | null;
 }
 
+export class MeMembershipResponse {
+  @ApiProperty({ format: 'uuid', example: '0193a6b2-7c1d-7e4f-9a55-3b2f6c1d2e3f' }) tenant_id: string;
+  @ApiProperty({ example: 'acme-corp' }) tenant_code: string;
+  @ApiProperty({ example: 'tenant_admin' }) role: string;
+}
+
 export class MeResponse {
   @ApiProperty({ enum: ['user', 'api_key'] }) kind: 'user' | 'api_key';
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -49,6 +55,6 @@ export class MeResponse {
   @ApiProperty({ nullable: true, type: [String] }) scopes: string[] | null;
   @ApiProperty({ format: 'uuid' }) home_tenant_id: string;
   @ApiProperty({ type: MeTenantResponse, description: 'The tenant this request acts in' }) tenant: MeTenantResponse;
-  @ApiProperty({ type: [Object], example: [{ tenant_id: '0193...', tenant_code: 'acme-corp', role: 'tenant_admin' }] })
-  memberships: { tenant_id: string; tenant_code: string; role: string }[];
+  @ApiProperty({ type: [MeMembershipResponse], description: 'Every tenant the user belongs to (none for an API key)' })
+  memberships: MeMembershipResponse[];
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsPageLimit, IsTimestamp, JSON_OBJECT, JSON_VALUE, JSON_VALUE_OR_NULL, STRING_MAP } from '@conduit/platform';
 import type { CompensationStatus, RunStatus, TriggerType } from '../entities/chain-run.entity';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { StepKind } from '../entities/chain-step.entity';
@@ -10,6 +10,7 @@ const STEP_RUN_STATUSES: StepRunStatus[] = ['pending', 'running', 'sent', 'faile
 
 export class ExecuteChainDto {
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
     example: { order_id: 'ord_123', order_amount: 99.5, customer_id: 'cus_42', items: [{ sku: 'A-1', qty: 2 }] },
     description: 'What templates read as trigger_data',
   })
@@ -45,14 +46,14 @@ export class StepRunResponse {
   @ApiProperty() name: string;
   @ApiProperty({ enum: STEP_RUN_STATUSES }) status: StepRunStatus;
   @ApiProperty({
-    nullable: true,
+    ...JSON_VALUE_OR_NULL,
     description: 'The body sent, credentials replaced by [REDACTED]',
     example: { amount: 99.5, api_key: '[REDACTED]' },
   })
   request_payload: unknown;
   @ApiProperty({
+    ...STRING_MAP,
     nullable: true,
-    type: Object,
     description: 'Headers sent; credentials and subscription headers as [REDACTED]',
   })
   request_headers: Record<string, string> | null;
@@ -76,7 +77,8 @@ export class ChainRunResponse {
   @ApiProperty({ example: 'order.placed' }) trigger_event: string;
   @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The event that started the run' })
   trigger_event_id: string | null;
-  @ApiProperty({ description: 'As the run started' }) trigger_data: unknown;
+  @ApiProperty({ ...JSON_VALUE, description: 'As the run started (an event-triggered run: the event payload)' })
+  trigger_data: unknown;
   @ApiProperty({ description: 'The step being run or next to run (1-based)' }) current_step: number;
   @ApiProperty() total_steps: number;
   @ApiProperty({ nullable: true, type: Number, description: 'The step that failed the run' }) failed_step:

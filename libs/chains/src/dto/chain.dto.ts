@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsName, IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit, JSON_OBJECT, STRING_MAP } from '@conduit/platform';
 import type { OnFailureAction, OnSuccessAction } from '../entities/chain-step.entity';
 
 export const ON_SUCCESS: OnSuccessAction[] = ['continue', 'stop', 'pause'];
@@ -57,6 +57,7 @@ export class ChainStepDto {
   step_order?: number;
 
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
     example: {
       amount: '{{.trigger_data.order_amount}}',
       customer_id: '{{trigger_data.customer_id}}',
@@ -72,6 +73,7 @@ export class ChainStepDto {
   request_params?: Record<string, unknown>;
 
   @ApiPropertyOptional({
+    ...STRING_MAP,
     example: { Authorization: 'Bearer {{credentials.payments_api_key}}' },
     description:
       'Extra request headers (at most 20): names of letters, digits and -, values of printable ASCII or tab up to 4000 characters; values may hold templates. ' +
@@ -267,8 +269,8 @@ export class ChainStepResponse {
   @ApiProperty({ format: 'uuid' }) webhook_id: string;
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
-  @ApiProperty({ nullable: true, type: Object }) request_params: Record<string, unknown> | null;
-  @ApiProperty({ nullable: true, type: Object }) headers: Record<string, string> | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true }) request_params: Record<string, unknown> | null;
+  @ApiProperty({ ...STRING_MAP, nullable: true }) headers: Record<string, string> | null;
   @ApiProperty({ nullable: true, type: String }) condition: string | null;
   @ApiProperty({ enum: ON_SUCCESS }) on_success_action: OnSuccessAction;
   @ApiProperty({ enum: ON_FAILURE }) on_failure_action: OnFailureAction;

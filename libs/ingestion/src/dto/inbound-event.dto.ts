@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsPageLimit, IsTimestamp, STRING_MAP } from '@conduit/platform';
 import type { InboundStatus } from '../entities/inbound-event.entity';
 
 const STATUSES: InboundStatus[] = ['accepted', 'routed', 'filtered', 'failed'];
@@ -38,7 +38,7 @@ export class InboundEventResponse {
 }
 
 export class InboundEventDetailResponse extends InboundEventResponse {
-  @ApiProperty({ description: 'As received; credentials masked' }) headers: Record<string, string>;
+  @ApiProperty({ ...STRING_MAP, description: 'As received; credentials masked' }) headers: Record<string, string>;
   @ApiProperty({ description: 'The body as received, UTF-8 (see body_base64 for exact bytes)' }) body: string;
   @ApiProperty({ description: 'The exact bytes received' }) body_base64: string;
 }

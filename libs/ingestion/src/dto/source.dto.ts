@@ -16,7 +16,7 @@ import {
   ValidateBy,
   ValidationArguments,
 } from 'class-validator';
-import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp, JSON_OBJECT } from '@conduit/platform';
 import { addressRangesProblem } from '../address-ranges';
 import type { InboundProviderName } from '../entities/inbound-source.entity';
 import { INBOUND_PROVIDERS } from '@conduit/signatures';
@@ -66,6 +66,7 @@ class SourceSettingsDto {
   event_type_path?: string;
 
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
     example: { livemode: { $eq: true } },
     nullable: true,
     description: 'Only matching payloads are routed ($eq $neq $gt ... on dotted paths); null removes it',
@@ -164,7 +165,7 @@ export class SourceResponse {
   @ApiProperty({ nullable: true, type: String }) previous_secret_expires_at: string | null;
   @ApiProperty({ type: [String] }) allowed_cidrs: string[];
   @ApiProperty({ nullable: true, type: String }) event_type_path: string | null;
-  @ApiProperty({ nullable: true, type: Object }) filter: Record<string, unknown> | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true }) filter: Record<string, unknown> | null;
   @ApiProperty() max_body_bytes: number;
   @ApiProperty() is_active: boolean;
   @ApiProperty() rejected_count: number;

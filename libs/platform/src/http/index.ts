@@ -1,2 +1,3 @@
 export * from './api-errors.decorator';
 export * from './request-meta';
+export * from './json-schemas';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { IsName, IsOptionalButNotNull, IsPageLimit } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit, JSON_OBJECT } from '@conduit/platform';
 import type { TenantIsolation, TenantStatus } from '../entities/tenant.entity';
 import { IsTenantCode } from '../tenant-code';
 
@@ -32,12 +32,12 @@ export class CreateTenantDto {
   @IsEmail()
   contact_email?: string;
 
-  @ApiPropertyOptional({ example: { timezone: 'Europe/Berlin' } })
+  @ApiPropertyOptional({ ...JSON_OBJECT, example: { timezone: 'Europe/Berlin' } })
   @IsOptional()
   @IsObject()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: { data_retention_days: 365 } })
+  @ApiPropertyOptional({ ...JSON_OBJECT, example: { data_retention_days: 365 } })
   @IsOptional()
   @IsObject()
   compliance_settings?: Record<string, unknown>;
@@ -78,6 +78,7 @@ export class UpdateTenantDto {
   parent_id?: string | null;
 
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
     example: { timezone: 'Europe/Berlin' },
     description: 'Replaces the settings; {} empties them',
   })
@@ -85,7 +86,11 @@ export class UpdateTenantDto {
   @IsObject()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: { data_retention_days: 365 }, description: 'Replaces them; {} empties them' })
+  @ApiPropertyOptional({
+    ...JSON_OBJECT,
+    example: { data_retention_days: 365 },
+    description: 'Replaces them; {} empties them',
+  })
   @IsOptionalButNotNull()
   @IsObject()
   compliance_settings?: Record<string, unknown>;
@@ -123,8 +128,8 @@ export class TenantResponse {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) parent_id: string | null;
   @ApiProperty({ enum: STATUSES }) status: TenantStatus;
   @ApiProperty({ nullable: true, type: String }) contact_email: string | null;
-  @ApiProperty({ example: {} }) settings: Record<string, unknown>;
-  @ApiProperty({ example: {} }) compliance_settings: Record<string, unknown>;
+  @ApiProperty({ ...JSON_OBJECT, example: {} }) settings: Record<string, unknown>;
+  @ApiProperty({ ...JSON_OBJECT, example: {} }) compliance_settings: Record<string, unknown>;
   @ApiProperty({ enum: ISOLATIONS }) isolation: TenantIsolation;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength } from 'class-validator';
-import { IsName, IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsName, IsPageLimit, IsTimestamp, JSON_VALUE, STRING_MAP } from '@conduit/platform';
 import type { DeliveryStatus } from '../entities/delivery.entity';
 import { EVENT_NAME } from '../event-matching';
 
@@ -18,6 +18,7 @@ export class PublishEventDto {
   source?: string;
 
   @ApiProperty({
+    ...JSON_VALUE,
     example: { order_id: 'ord_123', total: 120, currency: 'EUR' },
     description: 'Any JSON value except null: object, array, string, number or boolean',
   })
@@ -92,8 +93,8 @@ export class DeliveryAttemptResponse {
   })
   error_class: string | null;
   @ApiProperty({ nullable: true, type: String }) error_message: string | null;
-  @ApiProperty() request_headers: Record<string, string>;
-  @ApiProperty() response_headers: Record<string, string>;
+  @ApiProperty(STRING_MAP) request_headers: Record<string, string>;
+  @ApiProperty(STRING_MAP) response_headers: Record<string, string>;
   @ApiProperty({ nullable: true, type: String }) response_body: string | null;
   @ApiProperty() response_truncated: boolean;
   @ApiProperty() created_at: string;
@@ -123,7 +124,7 @@ export class EventResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() event_name: string;
   @ApiProperty() source: string;
-  @ApiProperty({ description: 'As published' }) payload: unknown;
+  @ApiProperty({ ...JSON_VALUE, description: 'As published' }) payload: unknown;
   @ApiProperty({ nullable: true, type: String }) idempotency_key: string | null;
   @ApiProperty() delivery_count: number;
   @ApiProperty() created_at: string;

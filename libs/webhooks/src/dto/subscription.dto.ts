@@ -16,7 +16,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
+import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp, JSON_OBJECT, STRING_MAP } from '@conduit/platform';
 import type { PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
 import { EVENT_NAME } from '../event-matching';
 
@@ -37,6 +37,7 @@ class SubscriptionSettingsDto {
   description?: string;
 
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
     example: { 'order.total': { $gte: 100 } },
     nullable: true,
     description:
@@ -65,6 +66,7 @@ class SubscriptionSettingsDto {
   payload_format?: PayloadFormat;
 
   @ApiPropertyOptional({
+    ...STRING_MAP,
     example: { 'X-Team': 'billing' },
     nullable: true,
     description:
@@ -75,6 +77,12 @@ class SubscriptionSettingsDto {
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    isArray: true,
+    minimum: 0,
+    maximum: 7 * 86400,
+    minItems: 1,
+    maxItems: 20,
     example: [0, 5, 300, 1800],
     description: 'Delay in seconds before each attempt (first is usually 0)',
   })
@@ -168,7 +176,10 @@ export class TestEventDto {
   @MaxLength(200)
   event_name?: string;
 
-  @ApiPropertyOptional({ example: { hello: 'world' } }) @IsOptional() @IsObject() payload?: Record<string, unknown>;
+  @ApiPropertyOptional({ ...JSON_OBJECT, example: { hello: 'world' } }) @IsOptional() @IsObject() payload?: Record<
+    string,
+    unknown
+  >;
 }
 
 /** Bodies of actions that take none: anything sent is refused (400), like unknown fields elsewhere. */
@@ -198,11 +209,11 @@ export class SubscriptionResponse {
   @ApiProperty() target_url: string;
   @ApiProperty({ type: [String] }) event_types: string[];
   @ApiProperty({ description: 'First event type (seed field)' }) subscribed_event: string;
-  @ApiProperty({ nullable: true, type: Object }) filter: Record<string, unknown> | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true }) filter: Record<string, unknown> | null;
   @ApiProperty({ enum: TYPES }) type: SubscriptionType;
   @ApiProperty({ enum: FORMATS }) payload_format: PayloadFormat;
-  @ApiProperty({ example: { 'X-Team': '••••' } }) headers: Record<string, string>;
-  @ApiProperty({ type: [Number] }) retry_schedule: number[];
+  @ApiProperty({ ...STRING_MAP, example: { 'X-Team': '••••' } }) headers: Record<string, string>;
+  @ApiProperty({ type: 'integer', isArray: true }) retry_schedule: number[];
   @ApiProperty({ nullable: true, type: Number }) rate_limit_per_second: number | null;
   @ApiProperty() is_active: boolean;
   @ApiProperty({ nullable: true, type: String, example: 'gone' }) disabled_reason: string | null;
