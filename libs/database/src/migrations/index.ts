@@ -7,6 +7,7 @@ import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000
 import { DeliveriesDueInvariant1763960000000 } from './1763960000000-deliveries-due-invariant';
 import { AnalyticsIndexes1763970000000 } from './1763970000000-analytics-indexes';
 import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
+import { ApiKeyRoles1763990000000 } from './1763990000000-api-key-roles';
 
 /** Every migration, in order. Listed explicitly so bundled builds need no file globbing. */
 export const MIGRATIONS = [
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   DeliveriesDueInvariant1763960000000,
   AnalyticsIndexes1763970000000,
   AnalyticsRollups1763980000000,
+  ApiKeyRoles1763990000000,
 ];
 
 /** Tables the runtime role may only read and append to. */
