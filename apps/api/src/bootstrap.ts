@@ -20,13 +20,14 @@ import {
 import { mountQueueBoard } from './queue-board/queue-board';
 import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
+import { securityHeaders } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+export function buildOpenApiDocument(app: NestFastifyApplication, config: ConduitConfig): OpenAPIObject {
+  const builder = new DocumentBuilder()
     .setTitle('Conduit API')
     .setDescription(
       'Move events between systems and automate what happens next. Authenticate with a bearer token from ' +
@@ -35,6 +36,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
         'Errors are `{ "error": { "code", "message", "details" }, "request_id" }`.',
     )
     .setVersion('1.0')
+    // Without PUBLIC_URL, relative: "Try it out" calls the address the page was loaded from, whichever it is.
+    .addServer(config.PUBLIC_URL ?? '/')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api_key')
     .addGlobalParameters({
@@ -45,7 +48,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       schema: { type: 'string' },
     })
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ReceiveResponse, ErrorResponseDto] });
+  const document = SwaggerModule.createDocument(app, builder, { extraModels: [ReceiveResponse, ErrorResponseDto] });
   // The receive routes are plain Fastify routes (see ingestion/receive.routes.ts), invisible to Nest's explorer.
   Object.assign(document.paths, receiveOpenApiPaths());
   return document;
@@ -124,16 +127,7 @@ export async function createApiApp(
       reply.elapsedTime / 1000,
     );
   });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  await app.register(helmet, securityHeaders(config));
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
   }
@@ -142,7 +136,7 @@ export async function createApiApp(
   // On SIGTERM: finish in-flight requests, close connections, then exit 0 (not re-raise the signal).
   if (options.shutdownHooks !== false) app.enableShutdownHooks([], { useProcessExit: true });
 
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
