@@ -109,6 +109,91 @@ describe('API keys', () => {
     expect(byAnalyst.status).toBe(403);
   });
 
+  it("lets a key hold any role up to its creator's own: a platform admin mints platform_admin keys", async () => {
+    await api.operator.ensurePlatformAdmin('root@platform.test', 'correct-horse-battery-staple');
+    const root = (await api.login('root@platform.test', 'correct-horse-battery-staple')).access_token;
+    const automation = await createKey({ name: 'automation', scopes: ['*'], role: 'platform_admin' }, root);
+    expect(automation.status).toBe(201);
+    expect(automation.body.role).toBe('platform_admin');
+    expect((await api.request('GET', `/api/v1/api-keys/${automation.body.id}`, { token: root })).body.role).toBe(
+      'platform_admin',
+    );
+    // It acts as a platform admin: in any tenant, which the mssp_admin key a platform admin gets by default cannot.
+    const me = await api.request('GET', '/api/v1/auth/me', { apiKey: automation.body.key });
+    expect(me.body).toMatchObject({ kind: 'api_key', role: 'platform_admin' });
+    expect((await api.request('GET', '/api/v1/users', { apiKey: automation.body.key, tenant: 'acme' })).status).toBe(
+      200,
+    );
+    const byDefault = await createKey({ name: 'default', scopes: ['*'] }, root);
+    expect(byDefault.body.role).toBe('mssp_admin');
+    expect((await api.request('GET', '/api/v1/users', { apiKey: byDefault.body.key, tenant: 'acme' })).status).toBe(
+      404,
+    );
+    // Platform automation with a narrower key: a CI job creating a tenant (a root: platform admins only) and its admin.
+    const provisioning = await createKey(
+      { name: 'provisioning', scopes: ['tenants:write', 'users:write'], role: 'platform_admin' },
+      root,
+    );
+    const tenant = await api.request('POST', '/api/v1/tenants', {
+      apiKey: provisioning.body.key,
+      body: { code: 'ci-made', name: 'Made by CI' },
+    });
+    expect(tenant.status).toBe(201);
+    expect(tenant.body.parent_id).toBeNull();
+    const user = await api.request('POST', '/api/v1/users', {
+      apiKey: provisioning.body.key,
+      tenant: 'ci-made',
+      body: { email: 'admin@ci-made.test', password: 'correct-horse-battery-staple', role: 'tenant_admin' },
+    });
+    expect(user.status).toBe(201);
+    const unscoped = await api.request('GET', '/api/v1/audit-events', { apiKey: provisioning.body.key });
+    expect(unscoped.status).toBe(403);
+
+    // A platform_admin key with "*" may mint another; one with less, or a key of a lower role, may not.
+    const minted = await api.request('POST', '/api/v1/api-keys', {
+      apiKey: automation.body.key,
+      body: { name: 'minted', scopes: ['tenants:read'], role: 'platform_admin' },
+    });
+    expect(minted.status).toBe(201);
+    expect(minted.body.role).toBe('platform_admin');
+    const fromLower = await api.request('POST', '/api/v1/api-keys', {
+      apiKey: byDefault.body.key,
+      body: { name: 'x', scopes: ['*'], role: 'platform_admin' },
+    });
+    expect(fromLower.status).toBe(403);
+    expect(fromLower.body.error.code).toBe('role_not_allowed');
+  });
+
+  it("refuses a key above its creator's role, and a platform_admin key outside the creator's own tenant", async () => {
+    await api.seedTenant('msp');
+    const msp = await api.seedUser('msp', 'mssp_admin');
+    const own = await createKey({ name: 'msp-own', scopes: ['*'], role: 'mssp_admin' }, msp.token);
+    expect(own.status).toBe(201);
+    for (const [token, role] of [
+      [msp.token, 'platform_admin'],
+      [admin.token, 'platform_admin'],
+      [admin.token, 'mssp_admin'],
+      [analyst.token, 'tenant_admin'],
+    ] as const) {
+      const res = await createKey({ name: 'x', scopes: ['*'], role }, token);
+      expect(res.status, role).toBe(403);
+    }
+    const tooHigh = await createKey({ name: 'x', scopes: ['*'], role: 'platform_admin' }, msp.token);
+    expect(tooHigh.body.error.code).toBe('role_not_allowed');
+
+    await api.operator.ensurePlatformAdmin('root@platform.test', 'correct-horse-battery-staple');
+    const root = (await api.login('root@platform.test', 'correct-horse-battery-staple')).access_token;
+    const elsewhere = await api.request('POST', '/api/v1/api-keys', {
+      token: root,
+      tenant: 'acme',
+      body: { name: 'x', scopes: ['*'], role: 'platform_admin' },
+    });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.error.code).toBe('role_not_allowed');
+    const count = await api.sql(`SELECT count(*)::int AS n FROM api_keys WHERE name = 'x'`);
+    expect(count[0].n).toBe(0);
+  });
+
   it("keeps keys inside their tenant: another tenant's admin cannot see or revoke them", async () => {
     const { body } = await createKey({ name: 'private', scopes: ['*'] });
     const other = await api.seedUser('globex', 'tenant_admin');

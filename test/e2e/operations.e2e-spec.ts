@@ -32,6 +32,7 @@ interface OpenApiOperation {
 }
 type OpenApiDoc = {
   openapi: string;
+  servers?: { url: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: {
     securitySchemes: Record<string, { type: string; scheme?: string; in?: string; name?: string }>;
@@ -95,6 +96,10 @@ describe('swagger', () => {
   it('serves a valid OpenAPI 3 document', async () => {
     expect(doc.openapi).toMatch(/^3\./);
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeTruthy();
+  });
+
+  it('names a relative server without PUBLIC_URL, so "Try it out" calls the address the page came from', () => {
+    expect(doc.servers).toEqual([{ url: '/' }]);
   });
 
   it('declares the bearer and api_key security schemes', () => {
@@ -394,15 +399,17 @@ describe('security headers and CORS', () => {
   });
   afterAll(() => api.close());
 
-  it('sends helmet headers on API responses and errors', async () => {
-    for (const path of ['/health/live', '/api/v1/auth/me', '/nowhere']) {
+  it('sends helmet headers on API responses and errors, and no HSTS or upgrade-insecure-requests over plain HTTP', async () => {
+    // Over plain HTTP, upgrade-insecure-requests blanks Swagger UI at any address but localhost (test/e2e/swagger-ui).
+    for (const path of ['/health/live', '/api/v1/auth/me', '/nowhere', '/docs']) {
       const { headers } = await api.request('GET', path);
       expect(headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(headers.get('x-frame-options') ?? headers.get('content-security-policy'), path).toMatch(
         /SAMEORIGIN|DENY|frame-ancestors/i,
       );
       expect(headers.get('content-security-policy'), path).toContain("default-src 'self'");
-      expect(headers.get('strict-transport-security'), path).toMatch(/max-age=\d+/);
+      expect(headers.get('content-security-policy'), path).not.toContain('upgrade-insecure-requests');
+      expect(headers.get('strict-transport-security'), path).toBeNull();
     }
   });
 
@@ -423,6 +430,27 @@ describe('security headers and CORS', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     const simple = await api.request('GET', '/health/live', { headers: { origin: 'https://evil.example' } });
     expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('behind HTTPS (an https:// PUBLIC_URL)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ PUBLIC_URL: 'https://conduit.example.com/' });
+  });
+  afterAll(() => api.close());
+
+  it('sends HSTS and upgrade-insecure-requests', async () => {
+    for (const path of ['/health/live', '/api/v1/auth/me', '/nowhere', '/docs']) {
+      const { headers } = await api.request('GET', path);
+      expect(headers.get('content-security-policy'), path).toContain('upgrade-insecure-requests');
+      expect(headers.get('strict-transport-security'), path).toMatch(/max-age=\d+/);
+    }
+  });
+
+  it("names PUBLIC_URL as the OpenAPI document's server", async () => {
+    const { body } = await api.request('GET', '/docs-json');
+    expect(body.servers).toEqual([{ url: 'https://conduit.example.com' }]);
   });
 });
 

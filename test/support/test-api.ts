@@ -123,11 +123,15 @@ export class TestApi {
   }
 }
 
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
+/** `host` is where the API listens (127.0.0.1 unless a suite needs another address); requests go to 127.0.0.1. */
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+  { host = '127.0.0.1' }: { host?: string } = {},
+): Promise<TestApi> {
   const db = await createTestDatabase();
   const config = testConfig(db.url, overrides);
   const app = await createApiApp(config, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: 0, host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return new TestApi(app, config, db, `http://127.0.0.1:${port}`);

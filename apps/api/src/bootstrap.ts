@@ -21,14 +21,15 @@ import {
 import { mountQueueBoard } from './queue-board/queue-board';
 import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
+import { securityHeaders } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
-  const config = new DocumentBuilder()
+export function buildOpenApiDocument(app: NestFastifyApplication, config: ConduitConfig): OpenAPIObject {
+  const builder = new DocumentBuilder()
     .setTitle('Conduit API')
     .setDescription(
       'Move events between systems and automate what happens next. Authenticate with a bearer token from ' +
@@ -37,6 +38,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
         'Errors are `{ "error": { "code", "message", "details" }, "request_id" }`.',
     )
     .setVersion('1.0')
+    // Without PUBLIC_URL, relative: "Try it out" calls the address the page was loaded from, whichever it is.
+    .addServer(config.PUBLIC_URL ?? '/')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api_key')
     .addGlobalParameters({
@@ -48,13 +51,11 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     })
     .build();
   // As package.json says: no licence is granted (npm's documentation of the term).
-  config.info.license = {
+  builder.info.license = {
     name: 'UNLICENSED',
     url: 'https://docs.npmjs.com/cli/v11/configuring-npm/package-json#license',
   };
-  // Relative to where the document is served, so Swagger UI and generated clients call the same origin.
-  if (!config.servers?.length) config.servers = [{ url: '/' }];
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ReceiveResponse, ErrorResponseDto] });
+  const document = SwaggerModule.createDocument(app, builder, { extraModels: [ReceiveResponse, ErrorResponseDto] });
   // The receive routes are plain Fastify routes (see ingestion/receive.routes.ts), invisible to Nest's explorer.
   Object.assign(document.paths, receiveOpenApiPaths());
   declarePublicOperations(document);
@@ -146,16 +147,7 @@ export async function createApiApp(
       reply.elapsedTime / 1000,
     );
   });
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-      },
-    },
-  });
+  await app.register(helmet, securityHeaders(config));
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
   }
@@ -164,7 +156,7 @@ export async function createApiApp(
   // On SIGTERM: finish in-flight requests, close connections, then exit 0 (not re-raise the signal).
   if (options.shutdownHooks !== false) app.enableShutdownHooks([], { useProcessExit: true });
 
-  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app, config), {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });

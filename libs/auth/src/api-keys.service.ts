@@ -68,9 +68,19 @@ export class ApiKeysService {
   async create(dto: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
     const { principal, tenant } = this.access.identity();
     this.access.assert('create', 'ApiKey', { tenant_id: tenant.id });
+    // Any role up to the creator's own. Asked for nothing, a platform admin gets an mssp_admin key, as before
+    // platform_admin keys existed: the platform-wide role is only ever handed out on purpose.
     const role = dto.role ?? (principal.role === 'platform_admin' ? 'mssp_admin' : principal.role);
     if (!roleAtLeast(principal.role, role))
       throw new AuthException('role_not_allowed', `You cannot create a key with the ${role} role`);
+    // A key's tenant is its home: one homed elsewhere would escape what protects the platform tenant from its own
+    // admins (they cannot suspend or delete their home tenant).
+    if (role === 'platform_admin' && tenant.id !== principal.homeTenantId) {
+      throw new AuthException(
+        'role_not_allowed',
+        'A platform_admin key can only be created in your own tenant, not in one you act in with X-Tenant-Id',
+      );
+    }
     const scopes = [...new Set(dto.scopes)];
     // A key creating a key hands on at most what it holds (users hold their role's every scope).
     const notHeld = scopesNotHeld(principal.scopes, scopes);
@@ -94,7 +104,7 @@ export class ApiKeysService {
       name: dto.name,
       prefix,
       key_hash: sha256Hex(key),
-      role: role as ApiKeyEntity['role'],
+      role,
       scopes,
       created_by: principal.userId,
       expires_at: expiresAt,

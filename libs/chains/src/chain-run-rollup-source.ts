@@ -3,6 +3,7 @@
 // (libs/database/src/rollups).
 import { Injectable } from '@nestjs/common';
 import {
+  AnalyticsRollupSource,
   Range,
   RollupCountOptions,
   RollupRow,
@@ -57,6 +58,7 @@ const countSql = (created: string) => `
     LEFT JOIN failures f ON f.chain_id = p.chain_id AND f.period IS NOT DISTINCT FROM p.period`;
 
 @Injectable()
+@AnalyticsRollupSource()
 export class ChainRunRollupSource implements RollupSource {
   readonly kind = 'chain_runs' as const;
   readonly table = 'execution_chain_runs';

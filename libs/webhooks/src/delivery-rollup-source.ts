@@ -3,6 +3,7 @@
 // the worker its hourly rollups, so both add up the same figures (libs/database/src/rollups).
 import { Injectable } from '@nestjs/common';
 import {
+  AnalyticsRollupSource,
   Range,
   RollupCountOptions,
   RollupRow,
@@ -69,6 +70,7 @@ export function attemptsSince(ranges: readonly Range[], now: Date): Date | null 
 }
 
 @Injectable()
+@AnalyticsRollupSource()
 export class DeliveryRollupSource implements RollupSource {
   readonly kind = 'deliveries' as const;
   readonly table = 'webhook_deliveries';

@@ -5,8 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { AnalyticsRollups } from '@conduit/database';
 import { InjectRedis, MaintenanceJob, QueueProcessor, QueueRunOptions, maintenanceJobSchema } from '@conduit/queues';
-import { ChainRunRollupSource } from '@conduit/chains/engine';
-import { DeliveryRollupSource, RetentionSweeper } from '@conduit/webhooks/engine';
+import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 
 // Platform-wide housekeeping: no tenant_id here; tenant queues' processors run each job inside
@@ -19,8 +18,6 @@ export class MaintenanceProcessor extends QueueProcessor {
     private readonly clock: Clock,
     private readonly retention: RetentionSweeper,
     private readonly rollups: AnalyticsRollups,
-    private readonly deliveryStats: DeliveryRollupSource,
-    private readonly chainRunStats: ChainRunRollupSource,
   ) {
     super('maintenance');
   }
@@ -55,7 +52,7 @@ export class MaintenanceProcessor extends QueueProcessor {
         return;
       }
       case 'analytics_rollup': {
-        const result = await this.rollups.rollUpOnce([this.deliveryStats, this.chainRunStats]);
+        const result = await this.rollups.rollUpOnce();
         if (result.hours > 0) this.logger.log({ hours: result.hours, tenants: result.tenants }, 'analytics rollup');
         return;
       }

@@ -1,10 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
-import { KnownScopes } from '@conduit/access';
+import { KnownScopes, ROLES, Role } from '@conduit/access';
 import { IsName, IsTimestamp } from '@conduit/platform';
-
-const KEY_ROLES = ['mssp_admin', 'tenant_admin', 'analyst', 'viewer'] as const;
-export type ApiKeyRole = (typeof KEY_ROLES)[number];
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'siem-export', description: 'Trimmed; not empty' })
@@ -17,10 +14,15 @@ export class CreateApiKeyDto {
   @KnownScopes({ example: ['audit_events:read'] })
   scopes: string[];
 
-  @ApiPropertyOptional({ enum: KEY_ROLES, description: 'Role the key acts with; defaults to yours (never above it)' })
+  @ApiPropertyOptional({
+    enum: ROLES,
+    description:
+      'Role the key acts with, up to yours (platform_admin only in your own tenant); defaults to yours, ' +
+      "except a platform admin's key, which defaults to mssp_admin",
+  })
   @IsOptional()
-  @IsIn(KEY_ROLES)
-  role?: ApiKeyRole;
+  @IsIn(ROLES)
+  role?: Role;
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00Z' })
   @IsOptional()
@@ -33,7 +35,7 @@ export class ApiKeyResponse {
   @ApiProperty({ example: 'siem-export' }) name: string;
   @ApiProperty({ example: 'ck_live_3f9a1c2b7d4e', description: 'Public part of the key, for recognising it' })
   prefix: string;
-  @ApiProperty({ enum: KEY_ROLES }) role: ApiKeyRole;
+  @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ example: ['audit_events:read'] }) scopes: string[];
   @ApiProperty({ format: 'uuid' }) tenant_id: string;
   @ApiProperty({ nullable: true, type: String }) expires_at: string | null;

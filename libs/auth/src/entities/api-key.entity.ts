@@ -8,7 +8,7 @@ export class ApiKeyEntity {
   @Column('text') name: string;
   @Column('text') prefix: string;
   @Column('text', { name: 'key_hash' }) key_hash: string;
-  @Column('text') role: Exclude<Role, 'platform_admin'>;
+  @Column('text') role: Role;
   @Column('text', { array: true }) scopes: string[];
   @Column('uuid', { name: 'created_by', nullable: true }) created_by: string | null;
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expires_at: Date | null;

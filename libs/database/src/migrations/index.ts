@@ -1,6 +1,7 @@
 import { Foundation1763900000000 } from './1763900000000-foundation';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
 import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
+import { ApiKeyRoles1763990000000 } from './1763990000000-api-key-roles';
 
 export { enableRls } from './rls-sql';
 export { Migrations, migrationsOf } from './module-migrations';
@@ -19,6 +20,7 @@ export const PLATFORM_MIGRATIONS = [
   Foundation1763900000000,
   DueWorkTenants1763950000000,
   AnalyticsRollups1763980000000,
+  ApiKeyRoles1763990000000,
 ];
 
 /** Tables the runtime role may only read and append to. */

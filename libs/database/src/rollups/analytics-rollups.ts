@@ -1,7 +1,8 @@
 // Analytics rollups: the worker keeps hourly and daily figures per key; a window's figures are the sum of the
 // rollups it covers and of its remaining parts counted live (see rollup-plan.ts). The figures themselves, and how to
 // count them from a domain's rows, come from that domain (a RollupSource).
-import { Injectable } from '@nestjs/common';
+import { Injectable, SetMetadata } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
 import { Clock } from '@conduit/platform';
 import { TenantContext } from '../tenant-context';
 import { DAY_MS, HOUR_MS, Range, dayOf, hourOf, hourRanges, planWindow } from './rollup-plan';
@@ -48,6 +49,14 @@ export interface RollupSource {
   count(tenantId: string, ranges: readonly Range[], options: RollupCountOptions): Promise<RollupRow[]>;
 }
 
+const ROLLUP_SOURCE = 'conduit:analytics-rollup-source';
+
+/**
+ * Marks a domain's RollupSource provider: the rollup run finds every one the process composes (a new domain's
+ * analytics need no edit outside its lib).
+ */
+export const AnalyticsRollupSource = (): ClassDecorator => SetMetadata(ROLLUP_SOURCE, true);
+
 export interface RollupRunResult {
   tenants: number;
   /** Hours counted again (new, still in flight, or stale). */
@@ -59,7 +68,21 @@ export class AnalyticsRollups {
   constructor(
     private readonly db: TenantContext,
     private readonly clock: Clock,
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
   ) {}
+
+  /** The RollupSource providers (@AnalyticsRollupSource) of this process, one per kind. */
+  sources(): RollupSource[] {
+    const byKind = new Map<RollupKind, RollupSource>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const { metatype, instance } = wrapper;
+      if (!metatype || !instance || !this.reflector.get<boolean>(ROLLUP_SOURCE, metatype)) continue;
+      const source = instance as RollupSource;
+      byKind.set(source.kind, source);
+    }
+    return [...byKind.values()];
+  }
 
   /**
    * The figures per key of [since, until), inside the caller's tenant transaction: rollups where they cover the
@@ -117,7 +140,7 @@ export class AnalyticsRollups {
   }
 
   /** One run over every live tenant: rolls up the hours that ended, and again those in flight or stale. */
-  async rollUpOnce(sources: RollupSource[], now: Date = this.clock.now()): Promise<RollupRunResult> {
+  async rollUpOnce(sources: RollupSource[] = this.sources(), now: Date = this.clock.now()): Promise<RollupRunResult> {
     const tenants = (await this.db.transaction(() =>
       this.db.em.query(`SELECT id FROM tenants WHERE deleted_at IS NULL ORDER BY id`),
     )) as { id: string }[];

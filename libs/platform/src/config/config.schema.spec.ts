@@ -73,6 +73,19 @@ describe('parseConfig', () => {
     expect(config.MIGRATE_ON_START).toBe(false);
   });
 
+  it('takes an http or https PUBLIC_URL without its trailing slash, and nothing else', () => {
+    expect(parseConfig(valid).PUBLIC_URL).toBeUndefined();
+    expect(parseConfig({ ...valid, PUBLIC_URL: 'https://conduit.example.com/' }).PUBLIC_URL).toBe(
+      'https://conduit.example.com',
+    );
+    expect(parseConfig({ ...valid, PUBLIC_URL: 'http://10.0.0.5:3000/conduit' }).PUBLIC_URL).toBe(
+      'http://10.0.0.5:3000/conduit',
+    );
+    for (const bad of ['conduit.example.com', 'ftp://conduit.example.com', 'https://conduit.example.com/?a=1']) {
+      expect(problems({ ...valid, PUBLIC_URL: bad }), bad).toEqual([expect.stringMatching(/^PUBLIC_URL:/)]);
+    }
+  });
+
   it('never echoes secret values in its messages', () => {
     const err = (() => {
       try {

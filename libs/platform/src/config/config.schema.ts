@@ -26,12 +26,19 @@ const secondsList = z
       message: 'must be 1-20 comma-separated whole seconds (0..604800)',
     },
   );
+// Where users reach the API (a TLS proxy's https:// address in production); no trailing slash, no query or fragment.
+const publicUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/i, 'must be an http:// or https:// URL without query or fragment')
+  .transform((v) => v.replace(/\/+$/, ''));
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
   PORT: port.default(3000),
+  // An https:// address turns on HSTS and upgrade-insecure-requests; Swagger's `servers` names it (else relative).
+  PUBLIC_URL: publicUrl.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: postgresUrl,
   DATABASE_MIGRATION_URL: postgresUrl.optional(),
