@@ -306,6 +306,41 @@ describe('execution chains API', () => {
     expect(child.status, child.text).toBe(201);
     expect(child.body.tenant_id).toBe(t.acme.id);
   });
+
+  it("serves a run at /api/v1/chain-runs/{runId} and at the seed's run paths alike; documents only the first", async () => {
+    const chain = (await create(seedChain({ name: 'Run paths' }))).body;
+    const executed = await api.request('POST', `/api/v1/chains/${chain.id}/execute`, {
+      token: admin.token,
+      body: { trigger_data: { order_amount: 10 } },
+    });
+    expect(executed.status, executed.text).toBe(202);
+    const runId = executed.body.id;
+    const paths = ['/api/v1/chain-runs', '/api/v1/chains/runs', '/api/execution-chains/runs'];
+    const reads = await Promise.all(paths.map((p) => api.request('GET', `${p}/${runId}`, { token: admin.token })));
+    expect(reads.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(reads[1].body).toEqual(reads[0].body);
+    expect(reads[2].body).toEqual(reads[0].body);
+    expect(reads[0].body).toMatchObject({ id: runId, chain_id: chain.id, status: 'pending' });
+
+    expect((await api.request('GET', `/api/v1/chain-runs/${runId}`, { token: other.token })).status).toBe(404);
+    const byViewer = await api.request('POST', `/api/v1/chain-runs/${runId}/cancel`, { token: viewer.token });
+    expect(byViewer.status).toBe(403);
+    const cancelled = await api.request('POST', `/api/v1/chain-runs/${runId}/cancel`, { token: admin.token });
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    const again = await api.request('POST', `/api/execution-chains/runs/${runId}/cancel`, { token: admin.token });
+    expect(again.status).toBe(409);
+    const [audit] = await api.sql(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'chain_run.cancel'`);
+    expect(audit.n).toBeGreaterThanOrEqual(1);
+
+    const doc = (await api.request('GET', '/docs-json')).body;
+    for (const action of ['', '/resume', '/cancel', '/retry']) {
+      expect(Object.keys(doc.paths)).toContain(`/api/v1/chain-runs/{runId}${action}`);
+      expect(Object.keys(doc.paths)).not.toContain(`/api/v1/chains/runs/{runId}${action}`);
+      expect(Object.keys(doc.paths)).not.toContain(`/api/execution-chains/runs/{runId}${action}`);
+    }
+  });
+
   describe('credentials', () => {
     const SECRET = 'sk_live_do-not-leak-4242';
 
