@@ -111,15 +111,13 @@ function startBanner(config: ConduitConfig, admin: string[] | null): string {
     '',
     `Outbound policy: OUTBOUND_ALLOW_LOOPBACK=${config.OUTBOUND_ALLOW_LOOPBACK} ` +
       `OUTBOUND_ALLOW_PRIVATE_NETWORKS=${config.OUTBOUND_ALLOW_PRIVATE_NETWORKS}`,
+    config.OUTBOUND_ALLOW_LOOPBACK
+      ? '  webhooks and chain steps may reach this machine (localhost): fine for trying Conduit out'
+      : '  webhooks and chain steps to localhost are refused; for a receiver on this machine: ' +
+          'OUTBOUND_ALLOW_LOOPBACK=true npm start',
   );
-  if (!config.OUTBOUND_ALLOW_LOOPBACK) {
-    lines.push(
-      '  webhooks and chain steps to localhost are refused; to try a receiver on this machine, start with',
-      '  OUTBOUND_ALLOW_LOOPBACK=true npm start',
-    );
-  }
   if (!config.OUTBOUND_ALLOW_PRIVATE_NETWORKS) {
-    lines.push('  private network addresses (10.x, 192.168.x, ...) are refused: OUTBOUND_ALLOW_PRIVATE_NETWORKS=true');
+    lines.push('  private addresses (10.x, 192.168.x, ...) are refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true');
   }
   lines.push('', 'Stop with Ctrl-C.');
   return `\n${lines.map((line) => (line ? `  ${line}` : '')).join('\n')}\n\n`;
