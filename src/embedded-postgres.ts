@@ -40,8 +40,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     persistent: true,
     // Needed when running as root: PostgreSQL refuses to run as root, so the package runs it as a `postgres` user.
     createPostgresUser: asRoot,
-    // Kept only to say why a start failed.
-    onLog: (message: unknown) => (log = `${log}${String(message)}`.slice(-4000)),
+    onLog: (message: unknown) => {
+      // Kept only to say why a start failed.
+      log = `${log}${String(message)}`.slice(-4000);
+    },
     onError: (message: unknown) => process.stderr.write(`[postgres] ${String(message)}\n`),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();
@@ -50,7 +52,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     const running = postmasterPid(databaseDir);
     throw new EmbeddedPostgresError(
       running === null
-        ? `PostgreSQL did not start on port ${port}: ${lastFatal(log) ?? 'it exited'} (EMBEDDED_POSTGRES_PORT sets the port)`
+        ? `PostgreSQL did not start on port ${port}: ${lastFatal(log) ?? 'it exited'} ` +
+            '(EMBEDDED_POSTGRES_PORT sets the port)'
         : `PostgreSQL is already running on ${databaseDir} (pid ${running}): another \`npm start\` uses this data ` +
             `directory, or one was killed before it could stop PostgreSQL (stop it with \`kill ${running}\`)`,
     );
