@@ -33,7 +33,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/lint/**/*.spec.ts'] },
+        test: {
+          name: 'unit',
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/lint/**/*.spec.ts', 'test/ops/**/*.spec.ts'],
+        },
       },
       {
         extends: true,

@@ -1,18 +1,25 @@
 // Operator commands run as real processes against a suite database; the issued token works on the real API.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestApi, startTestApi } from '../support/test-api';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
-import { startProcess } from '../support/processes';
+import { freePort, startProcess } from '../support/processes';
 import { TEST_MASTER_KEY } from '../support/test-config';
 
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
+async function cli(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; out: string; ms: number }> {
+  const started = Date.now();
   const proc = startProcess('npm', ['run', '--silent', 'cli', '--', ...args], {
     CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
     LOG_LEVEL: 'error',
     ...env,
   });
   const code = await proc.waitForExit(60_000);
-  return { code, out: proc.output() };
+  return { code, out: proc.output(), ms: Date.now() - started };
 }
 
 describe('npm run cli', () => {
@@ -119,4 +126,48 @@ describe('npm run cli', () => {
       await withAdminClient((c) => dropDatabase(c, name));
     }
   }, 120_000);
+
+  describe('with the database unreachable', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'conduit-cli-'));
+    afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    /** One line on stderr, exit 1, within 5 seconds (npm and the CLI's start-up included), no stack trace. */
+    function expectFailsFast(result: { code: number | null; out: string; ms: number }): void {
+      expect(result.code).toBe(1);
+      expect(result.out.trim().split('\n')).toHaveLength(1);
+      expect(result.out).not.toMatch(/\n\s+at /);
+      expect(result.ms).toBeLessThan(5_000);
+    }
+
+    it('says to start `npm start` when its database does not answer', async () => {
+      // What `npm start` leaves in its data directory, with nothing listening on its port.
+      writeFileSync(join(dataDir, 'pg-password'), 'not-running\n');
+      const port = String(await freePort());
+      for (const command of ['tenant:create --code x --name X', 'migrate', 'keys:status']) {
+        const result = await cli(
+          { DATABASE_URL: '', CONDUIT_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: port },
+          ...command.split(' '),
+        );
+        expectFailsFast(result);
+        expect(result.out).toMatch(
+          new RegExp(`the \`npm start\` database \\(127\\.0\\.0\\.1:${port}\\) does not answer`),
+        );
+        expect(result.out).toMatch(/start it with `npm start`.*or set DATABASE_URL/);
+      }
+    }, 60_000);
+
+    it('says which DATABASE_URL does not answer', async () => {
+      const port = await freePort();
+      const result = await cli({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/conduit` }, 'user:create');
+      expectFailsFast(result);
+      expect(result.out).toMatch(new RegExp(`database at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\) does not answer`));
+    }, 30_000);
+
+    it('says to run `npm start` or set DATABASE_URL when there is no database at all', async () => {
+      const empty = join(dataDir, 'never-started');
+      const result = await cli({ DATABASE_URL: '', CONDUIT_DATA_DIR: empty }, 'keys:status');
+      expectFailsFast(result);
+      expect(result.out).toMatch(/no database: start one with `npm start`.*or set DATABASE_URL/);
+    }, 30_000);
+  });
 });

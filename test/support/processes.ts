@@ -1,5 +1,6 @@
 // Child processes for tests of real entry points (npm start, main.ts): spawn, wait for output or HTTP, stop.
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -64,4 +65,27 @@ export function startProcess(command: string, args: string[], env: Record<string
       return waitForExit();
     },
   };
+}
+
+/**
+ * The processes of a process group (Linux /proc): what a started process left behind, children included (a process
+ * spawned with startProcess leads its own group, and what it starts stays in it unless it starts a new one).
+ */
+export function processGroup(pgid: number): { pid: number; command: string }[] {
+  const members: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so count from the last ')'.
+      const [, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) !== pgid) continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      // A zombie (exited, not yet reaped) has no command line: it holds nothing any more.
+      if (command) members.push({ pid: Number(entry), command });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
 }

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
   }
   const app = await createApiApp(config);
-  await ensureAdmin(app, config, { printGeneratedPassword: false });
+  const admin = await ensureAdmin(app, config, { generatePassword: false });
+  if (admin) process.stdout.write(`\n${admin.map((line) => `  ${line}`).join('\n')}\n\n`);
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 

@@ -1,0 +1,110 @@
+// The operator commands themselves, run in a Nest application context (src/cli.ts finds the database first).
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ROLES, Role, isRole } from '@conduit/access';
+import { MembershipLookup, TokenService } from '@conduit/auth';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
+import { DatabaseUrls, migrateDatabase } from '@conduit/database';
+import { ConduitConfig, ConduitException } from '@conduit/platform';
+import { MasterKeyRotation } from '@conduit/secrets';
+import { OperatorService, UserAccounts } from '@conduit/tenants';
+import { CliModule } from './cli.module';
+import { CommandFailedError, UsageError } from './cli-errors';
+
+export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker image: conduit <command> [options])
+
+  migrate                                           run database migrations (and create the runtime role)
+  tenant:create --code CODE --name NAME [--parent CODE]
+  user:create --email E --password P --tenant CODE --role ROLE   (roles: ${ROLES.join(', ')})
+  token:issue --email E [--tenant CODE]             print an access token for scripts
+  keys:status                                       count data keys per master key id (exit 1: some under an unknown id)
+  keys:rewrap                                       re-wrap data keys under the active master key (exit 1: some could not be)
+`;
+
+function required(values: Record<string, string | undefined>, ...names: string[]): string[] {
+  const missing = names.filter((n) => !values[n]);
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(', ')}`, true);
+  return names.map((n) => values[n] as string);
+}
+
+/** Runs one command; its options are already parsed. */
+export async function runCommand(
+  command: string,
+  values: Record<string, string | undefined>,
+  config: ConduitConfig,
+  urls: DatabaseUrls,
+): Promise<void> {
+  if (command === 'migrate') {
+    const result = await migrateDatabase(config, API_MIGRATIONS, urls);
+    process.stdout.write(
+      result.applied.length ? `applied: ${result.applied.join(', ')}\n` : 'database is up to date\n',
+    );
+    return;
+  }
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
+  try {
+    await inContext(app, command, values);
+  } catch (err) {
+    if (err instanceof ConduitException) throw new CommandFailedError(`${err.code}: ${err.message}`);
+    throw err;
+  } finally {
+    await app.close();
+  }
+}
+
+async function inContext(
+  app: INestApplicationContext,
+  command: string,
+  values: Record<string, string | undefined>,
+): Promise<void> {
+  const operator = app.get(OperatorService);
+  switch (command) {
+    case 'tenant:create': {
+      const [code, name] = required(values, 'code', 'name');
+      const tenant = await operator.createTenant({ code, name, parentCode: values.parent });
+      process.stdout.write(
+        `${JSON.stringify({ id: tenant.id, code: tenant.code, name: tenant.name, parent_id: tenant.parent_id })}\n`,
+      );
+      return;
+    }
+    case 'user:create': {
+      const [email, password, tenant, role] = required(values, 'email', 'password', 'tenant', 'role');
+      if (!isRole(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+      if (password.length < 12) throw new UsageError('--password must be at least 12 characters');
+      const user = await operator.createUser({ email, password, tenantCode: tenant, role: role as Role });
+      process.stdout.write(`${JSON.stringify({ id: user.id, email: user.email, tenant, role })}\n`);
+      return;
+    }
+    case 'token:issue': {
+      const [email] = required(values, 'email');
+      const user = await app.get(UserAccounts).findByEmail(email);
+      if (!user) throw new UsageError(`no user with email ${email}`);
+      const memberships = await app.get(MembershipLookup).forUser(user.id);
+      const wanted = values.tenant?.toLowerCase();
+      const membership = wanted
+        ? memberships.find((m) => m.tenant.code === wanted || m.tenant.id === wanted)
+        : memberships[0];
+      if (!membership) throw new UsageError(`${email} is not a member of ${wanted ?? 'any tenant'}`);
+      const { token } = app
+        .get(TokenService)
+        .issueAccessToken({ userId: user.id, tenantId: membership.tenant.id, role: membership.role });
+      process.stdout.write(`${token}\n`);
+      return;
+    }
+    case 'keys:status': {
+      const status = await app.get(MasterKeyRotation).status();
+      process.stdout.write(`${JSON.stringify(status)}\n`);
+      if (status.unknown_master_key_ids.length > 0) process.exitCode = 1;
+      return;
+    }
+    case 'keys:rewrap': {
+      const summary = await app.get(MasterKeyRotation).rewrap();
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (summary.failures.length > 0) process.exitCode = 1;
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command ${command}`, true);
+  }
+}
