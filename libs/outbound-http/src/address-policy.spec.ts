@@ -134,10 +134,10 @@ describe('refusals of literal targets', () => {
 
   it('describes a refusal in one sentence', () => {
     expect(describeRefusal(addressRefusal('127.0.0.1', closed)!)).toBe(
-      '127.0.0.1 is a loopback address, refused unless OUTBOUND_ALLOW_LOOPBACK=true',
+      '127.0.0.1 is a loopback address, refused unless OUTBOUND_ALLOW_LOOPBACK=true is set',
     );
     expect(describeRefusal(addressRefusal('10.0.0.7', closed)!)).toBe(
-      '10.0.0.7 is a private network address, refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true',
+      '10.0.0.7 is a private network address, refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true is set',
     );
     expect(describeRefusal(addressRefusal('169.254.169.254', open)!)).toBe(
       '169.254.169.254 is a cloud metadata address, which is always refused',

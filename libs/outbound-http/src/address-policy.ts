@@ -114,7 +114,7 @@ export function describeRefusal(refusal: AddressRefusal, hostname: string = refu
       ? `${refusal.host} is ${CATEGORY_NAMES[refusal.category]}`
       : `${hostname} resolves to ${refusal.host}, ${CATEGORY_NAMES[refusal.category]}`;
   if (refusal.setting === null) return `${what}, which is always refused`;
-  return `${what}, refused unless ${refusal.setting}=true`;
+  return `${what}, refused unless ${refusal.setting}=true is set`;
 }
 
 const CATEGORY_NAMES: Record<AddressCategory, string> = {

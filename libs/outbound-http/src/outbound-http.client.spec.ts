@@ -262,7 +262,7 @@ describe('OutboundHttpClient', () => {
 
     expect(first.errorClass).toBe('ssrf_blocked');
     expect(first.errorMessage).toBe(
-      'printer.example.test resolves to 192.168.1.20, a private network address, refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true',
+      'printer.example.test resolves to 192.168.1.20, a private network address, refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true is set',
     );
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('printer.example.test');
