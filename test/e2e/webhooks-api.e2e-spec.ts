@@ -2,6 +2,7 @@
 // isolation.
 import { Client } from 'pg';
 import { TestApi, startTestApi } from '../support/test-api';
+import { startWebhookReceiver } from '../support/webhook-receiver';
 
 describe('webhooks API', () => {
   let api: TestApi;
@@ -400,14 +401,41 @@ describe('webhooks API', () => {
   });
 
   describe('retry, recover, test and analytics', () => {
-    it('refuses to retry a delivery still in progress, and retries a failed one', async () => {
+    it('retries a delivery waiting for its next attempt now, refuses one in flight, and retries a failed one', async () => {
       await subscribe({ app_name: 'r', target_url: 'https://r.example.test', event_types: ['retry.me'] });
       const { body: ev } = await publish({ event_name: 'retry.me', payload: {} });
       const { body: detail } = await api.request('GET', `/api/v1/events/${ev.id}`, { token: admin.token });
       const id = detail.deliveries[0].id;
+      const row = async () =>
+        (
+          await api.sql<{ status: string; next_attempt_at: Date; lease_expires_at: Date | null }>(
+            'SELECT status, next_attempt_at, lease_expires_at FROM webhook_deliveries WHERE id = $1',
+            [id],
+          )
+        )[0];
+      // Waiting out its backoff: sent now instead of in an hour.
+      await api.sql(
+        `UPDATE webhook_deliveries SET attempt_count = 1, next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+        [id],
+      );
+      const early = await api.request('POST', `/api/v1/deliveries/${id}/retry`, { token: admin.token });
+      expect(early.status).toBe(202);
+      expect(early.body).toMatchObject({ id, status: 'pending', attempt_count: 1 });
+      expect((await row()).next_attempt_at.getTime()).toBeLessThan(Date.now() + 60_000);
+      // An attempt in flight (leased): 409, and the lease is left alone.
+      await api.sql(
+        `UPDATE webhook_deliveries SET status = 'delivering', lease_expires_at = now() + interval '1 minute' WHERE id = $1`,
+        [id],
+      );
       const busy = await api.request('POST', `/api/v1/deliveries/${id}/retry`, { token: admin.token });
       expect(busy.status).toBe(409);
       expect(busy.body.error.code).toBe('delivery_in_progress');
+      expect((await row()).status).toBe('delivering');
+      // A lease its worker left to expire is taken back, as a claim would.
+      await api.sql(`UPDATE webhook_deliveries SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+      const stale = await api.request('POST', `/api/v1/deliveries/${id}/retry`, { token: admin.token });
+      expect(stale.status).toBe(202);
+      expect(await row()).toMatchObject({ status: 'pending', lease_expires_at: null });
       await api.sql(
         `UPDATE webhook_deliveries SET status = 'failed', attempt_count = 3, next_attempt_at = NULL WHERE id = $1`,
         [id],
@@ -456,17 +484,28 @@ describe('webhooks API', () => {
       ).toBe(400);
     });
 
-    it('sends a test event to one subscription only, even if it does not match', async () => {
-      const { body: sub } = await subscribe({
-        app_name: 't',
-        target_url: 'https://t.example.test',
-        event_types: ['never.happens'],
-      });
-      const res = await api.request('POST', `/api/v1/subscriptions/${sub.id}/test`, { token: admin.token, body: {} });
-      expect(res.status).toBe(202);
-      const { body: detail } = await api.request('GET', `/api/v1/events/${res.body.id}`, { token: admin.token });
-      expect(detail).toMatchObject({ event_name: 'webhook.test', source: 'conduit.test' });
-      expect(detail.deliveries.map((d: { subscription_id: string }) => d.subscription_id)).toEqual([sub.id]);
+    it('sends a test event to one subscription only, even if it does not match, and answers its outcome', async () => {
+      const receiver = await startWebhookReceiver();
+      try {
+        const { body: sub } = await subscribe({
+          app_name: 't',
+          target_url: receiver.url('/t'),
+          event_types: ['never.happens'],
+        });
+        const res = await api.request('POST', `/api/v1/subscriptions/${sub.id}/test`, { token: admin.token, body: {} });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ event_name: 'webhook.test', status: 'delivered', status_code: 200 });
+        const { body: detail } = await api.request('GET', `/api/v1/events/${res.body.event_id}`, {
+          token: admin.token,
+        });
+        expect(detail).toMatchObject({ event_name: 'webhook.test', source: 'conduit.test' });
+        expect(
+          detail.deliveries.map((d: { id: string; subscription_id: string }) => [d.id, d.subscription_id]),
+        ).toEqual([[res.body.delivery_id, sub.id]]);
+        expect(receiver.to('/t')).toHaveLength(1);
+      } finally {
+        await receiver.close();
+      }
     });
 
     it('reports delivery analytics per subscription', async () => {

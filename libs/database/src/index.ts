@@ -11,3 +11,4 @@ export * from './sql-errors';
 export * from './database-availability';
 export * from './database-outage';
 export * from './rollups';
+export * from './own-transactions';

@@ -1,4 +1,12 @@
-import { AddressCategory, classifyAddress, isAddressAllowed } from './address-policy';
+import {
+  AddressCategory,
+  addressRefusal,
+  classifyAddress,
+  describeRefusal,
+  isAddressAllowed,
+  literalHostCategory,
+  literalTargetRefusal,
+} from './address-policy';
 
 describe('classifyAddress', () => {
   const table: Array<[string, AddressCategory]> = [
@@ -77,5 +85,62 @@ describe('isAddressAllowed', () => {
     for (const category of ['metadata', 'unspecified', 'multicast', 'reserved', 'invalid'] as const) {
       expect(isAddressAllowed(category, open)).toBe(false);
     }
+  });
+});
+
+describe('refusals of literal targets', () => {
+  const closed = { allowLoopback: false, allowPrivateNetworks: false };
+  const open = { allowLoopback: true, allowPrivateNetworks: true };
+
+  it('knows IP literals and localhost names without DNS, and leaves other names to resolving', () => {
+    expect(literalHostCategory('127.0.0.1')).toBe('loopback');
+    expect(literalHostCategory('[::1]')).toBe('loopback');
+    expect(literalHostCategory('localhost')).toBe('loopback');
+    expect(literalHostCategory('LOCALHOST.')).toBe('loopback');
+    expect(literalHostCategory('api.localhost')).toBe('loopback');
+    expect(literalHostCategory('10.1.2.3')).toBe('private');
+    expect(literalHostCategory('example.com')).toBeNull();
+    expect(literalHostCategory('localhost.example.com')).toBeNull();
+  });
+
+  it('names the setting that would allow a target, or says none does', () => {
+    const cases: [string, string | null][] = [
+      // WHATWG URL parsing normalises other IPv4 spellings first (0x7f.1, 2130706433).
+      ['http://0x7f.1:4000/hook', 'OUTBOUND_ALLOW_LOOPBACK'],
+      ['http://2130706433/', 'OUTBOUND_ALLOW_LOOPBACK'],
+      ['http://[::1]:8080/', 'OUTBOUND_ALLOW_LOOPBACK'],
+      ['http://localhost:3000/', 'OUTBOUND_ALLOW_LOOPBACK'],
+      ['https://192.168.1.20/in', 'OUTBOUND_ALLOW_PRIVATE_NETWORKS'],
+      ['https://169.254.10.1/', 'OUTBOUND_ALLOW_PRIVATE_NETWORKS'],
+      ['https://[fd12::1]/', 'OUTBOUND_ALLOW_PRIVATE_NETWORKS'],
+      ['http://169.254.169.254/latest/meta-data/', null],
+      ['http://[::ffff:169.254.169.254]/', null],
+      ['http://0.0.0.0:3000/', null],
+    ];
+    for (const [url, setting] of cases) {
+      const refusal = literalTargetRefusal(url, closed);
+      expect({ url, refused: refusal !== null, setting: refusal?.setting }).toEqual({ url, refused: true, setting });
+    }
+  });
+
+  it('refuses nothing the policy allows, nor names it must resolve', () => {
+    expect(literalTargetRefusal('http://127.0.0.1:4000/', open)).toBeNull();
+    expect(literalTargetRefusal('http://10.0.0.1/', open)).toBeNull();
+    expect(literalTargetRefusal('https://8.8.8.8/', closed)).toBeNull();
+    expect(literalTargetRefusal('https://hooks.example.com/', closed)).toBeNull();
+    expect(literalTargetRefusal('not a url', closed)).toBeNull();
+    expect(literalTargetRefusal('http://169.254.169.254/', open)).not.toBeNull();
+  });
+
+  it('describes a refusal in one sentence', () => {
+    expect(describeRefusal(addressRefusal('127.0.0.1', closed)!)).toBe(
+      '127.0.0.1 is a loopback address, refused unless OUTBOUND_ALLOW_LOOPBACK=true is set',
+    );
+    expect(describeRefusal(addressRefusal('10.0.0.7', closed)!)).toBe(
+      '10.0.0.7 is a private network address, refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true is set',
+    );
+    expect(describeRefusal(addressRefusal('169.254.169.254', open)!)).toBe(
+      '169.254.169.254 is a cloud metadata address, which is always refused',
+    );
   });
 });

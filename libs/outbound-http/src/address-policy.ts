@@ -50,21 +50,102 @@ export function classifyAddress(address: string): AddressCategory {
 }
 
 export function isAddressAllowed(category: AddressCategory, policy: AddressPolicy): boolean {
+  if (category === 'public') return true;
+  const opensIt = switchFor(category);
+  return opensIt !== null && policy[opensIt];
+}
+
+/** The deployment settings behind each switch of the policy, named in refusals so an operator knows what to set. */
+export const ADDRESS_POLICY_SETTINGS = {
+  allowLoopback: 'OUTBOUND_ALLOW_LOOPBACK',
+  allowPrivateNetworks: 'OUTBOUND_ALLOW_PRIVATE_NETWORKS',
+} as const satisfies Record<keyof AddressPolicy, string>;
+
+export type AddressPolicySetting = (typeof ADDRESS_POLICY_SETTINGS)[keyof AddressPolicy];
+
+/** Why the policy refuses a host: what it is, and the setting that would allow it (null: nothing does). */
+export interface AddressRefusal {
+  /** The address (or localhost name) refused. */
+  host: string;
+  category: AddressCategory;
+  setting: AddressPolicySetting | null;
+}
+
+/** The refusal of an address under the policy, or null when the policy allows it. */
+export function addressRefusal(
+  host: string,
+  policy: AddressPolicy,
+  category: AddressCategory = classifyAddress(host),
+): AddressRefusal | null {
+  if (isAddressAllowed(category, policy)) return null;
+  const opensIt = switchFor(category);
+  return { host, category, setting: opensIt === null ? null : ADDRESS_POLICY_SETTINGS[opensIt] };
+}
+
+/**
+ * The category of a URL's host when it is known without DNS: an IP literal, or a localhost name (RFC 6761: always the
+ * loopback address, whatever a resolver is asked). Null for any other name, which only resolving can judge.
+ */
+export function literalHostCategory(hostname: string): AddressCategory | null {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
+  const category = classifyAddress(host);
+  return category === 'invalid' ? null : category;
+}
+
+/**
+ * The refusal of a target URL whose host is a literal address (or a localhost name) the policy refuses; null when it
+ * is allowed, is a name to be resolved when sending, or is not an http(s) URL (other checks answer that).
+ */
+export function literalTargetRefusal(url: string, policy: AddressPolicy): AddressRefusal | null {
+  if (!URL.canParse(url)) return null;
+  const hostname = new URL(url).hostname;
+  const category = literalHostCategory(hostname);
+  return category === null ? null : addressRefusal(hostname.replace(/^\[|\]$/g, ''), policy, category);
+}
+
+/**
+ * One sentence for logs and error messages: what the host is and what, if anything, would allow it. `hostname`: the
+ * name that resolved to the refused address, when the target was not the address itself.
+ */
+export function describeRefusal(refusal: AddressRefusal, hostname: string = refusal.host): string {
+  const what =
+    hostname === refusal.host
+      ? `${refusal.host} is ${CATEGORY_NAMES[refusal.category]}`
+      : `${hostname} resolves to ${refusal.host}, ${CATEGORY_NAMES[refusal.category]}`;
+  if (refusal.setting === null) return `${what}, which is always refused`;
+  return `${what}, refused unless ${refusal.setting}=true is set`;
+}
+
+const CATEGORY_NAMES: Record<AddressCategory, string> = {
+  public: 'a public address',
+  loopback: 'a loopback address',
+  private: 'a private network address',
+  link_local: 'a link-local address',
+  cgnat: 'a shared (carrier-grade NAT) address',
+  metadata: 'a cloud metadata address',
+  unspecified: 'an unspecified address',
+  multicast: 'a multicast address',
+  reserved: 'a reserved address',
+  invalid: 'not a valid address',
+};
+
+/** The switch of the policy that opens a category; null for those no switch opens (and for public, always open). */
+function switchFor(category: AddressCategory): keyof AddressPolicy | null {
   switch (category) {
-    case 'public':
-      return true;
     case 'loopback':
-      return policy.allowLoopback;
+      return 'allowLoopback';
     case 'private':
     case 'link_local':
     case 'cgnat':
-      return policy.allowPrivateNetworks;
+      return 'allowPrivateNetworks';
+    case 'public':
     case 'metadata':
     case 'unspecified':
     case 'multicast':
     case 'reserved':
     case 'invalid':
-      return false;
+      return null;
   }
 }
 

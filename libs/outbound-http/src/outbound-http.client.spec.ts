@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutboundHttpClient, createOutboundHttpClient } from './outbound-http.client';
 import { OutboundHttpOptions } from './outbound-http.types';
+import { BlockedTargetLog } from './blocked-target-log';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -51,7 +52,7 @@ const clients: OutboundHttpClient[] = [];
 const servers: TestServer[] = [];
 
 function client(options: Partial<OutboundHttpOptions> = {}): OutboundHttpClient {
-  const created = createOutboundHttpClient({ allowLoopback: true, ...options });
+  const created = createOutboundHttpClient({ allowLoopback: true, warnBlocked: () => undefined, ...options });
   clients.push(created);
   return created;
 }
@@ -244,6 +245,29 @@ describe('OutboundHttpClient', () => {
 
     expect(result.errorClass).toBe('ssrf_blocked');
     expect(result.errorMessage).toContain('10.1.2.3');
+  });
+
+  it('names the setting that would allow a refused address, and logs each refused host once', async () => {
+    const warnings: string[] = [];
+    const log = new BlockedTargetLog((message) => warnings.push(message));
+    const outbound = client({
+      allowPrivateNetworks: false,
+      resolveHostname: async () => [{ address: '192.168.1.20', family: 4 }],
+      warnBlocked: (hostname, message) => log.note(hostname, message),
+    });
+
+    const first = await outbound.send({ url: 'http://printer.example.test/in', headers: {} });
+    await outbound.send({ url: 'http://PRINTER.example.test/other', headers: {} });
+    await outbound.send({ url: 'http://scanner.example.test/', headers: {} });
+
+    expect(first.errorClass).toBe('ssrf_blocked');
+    expect(first.errorMessage).toBe(
+      'printer.example.test resolves to 192.168.1.20, a private network address, refused unless OUTBOUND_ALLOW_PRIVATE_NETWORKS=true is set',
+    );
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain('printer.example.test');
+    expect(warnings[0]).toContain('OUTBOUND_ALLOW_PRIVATE_NETWORKS=true');
+    expect(warnings[1]).toContain('scanner.example.test');
   });
 
   it('connects to the vetted address and keeps the hostname in the Host header', async () => {

@@ -5,7 +5,8 @@ import http, { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP, LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { classifyAddress, isAddressAllowed } from './address-policy';
+import { AddressRefusal, addressRefusal, describeRefusal } from './address-policy';
+import { warnOncePerHost } from './blocked-target-log';
 import { classifyNetworkError } from './network-error-class';
 import {
   OutboundErrorClass,
@@ -26,6 +27,7 @@ export const DEFAULT_OUTBOUND_HTTP_OPTIONS: OutboundHttpOptions = {
   maxSockets: 256,
   resolveHostname: resolveAllAddresses,
   now: () => new Date(),
+  warnBlocked: warnOncePerHost,
 };
 
 // Idle pooled sockets are dropped before common server keep-alive timeouts (Node: 5 s) so a
@@ -81,10 +83,13 @@ export class OutboundHttpClient {
       return failure(classifyNetworkError(error), describeError(error));
     }
     if (addresses.length === 0) return failure('dns', `${hostname} resolved to no addresses`);
-    const refused = addresses.find(({ address }) => !isAddressAllowed(classifyAddress(address), this.options));
-    if (refused) {
-      const category = classifyAddress(refused.address);
-      return failure('ssrf_blocked', `${hostname} resolves to ${refused.address} (${category}), which is not allowed`);
+    const refusal = addresses
+      .map(({ address }) => addressRefusal(address, this.options))
+      .find((r): r is AddressRefusal => r !== null);
+    if (refusal) {
+      const reason = describeRefusal(refusal, hostname);
+      this.options.warnBlocked(hostname, `outbound request refused (ssrf_blocked): ${reason}`);
+      return failure('ssrf_blocked', reason);
     }
 
     try {

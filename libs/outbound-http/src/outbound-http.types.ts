@@ -33,6 +33,11 @@ export interface OutboundHttpOptions {
   resolveHostname: (hostname: string) => Promise<ResolvedAddress[]>;
   /** Wall clock for Retry-After dates. */
   now: () => Date;
+  /**
+   * Told of every request the address policy refused (a host resolving to a refused address): by default logged at
+   * warn level once per host and process, so an operator sees which setting would allow it without a line per attempt.
+   */
+  warnBlocked: (hostname: string, message: string) => void;
 }
 
 export interface OutboundRequest {

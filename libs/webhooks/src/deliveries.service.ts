@@ -54,13 +54,15 @@ export class DeliveriesService {
     return { ...presentDelivery(delivery), attempts: attempts.map(presentAttempt) };
   }
 
-  /** One more attempt now, for a delivery that has finished (failed, cancelled, or delivered: a replay). */
+  /**
+   * One more attempt now: for a delivery that has finished (failed, cancelled, or delivered: a replay), or one waiting
+   * for its next attempt (a retry's backoff, or a lease its worker left to expire), which is then sent now instead of
+   * when due. 409 delivery_in_progress only while an attempt is in flight (leased).
+   */
   async retry(id: string): Promise<DeliveryResponse> {
     const delivery = await this.load(id, 'update');
-    if (delivery.status === 'pending' || delivery.status === 'delivering') {
-      throw new WebhookException('delivery_in_progress', 'This delivery is still being attempted');
-    }
     await this.assertSubscriptionSends(delivery.subscription_id);
+    if (delivery.status === 'pending' || delivery.status === 'delivering') return this.sendNow(delivery);
     const now = this.clock.now();
     await this.db.em
       .getRepository(DeliveryEntity)
@@ -75,6 +77,30 @@ export class DeliveriesService {
       this.scheduler.enqueue([{ tenantId: delivery.tenant_id, deliveryId: delivery.id, attempt }]),
     );
     return presentDelivery({ ...delivery, status: 'pending', next_attempt_at: now, updated_at: now });
+  }
+
+  /** The attempt a delivery waits for, now: unless one is in flight (leased, and the lease still runs). */
+  private async sendNow(delivery: DeliveryRow): Promise<DeliveryResponse> {
+    const now = this.clock.now();
+    // An expired lease is taken back, as a claim would: its holder's late record is refused (it no longer holds it).
+    const rows = (await this.db.em.query(
+      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, lease_expires_at = NULL, updated_at = $2
+        WHERE id = $1 AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at < now()))
+        RETURNING id`,
+      [delivery.id, now],
+    )) as [{ id: string }[], number];
+    if (rows[0].length === 0) {
+      throw new WebhookException('delivery_in_progress', 'An attempt of this delivery is in flight; see its outcome');
+    }
+    const attempt = { tenantId: delivery.tenant_id, deliveryId: delivery.id, attempt: delivery.attempt_count + 1 };
+    this.db.afterCommit(() => this.scheduler.expedite(attempt));
+    return presentDelivery({
+      ...delivery,
+      status: 'pending',
+      next_attempt_at: now,
+      lease_expires_at: null,
+      updated_at: now,
+    });
   }
 
   /** Re-sends every failed delivery of a subscription created since a time. */

@@ -2,6 +2,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import { QueueUnavailableError } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { DELIVERIES_QUEUE, DeliveryJob, deliveryJobId } from './delivery-job';
 
@@ -37,6 +38,27 @@ export class DeliveryScheduler {
    */
   requeue(attempts: ScheduledAttempt[]): Promise<void> {
     return this.add(attempts, 1);
+  }
+
+  /**
+   * Runs one delivery's next attempt now rather than when it is due: its own job still waiting out a delay (a retry's
+   * backoff, `<delivery>-<attempt>`) is promoted; otherwise a job of its own is added (one riding in a fan-out job then
+   * claims nothing when that job runs).
+   */
+  async expedite(a: Omit<ScheduledAttempt, 'delayMs'>): Promise<void> {
+    const job = await this.redis.call('finding a delivery job', () =>
+      this.queue.getJob(deliveryJobId([a.deliveryId], a.attempt)),
+    );
+    if (job && (await job.isDelayed())) {
+      // Refused when the job left the delayed set meanwhile: then it is running or about to, which is what was asked.
+      await this.redis
+        .call('promoting a delivery job', () => job.promote())
+        .catch((err: unknown) => {
+          if (err instanceof QueueUnavailableError) throw err;
+        });
+      return;
+    }
+    await this.add([a], 1);
   }
 
   private async add(attempts: ScheduledAttempt[], perJob: number): Promise<void> {

@@ -77,6 +77,22 @@ export class EventsService {
   }
 
   /**
+   * An event for one subscription only, written with its delivery but not queued: the caller sends that delivery at
+   * once (a test send). Should the caller die first, the reconciler finds the delivery as one whose job was lost.
+   */
+  writeUnqueued(
+    tenantId: string,
+    input: Omit<PublishInput, 'idempotency_key'>,
+    subscription: FanOutTarget,
+  ): Promise<{ event: EventEntity; deliveryId: string }> {
+    return this.db.runInTenant(tenantId, async () => {
+      const { event, deliveries } = this.newEvent(tenantId, input, [subscription], this.clock.now());
+      await this.insertMany([{ event, deliveries }]);
+      return { event, deliveryId: deliveries[0].id };
+    });
+  }
+
+  /**
    * Several events of one tenant at once, as publishInTenant would publish each in turn (same idempotency, fan-out,
    * hooks per event and after-commit scheduling), in fewer round trips: one idempotency lookup, one subscription
    * lookup per event name, one statement for every new event and its deliveries. Answers in the order of `inputs`.

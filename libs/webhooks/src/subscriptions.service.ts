@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { In, IsNull } from 'typeorm';
 import { AccessService } from '@conduit/access';
 import {
+  AddressPolicy,
   HEADER_VALUE_RULE,
   MAX_CUSTOM_HEADERS,
+  describeRefusal,
   headerNameProblem,
   isSendableHeaderValue,
+  literalTargetRefusal,
 } from '@conduit/outbound-http';
 import { TenantContext } from '@conduit/database';
 import {
@@ -254,7 +257,13 @@ export class SubscriptionsService {
 
   /** `headerNames`: the custom header names the subscription will have (for rules that depend on the type). */
   private validate(dto: SubscriptionFields, headerNames: string[] = Object.keys(dto.headers ?? {})): void {
-    if (dto.target_url !== undefined) assertTargetUrl(dto.target_url);
+    if (dto.target_url !== undefined) {
+      assertTargetUrl(dto.target_url);
+      assertTargetAllowed(dto.target_url, {
+        allowLoopback: this.config.OUTBOUND_ALLOW_LOOPBACK,
+        allowPrivateNetworks: this.config.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
+      });
+    }
     if (dto.event_types) assertEventPatterns(dto.event_types);
     if (dto.filter !== undefined && dto.filter !== null) assertValidFilter(dto.filter);
     if (dto.headers) assertCustomHeaders(dto.headers);
@@ -278,6 +287,19 @@ function assertTargetUrl(raw: string): void {
       [{ field: 'target_url', message: 'user:password@ is not allowed' }],
     );
   }
+}
+
+/**
+ * A target the outbound policy would refuse at every attempt is refused now, where the user sees it (a host name that
+ * resolves to such an address can only be judged when sending: its attempts fail with ssrf_blocked).
+ */
+function assertTargetAllowed(url: string, policy: AddressPolicy): void {
+  const refusal = literalTargetRefusal(url, policy);
+  if (!refusal) return;
+  const reason = describeRefusal(refusal);
+  throw new WebhookException('target_not_allowed', `target_url is not allowed: ${reason}`, [
+    { field: 'target_url', message: reason },
+  ]);
 }
 
 function assertCustomHeaders(headers: Record<string, unknown>): void {

@@ -7,6 +7,7 @@ export type WebhookErrorCode =
   | 'invalid_filter'
   | 'invalid_event_type'
   | 'invalid_target_url'
+  | 'target_not_allowed'
   | 'invalid_headers'
   | 'delivery_in_progress'
   | 'subscription_disabled'
@@ -20,6 +21,7 @@ const STATUS: Record<WebhookErrorCode, HttpStatusCode> = {
   invalid_filter: 400,
   invalid_event_type: 400,
   invalid_target_url: 400,
+  target_not_allowed: 400,
   invalid_headers: 400,
   delivery_in_progress: 409,
   subscription_disabled: 409,

@@ -1,15 +1,21 @@
 import { Module } from '@nestjs/common';
 import { TenantsModule } from '@conduit/tenants';
+import { DeliverySendingModule } from './delivery/delivery.module';
 import { AnalyticsController } from './http/analytics.controller';
 import { DeliveriesController } from './http/deliveries.controller';
 import { EventsController } from './http/events.controller';
 import { SeedWebhooksController } from './http/seed-webhooks.controller';
 import { SubscriptionsController } from './http/subscriptions.controller';
+import { TestSender } from './test-sender';
 import { WebhooksModule } from './webhooks.module';
 
-/** Webhooks' routes (the seed's /api/webhooks, subscriptions, events, deliveries, analytics), for apps/api. */
+/**
+ * Webhooks' routes (the seed's /api/webhooks, subscriptions, events, deliveries, analytics), for apps/api; test sends
+ * go out from the API itself, through the deliveries' sending path.
+ */
 @Module({
-  imports: [WebhooksModule, TenantsModule],
+  imports: [WebhooksModule, TenantsModule, DeliverySendingModule],
+  providers: [TestSender],
   controllers: [
     SeedWebhooksController,
     SubscriptionsController,

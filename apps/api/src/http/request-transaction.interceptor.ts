@@ -1,6 +1,7 @@
 // Runs each authenticated request in one tenant-scoped transaction and audits mutations.
 // A success is audited inside that transaction (the change and its audit row commit together);
-// a failure rolls back and is audited in a transaction of its own.
+// a failure rolls back and is audited in a transaction of its own. Routes marked @OwnTransactions() open their own
+// transactions, and are audited in one of their own.
 import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
@@ -8,7 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { Observable, from, lastValueFrom } from 'rxjs';
 import { AccessService, RequestIdentity } from '@conduit/access';
 import { AUDIT_ACTION, AuditLog, AuditSpec } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
+import { OWN_TRANSACTIONS, TenantContext } from '@conduit/database';
 import { ConduitException, requestMeta } from '@conduit/platform';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -37,13 +38,15 @@ export class RequestTransactionInterceptor implements NestInterceptor {
     const successStatus =
       this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
       (req.method === 'POST' ? 201 : 200);
+    const ownTransactions = this.reflector.get<boolean | undefined>(OWN_TRANSACTIONS, context.getHandler()) === true;
+    const handle = async () => {
+      const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      if (audited) await this.record(identity, req, spec, successStatus, result);
+      return result;
+    };
     const run = async () => {
       try {
-        return await this.db.runInTenant(identity.tenant.id, async () => {
-          const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-          if (audited) await this.record(identity, req, spec, successStatus, result);
-          return result;
-        });
+        return await (ownTransactions ? handle() : this.db.runInTenant(identity.tenant.id, handle));
       } catch (err) {
         if (audited) await this.record(identity, req, spec, statusOf(err), undefined).catch(() => undefined);
         throw err;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboundResult } from '@conduit/outbound-http';
-import { acceptedWithIncompleteBody } from './delivery-engine';
+import { acceptedWithIncompleteBody } from './delivery-sender';
 
 const result = (over: Partial<OutboundResult>): OutboundResult => ({
   ok: false,

@@ -1,17 +1,14 @@
 // One attempt of one delivery: claim the row, check the endpoint's health, send the signed request, record what
 // happened. Rows are the truth and a job only says "look at this row now", so a stale or duplicate job claims nothing.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { Clock, CodedError, ConduitConfig, IdGenerator, InjectConfig } from '@conduit/platform';
+import { CodedError, ConduitConfig, InjectConfig } from '@conduit/platform';
 import type { OutboundResult } from '@conduit/outbound-http';
 import { DeliveryScheduler } from '../delivery-scheduler';
 import { EventsService } from '../events.service';
-import { issuePrivateWebhookToken } from '@conduit/signatures';
-import { DeliveryHttpClient } from './delivery-http-client';
-import { DeliveryRequest, buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
+import { DeliverySender } from './delivery-sender';
 import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from './delivery-store';
 import { nextRetry } from './retry-policy';
-import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 import type { DeliveryAttempt } from '../delivery-job';
 
@@ -50,19 +47,14 @@ class LeaseLost extends CodedError<'lease_lost'> {
 
 @Injectable()
 export class DeliveryEngine {
-  private readonly logger = new Logger(DeliveryEngine.name);
-
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
     private readonly store: DeliveryStore,
-    private readonly credentials: SubscriptionCredentials,
+    private readonly sender: DeliverySender,
     private readonly rateLimiter: SubscriptionRateLimiter,
-    private readonly http: DeliveryHttpClient,
     private readonly scheduler: DeliveryScheduler,
     private readonly events: EventsService,
-    private readonly ids: IdGenerator,
-    private readonly clock: Clock,
   ) {}
 
   /**
@@ -116,73 +108,8 @@ export class DeliveryEngine {
   }
 
   private async send(d: ClaimedDelivery): Promise<AttemptOutcome> {
-    const sub = d.subscription;
-    const attemptId = this.ids.next();
-    let request: DeliveryRequest;
-    try {
-      const credentials = await this.credentials.open(sub);
-      const now = this.clock.now();
-      request = buildDeliveryRequest({
-        deliveryId: d.id,
-        eventName: d.event.name,
-        eventCreatedAt: d.event.created_at,
-        payload: d.event.payload,
-        payloadFormat: sub.payload_format,
-        secrets: SubscriptionCredentials.activeSecrets(credentials, now),
-        customHeaders: credentials.headers,
-        // Private subscriptions get an HS256 JWT keyed by the current signing secret's key bytes (the base64 part of
-        // whsec_...): the receiver already holds that secret, so it needs nothing else to verify the token, and a
-        // rotation rotates the token key with it.
-        bearerToken:
-          sub.type === 'private'
-            ? issuePrivateWebhookToken({
-                subscriptionId: sub.id,
-                tenantId: d.tenant_id,
-                appName: sub.app_name,
-                signingKey: webhookSecretKeyBytes(credentials.secret),
-                now,
-              })
-            : undefined,
-        now,
-      });
-    } catch (err) {
-      // An unreadable secret will not heal by itself: count it as a failed attempt instead of looping on the lease.
-      this.logger.error({ delivery_id: d.id, err: (err as Error).message }, 'could not build the delivery request');
-      const failure: OutboundResult = {
-        ok: false,
-        headers: {},
-        body: '',
-        truncated: false,
-        durationMs: 0,
-        errorClass: undefined,
-        errorMessage: `could not sign the request: ${(err as Error).message}`,
-      };
-      return this.recordFailure(d, failure, this.attemptRecord(attemptId, failure, {}, 'signing_failed'));
-    }
-
-    const result = await this.http.send({
-      url: sub.target_url,
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-    });
-    if (acceptedWithIncompleteBody(result)) {
-      // The receiver took the webhook (2xx status line); only its answer's body did not arrive in full. Standard
-      // Webhooks decides on the status: sending it again would hand the receiver a duplicate it already accepted.
-      const attempt = {
-        ...this.attemptRecord(attemptId, { ...result, errorClass: undefined }, request.recordedHeaders),
-        errorMessage: `response body incomplete (${result.errorClass}): ${result.errorMessage ?? ''}`.trim(),
-        responseTruncated: true,
-      };
-      const recorded = await this.store.recordDelivered(d, attempt);
-      return {
-        outcome: recorded ? 'delivered' : 'skipped',
-        durationMs: result.durationMs,
-        statusCode: result.statusCode,
-      };
-    }
-    const attempt = this.attemptRecord(attemptId, result, request.recordedHeaders);
-    if (!result.ok) return this.recordFailure(d, result, attempt);
+    const { delivered, result, attempt } = await this.sender.send(d);
+    if (!delivered) return this.recordFailure(d, result, attempt);
     const recorded = await this.store.recordDelivered(d, attempt);
     return {
       outcome: recorded ? 'delivered' : 'skipped',
@@ -241,25 +168,6 @@ export class DeliveryEngine {
     }
   }
 
-  private attemptRecord(
-    id: string,
-    result: OutboundResult,
-    requestHeaders: Record<string, string>,
-    errorClass?: string,
-  ): AttemptRecord {
-    return {
-      id,
-      statusCode: result.statusCode ?? null,
-      durationMs: result.durationMs,
-      errorClass: errorClass ?? result.errorClass ?? null,
-      errorMessage: result.errorMessage ?? null,
-      requestHeaders,
-      responseHeaders: result.headers,
-      responseBody: result.body === '' && result.statusCode === undefined ? null : result.body,
-      responseTruncated: result.truncated,
-    };
-  }
-
   private async publishEndpointDisabled(d: ClaimedDelivery, reason: string, attempt: AttemptRecord): Promise<void> {
     const sub = d.subscription;
     await this.events.publishInTenant(d.tenant_id, {
@@ -294,17 +202,4 @@ export class DeliveryEngine {
       },
     });
   }
-}
-
-/**
- * A 2xx status line whose body then timed out or was cut off: the receiver accepted the webhook. (Chain steps, which
- * use response bodies, keep counting this as a failure; a delivery only needs the status.)
- */
-export function acceptedWithIncompleteBody(result: OutboundResult): boolean {
-  const accepted = result.statusCode !== undefined && result.statusCode >= 200 && result.statusCode < 300;
-  return (
-    accepted &&
-    !result.ok &&
-    (result.errorClass === 'timeout' || result.errorClass === 'connection_reset' || result.errorClass === 'network')
-  );
 }

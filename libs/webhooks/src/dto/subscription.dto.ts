@@ -182,6 +182,56 @@ export class TestEventDto {
   >;
 }
 
+const ATTEMPT_ERROR_CLASSES = [
+  'timeout',
+  'dns',
+  'connection_refused',
+  'connection_reset',
+  'tls',
+  'ssrf_blocked',
+  'invalid_url',
+  'non_2xx',
+  'network',
+  'signing_failed',
+];
+
+/** The outcome of a test send: one attempt, recorded on its delivery like any other. */
+export class TestEventResponse {
+  @ApiProperty({ format: 'uuid', description: 'The test event (GET /api/v1/events/{id})' }) event_id: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Its delivery, with this attempt (GET /api/v1/deliveries/{id}); the webhook-id the receiver saw',
+  })
+  delivery_id: string;
+  @ApiProperty({ example: 'webhook.test' }) event_name: string;
+  @ApiProperty({
+    enum: ['delivered', 'failed'],
+    example: 'delivered',
+    description: 'delivered: the receiver answered 2xx. failed: it did not (see error_class); a test is not retried',
+  })
+  status: 'delivered' | 'failed';
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 200,
+    description: "The receiver's HTTP status; null when no answer came",
+  })
+  status_code: number | null;
+  @ApiProperty({ example: 37, description: 'Milliseconds from sending the request to the end of the answer' })
+  duration_ms: number;
+  @ApiProperty({ nullable: true, type: String, enum: ATTEMPT_ERROR_CLASSES, example: null })
+  error_class: string | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) error_message: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'ok',
+    description: "The start of the receiver's answer (WEBHOOK_RESPONSE_BODY_LIMIT bytes); null when no answer came",
+  })
+  response_body: string | null;
+  @ApiProperty({ description: 'The answer was longer than response_body' }) response_truncated: boolean;
+}
+
 /** Bodies of actions that take none: anything sent is refused (400), like unknown fields elsewhere. */
 export class EmptyBodyDto {}
 

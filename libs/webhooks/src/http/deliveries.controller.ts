@@ -41,7 +41,13 @@ export class DeliveriesController {
   @HttpCode(202)
   @CheckPolicy('update', 'Delivery')
   @Audited('delivery.retry', 'Delivery')
-  @ApiOperation({ summary: 'Attempt a finished delivery once more (failed, cancelled, or delivered: a replay)' })
+  @ApiOperation({
+    summary: 'Attempt a delivery now: once more when finished (a replay if delivered), or its next attempt early',
+    description:
+      'A finished delivery (failed, cancelled, delivered) gets one more attempt; one waiting for its next attempt ' +
+      '(pending in its backoff) is sent now instead of when due. Queued for the worker: the answer is the delivery, ' +
+      'pending. 409 delivery_in_progress while an attempt is in flight.',
+  })
   @ApiAcceptedResponse({ type: DeliveryResponse })
   @ApiErrors(400, 401, 403, 404, 409)
   retry(@Param('id') id: string, @Body() _body: EmptyBodyDto): Promise<DeliveryResponse> {

@@ -12,8 +12,9 @@ import {
 import { CheckPolicy } from '@conduit/access';
 import { ApiErrors } from '@conduit/platform';
 import { Audited } from '@conduit/audit';
+import { OwnTransactions } from '@conduit/database';
 import { DeliveriesService } from '../deliveries.service';
-import { PublishedEventResponse, RecoverResponse } from '../dto/event.dto';
+import { RecoverResponse } from '../dto/event.dto';
 import {
   CreateSubscriptionDto,
   EmptyBodyDto,
@@ -23,10 +24,11 @@ import {
   SubscriptionResponse,
   SubscriptionWithSecretResponse,
   TestEventDto,
+  TestEventResponse,
   UpdateSubscriptionDto,
 } from '../dto/subscription.dto';
-import { EventsService } from '../events.service';
 import { SubscriptionsService } from '../subscriptions.service';
+import { TestSender } from '../test-sender';
 
 @ApiTags('subscriptions')
 @ApiBearerAuth('bearer')
@@ -35,8 +37,8 @@ import { SubscriptionsService } from '../subscriptions.service';
 export class SubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionsService,
-    private readonly events: EventsService,
     private readonly deliveries: DeliveriesService,
+    private readonly tests: TestSender,
   ) {}
 
   @Post()
@@ -100,23 +102,21 @@ export class SubscriptionsController {
   }
 
   @Post(':id/test')
-  @HttpCode(202)
+  @HttpCode(200)
+  @OwnTransactions()
   @CheckPolicy('update', 'Subscription')
   @Audited('subscription.test', 'Subscription')
-  @ApiOperation({ summary: 'Send a test event to this endpoint only (the subscription must be enabled)' })
-  @ApiAcceptedResponse({ type: PublishedEventResponse })
+  @ApiOperation({
+    summary: 'Send a signed test message to this endpoint now and answer with the outcome',
+    description:
+      'The message (a webhook.test event, or the event_name given) is signed and sent like any delivery, at once, and ' +
+      "recorded as its delivery's one attempt. 200 whenever the test ran, also when the receiver failed: status, " +
+      'status_code and error_class say how it answered. Not retried; the subscription must be enabled (409).',
+  })
+  @ApiOkResponse({ type: TestEventResponse })
   @ApiErrors(400, 401, 403, 404, 409)
-  async test(@Param('id') id: string, @Body() dto: TestEventDto): Promise<PublishedEventResponse> {
-    const sub = await this.subscriptions.loadSending(id);
-    return this.events.publishInTenant(
-      sub.tenant_id,
-      {
-        event_name: dto.event_name ?? 'webhook.test',
-        source: 'conduit.test',
-        payload: dto.payload ?? { test: true, subscription_id: sub.id },
-      },
-      sub,
-    );
+  test(@Param('id') id: string, @Body() dto: TestEventDto): Promise<TestEventResponse> {
+    return this.tests.send(id, dto);
   }
 
   @Post(':id/recover')
