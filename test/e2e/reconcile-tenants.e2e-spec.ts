@@ -3,11 +3,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ConnectionOptions, Queue } from 'bullmq';
 import { Client } from 'pg';
-import { DatabaseUrls, TenantContext, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
+import { DatabaseUrls, SystemContext, TenantContext, migrateDatabase, resolveDatabaseUrls } from '@conduit/database';
 import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ChainReconciler, ChainStepScheduler } from '@conduit/chains/engine';
 import { ReceiveService } from '@conduit/ingestion';
 import { IngestionReconciler } from '@conduit/ingestion/engine';
+import type { TenantId } from '@conduit/platform';
 import { RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
 import { DeliveryJob, DeliveryScheduler } from '@conduit/webhooks';
 import { DeliveryReconciler } from '@conduit/webhooks/engine';
@@ -340,7 +341,7 @@ describe('reconcilers over many tenants', () => {
   let stack: TestStack;
   let receiver: WebhookReceiver;
   let owner: Client;
-  let due: { id: string };
+  let due: { id: TenantId };
   let admin: { token: string };
   let seeded: { deliveryId: string; stepRunId: string; inboundId: string };
 
@@ -382,13 +383,14 @@ describe('reconcilers over many tenants', () => {
 
   it('opens one tenant transaction for the one tenant of 200 with due deliveries, chain steps, inbound requests', async () => {
     const db = stack.get(TenantContext);
+    const system = stack.get(SystemContext);
     const { count } = (
       await owner.query<{ count: number }>(`SELECT count(*)::int AS count FROM tenants WHERE deleted_at IS NULL`)
     ).rows[0];
     expect(count).toBeGreaterThanOrEqual(TENANTS);
 
     const deliveries: string[] = [];
-    const deliveryReconciler = new DeliveryReconciler(db, {
+    const deliveryReconciler = new DeliveryReconciler(db, system, {
       requeue: async (attempts: { deliveryId: string }[]) => void deliveries.push(...attempts.map((a) => a.deliveryId)),
     } as unknown as DeliveryScheduler);
     let result: unknown;
@@ -397,7 +399,7 @@ describe('reconcilers over many tenants', () => {
     expect(deliveries).toEqual([seeded.deliveryId]);
 
     const steps: string[] = [];
-    const chainReconciler = new ChainReconciler(db, {
+    const chainReconciler = new ChainReconciler(db, system, {
       enqueue: async (s: { stepRunId: string }[]) => void steps.push(...s.map((x) => x.stepRunId)),
     } as unknown as ChainStepScheduler);
     expect(await tenantTransactions(async () => (result = await chainReconciler.reconcileOnce()))).toEqual([due.id]);
@@ -405,7 +407,7 @@ describe('reconcilers over many tenants', () => {
     expect(steps).toEqual([seeded.stepRunId]);
 
     const inbound: string[] = [];
-    const ingestionReconciler = new IngestionReconciler(db, {
+    const ingestionReconciler = new IngestionReconciler(db, system, {
       enqueue: async (_tenantId: string, ids: string[]) => void inbound.push(...ids),
     } as unknown as ReceiveService);
     expect(await tenantTransactions(async () => (result = await ingestionReconciler.reconcileOnce()))).toEqual([

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { Principal, Role, TenantRef } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { isUuid } from '@conduit/platform';
+import { isUuid, TenantId } from '@conduit/platform';
 import { AuthException } from './auth.exception';
 
 export interface ActiveMembership {
@@ -18,7 +18,7 @@ interface Row {
   email: string;
   user_status: 'active' | 'disabled';
   role: Role;
-  tenant_id: string;
+  tenant_id: TenantId;
   code: string;
   name: string;
   status: TenantRef['status'];
@@ -62,7 +62,7 @@ export class MembershipLookup {
     });
   }
 
-  async inTenant(userId: string, tenantId: string): Promise<ActiveMembership | null> {
+  async inTenant(userId: string, tenantId: TenantId): Promise<ActiveMembership | null> {
     if (!isUuid(userId) || !isUuid(tenantId)) return null;
     return this.db.runInTenant(tenantId, async () => {
       const [row] = (await this.db.em.query(`${SELECT} WHERE m.user_id = $1 AND m.tenant_id = $2`, [

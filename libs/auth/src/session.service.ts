@@ -3,7 +3,16 @@ import { Injectable } from '@nestjs/common';
 import { Principal } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig, PasswordHasher, isUuid, sha256Hex } from '@conduit/platform';
+import {
+  Clock,
+  ConduitConfig,
+  IdGenerator,
+  InjectConfig,
+  isUuid,
+  PasswordHasher,
+  sha256Hex,
+  TenantId,
+} from '@conduit/platform';
 import { PLATFORM_TENANT_CODE, TenantHierarchy, UserAccounts, UserEntity } from '@conduit/tenants';
 import { AuthException } from './auth.exception';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
@@ -178,7 +187,7 @@ export class SessionService {
   }
 
   /** Is this access token still honoured? (session not revoked or expired, jti not revoked) */
-  async isAccessTokenRevoked(tenantId: string, jti: string, sessionId: string | undefined): Promise<boolean> {
+  async isAccessTokenRevoked(tenantId: TenantId, jti: string, sessionId: string | undefined): Promise<boolean> {
     if (!isUuid(jti) || (sessionId !== undefined && !isUuid(sessionId))) return true;
     return this.db.runInTenant(tenantId, async () => {
       const [row] = (await this.db.em.query(
@@ -226,7 +235,7 @@ export class SessionService {
     throw new AuthException('refresh_token_reused', 'Refresh token was already used; the session has been revoked');
   }
 
-  private async revokeSession(tenantId: string, sessionId: string, reason: string): Promise<void> {
+  private async revokeSession(tenantId: TenantId, sessionId: string, reason: string): Promise<void> {
     await this.db.runInTenant(tenantId, async () => {
       await this.db.em
         .getRepository(AuthSessionEntity)
@@ -255,7 +264,7 @@ export class SessionService {
   private async auditAuth(
     action: string,
     outcome: 'success' | 'failure' | 'denied',
-    tenantId: string | undefined,
+    tenantId: TenantId | undefined,
     actor: { type: 'user' | 'api_key' | 'anonymous'; id?: string; label?: string },
     meta: RequestMeta,
     metadata?: Record<string, unknown>,

@@ -3,7 +3,16 @@
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { AnalyticsRollups, TenantContext } from '@conduit/database';
-import { Clock, InvariantError, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import {
+  assertTimeWindow,
+  Clock,
+  decodeCursor,
+  InvariantError,
+  isUuid,
+  Page,
+  TenantId,
+  toPage,
+} from '@conduit/platform';
 import { ChainException } from './chain.exception';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainsService } from './chains.service';
@@ -170,14 +179,14 @@ export class ChainRunsService {
   }
 
   /** 403 unless the caller may act on runs in its acting tenant (the only tenant the lookups here see); that tenant. */
-  private permit(action: 'read' | 'create'): string {
+  private permit(action: 'read' | 'create'): TenantId {
     const tenantId = this.access.tenant().id;
     if (!this.access.can(action, 'ChainRun', { tenant_id: tenantId }))
       throw new AccessException('forbidden', 403, `You may not ${action} chain runs`);
     return tenantId;
   }
 
-  private rows(tenantId: string) {
+  private rows(tenantId: TenantId) {
     return this.db.em
       .getRepository(ChainRunEntity)
       .createQueryBuilder('r')

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, decodeCursor, IdGenerator, isUuid, Page, TenantId, toPage } from '@conduit/platform';
 import { SubscriptionsService, WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
 import { StepDefinition, normalizeSteps, validateDefinition } from './chain-definition';
 import { ChainException } from './chain.exception';
@@ -180,7 +180,7 @@ export class ChainsService {
   }
 
   /** The current steps (of each chain's steps_version), forward steps first. */
-  private async stepsOf(tenantId: string, chains: ChainEntity[]): Promise<ChainStepEntity[]> {
+  private async stepsOf(tenantId: TenantId, chains: ChainEntity[]): Promise<ChainStepEntity[]> {
     if (chains.length === 0) return [];
     return this.db.em
       .getRepository(ChainStepEntity)
@@ -193,7 +193,7 @@ export class ChainsService {
   }
 
   /** Every step's webhook_id must be a live subscription of the chain's tenant (400 naming the step otherwise). */
-  private async assertSubscriptions(tenantId: string, steps: StepDefinition[]): Promise<void> {
+  private async assertSubscriptions(tenantId: TenantId, steps: StepDefinition[]): Promise<void> {
     const live = await this.subscriptions.existingIds(
       tenantId,
       steps.map((s) => s.webhook_id),

@@ -2,7 +2,7 @@
 // event's publish), and the first step is queued only after that commits; the reconciler covers a lost enqueue.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator } from '@conduit/platform';
+import { Clock, IdGenerator, TenantId } from '@conduit/platform';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainRunEntity, TriggerType } from './entities/chain-run.entity';
 import { ChainStepRunEntity } from './entities/chain-step-run.entity';
@@ -10,7 +10,7 @@ import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 /** A chain about to run, with its first step. */
 export interface LaunchableChain {
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   steps_version: number;
   total_steps: number;
   first_step: { id: string; name: string; delay_seconds: number };
@@ -106,7 +106,7 @@ export class RunLauncher {
   }
 
   /** Finds the active chains whose trigger matches one of `patterns`, ready to launch. */
-  async launchable(tenantId: string, where: { patterns?: string[]; chainId?: string }): Promise<LaunchableChain[]> {
+  async launchable(tenantId: TenantId, where: { patterns?: string[]; chainId?: string }): Promise<LaunchableChain[]> {
     // Every publish asks this (the event trigger): a statement of its own, without optional filters, prepared once
     // per connection. Planning the general form below on every publish cost a fifth of the publish path.
     const rows = (
@@ -128,7 +128,7 @@ export class RunLauncher {
           )
     ) as {
       id: string;
-      tenant_id: string;
+      tenant_id: TenantId;
       steps_version: number;
       step_id: string;
       step_name: string;

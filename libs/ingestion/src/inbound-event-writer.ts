@@ -5,7 +5,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { TenantRoundTrip } from '@conduit/database';
-import { InvariantError, QueueUnavailableError } from '@conduit/platform';
+import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { INGESTION_QUEUE, IngestionJob } from './ingestion-job';
@@ -30,7 +30,7 @@ const EARLY_FLUSH = 32;
 /** Most requests routed by one job (a batch of the receive path, a chunk of a replay or of the reconciler). */
 export const MAX_ROUTING_JOB_EVENTS = 100;
 
-export function routingJob(tenantId: string, inboundEventIds: string[], generation = 0) {
+export function routingJob(tenantId: TenantId, inboundEventIds: string[], generation = 0) {
   const [first] = inboundEventIds;
   const key = inboundEventIds.length === 1 ? first : `${first}+${inboundEventIds.length - 1}`;
   return {
@@ -90,7 +90,7 @@ export class InboundEventWriter {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
-    const byTenant = new Map<string, Pending[]>();
+    const byTenant = new Map<TenantId, Pending[]>();
     for (const item of batch) {
       const list = byTenant.get(item.event.tenant_id) ?? [];
       list.push(item);
@@ -99,7 +99,7 @@ export class InboundEventWriter {
     await Promise.all([...byTenant.entries()].map(([tenantId, items]) => this.flushTenant(tenantId, items)));
   }
 
-  private async flushTenant(tenantId: string, items: Pending[]): Promise<void> {
+  private async flushTenant(tenantId: TenantId, items: Pending[]): Promise<void> {
     let outcomes: Map<string, StoredInbound>;
     try {
       outcomes = await this.insert(tenantId, items);
@@ -132,7 +132,7 @@ export class InboundEventWriter {
    * One statement and one round trip for the whole batch (tenant setting, INSERT and commit in one message; the
    * commit is durable), the rows as one JSON array with base64 bodies rather than thousands of parameters.
    */
-  private async insert(tenantId: string, items: Pending[]): Promise<Map<string, StoredInbound>> {
+  private async insert(tenantId: TenantId, items: Pending[]): Promise<Map<string, StoredInbound>> {
     const rows = items.map(({ event: e }) => ({
       id: e.id,
       source_id: e.source_id,

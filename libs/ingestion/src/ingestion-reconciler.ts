@@ -1,6 +1,6 @@
 // Re-queues accepted inbound requests that were never routed (their job was lost with Redis, or never queued).
 import { Injectable } from '@nestjs/common';
-import { TenantContext, tenantsWithDueWork } from '@conduit/database';
+import { SystemContext, TenantContext } from '@conduit/database';
 import { ReceiveService } from './receive.service';
 
 const BATCH = 500;
@@ -11,12 +11,17 @@ const GRACE_SECONDS = 30;
 export class IngestionReconciler {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly receive: ReceiveService,
   ) {}
 
   async reconcileOnce(graceSeconds = GRACE_SECONDS): Promise<{ tenants: number; enqueued: number }> {
     // Only the tenants whose rows match the query below: one tenant transaction each, none for the others.
-    const tenants = await tenantsWithDueWork(this.db, { kind: 'inbound_events', graceSeconds });
+    const tenants = await this.system.run(
+      'reconcile.inbound_events',
+      (plane) => plane.tenantsWithDueWork({ kind: 'inbound_events', graceSeconds }),
+      { routine: true },
+    );
     let enqueued = 0;
     for (const tenantId of tenants) {
       const rows = (await this.db.runInTenant(tenantId, () =>

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, storableText } from '@conduit/platform';
+import { Clock, IdGenerator, storableText, TenantId } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { bodyFormatRefusal, isJsonContentType, withoutBom } from './body-format';
 import { deliveryKey } from './delivery-key';
@@ -145,7 +145,7 @@ export class ReceiveService {
   }
 
   /** Queues routing of these requests of one tenant, in jobs of at most MAX_ROUTING_JOB_EVENTS. */
-  async enqueue(tenantId: string, inboundEventIds: string[], generation = 0): Promise<void> {
+  async enqueue(tenantId: TenantId, inboundEventIds: string[], generation = 0): Promise<void> {
     const jobs: ReturnType<typeof routingJob>[] = [];
     for (let i = 0; i < inboundEventIds.length; i += MAX_ROUTING_JOB_EVENTS) {
       jobs.push(routingJob(tenantId, inboundEventIds.slice(i, i + MAX_ROUTING_JOB_EVENTS), generation));

@@ -1,5 +1,5 @@
 import type { TenantContext } from '@conduit/database';
-import { Clock, MAX_INPUT_DEPTH } from '@conduit/platform';
+import { Clock, MAX_INPUT_DEPTH, asTenantId } from '@conduit/platform';
 import { EVENT_NAME, EventsService } from '@conduit/webhooks';
 import { RoutingService, normalizeEventType, payloadOf } from './routing.service';
 
@@ -99,7 +99,7 @@ describe('normalizeEventType', () => {
 });
 
 describe('RoutingService.routeAll', () => {
-  const tenant = '00000000-0000-4000-8000-000000000001';
+  const tenant = asTenantId('00000000-0000-4000-8000-000000000001');
   const setup = () => {
     const routing = new RoutingService({} as TenantContext, {} as EventsService, new Clock());
     return {

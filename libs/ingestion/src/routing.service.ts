@@ -1,7 +1,7 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
-import { Clock, findRefusedInput } from '@conduit/platform';
+import { Clock, findRefusedInput, TenantId } from '@conduit/platform';
 import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
 
@@ -65,7 +65,7 @@ export class RoutingService {
    * (request, generation) either way. Answers the requests that could not be routed.
    */
   async routeAll(
-    tenantId: string,
+    tenantId: TenantId,
     inboundEventIds: string[],
     generation: number,
     final: boolean,
@@ -98,7 +98,7 @@ export class RoutingService {
   }
 
   /** Idempotent per (inbound event, generation): a retried job publishes the same outgoing event once. */
-  async route(tenantId: string, inboundEventId: string, generation: number): Promise<RoutingOutcome> {
+  async route(tenantId: TenantId, inboundEventId: string, generation: number): Promise<RoutingOutcome> {
     return this.db.runInTenant(tenantId, async () => {
       // The request and what routing needs of its source, in one statement (plain SQL: this runs per request).
       const [inbound] = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = $1 AND e.tenant_id = $2`, [
@@ -125,7 +125,7 @@ export class RoutingService {
    * Several requests in one tenant transaction; all or nothing (a failure rolls the whole batch back, and with it any
    * after-commit work). Missing requests are skipped, as route() answers 'missing'.
    */
-  async routeBatch(tenantId: string, inboundEventIds: string[], generation: number): Promise<void> {
+  async routeBatch(tenantId: TenantId, inboundEventIds: string[], generation: number): Promise<void> {
     await this.db.runInTenant(tenantId, async () => {
       const rows = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = ANY($1::uuid[]) AND e.tenant_id = $2`, [
         inboundEventIds,
@@ -180,7 +180,7 @@ export class RoutingService {
   }
 
   /** Records a failed routing attempt; `final` marks it failed for good (still replayable). */
-  async recordFailure(tenantId: string, inboundEventId: string, error: string, final: boolean): Promise<void> {
+  async recordFailure(tenantId: TenantId, inboundEventId: string, error: string, final: boolean): Promise<void> {
     await this.db.runInTenant(tenantId, () =>
       this.db.em.query(
         `UPDATE inbound_events SET routing_attempts = routing_attempts + 1, routing_error = $2, status = CASE WHEN $3 THEN 'failed' ELSE status END WHERE id = $1`,

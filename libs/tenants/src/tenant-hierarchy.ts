@@ -3,7 +3,7 @@
 // each one tracks the ids it has seen, so even a cycle already in the data cannot make it run forever.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { isUuid } from '@conduit/platform';
+import { TenantId, isUuid } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 
 @Injectable()
@@ -15,7 +15,8 @@ export class TenantHierarchy {
     if (typeof ref !== 'string' || ref === '') return null;
     const repo = this.db.em.getRepository(TenantEntity);
     const code = ref.toLowerCase();
-    const where = isUuid(ref) ? { id: ref } : { code };
+    // A lookup by id: what it finds is a tenant's row, whose id is a TenantId.
+    const where = isUuid(ref) ? { id: ref as TenantId } : { code };
     const tenant = await repo.findOne({ where });
     return tenant && !tenant.deleted_at ? tenant : null;
   }

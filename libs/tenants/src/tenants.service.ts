@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, decodeCursor, toPage } from '@conduit/platform';
+import { Clock, IdGenerator, Page, TenantId, decodeCursor, toPage } from '@conduit/platform';
 import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantException } from './tenant.exception';
@@ -137,7 +137,7 @@ export class TenantsService {
   }
 
   /** The new parent's id for a move (platform admins only); null makes the tenant a root. */
-  private async newParent(tenant: TenantEntity, ref: string | null): Promise<string | null> {
+  private async newParent(tenant: TenantEntity, ref: string | null): Promise<TenantId | null> {
     if (ref === null) return null;
     const parent = await this.hierarchy.find(ref);
     if (!parent) throw new TenantException('tenant_parent_invalid', 'parent_id must name a live tenant');

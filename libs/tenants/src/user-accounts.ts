@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { Role } from '@conduit/access';
 import { TenantContext, isUniqueViolation } from '@conduit/database';
-import { Clock, IdGenerator, PasswordHasher } from '@conduit/platform';
+import { Clock, IdGenerator, PasswordHasher, TenantId } from '@conduit/platform';
 import { MembershipEntity } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
@@ -34,7 +34,7 @@ export class UserAccounts {
   }
 
   /** Creates a user with a membership in tenantId; must run inside that tenant's transaction (RLS). */
-  async createMember(tenantId: string, input: NewMember): Promise<UserEntity> {
+  async createMember(tenantId: TenantId, input: NewMember): Promise<UserEntity> {
     const email = input.email.toLowerCase();
     if (await this.findByEmail(email))
       throw new TenantException('email_taken', 'A user with this email already exists');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService, ROLES, Role, roleAtLeast } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, decodeCursor, isUuid, Page, PasswordHasher, TenantId, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
 import { MembershipEntity } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
@@ -17,7 +17,7 @@ interface MemberRow {
   created_at: Date;
   updated_at: Date;
   role: Role;
-  tenant_id: string;
+  tenant_id: TenantId;
 }
 
 function presentUser(row: MemberRow): UserResponse {

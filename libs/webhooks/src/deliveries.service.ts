@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { AnalyticsRollups, TenantContext } from '@conduit/database';
-import { Clock, CommonException, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import {
+  assertTimeWindow,
+  Clock,
+  CommonException,
+  decodeCursor,
+  isUuid,
+  Page,
+  TenantId,
+  toPage,
+} from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryDetailResponse, DeliveryResponse, ListDeliveriesQueryDto, RecoverResponse } from './dto/event.dto';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
@@ -118,7 +127,7 @@ export class DeliveriesService {
     if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
   }
 
-  private rows(tenantId: string) {
+  private rows(tenantId: TenantId) {
     return this.db.em
       .getRepository(DeliveryEntity)
       .createQueryBuilder('d')

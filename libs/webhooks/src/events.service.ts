@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext, isUniqueViolation } from '@conduit/database';
-import { Clock, IdGenerator, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { assertTimeWindow, Clock, decodeCursor, IdGenerator, isUuid, Page, TenantId, toPage } from '@conduit/platform';
 import { DeliveryScheduler, ScheduledAttempt } from './delivery-scheduler';
 import { EventHooks } from './event-hooks';
 import { EventDetailResponse, EventResponse, ListEventsQueryDto, PublishedEventResponse } from './dto/event.dto';
@@ -35,7 +35,11 @@ interface NewDelivery {
 }
 
 /** The first attempt of each new delivery, queued after commit with its subscription's first delay. */
-function firstAttempts(tenantId: string, subscriptions: FanOutTarget[], deliveries: NewDelivery[]): ScheduledAttempt[] {
+function firstAttempts(
+  tenantId: TenantId,
+  subscriptions: FanOutTarget[],
+  deliveries: NewDelivery[],
+): ScheduledAttempt[] {
   const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
   return deliveries.map((d) => ({
     tenantId,
@@ -68,7 +72,7 @@ export class EventsService {
    * operational events. One event is a batch of one: the same path as publishManyInTenant.
    */
   async publishInTenant(
-    tenantId: string,
+    tenantId: TenantId,
     input: PublishInput,
     onlySubscription?: FanOutTarget,
   ): Promise<PublishedEventResponse> {
@@ -82,7 +86,7 @@ export class EventsService {
    * lookup per event name, one statement for every new event and its deliveries. Answers in the order of `inputs`.
    * Used by inbound routing, which publishes a job's batch in one transaction.
    */
-  publishManyInTenant(tenantId: string, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
+  publishManyInTenant(tenantId: TenantId, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
     return this.db.runInTenant(tenantId, () => this.publishBatch(tenantId, inputs));
   }
 
@@ -92,7 +96,7 @@ export class EventsService {
    * lookup then finds the winner, and those inputs answer as its duplicates.
    */
   private async publishBatch(
-    tenantId: string,
+    tenantId: TenantId,
     inputs: PublishInput[],
     onlySubscription?: FanOutTarget,
     racesLeft = MAX_IDEMPOTENCY_RACES,
@@ -146,7 +150,7 @@ export class EventsService {
 
   /** The live (under 24 h old) events holding the inputs' keys; an expired one gives its key up for reuse. */
   private async liveEventsByKey(
-    tenantId: string,
+    tenantId: TenantId,
     inputs: PublishInput[],
     now: Date,
   ): Promise<Map<string, EventEntity>> {
@@ -199,7 +203,7 @@ export class EventsService {
 
   /** A new event (not yet written) and one delivery per subscription, each due after its schedule's first delay. */
   private newEvent(
-    tenantId: string,
+    tenantId: TenantId,
     input: PublishInput,
     subscriptions: FanOutTarget[],
     now: Date,
@@ -226,7 +230,7 @@ export class EventsService {
    * Active subscriptions to this event name, before their filters (plain SQL: TypeORM's builders were most of the
    * publish path's CPU).
    */
-  private activeSubscriptionsFor(tenantId: string, eventName: string): Promise<FanOutTarget[]> {
+  private activeSubscriptionsFor(tenantId: TenantId, eventName: string): Promise<FanOutTarget[]> {
     return this.db.prepared<FanOutTarget>(
       'conduit_publish_subscriptions',
       `SELECT id, filter, retry_schedule FROM webhook_subscriptions
@@ -283,7 +287,7 @@ export class EventsService {
     }
   }
 
-  private findByIdempotencyKeys(tenantId: string, keys: string[]): Promise<EventEntity[]> {
+  private findByIdempotencyKeys(tenantId: TenantId, keys: string[]): Promise<EventEntity[]> {
     return this.db.prepared<EventEntity>(
       'conduit_publish_idempotency_many',
       `SELECT id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at

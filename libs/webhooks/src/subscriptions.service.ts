@@ -12,11 +12,12 @@ import {
   Clock,
   CommonException,
   ConduitConfig,
+  decodeCursor,
   IdGenerator,
   InjectConfig,
-  Page,
-  decodeCursor,
   isUuid,
+  Page,
+  TenantId,
   toPage,
 } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
@@ -198,7 +199,7 @@ export class SubscriptionsService {
 
   /** A live subscription that delivers (for test events): 409 subscription_disabled while it is disabled. */
   /** Which of `ids` are subscriptions of tenantId that are not deleted (for other domains that reference them). */
-  async existingIds(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+  async existingIds(tenantId: TenantId, ids: readonly string[]): Promise<Set<string>> {
     const valid = [...new Set(ids.filter((id) => isUuid(id)))];
     if (valid.length === 0) return new Set();
     const rows = await this.db.runInTenant(tenantId, () =>

@@ -2,7 +2,7 @@
 // Safe to run from several workers at once: job ids are `${step_run}-${attempt}`, so a job still queued is not added
 // twice, and a duplicate that slips through claims nothing.
 import { Injectable } from '@nestjs/common';
-import { TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
+import { SystemContext, TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
 import { ChainStepScheduler } from '../chain-step-scheduler';
 
 export type ChainReconcileResult = TenantSweepResult;
@@ -11,12 +11,13 @@ export type ChainReconcileResult = TenantSweepResult;
 export class ChainReconciler {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly scheduler: ChainStepScheduler,
   ) {}
 
   reconcileOnce(): Promise<ChainReconcileResult> {
     return sweepTenants(
-      this.db,
+      { db: this.db, system: this.system },
       // Names the tenants whose rows match the query below.
       { kind: 'chain_steps' },
       (tenantId, after, limit) =>

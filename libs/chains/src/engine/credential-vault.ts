@@ -4,6 +4,7 @@ import { SecretBox } from '@conduit/secrets';
 import { TenantRoundTrip } from '@conduit/database';
 import { credentialAad } from '../credentials.service';
 import { CREDENTIAL_NAME } from '../dto/credential.dto';
+import type { TenantId } from '@conduit/platform';
 
 @Injectable()
 export class CredentialVault {
@@ -13,7 +14,7 @@ export class CredentialVault {
   ) {}
 
   /** name -> clear value, for the given names (those that exist; a name no credential can have is not looked up). */
-  async open(tenantId: string, wanted: ReadonlySet<string>): Promise<Record<string, string>> {
+  async open(tenantId: TenantId, wanted: ReadonlySet<string>): Promise<Record<string, string>> {
     const names = [...wanted].filter((n) => CREDENTIAL_NAME.test(n));
     if (names.length === 0) return {};
     const rows = await this.trip.query<{ id: string; name: string; value_sealed: string }>(

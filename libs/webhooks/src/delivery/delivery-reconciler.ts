@@ -3,7 +3,7 @@
 // `<delivery>-<attempt>` (DeliveryScheduler.requeue), so a job still queued is not added twice, and a duplicate that
 // slips through claims nothing.
 import { Injectable } from '@nestjs/common';
-import { TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
+import { SystemContext, TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
 import { DeliveryScheduler } from '../delivery-scheduler';
 
 export type ReconcileResult = TenantSweepResult;
@@ -19,12 +19,13 @@ export const DUE_GRACE_SECONDS = 30;
 export class DeliveryReconciler {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly scheduler: DeliveryScheduler,
   ) {}
 
   reconcileOnce(graceSeconds = DUE_GRACE_SECONDS): Promise<ReconcileResult> {
     return sweepTenants(
-      this.db,
+      { db: this.db, system: this.system },
       // Names the tenants whose rows match the query below (same grace, expired leases included).
       { kind: 'deliveries', graceSeconds },
       (tenantId, after, limit) =>
