@@ -9,7 +9,7 @@ import { EventsService } from '../events.service';
 import { issuePrivateWebhookToken } from '@conduit/signatures';
 import { DeliveryHttpClient } from './delivery-http-client';
 import { DeliveryRequest, buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
-import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from './delivery-store';
+import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from '../repositories/delivery-store';
 import { nextRetry } from './retry-policy';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';

@@ -5,6 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import { SystemContext, TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
 import { DeliveryScheduler } from '../delivery-scheduler';
+import { DeliveriesRepository } from '../repositories/deliveries.repository';
 
 export type ReconcileResult = TenantSweepResult;
 
@@ -20,6 +21,7 @@ export class DeliveryReconciler {
   constructor(
     private readonly db: TenantContext,
     private readonly system: SystemContext,
+    private readonly deliveries: DeliveriesRepository,
     private readonly scheduler: DeliveryScheduler,
   ) {}
 
@@ -28,15 +30,7 @@ export class DeliveryReconciler {
       { db: this.db, system: this.system },
       // Names the tenants whose rows match the query below (same grace, expired leases included).
       { kind: 'deliveries', graceSeconds },
-      (tenantId, after, limit) =>
-        this.db.em.query(
-          `SELECT id, attempt_count FROM webhook_deliveries
-            WHERE tenant_id = $1 AND id > $2
-              AND ((status = 'pending' AND coalesce(next_attempt_at, created_at) <= now() - make_interval(secs => $4))
-                OR (status = 'delivering' AND lease_expires_at < now()))
-            ORDER BY id LIMIT $3`,
-          [tenantId, after, limit, graceSeconds],
-        ) as Promise<{ id: string; attempt_count: number }[]>,
+      (tenantId, after, limit) => this.deliveries.due(tenantId, after, limit, graceSeconds),
       (tenantId, rows) =>
         this.scheduler.requeue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
     );

@@ -4,7 +4,7 @@ import { WebhooksModule } from '../webhooks.module';
 import { DeliveryEngine } from './delivery-engine';
 import { DeliveryHttpClient } from './delivery-http-client';
 import { DeliveryReconciler } from './delivery-reconciler';
-import { DeliveryStore } from './delivery-store';
+import { DeliveryStore } from '../repositories/delivery-store';
 import { RetentionSweeper } from './retention-sweeper';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';

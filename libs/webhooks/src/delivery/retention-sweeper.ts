@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemContext, TenantContext } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig, TenantId } from '@conduit/platform';
+import { EventsRepository } from '../repositories/events.repository';
 
 const BATCH = 1000;
 // Between batches, so a large sweep does not hog the database.
@@ -20,6 +21,7 @@ export class RetentionSweeper {
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
     private readonly system: SystemContext,
+    private readonly events: EventsRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -45,17 +47,7 @@ export class RetentionSweeper {
   }
 
   private async deleteBatch(tenantId: TenantId, cutoff: Date): Promise<number> {
-    const result = (await this.db.runInTenant(tenantId, () =>
-      this.db.em.query(
-        // An event whose delivery is still being attempted stays until that ends.
-        `DELETE FROM webhook_events WHERE id IN (
-           SELECT e.id FROM webhook_events e
-            WHERE e.tenant_id = $1 AND e.created_at < $2
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
-            ORDER BY e.created_at LIMIT $3)`,
-        [tenantId, cutoff, BATCH],
-      ),
-    )) as [unknown[], number];
-    return result[1];
+    // An event whose delivery is still being attempted stays until that ends.
+    return this.db.runInTenant(tenantId, () => this.events.deleteOlderThan(tenantId, cutoff, BATCH));
   }
 }

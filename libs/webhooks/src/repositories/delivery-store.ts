@@ -8,7 +8,7 @@ import { ConduitConfig, InjectConfig, InvariantError, TenantId, storableText } f
 import { CLAIM_BATCH, RECORD_DELIVERED_BATCH, RECORD_FAILURE_SQL } from './delivery-sql';
 import { TenantBatcher } from './tenant-batcher';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
-import type { SealedSubscription } from './subscription-credentials';
+import type { SealedSubscription } from '../delivery/subscription-credentials';
 
 /** A delivery this worker holds a lease on, with what sending it needs. */
 export interface ClaimedDelivery {
