@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { SystemContext, TenantContext } from '@conduit/database';
 import { ReceiveService } from './receive.service';
+import { InboundEventsRepository } from './repositories/inbound-events.repository';
 
 const BATCH = 500;
 /** Younger requests are most likely still queued. */
@@ -12,6 +13,7 @@ export class IngestionReconciler {
   constructor(
     private readonly db: TenantContext,
     private readonly system: SystemContext,
+    private readonly events: InboundEventsRepository,
     private readonly receive: ReceiveService,
   ) {}
 
@@ -24,18 +26,9 @@ export class IngestionReconciler {
     );
     let enqueued = 0;
     for (const tenantId of tenants) {
-      const rows = (await this.db.runInTenant(tenantId, () =>
-        this.db.em.query(
-          `SELECT id FROM inbound_events WHERE tenant_id = $1 AND status = 'accepted' AND received_at < now() - make_interval(secs => $2)
-            ORDER BY received_at LIMIT ${BATCH}`,
-          [tenantId, graceSeconds],
-        ),
-      )) as { id: string }[];
-      await this.receive.enqueue(
-        tenantId,
-        rows.map((row) => row.id),
-      );
-      enqueued += rows.length;
+      const ids = await this.db.runInTenant(tenantId, () => this.events.unrouted(tenantId, graceSeconds, BATCH));
+      await this.receive.enqueue(tenantId, ids);
+      enqueued += ids.length;
     }
     return { tenants: tenants.length, enqueued };
   }

@@ -14,6 +14,7 @@ import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
 import { InboundEventWriter, MAX_ROUTING_JOB_EVENTS, routingJob } from './inbound-event-writer';
+import { SourcesRepository } from './repositories/sources.repository';
 import { ReceiveTarget, ResolvedSource, SourceResolver } from './source-resolver';
 import { providerDeliveryId, providerEventType } from './verification';
 import { verifyInbound } from '@conduit/signatures';
@@ -77,6 +78,7 @@ function allowedBy(cidrs: string[], ip: string): boolean {
 export class ReceiveService {
   constructor(
     private readonly db: TenantContext,
+    private readonly sources: SourcesRepository,
     private readonly resolver: SourceResolver,
     private readonly writer: InboundEventWriter,
     private readonly ids: IdGenerator,
@@ -182,10 +184,7 @@ export class ReceiveService {
 
   private async recordRejection(source: InboundSourceEntity, reason: string): Promise<void> {
     await this.db.runInTenant(source.tenant_id, () =>
-      this.db.em.query(
-        `UPDATE inbound_sources SET rejected_count = rejected_count + 1, last_rejected_reason = $2, last_rejected_at = now() WHERE id = $1`,
-        [source.id, reason],
-      ),
+      this.sources.recordRejection(source.tenant_id, source.id, reason),
     );
   }
 }
