@@ -8,7 +8,7 @@ import { SqlValue, TenantRoundTrip, preparedStatement } from '@conduit/database'
 import type { SealedSubscription } from '@conduit/webhooks/engine';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
-import type { StepSummary } from './step-decision';
+import type { StepSummary } from '../engine/step-decision';
 
 /** A step run this worker holds a lease on, with everything running it needs. */
 export interface ClaimedStep {
