@@ -7,11 +7,11 @@ import {
   IdGenerator,
   InjectConfig,
   MasterKeyring,
+  TenantId,
+  asTenantId,
   constantTimeEqual,
   hmacSha256,
   isUuid,
-  TenantId,
-  asTenantId,
 } from '@conduit/platform';
 import { AuthException } from './auth.exception';
 

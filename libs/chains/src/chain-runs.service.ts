@@ -4,13 +4,13 @@ import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { AnalyticsRollups, TenantContext } from '@conduit/database';
 import {
-  assertTimeWindow,
   Clock,
-  decodeCursor,
   InvariantError,
-  isUuid,
   Page,
   TenantId,
+  assertTimeWindow,
+  decodeCursor,
+  isUuid,
   toPage,
 } from '@conduit/platform';
 import { ChainException } from './chain.exception';

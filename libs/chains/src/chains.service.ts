@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, decodeCursor, IdGenerator, isUuid, Page, TenantId, toPage } from '@conduit/platform';
+import { Clock, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SubscriptionsService, WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
 import { StepDefinition, normalizeSteps, validateDefinition } from './chain-definition';
 import { ChainException } from './chain.exception';

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, storableText, TenantId } from '@conduit/platform';
+import { Clock, IdGenerator, TenantId, storableText } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { bodyFormatRefusal, isJsonContentType, withoutBom } from './body-format';
 import { deliveryKey } from './delivery-key';

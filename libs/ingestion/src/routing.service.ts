@@ -1,7 +1,7 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
-import { Clock, findRefusedInput, TenantId } from '@conduit/platform';
+import { Clock, TenantId, findRefusedInput } from '@conduit/platform';
 import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
 import { InboundEventsRepository, RoutableInbound, RoutedOutcome } from './repositories/inbound-events.repository';

@@ -10,11 +10,11 @@ import {
   InjectConfig,
   InvariantError,
   MasterKeyring,
+  TenantId,
   decryptWithDataKey,
   encryptWithDataKey,
   generateDataKey,
   isUuid,
-  TenantId,
 } from '@conduit/platform';
 import { TenantDataKeyEntity } from './entities/tenant-data-key.entity';
 import { DataKeysRepository } from './repositories/data-keys.repository';
