@@ -1,8 +1,8 @@
 // The repository rule of eslint/repositories.mjs, fed SQL where it may and may not be: a selector that stopped biting
 // (a typo, a glob that no longer matches) fails here rather than letting SQL drift back into services. The files
 // belong to a domain that does not exist yet: the rule holds for the domains that come next without an edit.
-import { Linter } from 'eslint';
-import tseslint from 'typescript-eslint';
+import type { Linter } from 'eslint';
+import { lintProblems } from './lint-problems';
 
 interface RepositoryRule {
   repositoryConfigs: () => Linter.Config[];
@@ -10,23 +10,12 @@ interface RepositoryRule {
 
 describe('the repository rule', () => {
   let rule: RepositoryRule;
-  const linter = new Linter({ configType: 'flat' });
 
   beforeAll(async () => {
     rule = (await import('../../eslint/repositories.mjs' as string)) as RepositoryRule;
   });
 
-  const problems = (filename: string, code: string): string[] =>
-    linter
-      .verify(
-        code,
-        [
-          { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as Linter.Parser } },
-          ...rule.repositoryConfigs(),
-        ],
-        { filename },
-      )
-      .map((m) => `${m.ruleId}: ${m.message}`);
+  const problems = (filename: string, code: string): string[] => lintProblems(rule.repositoryConfigs(), filename, code);
 
   const service = 'libs/licensing/src/licences.service.ts';
 

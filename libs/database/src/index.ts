@@ -12,4 +12,4 @@ export * from './sql-errors';
 export * from './database-availability';
 export * from './database-outage';
 export * from './rollups';
-export * from './keyset';
+export * from './list-queries';

@@ -1,6 +1,6 @@
 // The SQL over audit_events (append-only: the runtime role may not update or delete), in the caller's transaction.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, newestFirst, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { AuditEventEntity, AuditOutcome } from '../entities/audit-event.entity';
 
@@ -32,8 +32,6 @@ export class AuditEventsRepository {
     if (filter.target_type) qb.andWhere('a.target_type = :tt', { tt: filter.target_type });
     if (filter.target_id) qb.andWhere('a.target_id = :tid', { tid: filter.target_id });
     if (filter.outcome) qb.andWhere('a.outcome = :outcome', { outcome: filter.outcome });
-    if (filter.since) qb.andWhere('a.created_at >= :since', { since: filter.since });
-    if (filter.until) qb.andWhere('a.created_at < :until', { until: filter.until });
-    return newestFirst(qb, 'a', page).getMany();
+    return newestFirst(within(qb, 'a', filter), 'a', page).getMany();
   }
 }

@@ -1,7 +1,7 @@
 // The SQL over execution_chain_runs and their step runs that the API, the launcher and the reconciler run, in the
 // caller's transaction. The step engine's claims and records are in StepStore.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, newestFirst, withJoinedText, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { ChainRunEntity, RunStatus } from '../entities/chain-run.entity';
 import { ChainStepRunEntity } from '../entities/chain-step-run.entity';
@@ -51,23 +51,20 @@ export class ChainRunsRepository {
     await this.db.insert(ChainStepRunEntity, stepRun);
   }
 
-  async page(tenantId: TenantId, filter: RunFilter, page: PageRequest): Promise<RunRow[]> {
+  page(tenantId: TenantId, filter: RunFilter, page: PageRequest): Promise<RunRow[]> {
     const qb = this.withChainName(tenantId);
     if (filter.chain_id) qb.andWhere('r.chain_id = :chainId', { chainId: filter.chain_id });
     if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.trigger_event) qb.andWhere('r.trigger_event = :event', { event: filter.trigger_event });
-    if (filter.since) qb.andWhere('r.created_at >= :since', { since: filter.since });
-    if (filter.until) qb.andWhere('r.created_at < :until', { until: filter.until });
-    const { entities, raw } = await newestFirst(qb, 'r', page).getRawAndEntities<{ chain_name: string }>();
-    return entities.map((r, i) => ({ ...r, chain_name: raw[i]?.chain_name ?? '' }));
+    return withJoinedText(newestFirst(within(qb, 'r', filter), 'r', page), 'chain_name');
   }
 
   async find(tenantId: TenantId, id: string): Promise<RunRow | null> {
-    const { entities, raw } = await this.withChainName(tenantId)
-      .andWhere('r.id = :runId', { runId: id })
-      .getRawAndEntities<{ chain_name: string }>();
-    const [run] = entities;
-    return run ? { ...run, chain_name: raw[0]?.chain_name ?? '' } : null;
+    const [run] = await withJoinedText(
+      this.withChainName(tenantId).andWhere('r.id = :runId', { runId: id }),
+      'chain_name',
+    );
+    return run ?? null;
   }
 
   /** Locks the run's row for the rest of the transaction (the worker does the same when it records a step). */

@@ -2,7 +2,7 @@
 // batch), routing's reads and outcome writes, the API's reads and replays, and the reconciler's due requests. All in
 // the caller's transaction, except insertBatch, which is its own (TenantRoundTrip).
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, TenantRoundTrip, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, TenantRoundTrip, newestFirst, within } from '@conduit/database';
 import { InvariantError, type TenantId } from '@conduit/platform';
 import { InboundEventEntity, InboundStatus } from '../entities/inbound-event.entity';
 
@@ -137,9 +137,7 @@ export class InboundEventsRepository {
     if (filter.source_id) qb.andWhere('e.source_id = :source', { source: filter.source_id });
     if (filter.status) qb.andWhere('e.status = :status', { status: filter.status });
     if (filter.event_type) qb.andWhere('e.event_type = :type', { type: filter.event_type });
-    if (filter.since) qb.andWhere('e.received_at >= :since', { since: filter.since });
-    if (filter.until) qb.andWhere('e.received_at < :until', { until: filter.until });
-    return newestFirst(qb, 'e', page, 'received_at').getMany();
+    return newestFirst(within(qb, 'e', filter, 'received_at'), 'e', page, 'received_at').getMany();
   }
 
   find(tenantId: TenantId, id: string): Promise<InboundEventEntity | null> {

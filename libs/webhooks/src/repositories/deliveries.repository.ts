@@ -2,7 +2,7 @@
 // The delivery engine's claims and records are in DeliveryStore; new deliveries are written with their event
 // (EventsRepository.insertWithDeliveries).
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, newestFirst, withJoinedText, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { DeliveryEntity, DeliveryStatus } from '../entities/delivery.entity';
@@ -29,24 +29,17 @@ export interface RequeuedDelivery {
 export class DeliveriesRepository {
   constructor(private readonly db: TenantContext) {}
 
-  async page(tenantId: TenantId, filter: DeliveryFilter, page: PageRequest): Promise<DeliveryRow[]> {
+  page(tenantId: TenantId, filter: DeliveryFilter, page: PageRequest): Promise<DeliveryRow[]> {
     const qb = this.withEventName(tenantId);
     if (filter.status) qb.andWhere('d.status = :status', { status: filter.status });
     if (filter.subscription_id) qb.andWhere('d.subscription_id = :sub', { sub: filter.subscription_id });
     if (filter.event_id) qb.andWhere('d.event_id = :event', { event: filter.event_id });
-    if (filter.since) qb.andWhere('d.created_at >= :since', { since: filter.since });
-    if (filter.until) qb.andWhere('d.created_at < :until', { until: filter.until });
-    const { entities, raw } = await newestFirst(qb, 'd', page).getRawAndEntities<{ event_name: string }>();
-    // One event per delivery: raw rows line up with entities.
-    return entities.map((d, i) => ({ ...d, event_name: raw[i]?.event_name ?? '' }));
+    return withJoinedText(newestFirst(within(qb, 'd', filter), 'd', page), 'event_name');
   }
 
   async find(tenantId: TenantId, id: string): Promise<DeliveryRow | null> {
-    const { entities, raw } = await this.withEventName(tenantId)
-      .andWhere('d.id = :id', { id })
-      .getRawAndEntities<{ event_name: string }>();
-    const [delivery] = entities;
-    return delivery ? { ...delivery, event_name: raw[0]?.event_name ?? '' } : null;
+    const [delivery] = await withJoinedText(this.withEventName(tenantId).andWhere('d.id = :id', { id }), 'event_name');
+    return delivery ?? null;
   }
 
   /** An event's deliveries, oldest first. */

@@ -1,7 +1,7 @@
 // The SQL over webhook_events, in the caller's transaction: the publish path's statements (prepared once per
 // connection, every new event and its deliveries in one statement), the API's reads, and retention's deletes.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, isUniqueViolation, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, isUniqueViolation, newestFirst, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { EventEntity } from '../entities/event.entity';
 
@@ -36,9 +36,7 @@ export class EventsRepository {
       .where('e.tenant_id = :tenantId', { tenantId });
     if (filter.event_name) qb.andWhere('e.event_name = :name', { name: filter.event_name });
     if (filter.source) qb.andWhere('e.source = :source', { source: filter.source });
-    if (filter.since) qb.andWhere('e.created_at >= :since', { since: filter.since });
-    if (filter.until) qb.andWhere('e.created_at < :until', { until: filter.until });
-    return newestFirst(qb, 'e', page).getMany();
+    return newestFirst(within(qb, 'e', filter), 'e', page).getMany();
   }
 
   find(tenantId: TenantId, id: string): Promise<EventEntity | null> {
