@@ -2,6 +2,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { boundaryConfigs } from './eslint/boundaries.mjs';
+import { repositoryConfigs } from './eslint/repositories.mjs';
+
+// Every thrown error carries a typed code: ConduitException (an HTTP answer), a CodedError subclass, or
+// InvariantError / unreachable() for what cannot happen (libs/platform/src/errors).
+const codedErrors = {
+  selector: "ThrowStatement > NewExpression[callee.name='Error']",
+  message: 'Throw a ConduitException, a CodedError subclass or an InvariantError: every error carries a code.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'scripts/**', '*.config.*', 'docker/**'] },
@@ -34,17 +42,11 @@ export default tseslint.config(
     ignores: ['**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      // Every thrown error carries a typed code: ConduitException (an HTTP answer), a CodedError subclass, or
-      // InvariantError / unreachable() for what cannot happen (libs/platform/src/errors).
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "ThrowStatement > NewExpression[callee.name='Error']",
-          message: 'Throw a ConduitException, a CodedError subclass or an InvariantError: every error carries a code.',
-        },
-      ],
+      'no-restricted-syntax': ['error', codedErrors],
     },
   },
+  // SQL only in repositories; outside a tenant only through SystemContext.
+  ...repositoryConfigs([codedErrors]),
   {
     // Entry points and tests may read the environment; tests may use `any` for HTTP bodies.
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],

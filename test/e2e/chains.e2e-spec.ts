@@ -2,6 +2,7 @@
 import { Webhook } from 'standardwebhooks';
 import { ChainTrigger } from '@conduit/chains';
 import { TenantContext } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
 import { EventEntity } from '@conduit/webhooks';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
@@ -19,7 +20,7 @@ describe('execution chains', () => {
   let receiver: WebhookReceiver;
   let admin: { token: string };
   let other: { token: string };
-  let tenantId: string;
+  let tenantId: TenantId;
 
   beforeAll(async () => {
     stack = await startTestStack({ config: { WEBHOOK_TIMEOUT_MS: '2000' } });

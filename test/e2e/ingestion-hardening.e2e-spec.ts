@@ -6,13 +6,14 @@ import { Webhook } from 'standardwebhooks';
 import { RoutingService } from '@conduit/ingestion/engine';
 import { EVENT_NAME } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
+import type { TenantId } from '@conduit/platform';
 
 const stripe = new Stripe('sk_test_conduit');
 
 describe('webhooks in: hardening', () => {
   let api: TestApi;
   let admin: { token: string };
-  let tenantId: string;
+  let tenantId: TenantId;
 
   beforeAll(async () => {
     api = await startTestApi({ INGEST_DEFAULT_TENANT: 'acme' });

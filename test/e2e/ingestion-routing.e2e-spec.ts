@@ -7,11 +7,12 @@ import { RoutingService } from '@conduit/ingestion/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
+import type { TenantId } from '@conduit/platform';
 
 describe('webhooks in: routing a batch', () => {
   let stack: TestStack;
   let receiver: WebhookReceiver;
-  let tenantId: string;
+  let tenantId: TenantId;
   let token: string;
   let ingestPath: string;
   let sourceId: string;

@@ -5,6 +5,7 @@ import Stripe from 'stripe';
 import { RoutingService } from '@conduit/ingestion/engine';
 import { MAX_INPUT_DEPTH } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
+import type { TenantId } from '@conduit/platform';
 
 const stripe = new Stripe('sk_test_conduit');
 const cursor = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
@@ -19,7 +20,7 @@ const nestedText = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}
 describe('input hardening', () => {
   let api: TestApi;
   let admin: { token: string };
-  let tenantId: string;
+  let tenantId: TenantId;
 
   beforeAll(async () => {
     api = await startTestApi();

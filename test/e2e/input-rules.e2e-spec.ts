@@ -5,6 +5,7 @@ import { receiveOpenApiPaths } from '@conduit/api/ingestion/receive.routes';
 import { RoutingService } from '@conduit/ingestion/engine';
 import { RESERVED_KEYS } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
+import type { TenantId } from '@conduit/platform';
 
 interface Schema {
   $ref?: string;
@@ -28,7 +29,7 @@ const BIG = '12345678901234567890';
 describe('input rules', () => {
   let api: TestApi;
   let admin: { token: string };
-  let tenantId: string;
+  let tenantId: TenantId;
   let operations: Operation[];
   let components: Record<string, Schema>;
 

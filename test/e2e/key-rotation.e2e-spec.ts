@@ -1,16 +1,17 @@
 // Retiring a master key: keys:status and keys:rewrap as real processes, and the re-wrap racing live readers.
 import { randomUUID } from 'node:crypto';
+import { ModuleRef } from '@nestjs/core';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Client } from 'pg';
 import { AccessModule } from '@conduit/access';
-import { DatabaseModule, TenantContext, runtimeRolePassword } from '@conduit/database';
+import { DatabaseModule, runtimeRolePassword } from '@conduit/database';
 import {
-  Clock,
   ConduitConfig,
   ConfigModule,
-  IdGenerator,
   MasterKeyring,
   PlatformModule,
+  TenantId,
+  asTenantId,
   generateDataKey,
 } from '@conduit/platform';
 import { MasterKeyRotation, MasterKeyRotationModule, SecretBox, SecretsModule } from '@conduit/secrets';
@@ -34,7 +35,7 @@ interface KeyRow {
 }
 
 interface Sealed {
-  tenant: string;
+  tenant: TenantId;
   value: string;
   sealed: string;
 }
@@ -74,7 +75,7 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
   /** A SecretBox with an empty cache, so opening really reads and unwraps the data key row. */
   async function coldBox(masterKey: string): Promise<SecretBox> {
     const ref = moduleByKey.get(masterKey) ?? (await start(masterKey));
-    return new SecretBox(ref.get(TenantContext), configFor(masterKey), ref.get(IdGenerator), ref.get(Clock));
+    return ref.select(SecretsModule).get(ModuleRef, { strict: true }).create(SecretBox);
   }
 
   async function cli(
@@ -98,8 +99,8 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     }
   }
 
-  async function newTenant(deleted = false): Promise<string> {
-    const id = randomUUID();
+  async function newTenant(deleted = false): Promise<TenantId> {
+    const id = asTenantId(randomUUID());
     await owner.query(`INSERT INTO tenants (id, code, name, deleted_at) VALUES ($1, $2, $2, $3)`, [
       id,
       `rot-${id.slice(0, 8)}`,
@@ -135,10 +136,10 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
   }
 
   const values: Sealed[] = [];
-  let tenantA: string;
-  let tenantB: string;
-  let deletedTenant: string;
-  let tenantUnderK2: string;
+  let tenantA: TenantId;
+  let tenantB: TenantId;
+  let deletedTenant: TenantId;
+  let tenantUnderK2: TenantId;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -154,7 +155,7 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
     // Before the rotation: only k1. Tenant A has a retired data key and an active one.
     const k1 = (await start(OLD_ONLY)).get(SecretBox);
     [tenantA, tenantB, deletedTenant] = [await newTenant(), await newTenant(), await newTenant(true)];
-    const seal = async (box: SecretBox, tenant: string, value: string) =>
+    const seal = async (box: SecretBox, tenant: TenantId, value: string) =>
       values.push({ tenant, value, sealed: await box.seal(tenant, value, 'field') });
     await seal(k1, tenantA, 'a-under-first-data-key');
     await k1.rotateDataKey(tenantA);

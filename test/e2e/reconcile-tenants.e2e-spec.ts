@@ -8,6 +8,7 @@ import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ChainReconciler, ChainStepScheduler } from '@conduit/chains/engine';
 import { ReceiveService } from '@conduit/ingestion';
 import { IngestionReconciler } from '@conduit/ingestion/engine';
+import type { TenantId } from '@conduit/platform';
 import { RedisAvailability, redisOptionsFromUrl } from '@conduit/queues';
 import { DeliveryJob, DeliveryScheduler } from '@conduit/webhooks';
 import { DeliveryReconciler } from '@conduit/webhooks/engine';
@@ -340,7 +341,7 @@ describe('reconcilers over many tenants', () => {
   let stack: TestStack;
   let receiver: WebhookReceiver;
   let owner: Client;
-  let due: { id: string };
+  let due: { id: TenantId };
   let admin: { token: string };
   let seeded: { deliveryId: string; stepRunId: string; inboundId: string };
 
@@ -381,38 +382,45 @@ describe('reconcilers over many tenants', () => {
   }
 
   it('opens one tenant transaction for the one tenant of 200 with due deliveries, chain steps, inbound requests', async () => {
-    const db = stack.get(TenantContext);
     const { count } = (
       await owner.query<{ count: number }>(`SELECT count(*)::int AS count FROM tenants WHERE deleted_at IS NULL`)
     ).rows[0];
     expect(count).toBeGreaterThanOrEqual(TENANTS);
+    // The worker's own reconcilers, with what they would queue collected instead.
+    type Enqueue = (...args: unknown[]) => Promise<void>;
+    const collect = (target: object, method: string, into: string[], pick: (args: unknown[]) => string[]) =>
+      vi.spyOn(target as Record<string, Enqueue>, method).mockImplementation(async (...args: unknown[]) => {
+        into.push(...pick(args));
+      });
 
     const deliveries: string[] = [];
-    const deliveryReconciler = new DeliveryReconciler(db, {
-      requeue: async (attempts: { deliveryId: string }[]) => void deliveries.push(...attempts.map((a) => a.deliveryId)),
-    } as unknown as DeliveryScheduler);
+    const requeue = collect(stack.get(DeliveryScheduler), 'requeue', deliveries, ([attempts]) =>
+      (attempts as { deliveryId: string }[]).map((a) => a.deliveryId),
+    );
     let result: unknown;
+    const deliveryReconciler = stack.get(DeliveryReconciler);
     expect(await tenantTransactions(async () => (result = await deliveryReconciler.reconcileOnce()))).toEqual([due.id]);
     expect(result).toEqual({ tenants: 1, enqueued: 1 });
     expect(deliveries).toEqual([seeded.deliveryId]);
 
     const steps: string[] = [];
-    const chainReconciler = new ChainReconciler(db, {
-      enqueue: async (s: { stepRunId: string }[]) => void steps.push(...s.map((x) => x.stepRunId)),
-    } as unknown as ChainStepScheduler);
+    const enqueueSteps = collect(stack.get(ChainStepScheduler), 'enqueue', steps, ([s]) =>
+      (s as { stepRunId: string }[]).map((x) => x.stepRunId),
+    );
+    const chainReconciler = stack.get(ChainReconciler);
     expect(await tenantTransactions(async () => (result = await chainReconciler.reconcileOnce()))).toEqual([due.id]);
     expect(result).toEqual({ tenants: 1, enqueued: 1 });
     expect(steps).toEqual([seeded.stepRunId]);
 
     const inbound: string[] = [];
-    const ingestionReconciler = new IngestionReconciler(db, {
-      enqueue: async (_tenantId: string, ids: string[]) => void inbound.push(...ids),
-    } as unknown as ReceiveService);
+    const enqueueRouting = collect(stack.get(ReceiveService), 'enqueue', inbound, ([, ids]) => ids as string[]);
+    const ingestionReconciler = stack.get(IngestionReconciler);
     expect(await tenantTransactions(async () => (result = await ingestionReconciler.reconcileOnce()))).toEqual([
       due.id,
     ]);
     expect(result).toEqual({ tenants: 1, enqueued: 1 });
     expect(inbound).toEqual([seeded.inboundId]);
+    for (const spy of [requeue, enqueueSteps, enqueueRouting]) spy.mockRestore();
   });
 
   it('re-queues each due delivery as its own job, so runs that group the rows differently add no duplicate', async () => {

@@ -1,9 +1,18 @@
 // SecretBox against a real database: per-tenant data keys under RLS, AAD binding, data-key and master-key rotation.
 import { randomUUID } from 'node:crypto';
+import { ModuleRef } from '@nestjs/core';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Client } from 'pg';
-import { DatabaseModule, TenantContext, runtimeRolePassword } from '@conduit/database';
-import { Clock, ConduitConfig, ConfigModule, IdGenerator, MasterKeyring, PlatformModule } from '@conduit/platform';
+import { DatabaseModule, runtimeRolePassword } from '@conduit/database';
+import {
+  Clock,
+  ConduitConfig,
+  ConfigModule,
+  MasterKeyring,
+  PlatformModule,
+  TenantId,
+  asTenantId,
+} from '@conduit/platform';
 import { SecretBox, SecretsModule } from '@conduit/secrets';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { TEST_MASTER_KEY, testConfig } from '../support/test-config';
@@ -50,8 +59,8 @@ describe('SecretBox', () => {
     return ref;
   }
 
-  async function newTenant(): Promise<string> {
-    const id = randomUUID();
+  async function newTenant(): Promise<TenantId> {
+    const id = asTenantId(randomUUID());
     await owner.query(`INSERT INTO tenants (id, code, name) VALUES ($1, $2, $2)`, [id, `sec-${id.slice(0, 8)}`]);
     return id;
   }
@@ -72,8 +81,8 @@ describe('SecretBox', () => {
   }
 
   let box: SecretBox;
-  let tenantA: string;
-  let tenantB: string;
+  let tenantA: TenantId;
+  let tenantB: TenantId;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -118,7 +127,8 @@ describe('SecretBox', () => {
     await box.seal(tenantB, 'b has a key too');
     await expect(box.open(tenantB, sealed)).rejects.toMatchObject(UNREADABLE);
     const ref = modules[0];
-    const cold = new SecretBox(ref.get(TenantContext), config, ref.get(IdGenerator), ref.get(Clock));
+    // A new SecretBox, with an empty key cache.
+    const cold = await ref.select(SecretsModule).get(ModuleRef, { strict: true }).create(SecretBox);
     await expect(cold.open(tenantB, sealed)).rejects.toMatchObject(UNREADABLE);
     await expect(cold.open(tenantA, sealed)).resolves.toBe('only-for-a');
   });

@@ -1,14 +1,15 @@
 // TenantContext against the real database: nested tenant scopes set, skip and restore the transaction's settings.
 // TenantRoundTrip: one-message statements and per-connection prepared statements, tenant-scoped.
 import { TenantContext, TenantRoundTrip, preparedStatement } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
 import { EventsService } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
 
 describe('TenantContext nesting', () => {
   let api: TestApi;
   let db: TenantContext;
-  let acme: string;
-  let globex: string;
+  let acme: TenantId;
+  let globex: TenantId;
 
   beforeAll(async () => {
     api = await startTestApi();
@@ -65,8 +66,8 @@ describe('TenantContext nesting', () => {
 describe('TenantRoundTrip against the real database', () => {
   let api: TestApi;
   let trip: TenantRoundTrip;
-  let acme: string;
-  let globex: string;
+  let acme: TenantId;
+  let globex: TenantId;
   const whoAmI = preparedStatement(
     'test_who_am_i',
     `SELECT nullif(current_setting('app.tenant_id', true), '') AS tenant, $1::int + 1 AS n`,

@@ -1,7 +1,7 @@
 // The import-graph rules of eslint/boundaries.mjs, fed forbidden and allowed imports: a rule that stopped biting
 // (a typo in a glob, a lib added to the wrong list) fails here rather than letting the layering rot silently.
-import { Linter } from 'eslint';
-import tseslint from 'typescript-eslint';
+import type { Linter } from 'eslint';
+import { lintProblems } from './lint-problems';
 
 interface Boundaries {
   boundaryConfigs: Linter.Config[];
@@ -11,23 +11,13 @@ interface Boundaries {
 
 describe('import boundaries', () => {
   let boundaries: Boundaries;
-  const linter = new Linter({ configType: 'flat' });
 
   beforeAll(async () => {
     boundaries = (await import('../../eslint/boundaries.mjs' as string)) as Boundaries;
   });
 
   const problems = (filename: string, code: string): string[] =>
-    linter
-      .verify(
-        code,
-        [
-          { files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as Linter.Parser } },
-          ...boundaries.boundaryConfigs,
-        ],
-        { filename },
-      )
-      .map((m) => `${m.ruleId}: ${m.message}`);
+    lintProblems(boundaries.boundaryConfigs, filename, code);
 
   it.each([
     [

@@ -2,7 +2,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
-import { ConduitConfig } from '@conduit/platform';
+import { ConduitConfig, TenantId } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import type { Role } from '@conduit/access';
 import IORedis from 'ioredis';
@@ -83,7 +83,7 @@ export class TestApi {
   }
 
   /** Creates a tenant (optionally below a parent) through the operator path. */
-  async seedTenant(code: string, parentCode?: string): Promise<{ id: string; code: string }> {
+  async seedTenant(code: string, parentCode?: string): Promise<{ id: TenantId; code: string }> {
     const t = await this.operator.createTenant({ code, name: `Tenant ${code}`, parentCode });
     return { id: t.id, code: t.code };
   }

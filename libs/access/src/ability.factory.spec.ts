@@ -5,6 +5,7 @@ import { scopeAllows } from './api-key-scopes';
 import type { Principal } from './principal';
 import type { Role } from './roles';
 import type { Subject } from './subjects';
+import { asTenantId } from '@conduit/platform';
 
 // Domain libs register real subjects; this spec registers two of its own, as a domain would.
 const Widget = 'Widget' as Subject;
@@ -20,7 +21,7 @@ registerAccess({
   },
 });
 
-const HOME = 'home-tenant';
+const HOME = asTenantId('home-tenant');
 const OTHER = 'other-tenant';
 const principal = (role: Role): Principal => ({
   kind: 'user',

@@ -1,3 +1,4 @@
+import type { TenantId } from '@conduit/platform';
 import type { Role } from './roles';
 
 /** Who is calling, after authentication. Stored in CLS for the rest of the request. */
@@ -8,7 +9,7 @@ export interface Principal {
   /** email, or api key name: for audit trails */
   label: string;
   userId: string | null;
-  homeTenantId: string;
+  homeTenantId: TenantId;
   role: Role;
   /** API keys only: null means the role's full authority */
   scopes: string[] | null;
@@ -18,7 +19,7 @@ export interface Principal {
 }
 
 export interface TenantRef {
-  id: string;
+  id: TenantId;
   code: string;
   name: string;
   status: 'active' | 'inactive' | 'suspended';

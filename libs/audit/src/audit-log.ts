@@ -1,11 +1,12 @@
 // Appends audit rows. Runs inside the caller's transaction so a change and its audit row commit together.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, maskSecrets } from '@conduit/platform';
+import { Clock, IdGenerator, TenantId, maskSecrets } from '@conduit/platform';
 import { AuditActorType, AuditEventEntity, AuditOutcome } from './entities/audit-event.entity';
+import { AuditEventsRepository } from './repositories/audit-events.repository';
 
 export interface AuditEntry {
-  tenantId: string;
+  tenantId: TenantId;
   action: string;
   outcome: AuditOutcome;
   actor: { type: AuditActorType; id?: string | null; label?: string | null };
@@ -23,6 +24,7 @@ export interface AuditEntry {
 export class AuditLog {
   constructor(
     private readonly db: TenantContext,
+    private readonly events: AuditEventsRepository,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -47,8 +49,6 @@ export class AuditLog {
       metadata: entry.metadata ? (maskSecrets(entry.metadata) as Record<string, unknown>) : null,
       created_at: this.clock.now(),
     };
-    await this.db.runInTenant(entry.tenantId, async () => {
-      await this.db.insert(AuditEventEntity, row);
-    });
+    await this.db.runInTenant(entry.tenantId, () => this.events.append(row));
   }
 }

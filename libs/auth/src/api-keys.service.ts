@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccessService, Principal, TenantRef, roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext, TenantRoundTrip, isDatabaseUnavailable } from '@conduit/database';
+import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
 import {
   Clock,
   CommonException,
@@ -16,7 +16,8 @@ import {
   toPage,
 } from '@conduit/platform';
 import { ListQueryDto } from '@conduit/tenants';
-import { ApiKeyLookup, PresentedKey } from './api-key-lookup';
+import { ApiKeyLookup, PresentedKey } from './repositories/api-key-lookup';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { highestRole, lowerRole, scopesNotHeld } from './api-key-grants';
 import { AuthException } from './auth.exception';
 import { ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse } from './dto/api-key.dto';
@@ -28,9 +29,6 @@ const KEY_PREFIX = 'ck_live_';
 const PREFIX_CHARS = 12;
 const KEY_PATTERN = /^ck_live_[0-9a-f]{12}[A-Za-z0-9_-]{43}$/;
 const LAST_USED_GRANULARITY_MS = 60_000;
-
-// Touches last_used_at at most once a minute per key, and only when it is that old (replicas racing write once).
-const TOUCH_LAST_USED = `UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`;
 
 function presentApiKey(k: ApiKeyEntity): ApiKeyResponse {
   return {
@@ -57,8 +55,8 @@ export class ApiKeysService {
 
   constructor(
     private readonly db: TenantContext,
+    private readonly keys: ApiKeysRepository,
     private readonly lookup: ApiKeyLookup,
-    private readonly trip: TenantRoundTrip,
     private readonly access: AccessService,
     private readonly audit: AuditLog,
     private readonly ids: IdGenerator,
@@ -112,7 +110,7 @@ export class ApiKeysService {
       revoked_at: null,
       created_at: this.clock.now(),
     };
-    await this.db.em.getRepository(ApiKeyEntity).insert(entity);
+    await this.keys.insert(entity);
     return { ...presentApiKey(entity), key };
   }
 
@@ -121,15 +119,7 @@ export class ApiKeysService {
     this.access.assert('read', 'ApiKey', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.db.em
-      .getRepository(ApiKeyEntity)
-      .createQueryBuilder('k')
-      .where('k.tenant_id = :tenantId', { tenantId })
-      .orderBy('k.created_at', 'DESC')
-      .addOrderBy('k.id', 'DESC')
-      .limit(limit + 1);
-    if (cursor) qb.andWhere('(k.created_at, k.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    return toPage(await qb.getMany(), limit, presentApiKey);
+    return toPage(await this.keys.page(tenantId, { limit, cursor }), limit, presentApiKey);
   }
 
   async get(id: string): Promise<ApiKeyResponse> {
@@ -140,7 +130,7 @@ export class ApiKeysService {
   async revoke(id: string): Promise<void> {
     const key = await this.load(id, 'delete');
     if (key.revoked_at) return;
-    await this.db.em.getRepository(ApiKeyEntity).update({ id: key.id }, { revoked_at: this.clock.now() });
+    await this.keys.revoke(key.tenant_id, key.id, this.clock.now());
   }
 
   /**
@@ -206,24 +196,25 @@ export class ApiKeysService {
     };
   }
 
-  /** Records the use without holding up the request: a lost touch only leaves last_used_at a little older. */
+  /**
+   * Records the use without holding up the request: a lost touch only leaves last_used_at a little older. At most once
+   * a minute per key, and only when it is that old (replicas racing write once).
+   */
   private touchLastUsed(key: PresentedKey, now: Date): void {
     const staleBefore = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
-    this.trip
-      .query(key.tenant_id, TOUCH_LAST_USED, [now, key.id, staleBefore], { durable: true })
-      .catch((err: Error) => {
-        // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key
-        // use.
-        if (!isDatabaseUnavailable(err))
-          this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
-      });
+    this.keys.touchLastUsed(key.tenant_id, key.id, now, staleBefore).catch((err: Error) => {
+      // A database outage is logged once by DatabaseAvailability (the pool's connections report to it), not per key
+      // use.
+      if (!isDatabaseUnavailable(err))
+        this.logger.warn(`could not record the use of API key ${key.id}: ${err.message}`);
+    });
   }
 
   /** A key created by a key expires no later than its creator key (and with it, when no expiry is asked for). */
   private async expiryWithin(principal: Principal, requested: Date | null): Promise<Date | null> {
     if (principal.kind !== 'api_key') return requested;
     const parent = await this.db.runInTenant(principal.homeTenantId, () =>
-      this.db.em.getRepository(ApiKeyEntity).findOne({ where: { id: principal.id } }),
+      this.keys.find(principal.homeTenantId, principal.id),
     );
     const limit = parent?.expires_at ?? null;
     if (!limit) return requested;
@@ -240,9 +231,7 @@ export class ApiKeysService {
   private async load(id: string, action: 'read' | 'delete'): Promise<ApiKeyEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'ApiKey', { tenant_id: tenantId }, 'api_key_not_found');
-    const key = isUuid(id)
-      ? await this.db.em.getRepository(ApiKeyEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const key = isUuid(id) ? await this.keys.find(tenantId, id) : null;
     if (!key) throw new AuthException('api_key_not_found', 'API key not found');
     return key;
   }

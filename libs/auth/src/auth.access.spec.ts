@@ -1,8 +1,9 @@
 import { subject } from '@casl/ability';
 import { Principal, Role, buildAbility, scopeAllows } from '@conduit/access';
 import './auth.access';
+import { asTenantId } from '@conduit/platform';
 
-const HOME = 'home-tenant';
+const HOME = asTenantId('home-tenant');
 const principal = (role: Role): Principal => ({
   kind: 'user',
   id: 'u',

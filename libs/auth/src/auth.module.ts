@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { TenantsModule } from '@conduit/tenants';
-import { ApiKeyLookup } from './api-key-lookup';
 import { ApiKeysService } from './api-keys.service';
 import { Authenticator } from './authenticator';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
 import { MembershipLookup } from './membership-lookup';
+import { ApiKeyLookup } from './repositories/api-key-lookup';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { SessionsRepository } from './repositories/sessions.repository';
 import { SessionService } from './session.service';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { ConduitJwtStrategy } from './strategies/conduit-jwt.strategy';
@@ -23,6 +25,8 @@ import './auth.access';
     AuditModule,
   ],
   providers: [
+    SessionsRepository,
+    ApiKeysRepository,
     TokenService,
     SessionService,
     MembershipLookup,

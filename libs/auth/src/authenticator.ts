@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import passport from 'passport';
 import { Principal, RequestIdentity, TenantRef } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { SystemContext } from '@conduit/database';
 import { TenantEntity, TenantHierarchy } from '@conduit/tenants';
 import { AuthException } from './auth.exception';
 import type { RequestMeta } from './request-meta';
@@ -57,7 +57,7 @@ export class Authenticator {
     apiKey: ApiKeyStrategy,
     conduitJwt: ConduitJwtStrategy,
     identityProviderJwt: IdentityProviderJwtStrategy,
-    private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly hierarchy: TenantHierarchy,
   ) {
     this.passport.use(API_KEY_STRATEGY, apiKey);
@@ -98,12 +98,16 @@ export class Authenticator {
     if (!ref || ref === home.id || ref === home.code) return home;
     const notFound = new AuthException('tenant_not_found', 'Tenant not found');
     if (principal.role !== 'platform_admin' && principal.role !== 'mssp_admin') throw notFound;
-    return this.db.transaction(async () => {
-      const target = await this.hierarchy.find(ref);
-      if (!target) throw notFound;
-      if (principal.role === 'mssp_admin' && !(await this.hierarchy.lineage(target.id)).includes(home.id))
-        throw notFound;
-      return toRef(target);
-    });
+    return this.system.run(
+      'auth.acting_tenant',
+      async () => {
+        const target = await this.hierarchy.find(ref);
+        if (!target) throw notFound;
+        if (principal.role === 'mssp_admin' && !(await this.hierarchy.lineage(target.id)).includes(home.id))
+          throw notFound;
+        return toRef(target);
+      },
+      { routine: true },
+    );
   }
 }

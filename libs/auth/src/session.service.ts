@@ -2,12 +2,22 @@
 import { Injectable } from '@nestjs/common';
 import { Principal } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, IdGenerator, InjectConfig, PasswordHasher, isUuid, sha256Hex } from '@conduit/platform';
-import { PLATFORM_TENANT_CODE, TenantHierarchy, UserAccounts, UserEntity } from '@conduit/tenants';
+import { SystemContext, TenantContext } from '@conduit/database';
+import {
+  Clock,
+  ConduitConfig,
+  IdGenerator,
+  InjectConfig,
+  PasswordHasher,
+  TenantId,
+  isUuid,
+  sha256Hex,
+} from '@conduit/platform';
+import { PLATFORM_TENANT_CODE, TenantHierarchy, UserAccounts } from '@conduit/tenants';
 import { AuthException } from './auth.exception';
-import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
+import { AuthSessionEntity } from './entities/auth-session.entity';
 import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
+import { SessionsRepository } from './repositories/sessions.repository';
 import { RequestMeta } from './request-meta';
 import { TokenService } from './token.service';
 
@@ -23,6 +33,8 @@ export class SessionService {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
+    private readonly sessions: SessionsRepository,
     private readonly tokens: TokenService,
     private readonly memberships: MembershipLookup,
     private readonly hierarchy: TenantHierarchy,
@@ -69,7 +81,7 @@ export class SessionService {
     }
     const pair = await this.db.runInTenant(membership.tenant.id, async () => {
       const pair = await this.startSession(membership, meta);
-      await this.db.em.getRepository(UserEntity).update({ id: user.id }, { last_login_at: this.clock.now() });
+      await this.accounts.recordLogin(user.id, this.clock.now());
       return pair;
     });
     await this.auditAuth(
@@ -84,9 +96,7 @@ export class SessionService {
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
     const { sessionId, tokenId } = this.tokens.parseRefreshToken(refreshToken);
-    const session = await this.db.withSettings({ 'app.session_id': sessionId }, () =>
-      this.db.em.getRepository(AuthSessionEntity).findOne({ where: { id: sessionId } }),
-    );
+    const session = await this.sessions.lookup(sessionId);
     if (!session || session.revoked_at || session.expires_at <= this.clock.now()) {
       throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
     }
@@ -115,21 +125,14 @@ export class SessionService {
       throw err;
     }
     const next = this.tokens.issueRefreshToken(session.id);
-    const rotated = await this.db.runInTenant(session.tenant_id, async () => {
-      // Compare-and-swap: of two concurrent refreshes with one token, exactly one wins.
-      const result = await this.db.em
-        .getRepository(AuthSessionEntity)
-        .createQueryBuilder()
-        .update()
-        .set({
-          current_token_id: next.tokenId,
-          current_token_hash: sha256Hex(next.token),
-          last_used_at: this.clock.now(),
-        })
-        .where('id = :id AND current_token_id = :tokenId AND revoked_at IS NULL', { id: session.id, tokenId })
-        .execute();
-      return (result.affected ?? 0) === 1;
-    });
+    // Compare-and-swap: of two concurrent refreshes with one token, exactly one wins.
+    const rotated = await this.db.runInTenant(session.tenant_id, () =>
+      this.sessions.rotate(session.tenant_id, session.id, tokenId, {
+        tokenId: next.tokenId,
+        tokenHash: sha256Hex(next.token),
+        at: this.clock.now(),
+      }),
+    );
     if (!rotated) await this.refuseReuse(session, meta);
     const access = this.tokens.issueAccessToken({
       userId: membership.userId,
@@ -158,15 +161,14 @@ export class SessionService {
     }
     const jti = principal.tokenId;
     const expiresAt = principal.tokenExpiresAt;
-    await this.db.runInTenant(principal.homeTenantId, async () => {
-      await this.db.em
-        .getRepository(RevokedAccessTokenEntity)
-        .createQueryBuilder()
-        .insert()
-        .values({ jti, tenant_id: principal.homeTenantId, expires_at: expiresAt, created_at: this.clock.now() })
-        .orIgnore()
-        .execute();
-    });
+    await this.db.runInTenant(principal.homeTenantId, () =>
+      this.sessions.revokeAccessToken({
+        jti,
+        tenantId: principal.homeTenantId,
+        expiresAt,
+        at: this.clock.now(),
+      }),
+    );
     if (principal.sessionId) await this.revokeSession(principal.homeTenantId, principal.sessionId, 'logout');
     await this.auditAuth(
       'auth.logout',
@@ -178,15 +180,11 @@ export class SessionService {
   }
 
   /** Is this access token still honoured? (session not revoked or expired, jti not revoked) */
-  async isAccessTokenRevoked(tenantId: string, jti: string, sessionId: string | undefined): Promise<boolean> {
+  async isAccessTokenRevoked(tenantId: TenantId, jti: string, sessionId: string | undefined): Promise<boolean> {
     if (!isUuid(jti) || (sessionId !== undefined && !isUuid(sessionId))) return true;
     return this.db.runInTenant(tenantId, async () => {
-      const [row] = (await this.db.em.query(
-        `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS jti_revoked,
-                (SELECT revoked_at IS NOT NULL OR expires_at <= now() FROM auth_sessions WHERE id = $2) AS session_dead`,
-        [jti, sessionId ?? null],
-      )) as { jti_revoked: boolean; session_dead: boolean | null }[];
-      return Boolean(row?.jti_revoked) || (sessionId !== undefined && row?.session_dead !== false);
+      const row = await this.sessions.revocation(jti, sessionId ?? null);
+      return Boolean(row.jti_revoked) || (sessionId !== undefined && row.session_dead !== false);
     });
   }
 
@@ -194,7 +192,7 @@ export class SessionService {
     const sessionId = this.ids.next();
     const refresh = this.tokens.issueRefreshToken(sessionId);
     const now = this.clock.now();
-    await this.db.em.getRepository(AuthSessionEntity).insert({
+    await this.sessions.insert({
       id: sessionId,
       tenant_id: m.tenant.id,
       user_id: m.userId,
@@ -226,16 +224,8 @@ export class SessionService {
     throw new AuthException('refresh_token_reused', 'Refresh token was already used; the session has been revoked');
   }
 
-  private async revokeSession(tenantId: string, sessionId: string, reason: string): Promise<void> {
-    await this.db.runInTenant(tenantId, async () => {
-      await this.db.em
-        .getRepository(AuthSessionEntity)
-        .createQueryBuilder()
-        .update()
-        .set({ revoked_at: this.clock.now(), revoked_reason: reason })
-        .where('id = :id AND revoked_at IS NULL', { id: sessionId })
-        .execute();
-    });
+  private async revokeSession(tenantId: TenantId, sessionId: string, reason: string): Promise<void> {
+    await this.db.runInTenant(tenantId, () => this.sessions.revoke(tenantId, sessionId, reason, this.clock.now()));
   }
 
   private pickMembership(memberships: ActiveMembership[], tenant?: string): ActiveMembership {
@@ -255,12 +245,18 @@ export class SessionService {
   private async auditAuth(
     action: string,
     outcome: 'success' | 'failure' | 'denied',
-    tenantId: string | undefined,
+    tenantId: TenantId | undefined,
     actor: { type: 'user' | 'api_key' | 'anonymous'; id?: string; label?: string },
     meta: RequestMeta,
     metadata?: Record<string, unknown>,
   ): Promise<void> {
-    const target = tenantId ?? (await this.db.transaction(() => this.hierarchy.find(PLATFORM_TENANT_CODE)))?.id;
+    const target =
+      tenantId ??
+      (
+        await this.system.run('auth.audit_in_platform_tenant', () => this.hierarchy.find(PLATFORM_TENANT_CODE), {
+          routine: true,
+        })
+      )?.id;
     if (!target) return;
     await this.audit.record({
       tenantId: target,

@@ -7,6 +7,8 @@ import {
   IdGenerator,
   InjectConfig,
   MasterKeyring,
+  TenantId,
+  asTenantId,
   constantTimeEqual,
   hmacSha256,
   isUuid,
@@ -15,7 +17,8 @@ import { AuthException } from './auth.exception';
 
 export interface AccessClaims {
   sub: string;
-  tid: string;
+  /** Signed by us: the tenant the token was issued in. */
+  tid: TenantId;
   roles: Role[];
   jti: string;
   sid?: string;
@@ -36,7 +39,7 @@ export function accessClaims(payload: unknown): AccessClaims {
   }
   return {
     sub: p.sub,
-    tid: p.tid,
+    tid: asTenantId(p.tid),
     roles: Array.isArray(p.roles) ? (p.roles as Role[]) : [],
     jti: p.jti,
     sid: typeof p.sid === 'string' ? p.sid : undefined,

@@ -11,7 +11,8 @@ import {
   histogramPercentiles,
 } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig, assertTimeWindow } from '@conduit/platform';
-import { ChainRunRollupSource } from './chain-run-rollup-source';
+import { ChainRunRollupSource } from './repositories/chain-run-rollup-source';
+import { ChainsRepository } from './repositories/chains.repository';
 import { ChainAnalyticsQueryDto, ChainAnalyticsResponse, ChainRunStats } from './dto/chain-analytics.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -23,6 +24,7 @@ const rate = (completed: number, failed: number) =>
 export class ChainAnalyticsService {
   constructor(
     private readonly db: TenantContext,
+    private readonly chainRows: ChainsRepository,
     private readonly access: AccessService,
     private readonly clock: Clock,
     private readonly rollups: AnalyticsRollups,
@@ -39,10 +41,7 @@ export class ChainAnalyticsService {
     // Analytics over a wide window may take longer than a request's statement_timeout; they get their own budget.
     await this.db.setLocalStatementTimeout(this.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
     const figures = await this.rollups.window(this.stats, tenantId, since, until, query.chain_id ?? null);
-    const names = (await this.db.em.query(
-      `SELECT id, name FROM execution_chains WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
-      [tenantId, [...figures.keys()]],
-    )) as { id: string; name: string }[];
+    const names = await this.chainRows.names(tenantId, [...figures.keys()]);
     const data: ChainRunStats[] = names.map(({ id, name }) => {
       const f = figures.get(id) ?? {};
       const [p95] = histogramPercentiles(counts(f, 'durations'), [0.95]);

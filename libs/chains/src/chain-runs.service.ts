@@ -3,7 +3,16 @@
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { AnalyticsRollups, TenantContext } from '@conduit/database';
-import { Clock, InvariantError, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import {
+  Clock,
+  InvariantError,
+  Page,
+  TenantId,
+  assertTimeWindow,
+  decodeCursor,
+  isUuid,
+  toPage,
+} from '@conduit/platform';
 import { ChainException } from './chain.exception';
 import { ChainStepScheduler } from './chain-step-scheduler';
 import { ChainsService } from './chains.service';
@@ -15,16 +24,15 @@ import {
   ListRunsQueryDto,
 } from './dto/chain-run.dto';
 import { ChainRunEntity, RunStatus } from './entities/chain-run.entity';
-import { ChainStepRunEntity } from './entities/chain-step-run.entity';
 import { presentRun, presentStepRun } from './presenters';
+import { ChainRunsRepository, RunRow } from './repositories/chain-runs.repository';
 import { RunLauncher } from './run-launcher';
-
-type RunRow = ChainRunEntity & { chain_name: string };
 
 @Injectable()
 export class ChainRunsService {
   constructor(
     private readonly db: TenantContext,
+    private readonly runs: ChainRunsRepository,
     private readonly access: AccessService,
     private readonly chains: ChainsService,
     private readonly launcher: RunLauncher,
@@ -54,14 +62,7 @@ export class ChainRunsService {
 
   async get(runId: string): Promise<ChainRunDetailResponse> {
     const run = await this.load(runId, 'read');
-    const stepRuns = await this.db.em
-      .getRepository(ChainStepRunEntity)
-      .createQueryBuilder('sr')
-      .where('sr.tenant_id = :tenantId AND sr.run_id = :runId', { tenantId: run.tenant_id, runId: run.id })
-      // Forward steps in order, then compensations in the order they ran (reverse of their definition).
-      .orderBy(`CASE WHEN sr.kind = 'step' THEN 0 ELSE 1 END`, 'ASC')
-      .addOrderBy(`CASE WHEN sr.kind = 'step' THEN sr.step_order ELSE -sr.step_order END`, 'ASC')
-      .getMany();
+    const stepRuns = await this.runs.stepRuns(run.tenant_id, run.id);
     return { ...presentRun(run), step_runs: stepRuns.map(presentStepRun) };
   }
 
@@ -71,35 +72,16 @@ export class ChainRunsService {
     const onlyChain = chainId ? (await this.chains.load(chainId, 'read')).id : query.chain_id;
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.rows(tenantId)
-      .orderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .limit(limit + 1);
-    if (onlyChain) qb.andWhere('r.chain_id = :chainId', { chainId: onlyChain });
-    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
-    if (query.trigger_event) qb.andWhere('r.trigger_event = :event', { event: query.trigger_event });
     assertTimeWindow(query.since, query.until);
-    if (query.since) qb.andWhere('r.created_at >= :since', { since: query.since });
-    if (query.until) qb.andWhere('r.created_at < :until', { until: query.until });
-    if (cursor) qb.andWhere('(r.created_at, r.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    const { entities, raw } = await qb.getRawAndEntities<{ chain_name: string }>();
-    return toPage(
-      entities.map((r, i) => ({ ...r, chain_name: raw[i]?.chain_name ?? '' })),
-      limit,
-      presentRun,
-    );
+    const rows = await this.runs.page(tenantId, { ...query, chain_id: onlyChain }, { limit, cursor });
+    return toPage(rows, limit, presentRun);
   }
 
   /** A paused run goes on with its next step. */
   async resume(runId: string): Promise<ChainRunResponse> {
     const run = await this.lock(runId, ['paused'], 'resume');
     const now = this.clock.now();
-    const [[next]] = (await this.db.em.query(
-      `UPDATE execution_chain_step_runs SET next_attempt_at = greatest(next_attempt_at, $3), updated_at = $3
-        WHERE tenant_id = $1 AND run_id = $2 AND kind = 'step' AND status = 'pending'
-        RETURNING id, attempt_count, next_attempt_at`,
-      [run.tenant_id, run.id, now],
-    )) as [{ id: string; attempt_count: number; next_attempt_at: Date }[], number];
+    const next = await this.runs.resumePendingStep(run.tenant_id, run.id, now);
     const status: RunStatus = next ? 'running' : 'completed';
     await this.setRun(run, { status, ...(next ? {} : { completed_at: now }) });
     if (next) {
@@ -117,11 +99,7 @@ export class ChainRunsService {
   async cancel(runId: string): Promise<ChainRunResponse> {
     const run = await this.lock(runId, ['pending', 'running', 'paused'], 'cancel');
     const now = this.clock.now();
-    await this.db.em.query(
-      `UPDATE execution_chain_step_runs SET status = 'cancelled', lease_expires_at = NULL, next_attempt_at = NULL, completed_at = $3, updated_at = $3
-        WHERE tenant_id = $1 AND run_id = $2 AND status IN ('pending', 'running')`,
-      [run.tenant_id, run.id, now],
-    );
+    await this.runs.cancelOpenSteps(run.tenant_id, run.id, now);
     const changes = { status: 'cancelled' as const, completed_at: now, last_error: run.last_error ?? 'cancelled' };
     await this.setRun(run, changes);
     return presentRun({ ...run, ...changes, updated_at: now });
@@ -143,13 +121,7 @@ export class ChainRunsService {
       );
     }
     const now = this.clock.now();
-    const [[step]] = (await this.db.em.query(
-      `UPDATE execution_chain_step_runs
-          SET status = 'pending', attempt_base = attempt_count, next_attempt_at = $4, lease_expires_at = NULL, completed_at = NULL, updated_at = $4
-        WHERE tenant_id = $1 AND run_id = $2 AND kind = 'step' AND step_order = $3 AND status = 'failed'
-        RETURNING id, attempt_count`,
-      [run.tenant_id, run.id, run.failed_step ?? 0, now],
-    )) as [{ id: string; attempt_count: number }[], number];
+    const step = await this.runs.retryFailedStep(run.tenant_id, run.id, run.failed_step ?? 0, now);
     if (!step) throw new ChainException('chain_run_state_conflict', 'This run has no failed step to retry');
     const changes = {
       status: 'running' as const,
@@ -170,38 +142,26 @@ export class ChainRunsService {
   }
 
   /** 403 unless the caller may act on runs in its acting tenant (the only tenant the lookups here see); that tenant. */
-  private permit(action: 'read' | 'create'): string {
+  private permit(action: 'read' | 'create'): TenantId {
     const tenantId = this.access.tenant().id;
     if (!this.access.can(action, 'ChainRun', { tenant_id: tenantId }))
       throw new AccessException('forbidden', 403, `You may not ${action} chain runs`);
     return tenantId;
   }
 
-  private rows(tenantId: string) {
-    return this.db.em
-      .getRepository(ChainRunEntity)
-      .createQueryBuilder('r')
-      .innerJoin('execution_chains', 'c', 'c.id = r.chain_id')
-      .addSelect('c.name', 'chain_name')
-      .where('r.tenant_id = :tenantId', { tenantId });
-  }
-
   private async load(runId: string, action: 'read' | 'update'): Promise<RunRow> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'ChainRun', { tenant_id: tenantId }, 'chain_run_not_found');
     if (!isUuid(runId)) throw new ChainException('chain_run_not_found', 'Chain run not found');
-    const { entities, raw } = await this.rows(tenantId)
-      .andWhere('r.id = :runId', { runId })
-      .getRawAndEntities<{ chain_name: string }>();
-    const [run] = entities;
+    const run = await this.runs.find(tenantId, runId);
     if (!run) throw new ChainException('chain_run_not_found', 'Chain run not found');
-    return { ...run, chain_name: raw[0]?.chain_name ?? '' };
+    return run;
   }
 
   /** Loads the run with its row locked; 409 unless it is in one of `allowed`. */
   private async lock(runId: string, allowed: RunStatus[], verb: string): Promise<RunRow> {
     const run = await this.load(runId, 'update');
-    await this.db.em.query(`SELECT 1 FROM execution_chain_runs WHERE id = $1 FOR UPDATE`, [run.id]);
+    await this.runs.lock(run.tenant_id, run.id);
     const current = await this.load(runId, 'update');
     if (!allowed.includes(current.status)) {
       throw new ChainException(
@@ -214,8 +174,6 @@ export class ChainRunsService {
   }
 
   private async setRun(run: ChainRunEntity, changes: Partial<ChainRunEntity>): Promise<void> {
-    await this.db.em
-      .getRepository(ChainRunEntity)
-      .update({ id: run.id, tenant_id: run.tenant_id }, { ...changes, updated_at: this.clock.now() } as never);
+    await this.runs.update(run.tenant_id, run.id, { ...changes, updated_at: this.clock.now() });
   }
 }

@@ -1,7 +1,7 @@
 // The chain-steps queue: its job as producers type it and as the worker checks it (the producer may be an older or
 // newer release than the consumer). A payload that does not fit fails its job for good.
 import { z } from 'zod';
-import type { TenantJob } from '@conduit/queues';
+import { type TenantJob, jobTenantId } from '@conduit/queues';
 
 export const CHAIN_STEPS_QUEUE = 'chain-steps';
 
@@ -17,7 +17,7 @@ export function chainStepJobId(stepRunId: string, attempt: number): string {
 }
 
 export const chainStepJobSchema: z.ZodType<ChainStepJob> = z.object({
-  tenant_id: z.uuid(),
+  tenant_id: jobTenantId,
   run_id: z.uuid(),
   step_run_id: z.uuid(),
   attempt: z.number().int().min(1).max(10_000),

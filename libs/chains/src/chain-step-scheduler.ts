@@ -4,9 +4,10 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { RedisAvailability } from '@conduit/queues';
 import { CHAIN_STEPS_QUEUE, ChainStepJob, chainStepJobId } from './chain-step-job';
+import type { TenantId } from '@conduit/platform';
 
 export interface ScheduledStep {
-  tenantId: string;
+  tenantId: TenantId;
   runId: string;
   stepRunId: string;
   attempt: number;

@@ -1,8 +1,9 @@
 import { subject } from '@casl/ability';
 import { Principal, Role, buildAbility } from '@conduit/access';
 import './chains.access';
+import { asTenantId } from '@conduit/platform';
 
-const HOME = 'home-tenant';
+const HOME = asTenantId('home-tenant');
 const OTHER = 'other-tenant';
 const principal = (role: Role): Principal => ({
   kind: 'user',

@@ -6,7 +6,7 @@ import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
-import { ChainRunRollupSource } from './chain-run-rollup-source';
+import { ChainRunRollupSource } from './repositories/chain-run-rollup-source';
 import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
 import { CHAIN_STEPS_QUEUE } from './chain-step-job';
@@ -20,6 +20,9 @@ import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { CredentialEntity } from './entities/credential.entity';
 import { CHAINS_MIGRATIONS } from './migrations';
+import { ChainRunsRepository } from './repositories/chain-runs.repository';
+import { ChainsRepository } from './repositories/chains.repository';
+import { CredentialsRepository } from './repositories/credentials.repository';
 import { RunLauncher } from './run-launcher';
 // Registers the chains subjects, their API-key scopes and each role's rules with @conduit/access.
 import './chains.access';
@@ -39,6 +42,9 @@ import './chains.access';
     WebhooksModule,
   ],
   providers: [
+    ChainsRepository,
+    ChainRunsRepository,
+    CredentialsRepository,
     ChainsService,
     ChainRunsService,
     CredentialsService,
@@ -48,7 +54,11 @@ import './chains.access';
     ChainStepScheduler,
     ChainTrigger,
   ],
+  // The repositories too, for the step engine's module (ChainEngineModule): other libs cannot name them.
   exports: [
+    ChainsRepository,
+    ChainRunsRepository,
+    CredentialsRepository,
     ChainsService,
     ChainRunsService,
     CredentialsService,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SubscriptionsService, WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
 import { StepDefinition, normalizeSteps, validateDefinition } from './chain-definition';
 import { ChainException } from './chain.exception';
@@ -9,11 +9,13 @@ import { ChainResponse, CreateChainDto, ListChainsQueryDto, UpdateChainDto } fro
 import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { presentChain } from './presenters';
+import { ChainsRepository } from './repositories/chains.repository';
 
 @Injectable()
 export class ChainsService {
   constructor(
     private readonly db: TenantContext,
+    private readonly chains: ChainsRepository,
     private readonly access: AccessService,
     private readonly subscriptions: SubscriptionsService,
     private readonly ids: IdGenerator,
@@ -44,7 +46,7 @@ export class ChainsService {
     };
     return this.db.runInTenant(tenantId, async () => {
       await this.assertSubscriptions(tenantId, [...steps, ...compensation]);
-      await this.db.insert(ChainEntity, chain);
+      await this.chains.insert(chain);
       const rows = await this.insertSteps(chain, [...steps, ...compensation]);
       return presentChain(chain, rows);
     });
@@ -54,21 +56,13 @@ export class ChainsService {
     this.access.assert('read', 'Chain', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
+    const filter = {
+      triggerPatterns: query.trigger_event ? matchingPatterns(query.trigger_event) : undefined,
+      active: query.is_active ? query.is_active === 'true' : undefined,
+      nameContains: query.name || undefined,
+    };
     return this.db.runInTenant(tenantId, async () => {
-      const qb = this.db.em
-        .getRepository(ChainEntity)
-        .createQueryBuilder('c')
-        .where('c.tenant_id = :tenantId AND c.deleted_at IS NULL', { tenantId })
-        .orderBy('c.created_at', 'DESC')
-        .addOrderBy('c.id', 'DESC')
-        .limit(limit + 1);
-      if (query.trigger_event)
-        qb.andWhere('c.trigger_event IN (:...patterns)', { patterns: matchingPatterns(query.trigger_event) });
-      if (query.is_active) qb.andWhere('c.is_active = :active', { active: query.is_active === 'true' });
-      if (query.name)
-        qb.andWhere(`c.name ILIKE :name ESCAPE '\\'`, { name: `%${query.name.replace(/[\\%_]/g, (m) => `\\${m}`)}%` });
-      if (cursor) qb.andWhere('(c.created_at, c.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-      const chains = await qb.getMany();
+      const chains = await this.chains.page(tenantId, filter, { limit, cursor });
       const steps = await this.stepsOf(tenantId, chains.slice(0, limit));
       return toPage(chains, limit, (c) =>
         presentChain(
@@ -132,30 +126,15 @@ export class ChainsService {
     const tenantId = this.access.tenant().id;
     if (!this.access.can(action, 'Chain', { tenant_id: tenantId }))
       throw new AccessException('forbidden', 403, `You may not ${action} chains`);
-    const chain = isUuid(id)
-      ? await this.db.em.getRepository(ChainEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const chain = isUuid(id) ? await this.chains.find(tenantId, id) : null;
     if (!chain || chain.deleted_at) throw new ChainException('chain_not_found', 'Execution chain not found');
     return chain;
   }
 
   private async bump(chain: ChainEntity, expectedVersion: number, changes: Partial<ChainEntity>): Promise<ChainEntity> {
     const now = this.clock.now();
-    const result = await this.db.em
-      .getRepository(ChainEntity)
-      .createQueryBuilder()
-      .update()
-      .set({ ...changes, version: () => 'version + 1', updated_at: now } as never)
-      .where('id = :id AND tenant_id = :tenantId AND version = :version', {
-        id: chain.id,
-        tenantId: chain.tenant_id,
-        version: expectedVersion,
-      })
-      .execute();
-    if (!result.affected) {
-      const current = await this.db.em
-        .getRepository(ChainEntity)
-        .findOne({ where: { id: chain.id, tenant_id: chain.tenant_id } });
+    if (!(await this.chains.bump(chain.tenant_id, chain.id, expectedVersion, changes, now))) {
+      const current = await this.chains.find(chain.tenant_id, chain.id);
       throw new ChainException(
         'chain_version_conflict',
         `This chain changed since version ${expectedVersion}; read it again and reapply your change`,
@@ -175,25 +154,21 @@ export class ChainsService {
       steps_version: chain.steps_version,
       created_at: now,
     }));
-    await this.db.em.getRepository(ChainStepEntity).insert(rows as never);
+    await this.chains.insertSteps(rows);
     return rows;
   }
 
   /** The current steps (of each chain's steps_version), forward steps first. */
-  private async stepsOf(tenantId: string, chains: ChainEntity[]): Promise<ChainStepEntity[]> {
+  private async stepsOf(tenantId: TenantId, chains: ChainEntity[]): Promise<ChainStepEntity[]> {
     if (chains.length === 0) return [];
-    return this.db.em
-      .getRepository(ChainStepEntity)
-      .createQueryBuilder('s')
-      .where('s.tenant_id = :tenantId AND s.chain_id IN (:...ids)', { tenantId, ids: chains.map((c) => c.id) })
-      .andWhere('s.steps_version = (SELECT c.steps_version FROM execution_chains c WHERE c.id = s.chain_id)')
-      .orderBy('s.kind', 'DESC')
-      .addOrderBy('s.step_order', 'ASC')
-      .getMany();
+    return this.chains.stepsOf(
+      tenantId,
+      chains.map((c) => c.id),
+    );
   }
 
   /** Every step's webhook_id must be a live subscription of the chain's tenant (400 naming the step otherwise). */
-  private async assertSubscriptions(tenantId: string, steps: StepDefinition[]): Promise<void> {
+  private async assertSubscriptions(tenantId: TenantId, steps: StepDefinition[]): Promise<void> {
     const live = await this.subscriptions.existingIds(
       tenantId,
       steps.map((s) => s.webhook_id),

@@ -4,7 +4,6 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { ChainException } from './chain.exception';
@@ -16,6 +15,7 @@ import {
 } from './dto/credential.dto';
 import { CredentialEntity } from './entities/credential.entity';
 import { presentCredential } from './presenters';
+import { CredentialsRepository } from './repositories/credentials.repository';
 
 export const credentialAad = (credentialId: string) => `credential:${credentialId}:value`;
 
@@ -29,7 +29,7 @@ export interface CredentialAuditMeta {
 @Injectable()
 export class CredentialsService {
   constructor(
-    private readonly db: TenantContext,
+    private readonly credentials: CredentialsRepository,
     private readonly access: AccessService,
     private readonly secrets: SecretBox,
     private readonly audit: AuditLog,
@@ -52,16 +52,7 @@ export class CredentialsService {
       created_at: now,
       updated_at: now,
     };
-    // ON CONFLICT DO NOTHING: a taken name must not abort the request's transaction.
-    const inserted = await this.db.em
-      .getRepository(CredentialEntity)
-      .createQueryBuilder()
-      .insert()
-      .values(row)
-      .orIgnore()
-      .returning('id')
-      .execute();
-    if ((inserted.raw as unknown[]).length === 0) {
+    if (!(await this.credentials.insertUnlessNameTaken(row))) {
       throw new ChainException('credential_name_taken', `A credential named ${dto.name} already exists`, [
         { field: 'name', message: 'taken' },
       ]);
@@ -79,15 +70,7 @@ export class CredentialsService {
     this.access.assert('read', 'Credential', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.db.em
-      .getRepository(CredentialEntity)
-      .createQueryBuilder('c')
-      .where('c.tenant_id = :tenantId', { tenantId })
-      .orderBy('c.created_at', 'DESC')
-      .addOrderBy('c.id', 'DESC')
-      .limit(limit + 1);
-    if (cursor) qb.andWhere('(c.created_at, c.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    return toPage(await qb.getMany(), limit, presentCredential);
+    return toPage(await this.credentials.page(tenantId, { limit, cursor }), limit, presentCredential);
   }
 
   async get(id: string): Promise<CredentialResponse> {
@@ -101,7 +84,7 @@ export class CredentialsService {
     if (dto.description !== undefined) changes.description = dto.description;
     if (dto.value !== undefined)
       changes.value_sealed = await this.secrets.seal(row.tenant_id, dto.value, credentialAad(row.id));
-    await this.db.em.getRepository(CredentialEntity).update({ id: row.id, tenant_id: row.tenant_id }, changes);
+    await this.credentials.update(row.tenant_id, row.id, changes);
     const updated = { ...row, ...changes };
     await this.record('credential.update', updated, meta, {
       ...(dto.description !== undefined ? { description: dto.description } : {}),
@@ -112,16 +95,14 @@ export class CredentialsService {
 
   async remove(id: string, meta: CredentialAuditMeta): Promise<void> {
     const row = await this.load(id, 'delete');
-    await this.db.em.getRepository(CredentialEntity).delete({ id: row.id, tenant_id: row.tenant_id });
+    await this.credentials.delete(row.tenant_id, row.id);
     await this.record('credential.delete', row, meta, null);
   }
 
   private async load(id: string, action: 'read' | 'update' | 'delete'): Promise<CredentialEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Credential', { tenant_id: tenantId }, 'credential_not_found');
-    const row = isUuid(id)
-      ? await this.db.em.getRepository(CredentialEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const row = isUuid(id) ? await this.credentials.find(tenantId, id) : null;
     if (!row) throw new ChainException('credential_not_found', 'Credential not found');
     return row;
   }

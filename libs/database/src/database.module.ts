@@ -7,6 +7,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { DatabaseAvailability } from './database-availability';
 import { resolveDatabaseUrls } from './database-urls';
+import { SystemContext } from './system-context';
 import { TenantContext } from './tenant-context';
 import { TenantRoundTrip } from './tenant-round-trip';
 import { AnalyticsRollups } from './rollups/analytics-rollups';
@@ -80,8 +81,8 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [TenantContext, TenantRoundTrip, AnalyticsRollups],
-      exports: [TenantContext, TenantRoundTrip, AnalyticsRollups, DatabaseAvailabilityModule],
+      providers: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups],
+      exports: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups, DatabaseAvailabilityModule],
     };
   }
 }

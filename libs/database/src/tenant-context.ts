@@ -6,7 +6,7 @@ import { ClsService } from 'nestjs-cls';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { InvariantError, QueueUnavailableError } from '@conduit/platform';
+import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
 import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
@@ -60,13 +60,16 @@ export class TenantContext {
     await this.em.getRepository(target).insert(row as QueryDeepPartialEntity<T>);
   }
 
-  /** Runs fn in a transaction with no tenant set: for control-plane tables (tenants, users) only. */
+  /**
+   * Runs fn in a transaction with no tenant set. Only SystemContext.run() calls it (lint keeps it so outside
+   * libs/database): work outside a tenant goes through that, which names and logs each use.
+   */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     return this.txHost.isTransactionActive() ? fn() : this.outermost(fn);
   }
 
   /** Runs fn in a transaction scoped to tenantId; inside an outer transaction, scopes only fn and restores after. */
-  runInTenant<T>(tenantId: string, fn: () => Promise<T>, userId?: string): Promise<T> {
+  runInTenant<T>(tenantId: TenantId, fn: () => Promise<T>, userId?: string): Promise<T> {
     const settings: Partial<Record<SessionSetting, string>> = { [TENANT_SETTING]: tenantId };
     if (userId) settings[USER_SETTING] = userId;
     return this.withSettings(settings, fn);

@@ -15,6 +15,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 import { TENANT_SETTING } from './tenant-settings';
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -50,7 +51,12 @@ export class TenantRoundTrip {
   }
 
   /** Runs `sql` ($1..$n placeholders) in tenantId and returns its rows. */
-  async query<R>(tenantId: string, sql: string, values: readonly SqlValue[], options: RoundTripOptions): Promise<R[]> {
+  async query<R>(
+    tenantId: TenantId,
+    sql: string,
+    values: readonly SqlValue[],
+    options: RoundTripOptions,
+  ): Promise<R[]> {
     const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
     const results = (await this.pool.query(text)) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
@@ -58,7 +64,7 @@ export class TenantRoundTrip {
 
   /** Runs a prepared statement ($1..$n, typed by casts in its text) with `values` in tenantId and returns its rows. */
   execute<R>(
-    tenantId: string,
+    tenantId: TenantId,
     statement: PreparedStatement,
     values: readonly SqlValue[],
     options: RoundTripOptions,

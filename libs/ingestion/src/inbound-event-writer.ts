@@ -4,17 +4,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { TenantRoundTrip } from '@conduit/database';
-import { InvariantError, QueueUnavailableError } from '@conduit/platform';
+import { QueueUnavailableError, TenantId } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { INGESTION_QUEUE, IngestionJob } from './ingestion-job';
-
-export interface StoredInbound {
-  id: string;
-  receivedAt: Date;
-  duplicate: boolean;
-}
+import { InboundEventsRepository, StoredInbound } from './repositories/inbound-events.repository';
 
 interface Pending {
   event: InboundEventEntity;
@@ -30,7 +24,7 @@ const EARLY_FLUSH = 32;
 /** Most requests routed by one job (a batch of the receive path, a chunk of a replay or of the reconciler). */
 export const MAX_ROUTING_JOB_EVENTS = 100;
 
-export function routingJob(tenantId: string, inboundEventIds: string[], generation = 0) {
+export function routingJob(tenantId: TenantId, inboundEventIds: string[], generation = 0) {
   const [first] = inboundEventIds;
   const key = inboundEventIds.length === 1 ? first : `${first}+${inboundEventIds.length - 1}`;
   return {
@@ -54,7 +48,7 @@ export class InboundEventWriter {
   private scheduled = false;
 
   constructor(
-    private readonly trip: TenantRoundTrip,
+    private readonly events: InboundEventsRepository,
     @InjectQueue(INGESTION_QUEUE) private readonly queue: Queue<IngestionJob>,
     private readonly redis: RedisAvailability,
   ) {}
@@ -90,7 +84,7 @@ export class InboundEventWriter {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
-    const byTenant = new Map<string, Pending[]>();
+    const byTenant = new Map<TenantId, Pending[]>();
     for (const item of batch) {
       const list = byTenant.get(item.event.tenant_id) ?? [];
       list.push(item);
@@ -99,10 +93,13 @@ export class InboundEventWriter {
     await Promise.all([...byTenant.entries()].map(([tenantId, items]) => this.flushTenant(tenantId, items)));
   }
 
-  private async flushTenant(tenantId: string, items: Pending[]): Promise<void> {
+  private async flushTenant(tenantId: TenantId, items: Pending[]): Promise<void> {
     let outcomes: Map<string, StoredInbound>;
     try {
-      outcomes = await this.insert(tenantId, items);
+      outcomes = await this.events.insertBatch(
+        tenantId,
+        items.map((item) => item.event),
+      );
     } catch (err) {
       for (const item of items) item.reject(err);
       return;
@@ -126,65 +123,5 @@ export class InboundEventWriter {
           'could not queue routing; the reconciler will',
         );
       });
-  }
-
-  /**
-   * One statement and one round trip for the whole batch (tenant setting, INSERT and commit in one message; the
-   * commit is durable), the rows as one JSON array with base64 bodies rather than thousands of parameters.
-   */
-  private async insert(tenantId: string, items: Pending[]): Promise<Map<string, StoredInbound>> {
-    const rows = items.map(({ event: e }) => ({
-      id: e.id,
-      source_id: e.source_id,
-      provider: e.provider,
-      delivery_id: e.delivery_id,
-      event_type: e.event_type,
-      content_type: e.content_type,
-      raw_body: e.raw_body.toString('base64'),
-      headers: e.headers,
-      source_ip: e.source_ip,
-      payload_size: e.payload_size,
-      received_at: e.received_at.toISOString(),
-    }));
-    const inserted = await this.trip.query<{ id: string; received_at: Date }>(
-      tenantId,
-      `INSERT INTO inbound_events
-         (id, tenant_id, source_id, provider, delivery_id, event_type, content_type, raw_body, headers, source_ip, payload_size, received_at)
-       SELECT r.id, $2, r.source_id, r.provider, r.delivery_id, r.event_type, r.content_type, decode(r.raw_body, 'base64'), r.headers,
-              r.source_ip, r.payload_size, r.received_at
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, source_id uuid, provider text, delivery_id text, event_type text,
-              content_type text, raw_body text, headers jsonb, source_ip text, payload_size integer, received_at timestamptz)
-       ON CONFLICT DO NOTHING
-       RETURNING id, received_at`,
-      [JSON.stringify(rows), tenantId],
-      { durable: true },
-    );
-    const outcomes = new Map<string, StoredInbound>(
-      inserted.map((r) => [r.id, { id: r.id, receivedAt: new Date(r.received_at), duplicate: false }]),
-    );
-    const losers = items.filter((i) => !outcomes.has(i.event.id));
-    if (losers.length > 0) {
-      // Repeats of a delivery id (earlier, or twice in this batch): answer with the first request's id.
-      const keys = losers.map((i) => [i.event.source_id, i.event.delivery_id] as const);
-      const firsts = await this.trip.query<{ id: string; received_at: Date; source_id: string; delivery_id: string }>(
-        tenantId,
-        `SELECT e.id, e.received_at, e.source_id, e.delivery_id FROM inbound_events e
-           JOIN jsonb_to_recordset($1::jsonb) AS k(source_id uuid, delivery_id text) ON e.source_id = k.source_id AND e.delivery_id = k.delivery_id`,
-        [JSON.stringify(keys.map(([source_id, delivery_id]) => ({ source_id, delivery_id })))],
-        { durable: true },
-      );
-      for (const loser of losers) {
-        const first = firsts.find(
-          (f) => f.source_id === loser.event.source_id && f.delivery_id === loser.event.delivery_id,
-        );
-        if (!first)
-          throw new InvariantError(
-            'conflicting_row_missing',
-            'an inbound request conflicted with a row that cannot be found',
-          );
-        outcomes.set(loser.event.id, { id: first.id, receivedAt: new Date(first.received_at), duplicate: true });
-      }
-    }
-    return outcomes;
   }
 }

@@ -10,6 +10,7 @@ import {
 } from './dto/inbound-event.dto';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { IngestionException } from './ingestion.exception';
+import { InboundEventsRepository } from './repositories/inbound-events.repository';
 import { ReceiveService } from './receive.service';
 
 const MAX_BULK_REPLAY = 10_000;
@@ -37,6 +38,7 @@ function present(e: InboundEventEntity): InboundEventResponse {
 export class InboundEventsService {
   constructor(
     private readonly db: TenantContext,
+    private readonly events: InboundEventsRepository,
     private readonly access: AccessService,
     private readonly receive: ReceiveService,
     private readonly clock: Clock,
@@ -47,38 +49,8 @@ export class InboundEventsService {
     this.access.assert('read', 'InboundEvent', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.db.em
-      .getRepository(InboundEventEntity)
-      .createQueryBuilder('e')
-      .select([
-        'e.id',
-        'e.tenant_id',
-        'e.source_id',
-        'e.provider',
-        'e.delivery_id',
-        'e.event_type',
-        'e.content_type',
-        'e.source_ip',
-        'e.payload_size',
-        'e.status',
-        'e.routing_attempts',
-        'e.routing_error',
-        'e.routed_event_id',
-        'e.received_at',
-        'e.routed_at',
-      ])
-      .where('e.tenant_id = :tenantId', { tenantId })
-      .orderBy('e.received_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(limit + 1);
-    if (query.source_id) qb.andWhere('e.source_id = :source', { source: query.source_id });
-    if (query.status) qb.andWhere('e.status = :status', { status: query.status });
-    if (query.event_type) qb.andWhere('e.event_type = :type', { type: query.event_type });
     assertTimeWindow(query.since, query.until);
-    if (query.since) qb.andWhere('e.received_at >= :since', { since: query.since });
-    if (query.until) qb.andWhere('e.received_at < :until', { until: query.until });
-    if (cursor) qb.andWhere('(e.received_at, e.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    const rows = await qb.getMany();
+    const rows = await this.events.page(tenantId, query, { limit, cursor });
     return toPage(
       rows.map((r) => Object.assign(r, { created_at: r.received_at })),
       limit,
@@ -99,9 +71,7 @@ export class InboundEventsService {
   /** Routes one stored request again: a new outgoing event is published (a new generation). */
   async replay(id: string): Promise<InboundEventResponse> {
     const event = await this.load(id, 'update');
-    await this.db.em
-      .getRepository(InboundEventEntity)
-      .update({ id: event.id }, { status: 'accepted', routing_error: null });
+    await this.events.markAccepted(event.tenant_id, event.id);
     const generation = this.clock.now().getTime();
     this.db.afterCommit(() => this.receive.enqueue(event.tenant_id, [event.id], generation));
     return present({ ...event, status: 'accepted', routing_error: null });
@@ -114,14 +84,7 @@ export class InboundEventsService {
       throw CommonException.validation('since must be before until', [{ field: 'since', message: 'invalid window' }]);
     if (sourceId !== undefined && !isUuid(sourceId))
       throw CommonException.validation('source_id must be a uuid', [{ field: 'source_id', message: 'uuid' }]);
-    const rows = (await this.db.em.query(
-      `UPDATE inbound_events SET status = 'accepted', routing_error = NULL
-        WHERE id IN (SELECT id FROM inbound_events WHERE tenant_id = $1 AND received_at >= $2 AND received_at < $3
-                       AND ($4::uuid IS NULL OR source_id = $4) ORDER BY received_at LIMIT ${MAX_BULK_REPLAY})
-        RETURNING id`,
-      [tenantId, since, until, sourceId ?? null],
-    )) as [{ id: string }[], number];
-    const ids = rows[0].map((r) => r.id);
+    const ids = await this.events.markRangeAccepted(tenantId, since, until, sourceId ?? null, MAX_BULK_REPLAY);
     const generation = this.clock.now().getTime();
     this.db.afterCommit(() => this.receive.enqueue(tenantId, ids, generation));
     return { replayed: ids.length };
@@ -130,9 +93,7 @@ export class InboundEventsService {
   private async load(id: string, action: 'read' | 'update'): Promise<InboundEventEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'InboundEvent', { tenant_id: tenantId }, 'inbound_event_not_found');
-    const event = isUuid(id)
-      ? await this.db.em.getRepository(InboundEventEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const event = isUuid(id) ? await this.events.find(tenantId, id) : null;
     if (!event) throw new IngestionException('inbound_event_not_found', 'Inbound event not found');
     return event;
   }

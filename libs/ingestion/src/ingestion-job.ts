@@ -1,7 +1,7 @@
 // The ingestion queue: its job as producers type it and as the worker checks it (the producer may be an older or newer
 // release than the consumer). A payload that does not fit fails its job for good.
 import { z } from 'zod';
-import type { TenantJob } from '@conduit/queues';
+import { type TenantJob, jobTenantId } from '@conduit/queues';
 
 export const INGESTION_QUEUE = 'ingestion';
 
@@ -16,8 +16,12 @@ export interface IngestionJob extends TenantJob {
 
 // Jobs queued before routing was batched carry one `inbound_event_id`; they are still routed after an upgrade.
 export const ingestionJobSchema: z.ZodType<IngestionJob> = z.union([
-  z.object({ tenant_id: z.uuid(), inbound_event_ids: z.array(z.uuid()).min(1), generation: z.number().int().min(0) }),
+  z.object({
+    tenant_id: jobTenantId,
+    inbound_event_ids: z.array(z.uuid()).min(1),
+    generation: z.number().int().min(0),
+  }),
   z
-    .object({ tenant_id: z.uuid(), inbound_event_id: z.uuid(), generation: z.number().int().min(0) })
+    .object({ tenant_id: jobTenantId, inbound_event_id: z.uuid(), generation: z.number().int().min(0) })
     .transform(({ inbound_event_id, ...rest }) => ({ ...rest, inbound_event_ids: [inbound_event_id] })),
 ]);

@@ -13,6 +13,8 @@ import { INGESTION_QUEUE } from './ingestion-job';
 import { IngestionReconciler } from './ingestion-reconciler';
 import { INGESTION_MIGRATIONS } from './migrations';
 import { ReceiveService } from './receive.service';
+import { InboundEventsRepository } from './repositories/inbound-events.repository';
+import { SourcesRepository } from './repositories/sources.repository';
 import { RoutingService } from './routing.service';
 import { SourceResolver } from './source-resolver';
 import { SourcesService } from './sources.service';
@@ -30,6 +32,8 @@ import './ingestion.access';
     WebhooksModule,
   ],
   providers: [
+    SourcesRepository,
+    InboundEventsRepository,
     InboundEventWriter,
     SourcesService,
     SourceResolver,

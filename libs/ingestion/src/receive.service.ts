@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { BlockList, isIP } from 'node:net';
 import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, storableText } from '@conduit/platform';
+import { Clock, IdGenerator, TenantId, storableText } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { bodyFormatRefusal, isJsonContentType, withoutBom } from './body-format';
 import { deliveryKey } from './delivery-key';
@@ -14,6 +14,7 @@ import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
 import { InboundEventWriter, MAX_ROUTING_JOB_EVENTS, routingJob } from './inbound-event-writer';
+import { SourcesRepository } from './repositories/sources.repository';
 import { ReceiveTarget, ResolvedSource, SourceResolver } from './source-resolver';
 import { providerDeliveryId, providerEventType } from './verification';
 import { verifyInbound } from '@conduit/signatures';
@@ -77,6 +78,7 @@ function allowedBy(cidrs: string[], ip: string): boolean {
 export class ReceiveService {
   constructor(
     private readonly db: TenantContext,
+    private readonly sources: SourcesRepository,
     private readonly resolver: SourceResolver,
     private readonly writer: InboundEventWriter,
     private readonly ids: IdGenerator,
@@ -145,7 +147,7 @@ export class ReceiveService {
   }
 
   /** Queues routing of these requests of one tenant, in jobs of at most MAX_ROUTING_JOB_EVENTS. */
-  async enqueue(tenantId: string, inboundEventIds: string[], generation = 0): Promise<void> {
+  async enqueue(tenantId: TenantId, inboundEventIds: string[], generation = 0): Promise<void> {
     const jobs: ReturnType<typeof routingJob>[] = [];
     for (let i = 0; i < inboundEventIds.length; i += MAX_ROUTING_JOB_EVENTS) {
       jobs.push(routingJob(tenantId, inboundEventIds.slice(i, i + MAX_ROUTING_JOB_EVENTS), generation));
@@ -182,10 +184,7 @@ export class ReceiveService {
 
   private async recordRejection(source: InboundSourceEntity, reason: string): Promise<void> {
     await this.db.runInTenant(source.tenant_id, () =>
-      this.db.em.query(
-        `UPDATE inbound_sources SET rejected_count = rejected_count + 1, last_rejected_reason = $2, last_rejected_at = now() WHERE id = $1`,
-        [source.id, reason],
-      ),
+      this.sources.recordRejection(source.tenant_id, source.id, reason),
     );
   }
 }

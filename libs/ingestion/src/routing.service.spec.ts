@@ -1,6 +1,7 @@
 import type { TenantContext } from '@conduit/database';
-import { Clock, MAX_INPUT_DEPTH } from '@conduit/platform';
+import { Clock, MAX_INPUT_DEPTH, asTenantId } from '@conduit/platform';
 import { EVENT_NAME, EventsService } from '@conduit/webhooks';
+import type { InboundEventsRepository } from './repositories/inbound-events.repository';
 import { RoutingService, normalizeEventType, payloadOf } from './routing.service';
 
 const asBytes = (text: string, contentType: string | null = 'application/json') => ({
@@ -99,9 +100,14 @@ describe('normalizeEventType', () => {
 });
 
 describe('RoutingService.routeAll', () => {
-  const tenant = '00000000-0000-4000-8000-000000000001';
+  const tenant = asTenantId('00000000-0000-4000-8000-000000000001');
   const setup = () => {
-    const routing = new RoutingService({} as TenantContext, {} as EventsService, new Clock());
+    const routing = new RoutingService(
+      {} as TenantContext,
+      {} as InboundEventsRepository,
+      {} as EventsService,
+      new Clock(),
+    );
     return {
       routing,
       batch: vi.spyOn(routing, 'routeBatch'),

@@ -1,9 +1,10 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
-import { Clock, findRefusedInput } from '@conduit/platform';
+import { Clock, TenantId, findRefusedInput } from '@conduit/platform';
 import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
+import { InboundEventsRepository, RoutableInbound, RoutedOutcome } from './repositories/inbound-events.repository';
 
 export type RoutingOutcome = 'routed' | 'filtered' | 'missing';
 
@@ -45,15 +46,13 @@ export function normalizeEventType(raw: unknown): string | undefined {
   return cleaned || undefined;
 }
 
-const ROUTABLE_SELECT = `SELECT e.id, e.provider, e.event_type, e.content_type, e.raw_body, s.name AS source_name, s.event_type_path, s.filter
-  FROM inbound_events e LEFT JOIN inbound_sources s ON s.id = e.source_id AND s.tenant_id = e.tenant_id`;
-
 @Injectable()
 export class RoutingService {
   private readonly logger = new Logger(RoutingService.name);
 
   constructor(
     private readonly db: TenantContext,
+    private readonly inbound: InboundEventsRepository,
     private readonly events: EventsService,
     private readonly clock: Clock,
   ) {}
@@ -65,7 +64,7 @@ export class RoutingService {
    * (request, generation) either way. Answers the requests that could not be routed.
    */
   async routeAll(
-    tenantId: string,
+    tenantId: TenantId,
     inboundEventIds: string[],
     generation: number,
     final: boolean,
@@ -98,25 +97,28 @@ export class RoutingService {
   }
 
   /** Idempotent per (inbound event, generation): a retried job publishes the same outgoing event once. */
-  async route(tenantId: string, inboundEventId: string, generation: number): Promise<RoutingOutcome> {
+  async route(tenantId: TenantId, inboundEventId: string, generation: number): Promise<RoutingOutcome> {
     return this.db.runInTenant(tenantId, async () => {
-      // The request and what routing needs of its source, in one statement (plain SQL: this runs per request).
-      const [inbound] = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = $1 AND e.tenant_id = $2`, [
-        inboundEventId,
-        tenantId,
-      ])) as RoutableInbound[];
+      const inbound = await this.inbound.routableOne(tenantId, inboundEventId);
       if (!inbound) return 'missing';
       const { payload, eventType, filtered } = readInbound(inbound);
       const now = this.clock.now();
       if (filtered) {
-        await this.markRouted(inbound.id, 'filtered', eventType, null, now);
+        const filtered = { id: inbound.id, status: 'filtered', event_type: eventType, routed_event_id: null } as const;
+        await this.inbound.markRouted(tenantId, filtered, now);
         return 'filtered';
       }
       const published = await this.events.publishInTenant(
         tenantId,
         publishInput(inbound, payload, eventType, generation),
       );
-      await this.markRouted(inbound.id, 'routed', eventType, published.id, now);
+      const routed = {
+        id: inbound.id,
+        status: 'routed',
+        event_type: eventType,
+        routed_event_id: published.id,
+      } as const;
+      await this.inbound.markRouted(tenantId, routed, now);
       return 'routed';
     });
   }
@@ -125,19 +127,11 @@ export class RoutingService {
    * Several requests in one tenant transaction; all or nothing (a failure rolls the whole batch back, and with it any
    * after-commit work). Missing requests are skipped, as route() answers 'missing'.
    */
-  async routeBatch(tenantId: string, inboundEventIds: string[], generation: number): Promise<void> {
+  async routeBatch(tenantId: TenantId, inboundEventIds: string[], generation: number): Promise<void> {
     await this.db.runInTenant(tenantId, async () => {
-      const rows = (await this.db.em.query(`${ROUTABLE_SELECT} WHERE e.id = ANY($1::uuid[]) AND e.tenant_id = $2`, [
-        inboundEventIds,
-        tenantId,
-      ])) as RoutableInbound[];
+      const rows = await this.inbound.routable(tenantId, inboundEventIds);
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const outcomes: {
-        id: string;
-        status: 'routed' | 'filtered';
-        event_type: string;
-        routed_event_id: string | null;
-      }[] = [];
+      const outcomes: RoutedOutcome[] = [];
       const toPublish: { id: string; input: PublishInput }[] = [];
       for (const id of inboundEventIds) {
         const inbound = byId.get(id);
@@ -156,49 +150,16 @@ export class RoutingService {
         outcomes.push({ id, status: 'routed', event_type: input.event_name, routed_event_id: published[i].id }),
       );
       if (outcomes.length === 0) return;
-      await this.db.em.query(
-        `UPDATE inbound_events e SET status = o.status, event_type = o.event_type, routed_event_id = o.routed_event_id, routed_at = $2,
-                routing_error = NULL
-           FROM jsonb_to_recordset($1::jsonb) AS o(id uuid, status text, event_type text, routed_event_id uuid)
-          WHERE e.id = o.id AND e.tenant_id = $3`,
-        [JSON.stringify(outcomes), this.clock.now(), tenantId],
-      );
+      await this.inbound.markRoutedMany(tenantId, outcomes, this.clock.now());
     });
   }
 
-  private async markRouted(
-    id: string,
-    status: 'routed' | 'filtered',
-    eventType: string,
-    routedEventId: string | null,
-    now: Date,
-  ): Promise<void> {
-    await this.db.em.query(
-      `UPDATE inbound_events SET status = $2, event_type = $3, routed_event_id = $4, routed_at = $5, routing_error = NULL WHERE id = $1`,
-      [id, status, eventType, routedEventId, now],
-    );
-  }
-
   /** Records a failed routing attempt; `final` marks it failed for good (still replayable). */
-  async recordFailure(tenantId: string, inboundEventId: string, error: string, final: boolean): Promise<void> {
+  async recordFailure(tenantId: TenantId, inboundEventId: string, error: string, final: boolean): Promise<void> {
     await this.db.runInTenant(tenantId, () =>
-      this.db.em.query(
-        `UPDATE inbound_events SET routing_attempts = routing_attempts + 1, routing_error = $2, status = CASE WHEN $3 THEN 'failed' ELSE status END WHERE id = $1`,
-        [inboundEventId, error.slice(0, 1000), final],
-      ),
+      this.inbound.recordFailure(tenantId, inboundEventId, error.slice(0, 1000), final),
     );
   }
-}
-
-interface RoutableInbound {
-  id: string;
-  provider: string;
-  event_type: string | null;
-  content_type: string | null;
-  raw_body: Buffer;
-  source_name: string | null;
-  event_type_path: string | null;
-  filter: Record<string, unknown> | null;
 }
 
 /** What routing makes of a request: its payload, its event name, and whether its source's filter excludes it. */

@@ -1,8 +1,9 @@
-import type { TenantContext } from '@conduit/database';
+import type { SystemContext, TenantContext } from '@conduit/database';
 import type { Clock, ConduitConfig } from '@conduit/platform';
 import type { SecretBox } from '@conduit/secrets';
 import type { TenantHierarchy } from '@conduit/tenants';
 import type { InboundSourceEntity } from './entities/inbound-source.entity';
+import type { SourcesRepository } from './repositories/sources.repository';
 import { ResolvedSource, SourceResolver } from './source-resolver';
 
 const source = {
@@ -19,7 +20,15 @@ const byName = { by: 'default', provider: 'negcache' } as const;
 function resolverWith(answers: (() => Promise<ResolvedSource | null>)[]) {
   const config = { INGEST_SOURCE_CACHE_SECONDS: 30 } as ConduitConfig;
   const clock = { now: () => new Date('2026-11-23T12:00:00Z') } as Clock;
-  const resolver = new SourceResolver(config, {} as TenantContext, {} as SecretBox, {} as TenantHierarchy, clock);
+  const resolver = new SourceResolver(
+    config,
+    {} as TenantContext,
+    {} as SystemContext,
+    {} as SourcesRepository,
+    {} as SecretBox,
+    {} as TenantHierarchy,
+    clock,
+  );
   const load = vi.spyOn(resolver as unknown as { load: () => Promise<ResolvedSource | null> }, 'load');
   for (const answer of answers) load.mockImplementationOnce(answer);
   return { resolver, load };

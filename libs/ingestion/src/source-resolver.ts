@@ -1,11 +1,12 @@
 // Finds the source a receive request names (by id, by key, or the deployment's default tenant) with its open
 // secrets, cached briefly: the receive path is hot and must not decrypt on every request.
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
+import { SystemContext, TenantContext } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig, isUuid } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { TenantHierarchy } from '@conduit/tenants';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
+import { SourcesRepository } from './repositories/sources.repository';
 import { sourceSecretAad } from './source-secrets';
 
 export type ReceiveTarget =
@@ -44,6 +45,8 @@ export class SourceResolver {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
+    private readonly sources: SourcesRepository,
     private readonly secrets: SecretBox,
     private readonly hierarchy: TenantHierarchy,
     private readonly clock: Clock,
@@ -119,33 +122,21 @@ export class SourceResolver {
   }
 
   private async find(target: ReceiveTarget): Promise<InboundSourceEntity | null> {
-    const repo = () => this.db.em.getRepository(InboundSourceEntity);
     switch (target.by) {
       case 'id':
         if (!isUuid(target.sourceId)) return null;
-        return this.db.withSettings({ 'app.source_id': target.sourceId }, () =>
-          repo().findOne({ where: { id: target.sourceId } }),
-        );
+        return this.sources.lookupById(target.sourceId);
       case 'key':
         if (!/^[A-Za-z0-9_-]{16,64}$/.test(target.sourceKey)) return null;
-        return this.db.withSettings({ 'app.source_key': target.sourceKey }, () =>
-          repo().findOne({ where: { source_key: target.sourceKey } }),
-        );
+        return this.sources.lookupByKey(target.sourceKey);
       case 'default': {
         const code = this.config.INGEST_DEFAULT_TENANT;
         if (!code) return null;
-        const tenant = await this.db.transaction(() => this.hierarchy.find(code));
+        const tenant = await this.system.run('ingestion.default_tenant', () => this.hierarchy.find(code), {
+          routine: true,
+        });
         if (!tenant) return null;
-        return this.db.runInTenant(tenant.id, () =>
-          repo()
-            .createQueryBuilder('s')
-            .where('s.tenant_id = :tenantId AND s.name = :name AND s.deleted_at IS NULL AND s.is_active', {
-              tenantId: tenant.id,
-              name: target.provider,
-            })
-            .orderBy('s.created_at', 'ASC')
-            .getOne(),
-        );
+        return this.db.runInTenant(tenant.id, () => this.sources.oldestActiveNamed(tenant.id, target.provider));
       }
     }
   }

@@ -26,6 +26,7 @@ import {
 } from './dto/source.dto';
 import { InboundProviderName, InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
+import { SourcesRepository } from './repositories/sources.repository';
 import { SourceResolver } from './source-resolver';
 import { sourceSecretAad, sourceSecretProblem } from './source-secrets';
 import { generateWebhookSecret, issuePrivateWebhookToken } from '@conduit/signatures';
@@ -55,6 +56,7 @@ export class SourcesService {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
+    private readonly sources: SourcesRepository,
     private readonly access: AccessService,
     private readonly secrets: SecretBox,
     private readonly resolver: SourceResolver,
@@ -94,11 +96,11 @@ export class SourcesService {
         updated_at: now,
         deleted_at: null,
       };
-      await this.db.insert(InboundSourceEntity, source);
+      await this.sources.insert(source);
       // A receive request may have cached "no source" under this name (default-tenant path) a moment ago.
       this.forgetAfterCommit(source);
       // Read back: PostgreSQL stores address ranges in canonical form (192.0.2.7 is 192.0.2.7/32), as later reads show.
-      return this.withSecret(await this.db.em.getRepository(InboundSourceEntity).findOneByOrFail({ id }), secret);
+      return this.withSecret(await this.sources.stored(tenantId, id), secret);
     });
   }
 
@@ -107,15 +109,7 @@ export class SourcesService {
     this.access.assert('read', 'Source', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.db.em
-      .getRepository(InboundSourceEntity)
-      .createQueryBuilder('s')
-      .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL', { tenantId })
-      .orderBy('s.created_at', 'DESC')
-      .addOrderBy('s.id', 'DESC')
-      .limit(limit + 1);
-    if (cursor) qb.andWhere('(s.created_at, s.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    const rows = await qb.getMany();
+    const rows = await this.sources.page(tenantId, { limit, cursor });
     const page = toPage(rows, limit, (s) => s);
     return { data: await Promise.all(page.data.map((s) => this.present(s))), next_cursor: page.next_cursor };
   }
@@ -139,7 +133,7 @@ export class SourcesService {
     if (dto.filter !== undefined) changes.filter = dto.filter;
     if (dto.max_body_bytes !== undefined) changes.max_body_bytes = dto.max_body_bytes;
     if (dto.is_active !== undefined) changes.is_active = dto.is_active;
-    await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, changes as never);
+    await this.sources.update(source.tenant_id, source.id, changes);
     // The old name's entries and the new name's cached "no source" (a rename or a reactivation) both go.
     this.forgetAfterCommit(source);
     this.forgetAfterCommit({ ...source, ...changes });
@@ -149,9 +143,7 @@ export class SourcesService {
   async remove(id: string): Promise<void> {
     const source = await this.load(id, 'delete');
     const now = this.clock.now();
-    await this.db.em
-      .getRepository(InboundSourceEntity)
-      .update({ id: source.id }, { deleted_at: now, is_active: false, updated_at: now });
+    await this.sources.update(source.tenant_id, source.id, { deleted_at: now, is_active: false, updated_at: now });
     this.forgetAfterCommit(source);
   }
 
@@ -173,7 +165,7 @@ export class SourcesService {
       previous_secret_expires_at: new Date(now.getTime() + graceSeconds * 1000),
       updated_at: now,
     };
-    await this.db.em.getRepository(InboundSourceEntity).update({ id: source.id }, changes);
+    await this.sources.update(source.tenant_id, source.id, changes);
     this.forgetAfterCommit(source);
     return this.withSecret({ ...source, ...changes }, next);
   }
@@ -181,9 +173,7 @@ export class SourcesService {
   async load(id: string, action: 'read' | 'update' | 'delete'): Promise<InboundSourceEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Source', { tenant_id: tenantId }, 'source_not_found');
-    const source = isUuid(id)
-      ? await this.db.em.getRepository(InboundSourceEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const source = isUuid(id) ? await this.sources.find(tenantId, id) : null;
     if (!source || source.deleted_at) throw new IngestionException('source_not_found', 'Source not found');
     return source;
   }

@@ -1,5 +1,6 @@
 // The queues of the platform itself and what every tenant job carries. A domain declares its own queue, job type and
 // job schema in its lib (e.g. DELIVERIES_QUEUE in @conduit/webhooks) and registers the queue in its module.
+import type { TenantId } from '@conduit/platform';
 
 /**
  * maintenance: platform-wide housekeeping. tasks and monitors: the queues the design names for domains still to come
@@ -8,9 +9,9 @@
  */
 export const PLATFORM_QUEUES = ['maintenance', 'tasks', 'monitors'] as const;
 
-/** Every tenant job carries its tenant; processors validate it and run inside runInTenant(). */
+/** Every tenant job carries its tenant; processors validate it (jobTenantId) and run inside runInTenant(). */
 export interface TenantJob {
-  tenant_id: string;
+  tenant_id: TenantId;
 }
 
 /** maintenance queue: platform-wide housekeeping, not tenant work. */

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { TenantDataKeyEntity } from './entities/tenant-data-key.entity';
+import { DataKeysRepository } from './repositories/data-keys.repository';
 import { MasterKeyRotation } from './master-key-rotation.service';
 
 /** Operator-only (CLI): kept apart from SecretsModule so the apps that seal and open do not pull in auditing for it. */
 @Module({
   imports: [TypeOrmModule.forFeature([TenantDataKeyEntity]), AuditModule],
-  providers: [MasterKeyRotation],
+  providers: [DataKeysRepository, MasterKeyRotation],
   exports: [MasterKeyRotation],
 })
 export class MasterKeyRotationModule {}

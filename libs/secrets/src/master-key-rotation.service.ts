@@ -2,18 +2,13 @@
 // and rotation").
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
-import { ConduitConfig, InjectConfig, MasterKeyring } from '@conduit/platform';
+import { SystemContext, TenantContext } from '@conduit/database';
+import { ConduitConfig, InjectConfig, MasterKeyring, TenantId } from '@conduit/platform';
 import { MasterKeyStatus, RewrapSummary, rewrapDataKey, summarizeMasterKeyUsage } from './master-key-rotation';
+import { DataKeysRepository } from './repositories/data-keys.repository';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 const DEFAULT_BATCH = 200;
-
-interface DataKeyRow {
-  id: string;
-  master_key_id: string;
-  wrapped_key: string;
-}
 
 interface PendingRewrap {
   id: string;
@@ -29,6 +24,8 @@ export class MasterKeyRotation {
 
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
+    private readonly keys: DataKeysRepository,
     @InjectConfig() config: ConduitConfig,
     private readonly audit: AuditLog,
   ) {
@@ -37,15 +34,10 @@ export class MasterKeyRotation {
 
   /** How many data keys each master key id wraps, across all tenants. */
   async status(): Promise<MasterKeyStatus> {
-    const tenants = await this.tenantIds();
+    const tenants = await this.tenantIds('data_keys.status');
     const counts = new Map<string, number>();
     for (const tenantId of tenants) {
-      const rows = (await this.db.runInTenant(tenantId, () =>
-        this.db.em.query(
-          `SELECT master_key_id, count(*)::int AS n FROM tenant_data_keys WHERE tenant_id = $1 GROUP BY master_key_id`,
-          [tenantId],
-        ),
-      )) as { master_key_id: string; n: number }[];
+      const rows = await this.db.runInTenant(tenantId, () => this.keys.countByMasterKey(tenantId));
       for (const { master_key_id, n } of rows) counts.set(master_key_id, (counts.get(master_key_id) ?? 0) + n);
     }
     return summarizeMasterKeyUsage(this.#keyring, tenants.length, counts);
@@ -57,7 +49,7 @@ export class MasterKeyRotation {
    * Keys that cannot be unwrapped are reported in `failures` and left as they are; running it again is harmless.
    */
   async rewrap({ batch = DEFAULT_BATCH }: { batch?: number } = {}): Promise<RewrapSummary> {
-    const tenants = await this.tenantIds();
+    const tenants = await this.tenantIds('data_keys.rewrap');
     const summary: RewrapSummary = {
       active_master_key_id: this.#keyring.activeKeyId,
       tenants: tenants.length,
@@ -77,16 +69,13 @@ export class MasterKeyRotation {
 
   /** Must run inside runInTenant. Returns the id to continue after, or null when the tenant is done. */
   private async rewrapBatch(
-    tenantId: string,
+    tenantId: TenantId,
     afterId: string,
     limit: number,
     summary: RewrapSummary,
   ): Promise<string | null> {
     const active = this.#keyring.activeKeyId;
-    const rows = (await this.db.em.query(
-      `SELECT id, master_key_id, wrapped_key FROM tenant_data_keys WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [tenantId, afterId, limit],
-    )) as DataKeyRow[];
+    const rows = await this.keys.page(tenantId, afterId, limit);
     const pending: PendingRewrap[] = [];
     for (const row of rows) {
       if (row.master_key_id === active) {
@@ -111,7 +100,7 @@ export class MasterKeyRotation {
       }
     }
     if (pending.length > 0) {
-      const done = await this.swapWrapping(tenantId, pending);
+      const done = await this.keys.swapWrapping(tenantId, this.#keyring.activeKeyId, pending);
       summary.rewrapped += done.length;
       // A row whose wrapping changed since it was read was re-wrapped by a concurrent run: already current.
       summary.already_current += pending.length - done.length;
@@ -124,34 +113,8 @@ export class MasterKeyRotation {
     return rows.length === limit ? rows[rows.length - 1].id : null;
   }
 
-  /**
-   * One statement sets the wrapping and its key id together, so a concurrent reader sees a row either wholly old or
-   * wholly new, and both open to the same data key. Matching the old wrapping leaves a row alone that another run
-   * changed in the meantime. Returns the ids updated.
-   */
-  private async swapWrapping(tenantId: string, pending: PendingRewrap[]): Promise<string[]> {
-    // A CTE makes this a SELECT for TypeORM, which returns UPDATE ... RETURNING results in another shape.
-    const rows = (await this.db.em.query(
-      `WITH updated AS (
-         UPDATE tenant_data_keys AS k SET wrapped_key = u.new_wrapped, master_key_id = $2
-           FROM unnest($3::uuid[], $4::text[], $5::text[]) AS u(id, old_wrapped, new_wrapped)
-          WHERE k.tenant_id = $1 AND k.id = u.id AND k.wrapped_key = u.old_wrapped
-         RETURNING k.id
-       )
-       SELECT id FROM updated`,
-      [
-        tenantId,
-        this.#keyring.activeKeyId,
-        pending.map((p) => p.id),
-        pending.map((p) => p.oldWrappedKey),
-        pending.map((p) => p.newWrappedKey),
-      ],
-    )) as { id: string }[];
-    return rows.map((r) => r.id);
-  }
-
   /** Same transaction as the update, like the CLI's other audited actions; ids only, never key material. */
-  private recordRewrap(tenantId: string, rewrapped: PendingRewrap[]): Promise<void> {
+  private recordRewrap(tenantId: TenantId, rewrapped: PendingRewrap[]): Promise<void> {
     return this.audit.record({
       tenantId,
       action: 'data_keys.rewrap',
@@ -168,12 +131,9 @@ export class MasterKeyRotation {
     });
   }
 
-  // tenants is a control-plane table: readable without a tenant set. Deleted tenants are included: their data
-  // keys still exist, and leaving them under the old master key would make their secrets unreadable once it is gone.
-  private async tenantIds(): Promise<string[]> {
-    const rows = (await this.db.transaction(() => this.db.em.query(`SELECT id FROM tenants ORDER BY id`))) as {
-      id: string;
-    }[];
-    return rows.map((r) => r.id);
+  // Deleted tenants are included: their data keys still exist, and leaving them under the old master key would make
+  // their secrets unreadable once it is gone.
+  private tenantIds(reason: 'data_keys.status' | 'data_keys.rewrap'): Promise<TenantId[]> {
+    return this.system.run(reason, (plane) => plane.tenantIds({ includeDeleted: true }));
   }
 }

@@ -1,5 +1,5 @@
 // Retiring a master key: re-wrapping one data key and reading the keyring's usage. Pure; the service does the I/O.
-import { MasterKeyring } from '@conduit/platform';
+import { MasterKeyring, TenantId } from '@conduit/platform';
 
 /** Why a data key could not be re-wrapped; codes only, so a report can never carry key material. */
 export type RewrapFailureReason = 'master_key_not_configured' | 'unwrap_failed' | 'data_key_invalid';
@@ -7,7 +7,7 @@ export type RewrapFailureReason = 'master_key_not_configured' | 'unwrap_failed' 
 export type RewrapOutcome = { ok: true; wrappedKey: string } | { ok: false; reason: RewrapFailureReason };
 
 export interface RewrapFailure {
-  tenant_id: string;
+  tenant_id: TenantId;
   data_key_id: string;
   master_key_id: string;
   reason: RewrapFailureReason;

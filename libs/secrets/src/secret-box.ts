@@ -1,7 +1,6 @@
 // Envelope encryption of tenant secrets (DESIGN.md "Security"): one data key per tenant, stored wrapped by the master
 // keyring.
 import { Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
 import { TenantContext } from '@conduit/database';
 import {
   Clock,
@@ -11,25 +10,27 @@ import {
   InjectConfig,
   InvariantError,
   MasterKeyring,
+  TenantId,
   decryptWithDataKey,
   encryptWithDataKey,
   generateDataKey,
   isUuid,
 } from '@conduit/platform';
 import { TenantDataKeyEntity } from './entities/tenant-data-key.entity';
+import { DataKeysRepository } from './repositories/data-keys.repository';
 import { SecretException } from './secret.exception';
 
 const KEY_CACHE_TTL_MS = 5 * 60_000;
 const KEY_CACHE_MAX_ENTRIES = 1_000;
 
 interface CachedKey {
-  tenantId: string;
+  tenantId: TenantId;
   key: Buffer;
   expiresAt: number;
 }
 
 // The tenant is always part of the AAD, so a value copied into another tenant's row does not open there.
-function boundAad(tenantId: string, aad: string | undefined): string {
+function boundAad(tenantId: TenantId, aad: string | undefined): string {
   return JSON.stringify(['conduit.secret.v1', tenantId, aad ?? null]);
 }
 
@@ -41,6 +42,7 @@ export class SecretBox {
 
   constructor(
     private readonly db: TenantContext,
+    private readonly keys: DataKeysRepository,
     @InjectConfig() config: ConduitConfig,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -49,14 +51,14 @@ export class SecretBox {
   }
 
   /** Returns `<dataKeyId>:<sealed>`; opening needs the same tenant and the same aad. */
-  seal(tenantId: string, plaintext: string, aad?: string): Promise<string> {
+  seal(tenantId: TenantId, plaintext: string, aad?: string): Promise<string> {
     return this.unreadableOnFailure(async () => {
       const { id, key } = await this.db.runInTenant(tenantId, () => this.activeKey(tenantId));
       return `${id}:${encryptWithDataKey(key, plaintext, boundAad(tenantId, aad))}`;
     });
   }
 
-  open(tenantId: string, sealed: string, aad?: string): Promise<string> {
+  open(tenantId: TenantId, sealed: string, aad?: string): Promise<string> {
     return this.unreadableOnFailure(async () => {
       const separator = sealed.indexOf(':');
       const keyId = sealed.slice(0, Math.max(separator, 0));
@@ -67,45 +69,37 @@ export class SecretBox {
   }
 
   /** Retires the active data key and returns the new one's id; earlier values still open, as keys are found by id. */
-  rotateDataKey(tenantId: string): Promise<string> {
+  rotateDataKey(tenantId: TenantId): Promise<string> {
     return this.db.runInTenant(tenantId, async () => {
-      await this.repo().update({ tenant_id: tenantId, retired_at: IsNull() }, { retired_at: this.clock.now() });
+      await this.keys.retireActive(tenantId, this.clock.now());
       return (await this.activeKey(tenantId)).id;
     });
   }
 
   /** Must run inside runInTenant. */
-  private async activeKey(tenantId: string): Promise<{ id: string; key: Buffer }> {
-    const findActive = () => this.repo().findOneBy({ tenant_id: tenantId, retired_at: IsNull() });
-    let row = await findActive();
+  private async activeKey(tenantId: TenantId): Promise<{ id: string; key: Buffer }> {
+    let row = await this.keys.active(tenantId);
     if (!row) {
-      // Two first seals may race: tenant_data_keys_one_active lets one INSERT win, the other is ignored (an
-      // error would abort the caller's transaction) and both then read the winner's key.
-      await this.repo()
-        .createQueryBuilder()
-        .insert()
-        .values({
-          id: this.ids.next(),
-          tenant_id: tenantId,
-          wrapped_key: this.#keyring.wrapDataKey(generateDataKey()),
-          master_key_id: this.#keyring.activeKeyId,
-          created_at: this.clock.now(),
-          retired_at: null,
-        })
-        .orIgnore()
-        .execute();
-      row = await findActive();
+      // Two first seals may race: one INSERT wins, and both then read the winner's key.
+      await this.keys.insertActiveUnlessPresent({
+        id: this.ids.next(),
+        tenant_id: tenantId,
+        wrapped_key: this.#keyring.wrapDataKey(generateDataKey()),
+        master_key_id: this.#keyring.activeKeyId,
+        created_at: this.clock.now(),
+        retired_at: null,
+      });
+      row = await this.keys.active(tenantId);
     }
     if (!row)
       throw new InvariantError('data_key_missing', `tenant ${tenantId} has no active data key after creating one`);
     return { id: row.id, key: this.unwrap(row) };
   }
 
-  private async keyById(tenantId: string, keyId: string): Promise<Buffer> {
+  private async keyById(tenantId: TenantId, keyId: string): Promise<Buffer> {
     const cached = this.cached(tenantId, keyId);
     if (cached) return cached;
-    // RLS hides other tenants' keys; the explicit tenant_id says the same for readers of this code.
-    const row = await this.db.runInTenant(tenantId, () => this.repo().findOneBy({ id: keyId, tenant_id: tenantId }));
+    const row = await this.db.runInTenant(tenantId, () => this.keys.byId(tenantId, keyId));
     if (!row) throw SecretException.unreadable();
     return this.unwrap(row);
   }
@@ -120,16 +114,12 @@ export class SecretBox {
   }
 
   // The cache is keyed by key id, so the tenant is checked too: a hit must not skip what RLS would refuse.
-  private cached(tenantId: string, keyId: string): Buffer | undefined {
+  private cached(tenantId: TenantId, keyId: string): Buffer | undefined {
     const entry = this.#cache.get(keyId);
     if (!entry || entry.tenantId !== tenantId) return undefined;
     if (entry.expiresAt > this.clock.now().getTime()) return entry.key;
     this.#cache.delete(keyId);
     return undefined;
-  }
-
-  private repo() {
-    return this.db.em.getRepository(TenantDataKeyEntity);
   }
 
   private async unreadableOnFailure<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,16 +1,18 @@
-// Operator actions with no HTTP caller (CLI, first start): the one audited path that writes the control plane directly.
+// Operator actions with no HTTP caller (CLI, first start): each runs in SystemContext (logged with its reason) and
+// writes its audit_events row in the same transaction.
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Role } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { TenantContext } from '@conduit/database';
-import { IdGenerator, assertName } from '@conduit/platform';
+import { SystemContext, TenantContext } from '@conduit/database';
+import { IdGenerator, TenantId, asTenantId, assertName } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { TenantException } from './tenant.exception';
 import { assertTenantCode } from './tenant-code';
+import { TenantsRepository } from './repositories/tenants.repository';
+import { UsersRepository } from './repositories/users.repository';
 import { TenantHierarchy } from './tenant-hierarchy';
-import { TenantRepository } from './tenant.repository';
 import { UserAccounts } from './user-accounts';
 
 export const PLATFORM_TENANT_CODE = 'platform';
@@ -26,8 +28,10 @@ export interface BootstrapResult {
 export class OperatorService {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly hierarchy: TenantHierarchy,
-    private readonly tenants: TenantRepository,
+    private readonly tenants: TenantsRepository,
+    private readonly users: UsersRepository,
     private readonly audit: AuditLog,
     private readonly accounts: UserAccounts,
     private readonly ids: IdGenerator,
@@ -36,14 +40,16 @@ export class OperatorService {
   async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
     assertTenantCode(input.code);
     const name = assertName(input.name, 'name');
-    return this.db.transaction(async () => {
-      let parentId: string | null = null;
+    return this.system.run('operator.create_tenant', async () => {
+      let parentId: TenantId | null = null;
       if (input.parentCode) {
         const parent = await this.hierarchy.find(input.parentCode);
         if (!parent) throw new TenantException('tenant_parent_invalid', `No tenant with code ${input.parentCode}`);
         parentId = parent.id;
       }
-      const tenant = await this.tenants.insert({ id: this.ids.next(), code: input.code, name, parentId });
+      // A new tenant's id, minted here.
+      const id = asTenantId(this.ids.next());
+      const tenant = await this.tenants.insert({ id, code: input.code, name, parentId });
       await this.audit.record({
         tenantId: tenant.id,
         action: 'tenant.create',
@@ -63,7 +69,7 @@ export class OperatorService {
     role: Role;
     displayName?: string;
   }): Promise<UserEntity> {
-    const tenant = await this.hierarchy.find(input.tenantCode);
+    const tenant = await this.system.run('operator.create_user', () => this.hierarchy.find(input.tenantCode));
     if (!tenant) throw new TenantException('tenant_not_found', `No tenant with code ${input.tenantCode}`);
     return this.db.runInTenant(tenant.id, async () => {
       const user = await this.accounts.createMember(tenant.id, {
@@ -86,16 +92,14 @@ export class OperatorService {
 
   /** First start: a platform tenant and one platform admin, unless a platform admin already exists. */
   async ensurePlatformAdmin(email?: string, password?: string): Promise<BootstrapResult> {
-    let platform = await this.hierarchy.find(PLATFORM_TENANT_CODE);
+    let platform = await this.system.run('operator.ensure_platform_admin', () =>
+      this.hierarchy.find(PLATFORM_TENANT_CODE),
+    );
     if (!platform) platform = await this.createTenant({ code: PLATFORM_TENANT_CODE, name: 'Platform' });
-    const existing = await this.db.runInTenant(platform.id, async () => {
-      const rows = (await this.db.em.query(
-        `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
-          WHERE m.tenant_id = $1 AND m.role = 'platform_admin' LIMIT 1`,
-        [platform.id],
-      )) as { email: string }[];
-      return rows[0]?.email;
-    });
+    const platformId = platform.id;
+    const existing = await this.db.runInTenant(platformId, () =>
+      this.users.anyEmailWithRole(platformId, 'platform_admin'),
+    );
     if (existing) return { created: false, email: existing };
     const adminEmail = (email ?? 'admin@conduit.local').toLowerCase();
     const generated = password ? undefined : randomBytes(18).toString('base64url');

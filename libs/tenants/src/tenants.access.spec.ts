@@ -1,8 +1,9 @@
 import { subject } from '@casl/ability';
 import { Principal, Role, buildAbility, scopeAllows } from '@conduit/access';
 import './tenants.access';
+import { asTenantId } from '@conduit/platform';
 
-const HOME = 'home-tenant';
+const HOME = asTenantId('home-tenant');
 const CHILD = 'child-tenant';
 const OTHER = 'other-tenant';
 const principal = (role: Role): Principal => ({

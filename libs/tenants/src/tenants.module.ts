@@ -5,8 +5,9 @@ import { MembershipEntity } from './entities/membership.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
 import { OperatorService } from './operator.service';
+import { TenantsRepository } from './repositories/tenants.repository';
+import { UsersRepository } from './repositories/users.repository';
 import { TenantHierarchy } from './tenant-hierarchy';
-import { TenantRepository } from './tenant.repository';
 import { TenantsService } from './tenants.service';
 import { TenantScope } from './tenant-scope';
 import { UserAccounts } from './user-accounts';
@@ -17,8 +18,9 @@ import './tenants.access';
 @Module({
   imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, MembershipEntity]), AuditModule],
   providers: [
+    TenantsRepository,
+    UsersRepository,
     TenantHierarchy,
-    TenantRepository,
     TenantsService,
     UsersService,
     OperatorService,

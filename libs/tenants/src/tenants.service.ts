@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
-import { Clock, IdGenerator, Page, decodeCursor, toPage } from '@conduit/platform';
+import { Clock, IdGenerator, Page, TenantId, asTenantId, decodeCursor, toPage } from '@conduit/platform';
 import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantException } from './tenant.exception';
 import { TenantHierarchy } from './tenant-hierarchy';
-import { TenantRepository } from './tenant.repository';
+import { TenantsRepository } from './repositories/tenants.repository';
 
 export function presentTenant(t: TenantEntity): TenantResponse {
   return {
@@ -31,9 +30,8 @@ export function presentTenant(t: TenantEntity): TenantResponse {
 @Injectable()
 export class TenantsService {
   constructor(
-    private readonly db: TenantContext,
     private readonly hierarchy: TenantHierarchy,
-    private readonly tenants: TenantRepository,
+    private readonly tenants: TenantsRepository,
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -42,10 +40,12 @@ export class TenantsService {
   async create(dto: CreateTenantDto): Promise<TenantResponse> {
     const { principal, tenant: acting } = this.access.identity();
     const parentId = dto.parent_id ?? (principal.role === 'platform_admin' ? null : acting.id);
-    const id = this.ids.next();
+    // A new tenant's id, minted here.
+    const id = asTenantId(this.ids.next());
     let lineage = [id];
+    let parent: TenantEntity | null = null;
     if (parentId) {
-      const parent = await this.hierarchy.find(parentId);
+      parent = await this.hierarchy.find(parentId);
       if (!parent)
         throw new TenantException('tenant_parent_invalid', 'parent_id does not name a tenant you administer');
       lineage = [id, ...(await this.hierarchy.lineage(parent.id))];
@@ -60,7 +60,7 @@ export class TenantsService {
       id,
       code: dto.code,
       name: dto.name,
-      parentId,
+      parentId: parent?.id ?? null,
       contactEmail: dto.contact_email,
       settings: dto.settings,
       complianceSettings: dto.compliance_settings,
@@ -73,24 +73,17 @@ export class TenantsService {
     const { principal } = this.access.identity();
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.db.em
-      .getRepository(TenantEntity)
-      .createQueryBuilder('t')
-      .where('t.deleted_at IS NULL')
-      .orderBy('t.created_at', 'DESC')
-      .addOrderBy('t.id', 'DESC')
-      .limit(limit + 1);
-    if (principal.role !== 'platform_admin') {
-      const visible =
-        principal.role === 'mssp_admin'
+    const visible =
+      principal.role === 'platform_admin'
+        ? null
+        : principal.role === 'mssp_admin'
           ? await this.hierarchy.subtree(principal.homeTenantId)
           : [principal.homeTenantId];
-      qb.andWhere('t.id = ANY(:visible)', { visible });
-    }
-    if (query.status) qb.andWhere('t.status = :status', { status: query.status });
-    if (query.parent_id) qb.andWhere('t.parent_id = :parent', { parent: query.parent_id });
-    if (cursor) qb.andWhere('(t.created_at, t.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    return toPage(await qb.getMany(), limit, presentTenant);
+    const rows = await this.tenants.page(
+      { visible, status: query.status, parent_id: query.parent_id },
+      { limit, cursor },
+    );
+    return toPage(rows, limit, presentTenant);
   }
 
   async get(ref: string): Promise<TenantResponse> {
@@ -115,7 +108,7 @@ export class TenantsService {
     if (dto.settings !== undefined) tenant.settings = dto.settings;
     if (dto.compliance_settings !== undefined) tenant.compliance_settings = dto.compliance_settings;
     tenant.updated_at = this.clock.now();
-    await this.db.em.getRepository(TenantEntity).save(tenant);
+    await this.tenants.save(tenant);
     return presentTenant(tenant);
   }
 
@@ -131,13 +124,11 @@ export class TenantsService {
       throw new TenantException('tenant_has_children', 'Delete or move the tenants below this one first');
     }
     const now = this.clock.now();
-    await this.db.em
-      .getRepository(TenantEntity)
-      .update({ id: tenant.id }, { deleted_at: now, status: 'inactive', updated_at: now });
+    await this.tenants.softDelete(tenant.id, now);
   }
 
   /** The new parent's id for a move (platform admins only); null makes the tenant a root. */
-  private async newParent(tenant: TenantEntity, ref: string | null): Promise<string | null> {
+  private async newParent(tenant: TenantEntity, ref: string | null): Promise<TenantId | null> {
     if (ref === null) return null;
     const parent = await this.hierarchy.find(ref);
     if (!parent) throw new TenantException('tenant_parent_invalid', 'parent_id must name a live tenant');

@@ -1,10 +1,11 @@
-// The one place that creates users and finds them by email (users is a control-plane table).
+// The one place that creates users, finds them by email and reads their memberships (users is a control-plane table),
+// for this lib and for auth (login, tokens, identity-provider tokens).
 import { Injectable } from '@nestjs/common';
 import { Role } from '@conduit/access';
-import { TenantContext, isUniqueViolation } from '@conduit/database';
-import { Clock, IdGenerator, PasswordHasher } from '@conduit/platform';
-import { MembershipEntity } from './entities/membership.entity';
+import { SystemContext, TenantContext } from '@conduit/database';
+import { Clock, IdGenerator, PasswordHasher, TenantId, isUuid } from '@conduit/platform';
 import { UserEntity } from './entities/user.entity';
+import { Membership, UsersRepository } from './repositories/users.repository';
 import { TenantException } from './tenant.exception';
 
 export interface NewMember {
@@ -18,23 +19,19 @@ export interface NewMember {
 export class UserAccounts {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
+    private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.db.transaction(() =>
-      this.db.em
-        .getRepository(UserEntity)
-        .createQueryBuilder('u')
-        .where('lower(u.email) = :email', { email: email.toLowerCase() })
-        .getOne(),
-    );
+    return this.system.run('users.find_by_email', () => this.users.findByEmail(email), { routine: true });
   }
 
   /** Creates a user with a membership in tenantId; must run inside that tenant's transaction (RLS). */
-  async createMember(tenantId: string, input: NewMember): Promise<UserEntity> {
+  async createMember(tenantId: TenantId, input: NewMember): Promise<UserEntity> {
     const email = input.email.toLowerCase();
     if (await this.findByEmail(email))
       throw new TenantException('email_taken', 'A user with this email already exists');
@@ -49,15 +46,10 @@ export class UserAccounts {
       created_at: now,
       updated_at: now,
     };
-    try {
-      await this.db.insert(UserEntity, user);
-    } catch (err) {
-      // Two creates with one email at once: both pass the check above, the unique index decides.
-      if (isUniqueViolation(err, 'users_email_key'))
-        throw new TenantException('email_taken', 'A user with this email already exists');
-      throw err;
-    }
-    await this.db.insert(MembershipEntity, {
+    // Two creates with one email at once: both pass the check above, the unique index decides.
+    if (!(await this.users.insertUser(user)))
+      throw new TenantException('email_taken', 'A user with this email already exists');
+    await this.users.insertMembership({
       id: this.ids.next(),
       tenant_id: tenantId,
       user_id: user.id,
@@ -66,5 +58,21 @@ export class UserAccounts {
       updated_at: now,
     });
     return user;
+  }
+
+  /** Inside the caller's transaction (the tenant of the membership that logged in). */
+  recordLogin(userId: string, at: Date): Promise<void> {
+    return this.users.updateUser(userId, { last_login_at: at });
+  }
+
+  /** All of a user's memberships, oldest first. */
+  memberships(userId: string): Promise<Membership[]> {
+    return this.users.memberships(userId);
+  }
+
+  /** The user's membership in tenantId, or null (also for ids that are not uuids). */
+  async membership(userId: string, tenantId: TenantId): Promise<Membership | null> {
+    if (!isUuid(userId) || !isUuid(tenantId)) return null;
+    return this.db.runInTenant(tenantId, () => this.users.membership(userId, tenantId));
   }
 }

@@ -1,24 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService, ROLES, Role, roleAtLeast } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
 import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
-import { MembershipEntity } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
+import { MemberRow, UsersRepository } from './repositories/users.repository';
 import { TenantException } from './tenant.exception';
 import { UserAccounts } from './user-accounts';
-
-interface MemberRow {
-  id: string;
-  email: string;
-  display_name: string | null;
-  status: UserEntity['status'];
-  last_login_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  role: Role;
-  tenant_id: string;
-}
 
 function presentUser(row: MemberRow): UserResponse {
   return {
@@ -34,14 +21,11 @@ function presentUser(row: MemberRow): UserResponse {
   };
 }
 
-const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, u.created_at, u.updated_at, m.role, m.tenant_id
-  FROM memberships m JOIN users u ON u.id = m.user_id`;
-
 /** Users of the acting tenant (a user is a global identity; membership gives it a role in one tenant). */
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly db: TenantContext,
+    private readonly users: UsersRepository,
     private readonly access: AccessService,
     private readonly hasher: PasswordHasher,
     private readonly accounts: UserAccounts,
@@ -66,20 +50,7 @@ export class UsersService {
     this.access.assert('read', 'User', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const params: unknown[] = [tenantId, limit + 1];
-    let where = 'm.tenant_id = $1';
-    if (query.role) {
-      params.push(query.role);
-      where += ` AND m.role = $${params.length}`;
-    }
-    if (cursor) {
-      params.push(cursor.created_at, cursor.id);
-      where += ` AND (u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
-    }
-    const rows = (await this.db.em.query(
-      `${MEMBER_SELECT} WHERE ${where} ORDER BY u.created_at DESC, u.id DESC LIMIT $2`,
-      params,
-    )) as MemberRow[];
+    const rows = await this.users.page(tenantId, query.role, { limit, cursor });
     return toPage(rows, limit, presentUser);
   }
 
@@ -110,12 +81,8 @@ export class UsersService {
     if (dto.display_name !== undefined) userChanges.display_name = dto.display_name;
     if (status) userChanges.status = status;
     if (dto.password !== undefined) userChanges.password_hash = await this.hasher.hash(dto.password);
-    await this.db.em.getRepository(UserEntity).update({ id }, userChanges);
-    if (role) {
-      await this.db.em
-        .getRepository(MembershipEntity)
-        .update({ tenant_id: member.tenant_id, user_id: id }, { role, updated_at: now });
-    }
+    await this.users.updateUser(id, userChanges);
+    if (role) await this.users.setRole(member.tenant_id, id, role, now);
     return this.get(id);
   }
 
@@ -128,15 +95,9 @@ export class UsersService {
       throw new TenantException('role_not_allowed', 'You cannot remove a user whose role is above yours');
     }
     await this.assertAdminRemains(member, null);
-    await this.db.em.getRepository(MembershipEntity).delete({ tenant_id: member.tenant_id, user_id: id });
-    // RLS hides other tenants' memberships; the user-id setting makes this user's own visible to the count.
-    const others = await this.db.withSettings({ 'app.user_id': id }, async () => {
-      const [row] = (await this.db.em.query(`SELECT count(*)::int AS n FROM memberships WHERE user_id = $1`, [id])) as {
-        n: number;
-      }[];
-      return row?.n ?? 0;
-    });
-    if (others === 0) await this.db.em.getRepository(UserEntity).delete({ id });
+    await this.users.removeMembership(member.tenant_id, id);
+    // RLS hides other tenants' memberships; the count sees this user's own in every tenant.
+    if ((await this.users.membershipCount(id)) === 0) await this.users.deleteUser(id);
   }
 
   /**
@@ -147,15 +108,13 @@ export class UsersService {
   private async assertAdminRemains(member: MemberRow, after: { role: Role; active: boolean } | null): Promise<void> {
     if (member.status !== 'active' || !roleAtLeast(member.role, 'tenant_admin')) return;
     if (after && after.active && roleAtLeast(after.role, member.role)) return;
-    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [
+    await this.users.lockAdmins(member.tenant_id);
+    const others = await this.users.countOtherActive(
       member.tenant_id,
-    ]);
-    const [row] = (await this.db.em.query(
-      `SELECT count(*)::int AS n FROM memberships m JOIN users u ON u.id = m.user_id
-        WHERE m.tenant_id = $1 AND m.user_id <> $2 AND u.status = 'active' AND m.role = ANY($3)`,
-      [member.tenant_id, member.id, ROLES.filter((r) => roleAtLeast(r, member.role))],
-    )) as { n: number }[];
-    if (!row || row.n === 0) {
+      member.id,
+      ROLES.filter((r) => roleAtLeast(r, member.role)),
+    );
+    if (others === 0) {
       throw new TenantException(
         'last_admin',
         `This is the tenant's last active ${member.role}; give another user that role first`,
@@ -174,10 +133,7 @@ export class UsersService {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'User', { tenant_id: tenantId }, 'user_not_found');
     if (!isUuid(id)) throw new TenantException('user_not_found', 'User not found');
-    const [row] = (await this.db.em.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [
-      tenantId,
-      id,
-    ])) as MemberRow[];
+    const row = await this.users.member(tenantId, id);
     if (!row) throw new TenantException('user_not_found', 'User not found');
     return row;
   }

@@ -12,7 +12,8 @@ import {
   topCounts,
 } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig, assertTimeWindow } from '@conduit/platform';
-import { DeliveryRollupSource } from './delivery-rollup-source';
+import { DeliveryRollupSource } from './repositories/delivery-rollup-source';
+import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { DeliveryAnalyticsQueryDto, DeliveryAnalyticsResponse, SubscriptionDeliveryStats } from './dto/analytics.dto';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -22,6 +23,7 @@ const TOP_ERROR_CLASSES = 5;
 export class AnalyticsService {
   constructor(
     private readonly db: TenantContext,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly access: AccessService,
     private readonly clock: Clock,
     private readonly rollups: AnalyticsRollups,
@@ -38,10 +40,7 @@ export class AnalyticsService {
     // Analytics over a wide window may take longer than a request's statement_timeout; they get their own budget.
     await this.db.setLocalStatementTimeout(this.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
     const figures = await this.rollups.window(this.stats, tenantId, since, until, query.subscription_id ?? null);
-    const names = (await this.db.em.query(
-      `SELECT id, app_name FROM webhook_subscriptions WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
-      [tenantId, [...figures.keys()]],
-    )) as { id: string; app_name: string }[];
+    const names = await this.subscriptions.names(tenantId, [...figures.keys()]);
     const data: SubscriptionDeliveryStats[] = names.map(({ id, app_name }) => {
       const f = figures.get(id) ?? {};
       const [deliveries, delivered, failed] = [count(f, 'deliveries'), count(f, 'delivered'), count(f, 'failed')];

@@ -1,22 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { AnalyticsRollups, TenantContext } from '@conduit/database';
-import { Clock, CommonException, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import {
+  Clock,
+  CommonException,
+  Page,
+  TenantId,
+  assertTimeWindow,
+  decodeCursor,
+  isUuid,
+  toPage,
+} from '@conduit/platform';
 import { DeliveryScheduler } from './delivery-scheduler';
 import { DeliveryDetailResponse, DeliveryResponse, ListDeliveriesQueryDto, RecoverResponse } from './dto/event.dto';
-import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
-import { DeliveryEntity } from './entities/delivery.entity';
-import { SubscriptionEntity } from './entities/subscription.entity';
 import { presentAttempt, presentDelivery } from './presenters';
+import { DeliveriesRepository, DeliveryRow } from './repositories/deliveries.repository';
+import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 import { WebhookException, subscriptionDisabled } from './webhook.exception';
-
-type DeliveryRow = DeliveryEntity & { event_name: string };
 
 @Injectable()
 export class DeliveriesService {
   constructor(
     private readonly db: TenantContext,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly subscriptionRows: SubscriptionsRepository,
     private readonly access: AccessService,
     private readonly subscriptions: SubscriptionsService,
     private readonly scheduler: DeliveryScheduler,
@@ -29,28 +37,13 @@ export class DeliveriesService {
     this.access.assert('read', 'Delivery', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.rows(tenantId)
-      .orderBy('d.created_at', 'DESC')
-      .addOrderBy('d.id', 'DESC')
-      .limit(limit + 1);
-    if (query.status) qb.andWhere('d.status = :status', { status: query.status });
-    if (query.subscription_id) qb.andWhere('d.subscription_id = :sub', { sub: query.subscription_id });
-    if (query.event_id) qb.andWhere('d.event_id = :event', { event: query.event_id });
     assertTimeWindow(query.since, query.until);
-    if (query.since) qb.andWhere('d.created_at >= :since', { since: query.since });
-    if (query.until) qb.andWhere('d.created_at < :until', { until: query.until });
-    if (cursor) qb.andWhere('(d.created_at, d.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    const { entities, raw } = await qb.getRawAndEntities<{ event_name: string }>();
-    // One event per delivery: raw rows line up with entities.
-    const rows: DeliveryRow[] = entities.map((d, i) => ({ ...d, event_name: raw[i]?.event_name ?? '' }));
-    return toPage(rows, limit, presentDelivery);
+    return toPage(await this.deliveries.page(tenantId, query, { limit, cursor }), limit, presentDelivery);
   }
 
   async get(id: string): Promise<DeliveryDetailResponse> {
     const delivery = await this.load(id, 'read');
-    const attempts = await this.db.em
-      .getRepository(DeliveryAttemptEntity)
-      .find({ where: { delivery_id: delivery.id, tenant_id: delivery.tenant_id }, order: { attempt_number: 'ASC' } });
+    const attempts = await this.deliveries.attempts(delivery.tenant_id, delivery.id);
     return { ...presentDelivery(delivery), attempts: attempts.map(presentAttempt) };
   }
 
@@ -61,15 +54,10 @@ export class DeliveriesService {
    */
   async retry(id: string): Promise<DeliveryResponse> {
     const delivery = await this.load(id, 'update');
-    await this.assertSubscriptionSends(delivery.subscription_id);
+    await this.assertSubscriptionSends(delivery.tenant_id, delivery.subscription_id);
     if (delivery.status === 'pending' || delivery.status === 'delivering') return this.sendNow(delivery);
     const now = this.clock.now();
-    await this.db.em
-      .getRepository(DeliveryEntity)
-      .update(
-        { id: delivery.id },
-        { status: 'pending', next_attempt_at: now, lease_expires_at: null, updated_at: now },
-      );
+    await this.deliveries.requeue(delivery.tenant_id, delivery.id, now);
     // Its hour may be rolled up already: analytics count it live until the worker rolls that hour up again.
     await this.rollups.markStale('deliveries', delivery.tenant_id, [delivery.created_at]);
     const attempt = delivery.attempt_count + 1;
@@ -82,14 +70,7 @@ export class DeliveriesService {
   /** The attempt a delivery waits for, now: unless one is in flight (leased, and the lease still runs). */
   private async sendNow(delivery: DeliveryRow): Promise<DeliveryResponse> {
     const now = this.clock.now();
-    // An expired lease is taken back, as a claim would: its holder's late record is refused (it no longer holds it).
-    const rows = (await this.db.em.query(
-      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, lease_expires_at = NULL, updated_at = $2
-        WHERE id = $1 AND (status = 'pending' OR (status = 'delivering' AND lease_expires_at < now()))
-        RETURNING id`,
-      [delivery.id, now],
-    )) as [{ id: string }[], number];
-    if (rows[0].length === 0) {
+    if (!(await this.deliveries.dueNow(delivery.tenant_id, delivery.id, now))) {
       throw new WebhookException('delivery_in_progress', 'An attempt of this delivery is in flight; see its outcome');
     }
     const attempt = { tenantId: delivery.tenant_id, deliveryId: delivery.id, attempt: delivery.attempt_count + 1 };
@@ -114,13 +95,7 @@ export class DeliveriesService {
       ]);
     }
     if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
-    const rows = (await this.db.em.query(
-      `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, lease_expires_at = NULL, updated_at = $3
-        WHERE tenant_id = $1 AND subscription_id = $2 AND status = 'failed' AND created_at >= $4
-        RETURNING id, attempt_count, created_at`,
-      [sub.tenant_id, sub.id, now, since],
-    )) as [{ id: string; attempt_count: number; created_at: Date }[], number];
-    const updated = rows[0];
+    const updated = await this.deliveries.requeueFailed(sub.tenant_id, sub.id, since, now);
     await this.rollups.markStale(
       'deliveries',
       sub.tenant_id,
@@ -137,31 +112,19 @@ export class DeliveriesService {
   /**
    * A delivery is only worth queueing again when its subscription would send it (else the worker cancels it at once).
    */
-  private async assertSubscriptionSends(subscriptionId: string): Promise<void> {
-    const sub = await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id: subscriptionId } });
+  private async assertSubscriptionSends(tenantId: TenantId, subscriptionId: string): Promise<void> {
+    const sub = await this.subscriptionRows.find(tenantId, subscriptionId);
     if (!sub || sub.deleted_at)
       throw new WebhookException('subscription_deleted', 'The subscription of this delivery was deleted');
     if (!sub.is_active) throw subscriptionDisabled(sub.disabled_reason);
-  }
-
-  private rows(tenantId: string) {
-    return this.db.em
-      .getRepository(DeliveryEntity)
-      .createQueryBuilder('d')
-      .innerJoin('webhook_events', 'e', 'e.id = d.event_id')
-      .addSelect('e.event_name', 'event_name')
-      .where('d.tenant_id = :tenantId', { tenantId });
   }
 
   private async load(id: string, action: 'read' | 'update'): Promise<DeliveryRow> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Delivery', { tenant_id: tenantId }, 'delivery_not_found');
     if (!isUuid(id)) throw new WebhookException('delivery_not_found', 'Delivery not found');
-    const { entities, raw } = await this.rows(tenantId)
-      .andWhere('d.id = :id', { id })
-      .getRawAndEntities<{ event_name: string }>();
-    const [delivery] = entities;
+    const delivery = await this.deliveries.find(tenantId, id);
     if (!delivery) throw new WebhookException('delivery_not_found', 'Delivery not found');
-    return { ...delivery, event_name: raw[0]?.event_name ?? '' };
+    return delivery;
   }
 }

@@ -1,7 +1,7 @@
 // The deliveries queue: its job as producers type it and as the worker checks it (the producer may be an older or newer
 // release than the consumer). A payload that does not fit fails its job for good.
 import { z } from 'zod';
-import type { TenantJob } from '@conduit/queues';
+import { type TenantJob, jobTenantId } from '@conduit/queues';
 
 export const DELIVERIES_QUEUE = 'deliveries';
 
@@ -30,11 +30,11 @@ export function deliveryJobId(deliveryIds: readonly string[], attempt: number): 
 // Jobs queued before fan-outs were batched carry one `delivery_id`; they are still run after an upgrade.
 export const deliveryJobSchema: z.ZodType<DeliveryJob> = z.union([
   z.object({
-    tenant_id: z.uuid(),
+    tenant_id: jobTenantId,
     delivery_ids: z.array(z.uuid()).min(1).max(1000),
     attempt: z.number().int().min(1).max(1000),
   }),
   z
-    .object({ tenant_id: z.uuid(), delivery_id: z.uuid(), attempt: z.number().int().min(1).max(1000) })
+    .object({ tenant_id: jobTenantId, delivery_id: z.uuid(), attempt: z.number().int().min(1).max(1000) })
     .transform(({ delivery_id, ...rest }) => ({ ...rest, delivery_ids: [delivery_id] })),
 ]);

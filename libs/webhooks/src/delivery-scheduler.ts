@@ -5,9 +5,10 @@ import type { Queue } from 'bullmq';
 import { QueueUnavailableError } from '@conduit/platform';
 import { RedisAvailability } from '@conduit/queues';
 import { DELIVERIES_QUEUE, DeliveryJob, deliveryJobId } from './delivery-job';
+import type { TenantId } from '@conduit/platform';
 
 export interface ScheduledAttempt {
-  tenantId: string;
+  tenantId: TenantId;
   deliveryId: string;
   attempt: number;
   delayMs?: number;
@@ -63,7 +64,7 @@ export class DeliveryScheduler {
 
   private async add(attempts: ScheduledAttempt[], perJob: number): Promise<void> {
     if (attempts.length === 0) return;
-    const groups = new Map<string, { tenantId: string; attempt: number; delayMs: number; ids: string[] }>();
+    const groups = new Map<string, { tenantId: TenantId; attempt: number; delayMs: number; ids: string[] }>();
     for (const a of attempts) {
       const delayMs = Math.max(0, a.delayMs ?? 0);
       const key = `${a.tenantId}/${a.attempt}/${delayMs}`;

@@ -10,4 +10,4 @@ export { RetentionSweeper } from './delivery/retention-sweeper';
 export { WebhooksWorkerModule } from './webhooks-worker.module';
 export { SubscriptionCredentials } from './delivery/subscription-credentials';
 export type { OpenedCredentials, SealedSubscription } from './delivery/subscription-credentials';
-export { DeliveryRollupSource } from './delivery-rollup-source';
+export { DeliveryRollupSource } from './repositories/delivery-rollup-source';

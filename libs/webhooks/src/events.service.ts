@@ -2,16 +2,17 @@
 // their jobs are enqueued only after it commits (the reconciler covers a lost enqueue).
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext, isUniqueViolation } from '@conduit/database';
-import { Clock, IdGenerator, Page, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { TenantContext } from '@conduit/database';
+import { Clock, IdGenerator, Page, TenantId, assertTimeWindow, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { DeliveryScheduler, ScheduledAttempt } from './delivery-scheduler';
 import { EventHooks } from './event-hooks';
 import { EventDetailResponse, EventResponse, ListEventsQueryDto, PublishedEventResponse } from './dto/event.dto';
-import { DeliveryEntity } from './entities/delivery.entity';
 import { EventEntity } from './entities/event.entity';
-import { SubscriptionEntity } from './entities/subscription.entity';
 import { matchesFilter, matchingPatterns } from './event-matching';
 import { presentDelivery, presentEvent } from './presenters';
+import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { EventsRepository, NewDelivery } from './repositories/events.repository';
+import { FanOutTarget, SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { WebhookException } from './webhook.exception';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -25,17 +26,12 @@ export interface PublishInput {
   idempotency_key?: string;
 }
 
-/** What publishing needs of a subscription. */
-export type FanOutTarget = Pick<SubscriptionEntity, 'id' | 'filter' | 'retry_schedule'>;
-
-interface NewDelivery {
-  id: string;
-  subscription_id: string;
-  next_attempt_at: Date;
-}
-
 /** The first attempt of each new delivery, queued after commit with its subscription's first delay. */
-function firstAttempts(tenantId: string, subscriptions: FanOutTarget[], deliveries: NewDelivery[]): ScheduledAttempt[] {
+function firstAttempts(
+  tenantId: TenantId,
+  subscriptions: FanOutTarget[],
+  deliveries: NewDelivery[],
+): ScheduledAttempt[] {
   const firstDelays = new Map(subscriptions.map((s) => [s.id, (s.retry_schedule[0] ?? 0) * 1000]));
   return deliveries.map((d) => ({
     tenantId,
@@ -49,6 +45,9 @@ function firstAttempts(tenantId: string, subscriptions: FanOutTarget[], deliveri
 export class EventsService {
   constructor(
     private readonly db: TenantContext,
+    private readonly events: EventsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly access: AccessService,
     private readonly scheduler: DeliveryScheduler,
     private readonly hooks: EventHooks,
@@ -68,7 +67,7 @@ export class EventsService {
    * operational events. One event is a batch of one: the same path as publishManyInTenant.
    */
   async publishInTenant(
-    tenantId: string,
+    tenantId: TenantId,
     input: PublishInput,
     onlySubscription?: FanOutTarget,
   ): Promise<PublishedEventResponse> {
@@ -81,13 +80,13 @@ export class EventsService {
    * once (a test send). Should the caller die first, the reconciler finds the delivery as one whose job was lost.
    */
   writeUnqueued(
-    tenantId: string,
+    tenantId: TenantId,
     input: Omit<PublishInput, 'idempotency_key'>,
     subscription: FanOutTarget,
   ): Promise<{ event: EventEntity; deliveryId: string }> {
     return this.db.runInTenant(tenantId, async () => {
       const { event, deliveries } = this.newEvent(tenantId, input, [subscription], this.clock.now());
-      await this.insertMany([{ event, deliveries }]);
+      await this.events.insertWithDeliveries([{ event, deliveries }]);
       return { event, deliveryId: deliveries[0].id };
     });
   }
@@ -98,7 +97,7 @@ export class EventsService {
    * lookup per event name, one statement for every new event and its deliveries. Answers in the order of `inputs`.
    * Used by inbound routing, which publishes a job's batch in one transaction.
    */
-  publishManyInTenant(tenantId: string, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
+  publishManyInTenant(tenantId: TenantId, inputs: PublishInput[]): Promise<PublishedEventResponse[]> {
     return this.db.runInTenant(tenantId, () => this.publishBatch(tenantId, inputs));
   }
 
@@ -108,7 +107,7 @@ export class EventsService {
    * lookup then finds the winner, and those inputs answer as its duplicates.
    */
   private async publishBatch(
-    tenantId: string,
+    tenantId: TenantId,
     inputs: PublishInput[],
     onlySubscription?: FanOutTarget,
     racesLeft = MAX_IDEMPOTENCY_RACES,
@@ -130,7 +129,7 @@ export class EventsService {
       } else {
         let candidates = candidatesByName.get(input.event_name);
         if (!candidates) {
-          candidates = await this.activeSubscriptionsFor(tenantId, input.event_name);
+          candidates = await this.subscriptions.activeFor(tenantId, matchingPatterns(input.event_name));
           candidatesByName.set(input.event_name, candidates);
         }
         subscriptions = candidates.filter((s) => matchesFilter(s.filter, input.payload));
@@ -141,7 +140,7 @@ export class EventsService {
       fresh.push({ event, deliveries, subscriptions });
       answers.push(event);
     }
-    if (fresh.length > 0 && !(await this.insertMany(fresh))) {
+    if (fresh.length > 0 && !(await this.events.insertWithDeliveries(fresh))) {
       if (racesLeft === 0) {
         throw new WebhookException(
           'idempotency_conflict',
@@ -162,16 +161,16 @@ export class EventsService {
 
   /** The live (under 24 h old) events holding the inputs' keys; an expired one gives its key up for reuse. */
   private async liveEventsByKey(
-    tenantId: string,
+    tenantId: TenantId,
     inputs: PublishInput[],
     now: Date,
   ): Promise<Map<string, EventEntity>> {
     const keys = [...new Set(inputs.map((i) => i.idempotency_key).filter((k): k is string => !!k))];
     const live = new Map<string, EventEntity>();
-    for (const existing of keys.length ? await this.findByIdempotencyKeys(tenantId, keys) : []) {
+    for (const existing of keys.length ? await this.events.byIdempotencyKeys(tenantId, keys) : []) {
       if (now.getTime() - existing.created_at.getTime() < IDEMPOTENCY_WINDOW_MS)
         live.set(existing.idempotency_key as string, existing);
-      else await this.db.em.query(`UPDATE webhook_events SET idempotency_key = NULL WHERE id = $1`, [existing.id]);
+      else await this.events.releaseIdempotencyKey(tenantId, existing.id);
     }
     return live;
   }
@@ -181,32 +180,16 @@ export class EventsService {
     this.access.assert('read', 'Event', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const qb = this.db.em
-      .getRepository(EventEntity)
-      .createQueryBuilder('e')
-      .where('e.tenant_id = :tenantId', { tenantId })
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .limit(limit + 1);
-    if (query.event_name) qb.andWhere('e.event_name = :name', { name: query.event_name });
-    if (query.source) qb.andWhere('e.source = :source', { source: query.source });
     assertTimeWindow(query.since, query.until);
-    if (query.since) qb.andWhere('e.created_at >= :since', { since: query.since });
-    if (query.until) qb.andWhere('e.created_at < :until', { until: query.until });
-    if (cursor) qb.andWhere('(e.created_at, e.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-    return toPage(await qb.getMany(), limit, presentEvent);
+    return toPage(await this.events.page(tenantId, query, { limit, cursor }), limit, presentEvent);
   }
 
   async get(id: string): Promise<EventDetailResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('read', 'Event', { tenant_id: tenantId }, 'event_not_found');
-    const event = isUuid(id)
-      ? await this.db.em.getRepository(EventEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const event = isUuid(id) ? await this.events.find(tenantId, id) : null;
     if (!event) throw new WebhookException('event_not_found', 'Event not found');
-    const deliveries = await this.db.em
-      .getRepository(DeliveryEntity)
-      .find({ where: { event_id: id, tenant_id: tenantId }, order: { created_at: 'ASC', id: 'ASC' } });
+    const deliveries = await this.deliveries.ofEvent(tenantId, id);
     return {
       ...presentEvent(event),
       deliveries: deliveries.map((d) => presentDelivery({ ...d, event_name: event.event_name })),
@@ -215,7 +198,7 @@ export class EventsService {
 
   /** A new event (not yet written) and one delivery per subscription, each due after its schedule's first delay. */
   private newEvent(
-    tenantId: string,
+    tenantId: TenantId,
     input: PublishInput,
     subscriptions: FanOutTarget[],
     now: Date,
@@ -236,76 +219,6 @@ export class EventsService {
       next_attempt_at: new Date(now.getTime() + (s.retry_schedule[0] ?? 0) * 1000),
     }));
     return { event, deliveries };
-  }
-
-  /**
-   * Active subscriptions to this event name, before their filters (plain SQL: TypeORM's builders were most of the
-   * publish path's CPU).
-   */
-  private activeSubscriptionsFor(tenantId: string, eventName: string): Promise<FanOutTarget[]> {
-    return this.db.prepared<FanOutTarget>(
-      'conduit_publish_subscriptions',
-      `SELECT id, filter, retry_schedule FROM webhook_subscriptions
-        WHERE tenant_id = $1 AND is_active AND deleted_at IS NULL AND event_types && $2::text[]`,
-      [tenantId, matchingPatterns(eventName)],
-    );
-  }
-
-  /**
-   * Every new event and its deliveries in one statement (the rows as two JSON arrays). When an event carries an
-   * idempotency key the statement runs under a savepoint: false when a key was taken meanwhile (nothing written then),
-   * so the caller can answer that race. Without keys nothing can collide, and the savepoint's two round trips are
-   * saved.
-   */
-  private async insertMany(fresh: { event: EventEntity; deliveries: NewDelivery[] }[]): Promise<boolean> {
-    const [{ event: first }] = fresh;
-    const events = fresh.map(({ event: e }) => ({
-      id: e.id,
-      event_name: e.event_name,
-      source: e.source,
-      payload: JSON.stringify(e.payload ?? null),
-      idempotency_key: e.idempotency_key,
-      delivery_count: e.delivery_count,
-    }));
-    // In key order: two transactions publishing the same keys then wait on each other instead of deadlocking.
-    events.sort((a, b) => ((a.idempotency_key ?? '') < (b.idempotency_key ?? '') ? -1 : 1));
-    const deliveries = fresh.flatMap(({ event, deliveries: ds }) => ds.map((d) => ({ ...d, event_id: event.id })));
-    const insert = () =>
-      this.db.prepared(
-        'conduit_publish_insert_many',
-        `WITH events AS (
-           INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
-           SELECT e.id, $1::uuid, e.event_name, e.source, e.payload::jsonb, e.idempotency_key, e.delivery_count, $2::timestamptz
-             FROM jsonb_to_recordset($3::jsonb) AS e(id uuid, event_name text, source text, payload text, idempotency_key text, delivery_count integer)
-         )
-         INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, next_attempt_at, created_at, updated_at)
-         SELECT d.id, $1::uuid, d.event_id, d.subscription_id, 'pending', 0, d.next_attempt_at, $2::timestamptz, $2::timestamptz
-           FROM jsonb_to_recordset($4::jsonb) AS d(id uuid, event_id uuid, subscription_id uuid, next_attempt_at timestamptz)`,
-        [first.tenant_id, first.created_at, JSON.stringify(events), JSON.stringify(deliveries)],
-      );
-    if (!events.some((e) => e.idempotency_key)) {
-      await insert();
-      return true;
-    }
-    await this.db.em.query('SAVEPOINT publish_events');
-    try {
-      await insert();
-      await this.db.em.query('RELEASE SAVEPOINT publish_events');
-      return true;
-    } catch (err) {
-      await this.db.em.query('ROLLBACK TO SAVEPOINT publish_events');
-      if (isUniqueViolation(err, 'webhook_events_idempotency_key')) return false;
-      throw err;
-    }
-  }
-
-  private findByIdempotencyKeys(tenantId: string, keys: string[]): Promise<EventEntity[]> {
-    return this.db.prepared<EventEntity>(
-      'conduit_publish_idempotency_many',
-      `SELECT id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at
-         FROM webhook_events WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
-      [tenantId, keys],
-    );
   }
 
   private published(e: EventEntity): Omit<PublishedEventResponse, 'duplicate'> {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { In, IsNull } from 'typeorm';
 import { AccessService } from '@conduit/access';
 import {
   AddressPolicy,
@@ -18,6 +17,7 @@ import {
   IdGenerator,
   InjectConfig,
   Page,
+  TenantId,
   decodeCursor,
   isUuid,
   toPage,
@@ -31,6 +31,7 @@ import {
   UpdateSubscriptionDto,
 } from './dto/subscription.dto';
 import { SubscriptionEntity, SubscriptionType } from './entities/subscription.entity';
+import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { assertEventPatterns, assertValidFilter, matchingPatterns } from './event-matching';
 import { generateWebhookSecret } from '@conduit/signatures';
 import { WebhookException, subscriptionDisabled } from './webhook.exception';
@@ -54,6 +55,7 @@ export class SubscriptionsService {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly access: AccessService,
     private readonly secrets: SecretBox,
     private readonly ids: IdGenerator,
@@ -101,7 +103,7 @@ export class SubscriptionsService {
       updated_at: now,
       deleted_at: null,
     };
-    await this.db.runInTenant(tenantId, () => this.db.insert(SubscriptionEntity, entity));
+    await this.db.runInTenant(tenantId, () => this.subscriptions.insert(entity));
     return { ...this.present(entity), secret };
   }
 
@@ -112,19 +114,13 @@ export class SubscriptionsService {
     this.access.assert('read', 'Subscription', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    return this.db.runInTenant(tenantId, async () => {
-      const qb = this.db.em
-        .getRepository(SubscriptionEntity)
-        .createQueryBuilder('s')
-        .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL', { tenantId })
-        .orderBy('s.created_at', 'DESC')
-        .addOrderBy('s.id', 'DESC')
-        .limit(limit + 1);
-      if (query.event_type) qb.andWhere('s.event_types && :patterns', { patterns: matchingPatterns(query.event_type) });
-      if (query.is_active) qb.andWhere('s.is_active = :active', { active: query.is_active === 'true' });
-      if (cursor) qb.andWhere('(s.created_at, s.id) < (:ca, :cid)', { ca: cursor.created_at, cid: cursor.id });
-      return toPage(await qb.getMany(), limit, (s) => this.present(s));
-    });
+    const filter = {
+      eventPatterns: query.event_type ? matchingPatterns(query.event_type) : undefined,
+      active: query.is_active ? query.is_active === 'true' : undefined,
+    };
+    return this.db.runInTenant(tenantId, async () =>
+      toPage(await this.subscriptions.page(tenantId, filter, { limit, cursor }), limit, (s) => this.present(s)),
+    );
   }
 
   async get(id: string): Promise<SubscriptionResponse> {
@@ -171,7 +167,7 @@ export class SubscriptionsService {
     } else if (dto.is_active === false) {
       Object.assign(changes, { is_active: false, disabled_reason: 'disabled_by_user', disabled_at: this.clock.now() });
     }
-    await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, changes as never);
+    await this.subscriptions.update(sub.tenant_id, sub.id, changes);
     return this.get(sub.id);
   }
 
@@ -179,9 +175,7 @@ export class SubscriptionsService {
   async remove(id: string): Promise<void> {
     const sub = await this.load(id, 'delete');
     const now = this.clock.now();
-    await this.db.em
-      .getRepository(SubscriptionEntity)
-      .update({ id: sub.id }, { deleted_at: now, is_active: false, updated_at: now });
+    await this.subscriptions.update(sub.tenant_id, sub.id, { deleted_at: now, is_active: false, updated_at: now });
   }
 
   /** New secret at once; the previous one keeps signing (a second signature) until the grace period ends. */
@@ -195,21 +189,16 @@ export class SubscriptionsService {
       previous_secret_expires_at: new Date(now.getTime() + this.config.WEBHOOK_SECRET_GRACE_SECONDS * 1000),
       updated_at: now,
     };
-    await this.db.em.getRepository(SubscriptionEntity).update({ id: sub.id }, changes);
+    await this.subscriptions.update(sub.tenant_id, sub.id, changes);
     return { ...this.present({ ...sub, ...changes }), secret };
   }
 
   /** A live subscription that delivers (for test events): 409 subscription_disabled while it is disabled. */
   /** Which of `ids` are subscriptions of tenantId that are not deleted (for other domains that reference them). */
-  async existingIds(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+  async existingIds(tenantId: TenantId, ids: readonly string[]): Promise<Set<string>> {
     const valid = [...new Set(ids.filter((id) => isUuid(id)))];
     if (valid.length === 0) return new Set();
-    const rows = await this.db.runInTenant(tenantId, () =>
-      this.db.em
-        .getRepository(SubscriptionEntity)
-        .find({ select: { id: true }, where: { tenant_id: tenantId, id: In(valid), deleted_at: IsNull() } }),
-    );
-    return new Set(rows.map((r) => r.id));
+    return new Set(await this.db.runInTenant(tenantId, () => this.subscriptions.liveIds(tenantId, valid)));
   }
 
   async loadSending(id: string): Promise<SubscriptionEntity> {
@@ -222,9 +211,7 @@ export class SubscriptionsService {
   async load(id: string, action: 'read' | 'update' | 'delete'): Promise<SubscriptionEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'Subscription', { tenant_id: tenantId }, 'subscription_not_found');
-    const sub = isUuid(id)
-      ? await this.db.em.getRepository(SubscriptionEntity).findOne({ where: { id, tenant_id: tenantId } })
-      : null;
+    const sub = isUuid(id) ? await this.subscriptions.find(tenantId, id) : null;
     if (!sub || sub.deleted_at) throw new WebhookException('subscription_not_found', 'Subscription not found');
     return sub;
   }

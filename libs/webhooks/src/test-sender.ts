@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { DeliverySender } from './delivery/delivery-sender';
-import { DeliveryStore } from './delivery/delivery-store';
+import { DeliveryStore } from './repositories/delivery-store';
 import { TestEventDto, TestEventResponse } from './dto/subscription.dto';
 import { EventsService } from './events.service';
 import { SubscriptionsService } from './subscriptions.service';

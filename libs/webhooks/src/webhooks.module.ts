@@ -5,7 +5,7 @@ import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { AnalyticsService } from './analytics.service';
-import { DeliveryRollupSource } from './delivery-rollup-source';
+import { DeliveryRollupSource } from './repositories/delivery-rollup-source';
 import { DeliveriesService } from './deliveries.service';
 import { DELIVERIES_QUEUE } from './delivery-job';
 import { DeliveryScheduler } from './delivery-scheduler';
@@ -15,6 +15,9 @@ import { EventEntity } from './entities/event.entity';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { EventHooks } from './event-hooks';
 import { EventsService } from './events.service';
+import { DeliveriesRepository } from './repositories/deliveries.repository';
+import { EventsRepository } from './repositories/events.repository';
+import { SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { WEBHOOKS_MIGRATIONS } from './migrations';
 import { SubscriptionsService } from './subscriptions.service';
 // Registers the webhooks subjects, their API-key scopes and each role's rules with @conduit/access.
@@ -30,6 +33,9 @@ import './webhooks.access';
     TenantsModule,
   ],
   providers: [
+    SubscriptionsRepository,
+    EventsRepository,
+    DeliveriesRepository,
     SubscriptionsService,
     EventsService,
     DeliveriesService,
@@ -38,7 +44,11 @@ import './webhooks.access';
     DeliveryRollupSource,
     EventHooks,
   ],
+  // The repositories too, for the delivery engine's module (DeliveryModule): other libs cannot name them.
   exports: [
+    SubscriptionsRepository,
+    EventsRepository,
+    DeliveriesRepository,
     SubscriptionsService,
     EventsService,
     DeliveriesService,

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type AuditActorType = 'user' | 'api_key' | 'system' | 'anonymous';
 export type AuditOutcome = 'success' | 'failure' | 'denied';
@@ -6,7 +7,7 @@ export type AuditOutcome = 'success' | 'failure' | 'denied';
 @Entity('audit_events')
 export class AuditEventEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('text', { name: 'actor_type' }) actor_type: AuditActorType;
   @Column('uuid', { name: 'actor_id', nullable: true }) actor_id: string | null;
   @Column('text', { name: 'actor_label', nullable: true }) actor_label: string | null;

@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 import type { Role } from '@conduit/access';
 
 @Entity('api_keys')
 export class ApiKeyEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('text') name: string;
   @Column('text') prefix: string;
   @Column('text', { name: 'key_hash' }) key_hash: string;

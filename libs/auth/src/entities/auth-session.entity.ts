@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 /** One refresh-token family: each refresh rotates current_token_id; presenting an older one revokes the family. */
 @Entity('auth_sessions')
 export class AuthSessionEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'user_id' }) user_id: string;
   @Column('uuid', { name: 'current_token_id' }) current_token_id: string;
   @Column('text', { name: 'current_token_hash' }) current_token_hash: string;
@@ -20,7 +21,7 @@ export class AuthSessionEntity {
 @Entity('revoked_access_tokens')
 export class RevokedAccessTokenEntity {
   @PrimaryColumn('uuid') jti: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('timestamptz', { name: 'expires_at' }) expires_at: Date;
   @Column('timestamptz', { name: 'created_at' }) created_at: Date;
 }

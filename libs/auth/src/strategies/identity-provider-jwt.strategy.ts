@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
 import { Strategy } from 'passport-jwt';
-import { TenantContext } from '@conduit/database';
+import { SystemContext } from '@conduit/database';
 import { ConduitConfig, InjectConfig, textProblem } from '@conduit/platform';
 import { TenantHierarchy, UserAccounts } from '@conduit/tenants';
 import { AuthException } from '../auth.exception';
@@ -60,7 +60,7 @@ export function identityProviderClaims(payload: unknown, config: Settings): { em
 export class IdentityProviderJwtStrategy extends PassportStrategy(Strategy, IDENTITY_PROVIDER_JWT_STRATEGY) {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
-    private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly hierarchy: TenantHierarchy,
     private readonly accounts: UserAccounts,
     private readonly memberships: MembershipLookup,
@@ -76,11 +76,15 @@ export class IdentityProviderJwtStrategy extends PassportStrategy(Strategy, IDEN
 
   async validate(payload: unknown): Promise<HomeIdentity> {
     const claims = identityProviderClaims(payload, this.config);
-    const resolved = await this.db.transaction(async () => {
-      const tenant = await this.hierarchy.find(claims.tenant);
-      const user = await this.accounts.findByEmail(claims.email);
-      return tenant && user ? { tenant, user } : null;
-    });
+    const resolved = await this.system.run(
+      'auth.identity_provider_token',
+      async () => {
+        const tenant = await this.hierarchy.find(claims.tenant);
+        const user = await this.accounts.findByEmail(claims.email);
+        return tenant && user ? { tenant, user } : null;
+      },
+      { routine: true },
+    );
     const membership = resolved ? await this.memberships.inTenant(resolved.user.id, resolved.tenant.id) : null;
     if (!membership)
       throw new AuthException('no_membership', 'The identity in this token is not a member of that tenant');

@@ -6,7 +6,7 @@ import { ChainHttpClient } from './chain-http-client';
 import { ChainReconciler } from './chain-reconciler';
 import { CredentialVault } from './credential-vault';
 import { StepEngine } from './step-engine';
-import { StepStore } from './step-store';
+import { StepStore } from '../repositories/step-store';
 
 /** The step-running side of chains, for the worker: needs QueuesModule (global). */
 @Module({

@@ -3,4 +3,4 @@ export { ChainsWorkerModule } from '../chains-worker.module';
 export { ChainStepScheduler } from '../chain-step-scheduler';
 export { ChainEngineModule } from './chain-engine.module';
 export { ChainReconciler } from './chain-reconciler';
-export { ChainRunRollupSource } from '../chain-run-rollup-source';
+export { ChainRunRollupSource } from '../repositories/chain-run-rollup-source';

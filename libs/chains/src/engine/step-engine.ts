@@ -23,7 +23,7 @@ import { CredentialVault } from './credential-vault';
 import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { RenderedStep, renderStep, stepPlan } from './step-render';
 import { buildStepRequest } from './step-request';
-import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from './step-store';
+import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from '../repositories/step-store';
 import type { ChainStepJob } from '../chain-step-job';
 
 export type StepOutcome = 'sent' | 'failed' | 'retrying' | 'skipped' | 'not_claimed' | 'lease_lost';

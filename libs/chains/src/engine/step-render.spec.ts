@@ -1,6 +1,6 @@
 import { EvaluationBudgetError } from '../templates';
 import { StepRenderError, renderStep, stepPlan } from './step-render';
-import type { StepDetail } from './step-store';
+import type { StepDetail } from '../repositories/step-store';
 
 let ids = 0;
 function step(extra: Partial<StepDetail>): StepDetail {

@@ -17,7 +17,7 @@ import {
 } from '../templates';
 import { REDACTED } from './credential-scrubber';
 import { headerText } from './step-request';
-import type { StepDetail } from './step-store';
+import type { StepDetail } from '../repositories/step-store';
 
 export class StepRenderError extends CodedError<'step_render_failed'> {
   readonly code = 'step_render_failed';

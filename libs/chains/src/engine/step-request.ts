@@ -8,13 +8,14 @@ import {
 } from '@conduit/webhooks/engine';
 import type { OpenedCredentials } from '@conduit/webhooks/engine';
 import { issuePrivateWebhookToken } from '@conduit/signatures';
+import type { TenantId } from '@conduit/platform';
 
 export interface StepRequestInput {
   stepRunId: string;
   runId: string;
   stepOrder: number;
   kind: 'step' | 'compensation';
-  tenantId: string;
+  tenantId: TenantId;
   eventName: string;
   runCreatedAt: Date;
   body: unknown;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'paused' | 'cancelled';
 export type TriggerType = 'event' | 'manual';
@@ -7,7 +8,7 @@ export type CompensationStatus = 'running' | 'completed' | 'failed';
 @Entity('execution_chain_runs')
 export class ChainRunEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'chain_id' }) chain_id: string;
   @Column('int', { name: 'steps_version' }) steps_version: number;
   @Column('text') status: RunStatus;

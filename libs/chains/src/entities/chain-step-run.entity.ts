@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 import type { StepKind } from './chain-step.entity';
 
 export type StepRunStatus = 'pending' | 'running' | 'sent' | 'failed' | 'skipped' | 'cancelled';
@@ -7,7 +8,7 @@ export type StepRunStatus = 'pending' | 'running' | 'sent' | 'failed' | 'skipped
 @Entity('execution_chain_step_runs')
 export class ChainStepRunEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'run_id' }) run_id: string;
   @Column('uuid', { name: 'step_id' }) step_id: string;
   @Column('text') kind: StepKind;

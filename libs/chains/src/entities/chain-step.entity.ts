@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type StepKind = 'step' | 'compensation';
 export type OnSuccessAction = 'continue' | 'stop' | 'pause';
@@ -8,7 +9,7 @@ export type OnFailureAction = 'continue' | 'stop' | 'retry';
 @Entity('execution_chain_steps')
 export class ChainStepEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'chain_id' }) chain_id: string;
   @Column('int', { name: 'steps_version' }) steps_version: number;
   @Column('text') kind: StepKind;

@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 /** A chain definition. `version` guards edits (optimistic locking); steps belong to `steps_version`. */
 @Entity('execution_chains')
 export class ChainEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('text') name: string;
   @Column('text', { nullable: true }) description: string | null;
   @Column('text', { name: 'trigger_event' }) trigger_event: string;

@@ -1,10 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 /** A tenant's named secret for `{{credentials.<name>}}`; the value exists only sealed. */
 @Entity('credentials')
 export class CredentialEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('text') name: string;
   @Column('text', { nullable: true }) description: string | null;
   @Column('text', { name: 'value_sealed' }) value_sealed: string;

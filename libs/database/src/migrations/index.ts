@@ -12,8 +12,8 @@ export type { MigrationClass } from './module-migrations';
  * module). Listed explicitly so bundled builds need no file globbing.
  * - Foundation: the control plane and the first tables of authentication, audit and data keys, from before domains
  *   were libs (kept whole: TypeORM knows a migration by its name). Later tables of those libs come in their own.
- * - DueWorkTenants: the SECURITY DEFINER functions tenantsWithDueWork (due-work-tenants.ts) calls, the platform's
- *   one reviewed look across tenants; they read the webhooks', ingestion's and chains' due rows.
+ * - DueWorkTenants: the SECURITY DEFINER functions ControlPlane.tenantsWithDueWork (control-plane.repository.ts) calls,
+ *   the platform's one reviewed look across tenants; they read the webhooks', ingestion's and chains' due rows.
  * - AnalyticsRollups: the rollups every domain's analytics add up (libs/database/src/rollups), keyed by kind.
  */
 export const PLATFORM_MIGRATIONS = [

@@ -3,7 +3,8 @@
 // count them from a domain's rows, come from that domain (a RollupSource).
 import { Injectable, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
-import { Clock } from '@conduit/platform';
+import { Clock, TenantId } from '@conduit/platform';
+import { SystemContext } from '../system-context';
 import { TenantContext } from '../tenant-context';
 import { DAY_MS, HOUR_MS, Range, dayOf, hourOf, hourRanges, planWindow } from './rollup-plan';
 import { RollupStats, addStats } from './rollup-stats';
@@ -46,7 +47,7 @@ export interface RollupSource {
    * Figures per key (and per hour when byHour) of the current tenant's rows created in the ranges, inside the caller's
    * tenant transaction.
    */
-  count(tenantId: string, ranges: readonly Range[], options: RollupCountOptions): Promise<RollupRow[]>;
+  count(tenantId: TenantId, ranges: readonly Range[], options: RollupCountOptions): Promise<RollupRow[]>;
 }
 
 const ROLLUP_SOURCE = 'conduit:analytics-rollup-source';
@@ -67,6 +68,7 @@ export interface RollupRunResult {
 export class AnalyticsRollups {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
     private readonly clock: Clock,
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
@@ -90,7 +92,7 @@ export class AnalyticsRollups {
    */
   async window(
     source: RollupSource,
-    tenantId: string,
+    tenantId: TenantId,
     since: Date,
     until: Date,
     keyId: string | null,
@@ -129,7 +131,7 @@ export class AnalyticsRollups {
    * windows count them live until the next run rolls them up again. In the caller's transaction, so the mark commits
    * with the change.
    */
-  async markStale(kind: RollupKind, tenantId: string, createdAt: Date[]): Promise<void> {
+  async markStale(kind: RollupKind, tenantId: TenantId, createdAt: Date[]): Promise<void> {
     if (createdAt.length === 0) return;
     const hours = [...new Set(createdAt.map((t) => hourOf(t).getTime()))].map((t) => new Date(t));
     await this.db.em.query(
@@ -141,15 +143,13 @@ export class AnalyticsRollups {
 
   /** One run over every live tenant: rolls up the hours that ended, and again those in flight or stale. */
   async rollUpOnce(sources: RollupSource[] = this.sources(), now: Date = this.clock.now()): Promise<RollupRunResult> {
-    const tenants = (await this.db.transaction(() =>
-      this.db.em.query(`SELECT id FROM tenants WHERE deleted_at IS NULL ORDER BY id`),
-    )) as { id: string }[];
+    const tenants = await this.system.run('analytics.rollup', (plane) => plane.tenantIds({ includeDeleted: false }));
     let hours = 0;
-    for (const { id } of tenants) for (const source of sources) hours += await this.rollUpTenant(source, id, now);
+    for (const id of tenants) for (const source of sources) hours += await this.rollUpTenant(source, id, now);
     return { tenants: tenants.length, hours };
   }
 
-  private async rollUpTenant(source: RollupSource, tenantId: string, now: Date): Promise<number> {
+  private async rollUpTenant(source: RollupSource, tenantId: TenantId, now: Date): Promise<number> {
     const horizon = hourOf(new Date(now.getTime() - ROLLUP_SETTLE_MS)).getTime();
     const oldest = horizon - (ANALYTICS_MAX_WINDOW_DAYS + 1) * DAY_MS;
     let hours = 0;
@@ -166,7 +166,7 @@ export class AnalyticsRollups {
   /** One transaction: the next chunk of hours not rolled up yet and, the first time, the hours to count again. */
   private async rollUpChunk(
     source: RollupSource,
-    tenantId: string,
+    tenantId: TenantId,
     horizon: number,
     oldest: number,
     chunk: number,

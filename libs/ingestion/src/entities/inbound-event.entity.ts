@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type InboundStatus = 'accepted' | 'routed' | 'filtered' | 'failed';
 
@@ -6,7 +7,7 @@ export type InboundStatus = 'accepted' | 'routed' | 'filtered' | 'failed';
 @Entity('inbound_events')
 export class InboundEventEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'source_id' }) source_id: string;
   @Column('text') provider: string;
   @Column('text', { name: 'delivery_id', nullable: true }) delivery_id: string | null;

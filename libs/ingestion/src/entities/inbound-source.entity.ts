@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 import type { InboundProvider } from '@conduit/signatures';
 
 export type InboundProviderName = InboundProvider;
@@ -6,7 +7,7 @@ export type InboundProviderName = InboundProvider;
 @Entity('inbound_sources')
 export class InboundSourceEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('text') name: string;
   @Column('text') provider: InboundProviderName;
   @Column('text', { name: 'source_key' }) source_key: string;

@@ -1,2 +1,3 @@
 export * from './id-generator';
 export * from './uuid-v7';
+export * from './tenant-id';

@@ -1,14 +1,15 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type TenantStatus = 'active' | 'inactive' | 'suspended';
 export type TenantIsolation = 'shared' | 'dedicated';
 
 @Entity('tenants')
 export class TenantEntity {
-  @PrimaryColumn('uuid') id: string;
+  @PrimaryColumn('uuid') id: TenantId;
   @Column('text') code: string;
   @Column('text') name: string;
-  @Column('uuid', { name: 'parent_id', nullable: true }) parent_id: string | null;
+  @Column('uuid', { name: 'parent_id', nullable: true }) parent_id: TenantId | null;
   @Column('text') status: TenantStatus;
   @Column('text', { name: 'contact_email', nullable: true }) contact_email: string | null;
   @Column('jsonb') settings: Record<string, unknown>;

@@ -7,7 +7,7 @@ import type { OutboundResult } from '@conduit/outbound-http';
 import { DeliveryScheduler } from '../delivery-scheduler';
 import { EventsService } from '../events.service';
 import { DeliverySender } from './delivery-sender';
-import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from './delivery-store';
+import { AttemptRecord, ClaimedDelivery, DeliveryResult, DeliveryStore } from '../repositories/delivery-store';
 import { nextRetry } from './retry-policy';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';
 import type { DeliveryAttempt } from '../delivery-job';

@@ -3,8 +3,9 @@
 // `<delivery>-<attempt>` (DeliveryScheduler.requeue), so a job still queued is not added twice, and a duplicate that
 // slips through claims nothing.
 import { Injectable } from '@nestjs/common';
-import { TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
+import { SystemContext, TenantContext, TenantSweepResult, sweepTenants } from '@conduit/database';
 import { DeliveryScheduler } from '../delivery-scheduler';
+import { DeliveriesRepository } from '../repositories/deliveries.repository';
 
 export type ReconcileResult = TenantSweepResult;
 
@@ -19,23 +20,17 @@ export const DUE_GRACE_SECONDS = 30;
 export class DeliveryReconciler {
   constructor(
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
+    private readonly deliveries: DeliveriesRepository,
     private readonly scheduler: DeliveryScheduler,
   ) {}
 
   reconcileOnce(graceSeconds = DUE_GRACE_SECONDS): Promise<ReconcileResult> {
     return sweepTenants(
-      this.db,
+      { db: this.db, system: this.system },
       // Names the tenants whose rows match the query below (same grace, expired leases included).
       { kind: 'deliveries', graceSeconds },
-      (tenantId, after, limit) =>
-        this.db.em.query(
-          `SELECT id, attempt_count FROM webhook_deliveries
-            WHERE tenant_id = $1 AND id > $2
-              AND ((status = 'pending' AND coalesce(next_attempt_at, created_at) <= now() - make_interval(secs => $4))
-                OR (status = 'delivering' AND lease_expires_at < now()))
-            ORDER BY id LIMIT $3`,
-          [tenantId, after, limit, graceSeconds],
-        ) as Promise<{ id: string; attempt_count: number }[]>,
+      (tenantId, after, limit) => this.deliveries.due(tenantId, after, limit, graceSeconds),
       (tenantId, rows) =>
         this.scheduler.requeue(rows.map((r) => ({ tenantId, deliveryId: r.id, attempt: r.attempt_count + 1 }))),
     );

@@ -7,7 +7,7 @@ import type { OutboundResult } from '@conduit/outbound-http';
 import { issuePrivateWebhookToken } from '@conduit/signatures';
 import { DeliveryHttpClient } from './delivery-http-client';
 import { DeliveryRequest, buildDeliveryRequest, webhookSecretKeyBytes } from './delivery-request';
-import type { AttemptRecord, ClaimedDelivery } from './delivery-store';
+import type { AttemptRecord, ClaimedDelivery } from '../repositories/delivery-store';
 import { SubscriptionCredentials } from './subscription-credentials';
 
 export interface SentAttempt {

@@ -5,7 +5,7 @@ import { DeliveryEngine } from './delivery-engine';
 import { DeliveryHttpClient } from './delivery-http-client';
 import { DeliveryReconciler } from './delivery-reconciler';
 import { DeliverySender } from './delivery-sender';
-import { DeliveryStore } from './delivery-store';
+import { DeliveryStore } from '../repositories/delivery-store';
 import { RetentionSweeper } from './retention-sweeper';
 import { SubscriptionCredentials } from './subscription-credentials';
 import { SubscriptionRateLimiter } from './subscription-rate-limiter';

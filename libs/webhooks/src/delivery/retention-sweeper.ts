@@ -2,8 +2,9 @@
 // retention.
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TenantContext } from '@conduit/database';
-import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
+import { SystemContext, TenantContext } from '@conduit/database';
+import { Clock, ConduitConfig, InjectConfig, TenantId } from '@conduit/platform';
+import { EventsRepository } from '../repositories/events.repository';
 
 const BATCH = 1000;
 // Between batches, so a large sweep does not hog the database.
@@ -19,16 +20,13 @@ export class RetentionSweeper {
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
+    private readonly system: SystemContext,
+    private readonly events: EventsRepository,
     private readonly clock: Clock,
   ) {}
 
   async sweepRetentionOnce(now: Date = this.clock.now()): Promise<RetentionResult> {
-    const tenants = (await this.db.transaction(() =>
-      this.db.em.query(`SELECT id, settings FROM tenants ORDER BY id`),
-    )) as {
-      id: string;
-      settings: Record<string, unknown> | null;
-    }[];
+    const tenants = await this.system.run('retention.sweep', (plane) => plane.tenantRetention());
     let deleted = 0;
     for (const tenant of tenants) {
       const cutoff = new Date(now.getTime() - this.retentionDays(tenant.settings) * 86400_000);
@@ -48,18 +46,8 @@ export class RetentionSweeper {
     return Number.isInteger(value) && value >= 1 ? value : this.config.RETENTION_DAYS;
   }
 
-  private async deleteBatch(tenantId: string, cutoff: Date): Promise<number> {
-    const result = (await this.db.runInTenant(tenantId, () =>
-      this.db.em.query(
-        // An event whose delivery is still being attempted stays until that ends.
-        `DELETE FROM webhook_events WHERE id IN (
-           SELECT e.id FROM webhook_events e
-            WHERE e.tenant_id = $1 AND e.created_at < $2
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'delivering'))
-            ORDER BY e.created_at LIMIT $3)`,
-        [tenantId, cutoff, BATCH],
-      ),
-    )) as [unknown[], number];
-    return result[1];
+  private async deleteBatch(tenantId: TenantId, cutoff: Date): Promise<number> {
+    // An event whose delivery is still being attempted stays until that ends.
+    return this.db.runInTenant(tenantId, () => this.events.deleteOlderThan(tenantId, cutoff, BATCH));
   }
 }

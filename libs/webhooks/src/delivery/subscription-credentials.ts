@@ -1,7 +1,7 @@
 // Opened signing secrets and custom headers of subscriptions, kept briefly so hot subscriptions do not decrypt per
 // delivery.
 import { Injectable } from '@nestjs/common';
-import { Clock } from '@conduit/platform';
+import { Clock, TenantId } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { headersAad, secretAad } from '../subscriptions.service';
 
@@ -11,7 +11,7 @@ const CACHE_MAX_ENTRIES = 10_000;
 /** The sealed columns of a subscription row; updated_at changes whenever any of them does. */
 export interface SealedSubscription {
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   updated_at: Date;
   secret_sealed: string;
   previous_secret_sealed: string | null;

@@ -1,9 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 @Entity('webhook_delivery_attempts')
 export class DeliveryAttemptEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'delivery_id' }) delivery_id: string;
   @Column('int', { name: 'attempt_number' }) attempt_number: number;
   @Column('int', { name: 'status_code', nullable: true }) status_code: number | null;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed' | 'cancelled';
 
@@ -6,7 +7,7 @@ export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'failed' |
 @Entity('webhook_deliveries')
 export class DeliveryEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('uuid', { name: 'event_id' }) event_id: string;
   @Column('uuid', { name: 'subscription_id' }) subscription_id: string;
   @Column('text') status: DeliveryStatus;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { TenantId } from '@conduit/platform';
 
 export type SubscriptionType = 'public' | 'private';
 export type PayloadFormat = 'envelope' | 'raw';
@@ -7,7 +8,7 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 @Entity('webhook_subscriptions')
 export class SubscriptionEntity {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'tenant_id' }) tenant_id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenant_id: TenantId;
   @Column('text', { name: 'app_name' }) app_name: string;
   @Column('text', { nullable: true }) description: string | null;
   @Column('text', { name: 'target_url' }) target_url: string;

@@ -10,11 +10,12 @@
 import { Injectable } from '@nestjs/common';
 import { API_KEY_LOOKUP_SETTING, TenantRoundTrip, USER_SETTING, inline, preparedStatement } from '@conduit/database';
 import type { Role, TenantRef } from '@conduit/access';
-import type { ApiKeyEntity } from './entities/api-key.entity';
+import type { ApiKeyEntity } from '../entities/api-key.entity';
+import type { TenantId } from '@conduit/platform';
 
 export interface PresentedKey {
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   name: string;
   key_hash: string;
   role: ApiKeyEntity['role'];

@@ -2,18 +2,18 @@
 // record of
 // an attempt together with everything that follows from it (the next step run, the run's new state). A record is
 // fenced by the lease, so a worker whose lease expired, or whose run was cancelled meanwhile, changes nothing.
-import { InvariantError } from '@conduit/platform';
+import { InvariantError, TenantId } from '@conduit/platform';
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { SealedSubscription } from '@conduit/webhooks/engine';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
 import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
-import type { StepSummary } from './step-decision';
+import type { StepSummary } from '../engine/step-decision';
 
 /** A step run this worker holds a lease on, with everything running it needs. */
 export interface ClaimedStep {
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   run_id: string;
   step_id: string;
   kind: StepKind;
@@ -84,7 +84,7 @@ export interface RunAdvance {
 
 interface ClaimRow {
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   run_id: string;
   step_id: string;
   kind: StepKind;
@@ -217,7 +217,12 @@ export class StepStore {
    * Takes the lease on attempt `attempt` of a step run that is due, or whose holder's lease ran out; else null.
    * Not durable: a claim lost in a database crash only makes the step claimable again.
    */
-  async claim(tenantId: string, stepRunId: string, attempt: number, leaseSeconds: number): Promise<ClaimedStep | null> {
+  async claim(
+    tenantId: TenantId,
+    stepRunId: string,
+    attempt: number,
+    leaseSeconds: number,
+  ): Promise<ClaimedStep | null> {
     const row = await this.claimRow(tenantId, stepRunId, attempt, leaseSeconds);
     if (!row) return null;
     const definition = await this.definition(tenantId, row.chain_id, row.steps_version);
@@ -231,7 +236,7 @@ export class StepStore {
   }
 
   /** Every step of a chain version, from the cache or the database. */
-  private async definition(tenantId: string, chainId: string, stepsVersion: number): Promise<StepDetail[]> {
+  private async definition(tenantId: TenantId, chainId: string, stepsVersion: number): Promise<StepDetail[]> {
     const key = `${tenantId}:${chainId}:${stepsVersion}`;
     const hit = this.#definitions.get(key);
     if (hit) return hit;
@@ -250,7 +255,7 @@ export class StepStore {
   }
 
   private async claimRow(
-    tenantId: string,
+    tenantId: TenantId,
     stepRunId: string,
     attempt: number,
     leaseSeconds: number,

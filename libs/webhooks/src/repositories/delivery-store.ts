@@ -4,16 +4,16 @@
 // engine's tenant transaction (TenantContext.runInTenant). Row-level security applies to every row either way.
 import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantContext, TenantRoundTrip } from '@conduit/database';
-import { ConduitConfig, InjectConfig, InvariantError, storableText } from '@conduit/platform';
+import { ConduitConfig, InjectConfig, InvariantError, TenantId, storableText } from '@conduit/platform';
 import { CLAIM_BATCH, RECORD_DELIVERED_BATCH, RECORD_FAILURE_SQL } from './delivery-sql';
 import { TenantBatcher } from './tenant-batcher';
 import type { CircuitState, PayloadFormat, SubscriptionType } from '../entities/subscription.entity';
-import type { SealedSubscription } from './subscription-credentials';
+import type { SealedSubscription } from '../delivery/subscription-credentials';
 
 /** A delivery this worker holds a lease on, with what sending it needs. */
 export interface ClaimedDelivery {
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   event_id: string;
   subscription_id: string;
   attempt: number;
@@ -65,7 +65,7 @@ export interface SubscriptionHealth {
 interface ClaimRow {
   idx: number;
   id: string;
-  tenant_id: string;
+  tenant_id: TenantId;
   event_id: string;
   subscription_id: string;
   attempt_count: number;
@@ -100,7 +100,7 @@ export class DeliveryStore {
   ) {}
 
   /** Takes the lease on attempt `attempt` of a delivery that is pending, or whose holder's lease ran out; else null. */
-  claim(tenantId: string, deliveryId: string, attempt: number): Promise<ClaimedDelivery | null> {
+  claim(tenantId: TenantId, deliveryId: string, attempt: number): Promise<ClaimedDelivery | null> {
     return this.claims.submit(tenantId, { deliveryId, attempt });
   }
 
@@ -197,7 +197,7 @@ export class DeliveryStore {
    * back (its worker died) is replaced after a lease.
    */
   async startProbe(
-    tenantId: string,
+    tenantId: TenantId,
     subscriptionId: string,
     cooldownSeconds: number,
     leaseSeconds: number,
@@ -214,7 +214,7 @@ export class DeliveryStore {
     return rows.length > 0;
   }
 
-  private async claimMany(tenantId: string, requests: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
+  private async claimMany(tenantId: TenantId, requests: ClaimRequest[]): Promise<(ClaimedDelivery | null)[]> {
     const input = requests.map((r, idx) => ({ idx, id: r.deliveryId, attempt: r.attempt }));
     const rows = await this.trip.execute<ClaimRow & ClaimedSubscription>(
       tenantId,
@@ -228,7 +228,7 @@ export class DeliveryStore {
     return out;
   }
 
-  private async recordDeliveredMany(tenantId: string, records: DeliveredRecord[]): Promise<boolean[]> {
+  private async recordDeliveredMany(tenantId: TenantId, records: DeliveredRecord[]): Promise<boolean[]> {
     const input = records.map(({ d, attempt }, idx) => ({
       idx,
       id: d.id,

@@ -12,6 +12,7 @@ import {
   durationBucketSql,
   rangesSql,
 } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
 
 /**
  * One statement, one pass: the ranges' deliveries come from (tenant_id, created_at) and are read once
@@ -77,7 +78,7 @@ export class DeliveryRollupSource implements RollupSource {
 
   constructor(private readonly db: TenantContext) {}
 
-  async count(tenantId: string, ranges: readonly Range[], { byHour, keyId, now }: RollupCountOptions) {
+  async count(tenantId: TenantId, ranges: readonly Range[], { byHour, keyId, now }: RollupCountOptions) {
     const params: unknown[] = [tenantId, keyId, byHour, attemptsSince(ranges, now)];
     const sql = countSql(rangesSql('wd.created_at', ranges, params));
     return (await this.db.em.query(sql, params)) as RollupRow[];

@@ -1,6 +1,7 @@
 // Coalesces concurrent single-row requests (claims, success records) into one statement per tenant.
 // Callers still ask for one row and get one answer; the database sees a batch, which on a busy worker cuts the
 // per-delivery statement, planning and commit cost by the batch size.
+import type { TenantId } from '@conduit/platform';
 
 interface Pending<I, O> {
   item: I;
@@ -9,16 +10,16 @@ interface Pending<I, O> {
 }
 
 export class TenantBatcher<I, O> {
-  private readonly queued = new Map<string, Pending<I, O>[]>();
+  private readonly queued = new Map<TenantId, Pending<I, O>[]>();
   private scheduled = false;
 
   /** `run` returns one output per item, in order. */
   constructor(
-    private readonly run: (tenantId: string, items: I[]) => Promise<O[]>,
+    private readonly run: (tenantId: TenantId, items: I[]) => Promise<O[]>,
     private readonly maxBatch: number,
   ) {}
 
-  submit(tenantId: string, item: I): Promise<O> {
+  submit(tenantId: TenantId, item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       const list = this.queued.get(tenantId) ?? [];
       list.push({ item, resolve, reject });
@@ -41,7 +42,7 @@ export class TenantBatcher<I, O> {
     for (const [tenantId, list] of batches) this.flush(tenantId, list);
   }
 
-  private flush(tenantId: string, list: Pending<I, O>[]): void {
+  private flush(tenantId: TenantId, list: Pending<I, O>[]): void {
     this.run(
       tenantId,
       list.map((p) => p.item),

@@ -12,6 +12,7 @@ import {
   durationBucketSql,
   rangesSql,
 } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
 
 /**
  * date_part, not extract: extract returns numeric, whose arithmetic over a day of runs costs more than the scan.
@@ -65,7 +66,7 @@ export class ChainRunRollupSource implements RollupSource {
 
   constructor(private readonly db: TenantContext) {}
 
-  async count(tenantId: string, ranges: readonly Range[], { byHour, keyId }: RollupCountOptions) {
+  async count(tenantId: TenantId, ranges: readonly Range[], { byHour, keyId }: RollupCountOptions) {
     const params: unknown[] = [tenantId, keyId, byHour];
     return (await this.db.em.query(countSql(rangesSql('cr.created_at', ranges, params)), params)) as RollupRow[];
   }

@@ -1,0 +1,43 @@
+// The SQL over api_keys that the API runs, in the caller's transaction, and the touch of last_used_at in one round
+// trip of its own. Resolving a presented key is ApiKeyLookup (one round trip on every API-key request).
+import { Injectable } from '@nestjs/common';
+import { PageRequest, TenantContext, TenantRoundTrip, newestFirst } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
+import { ApiKeyEntity } from '../entities/api-key.entity';
+
+const TOUCH_LAST_USED = `UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)`;
+
+@Injectable()
+export class ApiKeysRepository {
+  constructor(
+    private readonly db: TenantContext,
+    private readonly trip: TenantRoundTrip,
+  ) {}
+
+  async insert(key: ApiKeyEntity): Promise<void> {
+    await this.repo().insert(key);
+  }
+
+  page(tenantId: TenantId, page: PageRequest): Promise<ApiKeyEntity[]> {
+    const qb = this.repo().createQueryBuilder('k').where('k.tenant_id = :tenantId', { tenantId });
+    return newestFirst(qb, 'k', page).getMany();
+  }
+
+  find(tenantId: TenantId, id: string): Promise<ApiKeyEntity | null> {
+    return this.repo().findOne({ where: { id, tenant_id: tenantId } });
+  }
+
+  /** Revokes (keeps the row so audit trails still resolve the key's name). */
+  async revoke(tenantId: TenantId, id: string, at: Date): Promise<void> {
+    await this.repo().update({ id, tenant_id: tenantId }, { revoked_at: at });
+  }
+
+  /** Sets last_used_at to now unless it is newer than staleBefore, in one round trip of its own. */
+  async touchLastUsed(tenantId: TenantId, id: string, now: Date, staleBefore: Date): Promise<void> {
+    await this.trip.query(tenantId, TOUCH_LAST_USED, [now, id, staleBefore], { durable: true });
+  }
+
+  private repo() {
+    return this.db.em.getRepository(ApiKeyEntity);
+  }
+}

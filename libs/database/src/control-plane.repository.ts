@@ -1,0 +1,63 @@
+// The control plane's reads across tenants that shared libs and sweeps need: which tenants exist, and which have due
+// work. Reached only through SystemContext.run(), which logs every use; nothing here returns a tenant's rows.
+import { TenantId, asTenantId } from '@conduit/platform';
+import type { TenantContext } from './tenant-context';
+
+/** Due work as each reconciler defines it; graceSeconds as in its per-tenant query. */
+export type DueWork =
+  | { kind: 'deliveries'; graceSeconds: number }
+  | { kind: 'chain_steps' }
+  | { kind: 'inbound_events'; graceSeconds: number };
+
+export interface TenantRetention {
+  id: TenantId;
+  settings: Record<string, unknown> | null;
+}
+
+/** Handed to SystemContext.run()'s callback, inside its transaction (no tenant set). */
+export class ControlPlane {
+  constructor(private readonly db: TenantContext) {}
+
+  /** Every tenant's id in id order; deleted ones too when asked (their data keys and rows still exist). */
+  async tenantIds({ includeDeleted }: { includeDeleted: boolean }): Promise<TenantId[]> {
+    const rows = (await this.db.em.query(
+      includeDeleted
+        ? `SELECT id FROM tenants ORDER BY id`
+        : `SELECT id FROM tenants WHERE deleted_at IS NULL ORDER BY id`,
+    )) as { id: string }[];
+    return rows.map((r) => asTenantId(r.id));
+  }
+
+  /** Every tenant (deleted ones included) with the settings that may hold its retention, in id order. */
+  async tenantRetention(): Promise<TenantRetention[]> {
+    const rows = (await this.db.em.query(`SELECT id, settings FROM tenants ORDER BY id`)) as {
+      id: string;
+      settings: Record<string, unknown> | null;
+    }[];
+    return rows.map((r) => ({ id: asTenantId(r.id), settings: r.settings }));
+  }
+
+  /**
+   * Ids of the live tenants with due work of one kind, in id order. The runtime role is under RLS and cannot see other
+   * tenants' rows, so this calls the SECURITY DEFINER functions of migration DueWorkTenants1763950000000, the only
+   * reads across tenants outside the control plane. They are allowed because they reveal which tenant ids have due
+   * work and nothing else (no row, no column, no count): each reconciler still reads the rows inside runInTenant,
+   * under RLS. Call them from here only, so the cross-tenant surface stays in one reviewed place.
+   */
+  async tenantsWithDueWork(work: DueWork): Promise<TenantId[]> {
+    const [sql, params] = dueWorkQuery(work);
+    const rows = (await this.db.em.query(sql, params)) as { tenant_id: string }[];
+    return rows.map((r) => asTenantId(r.tenant_id));
+  }
+}
+
+function dueWorkQuery(work: DueWork): [string, unknown[]] {
+  switch (work.kind) {
+    case 'deliveries':
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_deliveries($1::int)', [work.graceSeconds]];
+    case 'chain_steps':
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_chain_steps()', []];
+    case 'inbound_events':
+      return ['SELECT tenant_id FROM conduit_tenants_with_unrouted_inbound_events($1::int)', [work.graceSeconds]];
+  }
+}

@@ -1,0 +1,197 @@
+// The SQL over users and memberships (control-plane identities; a membership gives a user one role in one tenant and
+// is tenant-owned: RLS shows the acting tenant's, or one user's own through the app.user_id lookup policy). In the
+// caller's transaction; callers have decided who may read or write.
+import { Injectable } from '@nestjs/common';
+import { Role, TenantRef } from '@conduit/access';
+import { PageRequest, TenantContext, isUniqueViolation } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
+import { MembershipEntity } from '../entities/membership.entity';
+import { UserEntity } from '../entities/user.entity';
+
+/** A user as a member of one tenant. */
+export interface MemberRow {
+  id: string;
+  email: string;
+  display_name: string | null;
+  status: UserEntity['status'];
+  last_login_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  role: Role;
+  tenant_id: TenantId;
+}
+
+/** A membership with what deciding whether it may act needs: the user's and the tenant's standing. */
+export interface Membership {
+  userId: string;
+  email: string;
+  userStatus: 'active' | 'disabled';
+  role: Role;
+  tenant: TenantRef & { deleted: boolean };
+}
+
+interface MembershipRow {
+  user_id: string;
+  email: string;
+  user_status: 'active' | 'disabled';
+  role: Role;
+  tenant_id: TenantId;
+  code: string;
+  name: string;
+  status: TenantRef['status'];
+  parent_id: TenantId | null;
+  deleted_at: Date | null;
+  created_at: Date;
+}
+
+const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, u.created_at, u.updated_at, m.role, m.tenant_id
+  FROM memberships m JOIN users u ON u.id = m.user_id`;
+
+const MEMBERSHIP_SELECT = `SELECT u.id AS user_id, u.email, u.status AS user_status, m.role, t.id AS tenant_id, t.code, t.name,
+  t.status, t.parent_id, t.deleted_at, m.created_at
+  FROM memberships m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id`;
+
+function toMembership(r: MembershipRow): Membership {
+  return {
+    userId: r.user_id,
+    email: r.email,
+    userStatus: r.user_status,
+    role: r.role,
+    tenant: {
+      id: r.tenant_id,
+      code: r.code,
+      name: r.name,
+      status: r.status,
+      parent_id: r.parent_id,
+      deleted: r.deleted_at !== null,
+    },
+  };
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: TenantContext) {}
+
+  findByEmail(email: string): Promise<UserEntity | null> {
+    return this.db.em
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where('lower(u.email) = :email', { email: email.toLowerCase() })
+      .getOne();
+  }
+
+  /** False when the email is taken (two creates with one email at once: the unique index decides). */
+  async insertUser(user: UserEntity): Promise<boolean> {
+    try {
+      await this.db.insert(UserEntity, user);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_key')) return false;
+      throw err;
+    }
+  }
+
+  async insertMembership(membership: MembershipEntity): Promise<void> {
+    await this.db.insert(MembershipEntity, membership);
+  }
+
+  async updateUser(id: string, changes: Partial<UserEntity>): Promise<void> {
+    await this.db.em.getRepository(UserEntity).update({ id }, changes);
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    await this.db.em.getRepository(UserEntity).delete({ id });
+  }
+
+  /** The tenant's members, newest first, optionally of one role. */
+  async page(tenantId: TenantId, role: Role | undefined, { limit, cursor }: PageRequest): Promise<MemberRow[]> {
+    const params: unknown[] = [tenantId, limit + 1];
+    let where = 'm.tenant_id = $1';
+    if (role) {
+      params.push(role);
+      where += ` AND m.role = $${params.length}`;
+    }
+    if (cursor) {
+      params.push(cursor.created_at, cursor.id);
+      where += ` AND (u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+    }
+    return (await this.db.em.query(
+      `${MEMBER_SELECT} WHERE ${where} ORDER BY u.created_at DESC, u.id DESC LIMIT $2`,
+      params,
+    )) as MemberRow[];
+  }
+
+  async member(tenantId: TenantId, userId: string): Promise<MemberRow | undefined> {
+    const [row] = (await this.db.em.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [
+      tenantId,
+      userId,
+    ])) as MemberRow[];
+    return row;
+  }
+
+  async setRole(tenantId: TenantId, userId: string, role: Role, now: Date): Promise<void> {
+    await this.db.em
+      .getRepository(MembershipEntity)
+      .update({ tenant_id: tenantId, user_id: userId }, { role, updated_at: now });
+  }
+
+  async removeMembership(tenantId: TenantId, userId: string): Promise<void> {
+    await this.db.em.getRepository(MembershipEntity).delete({ tenant_id: tenantId, user_id: userId });
+  }
+
+  /** How many memberships the user has in any tenant (visible through the user-id lookup policy). */
+  membershipCount(userId: string): Promise<number> {
+    return this.db.withSettings({ 'app.user_id': userId }, async () => {
+      const [row] = (await this.db.em.query(`SELECT count(*)::int AS n FROM memberships WHERE user_id = $1`, [
+        userId,
+      ])) as { n: number }[];
+      return row?.n ?? 0;
+    });
+  }
+
+  /** Serializes changes to one tenant's admins for the rest of the transaction. */
+  async lockAdmins(tenantId: TenantId): Promise<void> {
+    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [
+      tenantId,
+    ]);
+  }
+
+  /** Active members of the tenant other than userId holding one of `roles`. */
+  async countOtherActive(tenantId: TenantId, userId: string, roles: Role[]): Promise<number> {
+    const [row] = (await this.db.em.query(
+      `SELECT count(*)::int AS n FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.tenant_id = $1 AND m.user_id <> $2 AND u.status = 'active' AND m.role = ANY($3)`,
+      [tenantId, userId, roles],
+    )) as { n: number }[];
+    return row?.n ?? 0;
+  }
+
+  /** The email of a member of the tenant with this role, if there is one. */
+  async anyEmailWithRole(tenantId: TenantId, role: Role): Promise<string | undefined> {
+    const rows = (await this.db.em.query(
+      `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
+        WHERE m.tenant_id = $1 AND m.role = $2 LIMIT 1`,
+      [tenantId, role],
+    )) as { email: string }[];
+    return rows[0]?.email;
+  }
+
+  /** All of a user's memberships, oldest first (visible through the user-id lookup policy). */
+  memberships(userId: string): Promise<Membership[]> {
+    return this.db.withSettings({ 'app.user_id': userId }, async () => {
+      const rows = (await this.db.em.query(`${MEMBERSHIP_SELECT} WHERE m.user_id = $1 ORDER BY m.created_at, m.id`, [
+        userId,
+      ])) as MembershipRow[];
+      return rows.map(toMembership);
+    });
+  }
+
+  /** The user's membership in the tenant the caller's transaction is scoped to. */
+  async membership(userId: string, tenantId: TenantId): Promise<Membership | null> {
+    const [row] = (await this.db.em.query(`${MEMBERSHIP_SELECT} WHERE m.user_id = $1 AND m.tenant_id = $2`, [
+      userId,
+      tenantId,
+    ])) as MembershipRow[];
+    return row ? toMembership(row) : null;
+  }
+}
