@@ -3,20 +3,12 @@
 // and .ci/run agree with it.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import semver from 'semver';
 
 const ROOT = resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
-
-/** npm's own range arithmetic (the package npm and most of the tree use; it is here through the dependencies). */
-const semver = createRequire(__filename)('semver') as {
-  subset(sub: string, dom: string): boolean;
-  intersects(a: string, b: string): boolean;
-  satisfies(version: string, range: string): boolean;
-  minVersion(range: string): { version: string } | null;
-};
 
 const engines: string = JSON.parse(read('package.json')).engines.node;
 
