@@ -12,10 +12,6 @@
 //        default 7), BENCH_BASELINE_REPEAT (default 3), BENCH_KEEP_DATABASE=1 (keep the database, for EXPLAIN or
 //        BENCH_DATABASE=<name>: measure a kept one again without seeding and rolling up).
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
@@ -26,9 +22,9 @@ import { ConduitConfig, parseConfig } from '@conduit/platform';
 import { OperatorService } from '@conduit/tenants';
 import { CliModule } from '../src/cli.module';
 import { seedTenant } from '../test/support/analytics-seed';
+import { ApiProcess, startApiProcess } from '../test/support/api-process';
 import {
   BenchDatabase,
-  ROOT,
   createBenchDatabase,
   keptBenchDatabase,
   percentile,
@@ -71,7 +67,7 @@ function summary(ms: number[]) {
 async function main(): Promise<void> {
   const db = KEPT ? keptBenchDatabase(KEPT, 'analytics') : await createBenchDatabase('analytics');
   const config = parseConfig({ ...db.env, DATABASE_STATEMENT_TIMEOUT_MS: '0', ANALYTICS_STATEMENT_TIMEOUT_MS: '0' });
-  let api: ChildProcess | undefined;
+  let api: ApiProcess | undefined;
   try {
     if (!KEPT) await seed(db, config);
     const [{ id: tenantId }] = (await db.owner(`SELECT id FROM tenants WHERE code = 'bench'`)) as { id: string }[];
@@ -87,14 +83,9 @@ async function main(): Promise<void> {
     ])) as { chain: string }[];
     if (!KEPT) await rollUp(db);
     // The API in its own process, with the service's settings (default statement timeouts).
-    const port = await freePort();
-    api = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, ...db.env, PORT: String(port), RATE_LIMIT_PER_MINUTE: '100000000' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntilLive(base, api);
+    api = await startApiProcess({ ...db.env, RATE_LIMIT_PER_MINUTE: '100000000' });
+    await api.live();
+    const base = api.url;
     let timeouts = 0;
     const get = async (path: string) => {
       const t = performance.now();
@@ -173,10 +164,7 @@ async function main(): Promise<void> {
     );
     console.table(results);
   } finally {
-    if (api && api.exitCode === null) {
-      api.kill('SIGTERM');
-      await once(api, 'exit');
-    }
+    await api?.stop();
     await sleep(100);
     if (!process.env.BENCH_KEEP_DATABASE && !KEPT) await db.drop();
   }
@@ -230,30 +218,6 @@ async function rollUp(db: BenchDatabase): Promise<void> {
   const rows = await db.owner(`SELECT span, count(*)::int AS rows FROM analytics_rollups GROUP BY span ORDER BY span`);
   console.log(JSON.stringify({ rolled_up_seconds: Math.round((performance.now() - started) / 100) / 10, rows }));
   await db.owner('VACUUM ANALYZE analytics_rollups');
-}
-
-/** A port free right now (the API is told to listen on it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** Waits until the API answers its liveness probe. */
-async function waitUntilLive(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 600; i += 1) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    const ok = await fetch(`${base}/health/live`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error('the API did not start within 60 s');
 }
 
 main().catch((err: unknown) => {

@@ -179,5 +179,25 @@ describe('analytics rollups', () => {
     );
     expect(row.in_flight).toBe(1);
     expect(await answers()).toEqual(await counted());
+
+    // An hour with something in flight is rolled up again on every run, until nothing is: a delivery in the middle of
+    // the window is retried and rolled up in flight, then ends (as the worker would leave it, with no stale mark), and
+    // the next run catches up.
+    const [middle] = await stack.api.sql<{ id: string }>(
+      `SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND status = 'failed' AND created_at BETWEEN $2 AND $3
+        ORDER BY created_at LIMIT 1`,
+      [acme.id, at(60), at(30)],
+    );
+    const again = await stack.api.request('POST', `/api/v1/deliveries/${middle.id}/retry`, { token: admin.token });
+    expect(again.status, again.text).toBe(202);
+    await rollups.rollUpOnce();
+    await stack.api.sql(
+      `UPDATE webhook_deliveries SET status = 'delivered', next_attempt_at = NULL, attempt_count = attempt_count + 1
+        WHERE id = $1`,
+      [middle.id],
+    );
+    expect(await answers()).not.toEqual(await counted());
+    await rollups.rollUpOnce();
+    expect(await answers()).toEqual(await counted());
   }, 60_000);
 });
