@@ -50,7 +50,8 @@ export class ApiModule {
         ConfigModule.forRoot(config),
         PlatformModule,
         LoggerModule.forRoot(loggerParams(config, 'conduit-api')),
-        DatabaseModule.forRoot({ cls: { middleware: { mount: true } }, applicationName: 'conduit-api' }),
+        // Each request's CLS context is entered by the HTTP server's listener (http/request-scope.ts): no middleware.
+        DatabaseModule.forRoot({ applicationName: 'conduit-api' }),
         QueuesModule.forRoot(),
         // Counters in Redis: the limit holds across API replicas.
         ThrottlerModule.forRootAsync({

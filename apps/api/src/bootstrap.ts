@@ -1,11 +1,10 @@
 // Builds the HTTP application (used by main.ts, src/dev.ts and the end-to-end tests alike).
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, OperationObject, SwaggerModule } from '@nestjs/swagger';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { PUBLIC_OPERATION_EXTENSION } from '@conduit/access';
 import { DatabaseAvailability, assertSafeRuntimeRole } from '@conduit/database';
@@ -21,7 +20,9 @@ import {
 import { mountQueueBoard } from './queue-board/queue-board';
 import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
-import { securityHeaders } from './http/security-headers';
+import { logRequests } from './http/request-logging';
+import { inRequestScope } from './http/request-scope';
+import { securityHeaderValues, securityHeaders } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 
@@ -84,12 +85,16 @@ export async function createApiApp(
   config: ConduitConfig,
   options: ApiAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  // Names the request once: the request scope asks first, Fastify (genReqId) then gets the same id.
   const genReqId = (raw: IncomingMessage): string => {
+    const named = raw as IncomingMessage & { id?: string };
+    if (named.id) return named.id;
     const incoming = raw.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
-    (raw as IncomingMessage & { id?: string }).id = id;
+    named.id = id;
     return id;
   };
+  const requestScope = inRequestScope(genReqId);
   // One HTTP server: the receive endpoints go to their own lean Fastify instance, everything else to Nest's.
   const frontDoor = new ReceiveFrontDoor();
   const adapter = new FastifyAdapter({
@@ -105,7 +110,7 @@ export async function createApiApp(
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: sendClientError,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-      createServer(frontDoor.listener(handler)),
+      createServer(frontDoor.listener(requestScope(handler))),
   });
   closeWithAdapter(adapter, frontDoor);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
@@ -136,9 +141,12 @@ export async function createApiApp(
   });
   frontDoor.attach(receiver);
   fastify.addHook('onClose', async () => receiver.close());
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+  const headers = securityHeaderValues(securityHeaders(config));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers).header('x-request-id', request.id);
+    done();
   });
+  if (options.logger !== false) logRequests(fastify, () => PinoLogger.root);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.observe(
       request.method,
@@ -147,7 +155,6 @@ export async function createApiApp(
       reply.elapsedTime / 1000,
     );
   });
-  await app.register(helmet, securityHeaders(config));
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({ origin: config.CORS_ORIGINS, credentials: true, exposedHeaders: ['X-Request-Id'] });
   }

@@ -7,6 +7,7 @@ import { Authenticator } from './authenticator';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
 import { MembershipLookup } from './membership-lookup';
+import { AccessTokenCheck } from './repositories/access-token-check';
 import { ApiKeyLookup } from './repositories/api-key-lookup';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
@@ -30,6 +31,7 @@ import './auth.access';
     TokenService,
     SessionService,
     MembershipLookup,
+    AccessTokenCheck,
     ApiKeyLookup,
     ApiKeysService,
     // One passport strategy per way in; Authenticator runs them on this app's own Passport.

@@ -1,4 +1,5 @@
 // Access tokens (HS256 JWTs we issue; ConduitJwtStrategy verifies them) and signed refresh tokens.
+import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { Role } from '@conduit/access';
@@ -90,7 +91,10 @@ export class TokenService {
   /** How ConduitJwtStrategy verifies the tokens issued here (the key never leaves this service otherwise). */
   accessTokenVerification() {
     return {
-      secretOrKey: this.signingKey,
+      // A KeyObject, made once: given bytes, jsonwebtoken first tries them as a public key (an exception caught) and
+      // then makes a secret key, on every request.
+      // (passport-jwt hands it to jsonwebtoken as it is; its types only name strings and Buffers.)
+      secretOrKey: createSecretKey(this.signingKey) as unknown as Buffer,
       algorithms: ['HS256' as const],
       issuer: this.config.JWT_ISSUER,
       audience: this.config.JWT_AUDIENCE,

@@ -1,11 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule, ClsModuleOptions } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { DatabaseAvailability } from './database-availability';
+import { LazyTransactionAdapter } from './lazy-transaction';
 import { resolveDatabaseUrls } from './database-urls';
 import { SystemContext } from './system-context';
 import { TenantContext } from './tenant-context';
@@ -76,7 +76,7 @@ export class DatabaseModule {
           plugins: [
             new ClsPluginTransactional({
               imports: [TypeOrmModule],
-              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+              adapter: new LazyTransactionAdapter(),
             }),
           ],
         }),

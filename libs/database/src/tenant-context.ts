@@ -3,15 +3,15 @@ import { Injectable } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
+import { LazyTransactionAdapter } from './lazy-transaction';
 import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
-export type Tx = TransactionHost<TransactionalAdapterTypeOrm>;
+export type Tx = TransactionHost<LazyTransactionAdapter>;
 
 type AfterCommit = () => Promise<unknown> | unknown;
 const AFTER_COMMIT = 'conduit.afterCommit';
@@ -23,7 +23,7 @@ export class TenantContext {
   private readonly logger = new Logger('TenantContext');
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost<LazyTransactionAdapter>,
     private readonly cls: ClsService,
   ) {}
 
@@ -82,13 +82,8 @@ export class TenantContext {
    * them restores the previous values without asking the database for them first.
    */
   async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
-    if (!this.txHost.isTransactionActive()) {
-      return this.outermost(async () => {
-        await this.apply(settings);
-        Object.assign(this.applied() ?? {}, settings);
-        return fn();
-      });
-    }
+    // A new transaction sends the settings with its BEGIN, in one message before its first statement.
+    if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings);
     const names = Object.keys(settings) as SessionSetting[];
     const applied = this.applied();
     if (applied && names.every((n) => applied[n] === settings[n])) return fn();
@@ -134,23 +129,23 @@ export class TenantContext {
   }
 
   /** A new top-level transaction with its own after-commit list, run only when it committed. */
-  private async outermost<T>(fn: () => Promise<T>): Promise<T> {
+  private async outermost<T>(fn: () => Promise<T>, settings: Partial<Record<SessionSetting, string>> = {}): Promise<T> {
     // A child context per transaction, so parallel transactions of one request keep separate lists.
     return this.cls.run({ ifNested: 'inherit' }, async () => {
       const callbacks: AfterCommit[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
-      this.cls.set(APPLIED_SETTINGS, {});
-      let connection: unknown;
+      this.cls.set(APPLIED_SETTINGS, { ...settings });
+      let runner: { databaseConnection?: unknown } | undefined;
       let result: T;
       try {
-        result = await this.txHost.withTransaction(() => {
-          connection = (this.em.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
+        result = await this.txHost.withTransaction({ settings: settings as Record<string, string> }, () => {
+          runner = this.em.queryRunner as { databaseConnection?: unknown } | undefined;
           return fn();
         });
       } catch (err) {
         // The connection died under the transaction (PostgreSQL restarting): TypeORM released it and refuses the
         // statements that follow with its own errors. The caller is told what happened, the connection's loss.
-        const loss = connectionLoss(connection);
+        const loss = connectionLoss(runner?.databaseConnection);
         throw loss && !isDatabaseUnavailable(err) ? loss : err;
       }
       await this.runCallbacks(callbacks);

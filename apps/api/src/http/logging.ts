@@ -1,32 +1,39 @@
-import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
+import pino from 'pino';
 import { ConduitConfig, LOG_REDACT_PATHS, MASK, SECRET_KEY_PATTERN } from '@conduit/platform';
+import { currentRequestId } from './request-scope';
 
-/** JSON logs with the request id on every line; credentials are redacted before anything is written. */
+/**
+ * JSON logs with the request id on every line of a request (pino's mixin reads it from the request's CLS context, see
+ * request-scope.ts); credentials are redacted before anything is written. Lines are written asynchronously: under load,
+ * the lines of many requests leave in one write instead of one blocking write each (pino flushes what is left when the
+ * process exits). No HTTP middleware: request-logging.ts writes each request's line from a Fastify hook.
+ */
 export function loggerParams(config: ConduitConfig, name: string): Params {
   return {
-    // nestjs-pino's default route pattern does not match under Nest 12's Fastify middleware layer.
-    forRoutes: [{ path: '/{*path}', method: RequestMethod.ALL }],
-    pinoHttp: {
-      name,
-      level: config.LOG_LEVEL,
-      redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
-      genReqId: (req) => (req as { id?: string }).id ?? '',
-      customProps: (req) => ({ request_id: (req as { id?: string }).id }),
-      autoLogging: {
-        ignore: (req) => {
-          const url = (req as { originalUrl?: string }).originalUrl ?? req.url;
-          return url === '/health/live' || url === '/metrics';
+    forRoutes: [],
+    pinoHttp: [
+      {
+        name,
+        level: config.LOG_LEVEL,
+        redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
+        // request-logging.ts hands these already shaped; pino-http's standard serializers, which wrap any given here,
+        // would read a live request and response (the status they find is null).
+        serializers: {
+          req: (req: { id?: string; method?: string; url?: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url,
+          }),
+          res: (res: { raw?: { statusCode?: number } }) => ({ statusCode: res.raw?.statusCode }),
+        },
+        mixin: () => {
+          const requestId = currentRequestId();
+          return requestId ? { request_id: requestId } : {};
         },
       },
-      serializers: {
-        req: (req: { id?: string; method?: string; url?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: loggedUrl(req.url ?? ''),
-        }),
-      },
-    },
+      pino.destination({ dest: 1, sync: false }),
+    ],
   };
 }
 
