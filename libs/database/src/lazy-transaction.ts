@@ -1,40 +1,60 @@
-// The transactions TenantContext opens, at the cost of the statements they run and no more.
+// The transactions TenantContext opens, at the cost of the statements they run and little more.
 //
 // TypeORM's own transaction takes a pooled connection at once and sends START TRANSACTION as a statement of its own;
-// TenantContext then sent the tenant's set_config as another, and COMMIT a third: three round trips on top of the
-// work, with the connection held from the first line of a request's handler to its last. Here:
+// TenantContext then sent the tenant's set_config as another, and COMMIT a third: each one a round trip, and on this
+// kind of machine each write to a socket costs about as much CPU as a small statement. Here:
 // - nothing is sent, and no connection taken, until the transaction's first statement: a request whose handler reads
 //   nothing from the database (or answers from what authentication already read) never checks a connection out, and
-//   one that awaits Redis or a computation before its first statement does not hold one meanwhile;
-// - BEGIN and the transaction's settings (the tenant of row-level security) travel in ONE simple-protocol message
-//   just before that statement, so RLS is set for every statement of the transaction exactly as before;
-// - a transaction that ran no statement ends without COMMIT.
+//   one that awaits something else before its first statement does not hold one meanwhile;
+// - BEGIN and the transaction's settings (the tenant of row-level security) are kept as pending statements, and
+//   travel in ONE simple-protocol message with the first statement (its parameters inlined as pg would have sent them,
+//   see inline-parameters.ts; a statement that cannot be inlined goes after them, as a second message). Settings
+//   changed inside the transaction (TenantContext.withSettings) are pending statements too, sent with the next
+//   statement, or not at all when none follows;
+// - a transaction that ran no statement ends without COMMIT, and its connection was never taken.
 // This is the adapter of the CLS transaction plugin (@nestjs-cls/transactional), so TransactionHost, its `tx` and
-// everything written against them work unchanged.
+// everything written against them work unchanged, with row-level security set before every statement as before.
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { TransactionalAdapter } from '@nestjs-cls/transactional';
+import type { QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { inlineParameters } from './inline-parameters';
 import { inline } from './tenant-round-trip';
 
 export interface LazyTransactionOptions {
-  /** Transaction-local settings (set_config(name, value, true)) sent with BEGIN. */
+  /** Transaction-local settings (set_config(name, value, true)), sent with BEGIN. */
   settings?: Readonly<Record<string, string>>;
 }
 
-/** BEGIN and the settings, as one simple-protocol message (values inlined as escaped literals). */
-export function beginSql(settings: Readonly<Record<string, string>> = {}): string {
+const PENDING = Symbol('conduit.pendingStatements');
+
+/** `SELECT set_config(name, value, true), ...` with the values inlined. */
+export function setConfigSql(settings: Readonly<Record<string, string>>): string | null {
   const entries = Object.entries(settings);
-  if (entries.length === 0) return 'BEGIN';
+  if (entries.length === 0) return null;
   const calls = entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
-  return `BEGIN; ${inline(`SELECT ${calls}`, entries.flat())}`;
+  return inline(`SELECT ${calls}`, entries.flat());
+}
+
+/**
+ * Queues a trusted statement (settings) to be sent before the next statement of this lazy transaction, in the same
+ * message. false when the runner is not one of a lazy transaction: the caller sends it itself.
+ */
+export function deferStatement(runner: QueryRunner | undefined, sql: string): boolean {
+  const pending = (runner as (QueryRunner & { [PENDING]?: string[] }) | undefined)?.[PENDING];
+  if (!pending) return false;
+  pending.push(sql);
+  return true;
 }
 
 type Query = QueryRunner['query'];
+type QueryText = string | { text: string };
+type ConnectionQuery = (text: QueryText, values?: unknown[]) => Promise<QueryResult | QueryResult[]>;
 
 /**
- * Runs fn with a query runner whose first statement is preceded by BEGIN and the settings, and commits (or rolls
- * back) only if a statement was sent. The runner reports an active transaction from the start, so TypeORM never opens
- * one of its own inside, and nested transactions become savepoints.
+ * Runs fn with a query runner whose first statement carries BEGIN and the settings, and commits (or rolls back) only
+ * if a statement was sent. The runner reports an active transaction from the start, so TypeORM never opens one of its
+ * own inside, and nested transactions become savepoints.
  */
 export async function runLazyTransaction<T>(
   dataSource: DataSource,
@@ -44,27 +64,52 @@ export async function runLazyTransaction<T>(
 ): Promise<T> {
   const runner = dataSource.createQueryRunner('master');
   const query: Query = runner.query.bind(runner);
-  let begun: Promise<unknown> | undefined;
-  runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
-    begun ??= query(beginSql(options.settings));
-    return begun.then(() => query(sql, parameters, structured as never));
+  const settings = setConfigSql(options.settings ?? {});
+  const pending: string[] = settings ? ['BEGIN', settings] : ['BEGIN'];
+  let begun = false;
+  (runner as QueryRunner & { [PENDING]?: string[] })[PENDING] = pending;
+
+  runner.query = (async (sql: QueryText, parameters?: unknown[], structured?: boolean) => {
+    if (pending.length === 0) return query(sql as string, parameters, structured as never);
+    const prefix = pending.splice(0).join(';\n');
+    begun = true;
+    const text = typeof sql === 'string' ? sql : sql.text;
+    const whole = inlineParameters(text, parameters);
+    if (whole === null) {
+      await query(prefix);
+      return query(sql as string, parameters, structured as never);
+    }
+    // TypeORM's query() turns pg's result into its own; pg is asked for the combined message instead, once.
+    const connection = (await runner.connect()) as { query: ConnectionQuery };
+    const original = connection.query;
+    connection.query = async function combined(this: unknown, asked: QueryText, values?: unknown[]) {
+      if (asked !== sql) return original.call(this, asked, values);
+      connection.query = original;
+      const results = await original.call(this, `${prefix};\n${whole}`);
+      return Array.isArray(results) ? results[results.length - 1] : results;
+    };
+    try {
+      return await query(sql as string, parameters, structured as never);
+    } finally {
+      connection.query = original;
+    }
   }) as Query;
+
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   state.isTransactionActive = true;
   state.transactionDepth = 1;
   try {
     setClient(runner.manager);
     const result = await fn();
-    if (begun) {
-      await begun;
-      await query('COMMIT');
-    }
+    // Settings still pending would only have changed what no statement reads any more.
+    if (begun) await query('COMMIT');
     return result;
   } catch (err) {
     // As TypeORM's own transaction does: the rollback's own failure (a dead connection) is not the error to report.
-    if (begun) await begun.then(() => query('ROLLBACK')).catch(() => undefined);
+    if (begun) await query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    pending.length = 0;
     state.isTransactionActive = false;
     state.transactionDepth = 0;
     await runner.release();

@@ -7,7 +7,7 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
-import { LazyTransactionAdapter } from './lazy-transaction';
+import { LazyTransactionAdapter, deferStatement, setConfigSql } from './lazy-transaction';
 import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
@@ -171,8 +171,11 @@ export class TenantContext {
   }
 
   private async apply(settings: Partial<Record<SessionSetting, string>>): Promise<void> {
+    const sql = setConfigSql(settings as Record<string, string>);
+    if (!sql) return;
+    // In a lazy transaction (every one this class opens), the settings go with the next statement, in its message.
+    if (deferStatement(this.em.queryRunner, sql)) return;
     const entries = Object.entries(settings);
-    if (entries.length === 0) return;
     await this.prepared(
       `conduit_set_config_${entries.length}`,
       `SELECT ${entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
