@@ -7,6 +7,7 @@ import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { DatabaseAvailability } from './database-availability';
 import { LazyTransactionAdapter } from './lazy-transaction';
 import { resolveDatabaseUrls } from './database-urls';
+import { PoolMetrics } from './pool-metrics';
 import { SystemContext } from './system-context';
 import { TenantContext } from './tenant-context';
 import { TenantRoundTrip } from './tenant-round-trip';
@@ -81,7 +82,8 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups],
+      // PoolMetrics is injected by no one: being a provider, it is built at start and measures the pool from then on.
+      providers: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups, PoolMetrics],
       exports: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups, DatabaseAvailabilityModule],
     };
   }

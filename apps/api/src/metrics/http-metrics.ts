@@ -1,5 +1,5 @@
-// The API's metrics: HTTP counts and latencies by route pattern, beside process metrics and queue depths, in the app's
-// registry (MetricsRegistry).
+// The API's metrics: HTTP counts and latencies by route pattern, beside process metrics, queue depths and the database
+// pool's (PoolMetrics, registered by DatabaseModule), in the app's registry (MetricsRegistry).
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Counter, Histogram, Registry } from 'prom-client';

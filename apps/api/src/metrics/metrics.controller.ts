@@ -5,7 +5,7 @@ import { MetricsEndpoint } from '@conduit/access';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { HttpMetrics } from './http-metrics';
 
-/** The API's Prometheus scrape endpoint (HTTP, process and queue metrics). */
+/** The API's Prometheus scrape endpoint (HTTP, process, queue and database pool metrics). */
 @ApiExcludeController()
 @SkipThrottle()
 @Controller('metrics')

@@ -1,5 +1,6 @@
 // The worker's metrics registry: process metrics and queue depths here; the domains' worker modules add their jobs'
-// outcomes to the same registry (MetricsRegistry), e.g. conduit_deliveries_total from @conduit/webhooks/engine.
+// outcomes to the same registry (MetricsRegistry), e.g. conduit_deliveries_total from @conduit/webhooks/engine, and
+// DatabaseModule its pool's (PoolMetrics).
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Registry } from 'prom-client';
