@@ -88,6 +88,35 @@ describe('webhooks in (API)', () => {
       const list = await api.request('GET', '/api/v1/sources', { token: other.token });
       expect(JSON.stringify(list.body)).not.toContain(src.id);
     });
+
+    it('lists sources without decrypting their secrets: the hint kept beside each is what answers show', async () => {
+      const src = await createSource({ name: 'hinted', provider: 'hmac' });
+      const hint = `••••${src.secret.slice(-4)}`;
+      const [row] = await api.sql<{ secret_hint: string }>('SELECT secret_hint FROM inbound_sources WHERE id = $1', [
+        src.id,
+      ]);
+      expect(row.secret_hint).toBe(hint);
+      // A sealed secret nobody can open: the list and the read still answer, with the hint, so neither decrypted it.
+      await api.sql(`UPDATE inbound_sources SET secret_sealed = 'not-a-sealed-value' WHERE id = $1`, [src.id]);
+      const list = await api.request('GET', '/api/v1/sources?limit=100', { token: admin.token });
+      expect(list.status).toBe(200);
+      expect(list.body.data.find((s: { id: string }) => s.id === src.id)?.secret).toBe(hint);
+      expect((await api.request('GET', `/api/v1/sources/${src.id}`, { token: admin.token })).body.secret).toBe(hint);
+      // A source whose secret was set before hints were kept: its secret is opened to show the same hint.
+      const older = await createSource({ name: 'older', provider: 'hmac' });
+      await api.sql('UPDATE inbound_sources SET secret_hint = NULL WHERE id = $1', [older.id]);
+      const read = await api.request('GET', `/api/v1/sources/${older.id}`, { token: admin.token });
+      expect(read.body.secret).toBe(`••••${older.secret.slice(-4)}`);
+      // Rotation keeps the hint current.
+      const rotated = await api.request('POST', `/api/v1/sources/${older.id}/rotate-secret`, {
+        token: admin.token,
+        body: {},
+      });
+      const [after] = await api.sql<{ secret_hint: string }>('SELECT secret_hint FROM inbound_sources WHERE id = $1', [
+        older.id,
+      ]);
+      expect(after.secret_hint).toBe(`••••${(rotated.body.secret as string).slice(-4)}`);
+    });
   });
 
   describe('verification with real signers', () => {

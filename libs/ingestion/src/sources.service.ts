@@ -82,6 +82,7 @@ export class SourcesService {
         provider: dto.provider,
         source_key: randomBytes(24).toString('base64url'),
         secret_sealed: secret ? await this.secrets.seal(tenantId, secret, sourceSecretAad(id)) : null,
+        secret_hint: secret ? mask(secret) : null,
         previous_secret_sealed: null,
         previous_secret_expires_at: null,
         allowed_cidrs: dto.allowed_cidrs ?? [],
@@ -161,6 +162,7 @@ export class SourcesService {
     const now = this.clock.now();
     const changes = {
       secret_sealed: await this.secrets.seal(source.tenant_id, next, sourceSecretAad(source.id)),
+      secret_hint: mask(next),
       previous_secret_sealed: source.secret_sealed,
       previous_secret_expires_at: new Date(now.getTime() + graceSeconds * 1000),
       updated_at: now,
@@ -209,17 +211,16 @@ export class SourcesService {
     };
   }
 
+  /** The answer for a source: its secret as mask() shows it, from the hint kept beside it (no decryption). */
   async present(s: InboundSourceEntity): Promise<SourceResponse> {
-    const secret = s.secret_sealed
-      ? await this.secrets.open(s.tenant_id, s.secret_sealed, sourceSecretAad(s.id))
-      : null;
+    const hint = s.secret_sealed ? (s.secret_hint ?? mask(await this.openSecret(s))) : null;
     return {
       id: s.id,
       tenant_id: s.tenant_id,
       name: s.name,
       provider: s.provider,
       ...this.urls(s),
-      secret: secret === null ? null : mask(secret),
+      secret: hint,
       previous_secret_expires_at: s.previous_secret_expires_at?.toISOString() ?? null,
       allowed_cidrs: s.allowed_cidrs,
       event_type_path: s.event_type_path,
@@ -232,6 +233,11 @@ export class SourcesService {
       created_at: s.created_at.toISOString(),
       updated_at: s.updated_at.toISOString(),
     };
+  }
+
+  /** A secret set before hints were kept: opened to show its hint (listing sources otherwise decrypts nothing). */
+  private openSecret(s: InboundSourceEntity): Promise<string> {
+    return this.secrets.open(s.tenant_id, s.secret_sealed as string, sourceSecretAad(s.id));
   }
 
   /** A secret that could never verify this provider's requests is refused (see sourceSecretProblem). */

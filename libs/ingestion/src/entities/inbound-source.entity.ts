@@ -13,6 +13,8 @@ export class InboundSourceEntity {
   @Column('text', { name: 'source_key' }) source_key: string;
   @Column('text', { name: 'secret_sealed', nullable: true }) secret_sealed: string | null;
   @Column('text', { name: 'previous_secret_sealed', nullable: true }) previous_secret_sealed: string | null;
+  /** mask() of the current secret; null for one set before hints were kept (then answers open the secret). */
+  @Column('text', { name: 'secret_hint', nullable: true }) secret_hint: string | null;
   @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true })
   previous_secret_expires_at: Date | null;
   @Column('cidr', { name: 'allowed_cidrs', array: true }) allowed_cidrs: string[];

@@ -1,4 +1,5 @@
 import { WebhooksIn1763920000000 } from './1763920000000-webhooks-in';
+import { SourceSecretHints1764000000000 } from './1764000000000-source-secret-hints';
 
 /** Ingestion's tables, in order (declared on IngestionModule). */
-export const INGESTION_MIGRATIONS = [WebhooksIn1763920000000];
+export const INGESTION_MIGRATIONS = [WebhooksIn1763920000000, SourceSecretHints1764000000000];
