@@ -31,7 +31,7 @@ import {
   UpdateSubscriptionDto,
 } from './dto/subscription.dto';
 import { SubscriptionEntity, SubscriptionType } from './entities/subscription.entity';
-import { SubscriptionsRepository } from './repositories/subscriptions.repository';
+import { SubscriptionListRow, SubscriptionsRepository } from './repositories/subscriptions.repository';
 import { assertEventPatterns, assertValidFilter, matchingPatterns } from './event-matching';
 import { generateWebhookSecret } from '@conduit/signatures';
 import { WebhookException, subscriptionDisabled } from './webhook.exception';
@@ -216,7 +216,7 @@ export class SubscriptionsService {
     return sub;
   }
 
-  present(s: SubscriptionEntity): SubscriptionResponse {
+  present(s: SubscriptionListRow): SubscriptionResponse {
     return {
       id: s.id,
       tenant_id: s.tenant_id,

@@ -3,12 +3,40 @@
 // disabling) are in DeliveryStore.
 import { Injectable } from '@nestjs/common';
 import { In, IsNull } from 'typeorm';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { SubscriptionEntity } from '../entities/subscription.entity';
 
 /** What publishing needs of a subscription. */
 export type FanOutTarget = Pick<SubscriptionEntity, 'id' | 'filter' | 'retry_schedule'>;
+
+/** What a subscription's answer shows (see SubscriptionsService.present). */
+export type SubscriptionListRow = Pick<
+  SubscriptionEntity,
+  | 'id'
+  | 'tenant_id'
+  | 'app_name'
+  | 'description'
+  | 'target_url'
+  | 'event_types'
+  | 'filter'
+  | 'type'
+  | 'payload_format'
+  | 'header_names'
+  | 'retry_schedule'
+  | 'rate_limit_per_second'
+  | 'is_active'
+  | 'disabled_reason'
+  | 'circuit_state'
+  | 'consecutive_failures'
+  | 'previous_secret_expires_at'
+  | 'created_at'
+  | 'updated_at'
+>;
+
+const LIST_COLUMNS = `id, tenant_id, app_name, description, target_url, event_types, filter, type, payload_format, header_names,
+  retry_schedule, rate_limit_per_second, is_active, disabled_reason, circuit_state, consecutive_failures,
+  previous_secret_expires_at, created_at, updated_at`;
 
 export interface SubscriptionFilter {
   /** subscriptions to any of these event types or patterns */
@@ -24,14 +52,24 @@ export class SubscriptionsRepository {
     await this.db.insert(SubscriptionEntity, row);
   }
 
-  /** Live (not deleted) subscriptions, newest first. */
-  page(tenantId: TenantId, filter: SubscriptionFilter, page: PageRequest): Promise<SubscriptionEntity[]> {
-    const qb = this.repo()
-      .createQueryBuilder('s')
-      .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL', { tenantId });
-    if (filter.eventPatterns) qb.andWhere('s.event_types && :patterns', { patterns: filter.eventPatterns });
-    if (filter.active !== undefined) qb.andWhere('s.is_active = :active', { active: filter.active });
-    return newestFirst(qb, 's', page).getMany();
+  /**
+   * Live (not deleted) subscriptions, newest first: one plain statement with the columns answers show (no sealed
+   * secret or headers, no entity hydration), on the (tenant_id, created_at, id) keyset.
+   */
+  async page(tenantId: TenantId, filter: SubscriptionFilter, page: PageRequest): Promise<SubscriptionListRow[]> {
+    const values: unknown[] = [tenantId];
+    const where = ['tenant_id = $1', 'deleted_at IS NULL'];
+    if (filter.eventPatterns) where.push(`event_types && $${values.push(filter.eventPatterns)}::text[]`);
+    if (filter.active !== undefined) where.push(`is_active = $${values.push(filter.active)}`);
+    if (page.cursor) {
+      const at = values.push(page.cursor.created_at);
+      where.push(`(created_at, id) < ($${at}::timestamptz, $${values.push(page.cursor.id)}::uuid)`);
+    }
+    return (await this.db.em.query(
+      `SELECT ${LIST_COLUMNS} FROM webhook_subscriptions WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC LIMIT $${values.push(page.limit + 1)}`,
+      values,
+    )) as SubscriptionListRow[];
   }
 
   /** The subscription, deleted or not. */
