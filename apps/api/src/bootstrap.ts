@@ -146,7 +146,7 @@ export async function createApiApp(
     void reply.headers(headers).header('x-request-id', request.id);
     done();
   });
-  if (options.logger !== false) logRequests(fastify, () => PinoLogger.root);
+  if (options.logger !== false) logRequests(fastify, 'conduit-api', () => PinoLogger.root);
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.observe(
       request.method,

@@ -12,9 +12,9 @@ describe('inlineParameters', () => {
   });
 
   it('escapes quotes and backslashes, and leaves $n inside literals, identifiers, dollar quotes and comments', () => {
-    expect(inlineParameters("SELECT '$1', \"$1\", $$ $1 $$, $f$ $1 $f$, E'\\' $1' -- $1\n, $1 /* $1 */", ["a'\\b"])).toBe(
-      "SELECT '$1', \"$1\", $$ $1 $$, $f$ $1 $f$, E'\\' $1' -- $1\n, E'a''\\\\b' /* $1 */",
-    );
+    expect(
+      inlineParameters("SELECT '$1', \"$1\", $$ $1 $$, $f$ $1 $f$, E'\\' $1' -- $1\n, $1 /* $1 */", ["a'\\b"]),
+    ).toBe("SELECT '$1', \"$1\", $$ $1 $$, $f$ $1 $f$, E'\\' $1' -- $1\n, E'a''\\\\b' /* $1 */");
     expect(inlineParameters("SELECT 'it''s $1', $1", ['v'])).toBe("SELECT 'it''s $1', E'v'");
   });
 
