@@ -123,13 +123,16 @@ export class TestApi {
   }
 }
 
-/** `host` is where the API listens (127.0.0.1 unless a suite needs another address); requests go to 127.0.0.1. */
+/**
+ * `host` is where the API listens (127.0.0.1 unless a suite needs another address); requests go to 127.0.0.1.
+ * `overrides` may depend on the suite's database (e.g. a DATABASE_URL through a proxy to it).
+ */
 export async function startTestApi(
-  overrides: Record<string, string> = {},
+  overrides: Record<string, string> | ((db: TestDatabase) => Record<string, string>) = {},
   { host = '127.0.0.1' }: { host?: string } = {},
 ): Promise<TestApi> {
   const db = await createTestDatabase();
-  const config = testConfig(db.url, overrides);
+  const config = testConfig(db.url, typeof overrides === 'function' ? overrides(db) : overrides);
   const app = await createApiApp(config, { logger: false });
   await app.listen({ port: 0, host });
   const address = app.getHttpServer().address();
