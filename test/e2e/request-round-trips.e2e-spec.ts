@@ -229,7 +229,7 @@ describe('round trips to PostgreSQL per request', () => {
     expect(res.body.data).toHaveLength(50);
     expect(trips.map(text), describeTrips(trips)).toEqual([
       jwtCheck(),
-      opens(`SELECT [^;]* FROM "webhook_subscriptions" `),
+      opens(`SELECT [^;]* FROM "?webhook_subscriptions"? `),
       'COMMIT',
     ]);
     expectRlsEverywhere(trips, tenantId);

@@ -82,16 +82,23 @@ export async function runLazyTransaction<T>(
     // TypeORM's query() turns pg's result into its own; pg is asked for the combined message instead, once.
     const connection = (await runner.connect()) as { query: ConnectionQuery };
     const original = connection.query;
+    // Put back as it was: the class's method stays the class's (anything that wraps it, e.g. to count queries, still
+    // sees this connection's later calls).
+    const ownBefore = Object.prototype.hasOwnProperty.call(connection, 'query');
+    const restore = () => {
+      if (ownBefore) connection.query = original;
+      else delete (connection as Partial<typeof connection>).query;
+    };
     connection.query = async function combined(this: unknown, asked: QueryText, values?: unknown[]) {
       if (asked !== sql) return original.call(this, asked, values);
-      connection.query = original;
+      restore();
       const results = await original.call(this, `${prefix};\n${whole}`);
       return Array.isArray(results) ? results[results.length - 1] : results;
     };
     try {
       return await query(sql as string, parameters, structured as never);
     } finally {
-      connection.query = original;
+      restore();
     }
   }) as Query;
 
