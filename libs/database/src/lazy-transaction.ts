@@ -11,7 +11,9 @@
 //   see inline-parameters.ts; a statement that cannot be inlined goes after them, as a second message). Settings
 //   changed inside the transaction (TenantContext.withSettings) are pending statements too, sent with the next
 //   statement, or not at all when none follows;
-// - a transaction that ran no statement ends without COMMIT, and its connection was never taken.
+// - a transaction that ran no statement ends without COMMIT, and its connection was never taken;
+// - a write that nothing in the transaction reads back (its audit row) can be kept for the commit and sent with it, in
+//   one message (TenantContext.atCommit).
 // This is the adapter of the CLS transaction plugin (@nestjs-cls/transactional), so TransactionHost, its `tx` and
 // everything written against them work unchanged, with row-level security set before every statement as before.
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -27,6 +29,7 @@ export interface LazyTransactionOptions {
 }
 
 const PENDING = Symbol('conduit.pendingStatements');
+const AT_COMMIT = Symbol('conduit.atCommit');
 
 /** `SELECT set_config(name, value, true), ...` with the values inlined. */
 export function setConfigSql(settings: Readonly<Record<string, string>>): string | null {
@@ -44,6 +47,18 @@ export function deferStatement(runner: QueryRunner | undefined, sql: string): bo
   const pending = (runner as (QueryRunner & { [PENDING]?: string[] }) | undefined)?.[PENDING];
   if (!pending) return false;
   pending.push(sql);
+  return true;
+}
+
+/**
+ * Queues a statement (trusted text, values inlined) to be sent with COMMIT, in the same message, after everything the
+ * transaction sent before: a write nothing in the transaction reads back, such as its audit row. It is not sent if the
+ * transaction rolls back. false when the runner is not one of a lazy transaction: the caller runs it itself.
+ */
+export function deferUntilCommit(runner: QueryRunner | undefined, sql: string): boolean {
+  const atCommit = (runner as (QueryRunner & { [AT_COMMIT]?: string[] }) | undefined)?.[AT_COMMIT];
+  if (!atCommit) return false;
+  atCommit.push(sql);
   return true;
 }
 
@@ -66,8 +81,9 @@ export async function runLazyTransaction<T>(
   const query: Query = runner.query.bind(runner);
   const settings = setConfigSql(options.settings ?? {});
   const pending: string[] = settings ? ['BEGIN', settings] : ['BEGIN'];
+  const atCommit: string[] = [];
   let begun = false;
-  (runner as QueryRunner & { [PENDING]?: string[] })[PENDING] = pending;
+  Object.assign(runner, { [PENDING]: pending, [AT_COMMIT]: atCommit });
 
   runner.query = (async (sql: QueryText, parameters?: unknown[], structured?: boolean) => {
     if (pending.length === 0) return query(sql as string, parameters, structured as never);
@@ -108,8 +124,13 @@ export async function runLazyTransaction<T>(
   try {
     setClient(runner.manager);
     const result = await fn();
-    // Settings still pending would only have changed what no statement reads any more.
-    if (begun) await query('COMMIT');
+    // Settings still pending would only have changed what no statement reads any more; statements kept for the commit
+    // carry their own settings, and go with it (with BEGIN as well, when nothing was sent before).
+    if (atCommit.length > 0) {
+      const message = [...(begun ? [] : pending.splice(0)), ...atCommit.splice(0), 'COMMIT'].join(';\n');
+      begun = true;
+      await query(message);
+    } else if (begun) await query('COMMIT');
     return result;
   } catch (err) {
     // As TypeORM's own transaction does: the rollback's own failure (a dead connection) is not the error to report.
@@ -117,6 +138,7 @@ export async function runLazyTransaction<T>(
     throw err;
   } finally {
     pending.length = 0;
+    atCommit.length = 0;
     state.isTransactionActive = false;
     state.transactionDepth = 0;
     await runner.release();

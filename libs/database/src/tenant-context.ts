@@ -7,7 +7,8 @@ import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
-import { LazyTransactionAdapter, deferStatement, setConfigSql } from './lazy-transaction';
+import { inlineParameters } from './inline-parameters';
+import { LazyTransactionAdapter, deferStatement, deferUntilCommit, setConfigSql } from './lazy-transaction';
 import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
@@ -48,6 +49,19 @@ export class TenantContext {
   prepared<R>(name: string, text: string, values: unknown[]): Promise<R[]> {
     // TypeORM hands its first argument to pg's client.query(), which takes a { name, text } config as well.
     return this.em.query({ name, text } as unknown as string, values) as Promise<R[]>;
+  }
+
+  /**
+   * Runs a write at commit, sent with COMMIT in one message, under the settings in effect now (the tenant of the
+   * current scope): for a row nothing in the transaction reads back, such as its audit row. Outside a transaction, or
+   * when its values cannot be inlined, it runs at once.
+   */
+  async atCommit(sql: string, values: unknown[]): Promise<void> {
+    const inlined = this.txHost.isTransactionActive() ? inlineParameters(sql, values) : null;
+    const settings = setConfigSql((this.applied() ?? {}) as Record<string, string>);
+    const statement = inlined && (settings ? `${settings};\n${inlined}` : inlined);
+    if (statement && deferUntilCommit(this.em.queryRunner, statement)) return;
+    await this.em.query(sql, values);
   }
 
   /** The current transaction's EntityManager (or the pool's, which sees no tenant rows). */

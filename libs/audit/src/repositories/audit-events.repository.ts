@@ -18,8 +18,31 @@ export interface AuditEventFilter {
 export class AuditEventsRepository {
   constructor(private readonly db: TenantContext) {}
 
+  /** Written with the transaction's COMMIT, in the same message (nothing in a transaction reads its audit row back). */
   async append(row: AuditEventEntity): Promise<void> {
-    await this.db.insert(AuditEventEntity, row);
+    await this.db.atCommit(
+      `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, actor_label, action, target_type, target_id,
+        outcome, status_code, ip, user_agent, request_id, changes, metadata, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb, $16)`,
+      [
+        row.id,
+        row.tenant_id,
+        row.actor_type,
+        row.actor_id,
+        row.actor_label,
+        row.action,
+        row.target_type,
+        row.target_id,
+        row.outcome,
+        row.status_code,
+        row.ip,
+        row.user_agent,
+        row.request_id,
+        row.changes === null ? null : JSON.stringify(row.changes),
+        row.metadata === null ? null : JSON.stringify(row.metadata),
+        row.created_at,
+      ],
+    );
   }
 
   page(tenantId: TenantId, filter: AuditEventFilter, page: PageRequest): Promise<AuditEventEntity[]> {
