@@ -22,7 +22,8 @@ export type InvariantCode =
   | 'conflicting_row_missing'
   | 'subscription_vanished'
   | 'unexpected_next_step'
-  | 'unexpected_redis_reply';
+  | 'unexpected_redis_reply'
+  | 'audit_tenant_mismatch';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(
