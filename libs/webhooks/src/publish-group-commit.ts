@@ -1,13 +1,13 @@
 // The API's publishes, group-committed: concurrent publishes are gathered (GroupCommitQueue) and each tenant's batch
 // is written in two round trips, a read and one durable write of every new event, its deliveries and every publish's
-// audit row, instead of a transaction of seven or more round trips per publish. Each caller is answered once the
+// audit row, instead of a request transaction of several round trips per publish. Each caller is answered once the
 // write committed (and its deliveries' jobs were handed to Redis), with its own outcome. A batch with events that may
 // start chains (the hooks' probes say which) is published in one transaction that runs the hooks for those events
 // (EventPublisher), with its audit rows.
 import { Injectable, Logger } from '@nestjs/common';
 import { ClsService } from 'nestjs-cls';
-import { AccessService } from '@conduit/access';
 import { Counter, Histogram } from 'prom-client';
+import { AccessService } from '@conduit/access';
 import { AuditEntry, AuditLog } from '@conduit/audit';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
 import {
