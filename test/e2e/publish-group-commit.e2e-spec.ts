@@ -2,9 +2,11 @@
 // 2xx is committed exactly once with its audit row and its deliveries queued, duplicates of a key are answered as
 // duplicates, a publish the database refuses fails alone, and publishes are in fact written together (counted round
 // trips, and the API's batch metric).
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { ConnectionOptions, Queue } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
+import type { DataSource } from 'typeorm';
 import { AccessService, RequestIdentity } from '@conduit/access';
 import type { AuditEntry } from '@conduit/audit';
 import { TenantId } from '@conduit/platform';
@@ -328,25 +330,16 @@ describe('publish group commit', () => {
   });
 
   it('writes a batch of publishes in two round trips: one read, one durable write', async () => {
-    const rounds: string[] = [];
-    const query = Client.prototype.query;
-    // Every message any pg client of this process sends meanwhile that touches the publish path's tables.
-    const spy = vi.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
-      const text = typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0]);
-      if (/webhook_|audit_events/.test(text)) rounds.push(text);
-      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
-    });
-    let answers: { id: string; duplicate: boolean }[];
-    try {
+    let answers: { id: string; duplicate: boolean }[] = [];
+    const rounds = await messagesDuring(async () => {
       // 20 publishes submitted together, two with one key (the second answered as the first's duplicate).
       answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           publishDirect('order.created', { i, total: 150 }, `trips-${i}`, i < 2 ? 'trips-key' : undefined),
         ),
       );
-    } finally {
-      spy.mockRestore();
-    }
+    });
+    // Nothing else the API's pool sent meanwhile (no background work of this test's API touches the database).
     expect(rounds).toHaveLength(2);
     expect(rounds[0]).toMatch(/FROM webhook_subscriptions/);
     expect(rounds[1]).toMatch(/INSERT INTO webhook_events[\s\S]*INSERT INTO audit_events/);
@@ -361,6 +354,38 @@ describe('publish group commit', () => {
     );
     expect(d).toBe(19 * 2);
   });
+
+  /**
+   * The text of every message the API's pool sends while fn runs (one client.query() is one round trip): its
+   * connections' query() wrapped, on each connection (one may carry its own, left by a transaction) and on the class
+   * for connections opened meanwhile.
+   */
+  async function messagesDuring(fn: () => Promise<void>): Promise<string[]> {
+    type QueryFn = (this: unknown, ...args: unknown[]) => unknown;
+    type Queryable = { query: QueryFn };
+    type PoolInternals = Pool & { Client: { prototype: Queryable }; _clients: Queryable[] };
+    const pool = (api.app.get<DataSource>(getDataSourceToken()).driver as unknown as { master: PoolInternals }).master;
+    const seen: string[] = [];
+    const counted = (query: QueryFn): QueryFn =>
+      function (this: unknown, ...args: unknown[]) {
+        const q = args[0] as string | { text: string };
+        seen.push(typeof q === 'string' ? q : q.text);
+        return query.apply(this, args);
+      };
+    const targets = [pool.Client.prototype, ...pool._clients];
+    const own = targets.map((t) => Object.getOwnPropertyDescriptor(t, 'query'));
+    for (const t of targets) t.query = counted(t.query);
+    try {
+      await fn();
+    } finally {
+      targets.forEach((t, i) => {
+        const descriptor = own[i];
+        if (descriptor) Object.defineProperty(t, 'query', descriptor);
+        else delete (t as Partial<Queryable>).query;
+      });
+    }
+    return seen;
+  }
 
   /** A publish as admin in acme straight into the group commit (as the controller hands it over), in its own CLS. */
   function publishDirect(event_name: string, payload: unknown, requestId: string, idempotency_key?: string) {
