@@ -7,11 +7,21 @@ export const AUDIT_ACTION = 'conduit:audit';
 export interface AuditSpec {
   action: string;
   target: string;
+  /** The handler writes the success row itself, with its change; the interceptor records only a failure. */
+  successInHandler?: boolean;
 }
 
 /** Names the audit action and target type a mutating route records (default: method and path). */
 export const Audited = (action: string, target: string) =>
   SetMetadata(AUDIT_ACTION, { action, target } satisfies AuditSpec);
+
+/**
+ * Like Audited, for a route with @OwnTransactions() whose handler commits its change and the success row together
+ * itself (publishing's group commit), built with requestAuditEntry() as the interceptor would build it. A failure is
+ * still recorded by the interceptor, in a transaction of its own.
+ */
+export const AuditedInHandler = (action: string, target: string) =>
+  SetMetadata(AUDIT_ACTION, { action, target, successInHandler: true } satisfies AuditSpec);
 
 /** The route's service writes its own audit rows (login, refresh, logout). */
 export const AuditedByService = () => SetMetadata(AUDIT_ACTION, false);

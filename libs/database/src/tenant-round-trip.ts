@@ -1,5 +1,5 @@
-// One statement for one tenant in ONE round trip, for the hot paths (delivery and step claims and records, the
-// ingest group commit).
+// One statement (or a few, queryMany) for one tenant in ONE round trip, for the hot paths (delivery and step claims
+// and records, the ingest and publish group commits).
 //
 // TenantContext.runInTenant() costs four round trips (BEGIN, set_config, the statement, COMMIT). Here set_config
 // and the statement travel in one simple-protocol message, which PostgreSQL runs as a single implicit
@@ -34,6 +34,16 @@ export interface PreparedStatement {
   sql: string;
 }
 
+/**
+ * A statement ($1..$n placeholders) with its values, built by one repository for a round trip that another runs
+ * (queryMany): the publish path's group commit writes audit rows and asks chains whether they trigger, in its own
+ * messages.
+ */
+export interface TenantStatement {
+  sql: string;
+  values: readonly SqlValue[];
+}
+
 /** A statement with a name that changes whenever its text does, so a connection never runs an older text. */
 export function preparedStatement(label: string, sql: string): PreparedStatement {
   return { name: `conduit_${label}_${createHash('sha256').update(sql).digest('hex').slice(0, 12)}`, sql };
@@ -60,6 +70,21 @@ export class TenantRoundTrip {
     const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
     const results = (await this.pool.query(text)) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
+  }
+
+  /**
+   * Runs several statements in tenantId in one round trip, and returns each one's rows in order. They are one
+   * transaction: all of them commit, or the first error rolls all of them back.
+   */
+  async queryMany(
+    tenantId: TenantId,
+    statements: readonly TenantStatement[],
+    options: RoundTripOptions,
+  ): Promise<unknown[][]> {
+    if (statements.length === 0) return [];
+    const text = [settingsSql(tenantId, options), ...statements.map((s) => inline(s.sql, s.values))].join(';\n');
+    const results = (await this.pool.query(text)) as unknown as QueryResult[];
+    return results.slice(1).map((r) => r.rows as unknown[]);
   }
 
   /** Runs a prepared statement ($1..$n, typed by casts in its text) with `values` in tenantId and returns its rows. */

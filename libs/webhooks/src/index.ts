@@ -7,6 +7,7 @@ export { EventHooks } from './event-hooks';
 export { EVENT_NAME, assertEventPatterns, assertValidFilter, matchesFilter, matchingPatterns } from './event-matching';
 export { EventsService } from './events.service';
 export type { PublishInput } from './events.service';
+export { PublishGroupCommit } from './publish-group-commit';
 export { SubscriptionsService, secretAad } from './subscriptions.service';
 export { WebhookException } from './webhook.exception';
 export { WebhooksApiModule } from './webhooks-api.module';

@@ -14,6 +14,7 @@ import { DeliveryEntity } from './entities/delivery.entity';
 import { EventEntity } from './entities/event.entity';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { EventHooks } from './event-hooks';
+import { EventPublisher } from './event-publisher';
 import { EventsService } from './events.service';
 import { DeliveriesRepository } from './repositories/deliveries.repository';
 import { EventsRepository } from './repositories/events.repository';
@@ -38,6 +39,7 @@ import './webhooks.access';
     DeliveriesRepository,
     SubscriptionsService,
     EventsService,
+    EventPublisher,
     DeliveriesService,
     DeliveryScheduler,
     AnalyticsService,
@@ -51,6 +53,7 @@ import './webhooks.access';
     DeliveriesRepository,
     SubscriptionsService,
     EventsService,
+    EventPublisher,
     DeliveriesService,
     DeliveryScheduler,
     AnalyticsService,

@@ -1,23 +1,23 @@
 // Runs each authenticated request in one tenant-scoped transaction and audits mutations.
 // A success is audited inside that transaction (the change and its audit row commit together);
 // a failure rolls back and is audited in a transaction of its own. Routes marked @OwnTransactions() open their own
-// transactions, and are audited in one of their own.
-import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+// transactions, and are audited in one of their own, unless their handler writes the success row with its change
+// (@AuditedInHandler).
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, lastValueFrom } from 'rxjs';
 import { AccessService, RequestIdentity } from '@conduit/access';
-import { AUDIT_ACTION, AuditLog, AuditSpec } from '@conduit/audit';
+import { AUDIT_ACTION, AuditLog, AuditSpec, requestAuditEntry } from '@conduit/audit';
 import { OWN_TRANSACTIONS, TenantContext } from '@conduit/database';
-import { ConduitException, requestMeta } from '@conduit/platform';
+import { mapError } from './error-mapping';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The status the request is answered with (the exception filter maps it the same way). */
 function statusOf(err: unknown): number {
-  if (err instanceof ConduitException) return err.status;
-  if (err instanceof HttpException) return err.getStatus();
-  return 500;
+  return mapError(err, null).status;
 }
 
 @Injectable()
@@ -41,7 +41,7 @@ export class RequestTransactionInterceptor implements NestInterceptor {
     const ownTransactions = this.reflector.get<boolean | undefined>(OWN_TRANSACTIONS, context.getHandler()) === true;
     const handle = async () => {
       const result: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      if (audited) await this.record(identity, req, spec, successStatus, result);
+      if (audited && !spec?.successInHandler) await this.record(identity, req, spec, successStatus, result);
       return result;
     };
     const run = async () => {
@@ -69,26 +69,6 @@ export class RequestTransactionInterceptor implements NestInterceptor {
       typeof result === 'object' && result !== null && 'id' in result
         ? String((result as { id: unknown }).id)
         : undefined;
-    const body =
-      typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)
-        ? (req.body as Record<string, unknown>)
-        : null;
-    const meta = requestMeta(req);
-    await this.audit.record({
-      tenantId: identity.tenant.id,
-      action: spec?.action ?? `${req.method.toLowerCase()} ${req.routeOptions.url ?? req.url}`,
-      outcome: status < 400 ? 'success' : status === 401 || status === 403 || status === 404 ? 'denied' : 'failure',
-      actor: { type: identity.principal.kind, id: identity.principal.id, label: identity.principal.label },
-      target: { type: spec?.target ?? 'unknown', id: resultId ?? params.id ?? null },
-      statusCode: status,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      requestId: meta.requestId,
-      changes: body,
-      metadata:
-        identity.tenant.id !== identity.principal.homeTenantId
-          ? { home_tenant_id: identity.principal.homeTenantId }
-          : null,
-    });
+    await this.audit.record(requestAuditEntry(identity, req, spec, status, resultId ?? params.id ?? null));
   }
 }

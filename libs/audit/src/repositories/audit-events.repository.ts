@@ -1,6 +1,6 @@
 // The SQL over audit_events (append-only: the runtime role may not update or delete), in the caller's transaction.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst, within } from '@conduit/database';
+import { PageRequest, TenantContext, TenantStatement, newestFirst, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { AuditEventEntity, AuditOutcome } from '../entities/audit-event.entity';
 
@@ -43,6 +43,26 @@ export class AuditEventsRepository {
         row.created_at,
       ],
     );
+  }
+
+  /** Rows of one tenant in one statement, in the caller's transaction. */
+  async appendMany(rows: AuditEventEntity[]): Promise<void> {
+    const { sql, values } = this.appendManyStatement(rows);
+    await this.db.em.query(sql, [...values]);
+  }
+
+  /** Rows of one tenant as one INSERT (the rows as one JSON array), for a round trip its caller runs in that tenant. */
+  appendManyStatement(rows: AuditEventEntity[]): TenantStatement {
+    return {
+      sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, actor_label, action, target_type, target_id, outcome,
+              status_code, ip, user_agent, request_id, changes, metadata, created_at)
+            SELECT a.id, a.tenant_id, a.actor_type, a.actor_id, a.actor_label, a.action, a.target_type, a.target_id, a.outcome,
+              a.status_code, a.ip, a.user_agent, a.request_id, a.changes, a.metadata, a.created_at
+              FROM jsonb_to_recordset($1::jsonb) AS a(id uuid, tenant_id uuid, actor_type text, actor_id uuid, actor_label text,
+                action text, target_type text, target_id text, outcome text, status_code integer, ip text, user_agent text,
+                request_id text, changes jsonb, metadata jsonb, created_at timestamptz)`,
+      values: [JSON.stringify(rows)],
+    };
   }
 
   page(tenantId: TenantId, filter: AuditEventFilter, page: PageRequest): Promise<AuditEventEntity[]> {

@@ -1,7 +1,7 @@
 // The SQL over execution_chains and their versioned steps, in the caller's transaction: the API's reads and writes
 // (optimistic locking on version), and the launch query every publish runs (prepared once per connection).
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, TenantStatement, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { ChainStepEntity } from '../entities/chain-step.entity';
 import { ChainEntity } from '../entities/chain.entity';
@@ -142,6 +142,21 @@ export class ChainsRepository {
       total_steps: r.total_steps,
       first_step: { id: r.step_id, name: r.step_name, delay_seconds: r.delay_seconds },
     }));
+  }
+
+  /**
+   * The names among `events` for which launchable(their patterns) could find a chain (rows of `event_name`), for a
+   * round trip its caller runs in the tenant (the API's publish group commit). It may name one launchable() would find
+   * nothing for (a chain without steps), never leave out one it would launch.
+   */
+  triggeredProbe(tenantId: TenantId, events: { name: string; patterns: string[] }[]): TenantStatement {
+    return {
+      sql: `SELECT n.name AS event_name FROM jsonb_to_recordset($2::jsonb) AS n(name text, patterns jsonb)
+             WHERE EXISTS (SELECT 1 FROM execution_chains c
+                            WHERE c.tenant_id = $1::uuid AND c.deleted_at IS NULL AND c.is_active
+                              AND c.trigger_event IN (SELECT jsonb_array_elements_text(n.patterns)))`,
+      values: [tenantId, JSON.stringify(events)],
+    };
   }
 
   private repo() {

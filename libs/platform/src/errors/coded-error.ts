@@ -23,7 +23,8 @@ export type InvariantCode =
   | 'subscription_vanished'
   | 'unexpected_next_step'
   | 'unexpected_redis_reply'
-  | 'helmet_async';
+  | 'helmet_async'
+  | 'audit_tenant_mismatch';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(

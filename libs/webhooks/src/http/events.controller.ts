@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { CheckPolicy } from '@conduit/access';
+import type { FastifyRequest } from 'fastify';
+import { AccessService, CheckPolicy } from '@conduit/access';
 import { ApiErrors } from '@conduit/platform';
-import { Audited } from '@conduit/audit';
+import { AuditSpec, AuditedInHandler, requestAuditEntry } from '@conduit/audit';
+import { OwnTransactions } from '@conduit/database';
 import { ApiIdempotencyKeyHeader, IdempotencyKeyHeader, idempotencyKey } from './idempotency-key';
 import {
   EventDetailResponse,
@@ -12,24 +14,43 @@ import {
   PublishedEventResponse,
 } from '../dto/event.dto';
 import { EventsService } from '../events.service';
+import { PublishGroupCommit } from '../publish-group-commit';
+
+const PUBLISH_AUDIT: AuditSpec = { action: 'event.publish', target: 'Event' };
+const PUBLISHED = 202;
 
 @ApiTags('events')
 @ApiBearerAuth('bearer')
 @ApiSecurity('api_key')
 @Controller('api/v1/events')
 export class EventsController {
-  constructor(private readonly events: EventsService) {}
+  constructor(
+    private readonly events: EventsService,
+    private readonly groupCommit: PublishGroupCommit,
+    private readonly access: AccessService,
+  ) {}
 
+  /**
+   * Group-committed with the publishes arriving at the same time (PublishGroupCommit): no request transaction, and the
+   * success audit row is written with the event, as the request's interceptor would have written it.
+   */
   @Post()
-  @HttpCode(202)
+  @HttpCode(PUBLISHED)
+  @OwnTransactions()
   @CheckPolicy('create', 'Event')
-  @Audited('event.publish', 'Event')
+  @AuditedInHandler(PUBLISH_AUDIT.action, PUBLISH_AUDIT.target)
   @ApiIdempotencyKeyHeader()
   @ApiOperation({ summary: 'Publish an event; one delivery per matching subscription is queued' })
   @ApiAcceptedResponse({ type: PublishedEventResponse })
   @ApiErrors(400, 401, 403)
-  publish(@Body() dto: PublishEventDto, @IdempotencyKeyHeader() headerKey?: string): Promise<PublishedEventResponse> {
-    return this.events.publish({ ...dto, idempotency_key: idempotencyKey(headerKey, dto.idempotency_key) });
+  publish(
+    @Body() dto: PublishEventDto,
+    @Req() req: FastifyRequest,
+    @IdempotencyKeyHeader() headerKey?: string,
+  ): Promise<PublishedEventResponse> {
+    const input = { ...dto, idempotency_key: idempotencyKey(headerKey, dto.idempotency_key) };
+    const audit = requestAuditEntry(this.access.identity(), req, PUBLISH_AUDIT, PUBLISHED, null);
+    return this.groupCommit.publish(input, audit);
   }
 
   @Get()

@@ -1,7 +1,7 @@
 // The SQL over webhook_events, in the caller's transaction: the publish path's statements (prepared once per
 // connection, every new event and its deliveries in one statement), the API's reads, and retention's deletes.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, isUniqueViolation, newestFirst, within } from '@conduit/database';
+import { PageRequest, TenantContext, TenantStatement, isUniqueViolation, newestFirst, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { EventEntity } from '../entities/event.entity';
 
@@ -16,6 +16,41 @@ export interface NewDelivery {
 export interface NewEvent {
   event: EventEntity;
   deliveries: NewDelivery[];
+}
+
+/** Whether err is an insert that lost an idempotency key to a concurrent publish. */
+export function isIdempotencyRace(err: unknown): boolean {
+  return isUniqueViolation(err, 'webhook_events_idempotency_key');
+}
+
+/**
+ * Every new event of one tenant and its deliveries as one statement (the rows as two JSON arrays), for the
+ * transaction's prepared statement and the group commit's round trip alike. Events go in key order: two transactions
+ * publishing the same keys then wait on each other instead of deadlocking.
+ */
+export function insertStatement(fresh: NewEvent[]): TenantStatement {
+  const [{ event: first }] = fresh;
+  const events = fresh.map(({ event: e }) => ({
+    id: e.id,
+    event_name: e.event_name,
+    source: e.source,
+    payload: JSON.stringify(e.payload ?? null),
+    idempotency_key: e.idempotency_key,
+    delivery_count: e.delivery_count,
+  }));
+  events.sort((a, b) => ((a.idempotency_key ?? '') < (b.idempotency_key ?? '') ? -1 : 1));
+  const deliveries = fresh.flatMap(({ event, deliveries: ds }) => ds.map((d) => ({ ...d, event_id: event.id })));
+  return {
+    sql: `WITH events AS (
+           INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
+           SELECT e.id, $1::uuid, e.event_name, e.source, e.payload::jsonb, e.idempotency_key, e.delivery_count, $2::timestamptz
+             FROM jsonb_to_recordset($3::jsonb) AS e(id uuid, event_name text, source text, payload text, idempotency_key text, delivery_count integer)
+         )
+         INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, next_attempt_at, created_at, updated_at)
+         SELECT d.id, $1::uuid, d.event_id, d.subscription_id, 'pending', 0, d.next_attempt_at, $2::timestamptz, $2::timestamptz
+           FROM jsonb_to_recordset($4::jsonb) AS d(id uuid, event_id uuid, subscription_id uuid, next_attempt_at timestamptz)`,
+    values: [first.tenant_id, first.created_at, JSON.stringify(events), JSON.stringify(deliveries)],
+  };
 }
 
 export interface EventFilter {
@@ -61,38 +96,15 @@ export class EventsRepository {
   }
 
   /**
-   * Every new event of one tenant and its deliveries in one statement (the rows as two JSON arrays). When an event
-   * carries an idempotency key the statement runs under a savepoint: false when a key was taken meanwhile (nothing
-   * written then), so the caller can answer that race. Without keys nothing can collide, and the savepoint's two round
-   * trips are saved.
+   * Every new event of one tenant and its deliveries in one statement (insertStatement). When an event carries an
+   * idempotency key the statement runs under a savepoint: false when a key was taken meanwhile (nothing written then),
+   * so the caller can answer that race. Without keys nothing can collide, and the savepoint's two round trips are
+   * saved.
    */
   async insertWithDeliveries(fresh: NewEvent[]): Promise<boolean> {
-    const [{ event: first }] = fresh;
-    const events = fresh.map(({ event: e }) => ({
-      id: e.id,
-      event_name: e.event_name,
-      source: e.source,
-      payload: JSON.stringify(e.payload ?? null),
-      idempotency_key: e.idempotency_key,
-      delivery_count: e.delivery_count,
-    }));
-    // In key order: two transactions publishing the same keys then wait on each other instead of deadlocking.
-    events.sort((a, b) => ((a.idempotency_key ?? '') < (b.idempotency_key ?? '') ? -1 : 1));
-    const deliveries = fresh.flatMap(({ event, deliveries: ds }) => ds.map((d) => ({ ...d, event_id: event.id })));
-    const insert = () =>
-      this.db.prepared(
-        'conduit_publish_insert_many',
-        `WITH events AS (
-           INSERT INTO webhook_events (id, tenant_id, event_name, source, payload, idempotency_key, delivery_count, created_at)
-           SELECT e.id, $1::uuid, e.event_name, e.source, e.payload::jsonb, e.idempotency_key, e.delivery_count, $2::timestamptz
-             FROM jsonb_to_recordset($3::jsonb) AS e(id uuid, event_name text, source text, payload text, idempotency_key text, delivery_count integer)
-         )
-         INSERT INTO webhook_deliveries (id, tenant_id, event_id, subscription_id, status, attempt_count, next_attempt_at, created_at, updated_at)
-         SELECT d.id, $1::uuid, d.event_id, d.subscription_id, 'pending', 0, d.next_attempt_at, $2::timestamptz, $2::timestamptz
-           FROM jsonb_to_recordset($4::jsonb) AS d(id uuid, event_id uuid, subscription_id uuid, next_attempt_at timestamptz)`,
-        [first.tenant_id, first.created_at, JSON.stringify(events), JSON.stringify(deliveries)],
-      );
-    if (!events.some((e) => e.idempotency_key)) {
+    const { sql, values } = insertStatement(fresh);
+    const insert = () => this.db.prepared('conduit_publish_insert_many', sql, [...values]);
+    if (!fresh.some(({ event }) => event.idempotency_key)) {
       await insert();
       return true;
     }
@@ -103,7 +115,7 @@ export class EventsRepository {
       return true;
     } catch (err) {
       await this.db.em.query('ROLLBACK TO SAVEPOINT publish_events');
-      if (isUniqueViolation(err, 'webhook_events_idempotency_key')) return false;
+      if (isIdempotencyRace(err)) return false;
       throw err;
     }
   }
