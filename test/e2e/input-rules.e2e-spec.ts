@@ -269,7 +269,7 @@ describe('input rules', () => {
         }
       }
       expect(checked).toBeGreaterThanOrEqual(15);
-      // Refusals by validation may be audited as failures (request-transaction.interceptor.ts); nothing else is
+      // Refusals by validation may be audited as failures (request-transaction.ts); nothing else is
       // written.
       const { rows, unchanged, auditOutcomes } = await writesSince(before);
       expect(rows).toEqual(unchanged);

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type IORedis from 'ioredis';
@@ -19,7 +19,7 @@ import { ConduitExceptionFilter } from './http/exception.filter';
 import { loggerParams } from './http/logging';
 import { PoliciesGuard } from './http/policies.guard';
 import { RedisThrottlerStorage } from './http/redis-throttler-storage';
-import { RequestTransactionInterceptor } from './http/request-transaction.interceptor';
+import { RequestTransaction } from './http/request-transaction';
 import { OperationsModule } from './operations.module';
 
 /**
@@ -72,7 +72,8 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: CallerThrottlerGuard },
         { provide: APP_GUARD, useClass: PoliciesGuard },
-        { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
+        // Wraps every route handler (bindRequestTransactions in bootstrap.ts): the request's transaction and audit.
+        RequestTransaction,
         { provide: APP_FILTER, useClass: ConduitExceptionFilter },
       ],
     };

@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, OperationObject, SwaggerModule } from '@nestjs/swagger';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
+import { ClsServiceManager } from 'nestjs-cls';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { PUBLIC_OPERATION_EXTENSION } from '@conduit/access';
@@ -22,6 +23,7 @@ import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
 import { logRequests } from './http/request-logging';
 import { inRequestScope } from './http/request-scope';
+import { REQUEST_SCOPE, RequestScope, RequestTransaction, bindRequestTransactions } from './http/request-transaction';
 import { securityHeaderValues, securityHeaders } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -118,6 +120,8 @@ export async function createApiApp(
     logger: options.logger === false ? false : undefined,
     abortOnError: false,
   });
+  // Before the routes are bound to their handlers (app.init(), from listen()).
+  bindRequestTransactions(app);
   if (options.logger !== false) app.useLogger(app.get(Logger));
   await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
 
@@ -142,7 +146,9 @@ export async function createApiApp(
   frontDoor.attach(receiver);
   fastify.addHook('onClose', async () => receiver.close());
   const headers = securityHeaderValues(securityHeaders(config));
+  const transaction = app.get(RequestTransaction);
   fastify.addHook('onRequest', (request, reply, done) => {
+    ClsServiceManager.getClsService().set(REQUEST_SCOPE, { request, transaction } satisfies RequestScope);
     void reply.headers(headers).header('x-request-id', request.id);
     done();
   });

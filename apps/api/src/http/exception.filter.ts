@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseAvailability } from '@conduit/database';
 import { mapError } from './error-mapping';
 import { loggableError } from './loggable-error';
+import { REQUEST_SCOPE, RequestScope } from './request-transaction';
 
 @Catch()
 export class ConduitExceptionFilter implements ExceptionFilter {
@@ -19,10 +21,16 @@ export class ConduitExceptionFilter implements ExceptionFilter {
     this.database.notice(exception);
     if (mapped.unexpected)
       this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
-    void reply
-      .status(mapped.status)
-      .headers(mapped.headers ?? {})
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(mapped.body);
+    const send = () =>
+      void reply
+        .status(mapped.status)
+        .headers(mapped.headers ?? {})
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(mapped.body);
+    // A mutation refused before its handler ran (validation) is audited first, as one its handler refused.
+    const cls = ClsServiceManager.getClsService();
+    const scope = cls.isActive() ? cls.get<RequestScope | undefined>(REQUEST_SCOPE) : undefined;
+    if (scope?.route && !scope.ran) void scope.transaction.auditRefusal(exception).finally(send);
+    else send();
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AccessException, AccessService, PUBLIC_ROUTE, ROUTE_POLICY, RoutePolicy } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { requestMeta } from '@conduit/platform';
+import { guardsPassed } from './request-transaction';
 
 /** Second guard: the route's declared policy must allow the caller. Routes without one are refused. */
 @Injectable()
@@ -19,7 +20,10 @@ export class PoliciesGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const policy = this.reflector.getAllAndOverride<RoutePolicy | undefined>(ROUTE_POLICY, targets);
     if (!policy) throw new AccessException('forbidden', 403, 'This route declares no policy');
-    if (policy.kind === 'authenticated' || this.access.can(policy.action, policy.subject)) return true;
+    if (policy.kind === 'authenticated' || this.access.can(policy.action, policy.subject)) {
+      guardsPassed(context.getHandler());
+      return true;
+    }
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const { principal, tenant } = this.access.identity();
