@@ -6,9 +6,12 @@
 // - nothing is sent, and no connection taken, until the transaction's first statement: a request whose handler reads
 //   nothing from the database (or answers from what authentication already read) never checks a connection out, and
 //   one that awaits something else before its first statement does not hold one meanwhile;
+// - until something else is sent, a plain read (readsOnly) runs in an implicit transaction of its own, its message
+//   carrying the settings: a request that only reads once costs one round trip, no BEGIN, no COMMIT;
 // - BEGIN and the transaction's settings (the tenant of row-level security) are kept as pending statements, and
-//   travel in ONE simple-protocol message with the first statement (its parameters inlined as pg would have sent them,
-//   see inline-parameters.ts; a statement that cannot be inlined goes after them, as a second message). Settings
+//   travel in ONE simple-protocol message with the first statement that is not such a read (its parameters inlined
+//   as pg would have sent them, see inline-parameters.ts; a statement that cannot be inlined goes after them, as a
+//   second message). Settings
 //   changed inside the transaction (TenantContext.withSettings) are pending statements too, sent with the next
 //   statement, or not at all when none follows;
 // - a transaction that ran no statement ends without COMMIT, and its connection was never taken;
@@ -62,6 +65,21 @@ export function deferUntilCommit(runner: QueryRunner | undefined, sql: string): 
   return true;
 }
 
+/**
+ * A statement that only reads and takes nothing that lasts until its transaction ends (no row lock, advisory lock or
+ * setting): run in an implicit transaction of its own it means what it means as the first statement of a READ
+ * COMMITTED transaction, where each statement sees its own snapshot too.
+ */
+export function readsOnly(sql: string): boolean {
+  return (
+    /^\s*SELECT\b/i.test(sql) &&
+    !/\bFOR\s+(UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b/i.test(sql) &&
+    !/\b(set_config|nextval|setval|pg_advisory\w*|pg_try_advisory\w*|txid_current\w*|pg_current_xact_id\w*)\s*\(/i.test(
+      sql,
+    )
+  );
+}
+
 type Query = QueryRunner['query'];
 type QueryText = string | { text: string };
 type ConnectionQuery = (text: QueryText, values?: unknown[]) => Promise<QueryResult | QueryResult[]>;
@@ -86,15 +104,29 @@ export async function runLazyTransaction<T>(
   Object.assign(runner, { [PENDING]: pending, [AT_COMMIT]: atCommit });
 
   runner.query = (async (sql: QueryText, parameters?: unknown[], structured?: boolean) => {
-    if (pending.length === 0) return query(sql as string, parameters, structured as never);
-    const prefix = pending.splice(0).join(';\n');
-    begun = true;
+    if (begun) return query(sql as string, parameters, structured as never);
     const text = typeof sql === 'string' ? sql : sql.text;
     const whole = inlineParameters(text, parameters);
+    // Until the transaction has to begin, a plain read runs in an implicit transaction of its own, with the settings
+    // in its message: a request that reads once needs no BEGIN and no COMMIT. The settings stay pending, so a later
+    // statement begins the transaction with all of them.
+    if (whole !== null && readsOnly(text)) {
+      return combined(pending.slice(1).join(';\n'), whole, sql, () =>
+        query(sql as string, parameters, structured as never),
+      );
+    }
+    const prefix = pending.splice(0).join(';\n');
+    begun = true;
     if (whole === null) {
       await query(prefix);
       return query(sql as string, parameters, structured as never);
     }
+    return combined(prefix, whole, sql, () => query(sql as string, parameters, structured as never));
+  }) as Query;
+
+  /** Runs `send` (TypeORM's query of `sql`) with pg asked for `prefix` and the inlined statement in one message. */
+  const combined = async (prefix: string, whole: string, sql: QueryText, send: () => Promise<unknown>) => {
+    if (!prefix) return send();
     // TypeORM's query() turns pg's result into its own; pg is asked for the combined message instead, once.
     const connection = (await runner.connect()) as { query: ConnectionQuery };
     const original = connection.query;
@@ -105,18 +137,18 @@ export async function runLazyTransaction<T>(
       if (ownBefore) connection.query = original;
       else delete (connection as Partial<typeof connection>).query;
     };
-    connection.query = async function combined(this: unknown, asked: QueryText, values?: unknown[]) {
+    connection.query = async function inOneMessage(this: unknown, asked: QueryText, values?: unknown[]) {
       if (asked !== sql) return original.call(this, asked, values);
       restore();
       const results = await original.call(this, `${prefix};\n${whole}`);
       return Array.isArray(results) ? results[results.length - 1] : results;
     };
     try {
-      return await query(sql as string, parameters, structured as never);
+      return await send();
     } finally {
       restore();
     }
-  }) as Query;
+  };
 
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   state.isTransactionActive = true;
