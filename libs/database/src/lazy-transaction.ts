@@ -104,24 +104,22 @@ export async function runLazyTransaction<T>(
   Object.assign(runner, { [PENDING]: pending, [AT_COMMIT]: atCommit });
 
   runner.query = (async (sql: QueryText, parameters?: unknown[], structured?: boolean) => {
-    if (begun) return query(sql as string, parameters, structured as never);
+    const send = () => query(sql as string, parameters, structured as never);
+    if (begun && pending.length === 0) return send();
     const text = typeof sql === 'string' ? sql : sql.text;
     const whole = inlineParameters(text, parameters);
     // Until the transaction has to begin, a plain read runs in an implicit transaction of its own, with the settings
     // in its message: a request that reads once needs no BEGIN and no COMMIT. The settings stay pending, so a later
     // statement begins the transaction with all of them.
-    if (whole !== null && readsOnly(text)) {
-      return combined(pending.slice(1).join(';\n'), whole, sql, () =>
-        query(sql as string, parameters, structured as never),
-      );
-    }
+    if (!begun && whole !== null && readsOnly(text)) return combined(pending.slice(1).join(';\n'), whole, sql, send);
+    // BEGIN and the settings (or, once begun, settings changed since the last statement) with this statement.
     const prefix = pending.splice(0).join(';\n');
     begun = true;
     if (whole === null) {
       await query(prefix);
-      return query(sql as string, parameters, structured as never);
+      return send();
     }
-    return combined(prefix, whole, sql, () => query(sql as string, parameters, structured as never));
+    return combined(prefix, whole, sql, send);
   }) as Query;
 
   /** Runs `send` (TypeORM's query of `sql`) with pg asked for `prefix` and the inlined statement in one message. */
