@@ -5,6 +5,7 @@ import { DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Authenticated, CheckPolicy, PUBLIC_ROUTE, Public, ROUTE_POLICY, RoutePolicy } from '@conduit/access';
 import { createApiApp } from '@conduit/api/bootstrap';
+import { runsInRequestTransaction } from '@conduit/api/http/request-transaction';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { testConfig } from '../support/test-config';
 
@@ -12,6 +13,8 @@ interface RouteInfo {
   /** "POST /api/v1/tenants" */
   route: string;
   handler: string;
+  /** Whether the handler runs in the request's transaction (wrapped by bindRequestTransactions). */
+  inTransaction: boolean;
   isPublic: boolean;
   policy: RoutePolicy | undefined;
 }
@@ -43,6 +46,7 @@ function walkRoutes(controllers: Type[]): RouteInfo[] {
         [paths].flat().map((path) => ({
           route: `${method} ${joinPath(prefix, path)}`,
           handler: `${controller.name}.${name}`,
+          inTransaction: runsInRequestTransaction(handler),
           isPublic,
           policy,
         })),
@@ -153,6 +157,10 @@ describe('route policies of the API', () => {
 
   it('finds no route without @Public() or a policy', () => {
     expect(unguarded(routes)).toEqual([]);
+  });
+
+  it('runs every route in its request transaction (wrapped before the routes were bound)', () => {
+    expect(routes.filter((r) => !r.inTransaction).map((r) => `${r.route} (${r.handler})`)).toEqual([]);
   });
 
   it('marks login, refresh and health public, and no management route', () => {

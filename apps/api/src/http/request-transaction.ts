@@ -42,6 +42,11 @@ function currentScope(): RequestScope | undefined {
   return cls.isActive() ? cls.get<RequestScope | undefined>(REQUEST_SCOPE) : undefined;
 }
 
+/** Whether a route handler runs in its request's transaction (bindRequestTransactions wrapped it). */
+export function runsInRequestTransaction(handler: unknown): boolean {
+  return typeof handler === 'function' && ROUTE in handler;
+}
+
 /** Called by the last guard once it lets the request through: the route's handler (wrapped) is about to run. */
 export function guardsPassed(handler: unknown): void {
   const route = (handler as { [ROUTE]?: RouteTransaction } | undefined)?.[ROUTE];
