@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { resolveDatabaseUrls } from '@conduit/database';
@@ -27,7 +27,7 @@ import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { signLoki } from '@conduit/signatures';
 import { freePort } from '../test/support/processes';
-import { ROOT, createBenchDatabase, sleep } from './support';
+import { createBenchDatabase, machineFacts, ROOT, sleep } from './support';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -633,12 +633,7 @@ async function main(): Promise<void> {
   console.table(medians);
   console.table(targets);
   const result = {
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      memory_gib: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineFacts(),
     load_average_before: load1,
     load_average_after: loadavg().map((n) => Number(n.toFixed(2))),
     connections: CONNECTIONS,

@@ -19,7 +19,6 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import IORedis from 'ioredis';
 import { createApiApp } from '@conduit/api/bootstrap';
@@ -32,7 +31,16 @@ import { SecretBox } from '@conduit/secrets';
 import { OperatorService } from '@conduit/tenants';
 import { EventsService, secretAad } from '@conduit/webhooks';
 import { deliveryHttpOptions } from '@conduit/webhooks/engine';
-import { cpuByGroup, cpuShare, createBenchDatabase, percentile, sleep, startWorker, stopWorker } from './support';
+import {
+  cpuByGroup,
+  cpuShare,
+  createBenchDatabase,
+  machineFacts,
+  percentile,
+  sleep,
+  startWorker,
+  stopWorker,
+} from './support';
 import { generateWebhookSecret } from '@conduit/signatures';
 
 const RATES = (process.env.BENCH_RATES ?? '500,50')
@@ -269,12 +277,7 @@ async function main(): Promise<void> {
       `SELECT n_tup_upd::int AS updates, n_tup_hot_upd::int AS hot_updates FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'`,
     );
     const result = {
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        memory_gib: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineFacts(),
       subscriptions: SUBSCRIPTIONS,
       worker: { processes: 1, concurrency: CONCURRENCY, database_pool: POOL },
       baseline_outbound_client_to_sink_rps: baselineRps,

@@ -7,7 +7,6 @@ import Fastify from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { cpus, totalmem } from 'node:os';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
@@ -17,6 +16,7 @@ import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { OperatorService } from '@conduit/tenants';
 import { signLoki } from '@conduit/signatures';
+import { machineFacts } from './support';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -155,12 +155,7 @@ async function main(): Promise<void> {
     }
     const [{ count: stored }] = await admin(`SELECT count(*)::int AS count FROM inbound_events`, dbUrl.toString());
     const result = {
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        memory_gib: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineFacts(),
       connections: CONNECTIONS,
       seconds_per_phase: DURATION,
       conduit_health_live_floor: floor,

@@ -7,10 +7,21 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 
 export const ROOT = resolve(__dirname, '..');
+
+/** The machine a bench ran on, as its result reports it. */
+export function machineFacts() {
+  return {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
