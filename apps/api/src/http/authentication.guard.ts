@@ -40,9 +40,14 @@ export class AuthenticationGuard implements CanActivate {
     this.failures = new FailedAuthenticationLimit(storage, Math.max(1, Math.floor(config.RATE_LIMIT_PER_MINUTE / 10)));
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // A public route passes at once (no promise to await).
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
       return true;
+    return this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const blocked = this.failures.retryAfter(req.ip);

@@ -15,7 +15,7 @@ export class PoliciesGuard implements CanActivate {
     private readonly audit: AuditLog,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const policy = this.reflector.getAllAndOverride<RoutePolicy | undefined>(ROUTE_POLICY, targets);
@@ -24,6 +24,11 @@ export class PoliciesGuard implements CanActivate {
       guardsPassed(context.getHandler());
       return true;
     }
+    return this.refuse(context, policy);
+  }
+
+  /** Audits a refused mutation, then refuses (403). */
+  private async refuse(context: ExecutionContext, policy: Extract<RoutePolicy, { action: string }>): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const { principal, tenant } = this.access.identity();
