@@ -22,8 +22,8 @@ import { mountQueueBoard } from './queue-board/queue-board';
 import { sendClientError, sendFrameworkError } from './http/error-mapping';
 import { unstorableInputError } from './http/unstorable-input';
 import { logRequests } from './http/request-logging';
-import { inRequestScope } from './http/request-scope';
-import { REQUEST_SCOPE, RequestScope, RequestTransaction, bindRequestTransactions } from './http/request-transaction';
+import { REQUEST_SCOPE, RequestScope, inRequestScope } from './http/request-scope';
+import { RequestTransaction, bindRequestTransactions } from './http/request-transaction';
 import { securityHeaderValues, securityHeaders } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -87,16 +87,12 @@ export async function createApiApp(
   config: ConduitConfig,
   options: ApiAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  // Names the request once: the request scope asks first, Fastify (genReqId) then gets the same id.
   const genReqId = (raw: IncomingMessage): string => {
-    const named = raw as IncomingMessage & { id?: string };
-    if (named.id) return named.id;
     const incoming = raw.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
-    named.id = id;
+    (raw as IncomingMessage & { id?: string }).id = id;
     return id;
   };
-  const requestScope = inRequestScope(genReqId);
   // One HTTP server: the receive endpoints go to their own lean Fastify instance, everything else to Nest's.
   const frontDoor = new ReceiveFrontDoor();
   const adapter = new FastifyAdapter({
@@ -112,7 +108,7 @@ export async function createApiApp(
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: sendClientError,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-      createServer(frontDoor.listener(requestScope(handler))),
+      createServer(frontDoor.listener(inRequestScope(handler))),
   });
   closeWithAdapter(adapter, frontDoor);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {

@@ -5,6 +5,7 @@
 // a scanner that skips quoted strings, quoted identifiers, dollar-quoted bodies and comments. null when the statement
 // cannot be written so (binary values, NUL characters, a placeholder without a value): the caller sends it as it is.
 import { prepareValue } from 'pg/lib/utils';
+import { quote } from './tenant-round-trip';
 
 export function inlineParameters(sql: string, values: readonly unknown[] | undefined): string | null {
   const texts: (string | null)[] = [];
@@ -86,9 +87,4 @@ function stringEnd(sql: string, start: number, escapes: boolean): number {
 
 function isIdentifierChar(c: string | undefined): boolean {
   return c !== undefined && /[A-Za-z0-9_$]/.test(c);
-}
-
-/** An E'...' literal: reads the same whatever standard_conforming_strings says. */
-function quote(text: string): string {
-  return `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }

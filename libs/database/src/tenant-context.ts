@@ -188,12 +188,6 @@ export class TenantContext {
     const sql = setConfigSql(settings as Record<string, string>);
     if (!sql) return;
     // In a lazy transaction (every one this class opens), the settings go with the next statement, in its message.
-    if (deferStatement(this.em.queryRunner, sql)) return;
-    const entries = Object.entries(settings);
-    await this.prepared(
-      `conduit_set_config_${entries.length}`,
-      `SELECT ${entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`,
-      entries.flat(),
-    );
+    if (!deferStatement(this.em.queryRunner, sql)) await this.em.query(sql);
   }
 }

@@ -163,7 +163,7 @@ function literal(value: SqlValue): string {
  * An E'...' literal: backslashes and quotes escaped, so it reads the same whatever standard_conforming_strings says.
  * (pg's escapeLiteral walks the string a character at a time; batched records are tens of kilobytes.)
  */
-function quote(value: string): string {
+export function quote(value: string): string {
   if (value.includes('\u0000')) throw new RangeError('a NUL character cannot be sent to PostgreSQL');
   return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }

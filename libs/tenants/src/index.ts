@@ -7,5 +7,6 @@ export { TenantHierarchy } from './tenant-hierarchy';
 export { TenantScope } from './tenant-scope';
 export { TenantsApiModule } from './tenants-api.module';
 export { TenantsModule } from './tenants.module';
-export type { Membership } from './repositories/users.repository';
+export type { Membership, MembershipRow } from './repositories/users.repository';
+export { toMembership } from './repositories/users.repository';
 export { UserAccounts } from './user-accounts';

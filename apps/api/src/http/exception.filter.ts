@@ -1,10 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClsServiceManager } from 'nestjs-cls';
 import { DatabaseAvailability } from '@conduit/database';
 import { mapError } from './error-mapping';
 import { loggableError } from './loggable-error';
-import { REQUEST_SCOPE, RequestScope } from './request-transaction';
+import { currentRequestScope } from './request-scope';
 
 @Catch()
 export class ConduitExceptionFilter implements ExceptionFilter {
@@ -28,9 +27,8 @@ export class ConduitExceptionFilter implements ExceptionFilter {
         .header('content-type', 'application/json; charset=utf-8')
         .send(mapped.body);
     // A mutation refused before its handler ran (validation) is audited first, as one its handler refused.
-    const cls = ClsServiceManager.getClsService();
-    const scope = cls.isActive() ? cls.get<RequestScope | undefined>(REQUEST_SCOPE) : undefined;
-    if (scope?.route && !scope.ran) void scope.transaction.auditRefusal(exception).finally(send);
+    const scope = currentRequestScope();
+    if (scope) void scope.transaction.auditRefusal(exception).finally(send);
     else send();
   }
 }

@@ -17,8 +17,8 @@ export function loggerParams(config: ConduitConfig, name: string): Params {
         name,
         level: config.LOG_LEVEL,
         redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
-        // request-logging.ts hands these already shaped; pino-http's standard serializers, which wrap any given here,
-        // would read a live request and response (the status they find is null).
+        // A request or response logged through these loggers shows only these fields (pino-http wraps its standard
+        // serializers around any given here). request-logging.ts writes its lines through a logger of its own.
         serializers: {
           req: (req: { id?: string; method?: string; url?: string }) => ({
             id: req.id,

@@ -1,32 +1,42 @@
 // Each request of Nest's routes runs in its own CLS context, entered by the HTTP server's request listener, before
-// Fastify sees the request: the identity, the transaction and the request id of log lines live there. It replaces the
-// CLS and pino-http middleware, which Nest mounts through @fastify/middie: a second router and a middleware chain run
-// on every request, for what one AsyncLocalStorage.run does.
+// Fastify sees the request: the identity, the transaction and the request (whose id log lines carry) live there. It
+// replaces the CLS and pino-http middleware, which Nest mounts through @fastify/middie: a second router and a
+// middleware chain run on every request, for what one AsyncLocalStorage.run does.
+import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClsServiceManager } from 'nestjs-cls';
+import type { RequestTransaction, RouteTransaction } from './request-transaction';
 
-/** Where the request id sits in a request's CLS context. */
-export const REQUEST_ID = 'conduit.requestId';
+/**
+ * Where a request's Fastify request and its app's RequestTransaction sit in its CLS context (set by bootstrap's
+ * onRequest hook). The wrapped handlers are the controllers' prototypes', shared by every app of the process (tests
+ * run several): each request finds its own app's transaction here.
+ */
+export const REQUEST_SCOPE = 'conduit.requestScope';
+
+export interface RequestScope {
+  request: FastifyRequest;
+  transaction: RequestTransaction;
+  /** The route, once the guards let the request through (PoliciesGuard, the last of them, says so). */
+  route?: RouteTransaction;
+  /** Whether the wrapped handler ran: if not, what failed came between the guards and it (validation). */
+  ran?: boolean;
+}
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/**
- * Wraps Nest's request listener. `requestId` must be the function Fastify is given as genReqId: it names the request
- * once (on req.id), so Fastify's own call returns the same id.
- */
-export function inRequestScope(requestId: (req: IncomingMessage) => string) {
-  return (nest: Listener): Listener =>
-    (req, res) => {
-      const cls = ClsServiceManager.getClsService();
-      cls.run(() => {
-        cls.set(REQUEST_ID, requestId(req));
-        nest(req, res);
-      });
-    };
+/** Wraps Nest's request listener: each request in a CLS context of its own. */
+export function inRequestScope(nest: Listener): Listener {
+  return (req, res) => ClsServiceManager.getClsService().run(() => nest(req, res));
+}
+
+/** The scope of the request this runs in, if any. */
+export function currentRequestScope(): RequestScope | undefined {
+  const cls = ClsServiceManager.getClsService();
+  return cls.isActive() ? cls.get<RequestScope | undefined>(REQUEST_SCOPE) : undefined;
 }
 
 /** The request id of the context this runs in, if any (pino's mixin: every log line of a request carries it). */
 export function currentRequestId(): string | undefined {
-  const cls = ClsServiceManager.getClsService();
-  return cls.isActive() ? cls.get<string | undefined>(REQUEST_ID) : undefined;
+  return currentRequestScope()?.request.id;
 }

@@ -12,35 +12,14 @@ import { INestApplication, Injectable, Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ClsServiceManager } from 'nestjs-cls';
 import { AccessService, RequestIdentity } from '@conduit/access';
 import { AUDIT_ACTION, AuditLog, AuditSpec, requestAuditEntry } from '@conduit/audit';
 import { OWN_TRANSACTIONS, TenantContext } from '@conduit/database';
 import { mapError } from './error-mapping';
+import { currentRequestScope } from './request-scope';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/**
- * Where a request's Fastify request and its app's RequestTransaction sit in its CLS context (set by bootstrap's
- * onRequest hook). The wrapped handlers are the controllers' prototypes', shared by every app of the process (tests
- * run several): each request finds its own app's transaction here.
- */
-export const REQUEST_SCOPE = 'conduit.requestScope';
-
-export interface RequestScope {
-  request: FastifyRequest;
-  transaction: RequestTransaction;
-  /** The route, once the guards let the request through (PoliciesGuard, the last of them, says so). */
-  route?: RouteTransaction;
-  /** Whether the wrapped handler ran: if not, what failed came between the guards and it (validation). */
-  ran?: boolean;
-}
-
 const ROUTE = Symbol('conduit.requestTransaction');
-
-function currentScope(): RequestScope | undefined {
-  const cls = ClsServiceManager.getClsService();
-  return cls.isActive() ? cls.get<RequestScope | undefined>(REQUEST_SCOPE) : undefined;
-}
 
 /** Whether a route handler runs in its request's transaction (bindRequestTransactions wrapped it). */
 export function runsInRequestTransaction(handler: unknown): boolean {
@@ -50,7 +29,7 @@ export function runsInRequestTransaction(handler: unknown): boolean {
 /** Called by the last guard once it lets the request through: the route's handler (wrapped) is about to run. */
 export function guardsPassed(handler: unknown): void {
   const route = (handler as { [ROUTE]?: RouteTransaction } | undefined)?.[ROUTE];
-  const scope = currentScope();
+  const scope = currentRequestScope();
   if (scope && route) scope.route = route;
 }
 
@@ -62,7 +41,7 @@ function statusOf(err: unknown): number {
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
 
 /** What a route declares, read once when its handler is wrapped. */
-interface RouteTransaction {
+export interface RouteTransaction {
   spec: AuditSpec | false | undefined;
   httpCode: number | undefined;
   ownTransactions: boolean;
@@ -84,7 +63,7 @@ export class RequestTransaction {
       ownTransactions: Reflect.getMetadata(OWN_TRANSACTIONS, handler) === true,
     };
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      const scope = currentScope();
+      const scope = currentRequestScope();
       // Called outside a request of an API app (a test calling a controller): as it is.
       if (!scope) return handler.apply(this, args);
       scope.ran = true;
@@ -103,7 +82,7 @@ export class RequestTransaction {
    * refused by its handler is: the exception filter asks before it answers.
    */
   async auditRefusal(err: unknown): Promise<void> {
-    const scope = currentScope();
+    const scope = currentRequestScope();
     const identity = this.access.maybeIdentity();
     if (!scope?.route || scope.ran || !identity) return;
     const { route, request } = scope;

@@ -5,7 +5,8 @@
 import { Injectable } from '@nestjs/common';
 import { TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
-import type { Membership } from '@conduit/tenants';
+import { toMembership } from '@conduit/tenants';
+import type { Membership, MembershipRow } from '@conduit/tenants';
 
 export interface AccessTokenStanding {
   revoked: boolean;
@@ -13,20 +14,8 @@ export interface AccessTokenStanding {
   membership: Membership | null;
 }
 
-interface Row {
-  jti_revoked: boolean;
-  session_dead: boolean | null;
-  user_id: string | null;
-  email: string;
-  user_status: Membership['userStatus'];
-  role: Membership['role'];
-  tenant_id: TenantId;
-  code: string;
-  name: string;
-  status: Membership['tenant']['status'];
-  parent_id: string | null;
-  deleted_at: Date | null;
-}
+/** The membership's columns are null when the user has none in the token's tenant. */
+type Row = { jti_revoked: boolean; session_dead: boolean | null } & (MembershipRow | { user_id: null });
 
 // $2 is NULL for a token without a session (issued by the CLI): then only its jti counts.
 const CHECK = preparedStatement(
@@ -58,24 +47,6 @@ export class AccessTokenCheck {
       { durable: true },
     );
     const revoked = !row || row.jti_revoked || (token.sessionId !== undefined && row.session_dead !== false);
-    return {
-      revoked,
-      membership: row?.user_id
-        ? {
-            userId: row.user_id,
-            email: row.email,
-            userStatus: row.user_status,
-            role: row.role,
-            tenant: {
-              id: row.tenant_id,
-              code: row.code,
-              name: row.name,
-              status: row.status,
-              parent_id: row.parent_id,
-              deleted: row.deleted_at !== null,
-            },
-          }
-        : null,
-    };
+    return { revoked, membership: row?.user_id ? toMembership(row as MembershipRow) : null };
   }
 }

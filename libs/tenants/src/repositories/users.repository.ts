@@ -30,7 +30,8 @@ export interface Membership {
   tenant: TenantRef & { deleted: boolean };
 }
 
-interface MembershipRow {
+/** A membership as the statements that read one select it (MEMBERSHIP_SELECT's columns). */
+export interface MembershipRow {
   user_id: string;
   email: string;
   user_status: 'active' | 'disabled';
@@ -41,7 +42,6 @@ interface MembershipRow {
   status: TenantRef['status'];
   parent_id: TenantId | null;
   deleted_at: Date | null;
-  created_at: Date;
 }
 
 const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, u.created_at, u.updated_at, m.role, m.tenant_id
@@ -51,7 +51,7 @@ const MEMBERSHIP_SELECT = `SELECT u.id AS user_id, u.email, u.status AS user_sta
   t.status, t.parent_id, t.deleted_at, m.created_at
   FROM memberships m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id`;
 
-function toMembership(r: MembershipRow): Membership {
+export function toMembership(r: MembershipRow): Membership {
   return {
     userId: r.user_id,
     email: r.email,
