@@ -327,6 +327,15 @@ describe('rate limiting', () => {
     api = await startTestApi({ RATE_LIMIT_PER_MINUTE: '5' });
   });
   afterAll(() => api.close());
+  // Every test here calls from 127.0.0.1, one budget per address across routes: each starts with none spent.
+  beforeEach(async () => {
+    const redis = new IORedis(redisOptionsFromUrl(api.config.REDIS_URL));
+    try {
+      await deleteRedisPrefix(redis, `${api.config.REDIS_PREFIX}:throttle`);
+    } finally {
+      redis.disconnect();
+    }
+  });
 
   it('limits anonymous callers by address', async () => {
     const statuses: number[] = [];
@@ -389,6 +398,39 @@ describe('rate limiting', () => {
     const bobMe = await api.request('GET', '/api/v1/auth/me', { token: tokens[1] });
     expect(bobMe.status).toBe(200);
     expect(bobMe.body.label).toBe(bob);
+  });
+
+  it("counts a caller's requests to every route against one budget, and says what is left", async () => {
+    await api.seedTenant('budget');
+    const email = 'carol@budget.example.test';
+    await api.operator.createUser({
+      email,
+      password: 'correct-horse-battery-staple',
+      tenantCode: 'budget',
+      role: 'tenant_admin',
+    });
+    const token = await issueToken(api, email);
+    const paths = [
+      '/api/v1/auth/me',
+      '/api/v1/subscriptions',
+      '/api/v1/tenants',
+      '/api/v1/auth/me',
+      '/api/v1/api-keys',
+    ];
+    const remaining: (string | null)[] = [];
+    for (const path of paths) {
+      const res = await api.request('GET', path, { token });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('x-ratelimit-limit')).toBe('5');
+      remaining.push(res.headers.get('x-ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+    const over = await api.request('GET', '/api/v1/subscriptions', { token });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expectErrorBody(over, 'rate_limited');
+    // Probes and metrics are never limited.
+    expect((await api.request('GET', '/health/live')).status).toBe(200);
   });
 });
 

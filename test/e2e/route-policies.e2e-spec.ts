@@ -163,6 +163,20 @@ describe('route policies of the API', () => {
     expect(routes.filter((r) => !r.inTransaction).map((r) => `${r.route} (${r.handler})`)).toEqual([]);
   });
 
+  it('guards every route with authentication, the rate limit and its policy, and nothing else runs around it', () => {
+    // Each global guard or interceptor is a cost every request pays: nestjs-cls's root module registers a guard and an
+    // interceptor that do nothing when not mounted (see clsWithoutEnhancers); they must stay out.
+    const enhancers = [...app.get(ModulesContainer).values()]
+      .flatMap((module) => [...module.providers.entries()])
+      .filter(([token]) => typeof token === 'string' && /^APP_(GUARD|INTERCEPTOR)/.test(token))
+      .map(([token, wrapper]) => `${String(token).split(' ')[0]} ${(wrapper.instance as object).constructor.name}`);
+    expect(enhancers.sort()).toEqual([
+      'APP_GUARD AuthenticationGuard',
+      'APP_GUARD CallerThrottlerGuard',
+      'APP_GUARD PoliciesGuard',
+    ]);
+  });
+
   it('marks login, refresh and health public, and no management route', () => {
     const publicRoutes = routes.filter((r) => r.isPublic).map((r) => r.route);
     expect(publicRoutes).toEqual(

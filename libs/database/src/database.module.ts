@@ -1,7 +1,7 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClsModule, ClsModuleOptions } from 'nestjs-cls';
+import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { DatabaseAvailability } from './database-availability';
@@ -14,8 +14,6 @@ import { TenantRoundTrip } from './tenant-round-trip';
 import { AnalyticsRollups } from './rollups/analytics-rollups';
 
 export interface DatabaseModuleOptions {
-  /** Extra CLS options (the API mounts the CLS middleware; the worker does not). */
-  cls?: Omit<ClsModuleOptions, 'plugins' | 'global'>;
   applicationName?: string;
   /**
    * statement_timeout of this process's connections, sent in the connection's start-up message (no round trip per
@@ -32,6 +30,28 @@ export interface DatabaseModuleOptions {
 
 /** The worker's and the CLI's wait for a connection (see DatabaseModuleOptions.connectTimeoutMs). */
 export const BACKGROUND_CONNECT_TIMEOUT_MS = 60_000;
+
+/**
+ * nestjs-cls's root module registers a global guard and a global interceptor even when neither is mounted (as here:
+ * the API enters each request's CLS context in its server's listener, the worker per job): a guard answering true and
+ * an interceptor passing through, which still cost every request a guard call and Nest's rxjs interceptor pipeline.
+ * This is ClsModule.forRoot without those two providers.
+ */
+export function clsWithoutEnhancers(options: Parameters<typeof ClsModule.forRoot>[0]): DynamicModule {
+  const cls = ClsModule.forRoot(options);
+  const enhancer = (provider: Provider): boolean =>
+    typeof provider === 'object' &&
+    'provide' in provider &&
+    [APP_GUARD, APP_INTERCEPTOR].includes(provider.provide as string);
+  return {
+    ...cls,
+    imports: cls.imports?.map((imported) =>
+      'providers' in imported && imported.providers?.some(enhancer)
+        ? { ...imported, providers: imported.providers.filter((provider) => !enhancer(provider)) }
+        : imported,
+    ),
+  };
+}
 
 /** Its own module so the pool's factory below can be given the same instance the rest of the process injects. */
 @Module({ providers: [DatabaseAvailability], exports: [DatabaseAvailability] })
@@ -71,8 +91,7 @@ export class DatabaseModule {
             },
           }),
         }),
-        ClsModule.forRoot({
-          ...options.cls,
+        clsWithoutEnhancers({
           global: true,
           plugins: [
             new ClsPluginTransactional({

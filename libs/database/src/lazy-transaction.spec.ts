@@ -1,4 +1,4 @@
-import { readsOnly } from './lazy-transaction';
+import { readsOnly, setConfigSql } from './lazy-transaction';
 
 describe('readsOnly', () => {
   it('takes plain reads', () => {
@@ -16,5 +16,19 @@ describe('readsOnly', () => {
     expect(readsOnly(`SELECT pg_try_advisory_xact_lock(1, 2) AS locked`)).toBe(false);
     expect(readsOnly(`SELECT set_config('statement_timeout', $1, true)`)).toBe(false);
     expect(readsOnly(`SELECT nextval('s')`)).toBe(false);
+  });
+});
+
+describe('setConfigSql', () => {
+  it('sets each setting for the transaction, values as escaped literals', () => {
+    expect(setConfigSql({ 'app.tenant_id': 'a1', synchronous_commit: 'off' })).toBe(
+      `SELECT set_config(E'app.tenant_id', E'a1', true), set_config(E'synchronous_commit', E'off', true)`,
+    );
+    expect(setConfigSql({ 'app.x': `it's a \\ path` })).toBe(`SELECT set_config(E'app.x', E'it''s a \\\\ path', true)`);
+  });
+
+  it('sends nothing for no settings, and refuses a NUL', () => {
+    expect(setConfigSql({})).toBeNull();
+    expect(() => setConfigSql({ 'app.x': 'a\u0000b' })).toThrow(RangeError);
   });
 });

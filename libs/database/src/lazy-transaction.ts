@@ -24,7 +24,7 @@ import type { TransactionalAdapter } from '@nestjs-cls/transactional';
 import type { QueryResult } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { inlineParameters } from './inline-parameters';
-import { inline } from './tenant-round-trip';
+import { quote } from './tenant-round-trip';
 
 export interface LazyTransactionOptions {
   /** Transaction-local settings (set_config(name, value, true)), sent with BEGIN. */
@@ -36,10 +36,11 @@ const AT_COMMIT = Symbol('conduit.atCommit');
 
 /** `SELECT set_config(name, value, true), ...` with the values inlined. */
 export function setConfigSql(settings: Readonly<Record<string, string>>): string | null {
-  const entries = Object.entries(settings);
-  if (entries.length === 0) return null;
-  const calls = entries.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ');
-  return inline(`SELECT ${calls}`, entries.flat());
+  let calls = '';
+  for (const name in settings) {
+    calls += `${calls ? ', ' : ''}set_config(${quote(name)}, ${quote(settings[name])}, true)`;
+  }
+  return calls ? `SELECT ${calls}` : null;
 }
 
 /**

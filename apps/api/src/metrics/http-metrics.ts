@@ -11,6 +11,14 @@ export class HttpMetrics {
   readonly registry: Registry;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route' | 'status'>;
+  /**
+   * Each route's series, found once: prom-client hashes the labels on every observation otherwise. Bounded by routes
+   * (their patterns, or "unmatched"), methods and statuses.
+   */
+  private readonly series = new Map<
+    string,
+    { requests: ReturnType<HttpMetrics['requests']['labels']>; duration: ReturnType<HttpMetrics['duration']['labels']> }
+  >();
 
   constructor(metrics: MetricsRegistry, moduleRef: ModuleRef) {
     this.registry = metrics.registry;
@@ -31,8 +39,14 @@ export class HttpMetrics {
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.duration.observe(labels, seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.series.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
+      this.series.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
   }
 }

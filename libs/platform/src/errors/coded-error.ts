@@ -24,7 +24,8 @@ export type InvariantCode =
   | 'unexpected_next_step'
   | 'unexpected_redis_reply'
   | 'helmet_async'
-  | 'audit_tenant_mismatch';
+  | 'audit_tenant_mismatch'
+  | 'rate_limit_not_static';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(
