@@ -1,0 +1,7 @@
+import type { MigrationInterface } from 'typeorm';
+
+/**
+ * Licensing's tables, in order (declared on LicensingModule). Control-plane tables: no tenant column of their own
+ * except the allocations', which hang off tenants and are reached only through this lib's services.
+ */
+export const LICENSING_MIGRATIONS: (new () => MigrationInterface)[] = [];
