@@ -8,6 +8,7 @@ import { SystemContext, TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, InvariantError } from '@conduit/platform';
 import { PLATFORM_TENANT_CODE, TenantHierarchy } from '@conduit/tenants';
 import type { LicenseResponse } from './dto/license.dto';
+import { licenseFingerprint } from './license-fingerprint';
 import { computeEffectiveLicense } from './license-plan';
 import type { Quota } from './license-terms';
 import { presentLicense } from './license-presenter';
@@ -96,7 +97,7 @@ export class LicenseService {
         installed_by: installer.via === 'api' ? installer.label : 'cli',
         installed_via: installer.via,
       });
-      if (installer.via === 'cli') await this.auditOperatorInstall(verified);
+      if (installer.via === 'cli') await this.auditOperatorInstall(token, verified);
       this.db.afterCommit(() => this.state.refresh());
       return { verified, installation };
     });
@@ -123,7 +124,7 @@ export class LicenseService {
   }
 
   /** The CLI's install, audited in the platform tenant as the operator (none yet: the licence history says who). */
-  private async auditOperatorInstall({ claims, kid }: VerifiedLicense): Promise<void> {
+  private async auditOperatorInstall(token: string, { claims, kid }: VerifiedLicense): Promise<void> {
     const platform = await this.hierarchy.find(PLATFORM_TENANT_CODE);
     if (!platform) return;
     await this.audit.record({
@@ -132,7 +133,13 @@ export class LicenseService {
       outcome: 'success',
       actor: { type: 'system', label: 'cli' },
       target: { type: 'License', id: claims.jti },
-      changes: { license_id: claims.jti, licensee: claims.sub, key_id: kid, expires_at: isoSeconds(claims.exp) },
+      changes: {
+        ...licenseFingerprint(token),
+        license_id: claims.jti,
+        licensee: claims.sub,
+        key_id: kid,
+        expires_at: isoSeconds(claims.exp),
+      },
     });
   }
 

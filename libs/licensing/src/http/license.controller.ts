@@ -4,6 +4,7 @@ import { CheckPolicy } from '@conduit/access';
 import { Audited } from '@conduit/audit';
 import { ApiErrors } from '@conduit/platform';
 import { InstallLicenseDto, LicenseResponse } from '../dto/license.dto';
+import { licenseFingerprint } from '../license-fingerprint';
 import { LicenseService } from '../license.service';
 
 @ApiTags('license')
@@ -27,7 +28,7 @@ export class LicenseController {
 
   @Put()
   @CheckPolicy('update', 'License')
-  @Audited('license.install', 'License')
+  @Audited('license.install', 'License', { changes: (body) => licenseFingerprint(body.license) })
   @ApiOperation({
     summary: 'Install a licence (platform admins); in force on every process within 5 seconds',
     description:
