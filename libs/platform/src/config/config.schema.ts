@@ -45,7 +45,10 @@ const licensePublicJwk = z.object({
 });
 export type LicensePublicJwk = Omit<z.infer<typeof licensePublicJwk>, 'd'>;
 const licensePublicKeySet = z
-  .object({ keys: z.array(licensePublicJwk).min(1, 'must hold at least one key') })
+  .object(
+    { keys: z.array(licensePublicJwk, { error: 'must be a list of JWKs' }).min(1, 'must hold at least one key') },
+    { error: 'must be a JWK set: {"keys": [...]}' },
+  )
   .refine((set) => new Set(set.keys.map((k) => k.kid)).size === set.keys.length, 'every key needs its own kid');
 /** CONDUIT_LICENSE_PUBLIC_KEYS: a JWK set as JSON, validated whole at start (a bad set never half-applies). */
 const licensePublicKeys = z.string().transform((raw, ctx): LicensePublicJwk[] => {
