@@ -78,11 +78,6 @@ export class LicenseStateService extends LicenseState implements OnApplicationBo
     return this.loaded?.license ?? null;
   }
 
-  /** The installation's row as last loaded, or null before the first load. */
-  installation(): InstallationRow | null {
-    return this.loaded?.installation ?? null;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     try {
       await this.refresh();
