@@ -3,6 +3,7 @@ import { AccessModule } from '@conduit/access';
 import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
 import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
+import { LicensingModule } from '@conduit/licensing';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { MasterKeyRotationModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
@@ -26,6 +27,7 @@ export class CliModule {
         TenantsModule,
         AuthModule,
         MasterKeyRotationModule,
+        LicensingModule,
       ],
     };
   }
