@@ -1,7 +1,27 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { Migrations } from '@conduit/database';
 import { TenantsModule } from '@conduit/tenants';
+import { AllocationsService } from './allocations.service';
+import { TenantsCounter } from './counters/tenants.counter';
+import { UsersCounter } from './counters/users.counter';
+import { LicenseAllocationEntity } from './entities/license-allocation.entity';
+import { LicenseFeatures } from './license-features';
+import { LicenseQuotas } from './license-quotas';
+import { LicenseState } from './license-state';
+import { LicenseUsage } from './license-usage';
+import { LicensingChecks } from './licensing-checks';
 import { LICENSING_MIGRATIONS } from './migrations';
+import { PlaceholderLicenseState } from './placeholder-license-state';
+import { QuotaCounters } from './quota-counters';
+import { AllocationsRepository } from './repositories/allocations.repository';
+import { MemberCountsRepository } from './repositories/member-counts.repository';
+import { QuotaLocksRepository } from './repositories/quota-locks.repository';
+import { RequiredFeatureGuard } from './requires-feature';
+import { UsageService } from './usage.service';
+// Registers licensing's subjects, their API-key scopes and each role's rules with @conduit/access.
+import './licensing.access';
 
 /**
  * Licensing: the licence in force (verified offline-signed licences, trial and community plans), quotas and their
@@ -10,8 +30,24 @@ import { LICENSING_MIGRATIONS } from './migrations';
  */
 @Migrations(...LICENSING_MIGRATIONS)
 @Module({
-  imports: [TenantsModule],
-  providers: [],
-  exports: [],
+  imports: [TypeOrmModule.forFeature([LicenseAllocationEntity]), DiscoveryModule, TenantsModule],
+  providers: [
+    // Until LicenseStateService is merged: the trial plan, as on a fresh installation.
+    { provide: LicenseState, useClass: PlaceholderLicenseState },
+    AllocationsRepository,
+    MemberCountsRepository,
+    QuotaLocksRepository,
+    QuotaCounters,
+    TenantsCounter,
+    UsersCounter,
+    LicenseUsage,
+    LicenseQuotas,
+    LicenseFeatures,
+    RequiredFeatureGuard,
+    LicensingChecks,
+    AllocationsService,
+    UsageService,
+  ],
+  exports: [LicenseState, LicenseUsage, LicenseQuotas, LicenseFeatures, RequiredFeatureGuard, AllocationsService, UsageService],
 })
 export class LicensingModule {}

@@ -1,7 +1,9 @@
-import type { MigrationInterface } from 'typeorm';
+import type { MigrationClass } from '@conduit/database';
+import { LicenseAllocations1764110000000 } from './1764110000000-license-allocations';
 
 /**
  * Licensing's tables, in order (declared on LicensingModule). Control-plane tables: no tenant column of their own
  * except the allocations', which hang off tenants and are reached only through this lib's services.
+ * - LicenseAllocations: MSSP allocations, and the count of memberships per tenant the users quota reads.
  */
-export const LICENSING_MIGRATIONS: (new () => MigrationInterface)[] = [];
+export const LICENSING_MIGRATIONS: MigrationClass[] = [LicenseAllocations1764110000000];
