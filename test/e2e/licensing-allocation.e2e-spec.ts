@@ -37,7 +37,8 @@ describe('MSSP allocation', () => {
   afterAll(() => api.close());
 
   const path = (tenant: string) => `/api/v1/tenants/${t[tenant] ?? tenant}/license-allocation`;
-  const put = (who: Seeded, tenant: string, body: unknown) => api.request('PUT', path(tenant), { token: who.token, body });
+  const put = (who: Seeded, tenant: string, body: unknown) =>
+    api.request('PUT', path(tenant), { token: who.token, body });
   const get = (who: Seeded, tenant: string) => api.request('GET', path(tenant), { token: who.token });
   const allocationRows = () => api.sql(`SELECT * FROM license_allocations ORDER BY allocated_to`);
   const errorOf = (res: HttpResult) => ({ status: res.status, code: res.body?.error?.code });
@@ -96,7 +97,7 @@ describe('MSSP allocation', () => {
     });
   });
 
-  it('carves a sub-customer\'s allocation from its customer\'s, not from the MSSP\'s', async () => {
+  it("carves a sub-customer's allocation from its customer's, not from the MSSP's", async () => {
     const over = await put(msspAdmin, 'sub', { quotas: { tenants: 4 } });
     expect(errorOf(over)).toEqual({ status: 400, code: 'allocation_exceeds_parent' });
     expect(over.body.error.details).toEqual([expect.objectContaining({ limit: 3, allocated: 4, parent: t.customer })]);
@@ -169,9 +170,9 @@ describe('MSSP allocation', () => {
 
     // The MSSP's own bound binds a creation in the customer even while the customer's allocation has room.
     const msspUsers = await usersOf('mssp');
-    expect((await put(root, 'mssp', { quotas: { tenants: 5, users: msspUsers }, features: ['mssp', 'saml'] })).status).toBe(
-      200,
-    );
+    expect(
+      (await put(root, 'mssp', { quotas: { tenants: 5, users: msspUsers }, features: ['mssp', 'saml'] })).status,
+    ).toBe(200);
     const blocked = await create('blocked@customer.test', { token: msspAdmin.token, tenant: 'customer' });
     expect(errorOf(blocked)).toEqual({ status: 403, code: 'license_quota_exceeded' });
     expect(blocked.body.error.details).toEqual([
@@ -179,7 +180,9 @@ describe('MSSP allocation', () => {
     ]);
     expect(await api.sql(`SELECT 1 FROM users WHERE email IN ('three@sub.test', 'blocked@customer.test')`)).toEqual([]);
     expect(await api.sql(`SELECT 1 FROM tenants WHERE code = 'leaf2'`)).toEqual([]);
-    expect((await put(root, 'mssp', { quotas: { tenants: 5, users: 10 }, features: ['mssp', 'saml'] })).status).toBe(200);
+    expect((await put(root, 'mssp', { quotas: { tenants: 5, users: 10 }, features: ['mssp', 'saml'] })).status).toBe(
+      200,
+    );
   });
 
   it('gives exactly one of 20 simultaneous creations the last unit of an allocation', async () => {
@@ -187,8 +190,12 @@ describe('MSSP allocation', () => {
     // One unit left under the customer's allocation; the MSSP's (10) has room for more.
     expect((await get(root, 'mssp')).body.usage.users + 1).toBeLessThan(10);
     expect(
-      (await put(msspAdmin, 'customer', { quotas: { tenants: 3, users: customer.usage.users + 1 }, features: ['mssp', 'saml'] }))
-        .status,
+      (
+        await put(msspAdmin, 'customer', {
+          quotas: { tenants: 3, users: customer.usage.users + 1 },
+          features: ['mssp', 'saml'],
+        })
+      ).status,
     ).toBe(200);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -271,7 +278,9 @@ describe('MSSP allocation', () => {
 
   it("stops counting a deleted tenant's allocation (its budget returns to the allocation above)", async () => {
     expect((await get(root, 'mssp')).body.allocated_to_children.tenants).toBe(5);
-    expect((await api.request('DELETE', `/api/v1/tenants/${t.customer2}`, { token: msspAdmin.token })).status).toBe(204);
+    expect((await api.request('DELETE', `/api/v1/tenants/${t.customer2}`, { token: msspAdmin.token })).status).toBe(
+      204,
+    );
     expect((await get(root, 'mssp')).body).toMatchObject({
       allocated_to_children: { tenants: 3 },
       available_to_allocate: { tenants: 2 },
@@ -279,7 +288,11 @@ describe('MSSP allocation', () => {
   });
 
   it('reports usage per subtree: the installation for platform admins, their own subtree for MSSP admins', async () => {
-    const live = (await api.sql<{ n: number }>(`SELECT count(*)::int AS n FROM tenants WHERE deleted_at IS NULL AND code <> 'platform'`))[0].n;
+    const live = (
+      await api.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM tenants WHERE deleted_at IS NULL AND code <> 'platform'`,
+      )
+    )[0].n;
     const members = (await api.sql<{ n: number }>(`SELECT count(*)::int AS n FROM memberships`))[0].n;
     const all = await api.request('GET', '/api/v1/license/usage', { token: root.token });
     expect(all.status).toBe(200);

@@ -66,11 +66,15 @@ describe('licence quotas', () => {
     await expect(api.operator.createTenant({ code: 'one-more', name: 'One more' })).rejects.toMatchObject({
       code: 'license_quota_exceeded',
     });
-    const proc = startProcess('npm', ['run', '--silent', 'cli', '--', 'tenant:create', '--code', 'cli-more', '--name', 'x'], {
-      CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
-      LOG_LEVEL: 'error',
-      DATABASE_URL: api.db.url,
-    });
+    const proc = startProcess(
+      'npm',
+      ['run', '--silent', 'cli', '--', 'tenant:create', '--code', 'cli-more', '--name', 'x'],
+      {
+        CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
+        LOG_LEVEL: 'error',
+        DATABASE_URL: api.db.url,
+      },
+    );
     expect(await proc.waitForExit(60_000)).toBe(1);
     expect(proc.output()).toContain('license_quota_exceeded');
     expect(await api.sql(`SELECT code FROM tenants WHERE code IN ('one-more', 'cli-more')`)).toEqual([]);
@@ -80,14 +84,22 @@ describe('licence quotas', () => {
   it('frees a unit when a tenant is deleted', async () => {
     const [racer] = await api.sql<{ id: string }>(`SELECT id FROM tenants WHERE code LIKE 'racer-%'`);
     expect((await api.request('DELETE', `/api/v1/tenants/${racer.id}`, { token: root.token })).status).toBe(204);
-    const again = await api.request('POST', '/api/v1/tenants', { token: root.token, body: { code: 'after', name: 'A' } });
+    const again = await api.request('POST', '/api/v1/tenants', {
+      token: root.token,
+      body: { code: 'after', name: 'A' },
+    });
     expect(again.status).toBe(201);
   });
 
   it('gives exactly one of 20 simultaneous user creations the last unit, and 19 license_quota_exceeded', async () => {
     const limit = PLANS.trial.quotas.users as number;
     for (let i = (await standing('users')).usage; i < limit - 1; i += 1)
-      await api.operator.createUser({ email: `filler-${i}@root.test`, password: PASSWORD, tenantCode: 'root', role: 'viewer' });
+      await api.operator.createUser({
+        email: `filler-${i}@root.test`,
+        password: PASSWORD,
+        tenantCode: 'root',
+        role: 'viewer',
+      });
     expect(await standing('users')).toMatchObject({ usage: limit - 1 });
 
     const results = await Promise.all(

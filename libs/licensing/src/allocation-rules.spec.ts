@@ -13,7 +13,12 @@ import { FEATURES, PLANS } from './license-terms';
 import { TenantTree } from './tenant-tree';
 
 const id = (s: string) => asTenantId(s);
-const node = (t: string, parent: string | null) => ({ id: id(t), parent_id: parent ? id(parent) : null, code: t, name: t });
+const node = (t: string, parent: string | null) => ({
+  id: id(t),
+  parent_id: parent ? id(parent) : null,
+  code: t,
+  name: t,
+});
 
 // mssp → customer → sub → leaf; mssp → customer2; other (top level)
 const tree = new TenantTree([
@@ -64,9 +69,9 @@ describe('allocation rules', () => {
   });
 
   it("checks top-level allocations against the licence's quotas, unlimited ones not at all", () => {
-    expect(allocationViolations(tree, base, id('other'), terms({ tenants: 5, integrations: 999 }), installation)).toEqual(
-      [],
-    );
+    expect(
+      allocationViolations(tree, base, id('other'), terms({ tenants: 5, integrations: 999 }), installation),
+    ).toEqual([]);
     expect(allocationViolations(tree, base, id('other'), terms({ tenants: 6 }), installation)).toEqual([
       { kind: 'exceeds_parent', quota: 'tenants', limit: 10, allocated: 11, parent: null },
     ]);
@@ -76,7 +81,7 @@ describe('allocation rules', () => {
     expect(allocationViolations(tree, base, id('customer'), terms({ instances: 1000 }), installation)).toEqual([]);
   });
 
-  it('moves the allocations below a newly allocated tenant out of its parent\'s sum', () => {
+  it("moves the allocations below a newly allocated tenant out of its parent's sum", () => {
     // customer takes sub under it: mssp's children are then customer (4) and no longer sub (4).
     const next = terms({ users: 9 });
     expect(allocationViolations(tree, base, id('customer'), next, installation)).toEqual([]);
@@ -93,7 +98,12 @@ describe('allocation rules', () => {
     // takes the parent over.
     const deep = allocations({ mssp: terms({ users: 10 }), customer: terms({ users: 2 }), sub: terms({ users: 9 }) });
     expect(allocationViolations(tree, deep, id('customer'), null, installation)).toEqual([]);
-    const tight = allocations({ mssp: terms({ users: 10 }), customer: terms({ users: 2 }), customer2: terms({ users: 8 }), sub: terms({ users: 5 }) });
+    const tight = allocations({
+      mssp: terms({ users: 10 }),
+      customer: terms({ users: 2 }),
+      customer2: terms({ users: 8 }),
+      sub: terms({ users: 5 }),
+    });
     expect(allocationViolations(tree, tight, id('customer'), null, installation)).toEqual([
       { kind: 'exceeds_parent', quota: 'users', limit: 10, allocated: 13, parent: 'mssp' },
     ]);
@@ -101,9 +111,9 @@ describe('allocation rules', () => {
 
   it('keeps features a subset of those held above', () => {
     expect(allocationViolations(tree, base, id('customer'), terms({}, ['saml']), installation)).toEqual([]);
-    expect(allocationViolations(tree, base, id('customer'), terms({}, ['saml', 'export_import']), installation)).toEqual([
-      { kind: 'feature_not_held', features: ['export_import'], parent: 'mssp' },
-    ]);
+    expect(
+      allocationViolations(tree, base, id('customer'), terms({}, ['saml', 'export_import']), installation),
+    ).toEqual([{ kind: 'feature_not_held', features: ['export_import'], parent: 'mssp' }]);
     const community = { ...installation, features: PLANS.community.features };
     expect(allocationViolations(tree, new Map(), id('other'), terms({}, ['mssp']), community)).toEqual([
       { kind: 'feature_not_held', features: ['mssp'], parent: null },

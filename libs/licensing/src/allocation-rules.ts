@@ -29,7 +29,12 @@ export interface InstallationTerms {
 
 /** The nearest tenant above id (never id itself) holding an allocation; null: the installation. */
 export function allocatedParent(tree: TenantTree, allocations: Allocations, id: TenantId): TenantId | null {
-  return tree.lineage(id).slice(1).find((t) => allocations.has(t)) ?? null;
+  return (
+    tree
+      .lineage(id)
+      .slice(1)
+      .find((t) => allocations.has(t)) ?? null
+  );
 }
 
 /** The allocated tenants whose allocated parent is `of` (null: the installation). */
@@ -59,7 +64,7 @@ export function allocatedToChildren(
   return sum;
 }
 
-/** The limit of a quota at `of`: the installation's (null: unlimited), or its allocation's (null: not bounded there). */
+/** A quota's limit at `of`: the installation's (null: unlimited), or its allocation's (null: not bounded there). */
 export function limitAt(
   allocations: Allocations,
   installation: InstallationTerms,

@@ -48,6 +48,14 @@ import './licensing.access';
     AllocationsService,
     UsageService,
   ],
-  exports: [LicenseState, LicenseUsage, LicenseQuotas, LicenseFeatures, RequiredFeatureGuard, AllocationsService, UsageService],
+  exports: [
+    LicenseState,
+    LicenseUsage,
+    LicenseQuotas,
+    LicenseFeatures,
+    RequiredFeatureGuard,
+    AllocationsService,
+    UsageService,
+  ],
 })
 export class LicensingModule {}

@@ -3,7 +3,12 @@ import { exceededBounds } from './quota-bounds';
 import { TenantTree } from './tenant-tree';
 
 const id = (s: string) => asTenantId(s);
-const node = (t: string, parent: string | null) => ({ id: id(t), parent_id: parent ? id(parent) : null, code: t, name: t });
+const node = (t: string, parent: string | null) => ({
+  id: id(t),
+  parent_id: parent ? id(parent) : null,
+  code: t,
+  name: t,
+});
 const tree = new TenantTree([node('mssp', null), node('customer', 'mssp'), node('sub', 'customer')]);
 const byTenant = new Map<TenantId, number>([
   [id('mssp'), 1],
@@ -15,9 +20,9 @@ describe('exceededBounds', () => {
   const base = { quota: 'users' as const, count: 1, tree, counted: { total: 9, byTenant } };
 
   it('passes while every bound has room', () => {
-    expect(exceededBounds({ ...base, installationLimit: 10, allocations: [{ tenantId: id('mssp'), limit: 7 }] })).toEqual(
-      [],
-    );
+    expect(
+      exceededBounds({ ...base, installationLimit: 10, allocations: [{ tenantId: id('mssp'), limit: 7 }] }),
+    ).toEqual([]);
     expect(exceededBounds({ ...base, installationLimit: null, allocations: [] })).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 // What each enforced quota counts, declared by the domain that creates the counted things: a provider marked
 // @QuotaCounterProvider() is found here in every process that composes it (a new domain's quota needs no edit in this
 // lib). See docs/licensing.md, "Quotas".
-import { Injectable, OnApplicationBootstrap, SetMetadata } from '@nestjs/common';
+import { Injectable, SetMetadata } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { InvariantError, TenantId } from '@conduit/platform';
 import type { Quota } from './license-terms';
@@ -38,25 +38,33 @@ export const QuotaCounterProvider = (): ClassDecorator => SetMetadata(QUOTA_COUN
 const NOTHING: QuotaCount = { total: 0, byTenant: new Map() };
 
 @Injectable()
-export class QuotaCounters implements OnApplicationBootstrap {
-  private readonly counters = new Map<EnforcedQuota, QuotaCounter>();
+export class QuotaCounters {
+  private found: Map<EnforcedQuota, QuotaCounter> | null = null;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /** Found on first use (every provider exists once the app is created; a check may run before it is initialised). */
+  private get counters(): Map<EnforcedQuota, QuotaCounter> {
+    this.found ??= this.discover();
+    return this.found;
+  }
+
+  private discover(): Map<EnforcedQuota, QuotaCounter> {
+    const counters = new Map<EnforcedQuota, QuotaCounter>();
     for (const wrapper of this.discovery.getProviders()) {
       const { metatype, instance } = wrapper;
       if (!metatype || !instance || !this.reflector.get<boolean>(QUOTA_COUNTER, metatype)) continue;
       const counter = instance as QuotaCounter;
-      const existing = this.counters.get(counter.quota);
+      const existing = counters.get(counter.quota);
       // One provider instance may be found through several modules; two different ones would count twice.
       if (existing && existing !== counter)
         throw new InvariantError('quota_counted_twice', `the ${counter.quota} quota has two counters`);
-      this.counters.set(counter.quota, counter);
+      counters.set(counter.quota, counter);
     }
+    return counters;
   }
 
   /** Whether some domain of this process counts the quota (one that does not exist yet counts nothing). */

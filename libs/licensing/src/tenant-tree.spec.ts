@@ -2,7 +2,12 @@ import { TenantId, asTenantId } from '@conduit/platform';
 import { TenantTree } from './tenant-tree';
 
 const id = (s: string) => asTenantId(s);
-const node = (t: string, parent: string | null) => ({ id: id(t), parent_id: parent ? id(parent) : null, code: t, name: t });
+const node = (t: string, parent: string | null) => ({
+  id: id(t),
+  parent_id: parent ? id(parent) : null,
+  code: t,
+  name: t,
+});
 
 // platform, mssp → customer → sub; other
 const tree = new TenantTree([

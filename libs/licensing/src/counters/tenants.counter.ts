@@ -20,7 +20,8 @@ export class TenantsCounter implements QuotaCounter {
     let total = 0;
     for (const node of nodes) {
       if (node.code !== PLATFORM_TENANT_CODE || node.parent_id !== null) total += 1;
-      if (node.parent_id && live.has(node.parent_id)) byTenant.set(node.parent_id, (byTenant.get(node.parent_id) ?? 0) + 1);
+      if (node.parent_id && live.has(node.parent_id))
+        byTenant.set(node.parent_id, (byTenant.get(node.parent_id) ?? 0) + 1);
     }
     return { total, byTenant };
   }

@@ -40,7 +40,7 @@ export class AllocationsController {
   @ApiOperation({
     summary: "Set a tenant's licence allocation (the slice of the licence its whole subtree may use)",
     description:
-      'Platform admins allocate to any tenant but their own; MSSP admins re-allocate from their own tenant\'s allocation to tenants below it. The allocations directly below a tenant (or the top-level ones, below the licence) never add up to more than it holds: 400 allocation_exceeds_parent. Features must be held above: 400 allocation_feature_not_held. Your own tenant, or an MSSP tenant holding no allocation: 403 allocation_not_allowed. Lowering below current usage is allowed: over_allocated and warnings say so, and creating more in the subtree is refused (license_quota_exceeded) until usage is below.',
+      "Platform admins allocate to any tenant but their own; MSSP admins re-allocate from their own tenant's allocation to tenants below it. The allocations directly below a tenant (or the top-level ones, below the licence) never add up to more than it holds: 400 allocation_exceeds_parent. Features must be held above: 400 allocation_feature_not_held. Your own tenant, or an MSSP tenant holding no allocation: 403 allocation_not_allowed. Lowering below current usage is allowed: over_allocated and warnings say so, and creating more in the subtree is refused (license_quota_exceeded) until usage is below.",
   })
   @ApiOkResponse({ type: LicenseAllocationResponse })
   @ApiErrors(400, 401, 404)
