@@ -4,7 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import type { TenantId } from '@conduit/platform';
-import { LicenseUsageResponse, SubtreeUsageDto } from './dto/allocation.dto';
+import { LicenseUsageResponse, SubtreeUsageDto } from './dto/usage.dto';
 import { LicenseUsage, UsageSnapshot } from './license-usage';
 import { ENFORCED_QUOTAS } from './quota-counters';
 

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { CheckPolicy } from '@conduit/access';
 import { ApiErrors } from '@conduit/platform';
-import { LicenseUsageResponse } from '../dto/allocation.dto';
+import { LicenseUsageResponse } from '../dto/usage.dto';
 import { UsageService } from '../usage.service';
 
 @ApiTags('licensing')
