@@ -25,6 +25,8 @@ export class CliModule {
         AccessModule,
         AuditModule,
         TenantsModule,
+        // The licence's checks on creating tenants and users apply to operators too.
+        LicensingModule,
         AuthModule,
         MasterKeyRotationModule,
         LicensingModule,

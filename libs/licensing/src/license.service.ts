@@ -1,7 +1,7 @@
 // The licence: what is in force (GET /api/v1/license, license:status) and installing one (PUT /api/v1/license,
 // license:install). An install is verified completely before anything is written, so a refused licence changes
 // nothing and the previous one stays in force.
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { SystemContext, TenantContext } from '@conduit/database';
@@ -35,7 +35,7 @@ export class LicenseService {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
-    @Optional() private readonly usage?: LicenseUsage,
+    private readonly usage: LicenseUsage,
   ) {}
 
   /** GET /api/v1/license. */
@@ -143,8 +143,8 @@ export class LicenseService {
     });
   }
 
-  private async usageNow(): Promise<Partial<Record<Quota, number>> | null> {
-    return this.usage ? this.usage.installationUsage() : null;
+  private async usageNow(): Promise<Partial<Record<Quota, number>>> {
+    return this.usage.installation();
   }
 }
 

@@ -1,16 +1,32 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { Migrations } from '@conduit/database';
 import { TenantsModule } from '@conduit/tenants';
+import { AllocationsService } from './allocations.service';
+import { TenantsCounter } from './counters/tenants.counter';
+import { UsersCounter } from './counters/users.counter';
+import { LicenseAllocationEntity } from './entities/license-allocation.entity';
+import { LicenseFeatures } from './license-features';
 import { LicenseKeyring } from './license-keys';
+import { LicenseQuotas } from './license-quotas';
 import { LicenseState } from './license-state';
 import { LicenseStateService } from './license-state.service';
+import { LicenseUsage } from './license-usage';
 import { LicenseService } from './license.service';
 import { LicenseVerifier } from './license-verifier';
+import { LicensingChecks } from './licensing-checks';
 import { LICENSING_MIGRATIONS } from './migrations';
+import { QuotaCounters } from './quota-counters';
+import { AllocationsRepository } from './repositories/allocations.repository';
 import { InstallationRepository } from './repositories/installation.repository';
 import { LicensesRepository } from './repositories/licenses.repository';
-// Registers the License subject, its API-key scope and each role's rules with @conduit/access.
+import { MemberCountsRepository } from './repositories/member-counts.repository';
+import { QuotaLocksRepository } from './repositories/quota-locks.repository';
+import { RequiredFeatureGuard } from './requires-feature';
+import { UsageService } from './usage.service';
+// Registers licensing's subjects, their API-key scopes and each role's rules with @conduit/access.
 import './licensing.access';
 
 /**
@@ -20,7 +36,7 @@ import './licensing.access';
  */
 @Migrations(...LICENSING_MIGRATIONS)
 @Module({
-  imports: [TenantsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([LicenseAllocationEntity]), DiscoveryModule, TenantsModule, AuditModule],
   providers: [
     LicenseKeyring,
     LicenseVerifier,
@@ -29,8 +45,33 @@ import './licensing.access';
     LicenseStateService,
     { provide: LicenseState, useExisting: LicenseStateService },
     LicenseService,
+    AllocationsRepository,
+    MemberCountsRepository,
+    QuotaLocksRepository,
+    QuotaCounters,
+    TenantsCounter,
+    UsersCounter,
+    LicenseUsage,
+    LicenseQuotas,
+    LicenseFeatures,
+    RequiredFeatureGuard,
+    LicensingChecks,
+    AllocationsService,
+    UsageService,
   ],
   // The repository and verifier for the worker's notifier (licensing-worker.module.ts); other libs cannot name them.
-  exports: [LicenseState, LicenseStateService, LicenseService, LicenseVerifier, InstallationRepository],
+  exports: [
+    LicenseState,
+    LicenseStateService,
+    LicenseService,
+    LicenseVerifier,
+    InstallationRepository,
+    LicenseUsage,
+    LicenseQuotas,
+    LicenseFeatures,
+    RequiredFeatureGuard,
+    AllocationsService,
+    UsageService,
+  ],
 })
 export class LicensingModule {}

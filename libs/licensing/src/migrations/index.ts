@@ -1,8 +1,11 @@
-import type { MigrationInterface } from 'typeorm';
+import type { MigrationClass } from '@conduit/database';
 import { Licences1764100000000 } from './1764100000000-licences';
+import { LicenseAllocations1764110000000 } from './1764110000000-license-allocations';
 
 /**
  * Licensing's tables, in order (declared on LicensingModule). Control-plane tables: no tenant column of their own
  * except the allocations', which hang off tenants and are reached only through this lib's services.
+ * - Licences: the installation, the licence history, the notices sent.
+ * - LicenseAllocations: MSSP allocations, and the count of memberships per tenant the users quota reads.
  */
-export const LICENSING_MIGRATIONS: (new () => MigrationInterface)[] = [Licences1764100000000];
+export const LICENSING_MIGRATIONS: MigrationClass[] = [Licences1764100000000, LicenseAllocations1764110000000];
