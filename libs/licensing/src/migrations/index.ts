@@ -1,11 +1,17 @@
 import type { MigrationClass } from '@conduit/database';
 import { Licences1764100000000 } from './1764100000000-licences';
 import { LicenseAllocations1764110000000 } from './1764110000000-license-allocations';
+import { LicenseQuotaNotices1764130000000 } from './1764130000000-license-quota-notices';
 
 /**
  * Licensing's tables, in order (declared on LicensingModule). Control-plane tables: no tenant column of their own
  * except the allocations', which hang off tenants and are reached only through this lib's services.
  * - Licences: the installation, the licence history, the notices sent.
  * - LicenseAllocations: MSSP allocations, and the count of memberships per tenant the users quota reads.
+ * - LicenseQuotaNotices: the quota thresholds that stand notified (installation and allocations), re-armed below them.
  */
-export const LICENSING_MIGRATIONS: MigrationClass[] = [Licences1764100000000, LicenseAllocations1764110000000];
+export const LICENSING_MIGRATIONS: MigrationClass[] = [
+  Licences1764100000000,
+  LicenseAllocations1764110000000,
+  LicenseQuotaNotices1764130000000,
+];
