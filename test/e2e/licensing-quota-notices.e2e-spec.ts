@@ -5,6 +5,9 @@
 //   platform (platform_admin) · t1..t10 (the installation's tenants quota) · mssp (allocation) ─ customer (allocation)
 //                                                                          · mssp2 (allocation) ─ mssp2-child
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
 import { ENFORCED_QUOTAS, PLANS } from '@conduit/licensing';
 import { LicenseQuotaNotifier } from '@conduit/licensing/engine';
 import { createWorkerApp } from '@conduit/worker/bootstrap';
@@ -251,6 +254,25 @@ describe('quota notifications and gauges', () => {
     const now = await usageRoute();
     expect(now.find((q) => q.quota === 'tenants')).toMatchObject({ usage: tenants + 1 });
     expectGaugesMatch(after, now);
+
+    // Every connection of the API's pool busy: a scrape answers at once with the last count (the count waits for a
+    // connection in the background, DATABASE_CONNECT_TIMEOUT_MS: 5 s), and then counts again once one is free.
+    const pool = (stack.api.app.get<DataSource>(getDataSourceToken()).driver as unknown as { master: Pool }).master;
+    await addTenant('t12');
+    const held = await Promise.all(Array.from({ length: pool.options.max ?? 10 }, () => pool.connect()));
+    try {
+      clock.set(Date.now() + 12_000);
+      const started = performance.now();
+      const busy = await scrape();
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(gauge(busy, 'conduit_license_quota_usage', 'tenants')).toBe(tenants + 1);
+    } finally {
+      for (const client of held) client.release();
+    }
+    await waitFor('the gauges to count again', async () => {
+      clock.set(Date.now() + 24_000);
+      return gauge(await scrape(), 'conduit_license_quota_usage', 'tenants') === tenants + 2;
+    });
     clock.reset();
   });
 

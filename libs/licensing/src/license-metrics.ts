@@ -1,6 +1,7 @@
 // The licence's gauges in the API's registry, read from the licence in force when scraped: seconds to its expiry
 // (negative once past), which plan applies, and each quota's limit and the installation's usage of it. Usage is
-// counted in the database, at most once every QUOTA_USAGE_TTL_MS however often (and by however many) it is scraped.
+// counted in the database, at most once every QUOTA_USAGE_TTL_MS however often (and by however many) it is scraped,
+// and a scrape waits for it at most QUOTA_USAGE_WAIT_MS.
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { SystemContext } from '@conduit/database';
@@ -12,19 +13,25 @@ import { ENFORCED_QUOTAS } from './quota-counters';
 
 /** How long a count of usage answers scrapes (by the Clock: a count older than this, or from the future, is redone). */
 export const QUOTA_USAGE_TTL_MS = 5000;
+/**
+ * How long a scrape waits for a count it started: a count takes milliseconds; with the pool exhausted or the database
+ * away, /metrics still answers quickly (the pool's own gauges are what is wanted then), with the last count, while the
+ * count goes on in the background.
+ */
+export const QUOTA_USAGE_WAIT_MS = 500;
 
-/** The installation's usage, counted once per QUOTA_USAGE_TTL_MS; concurrent scrapes share one count. */
+/** The installation's usage, counted at most once per QUOTA_USAGE_TTL_MS; concurrent scrapes share one count. */
 class CachedUsage {
   private readonly logger = new Logger('LicenseMetrics');
   private value: { at: number; figures: QuotaFigures } | undefined;
-  private counting: Promise<QuotaFigures> | undefined;
+  private counting: Promise<QuotaFigures | undefined> | undefined;
 
   constructor(
     private readonly count: () => Promise<QuotaFigures>,
     private readonly clock: Clock,
   ) {}
 
-  /** The latest count, redone when stale; undefined when there is none and counting failed. */
+  /** The latest count, redone when stale; undefined before any count succeeded. */
   async read(): Promise<QuotaFigures | undefined> {
     const now = this.clock.now().getTime();
     if (this.value && now >= this.value.at && now - this.value.at < QUOTA_USAGE_TTL_MS) return this.value.figures;
@@ -33,13 +40,20 @@ class CachedUsage {
         this.value = { at: this.clock.now().getTime(), figures };
         return figures;
       })
+      .catch((err: unknown) => {
+        // The scrape still answers, with the last count (the database's own metrics say why it failed).
+        this.logger.debug({ err: (err as Error).message }, 'counting quota usage for the gauges failed');
+        return undefined;
+      })
       .finally(() => (this.counting = undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>(
+      (resolve) => (timer = setTimeout(() => resolve(undefined), QUOTA_USAGE_WAIT_MS)),
+    );
     try {
-      return await this.counting;
-    } catch (err) {
-      // The scrape still answers, with the last count (the database's own metrics say why it failed).
-      this.logger.debug({ err: (err as Error).message }, 'counting quota usage for the gauges failed');
-      return this.value?.figures;
+      return (await Promise.race([this.counting, late])) ?? this.value?.figures;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
