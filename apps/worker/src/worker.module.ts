@@ -4,6 +4,7 @@ import { AccessModule } from '@conduit/access';
 import { ChainsWorkerModule } from '@conduit/chains/engine';
 import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionWorkerModule } from '@conduit/ingestion/engine';
+import { LicensingWorkerModule } from '@conduit/licensing/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { WebhooksWorkerModule } from '@conduit/webhooks/engine';
@@ -14,7 +15,7 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
 /** The domains the worker runs, one module each: their queues' processors, reconcile timers and metrics. */
-export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule];
+export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule, LicensingWorkerModule];
 /** Their migrations (and those of the domains they use), run at start with the platform's when MIGRATE_ON_START. */
 export const WORKER_MIGRATIONS = migrationsOf(WORKER_DOMAINS);
 

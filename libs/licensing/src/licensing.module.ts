@@ -1,7 +1,14 @@
 import { Module } from '@nestjs/common';
 import { Migrations } from '@conduit/database';
 import { TenantsModule } from '@conduit/tenants';
+import { LicenseState } from './license-state';
 import { LICENSING_MIGRATIONS } from './migrations';
+import { ReportPlaceholderLicenseState } from './report-placeholder-license-state';
+import { UsageCountingRepository } from './repositories/usage-counting.repository';
+import { UsageRepository } from './repositories/usage.repository';
+import { UsageReportService } from './usage/usage-report.service';
+// Registers the compliance report's subject (LicenseReport) with @conduit/access.
+import './usage/usage.access';
 
 /**
  * Licensing: the licence in force (verified offline-signed licences, trial and community plans), quotas and their
@@ -11,7 +18,13 @@ import { LICENSING_MIGRATIONS } from './migrations';
 @Migrations(...LICENSING_MIGRATIONS)
 @Module({
   imports: [TenantsModule],
-  providers: [],
-  exports: [],
+  providers: [
+    // PLACEHOLDER (lic-report branch): the real LicenseState is bound by the licence's work.
+    { provide: LicenseState, useClass: ReportPlaceholderLicenseState },
+    UsageRepository,
+    UsageCountingRepository,
+    UsageReportService,
+  ],
+  exports: [LicenseState, UsageRepository, UsageCountingRepository, UsageReportService],
 })
 export class LicensingModule {}
