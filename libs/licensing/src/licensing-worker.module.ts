@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { LicensingModule } from './licensing.module';
 import { UsageCountTimer } from './usage/usage-count.timer';
@@ -10,7 +11,7 @@ import { UsageNotifier } from './usage/usage-notifier';
  * platform tenant's stream through webhooks).
  */
 @Module({
-  imports: [LicensingModule, WebhooksModule],
+  imports: [LicensingModule, TenantsModule, WebhooksModule],
   providers: [UsageCounter, UsageNotifier, UsageCountTimer],
 })
 export class LicensingWorkerModule {}
