@@ -1,11 +1,14 @@
 // The operator commands themselves, run in a Nest application context (src/cli.ts finds the database first).
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ROLES, Role, isRole } from '@conduit/access';
 import { MembershipLookup, TokenService } from '@conduit/auth';
 import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { DatabaseUrls, migrateDatabase } from '@conduit/database';
+import { LicenseService, generateLicenseKeyPair, signLicense } from '@conduit/licensing';
 import { ConduitConfig, ConduitException } from '@conduit/platform';
 import { MasterKeyRotation } from '@conduit/secrets';
 import { OperatorService, UserAccounts } from '@conduit/tenants';
@@ -20,7 +23,17 @@ export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker
   token:issue --email E [--tenant CODE]             print an access token for scripts
   keys:status                                       count data keys per master key id (exit 1: some under an unknown id)
   keys:rewrap                                       re-wrap data keys under the active master key (exit 1: some could not be)
+  license:status                                    print the licence in force (plan, expiry, quotas, features, ...)
+  license:install --file FILE                       install the licence in FILE (checked as PUT /api/v1/license does)
+
+  The vendor's licence tool (no database needed; see docs/licensing.md, "The vendor tool"):
+  license:keygen --out FILE [--kid KID]             new Ed25519 key pair: private JWK to FILE (0600, never
+                                                    overwritten), public JWK set to stdout
+  license:sign --claims FILE --key FILE             sign the claims (JSON) with the private JWK: prints the licence
 `;
+
+/** Commands that need neither the database nor the service's configuration: the vendor's licence tool. */
+export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['license:keygen', 'license:sign']);
 
 function required(values: Record<string, string | undefined>, ...names: string[]): string[] {
   const missing = names.filter((n) => !values[n]);
@@ -46,10 +59,73 @@ export async function runCommand(
   try {
     await inContext(app, command, values);
   } catch (err) {
-    if (err instanceof ConduitException) throw new CommandFailedError(`${err.code}: ${err.message}`);
-    throw err;
+    throw failure(err);
   } finally {
     await app.close();
+  }
+}
+
+/** A refusal by the service's rules as one line: its code, its message and what it says of each field. */
+function failure(err: unknown): unknown {
+  if (!(err instanceof ConduitException)) return err;
+  const details = err.details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message));
+  return new CommandFailedError(`${err.code}: ${err.message}${details.length ? ` (${details.join('; ')})` : ''}`);
+}
+
+function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${what} ${path} is not JSON`);
+  }
+}
+
+/** license:keygen and license:sign: the vendor's side, with no database and no configuration. */
+export async function runOfflineCommand(command: string, values: Record<string, string | undefined>): Promise<void> {
+  switch (command) {
+    case 'license:keygen': {
+      const [out] = required(values, 'out');
+      const kid = values.kid ?? `license-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
+      let pair: Awaited<ReturnType<typeof generateLicenseKeyPair>>;
+      try {
+        pair = await generateLicenseKeyPair(kid);
+      } catch (err) {
+        throw new UsageError(`--kid: ${(err as Error).message}`);
+      }
+      try {
+        // wx: an existing key file is never overwritten (it may be the only copy of a key licences are signed with).
+        writeFileSync(out, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new UsageError(
+          code === 'EEXIST' ? `${out} exists already: choose another --out` : `cannot write ${out}: ${code}`,
+        );
+      }
+      process.stdout.write(`${JSON.stringify({ keys: [pair.publicJwk] })}\n`);
+      return;
+    }
+    case 'license:sign': {
+      const [claimsFile, keyFile] = required(values, 'claims', 'key');
+      const claims = readJsonFile(claimsFile, 'claims file');
+      const key = readJsonFile(keyFile, 'key file');
+      try {
+        process.stdout.write(`${await signLicense(claims, key, new Date())}\n`);
+      } catch (err) {
+        if (err instanceof RangeError) throw new UsageError(`--key: ${err.message}`);
+        throw failure(err);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command ${command}`, true);
   }
 }
 
@@ -96,6 +172,22 @@ async function inContext(
       const status = await app.get(MasterKeyRotation).status();
       process.stdout.write(`${JSON.stringify(status)}\n`);
       if (status.unknown_master_key_ids.length > 0) process.exitCode = 1;
+      return;
+    }
+    case 'license:status': {
+      process.stdout.write(`${JSON.stringify(await app.get(LicenseService).status())}\n`);
+      return;
+    }
+    case 'license:install': {
+      const [file] = required(values, 'file');
+      let token: string;
+      try {
+        token = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      const installed = await app.get(LicenseService).installAs(token, { via: 'cli' });
+      process.stdout.write(`${JSON.stringify(installed)}\n`);
       return;
     }
     case 'keys:rewrap': {

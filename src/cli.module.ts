@@ -3,6 +3,7 @@ import { AccessModule } from '@conduit/access';
 import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
 import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
+import { LicensingModule } from '@conduit/licensing';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { MasterKeyRotationModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
@@ -24,8 +25,11 @@ export class CliModule {
         AccessModule,
         AuditModule,
         TenantsModule,
+        // The licence's checks on creating tenants and users apply to operators too.
+        LicensingModule,
         AuthModule,
         MasterKeyRotationModule,
+        LicensingModule,
       ],
     };
   }

@@ -52,6 +52,11 @@ function parseOptions(args: string[]) {
         password: { type: 'string' },
         tenant: { type: 'string' },
         role: { type: 'string' },
+        file: { type: 'string' },
+        out: { type: 'string' },
+        kid: { type: 'string' },
+        claims: { type: 'string' },
+        key: { type: 'string' },
       },
       strict: true,
     });
@@ -72,6 +77,11 @@ async function main(argv: string[]): Promise<void> {
   const { values } = parseOptions(rest);
   if (!command || command === 'help' || command === '--help') {
     process.stdout.write(commands().USAGE);
+    return;
+  }
+  // The vendor's licence tool runs anywhere: no database, no configuration.
+  if (commands().OFFLINE_COMMANDS.has(command)) {
+    await commands().runOfflineCommand(command, values);
     return;
   }
   const { config, origin } = loadConfig();

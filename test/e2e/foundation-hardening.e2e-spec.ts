@@ -6,6 +6,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { TestApi, startTestApi } from '../support/test-api';
+import { liftQuotas } from '../support/test-license';
 
 const PASSWORD = 'correct-horse-battery-staple';
 const BOGUS_KEY = (n: number) => `ck_live_${n.toString(16).padStart(12, '0')}${'A'.repeat(43)}`;
@@ -16,6 +17,8 @@ describe('foundation hardening', () => {
 
   beforeAll(async () => {
     api = await startTestApi();
+    // A 67-deep tenant tree and dozens of users: more than the trial plan allows, and not what this suite is about.
+    liftQuotas(api);
     await api.operator.ensurePlatformAdmin('root@platform.test', PASSWORD);
     const token = (await api.login('root@platform.test', PASSWORD)).access_token;
     root = { id: (await api.request('GET', '/api/v1/auth/me', { token })).body.id, token };

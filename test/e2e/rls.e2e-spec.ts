@@ -9,7 +9,9 @@ import {
   RUNTIME_FUNCTIONS,
   assertSafeRuntimeRole,
   resolveDatabaseUrls,
+  runtimeFunctionsOf,
 } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { TestDatabase, createTestDatabase } from '../support/test-database';
 import { testConfig } from '../support/test-config';
 
@@ -312,8 +314,9 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     expect(rows.map((r) => r.relname)).toEqual([]);
   });
 
-  it('has no SECURITY DEFINER function but the listed ones, each naming tenant ids only, executable by the runtime role alone', async () => {
-    // A function running with its owner's rights reads across tenants: each must be listed and return only ids.
+  it('has no SECURITY DEFINER function but the declared ones, each naming tenant ids only (or counting rows per tenant, for quotas), executable by the runtime role alone', async () => {
+    // A function running with its owner's rights reads across tenants: each must be declared and return only ids, or
+    // ids with a count (quotaCountFunction in @conduit/licensing: the licence's quotas are counted across a subtree).
     const { rows } = await owner.query<{ fn: string; result: string; grantees: string[] }>(
       `SELECT p.oid::regprocedure::text AS fn, pg_get_function_result(p.oid) AS result,
               (SELECT array_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END ORDER BY 1)
@@ -321,12 +324,12 @@ describe('row-level security (raw SQL as the runtime role)', () => {
                 WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner) AS grantees
          FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef ORDER BY 1`,
     );
-    expect(rows.map((r) => r.fn)).toEqual([...RUNTIME_FUNCTIONS].sort());
+    expect(rows.map((r) => r.fn)).toEqual(runtimeFunctionsOf(API_MIGRATIONS).sort());
     const runtimeRole = resolveDatabaseUrls(testConfig(db.url)).runtimeRole;
     for (const r of rows)
       expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({
         fn: r.fn,
-        result: 'TABLE(tenant_id uuid)',
+        result: RUNTIME_FUNCTIONS.includes(r.fn) ? 'TABLE(tenant_id uuid)' : 'TABLE(tenant_id uuid, n integer)',
         grantees: [runtimeRole],
       });
   });

@@ -9,11 +9,16 @@ export interface AuditSpec {
   target: string;
   /** The handler writes the success row itself, with its change; the interceptor records only a failure. */
   successInHandler?: boolean;
+  /**
+   * What the row keeps of the request body (default: the body, secret-looking keys masked): for a body with a value
+   * that should not be copied whole into the trail (a licence token: its fingerprint is enough).
+   */
+  changes?: (body: Record<string, unknown>) => Record<string, unknown> | null;
 }
 
 /** Names the audit action and target type a mutating route records (default: method and path). */
-export const Audited = (action: string, target: string) =>
-  SetMetadata(AUDIT_ACTION, { action, target } satisfies AuditSpec);
+export const Audited = (action: string, target: string, options: Pick<AuditSpec, 'changes'> = {}) =>
+  SetMetadata(AUDIT_ACTION, { action, target, ...options } satisfies AuditSpec);
 
 /**
  * Like Audited, for a route with @OwnTransactions() whose handler commits its change and the success row together

@@ -32,7 +32,7 @@ export function requestAuditEntry(
     ip: meta.ip,
     userAgent: meta.userAgent,
     requestId: meta.requestId,
-    changes: body,
+    changes: body && spec?.changes ? spec.changes(body) : body,
     metadata:
       identity.tenant.id !== identity.principal.homeTenantId
         ? { home_tenant_id: identity.principal.homeTenantId }

@@ -2,7 +2,7 @@
 import { CodedError } from '@conduit/platform';
 import { DataSource } from 'typeorm';
 import type { ConduitConfig } from '@conduit/platform';
-import { APPEND_ONLY_TABLES, MigrationClass, PLATFORM_MIGRATIONS, RUNTIME_FUNCTIONS } from './migrations';
+import { APPEND_ONLY_TABLES, MigrationClass, PLATFORM_MIGRATIONS, runtimeFunctionsOf } from './migrations';
 import { DatabaseUrls, describeUrl, resolveDatabaseUrls } from './database-urls';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
@@ -52,7 +52,7 @@ export async function migrateDatabase(
     await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await ensureRuntimeRole(ds, urls);
     const applied = await ds.runMigrations({ transaction: 'each' });
-    await grantRuntimePrivileges(ds, urls.runtimeRole);
+    await grantRuntimePrivileges(ds, urls.runtimeRole, runtimeFunctionsOf(migrations));
     return { applied: applied.map((m) => m.name), runtimeRole: urls.runtimeRole };
   } finally {
     await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
@@ -96,7 +96,7 @@ async function ensureRuntimeRole(ds: DataSource, urls: DatabaseUrls): Promise<vo
   }
 }
 
-async function grantRuntimePrivileges(ds: DataSource, role: string): Promise<void> {
+async function grantRuntimePrivileges(ds: DataSource, role: string, functions: readonly string[]): Promise<void> {
   const r = ident(role);
   const [{ db }] = (await ds.query('SELECT current_database() AS db')) as { db: string }[];
   await ds.query(`GRANT CONNECT ON DATABASE ${ident(db)} TO ${r}`);
@@ -108,7 +108,7 @@ async function grantRuntimePrivileges(ds: DataSource, role: string): Promise<voi
     await ds.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${ident(table)} FROM ${r}`);
   }
   // SECURITY DEFINER functions: the runtime role only (PUBLIC's default EXECUTE is revoked where they are created).
-  for (const fn of RUNTIME_FUNCTIONS) {
+  for (const fn of functions) {
     await ds.query(`GRANT EXECUTE ON FUNCTION ${fn} TO ${r}`);
   }
 }

@@ -64,6 +64,11 @@ export class TenantContext {
     await this.em.query(sql, values);
   }
 
+  /** Whether a transaction is open here: work that must hold a transaction-scoped lock until commit checks it. */
+  inTransaction(): boolean {
+    return this.txHost.isTransactionActive();
+  }
+
   /** The current transaction's EntityManager (or the pool's, which sees no tenant rows). */
   get em(): EntityManager {
     return this.txHost.tx;

@@ -66,10 +66,18 @@ export interface EffectiveLicense {
   license: LicenseClaims | null;
   /** this installation's id (a licence with installation_id installs only here) */
   installation_id: string;
-  /** trial: its end; enterprise: exp; community: null */
+  /**
+   * The end of the grant that is, or was last, in force: the trial's end (also once community follows it), the
+   * licence's exp (also in grace, lapsed or rolled back). null only where none ever applied.
+   */
   expires_at: Date | null;
   /** the end of the grace period of an enterprise licence, else null */
   grace_ends_at: Date | null;
+  /** the latest time any process of this installation has seen (the clock-rollback guard's reference) */
+  latest_seen_at: Date;
   quotas: QuotaLimits;
   features: readonly Feature[];
 }
+
+/** A clock this far behind latest_seen_at is taken as rolled back (standing 'clock_rollback'). */
+export const CLOCK_ROLLBACK_TOLERANCE_MS = 24 * 3600 * 1000;

@@ -8,6 +8,7 @@ import { SystemContext, TenantContext } from '@conduit/database';
 import { IdGenerator, TenantId, asTenantId, assertName } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
+import { CreationChecks } from './creation-checks';
 import { TenantException } from './tenant.exception';
 import { assertTenantCode } from './tenant-code';
 import { TenantsRepository } from './repositories/tenants.repository';
@@ -35,6 +36,7 @@ export class OperatorService {
     private readonly audit: AuditLog,
     private readonly accounts: UserAccounts,
     private readonly ids: IdGenerator,
+    private readonly checks: CreationChecks,
   ) {}
 
   async createTenant(input: { code: string; name: string; parentCode?: string }): Promise<TenantEntity> {
@@ -49,6 +51,7 @@ export class OperatorService {
       }
       // A new tenant's id, minted here.
       const id = asTenantId(this.ids.next());
+      await this.checks.beforeTenant(parentId);
       const tenant = await this.tenants.insert({ id, code: input.code, name, parentId });
       await this.audit.record({
         tenantId: tenant.id,

@@ -4,7 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import type { TenantId } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
-import { TenantsRepository } from './repositories/tenants.repository';
+import { TenantNode, TenantsRepository } from './repositories/tenants.repository';
 
 @Injectable()
 export class TenantHierarchy {
@@ -20,6 +20,11 @@ export class TenantHierarchy {
   /** Ids from the tenant itself up to its root. */
   lineage(tenantId: TenantId): Promise<TenantId[]> {
     return this.tenants.lineage(tenantId);
+  }
+
+  /** Every live tenant's place in the tree (id, parent, code), for what is computed over the whole tree at once. */
+  liveTree(): Promise<TenantNode[]> {
+    return this.tenants.liveTree();
   }
 
   /** Ids of the tenant and every live tenant below it. */

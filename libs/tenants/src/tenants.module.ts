@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
+import { CreationChecks } from './creation-checks';
 import { MembershipEntity } from './entities/membership.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { UserEntity } from './entities/user.entity';
@@ -26,7 +27,8 @@ import './tenants.access';
     OperatorService,
     UserAccounts,
     TenantScope,
+    CreationChecks,
   ],
-  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope],
+  exports: [TenantHierarchy, TenantsService, UsersService, OperatorService, UserAccounts, TenantScope, CreationChecks],
 })
 export class TenantsModule {}

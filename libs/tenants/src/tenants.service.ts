@@ -3,6 +3,7 @@ import { AccessService } from '@conduit/access';
 import { Clock, IdGenerator, Page, TenantId, asTenantId, decodeCursor, toPage } from '@conduit/platform';
 import { CreateTenantDto, ListTenantsQueryDto, TenantResponse, UpdateTenantDto } from './dto/tenant.dto';
 import { TenantEntity } from './entities/tenant.entity';
+import { CreationChecks } from './creation-checks';
 import { TenantException } from './tenant.exception';
 import { TenantHierarchy } from './tenant-hierarchy';
 import { TenantsRepository } from './repositories/tenants.repository';
@@ -35,6 +36,7 @@ export class TenantsService {
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly checks: CreationChecks,
   ) {}
 
   async create(dto: CreateTenantDto): Promise<TenantResponse> {
@@ -56,6 +58,7 @@ export class TenantsService {
       }
       this.access.assert('create', 'Tenant');
     }
+    await this.checks.beforeTenant(parent?.id ?? null);
     const tenant = await this.tenants.insert({
       id,
       code: dto.code,

@@ -6,6 +6,7 @@ import { SystemContext, TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, PasswordHasher, TenantId, isUuid } from '@conduit/platform';
 import { UserEntity } from './entities/user.entity';
 import { Membership, UsersRepository } from './repositories/users.repository';
+import { CreationChecks } from './creation-checks';
 import { TenantException } from './tenant.exception';
 
 export interface NewMember {
@@ -24,22 +25,28 @@ export class UserAccounts {
     private readonly hasher: PasswordHasher,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly checks: CreationChecks,
   ) {}
 
   findByEmail(email: string): Promise<UserEntity | null> {
     return this.system.run('users.find_by_email', () => this.users.findByEmail(email), { routine: true });
   }
 
-  /** Creates a user with a membership in tenantId; must run inside that tenant's transaction (RLS). */
+  /**
+   * Creates a user with a membership in tenantId; must run inside that tenant's transaction (RLS). The creation checks
+   * (the licence's users quota) run after the password is hashed: a check may hold a lock until commit.
+   */
   async createMember(tenantId: TenantId, input: NewMember): Promise<UserEntity> {
     const email = input.email.toLowerCase();
     if (await this.findByEmail(email))
       throw new TenantException('email_taken', 'A user with this email already exists');
+    const passwordHash = await this.hasher.hash(input.password);
+    await this.checks.beforeMembership(tenantId);
     const now = this.clock.now();
     const user: UserEntity = {
       id: this.ids.next(),
       email,
-      password_hash: await this.hasher.hash(input.password),
+      password_hash: passwordHash,
       display_name: input.displayName ?? null,
       status: 'active',
       last_login_at: null,

@@ -2,6 +2,7 @@ import { Foundation1763900000000 } from './1763900000000-foundation';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
 import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
 import { ApiKeyRoles1763990000000 } from './1763990000000-api-key-roles';
+import type { MigrationClass } from './module-migrations';
 
 export { enableRls } from './rls-sql';
 export { Migrations, migrationsOf } from './module-migrations';
@@ -31,3 +32,8 @@ export const APPEND_ONLY_TABLES = ['audit_events'];
  * role).
  */
 export const RUNTIME_FUNCTIONS = [...DUE_WORK_FUNCTIONS];
+
+/** The platform's runtime functions and those the given migrations declare (their static `runtimeFunctions`). */
+export function runtimeFunctionsOf(migrations: readonly MigrationClass[]): string[] {
+  return [...new Set([...RUNTIME_FUNCTIONS, ...migrations.flatMap((m) => m.runtimeFunctions ?? [])])];
+}

@@ -7,7 +7,13 @@ import type { DynamicModule } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants';
 import type { MigrationInterface } from 'typeorm';
 
-export type MigrationClass = new () => MigrationInterface;
+export type MigrationClass = (new () => MigrationInterface) & {
+  /**
+   * SECURITY DEFINER functions the migration creates (revoking PUBLIC's EXECUTE) which the runtime role may call, as
+   * `name(argument types)`: the migrator grants them, as it knows the role.
+   */
+  readonly runtimeFunctions?: readonly string[];
+};
 
 const MIGRATIONS_METADATA = 'conduit:migrations';
 

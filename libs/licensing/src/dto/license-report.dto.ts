@@ -13,7 +13,7 @@ export class LicenseReportQueryDto {
   month?: string;
 }
 
-export class TenantUsageResponse {
+export class ReportTenantResponse {
   @ApiProperty({ format: 'uuid' }) tenant_id: string;
   @ApiProperty({ example: 'acme' }) code: string;
   @ApiProperty({ example: 'Acme Corp' }) name: string;
@@ -29,13 +29,13 @@ export class TenantUsageResponse {
   peak_child_tenants: number;
 }
 
-export class UsageTotalsResponse {
+export class ReportTotalsResponse {
   @ApiProperty({ example: 1520 }) events: number;
   @ApiProperty({ example: 1200 }) events_published: number;
   @ApiProperty({ example: 320 }) events_received: number;
 }
 
-export class InstallationUsageResponse {
+export class ReportInstallationResponse {
   @ApiProperty({ example: 812000, description: "Every tenant's events in the month, deleted tenants' included" })
   events: number;
   @ApiProperty({
@@ -78,13 +78,13 @@ export class LicenseReportResponse {
   })
   scope_tenant_id: string | null;
   @ApiProperty({
-    type: InstallationUsageResponse,
+    type: ReportInstallationResponse,
     nullable: true,
     description: 'The whole installation against events_per_month; platform admins only (null for MSSP admins)',
   })
-  installation: InstallationUsageResponse | null;
-  @ApiProperty({ type: UsageTotalsResponse, description: 'The sum over the tenants listed' })
-  totals: UsageTotalsResponse;
-  @ApiProperty({ type: [TenantUsageResponse], description: 'By code; tenants deleted before the month are left out' })
-  tenants: TenantUsageResponse[];
+  installation: ReportInstallationResponse | null;
+  @ApiProperty({ type: ReportTotalsResponse, description: 'The sum over the tenants listed' })
+  totals: ReportTotalsResponse;
+  @ApiProperty({ type: [ReportTenantResponse], description: 'By code; tenants deleted before the month are left out' })
+  tenants: ReportTenantResponse[];
 }

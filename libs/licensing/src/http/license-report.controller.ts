@@ -31,7 +31,7 @@ export class LicenseReportController {
   constructor(private readonly reports: UsageReportService) {}
 
   @Get('report')
-  @CheckPolicy('read', 'LicenseReport')
+  @CheckPolicy('read', 'LicenseUsage')
   @ApiOperation({
     summary: 'The compliance report of a month: events and peaks per tenant, the installation against its licence',
     description:

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock } from '@conduit/platform';
-import { InstallationUsageResponse, LicenseReportResponse, TenantUsageResponse } from '../dto/license-report.dto';
+import { ReportInstallationResponse, LicenseReportResponse, ReportTenantResponse } from '../dto/license-report.dto';
 import { LicenseState } from '../license-state';
 import { UsageRepository } from '../repositories/usage.repository';
 import { CsvValue, toCsv } from './csv';
@@ -43,12 +43,12 @@ export class UsageReportService {
    */
   async report(monthParam: string | undefined): Promise<LicenseReportResponse> {
     const { principal, tenant } = this.access.identity();
-    this.access.assert('read', 'LicenseReport', { tenant_id: tenant.id });
+    this.access.assert('read', 'LicenseUsage', { tenant_id: tenant.id });
     const now = this.clock.now();
     const month = parseReportMonth(monthParam, now);
     const everyTenant = principal.role === 'platform_admin' && tenant.id === principal.homeTenantId;
     const tenants = await this.usage.reportTenants(everyTenant ? null : tenant.id, month.start);
-    const rows: TenantUsageResponse[] = [];
+    const rows: ReportTenantResponse[] = [];
     for (const t of tenants) {
       // Each tenant's month under its own RLS scope, in the request's transaction (one round trip each).
       const usage = await this.db.runInTenant(t.id, () => this.usage.tenantMonth(t.id, monthDate(month)));
@@ -115,7 +115,7 @@ export class UsageReportService {
     return toCsv(REPORT_CSV_COLUMNS, lines);
   }
 
-  private async installation(month: UsageMonth): Promise<InstallationUsageResponse> {
+  private async installation(month: UsageMonth): Promise<ReportInstallationResponse> {
     const date = monthDate(month);
     const events = await this.usage.installationEvents(date);
     const notices = await this.usage.notices(date, 'events_per_month');

@@ -98,3 +98,40 @@ describe('parseConfig', () => {
     expect(err?.message).not.toContain('short-secret-value');
   });
 });
+
+describe('CONDUIT_LICENSE_PUBLIC_KEYS', () => {
+  const key = { kty: 'OKP', crv: 'Ed25519', x: '0XmD2JMeS-gHgHkhfjJVu3B98AnhcAwXuhXMdzFndNE', kid: 'vendor-1' };
+  const keys = (set: unknown) => problems({ ...valid, CONDUIT_LICENSE_PUBLIC_KEYS: JSON.stringify(set) });
+
+  it('is optional (the built-in vendor key applies) and parses a JWK set of Ed25519 public keys', () => {
+    expect(parseConfig(valid).CONDUIT_LICENSE_PUBLIC_KEYS).toBeUndefined();
+    const config = parseConfig({
+      ...valid,
+      CONDUIT_LICENSE_PUBLIC_KEYS: JSON.stringify({
+        keys: [key, { ...key, kid: 'vendor-2', alg: 'EdDSA', use: 'sig' }],
+      }),
+    });
+    expect(config.CONDUIT_LICENSE_PUBLIC_KEYS?.map((k) => k.kid)).toEqual(['vendor-1', 'vendor-2']);
+    expect(config.LICENSE_REFRESH_MS).toBe(2000);
+  });
+
+  it('refuses a malformed set with a message that says what is wrong', () => {
+    expect(problems({ ...valid, CONDUIT_LICENSE_PUBLIC_KEYS: '{keys: [' })).toEqual([
+      expect.stringMatching(/^CONDUIT_LICENSE_PUBLIC_KEYS: must be a JWK set as JSON/),
+    ]);
+    expect(keys({ keys: [] })).toEqual(['CONDUIT_LICENSE_PUBLIC_KEYS: keys: must hold at least one key']);
+    expect(keys([key])).toEqual(['CONDUIT_LICENSE_PUBLIC_KEYS: must be a JWK set: {"keys": [...]}']);
+    expect(keys({ keys: key })).toEqual(['CONDUIT_LICENSE_PUBLIC_KEYS: keys: must be a list of JWKs']);
+    expect(keys({ keys: [{ ...key, crv: 'P-256' }] })).toEqual([
+      'CONDUIT_LICENSE_PUBLIC_KEYS: keys.0.crv: must be "Ed25519"',
+    ]);
+    expect(keys({ keys: [{ ...key, x: 'short' }] })).toEqual([
+      'CONDUIT_LICENSE_PUBLIC_KEYS: keys.0.x: must be the 32-byte public key in base64url',
+    ]);
+    expect(keys({ keys: [{ ...key, kid: undefined }] })).toEqual([expect.stringMatching(/keys\.0\.kid/)]);
+    expect(keys({ keys: [key, key] })).toEqual(['CONDUIT_LICENSE_PUBLIC_KEYS: every key needs its own kid']);
+    expect(keys({ keys: [{ ...key, d: 'c2VjcmV0' }] })).toEqual([
+      'CONDUIT_LICENSE_PUBLIC_KEYS: keys.0.d: is a private key: give public keys only, never "d"',
+    ]);
+  });
+});

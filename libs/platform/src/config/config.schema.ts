@@ -33,6 +33,46 @@ const publicUrl = z
   .transform((v) => v.replace(/\/+$/, ''));
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
+/** An Ed25519 public key as a JWK (RFC 8037), with the kid a licence's header names. */
+const licensePublicJwk = z.object({
+  kty: z.literal('OKP', { error: 'must be "OKP"' }),
+  crv: z.literal('Ed25519', { error: 'must be "Ed25519"' }),
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the 32-byte public key in base64url'),
+  kid: z.string().min(1, 'must not be empty').max(128),
+  alg: z.literal('EdDSA', { error: 'must be "EdDSA" when given' }).optional(),
+  use: z.literal('sig', { error: 'must be "sig" when given' }).optional(),
+  d: z.never({ error: 'is a private key: give public keys only, never "d"' }).optional(),
+});
+export type LicensePublicJwk = Omit<z.infer<typeof licensePublicJwk>, 'd'>;
+const licensePublicKeySet = z
+  .object(
+    { keys: z.array(licensePublicJwk, { error: 'must be a list of JWKs' }).min(1, 'must hold at least one key') },
+    { error: 'must be a JWK set: {"keys": [...]}' },
+  )
+  .refine((set) => new Set(set.keys.map((k) => k.kid)).size === set.keys.length, 'every key needs its own kid');
+/** CONDUIT_LICENSE_PUBLIC_KEYS: a JWK set as JSON, validated whole at start (a bad set never half-applies). */
+const licensePublicKeys = z.string().transform((raw, ctx): LicensePublicJwk[] => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a JWK set as JSON: {"keys":[{"kty":"OKP","crv":"Ed25519","x":"...","kid":"..."}]}',
+    });
+    return z.NEVER;
+  }
+  const result = licensePublicKeySet.safeParse(parsed);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const at = issue.path.length ? `${issue.path.join('.')}: ` : '';
+      ctx.addIssue({ code: 'custom', message: `${at}${issue.message}` });
+    }
+    return z.NEVER;
+  }
+  return result.data.keys.map(({ kty, crv, x, kid, alg, use }) => ({ kty, crv, x, kid, alg, use }));
+});
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -130,6 +170,11 @@ export const configSchema = z.object({
   INGEST_SOURCE_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
   OUTBOUND_ALLOW_LOOPBACK: bool.default(false),
   OUTBOUND_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  // Licensing: the keys licences may be signed with (unset: the built-in vendor key, see docs/licensing.md), how often
+  // each process reads the licence in force from the control plane, how often the worker checks expiry notifications.
+  CONDUIT_LICENSE_PUBLIC_KEYS: licensePublicKeys.optional(),
+  LICENSE_REFRESH_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  LICENSE_NOTIFY_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
 });
 
 export type ConduitEnv = z.infer<typeof configSchema>;

@@ -25,7 +25,8 @@ export type InvariantCode =
   | 'unexpected_redis_reply'
   | 'helmet_async'
   | 'audit_tenant_mismatch'
-  | 'rate_limit_not_static';
+  | 'rate_limit_not_static'
+  | 'quota_counted_twice';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(

@@ -20,6 +20,14 @@ export interface NewTenant {
   isolation?: TenantIsolation;
 }
 
+/** A live tenant's place in the tree. */
+export interface TenantNode {
+  id: TenantId;
+  parent_id: TenantId | null;
+  code: string;
+  name: string;
+}
+
 export interface TenantFilter {
   /** only these tenants (null: every tenant) */
   visible: TenantId[] | null;
@@ -114,6 +122,13 @@ export class TenantsRepository {
       [rootId],
     )) as { id: TenantId }[];
     return rows.map((r) => r.id);
+  }
+
+  /** Every live tenant's id, parent, code and name, in id order. */
+  async liveTree(): Promise<TenantNode[]> {
+    return (await this.db.em.query(
+      `SELECT id, parent_id, code, name FROM tenants WHERE deleted_at IS NULL ORDER BY id`,
+    )) as TenantNode[];
   }
 
   /** Serializes moves of tenants for the rest of the transaction. */

@@ -2,14 +2,15 @@
 // processes moved: events published and received are counted into their tenant and month by the worker's timer, each
 // run adds only what is new, the counts outlive a retention sweep, the compliance report (JSON and CSV) shows them to
 // platform admins (every tenant, the installation) and MSSP admins (their subtree), bad months are refused, crossing
-// 80% and 100% of events_per_month is published once, and the API's gauge shows the month's total.
+// 80% and 100% of events_per_month (of an enterprise licence signed here) is published once with two workers, and the
+// API's gauge shows the month's total.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createWorkerApp } from '@conduit/worker/bootstrap';
-import { LicenseState } from '@conduit/licensing';
 import { UsageCounter } from '@conduit/licensing/engine';
 import { Clock } from '@conduit/platform';
 import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { csvObjects } from '../support/csv-records';
+import { claims, keySet, makeKey, sign } from '../support/licenses';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 
@@ -17,32 +18,24 @@ const EVENTS_LIMIT = 10;
 
 describe('licence: monthly usage and the compliance report', () => {
   let stack: TestStack;
-  let at = Date.parse('2031-01-20T10:00:00Z');
+  /** A second worker of the installation, for the notifications. */
+  let other: NestFastifyApplication;
+  let at = Date.now();
   const setClock = (iso: string) => (at = Date.parse(iso));
   const ids: Record<string, string> = {};
   const tokens: Record<string, string> = {};
   let ingestPath: string;
 
-  /** The app's clock reads the suite's. */
+  /** The app's clock reads the suite's (a fixed time, moved by setClock: figures below are exact). */
   const useSuiteClock = (app: NestFastifyApplication) => {
     app.get(Clock).now = () => new Date(at);
   };
-  /** events_per_month of the licence in force, made small (the suite cannot publish a trial's million events). */
-  const useSmallLimit = (app: NestFastifyApplication) => {
-    const state = app.get(LicenseState);
-    const current = state.current.bind(state);
-    state.current = () => {
-      const license = current();
-      return { ...license, quotas: { ...license.quotas, events_per_month: EVENTS_LIMIT } };
-    };
-  };
-  /** The real worker, on the suite's clock from its first tick on (its usage timer runs at start). */
+  /** A real worker, on the suite's clock from its first tick on (its usage timer runs at start). */
   const startWorker = async () => {
     const app = await createWorkerApp(stack.config, { logger: false, http: true });
     useSuiteClock(app);
-    useSmallLimit(app);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    stack.worker = app;
+    return app;
   };
   const counter = () => stack.get(UsageCounter);
 
@@ -84,10 +77,13 @@ describe('licence: monthly usage and the compliance report', () => {
   };
 
   beforeAll(async () => {
+    const key = await makeKey('usage');
     // The timer's interval is long: besides its tick at start, the suite runs the count itself, in a known order.
-    stack = await startTestStack({ worker: false, config: { LICENSE_USAGE_INTERVAL_MS: '3600000' } });
+    stack = await startTestStack({
+      worker: false,
+      config: { LICENSE_USAGE_INTERVAL_MS: '3600000', CONDUIT_LICENSE_PUBLIC_KEYS: keySet(key) },
+    });
     useSuiteClock(stack.api.app);
-    useSmallLimit(stack.api.app);
     for (const [code, parent] of [['platform'], ['acme'], ['msp'], ['msp-client', 'msp']] as const)
       ids[code] = (await stack.api.seedTenant(code, parent)).id;
     ids.quoted = (
@@ -103,8 +99,22 @@ describe('licence: monthly usage and the compliance report', () => {
     });
     expect(source.status, source.text).toBe(201);
     ingestPath = new URL(source.body.ingest_url).pathname;
+    // An enterprise licence for ten years with a small events_per_month (a trial's million is out of a test's reach).
+    const license = await sign(
+      key,
+      claims(new Date(at), 3650, {
+        jti: 'lic-usage',
+        quotas: { tenants: 40, users: 400, integrations: 80, instances: null, events_per_month: EVENTS_LIMIT },
+      }),
+    );
+    const installed = await stack.api.request('PUT', '/api/v1/license', { token: tokens.platform, body: { license } });
+    expect(installed.status, installed.text).toBe(200);
+    expect(installed.body.plan).toBe('enterprise');
   }, 60_000);
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await other?.close();
+    await stack?.close();
+  });
 
   it("counts events published and received into their tenant and month, in the worker's timer", async () => {
     setClock('2031-01-20T10:00:00Z');
@@ -116,7 +126,7 @@ describe('licence: monthly usage and the compliance report', () => {
     await receive(1);
     // Past the settling time; the worker starts (and counts at once), routing the received webhooks too.
     setClock('2031-02-03T10:10:00Z');
-    await startWorker();
+    stack.worker = await startWorker();
     await waitFor('the timer counted January', async () => (await usage('acme', '2031-01')).received === 2, 30_000);
     await waitFor('the timer counted February', async () => (await usage('acme', '2031-02')).received === 1, 30_000);
 
@@ -272,11 +282,16 @@ describe('licence: monthly usage and the compliance report', () => {
   });
 
   it('publishes license.quota_warning at 80% and license.quota_reached at 100%, each once a month', async () => {
+    other = await startWorker();
+    /** Both workers count at once, twice over. */
+    const countEverywhere = async () => {
+      for (let round = 0; round < 2; round++)
+        await Promise.all([counter().countOnce(), other.get(UsageCounter).countOnce()]);
+    };
     setClock('2031-03-02T08:00:00Z');
     await publish('acme', 8);
     setClock('2031-03-02T08:10:00Z');
-    await counter().countOnce();
-    await counter().countOnce();
+    await countEverywhere();
     const notices = () =>
       stack.api.sql(
         `SELECT event_name, payload FROM webhook_events WHERE tenant_id = $1 AND source = 'conduit' ORDER BY created_at, event_name`,
@@ -296,9 +311,7 @@ describe('licence: monthly usage and the compliance report', () => {
     setClock('2031-03-02T08:20:00Z');
     await publish('msp-client', 3);
     setClock('2031-03-02T08:30:00Z');
-    // Two runs at once (as two workers would): one claims, the other finds it claimed.
-    await Promise.all([counter().countOnce(), counter().countOnce()]);
-    await counter().countOnce();
+    await countEverywhere();
     expect((await notices()).map((n) => [n.event_name, n.payload.usage])).toEqual([
       ['license.quota_warning', 8],
       ['license.quota_reached', 11],
@@ -332,9 +345,6 @@ describe('licence: monthly usage and the compliance report', () => {
     const metrics = await stack.api.request('GET', '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^conduit_license_events_this_month 11$/m);
-    setClock('2031-04-01T00:00:00Z');
-    expect((await stack.api.request('GET', '/metrics')).text).toMatch(/^conduit_license_events_this_month 0$/m);
-    setClock('2031-03-02T08:30:00Z');
   });
 
   it('keeps the counts when retention deletes the events', async () => {
@@ -403,5 +413,10 @@ describe('licence: monthly usage and the compliance report', () => {
     expect(Object.keys(op.responses['200'].content).sort()).toEqual(['application/json', 'text/csv']);
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403']);
     expect(op.responses['400'].description).toMatch(/invalid_report_month/);
+  });
+
+  it('starts the gauge again at 0 in a new month', async () => {
+    setClock('2031-04-01T00:00:00Z');
+    expect((await stack.api.request('GET', '/metrics')).text).toMatch(/^conduit_license_events_this_month 0$/m);
   });
 });

@@ -1,0 +1,31 @@
+// What other domains check before this lib creates a tenant or a membership, inside the creating transaction: the
+// licence's quotas and features (licensing registers its checks here; this lib cannot import licensing, which imports
+// it). Without a registered check, creating is not limited.
+import { Injectable } from '@nestjs/common';
+import type { TenantId } from '@conduit/platform';
+
+export interface CreationCheck {
+  /** A tenant is about to be created below parentId (null: at the top); throwing refuses it. */
+  beforeTenant?(parentId: TenantId | null): Promise<void>;
+  /** A user is about to become a member of tenantId; throwing refuses it. */
+  beforeMembership?(tenantId: TenantId): Promise<void>;
+}
+
+@Injectable()
+export class CreationChecks {
+  private readonly checks: CreationCheck[] = [];
+
+  register(check: CreationCheck): void {
+    this.checks.push(check);
+  }
+
+  /** Runs inside the transaction that inserts the tenant, right before the insert. */
+  async beforeTenant(parentId: TenantId | null): Promise<void> {
+    for (const check of this.checks) await check.beforeTenant?.(parentId);
+  }
+
+  /** Runs inside the transaction that inserts the membership, right before the insert. */
+  async beforeMembership(tenantId: TenantId): Promise<void> {
+    for (const check of this.checks) await check.beforeMembership?.(tenantId);
+  }
+}
