@@ -67,7 +67,14 @@ describe('the licence', () => {
       features: [...PLANS.trial.features],
       notice: expect.stringMatching(/^Trial: 30 days left/),
     });
-    expect(trial.body.quotas.tenants).toEqual({ limit: PLANS.trial.quotas.tenants, used: null });
+    // Usage as the quotas count it: live tenants but the platform's, memberships of live tenants.
+    const [counted] = await api.sql<{ tenants: number; users: number }>(
+      `SELECT (SELECT count(*)::int FROM tenants WHERE deleted_at IS NULL AND code <> 'platform') AS tenants,
+              (SELECT count(*)::int FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE t.deleted_at IS NULL) AS users`,
+    );
+    expect(trial.body.quotas.tenants).toEqual({ limit: PLANS.trial.quotas.tenants, used: counted.tenants });
+    expect(trial.body.quotas.users).toEqual({ limit: PLANS.trial.quotas.users, used: counted.users });
+    expect(counted.users).toBeGreaterThan(0);
 
     clock.set(started.getTime() + TRIAL_DAYS * DAY_MS - 60_000);
     expect((await getLicense()).body).toMatchObject({ plan: 'trial', days_left: 1 });
