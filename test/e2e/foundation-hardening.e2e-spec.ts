@@ -18,7 +18,7 @@ describe('foundation hardening', () => {
   beforeAll(async () => {
     api = await startTestApi();
     // A 67-deep tenant tree and dozens of users: more than the trial plan allows, and not what this suite is about.
-    liftQuotas(api);
+    await liftQuotas(api);
     await api.operator.ensurePlatformAdmin('root@platform.test', PASSWORD);
     const token = (await api.login('root@platform.test', PASSWORD)).access_token;
     root = { id: (await api.request('GET', '/api/v1/auth/me', { token })).body.id, token };

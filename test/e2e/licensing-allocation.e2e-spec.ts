@@ -356,7 +356,7 @@ describe('MSSP allocation', () => {
     });
 
     it('refuses when the licence in force lacks the feature (the community plan), at the installation', async () => {
-      useLicenseTerms(api, { features: PLANS.community.features });
+      await useLicenseTerms(api, { features: PLANS.community.features });
       try {
         const gated = await put(root, 'other', { quotas: { tenants: 1 } });
         expect(errorOf(gated)).toEqual({ status: 403, code: 'license_feature_unavailable' });
@@ -375,7 +375,7 @@ describe('MSSP allocation', () => {
         });
         expect(top.status).toBe(201);
       } finally {
-        useLicenseTerms(api, { features: PLANS.trial.features });
+        await useLicenseTerms(api, { features: PLANS.trial.features });
       }
     });
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConduitConfig, parseConfig } from '@conduit/platform';
+import { TEST_LICENSE_PUBLIC_KEYS } from './test-license';
 
 /** A fixed master key so derived secrets (JWT signing, runtime role password) are stable across suites. */
 export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
@@ -14,6 +15,8 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',
     OUTBOUND_ALLOW_LOOPBACK: 'true',
+    // Licences signed with the suite's own key install (test-license.ts); the vendor's key is not trusted here.
+    CONDUIT_LICENSE_PUBLIC_KEYS: TEST_LICENSE_PUBLIC_KEYS,
     ...overrides,
   });
 }
