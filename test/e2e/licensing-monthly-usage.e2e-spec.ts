@@ -10,7 +10,7 @@ import { UsageCounter } from '@conduit/licensing/engine';
 import { Clock } from '@conduit/platform';
 import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { csvObjects } from '../support/csv-records';
-import { claims, keySet, makeKey, sign } from '../support/licenses';
+import { useLicenseTerms } from '../support/test-license';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 
@@ -77,12 +77,8 @@ describe('licence: monthly usage and the compliance report', () => {
   };
 
   beforeAll(async () => {
-    const key = await makeKey('usage');
     // The timer's interval is long: besides its tick at start, the suite runs the count itself, in a known order.
-    stack = await startTestStack({
-      worker: false,
-      config: { LICENSE_USAGE_INTERVAL_MS: '3600000', CONDUIT_LICENSE_PUBLIC_KEYS: keySet(key) },
-    });
+    stack = await startTestStack({ worker: false, config: { LICENSE_USAGE_INTERVAL_MS: '3600000' } });
     useSuiteClock(stack.api.app);
     for (const [code, parent] of [['platform'], ['acme'], ['msp'], ['msp-client', 'msp']] as const)
       ids[code] = (await stack.api.seedTenant(code, parent)).id;
@@ -99,17 +95,12 @@ describe('licence: monthly usage and the compliance report', () => {
     });
     expect(source.status, source.text).toBe(201);
     ingestPath = new URL(source.body.ingest_url).pathname;
-    // An enterprise licence for ten years with a small events_per_month (a trial's million is out of a test's reach).
-    const license = await sign(
-      key,
-      claims(new Date(at), 3650, {
-        jti: 'lic-usage',
-        quotas: { tenants: 40, users: 400, integrations: 80, instances: null, events_per_month: EVENTS_LIMIT },
-      }),
-    );
-    const installed = await stack.api.request('PUT', '/api/v1/license', { token: tokens.platform, body: { license } });
-    expect(installed.status, installed.text).toBe(200);
-    expect(installed.body.plan).toBe('enterprise');
+    // The suite's months: an enterprise licence for a year from its first day, with a small events_per_month (a
+    // trial's million is out of a test's reach).
+    setClock('2031-01-20T10:00:00Z');
+    await useLicenseTerms(stack.api, { quotas: { events_per_month: EVENTS_LIMIT } });
+    const license = await stack.api.request('GET', '/api/v1/license', { token: tokens.platform });
+    expect(license.body).toMatchObject({ plan: 'enterprise', quotas: { events_per_month: { limit: EVENTS_LIMIT } } });
   }, 60_000);
   afterAll(async () => {
     await other?.close();

@@ -39,35 +39,31 @@ export class UsageNotifier {
     private readonly clock: Clock,
   ) {}
 
-  /** Publishes what the installation's usage in these months crossed and nobody published yet; answers how many. */
+  /**
+   * Publishes what the installation's usage in these months crossed and nobody published yet; answers how many. Each
+   * crossed threshold is claimed again at every run (an insert that does nothing once the row exists): the claim alone
+   * decides, never an earlier read that another worker may have overtaken.
+   */
   async notifyEventsQuota(months: UsageMonth[]): Promise<number> {
     const limit = this.license.current().quotas.events_per_month;
     if (limit === null) return 0;
     let published = 0;
     for (const month of months) {
       const date = monthDate(month);
-      const { usage, notices } = await this.system.run(
-        'licensing.usage_notices',
-        async () => ({
-          usage: await this.usage.installationEvents(date),
-          notices: await this.usage.notices(date, QUOTA),
-        }),
-        { routine: true },
-      );
+      const usage = await this.system.run('licensing.usage_notices', () => this.usage.installationEvents(date), {
+        routine: true,
+      });
       for (const threshold of crossedThresholds(usage, limit)) {
-        if (notices.some((n) => n.threshold === threshold)) continue;
-        if (
-          await this.publish({
-            quota: QUOTA,
-            scope: 'installation',
-            threshold,
-            month: month.name,
-            limit,
-            usage,
-            percent: percentOf(usage, limit),
-          })
-        )
-          published += 1;
+        const notice: EventsQuotaNotice = {
+          quota: QUOTA,
+          scope: 'installation',
+          threshold,
+          month: month.name,
+          limit,
+          usage,
+          percent: percentOf(usage, limit),
+        };
+        if (await this.publish(notice)) published += 1;
       }
     }
     return published;
@@ -76,33 +72,38 @@ export class UsageNotifier {
   /** Claims the notification and publishes its event in one transaction; false when it was claimed already. */
   private publish(notice: EventsQuotaNotice): Promise<boolean> {
     const month = `${notice.month}-01`;
-    return this.system.run('licensing.quota_notice', async () => {
-      const platform = await this.hierarchy.find(PLATFORM_TENANT_CODE);
-      if (!platform) {
-        // Nothing claimed: published once a platform tenant exists (first start creates it).
-        if (!this.missingPlatformLogged)
-          this.logger.warn({ quota: notice.quota, threshold: notice.threshold }, 'no platform tenant to notify');
-        this.missingPlatformLogged = true;
-        return false;
-      }
-      const claimed = await this.usage.claimNotice({
-        month,
-        quota: notice.quota,
-        threshold: notice.threshold,
-        limit: notice.limit,
-        usage: notice.usage,
-        at: this.clock.now(),
-      });
-      if (!claimed) return false;
-      const event = await this.events.publishInTenant(platform.id, {
-        event_name: THRESHOLD_EVENTS[notice.threshold],
-        source: OPERATIONAL_SOURCE,
-        payload: notice,
-        idempotency_key: `${THRESHOLD_EVENTS[notice.threshold]}:${notice.quota}:${notice.month}`,
-      });
-      await this.usage.noticePublished(month, notice.quota, notice.threshold, event.id);
-      this.logger.log({ ...notice }, `${THRESHOLD_EVENTS[notice.threshold]} published`);
-      return true;
-    });
+    return this.system.run(
+      'licensing.quota_notice',
+      async () => {
+        const platform = await this.hierarchy.find(PLATFORM_TENANT_CODE);
+        if (!platform) {
+          // Nothing claimed: published once a platform tenant exists (first start creates it).
+          if (!this.missingPlatformLogged)
+            this.logger.warn({ quota: notice.quota, threshold: notice.threshold }, 'no platform tenant to notify');
+          this.missingPlatformLogged = true;
+          return false;
+        }
+        const claimed = await this.usage.claimNotice({
+          month,
+          quota: notice.quota,
+          threshold: notice.threshold,
+          limit: notice.limit,
+          usage: notice.usage,
+          at: this.clock.now(),
+        });
+        if (!claimed) return false;
+        const event = await this.events.publishInTenant(platform.id, {
+          event_name: THRESHOLD_EVENTS[notice.threshold],
+          source: OPERATIONAL_SOURCE,
+          payload: notice,
+          idempotency_key: `${THRESHOLD_EVENTS[notice.threshold]}:${notice.quota}:${notice.month}`,
+        });
+        await this.usage.noticePublished(month, notice.quota, notice.threshold, event.id);
+        this.logger.log({ ...notice }, `${THRESHOLD_EVENTS[notice.threshold]} published`);
+        return true;
+      },
+      // Every run while a threshold is crossed: logged at debug level (a publish is logged on its own).
+      { routine: true },
+    );
   }
 }
