@@ -327,6 +327,9 @@ describe('licence: monthly usage and the compliance report', () => {
       quota_warning_at: '2031-03-02T08:10:00.000Z',
       quota_reached_at: '2031-03-02T08:30:00.000Z',
     });
+    // GET /api/v1/license shows the same usage of events_per_month (this month's, as counted).
+    const license = await stack.api.request('GET', '/api/v1/license', { token: tokens.platform });
+    expect(license.body.quotas.events_per_month).toEqual({ limit: EVENTS_LIMIT, used: 11 });
     // Nothing was dropped.
     expect(reportRow(march, 'acme')).toMatchObject({ events_published: 8 });
     expect(reportRow(march, 'msp-client')).toMatchObject({ events_published: 3 });
