@@ -1,3 +1,6 @@
-// @conduit/licensing/engine: licensing's worker module (expiry and clock-rollback notifications).
+// @conduit/licensing/engine: licensing's worker module (expiry and clock-rollback notifications, the monthly usage
+// count and its events_per_month notifications).
 export { LicensingWorkerModule } from './licensing-worker.module';
 export { LICENSE_EVENT_NAMES, LicenseNotifier } from './license-notifier';
+export { UsageCounter } from './usage/usage-counter';
+export type { UsageRunResult } from './usage/usage-counter';
