@@ -35,6 +35,8 @@ const NEW_CHAIN_STEP = `INSERT INTO execution_chain_steps (id, tenant_id, chain_
 const NEW_CHAIN_RUN = `INSERT INTO execution_chain_runs (id, tenant_id, chain_id, steps_version, trigger_type, trigger_event, trigger_data, total_steps)
   SELECT $6, $2, c.id, 1, 'manual', 'order.created', '{}', 1 FROM c RETURNING id`;
 
+let usageMonths = 0;
+
 const ROW_FACTORIES: Record<string, RowFactory> = {
   memberships: (t, u) => ({
     sql: `INSERT INTO memberships (id, tenant_id, user_id, role) VALUES ($1, $2, $3, 'viewer')`,
@@ -123,6 +125,16 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
   }),
   analytics_stale_hours: (t) => ({
     sql: `INSERT INTO analytics_stale_hours (tenant_id, kind, hour) VALUES ($2, $1, date_trunc('hour', now()))`,
+    params: [`seed_${randomBytes(6).toString('hex')}`, t],
+  }),
+  // One row per tenant and month: each row gets a month of its own.
+  license_usage_months: (t) => ({
+    sql: `INSERT INTO license_usage_months (tenant_id, month, events_published) VALUES ($2, $1::date, 1)`,
+    params: [new Date(Date.UTC(2000, usageMonths++, 1)).toISOString().slice(0, 10), t],
+  }),
+  // One row per tenant and source: each row gets a source of its own.
+  license_usage_progress: (t) => ({
+    sql: `INSERT INTO license_usage_progress (tenant_id, source, counted_until) VALUES ($2, $1, now())`,
     params: [`seed_${randomBytes(6).toString('hex')}`, t],
   }),
   audit_events: (t, u) => ({

@@ -618,6 +618,23 @@ describe('webhooks API', () => {
     const patch = (id: string, body: unknown) =>
       api.request('PATCH', `/api/v1/subscriptions/${id}`, { token: admin.token, body });
 
+    it("refuses to publish under Conduit's own sources (operational events, routed webhooks), writing nothing", async () => {
+      const before = await api.sql<{ n: number }>('SELECT count(*)::int AS n FROM webhook_events');
+      for (const source of ['conduit', ' Conduit ', 'inbound:stripe', 'INBOUND:x']) {
+        const res = await publish({ event_name: 'endpoint.disabled', source, payload: { endpoint_id: 'x' } });
+        expect({ source, status: res.status, code: res.body.error?.code }).toEqual({
+          source,
+          status: 400,
+          code: 'validation_failed',
+        });
+      }
+      expect(await api.sql<{ n: number }>('SELECT count(*)::int AS n FROM webhook_events')).toEqual(before);
+      // Names that merely contain them are the client's own.
+      for (const source of ['conduit-shop', 'my-inbound:x']) {
+        expect((await publish({ event_name: 'order.created', source, payload: {} })).status).toBe(202);
+      }
+    });
+
     it('PATCH: null for a required field is 400; null clears the optional ones; an empty body is 400 and changes nothing', async () => {
       const s = await sub({ description: 'd', filter: { a: 1 }, rate_limit_per_second: 5, headers: { 'X-A': 'a' } });
       for (const field of [

@@ -17,6 +17,8 @@ import { LicenseUsage } from './license-usage';
 import { LicenseVerifier, VerifiedLicense } from './license-verifier';
 import { InstallationRepository, InstallationRow } from './repositories/installation.repository';
 import { LicensesRepository } from './repositories/licenses.repository';
+import { UsageRepository } from './repositories/usage.repository';
+import { monthDate, monthOf } from './usage/usage-month';
 
 /** Who installs: a user or API key through the API, or an operator through the CLI. */
 export type Installer = { via: 'api'; userId: string | null; label: string } | { via: 'cli' };
@@ -36,6 +38,7 @@ export class LicenseService {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly usage: LicenseUsage,
+    private readonly monthly: UsageRepository,
   ) {}
 
   /** GET /api/v1/license. */
@@ -143,8 +146,10 @@ export class LicenseService {
     });
   }
 
+  /** The enforced quotas counted now; events_per_month: this month's events as the worker counted them so far. */
   private async usageNow(): Promise<Partial<Record<Quota, number>>> {
-    return this.usage.installation();
+    const month = monthDate(monthOf(this.clock.now()));
+    return { ...(await this.usage.installation()), events_per_month: await this.monthly.installationEvents(month) };
   }
 }
 

@@ -3,7 +3,8 @@
 //   what it allows to their customers, may read it. Tenant admins and below see nothing of it: the licensee and the
 //   installation's quotas are the operator's business, not their customers';
 // - MSSP allocations, set from above (a platform admin on any tenant but its own, an MSSP admin below its own tenant;
-//   the service refuses anyone's own tenant), and the usage report.
+//   the service refuses anyone's own tenant), and usage: GET /api/v1/license/usage and the monthly compliance report
+//   (GET /api/v1/license/report; MSSP admins see the subtree of the tenant they act in).
 import { Grant, NOTHING, registerAccess } from '@conduit/access';
 
 declare module '@conduit/access' {

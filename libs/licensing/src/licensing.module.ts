@@ -24,8 +24,11 @@ import { InstallationRepository } from './repositories/installation.repository';
 import { LicensesRepository } from './repositories/licenses.repository';
 import { MemberCountsRepository } from './repositories/member-counts.repository';
 import { QuotaLocksRepository } from './repositories/quota-locks.repository';
+import { UsageCountingRepository } from './repositories/usage-counting.repository';
+import { UsageRepository } from './repositories/usage.repository';
 import { RequiredFeatureGuard } from './requires-feature';
 import { UsageService } from './usage.service';
+import { UsageReportService } from './usage/usage-report.service';
 // Registers licensing's subjects, their API-key scopes and each role's rules with @conduit/access.
 import './licensing.access';
 
@@ -58,8 +61,12 @@ import './licensing.access';
     LicensingChecks,
     AllocationsService,
     UsageService,
+    UsageRepository,
+    UsageCountingRepository,
+    UsageReportService,
   ],
-  // The repository and verifier for the worker's notifier (licensing-worker.module.ts); other libs cannot name them.
+  // The repository and verifier for the worker's notifier (licensing-worker.module.ts), the usage repositories for the
+  // worker's count and the API's gauge; other libs cannot name them.
   exports: [
     LicenseState,
     LicenseStateService,
@@ -72,6 +79,9 @@ import './licensing.access';
     RequiredFeatureGuard,
     AllocationsService,
     UsageService,
+    UsageRepository,
+    UsageCountingRepository,
+    UsageReportService,
   ],
 })
 export class LicensingModule {}

@@ -163,6 +163,8 @@ export const configSchema = z.object({
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
   /** How often the worker rolls up analytics (libs/database/src/rollups): the hours that ended, those still moving. */
   ANALYTICS_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How often the worker counts monthly usage for the licence (libs/licensing/src/usage): keep it well under a day. */
+  LICENSE_USAGE_INTERVAL_MS: z.coerce.number().int().min(200).max(3600_000).default(60_000),
   INGEST_DEFAULT_TENANT: z.string().optional(),
   INGEST_PUBLIC_BASE_URL: z.string().url().optional(),
   INGEST_SOURCE_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),

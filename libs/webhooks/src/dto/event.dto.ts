@@ -4,6 +4,12 @@ import { IsName, IsPageLimit, IsTimestamp, JSON_VALUE, STRING_MAP } from '@condu
 import type { DeliveryStatus } from '../entities/delivery.entity';
 import { EVENT_NAME } from '../event-matching';
 
+/**
+ * Sources only Conduit publishes under: its operational events, and routed inbound webhooks. A client naming its
+ * events so would pass them off as Conduit's to subscribers, and keep them out of the licence's event count.
+ */
+const RESERVED_SOURCE = /^(?!\s*conduit\s*$)(?!\s*inbound:)/i;
+
 const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'failed', 'cancelled'];
 
 export class PublishEventDto {
@@ -12,9 +18,16 @@ export class PublishEventDto {
   @MaxLength(200)
   event_name: string;
 
-  @ApiPropertyOptional({ example: 'shop-backend', default: 'api', description: 'Trimmed; not empty' })
+  @ApiPropertyOptional({
+    example: 'shop-backend',
+    default: 'api',
+    description:
+      "Trimmed; not empty. Reserved for Conduit's own events, refused: `conduit` (operational events such as " +
+      'endpoint.disabled) and `inbound:...` (what routing publishes from received webhooks)',
+  })
   @IsOptional()
   @IsName()
+  @Matches(RESERVED_SOURCE, { message: "source must not be 'conduit' or start with 'inbound:' (reserved for Conduit)" })
   source?: string;
 
   @ApiProperty({
