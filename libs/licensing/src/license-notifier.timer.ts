@@ -1,9 +1,11 @@
-// Runs the licence notifier in every worker process every LICENSE_NOTIFY_INTERVAL_MS (and once at start). Several
-// workers may run it at once: what it publishes is claimed in the database first, so each notice goes out once.
+// Runs the licence notifiers in every worker process every LICENSE_NOTIFY_INTERVAL_MS (and once at start): expiry and
+// clock rollback, then the quota thresholds. Several workers may run them at once: what they publish is claimed in the
+// database first, so each notice goes out once.
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DatabaseAvailability } from '@conduit/database';
 import { ConduitConfig, InjectConfig } from '@conduit/platform';
 import { LicenseNotifier } from './license-notifier';
+import { LicenseQuotaNotifier } from './quota-notifier';
 
 @Injectable()
 export class LicenseNotifierTimer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -13,6 +15,7 @@ export class LicenseNotifierTimer implements OnApplicationBootstrap, BeforeAppli
 
   constructor(
     private readonly notifier: LicenseNotifier,
+    private readonly quotaNotifier: LicenseQuotaNotifier,
     private readonly database: DatabaseAvailability,
     @InjectConfig() private readonly config: ConduitConfig,
   ) {}
@@ -29,16 +32,19 @@ export class LicenseNotifierTimer implements OnApplicationBootstrap, BeforeAppli
 
   private tick(): void {
     if (this.running) return;
-    this.running = this.notifier
-      .runOnce()
-      .then((published) => {
-        if (published.length > 0) this.logger.log({ published }, 'published licence notifications');
-      })
-      .catch((err: unknown) => {
-        // A database outage is logged once by DatabaseAvailability; the next tick tries again.
-        if (!this.database.notice(err))
-          this.logger.warn({ err: (err as Error).message }, 'licence notifications failed');
-      })
+    this.running = this.run('licence', () => this.notifier.runOnce())
+      // One failing does not hold the other back.
+      .then(() => this.run('quota', () => this.quotaNotifier.runOnce()))
       .finally(() => (this.running = undefined));
+  }
+
+  private async run(kind: string, pass: () => Promise<string[]>): Promise<void> {
+    try {
+      const published = await pass();
+      if (published.length > 0) this.logger.log({ published }, `published ${kind} notifications`);
+    } catch (err) {
+      // A database outage is logged once by DatabaseAvailability; the next tick tries again.
+      if (!this.database.notice(err)) this.logger.warn({ err: (err as Error).message }, `${kind} notifications failed`);
+    }
   }
 }
