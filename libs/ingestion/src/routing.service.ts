@@ -2,7 +2,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
 import { Clock, TenantId, findRefusedInput } from '@conduit/platform';
-import { EventsService, PublishInput, matchesFilter } from '@conduit/webhooks';
+import { EventsService, PublishInput, ROUTED_SOURCE_PREFIX, matchesFilter } from '@conduit/webhooks';
 import { isJsonContentType, withoutBom } from './body-format';
 import { InboundEventsRepository, RoutableInbound, RoutedOutcome } from './repositories/inbound-events.repository';
 
@@ -176,7 +176,7 @@ function readInbound(inbound: RoutableInbound): { payload: unknown; eventType: s
 function publishInput(inbound: RoutableInbound, payload: unknown, eventType: string, generation: number): PublishInput {
   return {
     event_name: eventType,
-    source: `inbound:${inbound.source_name ?? inbound.provider}`,
+    source: `${ROUTED_SOURCE_PREFIX}${inbound.source_name ?? inbound.provider}`,
     payload,
     idempotency_key: `inbound:${inbound.id}:${generation}`,
   };

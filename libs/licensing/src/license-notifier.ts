@@ -9,16 +9,13 @@ import { AuditLog } from '@conduit/audit';
 import { SystemContext } from '@conduit/database';
 import { Clock, TenantId } from '@conduit/platform';
 import { PLATFORM_TENANT_CODE, TenantHierarchy } from '@conduit/tenants';
-import { EventsService } from '@conduit/webhooks';
+import { EventsService, OPERATIONAL_SOURCE } from '@conduit/webhooks';
 import { dueNotices, expiringDays, NoticeThreshold } from './license-notices';
 import { clockRolledBack, graceEndsAt } from './license-plan';
 import { LicenseStateService } from './license-state.service';
 import { LicenseClaims } from './license-terms';
 import { InstallationRepository } from './repositories/installation.repository';
 import { LicenseNoticesRepository } from './repositories/license-notices.repository';
-
-/** The source of Conduit's own operational events (as webhooks' endpoint.disabled). */
-export const OPERATIONAL_SOURCE = 'conduit';
 
 export const LICENSE_EVENT_NAMES = {
   expiring: 'license.expiring',

@@ -4,13 +4,10 @@
 import type { TenantId } from '@conduit/platform';
 import type { UsageSnapshot } from './license-usage';
 import { ENFORCED_QUOTAS, EnforcedQuota } from './quota-counters';
+import { QuotaThreshold, crossedThresholds } from './quota-thresholds';
 
-export type QuotaThreshold = 'warning' | 'reached';
-
-export const QUOTA_THRESHOLD_EVENTS: Record<QuotaThreshold, string> = {
-  warning: 'license.quota_warning',
-  reached: 'license.quota_reached',
-};
+export { QUOTA_THRESHOLD_EVENTS, crossedThresholds, percentOf } from './quota-thresholds';
+export type { QuotaThreshold } from './quota-thresholds';
 
 /** The installation's limits, or the allocation of one tenant (published into that tenant's own stream). */
 export type QuotaScope = { kind: 'installation' } | { kind: 'tenant'; tenantId: TenantId; code: string };
@@ -34,25 +31,6 @@ export function scopeKey(scope: QuotaScope): string {
 /** The key of one notice (scope, quota, threshold), unique in license_quota_notices. */
 export function noticeKey(n: { scope: string; quota: string; threshold: string }): string {
   return `${n.scope}\u0000${n.quota}\u0000${n.threshold}`;
-}
-
-/**
- * The thresholds `usage` has reached against `limit`, in order: warning at 80% (usage * 5 >= limit * 4, whole numbers,
- * no rounding), reached at 100%. None for an unlimited quota, nor while nothing is used (a limit of 0 with nothing
- * used is no news).
- */
-export function crossedThresholds(usage: number, limit: number | null): QuotaThreshold[] {
-  if (limit === null || usage <= 0) return [];
-  const crossed: QuotaThreshold[] = [];
-  if (usage * 5 >= limit * 4) crossed.push('warning');
-  if (usage >= limit) crossed.push('reached');
-  return crossed;
-}
-
-/** Usage as a whole percentage of the limit, rounded down (100 for anything over a limit of 0). */
-export function percentOf(usage: number, limit: number): number {
-  if (limit <= 0) return usage > 0 ? 100 : 0;
-  return Math.floor((usage * 100) / limit);
 }
 
 /**

@@ -7,8 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { SystemContext } from '@conduit/database';
 import { Clock, IdGenerator, TenantId } from '@conduit/platform';
 import { PLATFORM_TENANT_CODE, TenantHierarchy } from '@conduit/tenants';
-import { EventsService } from '@conduit/webhooks';
-import { OPERATIONAL_SOURCE } from './license-notifier';
+import { EventsService, OPERATIONAL_SOURCE } from '@conduit/webhooks';
 import { LicenseStateService } from './license-state.service';
 import { LicenseUsage } from './license-usage';
 import {

@@ -4,6 +4,7 @@ export { DeliveryScheduler } from './delivery-scheduler';
 export { EmptyBodyDto } from './dto/subscription.dto';
 export { EventEntity } from './entities/event.entity';
 export { EventHooks } from './event-hooks';
+export { OPERATIONAL_SOURCE, ROUTED_SOURCE_PREFIX } from './operational-source';
 export { EVENT_NAME, assertEventPatterns, assertValidFilter, matchesFilter, matchingPatterns } from './event-matching';
 export { EventsService } from './events.service';
 export type { PublishInput } from './events.service';

@@ -6,6 +6,7 @@ import { AccessService, PUBLIC_ROUTE, RequestIdentity } from '@conduit/access';
 import { Authenticator } from '@conduit/auth';
 import { CommonException, ConduitConfig, ConduitException, InjectConfig, requestMeta } from '@conduit/platform';
 import { FailedAuthenticationLimit } from '../auth/failed-authentication-limit';
+import { PerRoute } from './per-route';
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const value = req.headers[name];
@@ -29,6 +30,10 @@ function tooManyFailures(reply: FastifyReply, seconds: number): CommonException 
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
   private readonly failures: FailedAuthenticationLimit;
+  /** Whether each route is @Public(). */
+  private readonly publicRoutes = new PerRoute((targets) =>
+    Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)),
+  );
 
   constructor(
     private readonly reflector: Reflector,
@@ -42,9 +47,7 @@ export class AuthenticationGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // A public route passes at once (no promise to await).
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
-      return true;
-    return this.authenticate(context);
+    return this.publicRoutes.of(context) || this.authenticate(context);
   }
 
   private async authenticate(context: ExecutionContext): Promise<boolean> {

@@ -1,10 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerException } from '@nestjs/throttler';
 import type { ThrottlerModuleOptions, ThrottlerOptions, ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IDENTITY_KEY, RequestIdentity } from '@conduit/access';
 import { InvariantError } from '@conduit/platform';
+import { Handler, PerRoute } from './per-route';
 import { ClsServiceManager } from 'nestjs-cls';
 
 // @nestjs/throttler's metadata keys (its decorators @Throttle and @SkipThrottle write them; the package does not
@@ -33,7 +34,7 @@ interface RouteLimit {
  */
 @Injectable()
 export class CallerThrottlerGuard implements CanActivate {
-  private readonly routes = new WeakMap<object, RouteLimit[]>();
+  private readonly routes = new PerRoute((targets) => this.limitsOf(targets));
   private readonly throttlers: ThrottlerOptions[];
 
   constructor(
@@ -45,7 +46,7 @@ export class CallerThrottlerGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const limits = this.routeLimits(context);
+    const limits = this.routes.of(context);
     if (limits.length === 0) return true;
     return this.count(context, limits);
   }
@@ -84,14 +85,11 @@ export class CallerThrottlerGuard implements CanActivate {
   }
 
   /** The throttlers that apply to the route, with @Throttle's overrides; none when it is @SkipThrottle. */
-  private routeLimits(context: ExecutionContext): RouteLimit[] {
-    const handler = context.getHandler();
-    let limits = this.routes.get(handler);
-    if (limits) return limits;
-    const targets = [handler, context.getClass()];
+
+  private limitsOf(targets: [Handler, Type]): RouteLimit[] {
     const read = <T>(key: string, name: string): T | undefined =>
       this.reflector.getAllAndOverride<T | undefined>(key + name, targets);
-    limits = [];
+    const limits: RouteLimit[] = [];
     for (const throttler of this.throttlers) {
       if (read<boolean>(SKIP, throttler.name ?? 'default')) continue;
       const name = throttler.name ?? 'default';
@@ -105,7 +103,6 @@ export class CallerThrottlerGuard implements CanActivate {
         );
       limits.push({ name, limit, ttl, blockDuration });
     }
-    this.routes.set(handler, limits);
     return limits;
   }
 }

@@ -4,11 +4,19 @@ import type { FastifyRequest } from 'fastify';
 import { AccessException, AccessService, PUBLIC_ROUTE, ROUTE_POLICY, RoutePolicy } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { requestMeta } from '@conduit/platform';
+import { PerRoute } from './per-route';
 import { guardsPassed } from './request-transaction';
 
 /** Second guard: the route's declared policy must allow the caller. Routes without one are refused. */
 @Injectable()
 export class PoliciesGuard implements CanActivate {
+  /** Each route's policy; null: @Public(); undefined: none declared. */
+  private readonly policies = new PerRoute<RoutePolicy | null | undefined>((targets) =>
+    this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)
+      ? null
+      : this.reflector.getAllAndOverride<RoutePolicy | undefined>(ROUTE_POLICY, targets),
+  );
+
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessService,
@@ -16,9 +24,8 @@ export class PoliciesGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const policy = this.reflector.getAllAndOverride<RoutePolicy | undefined>(ROUTE_POLICY, targets);
+    const policy = this.policies.of(context);
+    if (policy === null) return true;
     if (!policy) throw new AccessException('forbidden', 403, 'This route declares no policy');
     if (policy.kind === 'authenticated' || this.access.can(policy.action, policy.subject)) {
       guardsPassed(context.getHandler());

@@ -7,13 +7,11 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
+import { OPERATIONAL_SOURCE, ROUTED_SOURCE_PREFIX } from '@conduit/webhooks';
 
 /** Where events enter the installation, each counted once (docs/licensing.md, "Monthly usage"). */
 export type UsageSource = 'published' | 'received';
 export const USAGE_SOURCES: readonly UsageSource[] = ['published', 'received'];
-
-/** Events Conduit publishes itself (endpoint.disabled, license.*): the source of webhooks' operational events. */
-export const OPERATIONAL_SOURCE = 'conduit';
 
 interface SourceTable {
   table: string;
@@ -31,7 +29,7 @@ const TABLES: Record<UsageSource, SourceTable> = {
   published: {
     table: 'webhook_events',
     column: 'created_at',
-    except: `AND source <> '${OPERATIONAL_SOURCE}' AND source NOT LIKE 'inbound:%'`,
+    except: `AND source <> '${OPERATIONAL_SOURCE}' AND source NOT LIKE '${ROUTED_SOURCE_PREFIX}%'`,
     field: 'events_published',
   },
   // Received: every webhook the ingestion endpoints accepted and stored, routed or not.

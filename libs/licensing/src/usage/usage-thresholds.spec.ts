@@ -11,6 +11,9 @@ describe('events_per_month thresholds', () => {
     // 80% of 7 is 5.6: the 6th event warns.
     expect(crossedThresholds(5, 7)).toEqual([]);
     expect(crossedThresholds(6, 7)).toEqual(['warning']);
+    // 80% of 15 is 12 exactly (15 * 0.8 is 12.000000000000002 in floating point: its ceiling would wait for 13).
+    expect(crossedThresholds(12, 15)).toEqual(['warning']);
+    expect(crossedThresholds(11, 15)).toEqual([]);
   });
 
   it('never fires for an unlimited quota or nothing used', () => {

@@ -1,5 +1,6 @@
 // One attempt of one delivery: claim the row, check the endpoint's health, send the signed request, record what
 // happened. Rows are the truth and a job only says "look at this row now", so a stale or duplicate job claims nothing.
+import { OPERATIONAL_SOURCE } from '../operational-source';
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { CodedError, ConduitConfig, InjectConfig } from '@conduit/platform';
@@ -28,8 +29,7 @@ export interface AttemptOutcome {
   errorClass?: string;
 }
 
-/** Operational events the engine publishes into the tenant's own stream. */
-export const OPERATIONAL_SOURCE = 'conduit';
+/** Operational events the engine publishes into the tenant's own stream (under OPERATIONAL_SOURCE). */
 export const ENDPOINT_DISABLED = 'endpoint.disabled';
 export const ATTEMPTS_EXHAUSTED = 'message.attempt.exhausted';
 
