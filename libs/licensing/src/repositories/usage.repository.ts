@@ -37,7 +37,7 @@ export interface NoticeClaim {
   at: Date;
 }
 
-/** A tenant holding an allocation of events_per_month, and the tenants its subtree's events of a month are summed over. */
+/** A tenant holding an allocation of events_per_month, and the tenants its subtree's month is summed over. */
 export interface EventsAllocation {
   tenantId: TenantId;
   code: string;

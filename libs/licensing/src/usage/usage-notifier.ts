@@ -101,7 +101,10 @@ export class UsageNotifier {
             const m = await this.db.runInTenant(id, () => this.usage.tenantMonth(id, date));
             events.set(id, m.events_published + m.events_received);
           }
-          return allocations.map((a) => ({ ...a, usage: a.subtree.reduce((sum, id) => sum + (events.get(id) ?? 0), 0) }));
+          return allocations.map((a) => ({
+            ...a,
+            usage: a.subtree.reduce((sum, id) => sum + (events.get(id) ?? 0), 0),
+          }));
         },
         { routine: true },
       );
