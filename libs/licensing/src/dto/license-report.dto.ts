@@ -66,6 +66,34 @@ export class ReportInstallationResponse {
   quota_reached_at: string | null;
 }
 
+export class ReportAllocationResponse {
+  @ApiProperty({
+    example: 160250,
+    description: "The subtree's events in the month (the totals below), against the tenant's allocation",
+  })
+  events: number;
+  @ApiProperty({ example: 200000, description: "events_per_month of the tenant's allocation in force now" })
+  events_per_month_limit: number;
+  @ApiProperty({ example: 80, description: 'events as a whole percentage of the limit' }) percent: number;
+  @ApiProperty({ description: 'events reached 80% of the allocation' }) quota_warning: boolean;
+  @ApiProperty({ description: 'events reached the allocation (never enforced: no event is dropped)' })
+  quota_reached: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: "When license.quota_warning was published into the tenant's stream for this month",
+  })
+  quota_warning_at: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: "When license.quota_reached was published into the tenant's stream for this month",
+  })
+  quota_reached_at: string | null;
+}
+
 export class LicenseReportResponse {
   @ApiProperty({ example: '2026-11' }) month: string;
   @ApiProperty({ description: 'The month is the current one: its figures still grow' }) in_progress: boolean;
@@ -83,6 +111,14 @@ export class LicenseReportResponse {
     description: 'The whole installation against events_per_month; platform admins only (null for MSSP admins)',
   })
   installation: ReportInstallationResponse | null;
+  @ApiProperty({
+    type: ReportAllocationResponse,
+    nullable: true,
+    description:
+      "The subtree against the events_per_month of scope_tenant_id's allocation; null: every tenant, or the tenant " +
+      'holds no allocation of events_per_month',
+  })
+  allocation: ReportAllocationResponse | null;
   @ApiProperty({ type: ReportTotalsResponse, description: 'The sum over the tenants listed' })
   totals: ReportTotalsResponse;
   @ApiProperty({ type: [ReportTenantResponse], description: 'By code; tenants deleted before the month are left out' })

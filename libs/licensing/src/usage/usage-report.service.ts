@@ -3,9 +3,15 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
-import { Clock } from '@conduit/platform';
-import { ReportInstallationResponse, LicenseReportResponse, ReportTenantResponse } from '../dto/license-report.dto';
+import { Clock, TenantId } from '@conduit/platform';
+import {
+  ReportAllocationResponse,
+  ReportInstallationResponse,
+  LicenseReportResponse,
+  ReportTenantResponse,
+} from '../dto/license-report.dto';
 import { LicenseState } from '../license-state';
+import { AllocationsRepository } from '../repositories/allocations.repository';
 import { UsageRepository } from '../repositories/usage.repository';
 import { CsvValue, toCsv } from './csv';
 import { UsageMonth, monthDate, monthOf, parseReportMonth } from './usage-month';
@@ -34,6 +40,7 @@ export class UsageReportService {
     private readonly db: TenantContext,
     private readonly usage: UsageRepository,
     private readonly license: LicenseState,
+    private readonly allocations: AllocationsRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -69,6 +76,7 @@ export class UsageReportService {
       generated_at: now.toISOString(),
       scope_tenant_id: everyTenant ? null : tenant.id,
       installation: everyTenant ? await this.installation(month) : null,
+      allocation: everyTenant ? null : await this.allocation(tenant.id, month, sum('events')),
       totals: {
         events: sum('events'),
         events_published: sum('events_published'),
@@ -113,6 +121,30 @@ export class UsageReportService {
         i.quota_reached,
       ]);
     return toCsv(REPORT_CSV_COLUMNS, lines);
+  }
+
+  /** The subtree's events against the tenant's allocation of events_per_month, as the usage notifier compares them. */
+  private async allocation(
+    tenantId: TenantId,
+    month: UsageMonth,
+    events: number,
+  ): Promise<ReportAllocationResponse | null> {
+    const [row] = await this.allocations.of([tenantId]);
+    const limit = row?.quotas.events_per_month;
+    if (typeof limit !== 'number') return null;
+    const notices = await this.usage.allocationNotices(tenantId, monthDate(month), 'events_per_month');
+    const crossed = crossedThresholds(events, limit);
+    const at = (threshold: 'warning' | 'reached') =>
+      notices.find((n) => n.threshold === threshold)?.at.toISOString() ?? null;
+    return {
+      events,
+      events_per_month_limit: limit,
+      percent: percentOf(events, limit),
+      quota_warning: crossed.includes('warning') || at('warning') !== null,
+      quota_reached: crossed.includes('reached') || at('reached') !== null,
+      quota_warning_at: at('warning'),
+      quota_reached_at: at('reached'),
+    };
   }
 
   private async installation(month: UsageMonth): Promise<ReportInstallationResponse> {
