@@ -133,37 +133,39 @@ export class UsageReportService {
     const limit = row?.quotas.events_per_month;
     if (typeof limit !== 'number') return null;
     const notices = await this.usage.allocationNotices(tenantId, monthDate(month), 'events_per_month');
-    const crossed = crossedThresholds(events, limit);
-    const at = (threshold: 'warning' | 'reached') =>
-      notices.find((n) => n.threshold === threshold)?.at.toISOString() ?? null;
-    return {
-      events,
-      events_per_month_limit: limit,
-      percent: percentOf(events, limit),
-      quota_warning: crossed.includes('warning') || at('warning') !== null,
-      quota_reached: crossed.includes('reached') || at('reached') !== null,
-      quota_warning_at: at('warning'),
-      quota_reached_at: at('reached'),
-    };
+    return againstLimit(events, limit, notices);
   }
 
   private async installation(month: UsageMonth): Promise<ReportInstallationResponse> {
     const date = monthDate(month);
     const events = await this.usage.installationEvents(date);
     const notices = await this.usage.notices(date, 'events_per_month');
-    const limit = this.license.current().quotas.events_per_month;
-    const crossed = crossedThresholds(events, limit);
-    const at = (threshold: 'warning' | 'reached') =>
-      notices.find((n) => n.threshold === threshold)?.at.toISOString() ?? null;
-    return {
-      events,
-      events_per_month_limit: limit,
-      percent: percentOf(events, limit),
-      // Also when the limit was lower when it was crossed (a notification says so).
-      quota_warning: crossed.includes('warning') || at('warning') !== null,
-      quota_reached: crossed.includes('reached') || at('reached') !== null,
-      quota_warning_at: at('warning'),
-      quota_reached_at: at('reached'),
-    };
+    return againstLimit(events, this.license.current().quotas.events_per_month, notices);
   }
+}
+
+/**
+ * A month's events against an events_per_month limit, with the thresholds crossed: also when the limit was lower when
+ * one was crossed (its notification's time says so).
+ */
+function againstLimit(events: number, limit: number, notices: readonly Notice[]): ReportAllocationResponse;
+function againstLimit(events: number, limit: number | null, notices: readonly Notice[]): ReportInstallationResponse;
+function againstLimit(events: number, limit: number | null, notices: readonly Notice[]): ReportInstallationResponse {
+  const crossed = crossedThresholds(events, limit);
+  const at = (threshold: Notice['threshold']) =>
+    notices.find((n) => n.threshold === threshold)?.at.toISOString() ?? null;
+  return {
+    events,
+    events_per_month_limit: limit,
+    percent: percentOf(events, limit),
+    quota_warning: crossed.includes('warning') || at('warning') !== null,
+    quota_reached: crossed.includes('reached') || at('reached') !== null,
+    quota_warning_at: at('warning'),
+    quota_reached_at: at('reached'),
+  };
+}
+
+interface Notice {
+  threshold: 'warning' | 'reached';
+  at: Date;
 }
