@@ -127,4 +127,29 @@ describe('Moving a tenant under the licence', () => {
     ]);
     expect(await parentOf('lonely')).toBeNull();
   });
+
+  it('lets only one of a move and a creation take the last unit of an allocation', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const target = (await api.seedTenant(`race-${i}`)).id;
+      const mover = (await api.seedTenant(`mover-${i}`)).id;
+      const put = await api.request('PUT', `/api/v1/tenants/${target}/license-allocation`, {
+        token: root,
+        body: { quotas: { tenants: 1 } },
+      });
+      expect(put.status).toBe(200);
+      const [moved, created] = await Promise.all([
+        api.request('PATCH', `/api/v1/tenants/${mover}`, { token: root, body: { parent_id: target } }),
+        api.request('POST', '/api/v1/tenants', {
+          token: root,
+          body: { code: `race-${i}-child`, name: 'Race child', parent_id: target },
+        }),
+      ]);
+      const below = await api.sql(`SELECT id FROM tenants WHERE parent_id = $1 AND deleted_at IS NULL`, [target]);
+      expect(below).toHaveLength(1);
+      // exactly one passed (the one below); the other was refused on the allocation
+      expect([moved.status, created.status].filter((s) => s < 300)).toHaveLength(1);
+      const refused = moved.status < 300 ? created : moved;
+      expect(errorOf(refused)).toEqual({ status: 403, code: 'license_quota_exceeded' });
+    }
+  });
 });

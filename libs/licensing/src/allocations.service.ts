@@ -118,7 +118,8 @@ export class AllocationsService {
     const next = termsOf(dto);
     await this.allocations.lockChanges();
     const before = await this.usage.snapshot();
-    const refused = allocationRefusal(allocationViolations(before.tree, before.allocations, tenant, next, before.installation));
+    const violations = allocationViolations(before.tree, before.allocations, tenant, next, before.installation);
+    const refused = allocationRefusal(violations);
     if (refused) throw refused;
     await this.allocations.upsert(tenant, next, this.clock.now());
     return presentAllocation(await this.usage.snapshot(), tenant);
@@ -130,7 +131,8 @@ export class AllocationsService {
     await this.allocations.lockChanges();
     const before = await this.usage.snapshot();
     if (!before.allocations.has(tenant)) return;
-    const refused = allocationRefusal(allocationViolations(before.tree, before.allocations, tenant, null, before.installation));
+    const violations = allocationViolations(before.tree, before.allocations, tenant, null, before.installation);
+    const refused = allocationRefusal(violations);
     if (refused) throw refused;
     await this.allocations.remove(tenant);
   }

@@ -1,6 +1,6 @@
 // Licensing's checks on what the tenants lib creates or moves (it cannot import this lib): creating a tenant below
-// another needs the mssp feature there, and a unit of the tenants quota; a membership a unit of the users quota. A move
-// is a creation of its whole subtree below the new parent, as far as the allocations it newly falls under are concerned.
+// another needs the mssp feature there, and a unit of the tenants quota; a membership a unit of the users quota. A
+// move is a creation of its whole subtree below the new parent, for the allocations it newly falls under.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { InvariantError, TenantId } from '@conduit/platform';

@@ -1,6 +1,6 @@
-// What other domains check before this lib creates a tenant or a membership, or moves a tenant, inside the creating transaction: the
-// licence's quotas and features (licensing registers its checks here; this lib cannot import licensing, which imports
-// it). Without a registered check, creating is not limited.
+// What other domains check before this lib creates a tenant or a membership, or moves a tenant, inside the creating
+// (moving) transaction: the licence's quotas and features (licensing registers its checks here; this lib cannot import
+// licensing, which imports it). Without a registered check, creating and moving are not limited.
 import { Injectable } from '@nestjs/common';
 import type { TenantId } from '@conduit/platform';
 
