@@ -71,7 +71,8 @@ export function termsOf(dto: PutAllocationDto): AllocationTerms {
   return { quotas, features };
 }
 
-function refusal(violations: AllocationViolation[]): LicensingException | null {
+/** The 400 an allocation change (or a move carrying allocations) is refused with; null: none. */
+export function allocationRefusal(violations: AllocationViolation[]): LicensingException | null {
   const features = violations.flatMap((v) => (v.kind === 'feature_not_held' ? [v] : []));
   if (features.length > 0) {
     const [v] = features;
@@ -117,7 +118,8 @@ export class AllocationsService {
     const next = termsOf(dto);
     await this.allocations.lockChanges();
     const before = await this.usage.snapshot();
-    const refused = refusal(allocationViolations(before.tree, before.allocations, tenant, next, before.installation));
+    const violations = allocationViolations(before.tree, before.allocations, tenant, next, before.installation);
+    const refused = allocationRefusal(violations);
     if (refused) throw refused;
     await this.allocations.upsert(tenant, next, this.clock.now());
     return presentAllocation(await this.usage.snapshot(), tenant);
@@ -129,7 +131,8 @@ export class AllocationsService {
     await this.allocations.lockChanges();
     const before = await this.usage.snapshot();
     if (!before.allocations.has(tenant)) return;
-    const refused = refusal(allocationViolations(before.tree, before.allocations, tenant, null, before.installation));
+    const violations = allocationViolations(before.tree, before.allocations, tenant, null, before.installation);
+    const refused = allocationRefusal(violations);
     if (refused) throw refused;
     await this.allocations.remove(tenant);
   }

@@ -13,7 +13,7 @@ import { AllocationsRepository } from './repositories/allocations.repository';
 import { QuotaLocksRepository } from './repositories/quota-locks.repository';
 import { TenantTree } from './tenant-tree';
 
-function describeBound(b: ExceededBound): string {
+export function describeBound(b: ExceededBound): string {
   const where = b.bound === 'installation' ? "the installation's licence" : `the allocation of tenant ${b.tenant_id}`;
   return `${b.quota}: ${b.usage} of ${b.limit} used under ${where}`;
 }

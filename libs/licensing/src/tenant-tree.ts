@@ -18,6 +18,11 @@ export class TenantTree {
     }
   }
 
+  /** The same tree with id hung below parent (null: at the top), as a move would leave it. */
+  withParent(id: TenantId, parent: TenantId | null): TenantTree {
+    return new TenantTree([...this.nodes.values()].map((n) => (n.id === id ? { ...n, parent_id: parent } : n)));
+  }
+
   has(id: TenantId): boolean {
     return this.nodes.has(id);
   }

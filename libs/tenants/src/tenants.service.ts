@@ -103,7 +103,9 @@ export class TenantsService {
       if (principal.role !== 'platform_admin') {
         throw new TenantException('tenant_update_forbidden', 'Only platform admins can move a tenant');
       }
-      tenant.parent_id = await this.newParent(tenant, dto.parent_id);
+      const parentId = await this.newParent(tenant, dto.parent_id);
+      await this.checks.beforeMove(tenant.id, parentId);
+      tenant.parent_id = parentId;
     }
     if (dto.name !== undefined) tenant.name = dto.name;
     if (dto.status !== undefined) tenant.status = dto.status;

@@ -61,7 +61,9 @@ export class TenantsController {
   @ApiOperation({
     summary: 'Update a tenant (name, status, contact, settings; parent for platform admins)',
     description:
-      'Not the status of your own tenant. parent_id null makes the tenant a root; a parent inside its subtree is 400 tenant_parent_cycle.',
+      'Not the status of your own tenant. parent_id null makes the tenant a root; a parent inside its subtree is 400 tenant_parent_cycle. ' +
+      'A move is checked against the licence like creating the subtree there: 403 license_feature_unavailable (mssp at the new parent), ' +
+      '403 license_quota_exceeded (an allocation it newly falls under), 400 allocation_exceeds_parent (the allocations it carries).',
   })
   @ApiOkResponse({ type: TenantResponse })
   @ApiErrors(400, 401, 403, 404)
