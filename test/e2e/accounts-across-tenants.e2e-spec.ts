@@ -167,6 +167,16 @@ describe('accounts across tenants', () => {
     const rows = list.body.data.filter((u: { email: string }) => u.email === 'alice@x.test');
     expect(rows).toEqual([expect.objectContaining({ id: aliceId, role: 'viewer', tenant_id: t.b.id })]);
     expect(JSON.stringify(list.body)).not.toContain(t.a.id);
+    // The dates b sees are its membership's (those of the creation's answer), not the older account's.
+    const [account] = await api.sql<{ created_at: Date }>(`SELECT created_at FROM users WHERE id = $1`, [aliceId]);
+    const [inB] = await api.sql<{ created_at: Date }>(
+      `SELECT created_at FROM memberships WHERE user_id = $1 AND tenant_id = $2`,
+      [aliceId, t.b.id],
+    );
+    expect(inB.created_at.getTime()).toBeGreaterThan(account.created_at.getTime());
+    expect(rows[0].created_at).toBe(inB.created_at.toISOString());
+    const one = await api.request('GET', `/api/v1/users/${aliceId}`, { token: adminB.token });
+    expect(one.body).toMatchObject({ created_at: inB.created_at.toISOString(), role: 'viewer', tenant_id: t.b.id });
 
     const role = await api.request('PATCH', `/api/v1/users/${aliceId}`, {
       token: adminB.token,

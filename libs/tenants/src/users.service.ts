@@ -88,7 +88,7 @@ export class UsersService {
       if (principal.userId === id || (await this.users.membershipCount(id)) <= 1) userChanges.password_hash = hash;
     }
     await this.users.updateUser(id, userChanges);
-    if (role) await this.users.setRole(member.tenant_id, id, role, now);
+    await this.users.updateMembership(member.tenant_id, id, role, now);
     return this.get(id);
   }
 
