@@ -229,7 +229,29 @@ describe('accounts across tenants', () => {
     await api.login('alice@x.test', ALICE_PASSWORD, 'tenant-a');
   });
 
+  it('answers simultaneous adds of her account to one tenant with one 201 and 409 email_taken, never a 500', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        api.request('POST', '/api/v1/users', {
+          token: adminB.token,
+          body: { email: 'alice@x.test', password: B_SENT_PASSWORD, role: 'viewer' },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, ...Array<number>(7).fill(409)]);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body.error.code).toBe('email_taken');
+    expect(
+      await api.sql(`SELECT tenant_id FROM memberships WHERE user_id = $1 ORDER BY created_at`, [aliceId]),
+    ).toEqual([{ tenant_id: t.a.id }, { tenant_id: t.b.id }]);
+  });
+
   it('refuses the added membership with license_quota_exceeded when the users quota is full, and adds nothing', async () => {
+    const dave = await api.operator.createUser({
+      email: 'dave@x.test',
+      password: PASSWORD,
+      tenantCode: 'tenant-a',
+      role: 'viewer',
+    });
     const limit = PLANS.trial.quotas.users as number;
     for (let i = await usersUsage(); i < limit; i += 1)
       await api.operator.createUser({
@@ -241,11 +263,11 @@ describe('accounts across tenants', () => {
     expect(await usersUsage()).toBe(limit);
     const res = await api.request('POST', '/api/v1/users', {
       token: adminB.token,
-      body: { email: 'alice@x.test', password: B_SENT_PASSWORD, role: 'viewer' },
+      body: { email: 'dave@x.test', password: B_SENT_PASSWORD, role: 'viewer' },
     });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('license_quota_exceeded');
-    expect(await api.sql(`SELECT tenant_id FROM memberships WHERE user_id = $1`, [aliceId])).toEqual([
+    expect(await api.sql(`SELECT tenant_id FROM memberships WHERE user_id = $1`, [dave.id])).toEqual([
       { tenant_id: t.a.id },
     ]);
   });

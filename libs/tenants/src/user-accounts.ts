@@ -91,7 +91,8 @@ export class UserAccounts {
   }
 
   private async addMembership(tenantId: TenantId, userId: string, role: Role, now: Date): Promise<void> {
-    await this.users.insertMembership({
+    // Two adds of one existing account to this tenant at once: both pass the member check, the unique index decides.
+    const added = await this.users.insertMembership({
       id: this.ids.next(),
       tenant_id: tenantId,
       user_id: userId,
@@ -99,6 +100,7 @@ export class UserAccounts {
       created_at: now,
       updated_at: now,
     });
+    if (!added) throw new TenantException('email_taken', 'A user with this email already exists');
   }
 
   /** Inside the caller's transaction (the tenant of the membership that logged in). */

@@ -92,8 +92,15 @@ export class UsersRepository {
     }
   }
 
-  async insertMembership(membership: MembershipEntity): Promise<void> {
-    await this.db.insert(MembershipEntity, membership);
+  /** False when the user is already a member of the tenant (two adds at once: the unique index decides). */
+  async insertMembership(membership: MembershipEntity): Promise<boolean> {
+    try {
+      await this.db.insert(MembershipEntity, membership);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err, 'memberships_tenant_user_key')) return false;
+      throw err;
+    }
   }
 
   async updateUser(id: string, changes: Partial<UserEntity>): Promise<void> {
