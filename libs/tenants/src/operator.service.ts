@@ -7,14 +7,13 @@ import { AuditLog } from '@conduit/audit';
 import { SystemContext, TenantContext } from '@conduit/database';
 import { IdGenerator, TenantId, asTenantId, assertName } from '@conduit/platform';
 import { TenantEntity } from './entities/tenant.entity';
-import { UserEntity } from './entities/user.entity';
 import { CreationChecks } from './creation-checks';
 import { TenantException } from './tenant.exception';
 import { assertTenantCode } from './tenant-code';
 import { TenantsRepository } from './repositories/tenants.repository';
 import { UsersRepository } from './repositories/users.repository';
 import { TenantHierarchy } from './tenant-hierarchy';
-import { UserAccounts } from './user-accounts';
+import { MemberView, UserAccounts } from './user-accounts';
 
 export const PLATFORM_TENANT_CODE = 'platform';
 
@@ -71,7 +70,7 @@ export class OperatorService {
     tenantCode: string;
     role: Role;
     displayName?: string;
-  }): Promise<UserEntity> {
+  }): Promise<MemberView> {
     const tenant = await this.system.run('operator.create_user', () => this.hierarchy.find(input.tenantCode));
     if (!tenant) throw new TenantException('tenant_not_found', `No tenant with code ${input.tenantCode}`);
     return this.db.runInTenant(tenant.id, async () => {

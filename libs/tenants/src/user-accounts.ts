@@ -9,6 +9,9 @@ import { Membership, UsersRepository } from './repositories/users.repository';
 import { CreationChecks } from './creation-checks';
 import { TenantException } from './tenant.exception';
 
+/** A user as the tenant that created the membership is answered (no password hash). */
+export type MemberView = Omit<UserEntity, 'password_hash'>;
+
 export interface NewMember {
   email: string;
   password: string;
@@ -33,13 +36,18 @@ export class UserAccounts {
   }
 
   /**
-   * Creates a user with a membership in tenantId; must run inside that tenant's transaction (RLS). The creation checks
-   * (the licence's users quota) run after the password is hashed: a check may hold a lock until commit.
+   * Gives the person with this email a membership in tenantId; must run inside that tenant's transaction (RLS).
+   * A new email creates the account. An email whose account is a member elsewhere only gains a membership here:
+   * the request's password is ignored (a tenant admin never sets another tenant's user's password; the person keeps
+   * signing in with their own), and the answer is built from the request and this membership exactly as for a new
+   * account, so it cannot tell that the address exists in another tenant. Already a member here: 409 `email_taken`.
+   * The creation checks (the licence's users quota) run for every new membership, after the password is hashed: a
+   * check may hold a lock until commit.
    */
-  async createMember(tenantId: TenantId, input: NewMember): Promise<UserEntity> {
+  async createMember(tenantId: TenantId, input: NewMember): Promise<MemberView> {
     const email = input.email.toLowerCase();
-    if (await this.findByEmail(email))
-      throw new TenantException('email_taken', 'A user with this email already exists');
+    const existing = await this.findByEmail(email);
+    if (existing) return this.joinExisting(tenantId, existing, input);
     const passwordHash = await this.hasher.hash(input.password);
     await this.checks.beforeMembership(tenantId);
     const now = this.clock.now();
@@ -53,18 +61,46 @@ export class UserAccounts {
       created_at: now,
       updated_at: now,
     };
-    // Two creates with one email at once: both pass the check above, the unique index decides.
+    // Two creates with one email at once: both pass the lookup above, the unique index decides. The violation aborts
+    // the loser's transaction, so it cannot join the winner's account: 409 (rare; retrying joins it).
     if (!(await this.users.insertUser(user)))
       throw new TenantException('email_taken', 'A user with this email already exists');
-    await this.users.insertMembership({
+    await this.addMembership(tenantId, user.id, input.role, now);
+    const { password_hash: _hash, ...view } = user;
+    return view;
+  }
+
+  private async joinExisting(tenantId: TenantId, account: UserEntity, input: NewMember): Promise<MemberView> {
+    if (await this.users.member(tenantId, account.id))
+      throw new TenantException('email_taken', 'A user with this email already exists');
+    // Same work as a new account (no timing difference); the hash is thrown away, the password is not stored.
+    await this.hasher.hash(input.password);
+    await this.checks.beforeMembership(tenantId);
+    const now = this.clock.now();
+    await this.addMembership(tenantId, account.id, input.role, now);
+    // This tenant's view of the new membership, from the request: never the account's own name, dates or status.
+    return {
+      id: account.id,
+      email: account.email,
+      display_name: input.displayName ?? null,
+      status: 'active',
+      last_login_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  private async addMembership(tenantId: TenantId, userId: string, role: Role, now: Date): Promise<void> {
+    // Two adds of one existing account to this tenant at once: both pass the member check, the unique index decides.
+    const added = await this.users.insertMembership({
       id: this.ids.next(),
       tenant_id: tenantId,
-      user_id: user.id,
-      role: input.role,
+      user_id: userId,
+      role,
       created_at: now,
       updated_at: now,
     });
-    return user;
+    if (!added) throw new TenantException('email_taken', 'A user with this email already exists');
   }
 
   /** Inside the caller's transaction (the tenant of the membership that logged in). */

@@ -80,9 +80,15 @@ export class UsersService {
     const userChanges: Partial<UserEntity> = { updated_at: now };
     if (dto.display_name !== undefined) userChanges.display_name = dto.display_name;
     if (status) userChanges.status = status;
-    if (dto.password !== undefined) userChanges.password_hash = await this.hasher.hash(dto.password);
+    if (dto.password !== undefined) {
+      // The password belongs to the account, which may be a member of other tenants too: a tenant admin sets it only
+      // for an account that is a member of this tenant alone; otherwise it is ignored (the same 200 either way, so
+      // the answer does not tell that the account exists elsewhere) and the person keeps their own password.
+      const hash = await this.hasher.hash(dto.password);
+      if (principal.userId === id || (await this.users.membershipCount(id)) <= 1) userChanges.password_hash = hash;
+    }
     await this.users.updateUser(id, userChanges);
-    if (role) await this.users.setRole(member.tenant_id, id, role, now);
+    await this.users.updateMembership(member.tenant_id, id, role, now);
     return this.get(id);
   }
 

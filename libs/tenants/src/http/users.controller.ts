@@ -24,7 +24,11 @@ export class UsersController {
   @Post()
   @CheckPolicy('create', 'User')
   @Audited('user.create', 'User')
-  @ApiOperation({ summary: 'Create a user in the acting tenant' })
+  @ApiOperation({
+    summary: 'Create a user in the acting tenant',
+    description:
+      "A person is one account with a membership per tenant. When the email already has an account (a member of another tenant), this adds a membership here and answers exactly as a new user: the request's display_name, this membership's dates, no last login; the password sent is ignored (the person keeps their own). 409 email_taken only when the email is already a member of this tenant.",
+  })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiErrors(400, 401, 403, 409)
   create(@Body() dto: CreateUserDto): Promise<UserResponse> {
@@ -55,7 +59,7 @@ export class UsersController {
   @ApiOperation({
     summary: 'Update a user (name, role, status, password)',
     description:
-      "Not your own role or status (403); never the last active holder of the tenant's highest admin role (409 last_admin).",
+      "Not your own role or status (403); never the last active holder of the tenant's highest admin role (409 last_admin). The password is set only for your own account or one that is a member of this tenant alone; for an account that is also a member elsewhere it is ignored (the same 200).",
   })
   @ApiOkResponse({ type: UserResponse })
   @ApiErrors(400, 401, 403, 404, 409)

@@ -44,7 +44,8 @@ export interface MembershipRow {
   deleted_at: Date | null;
 }
 
-const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, u.created_at, u.updated_at, m.role, m.tenant_id
+// A tenant sees its membership's dates, never the account's (which would tell that it was created elsewhere, earlier).
+const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, m.created_at, m.updated_at, m.role, m.tenant_id
   FROM memberships m JOIN users u ON u.id = m.user_id`;
 
 const MEMBERSHIP_SELECT = `SELECT u.id AS user_id, u.email, u.status AS user_status, m.role, t.id AS tenant_id, t.code, t.name,
@@ -91,8 +92,15 @@ export class UsersRepository {
     }
   }
 
-  async insertMembership(membership: MembershipEntity): Promise<void> {
-    await this.db.insert(MembershipEntity, membership);
+  /** False when the user is already a member of the tenant (two adds at once: the unique index decides). */
+  async insertMembership(membership: MembershipEntity): Promise<boolean> {
+    try {
+      await this.db.insert(MembershipEntity, membership);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err, 'memberships_tenant_user_key')) return false;
+      throw err;
+    }
   }
 
   async updateUser(id: string, changes: Partial<UserEntity>): Promise<void> {
@@ -113,10 +121,10 @@ export class UsersRepository {
     }
     if (cursor) {
       params.push(cursor.created_at, cursor.id);
-      where += ` AND (u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+      where += ` AND (m.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
     return (await this.db.em.query(
-      `${MEMBER_SELECT} WHERE ${where} ORDER BY u.created_at DESC, u.id DESC LIMIT $2`,
+      `${MEMBER_SELECT} WHERE ${where} ORDER BY m.created_at DESC, u.id DESC LIMIT $2`,
       params,
     )) as MemberRow[];
   }
@@ -129,10 +137,11 @@ export class UsersRepository {
     return row;
   }
 
-  async setRole(tenantId: TenantId, userId: string, role: Role, now: Date): Promise<void> {
+  /** Sets the membership's role when given, and its updated_at (what the tenant sees as the user's). */
+  async updateMembership(tenantId: TenantId, userId: string, role: Role | undefined, now: Date): Promise<void> {
     await this.db.em
       .getRepository(MembershipEntity)
-      .update({ tenant_id: tenantId, user_id: userId }, { role, updated_at: now });
+      .update({ tenant_id: tenantId, user_id: userId }, { ...(role ? { role } : {}), updated_at: now });
   }
 
   async removeMembership(tenantId: TenantId, userId: string): Promise<void> {
