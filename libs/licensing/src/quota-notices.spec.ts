@@ -1,7 +1,8 @@
 import { TenantId, asTenantId } from '@conduit/platform';
 import { PLANS } from './license-terms';
 import { UsageSnapshot } from './license-usage';
-import { crossedThresholds, percentOf, quotaCrossings } from './quota-notices';
+import { quotaCrossings } from './quota-notices';
+import { crossedThresholds, percentOf } from './quota-thresholds';
 import { EnforcedQuota, QuotaCount } from './quota-counters';
 import { TenantTree } from './tenant-tree';
 

@@ -6,9 +6,6 @@ import type { UsageSnapshot } from './license-usage';
 import { ENFORCED_QUOTAS, EnforcedQuota } from './quota-counters';
 import { QuotaThreshold, crossedThresholds } from './quota-thresholds';
 
-export { QUOTA_THRESHOLD_EVENTS, crossedThresholds, percentOf } from './quota-thresholds';
-export type { QuotaThreshold } from './quota-thresholds';
-
 /** The installation's limits, or the allocation of one tenant (published into that tenant's own stream). */
 export type QuotaScope = { kind: 'installation' } | { kind: 'tenant'; tenantId: TenantId; code: string };
 

@@ -10,15 +10,8 @@ import { PLATFORM_TENANT_CODE, TenantHierarchy } from '@conduit/tenants';
 import { EventsService, OPERATIONAL_SOURCE } from '@conduit/webhooks';
 import { LicenseStateService } from './license-state.service';
 import { LicenseUsage } from './license-usage';
-import {
-  QUOTA_THRESHOLD_EVENTS,
-  QuotaCrossing,
-  QuotaThreshold,
-  noticeKey,
-  percentOf,
-  quotaCrossings,
-  scopeKey,
-} from './quota-notices';
+import { QuotaCrossing, noticeKey, quotaCrossings, scopeKey } from './quota-notices';
+import { QUOTA_THRESHOLD_EVENTS, QuotaThreshold, percentOf } from './quota-thresholds';
 import { QuotaNoticeClaim, QuotaNoticesRepository } from './repositories/quota-notices.repository';
 import type { EnforcedQuota } from './quota-counters';
 

@@ -3,8 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { TenantId, asTenantId } from '@conduit/platform';
-
-export type UsageThreshold = 'warning' | 'reached';
+import type { QuotaThreshold } from '../quota-thresholds';
 
 export interface TenantMonthUsage {
   events_published: number;
@@ -21,7 +20,7 @@ export interface ReportTenant {
 }
 
 export interface UsageNotice {
-  threshold: UsageThreshold;
+  threshold: QuotaThreshold;
   limit: number;
   usage: number;
   at: Date;
@@ -31,7 +30,7 @@ export interface NoticeClaim {
   /** 'YYYY-MM-01' */
   month: string;
   quota: string;
-  threshold: UsageThreshold;
+  threshold: QuotaThreshold;
   limit: number;
   usage: number;
   at: Date;
@@ -138,7 +137,7 @@ export class UsageRepository {
       `SELECT threshold, quota_limit::text AS quota_limit, usage::text AS usage, created_at
          FROM license_usage_notifications WHERE month = $1::date AND quota = $2 ORDER BY created_at`,
       [month, quota],
-    )) as { threshold: UsageThreshold; quota_limit: string; usage: string; created_at: Date }[];
+    )) as { threshold: QuotaThreshold; quota_limit: string; usage: string; created_at: Date }[];
     return rows.map((r) => ({
       threshold: r.threshold,
       limit: Number(r.quota_limit),
@@ -163,7 +162,7 @@ export class UsageRepository {
   }
 
   /** The id of the event published for a claimed notification. */
-  async noticePublished(month: string, quota: string, threshold: UsageThreshold, eventId: string): Promise<void> {
+  async noticePublished(month: string, quota: string, threshold: QuotaThreshold, eventId: string): Promise<void> {
     await this.db.em.query(
       `UPDATE license_usage_notifications SET event_id = $4 WHERE month = $1::date AND quota = $2 AND threshold = $3`,
       [month, quota, threshold, eventId],
@@ -177,7 +176,7 @@ export class UsageRepository {
          FROM license_usage_allocation_notifications
         WHERE allocated_to = $1 AND month = $2::date AND quota = $3 ORDER BY created_at`,
       [tenantId, month, quota],
-    )) as { threshold: UsageThreshold; quota_limit: string; usage: string; created_at: Date }[];
+    )) as { threshold: QuotaThreshold; quota_limit: string; usage: string; created_at: Date }[];
     return rows.map((r) => ({
       threshold: r.threshold,
       limit: Number(r.quota_limit),
@@ -209,7 +208,7 @@ export class UsageRepository {
     tenantId: TenantId,
     month: string,
     quota: string,
-    threshold: UsageThreshold,
+    threshold: QuotaThreshold,
     eventId: string,
   ): Promise<void> {
     await this.db.em.query(

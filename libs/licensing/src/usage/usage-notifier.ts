@@ -11,7 +11,7 @@ import { EventsService, OPERATIONAL_SOURCE } from '@conduit/webhooks';
 import { LicenseState } from '../license-state';
 import { UsageRepository } from '../repositories/usage.repository';
 import { UsageMonth, monthDate } from './usage-month';
-import { THRESHOLD_EVENTS, UsageThreshold, crossedThresholds, percentOf } from './usage-thresholds';
+import { QUOTA_THRESHOLD_EVENTS, QuotaThreshold, crossedThresholds, percentOf } from '../quota-thresholds';
 
 const QUOTA = 'events_per_month';
 
@@ -19,7 +19,7 @@ const QUOTA = 'events_per_month';
 export interface EventsQuotaNotice {
   quota: typeof QUOTA;
   scope: 'installation';
-  threshold: UsageThreshold;
+  threshold: QuotaThreshold;
   month: string;
   limit: number;
   usage: number;
@@ -160,13 +160,13 @@ export class UsageNotifier {
         });
         if (!claimed) return false;
         const event = await this.events.publishInTenant(platform.id, {
-          event_name: THRESHOLD_EVENTS[notice.threshold],
+          event_name: QUOTA_THRESHOLD_EVENTS[notice.threshold],
           source: OPERATIONAL_SOURCE,
           payload: notice,
-          idempotency_key: `${THRESHOLD_EVENTS[notice.threshold]}:${notice.quota}:${notice.month}`,
+          idempotency_key: `${QUOTA_THRESHOLD_EVENTS[notice.threshold]}:${notice.quota}:${notice.month}`,
         });
         await this.usage.noticePublished(month, notice.quota, notice.threshold, event.id);
-        this.logger.log({ ...notice }, `${THRESHOLD_EVENTS[notice.threshold]} published`);
+        this.logger.log({ ...notice }, `${QUOTA_THRESHOLD_EVENTS[notice.threshold]} published`);
         return true;
       },
       // Every run while a threshold is crossed: logged at debug level (a publish is logged on its own).
@@ -177,7 +177,7 @@ export class UsageNotifier {
   /** The same for a tenant's allocation, into that tenant's own stream. */
   private publishAllocation(notice: AllocationEventsQuotaNotice): Promise<boolean> {
     const month = `${notice.month}-01`;
-    const eventName = THRESHOLD_EVENTS[notice.threshold];
+    const eventName = QUOTA_THRESHOLD_EVENTS[notice.threshold];
     return this.system.run(
       'licensing.quota_notice',
       async () => {

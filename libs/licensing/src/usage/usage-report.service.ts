@@ -15,7 +15,7 @@ import { AllocationsRepository } from '../repositories/allocations.repository';
 import { UsageRepository } from '../repositories/usage.repository';
 import { CsvValue, toCsv } from './csv';
 import { UsageMonth, monthDate, monthOf, parseReportMonth } from './usage-month';
-import { crossedThresholds, percentOf } from './usage-thresholds';
+import { QuotaThreshold, crossedThresholds, percentOf } from '../quota-thresholds';
 
 export const REPORT_CSV_COLUMNS = [
   'month',
@@ -166,6 +166,6 @@ function againstLimit(events: number, limit: number | null, notices: readonly No
 }
 
 interface Notice {
-  threshold: 'warning' | 'reached';
+  threshold: QuotaThreshold;
   at: Date;
 }

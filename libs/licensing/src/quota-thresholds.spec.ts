@@ -1,4 +1,4 @@
-import { crossedThresholds, percentOf } from './usage-thresholds';
+import { crossedThresholds, percentOf } from './quota-thresholds';
 
 describe('events_per_month thresholds', () => {
   it('warns at 80% and reports reaching the limit, both once crossed at once', () => {
