@@ -55,6 +55,10 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO revoked_access_tokens (jti, tenant_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
     params: [randomUUID(), t],
   }),
+  tenant_auth_settings: (t) => ({
+    sql: `INSERT INTO tenant_auth_settings (tenant_id, max_concurrent_sessions) VALUES ($1, 5) ON CONFLICT (tenant_id) DO NOTHING`,
+    params: [t],
+  }),
   // Retired, because a tenant may hold only one active data key and every tenant gets several rows.
   tenant_data_keys: (t) => ({
     sql: `INSERT INTO tenant_data_keys (id, tenant_id, wrapped_key, master_key_id, retired_at) VALUES ($1, $2, 'v1.k1.a.b.c', 'k1', now())`,
@@ -153,6 +157,9 @@ const LOOKUPS = [
 ];
 
 const ROWS_PER_TENANT = 2;
+/** Tables keyed by the tenant alone (a tenant's settings) hold one row per tenant. */
+const ONE_ROW_PER_TENANT = new Set(['tenant_auth_settings']);
+const rowsPerTenant = (table: string): number => (ONE_ROW_PER_TENANT.has(table) ? 1 : ROWS_PER_TENANT);
 const A = randomUUID();
 const B = randomUUID();
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -190,7 +197,7 @@ describe('row-level security (raw SQL as the runtime role)', () => {
 
   async function seedTenant(tenantId: string): Promise<void> {
     for (const table of seededTables) {
-      for (let i = 0; i < ROWS_PER_TENANT; i++) await insertRow(table, tenantId, owner);
+      for (let i = 0; i < rowsPerTenant(table); i++) await insertRow(table, tenantId, owner);
     }
   }
 
@@ -510,7 +517,7 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     expect(actual).toEqual(expected);
     // Later tests expect A to have rows everywhere again.
     for (const t of seededTables.filter((s) => deletable.includes(s))) {
-      for (let i = 0; i < ROWS_PER_TENANT; i++) await insertRow(t, A, owner);
+      for (let i = 0; i < rowsPerTenant(t); i++) await insertRow(t, A, owner);
     }
   });
 

@@ -133,6 +133,11 @@ export class ApiKeysService {
     await this.keys.revoke(key.tenant_id, key.id, this.clock.now());
   }
 
+  /** Revokes every live key the user created in the tenant (SCIM deprovisioning); how many. */
+  revokeCreatedBy(tenantId: TenantRef['id'], userId: string): Promise<number> {
+    return this.db.runInTenant(tenantId, () => this.keys.revokeCreatedBy(tenantId, userId, this.clock.now()));
+  }
+
   /**
    * Resolves a presented key to its principal, or throws with a stable code (refusals of known keys are audited).
    * The key acts with the lower of its own role and its creator's current authority in its tenant, and stops

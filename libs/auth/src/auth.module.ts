@@ -12,6 +12,7 @@ import { ApiKeyLookup } from './repositories/api-key-lookup';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { SessionService } from './session.service';
+import { SsoLinks } from './sso-links';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
 import { ConduitJwtStrategy } from './strategies/conduit-jwt.strategy';
 import { IdentityProviderJwtStrategy } from './strategies/identity-provider-jwt.strategy';
@@ -39,7 +40,8 @@ import './auth.access';
     ConduitJwtStrategy,
     IdentityProviderJwtStrategy,
     Authenticator,
+    SsoLinks,
   ],
-  exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator],
+  exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator, SsoLinks],
 })
 export class AuthModule {}

@@ -8,4 +8,10 @@ export { LoginDto, MeResponse, RefreshDto, TokenResponse } from './dto/auth.dto'
 export { MembershipLookup } from './membership-lookup';
 export type { RequestMeta } from './request-meta';
 export { SessionService } from './session.service';
+export type { SessionOrigin, TokenPair } from './session.service';
+export { SsoLinks } from './sso-links';
+export type { SsoDirectory, SsoLoginLink } from './sso-links';
+export type { SessionMethod } from './entities/auth-session.entity';
+export { assertMayAct } from './membership-lookup';
+export type { ActiveMembership } from './membership-lookup';
 export { TokenService } from './token.service';

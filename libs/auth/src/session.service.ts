@@ -15,11 +15,17 @@ import {
 } from '@conduit/platform';
 import { PLATFORM_TENANT_CODE, TenantHierarchy, UserAccounts } from '@conduit/tenants';
 import { AuthException } from './auth.exception';
-import { AuthSessionEntity } from './entities/auth-session.entity';
+import { AuthSessionEntity, SessionMethod } from './entities/auth-session.entity';
 import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
 import { SessionsRepository } from './repositories/sessions.repository';
 import { RequestMeta } from './request-meta';
 import { TokenService } from './token.service';
+
+/** How a session began: a password, or an SSO connection (SAML). */
+export interface SessionOrigin {
+  method: SessionMethod;
+  connectionId?: string;
+}
 
 export interface TokenPair {
   access_token: string;
@@ -80,7 +86,7 @@ export class SessionService {
       throw err;
     }
     const pair = await this.db.runInTenant(membership.tenant.id, async () => {
-      const pair = await this.startSession(membership, meta);
+      const pair = await this.startSession(membership, meta, { method: 'password' });
       await this.accounts.recordLogin(user.id, this.clock.now());
       return pair;
     });
@@ -188,7 +194,30 @@ export class SessionService {
     });
   }
 
-  private async startSession(m: ActiveMembership, meta: RequestMeta): Promise<TokenPair> {
+  /**
+   * Starts a session for a member who proved who they are some other way (SAML: the SSO lib, after its checks and
+   * assertMayAct). Inside the member's tenant transaction; the caller audits the sign-in.
+   */
+  issueSession(m: ActiveMembership, meta: RequestMeta, origin: SessionOrigin): Promise<TokenPair> {
+    return this.startSession(m, meta, origin);
+  }
+
+  /**
+   * Revokes every live session of the user in the tenant, or only those begun through one SSO connection (IdP logout);
+   * the number revoked. Runs in its own tenant transaction, or the caller's.
+   */
+  async revokeUserSessions(
+    tenantId: TenantId,
+    userId: string,
+    reason: string,
+    filter: { connectionId?: string } = {},
+  ): Promise<number> {
+    return this.db.runInTenant(tenantId, () =>
+      this.sessions.revokeForUser(tenantId, userId, reason, this.clock.now(), filter.connectionId),
+    );
+  }
+
+  private async startSession(m: ActiveMembership, meta: RequestMeta, origin: SessionOrigin): Promise<TokenPair> {
     const sessionId = this.ids.next();
     const refresh = this.tokens.issueRefreshToken(sessionId);
     const now = this.clock.now();
@@ -205,6 +234,8 @@ export class SessionService {
       expires_at: new Date(now.getTime() + this.config.JWT_REFRESH_TTL_SECONDS * 1000),
       revoked_at: null,
       revoked_reason: null,
+      method: origin.method,
+      connection_id: origin.connectionId ?? null,
     });
     const access = this.tokens.issueAccessToken({ userId: m.userId, tenantId: m.tenant.id, role: m.role, sessionId });
     return {

@@ -13,3 +13,5 @@ export { TenantsModule } from './tenants.module';
 export type { Membership, MembershipRow } from './repositories/users.repository';
 export { toMembership } from './repositories/users.repository';
 export { UserAccounts } from './user-accounts';
+export type { MembershipChanges, ProvisionedMember } from './user-accounts';
+export type { MembershipSource, MembershipStatus } from './entities/membership.entity';

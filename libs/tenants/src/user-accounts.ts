@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { Role } from '@conduit/access';
 import { SystemContext, TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, PasswordHasher, TenantId, isUuid } from '@conduit/platform';
+import type { MembershipSource, MembershipStatus } from './entities/membership.entity';
 import { UserEntity } from './entities/user.entity';
 import { Membership, UsersRepository } from './repositories/users.repository';
 import { CreationChecks } from './creation-checks';
@@ -11,6 +12,21 @@ import { TenantException } from './tenant.exception';
 
 /** A user as the tenant that created the membership is answered (no password hash). */
 export type MemberView = Omit<UserEntity, 'password_hash'>;
+
+/** A person provisioned by an identity provider (JIT at a first SSO sign-in, or SCIM): no password here. */
+export interface ProvisionedMember {
+  email: string;
+  role: Role;
+  displayName?: string | null;
+  source: Exclude<MembershipSource, 'local'>;
+}
+
+/** What a tenant may change about its membership (never the account's other memberships or its password). */
+export interface MembershipChanges {
+  role?: Role;
+  status?: MembershipStatus;
+  displayName?: string | null;
+}
 
 export interface NewMember {
   email: string;
@@ -65,9 +81,52 @@ export class UserAccounts {
     // the loser's transaction, so it cannot join the winner's account: 409 (rare; retrying joins it).
     if (!(await this.users.insertUser(user)))
       throw new TenantException('email_taken', 'A user with this email already exists');
-    await this.addMembership(tenantId, user.id, input.role, now);
+    await this.addMembership(tenantId, user.id, input.role, now, { displayName: input.displayName ?? null });
     const { password_hash: _hash, ...view } = user;
     return view;
+  }
+
+  /**
+   * JIT and SCIM: gives the person with this email a membership in tenantId (inside that tenant's transaction), creating
+   * the account without a password when the email is new; the creation checks run for a new membership. Already a
+   * member here: nothing changes and `created` is false (the caller decides what to update).
+   */
+  async provisionMember(tenantId: TenantId, input: ProvisionedMember): Promise<{ userId: string; created: boolean }> {
+    const email = input.email.toLowerCase();
+    const now = this.clock.now();
+    let account = await this.findByEmail(email);
+    if (account && (await this.users.member(tenantId, account.id))) return { userId: account.id, created: false };
+    await this.checks.beforeMembership(tenantId);
+    if (!account) {
+      account = {
+        id: this.ids.next(),
+        email,
+        password_hash: null,
+        display_name: input.displayName ?? null,
+        status: 'active',
+        last_login_at: null,
+        created_at: now,
+        updated_at: now,
+      };
+      if (!(await this.users.insertUser(account)))
+        throw new TenantException('email_taken', 'A user with this email is being created; retry');
+    }
+    await this.addMembership(tenantId, account.id, input.role, now, {
+      displayName: input.displayName ?? null,
+      source: input.source,
+    });
+    return { userId: account.id, created: true };
+  }
+
+  /** Changes this tenant's membership of the user (inside the tenant's transaction); false when there is none. */
+  async updateMembership(tenantId: TenantId, userId: string, changes: MembershipChanges): Promise<boolean> {
+    if (!isUuid(userId)) return false;
+    return this.users.changeMembership(tenantId, userId, {
+      ...(changes.role !== undefined ? { role: changes.role } : {}),
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+      updated_at: this.clock.now(),
+    });
   }
 
   private async joinExisting(tenantId: TenantId, account: UserEntity, input: NewMember): Promise<MemberView> {
@@ -77,7 +136,7 @@ export class UserAccounts {
     await this.hasher.hash(input.password);
     await this.checks.beforeMembership(tenantId);
     const now = this.clock.now();
-    await this.addMembership(tenantId, account.id, input.role, now);
+    await this.addMembership(tenantId, account.id, input.role, now, { displayName: input.displayName ?? null });
     // This tenant's view of the new membership, from the request: never the account's own name, dates or status.
     return {
       id: account.id,
@@ -90,13 +149,23 @@ export class UserAccounts {
     };
   }
 
-  private async addMembership(tenantId: TenantId, userId: string, role: Role, now: Date): Promise<void> {
+  private async addMembership(
+    tenantId: TenantId,
+    userId: string,
+    role: Role,
+    now: Date,
+    extra: { displayName: string | null; source?: MembershipSource },
+  ): Promise<void> {
     // Two adds of one existing account to this tenant at once: both pass the member check, the unique index decides.
     const added = await this.users.insertMembership({
       id: this.ids.next(),
       tenant_id: tenantId,
       user_id: userId,
       role,
+      status: 'active',
+      display_name: extra.displayName,
+      last_login_at: null,
+      source: extra.source ?? 'local',
       created_at: now,
       updated_at: now,
     });

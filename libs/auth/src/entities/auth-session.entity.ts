@@ -1,6 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
 
+export type SessionMethod = 'password' | 'saml' | 'jwks';
+
 /** One refresh-token family: each refresh rotates current_token_id; presenting an older one revokes the family. */
 @Entity('auth_sessions')
 export class AuthSessionEntity {
@@ -16,6 +18,10 @@ export class AuthSessionEntity {
   @Column('timestamptz', { name: 'expires_at' }) expires_at: Date;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revoked_at: Date | null;
   @Column('text', { name: 'revoked_reason', nullable: true }) revoked_reason: string | null;
+  /** How the session began. */
+  @Column('text') method: SessionMethod;
+  /** The SSO connection it began through (method saml). */
+  @Column('uuid', { name: 'connection_id', nullable: true }) connection_id: string | null;
 }
 
 @Entity('revoked_access_tokens')

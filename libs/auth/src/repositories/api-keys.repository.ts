@@ -32,6 +32,17 @@ export class ApiKeysRepository {
     await this.repo().update({ id, tenant_id: tenantId }, { revoked_at: at });
   }
 
+  /** Revokes every live key the user created in the tenant; how many. */
+  async revokeCreatedBy(tenantId: TenantId, userId: string, at: Date): Promise<number> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update()
+      .set({ revoked_at: at })
+      .where('tenant_id = :tenantId AND created_by = :userId AND revoked_at IS NULL', { tenantId, userId })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Sets last_used_at to now unless it is newer than staleBefore, in one round trip of its own. */
   async touchLastUsed(tenantId: TenantId, id: string, now: Date, staleBefore: Date): Promise<void> {
     await this.trip.query(tenantId, TOUCH_LAST_USED, [now, id, staleBefore], { durable: true });

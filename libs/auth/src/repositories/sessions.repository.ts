@@ -52,6 +52,24 @@ export class SessionsRepository {
       .execute();
   }
 
+  /** Revokes the user's live sessions in the tenant (only those of one SSO connection, when given); how many. */
+  async revokeForUser(
+    tenantId: TenantId,
+    userId: string,
+    reason: string,
+    at: Date,
+    connectionId?: string,
+  ): Promise<number> {
+    const qb = this.sessions()
+      .createQueryBuilder()
+      .update()
+      .set({ revoked_at: at, revoked_reason: reason })
+      .where('tenant_id = :tenantId AND user_id = :userId AND revoked_at IS NULL', { tenantId, userId });
+    if (connectionId) qb.andWhere('connection_id = :connectionId', { connectionId });
+    const result = await qb.execute();
+    return result.affected ?? 0;
+  }
+
   /** Revokes one access token until it expires (a repeat is harmless). */
   async revokeAccessToken(token: { jti: string; tenantId: TenantId; expiresAt: Date; at: Date }): Promise<void> {
     await this.db.em

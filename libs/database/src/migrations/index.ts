@@ -2,6 +2,7 @@ import { Foundation1763900000000 } from './1763900000000-foundation';
 import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000-due-work-tenants';
 import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
 import { ApiKeyRoles1763990000000 } from './1763990000000-api-key-roles';
+import { AccountsSessions1764200000000 } from './1764200000000-accounts-sessions';
 import type { MigrationClass } from './module-migrations';
 
 export { enableRls } from './rls-sql';
@@ -16,12 +17,14 @@ export type { MigrationClass } from './module-migrations';
  * - DueWorkTenants: the SECURITY DEFINER functions ControlPlane.tenantsWithDueWork (control-plane.repository.ts) calls,
  *   the platform's one reviewed look across tenants; they read the webhooks', ingestion's and chains' due rows.
  * - AnalyticsRollups: the rollups every domain's analytics add up (libs/database/src/rollups), keyed by kind.
+ * - AccountsSessions: per-membership status, name and last sign-in; how a session began; tenant session settings.
  */
 export const PLATFORM_MIGRATIONS = [
   Foundation1763900000000,
   DueWorkTenants1763950000000,
   AnalyticsRollups1763980000000,
   ApiKeyRoles1763990000000,
+  AccountsSessions1764200000000,
 ];
 
 /** Tables the runtime role may only read and append to. */

@@ -144,6 +144,14 @@ export class UsersRepository {
       .update({ tenant_id: tenantId, user_id: userId }, { ...(role ? { role } : {}), updated_at: now });
   }
 
+  /** Applies changes to the tenant's membership of the user; false when there is none. */
+  async changeMembership(tenantId: TenantId, userId: string, changes: Partial<MembershipEntity>): Promise<boolean> {
+    const result = await this.db.em
+      .getRepository(MembershipEntity)
+      .update({ tenant_id: tenantId, user_id: userId }, changes);
+    return (result.affected ?? 0) > 0;
+  }
+
   async removeMembership(tenantId: TenantId, userId: string): Promise<void> {
     await this.db.em.getRepository(MembershipEntity).delete({ tenant_id: tenantId, user_id: userId });
   }
