@@ -55,6 +55,14 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO revoked_access_tokens (jti, tenant_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`,
     params: [randomUUID(), t],
   }),
+  sso_connections: (t) => {
+    const id = randomUUID();
+    return {
+      sql: `INSERT INTO sso_connections (id, tenant_id, name, idp_entity_id, idp_sso_url, idp_certificates, sp_certificate, sp_private_key_sealed)
+            VALUES ($1, $2, $3, 'https://idp.test', 'https://idp.test/sso', '{}', 'cert', 'sealed')`,
+      params: [id, t, `idp ${id}`],
+    };
+  },
   tenant_auth_settings: (t) => ({
     sql: `INSERT INTO tenant_auth_settings (tenant_id, max_concurrent_sessions) VALUES ($1, 5) ON CONFLICT (tenant_id) DO NOTHING`,
     params: [t],

@@ -1,0 +1,6 @@
+// The public surface of @conduit/sso: only what other packages use. Everything else is internal.
+export { SsoConnectionEntity } from './entities/sso-connection.entity';
+export type { AttributeMapping, RoleMapping } from './entities/sso-connection.entity';
+export { roleForGroups } from './role-mapping';
+export { SsoApiModule } from './sso-api.module';
+export { SsoModule } from './sso.module';
