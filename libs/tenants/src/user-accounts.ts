@@ -87,9 +87,9 @@ export class UserAccounts {
   }
 
   /**
-   * JIT and SCIM: gives the person with this email a membership in tenantId (inside that tenant's transaction), creating
-   * the account without a password when the email is new; the creation checks run for a new membership. Already a
-   * member here: nothing changes and `created` is false (the caller decides what to update).
+   * JIT and SCIM: gives the person with this email a membership in tenantId (inside that tenant's transaction),
+   * creating the account without a password when the email is new; the creation checks run for a new membership.
+   * Already a member here: nothing changes and `created` is false (the caller decides what to update).
    */
   async provisionMember(tenantId: TenantId, input: ProvisionedMember): Promise<{ userId: string; created: boolean }> {
     const email = input.email.toLowerCase();
