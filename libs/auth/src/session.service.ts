@@ -87,7 +87,7 @@ export class SessionService {
     }
     const pair = await this.db.runInTenant(membership.tenant.id, async () => {
       const pair = await this.startSession(membership, meta, { method: 'password' });
-      await this.accounts.recordLogin(user.id, this.clock.now());
+      await this.accounts.recordLogin(membership.tenant.id, user.id, this.clock.now());
       return pair;
     });
     await this.auditAuth(

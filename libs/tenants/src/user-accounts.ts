@@ -172,9 +172,10 @@ export class UserAccounts {
     if (!added) throw new TenantException('email_taken', 'A user with this email already exists');
   }
 
-  /** Inside the caller's transaction (the tenant of the membership that logged in). */
-  recordLogin(userId: string, at: Date): Promise<void> {
-    return this.users.updateUser(userId, { last_login_at: at });
+  /** A sign-in to tenantId: the membership's last sign-in (what that tenant sees) and the account's. */
+  async recordLogin(tenantId: TenantId, userId: string, at: Date): Promise<void> {
+    await this.users.changeMembership(tenantId, userId, { last_login_at: at });
+    await this.users.updateUser(userId, { last_login_at: at });
   }
 
   /** All of a user's memberships, oldest first. */
