@@ -103,7 +103,7 @@ export class SessionManagement {
     const member = isUuid(userId) ? await this.memberships.inTenant(userId, tenant.id) : null;
     if (!member) throw new AuthException('user_not_found', 'User not found');
     if (!roleAtLeast(principal.role, member.role))
-      throw new AuthException('role_not_allowed', "You cannot end the sessions of a user whose role is above yours");
+      throw new AuthException('role_not_allowed', 'You cannot end the sessions of a user whose role is above yours');
     const revoked = await this.db.runInTenant(tenant.id, () =>
       this.sessions.revokeForUser(tenant.id, userId, 'revoked_by_admin', this.clock.now()),
     );

@@ -5,7 +5,10 @@ import { IsOptionalButNotNull } from '@conduit/platform';
 export class SessionResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time' }) created_at: string;
-  @ApiProperty({ format: 'date-time', description: 'Last refresh or use of one of its access tokens (minute precision)' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'Last refresh or use of one of its access tokens (minute precision)',
+  })
   last_used_at: string;
   @ApiProperty({ format: 'date-time' }) expires_at: string;
   @ApiProperty({ nullable: true, type: String, example: '203.0.113.7' }) ip: string | null;

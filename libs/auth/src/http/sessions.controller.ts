@@ -11,7 +11,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, CheckPolicy, Public } from '@conduit/access';
 import { Audited, AuditedByService } from '@conduit/audit';
-import { ApiErrors, Clock, requestMeta } from '@conduit/platform';
+import { ApiErrors, Clock, CommonException, requestMeta } from '@conduit/platform';
 import { AuthException } from '../auth.exception';
 import { Authenticator } from '../authenticator';
 import {
@@ -119,7 +119,7 @@ export class UserSessionsController {
   @ApiOperation({
     summary: "Revoke all of a user's sessions in the acting tenant",
     description:
-      "Tenant admins; not for a user whose role is above yours (403 role_not_allowed). Their access tokens for this tenant fail from the next request; their sessions in other tenants are untouched. Audited as user.sessions.revoke.",
+      'Tenant admins; not for a user whose role is above yours (403 role_not_allowed). Their access tokens for this tenant fail from the next request; their sessions in other tenants are untouched. Audited as user.sessions.revoke.',
   })
   @ApiOkResponse({ type: RevokedSessionsResponse })
   @ApiErrors(401, 403, 404)
@@ -132,6 +132,14 @@ export class UserSessionsController {
  * The seed's path, kept as it was published (the PATCH above is the recommended form). The access token in the path is
  * a credential: request logs mask it (apps/api logging), metrics label the route pattern, audit rows name the session.
  */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 @ApiTags('auth')
 @Controller()
 export class LegacySessionExpiryController {
@@ -143,27 +151,31 @@ export class LegacySessionExpiryController {
     private readonly clock: Clock,
   ) {}
 
-  @Get('updateUserSessionExpiretime/:accesstoken/:exiprytime/')
+  // A wildcard, not two parameters: an access token is longer than the router's limit for one path parameter (414).
+  @Get('updateUserSessionExpiretime/*')
   @Public()
   @AuditedByService()
   @ApiBearerAuth('bearer')
-  @ApiParam({ name: 'accesstoken', description: 'An access token of the session to change (never logged)' })
   @ApiParam({
-    name: 'exiprytime',
-    description: 'Seconds from now (digits, e.g. 3600) or an ISO 8601 date-time with a zone (2026-12-31T18:00:00Z)',
+    name: 'path',
+    description:
+      '`{accesstoken}/{exiprytime}/`: an access token of the session to change (never logged), then the new expiry as seconds from now (digits, e.g. 3600) or an ISO 8601 date-time with a zone (2026-12-31T18:00:00Z), then a slash',
+    example: 'eyJhbGciOiJIUzI1NiIs.../3600/',
   })
   @ApiOperation({
-    summary: "Set the expiry of the session an access token belongs to (legacy path; prefer PATCH /api/v1/auth/sessions/{id})",
+    summary:
+      'Set the expiry of the session an access token belongs to (legacy path; prefer PATCH /api/v1/auth/sessions/{id})',
     description:
       "Allowed to the session itself (the token in the path authenticates when no Authorization header is sent, or the bearer token is of the same session) or to an admin of the session's tenant (bearer). Same limits as the PATCH: 400 session_expiry_invalid, session_expiry_in_past, session_expiry_too_late; 404 session_not_found.",
   })
   @ApiOkResponse({ type: SessionResponse })
   @ApiErrors(400, 401, 403, 404)
-  async legacySetExpiry(
-    @Param('accesstoken') accessToken: string,
-    @Param('exiprytime') expiry: string,
-    @Req() req: FastifyRequest,
-  ): Promise<SessionResponse> {
+  async legacySetExpiry(@Req() req: FastifyRequest): Promise<SessionResponse> {
+    const rest = (req.params as Record<string, string | undefined>)['*'] ?? '';
+    const parts = /^([^/]+)\/([^/]+)\/?$/.exec(rest);
+    if (!parts)
+      throw new CommonException('route_not_found', 404, 'Use /updateUserSessionExpiretime/{accesstoken}/{exiprytime}/');
+    const [, accessToken, expiry] = parts;
     const meta = requestMeta(req);
     const target = this.tokens.sessionOfAccessToken(accessToken);
     if (!target) throw new AuthException('session_not_found', 'The token belongs to no session');
@@ -177,7 +189,7 @@ export class LegacySessionExpiryController {
       meta,
     );
     this.access.setIdentity(identity);
-    const expiresAt = parseExpiry(expiry, this.clock.now());
+    const expiresAt = parseExpiry(safeDecode(expiry), this.clock.now());
     if (!expiresAt)
       throw new AuthException(
         'session_expiry_invalid',

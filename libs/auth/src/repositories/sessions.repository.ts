@@ -125,10 +125,10 @@ export class SessionsRepository {
    * sign-ins at once cannot both stay within the limit by missing each other.
    */
   async revokeBeyond(tenantId: TenantId, userId: string, keep: number, reason: string, at: Date): Promise<number> {
-    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:sessions:' || $1 || ':' || $2, 0))`, [
-      tenantId,
-      userId,
-    ]);
+    await this.db.em.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('conduit:sessions:' || $1 || ':' || $2, 0))`,
+      [tenantId, userId],
+    );
     const rows = (await this.db.em.query(
       `UPDATE auth_sessions SET revoked_at = $4, revoked_reason = $5
         WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND id NOT IN (
