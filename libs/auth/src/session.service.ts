@@ -67,7 +67,10 @@ export class SessionService {
     const email = input.email.toLowerCase();
     const lock = await this.limiter.lockFor(email, meta.ip);
     if (lock) {
-      await this.auditAuth('auth.login', 'denied', undefined, { type: 'anonymous', label: email }, meta, {
+      // Audited where the failures are: the account's first tenant (the platform tenant for an unknown email).
+      const known = await this.accounts.findByEmail(email);
+      const home = known ? (await this.memberships.forUser(known.id))[0]?.tenant.id : undefined;
+      await this.auditAuth('auth.login', 'denied', home, { type: 'anonymous', label: email }, meta, {
         reason: 'login_locked',
         limit: lock.scope,
       });
