@@ -14,7 +14,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     REDIS_PREFIX: `conduit-test-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',
-    // Failed sign-in limiting out of the way of suites that fail logins on purpose; login-limits.e2e-spec.ts sets its own.
+    // Failed sign-in limiting out of the way of suites that fail logins on purpose (login-limits sets its own).
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
     LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '100000',
     LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',

@@ -19,10 +19,10 @@ export interface AccessTokenStanding {
 type Row = { jti_revoked: boolean; session_dead: boolean | null } & (MembershipRow | { user_id: null });
 
 // $2 is NULL for a token without a session (issued by the CLI): then only its jti counts.
-// The session is dead when revoked, expired, past its tenant's maximum lifetime or idle for longer than its tenant's idle
-// timeout (SESSION_DEAD_SQL). A live session's last_used_at is moved to now when it is over a minute old (the idle
-// clock; at most one write a minute per session), in the same statement: the data-modifying CTE runs whether or not it
-// is read, and the SELECT sees the values from before it.
+// The session is dead when revoked, expired, past its tenant's maximum lifetime or idle for longer than its tenant's
+// idle timeout (SESSION_DEAD_SQL). A live session's last_used_at is moved to now when it is over a minute old (the
+// idle clock; at most one write a minute per session), in the same statement: the data-modifying CTE runs whether or
+// not it is read, and the SELECT sees the values from before it.
 const CHECK = preparedStatement(
   'access_token_check',
   `WITH touched AS (
