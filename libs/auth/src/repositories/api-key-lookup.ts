@@ -37,8 +37,8 @@ export interface PresentedKey {
 
 // The creator's roles reaching the key's tenant, through active memberships only: a membership there, platform admin
 // anywhere, or MSSP admin of an ancestor, in a tenant not deleted; one held in another tenant counts only while that
-// tenant is active (the creator could not log in from it either; the key's own tenant's status is refused by the caller with its own code). The
-// walk up the tree stops at a repeated id, whatever the data.
+// tenant is active (the creator could not log in from it either; the key's own tenant's status is refused by the
+// caller with its own code). The walk up the tree stops at a repeated id, whatever the data.
 const READ_KEY = preparedStatement(
   'api_key_presented',
   `WITH RECURSIVE up(id, parent_id, path) AS (
