@@ -14,6 +14,10 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     REDIS_PREFIX: `conduit-test-${randomBytes(4).toString('hex')}`,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '100000',
+    // Failed sign-in limiting out of the way of suites that fail logins on purpose (login-limits sets its own).
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: '100000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '100000',
     OUTBOUND_ALLOW_LOOPBACK: 'true',
     // Licences signed with the suite's own key install (test-license.ts); the vendor's key is not trusted here.
     CONDUIT_LICENSE_PUBLIC_KEYS: TEST_LICENSE_PUBLIC_KEYS,

@@ -25,6 +25,22 @@ describe('API-key permissions', () => {
     }
   });
 
+  it("lets admins manage their acting tenant's session settings, nobody else", () => {
+    for (const role of ['mssp_admin', 'tenant_admin'] as const) {
+      expect(buildAbility(principal(role), HOME).can('update', subject('AuthSettings', { tenant_id: HOME }))).toBe(
+        true,
+      );
+      expect(buildAbility(principal(role), HOME).can('read', subject('AuthSettings', { tenant_id: 'other' }))).toBe(
+        false,
+      );
+    }
+    for (const role of ['analyst', 'viewer'] as const) {
+      expect(buildAbility(principal(role), HOME).can('read', subject('AuthSettings', { tenant_id: HOME }))).toBe(false);
+    }
+    expect(scopeAllows(['auth_settings:read'], 'update', 'AuthSettings')).toBe(false);
+    expect(scopeAllows(['auth_settings:write'], 'update', 'AuthSettings')).toBe(true);
+  });
+
   it('scopes keys with api_keys:*', () => {
     expect(scopeAllows(['api_keys:write'], 'delete', 'ApiKey')).toBe(true);
     expect(scopeAllows(['api_keys:read'], 'delete', 'ApiKey')).toBe(false);

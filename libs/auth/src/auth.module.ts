@@ -6,6 +6,10 @@ import { ApiKeysService } from './api-keys.service';
 import { Authenticator } from './authenticator';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from './entities/auth-session.entity';
+import { TenantAuthSettingsEntity } from './entities/tenant-auth-settings.entity';
+import { LoginLimiter } from './login-limiter';
+import { SessionManagement } from './session-management.service';
+import { TenantAuthSettingsRepository } from './repositories/tenant-auth-settings.repository';
 import { MembershipLookup } from './membership-lookup';
 import { AccessTokenCheck } from './repositories/access-token-check';
 import { ApiKeyLookup } from './repositories/api-key-lookup';
@@ -22,7 +26,7 @@ import './auth.access';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ApiKeyEntity, AuthSessionEntity, RevokedAccessTokenEntity]),
+    TypeOrmModule.forFeature([ApiKeyEntity, AuthSessionEntity, RevokedAccessTokenEntity, TenantAuthSettingsEntity]),
     TenantsModule,
     AuditModule,
   ],
@@ -41,7 +45,10 @@ import './auth.access';
     IdentityProviderJwtStrategy,
     Authenticator,
     SsoLinks,
+    LoginLimiter,
+    TenantAuthSettingsRepository,
+    SessionManagement,
   ],
-  exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator, SsoLinks],
+  exports: [TokenService, SessionService, MembershipLookup, ApiKeysService, Authenticator, SsoLinks, SessionManagement],
 })
 export class AuthModule {}

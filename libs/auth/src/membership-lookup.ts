@@ -22,15 +22,30 @@ export class MembershipLookup {
   }
 }
 
-/** Refuses users and tenants that may not act, with the stable codes the API promises. */
+/**
+ * Refuses users and tenants that may not act, with the stable codes the API promises. A disabled account (the
+ * operator's say, everywhere) and a disabled membership (this tenant's say, here only) are both `user_disabled`.
+ */
 export function assertMayAct(m: {
   userStatus?: 'active' | 'disabled';
+  memberStatus?: 'active' | 'disabled';
   tenant: TenantRef & { deleted?: boolean };
 }): void {
   if (m.userStatus === 'disabled') throw new AuthException('user_disabled', 'This user is disabled');
+  if (m.memberStatus === 'disabled') throw new AuthException('user_disabled', 'This user is disabled in this tenant');
   if (m.tenant.status === 'suspended') throw new AuthException('tenant_suspended', 'This tenant is suspended');
   if (m.tenant.status === 'inactive' || m.tenant.deleted)
     throw new AuthException('tenant_inactive', 'This tenant is inactive');
+}
+
+/** Whether assertMayAct would let the membership act. */
+export function mayAct(m: Parameters<typeof assertMayAct>[0]): boolean {
+  try {
+    assertMayAct(m);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A member acting in their home tenant, once the membership may act: every user token, ours or an IdP's, ends here. */

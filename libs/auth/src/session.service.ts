@@ -14,10 +14,13 @@ import {
   sha256Hex,
 } from '@conduit/platform';
 import { PLATFORM_TENANT_CODE, TenantHierarchy, UserAccounts } from '@conduit/tenants';
-import { AuthException } from './auth.exception';
+import { AuthException, LoginLockedException } from './auth.exception';
 import { AuthSessionEntity, SessionMethod } from './entities/auth-session.entity';
-import { ActiveMembership, MembershipLookup, assertMayAct } from './membership-lookup';
+import { LoginLimiter } from './login-limiter';
+import { ActiveMembership, MembershipLookup, assertMayAct, mayAct } from './membership-lookup';
+import { AuthSettings, TenantAuthSettingsRepository } from './repositories/tenant-auth-settings.repository';
 import { SessionsRepository } from './repositories/sessions.repository';
+import { SsoLinks } from './sso-links';
 import { RequestMeta } from './request-meta';
 import { TokenService } from './token.service';
 
@@ -49,14 +52,35 @@ export class SessionService {
     private readonly audit: AuditLog,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly limiter: LoginLimiter,
+    private readonly settings: TenantAuthSettingsRepository,
+    private readonly ssoLinks: SsoLinks,
   ) {}
 
+  /**
+   * Password sign-in. Refused with 429 login_locked before the password is even checked while the email, the email at
+   * this address, or this address is over its failure limit (LoginLimiter); an unknown email counts like a known one.
+   * A member of a tenant that enforces SSO gets 403 sso_required with the tenant's SSO login links once the password is
+   * right, unless they are a platform admin (break-glass, audited as auth.login.break_glass).
+   */
   async login(input: { email: string; password: string; tenant?: string }, meta: RequestMeta): Promise<TokenPair> {
     const email = input.email.toLowerCase();
+    const lock = await this.limiter.lockFor(email, meta.ip);
+    if (lock) {
+      // Audited where the failures are: the account's first tenant (the platform tenant for an unknown email).
+      const known = await this.accounts.findByEmail(email);
+      const home = known ? (await this.memberships.forUser(known.id))[0]?.tenant.id : undefined;
+      await this.auditAuth('auth.login', 'denied', home, { type: 'anonymous', label: email }, meta, {
+        reason: 'login_locked',
+        limit: lock.scope,
+      });
+      throw new LoginLockedException(lock.retryAfterSeconds);
+    }
     const user = await this.accounts.findByEmail(email);
     const valid = await this.hasher.verify(input.password, user?.password_hash ?? null);
     const memberships = user ? await this.memberships.forUser(user.id) : [];
     if (!user || !valid) {
+      await this.limiter.recordFailure(email, meta.ip);
       await this.auditAuth(
         'auth.login',
         'failure',
@@ -69,41 +93,76 @@ export class SessionService {
       );
       throw new AuthException('invalid_credentials', 'Email or password is incorrect');
     }
+    // The password was right: whatever follows (a refusal included), this person at this address is not guessing.
+    await this.limiter.recordSuccess(email, meta.ip);
     const membership = this.pickMembership(memberships, input.tenant);
+    const actor = { type: 'user' as const, id: user.id, label: email };
     try {
       assertMayAct(membership);
     } catch (err) {
-      await this.auditAuth(
-        'auth.login',
-        'denied',
-        membership.tenant.id,
-        { type: 'user', id: user.id, label: email },
-        meta,
-        {
-          reason: (err as AuthException).code,
-        },
-      );
+      await this.auditAuth('auth.login', 'denied', membership.tenant.id, actor, meta, {
+        reason: (err as AuthException).code,
+      });
       throw err;
+    }
+    const settings = await this.settingsOf(membership.tenant.id);
+    const breakGlass = settings.sso_enforced && memberships.some((m) => m.role === 'platform_admin' && mayAct(m));
+    if (settings.sso_enforced && !breakGlass) {
+      await this.auditAuth('auth.login', 'denied', membership.tenant.id, actor, meta, { reason: 'sso_required' });
+      throw await this.ssoRequired(membership.tenant.id);
     }
     const pair = await this.db.runInTenant(membership.tenant.id, async () => {
       const pair = await this.startSession(membership, meta, { method: 'password' });
       await this.accounts.recordLogin(membership.tenant.id, user.id, this.clock.now());
       return pair;
     });
-    await this.auditAuth(
-      'auth.login',
-      'success',
-      membership.tenant.id,
-      { type: 'user', id: user.id, label: email },
-      meta,
-    );
+    if (breakGlass) {
+      await this.auditAuth('auth.login.break_glass', 'success', membership.tenant.id, actor, meta, {
+        reason: 'sso_enforced',
+      });
+    }
+    await this.auditAuth('auth.login', 'success', membership.tenant.id, actor, meta);
     return pair;
+  }
+
+  /** The tenant's session and SSO settings (defaults when it has none). */
+  settingsOf(tenantId: TenantId): Promise<AuthSettings> {
+    return this.db.runInTenant(tenantId, () => this.settings.get(tenantId));
+  }
+
+  /** 403 sso_required, with the tenant's SSO sign-in links in the details (possibly none). */
+  private async ssoRequired(tenantId: TenantId): Promise<AuthException> {
+    const links = await this.ssoLinks.loginLinks(tenantId);
+    return new AuthException(
+      'sso_required',
+      'This tenant signs in through single sign-on: use one of the login URLs in details',
+      links.map((l) => ({
+        message: `Sign in through ${l.name}`,
+        connection_id: l.connection_id,
+        name: l.name,
+        login_url: l.login_url,
+      })),
+    );
   }
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
     const { sessionId, tokenId } = this.tokens.parseRefreshToken(refreshToken);
     const session = await this.sessions.lookup(sessionId);
     if (!session || session.revoked_at || session.expires_at <= this.clock.now()) {
+      throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
+    }
+    // Past its tenant's maximum lifetime or idle timeout (settings changed since count too).
+    const { row, settings } = await this.db.runInTenant(session.tenant_id, async () => ({
+      row: await this.sessions.find(session.tenant_id, session.id),
+      settings: await this.settings.get(session.tenant_id),
+    }));
+    if (!row || row.dead) {
+      const now = this.clock.now().getTime();
+      const idle =
+        settings.session_idle_timeout_seconds !== null &&
+        session.last_used_at.getTime() + settings.session_idle_timeout_seconds * 1000 <= now;
+      await this.revokeSession(session.tenant_id, session.id, idle ? 'idle_timeout' : 'max_lifetime');
+      if (idle) throw new AuthException('session_idle_expired', 'The session was idle for too long; sign in again');
       throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
     }
     // An older token of the family is a reuse whatever the user's status: a stolen token is a stolen token.
@@ -129,6 +188,21 @@ export class SessionService {
         },
       );
       throw err;
+    }
+    // A tenant that enforces SSO ends password sessions at their next refresh (platform admins' break-glass excepted).
+    if (settings.sso_enforced && session.method === 'password') {
+      const all = await this.memberships.forUser(session.user_id);
+      if (!all.some((m) => m.role === 'platform_admin' && mayAct(m))) {
+        await this.auditAuth(
+          'auth.refresh',
+          'denied',
+          session.tenant_id,
+          { type: 'user', id: session.user_id, label: membership.email },
+          meta,
+          { reason: 'sso_required', session_id: session.id },
+        );
+        throw await this.ssoRequired(session.tenant_id);
+      }
     }
     const next = this.tokens.issueRefreshToken(session.id);
     // Compare-and-swap: of two concurrent refreshes with one token, exactly one wins.
@@ -217,10 +291,20 @@ export class SessionService {
     );
   }
 
+  /**
+   * Inside the member's tenant transaction. The session ends at the earlier of JWT_REFRESH_TTL_SECONDS and the tenant's
+   * maximum lifetime; beyond the tenant's max_concurrent_sessions, the user's oldest live sessions there are revoked
+   * (reason max_concurrent_sessions). Every way in (password, SAML through issueSession) comes through here.
+   */
   private async startSession(m: ActiveMembership, meta: RequestMeta, origin: SessionOrigin): Promise<TokenPair> {
     const sessionId = this.ids.next();
     const refresh = this.tokens.issueRefreshToken(sessionId);
     const now = this.clock.now();
+    const settings = await this.settings.get(m.tenant.id);
+    const lifetime = Math.min(
+      this.config.JWT_REFRESH_TTL_SECONDS,
+      settings.session_max_lifetime_seconds ?? Number.POSITIVE_INFINITY,
+    );
     await this.sessions.insert({
       id: sessionId,
       tenant_id: m.tenant.id,
@@ -231,12 +315,21 @@ export class SessionService {
       user_agent: meta.userAgent?.slice(0, 512) ?? null,
       created_at: now,
       last_used_at: now,
-      expires_at: new Date(now.getTime() + this.config.JWT_REFRESH_TTL_SECONDS * 1000),
+      expires_at: new Date(now.getTime() + lifetime * 1000),
       revoked_at: null,
       revoked_reason: null,
       method: origin.method,
       connection_id: origin.connectionId ?? null,
     });
+    if (settings.max_concurrent_sessions !== null) {
+      await this.sessions.revokeBeyond(
+        m.tenant.id,
+        m.userId,
+        settings.max_concurrent_sessions,
+        'max_concurrent_sessions',
+        now,
+      );
+    }
     const access = this.tokens.issueAccessToken({ userId: m.userId, tenantId: m.tenant.id, role: m.role, sessionId });
     return {
       access_token: access.token,
@@ -261,9 +354,10 @@ export class SessionService {
 
   private pickMembership(memberships: ActiveMembership[], tenant?: string): ActiveMembership {
     const wanted = tenant?.toLowerCase();
+    // No tenant named: the first membership that may act (an active one in an active tenant), else the first (refused).
     const chosen = wanted
       ? memberships.find((m) => m.tenant.id === wanted || m.tenant.code === wanted)
-      : memberships[0];
+      : (memberships.find((m) => mayAct(m)) ?? memberships[0]);
     if (!chosen)
       throw new AuthException(
         'no_membership',

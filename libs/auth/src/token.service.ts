@@ -101,6 +101,28 @@ export class TokenService {
     };
   }
 
+  /**
+   * The session an access token issued here belongs to, its signature, issuer and audience checked but not its expiry
+   * (GET /updateUserSessionExpiretime names a session by one of its tokens, possibly an expired one, for an admin):
+   * 401 token_invalid when it is not one of ours; null when it names no session (a CLI token).
+   */
+  sessionOfAccessToken(token: string): { sessionId: string; tenantId: TenantId; userId: string } | null {
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.signingKey, {
+        algorithms: ['HS256'],
+        issuer: this.config.JWT_ISSUER,
+        audience: this.config.JWT_AUDIENCE,
+        ignoreExpiration: true,
+      });
+    } catch {
+      throw new AuthException('token_invalid', 'Access token is not valid');
+    }
+    const claims = accessClaims(payload);
+    if (!claims.sid || !isUuid(claims.sid) || !isUuid(claims.tid) || !isUuid(claims.sub)) return null;
+    return { sessionId: claims.sid, tenantId: claims.tid, userId: claims.sub };
+  }
+
   issueRefreshToken(sessionId: string): { token: string; tokenId: string } {
     const tokenId = this.ids.next();
     const body = `${sessionId}.${tokenId}`;

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { AccessService, ROLES, Role, roleAtLeast } from '@conduit/access';
 import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
-import { UserEntity } from './entities/user.entity';
 import { MemberRow, UsersRepository } from './repositories/users.repository';
 import { TenantException } from './tenant.exception';
 import { UserAccounts } from './user-accounts';
@@ -76,19 +75,21 @@ export class UsersService {
         role: role ?? member.role,
         active: (status ?? member.status) === 'active',
       });
-    const now = this.clock.now();
-    const userChanges: Partial<UserEntity> = { updated_at: now };
-    if (dto.display_name !== undefined) userChanges.display_name = dto.display_name;
-    if (status) userChanges.status = status;
+    // Name and status are this tenant's membership's: the account and the person's other memberships are untouched.
+    const changed = await this.accounts.updateMembership(member.tenant_id, id, {
+      ...(role ? { role } : {}),
+      ...(status ? { status } : {}),
+      ...(dto.display_name !== undefined ? { displayName: dto.display_name } : {}),
+    });
+    if (!changed) throw new TenantException('user_not_found', 'User not found');
     if (dto.password !== undefined) {
       // The password belongs to the account, which may be a member of other tenants too: a tenant admin sets it only
       // for an account that is a member of this tenant alone; otherwise it is ignored (the same 200 either way, so
       // the answer does not tell that the account exists elsewhere) and the person keeps their own password.
       const hash = await this.hasher.hash(dto.password);
-      if (principal.userId === id || (await this.users.membershipCount(id)) <= 1) userChanges.password_hash = hash;
+      if (principal.userId === id || (await this.users.membershipCount(id)) <= 1)
+        await this.users.updateUser(id, { password_hash: hash, updated_at: this.clock.now() });
     }
-    await this.users.updateUser(id, userChanges);
-    await this.users.updateMembership(member.tenant_id, id, role, now);
     return this.get(id);
   }
 

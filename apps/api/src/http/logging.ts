@@ -23,7 +23,7 @@ export function loggerParams(config: ConduitConfig, name: string): Params {
           req: (req: { id?: string; method?: string; url?: string }) => ({
             id: req.id,
             method: req.method,
-            url: req.url,
+            url: req.url === undefined ? undefined : loggedUrl(req.url),
           }),
           res: (res: { raw?: { statusCode?: number } }) => ({ statusCode: res.raw?.statusCode }),
         },
@@ -41,11 +41,18 @@ export function loggerParams(config: ConduitConfig, name: string): Params {
 // GET probe, a preflight or an odd spelling of the path (upper case, doubled slashes, %2F) reaches Nest instead.
 const RECEIVE_PATH = /^\/+api\/+(?:v1\/+webhook|webhooks\/+receive)(?=\/|$)/i;
 
-/** The URL as logged: anything after a receive prefix masked, and query values of secret-looking names masked. */
+// The seed's GET /updateUserSessionExpiretime/{accesstoken}/{exiprytime}/ carries an access token in its path.
+const SESSION_EXPIRY_PATH = /^\/+updateUserSessionExpiretime(?=\/|$)/i;
+
+/**
+ * The URL as logged: anything after a receive prefix or the session-expiry prefix masked, and query values of
+ * secret-looking names masked.
+ */
 export function loggedUrl(url: string): string {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  const receive = RECEIVE_PATH.exec(path.replace(/%2f/gi, '/'));
+  const decoded = path.replace(/%2f/gi, '/');
+  const receive = RECEIVE_PATH.exec(decoded) ?? SESSION_EXPIRY_PATH.exec(decoded);
   if (receive) return `${receive[0]}/${MASK}`;
   if (q < 0) return url;
   const query = url

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNoContentResponse,
@@ -7,10 +7,11 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, Public } from '@conduit/access';
 import { ApiErrors, requestMeta } from '@conduit/platform';
 import { AuditedByService } from '@conduit/audit';
+import { LoginLockedException } from '../auth.exception';
 import { LoginDto, MeResponse, RefreshDto, TokenResponse } from '../dto/auth.dto';
 import { MembershipLookup } from '../membership-lookup';
 import { SessionService } from '../session.service';
@@ -27,17 +28,34 @@ export class AuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Exchange email and password for an access and a refresh token' })
+  @ApiOperation({
+    summary: 'Exchange email and password for an access and a refresh token',
+    description:
+      "Without `tenant`, signs in to the first tenant where the membership is active. Failed sign-ins are limited per account, per (account, client address) and per address (docs/sessions.md): over a limit, 429 login_locked with Retry-After, before the password is checked. A member of a tenant that enforces SSO gets 403 sso_required, with the tenant's SSO login URLs in error.details (platform admins excepted: break-glass, audited). A disabled membership: 403 user_disabled.",
+  })
   @ApiOkResponse({ type: TokenResponse })
   @ApiErrors(400, 401, 403, 429)
-  login(@Body() dto: LoginDto, @Req() req: FastifyRequest): Promise<TokenResponse> {
-    return this.sessions.login(dto, requestMeta(req));
+  async login(
+    @Body() dto: LoginDto,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    try {
+      return await this.sessions.login(dto, requestMeta(req));
+    } catch (err) {
+      if (err instanceof LoginLockedException) void reply.header('retry-after', String(err.retryAfterSeconds));
+      throw err;
+    }
   }
 
   @Post('refresh')
   @Public()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate the refresh token; presenting a used one revokes the whole session' })
+  @ApiOperation({
+    summary: 'Rotate the refresh token; presenting a used one revokes the whole session',
+    description:
+      "401 session_idle_expired past the tenant's idle timeout; 401 refresh_token_invalid past its maximum lifetime; 403 sso_required for a password session once the tenant enforces SSO.",
+  })
   @ApiOkResponse({ type: TokenResponse })
   @ApiErrors(400, 401, 403)
   refresh(@Body() dto: RefreshDto, @Req() req: FastifyRequest): Promise<TokenResponse> {

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { toMembership } from '@conduit/tenants';
+import { sessionDeadSelect } from './sessions.repository';
 import type { Membership, MembershipRow } from '@conduit/tenants';
 
 export interface AccessTokenStanding {
@@ -18,13 +19,22 @@ export interface AccessTokenStanding {
 type Row = { jti_revoked: boolean; session_dead: boolean | null } & (MembershipRow | { user_id: null });
 
 // $2 is NULL for a token without a session (issued by the CLI): then only its jti counts.
+// The session is dead when revoked, expired, past its tenant's maximum lifetime or idle for longer than its tenant's
+// idle timeout (SESSION_DEAD_SQL). A live session's last_used_at is moved to now when it is over a minute old (the
+// idle clock; at most one write a minute per session), in the same statement: the data-modifying CTE runs whether or
+// not it is read, and the SELECT sees the values from before it.
 const CHECK = preparedStatement(
   'access_token_check',
-  `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1::uuid) AS jti_revoked,
-    (SELECT revoked_at IS NOT NULL OR expires_at <= now() FROM auth_sessions WHERE id = $2::uuid) AS session_dead,
+  `WITH touched AS (
+    UPDATE auth_sessions t SET last_used_at = now()
+    WHERE t.id = $2::uuid AND t.last_used_at < now() - interval '60 seconds' AND NOT ${sessionDeadSelect('t.id')}
+    RETURNING 1
+  )
+  SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1::uuid) AS jti_revoked,
+    ${sessionDeadSelect('$2::uuid')} AS session_dead,
     mem.*
   FROM (SELECT 1) AS one LEFT JOIN (
-    SELECT u.id AS user_id, u.email, u.status AS user_status, m.role, t.id AS tenant_id, t.code, t.name, t.status,
+    SELECT u.id AS user_id, u.email, u.status AS user_status, m.status AS member_status, m.role, t.id AS tenant_id, t.code, t.name, t.status,
       t.parent_id, t.deleted_at
     FROM memberships m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id
     WHERE m.user_id = $3::uuid AND m.tenant_id = $4::uuid

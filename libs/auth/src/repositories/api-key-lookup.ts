@@ -29,15 +29,16 @@ export interface PresentedKey {
   tenant_status: TenantRef['status'];
   tenant_parent_id: string | null;
   tenant_deleted_at: Date | null;
+  /** 'disabled' when the creator's account, or their membership in the key's tenant, is disabled. */
   creator_status: 'active' | 'disabled' | null;
   /** The roles through which the creator can act in the key's tenant today (see below); empty when none. */
   creator_roles: Role[];
 }
 
-// The creator's roles reaching the key's tenant: a membership there, platform admin anywhere, or MSSP admin of an
-// ancestor, in a tenant not deleted; one held in another tenant counts only while that tenant is active (the creator
-// could not log in from it either; the key's own tenant's status is refused by the caller with its own code). The
-// walk up the tree stops at a repeated id, whatever the data.
+// The creator's roles reaching the key's tenant, through active memberships only: a membership there, platform admin
+// anywhere, or MSSP admin of an ancestor, in a tenant not deleted; one held in another tenant counts only while that
+// tenant is active (the creator could not log in from it either; the key's own tenant's status is refused by the
+// caller with its own code). The walk up the tree stops at a repeated id, whatever the data.
 const READ_KEY = preparedStatement(
   'api_key_presented',
   `WITH RECURSIVE up(id, parent_id, path) AS (
@@ -47,9 +48,12 @@ const READ_KEY = preparedStatement(
   )
   SELECT k.id, k.tenant_id, k.name, k.key_hash, k.role, k.scopes, k.created_by, k.expires_at, k.last_used_at, k.revoked_at,
     t.code AS tenant_code, t.name AS tenant_name, t.status AS tenant_status, t.parent_id AS tenant_parent_id,
-    t.deleted_at AS tenant_deleted_at, u.status AS creator_status,
+    t.deleted_at AS tenant_deleted_at,
+    CASE WHEN u.status = 'disabled' OR EXISTS (SELECT 1 FROM memberships km
+      WHERE km.user_id = k.created_by AND km.tenant_id = k.tenant_id AND km.status = 'disabled')
+      THEN 'disabled' ELSE u.status END AS creator_status,
     ARRAY(SELECT m.role FROM memberships m JOIN tenants mt ON mt.id = m.tenant_id
-      WHERE m.user_id = k.created_by AND mt.deleted_at IS NULL AND (mt.id = k.tenant_id OR mt.status = 'active')
+      WHERE m.user_id = k.created_by AND m.status = 'active' AND mt.deleted_at IS NULL AND (mt.id = k.tenant_id OR mt.status = 'active')
         AND (m.tenant_id = k.tenant_id OR m.role = 'platform_admin' OR (m.role = 'mssp_admin' AND m.tenant_id IN (SELECT id FROM up)))
     ) AS creator_roles
   FROM api_keys k JOIN tenants t ON t.id = k.tenant_id LEFT JOIN users u ON u.id = k.created_by

@@ -4,6 +4,23 @@ import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { AuthSessionEntity, RevokedAccessTokenEntity } from '../entities/auth-session.entity';
 
+/**
+ * Whether a session (alias s, its tenant's settings a LEFT JOINed) is dead: revoked, past its expiry, older than its
+ * tenant's maximum lifetime, or unused for longer than its tenant's idle timeout. Settings changed later apply to
+ * sessions already open. Never null (a null here would read as "dead" to some callers and "alive" to others).
+ */
+export const SESSION_DEAD_SQL = `(s.revoked_at IS NOT NULL OR s.expires_at <= now()
+  OR coalesce(s.created_at + make_interval(secs => a.session_max_lifetime_seconds) <= now(), false)
+  OR coalesce(s.last_used_at + make_interval(secs => a.session_idle_timeout_seconds) <= now(), false))`;
+
+/** Is session $N dead (true), alive (false), or gone (null)? */
+export const sessionDeadSelect = (param: string) =>
+  `(SELECT ${SESSION_DEAD_SQL} FROM auth_sessions s LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id
+    WHERE s.id = ${param})`;
+
+/** A session with whether it is alive, as the sessions API lists it. */
+export type SessionRow = AuthSessionEntity & { dead: boolean };
+
 @Injectable()
 export class SessionsRepository {
   constructor(private readonly db: TenantContext) {}
@@ -70,6 +87,62 @@ export class SessionsRepository {
     return result.affected ?? 0;
   }
 
+  /** The user's sessions in the tenant that are alive, newest first. */
+  async listLive(tenantId: TenantId, userId: string): Promise<AuthSessionEntity[]> {
+    const rows = (await this.db.em.query(
+      `SELECT s.* FROM auth_sessions s LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id
+        WHERE s.tenant_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND NOT ${SESSION_DEAD_SQL}
+        ORDER BY s.created_at DESC, s.id DESC`,
+      [tenantId, userId],
+    )) as AuthSessionEntity[];
+    return rows;
+  }
+
+  /** One session of the tenant, with whether it is dead; null when there is none. */
+  async find(tenantId: TenantId, sessionId: string): Promise<SessionRow | null> {
+    const [row] = (await this.db.em.query(
+      `SELECT s.*, ${SESSION_DEAD_SQL} AS dead FROM auth_sessions s
+        LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id WHERE s.tenant_id = $1 AND s.id = $2`,
+      [tenantId, sessionId],
+    )) as SessionRow[];
+    return row ?? null;
+  }
+
+  /** Sets a live session's expiry; false when it is revoked or gone. */
+  async setExpiry(tenantId: TenantId, sessionId: string, expiresAt: Date): Promise<boolean> {
+    const result = await this.sessions()
+      .createQueryBuilder()
+      .update()
+      .set({ expires_at: expiresAt })
+      .where('id = :id AND tenant_id = :tenantId AND revoked_at IS NULL', { id: sessionId, tenantId })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /**
+   * Keeps the user's `keep` newest live sessions in the tenant and revokes the older ones (those already dead are
+   * revoked too: they no longer count); how many were revoked. Serialized per user by a transaction lock, so two
+   * sign-ins at once cannot both stay within the limit by missing each other.
+   */
+  async revokeBeyond(tenantId: TenantId, userId: string, keep: number, reason: string, at: Date): Promise<number> {
+    await this.db.em.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('conduit:sessions:' || $1 || ':' || $2, 0))`,
+      [tenantId, userId],
+    );
+    const rows = (await this.db.em.query(
+      `UPDATE auth_sessions SET revoked_at = $4, revoked_reason = $5
+        WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND id NOT IN (
+          SELECT s.id FROM auth_sessions s LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id
+          WHERE s.tenant_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND NOT ${SESSION_DEAD_SQL}
+          ORDER BY s.created_at DESC, s.id DESC LIMIT $3)
+        RETURNING id`,
+      [tenantId, userId, keep, at, reason],
+    )) as [unknown[], number] | unknown[];
+    // TypeORM answers an UPDATE ... RETURNING with [rows, count] on PostgreSQL.
+    const returned = Array.isArray(rows[0]) ? (rows[0] as unknown[]) : (rows as unknown[]);
+    return returned.length;
+  }
+
   /** Revokes one access token until it expires (a repeat is harmless). */
   async revokeAccessToken(token: { jti: string; tenantId: TenantId; expiresAt: Date; at: Date }): Promise<void> {
     await this.db.em
@@ -88,7 +161,7 @@ export class SessionsRepository {
   ): Promise<{ jti_revoked: boolean; session_dead: boolean | null }> {
     const [row] = (await this.db.em.query(
       `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS jti_revoked,
-              (SELECT revoked_at IS NOT NULL OR expires_at <= now() FROM auth_sessions WHERE id = $2) AS session_dead`,
+              ${sessionDeadSelect('$2::uuid')} AS session_dead`,
       [jti, sessionId],
     )) as { jti_revoked: boolean; session_dead: boolean | null }[];
     return row ?? { jti_revoked: false, session_dead: null };

@@ -115,6 +115,13 @@ export const configSchema = z.object({
   CONDUIT_ADMIN_EMAIL: z.string().email().optional(),
   CONDUIT_ADMIN_PASSWORD: z.string().min(12).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // Failed sign-in limiting on POST /api/v1/auth/login (docs/sessions.md): failures counted per account, per
+  // (account, client address) and per address alone, in fixed windows of LOGIN_FAILURE_WINDOW_SECONDS; at a limit,
+  // 429 login_locked.
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86400).default(900),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -32,7 +32,8 @@ export class UpdateUserDto {
     example: 'Ada A. Analyst',
     nullable: true,
     type: String,
-    description: 'Trimmed; not empty; null clears it',
+    description:
+      "This tenant's name for the member (the account and other tenants keep theirs). Trimmed; not empty; null clears it",
   })
   @IsOptional()
   @IsName()
@@ -43,7 +44,11 @@ export class UpdateUserDto {
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ enum: ['active', 'disabled'], description: 'Not your own' })
+  @ApiPropertyOptional({
+    enum: ['active', 'disabled'],
+    description:
+      "This tenant's membership only: disabled, the member cannot sign in, refresh or act here (403 user_disabled) and their API keys here stop; their other tenants are untouched. Not your own",
+  })
   @IsOptionalButNotNull()
   @IsIn(['active', 'disabled'])
   status?: UserStatus;
@@ -65,11 +70,14 @@ export class ListUsersQueryDto extends ListQueryDto {
 export class UserResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'analyst@acme.example' }) email: string;
-  @ApiProperty({ nullable: true, type: String }) display_name: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "This tenant's name for the member" })
+  display_name: string | null;
   @ApiProperty({ enum: ROLES }) role: Role;
   @ApiProperty({ format: 'uuid' }) tenant_id: string;
-  @ApiProperty({ enum: ['active', 'disabled'] }) status: UserStatus;
-  @ApiProperty({ nullable: true, type: String }) last_login_at: string | null;
+  @ApiProperty({ enum: ['active', 'disabled'], description: "The membership's status in this tenant" })
+  status: UserStatus;
+  @ApiProperty({ nullable: true, type: String, description: 'Last sign-in to this tenant' })
+  last_login_at: string | null;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 }

@@ -59,7 +59,7 @@ export class UsersController {
   @ApiOperation({
     summary: 'Update a user (name, role, status, password)',
     description:
-      "Not your own role or status (403); never the last active holder of the tenant's highest admin role (409 last_admin). The password is set only for your own account or one that is a member of this tenant alone; for an account that is also a member elsewhere it is ignored (the same 200).",
+      "Name and status are this tenant's membership's: the account and the person's other tenants are untouched. Not your own role or status (403); never the last active holder of the tenant's highest admin role (409 last_admin). The password is set only for your own account or one that is a member of this tenant alone; for an account that is also a member elsewhere it is ignored (the same 200).",
   })
   @ApiOkResponse({ type: UserResponse })
   @ApiErrors(400, 401, 403, 404, 409)

@@ -8,12 +8,12 @@ import type { TenantId } from '@conduit/platform';
 import { MembershipEntity } from '../entities/membership.entity';
 import { UserEntity } from '../entities/user.entity';
 
-/** A user as a member of one tenant. */
+/** A user as a member of one tenant: the name, status and last sign-in are the membership's (this tenant's say). */
 export interface MemberRow {
   id: string;
   email: string;
   display_name: string | null;
-  status: UserEntity['status'];
+  status: MembershipEntity['status'];
   last_login_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -25,7 +25,10 @@ export interface MemberRow {
 export interface Membership {
   userId: string;
   email: string;
+  /** The account's status (an operator disabling the person everywhere). */
   userStatus: 'active' | 'disabled';
+  /** This tenant's membership status: a disabled membership cannot act here; the person's others are untouched. */
+  memberStatus: 'active' | 'disabled';
   role: Role;
   tenant: TenantRef & { deleted: boolean };
 }
@@ -35,6 +38,7 @@ export interface MembershipRow {
   user_id: string;
   email: string;
   user_status: 'active' | 'disabled';
+  member_status: 'active' | 'disabled';
   role: Role;
   tenant_id: TenantId;
   code: string;
@@ -45,10 +49,11 @@ export interface MembershipRow {
 }
 
 // A tenant sees its membership's dates, never the account's (which would tell that it was created elsewhere, earlier).
-const MEMBER_SELECT = `SELECT u.id, u.email, u.display_name, u.status, u.last_login_at, m.created_at, m.updated_at, m.role, m.tenant_id
+// Name, status and last sign-in are the membership's: what this tenant decided and saw, never another tenant's.
+const MEMBER_SELECT = `SELECT u.id, u.email, m.display_name, m.status, m.last_login_at, m.created_at, m.updated_at, m.role, m.tenant_id
   FROM memberships m JOIN users u ON u.id = m.user_id`;
 
-const MEMBERSHIP_SELECT = `SELECT u.id AS user_id, u.email, u.status AS user_status, m.role, t.id AS tenant_id, t.code, t.name,
+const MEMBERSHIP_SELECT = `SELECT u.id AS user_id, u.email, u.status AS user_status, m.status AS member_status, m.role, t.id AS tenant_id, t.code, t.name,
   t.status, t.parent_id, t.deleted_at, m.created_at
   FROM memberships m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id`;
 
@@ -57,6 +62,7 @@ export function toMembership(r: MembershipRow): Membership {
     userId: r.user_id,
     email: r.email,
     userStatus: r.user_status,
+    memberStatus: r.member_status,
     role: r.role,
     tenant: {
       id: r.tenant_id,
@@ -173,11 +179,11 @@ export class UsersRepository {
     ]);
   }
 
-  /** Active members of the tenant other than userId holding one of `roles`. */
+  /** Members of the tenant other than userId holding one of `roles` who can act (membership and account active). */
   async countOtherActive(tenantId: TenantId, userId: string, roles: Role[]): Promise<number> {
     const [row] = (await this.db.em.query(
       `SELECT count(*)::int AS n FROM memberships m JOIN users u ON u.id = m.user_id
-        WHERE m.tenant_id = $1 AND m.user_id <> $2 AND u.status = 'active' AND m.role = ANY($3)`,
+        WHERE m.tenant_id = $1 AND m.user_id <> $2 AND m.status = 'active' AND u.status = 'active' AND m.role = ANY($3)`,
       [tenantId, userId, roles],
     )) as { n: number }[];
     return row?.n ?? 0;
