@@ -1,6 +1,6 @@
-// SCIM 2.0 provisioning (issue 16): tokens a tenant admin manages, and /scim/v2 Users and Groups driven with the request
-// shapes Okta and Entra ID send. Tenants a and b are unrelated roots; each has an SSO connection (inserted as rows: the
-// connections API is another lib's) whose role_mapping turns SCIM groups into roles.
+// SCIM 2.0 provisioning (issue 16): tokens a tenant admin manages, and /scim/v2 Users and Groups driven with the
+// request shapes Okta and Entra ID send. Tenants a and b are unrelated roots; each has an SSO connection (inserted as
+// rows: the connections API is another lib's) whose role_mapping turns SCIM groups into roles.
 import { createHash, randomUUID } from 'node:crypto';
 import { TestApi, startTestApi } from '../support/test-api';
 import { liftQuotas, useLicenseTerms } from '../support/test-license';
@@ -69,7 +69,11 @@ describe('SCIM 2.0 provisioning', () => {
     return res.body as { id: string; token: string; prefix: string; base_url: string };
   };
 
-  const insertConnection = async (tenantId: string, roleMapping: Record<string, string>, defaultRole: string | null) => {
+  const insertConnection = async (
+    tenantId: string,
+    roleMapping: Record<string, string>,
+    defaultRole: string | null,
+  ) => {
     const id = randomUUID();
     await api.sql(
       `INSERT INTO sso_connections (id, tenant_id, name, idp_entity_id, idp_sso_url, idp_certificates, role_mapping,
@@ -211,7 +215,11 @@ describe('SCIM 2.0 provisioning', () => {
       const spc = await scim('GET', '/ServiceProviderConfig', tokenA);
       expect(spc.status).toBe(200);
       expect(spc.headers.get('content-type')).toMatch(/^application\/scim\+json/);
-      expect(spc.body).toMatchObject({ patch: { supported: true }, filter: { supported: true }, bulk: { supported: false } });
+      expect(spc.body).toMatchObject({
+        patch: { supported: true },
+        filter: { supported: true },
+        bulk: { supported: false },
+      });
       const types = await scim('GET', '/ResourceTypes', tokenA);
       expect(types.body.Resources.map((r: { id: string }) => r.id)).toEqual(['User', 'Group']);
       expect((await scim('GET', '/ResourceTypes/User', tokenA)).body.endpoint).toBe('/Users');
@@ -280,7 +288,11 @@ describe('SCIM 2.0 provisioning', () => {
       expect(byName.status).toBe(200);
       expect(byName.body).toMatchObject({ schemas: [LIST_SCHEMA], totalResults: 1, itemsPerPage: 1, startIndex: 1 });
       expect(byName.body.Resources[0].id).toBe(aliceId);
-      const byExternal = await scim('GET', `/Users?filter=${encodeURIComponent('externalId eq "00ualiceokta"')}`, tokenA);
+      const byExternal = await scim(
+        'GET',
+        `/Users?filter=${encodeURIComponent('externalId eq "00ualiceokta"')}`,
+        tokenA,
+      );
       expect(byExternal.body.Resources.map((u: { id: string }) => u.id)).toEqual([aliceId]);
       const both = await scim(
         'GET',
@@ -340,7 +352,10 @@ describe('SCIM 2.0 provisioning', () => {
         active: true,
       });
       expect(put.status, put.text).toBe(200);
-      expect(put.body).toMatchObject({ name: { givenName: 'Alicia', familyName: 'Anders' }, displayName: 'Alicia Anders' });
+      expect(put.body).toMatchObject({
+        name: { givenName: 'Alicia', familyName: 'Anders' },
+        displayName: 'Alicia Anders',
+      });
       expect(put.body.externalId).toBeUndefined();
       const before = await counts();
       expectScimError(
@@ -356,7 +371,13 @@ describe('SCIM 2.0 provisioning', () => {
     let bobId: string;
 
     it("creates a user from Entra's request (enterprise extension, externalId) and applies its PATCH forms", async () => {
-      const created = await scim('POST', '/Users', tokenA, entraUser('bob@entra.test', 'Bob', 'Brown'), 'application/json');
+      const created = await scim(
+        'POST',
+        '/Users',
+        tokenA,
+        entraUser('bob@entra.test', 'Bob', 'Brown'),
+        'application/json',
+      );
       expect(created.status, created.text).toBe(201);
       bobId = created.body.id;
       expect(created.body).toMatchObject({
@@ -366,7 +387,11 @@ describe('SCIM 2.0 provisioning', () => {
         active: true,
       });
       // Entra's provisioning test: a filter on a userName it made up.
-      const probe = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "non-existent@entra.test"')}`, tokenA);
+      const probe = await scim(
+        'GET',
+        `/Users?filter=${encodeURIComponent('userName eq "non-existent@entra.test"')}`,
+        tokenA,
+      );
       expect(probe.body).toMatchObject({ totalResults: 0, Resources: [] });
 
       const patched = await scim('PATCH', `/Users/${bobId}`, tokenA, {
@@ -387,7 +412,11 @@ describe('SCIM 2.0 provisioning', () => {
         externalId: 'bob-new-object-id',
         active: true,
       });
-      const byEmail = await scim('GET', `/Users?filter=${encodeURIComponent('emails[value eq "bob.brown@entra.test"]')}`, tokenA);
+      const byEmail = await scim(
+        'GET',
+        `/Users?filter=${encodeURIComponent('emails[value eq "bob.brown@entra.test"]')}`,
+        tokenA,
+      );
       expect(byEmail.body.Resources.map((u: { id: string }) => u.id)).toEqual([bobId]);
     });
 
@@ -434,7 +463,10 @@ describe('SCIM 2.0 provisioning', () => {
         externalId: 'grp-1',
         displayName: 'sec-analysts',
         members: [{ value: dana, display: 'Dana D', $ref: `https://conduit.example.test/scim/v2/Users/${dana}` }],
-        meta: expect.objectContaining({ resourceType: 'Group', location: `https://conduit.example.test/scim/v2/Groups/${groupId}` }),
+        meta: expect.objectContaining({
+          resourceType: 'Group',
+          location: `https://conduit.example.test/scim/v2/Groups/${groupId}`,
+        }),
       });
       expect(await roleOf(dana)).toBe('analyst');
       expect(await roleOf(eve)).toBe('viewer');
@@ -502,7 +534,11 @@ describe('SCIM 2.0 provisioning', () => {
         'uniqueness',
       );
       expectScimError(
-        await scim('POST', '/Groups', tokenA, { schemas: [GROUP_SCHEMA], displayName: 'new', members: [{ value: randomUUID() }] }),
+        await scim('POST', '/Groups', tokenA, {
+          schemas: [GROUP_SCHEMA],
+          displayName: 'new',
+          members: [{ value: randomUUID() }],
+        }),
         400,
         'invalidValue',
       );
@@ -537,7 +573,10 @@ describe('SCIM 2.0 provisioning', () => {
       });
       expect(group.status, group.text).toBe(201);
       expect(await membership(t.b.id, frank.body.id)).toEqual({ role: 'analyst', status: 'active' });
-      const out = await scim('PUT', `/Groups/${group.body.id}`, tokenB, { schemas: [GROUP_SCHEMA], displayName: 'b-team' });
+      const out = await scim('PUT', `/Groups/${group.body.id}`, tokenB, {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'b-team',
+      });
       expect(out.status, out.text).toBe(200);
       expect(await membership(t.b.id, frank.body.id)).toEqual({ role: 'analyst', status: 'disabled' });
     });
@@ -549,11 +588,14 @@ describe('SCIM 2.0 provisioning', () => {
       const emailsB = listB.body.Resources.map((u: { userName: string }) => u.userName);
       expect(emailsB).not.toContain('alice@okta.test');
       expect(emailsB).not.toContain(adminA.email);
-      const alice = (await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "alice@okta.test"')}`, tokenA)).body
-        .Resources[0].id;
+      const alice = (await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "alice@okta.test"')}`, tokenA))
+        .body.Resources[0].id;
       expectScimError(await scim('GET', `/Users/${alice}`, tokenB), 404);
       expectScimError(
-        await scim('PATCH', `/Users/${alice}`, tokenB, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }),
+        await scim('PATCH', `/Users/${alice}`, tokenB, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', value: { active: false } }],
+        }),
         404,
       );
       expectScimError(await scim('DELETE', `/Users/${alice}`, tokenB), 404);
@@ -607,8 +649,16 @@ describe('SCIM 2.0 provisioning', () => {
     it.each([
       ['no userName', { schemas: [USER_SCHEMA], name: { givenName: 'x' } }, 'invalidValue'],
       ['a userName that is not an email', { schemas: [USER_SCHEMA], userName: 'not-an-email' }, 'invalidValue'],
-      ['active that is not a boolean', { schemas: [USER_SCHEMA], userName: 'h@x.test', active: 'maybe' }, 'invalidValue'],
-      ['emails that are not an array', { schemas: [USER_SCHEMA], userName: 'h@x.test', emails: 'h@x.test' }, 'invalidValue'],
+      [
+        'active that is not a boolean',
+        { schemas: [USER_SCHEMA], userName: 'h@x.test', active: 'maybe' },
+        'invalidValue',
+      ],
+      [
+        'emails that are not an array',
+        { schemas: [USER_SCHEMA], userName: 'h@x.test', emails: 'h@x.test' },
+        'invalidValue',
+      ],
       ['a body that is an array', [{ userName: 'h@x.test' }], 'invalidSyntax'],
       ['a body that is not JSON', '{"userName": ', 'invalidSyntax'],
     ])('POST /Users with %s is 400 %s and writes nothing', async (_what, body, scimType) => {
@@ -635,7 +685,10 @@ describe('SCIM 2.0 provisioning', () => {
       const id = (await scim('GET', '/Users?count=1', tokenA)).body.Resources[0].id;
       const before = await counts();
       expectScimError(
-        await scim('PATCH', `/Users/${id}`, tokenA, { schemas: [PATCH_OP], Operations: [{ op: 'frob', path: 'active', value: true }] }),
+        await scim('PATCH', `/Users/${id}`, tokenA, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'frob', path: 'active', value: true }],
+        }),
         400,
         'invalidSyntax',
       );
@@ -645,7 +698,10 @@ describe('SCIM 2.0 provisioning', () => {
         'noTarget',
       );
       expectScimError(
-        await scim('PATCH', `/Users/${id}`, tokenA, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: 'nope' }] }),
+        await scim('PATCH', `/Users/${id}`, tokenA, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', path: 'active', value: 'nope' }],
+        }),
         400,
         'invalidValue',
       );

@@ -47,7 +47,7 @@ export function resourceTypes(base: string) {
       id: 'Group',
       name: 'Group',
       endpoint: '/Groups',
-      description: "A group of the identity provider; its displayName maps to a role through the SSO connection",
+      description: 'A group of the identity provider; its displayName maps to a role through the SSO connection',
       schema: GROUP_SCHEMA,
       meta: { resourceType: 'ResourceType', location: `${base}/ResourceTypes/Group` },
     },

@@ -30,7 +30,11 @@ export class ScimError extends ConduitException<string> {
     detail: string,
     readonly scimType?: ScimType,
   ) {
-    super(scimType ? `scim_${scimType.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}` : `scim_${status}`, status, detail);
+    super(
+      scimType ? `scim_${scimType.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}` : `scim_${status}`,
+      status,
+      detail,
+    );
   }
 
   static badRequest(scimType: ScimType, detail: string): ScimError {

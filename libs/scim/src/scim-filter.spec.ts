@@ -16,7 +16,10 @@ function sql(filter: string) {
 
 describe('filterToSql', () => {
   it('compares userName case-insensitively, externalId exactly, values bound', () => {
-    expect(sql('userName eq "Alice@X.test"')).toEqual({ where: '(lower(u.email) = $2)', params: ['tenant', 'alice@x.test'] });
+    expect(sql('userName eq "Alice@X.test"')).toEqual({
+      where: '(lower(u.email) = $2)',
+      params: ['tenant', 'alice@x.test'],
+    });
     expect(sql('externalId eq "AbC"')).toEqual({ where: '(s.external_id = $2)', params: ['tenant', 'AbC'] });
   });
 

@@ -190,7 +190,10 @@ export class ScimGroupsService {
   private async assertMembers(tenantId: TenantId, userIds: string[]): Promise<void> {
     const notId = userIds.find((u) => !isUuid(u));
     if (notId !== undefined)
-      throw ScimError.badRequest('invalidValue', `members: ${String(notId).slice(0, 100)} is not a user of this tenant`);
+      throw ScimError.badRequest(
+        'invalidValue',
+        `members: ${String(notId).slice(0, 100)} is not a user of this tenant`,
+      );
     const known = await this.users.members(tenantId, userIds);
     const unknown = userIds.find((u) => !known.has(u));
     if (unknown) throw ScimError.badRequest('invalidValue', `members: ${unknown} is not a user of this tenant`);

@@ -1,7 +1,8 @@
 // After a SCIM change, each affected member's membership follows the identity provider: role = the highest role the
-// token's SSO connection maps any of the member's SCIM groups to (else its default_role), active only while the IdP says
-// active and a role was found. A member losing access loses every session and API key in the tenant in the same
-// transaction. Roles above tenant_admin (an MSSP or platform admin holding a membership here) are never changed by SCIM.
+// token's SSO connection maps any of the member's SCIM groups to (else its default_role), active only while the IdP
+// says active and a role was found. A member losing access loses every session and API key in the tenant in the same
+// transaction. Roles above tenant_admin (an MSSP or platform admin holding a membership here) are never changed by
+// SCIM.
 import { Injectable } from '@nestjs/common';
 import { Role, roleAtLeast } from '@conduit/access';
 import { ApiKeysService, SessionService } from '@conduit/auth';
@@ -45,7 +46,9 @@ export class ScimRoleSync {
       const member = await this.users.member(tenantId, userId);
       if (!member) continue;
       const keepsRole = roleAtLeast(member.role, 'mssp_admin');
-      const role = keepsRole ? member.role : roleForGroups(r.mapping, await this.groups.namesOf(tenantId, userId), r.defaultRole);
+      const role = keepsRole
+        ? member.role
+        : roleForGroups(r.mapping, await this.groups.namesOf(tenantId, userId), r.defaultRole);
       const active = (member.scim_active ?? member.status === 'active') && role !== null;
       const status = active ? 'active' : 'disabled';
       const newRole = role !== null && role !== member.role ? role : undefined;

@@ -5,7 +5,12 @@ import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import { Clock, TenantId, isUuid } from '@conduit/platform';
 import { UserAccounts } from '@conduit/tenants';
-import { GroupRef, ScimMemberRow, ScimUsersRepository, USER_FILTER_ATTRIBUTES } from './repositories/scim-users.repository';
+import {
+  GroupRef,
+  ScimMemberRow,
+  ScimUsersRepository,
+  USER_FILTER_ATTRIBUTES,
+} from './repositories/scim-users.repository';
 import type { ScimCaller } from './scim-caller';
 import { ScimError } from './scim-error';
 import { filterToSql } from './scim-filter';
@@ -43,7 +48,8 @@ export class ScimUsersService {
   }
 
   private present(row: ScimMemberRow, groups: GroupRef[]): ScimUserResource {
-    const emails = row.emails && row.emails.length > 0 ? row.emails : [{ value: row.email, type: 'work', primary: true }];
+    const emails =
+      row.emails && row.emails.length > 0 ? row.emails : [{ value: row.email, type: 'work', primary: true }];
     return {
       schemas: [USER_SCHEMA],
       id: row.id,
@@ -151,7 +157,12 @@ export class ScimUsersService {
     });
   }
 
-  private async apply(caller: ScimCaller, row: ScimMemberRow, input: UserInput, action: string): Promise<ScimUserResource> {
+  private async apply(
+    caller: ScimCaller,
+    row: ScimMemberRow,
+    input: UserInput,
+    action: string,
+  ): Promise<ScimUserResource> {
     if (input.userName !== row.email.toLowerCase())
       throw new ScimError(
         400,

@@ -19,7 +19,8 @@ export class ConduitExceptionFilter implements ExceptionFilter {
     // A /scim/v2 request refused before its controller (a body that does not parse): SCIM's error schema (RFC 7644).
     if (isScimRequest(request.url)) {
       const scim = mapScimError(exception);
-      if (scim.unexpected) this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
+      if (scim.unexpected)
+        this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
       return sendScimError(reply, scim);
     }
     const mapped = mapError(exception, request.id ?? null);

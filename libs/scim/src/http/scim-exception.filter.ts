@@ -1,5 +1,5 @@
-// Answers every refusal of the /scim/v2 routes (their guard's included) in SCIM's error schema, not Conduit's error body:
-// identity providers read `status`, `scimType` and `detail`.
+// Answers every refusal of the /scim/v2 routes (their guard's included) in SCIM's error schema, not Conduit's error
+// body: identity providers read `status`, `scimType` and `detail`.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isDatabaseUnavailable, isQueryTimeout } from '@conduit/database';
@@ -18,7 +18,8 @@ function fromStatus(status: number, detail: string): ScimErrorAnswer {
 }
 
 export function mapScimError(err: unknown): ScimErrorAnswer & { unexpected: boolean } {
-  if (err instanceof ScimError) return { status: err.status, body: scimErrorBody(err.status, err.message, err.scimType), unexpected: false };
+  if (err instanceof ScimError)
+    return { status: err.status, body: scimErrorBody(err.status, err.message, err.scimType), unexpected: false };
   if (err instanceof ConduitException) {
     // Another lib's refusal (the licence's users quota: 403; an email being taken by a concurrent create: 409).
     const scimType: ScimType | undefined = err.status === 400 ? 'invalidValue' : undefined;
@@ -33,13 +34,26 @@ export function mapScimError(err: unknown): ScimErrorAnswer & { unexpected: bool
       typeof cause === 'object' && cause !== null && 'statusCode' in cause && typeof cause.statusCode === 'number'
         ? cause.statusCode
         : err.getStatus();
-    if (status === 400) return { status, body: scimErrorBody(400, 'The request body is not valid JSON', 'invalidSyntax'), unexpected: false };
-    return { ...fromStatus(status, status === 429 ? 'Too many requests; slow down' : err.message), unexpected: status >= 500 };
+    if (status === 400)
+      return {
+        status,
+        body: scimErrorBody(400, 'The request body is not valid JSON', 'invalidSyntax'),
+        unexpected: false,
+      };
+    return {
+      ...fromStatus(status, status === 429 ? 'Too many requests; slow down' : err.message),
+      unexpected: status >= 500,
+    };
   }
   if (typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number') {
     // Fastify's own refusal, unwrapped (a body that does not parse, too large, a content type it cannot read).
     const status = err.statusCode;
-    if (status === 400) return { status, body: scimErrorBody(400, 'The request body is not valid JSON', 'invalidSyntax'), unexpected: false };
+    if (status === 400)
+      return {
+        status,
+        body: scimErrorBody(400, 'The request body is not valid JSON', 'invalidSyntax'),
+        unexpected: false,
+      };
     if (status > 400 && status < 500) return { ...fromStatus(status, 'The request cannot be read'), unexpected: false };
   }
   if (isDatabaseUnavailable(err) || isQueryTimeout(err)) {
@@ -60,7 +74,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const mapped = mapScimError(exception);
     if (mapped.unexpected) {
-      const err = exception instanceof Error ? { name: exception.name, message: exception.message } : { name: typeof exception };
+      const err =
+        exception instanceof Error ? { name: exception.name, message: exception.message } : { name: typeof exception };
       this.logger.error({ err }, 'unhandled SCIM error');
     }
     sendScimError(reply, mapped);

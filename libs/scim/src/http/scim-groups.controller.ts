@@ -29,7 +29,10 @@ export class ScimGroupsController {
 
   @Get()
   @Header('content-type', SCIM_CONTENT_TYPE)
-  list(@Caller() caller: ScimCaller, @Query() query: Record<string, unknown>): Promise<ScimListResponse<ScimGroupResource>> {
+  list(
+    @Caller() caller: ScimCaller,
+    @Query() query: Record<string, unknown>,
+  ): Promise<ScimListResponse<ScimGroupResource>> {
     return this.groups.list(caller, query);
   }
 

@@ -29,7 +29,10 @@ export class ScimUsersController {
 
   @Get()
   @Header('content-type', SCIM_CONTENT_TYPE)
-  list(@Caller() caller: ScimCaller, @Query() query: Record<string, unknown>): Promise<ScimListResponse<ScimUserResource>> {
+  list(
+    @Caller() caller: ScimCaller,
+    @Query() query: Record<string, unknown>,
+  ): Promise<ScimListResponse<ScimUserResource>> {
     return this.users.list(caller, query);
   }
 

@@ -70,6 +70,8 @@ export class Scim1764220000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users; DROP TABLE scim_tokens;`);
+    await q.query(
+      `DROP TABLE scim_group_members; DROP TABLE scim_groups; DROP TABLE scim_users; DROP TABLE scim_tokens;`,
+    );
   }
 }

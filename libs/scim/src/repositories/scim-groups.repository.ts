@@ -15,7 +15,11 @@ export const GROUP_FILTER_ATTRIBUTES: FilterAttributes = {
   id: { kind: 'string', sql: 'g.id::text', caseExact: true },
   displayname: { kind: 'string', sql: 'g.display_name' },
   externalid: { kind: 'string', sql: 'g.external_id', caseExact: true },
-  members: { kind: 'multi', values: 'SELECT gm.user_id::text FROM scim_group_members gm WHERE gm.group_id = g.id', caseExact: true },
+  members: {
+    kind: 'multi',
+    values: 'SELECT gm.user_id::text FROM scim_group_members gm WHERE gm.group_id = g.id',
+    caseExact: true,
+  },
   'members.value': {
     kind: 'multi',
     values: 'SELECT gm.user_id::text FROM scim_group_members gm WHERE gm.group_id = g.id',

@@ -1,6 +1,6 @@
-// Reads a presented SCIM token and its tenant's standing in ONE round trip, before the tenant is known: the prefix opens
-// that one row of scim_tokens (the lookup policy), as an API key's does for api_keys. Nothing is kept between requests:
-// a revocation shows on the very next one.
+// Reads a presented SCIM token and its tenant's standing in ONE round trip, before the tenant is known: the prefix
+// opens that one row of scim_tokens (the lookup policy), as an API key's does for api_keys. Nothing is kept between
+// requests: a revocation shows on the very next one.
 import { Injectable } from '@nestjs/common';
 import { SCIM_TOKEN_LOOKUP_SETTING, TenantRoundTrip, inline, preparedStatement } from '@conduit/database';
 import type { TenantRef } from '@conduit/access';
