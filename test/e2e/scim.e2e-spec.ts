@@ -123,7 +123,11 @@ describe('SCIM 2.0 provisioning', () => {
     t.b = await api.seedTenant('scim-b');
     adminA = await api.seedUser('scim-a', 'tenant_admin');
     adminB = await api.seedUser('scim-b', 'tenant_admin');
-    connA = await insertConnection(t.a.id, { 'sec-admins': 'tenant_admin', 'sec-analysts': 'analyst' }, 'viewer');
+    connA = await insertConnection(
+      t.a.id,
+      { 'sec-admins': 'tenant_admin', 'sec-analysts': 'analyst', 'msp-operators': 'mssp_admin' },
+      'viewer',
+    );
     connB = await insertConnection(t.b.id, { 'b-team': 'analyst' }, null);
     tokenA = (await createToken(adminA.token, connA, 'okta')).token;
     tokenB = (await createToken(adminB.token, connB, 'entra')).token;
@@ -510,6 +514,17 @@ describe('SCIM 2.0 provisioning', () => {
       expect(res.body.displayName).toBe('sec-admins');
       expect(await roleOf(dana)).toBe('tenant_admin');
       expect(await roleOf(eve)).toBe('tenant_admin');
+    });
+
+    it('never grants more than tenant_admin, whatever the mapping says', async () => {
+      const res = await scim('POST', '/Groups', tokenA, {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'msp-operators',
+        members: [{ value: eve }],
+      });
+      expect(res.status, res.text).toBe(201);
+      expect(await roleOf(eve)).toBe('tenant_admin');
+      expect((await scim('DELETE', `/Groups/${res.body.id}`, tokenA)).status).toBe(204);
     });
 
     it('lists groups by displayName, without members when excluded', async () => {

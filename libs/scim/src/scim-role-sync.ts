@@ -20,6 +20,11 @@ export interface RoleRule {
   defaultRole: Role | null;
 }
 
+/** SCIM grants at most tenant_admin (as an SSO connection's default_role): a mapping to a higher role is capped. */
+function atMostTenantAdmin(role: Role | null): Role | null {
+  return role && roleAtLeast(role, 'mssp_admin') ? 'tenant_admin' : role;
+}
+
 @Injectable()
 export class ScimRoleSync {
   constructor(
@@ -48,7 +53,7 @@ export class ScimRoleSync {
       const keepsRole = roleAtLeast(member.role, 'mssp_admin');
       const role = keepsRole
         ? member.role
-        : roleForGroups(r.mapping, await this.groups.namesOf(tenantId, userId), r.defaultRole);
+        : atMostTenantAdmin(roleForGroups(r.mapping, await this.groups.namesOf(tenantId, userId), r.defaultRole));
       const active = (member.scim_active ?? member.status === 'active') && role !== null;
       const status = active ? 'active' : 'disabled';
       const newRole = role !== null && role !== member.role ? role : undefined;
