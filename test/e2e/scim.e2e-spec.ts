@@ -281,6 +281,14 @@ describe('SCIM 2.0 provisioning', () => {
       // Also a member created outside SCIM.
       expectScimError(await scim('POST', '/Users', tokenA, oktaUser(adminA.email, 'A', 'B')), 409, 'uniqueness');
       expect(await counts()).toEqual(before);
+      // Refusals are audited too, in a transaction of their own.
+      const refused = await api.sql(
+        `SELECT outcome, actor_label FROM audit_events WHERE action = 'scim.user.create' AND status_code = 409`,
+      );
+      expect(refused).toEqual([
+        { outcome: 'failure', actor_label: 'scim:okta' },
+        { outcome: 'failure', actor_label: 'scim:okta' },
+      ]);
     });
 
     it('finds users by userName, externalId and emails.value (and), pages with startIndex and count', async () => {

@@ -21,6 +21,11 @@ export function setScimCaller(request: object, caller: ScimCaller): void {
   callers.set(request, caller);
 }
 
+/** The request's SCIM caller, once the guard has resolved it. */
+export function scimCallerOf(request: object): ScimCaller | undefined {
+  return callers.get(request);
+}
+
 /** The route's SCIM caller (the guard has run). */
 export const Caller = createParamDecorator((_data: unknown, ctx: ExecutionContext): ScimCaller => {
   const caller = callers.get(ctx.switchToHttp().getRequest<object>());

@@ -41,6 +41,6 @@ import { ScimUsersService } from './scim-users.service';
     ScimUsersService,
     ScimGroupsService,
   ],
-  exports: [ScimTokensService, ScimUsersService, ScimGroupsService],
+  exports: [ScimTokensService, ScimUsersService, ScimGroupsService, ScimAudit],
 })
 export class ScimModule {}

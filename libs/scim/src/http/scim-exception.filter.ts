@@ -1,9 +1,11 @@
 // Answers every refusal of the /scim/v2 routes (their guard's included) in SCIM's error schema, not Conduit's error
 // body: identity providers read `status`, `scimType` and `detail`.
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isQueryTimeout } from '@conduit/database';
 import { ConduitException } from '@conduit/platform';
+import { ScimAudit, scimAction } from '../scim-audit';
+import { scimCallerOf } from '../scim-caller';
 import { SCIM_CONTENT_TYPE, ScimError, ScimErrorBody, ScimType, scimErrorBody } from '../scim-error';
 
 export interface ScimErrorAnswer {
@@ -66,11 +68,16 @@ export function mapScimError(err: unknown): ScimErrorAnswer & { unexpected: bool
   return { ...fromStatus(500, 'Something went wrong on our side'), unexpected: true };
 }
 
+/** A refused change by a known SCIM token is audited (in a transaction of its own: the change rolled back). */
 @Catch()
+@Injectable()
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('scim');
 
+  constructor(private readonly audit: ScimAudit) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const mapped = mapScimError(exception);
     if (mapped.unexpected) {
@@ -78,7 +85,14 @@ export class ScimExceptionFilter implements ExceptionFilter {
         exception instanceof Error ? { name: exception.name, message: exception.message } : { name: typeof exception };
       this.logger.error({ err }, 'unhandled SCIM error');
     }
-    sendScimError(reply, mapped);
+    const caller = scimCallerOf(request);
+    const route = scimAction(request.method, request.url);
+    if (!caller || !route) return sendScimError(reply, mapped);
+    const id = (request.params as Record<string, string> | undefined)?.id ?? null;
+    void this.audit
+      .record(caller, route.action, { type: route.type, id }, mapped.status)
+      .catch(() => undefined)
+      .finally(() => sendScimError(reply, mapped));
   }
 }
 
