@@ -16,6 +16,8 @@ export class ConduitExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    // A database outage is logged once, when it starts, not with each request it refused.
+    this.database.notice(exception);
     // A /scim/v2 request refused before its controller (a body that does not parse): SCIM's error schema (RFC 7644).
     if (isScimRequest(request.url)) {
       const scim = mapScimError(exception);
@@ -24,8 +26,6 @@ export class ConduitExceptionFilter implements ExceptionFilter {
       return sendScimError(reply, scim);
     }
     const mapped = mapError(exception, request.id ?? null);
-    // A database outage is logged once, when it starts, not with each request it refused.
-    this.database.notice(exception);
     if (mapped.unexpected)
       this.logger.error({ err: loggableError(exception), request_id: request.id }, 'unhandled error');
     const send = () =>
