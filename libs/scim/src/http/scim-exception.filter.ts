@@ -2,7 +2,7 @@
 // body: identity providers read `status`, `scimType` and `detail`.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable, isQueryTimeout } from '@conduit/database';
+import { DatabaseAvailability, isDatabaseUnavailable, isQueryTimeout } from '@conduit/database';
 import { ConduitException } from '@conduit/platform';
 import { ScimAudit, scimAction } from '../scim-audit';
 import { scimCallerOf } from '../scim-caller';
@@ -74,12 +74,17 @@ export function mapScimError(err: unknown): ScimErrorAnswer & { unexpected: bool
 export class ScimExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('scim');
 
-  constructor(private readonly audit: ScimAudit) {}
+  constructor(
+    private readonly audit: ScimAudit,
+    private readonly database: DatabaseAvailability,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const mapped = mapScimError(exception);
+    // A database outage is logged once, when it starts, not with each request it refused.
+    this.database.notice(exception);
     if (mapped.unexpected) {
       const err =
         exception instanceof Error ? { name: exception.name, message: exception.message } : { name: typeof exception };
