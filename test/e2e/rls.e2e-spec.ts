@@ -63,6 +63,35 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
       params: [id, t, `idp ${id}`],
     };
   },
+  // A token needs its tenant's SSO connection, a group member its group: each row brings its own parents.
+  scim_tokens: (t, u) => ({
+    sql: `WITH c AS (INSERT INTO sso_connections (id, tenant_id, name, idp_entity_id, idp_sso_url, idp_certificates, sp_certificate, sp_private_key_sealed)
+            VALUES ($3, $2, $4, 'https://idp.test', 'https://idp.test/sso', '{}', 'cert', 'sealed') RETURNING id)
+          INSERT INTO scim_tokens (id, tenant_id, connection_id, name, prefix, token_hash, created_by)
+          SELECT $1, $2, c.id, 'seed', $5, $6, $7 FROM c`,
+    params: [
+      randomUUID(),
+      t,
+      randomUUID(),
+      `idp ${randomUUID()}`,
+      randomBytes(6).toString('hex'),
+      randomBytes(32).toString('hex'),
+      u,
+    ],
+  }),
+  scim_users: (t, u) => ({
+    sql: `INSERT INTO scim_users (tenant_id, user_id, external_id) VALUES ($1, $2, 'seed')`,
+    params: [t, u],
+  }),
+  scim_groups: (t) => ({
+    sql: `INSERT INTO scim_groups (id, tenant_id, display_name) VALUES ($1, $2, $3)`,
+    params: [randomUUID(), t, `group ${randomUUID()}`],
+  }),
+  scim_group_members: (t, u) => ({
+    sql: `WITH g AS (INSERT INTO scim_groups (id, tenant_id, display_name) VALUES ($3, $2, $4) RETURNING id)
+          INSERT INTO scim_group_members (tenant_id, group_id, user_id) SELECT $2, g.id, $1 FROM g`,
+    params: [u, t, randomUUID(), `group ${randomUUID()}`],
+  }),
   tenant_auth_settings: (t) => ({
     sql: `INSERT INTO tenant_auth_settings (tenant_id, max_concurrent_sessions) VALUES ($1, 5) ON CONFLICT (tenant_id) DO NOTHING`,
     params: [t],
@@ -162,6 +191,7 @@ const LOOKUPS = [
   { setting: 'app.user_id', table: 'memberships', column: 'user_id' },
   { setting: 'app.source_id', table: 'inbound_sources', column: 'id' },
   { setting: 'app.source_key', table: 'inbound_sources', column: 'source_key' },
+  { setting: 'app.scim_token_prefix', table: 'scim_tokens', column: 'prefix' },
 ];
 
 const ROWS_PER_TENANT = 2;

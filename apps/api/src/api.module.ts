@@ -12,6 +12,7 @@ import { IngestionApiModule } from '@conduit/ingestion';
 import { LicensingApiModule } from '@conduit/licensing';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
+import { ScimApiModule } from '@conduit/scim';
 import { SsoApiModule } from '@conduit/sso';
 import { TenantsApiModule } from '@conduit/tenants';
 import { WebhooksApiModule } from '@conduit/webhooks';
@@ -31,6 +32,7 @@ import { OperationsModule } from './operations.module';
 export const API_DOMAINS = [
   AuthApiModule,
   SsoApiModule,
+  ScimApiModule,
   TenantsApiModule,
   AuditApiModule,
   WebhooksApiModule,

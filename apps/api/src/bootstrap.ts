@@ -122,6 +122,12 @@ export async function createApiApp(
   await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // SCIM clients (identity providers) send application/scim+json (RFC 7644): parsed as JSON, with the same options.
+  fastify.addContentTypeParser(
+    'application/scim+json',
+    { parseAs: 'string', bodyLimit: config.BODY_LIMIT_BYTES },
+    fastify.getDefaultJsonParser('ignore', 'ignore'),
+  );
   // Providers also send XML, form or plain bodies: keep any other content type as raw bytes.
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) =>
     done(null, body),

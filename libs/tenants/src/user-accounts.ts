@@ -129,6 +129,17 @@ export class UserAccounts {
     });
   }
 
+  /**
+   * SCIM deprovisioning: removes this tenant's membership of the user (inside the tenant's transaction), never the
+   * account's others; an account left with no tenant is deleted, as a tenant admin's removal does. False when none.
+   */
+  async removeMembership(tenantId: TenantId, userId: string): Promise<boolean> {
+    if (!isUuid(userId) || !(await this.users.member(tenantId, userId))) return false;
+    await this.users.removeMembership(tenantId, userId);
+    if ((await this.users.membershipCount(userId)) === 0) await this.users.deleteUser(userId);
+    return true;
+  }
+
   private async joinExisting(tenantId: TenantId, account: UserEntity, input: NewMember): Promise<MemberView> {
     if (await this.users.member(tenantId, account.id))
       throw new TenantException('email_taken', 'A user with this email already exists');

@@ -1,0 +1,71 @@
+// After a SCIM change, each affected member's membership follows the identity provider: role = the highest role the
+// token's SSO connection maps any of the member's SCIM groups to (else its default_role), active only while the IdP
+// says active and a role was found. A member losing access loses every session and API key in the tenant in the same
+// transaction. Roles above tenant_admin (an MSSP or platform admin holding a membership here) are never changed by
+// SCIM.
+import { Injectable } from '@nestjs/common';
+import { Role, roleAtLeast } from '@conduit/access';
+import { ApiKeysService, SessionService } from '@conduit/auth';
+import type { TenantId } from '@conduit/platform';
+import { RoleMapping, roleForGroups } from '@conduit/sso';
+import { UserAccounts } from '@conduit/tenants';
+import { ScimGroupsRepository } from './repositories/scim-groups.repository';
+import { ScimTokensRepository } from './repositories/scim-tokens.repository';
+import { ScimUsersRepository } from './repositories/scim-users.repository';
+import type { ScimCaller } from './scim-caller';
+import { ScimError } from './scim-error';
+
+export interface RoleRule {
+  mapping: RoleMapping;
+  defaultRole: Role | null;
+}
+
+/** SCIM grants at most tenant_admin (as an SSO connection's default_role): a mapping to a higher role is capped. */
+function atMostTenantAdmin(role: Role | null): Role | null {
+  return role && roleAtLeast(role, 'mssp_admin') ? 'tenant_admin' : role;
+}
+
+@Injectable()
+export class ScimRoleSync {
+  constructor(
+    private readonly tokens: ScimTokensRepository,
+    private readonly users: ScimUsersRepository,
+    private readonly groups: ScimGroupsRepository,
+    private readonly accounts: UserAccounts,
+    private readonly sessions: SessionService,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  /** The token's connection's mapping (inside the tenant's transaction). */
+  async rule(caller: ScimCaller): Promise<RoleRule> {
+    const connection = await this.tokens.connection(caller.tenantId, caller.connectionId);
+    if (!connection) throw new ScimError(403, "The SCIM token's SSO connection no longer exists");
+    return { mapping: connection.role_mapping, defaultRole: connection.default_role };
+  }
+
+  /** Recomputes and applies each user's role and status (inside the tenant's transaction). */
+  async sync(caller: ScimCaller, userIds: Iterable<string>, rule?: RoleRule): Promise<void> {
+    const { tenantId } = caller;
+    const r = rule ?? (await this.rule(caller));
+    for (const userId of new Set(userIds)) {
+      const member = await this.users.member(tenantId, userId);
+      if (!member) continue;
+      const keepsRole = roleAtLeast(member.role, 'mssp_admin');
+      const role = keepsRole
+        ? member.role
+        : atMostTenantAdmin(roleForGroups(r.mapping, await this.groups.namesOf(tenantId, userId), r.defaultRole));
+      const active = (member.scim_active ?? member.status === 'active') && role !== null;
+      const status = active ? 'active' : 'disabled';
+      const newRole = role !== null && role !== member.role ? role : undefined;
+      if (newRole || status !== member.status)
+        await this.accounts.updateMembership(tenantId, userId, { ...(newRole ? { role: newRole } : {}), status });
+      if (!active) await this.cutOff(tenantId, userId);
+    }
+  }
+
+  /** Ends every session and API key of the user in the tenant. */
+  async cutOff(tenantId: TenantId, userId: string): Promise<void> {
+    await this.sessions.revokeUserSessions(tenantId, userId, 'scim_deprovisioned');
+    await this.apiKeys.revokeCreatedBy(tenantId, userId);
+  }
+}
