@@ -5,6 +5,9 @@ export const API_KEY_LOOKUP_SETTING = 'app.api_key_prefix';
 export const SESSION_LOOKUP_SETTING = 'app.session_id';
 export const SOURCE_ID_LOOKUP_SETTING = 'app.source_id';
 export const SOURCE_KEY_LOOKUP_SETTING = 'app.source_key';
+/** SAML routes name their connection before its tenant is known; a sign-in code is exchanged before it too. */
+export const SSO_CONNECTION_LOOKUP_SETTING = 'app.sso_connection_id';
+export const SSO_CODE_LOOKUP_SETTING = 'app.sso_code_hash';
 
 export type SessionSetting =
   | typeof TENANT_SETTING
@@ -12,4 +15,6 @@ export type SessionSetting =
   | typeof API_KEY_LOOKUP_SETTING
   | typeof SESSION_LOOKUP_SETTING
   | typeof SOURCE_ID_LOOKUP_SETTING
-  | typeof SOURCE_KEY_LOOKUP_SETTING;
+  | typeof SOURCE_KEY_LOOKUP_SETTING
+  | typeof SSO_CONNECTION_LOOKUP_SETTING
+  | typeof SSO_CODE_LOOKUP_SETTING;
