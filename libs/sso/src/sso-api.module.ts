@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { SamlController } from './http/saml.controller';
+import { SsoConnectionsController } from './http/sso-connections.controller';
 import { SsoModule } from './sso.module';
 
 /** SSO's routes (connections, SAML sign-in and logout), for apps/api. */
 @Module({
   imports: [SsoModule],
-  controllers: [],
+  controllers: [SsoConnectionsController, SamlController],
 })
 export class SsoApiModule {}
