@@ -1,5 +1,6 @@
 // SAML sign-in end to end against the test IdP (samlp on 127.0.0.1): SP- and IdP-initiated, JIT, role sync, replay,
 // unknown InResponseTo, the one-time code, and single logout both ways.
+import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { TestApi, startTestApi } from '../support/test-api';
 import { ATTACKER_KEY_PAIR, SamlAnswer, TestIdp, startTestIdp } from '../support/saml-idp';
@@ -76,6 +77,14 @@ describe('SAML sign-in', () => {
       [tenantId, who.body.id],
     );
     expect(audit.metadata).toEqual({ method: 'saml', connection_id: id });
+    // Stored hashed; the sealed tokens are erased once the code is used.
+    const [stored] = await api.sql(
+      `SELECT code_hash, tokens_sealed, used_at FROM sso_login_codes WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    expect(stored.code_hash).toBe(createHash('sha256').update(code).digest('hex'));
+    expect(stored.tokens_sealed).toBe('');
+    expect(stored.used_at).not.toBeNull();
     // The code works once.
     const again = await exchangeCode(api, code);
     expect(again.status).toBe(401);
@@ -104,6 +113,10 @@ describe('SAML sign-in', () => {
     const answer = await idp.answer(await samlLoginRedirect(api, id));
     const results = await Promise.all([postToAcs(answer), postToAcs(answer), postToAcs(answer)]);
     expect(results.map((r) => r.status).sort()).toEqual([302, 401, 401]);
+    // And one code, exchanged twice at once: one answer has tokens.
+    const code = codeFrom(results.find((r) => r.status === 302)?.location ?? null);
+    const exchanges = await Promise.all([exchangeCode(api, code), exchangeCode(api, code)]);
+    expect(exchanges.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 
   it('answers malformed posts to the ACS with a 401 code, never a 500', async () => {
@@ -279,6 +292,13 @@ describe('SAML sign-in', () => {
       ),
     ).toBe(true);
     expect((await me(tokens.access_token)).status).toBe(401);
+    // The IdP answers with a signed LogoutResponse to our SLO endpoint: the signed-out page.
+    const idpAnswer = await fetch(out.body.redirect_url, { redirect: 'manual' });
+    expect(idpAnswer.status).toBe(302);
+    const signedOut = await fetch(idpAnswer.headers.get('location') as string, { redirect: 'manual' });
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await signedOut.text()).toContain('signed out');
     // A password session is not a SAML one.
     const password = await api.request('POST', '/api/v1/auth/saml/logout', { token: admin.token });
     expect(password.status).toBe(400);

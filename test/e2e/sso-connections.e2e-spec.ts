@@ -6,7 +6,9 @@ import { TestApi, startTestApi } from '../support/test-api';
 import { useLicenseTerms } from '../support/test-license';
 import { TestIdp, startTestIdp } from '../support/saml-idp';
 import { connectionFromIdp } from '../support/saml-flow';
+import { SsoLinks } from '@conduit/auth';
 import { FEATURES } from '@conduit/licensing';
+import { asTenantId } from '@conduit/platform';
 
 describe('SSO connections', () => {
   let api: TestApi;
@@ -242,6 +244,17 @@ describe('SSO connections', () => {
       redirect: 'manual',
     });
     expect(unknown.status).toBe(404);
+  });
+
+  it("registers the tenant's enabled connections' login URLs with auth's SsoLinks (for sso_required answers)", async () => {
+    const [tenant] = await api.sql(`SELECT id FROM tenants WHERE code = 'globex'`);
+    const on = await create(fields({ name: 'Globex IdP' }), otherAdmin.token);
+    const off = await create(fields({ name: 'Globex old IdP', enabled: false }), otherAdmin.token);
+    expect([on.status, off.status]).toEqual([201, 201]);
+    const links = await api.app.get(SsoLinks).loginLinks(asTenantId(tenant.id));
+    expect(links).toEqual([
+      { connection_id: on.body.id, name: 'Globex IdP', login_url: `/api/v1/auth/saml/${on.body.id}/login` },
+    ]);
   });
 
   it('needs the saml licence feature on the connection routes and to sign in', async () => {

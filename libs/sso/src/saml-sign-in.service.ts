@@ -178,6 +178,7 @@ export class SamlSignInService {
           session_index: user.sessionIndex,
         },
         now,
+        this.config.JWT_REFRESH_TTL_SECONDS * 1000,
       );
       const codeHash = sha256Hex(code);
       await this.state.insertCode(tenantId, {

@@ -109,18 +109,31 @@ export class SamlStateRepository {
     });
   }
 
-  /** Uses the code: its row when it was unused and unexpired (once only, also under concurrency). */
+  /**
+   * Uses the code: its sealed tokens when it was unused and unexpired (once only, also under concurrency: the row lock
+   * makes a second use see used_at set). The sealed tokens are erased as the code is used.
+   */
   async useCode(tenantId: TenantId, codeHash: string, now: Date): Promise<LoginCodeRow | null> {
     const rows = (await this.db.em.query(
-      `UPDATE sso_login_codes SET used_at = $3
-        WHERE tenant_id = $1 AND code_hash = $2 AND used_at IS NULL AND expires_at > $3
-        RETURNING tenant_id, connection_id, tokens_sealed`,
+      `WITH found AS (
+         SELECT code_hash, tokens_sealed FROM sso_login_codes
+          WHERE tenant_id = $1 AND code_hash = $2 AND used_at IS NULL AND expires_at > $3
+          FOR UPDATE
+       )
+       UPDATE sso_login_codes c SET used_at = $3, tokens_sealed = ''
+         FROM found WHERE c.tenant_id = $1 AND c.code_hash = found.code_hash
+       RETURNING c.tenant_id, c.connection_id, found.tokens_sealed`,
       [tenantId, codeHash, now],
     )) as [LoginCodeRow[], number];
     return rows[0]?.[0] ?? null;
   }
 
-  async insertSession(tenantId: TenantId, row: SamlSessionRow, now: Date): Promise<void> {
+  /** Records a session begun through a connection; forgets those older than any session can live (`maxAgeMs`). */
+  async insertSession(tenantId: TenantId, row: SamlSessionRow, now: Date, maxAgeMs: number): Promise<void> {
+    await this.db.em.query(`DELETE FROM sso_saml_sessions WHERE tenant_id = $1 AND created_at < $2`, [
+      tenantId,
+      new Date(now.getTime() - maxAgeMs),
+    ]);
     await this.db.em.query(
       `INSERT INTO sso_saml_sessions (tenant_id, session_id, connection_id, user_id, name_id, name_id_format, session_index, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
