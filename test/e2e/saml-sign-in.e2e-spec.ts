@@ -146,6 +146,19 @@ describe('SAML sign-in', () => {
         ((await res.json()) as { error: { code: string } }).error.code,
       );
     }
+    // A browser's form post is shown a page with the code instead of the JSON body.
+    const page = await fetch(acs, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+      },
+      body: 'SAMLResponse=%21',
+    });
+    expect(page.status).toBe(401);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('saml_response_invalid');
     const unknownConnection = await fetch(`${api.baseUrl}/api/v1/auth/saml/0190c0de-0000-7000-8000-000000000009/acs`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -14,19 +14,6 @@ export class SamlLoginQueryDto {
   return_to?: string;
 }
 
-export class SamlAcsDto {
-  @ApiProperty({ description: "The IdP's base64 SAML Response" })
-  @IsString()
-  @MaxLength(1_000_000)
-  SAMLResponse: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  RelayState?: string;
-}
-
 export class SamlExchangeDto {
   @ApiProperty({ example: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', description: 'The one-time code from ?code=' })
   @IsString()

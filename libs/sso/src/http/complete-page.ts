@@ -59,3 +59,20 @@ export const SIGNED_OUT_PAGE = `<!doctype html>
 <body><p>You are signed out.</p></body>
 </html>
 `;
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** What a browser is shown when the ACS refuses a sign-in: the code and message, as the JSON body would say. */
+export function refusalPage(code: string, message: string, requestId: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sign-in refused</title></head>
+<body>
+<h1>Sign-in refused</h1>
+<p>${escapeHtml(message)}</p>
+<p>Code: <code>${escapeHtml(code)}</code> · request id <code>${escapeHtml(requestId)}</code></p>
+</body>
+</html>
+`;
+}

@@ -1,8 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiBody,
-  ApiConsumes,
   ApiExcludeEndpoint,
   ApiFoundResponse,
   ApiOkResponse,
@@ -14,13 +12,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService, Authenticated, Public } from '@conduit/access';
 import { AuditedByService } from '@conduit/audit';
 import { TokenResponse } from '@conduit/auth';
-import { ApiErrors, requestMeta } from '@conduit/platform';
-import { SamlAcsDto, SamlExchangeDto, SamlLoginQueryDto, SamlLogoutResponse, SamlSloQueryDto } from '../dto/saml.dto';
+import { ApiErrors, ConduitException, requestMeta } from '@conduit/platform';
+import { SamlExchangeDto, SamlLoginQueryDto, SamlLogoutResponse, SamlSloQueryDto } from '../dto/saml.dto';
 import { SamlLogoutService } from '../saml-logout.service';
 import { SamlSignInService } from '../saml-sign-in.service';
 import { SamlConnections } from '../saml/saml-connections';
 import { spMetadataXml } from '../saml/sp-metadata';
-import { COMPLETE_PAGE, COMPLETE_SCRIPT, SIGNED_OUT_PAGE } from './complete-page';
+import { COMPLETE_PAGE, COMPLETE_SCRIPT, SIGNED_OUT_PAGE, refusalPage } from './complete-page';
 import { requestOrigin } from './request-origin';
 
 /*
@@ -125,24 +123,26 @@ export class SamlController {
   @Post(':connection_id/acs')
   @ApiExcludeEndpoint() // browser binding: see BROWSER_BINDINGS
   @Public()
-  @Redirect()
-  @ApiConsumes('application/x-www-form-urlencoded')
-  @ApiBody({ type: SamlAcsDto })
-  @ApiOperation({
-    summary: "The assertion consumer service: takes the IdP's response and redirects to return_to with ?code=",
-    description:
-      'Refusals are 401 with saml_signature_invalid, saml_audience_mismatch, saml_expired, saml_replayed, ' +
-      'saml_unknown_request, saml_user_not_provisioned, saml_no_role, saml_connection_disabled or saml_response_invalid.',
-  })
-  @ApiFoundResponse({ description: 'To return_to with a one-time code' })
-  @ApiErrors(401, 403, 404)
   async acs(
     @Param('connection_id') id: string,
     @Body() body: Record<string, unknown> | undefined,
     @Req() req: FastifyRequest,
-  ): Promise<RedirectTo> {
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     const form = body && typeof body === 'object' && !Buffer.isBuffer(body) ? body : {};
-    return { url: await this.signIn.consume(id, form, requestOrigin(req), requestMeta(req)), statusCode: 302 };
+    try {
+      const url = await this.signIn.consume(id, form, requestOrigin(req), requestMeta(req));
+      void reply.code(302).header('location', url).header('cache-control', 'no-store');
+      return '';
+    } catch (err) {
+      // A browser (the IdP's auto-posting form) is shown the refusal; any other client gets the JSON error body.
+      if (!(err instanceof ConduitException) || !prefersHtml(req)) throw err;
+      void reply
+        .code(err.status)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('cache-control', 'no-store');
+      return refusalPage(err.code, err.message, req.id);
+    }
   }
 
   @Get(':connection_id/slo')
@@ -177,4 +177,12 @@ export class SamlController {
     void reply.header('content-type', 'text/html; charset=utf-8');
     return SIGNED_OUT_PAGE;
   }
+}
+
+/** Whether the client asks for HTML before JSON (a browser's form post does; fetch and API clients do not). */
+function prefersHtml(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  const html = accept.indexOf('text/html');
+  const json = accept.indexOf('application/json');
+  return html >= 0 && (json < 0 || html < json);
 }
