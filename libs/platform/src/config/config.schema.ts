@@ -112,6 +112,13 @@ export const configSchema = z.object({
   JWT_JWKS_AUDIENCE: z.string().optional(),
   JWT_JWKS_TENANT_CLAIM: z.string().default('tid'),
   JWT_JWKS_EMAIL_CLAIM: z.string().default('email'),
+  // SAML sign-in (libs/sso): the clock difference allowed with identity providers, and the origins besides PUBLIC_URL's
+  // a sign-in may return to (return_to), e.g. a web app on another host.
+  SAML_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  SSO_ALLOWED_RETURN_ORIGINS: csv
+    .refine((list) => list.every((o) => /^https?:\/\/[^\s/?#@]+$/i.test(o)), 'must be comma-separated http(s) origins')
+    .transform((list) => list.map((o) => new URL(o).origin))
+    .default([]),
   CONDUIT_ADMIN_EMAIL: z.string().email().optional(),
   CONDUIT_ADMIN_PASSWORD: z.string().min(12).optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
