@@ -71,14 +71,23 @@ describe('SAML ACS refuses forged responses', () => {
     expect(await writes()).toEqual(before);
 
     const audited = (
-      await api.sql<{ id: string; action: string; outcome: string; actor_type: string; row: string }>(
-        `select id, action, outcome, actor_type, to_jsonb(a)::text as row from audit_events a where tenant_id = $1`,
+      await api.sql<{ id: string; action: string; outcome: string; actor_type: string; metadata: any; row: string }>(
+        `select id, action, outcome, actor_type, metadata, to_jsonb(a)::text as row from audit_events a
+          where tenant_id = $1`,
         [tenantId],
       )
     ).filter((r) => !auditBefore.has(r.id));
     expect(audited.length, 'one audit row for the refused sign-in').toBe(1);
-    expect(audited[0].outcome).not.toBe('success');
-    expect(audited[0].row).toContain(code);
+    const connectionId = /\/saml\/([^/]+)\/acs$/.exec(answer.acsUrl)?.[1];
+    expect(audited[0]).toMatchObject({
+      action: 'auth.login',
+      outcome: 'failure',
+      actor_type: 'anonymous',
+      metadata: { method: 'saml', connection_id: connectionId, reason: code },
+    });
+    // Nothing of the assertion is kept: not the response, not who it claimed to be.
+    expect(audited[0].row).not.toContain(answer.SAMLResponse.slice(0, 40));
+    expect(audited[0].row).not.toContain(victim);
   }
 
   beforeAll(async () => {
