@@ -2,7 +2,7 @@
 // unknown InResponseTo, the one-time code, and single logout both ways.
 import { inflateRawSync } from 'node:zlib';
 import { TestApi, startTestApi } from '../support/test-api';
-import { SamlAnswer, TestIdp, startTestIdp } from '../support/saml-idp';
+import { ATTACKER_KEY_PAIR, SamlAnswer, TestIdp, startTestIdp } from '../support/saml-idp';
 import {
   codeFrom,
   connectionFromIdp,
@@ -79,7 +79,7 @@ describe('SAML sign-in', () => {
     // The code works once.
     const again = await exchangeCode(api, code);
     expect(again.status).toBe(401);
-    expect(again.body.error.code).toBe('saml_code_invalid');
+    expect((again.body as unknown as { error: { code: string } }).error.code).toBe('saml_code_invalid');
   });
 
   it('refuses a replayed assertion and a response to an unknown or used request', async () => {
@@ -89,12 +89,13 @@ describe('SAML sign-in', () => {
     expect((await postToAcs(answer)).status).toBe(302);
     const replay = await postToAcs(answer);
     expect(replay.status).toBe(401);
-    expect(replay.body.error.code).toBe('saml_unknown_request'); // its request was answered already
+    expect(replay.body.error.code).toBe('saml_replayed'); // its request was answered already
     const unknown = await idp.answer(await samlLoginRedirect(api, id), { inResponseTo: '_not-a-request-of-ours' });
     const refused = await postToAcs(unknown);
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('saml_unknown_request');
-    expect((await failures('saml_unknown_request')).length).toBeGreaterThanOrEqual(2);
+    expect((await failures('saml_unknown_request')).length).toBe(1);
+    expect((await failures('saml_replayed')).length).toBe(1);
   });
 
   it('accepts IdP-initiated responses only where allowed, and each assertion once', async () => {
@@ -115,10 +116,11 @@ describe('SAML sign-in', () => {
     expect(accepted.status).toBe(302);
     // No return address asked for: the default page that signs into Swagger UI.
     expect(accepted.location?.startsWith(`${base}/complete?code=`)).toBe(true);
+    const replaysBefore = (await failures('saml_replayed')).length;
     const replay = await postToAcs(answer);
     expect(replay.status).toBe(401);
     expect(replay.body.error.code).toBe('saml_replayed');
-    expect((await failures('saml_replayed')).length).toBe(1);
+    expect((await failures('saml_replayed')).length).toBe(replaysBefore + 1);
     // An IdP's RelayState may only name an allowed return address.
     const evil = await postToAcs(
       await idp.idpInitiated({
@@ -237,7 +239,7 @@ describe('SAML sign-in', () => {
       idp.logoutRequestUrl({
         spSloUrl: `${api.baseUrl}/api/v1/auth/saml/${id}/slo`,
         nameId: 'slo@acme.test',
-        signWith: { privateKeyPem: (await import('../support/saml-idp')).ATTACKER_KEY_PAIR.privateKeyPem },
+        signWith: { privateKeyPem: ATTACKER_KEY_PAIR.privateKeyPem },
       }),
       { redirect: 'manual' },
     );

@@ -125,7 +125,12 @@ export class SamlSignInService {
     try {
       ({ profile } = await client.validatePostResponseAsync({ SAMLResponse: body.SAMLResponse }));
     } catch (err) {
-      throw samlRefusal(err);
+      const refusal = samlRefusal(err);
+      // A response to a request answered before is a replay of that answer (or of one like it).
+      if (refusal.code === 'saml_unknown_request' && cache.answeredBefore.size > 0) {
+        throw new SsoException('saml_replayed', 'This response answers a sign-in request that was answered already');
+      }
+      throw refusal;
     }
     if (!profile) throw new SsoException('saml_response_invalid', 'The response carries no assertion');
     await this.checkAddressedToUs(connection, endpoints, profile);

@@ -44,18 +44,18 @@ export class SamlStateRepository {
     );
   }
 
-  /** The request if it is still outstanding (not consumed, not expired). */
+  /** The request unless it expired; consumed_at says whether it was answered already. */
   async findRequest(
     tenantId: TenantId,
     connectionId: string,
     id: string,
     now: Date,
-  ): Promise<OutstandingRequest | null> {
+  ): Promise<(OutstandingRequest & { consumed_at: Date | null }) | null> {
     const [row] = (await this.db.em.query(
-      `SELECT id, kind, relay_state, return_to, created_at FROM sso_saml_requests
-        WHERE tenant_id = $1 AND connection_id = $2 AND id = $3 AND consumed_at IS NULL AND expires_at > $4`,
+      `SELECT id, kind, relay_state, return_to, created_at, consumed_at FROM sso_saml_requests
+        WHERE tenant_id = $1 AND connection_id = $2 AND id = $3 AND expires_at > $4`,
       [tenantId, connectionId, id, now],
-    )) as OutstandingRequest[];
+    )) as (OutstandingRequest & { consumed_at: Date | null })[];
     return row ?? null;
   }
 

@@ -29,6 +29,8 @@ export interface PendingRequest {
  */
 export class PostgresRequestCache implements CacheProvider {
   readonly consumed = new Map<string, OutstandingRequest>();
+  /** Ids asked about that name a request answered before: a response to one is a replay. */
+  readonly answeredBefore = new Set<string>();
 
   constructor(
     private readonly db: TenantContext,
@@ -58,7 +60,8 @@ export class PostgresRequestCache implements CacheProvider {
     const row = await this.db.runInTenant(this.tenantId, () =>
       this.state.findRequest(this.tenantId, this.connectionId, key, this.clock.now()),
     );
-    return row ? row.created_at.toISOString() : null;
+    if (row?.consumed_at) this.answeredBefore.add(key);
+    return row && !row.consumed_at ? row.created_at.toISOString() : null;
   }
 
   async removeAsync(key: string | null): Promise<string | null> {
