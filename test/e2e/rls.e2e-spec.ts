@@ -63,6 +63,26 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
       params: [id, t, `idp ${id}`],
     };
   },
+  sso_saml_requests: (t) => ({
+    sql: `INSERT INTO sso_saml_requests (tenant_id, connection_id, id, kind, relay_state, return_to, expires_at)
+          VALUES ($1, $2, $3, 'authn', 'relay', '/docs', now() + interval '10 minutes')`,
+    params: [t, randomUUID(), `_${randomBytes(8).toString('hex')}`],
+  }),
+  sso_saml_assertions: (t) => ({
+    sql: `INSERT INTO sso_saml_assertions (tenant_id, connection_id, assertion_id, expires_at)
+          VALUES ($1, $2, $3, now() + interval '10 minutes')`,
+    params: [t, randomUUID(), `_${randomBytes(8).toString('hex')}`],
+  }),
+  sso_saml_sessions: (t, u) => ({
+    sql: `INSERT INTO sso_saml_sessions (tenant_id, session_id, connection_id, user_id, name_id)
+          VALUES ($1, $2, $3, $4, 'someone@example.test')`,
+    params: [t, randomUUID(), randomUUID(), u],
+  }),
+  sso_login_codes: (t) => ({
+    sql: `INSERT INTO sso_login_codes (code_hash, tenant_id, connection_id, tokens_sealed, expires_at)
+          VALUES ($1, $2, $3, 'sealed', now() + interval '1 minute')`,
+    params: [randomBytes(32).toString('hex'), t, randomUUID()],
+  }),
   tenant_auth_settings: (t) => ({
     sql: `INSERT INTO tenant_auth_settings (tenant_id, max_concurrent_sessions) VALUES ($1, 5) ON CONFLICT (tenant_id) DO NOTHING`,
     params: [t],

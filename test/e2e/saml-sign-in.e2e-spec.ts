@@ -98,6 +98,57 @@ describe('SAML sign-in', () => {
     expect((await failures('saml_replayed')).length).toBe(1);
   });
 
+  it('accepts one of two concurrent posts of the same response', async () => {
+    const id = await connection();
+    idp.nextUser = { email: 'race@acme.test' };
+    const answer = await idp.answer(await samlLoginRedirect(api, id));
+    const results = await Promise.all([postToAcs(answer), postToAcs(answer), postToAcs(answer)]);
+    expect(results.map((r) => r.status).sort()).toEqual([302, 401, 401]);
+  });
+
+  it('answers malformed posts to the ACS with a 401 code, never a 500', async () => {
+    const id = await connection();
+    const acs = `${api.baseUrl}/api/v1/auth/saml/${id}/acs`;
+    const post = (body: string, type: string) =>
+      fetch(acs, { method: 'POST', redirect: 'manual', headers: { 'content-type': type }, body });
+    for (const [body, type] of [
+      ['', 'application/x-www-form-urlencoded'],
+      ['SAMLResponse=', 'application/x-www-form-urlencoded'],
+      ['SAMLResponse=%21%21%21not-base64', 'application/x-www-form-urlencoded'],
+      [
+        `SAMLResponse=${encodeURIComponent(Buffer.from('<Response/>').toString('base64'))}`,
+        'application/x-www-form-urlencoded',
+      ],
+      [
+        `SAMLResponse=${encodeURIComponent(Buffer.from('<a><b></a>').toString('base64'))}`,
+        'application/x-www-form-urlencoded',
+      ],
+      [JSON.stringify({ SAMLResponse: 'PHg+' }), 'application/json'],
+      ['SAMLResponse=PHg+', 'text/plain'],
+    ]) {
+      const res = await post(body, type);
+      expect(res.status, `${type} ${body.slice(0, 40)}`).toBe(401);
+      // A well-formed but empty Response answers no request of ours (this connection wants SP-initiated sign-in).
+      expect(['saml_response_invalid', 'saml_unknown_request']).toContain(
+        ((await res.json()) as { error: { code: string } }).error.code,
+      );
+    }
+    const unknownConnection = await fetch(`${api.baseUrl}/api/v1/auth/saml/0190c0de-0000-7000-8000-000000000009/acs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'SAMLResponse=PHg%2B',
+    });
+    expect(unknownConnection.status).toBe(404);
+    const badCode = await api.request('POST', '/api/v1/auth/saml/exchange', { body: { code: 'x'.repeat(43) } });
+    expect(badCode.status).toBe(401);
+    expect(badCode.body.error.code).toBe('saml_code_invalid');
+    const slo = await fetch(`${api.baseUrl}/api/v1/auth/saml/${id}/slo?SAMLRequest=garbage&Signature=x&SigAlg=y`, {
+      redirect: 'manual',
+    });
+    expect(slo.status).toBeGreaterThanOrEqual(400);
+    expect(slo.status).toBeLessThan(500);
+  });
+
   it('accepts IdP-initiated responses only where allowed, and each assertion once', async () => {
     const closed = await connection();
     const open = await connection({ allow_idp_initiated: true });
@@ -180,6 +231,23 @@ describe('SAML sign-in', () => {
     const login = await fetch(`${api.baseUrl}/api/v1/auth/saml/${id}/login`, { redirect: 'manual' });
     expect(login.status).toBe(401);
     expect(((await login.json()) as { error: { code: string } }).error.code).toBe('saml_connection_disabled');
+    await api.request('PATCH', `/api/v1/sso/connections/${id}`, { token: admin.token, body: { enabled: true } });
+    // Disabled by a tenant admin: the IdP still vouches for them, Conduit does not let them in.
+    const user = await api.seedUser('acme', 'viewer', 'disabled@acme.test');
+    const off = await api.request('PATCH', `/api/v1/users/${user.id}`, {
+      token: admin.token,
+      body: { status: 'disabled' },
+    });
+    expect(off.status).toBe(200);
+    idp.nextUser = { email: 'disabled@acme.test' };
+    const sessionsBefore = await api.sql(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1`, [user.id]);
+    const denied = await postToAcs(await idp.answer(await samlLoginRedirect(api, id)));
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe('user_disabled');
+    expect(await api.sql(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1`, [user.id])).toEqual(
+      sessionsBefore,
+    );
+    expect((await failures('user_disabled')).length).toBe(1);
   });
 
   it('logs out SP-initiated (session revoked, signed LogoutRequest to the IdP) and from the IdP', async () => {

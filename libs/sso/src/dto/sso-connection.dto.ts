@@ -109,7 +109,7 @@ class ConnectionSettingsDto {
   @MaxLength(2000)
   idp_sso_url?: string;
 
-  @ApiPropertyOptional({ example: 'https://acme.okta.com/app/conduit/exk1abcd/slo/saml', nullable: true })
+  @ApiPropertyOptional({ example: 'https://acme.okta.com/app/conduit/exk1abcd/slo/saml', nullable: true, type: String })
   @IsOptional()
   @IsUrl(URL_OPTIONS)
   @MaxLength(2000)
