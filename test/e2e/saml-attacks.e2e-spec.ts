@@ -26,6 +26,9 @@ interface Writes {
   sessions: number;
   accounts: number;
   memberships: number;
+  /** Assertion ids recorded as used: a refused forgery must not use up an id (nor be remembered at all). */
+  acceptedAssertions: number;
+  loginCodes: number;
   victimLastLogin: string | null;
 }
 
@@ -47,6 +50,8 @@ describe('SAML ACS refuses forged responses', () => {
       `select (select count(*)::int from auth_sessions where tenant_id = $1) as sessions,
               (select count(*)::int from users) as accounts,
               (select count(*)::int from memberships where tenant_id = $1) as memberships,
+              (select count(*)::int from sso_saml_assertions where tenant_id = $1) as "acceptedAssertions",
+              (select count(*)::int from sso_login_codes where tenant_id = $1) as "loginCodes",
               (select m.last_login_at::text from memberships m join users u on u.id = m.user_id
                 where m.tenant_id = $1 and u.email = $2) as "victimLastLogin"`,
       [tenantId, victim],
@@ -60,7 +65,11 @@ describe('SAML ACS refuses forged responses', () => {
   }
 
   /** Posts the forgery; expects 401 `code`, a failed sign-in audited with the code as reason, and no other write. */
-  async function expectRefused(answer: SamlAnswer, code: string): Promise<void> {
+  async function expectRefused(
+    answer: SamlAnswer,
+    code: string,
+    { consumesAssertion = false }: { consumesAssertion?: boolean } = {},
+  ): Promise<void> {
     const before = await writes();
     const auditBefore = await auditIds();
     const res = await postToAcs(answer);
@@ -68,17 +77,31 @@ describe('SAML ACS refuses forged responses', () => {
     expect(res.location).toBeNull();
     // No assertion content in the answer.
     expect(res.text).not.toContain(answer.SAMLResponse.slice(0, 40));
-    expect(await writes()).toEqual(before);
+    // Only a genuine assertion (valid signature, audience, time) refused for who it names is remembered as used, so
+    // it cannot be replayed later (e.g. once JIT is turned on); a forgery leaves no trace.
+    expect(await writes()).toEqual({
+      ...before,
+      acceptedAssertions: before.acceptedAssertions + (consumesAssertion ? 1 : 0),
+    });
 
     const audited = (
-      await api.sql<{ id: string; action: string; outcome: string; actor_type: string; row: string }>(
-        `select id, action, outcome, actor_type, to_jsonb(a)::text as row from audit_events a where tenant_id = $1`,
+      await api.sql<{ id: string; action: string; outcome: string; actor_type: string; metadata: any; row: string }>(
+        `select id, action, outcome, actor_type, metadata, to_jsonb(a)::text as row from audit_events a
+          where tenant_id = $1`,
         [tenantId],
       )
     ).filter((r) => !auditBefore.has(r.id));
     expect(audited.length, 'one audit row for the refused sign-in').toBe(1);
-    expect(audited[0].outcome).not.toBe('success');
-    expect(audited[0].row).toContain(code);
+    const connectionId = /\/saml\/([^/]+)\/acs$/.exec(answer.acsUrl)?.[1];
+    expect(audited[0]).toMatchObject({
+      action: 'auth.login',
+      outcome: 'failure',
+      actor_type: 'anonymous',
+      metadata: { method: 'saml', connection_id: connectionId, reason: code },
+    });
+    // Nothing of the assertion is kept: not the response, not who it claimed to be.
+    expect(audited[0].row).not.toContain(answer.SAMLResponse.slice(0, 40));
+    expect(audited[0].row).not.toContain(victim);
   }
 
   beforeAll(async () => {
@@ -149,7 +172,7 @@ describe('SAML ACS refuses forged responses', () => {
     await expectRefused(await idp.idpInitiated({ acsUrl, audience }), 'saml_unknown_request');
   });
 
-  it('the same response twice: the second is saml_replayed', async () => {
+  it('the same SP-initiated response twice: the second is saml_replayed', async () => {
     idp.nextUser = { email: 'twice@acme.test', displayName: 'Twice', groups: [] };
     const answer = await idp.answer(await login(jit));
     expect((await postToAcs(answer)).status).toBe(302);
@@ -178,7 +201,7 @@ describe('SAML ACS refuses forged responses', () => {
 
   it('comment injection in the NameID, JIT off: the signed address is not a member, the victim is untouched', async () => {
     const { answer } = await forgeCommentInjection(idp, await login(noJit), { victimEmail: victim });
-    await expectRefused(answer, 'saml_user_not_provisioned');
+    await expectRefused(answer, 'saml_user_not_provisioned', { consumesAssertion: true });
   });
 
   it('comment injection in the NameID, JIT on: the session is for the whole signed address, never the victim', async () => {

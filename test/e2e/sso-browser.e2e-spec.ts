@@ -26,6 +26,7 @@ describe('SSO in a browser: from the login URL to an authorised Swagger UI', () 
   let idp: TestIdp;
   let browser: Browser;
   let connectionId: string;
+  let adminToken: string;
 
   beforeAll(async () => {
     // --no-sandbox because the tests run as root.
@@ -33,11 +34,11 @@ describe('SSO in a browser: from the login URL to an authorised Swagger UI', () 
     api = await startTestApi();
     await useLicenseTerms(api, { features: ['saml'] });
     await api.seedTenant('acme');
-    const admin = await api.seedUser('acme', 'tenant_admin', 'boss@acme.test');
+    adminToken = (await api.seedUser('acme', 'tenant_admin', 'boss@acme.test')).token;
     idp = await startTestIdp();
     connectionId = await createConnection(
       api,
-      admin.token,
+      adminToken,
       connectionFromIdp(idp, { role_mapping: { engineering: 'analyst' }, default_role: null }),
     );
   });
@@ -64,6 +65,10 @@ describe('SSO in a browser: from the login URL to an authorised Swagger UI', () 
     // The browser went through the IdP (its SSO page was a real navigation) and the code never reached /docs.
     expect(visited.some((u) => u.startsWith(idp.ssoUrl))).toBe(true);
     expect(idp.authnRequests).toHaveLength(1);
+    // What Chromium carried to the IdP was an AuthnRequest signed with this connection's SP key (HTTP-Redirect).
+    const connection = await api.request('GET', `/api/v1/sso/connections/${connectionId}`, { token: adminToken });
+    expect(idp.redirectSignatureValid(idp.authnRequests[0], connection.body.sp_certificate)).toBe(true);
+    expect(idp.authnRequests[0].acsUrl).toBe(connection.body.acs_url);
     expect(page.url()).not.toMatch(/[?&](code|access_token|token)=/);
 
     // Swagger UI shows its authorised state: the Authorize button is locked and the bearer scheme says Authorized.

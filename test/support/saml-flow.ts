@@ -81,11 +81,16 @@ export function codeFrom(location: string | null): string {
   return code;
 }
 
+/** The exchange's answer: tokens on 200, the error body otherwise. */
+export interface ExchangeBody {
+  access_token: string;
+  refresh_token: string;
+  error: { code: string; message: string };
+}
+
 /** POST /api/v1/auth/saml/exchange {code} → tokens. */
 export async function exchangeCode(api: TestApi, code: string) {
-  return api.request<{ access_token: string; refresh_token: string }>('POST', '/api/v1/auth/saml/exchange', {
-    body: { code },
-  });
+  return api.request<ExchangeBody>('POST', '/api/v1/auth/saml/exchange', { body: { code } });
 }
 
 /** A whole SP-initiated sign-in without a browser: login, IdP answer, ACS, exchange. Returns the tokens. */
