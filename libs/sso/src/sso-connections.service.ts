@@ -50,7 +50,7 @@ export class SsoConnectionsService {
     const defaultRole = this.defaultRole(dto.default_role ?? null);
     const id = this.ids.next();
     const now = this.clock.now();
-    const pair = generateSpKeyPair(`Conduit SAML SP ${id}`, now);
+    const pair = await generateSpKeyPair(`Conduit SAML SP ${id}`, now);
     const row: SsoConnectionEntity = {
       id,
       tenant_id: tenantId,

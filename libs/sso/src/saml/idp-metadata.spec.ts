@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SsoException } from '../sso.exception';
 import { generateSpKeyPair } from './sp-key-pair';
 import { normalizeCertificate, parseIdpMetadata } from './idp-metadata';
 
-const cert = generateSpKeyPair('Test IdP', new Date()).certificate;
-const body = cert.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+let cert: string;
+let body: string;
+beforeAll(async () => {
+  cert = (await generateSpKeyPair('Test IdP', new Date())).certificate;
+  body = cert.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+});
 const metadata = (idp: string) =>
   `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com">${idp}</md:EntityDescriptor>`;
 const descriptor = (inner: string) =>
