@@ -2,6 +2,8 @@
 // the sessions API, the seed's GET /updateUserSessionExpiretime/{accesstoken}/{exiprytime}/, tenant session settings
 // (max lifetime, idle timeout, max concurrent sessions) and enforced SSO. Tenants sa and sb are unrelated roots;
 // bob@x.test is a member of both.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestApi, startTestApi } from '../support/test-api';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -451,25 +453,46 @@ describe('sessions and memberships', () => {
       expect(row?.sso_enforced ?? false).toBe(false);
     });
 
-    // The SSO lib (another branch of issue 16) registers the directory of login links on SsoLinks; until it is here
-    // there is no enabled connection anywhere, so enforcement is switched on with SQL as the owner, and the links
-    // answered are the directory's: none. The code, the shape and what stays unaffected are what this asserts.
-    it('answers password login and password-session refresh with 403 sso_required; API keys and other tenants are unaffected', async () => {
+    // A real connection in tenant sa (the SSO lib registers its directory of login links on SsoLinks): enforcement is
+    // switched on through the settings route, and the refusal lists that connection's login URL.
+    it('answers password login and password-session refresh with 403 sso_required and the login links; API keys and other tenants are unaffected', async () => {
       const bobSession = (await login(BOB, 'sa')).body;
       const key = await api.request('POST', '/api/v1/api-keys', {
         token: adminA.token,
         body: { name: 'sso-key', scopes: ['users:read'] },
       });
       expect(key.status).toBe(201);
-      await api.sql(
-        `INSERT INTO tenant_auth_settings (tenant_id, sso_enforced) VALUES ($1, true)
-          ON CONFLICT (tenant_id) DO UPDATE SET sso_enforced = true`,
-        [t.a.id],
-      );
+      const connection = await api.request('POST', '/api/v1/sso/connections', {
+        token: adminA.token,
+        body: {
+          name: 'Corporate IdP',
+          idp_entity_id: 'https://idp.sessions.test',
+          idp_sso_url: 'https://idp.sessions.test/sso',
+          idp_certificates: [readFileSync(join(__dirname, '../support/fixtures/test-idp.cert.pem'), 'utf8')],
+          default_role: 'viewer',
+        },
+      });
+      expect(connection.status).toBe(201);
+      const on = await api.request('PATCH', '/api/v1/auth/settings', {
+        token: adminA.token,
+        body: { sso_enforced: true },
+      });
+      expect(on.status).toBe(200);
+      expect(on.body.sso_enforced).toBe(true);
       const refused = await login(BOB, 'sa');
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('sso_required');
-      expect(Array.isArray(refused.body.error.details)).toBe(true);
+      expect(refused.body.error.details).toEqual([
+        expect.objectContaining({
+          connection_id: connection.body.id,
+          name: 'Corporate IdP',
+          login_url: expect.stringMatching(new RegExp(`/api/v1/auth/saml/${connection.body.id}/login$`)),
+        }),
+      ]);
+      // The link starts a SAML sign-in: a redirect to the connection's identity provider.
+      const start = await fetch(new URL(refused.body.error.details[0].login_url, api.baseUrl), { redirect: 'manual' });
+      expect(start.status).toBe(302);
+      expect(start.headers.get('location')).toMatch(/^https:\/\/idp\.sessions\.test\/sso\?SAMLRequest=/);
       // A wrong password says nothing about SSO.
       expect((await login(BOB, 'sa', 'not-the-password-at-all')).body.error.code).toBe('invalid_credentials');
       // Password sessions end at their next refresh; access tokens already issued run out on their own.

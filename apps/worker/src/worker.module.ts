@@ -7,6 +7,8 @@ import { IngestionWorkerModule } from '@conduit/ingestion/engine';
 import { LicensingWorkerModule } from '@conduit/licensing/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
+import { SCIM_MIGRATIONS } from '@conduit/scim';
+import { SSO_MIGRATIONS } from '@conduit/sso';
 import { WebhooksWorkerModule } from '@conduit/webhooks/engine';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
@@ -16,8 +18,13 @@ import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
 /** The domains the worker runs, one module each: their queues' processors, reconcile timers and metrics. */
 export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule, LicensingWorkerModule];
+/**
+ * Domains with no work in the worker whose tables it must still create: either process may migrate the schema at
+ * start, so the worker's migrations are the API's (worker-migrations.spec.ts).
+ */
+const SCHEMA_ONLY_MIGRATIONS = [...SSO_MIGRATIONS, ...SCIM_MIGRATIONS];
 /** Their migrations (and those of the domains they use), run at start with the platform's when MIGRATE_ON_START. */
-export const WORKER_MIGRATIONS = migrationsOf(WORKER_DOMAINS);
+export const WORKER_MIGRATIONS = [...migrationsOf(WORKER_DOMAINS), ...SCHEMA_ONLY_MIGRATIONS];
 
 @Module({})
 export class WorkerModule {

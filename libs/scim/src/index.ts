@@ -2,3 +2,4 @@
 export { ScimApiModule } from './scim-api.module';
 export { ScimModule } from './scim.module';
 export { isScimRequest, mapScimError, sendScimError } from './http/scim-exception.filter';
+export { SCIM_MIGRATIONS } from './migrations';

@@ -4,3 +4,4 @@ export type { AttributeMapping, RoleMapping } from './entities/sso-connection.en
 export { roleForGroups } from './role-mapping';
 export { SsoApiModule } from './sso-api.module';
 export { SsoModule } from './sso.module';
+export { SSO_MIGRATIONS } from './migrations';
