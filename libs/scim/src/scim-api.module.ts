@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScimDiscoveryController } from './http/scim-discovery.controller';
 import { ScimGroupsController } from './http/scim-groups.controller';
 import { ScimTokenGuard } from './http/scim-token.guard';
+import { ScimTokenStrategy } from './http/scim-token.strategy';
 import { ScimTokensController } from './http/scim-tokens.controller';
 import { ScimUsersController } from './http/scim-users.controller';
 import { ScimModule } from './scim.module';
@@ -10,6 +11,6 @@ import { ScimModule } from './scim.module';
 @Module({
   imports: [ScimModule],
   controllers: [ScimTokensController, ScimDiscoveryController, ScimUsersController, ScimGroupsController],
-  providers: [ScimTokenGuard],
+  providers: [ScimTokenStrategy, ScimTokenGuard],
 })
 export class ScimApiModule {}

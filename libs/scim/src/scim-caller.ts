@@ -1,4 +1,5 @@
-// Who is calling a /scim/v2 route: a tenant's SCIM token, resolved by ScimTokenGuard and kept on the request.
+// Who is calling a /scim/v2 route: a tenant's SCIM token, proved by the 'scim-token' passport strategy and kept on the
+// request by ScimTokenGuard.
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { TenantId } from '@conduit/platform';
 import { ScimError } from './scim-error';

@@ -1,5 +1,5 @@
 // A tenant's SCIM bearer tokens: created by its admins for one SSO connection, shown once, stored as SHA-256, revoked
-// by id; and resolving a presented token to its tenant (ScimTokenGuard).
+// by id; and resolving a presented token to its tenant (ScimTokenStrategy, run by ScimTokenGuard).
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccessService } from '@conduit/access';
@@ -100,14 +100,8 @@ export class ScimTokensService {
     if (!token.revoked_at) await this.tokens.revoke(tenantId, id, this.clock.now());
   }
 
-  /** The caller a presented `Authorization` header stands for, or a SCIM 401/403. */
-  async authenticate(
-    authorization: string | undefined,
-    meta: Pick<ScimCaller, 'ip' | 'userAgent' | 'requestId'>,
-  ): Promise<ScimCaller> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) throw ScimError.unauthorized('A SCIM bearer token is required (Authorization: Bearer cscim_...)');
-    const presented = match[1];
+  /** The caller a presented bearer token stands for, or a SCIM 401/403 (ScimTokenStrategy's check). */
+  async authenticate(presented: string, meta: Pick<ScimCaller, 'ip' | 'userAgent' | 'requestId'>): Promise<ScimCaller> {
     const parts = TOKEN_PATTERN.exec(presented);
     const row = parts ? await this.lookup.byPrefix(parts[1]) : null;
     if (!row || !constantTimeEqual(sha256Hex(presented), row.token_hash))
