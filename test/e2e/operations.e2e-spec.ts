@@ -24,6 +24,10 @@ const PUBLIC_OPERATIONS = new Set([
   'POST /api/v1/auth/refresh',
   'POST /api/v1/webhook/{provider}/{sourceKey}',
   'POST /api/v1/webhook/{provider}',
+  // SAML: the SP metadata an IdP downloads, the code a browser exchanges after the ACS, the IdP's logout messages.
+  'POST /api/v1/auth/saml/exchange',
+  'GET /api/v1/auth/saml/{connection_id}/metadata',
+  'GET /api/v1/auth/saml/{connection_id}/slo',
 ]);
 
 interface OpenApiOperation {

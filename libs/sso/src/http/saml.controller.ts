@@ -96,9 +96,12 @@ export class SamlController {
   @Get(':connection_id/metadata')
   @Public()
   @Header('content-type', 'application/samlmetadata+xml; charset=utf-8')
-  @ApiProduces('application/samlmetadata+xml')
   @ApiOperation({ summary: "The connection's SP metadata: entity id, ACS and SLO URLs, signing certificate" })
-  @ApiOkResponse({ description: 'SAML metadata (EntityDescriptor)', schema: { type: 'string' } })
+  // The XML is the 200's alone: a 404 answers the JSON error body like every other route.
+  @ApiOkResponse({
+    description: 'SAML metadata (EntityDescriptor)',
+    content: { 'application/samlmetadata+xml': { schema: { type: 'string' } } },
+  })
   @ApiErrors(404)
   async metadata(@Param('connection_id') id: string, @Req() req: FastifyRequest): Promise<string> {
     const connection = await this.saml.find(id);
