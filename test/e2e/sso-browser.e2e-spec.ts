@@ -1,25 +1,11 @@
 // The whole SAML sign-in in headless Chromium (Debian's chromium through playwright-core): Conduit's login redirect,
 // the test IdP's auto-posting form, the ACS, the default return_to page's code exchange, and Swagger UI authorised.
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { TestApi, startTestApi } from '../support/test-api';
 import { useLicenseTerms } from '../support/test-license';
 import { TestIdp, startTestIdp } from '../support/saml-idp';
 import { connectionFromIdp, createConnection } from '../support/saml-flow';
-
-function chromiumPath(): string {
-  for (const dir of ['/usr/bin', ...(process.env.PATH ?? '').split(delimiter)]) {
-    const candidate = join(dir, 'chromium');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error('chromium is not on PATH (.ci/run installs it: apt-get install -y chromium)');
-}
 
 describe('SSO in a browser: from the login URL to an authorised Swagger UI', () => {
   let api: TestApi;
@@ -29,8 +15,7 @@ describe('SSO in a browser: from the login URL to an authorised Swagger UI', () 
   let adminToken: string;
 
   beforeAll(async () => {
-    // --no-sandbox because the tests run as root.
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     api = await startTestApi();
     await useLicenseTerms(api, { features: ['saml'] });
     await api.seedTenant('acme');

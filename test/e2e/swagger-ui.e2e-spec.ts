@@ -1,9 +1,8 @@
 // Swagger UI in a real browser (Debian's chromium through playwright-core), opened over plain HTTP at an address of
 // this machine other than loopback, as from another machine: the page renders, takes a token and runs a call.
-import { accessSync, constants } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { TestApi, startTestApi } from '../support/test-api';
 
 /** The machine's first IPv4 address that is not internal (browsers never upgrade loopback: it would prove nothing). */
@@ -16,19 +15,6 @@ function machineAddress(): string {
   return found.address;
 }
 
-function chromiumPath(): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, 'chromium');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error('chromium is not on PATH (.ci/run installs it: apt-get install -y chromium)');
-}
-
 describe('Swagger UI over plain HTTP at a non-loopback address', () => {
   let api: TestApi;
   let browser: Browser;
@@ -36,8 +22,7 @@ describe('Swagger UI over plain HTTP at a non-loopback address', () => {
   let token: string;
 
   beforeAll(async () => {
-    // One headless browser for the file; --no-sandbox because the tests run as root.
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     api = await startTestApi({}, { host: '0.0.0.0' });
     const port = new URL(api.baseUrl).port;
     docsUrl = `http://${machineAddress()}:${port}/docs`;
