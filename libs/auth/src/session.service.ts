@@ -176,32 +176,13 @@ export class SessionService {
     try {
       assertMayAct(membership);
     } catch (err) {
-      await this.auditAuth(
-        'auth.refresh',
-        'denied',
-        session.tenant_id,
-        { type: 'user', id: session.user_id, label: membership.email },
-        meta,
-        {
-          reason: (err as AuthException).code,
-          session_id: session.id,
-        },
-      );
-      throw err;
+      throw await this.deniedRefresh(session, membership, meta, err as AuthException);
     }
     // A tenant that enforces SSO ends password sessions at their next refresh (platform admins' break-glass excepted).
     if (settings.sso_enforced && session.method === 'password') {
       const all = await this.memberships.forUser(session.user_id);
       if (!all.some((m) => m.role === 'platform_admin' && mayAct(m))) {
-        await this.auditAuth(
-          'auth.refresh',
-          'denied',
-          session.tenant_id,
-          { type: 'user', id: session.user_id, label: membership.email },
-          meta,
-          { reason: 'sso_required', session_id: session.id },
-        );
-        throw await this.ssoRequired(session.tenant_id);
+        throw await this.deniedRefresh(session, membership, meta, await this.ssoRequired(session.tenant_id));
       }
     }
     const next = this.tokens.issueRefreshToken(session.id);
@@ -337,6 +318,24 @@ export class SessionService {
       token_type: 'Bearer',
       expires_in: this.tokens.accessTtlSeconds,
     };
+  }
+
+  /** Audits a refused refresh (the session's user, the refusal's code) and gives the refusal back to throw. */
+  private async deniedRefresh(
+    session: AuthSessionEntity,
+    membership: ActiveMembership,
+    meta: RequestMeta,
+    refusal: AuthException,
+  ): Promise<AuthException> {
+    await this.auditAuth(
+      'auth.refresh',
+      'denied',
+      session.tenant_id,
+      { type: 'user', id: session.user_id, label: membership.email },
+      meta,
+      { reason: refusal.code, session_id: session.id },
+    );
+    return refusal;
   }
 
   private async refuseReuse(session: AuthSessionEntity, meta: RequestMeta): Promise<never> {

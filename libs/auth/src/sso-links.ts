@@ -7,7 +7,7 @@ import type { TenantId } from '@conduit/platform';
 export interface SsoLoginLink {
   connection_id: string;
   name: string;
-  /** The URL that starts the sign-in (GET /api/v1/auth/saml/{connection_id}/login): absolute with PUBLIC_URL, else a path. */
+  /** Starts the sign-in (GET /api/v1/auth/saml/{connection_id}/login): absolute with PUBLIC_URL, else a path. */
   login_url: string;
 }
 
