@@ -31,10 +31,10 @@ export interface PresentedCredentials {
 /**
  * The strategy that verifies each kind of credential; null: there is nothing to verify (401 unauthenticated).
  *
- * SAML is the next way in: `@node-saml/passport-saml`'s MultiSamlStrategy (one connection per tenant) registers on this
- * app's Passport in the constructor below, but is not a row here, as no API request presents SAML: its login and ACS
- * routes run it through Authenticator and end with a one-time code exchanged by POST for Conduit tokens, which then
- * arrive here as conduit_token.
+ * SAML is a way in too, but not a row here, as no API request presents it: `@node-saml/passport-saml`'s
+ * MultiSamlStrategy (the connection per request) runs on a Passport of its own app in @conduit/sso (SamlAuthenticator),
+ * whose login and ACS routes end with a one-time code exchanged by POST for Conduit tokens, which then arrive here as
+ * conduit_token.
  */
 const STRATEGY_FOR: Record<PresentedCredential['kind'], string | null> = {
   api_key: API_KEY_STRATEGY,

@@ -1,6 +1,7 @@
 // SAML single logout. SP-initiated: the session ends here and the browser is sent to the IdP with a signed
 // LogoutRequest (when the connection has an SLO URL). IdP-initiated: a LogoutRequest signed by the IdP ends that user's
-// sessions from the connection, and the IdP gets a signed LogoutResponse back.
+// sessions from the connection, and the IdP gets a signed LogoutResponse back. The SAML messages go through
+// SamlStrategy (passport-saml's MultiSamlStrategy): its logout() for the LogoutRequest, authenticate for the IdP's.
 import { Injectable } from '@nestjs/common';
 import type { Profile } from '@node-saml/node-saml';
 import { Principal } from '@conduit/access';
@@ -9,8 +10,10 @@ import { SessionService } from '@conduit/auth';
 import { TenantContext } from '@conduit/database';
 import { RequestMeta } from '@conduit/platform';
 import { SamlStateRepository } from './repositories/saml-state.repository';
+import { SamlAuthenticator, SamlOutcome } from './saml/saml-authenticator';
 import { samlRefusal } from './saml/saml-client';
 import { SamlConnections } from './saml/saml-connections';
+import { samlStrategyRequest } from './saml/saml-strategy';
 import { SsoException } from './sso.exception';
 
 /** What GET /slo answers: a redirect to the IdP, or the signed-out page. */
@@ -21,6 +24,7 @@ export class SamlLogoutService {
   constructor(
     private readonly db: TenantContext,
     private readonly saml: SamlConnections,
+    private readonly strategy: SamlAuthenticator,
     private readonly state: SamlStateRepository,
     private readonly sessions: SessionService,
     private readonly audit: AuditLog,
@@ -43,16 +47,20 @@ export class SamlLogoutService {
     await this.sessions.logout(principal, meta);
     const connection = await this.saml.find(session.connection_id).catch(() => null);
     if (!connection?.idp_slo_url || !connection.enabled) return { redirect_url: null };
-    const endpoints = this.saml.endpoints(connection, origin);
-    const cache = this.saml.cache(connection, { kind: 'logout', relayState: null, returnTo: null });
-    const client = await this.saml.client(connection, endpoints, cache, { signs: true });
-    const profile = {
+    const user = {
       issuer: connection.idp_entity_id,
       nameID: session.name_id,
       nameIDFormat: session.name_id_format ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
       ...(session.session_index ? { sessionIndex: session.session_index } : {}),
     } as Profile;
-    return { redirect_url: await client.getLogoutUrlAsync(profile, '', {}) };
+    const request = samlStrategyRequest({
+      connection,
+      origin,
+      signs: true,
+      pending: { kind: 'logout', relayState: null, returnTo: null },
+      user,
+    });
+    return { redirect_url: await this.strategy.logoutUrl(request) };
   }
 
   /** GET /slo: an IdP's LogoutRequest or LogoutResponse (HTTP-Redirect binding, signature in the query). */
@@ -73,17 +81,26 @@ export class SamlLogoutService {
     if (typeof query.Signature !== 'string') {
       throw new SsoException('saml_signature_invalid', 'The logout message is not signed');
     }
-    const endpoints = this.saml.endpoints(connection, origin);
-    const cache = this.saml.cache(connection);
-    const client = await this.saml.client(connection, endpoints, cache, { signs: Boolean(request) });
-    let profile: Profile | null;
+    // passport-saml validates the message and its signature over the query as sent; for a LogoutRequest it calls the
+    // logout verify (which names the user) and redirects with the signed LogoutResponse; a LogoutResponse passes.
+    const strategyRequest = samlStrategyRequest({
+      connection,
+      origin,
+      signs: Boolean(request),
+      url: `${this.saml.endpoints(connection, origin).slo}?${rawQuery}`,
+      query,
+    });
+    let outcome: SamlOutcome;
     try {
-      ({ profile } = await client.validateRedirectAsync(query as Record<string, string>, rawQuery));
+      outcome = await this.strategy.authenticate(strategyRequest);
     } catch (err) {
       throw samlRefusal(err);
     }
     if (response) return { signedOut: true };
-    if (!profile?.nameID) throw new SsoException('saml_logout_invalid', 'The LogoutRequest names nobody');
+    const profile = strategyRequest.user;
+    if (outcome.kind !== 'redirect' || !profile?.nameID) {
+      throw new SsoException('saml_logout_invalid', 'The LogoutRequest names nobody');
+    }
     const nameId = profile.nameID;
     const tenantId = connection.tenant_id;
     const userIds = await this.db.runInTenant(tenantId, () =>
@@ -107,7 +124,6 @@ export class SamlLogoutService {
       });
     }
     if (!connection.idp_slo_url) return { signedOut: true };
-    const relayState = typeof query.RelayState === 'string' ? query.RelayState : '';
-    return { redirect: await client.getLogoutResponseUrlAsync(profile, relayState, {}, true) };
+    return { redirect: outcome.url };
   }
 }

@@ -1,6 +1,7 @@
-// SAML sign-in: the signed AuthnRequest out, the IdP's response in (validated by node-saml against the connection's
-// certificates, then checked here for issuer, recipient, single-use request and assertion), the user found or created
-// (JIT), the role synced from the IdP's groups, a session started, and a one-time code the browser trades for tokens.
+// SAML sign-in: the signed AuthnRequest out, the IdP's response in (both through SamlStrategy, passport-saml's
+// MultiSamlStrategy: node-saml validates against the connection's certificates; then checked here for issuer,
+// recipient, single-use request and assertion), the user found or created (JIT), the role synced from the IdP's groups,
+// a session started, and a one-time code the browser trades for tokens.
 import { Injectable } from '@nestjs/common';
 import type { Profile } from '@node-saml/node-saml';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,7 @@ import {
   ConduitConfig,
   ConduitException,
   InjectConfig,
+  InvariantError,
   RequestMeta,
   TenantId,
   sha256Hex,
@@ -22,9 +24,11 @@ import { SsoConnectionEntity } from './entities/sso-connection.entity';
 import { SamlStateRepository } from './repositories/saml-state.repository';
 import { roleForGroups } from './role-mapping';
 import { parseDomFromString } from '@node-saml/node-saml/lib/xml';
+import { SamlAuthenticator } from './saml/saml-authenticator';
 import { samlRefusal } from './saml/saml-client';
 import { SamlConnections } from './saml/saml-connections';
 import { SamlEndpoints } from './saml/saml-endpoints';
+import { samlStrategyRequest } from './saml/saml-strategy';
 import { allowedReturnTo, withCode } from './saml/return-to';
 import { SsoException } from './sso.exception';
 
@@ -50,6 +54,7 @@ export class SamlSignInService {
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
     private readonly saml: SamlConnections,
+    private readonly strategy: SamlAuthenticator,
     private readonly state: SamlStateRepository,
     private readonly sessions: SessionService,
     private readonly tokens: TokenService,
@@ -72,10 +77,23 @@ export class SamlSignInService {
         [{ field: 'return_to', message: 'not an allowed return address' }],
       );
     }
+    // The opaque RelayState goes with the AuthnRequest (passport-saml reads it from the query); the cache keeps it
+    // with the request id and the return address it stands for.
     const relayState = randomBytes(24).toString('base64url');
-    const cache = this.saml.cache(connection, { kind: 'authn', relayState, returnTo: target });
-    const client = await this.saml.client(connection, endpoints, cache, { signs: true });
-    return client.getAuthorizeUrlAsync(relayState, undefined, {});
+    const outcome = await this.strategy.authenticate(
+      samlStrategyRequest({
+        connection,
+        origin,
+        signs: true,
+        pending: { kind: 'authn', relayState, returnTo: target },
+        url: endpoints.login,
+        query: { RelayState: relayState },
+      }),
+    );
+    if (outcome.kind !== 'redirect') {
+      throw new InvariantError('saml_no_redirect', `SAML login ended with ${outcome.kind}, not a redirect`);
+    }
+    return outcome.url;
   }
 
   /** Validates the IdP's response and answers the URL to send the browser to (return_to with ?code=). */
@@ -119,27 +137,37 @@ export class SamlSignInService {
       throw new SsoException('saml_response_invalid', 'SAMLResponse is missing');
     }
     const endpoints = this.saml.endpoints(connection, origin);
-    const cache = this.saml.cache(connection);
-    const client = await this.saml.client(connection, endpoints, cache, { signs: false });
-    let profile: Profile | null;
+    const request = samlStrategyRequest({
+      connection,
+      origin,
+      signs: false,
+      url: endpoints.acs,
+      body: { SAMLResponse: body.SAMLResponse },
+    });
+    let profile: Profile;
     try {
-      ({ profile } = await client.validatePostResponseAsync({ SAMLResponse: body.SAMLResponse }));
+      const outcome = await this.strategy.authenticate(request);
+      // fail (the verify found no profile) or pass (a LogoutResponse posted here): no assertion either way.
+      if (outcome.kind !== 'profile') {
+        throw new SsoException('saml_response_invalid', 'The response carries no assertion');
+      }
+      profile = outcome.profile;
     } catch (err) {
       const refusal = samlRefusal(err);
       // A response to a request answered before is a replay of that answer (or of one like it).
-      if (refusal.code === 'saml_unknown_request' && cache.answeredBefore.size > 0) {
+      if (refusal.code === 'saml_unknown_request' && request.samlCache?.answeredBefore.size) {
         throw new SsoException('saml_replayed', 'This response answers a sign-in request that was answered already');
       }
       throw refusal;
     }
-    if (!profile) throw new SsoException('saml_response_invalid', 'The response carries no assertion');
+    const cache = request.samlCache;
     await this.checkAddressedToUs(connection, endpoints, profile);
     // The request this answers, consumed once (node-saml consumes it through the cache; a concurrent twin loses).
     let returnTo: string | null = null;
     const inResponseTo = typeof profile.inResponseTo === 'string' ? profile.inResponseTo : null;
     if (inResponseTo) {
       const request =
-        cache.consumed.get(inResponseTo) ??
+        cache?.consumed.get(inResponseTo) ??
         (await this.db.runInTenant(connection.tenant_id, () =>
           this.state.consumeRequest(connection.tenant_id, connection.id, inResponseTo, this.clock.now()),
         ));

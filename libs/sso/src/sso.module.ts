@@ -12,7 +12,9 @@ import { SamlStateRepository } from './repositories/saml-state.repository';
 import { SsoConnectionsRepository } from './repositories/sso-connections.repository';
 import { SamlLogoutService } from './saml-logout.service';
 import { SamlSignInService } from './saml-sign-in.service';
+import { SamlAuthenticator } from './saml/saml-authenticator';
 import { SamlConnections } from './saml/saml-connections';
+import { SamlStrategy } from './saml/saml-strategy';
 import { SsoConnectionDirectory } from './sso-directory';
 import { SsoConnectionsService } from './sso-connections.service';
 // Registers SSO's subjects, their API-key scopes and each role's rules with @conduit/access.
@@ -34,6 +36,9 @@ import './sso.access';
     SamlStateRepository,
     SsoConnectionsService,
     SamlConnections,
+    // SAML's passport strategy (passport-saml's MultiSamlStrategy), run on this app's own Passport.
+    SamlStrategy,
+    SamlAuthenticator,
     SamlSignInService,
     SamlLogoutService,
     SsoConnectionDirectory,

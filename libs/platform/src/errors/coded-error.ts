@@ -26,7 +26,8 @@ export type InvariantCode =
   | 'helmet_async'
   | 'audit_tenant_mismatch'
   | 'rate_limit_not_static'
-  | 'quota_counted_twice';
+  | 'quota_counted_twice'
+  | 'saml_no_redirect';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(

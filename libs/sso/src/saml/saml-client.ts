@@ -1,9 +1,6 @@
-// node-saml's SAML for one connection and one request. @node-saml/passport-saml's MultiSamlStrategy does the same per
-// request (getSamlOptions, then new SAML(options)); here the SAML class is used directly because each request needs
-// its own cache provider (it records the RelayState and return_to with the AuthnRequest id and reports which request
-// the response consumed), the refusals need node-saml's errors mapped to stable codes, and the login, logout and SLO
-// routes answer redirects Fastify sends, none of which passport's redirect/success plumbing would add anything to.
-import { CacheItem, CacheProvider, SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
+// What passport-saml's MultiSamlStrategy builds node-saml's SAML from, per request and per connection (samlOptions,
+// which getSamlOptions answers), the request-id cache each request gets, and node-saml's errors as refusals.
+import { CacheItem, CacheProvider, SamlConfig, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
 import { randomBytes } from 'node:crypto';
 import { TenantContext } from '@conduit/database';
 import type { Clock, TenantId } from '@conduit/platform';
@@ -76,7 +73,7 @@ export class PostgresRequestCache implements CacheProvider {
   }
 }
 
-export interface SamlClientInput {
+export interface SamlOptionsInput {
   connection: SsoConnectionEntity;
   endpoints: SamlEndpoints;
   cache: CacheProvider;
@@ -85,8 +82,15 @@ export interface SamlClientInput {
   privateKey?: string;
 }
 
-export function samlClient({ connection, endpoints, cache, clockSkewSeconds, privateKey }: SamlClientInput): SAML {
-  return new SAML({
+/** node-saml's options for one connection (MultiSamlStrategy's getSamlOptions answers them for each request). */
+export function samlOptions({
+  connection,
+  endpoints,
+  cache,
+  clockSkewSeconds,
+  privateKey,
+}: SamlOptionsInput): SamlConfig {
+  return {
     issuer: endpoints.entityId,
     callbackUrl: endpoints.acs,
     logoutCallbackUrl: endpoints.slo,
@@ -107,7 +111,7 @@ export function samlClient({ connection, endpoints, cache, clockSkewSeconds, pri
     identifierFormat: null,
     generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
     ...(privateKey ? { privateKey, signatureAlgorithm: 'sha256' as const, digestAlgorithm: 'sha256' } : {}),
-  });
+  };
 }
 
 /** A refusal, from node-saml's error (its messages are its only contract; each mapping is tested end to end). */

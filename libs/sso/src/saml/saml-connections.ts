@@ -1,7 +1,8 @@
 // What every SAML route starts with: the connection it names (before its tenant is known), usable only when enabled
-// and licensed, and node-saml's client for it with its request cache and, when it signs, the SP key opened.
+// and licensed, and node-saml's options for it (what SamlStrategy's getSamlOptions answers) with its request cache and,
+// when it signs, the SP key opened.
 import { Injectable } from '@nestjs/common';
-import { SAML } from '@node-saml/node-saml';
+import type { SamlConfig } from '@node-saml/node-saml';
 import { TenantContext } from '@conduit/database';
 import { LicenseFeatures } from '@conduit/licensing';
 import { Clock, ConduitConfig, InjectConfig, isUuid } from '@conduit/platform';
@@ -11,7 +12,7 @@ import { SamlStateRepository } from '../repositories/saml-state.repository';
 import { SsoConnectionsRepository } from '../repositories/sso-connections.repository';
 import { SsoException, connectionNotFound } from '../sso.exception';
 import { spKeyAad } from '../sso-connections.service';
-import { PendingRequest, PostgresRequestCache, samlClient } from './saml-client';
+import { PendingRequest, PostgresRequestCache, samlOptions } from './saml-client';
 import { SamlEndpoints, samlEndpoints } from './saml-endpoints';
 
 @Injectable()
@@ -54,16 +55,16 @@ export class SamlConnections {
     return new PostgresRequestCache(this.db, this.state, this.clock, connection.tenant_id, connection.id, pending);
   }
 
-  async client(
+  async samlOptions(
     connection: SsoConnectionEntity,
     endpoints: SamlEndpoints,
     cache: PostgresRequestCache,
     { signs }: { signs: boolean },
-  ): Promise<SAML> {
+  ): Promise<SamlConfig> {
     const privateKey = signs
       ? await this.secrets.open(connection.tenant_id, connection.sp_private_key_sealed, spKeyAad(connection.id))
       : undefined;
-    return samlClient({
+    return samlOptions({
       connection,
       endpoints,
       cache,
