@@ -246,6 +246,23 @@ describe('SAML sign-in', () => {
     expect(refused.body.error.code).toBe('saml_no_role');
   });
 
+  it("leaves an MSSP admin their role whatever the groups say (roles above tenant_admin are not the IdP's to give)", async () => {
+    const id = await connection({ role_mapping: { 'soc-analysts': 'analyst' }, default_role: null });
+    const mssp = await api.seedUser('acme', 'mssp_admin', 'mssp@acme.test');
+    idp.nextUser = { email: 'mssp@acme.test', displayName: 'Max', groups: ['soc-analysts'] };
+    const mapped = await signInThroughIdp(api, idp, id);
+    expect((await me(mapped.access_token)).body).toMatchObject({ id: mssp.id, role: 'mssp_admin' });
+    // No mapped group and no default role: still not refused, still not demoted.
+    idp.nextUser = { email: 'mssp@acme.test', groups: ['marketing'] };
+    const unmapped = await signInThroughIdp(api, idp, id);
+    expect((await me(unmapped.access_token)).body.role).toBe('mssp_admin');
+    const [row] = await api.sql(`SELECT role, display_name FROM memberships WHERE user_id = $1 AND tenant_id = $2`, [
+      mssp.id,
+      tenantId,
+    ]);
+    expect(row).toEqual({ role: 'mssp_admin', display_name: 'Max' });
+  });
+
   it('refuses sign-in through a disabled connection, and a user disabled in Conduit', async () => {
     const id = await connection();
     idp.nextUser = { email: 'off@acme.test' };

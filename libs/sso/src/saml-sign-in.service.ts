@@ -5,6 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Profile } from '@node-saml/node-saml';
 import { randomBytes } from 'node:crypto';
+import { roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
 import { ActiveMembership, SessionService, TokenPair, TokenService, assertMayAct } from '@conduit/auth';
 import { TenantContext } from '@conduit/database';
@@ -185,9 +186,6 @@ export class SamlSignInService {
     await this.recordAssertion(connection, profile);
     const user = assertedUser(connection, profile);
     const role = roleForGroups(connection.role_mapping, user.groups, connection.default_role);
-    if (!role) {
-      throw new SsoException('saml_no_role', 'None of your groups is given a role here, and there is no default role');
-    }
     const tenantId = connection.tenant_id;
     const code = randomBytes(32).toString('base64url');
     const userId = await this.db.runInTenant(tenantId, async () => {
@@ -232,10 +230,22 @@ export class SamlSignInService {
   }
 
   /** The member, created on a first sign-in when JIT is on; the role follows the IdP's groups at every sign-in. */
-  private async member(connection: SsoConnectionEntity, user: AssertedUser, role: ActiveMembership['role']) {
+  private async member(connection: SsoConnectionEntity, user: AssertedUser, role: ActiveMembership['role'] | null) {
     const tenantId = connection.tenant_id;
     const account = await this.accounts.findByEmail(user.email);
     let membership = account ? await this.accounts.membership(account.id, tenantId) : null;
+    // Roles above tenant_admin (MSSP and platform admins) are Conduit's to give, never an IdP's (mappings hold tenant
+    // roles only): such a member signs in with that role whatever the groups say, as SCIM leaves it too.
+    if (membership && roleAtLeast(membership.role, 'mssp_admin')) {
+      assertMayAct(membership);
+      if (user.displayName) {
+        await this.accounts.updateMembership(tenantId, membership.userId, { displayName: user.displayName });
+      }
+      return membership;
+    }
+    if (!role) {
+      throw new SsoException('saml_no_role', 'None of your groups is given a role here, and there is no default role');
+    }
     if (!membership) {
       if (!connection.jit_provisioning) {
         throw new SsoException('saml_user_not_provisioned', 'You have no account in this tenant; ask its admin');
