@@ -1,0 +1,43 @@
+import { jsonPathMatchesMany, jsonPathProblem } from './output-paths';
+
+describe('jsonPathProblem', () => {
+  it.each([
+    '$',
+    '$.data',
+    '$.data.items[0].id',
+    "$['odd key'].value",
+    '$..id',
+    '$.items[*].name',
+    '$.items[0:5]',
+    '$.items[0,2]',
+    '$.items[?(@.severity > 3)].id',
+    '$.items[?(@.a.b == 1)]',
+  ])('accepts %s', (path) => {
+    expect(jsonPathProblem(path)).toBeNull();
+  });
+
+  it.each([
+    ['data.id', 'must start with $'],
+    ['$$.id', 'single $'],
+    ['$.a[', '"[" without "]"'],
+    ['$.a]', '"]" without "["'],
+    ["$['a", 'unclosed'],
+    ['$.a.', 'ends with "."'],
+    ['$.items[(@.length-1)]', 'script expressions'],
+    ['$.items[?(@.x >)]', 'filter'],
+    ['$.items[?(@.x]', 'filter'],
+  ])('refuses %s', (path, why) => {
+    expect(jsonPathProblem(path)).toContain(why);
+  });
+});
+
+describe('jsonPathMatchesMany', () => {
+  it.each(['$..id', '$.items[*]', '$.items.*', '$.items[0:5]', '$.items[0,1]', '$.items[?(@.x)]'])(
+    '%s can match several values',
+    (path) => expect(jsonPathMatchesMany(path)).toBe(true),
+  );
+
+  it.each(['$', '$.a.b', '$.items[0]', "$['a b']"])('%s matches one value', (path) => {
+    expect(jsonPathMatchesMany(path)).toBe(false);
+  });
+});
