@@ -24,11 +24,14 @@ describe('templateReferences', () => {
   });
 
   it('reads nested paths, bracket steps, several templates per string and the seed’s leading dot', () => {
-    const refs = templateReferences('/a/{{input.host.name}}/{{ input["query"][0] }}/{{.instance.region}}');
+    const refs = templateReferences(
+      '/a/{{input.host.name}}/{{ input["query"][0] }}/{{.instance.region}}/{{input["in"]}}',
+    );
     expect(refs.map((r) => [r.root, r.name, r.steps])).toEqual([
       ['input', 'host', ['host', 'name']],
       ['input', 'query', ['query', 0]],
       ['instance', 'region', ['region']],
+      ['input', 'in', ['in']],
     ]);
   });
 
@@ -50,6 +53,7 @@ describe('scanTemplates problems', () => {
     ['{{input[0]}}', 'an index as field name'],
     ['{{credentials.token.x}}', 'a path into a credential'],
     ['{{ {{input.host}} }}', 'nested'],
+    ['{{input.in}}', 'a CEL reserved word after a dot'],
   ])('%s is invalid_template (%s)', (text) => {
     const found = codes(text);
     expect(found.length).toBeGreaterThan(0);

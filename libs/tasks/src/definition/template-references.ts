@@ -2,7 +2,14 @@
 // templates by the chains' template parser, so a task's request renders later with the same renderer (CEL, with
 // credentials as slots filled after evaluation). Tasks allow only plain references, no expressions: a reference is a
 // root, then `.name`, `["name"]` or `[0]` steps; its first step names the input field, instance field or credential.
-import { UnclosedTemplateError, normalizeExpression, templateParts } from '@conduit/chains/templates';
+// Each reference must also parse as CEL (the renderer's language), which refuses reserved words after a dot.
+import {
+  ExpressionError,
+  UnclosedTemplateError,
+  compileExpression,
+  normalizeExpression,
+  templateParts,
+} from '@conduit/chains/templates';
 import { TaskDefinitionError, fieldPath, isPlainObject } from './verification';
 
 export const TEMPLATE_ROOTS = ['input', 'instance', 'credentials'] as const;
@@ -133,6 +140,13 @@ function parseReference(raw: string, field: string): TemplateReference | TaskDef
   if (typeof name !== 'string' || name === '') return invalid(`${root} must be followed by a name`);
   if (root === 'credentials' && steps.length > 1)
     return invalid('a credential is a single value: {{credentials.<name>}}');
+  // The renderer parses it as CEL: a reserved word after a dot (input.in, input.null) must be written input["in"].
+  try {
+    compileExpression(expression);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    return invalid(`${err.message} (write a name that is a CEL reserved word as ${root}["name"])`);
+  }
   return { field, root, name, steps, expression };
 }
 
