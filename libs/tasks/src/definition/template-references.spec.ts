@@ -71,6 +71,14 @@ describe('scanTemplates problems', () => {
     expect(codes({ '{{input.host}}': 'x' })).toEqual([['v.{{input.host}}', 'invalid_template']]);
   });
 
+  it('refuses values nested too deep to check, once', () => {
+    let deep: unknown = '{{input.host}}';
+    for (let i = 0; i < 70; i++) deep = [deep];
+    const { errors } = scanTemplates({ a: deep, b: deep }, 'v');
+    expect(errors.map((e) => e.code)).toEqual(['out_of_range']);
+    expect(scanTemplates([[['{{input.host}}']]]).errors).toEqual([]);
+  });
+
   it('reports every bad string, not only the first', () => {
     expect(codes({ a: '{{x', b: ['{{}}'] })).toEqual([
       ['v.a', 'invalid_template'],

@@ -48,7 +48,7 @@ export function templateReferences(value: unknown, base = ''): TemplateReference
   return scanTemplates(value, base).references;
 }
 
-/** References and template problems (invalid_template, unknown_reference for another root) of a JSON value. */
+/** References and problems of a value: invalid_template, unknown_reference (another root), out_of_range (depth). */
 export function scanTemplates(value: unknown, base = ''): TemplateScan {
   const scan: TemplateScan = { references: [], errors: [] };
   walk(value, base, scan, 0);
@@ -72,7 +72,13 @@ export function unknownReferences(
 const MAX_DEPTH = 64;
 
 function walk(value: unknown, field: string, scan: TemplateScan, depth: number): void {
-  if (depth > MAX_DEPTH) return;
+  if (depth > MAX_DEPTH) {
+    // Refused rather than skipped: templates below would go unchecked. Reported once per scanned value.
+    if (!scan.errors.some((e) => e.code === 'out_of_range')) {
+      scan.errors.push({ field, code: 'out_of_range', message: `nested deeper than ${MAX_DEPTH} levels` });
+    }
+    return;
+  }
   if (typeof value === 'string') return scanString(value, field, scan);
   if (Array.isArray(value)) return value.forEach((v, i) => walk(v, fieldPath(field, i), scan, depth + 1));
   if (!isPlainObject(value)) return;
