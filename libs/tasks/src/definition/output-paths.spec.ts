@@ -1,3 +1,4 @@
+import { JSONPath } from 'jsonpath-plus';
 import { jsonPathMatchesMany, jsonPathProblem } from './output-paths';
 
 describe('jsonPathProblem', () => {
@@ -39,5 +40,15 @@ describe('jsonPathMatchesMany', () => {
 
   it.each(['$', '$.a.b', '$.items[0]', "$['a b']"])('%s matches one value', (path) => {
     expect(jsonPathMatchesMany(path)).toBe(false);
+  });
+});
+
+describe('jsonpath-plus caches', () => {
+  it('are cleared after a bounded number of checked paths', () => {
+    const clear = vi.spyOn(JSONPath, 'clearCache');
+    for (let i = 0; i < 4000; i++) jsonPathProblem(`$.field_${i}`);
+    expect(clear.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(clear.mock.calls.length).toBeLessThanOrEqual(2);
+    clear.mockRestore();
   });
 });

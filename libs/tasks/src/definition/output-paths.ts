@@ -3,8 +3,23 @@
 // `[?(...)]` is parsed by the library's safe evaluator once, against an empty object.
 import { JSONPath } from 'jsonpath-plus';
 
+// jsonpath-plus caches every path and filter it parses, forever (module-level Maps with no bound). Paths checked
+// here come from clients, so the caches are cleared after every CACHE_CLEAR_EVERY of them: memory stays bounded and
+// stored paths are simply parsed again.
+const CACHE_CLEAR_EVERY = 2000;
+let parsedSinceClear = 0;
+
+function countParse(): void {
+  parsedSinceClear++;
+  if (parsedSinceClear >= CACHE_CLEAR_EVERY) {
+    JSONPath.clearCache();
+    parsedSinceClear = 0;
+  }
+}
+
 /** Why a JSONPath cannot be used as an output path, or null. */
 export function jsonPathProblem(path: string): string | null {
+  countParse();
   if (!path.startsWith('$')) return 'must start with $ (the response body)';
   if (path.startsWith('$$')) return 'must start with a single $';
   const lexical = bracketProblem(path);

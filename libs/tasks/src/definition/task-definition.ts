@@ -116,7 +116,12 @@ export function withTaskDefaults(input: TaskDefinitionInput): TaskDefinition {
       body: input.request.body ?? null,
     },
     execution_order: input.execution_order ?? 0,
-    error_handling: { ...DEFAULT_ERROR_HANDLING, ...input.error_handling },
+    error_handling: {
+      ...DEFAULT_ERROR_HANDLING,
+      ...Object.fromEntries(
+        Object.entries(input.error_handling ?? {}).filter(([, v]) => v !== undefined && v !== null),
+      ),
+    },
     ingest_cases: input.ingest_cases ?? false,
     case_ingestion_config: input.case_ingestion_config ?? null,
     status: input.status ?? 'active',

@@ -294,6 +294,16 @@ describe('verifyTaskDefinition', () => {
 });
 
 describe('withTaskDefaults', () => {
+  it('keeps given error handling and fills the missing settings', () => {
+    const def = withTaskDefaults({
+      name: 'Ping',
+      task_tag: 'ping',
+      request: { method: 'GET', path: '/ping' },
+      error_handling: { retries: 2, backoff: undefined },
+    });
+    expect(def.error_handling).toEqual({ retries: 2, backoff: 'none', backoff_ms: 0, timeout_ms: 30_000 });
+  });
+
   it('fills every optional part', () => {
     expect(withTaskDefaults({ name: 'Ping', task_tag: 'ping', request: { method: 'GET', path: '/ping' } })).toEqual({
       name: 'Ping',
