@@ -9,6 +9,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 const alias = [
   { find: /^@conduit\/(platform|database)\/(.*)$/, replacement: `${root}/libs/$1/src/$2` },
   { find: /^@conduit\/([a-z-]+)\/engine$/, replacement: `${root}/libs/$1/src/engine` },
+  { find: /^@conduit\/chains\/templates$/, replacement: `${root}/libs/chains/src/templates` },
   { find: /^@conduit\/(api|worker)\/(.*)$/, replacement: `${root}/apps/$1/src/$2` },
   { find: /^@conduit\/(api|worker)$/, replacement: `${root}/apps/$1/src` },
   { find: /^@conduit\/([a-z-]+)$/, replacement: `${root}/libs/$1/src` },

@@ -27,7 +27,7 @@ export const DOMAIN_LIBS = readdirSync(new URL('../libs', import.meta.url), { wi
  * Subpaths other code may import besides a lib's index (small, stable pieces with no Nest wiring), and any domain's
  * worker-only engine, `@conduit/<domain>/engine`: the worker composes it; the API never needs it.
  */
-export const PUBLIC_SUBPATHS = ['@conduit/platform/crypto'];
+export const PUBLIC_SUBPATHS = ['@conduit/platform/crypto', '@conduit/chains/templates'];
 
 const relative = {
   group: ['**/libs/*', '**/apps/*', '../../*'],

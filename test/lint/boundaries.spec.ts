@@ -39,6 +39,12 @@ describe('import boundaries', () => {
       'public index',
     ],
     [
+      'a lib reaching past a public subpath',
+      'libs/tasks/src/x.ts',
+      "import { compileExpression } from '@conduit/chains/templates/expression';",
+      'public index',
+    ],
+    [
       'the API reaching a worker-only engine',
       'apps/api/src/x.ts',
       "import { DeliveryEngine } from '@conduit/webhooks/engine';",
@@ -84,6 +90,11 @@ describe('import boundaries', () => {
       'a domain lib using shared libs',
       'libs/ingestion/src/x.ts',
       "import { TenantContext } from '@conduit/database';\nimport { hmacSha256 } from '@conduit/platform/crypto';",
+    ],
+    [
+      'a domain lib using the chains’ template parser (a public subpath, no Nest wiring)',
+      'libs/tasks/src/x.ts',
+      "import { templateParts } from '@conduit/chains/templates';",
     ],
     [
       'a shared lib using another shared lib',
