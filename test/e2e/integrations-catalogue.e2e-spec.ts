@@ -1,5 +1,6 @@
 // The shared catalogue across a three-level tree (platform → MSSP → customer) and the seed's catalogue endpoints at
 // their documented paths (/apps/v1/...), with the seed's shapes: a multipart form, integer ids, tenant codes.
+import { IntegrationDependents, IntegrationRef } from '@conduit/integrations';
 import { TestApi, startTestApi } from '../support/test-api';
 import { liftQuotas } from '../support/test-license';
 
@@ -276,6 +277,40 @@ describe('integrations: shared catalogue and seed endpoints', () => {
       expect((await upsert(form({ title: 'Doomed' }))).status).toBe(200);
       const bad = await api.request('DELETE', '/apps/v1/app', { token: cust1.token, body: { integration_id: 'x' } });
       expect(bad.status).toBe(400);
+    });
+
+    it('refuses a deletion while a registered source reports dependents (409 with them), unless force', async () => {
+      const created = await upsert(form({ title: 'Busy' }));
+      const seq = created.body.integration_id as number;
+      // What the tasks domain will register: here a source reporting one task on this integration.
+      const deactivated: IntegrationRef[] = [];
+      api.app.get(IntegrationDependents).register({
+        dependentsOf: async (ref) => (ref.id === created.body.id ? [{ kind: 'task', id: 't-1', name: 'Search' }] : []),
+        beforeDelete: async (ref) => {
+          deactivated.push(ref);
+        },
+      });
+      const refused = await api.request('DELETE', '/apps/v1/app', {
+        token: cust1.token,
+        body: { integration_id: seq, tenant_code: 'cust-one' },
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('integration_has_dependents');
+      expect(refused.body.error.details).toEqual([{ message: 'task Search', kind: 'task', id: 't-1', name: 'Search' }]);
+      expect((await api.sql(`SELECT status FROM integrations WHERE id = $1`, [created.body.id]))[0].status).toBe(
+        'active',
+      );
+      expect(deactivated).toEqual([]);
+      const forced = await api.request('DELETE', '/apps/v1/app', {
+        token: cust1.token,
+        body: { integration_id: seq, tenant_code: 'cust-one', force: true },
+      });
+      expect(forced.status).toBe(200);
+      expect(forced.body.dependents).toEqual([{ kind: 'task', id: 't-1', name: 'Search' }]);
+      expect(deactivated.map((r) => r.integrationId)).toEqual([seq]);
+      expect((await api.sql(`SELECT status FROM integrations WHERE id = $1`, [created.body.id]))[0].status).toBe(
+        'deleted',
+      );
     });
   });
 });
