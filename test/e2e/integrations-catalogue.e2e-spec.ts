@@ -99,6 +99,7 @@ describe('integrations: shared catalogue and seed endpoints', () => {
         title: 'MSSP One Shared',
         shared: true,
         shared_from: await tenantId('mssp-one'),
+        created_by: null,
       });
       const logo = await fetch(`${api.baseUrl}/api/v1/integrations/${ids.mssp1}/logo`, {
         headers: { authorization: `Bearer ${cust1Analyst.token}` },

@@ -252,7 +252,8 @@ export class IntegrationsService {
           ? { content_type: r.logo_content_type, size: r.logo_size, sha256: r.logo_sha256 }
           : null,
       logo_url: logoUrl(r.id),
-      created_by: r.created_by,
+      // A shared entry's author is a user of another tenant: not shown below it.
+      created_by: r.tenant_id === actingTenant ? r.created_by : null,
       created_at: r.created_at.toISOString(),
       updated_at: r.updated_at.toISOString(),
     };

@@ -27,21 +27,30 @@ export const DEFAULT_LOGO: LogoContent = (() => {
   return { content_type: SVG_TYPE, body, sha256: sha256(body) };
 })();
 
-const purify = createDOMPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
 /** url(...) naming anything but a fragment of this document (url(#gradient) is fine). */
 const EXTERNAL_URL = /url\s*\(\s*(?!['"]?\s*#)/i;
 const EXTERNAL_STYLE = /@import|url\s*\(\s*(?!['"]?\s*#)/i;
 
-purify.addHook('uponSanitizeAttribute', (_node, data) => {
-  const name = data.attrName.toLowerCase();
-  const value = data.attrValue.trim();
-  if ((name === 'href' || name === 'xlink:href' || name.endsWith(':href')) && !value.startsWith('#'))
-    data.keepAttr = false;
-  else if (EXTERNAL_URL.test(value)) data.keepAttr = false;
-});
-purify.addHook('uponSanitizeElement', (node, data) => {
-  if (data.tagName === 'style' && EXTERNAL_STYLE.test(node.textContent ?? '')) node.parentNode?.removeChild(node);
-});
+type Purifier = ReturnType<typeof createDOMPurify>;
+let purifier: Purifier | null = null;
+
+/** DOMPurify on a jsdom window, made at the first SVG (a process that never sees one never loads a DOM). */
+function purify(): Purifier {
+  if (purifier) return purifier;
+  const p = createDOMPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
+  p.addHook('uponSanitizeAttribute', (_node, data) => {
+    const name = data.attrName.toLowerCase();
+    const value = data.attrValue.trim();
+    if ((name === 'href' || name === 'xlink:href' || name.endsWith(':href')) && !value.startsWith('#'))
+      data.keepAttr = false;
+    else if (EXTERNAL_URL.test(value)) data.keepAttr = false;
+  });
+  p.addHook('uponSanitizeElement', (node, data) => {
+    if (data.tagName === 'style' && EXTERNAL_STYLE.test(node.textContent ?? '')) node.parentNode?.removeChild(node);
+  });
+  purifier = p;
+  return p;
+}
 
 function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
@@ -49,7 +58,7 @@ function sha256(body: Buffer): string {
 
 /** An SVG with what could run or fetch removed; null when nothing of an SVG is left. */
 export function sanitizeSvg(text: string): string | null {
-  const clean = purify.sanitize(text, { USE_PROFILES: { svg: true, svgFilters: true } });
+  const clean = purify().sanitize(text, { USE_PROFILES: { svg: true, svgFilters: true } });
   const trimmed = clean.trim();
   return /^<svg[\s>]/i.test(trimmed) ? trimmed : null;
 }
