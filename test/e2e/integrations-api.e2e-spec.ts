@@ -52,7 +52,7 @@ describe('integrations API', () => {
     fetch(`${api.baseUrl}/api/v1/integrations/${id}/logo`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
-      body: body as BodyInit,
+      body: body as RequestInit['body'],
     });
 
   it('creates, reads, lists with filters, updates and soft-deletes an integration; every change audited', async () => {

@@ -80,6 +80,21 @@ describe('integrations: shared catalogue and seed endpoints', () => {
       });
     });
 
+    it('pages through own and shared entries together, newest first, with no gap or repeat', async () => {
+      const all = await api.request('GET', '/api/v1/integrations', { token: cust1.token });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = cursor ? `?limit=1&cursor=${cursor}` : '?limit=1';
+        const page = await api.request('GET', `/api/v1/integrations${query}`, { token: cust1.token });
+        expect(page.body.data).toHaveLength(1);
+        seen.push(page.body.data[0].id);
+        cursor = page.body.next_cursor;
+      } while (cursor);
+      expect(seen).toEqual(all.body.data.map((i: { id: string }) => i.id));
+      expect(seen).toEqual([ids.cust1, ids.mssp1, ids.platform]);
+    });
+
     it("hides a sibling MSSP's shared entries from the other MSSP's customer", async () => {
       expect(await titles(cust2)).toEqual({
         'MSSP Two Shared': await tenantId('mssp-two'),

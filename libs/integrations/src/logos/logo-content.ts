@@ -37,7 +37,7 @@ let purifier: Purifier | null = null;
 /** DOMPurify on a jsdom window, made at the first SVG (a process that never sees one never loads a DOM). */
 function purify(): Purifier {
   if (purifier) return purifier;
-  const p = createDOMPurify(new JSDOM('').window as unknown as Parameters<typeof createDOMPurify>[0]);
+  const p = createDOMPurify(new JSDOM('').window as Parameters<typeof createDOMPurify>[0]);
   p.addHook('uponSanitizeAttribute', (_node, data) => {
     const name = data.attrName.toLowerCase();
     const value = data.attrValue.trim();

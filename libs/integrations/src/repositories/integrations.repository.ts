@@ -92,19 +92,40 @@ export class IntegrationsRepository {
     return this.reading(reader, () => this.visible(reader).andWhere('i.id = :id', { id }).getOne());
   }
 
+  /**
+   * A page, newest first: the tenant's own rows and the shared rows of the tenants above, each read by its own
+   * statement walking (tenant_id, created_at, id) in order, merged here. One statement with an OR over both would
+   * make PostgreSQL gather and sort every row of the tenant (10,000 integrations: ~10 ms instead of ~1 ms).
+   */
   page(reader: CatalogueReader, filters: IntegrationFilters, page: PageRequest): Promise<IntegrationEntity[]> {
-    return this.reading(reader, () => {
-      const qb =
-        filters.status === 'deleted'
-          ? this.repo()
-              .createQueryBuilder('i')
-              .where('i.tenant_id = :tenantId AND i.deleted_at IS NOT NULL', { tenantId: reader.tenantId })
-          : this.visible(reader);
-      if (filters.status && filters.status !== 'deleted') qb.andWhere('i.status = :status', { status: filters.status });
-      if (filters.category) qb.andWhere('lower(i.category) = lower(:category)', { category: filters.category });
-      if (filters.q) qb.andWhere(`i.title ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(filters.q)}%` });
-      return newestFirst(qb, 'i', page).getMany();
+    return this.reading(reader, async () => {
+      if (filters.status === 'deleted') {
+        const qb = this.repo()
+          .createQueryBuilder('i')
+          .where('i.tenant_id = :tenantId AND i.deleted_at IS NOT NULL', { tenantId: reader.tenantId });
+        return newestFirst(this.filtered(qb, filters), 'i', page).getMany();
+      }
+      const own = this.repo()
+        .createQueryBuilder('i')
+        .where('i.tenant_id = :tenantId AND i.deleted_at IS NULL', { tenantId: reader.tenantId });
+      const rows = await newestFirst(this.filtered(own, filters), 'i', page).getMany();
+      if (reader.owners.length === 0) return rows;
+      const shared = this.repo()
+        .createQueryBuilder('i')
+        .where('i.tenant_id IN (:...owners) AND i.shared AND i.deleted_at IS NULL', { owners: reader.owners });
+      rows.push(...(await newestFirst(this.filtered(shared, filters), 'i', page).getMany()));
+      return rows.sort(newestFirstOrder).slice(0, page.limit + 1);
     });
+  }
+
+  private filtered(
+    qb: SelectQueryBuilder<IntegrationEntity>,
+    filters: IntegrationFilters,
+  ): SelectQueryBuilder<IntegrationEntity> {
+    if (filters.status && filters.status !== 'deleted') qb.andWhere('i.status = :status', { status: filters.status });
+    if (filters.category) qb.andWhere('lower(i.category) = lower(:category)', { category: filters.category });
+    if (filters.q) qb.andWhere(`i.title ILIKE :q ESCAPE '\\'`, { q: `%${escapeLike(filters.q)}%` });
+    return qb;
   }
 
   /** Active integrations the reader sees (its own and shared), oldest first: the seed's integration list. */
@@ -153,6 +174,13 @@ export class IntegrationsRepository {
 function isTitleConflict(err: unknown): boolean {
   const e = err as { code?: string; constraint?: string; driverError?: { constraint?: string } };
   return e.code === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === TITLE_KEY;
+}
+
+/** created_at, then id, both descending: PostgreSQL's order of uuids is their bytes', the order of their hex text. */
+function newestFirstOrder(a: IntegrationEntity, b: IntegrationEntity): number {
+  const t = b.created_at.getTime() - a.created_at.getTime();
+  if (t !== 0) return t;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
