@@ -148,6 +148,31 @@ describe('integrations API', () => {
     expect((await api.request('GET', '/api/v1/integrations/not-a-uuid', { token: admin.token })).status).toBe(404);
   });
 
+  it('holds API keys to their integrations scope', async () => {
+    const key = await api.request('POST', '/api/v1/api-keys', {
+      token: admin.token,
+      body: { name: 'catalogue reader', scopes: ['integrations:read'] },
+    });
+    expect(key.status).toBe(201);
+    const listed = await api.request('GET', '/api/v1/integrations', { apiKey: key.body.key });
+    expect(listed.status).toBe(200);
+    const refused = await api.request('POST', '/api/v1/integrations', {
+      apiKey: key.body.key,
+      body: { title: 'By key' },
+    });
+    expect(refused.status).toBe(403);
+    const writer = await api.request('POST', '/api/v1/api-keys', {
+      token: admin.token,
+      body: { name: 'catalogue writer', scopes: ['integrations:write'] },
+    });
+    const made = await api.request('POST', '/api/v1/integrations', {
+      apiKey: writer.body.key,
+      body: { title: 'By key' },
+    });
+    expect(made.status).toBe(201);
+    expect(made.body.created_by).toBe(admin.id);
+  });
+
   it('refuses a bad field definition with 400 naming the field, and writes nothing', async () => {
     const before = await count();
     const bad = await create({

@@ -133,6 +133,27 @@ describe('integrations: shared catalogue and seed endpoints', () => {
       expect(row).toEqual({ title: 'MSSP One Shared', status: 'active' });
     });
 
+    it("lets an MSSP admin act in its customer (X-Tenant-Id), not in a sibling MSSP's", async () => {
+      const made = await api.request('POST', '/api/v1/integrations', {
+        token: mssp1.token,
+        tenant: 'cust-one',
+        body: { title: 'Made by the MSSP' },
+      });
+      expect(made.status).toBe(201);
+      expect(made.body.tenant_id).toBe(await tenantId('cust-one'));
+      const listed = await titles(cust1Analyst);
+      expect(listed['Made by the MSSP']).toBeNull();
+      const sibling = await api.request('POST', '/api/v1/integrations', {
+        token: mssp1.token,
+        tenant: 'cust-two',
+        body: { title: 'Not there' },
+      });
+      expect(sibling.status).toBeGreaterThanOrEqual(403);
+      expect(sibling.status).toBeLessThan(500);
+      expect((await api.sql(`SELECT count(*)::int AS n FROM integrations WHERE title = 'Not there'`))[0].n).toBe(0);
+      await api.request('DELETE', `/api/v1/integrations/${made.body.id}`, { token: mssp1.token, tenant: 'cust-one' });
+    });
+
     it('stops showing an entry once its owner unshares it', async () => {
       const off = await api.request('PATCH', `/api/v1/integrations/${ids.mssp2}`, {
         token: mssp2.token,
