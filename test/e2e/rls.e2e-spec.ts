@@ -198,6 +198,15 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO license_usage_progress (tenant_id, source, counted_until) VALUES ($2, $1, now())`,
     params: [`seed_${randomBytes(6).toString('hex')}`, t],
   }),
+  // One row per tenant and kind: each row gets a kind of its own.
+  catalogue_counters: (t) => ({
+    sql: `INSERT INTO catalogue_counters (tenant_id, kind, last_value) VALUES ($1, $2, 1)`,
+    params: [t, `seed_${randomBytes(6).toString('hex')}`],
+  }),
+  integrations: (t, u) => ({
+    sql: `INSERT INTO integrations (id, tenant_id, integration_id, title, created_by) VALUES ($1, $2, $3, $4, $5)`,
+    params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
@@ -640,6 +649,54 @@ describe('row-level security (raw SQL as the runtime role)', () => {
       );
       expect({ deleted, updated }).toEqual({ deleted: 0, updated: 0 });
       expect(await ownerCount(table, B)).toBe(before);
+    });
+  });
+
+  // The shared catalogue (integrations_lookup): app.catalogue_owners names the tenants above the acting one; it opens
+  // their live integrations marked shared, for reading only, and nothing else of theirs.
+  describe('lookup setting app.catalogue_owners', () => {
+    const sharedId = randomUUID();
+    const deletedSharedId = randomUUID();
+    beforeAll(async () => {
+      await owner.query(
+        `INSERT INTO integrations (id, tenant_id, integration_id, title, shared) VALUES ($1, $2, 2000000001, $3, true)`,
+        [sharedId, B, `shared ${sharedId}`],
+      );
+      await owner.query(
+        `INSERT INTO integrations (id, tenant_id, integration_id, title, shared, status, deleted_at)
+         VALUES ($1, $2, 2000000002, $3, true, 'deleted', now())`,
+        [deletedSharedId, B, `deleted ${deletedSharedId}`],
+      );
+    });
+    afterAll(async () => {
+      await owner.query(`DELETE FROM integrations WHERE id IN ($1, $2)`, [sharedId, deletedSharedId]);
+    });
+
+    it.each([
+      ['no tenant', null],
+      ['tenant A', A],
+    ])("reveals only B's live shared integrations, and nothing else of B, with %s set", async (_label, tenantId) => {
+      const settings: Record<string, string> = { 'app.catalogue_owners': `${randomUUID()},${B}` };
+      if (tenantId) settings['app.tenant_id'] = tenantId;
+      const { counts, ids } = await asRuntime(settings, async () => ({
+        counts: await visibleCounts(),
+        ids: (await runtime.query<{ id: string }>(`SELECT id FROM integrations WHERE tenant_id = $1`, [B])).rows,
+      }));
+      expect(ids.map((r) => r.id)).toEqual([sharedId]);
+      const bVisible = Object.fromEntries(tenantTables.map((t) => [t, counts[t].b]));
+      expect(bVisible).toEqual(Object.fromEntries(tenantTables.map((t) => [t, t === 'integrations' ? 1 : 0])));
+      for (const t of tenantTables) expect(counts[t].a, t).toBe(tenantId ? await ownerCount(t, A) : 0);
+    });
+
+    it("never lets B's shared integration be updated or deleted through it", async () => {
+      const settings = { 'app.catalogue_owners': B, 'app.tenant_id': A };
+      const before = await rowVersions('integrations', B);
+      const changed = await asRuntime(settings, async () => ({
+        updated: (await runtime.query(`UPDATE integrations SET title = title WHERE tenant_id = $1`, [B])).rowCount,
+        deleted: (await runtime.query(`DELETE FROM integrations WHERE tenant_id = $1`, [B])).rowCount,
+      }));
+      expect(changed).toEqual({ updated: 0, deleted: 0 });
+      expect(await rowVersions('integrations', B)).toEqual(before);
     });
   });
 });

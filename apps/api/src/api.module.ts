@@ -9,6 +9,7 @@ import { AuthApiModule } from '@conduit/auth';
 import { ChainsApiModule } from '@conduit/chains';
 import { DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionApiModule } from '@conduit/ingestion';
+import { IntegrationsApiModule } from '@conduit/integrations';
 import { LicensingApiModule } from '@conduit/licensing';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
@@ -39,6 +40,7 @@ export const API_DOMAINS = [
   IngestionApiModule,
   ChainsApiModule,
   LicensingApiModule,
+  IntegrationsApiModule,
 ];
 
 /**

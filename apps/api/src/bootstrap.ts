@@ -1,4 +1,5 @@
 // Builds the HTTP application (used by main.ts, src/dev.ts and the end-to-end tests alike).
+import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, OperationObject, SwaggerModule } from '@nestjs/swagger';
@@ -132,6 +133,10 @@ export async function createApiApp(
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_req, body, done) =>
     done(null, body),
   );
+  // multipart/form-data (the catalogue's seed form, logo uploads): parsed by the route itself through req.parts(),
+  // which streams the parts under its own limits. The plugin only adds that parser (no attachFieldsToBody, so no hook
+  // runs on other routes); JSON and the other content types keep their parsers above.
+  await app.register(multipart as never, { limits: { fileSize: config.BODY_LIMIT_BYTES, files: 1, parts: 100 } });
   // Once parsed, before guards and pipes: text PostgreSQL cannot store, JSON nested too deep to validate, reserved keys
   // and whole numbers beyond 2^53 - 1 are a 400 (see findRefusedInput).
   // Callback-style hooks: an async one costs a promise per request.

@@ -4,6 +4,7 @@ import { AccessModule } from '@conduit/access';
 import { ChainsWorkerModule } from '@conduit/chains/engine';
 import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionWorkerModule } from '@conduit/ingestion/engine';
+import { INTEGRATIONS_MIGRATIONS } from '@conduit/integrations';
 import { LicensingWorkerModule } from '@conduit/licensing/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
@@ -22,7 +23,7 @@ export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, Chai
  * Domains with no work in the worker whose tables it must still create: either process may migrate the schema at
  * start, so the worker's migrations are the API's (worker-migrations.spec.ts).
  */
-const SCHEMA_ONLY_MIGRATIONS = [...SSO_MIGRATIONS, ...SCIM_MIGRATIONS];
+const SCHEMA_ONLY_MIGRATIONS = [...SSO_MIGRATIONS, ...SCIM_MIGRATIONS, ...INTEGRATIONS_MIGRATIONS];
 /** Their migrations (and those of the domains they use), run at start with the platform's when MIGRATE_ON_START. */
 export const WORKER_MIGRATIONS = [...migrationsOf(WORKER_DOMAINS), ...SCHEMA_ONLY_MIGRATIONS];
 

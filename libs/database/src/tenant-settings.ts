@@ -9,6 +9,8 @@ export const SCIM_TOKEN_LOOKUP_SETTING = 'app.scim_token_prefix';
 /** SAML routes name their connection before its tenant is known; a sign-in code is exchanged before it too. */
 export const SSO_CONNECTION_LOOKUP_SETTING = 'app.sso_connection_id';
 export const SSO_CODE_LOOKUP_SETTING = 'app.sso_code_hash';
+/** Shared catalogue: comma-separated ids of the tenants above the acting one (whose shared integrations it reads). */
+export const CATALOGUE_OWNERS_SETTING = 'app.catalogue_owners';
 
 export type SessionSetting =
   | typeof TENANT_SETTING
@@ -19,4 +21,5 @@ export type SessionSetting =
   | typeof SOURCE_KEY_LOOKUP_SETTING
   | typeof SCIM_TOKEN_LOOKUP_SETTING
   | typeof SSO_CONNECTION_LOOKUP_SETTING
-  | typeof SSO_CODE_LOOKUP_SETTING;
+  | typeof SSO_CODE_LOOKUP_SETTING
+  | typeof CATALOGUE_OWNERS_SETTING;

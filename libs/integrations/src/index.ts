@@ -1,0 +1,14 @@
+// The public surface of @conduit/integrations: only what other packages use. Everything else is internal.
+export * from './fields';
+export { CatalogueCounters } from './repositories/catalogue-counters';
+export type { CounterKind } from './repositories/catalogue-counters';
+export { IntegrationDependents } from './integration-dependents';
+export type { DependentsSource, IntegrationDependent, IntegrationRef } from './integration-dependents';
+export { IntegrationEntity, INTEGRATION_STATUSES } from './entities/integration.entity';
+export type { IntegrationStatus } from './entities/integration.entity';
+export { IntegrationsService } from './integrations.service';
+export { IntegrationsApiModule } from './integrations-api.module';
+export { IntegrationsModule } from './integrations.module';
+export { INTEGRATIONS_MIGRATIONS } from './migrations';
+export { DEFAULT_LOGO, MAX_LOGO_BYTES, acceptLogo } from './logos/logo-content';
+export type { LogoContent } from './logos/logo-content';

@@ -1,0 +1,40 @@
+import { ConduitException, ErrorDetail, HttpStatusCode } from '@conduit/platform';
+
+export type IntegrationsErrorCode =
+  | 'integration_not_found'
+  | 'integration_name_exists'
+  | 'invalid_field_definition'
+  | 'integration_not_owned'
+  | 'integration_has_dependents'
+  | 'instances_not_available'
+  | 'logo_not_found'
+  | 'logo_type_not_allowed'
+  | 'logo_too_large'
+  | 'logo_unsafe';
+
+const STATUS: Record<IntegrationsErrorCode, HttpStatusCode> = {
+  integration_not_found: 404,
+  integration_name_exists: 409,
+  invalid_field_definition: 400,
+  integration_not_owned: 403,
+  integration_has_dependents: 409,
+  instances_not_available: 400,
+  logo_not_found: 404,
+  logo_type_not_allowed: 400,
+  logo_too_large: 413,
+  logo_unsafe: 400,
+};
+
+export class IntegrationsException extends ConduitException<IntegrationsErrorCode> {
+  constructor(code: IntegrationsErrorCode, message: string, details: ErrorDetail[] = []) {
+    super(code, STATUS[code], message, details);
+  }
+}
+
+export const integrationNotFound = () => new IntegrationsException('integration_not_found', 'Integration not found');
+export const nameExists = (title: string) =>
+  new IntegrationsException(
+    'integration_name_exists',
+    `The tenant already has an integration titled ${JSON.stringify(title)}`,
+    [{ field: 'title', message: 'already used by another integration of the tenant' }],
+  );
