@@ -7,7 +7,6 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
@@ -141,8 +140,16 @@ export class IntegrationsController {
     description:
       "Served with X-Content-Type-Options: nosniff and Content-Security-Policy: default-src 'none'; sandbox.",
   })
-  @ApiProduces('image/png', 'image/jpeg', 'image/webp', 'image/svg+xml')
-  @ApiOkResponse({ description: 'The image', schema: { type: 'string', format: 'binary' } })
+  // The image types are the 200's alone: the errors answer the JSON error body like every other route.
+  @ApiOkResponse({
+    description: 'The image',
+    content: Object.fromEntries(
+      ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'].map((type) => [
+        type,
+        { schema: { type: 'string', format: 'binary' } },
+      ]),
+    ),
+  })
   @ApiErrors(401, 403, 404)
   async logo(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     const logo = await this.integrations.logo(id);
