@@ -207,6 +207,14 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO integrations (id, tenant_id, integration_id, title, created_by) VALUES ($1, $2, $3, $4, $5)`,
     params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u],
   }),
+  // A task of one of the tenant's integrations (seeded just above); tag and number of its own. Under another tenant's
+  // setting only that tenant's integrations are visible: the row is then refused for its tenant_id.
+  tasks: (t, u) => ({
+    sql: `INSERT INTO tasks (id, tenant_id, integration_uuid, integration_id, task_id, name, task_tag, request, created_by)
+          SELECT $1, $2, i.id, i.integration_id, $3, 'seed task', $4, '{"method":"GET","path":"/"}', $5
+          FROM integrations i ORDER BY (i.tenant_id = $2) DESC, i.created_at LIMIT 1`,
+    params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed_${randomBytes(6).toString('hex')}`, u],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
