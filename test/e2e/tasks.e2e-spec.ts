@@ -368,4 +368,65 @@ describe('tasks', () => {
       201,
     );
   });
+
+  it("reads a shared integration's tasks below its owner (shared_from), never writes them; others see nothing", async () => {
+    await api.seedTenant('mssp', 'acme');
+    await api.seedTenant('customer', 'mssp');
+    await api.seedTenant('sibling', 'acme');
+    const mssp = await api.seedUser('mssp', 'mssp_admin');
+    const customer = await api.seedUser('customer', 'tenant_admin');
+    const sibling = await api.seedUser('sibling', 'tenant_admin');
+    const sharedRes = await api.request('POST', '/api/v1/integrations', {
+      token: mssp.token,
+      body: { title: 'MSSP Shared', fields: INTEGRATION_FIELDS, shared: true },
+    });
+    const privateRes = await api.request('POST', '/api/v1/integrations', {
+      token: mssp.token,
+      body: { title: 'MSSP Private', fields: INTEGRATION_FIELDS },
+    });
+    const sharedTask = await create(taskBody('shared_task'), sharedRes.body.id, mssp.token);
+    const privateTask = await create(taskBody('private_task'), privateRes.body.id, mssp.token);
+    expect([sharedTask.status, privateTask.status]).toEqual([201, 201]);
+    const msspId = (await api.sql<{ id: string }>(`SELECT id FROM tenants WHERE code = 'mssp'`))[0].id;
+
+    const list = await api.request('GET', tasksUrl(sharedRes.body.id), { token: customer.token });
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((t: { id: string }) => t.id)).toEqual([sharedTask.body.id]);
+    expect(list.body.data[0]).toMatchObject({ shared_from: msspId, created_by: null, task_tag: 'shared_task' });
+    const got = await api.request('GET', `${tasksUrl(sharedRes.body.id)}/${sharedTask.body.id}`, {
+      token: customer.token,
+    });
+    expect(got.status).toBe(200);
+    expect((await api.request('GET', tasksUrl(sharedRes.body.id), { token: mssp.token })).body.data[0]).toMatchObject({
+      shared_from: null,
+      created_by: mssp.id,
+    });
+    // Only the owner writes them.
+    const write = await create(taskBody('mine'), sharedRes.body.id, customer.token);
+    expect(write.status).toBe(403);
+    expect(write.body.error.code).toBe('integration_not_owned');
+    const patch = await api.request('PATCH', `${tasksUrl(sharedRes.body.id)}/${sharedTask.body.id}`, {
+      token: customer.token,
+      body: { name: 'taken over' },
+    });
+    expect(patch.status).toBe(403);
+    // An unshared integration, and a tenant outside the MSSP's tree: nothing.
+    expect((await api.request('GET', tasksUrl(privateRes.body.id), { token: customer.token })).status).toBe(404);
+    expect((await api.request('GET', tasksUrl(sharedRes.body.id), { token: sibling.token })).status).toBe(404);
+    // Unsharing hides the tasks again.
+    await api.request('PATCH', `/api/v1/integrations/${sharedRes.body.id}`, {
+      token: mssp.token,
+      body: { shared: false },
+    });
+    expect((await api.request('GET', tasksUrl(sharedRes.body.id), { token: customer.token })).status).toBe(404);
+  });
+
+  it('refuses status deleted in a definition (DELETE only) and an empty PATCH', async () => {
+    const res = await create(taskBody('zombie', { status: 'deleted' }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'status', code: 'invalid_value' })]);
+    const ok = await create(taskBody('alive'));
+    const empty = await api.request('PATCH', `${tasksUrl()}/${ok.body.id}`, { token: admin.token, body: {} });
+    expect(empty.status).toBe(400);
+  });
 });

@@ -16,6 +16,7 @@ import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUu
 import { TaskDefinitionInput, TaskOutputField, verifyTaskDefinition, withTaskDefaults } from './definition';
 import type { TaskDefinitionBody, TaskResponse, ListTasksQueryDto } from './dto/task.dto';
 import { TaskEntity } from './entities/task.entity';
+import { TenantHierarchy } from '@conduit/tenants';
 import { TaskIntegration, TasksRepository } from './repositories/tasks.repository';
 import { TasksException, integrationNotFound, taskNotFound } from './tasks.exception';
 
@@ -66,6 +67,7 @@ export class TasksService {
     private readonly tasks: TasksRepository,
     private readonly counters: CatalogueCounters,
     private readonly integrations: IntegrationsService,
+    private readonly hierarchy: TenantHierarchy,
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -90,7 +92,7 @@ export class TasksService {
         deleted_at: null,
       };
       if (!(await this.tasks.insert(row))) throw tagExists(def.task_tag);
-      return present(row);
+      return present(row, tenantId);
     });
   }
 
@@ -99,19 +101,23 @@ export class TasksService {
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
     return this.db.runInTenant(tenantId, async () => {
-      const owner = await this.readableIntegration(tenantId, integrationId);
-      const rows = await this.tasks.page(tenantId, owner.id, { status: query.status }, { limit, cursor });
-      return toPage(rows, limit, present);
+      const { integration, owners } = await this.readableIntegration(tenantId, integrationId);
+      const rows = await this.tasks.sharedReading(owners, () =>
+        this.tasks.page(integration.tenant_id, integration.id, { status: query.status }, { limit, cursor }),
+      );
+      return toPage(rows, limit, (r) => present(r, tenantId));
     });
   }
 
   async get(integrationId: string, id: string): Promise<TaskResponse> {
     const tenantId = this.tenant('read');
     return this.db.runInTenant(tenantId, async () => {
-      const owner = await this.readableIntegration(tenantId, integrationId);
-      const row = isUuid(id) ? await this.tasks.find(tenantId, owner.id, id) : null;
+      const { integration, owners } = await this.readableIntegration(tenantId, integrationId);
+      const row = isUuid(id)
+        ? await this.tasks.sharedReading(owners, () => this.tasks.find(integration.tenant_id, integration.id, id))
+        : null;
       if (!row) throw taskNotFound();
-      return present(row);
+      return present(row, tenantId);
     });
   }
 
@@ -151,7 +157,7 @@ export class TasksService {
     const def = await this.checked(owner, merged, row.task_tag);
     const changes: Partial<TaskEntity> = { ...def, updated_at: this.clock.now() };
     if (!(await this.tasks.update(row.tenant_id, row.id, changes))) throw tagExists(def.task_tag);
-    return present({ ...row, ...changes });
+    return present({ ...row, ...changes }, row.tenant_id);
   }
 
   /** Soft delete; refused (409 task_has_dependents) while other tasks of the integration depend on it. */
@@ -175,7 +181,7 @@ export class TasksService {
 
   /** The whole definition by the seed's numbers. */
   async getBySeq(integrationSeq: number, taskSeq: number): Promise<TaskResponse> {
-    return present(await this.bySeq(taskSeq, integrationSeq));
+    return present(await this.bySeq(taskSeq, integrationSeq), this.access.tenant().id);
   }
 
   /** Checks a definition against the integration without saving (the seed's verify-generic). */
@@ -253,12 +259,22 @@ export class TasksService {
     throw integrationNotFound();
   }
 
-  /** Reads: the tenant's own integration; a shared one's tasks are not readable below its owner yet (empty). */
-  private async readableIntegration(tenantId: TenantId, id: string): Promise<TaskIntegration> {
+  /**
+   * Reads: the tenant's own integration, or one shared with it by a tenant above (its tasks are then read through the
+   * tasks_lookup policy, with those tenants in app.catalogue_owners).
+   */
+  private async readableIntegration(
+    tenantId: TenantId,
+    id: string,
+  ): Promise<{ integration: TaskIntegration; owners: TenantId[] }> {
     if (!isUuid(id)) throw integrationNotFound();
-    const owner = await this.tasks.integration(tenantId, { id });
-    if (!owner) throw integrationNotFound();
-    return owner;
+    const own = await this.tasks.integration(tenantId, { id });
+    if (own) return { integration: own, owners: [] };
+    // The tenants above (lineage runs from the tenant up to its root), never from input.
+    const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
+    const shared = await this.tasks.sharedIntegration(owners, id);
+    if (!shared) throw integrationNotFound();
+    return { integration: shared, owners };
   }
 
   private async sharedWith(id: string): Promise<boolean> {
@@ -336,7 +352,8 @@ const tagExists = (tag: string) =>
     { field: 'task_tag', message: 'already used by another task of the integration' },
   ]);
 
-export function present(r: TaskEntity): TaskResponse {
+/** A task as responses show it; a shared one's author (a user of another tenant) is not shown below its owner. */
+export function present(r: TaskEntity, actingTenant: TenantId): TaskResponse {
   return {
     id: r.id,
     tenant_id: r.tenant_id,
@@ -355,7 +372,8 @@ export function present(r: TaskEntity): TaskResponse {
     ingest_cases: r.ingest_cases,
     case_ingestion_config: r.case_ingestion_config,
     status: r.status,
-    created_by: r.created_by,
+    shared_from: r.tenant_id === actingTenant ? null : r.tenant_id,
+    created_by: r.tenant_id === actingTenant ? r.created_by : null,
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
   };

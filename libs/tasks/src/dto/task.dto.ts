@@ -189,6 +189,13 @@ export class TaskResponse {
   @ApiProperty() ingest_cases: boolean;
   @ApiProperty({ ...JSON_OBJECT, nullable: true }) case_ingestion_config: Record<string, unknown> | null;
   @ApiProperty({ enum: TASK_STATUSES }) status: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'The tenant above whose shared integration this task belongs to; null for the tenant’s own',
+  })
+  shared_from: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) created_by: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;

@@ -5,7 +5,12 @@ import { enableRls } from '@conduit/database';
  * Tasks of the catalogue (issue 17, seed 002 TASKS): what can be asked of an integration, with input and output
  * fields, dependencies on other tasks of the same integration (by tag), the HTTP request to make and its error
  * handling. Numbered per tenant (task_id, catalogue_counters kind task); tags unique in the integration among tasks
- * not deleted. Plain tenant isolation: a shared integration's tasks are not yet readable below its owner.
+ * not deleted.
+ *
+ * Shared catalogue: like integrations_lookup, the lookup policy opens, for SELECT only, the live tasks of a live
+ * shared integration of the tenants listed in app.catalogue_owners (set by the service from TenantHierarchy.lineage
+ * for the one statement that reads them). The EXISTS runs under the integrations' own policies, so it sees exactly
+ * the shared integrations that setting opens. Writes stay under plain tenant isolation.
  */
 export class Tasks1764310000000 implements MigrationInterface {
   name = 'Tasks1764310000000';
@@ -39,7 +44,11 @@ export class Tasks1764310000000 implements MigrationInterface {
       CREATE UNIQUE INDEX tasks_tenant_seq_key ON tasks (tenant_id, task_id);
       CREATE UNIQUE INDEX tasks_integration_tag_key ON tasks (integration_uuid, task_tag) WHERE deleted_at IS NULL;
       CREATE INDEX tasks_integration_created_idx ON tasks (tenant_id, integration_uuid, created_at DESC, id DESC);
-      ${enableRls('tasks')}
+      ${enableRls(
+        'tasks',
+        `deleted_at IS NULL AND tenant_id = ANY (string_to_array(nullif(current_setting('app.catalogue_owners', true), ''), ',')::uuid[])
+         AND EXISTS (SELECT 1 FROM integrations i WHERE i.id = tasks.integration_uuid AND i.shared AND i.deleted_at IS NULL)`,
+      )}
     `);
   }
 

@@ -1,7 +1,7 @@
 // The SQL over tasks (and the one read of the integration a task belongs to), in the caller's transaction.
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { CATALOGUE_OWNERS_SETTING, PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import { IntegrationEntity } from '@conduit/integrations';
 import type { TenantId } from '@conduit/platform';
 import type { TaskStatus } from '../definition';
@@ -35,6 +35,28 @@ export class TasksRepository {
     else qb.andWhere('i.integration_id = :seq', { seq: ref.seq });
     if (lock) qb.setLock('pessimistic_write');
     return qb.getOne();
+  }
+
+  /**
+   * A live integration shared by one of `owners` (the tenants above the reader), read through the integrations' lookup
+   * policy; null when none.
+   */
+  sharedIntegration(owners: TenantId[], id: string): Promise<TaskIntegration | null> {
+    if (owners.length === 0) return Promise.resolve(null);
+    return this.sharedReading(owners, () =>
+      this.db.em
+        .getRepository(IntegrationEntity)
+        .createQueryBuilder('i')
+        .select(['i.id', 'i.tenant_id', 'i.integration_id', 'i.fields'])
+        .where('i.id = :id AND i.shared AND i.deleted_at IS NULL AND i.tenant_id IN (:...owners)', { id, owners })
+        .getOne(),
+    );
+  }
+
+  /** Runs reads of another tenant's shared integration's tasks (the tasks_lookup policy), for fn's statements only. */
+  sharedReading<T>(owners: TenantId[], fn: () => Promise<T>): Promise<T> {
+    if (owners.length === 0) return fn();
+    return this.db.withSettings({ [CATALOGUE_OWNERS_SETTING]: owners.join(',') }, fn);
   }
 
   /** False when the tag is taken by another live task of the integration. */
