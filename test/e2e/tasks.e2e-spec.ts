@@ -300,6 +300,35 @@ describe('tasks', () => {
     expect((await check(999999)).status).toBe(404);
   });
 
+  it('never saves a cycle from concurrent changes: of a -> b and b -> a sent together, one is refused', async () => {
+    // Five integrations raced at once, so a missing lock shows even when one pair happens to run in turn.
+    const rounds = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const target = await newIntegration(`Racing ${i}`);
+        const a = await create(taskBody('a'), target.id);
+        const b = await create(taskBody('b'), target.id);
+        return { target, a: a.body.id as string, b: b.body.id as string };
+      }),
+    );
+    const results = await Promise.all(
+      rounds.map(({ target, a, b }) =>
+        Promise.all([
+          api.request('PATCH', `${tasksUrl(target.id)}/${a}`, { token: admin.token, body: { depends_on: ['b'] } }),
+          api.request('PATCH', `${tasksUrl(target.id)}/${b}`, { token: admin.token, body: { depends_on: ['a'] } }),
+        ]),
+      ),
+    );
+    for (const pair of results) {
+      expect(pair.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(pair.find((r) => r.status === 400)?.body.error.code).toBe('task_dependency_cycle');
+    }
+    const rows = await api.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM tasks WHERE integration_uuid = ANY($1::uuid[]) AND cardinality(depends_on) > 0`,
+      [rounds.map((r) => r.target.id)],
+    );
+    expect(rows[0].n).toBe(5);
+  });
+
   it('numbers 50 concurrent creations with distinct task_ids', async () => {
     const target = await newIntegration('Concurrent');
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => create(taskBody(`t_${i}`), target.id)));
