@@ -207,6 +207,14 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO integrations (id, tenant_id, integration_id, title, created_by) VALUES ($1, $2, $3, $4, $5)`,
     params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u],
   }),
+  // A task of one of the tenant's integrations (seeded just above); tag and number of its own. Under another tenant's
+  // setting only that tenant's integrations are visible: the row is then refused for its tenant_id.
+  tasks: (t, u) => ({
+    sql: `INSERT INTO tasks (id, tenant_id, integration_uuid, integration_id, task_id, name, task_tag, request, created_by)
+          SELECT $1, $2, i.id, i.integration_id, $3, 'seed task', $4, '{"method":"GET","path":"/"}', $5
+          FROM integrations i ORDER BY (i.tenant_id = $2) DESC, i.created_at LIMIT 1`,
+    params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed_${randomBytes(6).toString('hex')}`, u],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
@@ -652,11 +660,13 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     });
   });
 
-  // The shared catalogue (integrations_lookup): app.catalogue_owners names the tenants above the acting one; it opens
-  // their live integrations marked shared, for reading only, and nothing else of theirs.
+  // The shared catalogue (integrations_lookup, tasks_lookup): app.catalogue_owners names the tenants above the acting
+  // one; it opens their live integrations marked shared and those integrations' live tasks, for reading only, and
+  // nothing else of theirs (not the tasks of their other integrations, not a deleted task).
   describe('lookup setting app.catalogue_owners', () => {
     const sharedId = randomUUID();
     const deletedSharedId = randomUUID();
+    const sharedTaskId = randomUUID();
     beforeAll(async () => {
       await owner.query(
         `INSERT INTO integrations (id, tenant_id, integration_id, title, shared) VALUES ($1, $2, 2000000001, $3, true)`,
@@ -667,8 +677,14 @@ describe('row-level security (raw SQL as the runtime role)', () => {
          VALUES ($1, $2, 2000000002, $3, true, 'deleted', now())`,
         [deletedSharedId, B, `deleted ${deletedSharedId}`],
       );
+      const task = `INSERT INTO tasks (id, tenant_id, integration_uuid, integration_id, task_id, name, task_tag, request, status, deleted_at)
+                    VALUES ($1, $2, $3, 2000000001, $4, 'shared task', $5, '{}', $6, $7)`;
+      await owner.query(task, [sharedTaskId, B, sharedId, 2000000001, 'live', 'active', null]);
+      await owner.query(task, [randomUUID(), B, sharedId, 2000000002, 'gone', 'deleted', new Date()]);
+      await owner.query(task, [randomUUID(), B, deletedSharedId, 2000000003, 'orphan', 'active', null]);
     });
     afterAll(async () => {
+      await owner.query(`DELETE FROM tasks WHERE integration_uuid IN ($1, $2)`, [sharedId, deletedSharedId]);
       await owner.query(`DELETE FROM integrations WHERE id IN ($1, $2)`, [sharedId, deletedSharedId]);
     });
 
@@ -678,25 +694,32 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     ])("reveals only B's live shared integrations, and nothing else of B, with %s set", async (_label, tenantId) => {
       const settings: Record<string, string> = { 'app.catalogue_owners': `${randomUUID()},${B}` };
       if (tenantId) settings['app.tenant_id'] = tenantId;
-      const { counts, ids } = await asRuntime(settings, async () => ({
+      const { counts, ids, taskIds } = await asRuntime(settings, async () => ({
         counts: await visibleCounts(),
         ids: (await runtime.query<{ id: string }>(`SELECT id FROM integrations WHERE tenant_id = $1`, [B])).rows,
+        taskIds: (await runtime.query<{ id: string }>(`SELECT id FROM tasks WHERE tenant_id = $1`, [B])).rows,
       }));
       expect(ids.map((r) => r.id)).toEqual([sharedId]);
+      expect(taskIds.map((r) => r.id)).toEqual([sharedTaskId]);
       const bVisible = Object.fromEntries(tenantTables.map((t) => [t, counts[t].b]));
-      expect(bVisible).toEqual(Object.fromEntries(tenantTables.map((t) => [t, t === 'integrations' ? 1 : 0])));
+      const opened = new Set(['integrations', 'tasks']);
+      expect(bVisible).toEqual(Object.fromEntries(tenantTables.map((t) => [t, opened.has(t) ? 1 : 0])));
       for (const t of tenantTables) expect(counts[t].a, t).toBe(tenantId ? await ownerCount(t, A) : 0);
     });
 
-    it("never lets B's shared integration be updated or deleted through it", async () => {
+    it("never lets B's shared integration or its tasks be updated or deleted through it", async () => {
       const settings = { 'app.catalogue_owners': B, 'app.tenant_id': A };
-      const before = await rowVersions('integrations', B);
+      const before = { integrations: await rowVersions('integrations', B), tasks: await rowVersions('tasks', B) };
       const changed = await asRuntime(settings, async () => ({
         updated: (await runtime.query(`UPDATE integrations SET title = title WHERE tenant_id = $1`, [B])).rowCount,
         deleted: (await runtime.query(`DELETE FROM integrations WHERE tenant_id = $1`, [B])).rowCount,
+        tasksUpdated: (await runtime.query(`UPDATE tasks SET name = name WHERE tenant_id = $1`, [B])).rowCount,
+        tasksDeleted: (await runtime.query(`DELETE FROM tasks WHERE tenant_id = $1`, [B])).rowCount,
       }));
-      expect(changed).toEqual({ updated: 0, deleted: 0 });
-      expect(await rowVersions('integrations', B)).toEqual(before);
+      expect(changed).toEqual({ updated: 0, deleted: 0, tasksUpdated: 0, tasksDeleted: 0 });
+      expect({ integrations: await rowVersions('integrations', B), tasks: await rowVersions('tasks', B) }).toEqual(
+        before,
+      );
     });
   });
 });

@@ -15,6 +15,7 @@ import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
 import { ScimApiModule } from '@conduit/scim';
 import { SsoApiModule } from '@conduit/sso';
+import { TasksApiModule } from '@conduit/tasks';
 import { TenantsApiModule } from '@conduit/tenants';
 import { WebhooksApiModule } from '@conduit/webhooks';
 import { AuthenticationGuard } from './http/authentication.guard';
@@ -41,6 +42,7 @@ export const API_DOMAINS = [
   ChainsApiModule,
   LicensingApiModule,
   IntegrationsApiModule,
+  TasksApiModule,
 ];
 
 /**

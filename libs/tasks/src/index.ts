@@ -1,2 +1,7 @@
-// The public surface of @conduit/tasks. For now the pure task-definition core (no module, tables or routes yet).
+// The public surface of @conduit/tasks: the pure task-definition core, and the tasks domain (module, routes, tables).
 export * from './definition';
+export { TaskEntity } from './entities/task.entity';
+export { TASKS_MIGRATIONS } from './migrations';
+export { TASK_CREDENTIAL_NAMES, TasksService } from './tasks.service';
+export { TasksApiModule } from './tasks-api.module';
+export { TasksModule } from './tasks.module';

@@ -1,0 +1,154 @@
+// The SQL over tasks (and the one read of the integration a task belongs to), in the caller's transaction.
+import { Injectable } from '@nestjs/common';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { CATALOGUE_OWNERS_SETTING, PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { IntegrationEntity } from '@conduit/integrations';
+import type { TenantId } from '@conduit/platform';
+import type { TaskStatus } from '../definition';
+import { TaskEntity } from '../entities/task.entity';
+
+const UNIQUE_VIOLATION = '23505';
+const TAG_KEY = 'tasks_integration_tag_key';
+
+/** What saving a task needs of its integration. */
+export type TaskIntegration = Pick<IntegrationEntity, 'id' | 'tenant_id' | 'integration_id' | 'fields'>;
+
+@Injectable()
+export class TasksRepository {
+  constructor(private readonly db: TenantContext) {}
+
+  /**
+   * The tenant's own live integration, by UUID or by its sequence number. With `lock`, its row stays locked until the
+   * transaction ends: task saves of one integration run one at a time, so the tag and cycle checks cannot race.
+   */
+  integration(
+    tenantId: TenantId,
+    ref: { id: string } | { seq: number },
+    lock = false,
+  ): Promise<TaskIntegration | null> {
+    const qb = this.db.em
+      .getRepository(IntegrationEntity)
+      .createQueryBuilder('i')
+      .select(['i.id', 'i.tenant_id', 'i.integration_id', 'i.fields'])
+      .where('i.tenant_id = :tenantId AND i.deleted_at IS NULL', { tenantId });
+    if ('id' in ref) qb.andWhere('i.id = :id', { id: ref.id });
+    else qb.andWhere('i.integration_id = :seq', { seq: ref.seq });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  /**
+   * A live integration shared by one of `owners` (the tenants above the reader), read through the integrations' lookup
+   * policy; null when none.
+   */
+  sharedIntegration(owners: TenantId[], id: string): Promise<TaskIntegration | null> {
+    if (owners.length === 0) return Promise.resolve(null);
+    return this.sharedReading(owners, () =>
+      this.db.em
+        .getRepository(IntegrationEntity)
+        .createQueryBuilder('i')
+        .select(['i.id', 'i.tenant_id', 'i.integration_id', 'i.fields'])
+        .where('i.id = :id AND i.shared AND i.deleted_at IS NULL AND i.tenant_id IN (:...owners)', { id, owners })
+        .getOne(),
+    );
+  }
+
+  /** Runs reads of another tenant's shared integration's tasks (the tasks_lookup policy), for fn's statements only. */
+  sharedReading<T>(owners: TenantId[], fn: () => Promise<T>): Promise<T> {
+    if (owners.length === 0) return fn();
+    return this.db.withSettings({ [CATALOGUE_OWNERS_SETTING]: owners.join(',') }, fn);
+  }
+
+  /** False when the tag is taken by another live task of the integration. */
+  async insert(row: TaskEntity): Promise<boolean> {
+    try {
+      await this.db.insert(TaskEntity, row);
+      return true;
+    } catch (err) {
+      if (isTagConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  async update(tenantId: TenantId, id: string, changes: Partial<TaskEntity>): Promise<boolean> {
+    try {
+      await this.repo().update({ id, tenant_id: tenantId }, changes as QueryDeepPartialEntity<TaskEntity>);
+      return true;
+    } catch (err) {
+      if (isTagConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** The integration's live tasks (not deleted), for the tag, dependency and cycle checks. */
+  live(tenantId: TenantId, integrationUuid: string): Promise<TaskEntity[]> {
+    return this.repo()
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :tenantId AND t.integration_uuid = :integrationUuid AND t.deleted_at IS NULL', {
+        tenantId,
+        integrationUuid,
+      })
+      .orderBy('t.task_id', 'ASC')
+      .getMany();
+  }
+
+  find(tenantId: TenantId, integrationUuid: string, id: string): Promise<TaskEntity | null> {
+    return this.repo()
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :tenantId AND t.integration_uuid = :integrationUuid AND t.id = :id', {
+        tenantId,
+        integrationUuid,
+        id,
+      })
+      .andWhere('t.deleted_at IS NULL')
+      .getOne();
+  }
+
+  /** A live task by the tenant's sequence number, optionally within one integration (by its sequence number). */
+  findBySeq(tenantId: TenantId, taskId: number, integrationId?: number): Promise<TaskEntity | null> {
+    const qb = this.repo()
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :tenantId AND t.task_id = :taskId AND t.deleted_at IS NULL', { tenantId, taskId });
+    if (integrationId !== undefined) qb.andWhere('t.integration_id = :integrationId', { integrationId });
+    return qb.getOne();
+  }
+
+  page(
+    tenantId: TenantId,
+    integrationUuid: string,
+    filters: { status?: TaskStatus },
+    page: PageRequest,
+  ): Promise<TaskEntity[]> {
+    const qb = this.repo()
+      .createQueryBuilder('t')
+      .where('t.tenant_id = :tenantId AND t.integration_uuid = :integrationUuid', { tenantId, integrationUuid });
+    if (filters.status === 'deleted') qb.andWhere('t.deleted_at IS NOT NULL');
+    else {
+      qb.andWhere('t.deleted_at IS NULL');
+      if (filters.status) qb.andWhere('t.status = :status', { status: filters.status });
+    }
+    return newestFirst(qb, 't', page).getMany();
+  }
+
+  /** The integration is being deleted: its live tasks become inactive. */
+  async deactivateAll(tenantId: TenantId, integrationUuid: string, now: Date): Promise<void> {
+    await this.repo()
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set({ status: 'inactive', updated_at: now })
+      .where('tenant_id = :tenantId AND integration_uuid = :integrationUuid AND deleted_at IS NULL', {
+        tenantId,
+        integrationUuid,
+      })
+      .execute();
+  }
+
+  private repo() {
+    return this.db.em.getRepository(TaskEntity);
+  }
+}
+
+function isTagConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { constraint?: string } };
+  return e.code === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === TAG_KEY;
+}
