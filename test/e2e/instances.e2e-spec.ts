@@ -160,6 +160,23 @@ describe('instances', () => {
     }
   });
 
+  it('holds API keys to their instances scope', async () => {
+    const key = async (scopes: string[]) =>
+      (await api.request('POST', '/api/v1/api-keys', { token: admin.token, body: { name: scopes.join(), scopes } }))
+        .body.key as string;
+    const reader = await key(['instances:read']);
+    expect((await api.request('GET', '/api/v1/instances', { apiKey: reader })).status).toBe(200);
+    expect((await api.request('POST', '/api/v1/instances', { apiKey: reader, body: valid('By key') })).status).toBe(
+      403,
+    );
+    const integrationsOnly = await key(['integrations:write']);
+    expect((await api.request('GET', '/api/v1/instances', { apiKey: integrationsOnly })).status).toBe(403);
+    const writer = await key(['instances:write']);
+    const made = await api.request('POST', '/api/v1/instances', { apiKey: writer, body: valid('By key') });
+    expect(made.status).toBe(201);
+    expect(made.body.fields.api_token).toEqual({ set: true });
+  });
+
   it('never answers, stores in plain text or audits a secret', async () => {
     const res = await create(valid('Secretive'));
     expect(res.status).toBe(201);
