@@ -1,6 +1,7 @@
 // Instances (/api/v1/instances and the seed's add_instance): field values checked against the integration, secrets
 // sealed and never answered, kept on PATCH, re-sent on a move to another host; the instances quota and counter; an
 // MSSP customer's instance of a shared integration; deleting the integration stops its instances.
+import { SecretBox } from '@conduit/secrets';
 import { TestApi, startTestApi } from '../support/test-api';
 import { liftQuotas, useLicenseTerms } from '../support/test-license';
 
@@ -249,9 +250,18 @@ describe('instances', () => {
     expect(res.status).toBe(200);
     expect(res.body.fields).toEqual({ index: 'main', region: 'us', api_token: { set: true } });
     expect(res.body.auth).toEqual({ type: 'basic', username: { set: true }, password: { set: true } });
-    const [row] = await api.sql(`SELECT secrets_sealed, secret_fields FROM integration_instances WHERE id = $1`, [id]);
+    const [row] = await api.sql(
+      `SELECT tenant_id, secrets_sealed, secret_fields FROM integration_instances WHERE id = $1`,
+      [id],
+    );
     expect(row.secret_fields).toEqual(['api_token']);
     expect(row.secrets_sealed).not.toBe(sealedBefore);
+    // What the seal holds: the kept token and password, the new username.
+    const opened = await api.app.get(SecretBox).open(row.tenant_id, row.secrets_sealed, `integration_instance:${id}`);
+    expect(JSON.parse(opened)).toEqual({
+      fields: { api_token: TOKEN },
+      credentials: { username: 'svc2', password: PASSWORD },
+    });
     // The kept password is still there: the type's credentials are complete, so the PATCH was accepted.
     const removeRequired = await api.request('PATCH', `/api/v1/instances/${id}`, {
       token: admin.token,
