@@ -515,6 +515,21 @@ describe('instances', () => {
       [b.body.id]: 'inactive',
       [keep.body.id]: 'active',
     });
+    // The seed's DELETE /apps/v1/app does the same.
+    const seedApp = await api.request('POST', '/api/v1/integrations', {
+      token: admin.token,
+      body: { title: 'Doomed 2' },
+    });
+    const c = await create({ integration_uuid: seedApp.body.id, title: 'C', base_url: 'https://c.local' });
+    const seedDel = await api.request('DELETE', '/apps/v1/app', {
+      token: admin.token,
+      body: { integration_id: seedApp.body.integration_id, tenant_code: 'acme' },
+    });
+    expect(seedDel.status).toBe(200);
+    expect(seedDel.body.dependents).toEqual([]);
+    expect((await api.request('GET', `/api/v1/instances/${c.body.id}`, { token: admin.token })).body.status).toBe(
+      'inactive',
+    );
     const listed = await api.request('GET', `/api/v1/instances?integration_uuid=${made.body.id}&status=inactive`, {
       token: admin.token,
     });
