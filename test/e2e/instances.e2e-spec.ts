@@ -15,6 +15,7 @@ const FIELDS = [
   { name: 'index', label: 'Index', type: 'text', required: true },
   { name: 'region', label: 'Region', type: 'select', options: ['eu', 'us'] },
   { name: 'api_token', label: 'API token', type: 'secret', required: true },
+  { name: 'webhook_secret', label: 'Webhook secret', type: 'secret' },
 ];
 
 describe('instances', () => {
@@ -76,7 +77,7 @@ describe('instances', () => {
       integration_id: integrationSeq,
       title: 'Production',
       base_url: 'https://splunk.example.com:8089/api',
-      fields: { index: 'main', region: 'eu', api_token: { set: true } },
+      fields: { index: 'main', region: 'eu', api_token: { set: true }, webhook_secret: { set: false } },
       auth: { type: 'basic', username: { set: true }, password: { set: true } },
       rate_limit: { max: 100, per_seconds: 60 },
       health_check: null,
@@ -109,7 +110,13 @@ describe('instances', () => {
 
     const got = await api.request('GET', `/api/v1/instances/${id}`, { token: analyst.token });
     expect(got.status).toBe(200);
-    expect(got.body.fields.api_token).toEqual({ set: true });
+    expect(got.body.fields).toEqual({
+      index: 'main',
+      region: 'eu',
+      api_token: { set: true },
+      webhook_secret: { set: false },
+    });
+    expect(list.body.data[0].fields.webhook_secret).toEqual({ set: false });
     // Analysts read only; another tenant sees nothing.
     expect((await create(valid('By analyst'), analyst)).status).toBe(403);
     expect(
@@ -248,7 +255,12 @@ describe('instances', () => {
       body: { fields: { region: 'us' }, auth: { username: 'svc2' } },
     });
     expect(res.status).toBe(200);
-    expect(res.body.fields).toEqual({ index: 'main', region: 'us', api_token: { set: true } });
+    expect(res.body.fields).toEqual({
+      index: 'main',
+      region: 'us',
+      api_token: { set: true },
+      webhook_secret: { set: false },
+    });
     expect(res.body.auth).toEqual({ type: 'basic', username: { set: true }, password: { set: true } });
     const [row] = await api.sql(
       `SELECT tenant_id, secrets_sealed, secret_fields FROM integration_instances WHERE id = $1`,

@@ -8,7 +8,7 @@ import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUu
 import { SecretBox } from '@conduit/secrets';
 import { TenantHierarchy } from '@conduit/tenants';
 import { IntegrationEntity } from '../entities/integration.entity';
-import { FieldProblem, validateValues } from '../fields';
+import { FieldDefinition, FieldProblem, validateValues } from '../fields';
 import { IntegrationsException, integrationNotFound } from '../integrations.exception';
 import { CatalogueCounters } from '../repositories/catalogue-counters';
 import { IntegrationsRepository } from '../repositories/integrations.repository';
@@ -115,7 +115,7 @@ export class InstancesService {
         deleted_at: null,
       };
       if (!(await this.instances.insert(row))) throw titleExists(input.title);
-      return present(row, Object.keys(auth.credentials));
+      return present(row, Object.keys(auth.credentials), integration.fields);
     });
   }
 
@@ -142,21 +142,28 @@ export class InstancesService {
     const tenantId = this.reader();
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    const rows = await this.db.runInTenant(tenantId, () =>
-      this.instances.page(
+    const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
+    const { rows, definitions } = await this.db.runInTenant(tenantId, async () => {
+      const rows = await this.instances.page(
         tenantId,
         { integrationId: query.integration_id, integrationUuid: query.integration_uuid, status: query.status },
         { limit, cursor },
-      ),
-    );
-    return toPage(rows, limit, (r) => present(r, credentialsOf(r)));
+      );
+      const ids = [...new Set(rows.map((r) => r.integration_uuid))];
+      return { rows, definitions: await this.integrations.definitionsOf({ tenantId, owners }, ids) };
+    });
+    return toPage(rows, limit, (r) => present(r, credentialsOf(r), definitions.get(r.integration_uuid)));
   }
 
   async get(id: string): Promise<InstanceResponse> {
     const tenantId = this.reader();
-    const row = isUuid(id) ? await this.db.runInTenant(tenantId, () => this.instances.find(tenantId, id)) : null;
-    if (!row) throw instanceNotFound();
-    return present(row, credentialsOf(row));
+    const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
+    return this.db.runInTenant(tenantId, async () => {
+      const row = isUuid(id) ? await this.instances.find(tenantId, id) : null;
+      if (!row) throw instanceNotFound();
+      const definitions = await this.integrations.definitionsOf({ tenantId, owners }, [row.integration_uuid]);
+      return present(row, credentialsOf(row), definitions.get(row.integration_uuid));
+    });
   }
 
   async update(id: string, dto: UpdateInstanceDto): Promise<InstanceResponse> {
@@ -165,7 +172,7 @@ export class InstancesService {
       throw CommonException.validation('Nothing to update: send at least one field', [
         { field: 'body', message: 'no fields' },
       ]);
-    const owners = dto.fields !== undefined ? (await this.hierarchy.lineage(tenantId)).slice(1) : [];
+    const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
     return this.db.runInTenant(tenantId, async () => {
       const row = isUuid(id) ? await this.instances.find(tenantId, id, true) : null;
       if (!row) throw instanceNotFound();
@@ -177,8 +184,8 @@ export class InstancesService {
       }
       let plain = row.fields;
       let secretValues = stored.fields;
+      const integration = await this.integrations.find({ tenantId, owners }, row.integration_uuid);
       if (dto.fields !== undefined) {
-        const integration = await this.integrations.find({ tenantId, owners }, row.integration_uuid);
         if (!integration) throw integrationNotFound();
         const merged = mergeValues({ ...row.fields, ...stored.fields }, dto.fields);
         problems.push(...prefixed(validateValues(integration.fields, merged)));
@@ -222,7 +229,7 @@ export class InstancesService {
         changes.secrets_sealed = await this.seal(tenantId, row.id, next);
       }
       if (!(await this.instances.update(tenantId, row.id, changes))) throw titleExists(dto.title ?? row.title);
-      return present({ ...row, ...changes }, Object.keys(auth.credentials));
+      return present({ ...row, ...changes }, Object.keys(auth.credentials), integration?.fields);
     });
   }
 
@@ -281,8 +288,14 @@ function credentialsOf(row: InstanceEntity): string[] {
   }
 }
 
-function present(r: InstanceEntity, credentials: readonly string[]): InstanceResponse {
+/** The row as answered: each secret field (by the integration’s definitions, when known) and credential, set or not. */
+function present(
+  r: InstanceEntity,
+  credentials: readonly string[],
+  definitions: readonly FieldDefinition[] = [],
+): InstanceResponse {
   const fields: Record<string, unknown> = { ...r.fields };
+  for (const d of definitions) if (d.type === 'secret') fields[d.name] = { set: false };
   for (const name of r.secret_fields) fields[name] = { set: true };
   const auth: InstanceAuthResponse = { type: r.auth_type, ...r.auth_settings };
   for (const key of CREDENTIAL_KEYS) if (credentials.includes(key)) auth[key] = { set: true };
