@@ -231,11 +231,12 @@ describe('integrations: shared catalogue and seed endpoints', () => {
       expect(missing.status).toBe(404);
     });
 
-    it('refuses add_instance (instances are not built yet), bad JSON, bad fields and bad logos, writing nothing', async () => {
+    it('refuses add_instance without its instance part, bad JSON, bad fields and bad logos, writing nothing', async () => {
       const before = (await api.sql(`SELECT count(*)::int AS n FROM integrations`))[0].n;
       const inst = await upsert(form({ title: 'With instance', add_instance: 'true' }));
       expect(inst.status).toBe(400);
-      expect(inst.body.error.code).toBe('instances_not_available');
+      expect(inst.body.error).toMatchObject({ code: 'validation_failed' });
+      expect(inst.body.error.details[0].field).toBe('instance');
       const badJson = await upsert(form({ title: 'Bad', fields: '[{' }));
       expect(badJson.status).toBe(400);
       expect(badJson.body.error.details[0].field).toBe('fields');

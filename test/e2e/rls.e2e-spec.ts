@@ -215,6 +215,15 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
           FROM integrations i ORDER BY (i.tenant_id = $2) DESC, i.created_at LIMIT 1`,
     params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed_${randomBytes(6).toString('hex')}`, u],
   }),
+  // An instance needs an integration: one of the same tenant, made in the same statement.
+  integration_instances: (t, u) => ({
+    sql: `WITH i AS (
+            INSERT INTO integrations (id, tenant_id, integration_id, title, created_by) VALUES ($1, $2, $3, $4, $5)
+            RETURNING id, integration_id)
+          INSERT INTO integration_instances (id, tenant_id, instance_id, integration_uuid, integration_id, title, base_url, created_by)
+          SELECT $6, $2, $3, i.id, i.integration_id, $4, 'https://seed.local', $5 FROM i`,
+    params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u, randomUUID()],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],

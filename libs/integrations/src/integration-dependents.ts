@@ -1,6 +1,6 @@
 // What depends on an integration (its tasks, the chains and case ingestion using them, its instances): the domains
 // that build those register a source here, like CreationChecks in tenants, so this lib needs no import of theirs.
-// None is registered yet (tasks and instances come next): a deletion finds no dependents.
+// Instances register one (they never block a deletion; they stop); tasks register theirs in libs/tasks.
 import { Injectable } from '@nestjs/common';
 import type { TenantId } from '@conduit/platform';
 

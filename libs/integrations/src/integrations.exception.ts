@@ -6,7 +6,10 @@ export type IntegrationsErrorCode =
   | 'invalid_field_definition'
   | 'integration_not_owned'
   | 'integration_has_dependents'
-  | 'instances_not_available'
+  | 'instance_not_found'
+  | 'instance_title_exists'
+  | 'invalid_instance_config'
+  | 'secrets_required_for_new_host'
   | 'logo_not_found'
   | 'logo_type_not_allowed'
   | 'logo_too_large'
@@ -18,7 +21,10 @@ const STATUS: Record<IntegrationsErrorCode, HttpStatusCode> = {
   invalid_field_definition: 400,
   integration_not_owned: 403,
   integration_has_dependents: 409,
-  instances_not_available: 400,
+  instance_not_found: 404,
+  instance_title_exists: 409,
+  invalid_instance_config: 400,
+  secrets_required_for_new_host: 400,
   logo_not_found: 404,
   logo_type_not_allowed: 400,
   logo_too_large: 413,

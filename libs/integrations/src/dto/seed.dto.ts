@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { InstanceResponse } from '../instances/instance.dto';
 import { IntegrationResponse } from './integration.dto';
 
 /** The multipart form of POST /apps/v1/app/generic, as documented (every part is text but the logo). */
@@ -24,9 +25,16 @@ export class GenericAppFormDto {
   @ApiPropertyOptional({ enum: ['true', 'false'] }) generic_app?: string;
   @ApiPropertyOptional({
     enum: ['true', 'false'],
-    description: 'Also create an instance: instances are not built yet, so true is 400 instances_not_available',
+    description: 'Also create an instance from the `instance` part, in the same transaction (quota `instances` first)',
   })
   add_instance?: string;
+  @ApiPropertyOptional({
+    description:
+      'With add_instance: JSON object as the body of POST /api/v1/instances without integration_uuid (base_url ' +
+      'required; title defaults to the app’s title)',
+    example: '{"base_url":"https://splunk.example.com","fields":{"api_url":"https://splunk.example.com"}}',
+  })
+  instance?: string;
   @ApiPropertyOptional({ type: 'string', format: 'binary', description: 'PNG, JPEG, WebP or SVG, at most 512 KB' })
   logo?: unknown;
 }
@@ -37,6 +45,10 @@ export class GenericAppResponse {
   @ApiProperty({ enum: ['created', 'updated'] }) status: 'created' | 'updated';
   @ApiProperty({ example: 'Integration created' }) message: string;
   @ApiProperty({ type: IntegrationResponse }) integration: IntegrationResponse;
+  @ApiPropertyOptional({ example: 1, description: 'With add_instance: the new instance’s instance_id' })
+  instance_id?: number;
+  @ApiPropertyOptional({ type: InstanceResponse, description: 'With add_instance: the new instance' })
+  instance?: InstanceResponse;
 }
 
 export class DeleteAppDto {

@@ -22,7 +22,9 @@ import {
   GenericAppResponse,
   IntegrationNameResponse,
 } from '../dto/seed.dto';
-import { IntegrationsException } from '../integrations.exception';
+import { IntegrationResponse } from '../dto/integration.dto';
+import { InstanceResponse } from '../instances/instance.dto';
+import { InstancesService } from '../instances/instances.service';
 import { IntegrationsService } from '../integrations.service';
 import { acceptLogo } from '../logos/logo-content';
 import { readForm } from './multipart-form';
@@ -35,6 +37,7 @@ import { parseGenericAppForm } from './seed-form';
 export class SeedAppsController {
   constructor(
     private readonly integrations: IntegrationsService,
+    private readonly instances: InstancesService,
     private readonly scope: TenantScope,
     private readonly access: AccessService,
   ) {}
@@ -48,7 +51,9 @@ export class SeedAppsController {
     description:
       'integration_id 0 or absent creates (409 integration_name_exists when the title is taken; licence quota ' +
       '`integrations`), otherwise updates that integration_id. JSON-valued parts: fields, metadata. ' +
-      'add_instance=true is refused with 400 instances_not_available: instances are not built yet. ' +
+      'add_instance=true also creates an instance of it from the `instance` part (JSON: base_url, fields values, auth, ' +
+      '... as POST /api/v1/instances; title defaults to the app’s), in the same transaction, the licence quota ' +
+      '`instances` checked first; the answer adds instance_id and the instance (secrets as { "set": true }). ' +
       'The logo is checked like PUT /api/v1/integrations/{id}/logo.',
   })
   @ApiConsumes('multipart/form-data')
@@ -58,32 +63,23 @@ export class SeedAppsController {
   async upsert(@Req() req: FastifyRequest): Promise<GenericAppResponse> {
     const submitted = await readForm(req);
     const form = await parseGenericAppForm(submitted.fields);
-    if (form.addInstance)
-      throw new IntegrationsException(
-        'instances_not_available',
-        'Instances are not available yet: save the integration without add_instance',
-        [{ field: 'add_instance', message: 'instances are not built yet' }],
-      );
     if (form.tenantCode) this.access.actIn(await this.scope.resolve(form.tenantCode));
     const logo = submitted.logo ? await acceptLogo(submitted.logo) : undefined;
-    if (form.create) {
-      const integration = await this.integrations.create(form.create, logo);
-      return {
-        id: integration.id,
-        integration_id: integration.integration_id,
-        status: 'created',
-        message: 'Integration created',
-        integration,
-      };
-    }
-    const integration = await this.integrations.updateBySeq(form.integrationId, form.update ?? {}, logo);
-    return {
+    const create = form.create;
+    const save = create
+      ? () => this.integrations.create(create, logo)
+      : () => this.integrations.updateBySeq(form.integrationId, form.update ?? {}, logo);
+    const answer = (integration: IntegrationResponse, instance?: InstanceResponse): GenericAppResponse => ({
       id: integration.id,
       integration_id: integration.integration_id,
-      status: 'updated',
-      message: 'Integration updated',
+      status: create ? 'created' : 'updated',
+      message: `Integration ${create ? 'created' : 'updated'}${instance ? ' with an instance' : ''}`,
       integration,
-    };
+      ...(instance ? { instance_id: instance.instance_id, instance } : {}),
+    });
+    if (!form.instance) return answer(await save());
+    const { saved, instance } = await this.instances.saveWithInstance(save, form.instance);
+    return answer(saved, instance);
   }
 
   @Delete('app')
@@ -94,7 +90,7 @@ export class SeedAppsController {
     summary: 'Delete an application (integration) by integration_id: marks it deleted',
     description:
       'Refused with 409 integration_has_dependents (details: the dependents) while tasks, chains or case ingestion ' +
-      'use it, unless force. Tasks and instances are not built yet, so nothing depends on an integration today.',
+      'use it, unless force. The tenant’s instances of it are marked inactive in the same transaction.',
   })
   @ApiOkResponse({ type: DeleteAppResponse })
   @ApiErrors(400, 401, 403, 404, 409)

@@ -27,8 +27,17 @@ describe('parseGenericAppForm', () => {
   });
 
   it('updates by a positive integration_id, with every field optional', async () => {
-    const form = await parseGenericAppForm({ integration_id: '42', add_instance: '1' });
-    expect(form).toMatchObject({ integrationId: 42, addInstance: true, update: {} });
+    const form = await parseGenericAppForm({
+      integration_id: '42',
+      add_instance: '1',
+      instance: '{"base_url":"https://x.example.com","fields":{"a":1},"auth":{"type":"bearer","token":"t"}}',
+    });
+    expect(form).toMatchObject({
+      integrationId: 42,
+      addInstance: true,
+      update: {},
+      instance: { base_url: 'https://x.example.com', fields: { a: 1 }, auth: { type: 'bearer', token: 't' } },
+    });
     expect(form.create).toBeUndefined();
   });
 
@@ -42,6 +51,12 @@ describe('parseGenericAppForm', () => {
     [{ title: 'x', colour: 'red' }, 'colour'],
     [{ description: 'no title' }, 'title'],
     [{ title: 'x', status: 'deleted' }, 'status'],
+    [{ title: 'x', add_instance: 'true' }, 'instance'],
+    [{ title: 'x', instance: '{"base_url":"https://x"}' }, 'instance'],
+    [{ title: 'x', add_instance: 'true', instance: '{' }, 'instance'],
+    [{ title: 'x', add_instance: 'true', instance: '[]' }, 'instance'],
+    [{ title: 'x', add_instance: 'true', instance: '{}' }, 'instance.base_url'],
+    [{ title: 'x', add_instance: 'true', instance: '{"base_url":"https://x","colour":1}' }, 'instance.colour'],
   ])('refuses %j naming %s', async (fields, field) => {
     await expect(parseGenericAppForm(fields)).rejects.toMatchObject({
       code: 'validation_failed',

@@ -6,6 +6,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { CATALOGUE_OWNERS_SETTING, PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { IntegrationEntity, IntegrationStatus } from '../entities/integration.entity';
+import type { FieldDefinition } from '../fields';
 
 const UNIQUE_VIOLATION = '23505';
 const TITLE_KEY = 'integrations_tenant_title_key';
@@ -138,6 +139,15 @@ export class IntegrationsRepository {
         .limit(10_000)
         .getMany(),
     );
+  }
+
+  /** The field definitions of those live integrations the reader sees, by id (instances show unset secrets by them). */
+  async definitionsOf(reader: CatalogueReader, ids: string[]): Promise<Map<string, FieldDefinition[]>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.reading(reader, () =>
+      this.visible(reader).andWhere('i.id IN (:...ids)', { ids }).select(['i.id', 'i.fields']).getMany(),
+    );
+    return new Map(rows.map((r) => [r.id, r.fields]));
   }
 
   async logo(reader: CatalogueReader, id: string): Promise<StoredLogo | null> {

@@ -1,0 +1,95 @@
+// The SQL over integration_instances, in the caller's transaction: always the acting tenant's own rows.
+import { Injectable } from '@nestjs/common';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
+import { InstanceEntity, InstanceStatus } from '../entities/instance.entity';
+
+const UNIQUE_VIOLATION = '23505';
+const TITLE_KEY = 'integration_instances_title_key';
+
+export interface InstanceFilters {
+  integrationId?: number;
+  integrationUuid?: string;
+  status?: InstanceStatus;
+}
+
+@Injectable()
+export class InstancesRepository {
+  constructor(private readonly db: TenantContext) {}
+
+  /** False when the integration already has a live instance of that title in the tenant. */
+  async insert(row: InstanceEntity): Promise<boolean> {
+    try {
+      await this.db.insert(InstanceEntity, row);
+      return true;
+    } catch (err) {
+      if (isTitleConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  async update(tenantId: TenantId, id: string, changes: Partial<InstanceEntity>): Promise<boolean> {
+    try {
+      await this.repo().update({ id, tenant_id: tenantId }, changes as QueryDeepPartialEntity<InstanceEntity>);
+      return true;
+    } catch (err) {
+      if (isTitleConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  titleTaken(tenantId: TenantId, integrationUuid: string, title: string, exceptId?: string): Promise<boolean> {
+    const qb = this.repo()
+      .createQueryBuilder('x')
+      .where(
+        'x.tenant_id = :tenantId AND x.integration_uuid = :integrationUuid AND x.deleted_at IS NULL AND lower(x.title) = lower(:title)',
+        { tenantId, integrationUuid, title },
+      );
+    if (exceptId) qb.andWhere('x.id <> :exceptId', { exceptId });
+    return qb.getExists();
+  }
+
+  /** A live instance of the tenant; locked when it is about to change. */
+  find(tenantId: TenantId, id: string, lock = false): Promise<InstanceEntity | null> {
+    const qb = this.repo()
+      .createQueryBuilder('x')
+      .where('x.tenant_id = :tenantId AND x.id = :id AND x.deleted_at IS NULL', { tenantId, id });
+    if (lock) qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  page(tenantId: TenantId, filters: InstanceFilters, page: PageRequest): Promise<InstanceEntity[]> {
+    const qb = this.repo()
+      .createQueryBuilder('x')
+      .where('x.tenant_id = :tenantId AND x.deleted_at IS NULL', { tenantId });
+    if (filters.integrationId !== undefined)
+      qb.andWhere('x.integration_id = :integrationId', { integrationId: filters.integrationId });
+    if (filters.integrationUuid)
+      qb.andWhere('x.integration_uuid = :integrationUuid', { integrationUuid: filters.integrationUuid });
+    if (filters.status) qb.andWhere('x.status = :status', { status: filters.status });
+    return newestFirst(qb, 'x', page).getMany();
+  }
+
+  /** The integration is deleted: the tenant's live instances of it stop (status inactive). */
+  async deactivateOf(tenantId: TenantId, integrationUuid: string, now: Date): Promise<void> {
+    await this.repo()
+      .createQueryBuilder()
+      .update(InstanceEntity)
+      .set({ status: 'inactive', updated_at: now })
+      .where('tenant_id = :tenantId AND integration_uuid = :integrationUuid AND deleted_at IS NULL', {
+        tenantId,
+        integrationUuid,
+      })
+      .execute();
+  }
+
+  private repo() {
+    return this.db.em.getRepository(InstanceEntity);
+  }
+}
+
+function isTitleConflict(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { constraint?: string } };
+  return e.code === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === TITLE_KEY;
+}
