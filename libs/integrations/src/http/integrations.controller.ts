@@ -94,7 +94,9 @@ export class IntegrationsController {
   @HttpCode(204)
   @ApiOperation({
     summary: 'Delete an integration (soft: status deleted, its title free again)',
-    description: '409 integration_has_dependents while something uses it (tasks, chains: none exist yet).',
+    description:
+      'Its tasks and instances are marked inactive in the same transaction. 409 integration_has_dependents while a ' +
+      'registered dependent (chains, case ingestion: not registered yet) uses it.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404, 409)

@@ -89,8 +89,9 @@ export class SeedAppsController {
   @ApiOperation({
     summary: 'Delete an application (integration) by integration_id: marks it deleted',
     description:
-      'Refused with 409 integration_has_dependents (details: the dependents) while tasks, chains or case ingestion ' +
-      'use it, unless force. The tenant’s instances of it are marked inactive in the same transaction.',
+      'Refused with 409 integration_has_dependents (details: the dependents) while chains or case ingestion use it ' +
+      '(not registered yet), unless force. Its tasks and the tenant’s instances of it are marked inactive in the ' +
+      'same transaction.',
   })
   @ApiOkResponse({ type: DeleteAppResponse })
   @ApiErrors(400, 401, 403, 404, 409)
