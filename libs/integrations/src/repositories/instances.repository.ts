@@ -1,11 +1,10 @@
 // The SQL over integration_instances, in the caller's transaction: always the acting tenant's own rows.
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, isUniqueViolation, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { InstanceEntity, InstanceStatus } from '../entities/instance.entity';
 
-const UNIQUE_VIOLATION = '23505';
 const TITLE_KEY = 'integration_instances_title_key';
 
 export interface InstanceFilters {
@@ -24,7 +23,7 @@ export class InstancesRepository {
       await this.db.insert(InstanceEntity, row);
       return true;
     } catch (err) {
-      if (isTitleConflict(err)) return false;
+      if (isUniqueViolation(err, TITLE_KEY)) return false;
       throw err;
     }
   }
@@ -34,7 +33,7 @@ export class InstancesRepository {
       await this.repo().update({ id, tenant_id: tenantId }, changes as QueryDeepPartialEntity<InstanceEntity>);
       return true;
     } catch (err) {
-      if (isTitleConflict(err)) return false;
+      if (isUniqueViolation(err, TITLE_KEY)) return false;
       throw err;
     }
   }
@@ -87,9 +86,4 @@ export class InstancesRepository {
   private repo() {
     return this.db.em.getRepository(InstanceEntity);
   }
-}
-
-function isTitleConflict(err: unknown): boolean {
-  const e = err as { code?: string; constraint?: string; driverError?: { constraint?: string } };
-  return e.code === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === TITLE_KEY;
 }

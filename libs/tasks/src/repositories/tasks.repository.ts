@@ -1,13 +1,18 @@
 // The SQL over tasks (and the one read of the integration a task belongs to), in the caller's transaction.
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { CATALOGUE_OWNERS_SETTING, PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import {
+  CATALOGUE_OWNERS_SETTING,
+  PageRequest,
+  TenantContext,
+  isUniqueViolation,
+  newestFirst,
+} from '@conduit/database';
 import { IntegrationEntity } from '@conduit/integrations';
 import type { TenantId } from '@conduit/platform';
 import type { TaskStatus } from '../definition';
 import { TaskEntity } from '../entities/task.entity';
 
-const UNIQUE_VIOLATION = '23505';
 const TAG_KEY = 'tasks_integration_tag_key';
 
 /** What saving a task needs of its integration. */
@@ -65,7 +70,7 @@ export class TasksRepository {
       await this.db.insert(TaskEntity, row);
       return true;
     } catch (err) {
-      if (isTagConflict(err)) return false;
+      if (isUniqueViolation(err, TAG_KEY)) return false;
       throw err;
     }
   }
@@ -75,7 +80,7 @@ export class TasksRepository {
       await this.repo().update({ id, tenant_id: tenantId }, changes as QueryDeepPartialEntity<TaskEntity>);
       return true;
     } catch (err) {
-      if (isTagConflict(err)) return false;
+      if (isUniqueViolation(err, TAG_KEY)) return false;
       throw err;
     }
   }
@@ -146,9 +151,4 @@ export class TasksRepository {
   private repo() {
     return this.db.em.getRepository(TaskEntity);
   }
-}
-
-function isTagConflict(err: unknown): boolean {
-  const e = err as { code?: string; constraint?: string; driverError?: { constraint?: string } };
-  return e.code === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === TAG_KEY;
 }
