@@ -6,7 +6,8 @@
 // Conduit: the real API (apps/api/src/main.ts) in its own process, asked over HTTP by this process, sequentially.
 // Baselines in the same run: the HTTP floor (an authenticated one-row list of another domain), and the bare SQL of
 // each read (the same rows by the same index, one statement on an open owner connection, no HTTP, no RLS).
-// Tasks (the issue's 50,000) are not built yet: this measures integrations only.
+// Tasks: BENCH_TASKS_EACH (default 5) per integration of the measured tenant (50,000 with the defaults); measured are
+// an integration's task list and a task by id.
 // Run: node -r @swc-node/register bench/catalogue.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_INTEGRATIONS, BENCH_TENANTS, BENCH_OTHERS_EACH, BENCH_SHARED, BENCH_REPEAT (requests per figure,
 //        default 200), BENCH_KEEP_DATABASE=1.
@@ -29,6 +30,7 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const OTHERS_EACH = Number(process.env.BENCH_OTHERS_EACH ?? 100);
 const SHARED = Number(process.env.BENCH_SHARED ?? 50);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 200);
+const TASKS_EACH = Number(process.env.BENCH_TASKS_EACH ?? 5);
 const EMAIL = 'bench@example.test';
 const FIELDS = JSON.stringify([
   { name: 'api_url', label: 'API URL', type: 'url', required: true },
@@ -39,6 +41,16 @@ const SEED = `INSERT INTO integrations (id, tenant_id, integration_id, title, ca
   SELECT gen_random_uuid(), $1, g, $2 || ' ' || g, (ARRAY['SIEM', 'EDR', 'ITSM', 'IAM'])[1 + g % 4], $3::jsonb,
          '{"vendor":"bench"}', $4, now() - g * interval '1 second', now()
     FROM generate_series(1, $5::int) g`;
+
+// TASKS_EACH tasks per integration of the tenant, task_id numbered across the tenant.
+const SEED_TASKS = `INSERT INTO tasks (id, tenant_id, integration_uuid, integration_id, task_id, name, task_tag, input_fields,
+    output_fields, request, created_at, updated_at)
+  SELECT gen_random_uuid(), i.tenant_id, i.id, i.integration_id, (i.integration_id - 1) * $2 + k, 'Task ' || k,
+         'task_' || k, '[{"name":"query","label":"Query","type":"text","required":true}]',
+         '[{"name":"ids","path":"$.items[*].id","type":"string","is_array":true}]',
+         '{"method":"GET","path":"/search","query":{"q":"{{input.query}}"}}', i.created_at + k * interval '1 ms', now()
+    FROM integrations i CROSS JOIN generate_series(1, $2::int) k
+   WHERE i.tenant_id = $1`;
 
 function figures(ms: number[]) {
   const sorted = [...ms].sort((a, b) => a - b);
@@ -64,13 +76,19 @@ async function main(): Promise<void> {
     await db.owner(SEED, [tenant, 'Integration', FIELDS, false, INTEGRATIONS]);
     await db.owner(SEED, [mssp, 'Shared', FIELDS, true, SHARED]);
     for (const id of others) await db.owner(SEED, [id, 'Other', FIELDS, false, OTHERS_EACH]);
+    await db.owner(SEED_TASKS, [tenant, TASKS_EACH]);
     await db.owner(
       `INSERT INTO catalogue_counters (tenant_id, kind, last_value)
-       SELECT tenant_id, 'integration', max(integration_id) FROM integrations GROUP BY tenant_id`,
+       SELECT tenant_id, 'integration', max(integration_id) FROM integrations GROUP BY tenant_id
+       UNION ALL SELECT tenant_id, 'task', max(task_id) FROM tasks GROUP BY tenant_id`,
     );
     await db.owner('VACUUM ANALYZE');
-    const [{ n }] = (await db.owner(`SELECT count(*)::int AS n FROM integrations`)) as { n: number }[];
-    console.log(JSON.stringify({ seeded_seconds: Math.round((performance.now() - started) / 100) / 10, rows: n }));
+    const [{ n, tasks }] = (await db.owner(
+      `SELECT (SELECT count(*)::int FROM integrations) AS n, (SELECT count(*)::int FROM tasks) AS tasks`,
+    )) as { n: number; tasks: number }[];
+    console.log(
+      JSON.stringify({ seeded_seconds: Math.round((performance.now() - started) / 100) / 10, rows: n, tasks }),
+    );
 
     const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
     const user = await ops.get(OperatorService).createUser({
@@ -136,6 +154,13 @@ async function main(): Promise<void> {
          (SELECT ${COLUMNS} FROM integrations WHERE tenant_id = ANY($2::uuid[]) AND shared AND deleted_at IS NULL ${extra}
            ORDER BY created_at DESC, id DESC LIMIT 51)) u
        ORDER BY created_at DESC, id DESC LIMIT 51`;
+    const [someTask] = (await db.owner(
+      `SELECT id, integration_uuid FROM tasks WHERE tenant_id = $1 AND integration_uuid = $2 ORDER BY task_id LIMIT 1`,
+      [tenant, someId],
+    )) as { id: string; integration_uuid: string }[];
+    const TASK_COLUMNS = `id, tenant_id, integration_uuid, integration_id, task_id, name, task_tag, description,
+        input_fields, output_fields, depends_on, request, execution_order, error_handling, ingest_cases,
+        case_ingestion_config, status, created_by, created_at, updated_at, deleted_at`;
     const cases: [string, string, string, unknown[]][] = [
       ['list, first page (50)', '/api/v1/integrations?limit=50', bareList(''), [tenant, [mssp]]],
       [
@@ -162,6 +187,20 @@ async function main(): Promise<void> {
         `SELECT ${COLUMNS} FROM integrations WHERE id = $1 AND deleted_at IS NULL`,
         [someId],
       ],
+      // The service reads the integration, then its tasks: the bare baseline does both statements' work in one.
+      [
+        "tasks: an integration's list",
+        `/api/v1/integrations/${someId}/tasks?limit=50`,
+        `SELECT ${TASK_COLUMNS} FROM tasks WHERE tenant_id = $1 AND integration_uuid = $2 AND deleted_at IS NULL
+          ORDER BY created_at DESC, id DESC LIMIT 51`,
+        [tenant, someId],
+      ],
+      [
+        'tasks: get by id',
+        `/api/v1/integrations/${someId}/tasks/${someTask.id}`,
+        `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL`,
+        [someTask.id, tenant],
+      ],
     ];
     const floorPath = '/api/v1/subscriptions?limit=1';
     const floor = await measureHttp(floorPath);
@@ -183,7 +222,15 @@ async function main(): Promise<void> {
       rows.push(row);
       console.log(JSON.stringify(row));
     }
-    console.log(JSON.stringify({ ...machineFacts(), integrations: INTEGRATIONS, tenants: TENANTS, repeat: REPEAT }));
+    console.log(
+      JSON.stringify({
+        ...machineFacts(),
+        integrations: INTEGRATIONS,
+        tasks: INTEGRATIONS * TASKS_EACH,
+        tenants: TENANTS,
+        repeat: REPEAT,
+      }),
+    );
     console.table(rows);
   } finally {
     await bare.end().catch(() => undefined);
