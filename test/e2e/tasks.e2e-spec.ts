@@ -7,6 +7,10 @@ import addFormats from 'ajv-formats';
 import { TestApi, startTestApi } from '../support/test-api';
 import { liftQuotas } from '../support/test-license';
 
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const INTEGRATION_FIELDS = [
   { name: 'api_url', label: 'API URL', type: 'url', required: true },
   { name: 'region', type: 'select', options: ['eu', 'us'], default: 'eu' },
@@ -457,5 +461,27 @@ describe('tasks', () => {
     const ok = await create(taskBody('alive'));
     const empty = await api.request('PATCH', `${tasksUrl()}/${ok.body.id}`, { token: admin.token, body: {} });
     expect(empty.status).toBe(400);
+  });
+
+  it("shows its integration's logo, so a new logo of the integration shows on its tasks at once", async () => {
+    const holder = await newIntegration('Logo holder');
+    const task = await create(taskBody('with_logo'), holder.id);
+    expect(task.status).toBe(201);
+    expect(task.body.logo_url).toBe(`/api/v1/integrations/${holder.id}/logo`);
+    const logo = async (url: string) => {
+      const res = await fetch(`${api.baseUrl}${url}`, { headers: { authorization: `Bearer ${analyst.token}` } });
+      return { type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+    };
+    expect((await logo(task.body.logo_url)).type).toMatch(/^image\/svg\+xml/); // the default logo
+    const put = await fetch(`${api.baseUrl}/api/v1/integrations/${holder.id}/logo`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'image/png' },
+      body: PNG,
+    });
+    expect(put.status).toBe(200);
+    const again = await api.request('GET', `${tasksUrl(holder.id)}/${task.body.id}`, { token: analyst.token });
+    const shown = await logo(again.body.logo_url);
+    expect(shown.type).toBe('image/png');
+    expect(shown.bytes.equals(PNG)).toBe(true);
   });
 });

@@ -6,7 +6,7 @@ export { IntegrationDependents } from './integration-dependents';
 export type { DependentsSource, IntegrationDependent, IntegrationRef } from './integration-dependents';
 export { IntegrationEntity, INTEGRATION_STATUSES } from './entities/integration.entity';
 export type { IntegrationStatus } from './entities/integration.entity';
-export { IntegrationsService } from './integrations.service';
+export { IntegrationsService, logoUrl } from './integrations.service';
 export { IntegrationsApiModule } from './integrations-api.module';
 export { IntegrationsModule } from './integrations.module';
 export { INTEGRATIONS_MIGRATIONS } from './migrations';

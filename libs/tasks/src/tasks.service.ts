@@ -10,6 +10,7 @@ import {
   IntegrationsService,
   JsonSchema,
   checkFields,
+  logoUrl,
   toJsonSchema,
 } from '@conduit/integrations';
 import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
@@ -372,6 +373,8 @@ export function present(r: TaskEntity, actingTenant: TenantId): TaskResponse {
     ingest_cases: r.ingest_cases,
     case_ingestion_config: r.case_ingestion_config,
     status: r.status,
+    // The integration's logo: one address, so a new logo shows on every task at once.
+    logo_url: logoUrl(r.integration_uuid),
     shared_from: r.tenant_id === actingTenant ? null : r.tenant_id,
     created_by: r.tenant_id === actingTenant ? r.created_by : null,
     created_at: r.created_at.toISOString(),

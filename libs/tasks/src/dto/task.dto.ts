@@ -180,6 +180,11 @@ export class TaskResponse {
   @ApiProperty({ example: 'Get alert' }) name: string;
   @ApiProperty({ example: 'get_alert' }) task_tag: string;
   @ApiProperty() description: string;
+  @ApiProperty({
+    description: 'The integration’s logo (GET; a new logo of the integration shows here at once)',
+    example: '/api/v1/integrations/0190.../logo',
+  })
+  logo_url: string;
   @ApiProperty({ type: [TaskInputFieldDto] }) input_fields: unknown[];
   @ApiProperty({ type: [TaskOutputFieldDto] }) output_fields: unknown[];
   @ApiProperty({ type: [String] }) depends_on: string[];
