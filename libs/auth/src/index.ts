@@ -7,6 +7,7 @@ export { ApiKeyListResponse, ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyRespo
 export { LoginDto, MeResponse, RefreshDto, TokenResponse } from './dto/auth.dto';
 export { MembershipLookup } from './membership-lookup';
 export type { RequestMeta } from './request-meta';
+export { REGISTERED_ON_OWN_PASSPORT } from './strategies/app-passport';
 export { SessionService } from './session.service';
 export type { SessionOrigin, TokenPair } from './session.service';
 export { SsoLinks } from './sso-links';

@@ -4,10 +4,10 @@
 // transaction. Roles above tenant_admin (an MSSP or platform admin holding a membership here) are never changed by
 // SCIM.
 import { Injectable } from '@nestjs/common';
-import { Role, roleAtLeast } from '@conduit/access';
+import { Role } from '@conduit/access';
 import { ApiKeysService, SessionService } from '@conduit/auth';
 import type { TenantId } from '@conduit/platform';
-import { RoleMapping, roleForGroups } from '@conduit/sso';
+import { RoleMapping, roleFromIdentityProvider } from '@conduit/sso';
 import { UserAccounts } from '@conduit/tenants';
 import { ScimGroupsRepository } from './repositories/scim-groups.repository';
 import { ScimTokensRepository } from './repositories/scim-tokens.repository';
@@ -18,11 +18,6 @@ import { ScimError } from './scim-error';
 export interface RoleRule {
   mapping: RoleMapping;
   defaultRole: Role | null;
-}
-
-/** SCIM grants at most tenant_admin (as an SSO connection's default_role): a mapping to a higher role is capped. */
-function atMostTenantAdmin(role: Role | null): Role | null {
-  return role && roleAtLeast(role, 'mssp_admin') ? 'tenant_admin' : role;
 }
 
 @Injectable()
@@ -50,10 +45,8 @@ export class ScimRoleSync {
     for (const userId of new Set(userIds)) {
       const member = await this.users.member(tenantId, userId);
       if (!member) continue;
-      const keepsRole = roleAtLeast(member.role, 'mssp_admin');
-      const role = keepsRole
-        ? member.role
-        : atMostTenantAdmin(roleForGroups(r.mapping, await this.groups.namesOf(tenantId, userId), r.defaultRole));
+      const groups = await this.groups.namesOf(tenantId, userId);
+      const role = roleFromIdentityProvider(member.role, r.mapping, groups, r.defaultRole);
       const active = (member.scim_active ?? member.status === 'active') && role !== null;
       const status = active ? 'active' : 'disabled';
       const newRole = role !== null && role !== member.role ? role : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roleForGroups } from './role-mapping';
+import { roleForGroups, roleFromIdentityProvider } from './role-mapping';
 
 describe('roleForGroups', () => {
   const mapping = { 'sec-admins': 'tenant_admin', 'sec-analysts': 'analyst', readers: 'viewer' } as const;
@@ -16,5 +16,20 @@ describe('roleForGroups', () => {
 
   it('ignores group names that are properties of every object', () => {
     expect(roleForGroups(mapping, ['constructor', '__proto__', 'toString'], null)).toBeNull();
+  });
+});
+
+describe('roleFromIdentityProvider', () => {
+  const mapping = { 'sec-admins': 'tenant_admin', msp: 'mssp_admin', readers: 'viewer' } as const;
+
+  it('leaves members above tenant_admin their role whatever the groups say', () => {
+    expect(roleFromIdentityProvider('mssp_admin', mapping, ['readers'], null)).toBe('mssp_admin');
+    expect(roleFromIdentityProvider('platform_admin', mapping, [], null)).toBe('platform_admin');
+  });
+
+  it('maps everyone else, never above tenant_admin', () => {
+    expect(roleFromIdentityProvider('tenant_admin', mapping, ['readers'], null)).toBe('viewer');
+    expect(roleFromIdentityProvider(null, mapping, ['msp'], null)).toBe('tenant_admin');
+    expect(roleFromIdentityProvider('analyst', mapping, ['marketing'], null)).toBeNull();
   });
 });

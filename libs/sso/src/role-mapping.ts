@@ -12,3 +12,19 @@ export function roleForGroups(mapping: RoleMapping, groups: readonly string[], d
   }
   return best ?? defaultRole;
 }
+
+/**
+ * The role an identity provider gives a member (SAML sign-in, SCIM): roles above tenant_admin (MSSP and platform
+ * admins) are Conduit's to give, never an IdP's, so a member holding one keeps it whatever the groups say; anyone else
+ * gets roleForGroups, capped at tenant_admin. `current`: the member's role now, null for someone not yet a member.
+ */
+export function roleFromIdentityProvider(
+  current: Role | null,
+  mapping: RoleMapping,
+  groups: readonly string[],
+  defaultRole: Role | null,
+): Role | null {
+  if (current && roleAtLeast(current, 'mssp_admin')) return current;
+  const role = roleForGroups(mapping, groups, defaultRole);
+  return role && roleAtLeast(role, 'mssp_admin') ? 'tenant_admin' : role;
+}

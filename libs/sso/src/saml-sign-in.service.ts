@@ -5,9 +5,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Profile } from '@node-saml/node-saml';
 import { randomBytes } from 'node:crypto';
-import { roleAtLeast } from '@conduit/access';
 import { AuditLog } from '@conduit/audit';
-import { ActiveMembership, SessionService, TokenPair, TokenService, assertMayAct } from '@conduit/auth';
+import { SessionService, TokenPair, TokenService, assertMayAct } from '@conduit/auth';
 import { TenantContext } from '@conduit/database';
 import {
   Clock,
@@ -23,7 +22,7 @@ import { SecretBox } from '@conduit/secrets';
 import { UserAccounts } from '@conduit/tenants';
 import { SsoConnectionEntity } from './entities/sso-connection.entity';
 import { SamlStateRepository } from './repositories/saml-state.repository';
-import { roleForGroups } from './role-mapping';
+import { roleFromIdentityProvider } from './role-mapping';
 import { parseDomFromString } from '@node-saml/node-saml/lib/xml';
 import { SamlAuthenticator } from './saml/saml-authenticator';
 import { samlRefusal } from './saml/saml-client';
@@ -185,11 +184,10 @@ export class SamlSignInService {
     }
     await this.recordAssertion(connection, profile);
     const user = assertedUser(connection, profile);
-    const role = roleForGroups(connection.role_mapping, user.groups, connection.default_role);
     const tenantId = connection.tenant_id;
     const code = randomBytes(32).toString('base64url');
     const userId = await this.db.runInTenant(tenantId, async () => {
-      const membership = await this.member(connection, user, role);
+      const membership = await this.member(connection, user);
       const pair = await this.sessions.issueSession(membership, meta, { method: 'saml', connectionId: connection.id });
       const now = this.clock.now();
       await this.accounts.recordLogin(tenantId, membership.userId, now);
@@ -230,19 +228,16 @@ export class SamlSignInService {
   }
 
   /** The member, created on a first sign-in when JIT is on; the role follows the IdP's groups at every sign-in. */
-  private async member(connection: SsoConnectionEntity, user: AssertedUser, role: ActiveMembership['role'] | null) {
+  private async member(connection: SsoConnectionEntity, user: AssertedUser) {
     const tenantId = connection.tenant_id;
     const account = await this.accounts.findByEmail(user.email);
     let membership = account ? await this.accounts.membership(account.id, tenantId) : null;
-    // Roles above tenant_admin (MSSP and platform admins) are Conduit's to give, never an IdP's (mappings hold tenant
-    // roles only): such a member signs in with that role whatever the groups say, as SCIM leaves it too.
-    if (membership && roleAtLeast(membership.role, 'mssp_admin')) {
-      assertMayAct(membership);
-      if (user.displayName) {
-        await this.accounts.updateMembership(tenantId, membership.userId, { displayName: user.displayName });
-      }
-      return membership;
-    }
+    const role = roleFromIdentityProvider(
+      membership?.role ?? null,
+      connection.role_mapping,
+      user.groups,
+      connection.default_role,
+    );
     if (!role) {
       throw new SsoException('saml_no_role', 'None of your groups is given a role here, and there is no default role');
     }

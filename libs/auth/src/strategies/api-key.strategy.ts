@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
 import { ApiKeysService } from '../api-keys.service';
-import { REGISTERED_BY_AUTHENTICATOR } from './app-passport';
+import { REGISTERED_ON_OWN_PASSPORT } from './app-passport';
 import { HomeIdentity, StrategyRequest, presentedValue } from './presented-credential';
 
 export const API_KEY_STRATEGY = 'api-key';
@@ -20,6 +20,6 @@ export class ApiKeyStrategy extends PassportStrategy(Strategy, API_KEY_STRATEGY)
   }
 
   getPassportInstance() {
-    return REGISTERED_BY_AUTHENTICATOR;
+    return REGISTERED_ON_OWN_PASSPORT;
   }
 }

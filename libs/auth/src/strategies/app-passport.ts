@@ -6,7 +6,7 @@
 
 /**
  * What a strategy's getPassportInstance() returns: @nestjs/passport's PassportStrategy registers the strategy there as
- * it constructs it, before the strategy could reach its app's Passport. It registers nothing: Authenticator registers
- * its app's strategies on its own Passport.
+ * it constructs it, before the strategy could reach its app's Passport. It registers nothing: whoever runs the strategy
+ * (Authenticator here, the SSO lib's SamlAuthenticator, SCIM's ScimTokenGuard) registers it on its own Passport.
  */
-export const REGISTERED_BY_AUTHENTICATOR = { use: (): void => undefined };
+export const REGISTERED_ON_OWN_PASSPORT = { use: (): void => undefined };

@@ -8,7 +8,7 @@ import { AuthException } from '../auth.exception';
 import { memberIdentity } from '../membership-lookup';
 import { AccessTokenCheck } from '../repositories/access-token-check';
 import { TokenService, accessClaims } from '../token.service';
-import { REGISTERED_BY_AUTHENTICATOR } from './app-passport';
+import { REGISTERED_ON_OWN_PASSPORT } from './app-passport';
 import { HomeIdentity, StrategyRequest, presentedValue } from './presented-credential';
 
 export const CONDUIT_JWT_STRATEGY = 'conduit-jwt';
@@ -38,6 +38,6 @@ export class ConduitJwtStrategy extends PassportStrategy(Strategy, CONDUIT_JWT_S
   }
 
   getPassportInstance() {
-    return REGISTERED_BY_AUTHENTICATOR;
+    return REGISTERED_ON_OWN_PASSPORT;
   }
 }

@@ -9,7 +9,7 @@ import { ConduitConfig, InjectConfig, textProblem } from '@conduit/platform';
 import { TenantHierarchy, UserAccounts } from '@conduit/tenants';
 import { AuthException } from '../auth.exception';
 import { MembershipLookup, memberIdentity } from '../membership-lookup';
-import { REGISTERED_BY_AUTHENTICATOR } from './app-passport';
+import { REGISTERED_ON_OWN_PASSPORT } from './app-passport';
 import { HomeIdentity, StrategyRequest, presentedValue } from './presented-credential';
 
 export const IDENTITY_PROVIDER_JWT_STRATEGY = 'idp-jwt';
@@ -92,6 +92,6 @@ export class IdentityProviderJwtStrategy extends PassportStrategy(Strategy, IDEN
   }
 
   getPassportInstance() {
-    return REGISTERED_BY_AUTHENTICATOR;
+    return REGISTERED_ON_OWN_PASSPORT;
   }
 }

@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
+import { REGISTERED_ON_OWN_PASSPORT } from '@conduit/auth';
 import type { ScimCaller } from '../scim-caller';
 import { ScimError } from '../scim-error';
 import { ScimTokensService } from '../scim-tokens.service';
@@ -15,14 +16,6 @@ export interface ScimStrategyRequest {
   /** For the audit trail. */
   meta: Pick<ScimCaller, 'ip' | 'userAgent' | 'requestId'>;
 }
-
-/**
- * What a strategy's getPassportInstance() returns. @nestjs/passport's PassportStrategy registers the strategy there as
- * it is constructed, by default on passport's process-wide instance, where apps sharing a process (the tests start
- * several) would replace each other's (libs/auth's strategies/app-passport.ts). So it registers nothing; ScimTokenGuard
- * registers the strategy on its own Passport.
- */
-export const REGISTERED_BY_SCIM_GUARD = { use: (): void => undefined };
 
 /** The token of `Authorization: Bearer <token>`, or null when the header is missing or not of that shape. */
 export function presentedScimToken(authorization: string | undefined): string | null {
@@ -43,6 +36,7 @@ export class ScimTokenStrategy extends PassportStrategy(Strategy, SCIM_TOKEN_STR
   }
 
   getPassportInstance() {
-    return REGISTERED_BY_SCIM_GUARD;
+    // Registered by ScimTokenGuard on its own Passport (libs/auth/src/strategies/app-passport.ts says why).
+    return REGISTERED_ON_OWN_PASSPORT;
   }
 }

@@ -11,6 +11,7 @@ import type {
   VerifiedCallback,
   VerifyWithRequest,
 } from '@node-saml/passport-saml/lib/types';
+import { REGISTERED_ON_OWN_PASSPORT } from '@conduit/auth';
 import type { SsoConnectionEntity } from '../entities/sso-connection.entity';
 import { SsoException } from '../sso.exception';
 import type { PendingRequest, PostgresRequestCache } from './saml-client';
@@ -56,13 +57,6 @@ export function samlStrategyRequest(
     ...fields,
   };
 }
-
-/**
- * What the strategy's getPassportInstance() returns: @nestjs/passport's PassportStrategy registers the strategy there
- * as it constructs it. It registers nothing: SamlAuthenticator registers it on its own Passport (as Authenticator does,
- * for the reason libs/auth/src/strategies/app-passport.ts gives).
- */
-const REGISTERED_BY_SAML_AUTHENTICATOR = { use: (): void => undefined };
 
 const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
@@ -115,6 +109,7 @@ export class SamlStrategy extends PassportStrategy(MultiSamlStrategy, SAML_STRAT
   }
 
   getPassportInstance() {
-    return REGISTERED_BY_SAML_AUTHENTICATOR;
+    // Registered by SamlAuthenticator on its own Passport (libs/auth/src/strategies/app-passport.ts says why).
+    return REGISTERED_ON_OWN_PASSPORT;
   }
 }
