@@ -304,6 +304,54 @@ describe('tasks', () => {
     expect((await check(999999)).status).toBe(404);
   });
 
+  it("counts an ingestion task's dependent_tasks as users of those tasks: checked at save, blocking delete and rename", async () => {
+    const target = await newIntegration('Ingesting');
+    const details = await create(taskBody('alert_details'), target.id);
+    expect(details.status).toBe(201);
+    const unknown = await create(
+      taskBody('pull_alerts', { ingest_cases: true, case_ingestion_config: { dependent_tasks: ['nope'] } }),
+      target.id,
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details).toEqual([
+      expect.objectContaining({ field: 'case_ingestion_config.dependent_tasks[0]', code: 'unknown_dependency' }),
+    ]);
+    const ingest = await create(
+      taskBody('pull_alerts', {
+        ingest_cases: true,
+        case_ingestion_config: { dependent_tasks: [{ task_tag: 'alert_details', per_item: true }] },
+      }),
+      target.id,
+    );
+    expect(ingest.status).toBe(201);
+    const check = await api.request('POST', '/apps/v1/task/generic-validate', {
+      token: admin.token,
+      body: { task_id: details.body.task_id, tenant_code: 'acme' },
+    });
+    expect(check.body).toEqual({
+      deletable: false,
+      dependents: [{ kind: 'case_ingestion', id: ingest.body.id, name: 'Task pull_alerts' }],
+    });
+    const removed = await api.request('DELETE', `${tasksUrl(target.id)}/${details.body.id}`, { token: admin.token });
+    expect(removed.status).toBe(409);
+    expect(removed.body.error.code).toBe('task_has_dependents');
+    const renamed = await api.request('PATCH', `${tasksUrl(target.id)}/${details.body.id}`, {
+      token: admin.token,
+      body: { task_tag: 'alert_info' },
+    });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.error.details).toEqual([expect.objectContaining({ field: 'task_tag', code: 'tag_in_use' })]);
+    // Once the ingestion task no longer names it, it goes.
+    const freed = await api.request('PATCH', `${tasksUrl(target.id)}/${ingest.body.id}`, {
+      token: admin.token,
+      body: { case_ingestion_config: { dependent_tasks: [] } },
+    });
+    expect(freed.status).toBe(200);
+    expect(
+      (await api.request('DELETE', `${tasksUrl(target.id)}/${details.body.id}`, { token: admin.token })).status,
+    ).toBe(204);
+  });
+
   it('never saves a cycle from concurrent changes: of a -> b and b -> a sent together, one is refused', async () => {
     // Five integrations raced at once, so a missing lock shows even when one pair happens to run in turn.
     const rounds = await Promise.all(

@@ -5,3 +5,5 @@ export { TASKS_MIGRATIONS } from './migrations';
 export { TASK_CREDENTIAL_NAMES, TasksService } from './tasks.service';
 export { TasksApiModule } from './tasks-api.module';
 export { TasksModule } from './tasks.module';
+export { TaskUsers } from './task-users';
+export type { TaskUser, TaskUserSource } from './task-users';

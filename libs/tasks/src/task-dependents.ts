@@ -1,5 +1,5 @@
-// The tasks' side of deleting an integration: tasks do not block it (the seed marks them inactive), and they are
-// marked inactive in the deleting transaction. Chains and case ingestion that use tasks will register their own.
+// The tasks' side of deleting an integration: its tasks do not block it (the seed marks them inactive, in the deleting
+// transaction), but chains and case ingestion using them do (they register with TaskUsers).
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { IntegrationDependents } from '@conduit/integrations';
 import { TasksService } from './tasks.service';
@@ -13,7 +13,7 @@ export class TaskDependentsSource implements OnModuleInit {
 
   onModuleInit(): void {
     this.dependents.register({
-      dependentsOf: () => Promise.resolve([]),
+      dependentsOf: (integration) => this.tasks.usersOfIntegration(integration.tenantId, integration.id),
       beforeDelete: (integration) => this.tasks.deactivateForIntegration(integration.tenantId, integration.id),
     });
   }

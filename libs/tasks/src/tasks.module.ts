@@ -8,6 +8,7 @@ import { TaskEntity } from './entities/task.entity';
 import { TASKS_MIGRATIONS } from './migrations';
 import { TasksRepository } from './repositories/tasks.repository';
 import { TaskDependentsSource } from './task-dependents';
+import { TaskUsers } from './task-users';
 import { TasksService } from './tasks.service';
 // Registers the Task subject, its API-key scope and each role's rules with @conduit/access.
 import './tasks.access';
@@ -16,7 +17,7 @@ import './tasks.access';
 @Migrations(...TASKS_MIGRATIONS)
 @Module({
   imports: [TypeOrmModule.forFeature([TaskEntity]), AuditModule, IntegrationsModule, TenantsModule],
-  providers: [TasksRepository, TasksService, TaskDependentsSource],
-  exports: [TypeOrmModule, TasksService],
+  providers: [TasksRepository, TasksService, TaskUsers, TaskDependentsSource],
+  exports: [TypeOrmModule, TasksService, TaskUsers],
 })
 export class TasksModule {}

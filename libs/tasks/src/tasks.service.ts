@@ -14,12 +14,19 @@ import {
   toJsonSchema,
 } from '@conduit/integrations';
 import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
-import { TaskDefinitionInput, TaskOutputField, verifyTaskDefinition, withTaskDefaults } from './definition';
+import {
+  TaskDefinitionInput,
+  TaskOutputField,
+  caseIngestionTaskTags,
+  verifyTaskDefinition,
+  withTaskDefaults,
+} from './definition';
 import type { TaskDefinitionBody, TaskResponse, ListTasksQueryDto } from './dto/task.dto';
 import { TaskEntity } from './entities/task.entity';
 import { TenantHierarchy } from '@conduit/tenants';
 import { TaskIntegration, TasksRepository } from './repositories/tasks.repository';
 import { TasksException, integrationNotFound, taskNotFound } from './tasks.exception';
+import { TaskUsers } from './task-users';
 
 /** The credential names an instance can hold: what `{{credentials.x}}` may read. */
 export const TASK_CREDENTIAL_NAMES: readonly string[] = [
@@ -70,6 +77,7 @@ export class TasksService {
     private readonly integrations: IntegrationsService,
     private readonly hierarchy: TenantHierarchy,
     private readonly access: AccessService,
+    private readonly users: TaskUsers,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -161,18 +169,21 @@ export class TasksService {
     return present({ ...row, ...changes }, row.tenant_id);
   }
 
-  /** Soft delete; refused (409 task_has_dependents) while other tasks of the integration depend on it. */
+  /**
+   * Soft delete; refused (409 task_has_dependents) while something uses it: another task of the integration (by
+   * depends_on or an ingestion task's dependent_tasks), a chain step, case ingestion.
+   */
   async remove(integrationId: string, id: string): Promise<void> {
     const tenantId = this.tenant('delete');
     await this.db.runInTenant(tenantId, async () => {
       const owner = await this.ownIntegration(tenantId, { id: integrationId }, true);
       const row = isUuid(id) ? await this.tasks.find(tenantId, owner.id, id) : null;
       if (!row) throw taskNotFound();
-      const dependents = dependentsOf(row, await this.tasks.live(tenantId, owner.id));
+      const dependents = await this.dependentsOf(row);
       if (dependents.length > 0)
         throw new TasksException(
           'task_has_dependents',
-          `Other tasks depend on ${row.task_tag}: ${dependents.map((d) => d.name).join(', ')}`,
+          `${row.task_tag} is in use: ${dependents.map((d) => `${d.kind} ${d.name}`).join(', ')}`,
           dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d })),
         );
       const now = this.clock.now();
@@ -215,7 +226,7 @@ export class TasksService {
     return row.output_fields.filter((f) => !arraysOnly || f.is_array);
   }
 
-  /** Whether the task can be deleted: the other live tasks depending on it by tag (chains, case ingestion later). */
+  /** Whether the task can be deleted: what uses it (see remove). */
   async deletable(
     integrationSeq: number | undefined,
     taskSeq: number,
@@ -224,9 +235,20 @@ export class TasksService {
     return this.db.runInTenant(tenantId, async () => {
       const row = await this.tasks.findBySeq(tenantId, taskSeq, integrationSeq);
       if (!row) throw taskNotFound();
-      const dependents = dependentsOf(row, await this.tasks.live(tenantId, row.integration_uuid));
+      const dependents = await this.dependentsOf(row);
       return { deletable: dependents.length === 0, dependents };
     });
+  }
+
+  /** Chains and case ingestion using any task of the integration (they block deleting it). */
+  async usersOfIntegration(tenantId: TenantId, integrationUuid: string): Promise<TaskDependent[]> {
+    return (await this.users.of(tenantId, integrationUuid)).map(({ kind, id, name }) => ({ kind, id, name }));
+  }
+
+  private async dependentsOf(row: TaskEntity): Promise<TaskDependent[]> {
+    const live = await this.tasks.live(row.tenant_id, row.integration_uuid);
+    const users = await this.users.of(row.tenant_id, row.integration_uuid, [row.task_tag]);
+    return [...siblingDependents(row, live), ...users.map(({ kind, id, name }) => ({ kind, id, name }))];
   }
 
   /** The integration is being deleted (in its transaction): its tasks become inactive. */
@@ -323,7 +345,11 @@ export class TasksService {
     const verification = verifyTaskDefinition(body, {
       instanceFieldNames: new Set(owner.fields.map((f) => f.name)),
       credentialNames: new Set(TASK_CREDENTIAL_NAMES),
-      existingTasks: live.map((t) => ({ task_tag: t.task_tag, depends_on: t.depends_on })),
+      existingTasks: live.map((t) => ({
+        task_tag: t.task_tag,
+        depends_on: t.depends_on,
+        case_ingestion_config: t.case_ingestion_config,
+      })),
       currentTag,
     });
     const errors: CheckError[] = [
@@ -342,10 +368,15 @@ function savedDefinition(row: TaskEntity): Record<string, unknown> {
   return Object.fromEntries(DEFINITION_KEYS.map((k) => [k, row[k]]));
 }
 
-function dependentsOf(row: TaskEntity, live: TaskEntity[]): TaskDependent[] {
-  return live
-    .filter((t) => t.id !== row.id && t.depends_on.includes(row.task_tag))
-    .map((t) => ({ kind: 'task', id: t.id, name: t.name }));
+/** The integration's other tasks that use this one: by depends_on (kind task) or as an ingestion's dependent task. */
+function siblingDependents(row: TaskEntity, live: TaskEntity[]): TaskDependent[] {
+  const others = live.filter((t) => t.id !== row.id);
+  return [
+    ...others.filter((t) => t.depends_on.includes(row.task_tag)).map((t) => ({ kind: 'task', id: t.id, name: t.name })),
+    ...others
+      .filter((t) => caseIngestionTaskTags(t.case_ingestion_config).includes(row.task_tag))
+      .map((t) => ({ kind: 'case_ingestion', id: t.id, name: t.name })),
+  ];
 }
 
 const tagExists = (tag: string) =>

@@ -4,6 +4,8 @@
 export interface TaskDependencies {
   task_tag: string;
   depends_on: readonly string[];
+  /** Read for the tags its dependent_tasks names (they depend on it as much as depends_on does). */
+  case_ingestion_config?: Record<string, unknown> | null;
 }
 
 /**

@@ -8,3 +8,4 @@ export { findDependencyCycle, describeCycle } from './dependency-cycle';
 export type { TaskDependencies } from './dependency-cycle';
 export { jsonPathProblem, jsonPathMatchesMany } from './output-paths';
 export { requestPathProblem } from './request-checks';
+export { caseIngestionTaskTags } from './case-ingestion-references';

@@ -1,6 +1,7 @@
 // verifyTaskDefinition(): the checks behind `POST /apps/v1/task/verify-generic` and task saving, as one pure
 // function. It reports every problem it finds (not just the first), each with the field and a stable code. Input
 // fields' own definitions are the integrations' field model's to check; here only their names matter.
+import { checkCaseIngestionTasks, caseIngestionTaskTags } from './case-ingestion-references';
 import { describeCycle, findDependencyCycle } from './dependency-cycle';
 import { jsonPathMatchesMany, jsonPathProblem } from './output-paths';
 import { checkRequest } from './request-checks';
@@ -50,7 +51,7 @@ export function verifyTaskDefinition(def: unknown, context: TaskVerificationCont
   );
   checkInteger(def.execution_order, 'execution_order', 0, TASK_LIMITS.executionOrder, errors);
   checkErrorHandling(def.error_handling, errors);
-  checkCaseIngestion(def.ingest_cases, def.case_ingestion_config, errors);
+  checkCaseIngestion(def.ingest_cases, def.case_ingestion_config, tag, context, errors);
   checkEnum(def.status, 'status', TASK_STATUSES, errors);
   return errors.result();
 }
@@ -87,7 +88,12 @@ function checkTag(value: unknown, context: TaskVerificationContext, errors: Task
     errors.add('task_tag', 'duplicate_tag', `the integration already has a task tagged "${value}"`);
   }
   if (context.currentTag !== undefined && value !== context.currentTag) {
-    const dependents = context.existingTasks.filter((t) => t.depends_on.includes(context.currentTag ?? ''));
+    const current = context.currentTag;
+    const dependents = context.existingTasks.filter(
+      (t) =>
+        t.task_tag !== current &&
+        (t.depends_on.includes(current) || caseIngestionTaskTags(t.case_ingestion_config).includes(current)),
+    );
     if (dependents.length > 0) {
       errors.add(
         'task_tag',
@@ -224,7 +230,13 @@ function checkErrorHandling(value: unknown, errors: TaskDefinitionErrors): void 
   );
 }
 
-function checkCaseIngestion(ingest: unknown, config: unknown, errors: TaskDefinitionErrors): void {
+function checkCaseIngestion(
+  ingest: unknown,
+  config: unknown,
+  tag: string | undefined,
+  context: TaskVerificationContext,
+  errors: TaskDefinitionErrors,
+): void {
   if (ingest !== undefined && ingest !== null && typeof ingest !== 'boolean') {
     errors.add('ingest_cases', 'invalid_type', `ingest_cases must be a boolean, not ${typeName(ingest)}`);
   }
@@ -236,6 +248,10 @@ function checkCaseIngestion(ingest: unknown, config: unknown, errors: TaskDefini
     );
   } else if (ingest === true && (config === undefined || config === null)) {
     errors.add('case_ingestion_config', 'required', 'case_ingestion_config is required when ingest_cases is true');
+  }
+  if (isPlainObject(config)) {
+    const known = new Set(context.existingTasks.map((t) => t.task_tag).filter((t) => t !== context.currentTag));
+    checkCaseIngestionTasks(config, tag, known, errors);
   }
 }
 
