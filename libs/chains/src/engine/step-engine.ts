@@ -9,8 +9,10 @@ import { isDatabaseUnavailable } from '@conduit/database';
 import {
   Clock,
   ConduitConfig,
+  CredentialScrubber,
   IdGenerator,
   InjectConfig,
+  credentialScrubber,
   findInputProblem,
   storableText,
   unreachable,
@@ -18,7 +20,6 @@ import {
 import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainStepScheduler } from '../chain-step-scheduler';
 import { ChainHttpClient } from './chain-http-client';
-import { CredentialScrubber, credentialScrubber } from './credential-scrubber';
 import { CredentialVault } from './credential-vault';
 import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { RenderedStep, renderStep, stepPlan } from './step-render';

@@ -2,7 +2,7 @@
 // an expression could be costly), then the credential slots filled twice, with the values (sent) and with
 // [REDACTED] (stored). What cannot be sent or stored (a NUL, an unpaired surrogate, a number beyond double range, a
 // header value Node's HTTP client refuses) throws StepRenderError: the step fails as a recorded attempt.
-import { CodedError, InputProblemKind, findInputProblem, formatInputPath } from '@conduit/platform';
+import { CodedError, InputProblemKind, REDACTED, findInputProblem, formatInputPath } from '@conduit/platform';
 import { HEADER_VALUE_RULE, headerNameProblem, isSendableHeaderValue } from '@conduit/outbound-http';
 import {
   RenderedValue,
@@ -15,7 +15,6 @@ import {
   renderTemplates,
   withinEvaluationBudget,
 } from '../templates';
-import { REDACTED } from './credential-scrubber';
 import { headerText } from './step-request';
 import type { StepDetail } from '../repositories/step-store';
 

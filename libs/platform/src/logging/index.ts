@@ -1,1 +1,2 @@
 export * from './redaction';
+export * from './credential-scrubber';
