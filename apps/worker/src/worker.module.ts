@@ -10,7 +10,7 @@ import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@
 import { QueuesModule } from '@conduit/queues';
 import { SCIM_MIGRATIONS } from '@conduit/scim';
 import { SSO_MIGRATIONS } from '@conduit/sso';
-import { TASKS_MIGRATIONS } from '@conduit/tasks';
+import { TasksWorkerModule } from '@conduit/tasks/engine';
 import { WebhooksWorkerModule } from '@conduit/webhooks/engine';
 import { WorkerHealthController } from './health/worker-health.controller';
 import { MaintenanceProcessor } from './maintenance/maintenance.processor';
@@ -19,12 +19,18 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
 /** The domains the worker runs, one module each: their queues' processors, reconcile timers and metrics. */
-export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule, LicensingWorkerModule];
+export const WORKER_DOMAINS = [
+  WebhooksWorkerModule,
+  IngestionWorkerModule,
+  ChainsWorkerModule,
+  LicensingWorkerModule,
+  TasksWorkerModule,
+];
 /**
  * Domains with no work in the worker whose tables it must still create: either process may migrate the schema at
  * start, so the worker's migrations are the API's (worker-migrations.spec.ts).
  */
-const SCHEMA_ONLY_MIGRATIONS = [...SSO_MIGRATIONS, ...SCIM_MIGRATIONS, ...INTEGRATIONS_MIGRATIONS, ...TASKS_MIGRATIONS];
+const SCHEMA_ONLY_MIGRATIONS = [...SSO_MIGRATIONS, ...SCIM_MIGRATIONS, ...INTEGRATIONS_MIGRATIONS];
 /** Their migrations (and those of the domains they use), run at start with the platform's when MIGRATE_ON_START. */
 export const WORKER_MIGRATIONS = [...migrationsOf(WORKER_DOMAINS), ...SCHEMA_ONLY_MIGRATIONS];
 

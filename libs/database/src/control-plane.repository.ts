@@ -7,7 +7,9 @@ import type { TenantContext } from './tenant-context';
 export type DueWork =
   | { kind: 'deliveries'; graceSeconds: number }
   | { kind: 'chain_steps' }
-  | { kind: 'inbound_events'; graceSeconds: number };
+  | { kind: 'inbound_events'; graceSeconds: number }
+  | { kind: 'task_runs'; graceSeconds: number }
+  | { kind: 'health_checks' };
 
 export interface TenantRetention {
   id: TenantId;
@@ -59,5 +61,9 @@ function dueWorkQuery(work: DueWork): [string, unknown[]] {
       return ['SELECT tenant_id FROM conduit_tenants_with_due_chain_steps()', []];
     case 'inbound_events':
       return ['SELECT tenant_id FROM conduit_tenants_with_unrouted_inbound_events($1::int)', [work.graceSeconds]];
+    case 'health_checks':
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_health_checks()', []];
+    case 'task_runs':
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_task_runs($1::int)', [work.graceSeconds]];
   }
 }

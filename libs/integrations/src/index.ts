@@ -12,3 +12,24 @@ export { IntegrationsModule } from './integrations.module';
 export { INTEGRATIONS_MIGRATIONS } from './migrations';
 export { DEFAULT_LOGO, MAX_LOGO_BYTES, acceptLogo } from './logos/logo-content';
 export type { LogoContent } from './logos/logo-content';
+export { InstancesService, instanceNotFound } from './instances/instances.service';
+export {
+  InstanceEntity,
+  INSTANCE_STATUSES,
+  AUTH_TYPES,
+  HEALTH_STATUSES,
+  DEFAULT_HEALTH_FAILURE_THRESHOLD,
+} from './entities/instance.entity';
+export type {
+  AuthSettings,
+  AuthType,
+  HealthCheck,
+  HealthResult,
+  HealthStatus,
+  InstanceStatus,
+  RateLimit,
+} from './entities/instance.entity';
+export { InstanceHealthRepository } from './repositories/instance-health.repository';
+export type { HealthTransition, RecordedHealth } from './repositories/instance-health.repository';
+export { hostOf } from './instances/instance-config';
+export type { CredentialKey, InstanceSecrets } from './instances/instance-config';

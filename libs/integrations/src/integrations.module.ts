@@ -10,6 +10,7 @@ import { IntegrationDependents } from './integration-dependents';
 import { InstanceDependents } from './instances/instance-dependents';
 import { InstanceEntity } from './entities/instance.entity';
 import { InstancesCounter } from './repositories/instances.counter';
+import { InstanceHealthRepository } from './repositories/instance-health.repository';
 import { InstancesRepository } from './repositories/instances.repository';
 import { InstancesService } from './instances/instances.service';
 import { IntegrationsService } from './integrations.service';
@@ -44,7 +45,15 @@ import './instances/instances.access';
     InstancesCounter,
     InstanceDependents,
     InstancesService,
+    InstanceHealthRepository,
   ],
-  exports: [TypeOrmModule, CatalogueCounters, IntegrationDependents, IntegrationsService, InstancesService],
+  exports: [
+    TypeOrmModule,
+    CatalogueCounters,
+    IntegrationDependents,
+    IntegrationsService,
+    InstancesService,
+    InstanceHealthRepository,
+  ],
 })
 export class IntegrationsModule {}

@@ -3,11 +3,11 @@
 import type { TenantId } from '@conduit/platform';
 
 /**
- * maintenance: platform-wide housekeeping. tasks and monitors: the queues the design names for domains still to come
- * (the catalogue's task executor, HTTP monitors), registered so their names are taken and every dashboard and metric
- * shows them already; the domain that brings one takes it into its own lib.
+ * maintenance: platform-wide housekeeping. monitors: the queue the design names for a domain still to come (HTTP
+ * monitors), registered so its name is taken and every dashboard and metric shows it already; the domain that brings
+ * it takes it into its own lib (as libs/tasks took `tasks`).
  */
-export const PLATFORM_QUEUES = ['maintenance', 'tasks', 'monitors'] as const;
+export const PLATFORM_QUEUES = ['maintenance', 'monitors'] as const;
 
 /** Every tenant job carries its tenant; processors validate it (jobTenantId) and run inside runInTenant(). */
 export interface TenantJob {

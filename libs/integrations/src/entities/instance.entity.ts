@@ -24,6 +24,23 @@ export interface HealthCheck {
   task_tag?: string;
   path?: string;
   interval_seconds: number;
+  /** Consecutive failures that make the instance unhealthy (status error, instance.unhealthy published once). */
+  failure_threshold?: number;
+}
+
+export const HEALTH_STATUSES = ['unknown', 'healthy', 'unhealthy'] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export const DEFAULT_HEALTH_FAILURE_THRESHOLD = 3;
+
+/** What the last health check found. */
+export interface HealthResult {
+  ok: boolean;
+  checked_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: { code: string; message: string } | null;
+  /** The task run, for a check by task_tag. */
+  run_id: string | null;
 }
 
 @Entity('integration_instances')
@@ -48,6 +65,11 @@ export class InstanceEntity {
   @Column('jsonb', { name: 'rate_limit', nullable: true }) rate_limit: RateLimit | null;
   @Column('jsonb', { name: 'health_check', nullable: true }) health_check: HealthCheck | null;
   @Column('text') status: InstanceStatus;
+  @Column('text', { name: 'health_status' }) health_status: HealthStatus;
+  @Column('integer', { name: 'health_failures' }) health_failures: number;
+  @Column('timestamptz', { name: 'last_health_check', nullable: true }) last_health_check: Date | null;
+  @Column('jsonb', { name: 'last_health_result', nullable: true }) last_health_result: HealthResult | null;
+  @Column('timestamptz', { name: 'next_health_check_at', nullable: true }) next_health_check_at: Date | null;
   @Column('uuid', { name: 'created_by', nullable: true }) created_by: string | null;
   @Column('timestamptz', { name: 'created_at' }) created_at: Date;
   @Column('timestamptz', { name: 'updated_at' }) updated_at: Date;

@@ -16,7 +16,14 @@ import {
 } from 'class-validator';
 import { IsName, IsOptionalButNotNull, JSON_OBJECT } from '@conduit/platform';
 import { ListQueryDto } from '@conduit/tenants';
-import { AUTH_TYPES, AuthType, INSTANCE_STATUSES, InstanceStatus } from '../entities/instance.entity';
+import {
+  AUTH_TYPES,
+  AuthType,
+  HEALTH_STATUSES,
+  HealthStatus,
+  INSTANCE_STATUSES,
+  InstanceStatus,
+} from '../entities/instance.entity';
 
 const SECRET = 'Write-only: answered as { "set": true }';
 
@@ -91,11 +98,44 @@ export class HealthCheckDto {
   @Matches(/^\/\S{0,1999}$/, { message: 'path must start with / and hold no spaces' })
   path?: string;
 
-  @ApiProperty({ example: 300 })
+  @ApiProperty({ example: 300, description: 'Seconds between scheduled checks' })
   @IsInt()
   @Min(10)
   @Max(86_400)
   interval_seconds: number;
+
+  @ApiPropertyOptional({
+    example: 3,
+    default: 3,
+    minimum: 1,
+    maximum: 100,
+    description:
+      'Consecutive failed checks that make the instance unhealthy (status error, instance.unhealthy published once)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  failure_threshold?: number;
+}
+
+export class InstanceHealthResultResponse {
+  @ApiProperty() ok: boolean;
+  @ApiProperty({ format: 'date-time' }) checked_at: string;
+  @ApiProperty({ type: 'integer' }) duration_ms: number;
+  @ApiProperty({ type: 'integer', nullable: true }) status_code: number | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, description: '{ code, message }, credentials masked' })
+  error: { code: string; message: string } | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The task run of a check by task_tag' })
+  run_id: string | null;
+}
+
+export class InstanceHealthResponse {
+  @ApiProperty({ enum: HEALTH_STATUSES }) status: HealthStatus;
+  @ApiProperty({ type: 'integer' }) consecutive_failures: number;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) last_check_at: string | null;
+  @ApiProperty({ type: InstanceHealthResultResponse, nullable: true }) last_result: InstanceHealthResultResponse | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) next_check_at: string | null;
 }
 
 class InstanceSettingsDto {
@@ -235,6 +275,8 @@ export class InstanceResponse {
   @ApiProperty({ type: RateLimitDto, nullable: true }) rate_limit: RateLimitDto | null;
   @ApiProperty({ type: HealthCheckDto, nullable: true }) health_check: HealthCheckDto | null;
   @ApiProperty({ enum: INSTANCE_STATUSES }) status: InstanceStatus;
+  @ApiProperty({ type: InstanceHealthResponse, description: 'What the health checks found' })
+  health: InstanceHealthResponse;
   @ApiProperty({ nullable: true, type: String, format: 'uuid' }) created_by: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;

@@ -31,7 +31,7 @@ import {
   SeedInstanceDto,
   UpdateInstanceDto,
 } from './instance.dto';
-import { InstanceEntity } from '../entities/instance.entity';
+import { DEFAULT_HEALTH_FAILURE_THRESHOLD, InstanceEntity } from '../entities/instance.entity';
 import { InstancesRepository } from '../repositories/instances.repository';
 
 const sealAad = (id: string) => `integration_instance:${id}`;
@@ -109,6 +109,11 @@ export class InstancesService {
         rate_limit: input.rate_limit ? { max: input.rate_limit.max, per_seconds: input.rate_limit.per_seconds } : null,
         health_check: input.health_check ? healthCheck(input.health_check) : null,
         status: input.status ?? 'active',
+        health_status: 'unknown',
+        health_failures: 0,
+        last_health_check: null,
+        last_health_result: null,
+        next_health_check_at: input.health_check ? now : null,
         created_by: this.access.principal().userId,
         created_at: now,
         updated_at: now,
@@ -220,7 +225,13 @@ export class InstancesService {
       if (dto.status !== undefined) changes.status = dto.status;
       if (dto.rate_limit !== undefined)
         changes.rate_limit = dto.rate_limit && { max: dto.rate_limit.max, per_seconds: dto.rate_limit.per_seconds };
-      if (dto.health_check !== undefined) changes.health_check = dto.health_check && healthCheck(dto.health_check);
+      if (dto.health_check !== undefined) {
+        changes.health_check = dto.health_check && healthCheck(dto.health_check);
+        // A new check (or none) starts over: due at once, no verdict yet.
+        changes.next_health_check_at = dto.health_check ? this.clock.now() : null;
+        changes.health_failures = 0;
+        if (!dto.health_check) changes.health_status = 'unknown';
+      }
       if (dto.fields !== undefined || dto.auth !== undefined) {
         changes.fields = plain;
         changes.secret_fields = Object.keys(secretValues);
@@ -240,7 +251,12 @@ export class InstancesService {
       const row = isUuid(id) ? await this.instances.find(tenantId, id, true) : null;
       if (!row) throw instanceNotFound();
       const now = this.clock.now();
-      await this.instances.update(tenantId, row.id, { status: 'inactive', deleted_at: now, updated_at: now });
+      await this.instances.update(tenantId, row.id, {
+        status: 'inactive',
+        deleted_at: now,
+        updated_at: now,
+        next_health_check_at: null,
+      });
     });
   }
 
@@ -259,6 +275,24 @@ export class InstancesService {
     const tenantId = this.access.tenant().id;
     this.access.assert('read', 'Instance', { tenant_id: tenantId }, 'instance_not_found');
     return tenantId;
+  }
+
+  /**
+   * An instance as the task executor needs it, in the caller's tenant transaction: the row (null when it does not
+   * exist or is deleted), with its secret field values and credentials opened. Never for responses.
+   */
+  async openForRun(
+    tenantId: TenantId,
+    id: string,
+  ): Promise<{ instance: InstanceEntity; secrets: InstanceSecrets } | null> {
+    const row = isUuid(id) ? await this.instances.find(tenantId, id) : null;
+    if (!row) return null;
+    return { instance: row, secrets: await this.open(row) };
+  }
+
+  /** An instance row of the tenant (not deleted), without its secrets, in the caller's tenant transaction. */
+  async row(tenantId: TenantId, id: string): Promise<InstanceEntity | null> {
+    return isUuid(id) ? this.instances.find(tenantId, id) : null;
   }
 
   private async seal(tenantId: TenantId, id: string, secrets: InstanceSecrets): Promise<string | null> {
@@ -312,6 +346,13 @@ function present(
     rate_limit: r.rate_limit,
     health_check: r.health_check,
     status: r.status,
+    health: {
+      status: r.health_status,
+      consecutive_failures: r.health_failures,
+      last_check_at: r.last_health_check ? new Date(r.last_health_check).toISOString() : null,
+      last_result: r.last_health_result,
+      next_check_at: r.next_health_check_at ? new Date(r.next_health_check_at).toISOString() : null,
+    },
     created_by: r.created_by,
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
@@ -340,10 +381,12 @@ function healthProblems(h: { task_tag?: string; path?: string } | null | undefin
   return [];
 }
 
-function healthCheck(h: { task_tag?: string; path?: string; interval_seconds: number }) {
-  return h.task_tag !== undefined
-    ? { task_tag: h.task_tag, interval_seconds: h.interval_seconds }
-    : { path: h.path, interval_seconds: h.interval_seconds };
+function healthCheck(h: { task_tag?: string; path?: string; interval_seconds: number; failure_threshold?: number }) {
+  const common = {
+    interval_seconds: h.interval_seconds,
+    failure_threshold: h.failure_threshold ?? DEFAULT_HEALTH_FAILURE_THRESHOLD,
+  };
+  return h.task_tag !== undefined ? { task_tag: h.task_tag, ...common } : { path: h.path, ...common };
 }
 
 function invalidConfig(problems: FieldProblem[]): IntegrationsException {

@@ -173,6 +173,24 @@ export const configSchema = z.object({
   CHAIN_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   CHAIN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
   CHAIN_STEP_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
+  // Task runs (libs/tasks): the executor's outbound client, claims and queue. A task's own timeout_ms bounds each of its
+  // attempts below TASK_TIMEOUT_MS.
+  TASK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  TASK_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  TASK_RESPONSE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** A claim's lease; the worker renews it every second while the run goes on, so it only matters when one dies. */
+  TASK_LEASE_SECONDS: z.coerce.number().int().min(2).default(30),
+  TASK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
+  /** A queued run older than this without a worker on it is queued again by the reconciler. */
+  TASK_RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(1).default(30),
+  TASK_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How often each worker looks for due instance health checks (each interval is checked once, by one worker). */
+  INSTANCE_HEALTH_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
   /** How often the worker rolls up analytics (libs/database/src/rollups): the hours that ended, those still moving. */

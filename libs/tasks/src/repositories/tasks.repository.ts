@@ -97,6 +97,21 @@ export class TasksRepository {
       .getMany();
   }
 
+  /**
+   * The live tasks of an integration the reader may run: its own, or one shared by `owners` (read through the
+   * tasks_lookup policy). The run needs every task, for the dependencies.
+   */
+  ofIntegration(owners: TenantId[], integrationUuid: string): Promise<TaskEntity[]> {
+    return this.sharedReading(owners, () =>
+      this.repo()
+        .createQueryBuilder('t')
+        .where('t.integration_uuid = :integrationUuid AND t.deleted_at IS NULL', { integrationUuid })
+        .orderBy('t.execution_order', 'ASC')
+        .addOrderBy('t.task_id', 'ASC')
+        .getMany(),
+    );
+  }
+
   find(tenantId: TenantId, integrationUuid: string, id: string): Promise<TaskEntity | null> {
     return this.repo()
       .createQueryBuilder('t')

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { WebhooksModule } from '@conduit/webhooks';
+import { InstanceHealthChecker, InstanceHealthTimer } from './engine/instance-health';
+import { TaskHttpClient } from './engine/task-http-client';
+import { TaskRunMetrics } from './engine/task-run-metrics';
+import { TaskRunProcessor } from './engine/task-run.processor';
+import { TaskRunReconcileTimer, TaskRunReconciler } from './engine/task-run-reconciler';
+import { TaskRunRetention } from './engine/task-run-retention';
+import { TaskRunner } from './engine/task-runner';
+import { InstanceRateLimiter } from './runs/instance-rate-limiter';
+import { TasksModule } from './tasks.module';
+
+/** The executor's module: what runs tasks (the tasks queue's processor, or inline for chains' task steps). */
+@Module({
+  imports: [TasksModule, WebhooksModule],
+  providers: [
+    TaskRunner,
+    TaskHttpClient,
+    TaskRunMetrics,
+    InstanceRateLimiter,
+    TaskRunReconciler,
+    TaskRunRetention,
+    InstanceHealthChecker,
+  ],
+  exports: [TasksModule, TaskRunner, TaskRunReconciler, TaskRunRetention, InstanceHealthChecker],
+})
+export class TaskEngineModule {}
+
+/** Tasks' part of the worker: the tasks queue's processor and reconcile timer over the executor. */
+@Module({
+  imports: [TaskEngineModule],
+  providers: [TaskRunProcessor, TaskRunReconcileTimer, InstanceHealthTimer],
+  exports: [TaskEngineModule],
+})
+export class TasksWorkerModule {}
