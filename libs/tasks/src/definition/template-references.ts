@@ -1,8 +1,8 @@
-// `{{input.x}}`, `{{instance.x}}`, `{{credentials.x}}` and `{{deps.<task_tag>.x}}` in a task's request. Strings are split into text and
-// templates by the chains' template parser, so a task's request renders later with the same renderer (CEL, with
-// credentials as slots filled after evaluation). Tasks allow only plain references, no expressions: a reference is a
-// root, then `.name`, `["name"]` or `[0]` steps; its first step names the input field, instance field, credential or
-// dependency (a task of depends_on, whose output field the next step names).
+// `{{input.x}}`, `{{instance.x}}`, `{{credentials.x}}` and `{{deps.<task_tag>.x}}` in a task's request. Strings
+// are split into text and templates by the chains' template parser, so a task's request renders later with the same
+// renderer (CEL, with credentials as slots filled after evaluation). Tasks allow only plain references, no
+// expressions: a reference is a root, then `.name`, `["name"]` or `[0]` steps; its first step names the input field,
+// instance field, credential or dependency (a task of depends_on, whose output field the next step names).
 // Each reference must also parse as CEL (the renderer's language), which refuses reserved words after a dot.
 import {
   ExpressionError,
@@ -72,11 +72,13 @@ export function unknownReferences(
     .map((ref) => ({
       field: ref.field,
       code: 'unknown_reference' as const,
-      message:
-        ref.root === 'deps'
-          ? `{{${ref.expression}}}: "${ref.name}" is not in the task's depends_on${known(names.deps)}`
-          : `{{${ref.expression}}}: ${describeRoot(ref.root)} has no ${ref.root === 'credentials' ? 'credential' : 'field'} named "${ref.name}"${known(names[ref.root])}`,
+      message: `{{${ref.expression}}}: ${unknownName(ref)}${known(names[ref.root])}`,
     }));
+}
+
+function unknownName(ref: TemplateReference): string {
+  if (ref.root === 'deps') return `"${ref.name}" is not in the task's depends_on`;
+  return `${describeRoot(ref.root)} has no ${ref.root === 'credentials' ? 'credential' : 'field'} named "${ref.name}"`;
 }
 
 const MAX_DEPTH = 64;

@@ -174,7 +174,10 @@ describe('executeTaskCall', () => {
       }
       expect(target.requests).toEqual([]);
       // An encoded dot is text: its % is encoded in turn.
-      await executeTaskCall(call(target.url, { request: { path: '/a/{{input.id}}/b' }, input: { id: '%2e%2e' } }), deps());
+      await executeTaskCall(
+        call(target.url, { request: { path: '/a/{{input.id}}/b' }, input: { id: '%2e%2e' } }),
+        deps(),
+      );
       expect(target.requests.map((r) => r.url)).toEqual(['/a/%252e%252e/b']);
     });
 
@@ -243,7 +246,9 @@ describe('executeTaskCall', () => {
     it('api_key in a header, and in the query', async () => {
       const target = await tool(echo);
       const inHeader = await executeTaskCall(
-        call(target.url, { auth: { type: 'api_key', settings: { header: 'X-Api-Key' }, credentials: { key: 'k-1234' } } }),
+        call(target.url, {
+          auth: { type: 'api_key', settings: { header: 'X-Api-Key' }, credentials: { key: 'k-1234' } },
+        }),
         deps(),
       );
       expect(inHeader.status).toBe('success');
@@ -303,7 +308,9 @@ describe('executeTaskCall', () => {
 
       it('fetches a token with the client credentials, and uses it for two runs (one token request)', async () => {
         let issued = 0;
-        const tokens = await tool((_req, res) => json(res, 200, { access_token: `at-${++issued}-abcdef`, expires_in: 3600 }));
+        const tokens = await tool((_req, res) =>
+          json(res, 200, { access_token: `at-${++issued}-abcdef`, expires_in: 3600 }),
+        );
         const target = await tool(echo);
         const shared = deps();
         const first = await executeTaskCall(call(target.url, { auth: oauth(`${tokens.url}/token`) }), shared);
@@ -344,7 +351,9 @@ describe('executeTaskCall', () => {
         let issued = 0;
         const tokens = await tool((_req, res) => json(res, 200, { access_token: `at-${++issued}-abcdef` }));
         const target = await tool((req, res) =>
-          req.headers.authorization === 'Bearer at-1-abcdef' ? json(res, 401, { error: 'expired' }) : json(res, 200, {}),
+          req.headers.authorization === 'Bearer at-1-abcdef'
+            ? json(res, 401, { error: 'expired' })
+            : json(res, 200, {}),
         );
         const result = await executeTaskCall(
           call(target.url, { auth: oauth(tokens.url), error_handling: { retries: 0 } }),
@@ -352,7 +361,10 @@ describe('executeTaskCall', () => {
         );
         expect(result.status).toBe('success');
         expect(tokens.requests).toHaveLength(2);
-        expect(target.requests.map((r) => r.headers.authorization)).toEqual(['Bearer at-1-abcdef', 'Bearer at-2-abcdef']);
+        expect(target.requests.map((r) => r.headers.authorization)).toEqual([
+          'Bearer at-1-abcdef',
+          'Bearer at-2-abcdef',
+        ]);
         expect(result.attempts.map((a) => [a.response?.status, a.error?.code ?? null])).toEqual([
           [401, 'http_error'],
           [200, null],
@@ -450,7 +462,10 @@ describe('executeTaskCall', () => {
         setTimeout(() => json(res, 200, {}), 1_500).unref();
       });
       const started = Date.now();
-      const result = await executeTaskCall(call(target.url, { error_handling: { retries: 1, timeout_ms: 200 } }), deps());
+      const result = await executeTaskCall(
+        call(target.url, { error_handling: { retries: 1, timeout_ms: 200 } }),
+        deps(),
+      );
       expect(result).toMatchObject({ status: 'timeout', response_status: null, error: { code: 'timeout' } });
       expect(result.attempts).toHaveLength(2);
       expect(result.attempts[0]).toMatchObject({ response: null, error: { code: 'timeout' } });
@@ -462,7 +477,10 @@ describe('executeTaskCall', () => {
       await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
       const { port } = probe.address() as AddressInfo;
       await new Promise<void>((resolve) => probe.close(() => resolve()));
-      const result = await executeTaskCall(call(`http://127.0.0.1:${port}`, { error_handling: { retries: 1 } }), deps());
+      const result = await executeTaskCall(
+        call(`http://127.0.0.1:${port}`, { error_handling: { retries: 1 } }),
+        deps(),
+      );
       expect(result).toMatchObject({ status: 'failure', error: { code: 'network_error' } });
       expect(result.error?.message).toContain('connection_refused');
       expect(result.attempts).toHaveLength(2);
@@ -486,6 +504,7 @@ describe('executeTaskCall', () => {
     it('is cancelled by the signal during a backoff wait, and calls beforeSend before each request', async () => {
       const target = await tool((_req, res) => json(res, 500, {}));
       const controller = new AbortController();
+      const started = Date.now();
       let before = 0;
       const result = await executeTaskCall(
         call(target.url, { error_handling: { retries: 3, backoff: 'fixed', backoff_ms: 5_000 } }),
@@ -501,6 +520,7 @@ describe('executeTaskCall', () => {
       expect(result.status).toBe('cancelled');
       expect(result.attempts).toHaveLength(1);
       expect(before).toBe(1);
+      expect(Date.now() - started).toBeLessThan(2_000);
     });
   });
 

@@ -5,7 +5,13 @@ import { OutboundHttpClient, OutboundResult } from '@conduit/outbound-http';
 import { CredentialScrubber, REDACTED, credentialScrubber } from '@conduit/chains/templates';
 import type { TaskDefinition } from '../definition';
 import { OAuth2TokenCache, OAuth2TokenError, OAuth2WaitAborted } from './oauth2-tokens';
-import { CredentialHostError, TaskRenderError, recordedUrl, renderTaskRequest, taskRequestUrl } from './task-call-render';
+import {
+  CredentialHostError,
+  TaskRenderError,
+  recordedUrl,
+  renderTaskRequest,
+  taskRequestUrl,
+} from './task-call-render';
 import { extractOutputs } from './task-outputs';
 
 /** The instance auth types (the integrations' AUTH_TYPES). */
@@ -299,7 +305,7 @@ function judge(response: OutboundResult, call: TaskCall, timeoutMs: number, mayR
         return {
           kind: 'retry',
           status: 'timeout',
-          error: { code: 'timeout', message: `no complete response within ${timeoutMs} ms (${message})` },
+          error: { code: 'timeout', message: `the attempt timed out (timeout_ms ${timeoutMs}): ${message}` },
           waitMs: null,
         };
       case 'ssrf_blocked':
