@@ -11,7 +11,9 @@ export class OAuth2TokenError extends CodedError<'oauth2_token_failed'> {
 }
 
 /** Thrown to a caller whose signal fired while it waited for a token (the shared fetch goes on for the others). */
-export class OAuth2WaitAborted extends Error {
+export class OAuth2WaitAborted extends CodedError<'cancelled'> {
+  readonly code = 'cancelled';
+
   constructor() {
     super('waiting for the OAuth2 token was aborted');
   }

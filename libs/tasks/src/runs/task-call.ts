@@ -169,7 +169,8 @@ export async function executeTaskCall(call: TaskCall, deps: TaskCallDeps): Promi
       maxResponseBytes: deps.maxResponseBytes ?? TASK_RESPONSE_MAX_BYTES,
       ...(signal && { signal }),
     });
-    if (response.errorClass === 'aborted' || signal?.aborted) {
+    // An answer that arrived is judged even if the signal fired meanwhile: the tool has acted on the request.
+    if (response.errorClass === 'aborted') {
       attempts.push(record(attempts.length + 1, startedAt, method, request, response, scrub, cancelledError()));
       return cancelled();
     }
