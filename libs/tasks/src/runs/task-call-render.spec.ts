@@ -69,6 +69,10 @@ describe('taskRequestUrl', () => {
     expect(() => taskRequestUrl('https://api.example.com:8443', '.evil.example/x', [])).toThrow(CredentialHostError);
   });
 
+  it('refuses a base URL that is not one as a render failure', () => {
+    expect(() => taskRequestUrl('not a url', '/x', [])).toThrow(TaskRenderError);
+  });
+
   it('records [REDACTED] readably', () => {
     const url = taskRequestUrl('https://api.example.com', '/%5BREDACTED%5D', [['k', '[REDACTED]']]);
     expect(recordedUrl(url)).toBe('https://api.example.com/[REDACTED]?k=[REDACTED]');

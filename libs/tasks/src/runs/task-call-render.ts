@@ -101,9 +101,11 @@ export function renderTaskRequest(
 
 /**
  * The URL a request goes to: the base URL (its path and query kept) with the path appended and the query added.
- * Throws CredentialHostError when the result is not on the base URL's scheme, host and port.
+ * Throws CredentialHostError when the result is not on the base URL's scheme, host and port (TaskRenderError when
+ * the base URL is not one).
  */
 export function taskRequestUrl(baseUrl: string, path: string, query: readonly [string, string][]): URL {
+  if (!URL.canParse(baseUrl)) throw new TaskRenderError('the instance base URL is not a URL');
   const base = new URL(baseUrl);
   let url: URL;
   try {
