@@ -148,6 +148,39 @@ describe('OutboundHttpClient', () => {
     expect(result).toMatchObject({ ok: false, statusCode: 200, errorClass: 'timeout', body: 'partial' });
   });
 
+  it('takes a per-request timeout and byte cap over the client options', async () => {
+    const slow = await server((_req, res) => {
+      setTimeout(() => res.end('late'), 1_000).unref();
+    });
+    const outbound = client({ responseTimeoutMs: 5_000, maxResponseBytes: 4 });
+    const timedOut = await outbound.send({ url: slow.url, headers: {}, timeoutMs: 150 });
+    expect(timedOut).toMatchObject({ ok: false, errorClass: 'timeout' });
+    expect(timedOut.durationMs).toBeLessThan(900);
+    const fast = await server((_req, res) => res.end('0123456789'));
+    expect(await outbound.send({ url: fast.url, headers: {}, maxResponseBytes: 100 })).toMatchObject({
+      ok: true,
+      body: '0123456789',
+      truncated: false,
+    });
+    expect(await outbound.send({ url: fast.url, headers: {} })).toMatchObject({ body: '0123', truncated: true });
+  });
+
+  it('aborts an exchange in flight when the signal fires, and refuses to start on an aborted one', async () => {
+    const target = await server((_req, res) => {
+      setTimeout(() => res.end('late'), 2_000).unref();
+    });
+    const outbound = client();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const aborted = await outbound.send({ url: target.url, headers: {}, signal: controller.signal });
+    expect(aborted).toMatchObject({ ok: false, errorClass: 'aborted' });
+    expect(aborted.durationMs).toBeLessThan(1_000);
+    expect(target.requests).toHaveLength(1);
+    const again = await outbound.send({ url: target.url, headers: {}, signal: controller.signal });
+    expect(again).toMatchObject({ ok: false, errorClass: 'aborted' });
+    expect(target.requests).toHaveLength(1);
+  });
+
   it('classifies a closed port as connection_refused', async () => {
     const probe = http.createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

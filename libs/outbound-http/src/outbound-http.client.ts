@@ -37,6 +37,8 @@ const IDLE_SOCKET_TIMEOUT_MS = 4_000;
 // The client computes these itself; a caller's copy could contradict the body or the vetted target.
 const MANAGED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
 
+const ABORTED_MESSAGE = 'the request was aborted';
+
 /** Its code is errno-like (the network errors' codes it is classified with: network-error-class.ts). */
 class OutboundTimeoutError extends CodedError<'OUTBOUND_TIMEOUT'> {
   readonly code = 'OUTBOUND_TIMEOUT';
@@ -75,13 +77,16 @@ export class OutboundHttpClient {
     const url = parseTargetUrl(request.url);
     if (!url) return failure('invalid_url', 'URL must be an absolute http:// or https:// URL');
     const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    if (request.signal?.aborted) return failure('aborted', ABORTED_MESSAGE);
 
     let addresses: ResolvedAddress[];
     try {
-      addresses = await this.resolve(hostname);
+      addresses = await this.resolve(hostname, request);
     } catch (error) {
+      if (request.signal?.aborted) return failure('aborted', ABORTED_MESSAGE);
       return failure(classifyNetworkError(error), describeError(error));
     }
+    if (request.signal?.aborted) return failure('aborted', ABORTED_MESSAGE);
     if (addresses.length === 0) return failure('dns', `${hostname} resolved to no addresses`);
     const refusal = addresses
       .map(({ address }) => addressRefusal(address, this.options))
@@ -106,21 +111,25 @@ export class OutboundHttpClient {
     this.httpsAgent.destroy();
   }
 
-  private async resolve(hostname: string): Promise<ResolvedAddress[]> {
+  private async resolve(hostname: string, request: OutboundRequest): Promise<ResolvedAddress[]> {
     const family = isIP(hostname);
     if (family === 4 || family === 6) return [{ address: hostname, family }];
+    const limitMs = Math.min(this.options.connectTimeoutMs, request.timeoutMs ?? Infinity);
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () =>
-          reject(new OutboundTimeoutError(`DNS lookup of ${hostname} took over ${this.options.connectTimeoutMs} ms`)),
-        this.options.connectTimeoutMs,
+        () => reject(new OutboundTimeoutError(`DNS lookup of ${hostname} took over ${limitMs} ms`)),
+        limitMs,
       );
+      onAbort = () => reject(new Error(ABORTED_MESSAGE));
+      request.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([this.options.resolveHostname(hostname), deadline]);
     } finally {
       clearTimeout(timer);
+      if (onAbort) request.signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -131,7 +140,10 @@ export class OutboundHttpClient {
     request: OutboundRequest,
     startedAt: number,
   ): Promise<OutboundResult> {
-    const { connectTimeoutMs, responseTimeoutMs, maxResponseBytes } = this.options;
+    const { connectTimeoutMs } = this.options;
+    const responseTimeoutMs = request.timeoutMs ?? this.options.responseTimeoutMs;
+    const maxResponseBytes = request.maxResponseBytes ?? this.options.maxResponseBytes;
+    const { signal } = request;
     const isHttps = url.protocol === 'https:';
 
     return new Promise<OutboundResult>((resolve) => {
@@ -147,6 +159,7 @@ export class OutboundHttpClient {
         if (settled) return;
         settled = true;
         timers.forEach(clearTimeout);
+        signal?.removeEventListener('abort', onAbort);
         const ok =
           outcome.errorClass === undefined && statusCode !== undefined && statusCode >= 200 && statusCode < 300;
         const errorClass = outcome.errorClass ?? (ok ? undefined : 'non_2xx');
@@ -176,6 +189,10 @@ export class OutboundHttpClient {
         return timer;
       };
 
+      const onAbort = (): void => {
+        settle({ errorClass: 'aborted', errorMessage: ABORTED_MESSAGE });
+        req.destroy();
+      };
       const req = (isHttps ? https : http).request({
         protocol: url.protocol,
         hostname,
@@ -199,6 +216,7 @@ export class OutboundHttpClient {
         socket.once('connect', () => clearTimeout(connectTimer));
       });
       req.on('error', fail);
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.on('response', (res) => {
         statusCode = res.statusCode;
         headers = flattenHeaders(res.headers);

@@ -9,7 +9,9 @@ export type OutboundErrorClass =
   | 'ssrf_blocked'
   | 'invalid_url'
   | 'non_2xx'
-  | 'network';
+  | 'network'
+  /** The request's AbortSignal fired (only callers that pass one see it). */
+  | 'aborted';
 
 export type OutboundMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE';
 
@@ -45,6 +47,12 @@ export interface OutboundRequest {
   method?: OutboundMethod;
   headers: Record<string, string>;
   body?: string | Buffer;
+  /** This request's limit for the whole exchange, instead of options.responseTimeoutMs (DNS and connect included). */
+  timeoutMs?: number;
+  /** Response bytes kept for this request, instead of options.maxResponseBytes. */
+  maxResponseBytes?: number;
+  /** Aborts the request (DNS, connect or exchange): the result is errorClass 'aborted'. */
+  signal?: AbortSignal;
 }
 
 export interface OutboundResult {

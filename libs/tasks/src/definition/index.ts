@@ -6,6 +6,6 @@ export { TEMPLATE_ROOTS, templateReferences, scanTemplates, unknownReferences } 
 export type { TemplateNames, TemplateReference, TemplateRoot, TemplateScan } from './template-references';
 export { findDependencyCycle, describeCycle } from './dependency-cycle';
 export type { TaskDependencies } from './dependency-cycle';
-export { jsonPathProblem, jsonPathMatchesMany } from './output-paths';
+export { jsonPathProblem, jsonPathMatchesMany, jsonPathMatches } from './output-paths';
 export { requestPathProblem } from './request-checks';
 export { caseIngestionTaskTags } from './case-ingestion-references';

@@ -43,6 +43,14 @@ export function jsonPathProblem(path: string): string | null {
   return null;
 }
 
+/** Every value a (checked) output path matches in a JSON document, in document order; filters run in safe mode. */
+export function jsonPathMatches(path: string, json: unknown): unknown[] {
+  countParse();
+  // jsonpath-plus reads a primitive root as "no document"; wrapping keeps `$` meaning the body itself.
+  const matches: unknown = JSONPath({ path: `$.root${path.slice(1)}`, json: { root: json }, eval: 'safe', wrap: true });
+  return Array.isArray(matches) ? matches : [];
+}
+
 /**
  * Whether a path can match more than one value: a wildcard, recursive descent (..), a slice, a union, a filter, or
  * a parent/property-name step. Such a path gives a list; a path of names and single indexes gives one value.

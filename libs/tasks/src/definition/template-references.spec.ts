@@ -4,6 +4,7 @@ const names = {
   input: new Set(['host', 'query']),
   instance: new Set(['region']),
   credentials: new Set(['token', 'api_key']),
+  deps: new Set(['login']),
 };
 
 describe('templateReferences', () => {
@@ -54,6 +55,7 @@ describe('scanTemplates problems', () => {
     ['{{credentials.token.x}}', 'a path into a credential'],
     ['{{ {{input.host}} }}', 'nested'],
     ['{{input.in}}', 'a CEL reserved word after a dot'],
+    ['{{deps.login}}', 'a dependency without its output field'],
   ])('%s is invalid_template (%s)', (text) => {
     const found = codes(text);
     expect(found.length).toBeGreaterThan(0);
@@ -91,6 +93,18 @@ describe('unknownReferences', () => {
   it('accepts references to existing names, whatever follows the first step', () => {
     const refs = templateReferences(['{{input.host.a.b}}', '{{instance.region}}', '{{credentials.token}}']);
     expect(unknownReferences(refs, names)).toEqual([]);
+  });
+
+  it('reads a dependency of depends_on, by tag then output field', () => {
+    const refs = templateReferences(['{{deps.login.session}}', '{{deps["login"].a.b}}', '{{deps.logout.x}}']);
+    expect(refs.map((r) => [r.root, r.name, r.steps])).toEqual([
+      ['deps', 'login', ['login', 'session']],
+      ['deps', 'login', ['login', 'a', 'b']],
+      ['deps', 'logout', ['logout', 'x']],
+    ]);
+    const errors = unknownReferences(refs, names);
+    expect(errors.map((e) => [e.field, e.code])).toEqual([['[2]', 'unknown_reference']]);
+    expect(errors[0].message).toContain('"logout" is not in the task\'s depends_on (known: login)');
   });
 
   it('names each unknown field or credential with the known ones', () => {

@@ -1,7 +1,8 @@
-// `{{input.x}}`, `{{instance.x}}` and `{{credentials.x}}` in a task's request. Strings are split into text and
-// templates by the chains' template parser, so a task's request renders later with the same renderer (CEL, with
-// credentials as slots filled after evaluation). Tasks allow only plain references, no expressions: a reference is a
-// root, then `.name`, `["name"]` or `[0]` steps; its first step names the input field, instance field or credential.
+// `{{input.x}}`, `{{instance.x}}`, `{{credentials.x}}` and `{{deps.<task_tag>.x}}` in a task's request. Strings
+// are split into text and templates by the chains' template parser, so a task's request renders later with the same
+// renderer (CEL, with credentials as slots filled after evaluation). Tasks allow only plain references, no
+// expressions: a reference is a root, then `.name`, `["name"]` or `[0]` steps; its first step names the input field,
+// instance field, credential or dependency (a task of depends_on, whose output field the next step names).
 // Each reference must also parse as CEL (the renderer's language), which refuses reserved words after a dot.
 import {
   ExpressionError,
@@ -12,14 +13,14 @@ import {
 } from '@conduit/chains/templates';
 import { TaskDefinitionError, fieldPath, isPlainObject } from './verification';
 
-export const TEMPLATE_ROOTS = ['input', 'instance', 'credentials'] as const;
+export const TEMPLATE_ROOTS = ['input', 'instance', 'credentials', 'deps'] as const;
 export type TemplateRoot = (typeof TEMPLATE_ROOTS)[number];
 
 export interface TemplateReference {
   /** Where the string holding it is, e.g. `items[0].sku` inside the scanned value (prefixed by the base given). */
   field: string;
   root: TemplateRoot;
-  /** The first step after the root: the field or credential it names. */
+  /** The first step after the root: the field, credential or (deps) dependency's task_tag it names. */
   name: string;
   /** Every step after the root (`input.a.b` gives ['a', 'b']; indexes as numbers). */
   steps: (string | number)[];
@@ -37,9 +38,12 @@ export interface TemplateNames {
   input: ReadonlySet<string>;
   instance: ReadonlySet<string>;
   credentials: ReadonlySet<string>;
+  /** The task tags of depends_on: what `{{deps.<tag>.<output>}}` may read. */
+  deps: ReadonlySet<string>;
 }
 
-const REFERENCE_HELP = 'use {{input.<field>}}, {{instance.<field>}} or {{credentials.<name>}}';
+const REFERENCE_HELP =
+  'use {{input.<field>}}, {{instance.<field>}}, {{credentials.<name>}} or {{deps.<task_tag>.<output field>}}';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*/;
 const STEP = /^(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)|\s*\[\s*(?:"([^"\\]*)"|'([^'\\]*)'|(0|[1-9][0-9]{0,8}))\s*\])/;
 
@@ -55,7 +59,10 @@ export function scanTemplates(value: unknown, base = ''): TemplateScan {
   return scan;
 }
 
-/** unknown_reference for each reference whose first step names no input field, instance field or credential. */
+/**
+ * unknown_reference for each reference whose first step names no input field, instance field or credential, or
+ * (deps) a task that is not in depends_on.
+ */
 export function unknownReferences(
   references: readonly TemplateReference[],
   names: TemplateNames,
@@ -65,8 +72,13 @@ export function unknownReferences(
     .map((ref) => ({
       field: ref.field,
       code: 'unknown_reference' as const,
-      message: `{{${ref.expression}}}: ${describeRoot(ref.root)} has no ${ref.root === 'credentials' ? 'credential' : 'field'} named "${ref.name}"${known(names[ref.root])}`,
+      message: `{{${ref.expression}}}: ${unknownName(ref)}${known(names[ref.root])}`,
     }));
+}
+
+function unknownName(ref: TemplateReference): string {
+  if (ref.root === 'deps') return `"${ref.name}" is not in the task's depends_on`;
+  return `${describeRoot(ref.root)} has no ${ref.root === 'credentials' ? 'credential' : 'field'} named "${ref.name}"`;
 }
 
 const MAX_DEPTH = 64;
@@ -146,6 +158,8 @@ function parseReference(raw: string, field: string): TemplateReference | TaskDef
   if (typeof name !== 'string' || name === '') return invalid(`${root} must be followed by a name`);
   if (root === 'credentials' && steps.length > 1)
     return invalid('a credential is a single value: {{credentials.<name>}}');
+  if (root === 'deps' && typeof steps[1] !== 'string')
+    return invalid("a dependency's output is read as {{deps.<task_tag>.<output field>}}");
   // The renderer parses it as CEL: a reserved word after a dot (input.in, input.null) must be written input["in"].
   try {
     compileExpression(expression);
@@ -168,6 +182,8 @@ function describeRoot(root: TemplateRoot): string {
       return 'the integration';
     case 'credentials':
       return 'the instance';
+    case 'deps':
+      return "the task's depends_on";
   }
 }
 

@@ -267,6 +267,39 @@ describe('verifyTaskDefinition', () => {
     });
   });
 
+  describe('dependency outputs', () => {
+    it('reads {{deps.<tag>.<field>}} only for a task of depends_on', () => {
+      const readsAlerts = (d: Record<string, any>) => (d.request.body.count = '{{deps.list_alerts.count}}');
+      expect(errorsOf(readsAlerts)).toEqual([['request.body.count', 'unknown_reference']]);
+      expect(verify(readsAlerts).errors[0].message).toContain('"list_alerts" is not in the task\'s depends_on');
+      expect(
+        verify((d) => {
+          readsAlerts(d);
+          d.depends_on.push('list_alerts');
+          d.request.path = '/hosts/{{deps.login["session"]}}/{{ deps.list_alerts.count }}';
+        }).errors,
+      ).toEqual([]);
+    });
+
+    it('needs an output field after the tag', () => {
+      expect(errorsOf((d) => (d.request.body.count = '{{deps.login}}'))).toEqual([
+        ['request.body.count', 'invalid_template'],
+      ]);
+      expect(errorsOf((d) => (d.request.body.count = '{{deps.login[0]}}'))).toEqual([
+        ['request.body.count', 'invalid_template'],
+      ]);
+    });
+
+    it('reports a reference to an unknown dependency once, as unknown_dependency', () => {
+      expect(
+        errorsOf((d) => {
+          d.depends_on.push('logout');
+          d.request.body.x = '{{deps.logout.y}}';
+        }),
+      ).toEqual([['depends_on[1]', 'unknown_dependency']]);
+    });
+  });
+
   describe('input field names', () => {
     it('takes the names from input_fields unless the caller gives them', () => {
       const body = (d: Record<string, any>) => (d.request.body = { x: '{{input.other}}' });

@@ -46,6 +46,7 @@ export function verifyTaskDefinition(def: unknown, context: TaskVerificationCont
       input: context.inputFieldNames ?? inputNames,
       instance: context.instanceFieldNames,
       credentials: context.credentialNames,
+      deps: dependencyTags(def.depends_on),
     },
     errors,
   );
@@ -210,6 +211,11 @@ function checkDependencies(
   if (cycle) {
     errors.add('depends_on', 'task_dependency_cycle', `dependencies form a cycle: ${describeCycle(cycle)}`);
   }
+}
+
+/** The tags depends_on names (checked above): `{{deps.<tag>.x}}` may read these. */
+function dependencyTags(value: unknown): Set<string> {
+  return new Set(Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 }
 
 function checkErrorHandling(value: unknown, errors: TaskDefinitionErrors): void {
