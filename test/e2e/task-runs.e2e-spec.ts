@@ -198,9 +198,9 @@ describe('task runs: the executor on the worker', () => {
         output_fields: [{ name: 'ticket', path: '$.ticket', type: 'number' }],
       },
     ]);
-    ctx.receiver.respond(json({ session: 'sess-1' }), '/ticketing/session');
-    ctx.receiver.respond(json({ queue: 'soc-tier1' }), '/ticketing/queue');
-    ctx.receiver.respond(json({ ticket: 4411 }), '/ticketing/tickets');
+    ctx.receiver.respond(() => json({ session: 'sess-1' }), '/ticketing/session');
+    ctx.receiver.respond(() => json({ queue: 'soc-tier1' }), '/ticketing/queue');
+    ctx.receiver.respond(() => json({ ticket: 4411 }), '/ticketing/tickets');
     const before = ctx.receiver.requests.length;
     const done = await run(instanceId, 'open_ticket', {}, '?wait=20');
     expect(done.status, done.text).toBe(200);
@@ -232,7 +232,7 @@ describe('task runs: the executor on the worker', () => {
         error_handling: { retries: 5, backoff: 'fixed', backoff_ms: 100, timeout_ms: 10_000 },
       },
     ]);
-    ctx.receiver.respond({ status: 503, delayMs: 1500 }, '/slow-tool/slow');
+    ctx.receiver.respond(() => ({ status: 503, delayMs: 1500 }), '/slow-tool/slow');
     const started = await run(instanceId, 'slow', {});
     expect(started.status).toBe(202);
     await ctx.receiver.waitFor(1, '/slow-tool/slow');

@@ -2,9 +2,8 @@
 // with the client id and secret in HTTP Basic (§2.3.1), cached per instance until shortly before they expire, and
 // fetched once for all the runs that ask at the same time. One cache per process, shared by every run.
 import { createHash } from 'node:crypto';
-import { CodedError } from '@conduit/platform';
+import { CodedError, credentialScrubber } from '@conduit/platform';
 import { OutboundHttpClient, isSendableHeaderValue } from '@conduit/outbound-http';
-import { credentialScrubber } from '@conduit/chains/templates';
 
 export class OAuth2TokenError extends CodedError<'oauth2_token_failed'> {
   readonly code = 'oauth2_token_failed';

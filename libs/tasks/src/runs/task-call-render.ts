@@ -6,7 +6,6 @@ import { CodedError } from '@conduit/platform';
 import { HEADER_VALUE_RULE, isSendableHeaderValue } from '@conduit/outbound-http';
 import {
   ExpressionError,
-  REDACTED,
   RenderedValue,
   TemplateError,
   compileTemplates,
@@ -16,6 +15,7 @@ import {
   toCel,
   withinEvaluationBudget,
 } from '@conduit/chains/templates';
+import { REDACTED } from '@conduit/platform';
 import type { TaskRequest } from '../definition';
 
 export class TaskRenderError extends CodedError<'render_failed'> {

@@ -533,7 +533,7 @@ describe('executeTaskCall', () => {
       { name: 'missing', path: '$.meta.nope', type: 'string', is_array: false },
     ];
 
-    it('picks typed outputs, arrays whole, and counts the array outputs’ elements', async () => {
+    it('picks typed outputs, arrays whole, and counts the records of the longest array output', async () => {
       const target = await tool((_req, res) =>
         json(res, 200, { meta: { total: 2, tags: ['x', 'y', 'z'] }, data: [{ id: 'a' }, { id: 'b' }] }),
       );
@@ -541,7 +541,7 @@ describe('executeTaskCall', () => {
       expect(result).toMatchObject({
         status: 'success',
         outputs: { total: 2, ids: ['a', 'b'], first: { id: 'a' }, tags: ['x', 'y', 'z'], missing: null },
-        records_processed: 5,
+        records_processed: 3,
       });
     });
 

@@ -2,7 +2,7 @@
 // the instance's auth, send it with the task's timeout and retries, pick the outputs out of the answer, and record
 // every attempt with credentials, secret field values and tokens masked. The caller stores the result.
 import { OutboundHttpClient, OutboundResult } from '@conduit/outbound-http';
-import { CredentialScrubber, REDACTED, credentialScrubber } from '@conduit/chains/templates';
+import { CredentialScrubber, REDACTED, credentialScrubber } from '@conduit/platform';
 import type { TaskDefinition } from '../definition';
 import { OAuth2TokenCache, OAuth2TokenError, OAuth2WaitAborted } from './oauth2-tokens';
 import {

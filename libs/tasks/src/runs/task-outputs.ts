@@ -12,7 +12,10 @@ export interface OutputProblem {
 
 export interface ExtractedOutputs {
   outputs: Record<string, unknown>;
-  /** Elements of the array outputs (is_array, or type array), summed. */
+  /**
+   * The records the response carried: the length of the longest array output (is_array, or type array). Not a sum:
+   * two outputs over the same items (ids and names) are one set of records.
+   */
   records_processed: number;
   problems: OutputProblem[];
 }
@@ -42,7 +45,7 @@ export function extractOutputs(fields: readonly TaskOutputField[], body: unknown
       continue;
     }
     outputs[field.name] = value;
-    if (Array.isArray(value) && (field.is_array || field.type === 'array')) records += value.length;
+    if (Array.isArray(value) && (field.is_array || field.type === 'array')) records = Math.max(records, value.length);
   }
   return { outputs, records_processed: records, problems };
 }
