@@ -1,4 +1,4 @@
-import { formatAllowedHost, hostAllowed, parseAllowedHost } from './credential-hosts';
+import { allowedHostFor, formatAllowedHost, hostAllowed, parseAllowedHost } from './credential-hosts';
 
 /** The canonical form of an entry, or its problem. */
 function canonical(raw: string): string {
@@ -92,5 +92,23 @@ describe('hostAllowed', () => {
     expect(hostAllowed(['api.example.com'], 'ftp://api.example.com/')).toBe(false);
     expect(hostAllowed(['api.example.com'], 'not a url')).toBe(false);
     expect(hostAllowed(['api.example.com'], 'https://user:pw@evil.test/?api.example.com')).toBe(false);
+  });
+});
+
+describe('allowedHostFor (the migration backfill)', () => {
+  it('names the host of a URL, with its port unless the default, in a form that matches it', () => {
+    for (const [url, entry] of [
+      ['https://API.psp.example/hook', 'api.psp.example'],
+      ['https://api.psp.example:443/hook', 'api.psp.example'],
+      ['http://api.psp.example:8080/hook', 'api.psp.example:8080'],
+      ['http://127.0.0.1:4000/x', '127.0.0.1:4000'],
+      ['https://bücher.example./x', 'xn--bcher-kva.example'],
+      ['http://[::1]:9000/', '[::1]:9000'],
+    ] as const) {
+      expect(allowedHostFor(url), url).toBe(entry);
+      expect(hostAllowed([entry], url), url).toBe(true);
+    }
+    expect(allowedHostFor('ftp://files.example/')).toBeNull();
+    expect(allowedHostFor('not a url')).toBeNull();
   });
 });
