@@ -347,13 +347,14 @@ describe('execution chains API', () => {
     it('stores a credential sealed, never returns its value, and audits it masked', async () => {
       const res = await api.request('POST', '/api/v1/credentials', {
         token: admin.token,
-        body: { name: 'payments_key', value: SECRET, description: 'PSP key' },
+        body: { name: 'payments_key', value: SECRET, description: 'PSP key', allowed_hosts: ['API.psp.example'] },
       });
       expect(res.status, res.text).toBe(201);
       expect(res.body).toEqual({
         id: expect.any(String),
         name: 'payments_key',
         description: 'PSP key',
+        allowed_hosts: ['api.psp.example'],
         value: '[REDACTED]',
         created_at: expect.any(String),
         updated_at: expect.any(String),
@@ -381,14 +382,14 @@ describe('execution chains API', () => {
     });
 
     it('refuses a taken name (409), a bad name (400), and lets only admins write', async () => {
-      const body = { name: 'dup_key', value: 'v1' };
+      const body = { name: 'dup_key', value: 'v1', allowed_hosts: ['api.psp.example'] };
       expect((await api.request('POST', '/api/v1/credentials', { token: admin.token, body })).status).toBe(201);
       const dup = await api.request('POST', '/api/v1/credentials', { token: admin.token, body });
       expect(dup.status).toBe(409);
       expect(dup.body.error.code).toBe('credential_name_taken');
       const bad = await api.request('POST', '/api/v1/credentials', {
         token: admin.token,
-        body: { name: 'has-dash', value: 'x' },
+        body: { name: 'has-dash', value: 'x', allowed_hosts: ['api.psp.example'] },
       });
       expect(bad.status).toBe(400);
       expect(JSON.stringify(bad.body)).not.toContain('"x"');
@@ -403,7 +404,7 @@ describe('execution chains API', () => {
       const mine = (
         await api.request('POST', '/api/v1/credentials', {
           token: admin.token,
-          body: { name: 'mine_key', value: 'mine' },
+          body: { name: 'mine_key', value: 'mine', allowed_hosts: ['api.psp.example'] },
         })
       ).body;
       expect((await api.request('GET', `/api/v1/credentials/${mine.id}`, { token: other.token })).status).toBe(404);
@@ -418,7 +419,7 @@ describe('execution chains API', () => {
         (
           await api.request('POST', '/api/v1/credentials', {
             token: other.token,
-            body: { name: 'mine_key', value: 'theirs' },
+            body: { name: 'mine_key', value: 'theirs', allowed_hosts: ['api.psp.example'] },
           })
         ).status,
       ).toBe(201);

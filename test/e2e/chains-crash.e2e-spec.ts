@@ -67,7 +67,7 @@ describe('execution chains: worker killed mid-run', () => {
     async () => {
       await stack.api.request('POST', '/api/v1/credentials', {
         token: admin.token,
-        body: { name: 'crash_key', value: SECRET },
+        body: { name: 'crash_key', value: SECRET, allowed_hosts: [new URL(receiver.url()).host] },
       });
       receiver.respond((req) => ({
         status: 200,

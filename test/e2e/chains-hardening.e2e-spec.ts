@@ -61,7 +61,10 @@ describe('execution chains: hardening', () => {
       ['quoted', QUOTED],
       ['short', SHORT],
     ]) {
-      const res = await api().request('POST', '/api/v1/credentials', { token: admin.token, body: { name, value } });
+      const res = await api().request('POST', '/api/v1/credentials', {
+        token: admin.token,
+        body: { name, value, allowed_hosts: [new URL(receiver.url()).host] },
+      });
       expect(res.status, res.text).toBe(201);
     }
   });

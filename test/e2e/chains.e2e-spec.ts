@@ -626,7 +626,7 @@ describe('execution chains', () => {
     const SECRET = 'sk_live_chain-credential-7731';
     const created = await api().request('POST', '/api/v1/credentials', {
       token: admin.token,
-      body: { name: 'psp_key', value: SECRET },
+      body: { name: 'psp_key', value: SECRET, allowed_hosts: [new URL(receiver.url()).host] },
     });
     expect(created.status, created.text).toBe(201);
     // The receiver echoes the key back: the stored response must not show it either.

@@ -49,7 +49,17 @@ describe('fuzzing every operation with bad input', () => {
         steps: [{ webhook_id: sub.id, name: 'one' }],
       });
       add(into, 'chains', chain.id);
-      add(into, 'credentials', (await post('/api/v1/credentials', { name: `fuzz_${keep}`, value: 'secret-value' })).id);
+      add(
+        into,
+        'credentials',
+        (
+          await post('/api/v1/credentials', {
+            name: `fuzz_${keep}`,
+            value: 'secret-value',
+            allowed_hosts: ['api.example.com'],
+          })
+        ).id,
+      );
       if (!keep) continue;
       const signed = await post('/api/v1/sources', { name: 'signed', provider: 'hmac' });
       add(ids, 'sources', signed.id);

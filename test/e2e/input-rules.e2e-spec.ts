@@ -333,7 +333,7 @@ describe('input rules', () => {
     it('refuses value null with 400 naming the field and changes nothing; description null clears it', async () => {
       const created = await api.request('POST', '/api/v1/credentials', {
         token: admin.token,
-        body: { name: 'psp_key', value: 'sk_live_secret', description: 'PSP' },
+        body: { name: 'psp_key', value: 'sk_live_secret', description: 'PSP', allowed_hosts: ['api.psp.example'] },
       });
       expect(created.status).toBe(201);
       const stored = async () =>

@@ -12,7 +12,9 @@ export type ChainErrorCode =
   | 'chain_version_conflict'
   | 'chain_inactive'
   | 'chain_run_state_conflict'
-  | 'credential_name_taken';
+  | 'credential_name_taken'
+  | 'invalid_allowed_host'
+  | 'credential_host_not_allowed';
 
 const STATUS: Record<ChainErrorCode, HttpStatusCode> = {
   chain_not_found: 404,
@@ -27,6 +29,8 @@ const STATUS: Record<ChainErrorCode, HttpStatusCode> = {
   chain_inactive: 409,
   chain_run_state_conflict: 409,
   credential_name_taken: 409,
+  invalid_allowed_host: 400,
+  credential_host_not_allowed: 400,
 };
 
 export class ChainException extends ConduitException<ChainErrorCode> {

@@ -3,19 +3,22 @@ import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SubscriptionsService, WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
-import { StepDefinition, normalizeSteps, validateDefinition } from './chain-definition';
+import { StepDefinition, credentialsUsed, normalizeSteps, validateDefinition } from './chain-definition';
 import { ChainException } from './chain.exception';
+import { describeTarget, hostAllowed } from './credential-hosts';
 import { ChainResponse, CreateChainDto, ListChainsQueryDto, UpdateChainDto } from './dto/chain.dto';
 import { ChainStepEntity } from './entities/chain-step.entity';
 import { ChainEntity } from './entities/chain.entity';
 import { presentChain } from './presenters';
 import { ChainsRepository } from './repositories/chains.repository';
+import { CredentialsRepository } from './repositories/credentials.repository';
 
 @Injectable()
 export class ChainsService {
   constructor(
     private readonly db: TenantContext,
     private readonly chains: ChainsRepository,
+    private readonly credentials: CredentialsRepository,
     private readonly access: AccessService,
     private readonly subscriptions: SubscriptionsService,
     private readonly ids: IdGenerator,
@@ -45,7 +48,7 @@ export class ChainsService {
       deleted_at: null,
     };
     return this.db.runInTenant(tenantId, async () => {
-      await this.assertSubscriptions(tenantId, [...steps, ...compensation]);
+      await this.assertStepTargets(tenantId, [...steps, ...compensation]);
       await this.chains.insert(chain);
       const rows = await this.insertSteps(chain, [...steps, ...compensation]);
       return presentChain(chain, rows);
@@ -97,7 +100,7 @@ export class ChainsService {
         ? normalizeSteps(dto.compensation_steps, 'compensation')
         : current.filter((s) => s.kind === 'compensation').map(asDefinition);
       validateDefinition(steps, compensation);
-      await this.assertSubscriptions(chain.tenant_id, [...steps, ...compensation]);
+      await this.assertStepTargets(chain.tenant_id, [...steps, ...compensation]);
       definition = [...steps, ...compensation];
       changes.steps_version = chain.steps_version + 1;
     }
@@ -167,28 +170,74 @@ export class ChainsService {
     );
   }
 
-  /** Every step's webhook_id must be a live subscription of the chain's tenant (400 naming the step otherwise). */
-  private async assertSubscriptions(tenantId: TenantId, steps: StepDefinition[]): Promise<void> {
-    const live = await this.subscriptions.existingIds(
+  /**
+   * Every step's webhook_id must be a live subscription of the chain's tenant, and every credential its templates fill
+   * in must allow that subscription's target host (400 naming the steps otherwise). A credential that does not exist
+   * is not checked here: the step fails when it runs, as before.
+   */
+  private async assertStepTargets(tenantId: TenantId, steps: StepDefinition[]): Promise<void> {
+    const targets = await this.subscriptions.liveTargetUrls(
       tenantId,
       steps.map((s) => s.webhook_id),
     );
-    const bad = steps.filter((s) => !live.has(s.webhook_id));
+    const bad = steps.filter((s) => !targets.has(s.webhook_id));
     const [first] = bad;
+    if (first) {
+      throw new ChainException(
+        'invalid_chain_step',
+        `${stepLabel(first)}: webhook_id ${first.webhook_id} is not a subscription of this tenant`,
+        bad.map((s) => ({
+          field: `${stepList(s)}[${s.step_order - 1}].webhook_id`,
+          message: `${stepLabel(s)}: not a subscription of this tenant`,
+          step: s.name,
+          position: s.step_order,
+        })),
+      );
+    }
+    await this.assertCredentialHosts(tenantId, steps, targets);
+  }
+
+  private async assertCredentialHosts(
+    tenantId: TenantId,
+    steps: StepDefinition[],
+    targets: ReadonlyMap<string, string>,
+  ): Promise<void> {
+    // validateDefinition has parsed every template already.
+    const uses = steps.map((step) => ({ step, names: [...credentialsUsed(step)] }));
+    const names = [...new Set(uses.flatMap((u) => u.names))];
+    if (names.length === 0) return;
+    const allowed = await this.db.runInTenant(tenantId, () => this.credentials.allowedHostsByName(tenantId, names));
+    const refused = uses.flatMap(({ step, names: used }) => {
+      const url = targets.get(step.webhook_id) ?? '';
+      return used.flatMap((name) => {
+        const hosts = allowed.get(name);
+        return hosts === undefined || hostAllowed(hosts, url) ? [] : [{ step, name, url }];
+      });
+    });
+    const message = ({ step, name, url }: (typeof refused)[number]) =>
+      `${stepLabel(step)}: credential ${name} may not be sent to ${describeTarget(url)}, the host of subscription ${step.webhook_id}; add it to the credential's allowed_hosts or use a subscription on an allowed host`;
+    const [first] = refused;
     if (!first) return;
-    const label = (s: StepDefinition) =>
-      `${s.kind === 'compensation' ? 'Compensation step' : 'Step'} ${s.step_order} ("${s.name}")`;
     throw new ChainException(
-      'invalid_chain_step',
-      `${label(first)}: webhook_id ${first.webhook_id} is not a subscription of this tenant`,
-      bad.map((s) => ({
-        field: `${s.kind === 'compensation' ? 'compensation_steps' : 'steps'}[${s.step_order - 1}].webhook_id`,
-        message: `${label(s)}: not a subscription of this tenant`,
-        step: s.name,
-        position: s.step_order,
+      'credential_host_not_allowed',
+      message(first),
+      refused.map((r) => ({
+        field: `${stepList(r.step)}[${r.step.step_order - 1}]`,
+        message: message(r),
+        step: r.step.name,
+        position: r.step.step_order,
+        credential: r.name,
       })),
     );
   }
+}
+
+function stepLabel(s: StepDefinition): string {
+  return `${s.kind === 'compensation' ? 'Compensation step' : 'Step'} ${s.step_order} ("${s.name}")`;
+}
+
+function stepList(s: StepDefinition): string {
+  return s.kind === 'compensation' ? 'compensation_steps' : 'steps';
 }
 
 function assertTriggerEvent(pattern: string): void {

@@ -7,6 +7,7 @@ import { AuditLog } from '@conduit/audit';
 import { Clock, IdGenerator, Page, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { ChainException } from './chain.exception';
+import { formatAllowedHost, parseAllowedHost } from './credential-hosts';
 import {
   CreateCredentialDto,
   CredentialResponse,
@@ -40,6 +41,7 @@ export class CredentialsService {
   async create(dto: CreateCredentialDto, meta: CredentialAuditMeta): Promise<CredentialResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('create', 'Credential', { tenant_id: tenantId });
+    const allowedHosts = canonicalAllowedHosts(dto.allowed_hosts);
     const now = this.clock.now();
     const id = this.ids.next();
     const row: CredentialEntity = {
@@ -48,6 +50,7 @@ export class CredentialsService {
       name: dto.name,
       description: dto.description ?? null,
       value_sealed: await this.secrets.seal(tenantId, dto.value, credentialAad(id)),
+      allowed_hosts: allowedHosts,
       created_by: this.access.principal().label,
       created_at: now,
       updated_at: now,
@@ -60,6 +63,7 @@ export class CredentialsService {
     await this.record('credential.create', row, meta, {
       name: dto.name,
       description: dto.description ?? null,
+      allowed_hosts: allowedHosts,
       value: '[REDACTED]',
     });
     return presentCredential(row);
@@ -77,10 +81,11 @@ export class CredentialsService {
     return presentCredential(await this.load(id, 'read'));
   }
 
-  /** A new value (rotation) and/or description; steps that run afterwards use the new value. */
+  /** A new value (rotation), description and/or allowed_hosts; steps that run afterwards use the new ones. */
   async update(id: string, dto: UpdateCredentialDto, meta: CredentialAuditMeta): Promise<CredentialResponse> {
     const row = await this.load(id, 'update');
     const changes: Partial<CredentialEntity> = { updated_at: this.clock.now() };
+    if (dto.allowed_hosts !== undefined) changes.allowed_hosts = canonicalAllowedHosts(dto.allowed_hosts);
     if (dto.description !== undefined) changes.description = dto.description;
     if (dto.value !== undefined)
       changes.value_sealed = await this.secrets.seal(row.tenant_id, dto.value, credentialAad(row.id));
@@ -88,6 +93,7 @@ export class CredentialsService {
     const updated = { ...row, ...changes };
     await this.record('credential.update', updated, meta, {
       ...(dto.description !== undefined ? { description: dto.description } : {}),
+      ...(changes.allowed_hosts !== undefined ? { allowed_hosts: changes.allowed_hosts } : {}),
       ...(dto.value !== undefined ? { value: '[REDACTED]' } : {}),
     });
     return presentCredential(updated);
@@ -128,4 +134,22 @@ export class CredentialsService {
       metadata: principal.homeTenantId !== row.tenant_id ? { home_tenant_id: principal.homeTenantId } : null,
     });
   }
+}
+
+/** The entries in canonical form, duplicates dropped; 400 invalid_allowed_host naming every entry that is not one. */
+function canonicalAllowedHosts(entries: readonly string[]): string[] {
+  const canonical = new Set<string>();
+  const problems: { field: string; message: string }[] = [];
+  entries.forEach((raw, i) => {
+    const parsed = parseAllowedHost(raw);
+    if ('problem' in parsed) problems.push({ field: `allowed_hosts[${i}]`, message: `${show(raw)} ${parsed.problem}` });
+    else canonical.add(formatAllowedHost(parsed));
+  });
+  const [first] = problems;
+  if (first) throw new ChainException('invalid_allowed_host', `allowed_hosts: ${first.message}`, problems);
+  return [...canonical];
+}
+
+function show(raw: string): string {
+  return JSON.stringify(raw.length > 100 ? `${raw.slice(0, 100)}…` : raw);
 }

@@ -99,6 +99,7 @@ export function presentCredential(c: CredentialEntity): CredentialResponse {
     id: c.id,
     name: c.name,
     description: c.description,
+    allowed_hosts: c.allowed_hosts,
     value: '[REDACTED]',
     created_at: c.created_at.toISOString(),
     updated_at: c.updated_at.toISOString(),

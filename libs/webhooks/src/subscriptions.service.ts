@@ -193,13 +193,18 @@ export class SubscriptionsService {
     return { ...this.present({ ...sub, ...changes }), secret };
   }
 
-  /** A live subscription that delivers (for test events): 409 subscription_disabled while it is disabled. */
-  /** Which of `ids` are subscriptions of tenantId that are not deleted (for other domains that reference them). */
-  async existingIds(tenantId: TenantId, ids: readonly string[]): Promise<Set<string>> {
+  /**
+   * The target URLs of those of `ids` that are subscriptions of tenantId and not deleted, by id (for other domains
+   * that reference them: chains check that a step's subscription exists and where its credentials would go).
+   */
+  async liveTargetUrls(tenantId: TenantId, ids: readonly string[]): Promise<Map<string, string>> {
     const valid = [...new Set(ids.filter((id) => isUuid(id)))];
-    if (valid.length === 0) return new Set();
-    return new Set(await this.db.runInTenant(tenantId, () => this.subscriptions.liveIds(tenantId, valid)));
+    if (valid.length === 0) return new Map();
+    const rows = await this.db.runInTenant(tenantId, () => this.subscriptions.liveTargets(tenantId, valid));
+    return new Map(rows.map((r) => [r.id, r.target_url]));
   }
+
+  /** A live subscription that delivers (for test events): 409 subscription_disabled while it is disabled. */
 
   async loadSending(id: string): Promise<SubscriptionEntity> {
     const sub = await this.load(id, 'update');

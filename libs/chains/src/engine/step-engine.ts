@@ -1,9 +1,10 @@
-// One attempt of one step: claim the step run, render its templates, check its condition, send the signed request,
-// then record the result together with whatever follows (next step, retry, pause, end of run, compensation) in one
-// statement; the job for what follows is queued after it commits. A job only says "look at this row now", so a stale
-// or duplicate job claims nothing, and a step whose result was recorded is never sent again. Whatever goes wrong
-// between the claim and the record is recorded as a failed attempt: an unrecorded attempt would only come back when
-// its lease expires, and an attempt that keeps failing that way would be sent again for ever.
+// One attempt of one step: claim the step run, check that its credentials may go to its target's host, render its
+// templates, check its condition, send the signed request, then record the result together with whatever follows
+// (next step, retry, pause, end of run, compensation) in one statement; the job for what follows is queued after it
+// commits. A job only says "look at this row now", so a stale or duplicate job claims nothing, and a step whose result
+// was recorded is never sent again. Whatever goes wrong between the claim and the record is recorded as a failed
+// attempt: an unrecorded attempt would only come back when its lease expires, and an attempt that keeps failing that
+// way would be sent again for ever.
 import { Injectable, Logger } from '@nestjs/common';
 import { isDatabaseUnavailable } from '@conduit/database';
 import {
@@ -20,7 +21,7 @@ import {
 import { SubscriptionCredentials } from '@conduit/webhooks/engine';
 import { ChainStepScheduler } from '../chain-step-scheduler';
 import { ChainHttpClient } from './chain-http-client';
-import { CredentialVault } from './credential-vault';
+import { CredentialHostError, CredentialVault } from './credential-vault';
 import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { RenderedStep, renderStep, stepPlan } from './step-render';
 import { buildStepRequest } from './step-request';
@@ -116,7 +117,12 @@ export class StepEngine {
     }
     let rendered: RenderedStep;
     try {
-      const credentials = await this.vault.open(claim.tenant_id, stepPlan(claim.step).credentials);
+      // Refused (CredentialHostError) before any value is opened when one may not go to the subscription's host.
+      const credentials = await this.vault.open(
+        claim.tenant_id,
+        stepPlan(claim.step).credentials,
+        claim.subscription.target_url,
+      );
       secrets.push(...Object.values(credentials));
       const input = {
         run: { id: claim.run_id, ...claim.run },
@@ -126,15 +132,11 @@ export class StepEngine {
       };
       rendered = renderStep(claim.step, input, credentials);
     } catch (err) {
-      // A template that reads a missing value, a condition that is not a boolean, a missing credential, the evaluation
-      // budget spent, a value that cannot be sent or stored.
-      return this.finish(
-        claim,
-        'failed',
-        { ...NO_EXCHANGE, lastError: `could not render the step: ${errorMessage(err)}` },
-        secrets,
-        options,
-      );
+      // A credential the target's host may not receive; a template that reads a missing value, a condition that is
+      // not a boolean, a missing credential, the evaluation budget spent, a value that cannot be sent or stored.
+      const lastError =
+        err instanceof CredentialHostError ? err.message : `could not render the step: ${errorMessage(err)}`;
+      return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError }, secrets, options);
     }
     if (rendered.skipped) return this.finish(claim, 'skipped', NO_EXCHANGE, secrets, options);
     const sub = claim.subscription;

@@ -33,7 +33,9 @@ export class CredentialsController {
   @CheckPolicy('create', 'Credential')
   @AuditedByService()
   @ApiOperation({
-    summary: 'Store a named secret for chain templates ({{credentials.<name>}}); the value is never returned',
+    summary:
+      'Store a named secret for chain templates ({{credentials.<name>}}), usable only towards its allowed_hosts; ' +
+      'the value is never returned',
   })
   @ApiCreatedResponse({ type: CredentialResponse })
   @ApiErrors(400, 401, 403, 409)
@@ -62,7 +64,7 @@ export class CredentialsController {
   @Patch(':id')
   @CheckPolicy('update', 'Credential')
   @AuditedByService()
-  @ApiOperation({ summary: 'Rotate the value or change the description' })
+  @ApiOperation({ summary: 'Rotate the value, or change the description or the allowed hosts' })
   @ApiOkResponse({ type: CredentialResponse })
   @ApiErrors(400, 401, 403, 404)
   update(

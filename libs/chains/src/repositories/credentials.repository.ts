@@ -3,7 +3,10 @@
 import { Injectable } from '@nestjs/common';
 import { PageRequest, TenantContext, TenantRoundTrip, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
+import { In } from 'typeorm';
 import { CredentialEntity } from '../entities/credential.entity';
+
+export type SealedCredential = Pick<CredentialEntity, 'id' | 'name' | 'value_sealed' | 'allowed_hosts'>;
 
 @Injectable()
 export class CredentialsRepository {
@@ -35,11 +38,21 @@ export class CredentialsRepository {
     await this.repo().delete({ id, tenant_id: tenantId });
   }
 
+  /** The allowed hosts of the credentials with these names (those that exist), in the caller's transaction. */
+  async allowedHostsByName(tenantId: TenantId, names: string[]): Promise<Map<string, string[]>> {
+    if (names.length === 0) return new Map();
+    const rows = await this.repo().find({
+      select: { name: true, allowed_hosts: true },
+      where: { tenant_id: tenantId, name: In(names) },
+    });
+    return new Map(rows.map((r) => [r.name, r.allowed_hosts]));
+  }
+
   /** The sealed values of the credentials with these names (those that exist), in one round trip of their own. */
-  sealedByName(tenantId: TenantId, names: string[]): Promise<{ id: string; name: string; value_sealed: string }[]> {
-    return this.trip.query<{ id: string; name: string; value_sealed: string }>(
+  sealedByName(tenantId: TenantId, names: string[]): Promise<SealedCredential[]> {
+    return this.trip.query<SealedCredential>(
       tenantId,
-      `SELECT id, name, value_sealed FROM credentials WHERE tenant_id = $1::uuid AND name = ANY($2::text[])`,
+      `SELECT id, name, value_sealed, allowed_hosts FROM credentials WHERE tenant_id = $1::uuid AND name = ANY($2::text[])`,
       [tenantId, textArray(names)],
       { durable: true },
     );

@@ -81,13 +81,12 @@ export class SubscriptionsRepository {
     await this.repo().update({ id, tenant_id: tenantId }, changes as never);
   }
 
-  /** Which of `ids` (uuids) are subscriptions of the tenant that are not deleted. */
-  async liveIds(tenantId: TenantId, ids: string[]): Promise<string[]> {
-    const rows = await this.repo().find({
-      select: { id: true },
+  /** Those of `ids` (uuids) that are subscriptions of the tenant and not deleted, with their target URLs. */
+  liveTargets(tenantId: TenantId, ids: string[]): Promise<{ id: string; target_url: string }[]> {
+    return this.repo().find({
+      select: { id: true, target_url: true },
       where: { tenant_id: tenantId, id: In(ids), deleted_at: IsNull() },
     });
-    return rows.map((r) => r.id);
   }
 
   /**
