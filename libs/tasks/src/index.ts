@@ -5,3 +5,9 @@ export { TASKS_MIGRATIONS } from './migrations';
 export { TASK_CREDENTIAL_NAMES, TasksService } from './tasks.service';
 export { TasksApiModule } from './tasks-api.module';
 export { TasksModule } from './tasks.module';
+export type { InstanceRateLimit, InstanceRateLimiterOptions } from './runs/instance-rate-limiter';
+export {
+  InstanceRateLimitAbortedError,
+  InstanceRateLimiter,
+  InstanceRateLimiterUnavailableError,
+} from './runs/instance-rate-limiter';
