@@ -238,7 +238,7 @@ describe('instance rate limit across worker processes', () => {
     // Both processes got their share through the same window.
     expect(hits.filter((h) => h.body.startsWith('a ')).length).toBe(25);
     expect(hits.filter((h) => h.body.startsWith('b ')).length).toBe(25);
-    // 50 at 5 a second: the last five go out 9 windows after the first five.
+    // 50 at 5 per window (1 s plus the limiter's 100 ms margin): the last five go out 9 windows after the first five.
     expect(elapsed).toBeGreaterThanOrEqual(9000);
     expect(elapsed).toBeLessThanOrEqual(11_000);
   }, 90_000);
