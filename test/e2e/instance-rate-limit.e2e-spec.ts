@@ -103,8 +103,9 @@ describe('instance rate limit in Redis', () => {
     const key = `${prefix}:tasks:rate:tenant-1:${instance}`;
     expect(await redis.zcard(key)).toBe(3);
     const ttl = await redis.pttl(key);
+    // The window (2 s and the 100 ms margin) and a second more.
     expect(ttl).toBeGreaterThan(2000);
-    expect(ttl).toBeLessThanOrEqual(3050);
+    expect(ttl).toBeLessThanOrEqual(3100);
     // Another tenant's instance of the same id is another key.
     await limiter.acquire('tenant-2', instance, { max: 5, per_seconds: 2 });
     expect(await redis.zcard(key)).toBe(3);
@@ -130,6 +131,20 @@ describe('instance rate limit in Redis', () => {
     await expect(limiter.acquire('tenant-1', instance, limit, AbortSignal.abort())).rejects.toMatchObject({
       name: 'AbortError',
     });
+  });
+
+  it('stops waiting once every waiter has aborted, however long the window (nothing keeps the process up)', async () => {
+    const limiter = new InstanceRateLimiter(redis, { keyPrefix: prefix });
+    const instance = randomUUID();
+    const limit = { max: 1, per_seconds: 3600 };
+    await limiter.acquire('tenant-1', instance, limit);
+    const controller = new AbortController();
+    const waiting = limiter.acquire('tenant-1', instance, limit, controller.signal);
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect((limiter as unknown as { queues: Map<string, unknown> }).queues.size).toBe(0);
   });
 });
 
