@@ -7,3 +7,9 @@ export { TasksApiModule } from './tasks-api.module';
 export { TasksModule } from './tasks.module';
 export { TaskUsers } from './task-users';
 export type { TaskUser, TaskUserSource } from './task-users';
+export type { InstanceRateLimit, InstanceRateLimiterOptions } from './runs/instance-rate-limiter';
+export {
+  InstanceRateLimitAbortedError,
+  InstanceRateLimiter,
+  InstanceRateLimiterUnavailableError,
+} from './runs/instance-rate-limiter';

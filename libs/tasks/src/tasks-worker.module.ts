@@ -1,4 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Module, Provider } from '@nestjs/common';
+import IORedis from 'ioredis';
+import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
+import { REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
 import { WebhooksModule } from '@conduit/webhooks';
 import { InstanceHealthChecker, InstanceHealthTimer } from './engine/instance-health';
 import { TaskHttpClient } from './engine/task-http-client';
@@ -10,6 +13,14 @@ import { TaskRunner } from './engine/task-runner';
 import { InstanceRateLimiter } from './runs/instance-rate-limiter';
 import { TasksModule } from './tasks.module';
 
+/** One limiter per process, on the process's Redis connection and key prefix. */
+const rateLimiter: Provider = {
+  provide: InstanceRateLimiter,
+  useFactory: (redis: IORedis, config: ConduitConfig, availability: RedisAvailability) =>
+    new InstanceRateLimiter(redis, { keyPrefix: config.REDIS_PREFIX, availability }),
+  inject: [REDIS_CLIENT, CONDUIT_CONFIG, RedisAvailability],
+};
+
 /** The executor's module: what runs tasks (the tasks queue's processor, or inline for chains' task steps). */
 @Module({
   imports: [TasksModule, WebhooksModule],
@@ -17,7 +28,7 @@ import { TasksModule } from './tasks.module';
     TaskRunner,
     TaskHttpClient,
     TaskRunMetrics,
-    InstanceRateLimiter,
+    rateLimiter,
     TaskRunReconciler,
     TaskRunRetention,
     InstanceHealthChecker,
