@@ -1,6 +1,6 @@
 import { InProcessSlidingWindow } from './in-process-sliding-window';
 
-/** Takes slots as fast as the window allows, from 0 to untilMs; answers when each was taken. */
+/** Takes count slots as fast as the window allows, from time 0; answers when each was taken. */
 function drain(window: InProcessSlidingWindow, max: number, windowMs: number, count: number): number[] {
   const taken: number[] = [];
   let now = 0;
