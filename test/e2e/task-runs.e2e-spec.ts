@@ -151,7 +151,11 @@ describe('task runs: the executor on the worker', () => {
     const queued = await run(instanceId, 'lookup_ip', { ip: '203.0.113.7' });
     expect(queued.status).toBe(202);
     expect(['queued', 'running']).toContain(queued.body.status);
-    await waitFor('the run ended', async () => (await getRun(queued.body.id)).body.status === 'success', 15_000);
+    await waitFor('the run ended', async () => (await getRun(queued.body.id)).body.status === 'success', 15_000).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}: ${JSON.stringify((await getRun(queued.body.id)).body)}`);
+      },
+    );
 
     const list = await ctx.stack.api.request('GET', `/api/v1/task-runs?limit=1&instance_id=${instanceId}`, {
       token: ctx.admin.token,

@@ -2,6 +2,9 @@ import { Module, Provider } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
 import { REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
+import { IntegrationsModule } from '@conduit/integrations';
+import { SecretsModule } from '@conduit/secrets';
+import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { InstanceHealthChecker, InstanceHealthTimer } from './engine/instance-health';
 import { TaskHttpClient } from './engine/task-http-client';
@@ -23,7 +26,7 @@ const rateLimiter: Provider = {
 
 /** The executor's module: what runs tasks (the tasks queue's processor, or inline for chains' task steps). */
 @Module({
-  imports: [TasksModule, WebhooksModule],
+  imports: [TasksModule, IntegrationsModule, TenantsModule, SecretsModule, WebhooksModule],
   providers: [
     TaskRunner,
     TaskHttpClient,

@@ -152,7 +152,12 @@ export class TaskRunner {
       ...Object.values(loaded.secretInput),
     ];
     secretsSeen.push(...secretValues);
-    const input = { ...claim.input, ...loaded.secretInput };
+    // Every declared input field is there for templates: the value given, else its default, else null.
+    const input: Record<string, unknown> = {
+      ...Object.fromEntries(task.input_fields.map((f) => [f.name, f.default ?? null])),
+      ...claim.input,
+      ...loaded.secretInput,
+    };
     const order = dependencyOrder(task, loaded.all);
     if (!order.ok)
       return failed({

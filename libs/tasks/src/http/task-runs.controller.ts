@@ -10,6 +10,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { AccessService, CheckPolicy } from '@conduit/access';
 import { Audited } from '@conduit/audit';
+import { OwnTransactions } from '@conduit/database';
 import { ApiErrors } from '@conduit/platform';
 import { InstanceHealthChecker } from '../engine/instance-health';
 import {
@@ -34,6 +35,8 @@ export class TaskRunsController {
   ) {}
 
   @Post('instances/:instanceId/tasks/:taskTag/runs')
+  // The run is committed (and queued) before ?wait starts waiting for the worker.
+  @OwnTransactions()
   @CheckPolicy('create', 'TaskRun')
   @Audited('task_run.create', 'TaskRun')
   @ApiOperation({
@@ -62,6 +65,8 @@ export class TaskRunsController {
 
   @Post('instances/:instanceId/test')
   @HttpCode(200)
+  // The check is an outbound exchange: no request transaction is held open meanwhile.
+  @OwnTransactions()
   @CheckPolicy('create', 'TaskRun')
   @Audited('instance.test', 'Instance')
   @ApiOperation({
