@@ -37,12 +37,22 @@ describe('task runs across worker processes', () => {
     });
     const task = await stack.api.request('POST', `/api/v1/integrations/${integration.body.id}/tasks`, {
       token: admin.token,
-      body: { name: 'Call', task_tag: 'call', request: { method: 'POST', path, body: { n: '{{input.n}}' } }, input_fields: [{ name: 'n', label: 'n', type: 'number' }] },
+      body: {
+        name: 'Call',
+        task_tag: 'call',
+        request: { method: 'POST', path, body: { n: '{{input.n}}' } },
+        input_fields: [{ name: 'n', label: 'n', type: 'number' }],
+      },
     });
     expect(task.status, task.text).toBe(201);
     const instance = await stack.api.request('POST', '/api/v1/instances', {
       token: admin.token,
-      body: { integration_uuid: integration.body.id, title: `${title} 1`, base_url: receiver.url(`/${title}`), ...extra },
+      body: {
+        integration_uuid: integration.body.id,
+        title: `${title} 1`,
+        base_url: receiver.url(`/${title}`),
+        ...extra,
+      },
     });
     expect(instance.status, instance.text).toBe(201);
     return instance.body.id as string;
@@ -54,52 +64,60 @@ describe('task runs across worker processes', () => {
       body: { input: { n } },
     });
 
-  it('completes a run whose worker was killed mid-call, once, and never runs it again', { timeout: 60_000 }, async () => {
-    const instanceId = await instanceWith('crash', '/slow');
-    // The first request hangs past the kill; the retry after the takeover answers at once.
-    receiver.respond((_req, nth) => (nth === 1 ? { status: 200, delayMs: 10_000 } : 200), '/crash/slow');
-    const first = await stack.startWorkerProcess(WORKER_ENV);
-    workers.push(first);
-    await first.healthy();
-    const res = await start(instanceId, 1);
-    expect(res.status).toBe(202);
-    await receiver.waitFor(1, '/crash/slow');
-    first.process.kill('SIGKILL');
-    await first.exited(10_000);
+  it(
+    'completes a run whose worker was killed mid-call, once, and never runs it again',
+    { timeout: 60_000 },
+    async () => {
+      const instanceId = await instanceWith('crash', '/slow');
+      // The first request hangs past the kill; the retry after the takeover answers at once.
+      receiver.respond((_req, nth) => (nth === 1 ? { status: 200, delayMs: 10_000 } : 200), '/crash/slow');
+      const first = await stack.startWorkerProcess(WORKER_ENV);
+      workers.push(first);
+      await first.healthy();
+      const res = await start(instanceId, 1);
+      expect(res.status).toBe(202);
+      await receiver.waitFor(1, '/crash/slow');
+      first.process.kill('SIGKILL');
+      await first.exited(10_000);
 
-    const second = await stack.startWorkerProcess(WORKER_ENV);
-    workers.push(second);
-    await second.healthy();
-    await waitFor(
-      'the run completed on the second worker',
-      async () =>
-        (await stack.api.request('GET', `/api/v1/task-runs/${res.body.id}`, { token: admin.token })).body.status ===
-        'success',
-      30_000,
-    );
-    const done = await stack.api.request('GET', `/api/v1/task-runs/${res.body.id}`, { token: admin.token });
-    expect(done.body.claims).toBe(2);
-    expect(receiver.to('/crash/slow')).toHaveLength(2);
-    // Finished: the reconciler (every 500 ms) and a third worker find nothing to do with it.
-    const third = await stack.startWorkerProcess(WORKER_ENV);
-    workers.push(third);
-    await third.healthy();
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(receiver.to('/crash/slow')).toHaveLength(2);
-    second.process.kill('SIGKILL');
-    third.process.kill('SIGKILL');
-    await Promise.all([second.exited(10_000), third.exited(10_000)]);
-  });
+      const second = await stack.startWorkerProcess(WORKER_ENV);
+      workers.push(second);
+      await second.healthy();
+      await waitFor(
+        'the run completed on the second worker',
+        async () =>
+          (await stack.api.request('GET', `/api/v1/task-runs/${res.body.id}`, { token: admin.token })).body.status ===
+          'success',
+        30_000,
+      );
+      const done = await stack.api.request('GET', `/api/v1/task-runs/${res.body.id}`, { token: admin.token });
+      expect(done.body.claims).toBe(2);
+      expect(receiver.to('/crash/slow')).toHaveLength(2);
+      // Finished: the reconciler (every 500 ms) and a third worker find nothing to do with it.
+      const third = await stack.startWorkerProcess(WORKER_ENV);
+      workers.push(third);
+      await third.healthy();
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(receiver.to('/crash/slow')).toHaveLength(2);
+      second.process.kill('SIGKILL');
+      third.process.kill('SIGKILL');
+      await Promise.all([second.exited(10_000), third.exited(10_000)]);
+    },
+  );
 
   it('holds an instance rate limit of 5 per second across two workers', { timeout: 90_000 }, async () => {
     const instanceId = await instanceWith('limited', '/hit', { rate_limit: { max: 5, per_seconds: 1 } });
     receiver.respond(200, '/limited/hit');
-    const a = await stack.startWorkerProcess(WORKER_ENV);
-    const b = await stack.startWorkerProcess(WORKER_ENV);
-    workers.push(a, b);
-    await Promise.all([a.healthy(), b.healthy()]);
+    // The runs are queued first and the workers started after, so this process (the API and the receiver) is idle
+    // while the requests arrive and their arrival times are not skewed by its own work.
     const started = await Promise.all(Array.from({ length: 50 }, (_, i) => start(instanceId, i)));
     expect(started.every((r) => r.status === 202)).toBe(true);
+    // Five runs at a time per worker: the first worker up cannot take the whole burst before the second starts.
+    const env = { ...WORKER_ENV, TASK_RUN_CONCURRENCY: '5' };
+    const a = await stack.startWorkerProcess(env);
+    const b = await stack.startWorkerProcess(env);
+    workers.push(a, b);
+    await Promise.all([a.healthy(), b.healthy()]);
     const hits = await receiver.waitFor(50, '/limited/hit', 60_000);
     const times = hits.map((h) => h.receivedAt).sort((x, y) => x - y);
     // No window of one second holds more than 5 arrivals (a little slack for the network between send and arrival).
@@ -118,5 +136,12 @@ describe('task runs across worker processes', () => {
         )[0].n === 50,
       20_000,
     );
+    // Both workers ran some of them: the limit held across processes, not inside one.
+    for (const w of [a, b]) {
+      const metrics = await (await fetch(`http://127.0.0.1:${w.port}/metrics`)).text();
+      const ran = Number(/conduit_task_runs_total\{status="success"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      expect(ran).toBeGreaterThan(0);
+      expect(metrics).toMatch(/conduit_task_run_duration_seconds_count\{task_tag="call"\} [1-9]/);
+    }
   });
 });
