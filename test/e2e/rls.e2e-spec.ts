@@ -224,6 +224,32 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
           SELECT $6, $2, $3, i.id, i.integration_id, $4, 'https://seed.local', $5 FROM i`,
     params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u, randomUUID()],
   }),
+  // A run needs an instance and a task of one integration: all of the same tenant, made in the same statement.
+  task_runs: (t, u) => ({
+    sql: `WITH i AS (
+            INSERT INTO integrations (id, tenant_id, integration_id, title, created_by) VALUES ($1, $2, $3, $4, $5)
+            RETURNING id, integration_id),
+          k AS (
+            INSERT INTO tasks (id, tenant_id, integration_uuid, integration_id, task_id, name, task_tag, request)
+            SELECT $6, $2, i.id, i.integration_id, $3, 'seed task', 'seed_task', '{"method":"GET","path":"/"}' FROM i
+            RETURNING id, task_id),
+          x AS (
+            INSERT INTO integration_instances (id, tenant_id, instance_id, integration_uuid, integration_id, title, base_url)
+            SELECT $7, $2, $3, i.id, i.integration_id, $4, 'https://seed.local' FROM i
+            RETURNING id, instance_id, integration_uuid)
+          INSERT INTO task_runs (id, tenant_id, instance_uuid, instance_id, integration_uuid, task_uuid, task_id, task_tag, source, status)
+          SELECT $8, $2, x.id, x.instance_id, x.integration_uuid, k.id, k.task_id, 'seed_task', 'api', 'queued' FROM x, k`,
+    params: [
+      randomUUID(),
+      t,
+      1 + randomBytes(3).readUIntBE(0, 3),
+      `seed ${randomUUID()}`,
+      u,
+      randomUUID(),
+      randomUUID(),
+      randomUUID(),
+    ],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
@@ -422,7 +448,11 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     for (const r of rows)
       expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({
         fn: r.fn,
-        result: RUNTIME_FUNCTIONS.includes(r.fn) ? 'TABLE(tenant_id uuid)' : 'TABLE(tenant_id uuid, n integer)',
+        // The due-work functions (the platform's and the domains', all conduit_tenants_with_*) name tenants only.
+        result:
+          RUNTIME_FUNCTIONS.includes(r.fn) || r.fn.startsWith('conduit_tenants_with_')
+            ? 'TABLE(tenant_id uuid)'
+            : 'TABLE(tenant_id uuid, n integer)',
         grantees: [runtimeRole],
       });
   });
