@@ -77,7 +77,8 @@ describe('task runs: the executor on the worker', () => {
       body: { input },
     });
   const getRun = (id: string) => ctx.stack.api.request('GET', `/api/v1/task-runs/${id}`, { token: ctx.admin.token });
-  const runCount = async () => (await ctx.stack.api.sql<{ n: number }>(`SELECT count(*)::int AS n FROM task_runs`))[0].n;
+  const runCount = async () =>
+    (await ctx.stack.api.sql<{ n: number }>(`SELECT count(*)::int AS n FROM task_runs`))[0].n;
 
   it('checks the input, runs the task, extracts typed outputs and masks every credential', async () => {
     const { instanceId } = await catalogue(ctx, 'Threat Intel', [

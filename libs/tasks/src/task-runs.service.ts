@@ -129,7 +129,9 @@ export class TaskRunsService {
       chain_step_run_id: req.chainStepRunId ?? null,
       input: plain,
       input_sealed:
-        Object.keys(secret).length > 0 ? await this.secrets.seal(tenantId, JSON.stringify(secret), runInputAad(id)) : null,
+        Object.keys(secret).length > 0
+          ? await this.secrets.seal(tenantId, JSON.stringify(secret), runInputAad(id))
+          : null,
       status: 'queued',
       attempt_count: 0,
       lease_expires_at: null,
@@ -196,7 +198,10 @@ export class TaskRunsService {
     await this.scheduler
       .enqueue([{ tenantId: row.tenant_id, runId: row.id, attempt: 1 }])
       .catch((err: unknown) =>
-        this.logger.warn({ run_id: row.id, err: (err as Error).message }, 'could not queue a task run; the reconciler will'),
+        this.logger.warn(
+          { run_id: row.id, err: (err as Error).message },
+          'could not queue a task run; the reconciler will',
+        ),
       );
   }
 

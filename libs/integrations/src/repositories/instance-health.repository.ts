@@ -5,7 +5,12 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
-import { DEFAULT_HEALTH_FAILURE_THRESHOLD, HealthResult, HealthStatus, InstanceEntity } from '../entities/instance.entity';
+import {
+  DEFAULT_HEALTH_FAILURE_THRESHOLD,
+  HealthResult,
+  HealthStatus,
+  InstanceEntity,
+} from '../entities/instance.entity';
 
 export type HealthTransition = 'unhealthy' | 'recovered' | null;
 

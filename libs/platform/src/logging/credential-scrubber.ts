@@ -1,9 +1,10 @@
 // Masks credential values in what is stored of an outbound call (chain step attempts, task runs: response body and
 // parsed response, request payload and headers, errors), so a receiver that echoes a key does not put it in the
-// database. Requests are rendered with [REDACTED] in place of credentials by construction; this is for everything else. A value is masked as sent and in
-// the forms an echo is likely to take: JSON-escaped (", \, tab, non-ASCII as \u), percent-encoded, and base64 at any
-// alignment. Values shorter than MIN_SCRUB_LENGTH would blank out ordinary text if masked wherever they occur, so they
-// are masked only where they are a whole value: a JSON string, a string of the parsed response, the whole body.
+// database. Requests are rendered with [REDACTED] in place of credentials by construction; this is for everything else.
+// A value is masked as sent and in the forms an echo is likely to take: JSON-escaped (", \, tab, non-ASCII as \u),
+// percent-encoded, and base64 at any alignment. Values shorter than MIN_SCRUB_LENGTH would blank out ordinary text if
+// masked wherever they occur, so they are masked only where they are a whole value: a JSON string, a string of the
+// parsed response, the whole body.
 export const REDACTED = '[REDACTED]';
 export const MIN_SCRUB_LENGTH = 4;
 // base64 forms of shorter values are a few characters that turn up by chance in any long base64 text.

@@ -26,7 +26,8 @@ export class TaskRunMetrics {
       buckets: RUN_BUCKETS,
       registers: [registry],
     });
-    for (const status of TASK_RUN_STATUSES) if (status !== 'queued' && status !== 'running') this.runs.inc({ status }, 0);
+    for (const status of TASK_RUN_STATUSES)
+      if (status !== 'queued' && status !== 'running') this.runs.inc({ status }, 0);
   }
 
   observe(status: TaskRunStatus, taskTag: string, seconds: number): void {

@@ -73,21 +73,24 @@ export class TaskRunner {
     const abort = new AbortController();
     let token = claim.lease_token;
     let lost = false;
-    const beat = setInterval(() => {
-      void this.db
-        .runInTenant(claim.tenant_id, () =>
-          this.runs.heartbeat(claim.tenant_id, claim.id, token, this.config.TASK_LEASE_SECONDS),
-        )
-        .then((next) => {
-          if (next) token = next;
-          else if (!lost) {
-            // Cancelled, or another worker took it after our lease ran out: stop the call.
-            lost = true;
-            abort.abort(new Error('the run was cancelled or taken over'));
-          }
-        })
-        .catch(() => undefined); // the database away: the record will tell
-    }, Math.min(HEARTBEAT_MS, (this.config.TASK_LEASE_SECONDS * 1000) / 3));
+    const beat = setInterval(
+      () => {
+        void this.db
+          .runInTenant(claim.tenant_id, () =>
+            this.runs.heartbeat(claim.tenant_id, claim.id, token, this.config.TASK_LEASE_SECONDS),
+          )
+          .then((next) => {
+            if (next) token = next;
+            else if (!lost) {
+              // Cancelled, or another worker took it after our lease ran out: stop the call.
+              lost = true;
+              abort.abort(new Error('the run was cancelled or taken over'));
+            }
+          })
+          .catch(() => undefined); // the database away: the record will tell
+      },
+      Math.min(HEARTBEAT_MS, (this.config.TASK_LEASE_SECONDS * 1000) / 3),
+    );
     let result: TaskRunResult;
     const secretsSeen: string[] = [];
     try {
@@ -108,7 +111,10 @@ export class TaskRunner {
         ...result,
         performance: {
           ...result.performance,
-          queued_ms: Math.max(0, new Date(claim.started_at ?? claim.created_at).getTime() - new Date(claim.created_at).getTime()),
+          queued_ms: Math.max(
+            0,
+            new Date(claim.started_at ?? claim.created_at).getTime() - new Date(claim.created_at).getTime(),
+          ),
           run_ms: Date.now() - started,
         },
       }),
