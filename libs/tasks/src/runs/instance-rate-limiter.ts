@@ -1,4 +1,4 @@
-// An instance's `rate_limit` ({ max, per_seconds }) held across every worker process (docs/tasks-rate-limit.md): a
+// An instance's `rate_limit` ({ max, per_seconds }) held across every worker process (docs/tasks.md, "Instance rate limits"): a
 // sliding window log per instance in a Redis sorted set, timed by Redis's own clock. While Redis is away each process
 // keeps limiting with a window of its own (the limit then holds per process, not across them).
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ export interface InstanceRateLimiterOptions {
   /**
    * Added to every window (ms). Between taking a slot and the request reaching the instance lie a few ms that differ
    * from request to request; without a margin the instance could see max + 1 requests inside one window. Default
-   * 100 ms: measured on a loaded machine, 50 ms was not enough (docs/tasks-rate-limit.md).
+   * 100 ms: measured on a loaded machine, 50 ms was not enough (docs/tasks.md, "Instance rate limits").
    */
   marginMs?: number;
   /** Longest wait for Redis to answer before the fallback decides (ms). */
