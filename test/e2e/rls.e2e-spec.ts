@@ -224,6 +224,20 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
           SELECT $6, $2, $3, i.id, i.integration_id, $4, 'https://seed.local', $5 FROM i`,
     params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u, randomUUID()],
   }),
+  monitors: (t, u) => ({
+    sql: `INSERT INTO monitors (id, tenant_id, name, url, method, interval_seconds, timeout_ms, expected_status, failure_threshold, enabled, next_check_at, created_by)
+          VALUES ($1, $2, 'seed', 'https://seed.local/health', 'GET', 60, 1000, '200-299', 3, true, now(), $3)`,
+    params: [randomUUID(), t, u],
+  }),
+  // A check needs a monitor: one of the same tenant, made in the same statement.
+  monitor_checks: (t) => ({
+    sql: `WITH m AS (
+            INSERT INTO monitors (id, tenant_id, name, url, method, interval_seconds, timeout_ms, expected_status, failure_threshold, enabled, next_check_at)
+            VALUES ($1, $2, 'seed', 'https://seed.local/health', 'GET', 60, 1000, '200-299', 3, false, now()) RETURNING id)
+          INSERT INTO monitor_checks (id, tenant_id, monitor_id, scheduled_for, checked_at, status, status_code, latency_ms)
+          SELECT $3, $2, m.id, now(), now(), 'ok', 200, 12 FROM m`,
+    params: [randomUUID(), t, randomUUID()],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
@@ -422,7 +436,11 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     for (const r of rows)
       expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({
         fn: r.fn,
-        result: RUNTIME_FUNCTIONS.includes(r.fn) ? 'TABLE(tenant_id uuid)' : 'TABLE(tenant_id uuid, n integer)',
+        // The platform's due-work functions, and a domain's own (conduit_tenants_with_due_monitors), name tenant ids only.
+        result:
+          RUNTIME_FUNCTIONS.includes(r.fn) || r.fn.startsWith('conduit_tenants_with_')
+            ? 'TABLE(tenant_id uuid)'
+            : 'TABLE(tenant_id uuid, n integer)',
         grantees: [runtimeRole],
       });
   });

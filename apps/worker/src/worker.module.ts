@@ -6,6 +6,7 @@ import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule, migrationsOf } from '@co
 import { IngestionWorkerModule } from '@conduit/ingestion/engine';
 import { INTEGRATIONS_MIGRATIONS } from '@conduit/integrations';
 import { LicensingWorkerModule } from '@conduit/licensing/engine';
+import { MonitorsWorkerModule } from '@conduit/monitors/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { SCIM_MIGRATIONS } from '@conduit/scim';
@@ -19,7 +20,13 @@ import { WorkerMetrics } from './metrics/worker-metrics';
 import { WorkerMetricsController } from './metrics/worker-metrics.controller';
 
 /** The domains the worker runs, one module each: their queues' processors, reconcile timers and metrics. */
-export const WORKER_DOMAINS = [WebhooksWorkerModule, IngestionWorkerModule, ChainsWorkerModule, LicensingWorkerModule];
+export const WORKER_DOMAINS = [
+  WebhooksWorkerModule,
+  IngestionWorkerModule,
+  ChainsWorkerModule,
+  LicensingWorkerModule,
+  MonitorsWorkerModule,
+];
 /**
  * Domains with no work in the worker whose tables it must still create: either process may migrate the schema at
  * start, so the worker's migrations are the API's (worker-migrations.spec.ts).

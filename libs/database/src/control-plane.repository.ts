@@ -7,11 +7,18 @@ import type { TenantContext } from './tenant-context';
 export type DueWork =
   | { kind: 'deliveries'; graceSeconds: number }
   | { kind: 'chain_steps' }
-  | { kind: 'inbound_events'; graceSeconds: number };
+  | { kind: 'inbound_events'; graceSeconds: number }
+  | { kind: 'monitors' };
 
 export interface TenantRetention {
   id: TenantId;
   settings: Record<string, unknown> | null;
+}
+
+/** A tenant's retention in days: settings.retention_days (or the tenant API's data_retention_days), else `fallback`. */
+export function retentionDaysOf(settings: Record<string, unknown> | null, fallback: number): number {
+  const value = Number(settings?.retention_days ?? settings?.data_retention_days);
+  return Number.isInteger(value) && value >= 1 ? value : fallback;
 }
 
 /** Handed to SystemContext.run()'s callback, inside its transaction (no tenant set). */
@@ -59,5 +66,8 @@ function dueWorkQuery(work: DueWork): [string, unknown[]] {
       return ['SELECT tenant_id FROM conduit_tenants_with_due_chain_steps()', []];
     case 'inbound_events':
       return ['SELECT tenant_id FROM conduit_tenants_with_unrouted_inbound_events($1::int)', [work.graceSeconds]];
+    case 'monitors':
+      // Monitors1764400000000 (libs/monitors): enabled monitors whose next_check_at has come.
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_monitors()', []];
   }
 }

@@ -131,7 +131,9 @@ export class OutboundHttpClient {
     request: OutboundRequest,
     startedAt: number,
   ): Promise<OutboundResult> {
-    const { connectTimeoutMs, responseTimeoutMs, maxResponseBytes } = this.options;
+    const { maxResponseBytes } = this.options;
+    const responseTimeoutMs = request.timeoutMs ?? this.options.responseTimeoutMs;
+    const connectTimeoutMs = Math.min(this.options.connectTimeoutMs, responseTimeoutMs);
     const isHttps = url.protocol === 'https:';
 
     return new Promise<OutboundResult>((resolve) => {

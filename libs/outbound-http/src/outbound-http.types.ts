@@ -11,7 +11,7 @@ export type OutboundErrorClass =
   | 'non_2xx'
   | 'network';
 
-export type OutboundMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE';
+export type OutboundMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE' | 'HEAD';
 
 export interface ResolvedAddress {
   address: string;
@@ -45,6 +45,8 @@ export interface OutboundRequest {
   method?: OutboundMethod;
   headers: Record<string, string>;
   body?: string | Buffer;
+  /** This request's whole-exchange budget instead of the client's responseTimeoutMs (connecting included). */
+  timeoutMs?: number;
 }
 
 export interface OutboundResult {

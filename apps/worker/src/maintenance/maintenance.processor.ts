@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { AnalyticsRollups } from '@conduit/database';
 import { InjectRedis, MaintenanceJob, QueueProcessor, QueueRunOptions, maintenanceJobSchema } from '@conduit/queues';
+import { MonitorChecksRetention } from '@conduit/monitors/engine';
 import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 
@@ -17,6 +18,7 @@ export class MaintenanceProcessor extends QueueProcessor {
     @InjectRedis() private readonly redis: IORedis,
     private readonly clock: Clock,
     private readonly retention: RetentionSweeper,
+    private readonly monitorChecksRetention: MonitorChecksRetention,
     private readonly rollups: AnalyticsRollups,
   ) {
     super('maintenance');
@@ -49,6 +51,9 @@ export class MaintenanceProcessor extends QueueProcessor {
         const result = await this.retention.sweepRetentionOnce();
         if (result.deleted > 0)
           this.logger.log({ deleted_events: result.deleted, tenants: result.tenants }, 'retention sweep');
+        const checks = await this.monitorChecksRetention.sweepOnce();
+        if (checks.deleted > 0)
+          this.logger.log({ deleted_monitor_checks: checks.deleted, tenants: checks.tenants }, 'retention sweep');
         return;
       }
       case 'analytics_rollup': {
