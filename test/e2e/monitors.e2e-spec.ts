@@ -68,7 +68,11 @@ describe('monitors', () => {
 
   describe('the API', () => {
     it('creates, reads, lists (cursor, filters), updates and deletes a monitor; every change audited', async () => {
-      const res = await create({ name: ' Billing health ', url: 'https://billing.example.test/health', enabled: false });
+      const res = await create({
+        name: ' Billing health ',
+        url: 'https://billing.example.test/health',
+        enabled: false,
+      });
       expect(res.status, res.text).toBe(201);
       expect(res.body).toMatchObject({
         tenant_id: tenantId,
@@ -215,9 +219,7 @@ describe('monitors', () => {
         body: { enabled: true },
       });
       expect(patch.status).toBe(403);
-      expect((await api().request('DELETE', `/api/v1/monitors/${body.id}`, { token: analyst.token })).status).toBe(
-        403,
-      );
+      expect((await api().request('DELETE', `/api/v1/monitors/${body.id}`, { token: analyst.token })).status).toBe(403);
     });
   });
 
@@ -264,9 +266,7 @@ describe('monitors', () => {
         const counted = checksCounted(ownMetrics, monitor.id) + checksCounted(childMetrics, monitor.id);
         expect(counted).toBe(checks.length);
         const withGauges = [ownMetrics, childMetrics].find((t) => t.includes(`monitor_id="${monitor.id}"`)) ?? '';
-        expect(withGauges).toMatch(
-          new RegExp(`conduit_monitor_up\\{[^}]*monitor_id="${monitor.id}"[^}]*\\} 1`, 'm'),
-        );
+        expect(withGauges).toMatch(new RegExp(`conduit_monitor_up\\{[^}]*monitor_id="${monitor.id}"[^}]*\\} 1`, 'm'));
         expect(withGauges).toMatch(new RegExp(`conduit_monitor_last_latency_seconds\\{[^}]*tenant_id="${tenantId}"`));
         expect(withGauges).toMatch(new RegExp(`conduit_monitor_last_check_timestamp_seconds\\{[^}]*monitor_id=`));
 
@@ -307,7 +307,10 @@ describe('monitors', () => {
         });
         expect(sub.status, sub.text).toBe(201);
         let failing = true;
-        target.respond(() => (failing ? { status: 503, body: 'maintenance' } : { status: 200, body: 'all good' }), '/flaky');
+        target.respond(
+          () => (failing ? { status: 503, body: 'maintenance' } : { status: 200, body: 'all good' }),
+          '/flaky',
+        );
         const { body: monitor } = await create(monitorBody('/flaky', { failure_threshold: 2, body_contains: 'good' }));
         const events = () =>
           hooks
@@ -344,7 +347,10 @@ describe('monitors', () => {
         const failed = (await checksOf(monitor.id)).filter((c) => c.status === 'failed');
         expect(failed.length).toBeGreaterThanOrEqual(4);
         expect(failed[0]).toMatchObject({ status_code: 503, error: 'unexpected status 503 (expected 200-299)' });
-        await api().request('PATCH', `/api/v1/monitors/${monitor.id}`, { token: admin.token, body: { enabled: false } });
+        await api().request('PATCH', `/api/v1/monitors/${monitor.id}`, {
+          token: admin.token,
+          body: { enabled: false },
+        });
       },
     );
 
@@ -363,7 +369,9 @@ describe('monitors', () => {
         expect(c.latency_ms).toBeLessThan(delays[i % delays.length] + 300);
       });
 
-      const res = await api().request('GET', `/api/v1/monitors/${monitor.id}/stats?window=1h`, { token: analyst.token });
+      const res = await api().request('GET', `/api/v1/monitors/${monitor.id}/stats?window=1h`, {
+        token: analyst.token,
+      });
       expect(res.status, res.text).toBe(200);
       expect(res.body).toMatchObject({
         monitor_id: monitor.id,

@@ -436,7 +436,7 @@ describe('row-level security (raw SQL as the runtime role)', () => {
     for (const r of rows)
       expect({ fn: r.fn, result: r.result, grantees: r.grantees }).toEqual({
         fn: r.fn,
-        // The platform's due-work functions, and a domain's own (conduit_tenants_with_due_monitors), name tenant ids only.
+        // The platform's due-work functions and a domain's own (conduit_tenants_with_due_monitors): tenant ids only.
         result:
           RUNTIME_FUNCTIONS.includes(r.fn) || r.fn.startsWith('conduit_tenants_with_')
             ? 'TABLE(tenant_id uuid)'

@@ -59,7 +59,8 @@ export class MonitorsService {
 
   async create(body: CreateMonitorDto): Promise<MonitorResponse> {
     const tenantId = this.tenant('create');
-    const interval = body.interval_seconds ?? Math.max(DEFAULT_INTERVAL_SECONDS, this.config.MONITOR_MIN_INTERVAL_SECONDS);
+    const interval =
+      body.interval_seconds ?? Math.max(DEFAULT_INTERVAL_SECONDS, this.config.MONITOR_MIN_INTERVAL_SECONDS);
     const settings = {
       name: body.name,
       url: body.url,
@@ -187,9 +188,7 @@ export class MonitorsService {
   }
 
   private async found(tenantId: TenantId, id: string, lock = false): Promise<MonitorEntity> {
-    const row = isUuid(id)
-      ? await (lock ? this.monitors.lock(tenantId, id) : this.monitors.find(tenantId, id))
-      : null;
+    const row = isUuid(id) ? await (lock ? this.monitors.lock(tenantId, id) : this.monitors.find(tenantId, id)) : null;
     if (!row) throw monitorNotFound();
     return row;
   }

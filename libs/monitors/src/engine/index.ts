@@ -1,4 +1,4 @@
-// @conduit/monitors/engine: monitors' worker module (the scheduler and the checks, their metrics, old checks' retention).
+// @conduit/monitors/engine: monitors' worker module (scheduler, checks, their metrics, old checks' retention).
 export { MonitorsWorkerModule } from '../monitors-worker.module';
 export { MonitorChecksRetention } from './monitor-checks-retention';
 export { MonitorScheduler } from './monitor-scheduler';

@@ -48,7 +48,7 @@ export class MonitorChecksRepository {
     return newestFirst(qb, 'c', page, 'checked_at').getMany();
   }
 
-  /** Count, successes and latency percentiles (interpolated, percentile_cont) of the checks that ended since `since`. */
+  /** Count, successes and latency percentiles (percentile_cont, interpolated) of the checks ended since `since`. */
   async stats(tenantId: TenantId, monitorId: string, since: Date): Promise<CheckStatsRow> {
     const [row] = (await this.db.em.query(
       `SELECT count(*)::int AS checks,
