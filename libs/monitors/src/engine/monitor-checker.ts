@@ -67,6 +67,7 @@ export class MonitorChecker {
           this.metrics.observe({
             tenantId: claim.tenant_id,
             monitorId: claim.id,
+            intervalSeconds: claim.interval_seconds,
             ok: outcome.ok,
             latencyMs: outcome.latencyMs,
             checkedAt,

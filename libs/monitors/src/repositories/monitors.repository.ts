@@ -17,6 +17,7 @@ export interface ClaimedCheck {
   tenant_id: TenantId;
   url: string;
   method: MonitorMethod;
+  interval_seconds: number;
   timeout_ms: number;
   expected_status: string;
   body_contains: string | null;
@@ -77,7 +78,7 @@ export class MonitorsRepository {
                 LIMIT $2
                   FOR UPDATE SKIP LOCKED) due
         WHERE m.id = due.id AND m.tenant_id = $1
-       RETURNING m.id, m.tenant_id, m.url, m.method, m.timeout_ms, m.expected_status, m.body_contains, due.slot`,
+       RETURNING m.id, m.tenant_id, m.url, m.method, m.interval_seconds, m.timeout_ms, m.expected_status, m.body_contains, due.slot`,
       [tenantId, limit],
     )) as [ClaimedCheck[], number] | ClaimedCheck[];
     // TypeORM answers [rows, affected] for an UPDATE ... RETURNING on PostgreSQL.
