@@ -401,6 +401,18 @@ describe('monitors', () => {
       expect(own + child).toBe(stored);
     });
 
+    it('checks with HEAD', async () => {
+      target.respond(204, '/head');
+      const { body: monitor } = await create(monitorBody('/head', { method: 'HEAD', expected_status: '204' }));
+      const [check] = await waitFor('a check', async () => {
+        const rows = await checksOf(monitor.id);
+        return rows.length > 0 ? rows : undefined;
+      });
+      await api().request('PATCH', `/api/v1/monitors/${monitor.id}`, { token: admin.token, body: { enabled: false } });
+      expect(check).toMatchObject({ status: 'ok', status_code: 204, error: null });
+      expect(target.to('/head')[0].method).toBe('HEAD');
+    });
+
     it('holds the address policy at check time: a private address fails with ssrf_blocked', async () => {
       const { body: monitor } = await create({
         name: 'private',

@@ -78,7 +78,7 @@ export class OutboundHttpClient {
 
     let addresses: ResolvedAddress[];
     try {
-      addresses = await this.resolve(hostname);
+      addresses = await this.resolve(hostname, request.timeoutMs);
     } catch (error) {
       return failure(classifyNetworkError(error), describeError(error));
     }
@@ -106,15 +106,16 @@ export class OutboundHttpClient {
     this.httpsAgent.destroy();
   }
 
-  private async resolve(hostname: string): Promise<ResolvedAddress[]> {
+  /** `budgetMs`: the request's own timeout, which the lookup may not outlast either. */
+  private async resolve(hostname: string, budgetMs?: number): Promise<ResolvedAddress[]> {
     const family = isIP(hostname);
     if (family === 4 || family === 6) return [{ address: hostname, family }];
+    const limitMs = Math.min(this.options.connectTimeoutMs, budgetMs ?? Infinity);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () =>
-          reject(new OutboundTimeoutError(`DNS lookup of ${hostname} took over ${this.options.connectTimeoutMs} ms`)),
-        this.options.connectTimeoutMs,
+        () => reject(new OutboundTimeoutError(`DNS lookup of ${hostname} took over ${limitMs} ms`)),
+        limitMs,
       );
     });
     try {
