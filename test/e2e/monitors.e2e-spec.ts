@@ -2,7 +2,7 @@
 // two worker processes against a real HTTP target on 127.0.0.1, exactly one per interval; monitor.down and
 // monitor.up delivered once each to a subscription; stats percentiles computed in SQL; metrics; the address policy at
 // check time; retention of old checks.
-import { MonitorChecksRetention } from '@conduit/monitors/engine';
+import { MonitorChecker, MonitorChecksRetention } from '@conduit/monitors/engine';
 import { TestStack, WorkerProcess, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
@@ -389,6 +389,37 @@ describe('monitors', () => {
       expect(res.body.latency_p99_ms).toBeGreaterThanOrEqual(300);
       const def = await api().request('GET', `/api/v1/monitors/${monitor.id}/stats`, { token: admin.token });
       expect(def.body).toMatchObject({ window: '24h', checks: checks.length });
+    });
+
+    it('records a slot once and publishes its event once when the same check is written again', async () => {
+      target.respond(500, '/retried');
+      const { body: monitor } = await create(
+        monitorBody('/retried', { failure_threshold: 1, enabled: false, name: 'retried' }),
+      );
+      const claim = {
+        id: monitor.id,
+        tenant_id: monitor.tenant_id,
+        url: monitor.url,
+        method: monitor.method,
+        interval_seconds: 1,
+        timeout_ms: 800,
+        expected_status: '200-299',
+        body_contains: null,
+        slot: new Date(Date.parse(monitor.next_check_at)),
+      };
+      // The same slot written three times at once (a retried write, a duplicate claim): one row, one transition.
+      const checker = stack.get(MonitorChecker);
+      await Promise.all([checker.check(claim), checker.check(claim), checker.check(claim)]);
+      expect(target.to('/retried')).toHaveLength(3);
+      const checks = await checksOf(monitor.id);
+      expect(checks).toHaveLength(1);
+      expect(checks[0]).toMatchObject({ status: 'failed', status_code: 500 });
+      expect(await get(monitor.id)).toMatchObject({ status: 'down', consecutive_failures: 1 });
+      const events = await api().sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_events WHERE event_name = 'monitor.down' AND payload->>'monitor_id' = $1`,
+        [monitor.id],
+      );
+      expect(events[0].n).toBe(1);
     });
 
     it('shared the checks between the two workers', async () => {
