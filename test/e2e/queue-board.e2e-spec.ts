@@ -61,7 +61,7 @@ describe('queue dashboard', () => {
     const queues = await api.request('GET', '/admin/queues/api/queues', { token: platform.token });
     expect(queues.status).toBe(200);
     const names = (queues.body.queues as { name: string; counts: Record<string, number> }[]).map((q) => q.name).sort();
-    expect(names).toEqual(['chain-steps', 'deliveries', 'ingestion', 'maintenance', 'monitors', 'tasks']);
+    expect(names).toEqual(['chain-steps', 'deliveries', 'ingestion', 'maintenance', 'tasks']);
   });
 
   it('opens a browser session as an HttpOnly, SameSite=Strict cookie for /admin/queues that logout ends', async () => {

@@ -250,6 +250,20 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
       randomUUID(),
     ],
   }),
+  monitors: (t, u) => ({
+    sql: `INSERT INTO monitors (id, tenant_id, name, url, method, interval_seconds, timeout_ms, expected_status, failure_threshold, enabled, next_check_at, created_by)
+          VALUES ($1, $2, 'seed', 'https://seed.local/health', 'GET', 60, 1000, '200-299', 3, true, now(), $3)`,
+    params: [randomUUID(), t, u],
+  }),
+  // A check needs a monitor: one of the same tenant, made in the same statement.
+  monitor_checks: (t) => ({
+    sql: `WITH m AS (
+            INSERT INTO monitors (id, tenant_id, name, url, method, interval_seconds, timeout_ms, expected_status, failure_threshold, enabled, next_check_at)
+            VALUES ($1, $2, 'seed', 'https://seed.local/health', 'GET', 60, 1000, '200-299', 3, false, now()) RETURNING id)
+          INSERT INTO monitor_checks (id, tenant_id, monitor_id, scheduled_for, checked_at, status, status_code, latency_ms)
+          SELECT $3, $2, m.id, now(), now(), 'ok', 200, 12 FROM m`,
+    params: [randomUUID(), t, randomUUID()],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],

@@ -11,6 +11,7 @@ import { DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionApiModule } from '@conduit/ingestion';
 import { IntegrationsApiModule } from '@conduit/integrations';
 import { LicensingApiModule } from '@conduit/licensing';
+import { MonitorsApiModule } from '@conduit/monitors';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
 import { ScimApiModule } from '@conduit/scim';
@@ -43,6 +44,7 @@ export const API_DOMAINS = [
   LicensingApiModule,
   IntegrationsApiModule,
   TasksApiModule,
+  MonitorsApiModule,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule, migrationsOf } from '@co
 import { IngestionWorkerModule } from '@conduit/ingestion/engine';
 import { INTEGRATIONS_MIGRATIONS } from '@conduit/integrations';
 import { LicensingWorkerModule } from '@conduit/licensing/engine';
+import { MonitorsWorkerModule } from '@conduit/monitors/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { SCIM_MIGRATIONS } from '@conduit/scim';
@@ -25,6 +26,7 @@ export const WORKER_DOMAINS = [
   ChainsWorkerModule,
   LicensingWorkerModule,
   TasksWorkerModule,
+  MonitorsWorkerModule,
 ];
 /**
  * Domains with no work in the worker whose tables it must still create: either process may migrate the schema at

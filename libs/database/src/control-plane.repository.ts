@@ -9,11 +9,18 @@ export type DueWork =
   | { kind: 'chain_steps' }
   | { kind: 'inbound_events'; graceSeconds: number }
   | { kind: 'task_runs'; graceSeconds: number }
-  | { kind: 'health_checks' };
+  | { kind: 'health_checks' }
+  | { kind: 'monitors' };
 
 export interface TenantRetention {
   id: TenantId;
   settings: Record<string, unknown> | null;
+}
+
+/** A tenant's retention in days: settings.retention_days (or the tenant API's data_retention_days), else `fallback`. */
+export function retentionDaysOf(settings: Record<string, unknown> | null, fallback: number): number {
+  const value = Number(settings?.retention_days ?? settings?.data_retention_days);
+  return Number.isInteger(value) && value >= 1 ? value : fallback;
 }
 
 /** Handed to SystemContext.run()'s callback, inside its transaction (no tenant set). */
@@ -65,5 +72,8 @@ function dueWorkQuery(work: DueWork): [string, unknown[]] {
       return ['SELECT tenant_id FROM conduit_tenants_with_due_health_checks()', []];
     case 'task_runs':
       return ['SELECT tenant_id FROM conduit_tenants_with_due_task_runs($1::int)', [work.graceSeconds]];
+    case 'monitors':
+      // Monitors1764400000000 (libs/monitors): enabled monitors whose next_check_at has come.
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_monitors()', []];
   }
 }

@@ -6,6 +6,7 @@ export * from './tenant-settings';
 export * from './migrations';
 export * from './tenant-sweep';
 export type { ControlPlane, DueWork, TenantRetention } from './control-plane.repository';
+export { retentionDaysOf } from './control-plane.repository';
 export * from './system-context';
 export * from './tenant-round-trip';
 export * from './sql-errors';

@@ -137,6 +137,34 @@ describe('OutboundHttpClient', () => {
     expect(result.durationMs).toBeLessThan(900);
   });
 
+  it("holds a request's own timeoutMs instead of the client's, for the lookup too", async () => {
+    const target = await server((_req, res) => {
+      setTimeout(() => res.end('late'), 1_000).unref();
+    });
+    const outbound = client({ responseTimeoutMs: 5_000 });
+
+    const result = await outbound.send({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200 });
+
+    expect(result).toMatchObject({ ok: false, errorClass: 'timeout' });
+    expect(result.durationMs).toBeLessThan(900);
+    const slowDns = client({ connectTimeoutMs: 5_000, resolveHostname: () => new Promise(() => undefined) });
+    const started = performance.now();
+    const lookup = await slowDns.send({ url: 'http://slow-dns.example.test/', headers: {}, timeoutMs: 150 });
+    expect(lookup.errorClass).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('sends HEAD and ends on the headers', async () => {
+    const target = await server((req, res) => {
+      res.writeHead(req.method === 'HEAD' ? 204 : 500, { 'content-length': '10' });
+      res.end();
+    });
+
+    const result = await client().send({ url: target.url, method: 'HEAD', headers: {} });
+
+    expect(result).toMatchObject({ ok: true, statusCode: 204, body: '' });
+  });
+
   it('times out a body that stalls after the headers, keeping the status', async () => {
     const target = await server((_req, res) => {
       res.writeHead(200);

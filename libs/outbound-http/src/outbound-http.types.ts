@@ -13,7 +13,7 @@ export type OutboundErrorClass =
   /** The request's AbortSignal fired (only callers that pass one see it). */
   | 'aborted';
 
-export type OutboundMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE';
+export type OutboundMethod = 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE' | 'HEAD';
 
 export interface ResolvedAddress {
   address: string;

@@ -3,11 +3,10 @@
 import type { TenantId } from '@conduit/platform';
 
 /**
- * maintenance: platform-wide housekeeping. monitors: the queue the design names for a domain still to come (HTTP
- * monitors), registered so its name is taken and every dashboard and metric shows it already; the domain that brings
- * it takes it into its own lib (as libs/tasks took `tasks`).
+ * maintenance: platform-wide housekeeping. Domains register their own queues in their libs (tasks in libs/tasks);
+ * monitors schedule in PostgreSQL and need none.
  */
-export const PLATFORM_QUEUES = ['maintenance', 'monitors'] as const;
+export const PLATFORM_QUEUES = ['maintenance'] as const;
 
 /** Every tenant job carries its tenant; processors validate it (jobTenantId) and run inside runInTenant(). */
 export interface TenantJob {

@@ -1,7 +1,7 @@
 /**
- * The source of Conduit's own operational events (endpoint.disabled, message.attempt.exhausted, license.*), published
- * into a tenant's own stream so its admins can subscribe to them. Clients cannot publish under it (PublishEventDto),
- * and the licence's monthly event count leaves these out.
+ * The source of Conduit's own operational events (endpoint.disabled, message.attempt.exhausted, license.*,
+ * monitor.down, monitor.up), published into a tenant's own stream so its admins can subscribe to them. Clients cannot
+ * publish under it (PublishEventDto), and the licence's monthly event count leaves these out.
  */
 export const OPERATIONAL_SOURCE = 'conduit';
 

@@ -6,6 +6,7 @@ import { Clock, ConduitConfig, InjectConfig } from '@conduit/platform';
 import { AnalyticsRollups } from '@conduit/database';
 import { InjectRedis, MaintenanceJob, QueueProcessor, QueueRunOptions, maintenanceJobSchema } from '@conduit/queues';
 import { TaskRunRetention } from '@conduit/tasks/engine';
+import { MonitorChecksRetention } from '@conduit/monitors/engine';
 import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 
@@ -19,6 +20,7 @@ export class MaintenanceProcessor extends QueueProcessor {
     private readonly clock: Clock,
     private readonly retention: RetentionSweeper,
     private readonly taskRunRetention: TaskRunRetention,
+    private readonly monitorChecksRetention: MonitorChecksRetention,
     private readonly rollups: AnalyticsRollups,
   ) {
     super('maintenance');
@@ -54,6 +56,9 @@ export class MaintenanceProcessor extends QueueProcessor {
         const runs = await this.taskRunRetention.sweepOnce();
         if (runs.deleted > 0)
           this.logger.log({ deleted_task_runs: runs.deleted, tenants: runs.tenants }, 'task run retention sweep');
+        const checks = await this.monitorChecksRetention.sweepOnce();
+        if (checks.deleted > 0)
+          this.logger.log({ deleted_monitor_checks: checks.deleted, tenants: checks.tenants }, 'retention sweep');
         return;
       }
       case 'analytics_rollup': {

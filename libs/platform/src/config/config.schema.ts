@@ -197,6 +197,18 @@ export const configSchema = z.object({
   ANALYTICS_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How often the worker counts monthly usage for the licence (libs/licensing/src/usage): keep it well under a day. */
   LICENSE_USAGE_INTERVAL_MS: z.coerce.number().int().min(200).max(3600_000).default(60_000),
+  // HTTP monitors (libs/monitors, docs/monitors.md): the smallest interval a monitor may have (10 s; tests lower it),
+  // how often each worker looks for due monitors, how many checks one worker runs at once, and how much of a response
+  // body a check reads for body_contains.
+  MONITOR_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86400).default(10),
+  MONITOR_TICK_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  MONITOR_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  MONITOR_RESPONSE_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(64 * 1024),
   INGEST_DEFAULT_TENANT: z.string().optional(),
   INGEST_PUBLIC_BASE_URL: z.string().url().optional(),
   INGEST_SOURCE_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),

@@ -2,7 +2,7 @@
 // retention.
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SystemContext, TenantContext } from '@conduit/database';
+import { SystemContext, TenantContext, retentionDaysOf } from '@conduit/database';
 import { Clock, ConduitConfig, InjectConfig, TenantId } from '@conduit/platform';
 import { EventsRepository } from '../repositories/events.repository';
 
@@ -42,8 +42,7 @@ export class RetentionSweeper {
 
   /** settings.retention_days (or the tenant API's data_retention_days), else RETENTION_DAYS. */
   private retentionDays(settings: Record<string, unknown> | null): number {
-    const value = Number(settings?.retention_days ?? settings?.data_retention_days);
-    return Number.isInteger(value) && value >= 1 ? value : this.config.RETENTION_DAYS;
+    return retentionDaysOf(settings, this.config.RETENTION_DAYS);
   }
 
   private async deleteBatch(tenantId: TenantId, cutoff: Date): Promise<number> {

@@ -1,0 +1,4 @@
+// The public surface of @conduit/monitors: the API module, the domain's module and its migrations.
+export { MONITORS_MIGRATIONS } from './migrations';
+export { MonitorsApiModule } from './monitors-api.module';
+export { MonitorsModule } from './monitors.module';
