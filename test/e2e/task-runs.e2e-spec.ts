@@ -1,6 +1,7 @@
 // Running tasks (issue 18): a run checked and queued by the API, executed by the worker against a real HTTP server on
 // 127.0.0.1 standing in for the tool; dependencies first, outputs, history, cancellation, masking; the worker killed
 // mid-run; the per-instance rate limit across two worker processes.
+import { TaskRunRetention } from '@conduit/tasks/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
@@ -225,6 +226,86 @@ describe('task runs: the executor on the worker', () => {
     expect(failed.body.error).toMatchObject({ code: 'dependency_failed', dependency: 'session' });
     expect(failed.body.error.message).toContain('503');
     expect(ctx.receiver.to('/ticketing/tickets')).toHaveLength(1);
+  });
+
+  it('fetches an OAuth2 token once for many runs, honours 429 Retry-After, and ends a slow call as timeout', async () => {
+    const clientSecret = 'oauth-client-secret-55aa';
+    const accessToken = 'issued-access-token-91bc';
+    const { instanceId } = await catalogue(
+      ctx,
+      'EDR',
+      [
+        {
+          name: 'Isolate',
+          task_tag: 'isolate',
+          request: { method: 'POST', path: '/isolate' },
+          error_handling: { retries: 2, backoff: 'fixed', backoff_ms: 50, timeout_ms: 5000 },
+          output_fields: [{ name: 'done', path: '$.done', type: 'boolean' }],
+        },
+        {
+          name: 'Slow',
+          task_tag: 'slow_scan',
+          request: { method: 'GET', path: '/scan' },
+          error_handling: { retries: 0, timeout_ms: 300 },
+        },
+      ],
+      {
+        auth: {
+          type: 'oauth2_client_credentials',
+          client_id: 'conduit',
+          client_secret: clientSecret,
+          token_url: ctx.receiver.url('/oauth/token'),
+        },
+      },
+    );
+    ctx.receiver.respond(
+      () => json({ access_token: accessToken, token_type: 'Bearer', expires_in: 3600 }),
+      '/oauth/token',
+    );
+    // The first call is throttled with Retry-After: 1; the retry after it succeeds.
+    ctx.receiver.respond(
+      (_req, nth) =>
+        nth === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: 'slow down' } : json({ done: true }),
+      '/edr/isolate',
+    );
+    const first = await run(instanceId, 'isolate', {}, '?wait=20');
+    expect(first.body).toMatchObject({ status: 'success', outputs: { done: true } });
+    expect(first.body.attempts.map((a: { response: { status: number } }) => a.response.status)).toEqual([429, 200]);
+    const [throttled, retried] = ctx.receiver.to('/edr/isolate');
+    expect(retried.receivedAt - throttled.receivedAt).toBeGreaterThanOrEqual(950);
+    expect(retried.headers.authorization).toBe(`Bearer ${accessToken}`);
+    const second = await run(instanceId, 'isolate', {}, '?wait=20');
+    expect(second.body.status).toBe('success');
+    // One token for both runs (cached per instance until shortly before it expires).
+    const tokenRequests = ctx.receiver.to('/oauth/token');
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0].headers.authorization).toBe(
+      `Basic ${Buffer.from(`conduit:${clientSecret}`).toString('base64')}`,
+    );
+    for (const body of [first.text, second.text]) {
+      expect(body).not.toContain(accessToken);
+      expect(body).not.toContain(clientSecret);
+    }
+
+    ctx.receiver.respond(() => ({ status: 200, delayMs: 1500 }), '/edr/scan');
+    const slow = await run(instanceId, 'slow_scan', {}, '?wait=20');
+    expect(slow.body.status).toBe('timeout');
+    expect(slow.body.error.code).toBe('timeout');
+  });
+
+  it("deletes finished runs older than the tenant's retention, keeping newer and unfinished ones", async () => {
+    const rows = await ctx.stack.api.sql<{ id: string }>(`SELECT id FROM task_runs WHERE status = 'success' LIMIT 2`);
+    expect(rows.length).toBe(2);
+    await ctx.stack.api.sql(`UPDATE task_runs SET created_at = now() - interval '40 days' WHERE id = $1`, [rows[0].id]);
+    await ctx.stack.api.sql(
+      `UPDATE tenants SET settings = coalesce(settings, '{}'::jsonb) || '{"retention_days": 30}'`,
+    );
+    const result = await ctx.stack.get(TaskRunRetention).sweepOnce();
+    expect(result.deleted).toBe(1);
+    const left = await ctx.stack.api.sql<{ id: string }>(`SELECT id FROM task_runs WHERE id = ANY($1::uuid[])`, [
+      rows.map((r) => r.id),
+    ]);
+    expect(left.map((r) => r.id)).toEqual([rows[1].id]);
   });
 
   it('cancels a running run: its worker stops the call and makes no more attempts', async () => {
