@@ -112,7 +112,10 @@ describe('chain definitions', () => {
     expect(step().step_type).toBe('webhook');
     const taskProblem = (extra: Partial<StepDefinition>) => problem({ ...task, ...extra });
     expect(taskProblem({})).toBeNull();
-    expect(taskProblem({ webhook_id: 'x' })).toMatchObject({ code: 'invalid_chain_step', field: 'steps[0].webhook_id' });
+    expect(taskProblem({ webhook_id: 'x' })).toMatchObject({
+      code: 'invalid_chain_step',
+      field: 'steps[0].webhook_id',
+    });
     expect(taskProblem({ request_params: {} })).toMatchObject({ field: 'steps[0].request_params' });
     expect(taskProblem({ headers: { 'X-A': 'b' } })).toMatchObject({ field: 'steps[0].headers' });
     expect(taskProblem({ instance_uuid: null })).toMatchObject({ field: 'steps[0].instance_id' });

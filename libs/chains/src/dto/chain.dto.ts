@@ -72,8 +72,8 @@ export class ChainStepDto {
     ...JSON_OBJECT,
     example: { ip: '{{trigger_data.source_ip}}' },
     description:
-      "Task steps: the task's input. Strings may hold {{ CEL }} templates like request_params (trigger_data, step_N / steps[\"name\"], run, now); " +
-      '{{credentials.<name>}} is refused (the instance holds its own credentials). The rendered input is checked against the task\'s input schema when the step runs',
+      'Task steps: the task\'s input. Strings may hold {{ CEL }} templates like request_params (trigger_data, step_N / steps["name"], run, now); ' +
+      "{{credentials.<name>}} is refused (the instance holds its own credentials). The rendered input is checked against the task's input schema when the step runs",
   })
   @IsOptional()
   @IsObject()

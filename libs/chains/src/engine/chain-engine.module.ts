@@ -14,7 +14,15 @@ import { StepStore } from '../repositories/step-store';
 @Module({
   // TaskEngineModule: task steps run their task with the task executor, in the step's attempt.
   imports: [ChainsModule, SecretsModule, TaskEngineModule],
-  providers: [StepEngine, StepStore, TaskStepRunner, ChainHttpClient, ChainReconciler, CredentialVault, SubscriptionCredentials],
+  providers: [
+    StepEngine,
+    StepStore,
+    TaskStepRunner,
+    ChainHttpClient,
+    ChainReconciler,
+    CredentialVault,
+    SubscriptionCredentials,
+  ],
   exports: [ChainsModule, StepEngine, ChainReconciler],
 })
 export class ChainEngineModule {}

@@ -152,7 +152,8 @@ export class StepEngine {
       };
     }
     const recorded = { ...NO_EXCHANGE, requestPayload: rendered.maskedBody, requestHeaders: rendered.maskedHeaders };
-    if (!sub) return this.finish(claim, 'failed', { ...recorded, lastError: 'the step has no subscription' }, secrets, options);
+    if (!sub)
+      return this.finish(claim, 'failed', { ...recorded, lastError: 'the step has no subscription' }, secrets, options);
     if (!sub.is_active || sub.deleted_at) {
       return this.finish(
         claim,

@@ -251,12 +251,18 @@ describe('outputs in the run context', () => {
     const ctx = buildRunContext({
       run: { id: 'r', chain_id: 'c', trigger_event: 'alert', trigger_event_id: null, created_at: new Date(0) },
       triggerData: {},
-      steps: [{ step_order: 1, name: 'Enrich', status: 'sent', response_code: 200, response: { verdict: 'malicious' } }],
+      steps: [
+        { step_order: 1, name: 'Enrich', status: 'sent', response_code: 200, response: { verdict: 'malicious' } },
+      ],
       now: new Date(0),
     });
     expect(
       renderTemplates(
-        { a: '{{.step_1.outputs.verdict}}', b: '{{steps["Enrich"].outputs.verdict}}', c: '{{step_1.response.verdict}}' },
+        {
+          a: '{{.step_1.outputs.verdict}}',
+          b: '{{steps["Enrich"].outputs.verdict}}',
+          c: '{{step_1.response.verdict}}',
+        },
         ctx,
       ).value,
     ).toEqual({ a: 'malicious', b: 'malicious', c: 'malicious' });
