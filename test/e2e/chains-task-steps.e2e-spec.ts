@@ -10,6 +10,7 @@ const TOKEN = 'intel-bearer-token-51c0d2';
 const MALICIOUS = '203.0.113.7';
 const BENIGN = '198.51.100.1';
 const BROKEN = '192.0.2.66';
+const SLOW = '198.51.100.99';
 
 const json = (body: unknown, status = 200) => ({
   status,
@@ -27,7 +28,10 @@ describe('chains: task steps', () => {
   let ticketSub: string;
 
   beforeAll(async () => {
-    stack = await startTestStack({ config: { WEBHOOK_TIMEOUT_MS: '2000' } });
+    // A short chain lease and a quick reconciler: a task that runs longer than a lease must not be taken over.
+    stack = await startTestStack({
+      config: { WEBHOOK_TIMEOUT_MS: '2000', CHAIN_LEASE_SECONDS: '5', CHAIN_RECONCILE_INTERVAL_MS: '300' },
+    });
     receiver = await startWebhookReceiver();
     await stack.api.seedTenant('acme');
     admin = await stack.api.seedUser('acme', 'tenant_admin');
@@ -75,6 +79,7 @@ describe('chains: task steps', () => {
     receiver.respond(() => json({ verdict: 'benign', score: 3 }), `/intel/ip/${BENIGN}`);
     // A 4xx is final for the task: each chain attempt is one task run with one call.
     receiver.respond(() => json({ error: 'bad ip' }, 400), `/intel/ip/${BROKEN}`);
+    receiver.respond(() => ({ ...json({ verdict: 'benign', score: 1 }), delayMs: 7600 }), `/intel/ip/${SLOW}`);
     receiver.respond(() => json({ ticket: 'T-1' }, 201), '/tickets');
   });
   afterAll(async () => {
@@ -223,6 +228,17 @@ describe('chains: task steps', () => {
     expect(noIp.status).toBe('failed');
     expect(noIp.step_runs[0].last_error).toMatch(/invalid_task_input/);
     expect(noIp.step_runs[0].task_run_id).toBeNull();
+  });
+
+  it('a task that runs longer than the chain lease runs once (the step keeps its lease meanwhile)', async () => {
+    const chain = await createChain({ name: 'Slow enrich', trigger_event: 'alert.slow', steps: [enrich()] });
+    expect(chain.status, chain.text).toBe(201);
+    const run = await publish('alert.slow', { ip: SLOW });
+    expect(run.status, JSON.stringify(run)).toBe('completed');
+    expect(run.step_runs[0]).toMatchObject({ status: 'sent', attempt_count: 1 });
+    expect(receiver.to(`/intel/ip/${SLOW}`)).toHaveLength(1);
+    const runs = await stack.api.sql(`SELECT id FROM task_runs WHERE chain_run_id = $1`, [run.id]);
+    expect(runs).toHaveLength(1);
   });
 
   it('refuses task steps that name no instance or task of the tenant, credentials in the input, or webhook fields', async () => {

@@ -143,7 +143,7 @@ export class StepEngine {
     }
     if (rendered.skipped) return this.finish(claim, 'skipped', NO_EXCHANGE, secrets, options);
     if (claim.step.step_type === 'task') {
-      const task = await this.taskSteps.run(claim, rendered.body);
+      const task = await this.whileLeased(claim, () => this.taskSteps.run(claim, rendered.body));
       const outcome = await this.finish(claim, task.ok ? 'sent' : 'failed', task.fields, secrets, options);
       return {
         ...outcome,
@@ -216,6 +216,35 @@ export class StepEngine {
     };
     const outcome = await this.finish(claim, result.ok ? 'sent' : 'failed', fields, secrets, options);
     return { ...outcome, durationMs: result.durationMs, statusCode: result.statusCode };
+  }
+
+  /**
+   * Runs fn while renewing the claim's lease (every third of it), so a task that runs longer than a lease is not taken
+   * over and run again by another worker. A lost lease is left to the record, which then changes nothing.
+   */
+  private async whileLeased<T>(claim: ClaimedStep, fn: () => Promise<T>): Promise<T> {
+    const seconds = this.config.CHAIN_LEASE_SECONDS;
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(
+      () => {
+        renewing = renewing
+          .then(async () => {
+            const token = await this.store.renewLease(claim, seconds);
+            if (token) claim.lease_token = token;
+          })
+          .catch((err: unknown) =>
+            this.logger.warn({ step_run_id: claim.id, err: errorMessage(err) }, 'could not renew a chain step lease'),
+          );
+      },
+      (seconds * 1000) / 3,
+    );
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+      // The record is fenced by the token: wait for a renewal in flight to settle it.
+      await renewing;
+    }
   }
 
   /** Records the attempt together with what follows from it (one statement), then queues the next job. */

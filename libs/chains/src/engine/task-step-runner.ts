@@ -4,6 +4,7 @@
 // task run. The run is written before it runs, so if this process dies the tasks' reconciler finishes it.
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
+import { ConduitConfig, InjectConfig, TenantId } from '@conduit/platform';
 import { TaskRunsService, TasksException } from '@conduit/tasks';
 import { TaskRunner, TaskRunsRepository } from '@conduit/tasks/engine';
 import type { ClaimedStep, StepResultRecord } from '../repositories/step-store';
@@ -17,9 +18,12 @@ export interface TaskStepResult {
 
 const FINISHED = new Set(['success', 'failure', 'timeout', 'cancelled']);
 
+type TaskRunView = NonNullable<Awaited<ReturnType<TaskRunsRepository['find']>>>;
+
 @Injectable()
 export class TaskStepRunner {
   constructor(
+    @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
     private readonly taskRuns: TaskRunsService,
     private readonly runs: TaskRunsRepository,
@@ -66,7 +70,11 @@ export class TaskStepRunner {
       if (!(err instanceof TasksException)) throw err;
       return { ok: false, fields: { ...none, lastError: `could not start the task: ${err.code}: ${err.message}` } };
     }
-    const { outcome, run } = await this.runner.runNow(tenantId, runId);
+    const ran = await this.runner.runNow(tenantId, runId);
+    const outcome = ran.outcome;
+    // Not finished here (its lease was lost, or another worker claimed it): the task executor finishes it (the tasks'
+    // reconciler takes it over once its lease expires); wait for that rather than start a second run of the task.
+    const run = ran.run && FINISHED.has(ran.run.status) ? ran.run : await this.waitForEnd(tenantId, runId);
     const fields: TaskStepFields = { ...none, requestPayload: recordedInput, taskRunId: runId };
     if (!run || !FINISHED.has(run.status))
       return {
@@ -86,5 +94,19 @@ export class TaskStepRunner {
     if (run.status === 'success') return { ok: true, fields: result };
     const error = run.error ? `${run.error.code}: ${run.error.message}` : 'no error recorded';
     return { ok: false, fields: { ...result, lastError: `task run ${runId} ended ${run.status}: ${error}` } };
+  }
+
+  /** The run once finished, or null after the longest a claim of it can take plus a reconcile. */
+  private async waitForEnd(tenantId: TenantId, runId: string): Promise<TaskRunView | null> {
+    const c = this.config;
+    const deadline = Date.now() + c.TASK_TIMEOUT_MS + 2 * c.TASK_LEASE_SECONDS * 1000 + c.TASK_RECONCILE_INTERVAL_MS;
+    let pause = 100;
+    for (;;) {
+      const run = await this.db.runInTenant(tenantId, () => this.runs.find(tenantId, runId));
+      if (run && FINISHED.has(run.status)) return run;
+      if (Date.now() >= deadline) return run;
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(1000, pause * 2);
+    }
   }
 }

@@ -22,6 +22,7 @@ export interface ClaimedStep {
   /** The attempt being made (1-based, over every round; attempts lost to an expired lease included). */
   attempt: number;
   attempt_base: number;
+  /** Replaced when the lease is renewed (renewLease). */
   lease_token: string;
   run: {
     chain_id: string;
@@ -318,6 +319,22 @@ export class StepStore {
       definition,
       compensation_plan: row.compensation_plan ?? [],
     };
+  }
+
+  /**
+   * Extends the lease of a step run this worker still holds (a task step while its task runs, which may take longer
+   * than a lease). Returns the new lease token, or null when the lease was lost (cancelled, or taken over).
+   */
+  async renewLease(claim: ClaimedStep, leaseSeconds: number): Promise<string | null> {
+    const rows = await this.trip.query<{ lease_token: string }>(
+      claim.tenant_id,
+      `UPDATE execution_chain_step_runs SET lease_expires_at = now() + make_interval(secs => $4::int), updated_at = now()
+        WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'running' AND lease_expires_at = $3::timestamptz
+        RETURNING lease_expires_at::text AS lease_token`,
+      [claim.id, claim.tenant_id, claim.lease_token, leaseSeconds],
+      { durable: false },
+    );
+    return rows[0]?.lease_token ?? null;
   }
 
   /**
