@@ -1,10 +1,10 @@
 // One attempt of one step: claim the step run, check that its credentials may go to its target's host, render its
 // templates, check its condition, send the signed request (a task step runs its task instead: task-step-runner.ts),
 // then record the result together with whatever follows (next step, retry, pause, end of run, compensation) in one
-// statement; the job for what follows is queued after it commits. A job only says "look at this row now", so a stale or duplicate job claims nothing, and a step whose result
-// was recorded is never sent again. Whatever goes wrong between the claim and the record is recorded as a failed
-// attempt: an unrecorded attempt would only come back when its lease expires, and an attempt that keeps failing that
-// way would be sent again for ever.
+// statement; the job for what follows is queued after it commits. A job only says "look at this row now", so a stale
+// or duplicate job claims nothing, and a step whose result was recorded is never sent again. Whatever goes wrong
+// between the claim and the record is recorded as a failed attempt: an unrecorded attempt would only come back when
+// its lease expires, and an attempt that keeps failing that way would be sent again for ever.
 import { Injectable, Logger } from '@nestjs/common';
 import { isDatabaseUnavailable } from '@conduit/database';
 import {
