@@ -89,4 +89,46 @@ describe('chain definitions', () => {
       problem({ headers: { 'X-A': 'a\tb {{ trigger_data.x }}', Authorization: 'Bearer {{credentials.k}}' } }),
     ).toBeNull();
   });
+
+  it('requires and refuses the fields of each step type', () => {
+    const [task] = normalizeSteps(
+      [
+        {
+          type: 'task',
+          name: 'Enrich',
+          instance_id: '0196B8A0-7C1E-7D3A-9F00-3C2E51A1C001',
+          task_tag: 'enrich_ip',
+          input: { ip: '{{trigger_data.ip}}', n: 1 },
+        },
+      ],
+      'step',
+    );
+    expect(task).toMatchObject({
+      step_type: 'task',
+      webhook_id: null,
+      instance_uuid: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1c001',
+      task_tag: 'enrich_ip',
+    });
+    expect(step().step_type).toBe('webhook');
+    const taskProblem = (extra: Partial<StepDefinition>) => problem({ ...task, ...extra });
+    expect(taskProblem({})).toBeNull();
+    expect(taskProblem({ webhook_id: 'x' })).toMatchObject({
+      code: 'invalid_chain_step',
+      field: 'steps[0].webhook_id',
+    });
+    expect(taskProblem({ request_params: {} })).toMatchObject({ field: 'steps[0].request_params' });
+    expect(taskProblem({ headers: { 'X-A': 'b' } })).toMatchObject({ field: 'steps[0].headers' });
+    expect(taskProblem({ instance_uuid: null })).toMatchObject({ field: 'steps[0].instance_id' });
+    expect(taskProblem({ task_tag: null })).toMatchObject({ field: 'steps[0].task_tag' });
+    expect(taskProblem({ task_input: { a: { b: '{{credentials.key}}' } } })).toMatchObject({
+      code: 'invalid_chain_step',
+      field: 'steps[0].input.a.b',
+      message: expect.stringMatching(/instance holds its own credentials/),
+    });
+    expect(taskProblem({ task_input: { a: '{{ step_1.outputs.x }}' } })).toMatchObject({ code: 'invalid_template' });
+    expect(taskProblem({ task_input: { a: '{{ trigger_data.x' } })).toMatchObject({ field: 'steps[0].input.a' });
+    expect(problem({ webhook_id: null })).toMatchObject({ field: 'steps[0].webhook_id' });
+    expect(problem({ task_tag: 't' })).toMatchObject({ field: 'steps[0].task_tag' });
+    expect(problem({ task_input: {} })).toMatchObject({ field: 'steps[0].input' });
+  });
 });

@@ -3,7 +3,7 @@
 import type { ErrorDetail } from '@conduit/platform';
 import { ChainErrorCode, ChainException } from './chain.exception';
 import type { ChainStepDto, CompensationStepDto } from './dto/chain.dto';
-import type { OnFailureAction, StepKind } from './entities/chain-step.entity';
+import type { OnFailureAction, StepKind, StepType } from './entities/chain-step.entity';
 import {
   HEADER_VALUE_RULE,
   MAX_CUSTOM_HEADERS,
@@ -29,7 +29,13 @@ import {
 export interface StepDefinition {
   kind: StepKind;
   step_order: number;
-  webhook_id: string;
+  step_type: StepType;
+  /** Webhook steps only. */
+  webhook_id: string | null;
+  /** Task steps only. */
+  instance_uuid: string | null;
+  task_tag: string | null;
+  task_input: Record<string, unknown> | null;
   name: string;
   description: string | null;
   request_params: Record<string, unknown> | null;
@@ -74,8 +80,13 @@ export function normalizeSteps(steps: (ChainStepDto | CompensationStepDto)[], ki
   return ordered.map((s, i) => ({
     kind,
     step_order: i + 1,
-    // UUIDs are case-insensitive; stored and compared lower-case.
-    webhook_id: s.webhook_id.toLowerCase(),
+    step_type: s.type ?? 'webhook',
+    // UUIDs are case-insensitive; stored and compared lower-case. What a type does not allow is kept here, for
+    // validateDefinition to refuse.
+    webhook_id: s.webhook_id?.toLowerCase() ?? null,
+    instance_uuid: s.instance_id?.toLowerCase() ?? null,
+    task_tag: s.task_tag ?? null,
+    task_input: s.input ?? null,
     name: s.name,
     description: s.description ?? null,
     request_params: s.request_params ?? null,
@@ -140,9 +151,11 @@ function* stepProblems(
 ): Generator<StepProblem> {
   // Forward steps may read the steps before them; compensation steps may read any forward step.
   const maxStep = step.kind === 'step' ? step.step_order - 1 : forward.length;
+  yield* typeProblems(step, at);
   for (const [field, value] of [
     ['request_params', step.request_params],
     ['headers', step.headers],
+    ['input', step.task_input],
   ] as const) {
     if (value === null) continue;
     let templates: CompiledTemplate[];
@@ -154,7 +167,15 @@ function* stepProblems(
       continue;
     }
     for (const template of templates) {
-      if (template.compiled.credential !== null) continue;
+      if (template.compiled.credential !== null) {
+        if (field === 'input')
+          yield new StepProblem(
+            'invalid_chain_step',
+            `${at}.${template.path}`,
+            `${template.path}: {{credentials.${template.compiled.credential}}} cannot be used in a task step's input: the instance holds its own credentials`,
+          );
+        continue;
+      }
       const where = `${at}.${template.path}`;
       for (const problem of referenceProblems(template.compiled, maxStep, earlierNames)) {
         yield new StepProblem(problem.code, where, `${template.path}: ${problem.message}`);
@@ -177,6 +198,40 @@ function* stepProblems(
       `compensates "${step.compensates}", which is not a step of this chain`,
     );
   }
+}
+
+/** The fields each step type requires and refuses. */
+function* typeProblems(step: StepDefinition, at: string): Generator<StepProblem> {
+  const given = (field: string, value: unknown) => (value === null ? [] : [field]);
+  if (step.step_type === 'webhook') {
+    if (step.webhook_id === null)
+      yield new StepProblem('invalid_chain_step', `${at}.webhook_id`, 'webhook_id is required on a webhook step');
+    for (const field of [
+      ...given('instance_id', step.instance_uuid),
+      ...given('task_tag', step.task_tag),
+      ...given('input', step.task_input),
+    ])
+      yield new StepProblem(
+        'invalid_chain_step',
+        `${at}.${field}`,
+        `${field} is only allowed on a task step (type: "task")`,
+      );
+    return;
+  }
+  if (step.instance_uuid === null)
+    yield new StepProblem('invalid_chain_step', `${at}.instance_id`, 'instance_id is required on a task step');
+  if (step.task_tag === null)
+    yield new StepProblem('invalid_chain_step', `${at}.task_tag`, 'task_tag is required on a task step');
+  for (const field of [
+    ...given('webhook_id', step.webhook_id),
+    ...given('request_params', step.request_params),
+    ...given('headers', step.headers),
+  ])
+    yield new StepProblem(
+      'invalid_chain_step',
+      `${at}.${field}`,
+      `${field} is not allowed on a task step: it runs the task with input on the instance`,
+    );
 }
 
 function* conditionProblems(

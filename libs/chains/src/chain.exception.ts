@@ -14,7 +14,9 @@ export type ChainErrorCode =
   | 'chain_run_state_conflict'
   | 'credential_name_taken'
   | 'invalid_allowed_host'
-  | 'credential_host_not_allowed';
+  | 'credential_host_not_allowed'
+  | 'unknown_instance'
+  | 'unknown_task';
 
 const STATUS: Record<ChainErrorCode, HttpStatusCode> = {
   chain_not_found: 404,
@@ -31,6 +33,8 @@ const STATUS: Record<ChainErrorCode, HttpStatusCode> = {
   credential_name_taken: 409,
   invalid_allowed_host: 400,
   credential_host_not_allowed: 400,
+  unknown_instance: 400,
+  unknown_task: 400,
 };
 
 export class ChainException extends ConduitException<ChainErrorCode> {

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
+import { TasksModule } from '@conduit/tasks';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { ChainRunRollupSource } from './repositories/chain-run-rollup-source';
@@ -11,6 +12,7 @@ import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
 import { CHAIN_STEPS_QUEUE } from './chain-step-job';
 import { ChainStepScheduler } from './chain-step-scheduler';
+import { ChainTaskUsers } from './chain-task-users';
 import { ChainTrigger } from './chain-trigger';
 import { ChainsService } from './chains.service';
 import { CredentialsService } from './credentials.service';
@@ -38,6 +40,8 @@ import './chains.access';
     BullModule.registerQueue({ name: CHAIN_STEPS_QUEUE }),
     AuditModule,
     SecretsModule,
+    // Task steps: checked and prepared like any task run; chains register as users of the tasks they run.
+    TasksModule,
     TenantsModule,
     WebhooksModule,
   ],
@@ -53,6 +57,7 @@ import './chains.access';
     RunLauncher,
     ChainStepScheduler,
     ChainTrigger,
+    ChainTaskUsers,
   ],
   // The repositories too, for the step engine's module (ChainEngineModule): other libs cannot name them.
   exports: [

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessException, AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { TaskRunsService, TasksException } from '@conduit/tasks';
 import { SubscriptionsService, WebhookException, assertEventPatterns, matchingPatterns } from '@conduit/webhooks';
 import { StepDefinition, credentialsUsed, normalizeSteps, validateDefinition } from './chain-definition';
 import { ChainException } from './chain.exception';
@@ -21,6 +22,7 @@ export class ChainsService {
     private readonly credentials: CredentialsRepository,
     private readonly access: AccessService,
     private readonly subscriptions: SubscriptionsService,
+    private readonly taskRuns: TaskRunsService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -175,7 +177,13 @@ export class ChainsService {
    * in must allow that subscription's target host (400 naming the steps otherwise). A credential that does not exist
    * is not checked here: the step fails when it runs, as before.
    */
-  private async assertStepTargets(tenantId: TenantId, steps: StepDefinition[]): Promise<void> {
+  private async assertStepTargets(tenantId: TenantId, all: StepDefinition[]): Promise<void> {
+    await this.assertTaskSteps(
+      tenantId,
+      all.filter((s) => s.step_type === 'task'),
+    );
+    const steps = all.filter((s): s is StepDefinition & { webhook_id: string } => s.webhook_id !== null);
+    if (steps.length === 0) return;
     const targets = await this.subscriptions.liveTargetUrls(
       tenantId,
       steps.map((s) => s.webhook_id),
@@ -197,6 +205,78 @@ export class ChainsService {
     await this.assertCredentialHosts(tenantId, steps, targets);
   }
 
+  /**
+   * Every task step's instance must be an instance of the tenant (not deleted) and its task_tag a live task of the
+   * instance's integration (400 unknown_instance / unknown_task naming the steps otherwise). Checked with the rules a
+   * run is prepared with (TaskRunsService.prepare, nothing written), with an empty input: the input is templated, so
+   * it is checked against the task's input schema when the step runs, as is the instance's and the task's status (an
+   * inactive instance or task fails the step then, not the save).
+   */
+  private async assertTaskSteps(tenantId: TenantId, steps: StepDefinition[]): Promise<void> {
+    if (steps.length === 0) return;
+    const owners = await this.taskRuns.owners(tenantId);
+    const problems = await this.db.runInTenant(tenantId, async () => {
+      const found: { step: StepDefinition; code: 'unknown_instance' | 'unknown_task'; message: string }[] = [];
+      for (const step of steps) {
+        const code = await this.taskStepProblem(tenantId, owners, step);
+        if (code === 'unknown_instance')
+          found.push({
+            step,
+            code,
+            message: `${stepLabel(step)}: instance_id ${step.instance_uuid ?? ''} is not an instance of this tenant`,
+          });
+        else if (code === 'unknown_task')
+          found.push({
+            step,
+            code,
+            message: `${stepLabel(step)}: task_tag ${step.task_tag ?? ''} is not a task of the instance's integration`,
+          });
+      }
+      return found;
+    });
+    const [first] = problems;
+    if (!first) return;
+    throw new ChainException(
+      first.code,
+      first.message,
+      problems.map((p) => ({
+        field: `${stepList(p.step)}[${p.step.step_order - 1}].${p.code === 'unknown_instance' ? 'instance_id' : 'task_tag'}`,
+        code: p.code,
+        message: p.message,
+        step: p.step.name,
+        position: p.step.step_order,
+      })),
+    );
+  }
+
+  private async taskStepProblem(
+    tenantId: TenantId,
+    owners: TenantId[],
+    step: StepDefinition,
+  ): Promise<'unknown_instance' | 'unknown_task' | null> {
+    if (step.instance_uuid === null || !isUuid(step.instance_uuid)) return 'unknown_instance';
+    try {
+      await this.taskRuns.prepare(tenantId, owners, {
+        instanceUuid: step.instance_uuid,
+        taskTag: step.task_tag ?? '',
+        input: {},
+        source: 'chain',
+      });
+      return null;
+    } catch (err) {
+      if (!(err instanceof TasksException)) throw err;
+      switch (err.code) {
+        case 'instance_not_found':
+          return 'unknown_instance';
+        case 'task_not_found':
+          return 'unknown_task';
+        default:
+          // instance_not_runnable, task_not_runnable, invalid_task_input: checked when the step runs.
+          return null;
+      }
+    }
+  }
+
   private async assertCredentialHosts(
     tenantId: TenantId,
     steps: StepDefinition[],
@@ -208,14 +288,14 @@ export class ChainsService {
     if (names.length === 0) return;
     const allowed = await this.db.runInTenant(tenantId, () => this.credentials.allowedHostsByName(tenantId, names));
     const refused = uses.flatMap(({ step, names: used }) => {
-      const url = targets.get(step.webhook_id) ?? '';
+      const url = targets.get(step.webhook_id ?? '') ?? '';
       return used.flatMap((name) => {
         const hosts = allowed.get(name);
         return hosts === undefined || hostAllowed(hosts, url) ? [] : [{ step, name, url }];
       });
     });
     const message = ({ step, name, url }: (typeof refused)[number]) =>
-      `${stepLabel(step)}: credential ${name} may not be sent to ${describeTarget(url)}, the host of subscription ${step.webhook_id}; add it to the credential's allowed_hosts or use a subscription on an allowed host`;
+      `${stepLabel(step)}: credential ${name} may not be sent to ${describeTarget(url)}, the host of subscription ${step.webhook_id ?? ''}; add it to the credential's allowed_hosts or use a subscription on an allowed host`;
     const [first] = refused;
     if (!first) return;
     throw new ChainException(
@@ -255,7 +335,11 @@ function asDefinition(s: ChainStepEntity): StepDefinition {
   return {
     kind: s.kind,
     step_order: s.step_order,
+    step_type: s.step_type,
     webhook_id: s.webhook_id,
+    instance_uuid: s.instance_uuid,
+    task_tag: s.task_tag,
+    task_input: s.task_input,
     name: s.name,
     description: s.description,
     request_params: s.request_params,

@@ -71,6 +71,7 @@ export class RunLauncher {
       response_code: null,
       response_body: null,
       response: null,
+      task_run_id: null,
       attempt_count: 0,
       attempt_base: 0,
       duration_ms: null,

@@ -13,3 +13,6 @@ export {
   InstanceRateLimiter,
   InstanceRateLimiterUnavailableError,
 } from './runs/instance-rate-limiter';
+// For chains' task steps: a step is checked (at save) and prepared (when it runs) with the same rules as an API run.
+export { TaskRunsService } from './task-runs.service';
+export { TasksException } from './tasks.exception';

@@ -47,7 +47,8 @@ export class StepRunResponse {
   @ApiProperty({ enum: STEP_RUN_STATUSES }) status: StepRunStatus;
   @ApiProperty({
     ...JSON_VALUE_OR_NULL,
-    description: 'The body sent, credentials replaced by [REDACTED]',
+    description:
+      "The body sent, credentials replaced by [REDACTED]; for a task step, the task run's input (secret input fields as { set: true })",
     example: { amount: 99.5, api_key: '[REDACTED]' },
   })
   request_payload: unknown;
@@ -57,8 +58,21 @@ export class StepRunResponse {
     description: 'Headers sent; credentials and subscription headers as [REDACTED]',
   })
   request_headers: Record<string, string> | null;
-  @ApiProperty({ nullable: true, type: Number }) response_code: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The HTTP status answered; for a task step, the task run's response_status",
+  })
+  response_code: number | null;
   @ApiProperty({ nullable: true, type: String }) response_body: string | null;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description:
+      "Task steps: the task run of the latest attempt (GET /api/v1/task-runs/{id}); its outputs are the step's response. Null for webhook steps",
+  })
+  task_run_id: string | null;
   @ApiProperty() attempt_count: number;
   @ApiProperty({ nullable: true, type: Number }) duration_ms: number | null;
   @ApiProperty({ nullable: true, type: String }) last_error: string | null;

@@ -17,22 +17,67 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsName, IsOptionalButNotNull, IsPageLimit, JSON_OBJECT, STRING_MAP } from '@conduit/platform';
-import type { OnFailureAction, OnSuccessAction } from '../entities/chain-step.entity';
+import type { OnFailureAction, OnSuccessAction, StepType } from '../entities/chain-step.entity';
 
 export const ON_SUCCESS: OnSuccessAction[] = ['continue', 'stop', 'pause'];
 export const ON_FAILURE: OnFailureAction[] = ['continue', 'stop', 'retry'];
+export const STEP_TYPES: StepType[] = ['webhook', 'task'];
 export const MAX_STEPS = 50;
 /** PostgreSQL int. */
 export const MAX_INT = 2_147_483_647;
 
 export class ChainStepDto {
-  @ApiProperty({
-    example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1b001',
-    description: 'A subscription of your tenant: the step POSTs to its target_url, signed with its secret',
+  @ApiPropertyOptional({
+    enum: STEP_TYPES,
+    default: 'webhook',
+    description:
+      'webhook: POST request_params to a subscription (webhook_id); task: run a task of an integration instance ' +
+      '(instance_id, task_tag, input) with the task executor, its outputs readable by later steps as step_N.outputs',
   })
+  @IsOptionalButNotNull()
+  @IsIn(STEP_TYPES)
+  type?: StepType;
+
+  @ApiPropertyOptional({
+    example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1b001',
+    description:
+      'Webhook steps (required): a subscription of your tenant; the step POSTs to its target_url, signed with its secret. Not allowed on task steps',
+  })
+  @IsOptional()
   @IsString()
   @MaxLength(100)
-  webhook_id: string;
+  webhook_id?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    example: '0196b8a0-7c1e-7d3a-9f00-3c2e51a1c001',
+    description:
+      'Task steps (required): an integration instance of your tenant (its id); the task runs with its settings and credentials',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  instance_id?: string;
+
+  @ApiPropertyOptional({
+    example: 'enrich_ip',
+    description: "Task steps (required): the tag of a task of the instance's integration",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  task_tag?: string;
+
+  @ApiPropertyOptional({
+    ...JSON_OBJECT,
+    example: { ip: '{{trigger_data.source_ip}}' },
+    description:
+      'Task steps: the task\'s input. Strings may hold {{ CEL }} templates like request_params (trigger_data, step_N / steps["name"], run, now); ' +
+      "{{credentials.<name>}} is refused (the instance holds its own credentials). The rendered input is checked against the task's input schema when the step runs",
+  })
+  @IsOptional()
+  @IsObject()
+  input?: Record<string, unknown>;
 
   @ApiProperty({
     example: 'Process Payment',
@@ -64,7 +109,7 @@ export class ChainStepDto {
       payment_id: '{{step_1.response.payment_id}}',
     },
     description:
-      'The JSON body sent. Strings may hold {{ CEL }} templates over trigger_data, step_N / steps["name"] (status, response_code, response), ' +
+      'Webhook steps: the JSON body sent. Strings may hold {{ CEL }} templates over trigger_data, step_N / steps["name"] (status, response_code, response, outputs), ' +
       'run.id and now. A value that is exactly one template keeps its JSON type. {{credentials.<name>}} inserts a credential; it can only be used ' +
       'on its own (alone or inside a longer string), never inside an expression.',
   })
@@ -76,7 +121,7 @@ export class ChainStepDto {
     ...STRING_MAP,
     example: { Authorization: 'Bearer {{credentials.payments_api_key}}' },
     description:
-      'Extra request headers (at most 20): names of letters, digits and -, values of printable ASCII or tab up to 4000 characters; values may hold templates. ' +
+      'Webhook steps: extra request headers (at most 20): names of letters, digits and -, values of printable ASCII or tab up to 4000 characters; values may hold templates. ' +
       'Not content-type, content-length, content-encoding, host, user-agent, webhook-*, x-loki-*, x-conduit-*, proxy-* or hop-by-hop headers',
   })
   @IsOptional()
@@ -84,7 +129,7 @@ export class ChainStepDto {
   headers?: Record<string, string>;
 
   @ApiPropertyOptional({
-    example: 'step_1.response.fraud_score < 50',
+    example: 'step_1.outputs.verdict == "malicious"',
     description: 'CEL, true or false; when false the step is skipped and the run goes on. Cannot read credentials',
   })
   @IsOptional()
@@ -266,7 +311,15 @@ export class ListChainsQueryDto {
 export class ChainStepResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ type: 'integer' }) step_order: number;
-  @ApiProperty({ format: 'uuid' }) webhook_id: string;
+  @ApiProperty({ enum: STEP_TYPES }) type: StepType;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Webhook steps; null for task steps' })
+  webhook_id: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'Task steps: the instance; else null' })
+  instance_id: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Task steps: the task tag; else null' })
+  task_tag: string | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, description: 'Task steps: the templated input; else null' })
+  input: Record<string, unknown> | null;
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
   @ApiProperty({ ...JSON_OBJECT, nullable: true }) request_params: Record<string, unknown> | null;

@@ -1,10 +1,10 @@
 // One attempt of one step: claim the step run, check that its credentials may go to its target's host, render its
-// templates, check its condition, send the signed request, then record the result together with whatever follows
-// (next step, retry, pause, end of run, compensation) in one statement; the job for what follows is queued after it
-// commits. A job only says "look at this row now", so a stale or duplicate job claims nothing, and a step whose result
-// was recorded is never sent again. Whatever goes wrong between the claim and the record is recorded as a failed
-// attempt: an unrecorded attempt would only come back when its lease expires, and an attempt that keeps failing that
-// way would be sent again for ever.
+// templates, check its condition, send the signed request (a task step runs its task instead: task-step-runner.ts),
+// then record the result together with whatever follows (next step, retry, pause, end of run, compensation) in one
+// statement; the job for what follows is queued after it commits. A job only says "look at this row now", so a stale
+// or duplicate job claims nothing, and a step whose result was recorded is never sent again. Whatever goes wrong
+// between the claim and the record is recorded as a failed attempt: an unrecorded attempt would only come back when
+// its lease expires, and an attempt that keeps failing that way would be sent again for ever.
 import { Injectable, Logger } from '@nestjs/common';
 import { isDatabaseUnavailable } from '@conduit/database';
 import {
@@ -25,6 +25,7 @@ import { CredentialHostError, CredentialVault } from './credential-vault';
 import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
 import { RenderedStep, renderStep, stepPlan } from './step-render';
 import { buildStepRequest } from './step-request';
+import { TaskStepRunner } from './task-step-runner';
 import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from '../repositories/step-store';
 import type { ChainStepJob } from '../chain-step-job';
 
@@ -65,6 +66,7 @@ const NO_EXCHANGE: AttemptFields = {
   response: null,
   durationMs: null,
   lastError: null,
+  taskRunId: null,
 };
 
 @Injectable()
@@ -78,6 +80,7 @@ export class StepEngine {
     private readonly subscriptionCredentials: SubscriptionCredentials,
     private readonly http: ChainHttpClient,
     private readonly scheduler: ChainStepScheduler,
+    private readonly taskSteps: TaskStepRunner,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
   ) {}
@@ -115,14 +118,14 @@ export class StepEngine {
       const lastError = `gave up: ${attempts - 1} attempts of this step were started without a recorded result (a worker stopped or failed while running it)`;
       return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError }, secrets, options);
     }
+    const sub = claim.subscription;
     let rendered: RenderedStep;
     try {
-      // Refused (CredentialHostError) before any value is opened when one may not go to the subscription's host.
-      const credentials = await this.vault.open(
-        claim.tenant_id,
-        stepPlan(claim.step).credentials,
-        claim.subscription.target_url,
-      );
+      // Refused (CredentialHostError) before any value is opened when one may not go to the subscription's host. A
+      // task step has no credentials of its own (refused when saved: its instance holds them).
+      const credentials = sub
+        ? await this.vault.open(claim.tenant_id, stepPlan(claim.step).credentials, sub.target_url)
+        : {};
       secrets.push(...Object.values(credentials));
       const input = {
         run: { id: claim.run_id, ...claim.run },
@@ -139,8 +142,18 @@ export class StepEngine {
       return this.finish(claim, 'failed', { ...NO_EXCHANGE, lastError }, secrets, options);
     }
     if (rendered.skipped) return this.finish(claim, 'skipped', NO_EXCHANGE, secrets, options);
-    const sub = claim.subscription;
+    if (claim.step.step_type === 'task') {
+      const task = await this.whileLeased(claim, () => this.taskSteps.run(claim, rendered.body));
+      const outcome = await this.finish(claim, task.ok ? 'sent' : 'failed', task.fields, secrets, options);
+      return {
+        ...outcome,
+        durationMs: task.fields.durationMs ?? undefined,
+        statusCode: task.fields.responseCode ?? undefined,
+      };
+    }
     const recorded = { ...NO_EXCHANGE, requestPayload: rendered.maskedBody, requestHeaders: rendered.maskedHeaders };
+    if (!sub)
+      return this.finish(claim, 'failed', { ...recorded, lastError: 'the step has no subscription' }, secrets, options);
     if (!sub.is_active || sub.deleted_at) {
       return this.finish(
         claim,
@@ -194,6 +207,7 @@ export class StepEngine {
       responseBody: hasBody ? result.body : null,
       response: hasBody ? parseResponse(result.body, result.truncated) : null,
       durationMs: result.durationMs,
+      taskRunId: null,
       lastError: result.ok
         ? null
         : result.statusCode !== undefined
@@ -202,6 +216,35 @@ export class StepEngine {
     };
     const outcome = await this.finish(claim, result.ok ? 'sent' : 'failed', fields, secrets, options);
     return { ...outcome, durationMs: result.durationMs, statusCode: result.statusCode };
+  }
+
+  /**
+   * Runs fn while renewing the claim's lease (every third of it), so a task that runs longer than a lease is not taken
+   * over and run again by another worker. A lost lease is left to the record, which then changes nothing.
+   */
+  private async whileLeased<T>(claim: ClaimedStep, fn: () => Promise<T>): Promise<T> {
+    const seconds = this.config.CHAIN_LEASE_SECONDS;
+    let renewing: Promise<void> = Promise.resolve();
+    const timer = setInterval(
+      () => {
+        renewing = renewing
+          .then(async () => {
+            const token = await this.store.renewLease(claim, seconds);
+            if (token) claim.lease_token = token;
+          })
+          .catch((err: unknown) =>
+            this.logger.warn({ step_run_id: claim.id, err: errorMessage(err) }, 'could not renew a chain step lease'),
+          );
+      },
+      (seconds * 1000) / 3,
+    );
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+      // The record is fenced by the token: wait for a renewal in flight to settle it.
+      await renewing;
+    }
   }
 
   /** Records the attempt together with what follows from it (one statement), then queues the next job. */
@@ -363,6 +406,7 @@ function storable(fields: AttemptFields, scrubber: CredentialScrubber): AttemptF
     responseBody: text(fields.responseBody),
     response: typeof fields.response === 'string' ? text(fields.response) : scrubber.json(fields.response),
     durationMs: fields.durationMs,
+    taskRunId: fields.taskRunId,
     lastError:
       error === null
         ? null

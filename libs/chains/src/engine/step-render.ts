@@ -50,6 +50,7 @@ export function stepPlan(step: StepDetail): StepPlan {
   if (hit) return hit;
   const templates = [
     ...compileTemplates(step.request_params ?? null, 'request_params'),
+    ...compileTemplates(step.task_input ?? null, 'input'),
     ...compileTemplates(step.headers ?? null, 'headers'),
   ];
   const expressions = templates.filter((t) => t.compiled.credential === null).map((t) => t.compiled);
@@ -73,7 +74,10 @@ export function renderStep(
   const evaluate = (): { body: RenderedValue; headers: RenderedValue } | null => {
     if (step.condition !== null && !evaluateCondition(step.condition, context)) return null;
     return {
-      body: renderTemplates(step.request_params ?? {}, context, 'request_params'),
+      body:
+        step.step_type === 'task'
+          ? renderTemplates(step.task_input ?? {}, context, 'input')
+          : renderTemplates(step.request_params ?? {}, context, 'request_params'),
       headers: renderTemplates(step.headers ?? {}, context, 'headers'),
     };
   };
@@ -86,7 +90,7 @@ export function renderStep(
   if (problem) {
     const path = formatInputPath(problem.path);
     throw new StepRenderError(
-      `request_params${path && !path.startsWith('[') ? '.' : ''}${path}: the rendered value ${PROBLEMS[problem.kind]}`,
+      `${step.step_type === 'task' ? 'input' : 'request_params'}${path && !path.startsWith('[') ? '.' : ''}${path}: the rendered value ${PROBLEMS[problem.kind]}`,
     );
   }
   const headers = headerText(fillCredentials(rendered.headers, valueOf));

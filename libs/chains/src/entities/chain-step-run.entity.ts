@@ -22,6 +22,8 @@ export class ChainStepRunEntity {
   @Column('text', { name: 'response_body', nullable: true }) response_body: string | null;
   /** The response body parsed as JSON (else its text), as later steps' templates see it. */
   @Column('jsonb', { nullable: true }) response: unknown;
+  /** Task steps: the task run of the latest attempt. */
+  @Column('uuid', { name: 'task_run_id', nullable: true }) task_run_id: string | null;
   @Column('int', { name: 'attempt_count' }) attempt_count: number;
   @Column('int', { name: 'attempt_base' }) attempt_base: number;
   @Column('int', { name: 'duration_ms', nullable: true }) duration_ms: number | null;

@@ -113,6 +113,27 @@ export class ChainsRepository {
     )) as { id: string; name: string }[];
   }
 
+  /**
+   * Chains (not deleted; their current steps) with a task step on an instance of the integration, running one of
+   * `tags` (any task when undefined): what keeps the task or its integration from being deleted.
+   */
+  async taskUsers(
+    tenantId: TenantId,
+    integrationUuid: string,
+    tags?: readonly string[],
+  ): Promise<{ id: string; name: string; task_tag: string }[]> {
+    return (await this.db.em.query(
+      `SELECT DISTINCT c.id, c.name, s.task_tag
+         FROM execution_chain_steps s
+         JOIN execution_chains c ON c.tenant_id = s.tenant_id AND c.id = s.chain_id AND c.steps_version = s.steps_version
+         JOIN integration_instances i ON i.tenant_id = s.tenant_id AND i.id = s.instance_uuid
+        WHERE s.tenant_id = $1 AND s.step_type = 'task' AND c.deleted_at IS NULL AND i.integration_uuid = $2
+          AND ($3::text[] IS NULL OR s.task_tag = ANY($3::text[]))
+        ORDER BY c.name, c.id, s.task_tag`,
+      [tenantId, integrationUuid, tags ? [...tags] : null],
+    )) as { id: string; name: string; task_tag: string }[];
+  }
+
   /** The active chains whose trigger matches one of `patterns` (or the one chain asked for), ready to launch. */
   async launchable(tenantId: TenantId, where: { patterns?: string[]; chainId?: string }): Promise<LaunchableChain[]> {
     // Every publish asks this (the event trigger): a statement of its own, without optional filters, prepared once

@@ -7,7 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { SqlValue, TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { SealedSubscription } from '@conduit/webhooks/engine';
 import type { StepRunStatus } from '../entities/chain-step-run.entity';
-import type { OnFailureAction, OnSuccessAction, StepKind } from '../entities/chain-step.entity';
+import type { OnFailureAction, OnSuccessAction, StepKind, StepType } from '../entities/chain-step.entity';
 import type { StepSummary } from '../engine/step-decision';
 
 /** A step run this worker holds a lease on, with everything running it needs. */
@@ -22,6 +22,7 @@ export interface ClaimedStep {
   /** The attempt being made (1-based, over every round; attempts lost to an expired lease included). */
   attempt: number;
   attempt_base: number;
+  /** Replaced when the lease is renewed (renewLease). */
   lease_token: string;
   run: {
     chain_id: string;
@@ -32,19 +33,22 @@ export interface ClaimedStep {
     created_at: Date;
   };
   step: StepDetail;
-  subscription: SealedSubscription & {
-    app_name: string;
-    target_url: string;
-    type: 'public' | 'private';
-    is_active: boolean;
-    deleted_at: Date | null;
-  };
+  /** A webhook step's subscription; null for a task step. */
+  subscription: ClaimedSubscription | null;
   /** Step runs of this run that have finished (this round's earlier steps and compensations). */
   finished: FinishedStep[];
   definition: StepSummary[];
   /** The run's compensation plan (compensation step orders in the order they run). */
   compensation_plan: number[];
 }
+
+export type ClaimedSubscription = SealedSubscription & {
+  app_name: string;
+  target_url: string;
+  type: 'public' | 'private';
+  is_active: boolean;
+  deleted_at: Date | null;
+};
 
 export interface FinishedStep {
   kind: StepKind;
@@ -64,6 +68,8 @@ export interface StepResultRecord {
   response: unknown;
   durationMs: number | null;
   lastError: string | null;
+  /** A task step's task run. */
+  taskRunId: string | null;
   /** For a retry: the same step run is due again after this long. */
   retryInMs: number | null;
 }
@@ -99,8 +105,9 @@ interface ClaimRow {
   trigger_event_id: string | null;
   trigger_data: unknown;
   run_created_at: Date;
-  webhook_id: string;
-  target_url: string;
+  // The subscription's columns are null for a task step (LEFT JOIN).
+  webhook_id: string | null;
+  target_url: string | null;
   app_name: string;
   type: 'public' | 'private';
   is_active: boolean;
@@ -116,6 +123,10 @@ interface ClaimRow {
 
 /** A step as the engine runs it; rows of a steps_version never change, so these are cached. */
 export interface StepDetail extends StepSummary {
+  step_type: StepType;
+  instance_uuid: string | null;
+  task_tag: string | null;
+  task_input: Record<string, unknown> | null;
   request_params: Record<string, unknown> | null;
   headers: Record<string, string> | null;
   condition: string | null;
@@ -160,7 +171,7 @@ const CLAIM = preparedStatement(
     FROM claimed c
     JOIN execution_chain_runs r ON r.id = c.run_id
     JOIN execution_chain_steps st ON st.id = c.step_id
-    JOIN webhook_subscriptions s ON s.id = st.webhook_id`,
+    LEFT JOIN webhook_subscriptions s ON s.id = st.webhook_id`,
 );
 
 // Written only while the lease is still ours: a worker whose lease expired and was reclaimed (or whose run was
@@ -175,7 +186,7 @@ const RECORD = preparedStatement(
            next_attempt_at = CASE WHEN $4::text = 'pending' THEN now() + make_interval(secs => $5::double precision / 1000) END,
            completed_at = CASE WHEN $4::text = 'pending' THEN NULL ELSE now() END,
            request_payload = $7::jsonb, request_headers = $8::jsonb, response_code = $9::int, response_body = $10::text,
-           response = $11::jsonb, duration_ms = $12::int, last_error = $13::text
+           response = $11::jsonb, duration_ms = $12::int, last_error = $13::text, task_run_id = $27::uuid
      WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'running' AND lease_expires_at = $6::timestamptz
     RETURNING run_id, tenant_id
   ), n AS (
@@ -242,8 +253,8 @@ export class StepStore {
     if (hit) return hit;
     const rows = await this.trip.query<StepDetail>(
       tenantId,
-      `SELECT id, kind, step_order, name, delay_seconds, compensates, request_params, headers, condition,
-              on_success_action, on_failure_action, max_retries, retry_backoff_seconds
+      `SELECT id, kind, step_order, name, delay_seconds, compensates, step_type, instance_uuid, task_tag, task_input,
+              request_params, headers, condition, on_success_action, on_failure_action, max_retries, retry_backoff_seconds
          FROM execution_chain_steps WHERE tenant_id = $1::uuid AND chain_id = $2::uuid AND steps_version = $3::int`,
       [tenantId, chainId, stepsVersion],
       { durable: true },
@@ -287,24 +298,43 @@ export class StepStore {
         created_at: row.run_created_at,
       },
       step,
-      subscription: {
-        id: row.webhook_id,
-        tenant_id: row.tenant_id,
-        updated_at: row.s_updated_at,
-        app_name: row.app_name,
-        target_url: row.target_url,
-        type: row.type,
-        is_active: row.is_active,
-        deleted_at: row.deleted_at,
-        secret_sealed: row.secret_sealed,
-        previous_secret_sealed: row.previous_secret_sealed,
-        previous_secret_expires_at: row.previous_secret_expires_at,
-        headers_sealed: row.headers_sealed,
-      },
+      subscription:
+        row.webhook_id === null || row.target_url === null
+          ? null
+          : {
+              id: row.webhook_id,
+              tenant_id: row.tenant_id,
+              updated_at: row.s_updated_at,
+              app_name: row.app_name,
+              target_url: row.target_url,
+              type: row.type,
+              is_active: row.is_active,
+              deleted_at: row.deleted_at,
+              secret_sealed: row.secret_sealed,
+              previous_secret_sealed: row.previous_secret_sealed,
+              previous_secret_expires_at: row.previous_secret_expires_at,
+              headers_sealed: row.headers_sealed,
+            },
       finished: row.finished ?? [],
       definition,
       compensation_plan: row.compensation_plan ?? [],
     };
+  }
+
+  /**
+   * Extends the lease of a step run this worker still holds (a task step while its task runs, which may take longer
+   * than a lease). Returns the new lease token, or null when the lease was lost (cancelled, or taken over).
+   */
+  async renewLease(claim: ClaimedStep, leaseSeconds: number): Promise<string | null> {
+    const rows = await this.trip.query<{ lease_token: string }>(
+      claim.tenant_id,
+      `UPDATE execution_chain_step_runs SET lease_expires_at = now() + make_interval(secs => $4::int), updated_at = now()
+        WHERE id = $1::uuid AND tenant_id = $2::uuid AND status = 'running' AND lease_expires_at = $3::timestamptz
+        RETURNING lease_expires_at::text AS lease_token`,
+      [claim.id, claim.tenant_id, claim.lease_token, leaseSeconds],
+      { durable: false },
+    );
+    return rows[0]?.lease_token ?? null;
   }
 
   /**
@@ -345,6 +375,7 @@ export class StepStore {
       run.compensation_status,
       intArray(run.compensation_plan),
       run.completed,
+      result.taskRunId,
     ];
     const [row] = await this.trip.execute<{
       recorded: number;

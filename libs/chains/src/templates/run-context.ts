@@ -1,4 +1,5 @@
-// The variables a step's templates and condition see: the trigger data, earlier steps' results, the run, the time.
+// The variables a step's templates and condition see: the trigger data, earlier steps' results (status, response_code,
+// response, outputs), the run, the time.
 // Credentials are not among them: templates name them as slots the engine fills after evaluation (template.ts).
 import { CompiledExpression, ExpressionError, compileExpression, evaluateExpression, toCel } from './expression';
 import { CREDENTIALS_ONLY_WHOLE } from './template';
@@ -22,7 +23,11 @@ export interface RunContextInput {
 }
 
 export function buildRunContext(input: RunContextInput): Record<string, unknown> {
-  const views = [...input.steps].sort((a, b) => a.step_order - b.step_order);
+  // outputs: a task step's outputs (its response is the task run's outputs), a webhook step's parsed response; the
+  // same value as response, under the name task steps are read by, so either kind of step reads the same way.
+  const views = [...input.steps]
+    .sort((a, b) => a.step_order - b.step_order)
+    .map((v) => ({ ...v, outputs: v.response }));
   const context: Record<string, unknown> = {
     trigger_data: input.triggerData ?? null,
     run: {

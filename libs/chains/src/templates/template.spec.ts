@@ -245,3 +245,28 @@ function runInput() {
     now: new Date('2026-01-02T03:04:05Z'),
   };
 }
+
+describe('outputs in the run context', () => {
+  it("shows a step's response as outputs too, by number and by name, in templates and conditions", () => {
+    const ctx = buildRunContext({
+      run: { id: 'r', chain_id: 'c', trigger_event: 'alert', trigger_event_id: null, created_at: new Date(0) },
+      triggerData: {},
+      steps: [
+        { step_order: 1, name: 'Enrich', status: 'sent', response_code: 200, response: { verdict: 'malicious' } },
+      ],
+      now: new Date(0),
+    });
+    expect(
+      renderTemplates(
+        {
+          a: '{{.step_1.outputs.verdict}}',
+          b: '{{steps["Enrich"].outputs.verdict}}',
+          c: '{{step_1.response.verdict}}',
+        },
+        ctx,
+      ).value,
+    ).toEqual({ a: 'malicious', b: 'malicious', c: 'malicious' });
+    expect(evaluateCondition('step_1.outputs.verdict == "malicious"', ctx)).toBe(true);
+    expect(evaluateCondition('{{ steps["Enrich"].outputs.verdict == "benign" }}', ctx)).toBe(false);
+  });
+});

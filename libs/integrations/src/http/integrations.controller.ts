@@ -96,7 +96,7 @@ export class IntegrationsController {
     summary: 'Delete an integration (soft: status deleted, its title free again)',
     description:
       'Its tasks and instances are marked inactive in the same transaction. 409 integration_has_dependents while a ' +
-      'registered dependent (chains, case ingestion: not registered yet) uses it.',
+      'registered dependent (a chain with a task step running one of its tasks, case ingestion) uses it.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(401, 403, 404, 409)
