@@ -308,6 +308,25 @@ describe('task runs: the executor on the worker', () => {
     expect(left.map((r) => r.id)).toEqual([rows[1].id]);
   });
 
+  it('records a run whose call ends while a heartbeat renews its lease: one claim, one call', async () => {
+    const { instanceId } = await catalogue(ctx, 'Beat', [
+      {
+        name: 'Second',
+        task_tag: 'second',
+        input_fields: [{ name: 'delay', label: 'Delay', type: 'number' }],
+        request: { method: 'GET', path: '/second/{{input.delay}}' },
+      },
+    ]);
+    // Calls ending around one second after the claim end while the lease is being renewed (every second): delays
+    // spread over that moment, so some record lands while a heartbeat is in flight.
+    const delays = Array.from({ length: 24 }, (_, i) => 970 + i * 3);
+    for (const d of delays) ctx.receiver.respond(() => ({ status: 200, delayMs: d }), `/beat/second/${d}`);
+    const runs = await Promise.all(delays.map((delay) => run(instanceId, 'second', { delay }, '?wait=20')));
+    for (const r of runs) expect(r.body).toMatchObject({ status: 'success', claims: 1 });
+    const calls = ctx.receiver.requests.filter((r) => r.path.startsWith('/beat/second/'));
+    expect(calls).toHaveLength(delays.length);
+  });
+
   it('cancels a running run: its worker stops the call and makes no more attempts', async () => {
     const { instanceId } = await catalogue(ctx, 'Slow Tool', [
       {

@@ -73,21 +73,27 @@ export class TaskRunner {
     const abort = new AbortController();
     let token = claim.lease_token;
     let lost = false;
+    // Heartbeats run one after another, and the record waits for the last one: a record sent while a heartbeat is
+    // moving the lease would hold the old token and miss its own run.
+    let beating: Promise<void> = Promise.resolve();
+    const heartbeat = async (): Promise<void> => {
+      try {
+        const next = await this.db.runInTenant(claim.tenant_id, () =>
+          this.runs.heartbeat(claim.tenant_id, claim.id, token, this.config.TASK_LEASE_SECONDS),
+        );
+        if (next) token = next;
+        else if (!lost) {
+          // Cancelled, or another worker took it after our lease ran out: stop the call.
+          lost = true;
+          abort.abort(new Error('the run was cancelled or taken over'));
+        }
+      } catch {
+        // The database away: the record will tell.
+      }
+    };
     const beat = setInterval(
       () => {
-        void this.db
-          .runInTenant(claim.tenant_id, () =>
-            this.runs.heartbeat(claim.tenant_id, claim.id, token, this.config.TASK_LEASE_SECONDS),
-          )
-          .then((next) => {
-            if (next) token = next;
-            else if (!lost) {
-              // Cancelled, or another worker took it after our lease ran out: stop the call.
-              lost = true;
-              abort.abort(new Error('the run was cancelled or taken over'));
-            }
-          })
-          .catch(() => undefined); // the database away: the record will tell
+        beating = beating.then(heartbeat);
       },
       Math.min(HEARTBEAT_MS, (this.config.TASK_LEASE_SECONDS * 1000) / 3),
     );
@@ -106,6 +112,7 @@ export class TaskRunner {
     } finally {
       clearInterval(beat);
     }
+    await beating;
     const recorded = await this.db.runInTenant(claim.tenant_id, () =>
       this.runs.record(claim.tenant_id, claim.id, token, {
         ...result,
