@@ -78,7 +78,15 @@ async function http(url: string, n: number): Promise<HttpFloorSample[]> {
 
 async function sql(command: Extract<FloorCommand, { cmd: 'sql' }>): Promise<Record<string, number[]>> {
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
-  const out: Record<string, number[]> = { insert: [], claim: [], record: [] };
+  const out: Record<string, number[]> = {
+    insert: [],
+    claim: [],
+    record: [],
+    claim_as_sent: [],
+    claim_one_message: [],
+    record_as_sent: [],
+    record_one_message: [],
+  };
   const { row } = command;
   const now = wallClock();
   try {
@@ -115,6 +123,40 @@ async function sql(command: Extract<FloorCommand, { cmd: 'sql' }>): Promise<Reco
           [row.tenant_id, id, JSON.stringify({ id }), command.attempts, JSON.stringify({ http_ms: 1, attempts: 1 })],
         );
         out.record.push(now() - t);
+        // The claim and the record as the executor's tenant transactions send them (BEGIN, the tenant's set_config and
+        // the statement in one message, then COMMIT: two round trips), and as one message of the simple protocol
+        // (set_config local to the implicit transaction of a multi-statement query, then the statement: one).
+        const tenant = `SELECT set_config('app.tenant_id', '${row.tenant_id}', true)`;
+        const claimSql = (runId: string) =>
+          `UPDATE task_runs SET status = 'running', attempt_count = attempt_count + 1,
+                  lease_expires_at = now() + make_interval(secs => 30), started_at = coalesce(started_at, now()),
+                  updated_at = now()
+            WHERE tenant_id = '${row.tenant_id}' AND id = '${runId}' AND status = 'queued'
+            RETURNING *, lease_expires_at::text AS lease_token`;
+        const recordSql = (runId: string) =>
+          `UPDATE task_runs SET status = 'success', outputs = '{"id":"x"}', records_processed = 1, response_status = 200,
+                  attempts = '${command.attempts.replaceAll("'", "''")}', finished_at = now(), updated_at = now(),
+                  lease_expires_at = NULL, duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+            WHERE tenant_id = '${row.tenant_id}' AND id = '${runId}' AND status = 'running' RETURNING id`;
+        for (const shape of ['as_sent', 'one_message'] as const) {
+          const other = randomUUID();
+          await client.query(
+            `INSERT INTO task_runs (id, tenant_id, instance_uuid, instance_id, integration_uuid, task_uuid, task_id,
+               task_tag, source, input, status) VALUES ($1, $2, $3, 1, $4, $5, 1, 'floor', 'api', '{}', 'queued')`,
+            [other, row.tenant_id, row.instance_uuid, row.integration_uuid, row.task_uuid],
+          );
+          for (const [name, sqlText] of [
+            ['claim', claimSql(other)],
+            ['record', recordSql(other)],
+          ] as const) {
+            t = now();
+            if (shape === 'as_sent') {
+              await client.query(`BEGIN; ${tenant}; ${sqlText}`);
+              await client.query('COMMIT');
+            } else await client.query(`${tenant}; ${sqlText}`);
+            out[`${name}_${shape}`].push(now() - t);
+          }
+        }
       }
       // The floor's rows would count among the runs; they are only the floor's.
       await client.query(`DELETE FROM task_runs WHERE task_tag = 'floor'`);

@@ -21,11 +21,14 @@
 // Run: node -r @swc-node/register bench/task-runs.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_SEQUENTIAL (default 500), BENCH_RUNS (default 500), BENCH_RATE (runs/s, default 50),
 //        BENCH_FLOOR (samples per baseline, default 500), BENCH_CONCURRENCY (worker's TASK_RUN_CONCURRENCY,
-//        default 50), BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1.
+//        default 50), BENCH_TRACE=1 (the worker notes its statements, Redis commands, pickup and call on the system
+//        clock, bench/task-runs-trace.ts: prints the median timeline of a sequential run), BENCH_WORKER_NODE_ARGS
+//        (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1.
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
@@ -55,6 +58,7 @@ import {
   wallClock,
 } from './support';
 import { FLOOR_QUEUE, type FloorCommand, type HttpFloorSample } from './task-runs-floor';
+import type { TraceEvent } from './task-runs-trace';
 
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 500);
 const RUNS = Number(process.env.BENCH_RUNS ?? 500);
@@ -65,6 +69,7 @@ const WARMUP = 50;
 const TAG = 'get_x';
 const BENCH_LABEL = 'bench (load + receiver)';
 const TARGET_MS = 5;
+const TRACE_FILE = process.env.BENCH_TRACE ? `/tmp/conduit-bench-task-runs-trace-${process.pid}.jsonl` : undefined;
 
 type Figures = { n: number; p50: number; p95: number; p99: number; max: number };
 
@@ -167,6 +172,55 @@ interface RunTimes {
   accepted: number;
 }
 
+/**
+ * Where a sequential run's time went in the worker (BENCH_TRACE=1): every traced event that overlaps a run, as its
+ * start relative to the run's created_at and its duration, the median over the runs, for the events most runs had (in
+ * order; the nth event of a kind in a run is its own row). The receiver's arrival and answer, and the commit seen
+ * here, are rows too.
+ */
+function timeline(
+  file: string,
+  windows: { created: number; arrived: number; answered: number; recorded: number }[],
+): Record<string, string>[] {
+  const events = [file, `${file}.api`]
+    .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TraceEvent)
+    .sort((a, b) => a.start - b.start);
+  const rows = new Map<string, { at: number[]; ms: number[] }>();
+  const add = (key: string, at: number, ms: number) => {
+    const row = rows.get(key) ?? { at: [], ms: [] };
+    row.at.push(at);
+    row.ms.push(ms);
+    rows.set(key, row);
+  };
+  for (const w of windows) {
+    if (!Number.isFinite(w.recorded)) continue;
+    const seen = new Map<string, number>();
+    for (const e of events) {
+      if (e.end < w.created || e.start > w.recorded) continue;
+      const label = `${e.kind} ${e.what}`;
+      const nth = (seen.get(label) ?? 0) + 1;
+      seen.set(label, nth);
+      add(nth > 1 ? `${label} #${nth}` : label, e.start - w.created, e.end - e.start);
+    }
+    add('(receiver: request arrived)', w.arrived - w.created, 0);
+    add('(receiver: answered)', w.answered - w.created, 0);
+    add('(bench: record commit seen)', w.recorded - w.created, 0);
+  }
+  const median = (v: number[]) =>
+    percentile(
+      [...v].sort((a, b) => a - b),
+      50,
+    );
+  const runs = windows.length;
+  return [...rows.entries()]
+    .filter(([, r]) => r.at.length >= runs / 2)
+    .map(([event, r]) => ({ event, at: median(r.at), ms: median(r.ms), runs: r.at.length }))
+    .sort((a, b) => a.at - b.at)
+    .map((r) => ({ event: r.event, at_ms: r.at.toFixed(2), ms: r.ms.toFixed(2), runs: String(r.runs) }));
+}
+
 async function main(): Promise<void> {
   const load = loadavg().map((l) => Math.round(l * 100) / 100);
   console.error(`load average at start: ${load.join(' ')}`);
@@ -198,7 +252,15 @@ async function main(): Promise<void> {
       .issueAccessToken({ userId: user.id, tenantId: tenant.id, role: 'tenant_admin' });
     await ops.close();
 
-    api = await startApiProcess({ ...db.env, RATE_LIMIT_PER_MINUTE: '100000000' });
+    api = await startApiProcess({
+      ...db.env,
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      ...(TRACE_FILE && {
+        NODE_OPTIONS: `-r @swc-node/register -r ${ROOT}/bench/task-runs-trace.ts`,
+        BENCH_TRACE_FILE: `${TRACE_FILE}.api`,
+        BENCH_TRACE_LABEL: 'api',
+      }),
+    });
     await api.live();
     const apiUrl = api.url;
     const call = async (method: string, path: string, body?: unknown) => {
@@ -251,7 +313,14 @@ async function main(): Promise<void> {
     });
     await listener.query('LISTEN bench_task_run_recorded');
 
-    worker = startWorker({ ...db.env, TASK_RUN_CONCURRENCY: String(CONCURRENCY) });
+    if (TRACE_FILE) {
+      process.env.BENCH_WORKER_NODE_ARGS = `${process.env.BENCH_WORKER_NODE_ARGS ?? ''} -r @swc-node/register -r ./bench/task-runs-trace.ts`;
+    }
+    worker = startWorker({
+      ...db.env,
+      TASK_RUN_CONCURRENCY: String(CONCURRENCY),
+      ...(TRACE_FILE && { BENCH_TRACE_FILE: TRACE_FILE }),
+    });
     floor = await Floor.start(db.env);
 
     const runPath = `/api/v1/instances/${instanceId}/tasks/${TAG}/runs`;
@@ -380,6 +449,10 @@ async function main(): Promise<void> {
       sql_insert_ms: figures(sqlFloor.insert),
       sql_claim_update_ms: figures(sqlFloor.claim),
       sql_record_update_ms: figures(sqlFloor.record),
+      sql_claim_tx_as_executor_sends_ms: figures(sqlFloor.claim_as_sent),
+      sql_claim_tx_one_message_ms: figures(sqlFloor.claim_one_message),
+      sql_record_tx_as_executor_sends_ms: figures(sqlFloor.record_as_sent),
+      sql_record_tx_one_message_ms: figures(sqlFloor.record_one_message),
       bullmq_add_to_pickup_ms: figures(pickup),
     };
     console.error(JSON.stringify({ floors }));
@@ -394,6 +467,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < SEQUENTIAL; i++) seqIds.push(await startRun());
     const seqCpu = cpuShare(seqCpu0, cpuByGroup(worker.pid, BENCH_LABEL), (performance.now() - seqT0) / 1000);
     const sequential = { ...(await measure(seqIds, seqClock)), cpu: seqCpu };
+    const seqWindows = (
+      await db.owner(
+        `SELECT id::text, (extract(epoch FROM created_at) * 1000)::float8 AS created
+                        FROM task_runs WHERE id = ANY($1::uuid[])`,
+        [seqIds],
+      )
+    ).map((r) => {
+      const id = String(r.id);
+      return {
+        created: Number(r.created),
+        arrived: receiver.hits.get(id)?.arrived ?? NaN,
+        answered: receiver.hits.get(id)?.answered ?? NaN,
+        recorded: recorded.get(id)?.seen ?? NaN,
+      };
+    });
     console.error(JSON.stringify({ sequential }));
 
     // At a rate: RUNS runs started BENCH_RATE per second (not waiting for one another).
@@ -454,6 +542,14 @@ async function main(): Promise<void> {
       },
     };
     console.log(JSON.stringify(report, null, 2));
+    if (TRACE_FILE) {
+      await stopWorker(worker);
+      worker = undefined;
+      // SIGTERM: the API writes its trace as it exits.
+      api.process.kill('SIGTERM');
+      await Promise.race([once(api.process, 'exit'), sleep(10_000)]);
+      console.log(JSON.stringify({ sequential_timeline_traced: timeline(TRACE_FILE, seqWindows) }, null, 2));
+    }
   } finally {
     await floor?.stop();
     if (worker) await stopWorker(worker);
