@@ -29,7 +29,7 @@ import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
@@ -566,6 +566,7 @@ async function main(): Promise<void> {
       api.process.kill('SIGTERM');
       await Promise.race([once(api.process, 'exit'), sleep(10_000)]);
       console.log(JSON.stringify({ sequential_timeline_traced: timeline(TRACE_FILE, seqWindows) }, null, 2));
+      for (const f of [TRACE_FILE, `${TRACE_FILE}.api`]) rmSync(f, { force: true });
     }
   } finally {
     await floor?.stop();
