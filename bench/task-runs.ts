@@ -8,23 +8,25 @@
 // One clock: every process times on the system clock (performance.now() plus its offset, sub-ms; see wallClock in
 // support.ts), PostgreSQL's timestamps are read in µs with extract(epoch ...), the same machine's clock.
 // Per run:
-//  - accepted → sent: the receiver's arrival − task_runs.created_at (the API's clock when it wrote the row, in whole
-//    ms: this overstates by 0-1 ms, 0.5 on average); it includes the API's INSERT, commit and enqueue, Redis, the
-//    worker's pickup, claim, loads, render and send. Also: arrival − the 202 reaching this process (the executor after
-//    the caller was told), and arrival − started_at (the claim transaction's start: the worker alone).
+//  - accepted → sent: the receiver's arrival − task_runs.created_at (the API's clock when it prepared the row, before
+//    writing it, in whole ms: this overstates by 0-1 ms, 0.5 on average); it includes the API's INSERT, commit and
+//    enqueue, Redis, the worker's pickup, claim, loads, render and send. Also: arrival − the 202 reaching this process
+//    (the executor after the caller was told), and arrival − started_at (the claim transaction's start: the worker
+//    alone).
 //  - received → recorded: the record's commit seen by this process (NOTIFY) − the receiver's answer; also
 //    finished_at − answer (the record transaction began: now() is its start) and the UPDATE's own time within it.
 // Series: BENCH_SEQUENTIAL runs one at a time (the clean overhead figure), then BENCH_RUNS at BENCH_RATE per second.
-// Baselines in the same run (the floors, fourth process): one GET through TaskHttpClient (out: sent → arrival, back:
-// answer → received); the bare SQL (INSERT of a task_runs row, the claim's UPDATE ... RETURNING, the record's UPDATE,
-// each autocommit on an open connection as the owner); a bare BullMQ add → pickup (no-op processor).
+// Baselines in the same run (the floors, fourth process): one GET at a time through OutboundHttpClient with
+// TaskHttpClient's options (out: sent → arrival, back: answer → received); the bare SQL (INSERT of a task_runs row, the
+// claim's UPDATE ... RETURNING, the record's UPDATE, each autocommit on an open connection as the owner; and the claim
+// and the record as the executor's transactions send them, and as one message); a bare BullMQ add → pickup.
 // Run: node -r @swc-node/register bench/task-runs.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_SEQUENTIAL (default 500), BENCH_RUNS (default 500), BENCH_RATE (runs/s, default 50),
 //        BENCH_FLOOR (samples per baseline, default 500), BENCH_CONCURRENCY (worker's TASK_RUN_CONCURRENCY,
-//        default 50), BENCH_TRACE=1 (the worker notes its statements, Redis commands, pickup and call on the system
-//        clock, bench/task-runs-trace.ts: prints the median timeline of a sequential run), BENCH_WORKER_NODE_ARGS
-//        (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_VARIANT=one-trip (an experiment on the worker's hot path,
-//        bench/task-runs-variant.ts), BENCH_KEEP_DATABASE=1.
+//        default 50), BENCH_TRACE=1 (the worker and the API note their statements, Redis commands, pickup and call
+//        on the system clock, bench/task-runs-trace.ts: prints the median timeline of a sequential run),
+//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_VARIANT=one-trip (an experiment on
+//        the worker's hot path, bench/task-runs-variant.ts), BENCH_KEEP_DATABASE=1.
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
