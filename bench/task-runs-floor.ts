@@ -84,6 +84,7 @@ async function sql(command: Extract<FloorCommand, { cmd: 'sql' }>): Promise<Reco
     record: [],
     claim_as_sent: [],
     claim_one_message: [],
+    claim_one_message_async: [],
     record_as_sent: [],
     record_one_message: [],
   };
@@ -138,7 +139,7 @@ async function sql(command: Extract<FloorCommand, { cmd: 'sql' }>): Promise<Reco
                   attempts = '${command.attempts.replaceAll("'", "''")}', finished_at = now(), updated_at = now(),
                   lease_expires_at = NULL, duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
             WHERE tenant_id = '${row.tenant_id}' AND id = '${runId}' AND status = 'running' RETURNING id`;
-        for (const shape of ['as_sent', 'one_message'] as const) {
+        for (const shape of ['as_sent', 'one_message', 'one_message_async'] as const) {
           const other = randomUUID();
           await client.query(
             `INSERT INTO task_runs (id, tenant_id, instance_uuid, instance_id, integration_uuid, task_uuid, task_id,
@@ -153,8 +154,12 @@ async function sql(command: Extract<FloorCommand, { cmd: 'sql' }>): Promise<Reco
             if (shape === 'as_sent') {
               await client.query(`BEGIN; ${tenant}; ${sqlText}`);
               await client.query('COMMIT');
-            } else await client.query(`${tenant}; ${sqlText}`);
-            out[`${name}_${shape}`].push(now() - t);
+            } else if (shape === 'one_message') await client.query(`${tenant}; ${sqlText}`);
+            // Without waiting for the WAL flush (TenantRoundTrip's durable: false): for the claim only.
+            else if (name === 'claim')
+              await client.query(`${tenant}, set_config('synchronous_commit', 'off', true); ${sqlText}`);
+            else await client.query(`${tenant}; ${sqlText}`);
+            if (shape !== 'one_message_async' || name === 'claim') out[`${name}_${shape}`].push(now() - t);
           }
         }
       }

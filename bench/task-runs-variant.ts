@@ -1,14 +1,20 @@
-// bench/task-runs-variant: an EXPERIMENT, loaded into the worker by bench/task-runs.ts when BENCH_VARIANT=one-trip
-// (node -r, after @swc-node/register), to measure a change to the executor's hot path without making it in
-// libs/tasks: the claim and the record each sent as ONE simple-protocol message through TenantRoundTrip (set_config
-// and the statement, PostgreSQL's implicit transaction: what chains' claims and records do), instead of a TenantContext
-// transaction (BEGIN + set_config + the statement, then COMMIT: two round trips); and the tenant's lineage read while
-// the claim runs instead of after it. Same SQL text, same conditions, same rows; only the round trips change.
+// bench/task-runs-variant: an EXPERIMENT, loaded into the worker by bench/task-runs.ts when BENCH_VARIANT=one-trip or
+// one-trip-async-claim (node -r, after @swc-node/register), to measure a change to the executor's hot path without
+// making it in libs/tasks: the claim and the record each sent as ONE simple-protocol message through TenantRoundTrip
+// (set_config and the statement, PostgreSQL's implicit transaction: what chains' claims and records do), instead of a
+// TenantContext transaction (BEGIN + set_config + the statement, then COMMIT: two round trips); and the tenant's
+// lineage read while the claim runs instead of after it. Same SQL text, same conditions, same rows; only the round
+// trips change (and, with one-trip-async-claim, the claim's commit does not wait for the WAL flush).
 import { TenantRoundTrip } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { TenantHierarchy } from '@conduit/tenants';
 import { TaskRunner } from '@conduit/tasks/engine';
 
+/**
+ * one-trip-async-claim: the same, and the claim commits without waiting for the WAL flush (a claim lost in a database
+ * crash leaves the run queued: it is claimed and called again, as when a worker dies mid-call).
+ */
+const ASYNC_CLAIM = process.env.BENCH_VARIANT === 'one-trip-async-claim';
 type Db = { em: { connection: ConstructorParameters<typeof TenantRoundTrip>[0] } };
 let roundTrip: TenantRoundTrip | undefined;
 const trip = (db: Db) => (roundTrip ??= new TenantRoundTrip(db.em.connection));
@@ -36,7 +42,7 @@ function patchRepository(repo: Repo): void {
   repo.claim = async function claim(this: { db: Db }, ...a: unknown[]) {
     const [tenantId, id, attempt, leaseSeconds] = a as [TenantId, string, number, number];
     const rows = await trip(this.db).query(tenantId, claimSql, [tenantId, id, attempt, leaseSeconds], {
-      durable: true,
+      durable: !ASYNC_CLAIM,
     });
     return rows[0] ?? null;
   };
@@ -65,7 +71,7 @@ function patchRepository(repo: Repo): void {
   };
 }
 
-if (process.env.BENCH_VARIANT === 'one-trip') {
+if (process.env.BENCH_VARIANT === 'one-trip' || ASYNC_CLAIM) {
   let patched = false;
   // The lineage, asked for as the claim goes out; the run's own lineage() call (after the claim) takes it.
   const early = new Map<string, Promise<TenantId[]>>();

@@ -462,6 +462,7 @@ async function main(): Promise<void> {
       sql_record_update_ms: figures(sqlFloor.record),
       sql_claim_tx_as_executor_sends_ms: figures(sqlFloor.claim_as_sent),
       sql_claim_tx_one_message_ms: figures(sqlFloor.claim_one_message),
+      sql_claim_tx_one_message_not_durable_ms: figures(sqlFloor.claim_one_message_async),
       sql_record_tx_as_executor_sends_ms: figures(sqlFloor.record_as_sent),
       sql_record_tx_one_message_ms: figures(sqlFloor.record_one_message),
       bullmq_add_to_pickup_ms: figures(pickup),
