@@ -25,8 +25,9 @@
 //        BENCH_FLOOR (samples per baseline, default 500), BENCH_CONCURRENCY (worker's TASK_RUN_CONCURRENCY,
 //        default 50), BENCH_TRACE=1 (the worker and the API note their statements, Redis commands, pickup and call
 //        on the system clock, bench/task-runs-trace.ts: prints the median timeline of a sequential run),
-//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_VARIANT=one-trip (an experiment on
-//        the worker's hot path, bench/task-runs-variant.ts), BENCH_KEEP_DATABASE=1.
+//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_VARIANT=one-trip or
+//        one-trip-async-claim (experiments on the worker's hot path, bench/task-runs-variant.ts),
+//        BENCH_KEEP_DATABASE=1.
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
@@ -72,7 +73,7 @@ const WARMUP = 50;
 const TAG = 'get_x';
 const BENCH_LABEL = 'bench (load + receiver)';
 const TARGET_MS = 5;
-/** An experiment loaded into the worker (bench/task-runs-variant.ts): one-trip. */
+/** An experiment loaded into the worker (bench/task-runs-variant.ts): one-trip or one-trip-async-claim. */
 const VARIANT = process.env.BENCH_VARIANT;
 const TRACE_FILE = process.env.BENCH_TRACE ? `/tmp/conduit-bench-task-runs-trace-${process.pid}.jsonl` : undefined;
 
