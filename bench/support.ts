@@ -194,3 +194,33 @@ export async function startBareSink(): Promise<BareSink> {
     },
   };
 }
+
+/**
+ * This process's wall clock in epoch milliseconds with sub-millisecond precision (Date.now() floors to the ms):
+ * performance.now() plus its offset to the system clock, found by watching Date.now() tick over ten times (about 10
+ * ms of spinning, so not on a hot path; the largest offset seen at a tick wins, so a tick seen late because the process
+ * was descheduled does not count). Take one per phase of a bench and compare it with a fresh one at the phase's end
+ * (`drift`): monotonic time and the system clock (PostgreSQL's timestamps, other processes' clocks) may move apart.
+ */
+export function wallClock(): () => number {
+  const { performance } = globalThis;
+  let offset = -Infinity;
+  let last = Date.now();
+  let ticks = 0;
+  while (ticks < 10) {
+    const ms = Date.now();
+    const d = ms - performance.now();
+    if (ms !== last) {
+      ticks++;
+      last = ms;
+      // Just after a tick Date.now() is closest to the true time: the largest difference is the offset.
+      if (d > offset) offset = d;
+    }
+  }
+  return () => performance.now() + offset;
+}
+
+/** How far two wall clocks of this process disagree now (ms): the drift of the first since it was taken. */
+export function drift(earlier: () => number, later: () => number): number {
+  return Math.round((later() - earlier()) * 1000) / 1000;
+}
