@@ -1,4 +1,4 @@
-// Issue 18 point 6: an instance's rate limit holds across every worker process (docs/tasks.md, "Instance rate limits"), against
+// Issue 18 point 6: an instance's rate limit holds across every worker process (docs/tasks.md), against
 // the real Redis, with two separate Node processes sending to a real receiver on 127.0.0.1.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';

@@ -290,6 +290,11 @@ export class InstancesService {
     return { instance: row, secrets: await this.open(row) };
   }
 
+  /** The secret field values and credentials of an instance row read by the executor. Never for responses. */
+  openSecrets(row: InstanceEntity): Promise<InstanceSecrets> {
+    return this.open(row);
+  }
+
   /** An instance row of the tenant (not deleted), without its secrets, in the caller's tenant transaction. */
   async row(tenantId: TenantId, id: string): Promise<InstanceEntity | null> {
     return isUuid(id) ? this.instances.find(tenantId, id) : null;

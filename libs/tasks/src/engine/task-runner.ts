@@ -51,11 +51,13 @@ export class TaskRunner {
   /** A job of the tasks queue. */
   async attempt(job: TaskRunJob): Promise<RunOutcome> {
     const tenantId = job.tenant_id;
-    const claim = await this.db.runInTenant(tenantId, () =>
+    // The tenants above (for a shared integration's tasks) are read alongside the claim: they need only the job.
+    const [claim, lineage] = await Promise.all([
       this.runs.claim(tenantId, job.run_id, job.attempt, this.config.TASK_LEASE_SECONDS),
-    );
+      this.hierarchy.lineage(tenantId),
+    ]);
     if (!claim) return 'not_claimed';
-    return this.execute(claim);
+    return this.execute(claim, lineage.slice(1));
   }
 
   /**
@@ -68,7 +70,7 @@ export class TaskRunner {
     return { outcome, run };
   }
 
-  private async execute(claim: ClaimedRun): Promise<RunOutcome> {
+  private async execute(claim: ClaimedRun, owners: TenantId[]): Promise<RunOutcome> {
     const started = Date.now();
     const abort = new AbortController();
     let token = claim.lease_token;
@@ -78,9 +80,7 @@ export class TaskRunner {
     let beating: Promise<void> = Promise.resolve();
     const heartbeat = async (): Promise<void> => {
       try {
-        const next = await this.db.runInTenant(claim.tenant_id, () =>
-          this.runs.heartbeat(claim.tenant_id, claim.id, token, this.config.TASK_LEASE_SECONDS),
-        );
+        const next = await this.runs.heartbeat(claim.tenant_id, claim.id, token, this.config.TASK_LEASE_SECONDS);
         if (next) token = next;
         else if (!lost) {
           // Cancelled, or another worker took it after our lease ran out: stop the call.
@@ -100,7 +100,7 @@ export class TaskRunner {
     let result: TaskRunResult;
     const secretsSeen: string[] = [];
     try {
-      result = await this.run(claim, abort.signal, secretsSeen);
+      result = await this.run(claim, owners, abort.signal, secretsSeen);
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
         clearInterval(beat);
@@ -113,19 +113,17 @@ export class TaskRunner {
       clearInterval(beat);
     }
     await beating;
-    const recorded = await this.db.runInTenant(claim.tenant_id, () =>
-      this.runs.record(claim.tenant_id, claim.id, token, {
-        ...result,
-        performance: {
-          ...result.performance,
-          queued_ms: Math.max(
-            0,
-            new Date(claim.started_at ?? claim.created_at).getTime() - new Date(claim.created_at).getTime(),
-          ),
-          run_ms: Date.now() - started,
-        },
-      }),
-    );
+    const recorded = await this.runs.record(claim.tenant_id, claim.id, token, {
+      ...result,
+      performance: {
+        ...result.performance,
+        queued_ms: Math.max(
+          0,
+          new Date(claim.started_at ?? claim.created_at).getTime() - new Date(claim.created_at).getTime(),
+        ),
+        run_ms: Date.now() - started,
+      },
+    });
     if (!recorded) return 'lease_lost';
     this.metrics.observe(result.status, claim.task_tag, (Date.now() - started) / 1000);
     if (result.status !== 'success')
@@ -136,23 +134,32 @@ export class TaskRunner {
     return result.status;
   }
 
-  private async run(claim: ClaimedRun, signal: AbortSignal, secretsSeen: string[]): Promise<TaskRunResult> {
+  private async run(
+    claim: ClaimedRun,
+    owners: TenantId[],
+    signal: AbortSignal,
+    secretsSeen: string[],
+  ): Promise<TaskRunResult> {
     if (claim.attempt_count > MAX_CLAIMS)
       return failed({
         code: 'gave_up',
         message: `gave up: ${claim.attempt_count - 1} workers took this run and stopped without recording it`,
       });
-    const owners = (await this.hierarchy.lineage(claim.tenant_id)).slice(1);
-    const loaded = await this.db.runInTenant(claim.tenant_id, async () => ({
-      opened: await this.instances.openForRun(claim.tenant_id, claim.instance_uuid),
-      all: await this.tasks.ofIntegration(owners, claim.integration_uuid),
-      secretInput: claim.input_sealed
-        ? (JSON.parse(await this.secrets.open(claim.tenant_id, claim.input_sealed, runInputAad(claim.id))) as Record<
-            string,
-            string
-          >)
-        : {},
-    }));
+    const { instance: row, tasks: all } = await this.runs.loadForRun(
+      claim.tenant_id,
+      owners,
+      claim.instance_uuid,
+      claim.integration_uuid,
+    );
+    const [opened, secretInput] = await Promise.all([
+      row ? this.instances.openSecrets(row) : null,
+      claim.input_sealed
+        ? this.secrets
+            .open(claim.tenant_id, claim.input_sealed, runInputAad(claim.id))
+            .then((text) => JSON.parse(text) as Record<string, string>)
+        : ({} as Record<string, string>),
+    ]);
+    const loaded = { opened: row && opened ? { instance: row, secrets: opened } : null, all, secretInput };
     if (!loaded.opened)
       return failed({ code: 'instance_unavailable', message: 'the instance was deleted before the run started' });
     const { instance, secrets } = loaded.opened;

@@ -1,9 +1,18 @@
 // The SQL over task_runs, in the caller's tenant transaction. The worker's statements (claim, heartbeat, record) are
 // conditional on the run's state and lease, so a stale job, a second worker or a cancelled run changes nothing.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst, within } from '@conduit/database';
+import {
+  CATALOGUE_OWNERS_SETTING,
+  PageRequest,
+  TenantContext,
+  TenantRoundTrip,
+  newestFirst,
+  within,
+} from '@conduit/database';
+import { InstanceEntity } from '@conduit/integrations';
 import type { TenantId } from '@conduit/platform';
 import { RecordedCall, TaskRunEntity, TaskRunError, TaskRunSource, TaskRunStatus } from '../entities/task-run.entity';
+import { TaskEntity } from '../entities/task.entity';
 
 export interface TaskRunFilters {
   instanceUuid?: string;
@@ -33,7 +42,10 @@ export interface ClaimedRun extends TaskRunEntity {
 
 @Injectable()
 export class TaskRunsRepository {
-  constructor(private readonly db: TenantContext) {}
+  constructor(
+    private readonly db: TenantContext,
+    private readonly trip: TenantRoundTrip,
+  ) {}
 
   async insert(row: TaskRunEntity): Promise<void> {
     await this.db.insert(TaskRunEntity, row);
@@ -82,39 +94,76 @@ export class TaskRunsRepository {
    * counts (attempt_count), so a run whose workers keep dying is given up on by the runner.
    */
   async claim(tenantId: TenantId, id: string, attempt: number, leaseSeconds: number): Promise<ClaimedRun | null> {
-    const rows = (await this.db.em.query(
+    // One round trip (the worker's hot path), and not waiting for the WAL flush: a claim lost in a database crash
+    // leaves the run queued, and it is claimed and called again, as when a worker dies mid-call (runs are at least
+    // once). The record is durable.
+    const rows = await this.trip.query<ClaimedRun>(
+      tenantId,
       `UPDATE task_runs
           SET status = 'running', attempt_count = attempt_count + 1,
               lease_expires_at = now() + make_interval(secs => $4::int),
               started_at = coalesce(started_at, now()), updated_at = now()
-        WHERE tenant_id = $1 AND id = $2 AND attempt_count = $3::int - 1
+        WHERE tenant_id = $1::uuid AND id = $2::uuid AND attempt_count = $3::int - 1
           AND (status = 'queued' OR (status = 'running' AND lease_expires_at < now()))
         RETURNING *, lease_expires_at::text AS lease_token`,
       [tenantId, id, attempt, leaseSeconds],
-    )) as unknown;
-    return returned<ClaimedRun>(rows)[0] ?? null;
+      { durable: false },
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * What running a claimed run needs, in one round trip: the instance (null when deleted) and the live tasks of its
+   * integration (a shared one's through the tasks_lookup policy, with `owners` in app.catalogue_owners).
+   */
+  async loadForRun(
+    tenantId: TenantId,
+    owners: readonly TenantId[],
+    instanceUuid: string,
+    integrationUuid: string,
+  ): Promise<{ instance: InstanceEntity | null; tasks: TaskEntity[] }> {
+    const [, instances, tasks] = await this.trip.queryMany(
+      tenantId,
+      [
+        { sql: `SELECT set_config('${CATALOGUE_OWNERS_SETTING}', $1, true)`, values: [owners.join(',')] },
+        {
+          sql: `SELECT * FROM integration_instances WHERE tenant_id = $1::uuid AND id = $2::uuid AND deleted_at IS NULL`,
+          values: [tenantId, instanceUuid],
+        },
+        {
+          sql: `SELECT * FROM tasks WHERE integration_uuid = $1::uuid AND deleted_at IS NULL
+                 ORDER BY execution_order, task_id`,
+          values: [integrationUuid],
+        },
+      ],
+      { durable: true },
+    );
+    return { instance: (instances[0] as InstanceEntity | undefined) ?? null, tasks: tasks as TaskEntity[] };
   }
 
   /** Extends a claim's lease; the new token, or null when the run was cancelled or claimed by another worker. */
   async heartbeat(tenantId: TenantId, id: string, token: string, leaseSeconds: number): Promise<string | null> {
-    const rows = (await this.db.em.query(
+    const rows = await this.trip.query<{ lease_token: string }>(
+      tenantId,
       `UPDATE task_runs SET lease_expires_at = now() + make_interval(secs => $4::int)
-        WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND lease_expires_at = $3::timestamptz
+        WHERE tenant_id = $1::uuid AND id = $2::uuid AND status = 'running' AND lease_expires_at = $3::timestamptz
         RETURNING lease_expires_at::text AS lease_token`,
       [tenantId, id, token, leaseSeconds],
-    )) as unknown;
-    return returned<{ lease_token: string }>(rows)[0]?.lease_token ?? null;
+      { durable: false },
+    );
+    return rows[0]?.lease_token ?? null;
   }
 
   /** Records the end of a claim, only while the lease is still this claim's; false otherwise (nothing written). */
   async record(tenantId: TenantId, id: string, token: string, result: TaskRunResult): Promise<boolean> {
-    const rows = (await this.db.em.query(
+    const rows = await this.trip.query<{ id: string }>(
+      tenantId,
       `UPDATE task_runs
-          SET status = $4, outputs = $5::jsonb, error = $6::jsonb, records_processed = $7, response_status = $8,
+          SET status = $4, outputs = $5::jsonb, error = $6::jsonb, records_processed = $7::int, response_status = $8::int,
               attempts = $9::jsonb, dependencies = $10::jsonb, performance = $11::jsonb,
               finished_at = now(), updated_at = now(), lease_expires_at = NULL,
               duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
-        WHERE tenant_id = $1 AND id = $2 AND status = 'running' AND lease_expires_at = $3::timestamptz
+        WHERE tenant_id = $1::uuid AND id = $2::uuid AND status = 'running' AND lease_expires_at = $3::timestamptz
         RETURNING id`,
       [
         tenantId,
@@ -129,8 +178,9 @@ export class TaskRunsRepository {
         JSON.stringify(result.dependencies),
         JSON.stringify(result.performance),
       ],
-    )) as unknown;
-    return returned(rows).length > 0;
+      { durable: true },
+    );
+    return rows.length > 0;
   }
 
   /** Runs the reconciler queues again: queued past the grace, or running with an expired lease. */

@@ -1,4 +1,4 @@
-// The instance rate limit's stand-in while Redis is away (docs/tasks.md, "Instance rate limits"): the same sliding window log as
+// The instance rate limit's stand-in while Redis is away (docs/tasks.md): the same sliding window log as
 // the Redis script, kept in this process's memory, so it holds per process only.
 
 /** How often at most idle keys (nothing in their window any more) are forgotten. */

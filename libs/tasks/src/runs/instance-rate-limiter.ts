@@ -1,4 +1,4 @@
-// An instance's `rate_limit` ({ max, per_seconds }) held across every worker process (docs/tasks.md, "Instance rate limits"): a
+// An instance's `rate_limit` ({ max, per_seconds }) held across every worker process (docs/tasks.md): a
 // sliding window log per instance in a Redis sorted set, timed by Redis's own clock. While Redis is away each process
 // keeps limiting with a window of its own (the limit then holds per process, not across them).
 import { randomBytes } from 'node:crypto';
