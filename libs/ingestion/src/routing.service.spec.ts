@@ -1,3 +1,4 @@
+import type { CaseIngest } from '@conduit/cases';
 import type { TenantContext } from '@conduit/database';
 import { Clock, MAX_INPUT_DEPTH, asTenantId } from '@conduit/platform';
 import { EVENT_NAME, EventsService } from '@conduit/webhooks';
@@ -106,6 +107,7 @@ describe('RoutingService.routeAll', () => {
       {} as TenantContext,
       {} as InboundEventsRepository,
       {} as EventsService,
+      {} as CaseIngest,
       new Clock(),
     );
     return {

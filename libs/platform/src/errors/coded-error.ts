@@ -27,7 +27,8 @@ export type InvariantCode =
   | 'audit_tenant_mismatch'
   | 'rate_limit_not_static'
   | 'quota_counted_twice'
-  | 'saml_no_redirect';
+  | 'saml_no_redirect'
+  | 'ingest_source_missing';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(
