@@ -114,7 +114,7 @@ export class CasesRepository {
 
   /**
    * The case numbered `caseNumber` of the instance numbered `instanceNumber` (the seed's integer ids; 0 for a case
-   * without an instance). Reads the integrations' instances table for the instance's number: the seed's path names
+   * without an instance). Reads the integrations' integration_instances table for the instance's number: the seed's path names
    * instances by it, and the row is under the same tenant's RLS.
    */
   async findByNumberOfInstance(
@@ -123,7 +123,7 @@ export class CasesRepository {
     instanceNumber: number,
   ): Promise<CaseEntity | null> {
     const rows = (await this.db.em.query(
-      `SELECT c.* FROM cases c LEFT JOIN instances i ON i.tenant_id = c.tenant_id AND i.id = c.instance_uuid
+      `SELECT c.* FROM cases c LEFT JOIN integration_instances i ON i.tenant_id = c.tenant_id AND i.id = c.instance_uuid
         WHERE c.tenant_id = $1 AND c.case_id = $2
           AND CASE WHEN c.instance_uuid IS NULL THEN $3 = 0 ELSE i.instance_id = $3 END`,
       [tenantId, caseNumber, instanceNumber],
