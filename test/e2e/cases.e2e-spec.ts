@@ -50,7 +50,9 @@ describe('cases', () => {
 
   const api = () => stack.api;
   const ingest = (source: IngestSource, mapping: CaseMapping, items: unknown[]) =>
-    stack.get(TenantContext).runInTenant(tenantId, () => stack.get(CaseIngest).ingest(tenantId, source, mapping, items));
+    stack
+      .get(TenantContext)
+      .runInTenant(tenantId, () => stack.get(CaseIngest).ingest(tenantId, source, mapping, items));
   const count = async (sql: string, params: unknown[] = []) =>
     (await api().sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params))[0].n;
   const getCase = async (id: string) =>

@@ -75,13 +75,26 @@ export class CaseIngest {
    *    and case.escalated (each raise) through the webhooks fan-out, in this same transaction.
    * A batch of 500 items takes a fixed number of round trips (about eight), whatever its size.
    */
-  async ingest(tenantId: TenantId, source: IngestSource, mapping: CaseMapping, items: unknown[]): Promise<IngestResult> {
+  async ingest(
+    tenantId: TenantId,
+    source: IngestSource,
+    mapping: CaseMapping,
+    items: unknown[],
+  ): Promise<IngestResult> {
     if (!this.db.inTransaction())
       throw new InvariantError('transaction_required', 'case ingestion runs in the caller’s tenant transaction');
     const origin = originOf(source);
     const sourceRef = origin.instance_uuid ?? origin.inbound_source_id;
-    if (!sourceRef) throw new InvariantError('ingest_source_missing', 'an ingest source names its instance or inbound source');
-    const result: IngestResult = { stored: 0, duplicates: 0, filtered: 0, invalid: 0, cases_created: 0, cases_updated: 0 };
+    if (!sourceRef)
+      throw new InvariantError('ingest_source_missing', 'an ingest source names its instance or inbound source');
+    const result: IngestResult = {
+      stored: 0,
+      duplicates: 0,
+      filtered: 0,
+      invalid: 0,
+      cases_created: 0,
+      cases_updated: 0,
+    };
     const now = this.clock.now();
     const compiled = compileCaseMapping(mapping);
 
@@ -134,7 +147,12 @@ export class CaseIngest {
     for (const { event, mapped } of ordered) {
       const key = mapped.case_key;
       let row = key === null ? undefined : open.get(key);
-      if (row && windowMs > 0 && row.last_event_at && event.occurred_at.getTime() - row.last_event_at.getTime() > windowMs)
+      if (
+        row &&
+        windowMs > 0 &&
+        row.last_event_at &&
+        event.occurred_at.getTime() - row.last_event_at.getTime() > windowMs
+      )
         row = undefined;
       if (!row) {
         row = this.newCase(tenantId, source, origin, mapped, now);

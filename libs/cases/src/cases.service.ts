@@ -184,7 +184,11 @@ export class CasesService {
   }
 
   private publish(tenantId: TenantId, name: string, row: CaseEntity): Promise<unknown> {
-    return this.events.publishInTenant(tenantId, { event_name: name, source: OPERATIONAL_SOURCE, payload: casePayload(row) });
+    return this.events.publishInTenant(tenantId, {
+      event_name: name,
+      source: OPERATIONAL_SOURCE,
+      payload: casePayload(row),
+    });
   }
 
   private tenant(action: 'read' | 'create' | 'update', subject: 'Case' | 'CaseEvent' = 'Case'): TenantId {

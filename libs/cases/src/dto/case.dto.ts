@@ -12,14 +12,7 @@ import {
   Min,
 } from 'class-validator';
 import { IsName, IsOptionalButNotNull, IsPageLimit, IsTimestamp } from '@conduit/platform';
-import {
-  CASE_SOURCES,
-  CASE_STATUSES,
-  CaseSource,
-  CaseStatus,
-  SEVERITIES,
-  Severity,
-} from '../entities/case.entity';
+import { CASE_SOURCES, CASE_STATUSES, CaseSource, CaseStatus, SEVERITIES, Severity } from '../entities/case.entity';
 
 export class CreateCaseDto {
   @ApiProperty({ example: 'Suspicious sign-ins for j.doe', description: 'Trimmed; not empty' })

@@ -9,9 +9,6 @@ import { TenantScope } from '@conduit/tenants';
 import { CasesService } from '../cases.service';
 import { CasePanelEventsResponse } from '../dto/case.dto';
 
-const ID = new ParseIntPipe({ errorHttpStatusCode: 404 });
-const NUMBER = new ParseIntPipe({ errorHttpStatusCode: 400 });
-
 @ApiTags('cases (seed paths)')
 @ApiBearerAuth('bearer')
 @ApiSecurity('api_key')
@@ -33,12 +30,13 @@ export class CasePanelController {
   })
   @ApiOkResponse({ type: CasePanelEventsResponse })
   @ApiErrors(400, 401, 403, 404)
+  // Ids that are not numbers name nothing (404); an offset or limit that is not a number is bad input (400).
   async events(
     @Param('tenantCode') tenantCode: string,
-    @Param('instanceId', ID) instanceId: number,
-    @Param('caseId', ID) caseId: number,
-    @Param('offset', NUMBER) offset: number,
-    @Param('limit', NUMBER) limit: number,
+    @Param('instanceId', new ParseIntPipe({ errorHttpStatusCode: 404 })) instanceId: number,
+    @Param('caseId', new ParseIntPipe({ errorHttpStatusCode: 404 })) caseId: number,
+    @Param('offset', new ParseIntPipe({ errorHttpStatusCode: 400 })) offset: number,
+    @Param('limit', new ParseIntPipe({ errorHttpStatusCode: 400 })) limit: number,
   ): Promise<CasePanelEventsResponse> {
     this.access.actIn(await this.scope.resolve(tenantCode));
     return this.cases.panelEvents(instanceId, caseId, offset, limit);

@@ -111,7 +111,8 @@ export function checkCaseMapping(value: unknown): { mapping: CaseMapping | null;
     bad('case_mapping', 'invalid_type', 'must be an object');
     return { mapping: null, problems };
   }
-  for (const key of Object.keys(value)) if (!MAPPING_KEYS.includes(key)) bad(key, 'unknown_key', 'is not a mapping key');
+  for (const key of Object.keys(value))
+    if (!MAPPING_KEYS.includes(key)) bad(key, 'unknown_key', 'is not a mapping key');
   const fields = value.field_mapping;
   if (!isObject(fields)) bad('field_mapping', 'required', 'must be an object with at least external_id');
   else {

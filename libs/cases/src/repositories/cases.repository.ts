@@ -114,8 +114,8 @@ export class CasesRepository {
 
   /**
    * The case numbered `caseNumber` of the instance numbered `instanceNumber` (the seed's integer ids; 0 for a case
-   * without an instance). Reads the integrations' integration_instances table for the instance's number: the seed's path names
-   * instances by it, and the row is under the same tenant's RLS.
+   * without an instance). Reads the integrations' integration_instances table for the instance's number: the seed's
+   * path names instances by it, and the row is under the same tenant's RLS.
    */
   async findByNumberOfInstance(
     tenantId: TenantId,
