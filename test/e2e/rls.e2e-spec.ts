@@ -276,7 +276,7 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     params: [randomUUID(), t, randomUUID(), randomUUID()],
   }),
   case_counters: (t) => ({
-    sql: `INSERT INTO case_counters (tenant_id, last_value) VALUES ($1, 1)`,
+    sql: `INSERT INTO case_counters (tenant_id, last_value) VALUES ($1, 1) ON CONFLICT (tenant_id) DO NOTHING`,
     params: [t],
   }),
   audit_events: (t, u) => ({
