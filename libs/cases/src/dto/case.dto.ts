@@ -24,7 +24,12 @@ export class CreateCaseDto {
   @IsIn(SEVERITIES)
   severity?: Severity;
 
-  @ApiPropertyOptional({ example: 'analyst@example.com', description: 'Who works the case (free text)' })
+  @ApiPropertyOptional({
+    example: 'analyst@example.com',
+    nullable: true,
+    type: String,
+    description: 'Who works the case (free text)',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
