@@ -207,6 +207,26 @@ describe('cases', () => {
       expect(r3).toMatchObject({ cases_created: 1, cases_updated: 0 });
     });
 
+    it('stores a page of 500 items in a few statements', async () => {
+      const source = newSource();
+      const page = Array.from({ length: 500 }, (_, i) => ({
+        id: `bulk-${i}`,
+        rule: `Rule ${i % 7}`,
+        level: 'low',
+        host: `host-${i % 50}`,
+        ts: at(i % 60),
+      }));
+      const started = performance.now();
+      const result = await ingest(source, mapping({ correlation_window_seconds: 3600 }), page);
+      const ms = performance.now() - started;
+      expect(result).toMatchObject({ stored: 500, duplicates: 0, cases_created: 50 });
+      expect(await count(`case_events WHERE source_ref = $1 AND case_id IS NOT NULL`, [source.inboundSourceId])).toBe(
+        500,
+      );
+      // Generous for a loaded 2-core machine; the batch is a fixed number of statements, not one per item.
+      expect(ms).toBeLessThan(5000);
+    });
+
     it('stores events without cases when auto_create_cases is false', async () => {
       const source = newSource();
       expect(
