@@ -81,6 +81,13 @@ describe('cases', () => {
     it('creates a manual case (analysts yes, viewers no), reads and lists it with filters and a cursor', async () => {
       const refused = await api().request('POST', '/api/v1/cases', { token: viewer.token, body: { title: 'x' } });
       expect(refused.status).toBe(403);
+      // Bad input: 400 validation_failed, nothing written.
+      for (const body of [{ title: '  ' }, { title: 'x', severity: 'urgent' }, { title: 'x', tags: 'a' }, {}]) {
+        const bad = await api().request('POST', '/api/v1/cases', { token: analyst.token, body });
+        expect(bad.status, JSON.stringify(body)).toBe(400);
+        expect(bad.body.error.code).toBe('validation_failed');
+      }
+      expect(await count('cases')).toBe(0);
       const made = await api().request('POST', '/api/v1/cases', {
         token: analyst.token,
         body: { title: ' Phishing wave ', severity: 'high', tags: ['phishing'] },
