@@ -114,6 +114,20 @@ describe('mapItem', () => {
   });
 });
 
+describe('the evaluation budget', () => {
+  it('counts an item whose expression runs too long as invalid instead of blocking', () => {
+    const slow = compileCaseMapping({
+      field_mapping: { external_id: '$.id' },
+      filter: 'item.xs.all(a, item.xs.all(b, a + b >= 0))',
+    });
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    const started = Date.now();
+    expect(mapItem(slow, { id: 'x', xs })).toEqual({ kind: 'invalid' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(mapItem(slow, { id: 'y', xs: [1, 2] })).toMatchObject({ kind: 'mapped' });
+  });
+});
+
 describe('severityOf and ruleHolds', () => {
   it('maps tool values (case-insensitive), keeps ours, and drops unknown ones', () => {
     expect(severityOf('P1', { p1: 'critical' })).toBe('critical');

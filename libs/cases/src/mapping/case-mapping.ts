@@ -3,7 +3,13 @@
 // (correlation window, automatic cases, escalation). Checked as a whole when saved (checkCaseMapping), compiled once
 // per batch (compileCaseMapping) and applied item by item (mapItem), all pure.
 import { JSONPath } from 'jsonpath-plus';
-import { compileExpression, evaluateExpression, toCel, type CompiledExpression } from '@conduit/chains/templates';
+import {
+  compileExpression,
+  evaluateExpression,
+  toCel,
+  withinEvaluationBudget,
+  type CompiledExpression,
+} from '@conduit/chains/templates';
 import { SEVERITIES, type Severity } from '../entities/case.entity';
 
 export interface CaseMappingFields {
@@ -65,6 +71,12 @@ const MAPPING_KEYS = [
 const MAX_RULES = 20;
 const MAX_WINDOW_SECONDS = 90 * 86400;
 const MAX_EXPRESSION = 2000;
+/**
+ * How long one expression may evaluate over one item (macros over a large pushed list, a backtracking regex): past it
+ * the item counts as invalid (or the rule as not holding) instead of blocking the worker. Expressions whose cost is
+ * bounded by their inputs skip the watchdog.
+ */
+export const ITEM_EVALUATION_BUDGET_MS = 50;
 
 // jsonpath-plus caches every path it parses, forever: cleared every so often (as tasks' output paths do).
 const CACHE_CLEAR_EVERY = 2000;
@@ -212,8 +224,7 @@ export type MapOutcome = { kind: 'mapped'; item: MappedItem } | { kind: 'filtere
 /** One item: filtered out, invalid (no usable external id, or a selector that fails), or mapped. */
 export function mapItem(compiled: CompiledCaseMapping, raw: unknown): MapOutcome {
   try {
-    if (compiled.filter && evaluateExpression(compiled.filter, { item: toCel(raw) }) !== true)
-      return { kind: 'filtered' };
+    if (compiled.filter && evaluate(compiled.filter, { item: toCel(raw) }) !== true) return { kind: 'filtered' };
     const read = (key: MappedField) => compiled.fields[key]?.(raw);
     const externalId = text(read('external_id'));
     if (!externalId) return { kind: 'invalid' };
@@ -237,7 +248,7 @@ export function mapItem(compiled: CompiledCaseMapping, raw: unknown): MapOutcome
 /** Whether a rule holds: only a CEL true; an evaluation error counts as not holding. */
 export function ruleHolds(when: CompiledExpression, context: { case: unknown; event: unknown }): boolean {
   try {
-    return evaluateExpression(when, { case: toCel(context.case), event: toCel(context.event) }) === true;
+    return evaluate(when, { case: toCel(context.case), event: toCel(context.event) }) === true;
   } catch {
     return false;
   }
@@ -257,7 +268,12 @@ function compileSelector(source: string): Selector {
   const trimmed = source.trim();
   if (trimmed.startsWith('$')) return (item) => jsonPathMatches(trimmed, item)[0];
   const expression = compileExpression(trimmed);
-  return (item) => evaluateExpression(expression, { item: toCel(item) });
+  return (item) => evaluate(expression, { item: toCel(item) });
+}
+
+function evaluate(expression: CompiledExpression, context: Record<string, unknown>): unknown {
+  if (expression.cheap) return evaluateExpression(expression, context);
+  return withinEvaluationBudget(() => evaluateExpression(expression, context), ITEM_EVALUATION_BUDGET_MS);
 }
 
 function selectorProblem(source: string): string | null {
