@@ -234,6 +234,21 @@ describe('cases', () => {
       expect(ms).toBeLessThan(5000);
     });
 
+    it('keeps counts right when two ingests of one source store the same items at once', async () => {
+      const source = newSource();
+      const items = Array.from({ length: 40 }, (_, i) => ({ id: `c${i}`, level: 'low', host: `k${i % 4}`, ts: at(i) }));
+      const results = await Promise.all([
+        ingest(source, mapping(), items),
+        ingest(source, mapping(), [...items].reverse()),
+        ingest(source, mapping(), items.slice(10, 30)),
+      ]);
+      expect(results.reduce((n, r) => n + r.stored, 0)).toBe(40);
+      expect(results.reduce((n, r) => n + r.cases_created, 0)).toBe(4);
+      const cases = await casesOf(source.inboundSourceId!);
+      expect(cases.map((c) => c.event_count)).toEqual([10, 10, 10, 10]);
+      expect(await count(`case_events WHERE source_ref = $1`, [source.inboundSourceId])).toBe(40);
+    });
+
     it('stores events without cases when auto_create_cases is false', async () => {
       const source = newSource();
       expect(

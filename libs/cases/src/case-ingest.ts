@@ -64,11 +64,13 @@ export class CaseIngest {
    * In the CALLER's tenant transaction (it throws outside one), so a poller can advance its cursor in the same
    * transaction:
    * 1. maps and filters every item (mapping: checked by checkCaseMapping when it was saved);
-   * 2. inserts the new events in one statement, unique per (source, external_id): duplicates (already stored, or
-   *    repeated within the batch) are dropped with ON CONFLICT DO NOTHING, never updated;
-   * 3. unless auto_create_cases is false, attaches them to cases: the open case of their case_key (for the same
-   *    source) when its last event is within correlation_window_seconds (any time when there is no window), else a
-   *    new one; an event without a case_key opens a case of its own;
+   * 2. drops duplicates, never updating them: items repeated within the batch, and items whose (source,
+   *    external_id) is stored already (read under a transaction-scoped lock of the source; the insert's ON CONFLICT
+   *    DO NOTHING stays as the last guard);
+   * 3. unless auto_create_cases is false (then the events are stored without a case), attaches the new events to
+   *    cases: the open case of their case_key (for the same source) when its last event is within
+   *    correlation_window_seconds (any time when there is no window), else a new one; an event without a case_key
+   *    opens a case of its own; the events are then inserted in one statement, each with its case;
    * 4. applies the escalation rules to each case touched (over the case and its newest event): the highest severity
    *    a holding rule names, when above the case's, becomes the case's (escalated_at set);
    * 5. publishes case.created, case.updated (existing cases that got events), case.event_added (each event attached)
@@ -110,17 +112,41 @@ export class CaseIngest {
         candidates.push({ mapped: outcome.item, event: this.newEvent(source, origin, sourceRef, outcome.item, now) });
       }
     }
+    if (candidates.length === 0) return result;
+    if (compiled.mapping.auto_create_cases === false) {
+      const inserted = await this.caseEvents.insertNew(
+        tenantId,
+        candidates.map((c) => c.event),
+        now,
+      );
+      result.stored = inserted.size;
+      result.duplicates += candidates.length - inserted.size;
+      return result;
+    }
+
+    // One ingest of a source at a time (until this transaction ends): the events already stored, read under the
+    // lock, are all there will be, so the new ones are known before their cases are made and each event is written
+    // once, with its case. (Polling runs one ingest per instance anyway; pushes of one source queue here.)
+    await this.cases.lockSource(sourceRef);
+    const existing = await this.caseEvents.existing(
+      tenantId,
+      sourceRef,
+      candidates.map((c) => c.event.external_id),
+    );
+    const fresh = candidates.filter((c) => !existing.has(c.event.external_id));
+    result.duplicates += candidates.length - fresh.length;
+    if (fresh.length === 0) return result;
+
+    const publish = await this.attach(tenantId, source, origin, compiled, fresh, now, result);
     const inserted = await this.caseEvents.insertNew(
       tenantId,
-      candidates.map((c) => c.event),
+      fresh.map((c) => c.event),
       now,
     );
-    const stored = candidates.filter((c) => inserted.has(c.event.id));
-    result.stored = stored.length;
-    result.duplicates += candidates.length - stored.length;
-    if (stored.length === 0 || compiled.mapping.auto_create_cases === false) return result;
-
-    const publish = await this.attach(tenantId, source, origin, sourceRef, compiled, stored, now, result);
+    // Cannot happen under the source's lock; were it to, the counts written would be wrong: fail the transaction.
+    if (inserted.size !== fresh.length)
+      throw new InvariantError('case_event_raced', 'a case event was stored by another ingest of the same source');
+    result.stored = inserted.size;
     if (publish.length > 0) await this.events.publishManyInTenant(tenantId, publish);
     return result;
   }
@@ -129,14 +155,12 @@ export class CaseIngest {
     tenantId: TenantId,
     source: IngestSource,
     origin: CaseOrigin,
-    sourceRef: string,
     compiled: CompiledCaseMapping,
     stored: Stored[],
     now: Date,
     result: IngestResult,
   ): Promise<PublishInput[]> {
     const keys = [...new Set(stored.map((s) => s.mapped.case_key).filter((k): k is string => k !== null))];
-    await this.cases.lockKeys(sourceRef, keys);
     const open = new Map((await this.cases.openCases(tenantId, origin, keys)).map((c) => [c.case_key as string, c]));
     const windowMs = (compiled.mapping.correlation_window_seconds ?? 0) * 1000;
 
@@ -162,6 +186,7 @@ export class CaseIngest {
       const entry = touched.get(row.id) ?? { row, added: [], before: row.severity };
       touched.set(row.id, entry);
       entry.added.push(event);
+      event.case_id = row.id;
       row.event_count += 1;
       if (!row.first_event_at || event.occurred_at < row.first_event_at) row.first_event_at = event.occurred_at;
       if (!row.last_event_at || event.occurred_at > row.last_event_at) row.last_event_at = event.occurred_at;
@@ -174,12 +199,6 @@ export class CaseIngest {
     await this.cases.insertMany(created);
     const updated = [...touched.values()].map((t) => t.row).filter((r) => !isNew.has(r.id));
     await this.cases.applyIngest(tenantId, updated, now);
-    const attached = [...touched.values()].flatMap((t) => t.added.map((e) => ({ event: e.id, case: t.row.id })));
-    await this.caseEvents.attach(
-      tenantId,
-      attached.map((a) => a.event),
-      attached.map((a) => a.case),
-    );
     result.cases_created = created.length;
     result.cases_updated = updated.length;
 
@@ -231,6 +250,7 @@ export class CaseIngest {
   ): NewCaseEvent {
     return {
       id: this.ids.next(),
+      case_id: null,
       source: source.kind,
       ...origin,
       source_ref: sourceRef,

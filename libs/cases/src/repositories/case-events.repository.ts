@@ -1,5 +1,5 @@
-// The SQL over case_events, in the caller's transaction: the ingest's one-statement batch insert (duplicates dropped),
-// attaching events to their cases in one statement, the case's events newest first (cursor or offset) and retention.
+// The SQL over case_events, in the caller's transaction: the ingest's duplicate check and one-statement batch insert
+// (ON CONFLICT DO NOTHING), the case's events newest first (cursor or offset) and retention.
 import { Injectable } from '@nestjs/common';
 import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
@@ -7,6 +7,7 @@ import { CaseEventEntity } from '../entities/case-event.entity';
 
 export interface NewCaseEvent {
   id: string;
+  case_id: string | null;
   source: 'instance' | 'push';
   instance_uuid: string | null;
   inbound_source_id: string | null;
@@ -34,12 +35,12 @@ export class CaseEventsRepository {
       'case_events_insert_new',
       `INSERT INTO case_events (id, tenant_id, case_id, source, instance_uuid, inbound_source_id, source_ref, external_id,
                                 title, severity, status, occurred_at, raw, created_at)
-       SELECT e.id, $1, NULL, e.source, e.instance_uuid, e.inbound_source_id, e.source_ref, e.external_id,
+       SELECT e.id, $1, e.case_id, e.source, e.instance_uuid, e.inbound_source_id, e.source_ref, e.external_id,
               e.title, e.severity, e.status, e.occurred_at, e.raw::jsonb, $2
          FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::timestamptz[], $13::text[])
+                     $11::text[], $12::timestamptz[], $13::text[], $14::uuid[])
               AS e(id, source, instance_uuid, inbound_source_id, source_ref, external_id, title, severity, status,
-                   occurred_at, raw)
+                   occurred_at, raw, case_id)
        ON CONFLICT (tenant_id, source_ref, external_id) DO NOTHING
        RETURNING id`,
       [
@@ -56,21 +57,21 @@ export class CaseEventsRepository {
         col('status'),
         col('occurred_at'),
         events.map((e) => JSON.stringify(e.raw)),
+        col('case_id'),
       ],
     );
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Sets each event's case, in one statement. */
-  async attach(tenantId: TenantId, eventIds: string[], caseIds: string[]): Promise<void> {
-    if (eventIds.length === 0) return;
-    await this.db.prepared(
-      'case_events_attach',
-      `UPDATE case_events e SET case_id = a.case_id
-         FROM unnest($2::uuid[], $3::uuid[]) AS a(id, case_id)
-        WHERE e.tenant_id = $1 AND e.id = a.id`,
-      [tenantId, eventIds, caseIds],
+  /** Which of these external ids the source has stored already. */
+  async existing(tenantId: TenantId, sourceRef: string, externalIds: string[]): Promise<Set<string>> {
+    const rows = await this.db.prepared<{ external_id: string }>(
+      'case_events_existing',
+      `SELECT external_id FROM case_events
+        WHERE tenant_id = $1 AND source_ref = $2 AND external_id = ANY($3::text[])`,
+      [tenantId, sourceRef, externalIds],
     );
+    return new Set(rows.map((r) => r.external_id));
   }
 
   /** The case's events, newest first (occurred_at, id), limit + 1 of them after the cursor. */

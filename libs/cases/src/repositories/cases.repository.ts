@@ -32,16 +32,14 @@ export class CasesRepository {
   }
 
   /**
-   * Transaction-scoped advisory locks on (source, key), in one statement and a fixed order (no deadlock between two
-   * batches): two ingests of one source never open two cases for one key at once.
+   * A transaction-scoped advisory lock on the source (an instance or inbound source): its ingests run one at a time,
+   * so one never opens a second case for a key another is opening, nor stores an event another is storing.
    */
-  async lockKeys(sourceRef: string, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
+  async lockSource(sourceRef: string): Promise<void> {
     await this.db.prepared(
-      'cases_lock_keys',
-      `SELECT count(pg_advisory_xact_lock(h)) FROM (
-         SELECT DISTINCT hashtextextended('case:' || $1 || ':' || k, 0) AS h FROM unnest($2::text[]) AS k ORDER BY 1) s`,
-      [sourceRef, keys],
+      'cases_lock_source',
+      `SELECT pg_advisory_xact_lock(hashtextextended('case-source:' || $1::text, 0))`,
+      [sourceRef],
     );
   }
 

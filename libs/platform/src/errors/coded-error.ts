@@ -28,7 +28,8 @@ export type InvariantCode =
   | 'rate_limit_not_static'
   | 'quota_counted_twice'
   | 'saml_no_redirect'
-  | 'ingest_source_missing';
+  | 'ingest_source_missing'
+  | 'case_event_raced';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(
