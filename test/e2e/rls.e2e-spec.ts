@@ -264,6 +264,21 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
           SELECT $3, $2, m.id, now(), now(), 'ok', 200, 12 FROM m`,
     params: [randomUUID(), t, randomUUID()],
   }),
+  cases: (t, u) => ({
+    sql: `INSERT INTO cases (id, tenant_id, case_id, title, severity, status, source, created_by)
+          VALUES ($1, $2, (SELECT coalesce(max(case_id), 0) + 1 FROM cases WHERE tenant_id = $2), 'seed', 'low', 'open', 'manual', $3)`,
+    params: [randomUUID(), t, u],
+  }),
+  // An event of a push source, attached to no case.
+  case_events: (t) => ({
+    sql: `INSERT INTO case_events (id, tenant_id, source, inbound_source_id, source_ref, external_id, occurred_at, raw)
+          VALUES ($1, $2, 'push', $3, $3, $4, now(), '{}')`,
+    params: [randomUUID(), t, randomUUID(), randomUUID()],
+  }),
+  case_counters: (t) => ({
+    sql: `INSERT INTO case_counters (tenant_id, last_value) VALUES ($1, 1) ON CONFLICT (tenant_id) DO NOTHING`,
+    params: [t],
+  }),
   audit_events: (t, u) => ({
     sql: `INSERT INTO audit_events (id, tenant_id, actor_type, actor_id, action, outcome) VALUES ($1, $2, 'user', $3, 'seed.row', 'success')`,
     params: [randomUUID(), t, u],
@@ -284,7 +299,7 @@ const LOOKUPS = [
 
 const ROWS_PER_TENANT = 2;
 /** Tables keyed by the tenant alone (a tenant's settings) hold one row per tenant. */
-const ONE_ROW_PER_TENANT = new Set(['tenant_auth_settings']);
+const ONE_ROW_PER_TENANT = new Set(['tenant_auth_settings', 'case_counters']);
 const rowsPerTenant = (table: string): number => (ONE_ROW_PER_TENANT.has(table) ? 1 : ROWS_PER_TENANT);
 const A = randomUUID();
 const B = randomUUID();

@@ -12,6 +12,7 @@ import { IngestionApiModule } from '@conduit/ingestion';
 import { IntegrationsApiModule } from '@conduit/integrations';
 import { LicensingApiModule } from '@conduit/licensing';
 import { MonitorsApiModule } from '@conduit/monitors';
+import { CasesApiModule } from '@conduit/cases';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
 import { ScimApiModule } from '@conduit/scim';
@@ -45,6 +46,7 @@ export const API_DOMAINS = [
   IntegrationsApiModule,
   TasksApiModule,
   MonitorsApiModule,
+  CasesApiModule,
 ];
 
 /**

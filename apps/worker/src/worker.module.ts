@@ -7,6 +7,7 @@ import { IngestionWorkerModule } from '@conduit/ingestion/engine';
 import { INTEGRATIONS_MIGRATIONS } from '@conduit/integrations';
 import { LicensingWorkerModule } from '@conduit/licensing/engine';
 import { MonitorsWorkerModule } from '@conduit/monitors/engine';
+import { CasesWorkerModule } from '@conduit/cases/engine';
 import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { SCIM_MIGRATIONS } from '@conduit/scim';
@@ -27,6 +28,7 @@ export const WORKER_DOMAINS = [
   LicensingWorkerModule,
   TasksWorkerModule,
   MonitorsWorkerModule,
+  CasesWorkerModule,
 ];
 /**
  * Domains with no work in the worker whose tables it must still create: either process may migrate the schema at

@@ -15,6 +15,7 @@ export type IngestionErrorCode =
   | 'payload_too_large'
   | 'invalid_source'
   | 'invalid_filter'
+  | 'invalid_case_mapping'
   | 'invalid_json'
   | 'unsupported_charset'
   | 'unsupported_content_encoding';
@@ -34,6 +35,7 @@ const STATUS: Record<IngestionErrorCode, HttpStatusCode> = {
   payload_too_large: 413,
   invalid_source: 400,
   invalid_filter: 400,
+  invalid_case_mapping: 400,
   invalid_json: 400,
   unsupported_charset: 415,
   unsupported_content_encoding: 415,

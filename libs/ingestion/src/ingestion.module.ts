@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CasesModule } from '@conduit/cases';
 import { Migrations } from '@conduit/database';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
@@ -30,6 +31,7 @@ import './ingestion.access';
     SecretsModule,
     TenantsModule,
     WebhooksModule,
+    CasesModule, // push ingestion: items of sources with a case_mapping go through CaseIngest while routing
   ],
   providers: [
     SourcesRepository,

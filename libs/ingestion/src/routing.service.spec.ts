@@ -1,8 +1,9 @@
+import type { CaseIngest } from '@conduit/cases';
 import type { TenantContext } from '@conduit/database';
 import { Clock, MAX_INPUT_DEPTH, asTenantId } from '@conduit/platform';
 import { EVENT_NAME, EventsService } from '@conduit/webhooks';
 import type { InboundEventsRepository } from './repositories/inbound-events.repository';
-import { RoutingService, normalizeEventType, payloadOf } from './routing.service';
+import { RoutingService, normalizeEventType, payloadOf, pushedItems } from './routing.service';
 
 const asBytes = (text: string, contentType: string | null = 'application/json') => ({
   raw_body: Buffer.from(text),
@@ -106,6 +107,7 @@ describe('RoutingService.routeAll', () => {
       {} as TenantContext,
       {} as InboundEventsRepository,
       {} as EventsService,
+      {} as CaseIngest,
       new Clock(),
     );
     return {
@@ -148,5 +150,15 @@ describe('RoutingService.routeAll', () => {
     expect(await routing.routeAll(tenant, ['a'], 0, false)).toEqual([]);
     expect(batch).not.toHaveBeenCalled();
     expect(one).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('pushedItems', () => {
+  it('reads an array body as its items, any other body as one item, and items_path matches', () => {
+    expect(pushedItems([{ id: 1 }, { id: 2 }], null)).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(pushedItems({ id: 1 }, null)).toEqual([{ id: 1 }]);
+    expect(pushedItems({ data: { alerts: [{ id: 1 }, { id: 2 }] } }, '$.data.alerts')).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(pushedItems({ hits: [{ a: { id: 1 } }, { a: { id: 2 } }] }, '$.hits[*].a')).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(pushedItems({ other: 1 }, '$.data.alerts')).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Routing (worker side): turn an accepted inbound request into a tenant event for the outgoing fan-out.
 import { Injectable, Logger } from '@nestjs/common';
+import { CaseIngest, jsonPathMatches } from '@conduit/cases';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
 import { Clock, TenantId, findRefusedInput } from '@conduit/platform';
 import { EventsService, PublishInput, ROUTED_SOURCE_PREFIX, matchesFilter } from '@conduit/webhooks';
@@ -54,6 +55,7 @@ export class RoutingService {
     private readonly db: TenantContext,
     private readonly inbound: InboundEventsRepository,
     private readonly events: EventsService,
+    private readonly caseIngest: CaseIngest,
     private readonly clock: Clock,
   ) {}
 
@@ -102,6 +104,7 @@ export class RoutingService {
       const inbound = await this.inbound.routableOne(tenantId, inboundEventId);
       if (!inbound) return 'missing';
       const { payload, eventType, filtered } = readInbound(inbound);
+      await this.ingestCases(tenantId, inbound, payload);
       const now = this.clock.now();
       if (filtered) {
         const filtered = { id: inbound.id, status: 'filtered', event_type: eventType, routed_event_id: null } as const;
@@ -137,6 +140,7 @@ export class RoutingService {
         const inbound = byId.get(id);
         if (!inbound) continue;
         const { payload, eventType, filtered } = readInbound(inbound);
+        await this.ingestCases(tenantId, inbound, payload);
         if (filtered) outcomes.push({ id, status: 'filtered', event_type: eventType, routed_event_id: null });
         else toPublish.push({ id, input: publishInput(inbound, payload, eventType, generation) });
       }
@@ -154,12 +158,42 @@ export class RoutingService {
     });
   }
 
+  /**
+   * Push ingestion: a request of a source with a case_mapping gives its items to CaseIngest, in the routing
+   * transaction (its events commit with the routing outcome, or neither does). Independent of the source's routing
+   * filter, which decides the fan-out only; the mapping has its own filter. A retried or replayed request gives the
+   * same items again, which deduplication drops.
+   */
+  private async ingestCases(tenantId: TenantId, inbound: RoutableInbound, payload: unknown): Promise<void> {
+    if (!inbound.case_mapping || !inbound.source_id) return;
+    const items = pushedItems(payload, inbound.case_mapping.items_path ?? null);
+    if (items.length === 0) return;
+    await this.caseIngest.ingest(
+      tenantId,
+      { kind: 'push', inboundSourceId: inbound.source_id },
+      inbound.case_mapping,
+      items,
+    );
+  }
+
   /** Records a failed routing attempt; `final` marks it failed for good (still replayable). */
   async recordFailure(tenantId: TenantId, inboundEventId: string, error: string, final: boolean): Promise<void> {
     await this.db.runInTenant(tenantId, () =>
       this.inbound.recordFailure(tenantId, inboundEventId, error.slice(0, 1000), final),
     );
   }
+}
+
+/**
+ * The items of a pushed body: with items_path, what it matches (the elements of a single array match, else every
+ * match); without, the elements of a body that is an array, else the body as one item.
+ */
+export function pushedItems(payload: unknown, itemsPath: string | null): unknown[] {
+  if (itemsPath) {
+    const matches = jsonPathMatches(itemsPath, payload);
+    return matches.length === 1 && Array.isArray(matches[0]) ? (matches[0] as unknown[]) : matches;
+  }
+  return Array.isArray(payload) ? payload : [payload];
 }
 
 /** What routing makes of a request: its payload, its event name, and whether its source's filter excludes it. */

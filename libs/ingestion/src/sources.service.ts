@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AccessService } from '@conduit/access';
+import { CaseMapping, checkCaseMapping } from '@conduit/cases';
 import { TenantContext } from '@conduit/database';
 import {
   Clock,
@@ -88,6 +89,7 @@ export class SourcesService {
         allowed_cidrs: dto.allowed_cidrs ?? [],
         event_type_path: dto.event_type_path ?? null,
         filter: dto.filter ?? null,
+        case_mapping: (dto.case_mapping as CaseMapping | null | undefined) ?? null,
         max_body_bytes: dto.max_body_bytes ?? Math.min(1024 * 1024, this.config.BODY_LIMIT_BYTES),
         is_active: true,
         rejected_count: '0',
@@ -132,6 +134,7 @@ export class SourcesService {
     if (dto.allowed_cidrs !== undefined) changes.allowed_cidrs = dto.allowed_cidrs;
     if (dto.event_type_path !== undefined) changes.event_type_path = dto.event_type_path;
     if (dto.filter !== undefined) changes.filter = dto.filter;
+    if (dto.case_mapping !== undefined) changes.case_mapping = dto.case_mapping as CaseMapping | null;
     if (dto.max_body_bytes !== undefined) changes.max_body_bytes = dto.max_body_bytes;
     if (dto.is_active !== undefined) changes.is_active = dto.is_active;
     await this.sources.update(source.tenant_id, source.id, changes);
@@ -225,6 +228,7 @@ export class SourcesService {
       allowed_cidrs: s.allowed_cidrs,
       event_type_path: s.event_type_path,
       filter: s.filter,
+      case_mapping: s.case_mapping as Record<string, unknown> | null,
       max_body_bytes: s.max_body_bytes,
       is_active: s.is_active,
       rejected_count: Number(s.rejected_count),
@@ -250,7 +254,20 @@ export class SourcesService {
   /**
    * Settings the DTO cannot check alone: the filter language, and a size limit the server's own limit leaves room for.
    */
-  private validate(dto: { filter?: Record<string, unknown> | null; max_body_bytes?: number }): void {
+  private validate(dto: {
+    filter?: Record<string, unknown> | null;
+    case_mapping?: Record<string, unknown> | null;
+    max_body_bytes?: number;
+  }): void {
+    if (dto.case_mapping !== undefined && dto.case_mapping !== null) {
+      const { problems } = checkCaseMapping(dto.case_mapping);
+      if (problems.length > 0)
+        throw new IngestionException(
+          'invalid_case_mapping',
+          `case_mapping is not valid: ${problems[0].field} ${problems[0].message}`,
+          problems.map((p) => ({ field: `case_mapping.${p.field}`, code: p.code, message: p.message })),
+        );
+    }
     if (dto.filter !== undefined && dto.filter !== null) {
       try {
         assertValidFilter(dto.filter);

@@ -7,6 +7,7 @@ import { AnalyticsRollups } from '@conduit/database';
 import { InjectRedis, MaintenanceJob, QueueProcessor, QueueRunOptions, maintenanceJobSchema } from '@conduit/queues';
 import { TaskRunRetention } from '@conduit/tasks/engine';
 import { MonitorChecksRetention } from '@conduit/monitors/engine';
+import { CaseRetention } from '@conduit/cases/engine';
 import { RetentionSweeper } from '@conduit/webhooks/engine';
 import { heartbeatKey, probeKey } from './heartbeat-key';
 
@@ -21,6 +22,7 @@ export class MaintenanceProcessor extends QueueProcessor {
     private readonly retention: RetentionSweeper,
     private readonly taskRunRetention: TaskRunRetention,
     private readonly monitorChecksRetention: MonitorChecksRetention,
+    private readonly caseRetention: CaseRetention,
     private readonly rollups: AnalyticsRollups,
   ) {
     super('maintenance');
@@ -59,6 +61,12 @@ export class MaintenanceProcessor extends QueueProcessor {
         const checks = await this.monitorChecksRetention.sweepOnce();
         if (checks.deleted > 0)
           this.logger.log({ deleted_monitor_checks: checks.deleted, tenants: checks.tenants }, 'retention sweep');
+        const cases = await this.caseRetention.sweepOnce();
+        if (cases.deleted_events + cases.deleted_cases > 0)
+          this.logger.log(
+            { deleted_case_events: cases.deleted_events, deleted_cases: cases.deleted_cases, tenants: cases.tenants },
+            'case retention sweep',
+          );
         return;
       }
       case 'analytics_rollup': {

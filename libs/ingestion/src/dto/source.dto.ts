@@ -76,6 +76,23 @@ class SourceSettingsDto {
   filter?: Record<string, unknown>;
 
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
+    example: {
+      field_mapping: { external_id: '$.id', title: '$.rule.name', severity: '$.level', case_key: '$.host' },
+      filter: 'item.level != "debug"',
+      correlation_window_seconds: 3600,
+      escalation_rules: [{ name: 'many events', when: 'case.event_count >= 10', severity: 'high' }],
+    },
+    nullable: true,
+    description:
+      'Turns the items of accepted requests into case events and cases (see docs/cases.md): the body is an array ' +
+      'of items, one item, or the array at items_path. 400 invalid_case_mapping names each bad field. null removes it.',
+  })
+  @IsOptional()
+  @IsObject()
+  case_mapping?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
     example: 262144,
     description: "Largest accepted body in bytes (413 beyond); at most the server's BODY_LIMIT_BYTES",
   })
@@ -166,6 +183,8 @@ export class SourceResponse {
   @ApiProperty({ type: [String] }) allowed_cidrs: string[];
   @ApiProperty({ nullable: true, type: String }) event_type_path: string | null;
   @ApiProperty({ ...JSON_OBJECT, nullable: true }) filter: Record<string, unknown> | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, description: 'The case mapping, if items become cases' })
+  case_mapping: Record<string, unknown> | null;
   @ApiProperty() max_body_bytes: number;
   @ApiProperty() is_active: boolean;
   @ApiProperty() rejected_count: number;

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
+import type { CaseMapping } from '@conduit/cases';
 import type { InboundProvider } from '@conduit/signatures';
 
 export type InboundProviderName = InboundProvider;
@@ -20,6 +21,8 @@ export class InboundSourceEntity {
   @Column('cidr', { name: 'allowed_cidrs', array: true }) allowed_cidrs: string[];
   @Column('text', { name: 'event_type_path', nullable: true }) event_type_path: string | null;
   @Column('jsonb', { nullable: true }) filter: Record<string, unknown> | null;
+  /** Items of accepted requests become case events and cases (@conduit/cases' CaseMapping); null: they do not. */
+  @Column('jsonb', { name: 'case_mapping', nullable: true }) case_mapping: CaseMapping | null;
   @Column('int', { name: 'max_body_bytes' }) max_body_bytes: number;
   @Column('boolean', { name: 'is_active' }) is_active: boolean;
   @Column('bigint', { name: 'rejected_count' }) rejected_count: string;

@@ -1,5 +1,10 @@
 import { WebhooksIn1763920000000 } from './1763920000000-webhooks-in';
 import { SourceSecretHints1764000000000 } from './1764000000000-source-secret-hints';
+import { SourceCaseMapping1764500000001 } from './1764500000001-source-case-mapping';
 
 /** Ingestion's tables, in order (declared on IngestionModule). */
-export const INGESTION_MIGRATIONS = [WebhooksIn1763920000000, SourceSecretHints1764000000000];
+export const INGESTION_MIGRATIONS = [
+  WebhooksIn1763920000000,
+  SourceSecretHints1764000000000,
+  SourceCaseMapping1764500000001,
+];

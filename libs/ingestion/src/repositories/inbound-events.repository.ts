@@ -2,6 +2,7 @@
 // batch), routing's reads and outcome writes, the API's reads and replays, and the reconciler's due requests. All in
 // the caller's transaction, except insertBatch, which is its own (TenantRoundTrip).
 import { Injectable } from '@nestjs/common';
+import type { CaseMapping } from '@conduit/cases';
 import { PageRequest, TenantContext, TenantRoundTrip, newestFirst, within } from '@conduit/database';
 import { InvariantError, type TenantId } from '@conduit/platform';
 import { InboundEventEntity, InboundStatus } from '../entities/inbound-event.entity';
@@ -22,6 +23,9 @@ export interface RoutableInbound {
   source_name: string | null;
   event_type_path: string | null;
   filter: Record<string, unknown> | null;
+  /** The source's id and case mapping: items of a source with one become case events (push ingestion). */
+  source_id: string | null;
+  case_mapping: CaseMapping | null;
 }
 
 /** How routing left a request. */
@@ -40,7 +44,8 @@ export interface InboundEventFilter {
   until?: Date;
 }
 
-const ROUTABLE_SELECT = `SELECT e.id, e.provider, e.event_type, e.content_type, e.raw_body, s.name AS source_name, s.event_type_path, s.filter
+const ROUTABLE_SELECT = `SELECT e.id, e.provider, e.event_type, e.content_type, e.raw_body, s.name AS source_name, s.event_type_path, s.filter,
+       s.id AS source_id, s.case_mapping
   FROM inbound_events e LEFT JOIN inbound_sources s ON s.id = e.source_id AND s.tenant_id = e.tenant_id`;
 
 /** Every column but the body and headers, for lists. */

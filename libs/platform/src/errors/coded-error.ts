@@ -27,7 +27,9 @@ export type InvariantCode =
   | 'audit_tenant_mismatch'
   | 'rate_limit_not_static'
   | 'quota_counted_twice'
-  | 'saml_no_redirect';
+  | 'saml_no_redirect'
+  | 'ingest_source_missing'
+  | 'case_event_raced';
 
 export class InvariantError extends CodedError<InvariantCode> {
   constructor(

@@ -1,0 +1,171 @@
+// The SQL over cases and case_counters, in the caller's transaction: the ingest's batched statements (key locks, the
+// open cases of some keys, numbers taken n at a time, multi-row insert and update), the API's reads and its
+// version-checked update, and the retention of closed cases.
+import { Injectable } from '@nestjs/common';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { PageRequest, TenantContext, newestFirst, within } from '@conduit/database';
+import type { TenantId } from '@conduit/platform';
+import { CaseEntity, CaseSource, CaseStatus, Severity } from '../entities/case.entity';
+
+export interface CaseFilters {
+  status?: CaseStatus;
+  severity?: Severity;
+  instance_uuid?: string;
+  source?: CaseSource;
+  since?: Date;
+  until?: Date;
+  q?: string;
+}
+
+/** Where ingested cases come from: the instance or the inbound source they are correlated within. */
+export interface CaseOrigin {
+  instance_uuid: string | null;
+  inbound_source_id: string | null;
+}
+
+@Injectable()
+export class CasesRepository {
+  constructor(private readonly db: TenantContext) {}
+
+  private repo() {
+    return this.db.em.getRepository(CaseEntity);
+  }
+
+  /**
+   * A transaction-scoped advisory lock on the source (an instance or inbound source): its ingests run one at a time,
+   * so one never opens a second case for a key another is opening, nor stores an event another is storing.
+   */
+  async lockSource(sourceRef: string): Promise<void> {
+    await this.db.prepared(
+      'cases_lock_source',
+      `SELECT pg_advisory_xact_lock(hashtextextended('case-source:' || $1::text, 0))`,
+      [sourceRef],
+    );
+  }
+
+  /** The newest open (open or in_progress) case of each key, for this origin, locked for update. */
+  openCases(tenantId: TenantId, origin: CaseOrigin, keys: string[]): Promise<CaseEntity[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.db.prepared<CaseEntity>(
+      'cases_open_by_key',
+      `SELECT * FROM cases WHERE id IN (
+         SELECT DISTINCT ON (case_key) id FROM cases
+          WHERE tenant_id = $1 AND case_key = ANY($2::text[]) AND status IN ('open', 'in_progress')
+            AND instance_uuid IS NOT DISTINCT FROM $3::uuid AND inbound_source_id IS NOT DISTINCT FROM $4::uuid
+          ORDER BY case_key, last_event_at DESC NULLS LAST, id DESC)
+       FOR UPDATE`,
+      [tenantId, keys, origin.instance_uuid, origin.inbound_source_id],
+    );
+  }
+
+  /** The tenant's next `count` case numbers, by one upsert whose row stays locked until the transaction ends. */
+  async nextNumbers(tenantId: TenantId, count: number): Promise<number[]> {
+    const rows = await this.db.prepared<{ last_value: number }>(
+      'case_counters_next',
+      `INSERT INTO case_counters (tenant_id, last_value) VALUES ($1, $2)
+       ON CONFLICT (tenant_id) DO UPDATE SET last_value = case_counters.last_value + $2
+       RETURNING last_value`,
+      [tenantId, count],
+    );
+    const last = rows[0].last_value;
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+  }
+
+  /** Inserts the cases in one statement. */
+  async insertMany(rows: CaseEntity[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.em.createQueryBuilder().insert().into(CaseEntity).values(rows).execute();
+  }
+
+  /** Writes the ingest's changes to existing cases (counts, times, severity, escalation) in one statement. */
+  async applyIngest(tenantId: TenantId, rows: CaseEntity[], now: Date): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof CaseEntity>(k: K) => rows.map((r) => r[k]);
+    await this.db.prepared(
+      'cases_apply_ingest',
+      `UPDATE cases c SET event_count = u.event_count, first_event_at = u.first_event_at,
+              last_event_at = u.last_event_at, severity = u.severity, escalated_at = u.escalated_at,
+              version = c.version + 1, updated_at = $2
+         FROM unnest($3::uuid[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::timestamptz[])
+              AS u(id, event_count, first_event_at, last_event_at, severity, escalated_at)
+        WHERE c.tenant_id = $1 AND c.id = u.id`,
+      [
+        tenantId,
+        now,
+        col('id'),
+        col('event_count'),
+        col('first_event_at'),
+        col('last_event_at'),
+        col('severity'),
+        col('escalated_at'),
+      ],
+    );
+  }
+
+  insert(row: CaseEntity): Promise<void> {
+    return this.db.insert(CaseEntity, row);
+  }
+
+  find(tenantId: TenantId, id: string): Promise<CaseEntity | null> {
+    return this.repo().findOne({ where: { id, tenant_id: tenantId } });
+  }
+
+  /**
+   * The case numbered `caseNumber` of the instance numbered `instanceNumber` (the seed's integer ids; 0 for a case
+   * without an instance). Reads the integrations' integration_instances table for the instance's number: the seed's
+   * path names instances by it, and the row is under the same tenant's RLS.
+   */
+  async findByNumberOfInstance(
+    tenantId: TenantId,
+    caseNumber: number,
+    instanceNumber: number,
+  ): Promise<CaseEntity | null> {
+    const rows = (await this.db.em.query(
+      `SELECT c.* FROM cases c LEFT JOIN integration_instances i ON i.tenant_id = c.tenant_id AND i.id = c.instance_uuid
+        WHERE c.tenant_id = $1 AND c.case_id = $2
+          AND CASE WHEN c.instance_uuid IS NULL THEN $3 = 0 ELSE i.instance_id = $3 END`,
+      [tenantId, caseNumber, instanceNumber],
+    )) as CaseEntity[];
+    return rows[0] ?? null;
+  }
+
+  /** Applies the changes when the case is still at `version`; answers the updated row, or null when it is not. */
+  async updateAtVersion(
+    tenantId: TenantId,
+    id: string,
+    version: number,
+    changes: QueryDeepPartialEntity<CaseEntity>,
+  ): Promise<CaseEntity | null> {
+    const result = await this.repo()
+      .createQueryBuilder()
+      .update(CaseEntity)
+      .set({ ...changes, version: () => 'version + 1' })
+      .where('tenant_id = :tenantId AND id = :id AND version = :version', { tenantId, id, version })
+      .returning('*')
+      .execute();
+    const raw = result.raw as CaseEntity[];
+    return raw.length ? raw[0] : null;
+  }
+
+  page(tenantId: TenantId, filters: CaseFilters, page: PageRequest): Promise<CaseEntity[]> {
+    const qb = this.repo().createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId });
+    if (filters.status) qb.andWhere('c.status = :status', { status: filters.status });
+    if (filters.severity) qb.andWhere('c.severity = :severity', { severity: filters.severity });
+    if (filters.source) qb.andWhere('c.source = :source', { source: filters.source });
+    if (filters.instance_uuid) qb.andWhere('c.instance_uuid = :instance', { instance: filters.instance_uuid });
+    if (filters.q) qb.andWhere(`c.title ILIKE :q ESCAPE '\\'`, { q: `%${filters.q.replace(/[\\%_]/g, '\\$&')}%` });
+    within(qb, 'c', filters);
+    return newestFirst(qb, 'c', page).getMany();
+  }
+
+  /** Deletes up to `batch` cases closed before the cutoff (their events go with them); answers how many. */
+  async deleteClosedBefore(tenantId: TenantId, cutoff: Date, batch: number): Promise<number> {
+    const rows = (await this.db.em.query(
+      `DELETE FROM cases WHERE id IN (
+         SELECT id FROM cases WHERE tenant_id = $1 AND status = 'closed' AND closed_at < $2 LIMIT $3)
+       RETURNING id`,
+      [tenantId, cutoff, batch],
+    )) as unknown[];
+    return rows.length;
+  }
+}
