@@ -25,9 +25,8 @@
 //        BENCH_FLOOR (samples per baseline, default 500), BENCH_CONCURRENCY (worker's TASK_RUN_CONCURRENCY,
 //        default 50), BENCH_TRACE=1 (the worker and the API note their statements, Redis commands, pickup and call
 //        on the system clock, bench/task-runs-trace.ts: prints the median timeline of a sequential run),
-//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_VARIANT=one-trip or
-//        one-trip-async-claim (experiments on the worker's hot path, bench/task-runs-variant.ts),
-//        BENCH_KEEP_DATABASE=1.
+//        BENCH_WORKER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof), BENCH_KEEP_DATABASE=1. (The
+//        BENCH_VARIANT experiments of the first measurement were made in libs/tasks in 5c21a51 and removed.)
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
@@ -73,8 +72,6 @@ const WARMUP = 50;
 const TAG = 'get_x';
 const BENCH_LABEL = 'bench (load + receiver)';
 const TARGET_MS = 5;
-/** An experiment loaded into the worker (bench/task-runs-variant.ts): one-trip or one-trip-async-claim. */
-const VARIANT = process.env.BENCH_VARIANT;
 const TRACE_FILE = process.env.BENCH_TRACE ? `/tmp/conduit-bench-task-runs-trace-${process.pid}.jsonl` : undefined;
 
 type Figures = { n: number; p50: number; p95: number; p99: number; max: number };
@@ -319,11 +316,10 @@ async function main(): Promise<void> {
     });
     await listener.query('LISTEN bench_task_run_recorded');
 
-    if (TRACE_FILE || VARIANT) {
+    if (TRACE_FILE) {
       process.env.BENCH_WORKER_NODE_ARGS = [
         process.env.BENCH_WORKER_NODE_ARGS ?? '',
         '-r @swc-node/register',
-        VARIANT ? '-r ./bench/task-runs-variant.ts' : '',
         TRACE_FILE ? '-r ./bench/task-runs-trace.ts' : '',
       ].join(' ');
     }
@@ -331,7 +327,6 @@ async function main(): Promise<void> {
       ...db.env,
       TASK_RUN_CONCURRENCY: String(CONCURRENCY),
       ...(TRACE_FILE && { BENCH_TRACE_FILE: TRACE_FILE }),
-      ...(VARIANT && { BENCH_VARIANT: VARIANT }),
     });
     floor = await Floor.start(db.env);
 
@@ -540,7 +535,6 @@ async function main(): Promise<void> {
         load_average_at_end: loadavg().map((l) => Math.round(l * 100) / 100),
       },
       settings: {
-        variant: VARIANT ?? 'none',
         traced: Boolean(TRACE_FILE),
         sequential: SEQUENTIAL,
         runs: RUNS,
