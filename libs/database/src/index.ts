@@ -15,3 +15,4 @@ export * from './database-outage';
 export * from './rollups';
 export * from './own-transactions';
 export * from './list-queries';
+export * from './database-timer';

@@ -4,8 +4,8 @@
 // instance.unhealthy is published; the first success after that publishes instance.recovered. The verdict and its
 // event are written in one transaction, and a scheduled check is claimed by moving its due time forward, so each
 // transition is published once whatever the number of workers. POST /api/v1/instances/{id}/test runs a check now.
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DatabaseAvailability, SystemContext, TenantContext } from '@conduit/database';
+import { Injectable, Logger } from '@nestjs/common';
+import { DatabaseTimer, SystemContext, TenantContext } from '@conduit/database';
 import {
   HealthResult,
   InstanceEntity,
@@ -193,36 +193,15 @@ export class InstanceHealthChecker {
 
 /** Runs the scheduled health checks in every worker process (each due check is claimed by one of them). */
 @Injectable()
-export class InstanceHealthTimer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(InstanceHealthTimer.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
+export class InstanceHealthTimer extends DatabaseTimer {
   constructor(
-    @InjectConfig() private readonly config: ConduitConfig,
+    @InjectConfig() config: ConduitConfig,
     private readonly checker: InstanceHealthChecker,
-    private readonly database: DatabaseAvailability,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.INSTANCE_HEALTH_SWEEP_INTERVAL_MS);
+  ) {
+    super(config.INSTANCE_HEALTH_SWEEP_INTERVAL_MS, 'health check sweep', false);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.checker
-      .sweepOnce()
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        if (!this.database.away) this.logger.warn({ err: (err as Error).message }, 'health check sweep failed');
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
+  protected async runOnce(): Promise<void> {
+    await this.checker.sweepOnce();
   }
 }
