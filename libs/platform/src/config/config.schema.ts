@@ -173,8 +173,8 @@ export const configSchema = z.object({
   CHAIN_LEASE_SECONDS: z.coerce.number().int().min(5).default(60),
   CHAIN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(200).default(10000),
   CHAIN_STEP_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(200),
-  // Task runs (libs/tasks): the executor's outbound client, claims and queue. A task's own timeout_ms bounds each of its
-  // attempts below TASK_TIMEOUT_MS.
+  // Task runs (libs/tasks): the executor's outbound client, claims and queue. A task's own timeout_ms bounds each of
+  // its attempts below TASK_TIMEOUT_MS.
   TASK_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   TASK_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   TASK_RESPONSE_BODY_LIMIT: z.coerce
