@@ -302,6 +302,10 @@ describe('integrations API', () => {
       expect(bigFormRes.status).toBe(413);
       const pdf = await upload(id, Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n'), 'image/png');
       expect(pdf.status).toBe(400);
+      // A body that claims to be a form and is not one (found by the fuzz suite: it was a 500).
+      const broken = await upload(id, Buffer.from('{}'), 'multipart/form-data; boundary=fuzz');
+      expect(broken.status).toBe(400);
+      expect(((await broken.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
       const [row] = await api.sql(`SELECT logo_content_type, logo_size FROM integrations WHERE id = $1`, [id]);
       expect(row).toEqual({ logo_content_type: 'image/png', logo_size: PNG.length });
     });

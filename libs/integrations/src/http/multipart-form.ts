@@ -2,7 +2,7 @@
 // memory up to the logo limit. Every refusal is a 4xx with a code; nothing is written before the form is read.
 import '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { CommonException } from '@conduit/platform';
+import { CommonException, ConduitException } from '@conduit/platform';
 import { IntegrationsException } from '../integrations.exception';
 import { MAX_LOGO_BYTES } from '../logos/logo-content';
 
@@ -44,8 +44,10 @@ export async function readForm(req: FastifyRequest, fileField = 'logo'): Promise
       throw new IntegrationsException('logo_too_large', `A logo is at most ${MAX_LOGO_BYTES} bytes`, [
         { field: fileField, message: `more than ${MAX_LOGO_BYTES} bytes` },
       ]);
-    if (typeof code === 'string' && code.startsWith('FST_')) throw refused((err as Error).message);
-    throw err;
+    if (err instanceof ConduitException) throw err;
+    // Whatever else the parser throws (FST_* limits, busboy's "Unexpected end of form", a malformed part header) is
+    // the body's fault, never ours: a 400, not a 500.
+    throw refused(`The multipart body could not be read: ${(err as Error).message}`);
   }
   return form;
 }
