@@ -5,6 +5,13 @@
 //    asking the fake SIEM for its next page of items (GET through OutboundHttpClient with TaskHttpClient's options, the
 //    client the poller's task calls use), parsing it and storing it with CaseIngest.ingest in one tenant transaction
 //    (TenantContext.runInTenant: BEGIN, set_config, the batch's statements, COMMIT).
+//    With variant 'probe-hooks' (an EXPERIMENT, not Conduit's code): the fan-out's hooks (the chain trigger, one
+//    prepared query per published event: about 900 per page here) run only for the event names the hooks' probe (one
+//    statement per batch, the API's group commit's) says may start a chain, as publishManyInTenant could do itself.
+//    With variant 'numbers-apart' (an EXPERIMENT too; with probe-hooks): the new cases' numbers are taken by the same
+//    upsert of case_counters, but in a transaction of its own (TenantRoundTrip, another connection, committed at
+//    once) instead of in the page's, whose row lock otherwise serialises every ingest of a tenant until it commits.
+//    A rolled-back page then leaves a gap in the numbers, which the numbering already allows.
 //  - floor: the same lanes and pages fetched the same way, each page's items written as case_events rows (the columns
 //    CaseIngest writes, the mapping's fields picked by hand) by ONE multi-row INSERT ... VALUES ... ON CONFLICT DO
 //    NOTHING per page, autocommit, as the owner on a pool of its own: PostgreSQL's own batched insert of the same rows,
@@ -16,9 +23,10 @@ import { performance } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import { Pool } from 'pg';
 import { CaseIngest, type CaseMapping, type IngestResult } from '@conduit/cases';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, TenantRoundTrip } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
-import { asTenantId, parseConfig } from '@conduit/platform';
+import { TenantId, asTenantId, parseConfig } from '@conduit/platform';
+import { EventHooks, EventsService, type PublishInput } from '@conduit/webhooks';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 
 export type IngestCommand =
@@ -33,6 +41,7 @@ export type IngestCommand =
       mapping: CaseMapping;
       /** Makes the external ids of this round its own (the SIEM puts it in every id). */
       round: string;
+      variant?: 'probe-hooks' | 'numbers-apart';
     }
   | { cmd: 'stop' };
 
@@ -73,6 +82,8 @@ async function main(): Promise<void> {
   await app.init();
   const db = app.get(TenantContext);
   const ingest = app.get(CaseIngest);
+  const probeHooks = installProbeHooks(db, app.get(EventsService), app.get(EventHooks));
+  const numbersApart = installNumbersApart(ingest, app.get(TenantRoundTrip));
   // The floor's own connections, as the owner (the database's creator), autocommit.
   const owner = new Pool({ connectionString: process.env.BENCH_OWNER_URL, max: 8 });
   const http = new OutboundHttpClient({
@@ -127,6 +138,8 @@ async function main(): Promise<void> {
 
   const run = async (command: Extract<IngestCommand, { cmd: 'conduit' | 'floor' }>): Promise<IngestReply> => {
     const tenantId = asTenantId(command.tenantId);
+    probeHooks.enabled = command.variant === 'probe-hooks' || command.variant === 'numbers-apart';
+    numbersApart.enabled = command.variant === 'numbers-apart';
     const lane = async (k: number): Promise<LaneFigures> => {
       const instance = command.instances[k];
       const figures: LaneFigures = { fetchMs: [], storeMs: [], items: 0, results: {} };
@@ -172,6 +185,63 @@ async function main(): Promise<void> {
     );
   });
   reply({ ready: true });
+}
+
+/**
+ * The 'probe-hooks' experiment: publishManyInTenant asks the hooks' probes (one statement for the batch's event
+ * names, in its transaction) which names may start a chain, and the hooks run for the events of those names only;
+ * the others, for which the chain trigger would find no chain, skip its query. Off unless `enabled`.
+ */
+function installProbeHooks(db: TenantContext, events: EventsService, hooks: EventHooks): { enabled: boolean } {
+  const state = { enabled: false };
+  let current: { em: unknown; hooked: Set<string> } | null = null;
+  const publishMany = events.publishManyInTenant.bind(events);
+  events.publishManyInTenant = (tenantId: TenantId, inputs: PublishInput[]) => {
+    if (!state.enabled) return publishMany(tenantId, inputs);
+    return db.runInTenant(tenantId, async () => {
+      const names = [...new Set(inputs.map((i) => i.event_name))];
+      const probes = hooks.probes(tenantId, names);
+      if (probes === null) return publishMany(tenantId, inputs);
+      const hooked = new Set<string>();
+      for (const probe of probes)
+        for (const row of (await db.em.query(probe.sql, [...probe.values])) as { event_name: string }[])
+          hooked.add(row.event_name);
+      current = { em: db.em, hooked };
+      try {
+        return await publishMany(tenantId, inputs);
+      } finally {
+        current = null;
+      }
+    });
+  };
+  const published = hooks.published.bind(hooks);
+  hooks.published = (event) =>
+    current && current.em === db.em && !current.hooked.has(event.event_name) ? Promise.resolve() : published(event);
+  return state;
+}
+
+/**
+ * The 'numbers-apart' experiment: CaseIngest's CasesRepository.nextNumbers (reached through the instance: the
+ * repository is not exported) runs its upsert in a one-message transaction of its own. Off unless `enabled`.
+ */
+function installNumbersApart(ingest: CaseIngest, roundTrip: TenantRoundTrip): { enabled: boolean } {
+  const state = { enabled: false };
+  const repo = (ingest as unknown as { cases: { nextNumbers(t: TenantId, n: number): Promise<number[]> } }).cases;
+  const nextNumbers = repo.nextNumbers.bind(repo);
+  repo.nextNumbers = async (tenantId, count) => {
+    if (!state.enabled) return nextNumbers(tenantId, count);
+    const rows = await roundTrip.query<{ last_value: number }>(
+      tenantId,
+      `INSERT INTO case_counters (tenant_id, last_value) VALUES ($1, $2)
+       ON CONFLICT (tenant_id) DO UPDATE SET last_value = case_counters.last_value + $2
+       RETURNING last_value`,
+      [tenantId, count],
+      { durable: true },
+    );
+    const last = rows[0].last_value;
+    return Array.from({ length: count }, (_, i) => last - count + 1 + i);
+  };
+  return state;
 }
 
 main().catch((err: unknown) => {

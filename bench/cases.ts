@@ -62,6 +62,12 @@ const HOT_KEYS = 200;
 const HOT_SHARE = 0.8;
 const LEVELS = ['info', 'low', 'medium', 'high', 'critical'];
 const EMAIL = 'bench@example.test';
+/** Which series goes first rotates from round to round. */
+const SERIES_ORDER = [
+  ['floor', 'conduit', 'conduit-probe-hooks', 'conduit-numbers-apart'],
+  ['conduit', 'conduit-probe-hooks', 'conduit-numbers-apart', 'floor'],
+  ['conduit-numbers-apart', 'floor', 'conduit', 'conduit-probe-hooks'],
+] as const;
 
 const MAPPING: CaseMapping = {
   field_mapping: {
@@ -156,16 +162,32 @@ async function ingestPart(db: Awaited<ReturnType<typeof createBenchDatabase>>): 
     if (!msg.ok || !msg.result) throw new Error(`ingest process: ${msg.error}`);
     return msg.result;
   };
-  const sources: Record<'conduit' | 'floor', string[]> = { conduit: [], floor: [] };
+  type Series = (typeof SERIES_ORDER)[number][number];
+  const sources: Record<Series, string[]> = {
+    conduit: [],
+    floor: [],
+    'conduit-probe-hooks': [],
+    'conduit-numbers-apart': [],
+  };
   let servedToConduit = 0;
-  const runOnce = async (cmd: 'conduit' | 'floor', lanes: number, pages: number, round: string) => {
+  const runOnce = async (cmd: Series, lanes: number, pages: number, round: string) => {
     const instances = Array.from({ length: lanes }, () => randomUUID());
     sources[cmd].push(...instances);
     const cpuBefore = cpuByGroup(child.pid, BENCH_LABEL);
-    const result = await send({ cmd, siem: siem.url, tenantId, instances, pages, mapping: MAPPING, round });
+    const result = await send({
+      cmd: cmd === 'floor' ? 'floor' : 'conduit',
+      variant:
+        cmd === 'conduit-probe-hooks' ? 'probe-hooks' : cmd === 'conduit-numbers-apart' ? 'numbers-apart' : undefined,
+      siem: siem.url,
+      tenantId,
+      instances,
+      pages,
+      mapping: MAPPING,
+      round,
+    });
     const cpu = cpuShare(cpuBefore, cpuByGroup(child.pid, BENCH_LABEL), result.wallMs / 1000);
     const items = result.lanes.reduce((n, l) => n + l.items, 0);
-    if (cmd === 'conduit') servedToConduit += items;
+    if (cmd !== 'floor') servedToConduit += items;
     const stored = result.lanes.reduce((n, l) => n + (l.results.stored ?? 0), 0);
     const store = figures(result.lanes.flatMap((l) => l.storeMs));
     const fetch = figures(result.lanes.flatMap((l) => l.fetchMs));
@@ -180,7 +202,7 @@ async function ingestPart(db: Awaited<ReturnType<typeof createBenchDatabase>>): 
       wall_ms: Math.round(result.wallMs),
       page_store_ms: store,
       page_fetch_ms: fetch,
-      ...(cmd === 'conduit' ? { cases_created: casesCreated, cases_updated: casesUpdated } : {}),
+      ...(cmd !== 'floor' ? { cases_created: casesCreated, cases_updated: casesUpdated } : {}),
       cpu,
     };
   };
@@ -191,10 +213,12 @@ async function ingestPart(db: Awaited<ReturnType<typeof createBenchDatabase>>): 
     // Warm-up: connections, JIT, the mapping's compilation; then planner statistics.
     await runOnce('conduit', 2, 5, 'warm');
     await runOnce('floor', 2, 5, 'warm');
+    await runOnce('conduit-probe-hooks', 2, 5, 'warm');
+    await runOnce('conduit-numbers-apart', 2, 5, 'warm');
     await db.owner('ANALYZE');
     for (let r = 0; r < ROUNDS; r++)
       for (const lanes of LANES)
-        for (const cmd of (r % 2 === 0 ? ['floor', 'conduit'] : ['conduit', 'floor']) as ('conduit' | 'floor')[]) {
+        for (const cmd of SERIES_ORDER[r % SERIES_ORDER.length]) {
           const row = { round: r + 1, load_at_start: load()[0], ...(await runOnce(cmd, lanes, PAGES, `r${r}`)) };
           rows.push(row);
           console.log(JSON.stringify(row));
@@ -209,7 +233,7 @@ async function ingestPart(db: Awaited<ReturnType<typeof createBenchDatabase>>): 
     `SELECT count(*)::int AS events, count(*) FILTER (WHERE case_id IS NULL)::int AS unattached,
             count(DISTINCT (source_ref, external_id))::int AS distinct_items
        FROM case_events WHERE source_ref = ANY($1::uuid[])`,
-    [sources.conduit],
+    [[...sources.conduit, ...sources['conduit-probe-hooks'], ...sources['conduit-numbers-apart']]],
   )) as { events: number; unattached: number; distinct_items: number }[];
   const [counts] = (await db.owner(
     `SELECT (SELECT count(*)::int FROM cases WHERE tenant_id = $1) AS cases,
@@ -223,14 +247,23 @@ async function ingestPart(db: Awaited<ReturnType<typeof createBenchDatabase>>): 
       rows.filter((r) => r.lanes === lanes && r.cmd === cmd).map((r) => r.events_per_second as number);
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
     const conduit = of('conduit');
+    const probe = of('conduit-probe-hooks');
+    const apart = of('conduit-numbers-apart');
     const floor = of('floor');
+    const ratio = (v: number[]) => v.map((c, i) => Math.round((c / floor[i]) * 1000) / 1000);
     summary[`lanes_${lanes}`] = {
       conduit_events_per_second: conduit,
       floor_events_per_second: floor,
-      ratios: conduit.map((c, i) => Math.round((c / floor[i]) * 1000) / 1000),
+      ratios: ratio(conduit),
       median_conduit: median(conduit),
       median_floor: median(floor),
       target_5000_met: median(conduit) >= 5000,
+      experiment_probe_hooks_events_per_second: probe,
+      experiment_probe_hooks_ratios: ratio(probe),
+      experiment_probe_hooks_median: median(probe),
+      experiment_numbers_apart_events_per_second: apart,
+      experiment_numbers_apart_ratios: ratio(apart),
+      experiment_numbers_apart_median: median(apart),
     };
   }
   const result = {
