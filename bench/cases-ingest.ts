@@ -27,7 +27,7 @@ import { TenantContext, TenantRoundTrip } from '@conduit/database';
 import { OutboundHttpClient } from '@conduit/outbound-http';
 import { TenantId, asTenantId, parseConfig } from '@conduit/platform';
 import { EventHooks, EventsService, type PublishInput } from '@conduit/webhooks';
-import { WorkerModule } from '../apps/worker/src/worker.module';
+import { WorkerModule } from '@conduit/worker/worker.module';
 
 export type IngestCommand =
   | {

@@ -1,21 +1,23 @@
 // bench/cases: issue 19's two figures for the cases domain.
-// 1. Ingest throughput: pages of BENCH_PAGE_SIZE (default 500) items, as a SIEM answers them, from a paged fake SIEM in
-//    this process (node:http on 127.0.0.1, items made on request) into cases by ONE ingesting process built like the
-//    worker (bench/cases-ingest.ts: WorkerModule as a Nest application context), each page fetched through the task
-//    calls' HTTP client and stored by CaseIngest.ingest in one tenant transaction; BENCH_LANES (default "1,4") instances
-//    ingested at once. Per page 400 items fall on 200 keys that keep their cases (correlation joins them after the
-//    first page) and 100 items each open a case. Baseline in the same run, same process, same lanes and pages: each
-//    page's rows written to case_events by one multi-row INSERT (PostgreSQL's own batched insert of the same rows, no
-//    cases or fan-out). Rounds alternate which goes first. Events/s and the ratio; every served item checked stored
-//    once and attached to a case.
+// 1. Ingest throughput: pages of BENCH_PAGE_SIZE (default 500) items, as a SIEM answers them, from a paged fake SIEM
+//    in this process (node:http on 127.0.0.1, items made on request) into cases by ONE ingesting process built like
+//    the worker (bench/cases-ingest.ts: WorkerModule as a Nest application context), each page fetched through the
+//    task calls' HTTP client and stored by CaseIngest.ingest in one tenant transaction; BENCH_LANES (default "1,4")
+//    instances ingested at once. Per page 400 items fall on 200 keys that keep their cases (correlation joins them
+//    after the first page) and 100 items each open a case. Baseline in the same run, same process, same lanes and
+//    pages: each page's rows written to case_events by one multi-row INSERT (PostgreSQL's own batched insert of the
+//    same rows, no cases or fan-out). Two experiments run beside Conduit's code (conduit-probe-hooks,
+//    conduit-numbers-apart; see bench/cases-ingest.ts). The series' order rotates from round to round. Events/s and
+//    the ratio; every served item is checked stored once and attached to a case.
 //    Polling ingestion (the instance poller) had not landed when this was written: the path measured is the SIEM's
 //    pages through CaseIngest, what a poller's run does per page minus its cursor update (see docs/benchmarks.md).
-// 2. Listing: BENCH_EVENTS (default 1,000,000) case_events in one tenant among BENCH_OTHER_TENANTS (default 4) holding
-//    BENCH_OTHER_EVENTS (default 50,000) each, seeded with generate_series as the owner: one case of 300,000 events, ten
-//    of 20,000, the rest over BENCH_CASES (default 2,000) cases. Measured through the real API (apps/api/src/main.ts) in
-//    its own process, asked sequentially by this process: GET /api/v1/cases/{id}/events (first page, a deep cursor page,
-//    a small case) and the seed case panel route (several offsets); against the bare SQL of the same read (owner
-//    connection, no HTTP, no RLS) and the HTTP floor (an authenticated one-row list of another domain). p50/p95.
+// 2. Listing: BENCH_EVENTS (default 1,000,000) case_events in one tenant among BENCH_OTHER_TENANTS (default 4)
+//    holding BENCH_OTHER_EVENTS (default 50,000) each, seeded with generate_series as the owner: one case of 300,000
+//    events, ten of 20,000, the rest over BENCH_CASES (default 2,000) cases. Measured through the real API
+//    (apps/api/src/main.ts) in its own process, asked sequentially by this process: GET /api/v1/cases/{id}/events
+//    (first page, a deep cursor page, a small case) and the seed case panel route (several offsets); against the bare
+//    SQL of the same read (owner connection, no HTTP, no RLS) and the HTTP floor (an authenticated one-row list of
+//    another domain). p50/p95. An experiment for deep offsets (a deferred join) in bare SQL.
 // The load average is printed at the start and the end of each part, and kept in the result.
 // Run: node -r @swc-node/register bench/cases.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_PART (ingest, listing or all; default all), BENCH_PAGES (pages per lane per round, default 40),
@@ -514,11 +516,35 @@ async function listingPart(db: Awaited<ReturnType<typeof createBenchDatabase>>):
       rows.push(row);
       console.log(JSON.stringify(row));
     }
+    // An experiment for the panel's deep offsets (not Conduit's code): the offset walked over the index alone (an
+    // index-only scan of case_events_case_idx, which holds every column the order and the skip need), then only the
+    // page's rows read (a "deferred join"). Same rows, same order.
+    const deferredSql = (offset: number, limit: number) =>
+      `SELECT ${COLUMNS.replace(/(\w+)/g, 'e.$1')} FROM case_events e
+         JOIN (SELECT id, occurred_at FROM case_events WHERE tenant_id = $1 AND case_id = $2
+                ORDER BY occurred_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}) p ON p.id = e.id
+        ORDER BY p.occurred_at DESC, p.id DESC`;
+    for (const offset of [10_000, Math.floor(big.event_count / 2)]) {
+      const same = await bare.query(deferredSql(offset, 50), [tenant, big.id]);
+      const plain = await bare.query(sliceSql(offset, 50), [tenant, big.id]);
+      const sameRows =
+        same.rows.map((r: { id: string }) => r.id).join() === plain.rows.map((r: { id: string }) => r.id).join();
+      const sqlOnly = await measureSql(deferredSql(offset, 50), [tenant, big.id], Math.min(REPEAT, 40));
+      const row = {
+        case: `experiment: deferred join, offset ${offset}, limit 50 (bare SQL only)`,
+        bare_sql_p50_ms: sqlOnly.p50,
+        bare_sql_p95_ms: sqlOnly.p95,
+        same_rows_as_the_panel: sameRows,
+      };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
     // The plans of the list's two shapes and the panel's deep offset.
     for (const [label, sql, params] of [
       ['first page', pageSql('', 51), [tenant, big.id]],
       ['cursor page', pageSql('AND (occurred_at, id) < ($3, $4)', 51), [tenant, big.id, deep.occurred_at, deep.id]],
       ['panel offset 10,000', sliceSql(10_000, 50), [tenant, big.id]],
+      ['panel offset 10,000, deferred join', deferredSql(10_000, 50), [tenant, big.id]],
     ] as [string, string, unknown[]][]) {
       const plan = (await bare.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params)).rows
         .map((r: Record<string, string>) => r['QUERY PLAN'])
