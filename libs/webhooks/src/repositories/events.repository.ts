@@ -64,6 +64,16 @@ export interface EventFilter {
 export class EventsRepository {
   constructor(private readonly db: TenantContext) {}
 
+  /** The event names the hooks' probes answer (rows of `event_name`), in the caller's tenant transaction. */
+  async hookedNames(probes: readonly TenantStatement[]): Promise<Set<string>> {
+    const names = new Set<string>();
+    for (const probe of probes) {
+      const rows = (await this.db.em.query(probe.sql, [...probe.values])) as { event_name: string }[];
+      for (const row of rows) names.add(row.event_name);
+    }
+    return names;
+  }
+
   page(tenantId: TenantId, filter: EventFilter, page: PageRequest): Promise<EventEntity[]> {
     const qb = this.db.em
       .getRepository(EventEntity)
