@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IntegrationsModule } from '@conduit/integrations';
 import { TaskEngineModule } from '@conduit/tasks/engine';
 import { CasesModule } from './cases.module';
 import { CaseRetention } from './engine/case-retention';
@@ -10,7 +11,7 @@ import { CaseIngestionModule } from './polling/case-ingestion.module';
  * retention of case events and closed cases (run by the worker's retention sweep).
  */
 @Module({
-  imports: [CasesModule, CaseIngestionModule, TaskEngineModule],
+  imports: [CasesModule, CaseIngestionModule, TaskEngineModule, IntegrationsModule],
   providers: [CaseRetention, IngestionPoller, IngestionTimer],
   exports: [CaseRetention, IngestionPoller],
 })
