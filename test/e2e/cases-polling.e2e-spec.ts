@@ -310,7 +310,12 @@ describe('polling ingestion', () => {
       // Late items: they occurred before the cursor, inside the lookback, and show up only now.
       const cursor = Date.parse((await state(id)).cursor!);
       for (let i = 0; i < 4; i++)
-        siem.add('main', { id: `main-late-${i}`, ts: new Date(cursor - 30_000 + i * 1000).toISOString(), host: 'late', level: 'low' });
+        siem.add('main', {
+          id: `main-late-${i}`,
+          ts: new Date(cursor - 30_000 + i * 1000).toISOString(),
+          host: 'late',
+          level: 'low',
+        });
       seed('main', 6, 100, 5);
       await allStored('main', id);
 
@@ -347,10 +352,12 @@ describe('polling ingestion', () => {
       // The cursor reset: admins only, audited; the next run reads from there and stores nothing twice.
       const at = ago(3600);
       expect(
-        (await stack.api.request('PUT', `/api/v1/instances/${id}/ingestion/cursor`, {
-          token: analyst.token,
-          body: { cursor: at },
-        })).status,
+        (
+          await stack.api.request('PUT', `/api/v1/instances/${id}/ingestion/cursor`, {
+            token: analyst.token,
+            body: { cursor: at },
+          })
+        ).status,
       ).toBe(403);
       const bad = await stack.api.request('PUT', `/api/v1/instances/${id}/ingestion/cursor`, {
         token: admin.token,
@@ -371,8 +378,12 @@ describe('polling ingestion', () => {
       expect(audit.length).toBeGreaterThan(0);
 
       // The task and its integration cannot be deleted while ingestion is on.
-      const tasks = await stack.api.request('GET', `/api/v1/integrations/${integrationId}/tasks`, { token: admin.token });
-      const taskId = (tasks.body.data as { id: string; task_tag: string }[]).find((t) => t.task_tag === 'pull_alerts')!.id;
+      const tasks = await stack.api.request('GET', `/api/v1/integrations/${integrationId}/tasks`, {
+        token: admin.token,
+      });
+      const taskId = (tasks.body.data as { id: string; task_tag: string }[]).find(
+        (t) => t.task_tag === 'pull_alerts',
+      )!.id;
       const del = await stack.api.request('DELETE', `/api/v1/integrations/${integrationId}/tasks/${taskId}`, {
         token: admin.token,
       });

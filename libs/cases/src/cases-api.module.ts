@@ -4,10 +4,7 @@ import { CasesModule } from './cases.module';
 import { CasePanelController } from './http/case-panel.controller';
 import { CasesController } from './http/cases.controller';
 import { CaseIngestionModule } from './polling/case-ingestion.module';
-import {
-  CaseIngestionStartTimeController,
-  InstanceIngestionController,
-} from './polling/instance-ingestion.controller';
+import { CaseIngestionStartTimeController, InstanceIngestionController } from './polling/instance-ingestion.controller';
 
 /** The cases' routes (/api/v1/cases, instances' ingestion, and the seed's case panel and start-time paths). */
 @Module({

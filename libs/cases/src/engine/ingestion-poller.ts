@@ -23,7 +23,7 @@ import {
 } from '@conduit/tasks/engine';
 import { CaseIngest } from '../case-ingest';
 import { IngestionConfig, ResumePoint, nextWindow } from '../polling/ingestion-config';
-import { ClaimedIngestion, InstanceIngestionRepository } from '../polling/instance-ingestion.repository';
+import { ClaimedIngestion, InstanceIngestionRepository } from '../repositories/instance-ingestion.repository';
 
 const CLAIM_BATCH = 20;
 const ITEMS = '__ingestion_items';
@@ -178,7 +178,8 @@ export class IngestionPoller {
       if (err instanceof RunFailed) {
         outcome.error = { code: err.code, message: err.message };
         lastCall = err.call ?? lastCall;
-      } else if (err instanceof LeaseLost || lost) outcome.error = { code: 'lease_lost', message: new LeaseLost().message };
+      } else if (err instanceof LeaseLost || lost)
+        outcome.error = { code: 'lease_lost', message: new LeaseLost().message };
       else if (err instanceof ConduitException) outcome.error = { code: err.code, message: err.message };
       else {
         this.logger.error({ instance_id: claimed.instance_uuid, err: (err as Error).message }, 'ingestion run failed');
@@ -230,7 +231,8 @@ export class IngestionPoller {
     ];
     const scrub = credentialScrubber(secretValues);
     const itemsPath = config.items_path ?? task.output_fields.find((f) => f.is_array)?.path;
-    if (!itemsPath) throw new RunFailed('no_items_path', `task ${task.task_tag} has no is_array output and no items_path`);
+    if (!itemsPath)
+      throw new RunFailed('no_items_path', `task ${task.task_tag} has no is_array output and no items_path`);
     const defaults = Object.fromEntries(task.input_fields.map((f) => [f.name, f.default ?? null]));
     const call = (t: Pick<TaskEntity, 'task_tag' | 'request' | 'output_fields' | 'error_handling'>, input: object) =>
       executeTaskCall(
@@ -260,7 +262,11 @@ export class IngestionPoller {
     for (const dep of order.order) {
       const r = await call(dep, {});
       if (r.status !== 'success')
-        throw new RunFailed('dependency_failed', `dependency ${dep.task_tag} ended ${r.status}: ${r.error?.message ?? ''}`, r);
+        throw new RunFailed(
+          'dependency_failed',
+          `dependency ${dep.task_tag} ended ${r.status}: ${r.error?.message ?? ''}`,
+          r,
+        );
       deps[dep.task_tag] = r.outputs ?? {};
     }
 
@@ -281,14 +287,12 @@ export class IngestionPoller {
     let token: string | null = window.resume?.page_token ?? null;
     let page: number = window.resume?.page ?? 1;
     let fetched = 0;
-    let last: TaskCallResult | null = null;
     for (;;) {
       if (signal.aborted) throw new LeaseLost();
       const input: Record<string, unknown> = { start, end, page_size: config.page_size };
       if (pagination.type === 'token') input[pagination.param] = token;
       if (pagination.type === 'page') input[pagination.param] = page;
       const result = await call(pageTask, input);
-      last = result;
       if (signal.aborted) throw new LeaseLost();
       if (result.status !== 'success')
         throw new RunFailed(
@@ -344,11 +348,11 @@ export class IngestionPoller {
       if (!more) {
         outcome.window_done = true;
         outcome.cursor = end;
-        return last;
+        return result;
       }
       if (stop) {
         outcome.resume = resume ?? null;
-        return last;
+        return result;
       }
     }
   }

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { IntegrationsModule } from '@conduit/integrations';
 import { TasksModule } from '@conduit/tasks';
 import { IngestionTaskUsers } from './ingestion-task-users';
-import { InstanceIngestionRepository } from './instance-ingestion.repository';
+import { InstanceIngestionRepository } from '../repositories/instance-ingestion.repository';
 import { InstanceIngestionService } from './instance-ingestion.service';
 
 /** Instances' polling ingestion: the table, the API's service, and its registration as a task user. */

@@ -4,9 +4,7 @@
 import { CaseMapping, checkCaseMapping, jsonPathProblem, MappingProblem } from '../mapping/case-mapping';
 
 export type IngestionPagination =
-  | { type: 'token'; next_path: string; param: string }
-  | { type: 'page'; param: string }
-  | { type: 'none' };
+  { type: 'token'; next_path: string; param: string } | { type: 'page'; param: string } | { type: 'none' };
 
 export interface IngestionConfig {
   task_tag: string;
@@ -91,7 +89,8 @@ export function checkIngestionConfig(body: unknown): { config: IngestionConfig |
     else itemsPath = body.items_path as string;
   }
   const pagination = checkPagination(body.pagination, bad);
-  if (body.enabled !== undefined && typeof body.enabled !== 'boolean') bad('enabled', 'invalid_type', 'must be true or false');
+  if (body.enabled !== undefined && typeof body.enabled !== 'boolean')
+    bad('enabled', 'invalid_type', 'must be true or false');
   const mappingBody: Record<string, unknown> = {};
   for (const key of MAPPING_KEYS) if (body[key] !== undefined) mappingBody[key] = body[key];
   const { mapping, problems: mappingProblems } = checkCaseMapping(mappingBody);
@@ -128,7 +127,8 @@ function checkPagination(
   };
   if (value.type === 'token') {
     for (const key of Object.keys(value))
-      if (!['type', 'next_path', 'param'].includes(key)) bad(`pagination.${key}`, 'unknown_key', 'is not a pagination key');
+      if (!['type', 'next_path', 'param'].includes(key))
+        bad(`pagination.${key}`, 'unknown_key', 'is not a pagination key');
     const problem = typeof value.next_path === 'string' ? jsonPathProblem(value.next_path) : 'is required (a JSONPath)';
     if (problem) bad('pagination.next_path', 'invalid_selector', problem);
     const p = paramOk('page_token');

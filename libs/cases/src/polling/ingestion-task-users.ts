@@ -4,7 +4,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { TaskUser, TaskUsers } from '@conduit/tasks';
-import { InstanceIngestionRepository } from './instance-ingestion.repository';
+import { InstanceIngestionRepository } from '../repositories/instance-ingestion.repository';
 
 @Injectable()
 export class IngestionTaskUsers implements OnModuleInit {
@@ -15,7 +15,9 @@ export class IngestionTaskUsers implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.users.register({ usersOf: (tenantId, integrationUuid, tags) => this.usersOf(tenantId, integrationUuid, tags) });
+    this.users.register({
+      usersOf: (tenantId, integrationUuid, tags) => this.usersOf(tenantId, integrationUuid, tags),
+    });
   }
 
   async usersOf(tenantId: TenantId, integrationUuid: string, tags?: readonly string[]): Promise<TaskUser[]> {

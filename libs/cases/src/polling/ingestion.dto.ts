@@ -10,13 +10,25 @@ export class PutIngestionDto {
   interval_seconds?: number;
   @ApiPropertyOptional({ example: 86400, default: 86400, description: 'Seconds back where the first window starts' })
   first_fetch?: number;
-  @ApiPropertyOptional({ example: 120, default: 0, description: 'Each window starts this many seconds before the cursor' })
+  @ApiPropertyOptional({
+    example: 120,
+    default: 0,
+    description: 'Each window starts this many seconds before the cursor',
+  })
   lookback_seconds?: number;
   @ApiPropertyOptional({ example: 30, default: 0, description: 'A window ends this many seconds before now' })
   settle_seconds?: number;
-  @ApiPropertyOptional({ example: 100, default: 100, description: 'Items asked per page (1-1000), the page_size input' })
+  @ApiPropertyOptional({
+    example: 100,
+    default: 100,
+    description: 'Items asked per page (1-1000), the page_size input',
+  })
   page_size?: number;
-  @ApiPropertyOptional({ example: 10000, default: 10000, description: 'A run stops after this many items (resumes next run)' })
+  @ApiPropertyOptional({
+    example: 10000,
+    default: 10000,
+    description: 'A run stops after this many items (resumes next run)',
+  })
   max_items_per_run?: number;
   @ApiPropertyOptional({
     example: '$.alerts',

@@ -10,7 +10,7 @@ import { TaskRunsService, TasksRepository } from '@conduit/tasks/engine';
 import { CasesException } from '../cases.exception';
 import { IngestionResponse } from './ingestion.dto';
 import { IngestionConfig, checkIngestionConfig, nextWindow } from './ingestion-config';
-import { InstanceIngestionRepository, InstanceIngestionRow } from './instance-ingestion.repository';
+import { InstanceIngestionRepository, InstanceIngestionRow } from '../repositories/instance-ingestion.repository';
 
 const instanceNotFound = () => new CasesException('instance_not_found', 'Instance not found');
 const notConfigured = () =>

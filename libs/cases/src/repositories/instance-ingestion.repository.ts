@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
-import type { IngestionConfig, ResumePoint } from './ingestion-config';
+import type { IngestionConfig, ResumePoint } from '../polling/ingestion-config';
 
 export interface InstanceIngestionRow {
   instance_uuid: string;
