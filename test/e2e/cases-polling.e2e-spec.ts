@@ -390,6 +390,11 @@ describe('polling ingestion', () => {
       expect(del.status, del.text).toBe(409);
       expect(del.body.error.code).toBe('task_has_dependents');
       expect(JSON.stringify(del.body.error)).toContain('case_ingestion');
+      const delIntegration = await stack.api.request('DELETE', `/api/v1/integrations/${integrationId}`, {
+        token: admin.token,
+      });
+      expect(delIntegration.status, delIntegration.text).toBe(409);
+      expect(delIntegration.body.error.code).toBe('integration_has_dependents');
       const got2 = await stack.api.request('GET', `/api/v1/instances/${id}/ingestion`, { token: analyst.token });
       expect(got2.status).toBe(200);
       expect(got2.body).toMatchObject({ task_tag: 'pull_alerts', enabled: true });

@@ -26,6 +26,8 @@ import { IngestionConfig, ResumePoint, nextWindow } from '../polling/ingestion-c
 import { ClaimedIngestion, InstanceIngestionRepository } from '../repositories/instance-ingestion.repository';
 
 const CLAIM_BATCH = 20;
+/** Runs one worker carries at once; more due instances wait for the next sweep (or another worker). */
+const MAX_CONCURRENT_RUNS = 50;
 const ITEMS = '__ingestion_items';
 const NEXT = '__ingestion_next';
 
@@ -71,6 +73,7 @@ class RunFailed extends Error {
 export class IngestionPoller {
   private readonly logger = new Logger(IngestionPoller.name);
   private readonly tokens: OAuth2TokenCache;
+  private readonly active = new Set<Promise<void>>();
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
@@ -88,28 +91,43 @@ export class IngestionPoller {
     this.tokens = new OAuth2TokenCache(http);
   }
 
-  /** Claims and runs every due ingestion of every tenant (each claimed by one worker). */
-  async sweepOnce(): Promise<{ ran: number }> {
+  /**
+   * Claims due ingestion of every tenant (each run claimed by one worker), up to this worker's free capacity, and
+   * starts the runs. With `wait`, answers when they ended; the timer does not wait, so a slow tool does not hold back
+   * the next sweep (the runs in flight are awaited on shutdown).
+   */
+  async sweepOnce(options: { wait: boolean } = { wait: true }): Promise<{ started: number }> {
+    if (MAX_CONCURRENT_RUNS - this.active.size <= 0) return { started: 0 };
     const tenants = await this.system.run(
       'case_ingestion.sweep',
       (plane) => plane.tenantsWithDueWork({ kind: 'case_ingestion' }),
       { routine: true },
     );
-    let ran = 0;
+    const started: Promise<void>[] = [];
     for (const tenantId of tenants) {
+      const capacity = MAX_CONCURRENT_RUNS - this.active.size;
+      if (capacity <= 0) break;
       const claimed = await this.db.runInTenant(tenantId, () =>
-        this.ingestion.claimDue(tenantId, CLAIM_BATCH, this.config.CASE_INGESTION_LEASE_SECONDS),
+        this.ingestion.claimDue(tenantId, Math.min(CLAIM_BATCH, capacity), this.config.CASE_INGESTION_LEASE_SECONDS),
       );
-      await Promise.all(
-        claimed.map(async (row) => {
-          await this.run(tenantId, row).catch((err: unknown) =>
+      for (const row of claimed) {
+        const run: Promise<void> = this.run(tenantId, row)
+          .then(() => undefined)
+          .catch((err: unknown) =>
             this.logger.warn({ instance_id: row.instance_uuid, err: (err as Error).message }, 'ingestion run failed'),
-          );
-          ran += 1;
-        }),
-      );
+          )
+          .finally(() => this.active.delete(run));
+        this.active.add(run);
+        started.push(run);
+      }
     }
-    return { ran };
+    if (options.wait) await Promise.all(started);
+    return { started: started.length };
+  }
+
+  /** Waits for the runs in flight (shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.active]);
   }
 
   /** One claimed run, to its end: the window page by page, then the outcome recorded. */
@@ -430,12 +448,13 @@ export class IngestionTimer implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    await this.poller.drain();
   }
 
   private tick(): void {
     if (this.running) return;
     this.running = this.poller
-      .sweepOnce()
+      .sweepOnce({ wait: false })
       .then(() => undefined)
       .catch((err: unknown) => {
         if (!this.database.away) this.logger.warn({ err: (err as Error).message }, 'case ingestion sweep failed');

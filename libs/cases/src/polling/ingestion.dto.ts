@@ -2,6 +2,7 @@
 // invalid_ingestion_config naming every bad field), so this class documents it and the controller takes the raw body.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
+import { JSON_OBJECT } from '@conduit/platform';
 
 export class PutIngestionDto {
   @ApiProperty({ example: 'fetch_alerts', description: 'A task of the instance’s integration with ingest_cases true' })
@@ -38,6 +39,8 @@ export class PutIngestionDto {
   })
   items_path?: string | null;
   @ApiPropertyOptional({
+    ...JSON_OBJECT,
+    nullable: true,
     example: { type: 'token', next_path: '$.next', param: 'page_token' },
     description:
       '{ type: token, next_path, param (default page_token) } or { type: page, param (default page) } or none',
@@ -46,19 +49,24 @@ export class PutIngestionDto {
   @ApiPropertyOptional({ example: true, default: true })
   enabled?: boolean;
   @ApiProperty({
+    ...JSON_OBJECT,
     example: { external_id: '$.id', title: '$.rule', severity: '$.level', occurred_at: '$.ts', case_key: '$.host' },
     description: 'The case mapping’s selectors (docs/cases.md)',
   })
   field_mapping: Record<string, string>;
   @ApiPropertyOptional({ example: "item.level != 'debug'", nullable: true, type: String })
   filter?: string | null;
-  @ApiPropertyOptional({ example: { P1: 'critical' } })
+  @ApiPropertyOptional({ ...JSON_OBJECT, example: { P1: 'critical' } })
   severity_map?: Record<string, string>;
   @ApiPropertyOptional({ example: 3600, nullable: true, type: Number })
   correlation_window_seconds?: number | null;
   @ApiPropertyOptional({ example: true, default: true })
   auto_create_cases?: boolean;
-  @ApiPropertyOptional({ example: [{ name: 'burst', when: 'case.event_count >= 10', severity: 'high' }] })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: JSON_OBJECT,
+    example: [{ name: 'burst', when: 'case.event_count >= 10', severity: 'high' }],
+  })
   escalation_rules?: Record<string, unknown>[];
 }
 
@@ -73,17 +81,30 @@ export class IngestionResponse {
   @ApiProperty() instance_id: number;
   @ApiProperty() task_tag: string;
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ description: 'The settings as stored (the PUT body with its defaults)' })
+  @ApiProperty({ ...JSON_OBJECT, description: 'The settings as stored (the PUT body with its defaults)' })
   config: Record<string, unknown>;
   @ApiProperty({ nullable: true, type: String, description: 'Where the next window starts, before the lookback' })
   cursor: string | null;
-  @ApiProperty({ nullable: true, type: Object, description: 'A run stopped by max_items_per_run resumes here' })
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, description: 'A run stopped by max_items_per_run resumes here' })
   resume: Record<string, unknown> | null;
   @ApiProperty({ description: 'The next window’s start (the resume point’s, or cursor minus lookback)' })
   next_window_start: string;
   @ApiProperty() next_run_at: string;
   @ApiProperty({ description: 'A worker holds the lease now' }) running: boolean;
-  @ApiProperty({ nullable: true, type: Object, description: 'The last run’s outcome' })
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, description: 'The last run’s outcome' })
   last_run: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: String }) last_run_at: string | null;
+}
+
+export class StartTimeResponse {
+  @ApiProperty({ description: 'The instance’s number' }) instance_id: number;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty({ description: 'Where the next window starts (the resume point’s start, or cursor minus lookback)' })
+  next_window_start: string;
+  @ApiProperty({ nullable: true, type: String }) cursor: string | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true }) resume: Record<string, unknown> | null;
+  @ApiProperty({ ...JSON_OBJECT, nullable: true, description: 'The last run’s outcome' })
+  last_run: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String }) last_run_at: string | null;
+  @ApiProperty({ description: 'When the next run is due' }) next_run_at: string;
 }

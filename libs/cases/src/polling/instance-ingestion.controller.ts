@@ -14,8 +14,8 @@ import { AccessService, CheckPolicy } from '@conduit/access';
 import { Audited } from '@conduit/audit';
 import { ApiErrors } from '@conduit/platform';
 import { TenantScope } from '@conduit/tenants';
-import { IngestionResponse, PutIngestionDto, ResetCursorDto } from './ingestion.dto';
-import { InstanceIngestionService, StartTimeResponse } from './instance-ingestion.service';
+import { IngestionResponse, PutIngestionDto, ResetCursorDto, StartTimeResponse } from './ingestion.dto';
+import { InstanceIngestionService } from './instance-ingestion.service';
 
 @ApiTags('cases')
 @ApiBearerAuth('bearer')
@@ -93,7 +93,7 @@ export class CaseIngestionStartTimeController {
     summary: 'Where the instance’s next ingestion window starts, its last run and the next scheduled run',
     description: 'instanceId: the instance’s number. 404 ingestion_not_configured when it has no ingestion.',
   })
-  @ApiOkResponse({ description: 'next_window_start, cursor, resume, last_run, last_run_at, next_run_at, enabled' })
+  @ApiOkResponse({ type: StartTimeResponse })
   @ApiErrors(401, 403, 404)
   async startTime(
     @Param('tenantCode') tenantCode: string,

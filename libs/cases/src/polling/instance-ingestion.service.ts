@@ -8,24 +8,13 @@ import { InstanceEntity, InstancesService } from '@conduit/integrations';
 import { TenantId } from '@conduit/platform';
 import { TaskRunsService, TasksRepository } from '@conduit/tasks/engine';
 import { CasesException } from '../cases.exception';
-import { IngestionResponse } from './ingestion.dto';
+import { IngestionResponse, StartTimeResponse } from './ingestion.dto';
 import { IngestionConfig, checkIngestionConfig, nextWindow } from './ingestion-config';
 import { InstanceIngestionRepository, InstanceIngestionRow } from '../repositories/instance-ingestion.repository';
 
 const instanceNotFound = () => new CasesException('instance_not_found', 'Instance not found');
 const notConfigured = () =>
   new CasesException('ingestion_not_configured', 'Ingestion is not configured for this instance');
-
-export interface StartTimeResponse {
-  instance_id: number;
-  enabled: boolean;
-  next_window_start: string;
-  cursor: string | null;
-  resume: Record<string, unknown> | null;
-  last_run: Record<string, unknown> | null;
-  last_run_at: string | null;
-  next_run_at: string;
-}
 
 @Injectable()
 export class InstanceIngestionService {

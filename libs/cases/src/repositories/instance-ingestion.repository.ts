@@ -174,11 +174,12 @@ export class InstanceIngestionRepository {
     return rows.length > 0;
   }
 
-  /** Instances of the integration with ingestion switched on (task users). */
+  /** Live instances of the integration with ingestion switched on (task users). */
   enabledOf(tenantId: TenantId, integrationUuid: string): Promise<{ instance_uuid: string; task_tag: string }[]> {
     return this.db.em.query(
-      `SELECT instance_uuid, task_tag FROM instance_ingestion
-        WHERE tenant_id = $1 AND integration_uuid = $2 AND enabled ORDER BY instance_uuid`,
+      `SELECT g.instance_uuid, g.task_tag FROM instance_ingestion g
+         JOIN integration_instances i ON i.id = g.instance_uuid AND i.deleted_at IS NULL
+        WHERE g.tenant_id = $1 AND g.integration_uuid = $2 AND g.enabled ORDER BY g.instance_uuid`,
       [tenantId, integrationUuid],
     ) as Promise<{ instance_uuid: string; task_tag: string }[]>;
   }
