@@ -221,6 +221,8 @@ describe('polling ingestion', () => {
     await waitFor(
       `every served item of ${inst} stored`,
       async () => {
+        // One run per instance at a time, whatever the number of workers: checked while waiting, too.
+        expect(siem.maxInFlight.get(inst) ?? 0, `concurrent requests for ${inst}`).toBeLessThanOrEqual(1);
         const got = new Set(await stored(id));
         const served = siem.servedOf(inst);
         const all = siem.alerts.get(inst) ?? [];
@@ -291,7 +293,14 @@ describe('polling ingestion', () => {
       siem.failPage3 = true;
       siem.delayMs = 150;
       expect((await put(id, SETTINGS)).status).toBe(200);
-      await waitFor('page 3 failed past the retries', async () => (await state(id)).last_run?.error != null, 30_000);
+      await waitFor(
+        'page 3 failed past the retries',
+        async () => {
+          expect(siem.maxInFlight.get('main') ?? 0, 'concurrent requests for main').toBeLessThanOrEqual(1);
+          return (await state(id)).last_run?.error != null;
+        },
+        30_000,
+      );
       const failedRun = (await state(id)).last_run!;
       expect(failedRun).toMatchObject({ pages: 2, window_done: false, error: { code: 'page_failure' } });
       expect(siem.failures).toBeGreaterThanOrEqual(2); // the task's retry was asked too
