@@ -193,12 +193,11 @@ export class IngestionPoller {
         clearInterval(beat);
         throw err; // the lease expires and another sweep runs the window again
       }
-      if (err instanceof RunFailed) {
+      if (err instanceof LeaseLost || lost) outcome.error = { code: 'lease_lost', message: new LeaseLost().message };
+      else if (err instanceof RunFailed) {
         outcome.error = { code: err.code, message: err.message };
         lastCall = err.call ?? lastCall;
-      } else if (err instanceof LeaseLost || lost)
-        outcome.error = { code: 'lease_lost', message: new LeaseLost().message };
-      else if (err instanceof ConduitException) outcome.error = { code: err.code, message: err.message };
+      } else if (err instanceof ConduitException) outcome.error = { code: err.code, message: err.message };
       else {
         this.logger.error({ instance_id: claimed.instance_uuid, err: (err as Error).message }, 'ingestion run failed');
         outcome.error = { code: 'internal_error', message: (err as Error).message };
