@@ -410,4 +410,45 @@ describe('polling ingestion', () => {
       expect(got2.body).toMatchObject({ task_tag: 'pull_alerts', enabled: true });
     },
   );
+
+  it('follows page-number pagination; switched off, the task is no longer used', { timeout: 60_000 }, async () => {
+    if (!stack.worker) await stack.startWorker();
+    siem.delayMs = 0;
+    const { id } = await instance('paged');
+    seed('paged', 17, 0, 900);
+    const res = await put(id, { ...SETTINGS, pagination: { type: 'page', param: 'page_token' }, max_items_per_run: 8 });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.config).toMatchObject({ pagination: { type: 'page', param: 'page_token' }, page_size: 5 });
+    await allStored('paged', id);
+    await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
+    expect(await duplicateRows(id)).toBe(0);
+    expect(new Set(await stored(id))).toEqual(siem.servedOf('paged'));
+    const resumed = await stack.api.sql(
+      `SELECT outputs->'resume'->>'page' AS page FROM task_runs
+        WHERE instance_uuid = $1 AND source = 'ingestion' AND jsonb_typeof(outputs->'resume') = 'object'`,
+      [id],
+    );
+    expect(resumed.length).toBeGreaterThan(0);
+
+    // Off (DELETE) for every instance on the task: the task may go.
+    for (const other of await stack.api.sql<{ instance_uuid: string }>(
+      `SELECT instance_uuid FROM instance_ingestion`,
+    )) {
+      const off = await stack.api.request('DELETE', `/api/v1/instances/${other.instance_uuid}/ingestion`, {
+        token: admin.token,
+      });
+      expect(off.status).toBe(204);
+    }
+    expect((await stack.api.request('GET', `/api/v1/instances/${id}/ingestion`, { token: admin.token })).status).toBe(
+      404,
+    );
+    const tasks = await stack.api.request('GET', `/api/v1/integrations/${integrationId}/tasks`, { token: admin.token });
+    const taskId = (tasks.body.data as { id: string; task_tag: string }[]).find(
+      (t) => t.task_tag === 'pull_alerts',
+    )!.id;
+    const del = await stack.api.request('DELETE', `/api/v1/integrations/${integrationId}/tasks/${taskId}`, {
+      token: admin.token,
+    });
+    expect(del.status, del.text).toBe(204);
+  });
 });
