@@ -275,6 +275,19 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
           VALUES ($1, $2, 'push', $3, $3, $4, now(), '{}')`,
     params: [randomUUID(), t, randomUUID(), randomUUID()],
   }),
+  // Ingestion settings need an instance (and its integration): of the same tenant, made in the same statement.
+  instance_ingestion: (t, u) => ({
+    sql: `WITH i AS (
+            INSERT INTO integrations (id, tenant_id, integration_id, title, created_by) VALUES ($1, $2, $3, $4, $5)
+            RETURNING id, integration_id),
+          x AS (
+            INSERT INTO integration_instances (id, tenant_id, instance_id, integration_uuid, integration_id, title, base_url)
+            SELECT $6, $2, $3, i.id, i.integration_id, $4, 'https://seed.local' FROM i
+            RETURNING id, integration_uuid)
+          INSERT INTO instance_ingestion (instance_uuid, tenant_id, integration_uuid, task_tag, config)
+          SELECT x.id, $2, x.integration_uuid, 'seed_task', '{}' FROM x`,
+    params: [randomUUID(), t, 1 + randomBytes(3).readUIntBE(0, 3), `seed ${randomUUID()}`, u, randomUUID()],
+  }),
   case_counters: (t) => ({
     sql: `INSERT INTO case_counters (tenant_id, last_value) VALUES ($1, 1) ON CONFLICT (tenant_id) DO NOTHING`,
     params: [t],

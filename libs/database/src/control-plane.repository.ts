@@ -10,7 +10,8 @@ export type DueWork =
   | { kind: 'inbound_events'; graceSeconds: number }
   | { kind: 'task_runs'; graceSeconds: number }
   | { kind: 'health_checks' }
-  | { kind: 'monitors' };
+  | { kind: 'monitors' }
+  | { kind: 'case_ingestion' };
 
 export interface TenantRetention {
   id: TenantId;
@@ -75,5 +76,8 @@ function dueWorkQuery(work: DueWork): [string, unknown[]] {
     case 'monitors':
       // Monitors1764400000000 (libs/monitors): enabled monitors whose next_check_at has come.
       return ['SELECT tenant_id FROM conduit_tenants_with_due_monitors()', []];
+    case 'case_ingestion':
+      // InstanceIngestion1764510000000 (libs/cases): enabled instance ingestion due and not leased.
+      return ['SELECT tenant_id FROM conduit_tenants_with_due_case_ingestion()', []];
   }
 }

@@ -36,7 +36,15 @@ const rateLimiter: Provider = {
     TaskRunRetention,
     InstanceHealthChecker,
   ],
-  exports: [TasksModule, TaskRunner, TaskRunReconciler, TaskRunRetention, InstanceHealthChecker],
+  exports: [
+    TasksModule,
+    TaskRunner,
+    TaskRunReconciler,
+    TaskRunRetention,
+    InstanceHealthChecker,
+    TaskHttpClient,
+    InstanceRateLimiter,
+  ],
 })
 export class TaskEngineModule {}
 

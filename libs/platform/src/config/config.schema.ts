@@ -191,6 +191,10 @@ export const configSchema = z.object({
   TASK_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
   /** How often each worker looks for due instance health checks (each interval is checked once, by one worker). */
   INSTANCE_HEALTH_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** How often each worker looks for due case ingestion runs (each run is leased by one worker). */
+  CASE_INGESTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** The lease of an ingestion run; renewed every third of it while the run goes on. */
+  CASE_INGESTION_LEASE_SECONDS: z.coerce.number().int().min(2).default(60),
   RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
   /** How often the worker rolls up analytics (libs/database/src/rollups): the hours that ended, those still moving. */

@@ -5,5 +5,12 @@ export { TaskRunner, MAX_CLAIMS } from './task-runner';
 export type { RunOutcome } from './task-runner';
 export { TaskRunReconciler } from './task-run-reconciler';
 export { TaskRunRetention } from './task-run-retention';
-// For chains' task steps, which write their prepared run before TaskRunner.runNow runs it.
+// Chains' task steps write their prepared run before TaskRunner.runNow runs it; case ingestion (libs/cases) runs an
+// ingestion task page by page through the pure call and records the run's outcome as a task run.
+export { TaskHttpClient } from './task-http-client';
+export { TaskRunsService } from '../task-runs.service';
 export { TaskRunsRepository } from '../repositories/task-runs.repository';
+export { TasksRepository } from '../repositories/tasks.repository';
+export { dependencyOrder } from '../runs/dependency-order';
+export { OAuth2TokenCache, executeTaskCall } from '../runs';
+export type { TaskCallResult } from '../runs';
