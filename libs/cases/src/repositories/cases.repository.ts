@@ -3,7 +3,7 @@
 // version-checked update, and the retention of closed cases.
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { PageRequest, TenantContext, newestFirst, within } from '@conduit/database';
+import { PageRequest, TenantContext, newestFirst, returnedRows, within } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { CaseEntity, CaseSource, CaseStatus, Severity } from '../entities/case.entity';
 
@@ -165,7 +165,7 @@ export class CasesRepository {
          SELECT id FROM cases WHERE tenant_id = $1 AND status = 'closed' AND closed_at < $2 LIMIT $3)
        RETURNING id`,
       [tenantId, cutoff, batch],
-    )) as unknown[];
-    return rows.length;
+    )) as unknown;
+    return returnedRows(rows).length;
   }
 }

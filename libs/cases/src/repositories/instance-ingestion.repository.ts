@@ -1,7 +1,7 @@
 // The SQL over instance_ingestion, in the caller's tenant transaction. The worker's statements are conditional on
 // the lease (lock_token), so a worker whose lease was taken over changes nothing: not the cursor, not last_run.
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, returnedRows } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import type { IngestionConfig, ResumePoint } from '../polling/ingestion-config';
 
@@ -77,7 +77,7 @@ export class InstanceIngestionRepository {
   }
 
   async remove(tenantId: TenantId, instanceUuid: string): Promise<boolean> {
-    const rows = returned(
+    const rows = returnedRows(
       await this.db.em.query(`DELETE FROM instance_ingestion WHERE tenant_id = $1 AND instance_uuid = $2 RETURNING 1`, [
         tenantId,
         instanceUuid,
@@ -88,7 +88,7 @@ export class InstanceIngestionRepository {
 
   /** Sets the cursor (an admin's reset) and drops any resume point; the next run is due now. */
   async resetCursor(tenantId: TenantId, instanceUuid: string, cursor: Date): Promise<InstanceIngestionRow | null> {
-    const rows = returned<InstanceIngestionRow>(
+    const rows = returnedRows<InstanceIngestionRow>(
       await this.db.em.query(
         `UPDATE instance_ingestion SET cursor = $3, resume = NULL, next_run_at = now(), updated_at = now()
           WHERE tenant_id = $1 AND instance_uuid = $2 RETURNING *`,
@@ -103,7 +103,7 @@ export class InstanceIngestionRepository {
    * RETURNING: a second worker finds them locked.
    */
   async claimDue(tenantId: TenantId, limit: number, leaseSeconds: number): Promise<ClaimedIngestion[]> {
-    return returned<ClaimedIngestion>(
+    return returnedRows<ClaimedIngestion>(
       await this.db.em.query(
         `UPDATE instance_ingestion g
             SET locked_until = now() + make_interval(secs => $3::int), lock_token = gen_random_uuid()
@@ -121,7 +121,7 @@ export class InstanceIngestionRepository {
 
   /** Extends this lease; false when it is no longer this run's (taken over after it expired, or the row is gone). */
   async renew(tenantId: TenantId, instanceUuid: string, token: string, leaseSeconds: number): Promise<boolean> {
-    const rows = returned(
+    const rows = returnedRows(
       await this.db.em.query(
         `UPDATE instance_ingestion SET locked_until = now() + make_interval(secs => $4::int)
           WHERE tenant_id = $1 AND instance_uuid = $2 AND lock_token = $3 AND locked_until >= now() RETURNING 1`,
@@ -143,7 +143,7 @@ export class InstanceIngestionRepository {
     cursor: Date | null,
     resume: ResumePoint | null | undefined,
   ): Promise<boolean> {
-    const rows = returned(
+    const rows = returnedRows(
       await this.db.em.query(
         `UPDATE instance_ingestion
             SET cursor = coalesce($4, cursor), resume = CASE WHEN $6 THEN $5::jsonb ELSE resume END, updated_at = now()
@@ -162,7 +162,7 @@ export class InstanceIngestionRepository {
     lastRun: Record<string, unknown>,
     nextRunAt: Date,
   ): Promise<boolean> {
-    const rows = returned(
+    const rows = returnedRows(
       await this.db.em.query(
         `UPDATE instance_ingestion
             SET last_run = $4::jsonb, last_run_at = now(), next_run_at = $5, locked_until = '-infinity',
@@ -183,10 +183,4 @@ export class InstanceIngestionRepository {
       [tenantId, integrationUuid],
     ) as Promise<{ instance_uuid: string; task_tag: string }[]>;
   }
-}
-
-/** The rows of an UPDATE or DELETE ... RETURNING: TypeORM answers those as [rows, affected]. */
-function returned<T = unknown>(result: unknown): T[] {
-  const list = result as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
 }

@@ -3,7 +3,7 @@
 // and recording a result with the verdict it leads to, returning the transition so its event is published in the same
 // transaction (each transition once).
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
+import { TenantContext, returnedRows } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import {
   DEFAULT_HEALTH_FAILURE_THRESHOLD,
@@ -38,7 +38,7 @@ export class InstanceHealthRepository {
         RETURNING i.id`,
       [tenantId, limit],
     )) as unknown;
-    return returned<{ id: string }>(rows);
+    return returnedRows<{ id: string }>(rows);
   }
 
   /**
@@ -68,9 +68,12 @@ export class InstanceHealthRepository {
         RETURNING b.health_status AS was, i.health_status, i.health_failures, i.status`,
       [tenantId, instance.id, result.checked_at, JSON.stringify(result), result.ok, threshold],
     )) as unknown;
-    const row = returned<{ was: HealthStatus; health_status: HealthStatus; health_failures: number; status: string }>(
-      rows,
-    )[0];
+    const row = returnedRows<{
+      was: HealthStatus;
+      health_status: HealthStatus;
+      health_failures: number;
+      status: string;
+    }>(rows)[0];
     if (!row) return null;
     const transition: HealthTransition =
       row.was !== 'unhealthy' && row.health_status === 'unhealthy'
@@ -80,10 +83,4 @@ export class InstanceHealthRepository {
           : null;
     return { transition, health_status: row.health_status, health_failures: row.health_failures, status: row.status };
   }
-}
-
-/** The rows of an UPDATE ... RETURNING: TypeORM answers those as [rows, affected]. */
-function returned<T>(result: unknown): T[] {
-  const list = result as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
 }

@@ -7,6 +7,7 @@ import {
   TenantContext,
   TenantRoundTrip,
   newestFirst,
+  returnedRows,
   within,
 } from '@conduit/database';
 import { InstanceEntity } from '@conduit/integrations';
@@ -86,7 +87,7 @@ export class TaskRunsRepository {
         WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING id`,
       [tenantId, id],
     )) as unknown;
-    return returned(rows).length > 0;
+    return returnedRows(rows).length > 0;
   }
 
   /**
@@ -208,14 +209,8 @@ export class TaskRunsRepository {
        RETURNING id`,
       [tenantId, cutoff, limit],
     )) as unknown;
-    return returned(rows).length;
+    return returnedRows(rows).length;
   }
 }
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
-
-/** The rows of an UPDATE or DELETE ... RETURNING: TypeORM answers those as [rows, affected]. */
-function returned<T = unknown>(result: unknown): T[] {
-  const list = result as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
-}
