@@ -1,0 +1,207 @@
+// Issue 19, end to end through the poller: one worker process (apps/worker/src/main.ts, its own process) polls a paged
+// fake SIEM (in this script's process, on 127.0.0.1: pages of 500 alerts, a next-page token) for one instance and
+// stores every alert into cases, each page with the cursor's move in one transaction. Measured: events stored per
+// second from the SIEM's first request to the last event committed (polled here in case_events), and every alert
+// served stored exactly once. The API that sets things up runs in this process but is idle while the worker ingests.
+// Run: node -r @swc-node/register bench/cases-poller.ts   (needs local PostgreSQL and Redis like `npm test`)
+// Knobs: BENCH_ALERTS (default 50,000), BENCH_PAGE_SIZE (500), BENCH_KEYS (200 case keys shared by 80 % of alerts),
+//        BENCH_SUBSCRIBED=1 (a subscription to case.*: the worker delivers every case event too).
+import 'reflect-metadata';
+import { IncomingMessage, ServerResponse, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
+import { NestFactory } from '@nestjs/core';
+import IORedis from 'ioredis';
+import { TokenService } from '@conduit/auth';
+import { migrateDatabase } from '@conduit/database';
+import { API_MIGRATIONS } from '@conduit/api/api.module';
+import { parseConfig } from '@conduit/platform';
+import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
+import { OperatorService } from '@conduit/tenants';
+import { CliModule } from '../src/cli.module';
+import { ApiProcess, startApiProcess } from '../test/support/api-process';
+import { createBenchDatabase, machineFacts, sleep, startWorker, stopWorker } from './support';
+
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 50_000);
+const PAGE_SIZE = Number(process.env.BENCH_PAGE_SIZE ?? 500);
+const KEYS = Number(process.env.BENCH_KEYS ?? 200);
+
+async function main(): Promise<void> {
+  const load = loadavg().map((l) => Math.round(l * 100) / 100);
+  const now = Date.now();
+  const alerts = Array.from({ length: ALERTS }, (_, i) => ({
+    id: `a-${i}`,
+    ts: new Date(now - 3_000_000 + Math.floor((i * 2_900_000) / ALERTS)).toISOString(),
+    host: i % 5 === 0 ? `solo-${i}` : `host-${i % KEYS}`,
+    level: ['low', 'medium', 'high'][i % 3],
+  }));
+  const served = new Set<string>();
+  let firstRequestAt = 0;
+  let requests = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (firstRequestAt === 0) firstRequestAt = performance.now();
+    requests += 1;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const start = Date.parse(url.searchParams.get('start') ?? '');
+    const end = Date.parse(url.searchParams.get('end') ?? '');
+    const size = Number(url.searchParams.get('page_size'));
+    const token = url.searchParams.get('page_token');
+    const page = token && /^\d+$/.test(token) ? Number(token) : 1;
+    const visible = alerts.filter((a) => Date.parse(a.ts) >= start && Date.parse(a.ts) < end);
+    const items = visible.slice((page - 1) * size, page * size);
+    for (const a of items) served.add(a.id);
+    const next = page * size < visible.length ? String(page + 1) : null;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ alerts: items, next }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const siemUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/siem`;
+
+  const db = await createBenchDatabase('cases_poller');
+  const config = parseConfig({ ...db.env });
+  const redis = new IORedis(redisOptionsFromUrl(config.REDIS_URL));
+  let api: ApiProcess | undefined;
+  let worker: ReturnType<typeof startWorker> | undefined;
+  try {
+    await migrateDatabase(config, API_MIGRATIONS);
+    const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
+    const tenant = await ops.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
+    const user = await ops.get(OperatorService).createUser({
+      email: 'bench@example.test',
+      password: 'bench-password-123',
+      tenantCode: 'bench',
+      role: 'tenant_admin',
+    });
+    const { token } = ops
+      .get(TokenService)
+      .issueAccessToken({ userId: user.id, tenantId: tenant.id, role: 'tenant_admin' });
+    await ops.close();
+    api = await startApiProcess({ ...db.env, RATE_LIMIT_PER_MINUTE: '100000000' });
+    await api.live();
+    const apiUrl = api.url;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
+    const integration = await call('POST', '/api/v1/integrations', { title: 'SIEM' });
+    await call('POST', `/api/v1/integrations/${String(integration.id)}/tasks`, {
+      name: 'Pull alerts',
+      task_tag: 'pull_alerts',
+      request: {
+        method: 'GET',
+        path: '/alerts',
+        query: {
+          start: '{{input.start}}',
+          end: '{{input.end}}',
+          page_size: '{{input.page_size}}',
+          page_token: '{{input.page_token}}',
+        },
+      },
+      input_fields: [
+        { name: 'start', label: 'start', type: 'text' },
+        { name: 'end', label: 'end', type: 'text' },
+        { name: 'page_size', label: 'page size', type: 'number' },
+        { name: 'page_token', label: 'page token', type: 'text' },
+      ],
+      output_fields: [{ name: 'alerts', path: '$.alerts', type: 'any', is_array: true }],
+      ingest_cases: true,
+      case_ingestion_config: {},
+    });
+    const instance = await call('POST', '/api/v1/instances', {
+      integration_uuid: integration.id,
+      title: 'siem',
+      base_url: siemUrl,
+    });
+    // BENCH_SUBSCRIBED=1: a subscription to the case events, so the worker also delivers every case event (to a
+    // closed port: each delivery fails and is retried beside the ingest). By default none: the events are written,
+    // nothing delivers them, as in bench/cases.ts.
+    if (process.env.BENCH_SUBSCRIBED === '1')
+      await call('POST', '/api/v1/subscriptions', {
+        app_name: 'soc',
+        target_url: 'http://127.0.0.1:9/cases',
+        event_types: ['case.*'],
+      });
+    worker = startWorker({ ...db.env, CASE_INGESTION_SWEEP_INTERVAL_MS: '200' });
+    await sleep(3000);
+    await call('PUT', `/api/v1/instances/${String(instance.id)}/ingestion`, {
+      task_tag: 'pull_alerts',
+      interval_seconds: 3600,
+      first_fetch: 3600,
+      lookback_seconds: 0,
+      settle_seconds: 0,
+      page_size: PAGE_SIZE,
+      max_items_per_run: ALERTS * 2,
+      items_path: '$.alerts',
+      pagination: { type: 'token', next_path: '$.next', param: 'page_token' },
+      field_mapping: {
+        external_id: '$.id',
+        title: '$.host',
+        severity: '$.level',
+        occurred_at: '$.ts',
+        case_key: '$.host',
+      },
+      correlation_window_seconds: 3600,
+      enabled: true,
+    });
+    const count = async (sql: string) => Number((await db.owner(sql))[0].n);
+    let stored = 0;
+    let doneAt = 0;
+    const deadline = Date.now() + 600_000;
+    while (Date.now() < deadline) {
+      stored = await count(`SELECT count(*)::int AS n FROM case_events`);
+      if (stored >= ALERTS) {
+        doneAt = performance.now();
+        break;
+      }
+      await sleep(50);
+    }
+    const seconds = (doneAt - firstRequestAt) / 1000;
+    const duplicates = await count(
+      `SELECT count(*)::int AS n FROM (SELECT external_id FROM case_events GROUP BY 1 HAVING count(*) > 1) d`,
+    );
+    const cases = await count(`SELECT count(*)::int AS n FROM cases`);
+    const published = await count(`SELECT count(*)::int AS n FROM webhook_events`);
+    console.log(
+      JSON.stringify(
+        {
+          machine: machineFacts(),
+          alerts: ALERTS,
+          page_size: PAGE_SIZE,
+          siem_requests: requests,
+          served: served.size,
+          stored,
+          duplicates,
+          cases,
+          case_events_published: published,
+          seconds: Math.round(seconds * 100) / 100,
+          events_per_second: Math.round(stored / seconds),
+          target: 5000,
+          target_met: stored / seconds >= 5000,
+          load_average_at_start: load,
+          load_average_at_end: loadavg().map((l) => Math.round(l * 100) / 100),
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    if (worker) await stopWorker(worker);
+    await api?.stop();
+    server.closeAllConnections();
+    server.close();
+    await deleteRedisPrefix(redis, db.env.REDIS_PREFIX);
+    await redis.quit();
+    await db.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
