@@ -32,10 +32,12 @@ async function main(): Promise<void> {
   const alerts = Array.from({ length: ALERTS }, (_, i) => ({
     id: `a-${i}`,
     ts: new Date(now - 3_000_000 + Math.floor((i * 2_900_000) / ALERTS)).toISOString(),
+    at: now - 3_000_000 + Math.floor((i * 2_900_000) / ALERTS),
     host: i % 5 === 0 ? `solo-${i}` : `host-${i % KEYS}`,
     level: ['low', 'medium', 'high'][i % 3],
   }));
   const served = new Set<string>();
+  const windows = new Map<string, typeof alerts>();
   let firstRequestAt = 0;
   let requests = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -47,12 +49,19 @@ async function main(): Promise<void> {
     const size = Number(url.searchParams.get('page_size'));
     const token = url.searchParams.get('page_token');
     const page = token && /^\d+$/.test(token) ? Number(token) : 1;
-    const visible = alerts.filter((a) => Date.parse(a.ts) >= start && Date.parse(a.ts) < end);
+    // The window's alerts, computed once per window (the poller asks for one window page by page): the SIEM's own
+    // work must not be what is measured.
+    const key = `${start}-${end}`;
+    let visible = windows.get(key);
+    if (!visible) {
+      visible = alerts.filter((a) => a.at >= start && a.at < end);
+      windows.set(key, visible);
+    }
     const items = visible.slice((page - 1) * size, page * size);
     for (const a of items) served.add(a.id);
     const next = page * size < visible.length ? String(page + 1) : null;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ alerts: items, next }));
+    res.end(JSON.stringify({ alerts: items.map(({ at: _at, ...a }) => a), next }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const siemUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/siem`;
