@@ -63,12 +63,18 @@ export class CaseEventsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Which of these external ids the source has stored already. */
+  /**
+   * Which of these external ids the source has stored already. One probe of the unique key per id (a LATERAL with
+   * LIMIT 1): the prepared statement's generic plan must not depend on the table's statistics, which a table growing
+   * from empty outruns (the `= ANY` form was planned as a sequential scan and took 60-120 ms a page at 50,000 rows).
+   */
   async existing(tenantId: TenantId, sourceRef: string, externalIds: string[]): Promise<Set<string>> {
     const rows = await this.db.prepared<{ external_id: string }>(
-      'case_events_existing',
-      `SELECT external_id FROM case_events
-        WHERE tenant_id = $1 AND source_ref = $2 AND external_id = ANY($3::text[])`,
+      'case_events_existing_probe',
+      `SELECT x.external_id FROM unnest($3::text[]) AS x(external_id)
+        CROSS JOIN LATERAL (
+          SELECT 1 FROM case_events e
+           WHERE e.tenant_id = $1 AND e.source_ref = $2 AND e.external_id = x.external_id LIMIT 1) hit`,
       [tenantId, sourceRef, externalIds],
     );
     return new Set(rows.map((r) => r.external_id));
