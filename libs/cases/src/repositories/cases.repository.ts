@@ -46,14 +46,18 @@ export class CasesRepository {
   /** The newest open (open or in_progress) case of each key, for this origin, locked for update. */
   openCases(tenantId: TenantId, origin: CaseOrigin, keys: string[]): Promise<CaseEntity[]> {
     if (keys.length === 0) return Promise.resolve([]);
+    // One probe of the open-case index per key (a LATERAL with LIMIT 1), not `case_key = ANY(...)`: the prepared
+    // statement's generic plan must not depend on statistics a growing table outruns (that form scanned the table).
     return this.db.prepared<CaseEntity>(
-      'cases_open_by_key',
-      `SELECT * FROM cases WHERE id IN (
-         SELECT DISTINCT ON (case_key) id FROM cases
-          WHERE tenant_id = $1 AND case_key = ANY($2::text[]) AND status IN ('open', 'in_progress')
-            AND instance_uuid IS NOT DISTINCT FROM $3::uuid AND inbound_source_id IS NOT DISTINCT FROM $4::uuid
-          ORDER BY case_key, last_event_at DESC NULLS LAST, id DESC)
-       FOR UPDATE`,
+      'cases_open_by_key_probe',
+      `SELECT c.* FROM (SELECT DISTINCT unnest($2::text[]) AS case_key) k
+        CROSS JOIN LATERAL (
+          SELECT id FROM cases
+           WHERE tenant_id = $1 AND case_key = k.case_key AND status IN ('open', 'in_progress')
+             AND instance_uuid IS NOT DISTINCT FROM $3::uuid AND inbound_source_id IS NOT DISTINCT FROM $4::uuid
+           ORDER BY last_event_at DESC NULLS LAST, id DESC LIMIT 1) pick
+        JOIN cases c ON c.id = pick.id
+        FOR UPDATE OF c`,
       [tenantId, keys, origin.instance_uuid, origin.inbound_source_id],
     );
   }
