@@ -14,6 +14,7 @@ import { TaskRunReconcileTimer, TaskRunReconciler } from './engine/task-run-reco
 import { TaskRunRetention } from './engine/task-run-retention';
 import { TaskRunner } from './engine/task-runner';
 import { InstanceRateLimiter } from './runs/instance-rate-limiter';
+import { OAuth2TokenCache } from './runs/oauth2-tokens';
 import { TasksModule } from './tasks.module';
 
 /** One limiter per process, on the process's Redis connection and key prefix. */
@@ -24,6 +25,13 @@ const rateLimiter: Provider = {
   inject: [REDIS_CLIENT, CONDUIT_CONFIG, RedisAvailability],
 };
 
+/** One OAuth2 token cache per process, shared by task runs, health checks and case ingestion. */
+const tokenCache: Provider = {
+  provide: OAuth2TokenCache,
+  useFactory: (http: TaskHttpClient) => new OAuth2TokenCache(http),
+  inject: [TaskHttpClient],
+};
+
 /** The executor's module: what runs tasks (the tasks queue's processor, or inline for chains' task steps). */
 @Module({
   imports: [TasksModule, IntegrationsModule, TenantsModule, SecretsModule, WebhooksModule],
@@ -32,6 +40,7 @@ const rateLimiter: Provider = {
     TaskHttpClient,
     TaskRunMetrics,
     rateLimiter,
+    tokenCache,
     TaskRunReconciler,
     TaskRunRetention,
     InstanceHealthChecker,
@@ -44,6 +53,7 @@ const rateLimiter: Provider = {
     InstanceHealthChecker,
     TaskHttpClient,
     InstanceRateLimiter,
+    OAuth2TokenCache,
   ],
 })
 export class TaskEngineModule {}

@@ -72,7 +72,6 @@ class RunFailed extends Error {
 @Injectable()
 export class IngestionPoller {
   private readonly logger = new Logger(IngestionPoller.name);
-  private readonly tokens: OAuth2TokenCache;
   private readonly active = new Set<Promise<void>>();
 
   constructor(
@@ -86,10 +85,9 @@ export class IngestionPoller {
     private readonly runsService: TaskRunsService,
     private readonly runs: TaskRunsRepository,
     private readonly http: TaskHttpClient,
+    private readonly tokens: OAuth2TokenCache,
     private readonly limiter: InstanceRateLimiter,
-  ) {
-    this.tokens = new OAuth2TokenCache(http);
-  }
+  ) {}
 
   /**
    * Claims due ingestion of every tenant (each run claimed by one worker), up to this worker's free capacity, and

@@ -34,7 +34,6 @@ export interface HealthCheckOutcome {
 @Injectable()
 export class InstanceHealthChecker {
   private readonly logger = new Logger(InstanceHealthChecker.name);
-  private readonly tokens: OAuth2TokenCache;
 
   constructor(
     private readonly db: TenantContext,
@@ -45,11 +44,10 @@ export class InstanceHealthChecker {
     private readonly runs: TaskRunsRepository,
     private readonly runner: TaskRunner,
     private readonly http: TaskHttpClient,
+    private readonly tokens: OAuth2TokenCache,
     private readonly limiter: InstanceRateLimiter,
     private readonly events: EventsService,
-  ) {
-    this.tokens = new OAuth2TokenCache(http);
-  }
+  ) {}
 
   /** Runs the instance's health check now and records it (404 when the instance does not exist). */
   async checkNow(tenantId: TenantId, instanceUuid: string): Promise<HealthCheckOutcome> {

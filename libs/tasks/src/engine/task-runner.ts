@@ -31,7 +31,6 @@ export type RunOutcome = TaskRunStatus | 'not_claimed' | 'lease_lost';
 @Injectable()
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
-  private readonly tokens: OAuth2TokenCache;
 
   constructor(
     @InjectConfig() private readonly config: ConduitConfig,
@@ -42,11 +41,10 @@ export class TaskRunner {
     private readonly hierarchy: TenantHierarchy,
     private readonly secrets: SecretBox,
     private readonly http: TaskHttpClient,
+    private readonly tokens: OAuth2TokenCache,
     private readonly limiter: InstanceRateLimiter,
     private readonly metrics: TaskRunMetrics,
-  ) {
-    this.tokens = new OAuth2TokenCache(http);
-  }
+  ) {}
 
   /** A job of the tasks queue. */
   async attempt(job: TaskRunJob): Promise<RunOutcome> {
