@@ -56,9 +56,13 @@ describe('checkCaseMapping', () => {
     expect(checkCaseMapping({}).problems[0]).toMatchObject({ field: 'field_mapping', code: 'required' });
   });
 
-  it('refuses JSONPath script expressions and unbalanced brackets', () => {
+  it('refuses JSONPath script expressions, unbalanced brackets and jsonpath-plus\'s own #N syntax', () => {
     expect(jsonPathProblem('$..[(@.length-1)]')).toMatch(/script/);
-    expect(jsonPathProblem('$.a[0')).toMatch(/brackets/);
+    expect(jsonPathProblem('$.a[0')).toMatch(/without/);
+    expect(jsonPathProblem('$.#0')).toMatch(/"#" followed by digits/);
+    expect(checkCaseMapping({ field_mapping: { external_id: '$.#0', title: '$.t' } }).problems).toContainEqual(
+      expect.objectContaining({ field: 'field_mapping.external_id' }),
+    );
     expect(jsonPathProblem('$.a[?(@.b == 1)]')).toBeNull();
   });
 });

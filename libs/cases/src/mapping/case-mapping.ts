@@ -2,7 +2,7 @@
 // inbound source's case_mapping): which field is the external id, title, severity, ..., a filter, and the case rules
 // (correlation window, automatic cases, escalation). Checked as a whole when saved (checkCaseMapping), compiled once
 // per batch (compileCaseMapping) and applied item by item (mapItem), all pure.
-import { JSONPath } from 'jsonpath-plus';
+import { jsonPathMatches, jsonPathProblem } from '@conduit/tasks';
 import {
   compileExpression,
   evaluateExpression,
@@ -78,40 +78,9 @@ const MAX_EXPRESSION = 2000;
  */
 export const ITEM_EVALUATION_BUDGET_MS = 50;
 
-// jsonpath-plus caches every path it parses, forever: cleared every so often (as tasks' output paths do).
-const CACHE_CLEAR_EVERY = 2000;
-let parsedSinceClear = 0;
-
-/** Why a JSONPath cannot be used, or null. Script expressions are refused; filters run in safe mode. */
-export function jsonPathProblem(path: string): string | null {
-  if (++parsedSinceClear >= CACHE_CLEAR_EVERY) {
-    JSONPath.clearCache();
-    parsedSinceClear = 0;
-  }
-  if (!path.startsWith('$') || path.startsWith('$$')) return 'must start with a single $';
-  if (/\[\s*\(/.test(path)) return 'script expressions [(...)] are not supported';
-  let depth = 0;
-  for (const ch of path) {
-    if (ch === '[') depth++;
-    if (ch === ']' && --depth < 0) return 'unbalanced brackets';
-  }
-  if (depth !== 0) return 'unbalanced brackets';
-  if (/\.$/.test(path)) return 'ends with "."';
-  try {
-    const steps = JSONPath.toPathArray(path) as string[];
-    if (steps[0] !== '$' || steps.slice(1).some((s) => s === '')) return 'has an empty step';
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return null;
-}
-
-/** Every value a (checked) JSONPath matches, in document order. */
-export function jsonPathMatches(path: string, json: unknown): unknown[] {
-  // A primitive root reads as "no document" to jsonpath-plus; wrapping keeps `$` meaning the item itself.
-  const matches: unknown = JSONPath({ path: `$.root${path.slice(1)}`, json: { root: json }, eval: 'safe', wrap: true });
-  return Array.isArray(matches) ? matches : [];
-}
+// JSONPaths are tasks' output paths: one checker (brackets, quotes, filters, jsonpath-plus's own `#N` syntax) and
+// one runner (safe eval, a primitive root kept as `$`, caches bounded).
+export { jsonPathMatches, jsonPathProblem };
 
 /** Save-time validation: the mapping, or null and every problem (field paths like field_mapping.title). */
 export function checkCaseMapping(value: unknown): { mapping: CaseMapping | null; problems: MappingProblem[] } {

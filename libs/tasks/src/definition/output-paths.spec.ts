@@ -27,6 +27,11 @@ describe('jsonPathProblem', () => {
     ['$.items[(@.length-1)]', 'script expressions'],
     ['$.items[?(@.x >)]', 'filter'],
     ['$.items[?(@.x]', 'filter'],
+    // jsonpath-plus's own placeholder syntax: parsed as a missing step, and running it throws (was a 500).
+    ['$.#0', '"#" followed by digits'],
+    ['$.a#1', '"#" followed by digits'],
+    ['$["#0"]', '"#" followed by digits'],
+    ['$[?(@.x)].#1', '"#" followed by digits'],
   ])('refuses %s', (path, why) => {
     expect(jsonPathProblem(path)).toContain(why);
   });

@@ -32,6 +32,9 @@ export function jsonPathProblem(path: string): string | null {
     return (err as Error).message;
   }
   if (steps[0] !== '$') return 'must start with $ (the response body)';
+  // jsonpath-plus stands `#<digits>` in for bracketed text while it parses; the same text in a path is read back as
+  // a missing step (and running the path throws), so it cannot be used, quoted or not.
+  if (steps.some((s) => typeof s !== 'string')) return '"#" followed by digits cannot be used in a path';
   if (steps.slice(1).some((s) => s === '')) return 'has an empty step';
   for (const step of steps.slice(1)) {
     if (step.startsWith('(')) return 'script expressions [(...)] are not supported; use a filter [?(...)]';
@@ -64,7 +67,7 @@ export function jsonPathMatchesMany(path: string): boolean {
   }
   return steps
     .slice(1)
-    .some((s) => s === '*' || s === '..' || s.startsWith('?(') || s === '^' || s === '~' || /[:,]/.test(s));
+    .some((s) => typeof s !== 'string' || s === '*' || s === '..' || s.startsWith('?(') || s === '^' || s === '~' || /[:,]/.test(s));
 }
 
 function bracketProblem(path: string): string | null {
