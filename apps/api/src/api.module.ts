@@ -19,6 +19,7 @@ import { ScimApiModule } from '@conduit/scim';
 import { SsoApiModule } from '@conduit/sso';
 import { TasksApiModule } from '@conduit/tasks';
 import { TenantsApiModule } from '@conduit/tenants';
+import { TransferApiModule } from '@conduit/transfer';
 import { WebhooksApiModule } from '@conduit/webhooks';
 import { AuthenticationGuard } from './http/authentication.guard';
 import { CallerThrottlerGuard } from './http/caller-throttler.guard';
@@ -47,6 +48,7 @@ export const API_DOMAINS = [
   TasksApiModule,
   MonitorsApiModule,
   CasesApiModule,
+  TransferApiModule,
 ];
 
 /**

@@ -1,0 +1,6 @@
+// The public surface of @conduit/transfer: the API module, the domain's module and the document format.
+export * from './format/transfer-document';
+export { documentChecksum } from './format/checksum';
+export { TransferApiModule } from './transfer-api.module';
+export { TransferModule } from './transfer.module';
+export { TransferException } from './transfer.exception';
