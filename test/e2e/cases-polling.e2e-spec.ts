@@ -266,6 +266,12 @@ describe('polling ingestion', () => {
       expect((await put(id, SETTINGS)).status).toBe(200);
       await waitFor('a page stored by the first worker', async () => (await stored(id)).length > 0, 30_000);
       await waitFor('the first worker asks for a later page', async () => (siem.inFlight.get('kill') ?? 0) > 0, 10_000);
+      // The run shows as a running task run while it goes on.
+      const running = await stack.api.sql<{ id: string }>(
+        `SELECT id FROM task_runs WHERE instance_uuid = $1 AND source = 'ingestion' AND status = 'running'`,
+        [id],
+      );
+      expect(running).toHaveLength(1);
       first.process.kill('SIGKILL');
       await first.exited(10_000);
       const partial = await state(id);
@@ -277,6 +283,9 @@ describe('polling ingestion', () => {
       expect(await duplicateRows(id)).toBe(0);
       expect(new Set(await stored(id))).toEqual(siem.servedOf('kill'));
       expect(siem.maxInFlight.get('kill')).toBe(1);
+      // The killed run is kept as a task run, recorded lost by the run that took over (never queued as a task job).
+      const killed = await stack.api.request('GET', `/api/v1/task-runs/${running[0].id}`, { token: admin.token });
+      expect(killed.body).toMatchObject({ source: 'ingestion', status: 'failure', error: { code: 'worker_lost' } });
     },
   );
 

@@ -214,6 +214,26 @@ describe('cases', () => {
       expect(r3).toMatchObject({ cases_created: 1, cases_updated: 0 });
     });
 
+    it('raises a case to its most severe event and never lowers it', async () => {
+      const source = newSource();
+      const event = (id: string, level: string, minutes: number) => ({
+        id,
+        rule: 'Beacon',
+        level,
+        host: 'ws7',
+        ts: at(minutes),
+      });
+      await ingest(source, mapping(), [event('s1', 'low', 0)]);
+      expect((await casesOf(source.inboundSourceId!)).map((c) => c.severity)).toEqual(['low']);
+      await ingest(source, mapping(), [event('s2', 'high', 1), event('s3', 'medium', 2)]);
+      expect((await casesOf(source.inboundSourceId!)).map((c) => c.severity)).toEqual(['high']);
+      await ingest(source, mapping(), [event('s4', 'info', 3)]);
+      const [row] = await casesOf(source.inboundSourceId!);
+      expect([row.severity, row.event_count]).toEqual(['high', 4]);
+      // Raised by its events, not escalated by a rule.
+      expect(await count(`cases WHERE id = $1 AND escalated_at IS NULL`, [row.id])).toBe(1);
+    });
+
     it('stores a page of 500 items in a few statements', async () => {
       const source = newSource();
       const page = Array.from({ length: 500 }, (_, i) => ({

@@ -71,8 +71,9 @@ export class CaseIngest {
    *    cases: the open case of their case_key (for the same source) when its last event is within
    *    correlation_window_seconds (any time when there is no window), else a new one; an event without a case_key
    *    opens a case of its own; the events are then inserted in one statement, each with its case;
-   * 4. applies the escalation rules to each case touched (over the case and its newest event): the highest severity
-   *    a holding rule names, when above the case's, becomes the case's (escalated_at set);
+   * 4. raises each touched case's severity to its most severe new event's, then applies the escalation rules (over
+   *    the case and its newest event): the highest severity a holding rule names, when above the case's, becomes the
+   *    case's (escalated_at set);
    * 5. publishes case.created, case.updated (existing cases that got events), case.event_added (each event attached)
    *    and case.escalated (each raise) through the webhooks fan-out, in this same transaction.
    * A batch of 500 items takes a fixed number of round trips (about eight), whatever its size.
@@ -187,6 +188,9 @@ export class CaseIngest {
       touched.set(row.id, entry);
       entry.added.push(event);
       event.case_id = row.id;
+      // A case is as severe as its most severe event: ingestion raises it, never lowers it (an analyst may).
+      const severity = event.severity as Severity | null;
+      if (severity && SEVERITY_RANK[severity] > SEVERITY_RANK[row.severity]) row.severity = severity;
       row.event_count += 1;
       if (!row.first_event_at || event.occurred_at < row.first_event_at) row.first_event_at = event.occurred_at;
       if (!row.last_event_at || event.occurred_at > row.last_event_at) row.last_event_at = event.occurred_at;
@@ -196,7 +200,7 @@ export class CaseIngest {
     created.forEach((row, i) => (row.case_id = numbers[i]));
     const escalated = this.escalate(compiled, [...touched.values()], now);
     const isNew = new Set(created.map((c) => c.id));
-    await this.cases.insertMany(created);
+    await this.cases.insertOpened(tenantId, created, now);
     const updated = [...touched.values()].map((t) => t.row).filter((r) => !isNew.has(r.id));
     await this.cases.applyIngest(tenantId, updated, now);
     result.cases_created = created.length;

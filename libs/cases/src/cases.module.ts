@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Migrations } from '@conduit/database';
+import { IntegrationsModule } from '@conduit/integrations';
 import { WebhooksModule } from '@conduit/webhooks';
 import { CaseIngest } from './case-ingest';
 import { CasesService } from './cases.service';
@@ -15,7 +16,7 @@ import './cases.access';
 /** Cases and their events: the tables, CaseIngest (shared by polling and push) and the API's service. */
 @Migrations(...CASES_MIGRATIONS)
 @Module({
-  imports: [TypeOrmModule.forFeature([CaseEntity, CaseEventEntity]), WebhooksModule],
+  imports: [TypeOrmModule.forFeature([CaseEntity, CaseEventEntity]), IntegrationsModule, WebhooksModule],
   providers: [CasesRepository, CaseEventsRepository, CaseIngest, CasesService],
   exports: [CasesRepository, CaseEventsRepository, CaseIngest, CasesService],
 })

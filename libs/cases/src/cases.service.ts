@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
+import { InstancesService } from '@conduit/integrations';
 import {
   Clock,
   CommonException,
@@ -42,6 +43,7 @@ export class CasesService {
     private readonly cases: CasesRepository,
     private readonly caseEvents: CaseEventsRepository,
     private readonly events: EventsService,
+    private readonly instances: InstancesService,
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -170,7 +172,9 @@ export class CasesService {
     if (offset < 0)
       throw CommonException.validation('off-set must not be negative', [{ field: 'off-set', message: 'must be >= 0' }]);
     return this.db.runInTenant(tenantId, async () => {
-      const row = await this.cases.findByNumberOfInstance(tenantId, caseNumber, instanceNumber);
+      const instance = instanceNumber === 0 ? null : await this.instances.rowByNumber(tenantId, instanceNumber);
+      if (instanceNumber !== 0 && !instance) throw caseNotFound();
+      const row = await this.cases.findByNumber(tenantId, caseNumber, instance?.id ?? null);
       if (!row) throw caseNotFound();
       const rows = await this.caseEvents.slice(tenantId, row.id, offset, limit);
       return { data: rows.map(presentEvent), offset, limit, total: row.event_count };

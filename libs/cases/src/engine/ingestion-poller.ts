@@ -176,14 +176,30 @@ export class IngestionPoller {
     try {
       if (window) {
         const owners = await this.runsService.owners(tenantId);
-        prepared = await this.db.runInTenant(tenantId, () =>
-          this.runsService.prepare(tenantId, owners, {
+        prepared = await this.db.runInTenant(tenantId, async () => {
+          const made = await this.runsService.prepare(tenantId, owners, {
             instanceUuid: claimed.instance_uuid,
             taskTag: config.task_tag,
             input: {},
             source: 'ingestion',
-          }),
-        );
+          });
+          // The run shows as running from its start. A run of this instance still running now belongs to a worker
+          // that died mid-run (this claim needed its lease to expire): it is recorded as lost.
+          await this.runs.abandonIngestion(tenantId, claimed.instance_uuid, {
+            code: 'worker_lost',
+            message: 'the worker running this ingestion stopped before the run ended; the next run read the window again',
+          });
+          const startedAt = new Date(started);
+          await this.runs.insert({
+            ...made.row,
+            input: { ...outcome.window },
+            status: 'running',
+            attempt_count: 1,
+            started_at: startedAt,
+            updated_at: startedAt,
+          });
+          return made;
+        });
         lastCall = await this.pages(tenantId, claimed, config, window, owners, prepared.task, outcome, abort.signal);
       } else outcome.window_done = true;
     } catch (err) {
@@ -302,12 +318,22 @@ export class IngestionPoller {
     let token: string | null = window.resume?.page_token ?? null;
     let page: number = window.resume?.page ?? 1;
     let fetched = 0;
-    for (;;) {
-      if (signal.aborted) throw new LeaseLost();
+    const fetchPage = (): Promise<TaskCallResult> => {
       const input: Record<string, unknown> = { start, end, page_size: config.page_size };
       if (pagination.type === 'token') input[pagination.param] = token;
       if (pagination.type === 'page') input[pagination.param] = page;
-      const result = await call(pageTask, input);
+      const fetching = call(pageTask, input);
+      fetching.catch(() => undefined); // awaited below; a page stored in error before it is read must not go unhandled
+      return fetching;
+    };
+    // The next page is asked for while this one is stored (pages come in order, so only one is ahead): the tool's
+    // answer and the storing overlap. Nothing about the cursor changes: it still moves only with a stored page, and a
+    // page that fails to store ends the run before the page fetched ahead is read.
+    let ahead: Promise<TaskCallResult> | null = null;
+    for (;;) {
+      if (signal.aborted) throw new LeaseLost();
+      const result = await (ahead ?? fetchPage());
+      ahead = null;
       if (signal.aborted) throw new LeaseLost();
       if (result.status !== 'success')
         throw new RunFailed(
@@ -336,6 +362,7 @@ export class IngestionPoller {
         : stop
           ? { start, end, ...(pagination.type === 'token' ? { page_token: token } : { page }) }
           : undefined;
+      if (more && !stop) ahead = fetchPage();
       // The page's events and cases, and the cursor (or resume point), in one transaction checked against the lease.
       const ingested = await this.db.runInTenant(tenantId, async () => {
         const r = await this.caseIngest.ingest(
@@ -372,26 +399,20 @@ export class IngestionPoller {
     }
   }
 
-  /** The run as a task run (source ingestion), written finished: the outcome in outputs and performance. */
+  /** The run's task run (source ingestion, written running at its start) finished: the outcome in outputs. */
   private async record(
     tenantId: TenantId,
     row: Awaited<ReturnType<TaskRunsService['prepare']>>['row'],
     outcome: IngestionOutcome,
     last: TaskCallResult | null,
   ): Promise<string | null> {
-    const finished = new Date();
     const ok = !outcome.error;
     const { task_run_id: _, ...outputs } = outcome;
     try {
-      await this.db.runInTenant(tenantId, () =>
-        this.runs.insert({
-          ...row,
+      const finished = await this.db.runInTenant(tenantId, () =>
+        this.runs.finishIngestion(tenantId, row.id, {
           input: outcome.window ? { ...outcome.window } : {},
           status: ok ? 'success' : last?.status === 'timeout' ? 'timeout' : 'failure',
-          attempt_count: 1,
-          started_at: new Date(finished.getTime() - outcome.duration_ms),
-          finished_at: finished,
-          duration_ms: outcome.duration_ms,
           response_status: last?.response_status ?? null,
           attempts: ok ? [] : ((last?.attempts ?? []) as unknown as Record<string, unknown>[]),
           outputs: outputs as unknown as Record<string, unknown>,
@@ -406,10 +427,9 @@ export class IngestionPoller {
             filtered: outcome.filtered,
             invalid: outcome.invalid,
           },
-          updated_at: finished,
         }),
       );
-      return row.id;
+      return finished ? row.id : null;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'the ingestion run could not be recorded as a task run');
       return null;

@@ -82,7 +82,8 @@ export class InstanceIngestionService {
   async startTime(instanceNumber: number): Promise<StartTimeResponse> {
     const tenantId = this.tenant('read');
     return this.db.runInTenant(tenantId, async () => {
-      const row = await this.ingestion.findByNumber(tenantId, instanceNumber);
+      const instance = await this.instances.rowByNumber(tenantId, instanceNumber);
+      const row = instance ? await this.ingestion.find(tenantId, instance.id) : null;
       if (!row) throw notConfigured();
       const window = nextWindow(row.config, row.cursor, row.resume, new Date());
       return {

@@ -75,10 +75,42 @@ export class CasesRepository {
     return Array.from({ length: count }, (_, i) => last - count + 1 + i);
   }
 
-  /** Inserts the cases in one statement. */
-  async insertMany(rows: CaseEntity[]): Promise<void> {
+  /**
+   * Inserts the cases an ingest opened in one prepared statement over unnest: open, untagged, unassigned, version 1,
+   * created now. (TypeORM's multi-row insert built a fresh statement with 21 parameters per row each time: 8-14 ms
+   * for a page's 100 cases in bench/cases-poller.ts.)
+   */
+  async insertOpened(tenantId: TenantId, rows: CaseEntity[], now: Date): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.em.createQueryBuilder().insert().into(CaseEntity).values(rows).execute();
+    const col = <K extends keyof CaseEntity>(k: K) => rows.map((r) => r[k]);
+    await this.db.prepared(
+      'cases_insert_opened',
+      `INSERT INTO cases (id, tenant_id, case_id, title, severity, status, source, instance_uuid, inbound_source_id,
+                          case_key, tags, version, event_count, first_event_at, last_event_at, escalated_at,
+                          created_at, updated_at)
+       SELECT c.id, $1, c.case_id, c.title, c.severity, 'open', c.source, c.instance_uuid, c.inbound_source_id,
+              c.case_key, '{}', 1, c.event_count, c.first_event_at, c.last_event_at, c.escalated_at, $2, $2
+         FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::uuid[], $10::text[],
+                     $11::int[], $12::timestamptz[], $13::timestamptz[], $14::timestamptz[])
+              AS c(id, case_id, title, severity, source, instance_uuid, inbound_source_id, case_key, event_count,
+                   first_event_at, last_event_at, escalated_at)`,
+      [
+        tenantId,
+        now,
+        col('id'),
+        col('case_id'),
+        col('title'),
+        col('severity'),
+        col('source'),
+        col('instance_uuid'),
+        col('inbound_source_id'),
+        col('case_key'),
+        col('event_count'),
+        col('first_event_at'),
+        col('last_event_at'),
+        col('escalated_at'),
+      ],
+    );
   }
 
   /** Writes the ingest's changes to existing cases (counts, times, severity, escalation) in one statement. */
@@ -114,23 +146,13 @@ export class CasesRepository {
     return this.repo().findOne({ where: { id, tenant_id: tenantId } });
   }
 
-  /**
-   * The case numbered `caseNumber` of the instance numbered `instanceNumber` (the seed's integer ids; 0 for a case
-   * without an instance). Reads the integrations' integration_instances table for the instance's number: the seed's
-   * path names instances by it, and the row is under the same tenant's RLS.
-   */
-  async findByNumberOfInstance(
-    tenantId: TenantId,
-    caseNumber: number,
-    instanceNumber: number,
-  ): Promise<CaseEntity | null> {
-    const rows = (await this.db.em.query(
-      `SELECT c.* FROM cases c LEFT JOIN integration_instances i ON i.tenant_id = c.tenant_id AND i.id = c.instance_uuid
-        WHERE c.tenant_id = $1 AND c.case_id = $2
-          AND CASE WHEN c.instance_uuid IS NULL THEN $3 = 0 ELSE i.instance_id = $3 END`,
-      [tenantId, caseNumber, instanceNumber],
-    )) as CaseEntity[];
-    return rows[0] ?? null;
+  /** The case numbered `caseNumber` (the seed's case id) of this instance, or without an instance when null. */
+  findByNumber(tenantId: TenantId, caseNumber: number, instanceUuid: string | null): Promise<CaseEntity | null> {
+    return this.repo()
+      .createQueryBuilder('c')
+      .where('c.tenant_id = :tenantId AND c.case_id = :caseNumber', { tenantId, caseNumber })
+      .andWhere(instanceUuid === null ? 'c.instance_uuid IS NULL' : 'c.instance_uuid = :instanceUuid', { instanceUuid })
+      .getOne();
   }
 
   /** Applies the changes when the case is still at `version`; answers the updated row, or null when it is not. */

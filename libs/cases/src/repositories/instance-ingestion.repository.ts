@@ -40,17 +40,6 @@ export class InstanceIngestionRepository {
     return rows[0] ?? null;
   }
 
-  /** By the instance's number (the seed paths' instance id). */
-  async findByNumber(tenantId: TenantId, instanceNumber: number): Promise<InstanceIngestionRow | null> {
-    const rows = (await this.db.em.query(
-      `SELECT g.* FROM instance_ingestion g
-         JOIN integration_instances i ON i.id = g.instance_uuid AND i.deleted_at IS NULL
-        WHERE g.tenant_id = $1 AND i.tenant_id = $1 AND i.instance_id = $2`,
-      [tenantId, instanceNumber],
-    )) as InstanceIngestionRow[];
-    return rows[0] ?? null;
-  }
-
   /** Creates or replaces the settings; a new row (or one switched back on) is due now. The cursor is kept. */
   async upsert(
     tenantId: TenantId,

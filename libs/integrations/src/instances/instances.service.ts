@@ -300,6 +300,13 @@ export class InstancesService {
     return isUuid(id) ? this.instances.find(tenantId, id) : null;
   }
 
+  /** An instance row of the tenant by its number (the seed paths' instance id), in the caller's tenant transaction. */
+  async rowByNumber(tenantId: TenantId, instanceNumber: number): Promise<InstanceEntity | null> {
+    return Number.isSafeInteger(instanceNumber) && instanceNumber > 0
+      ? this.instances.findByNumber(tenantId, instanceNumber)
+      : null;
+  }
+
   private async seal(tenantId: TenantId, id: string, secrets: InstanceSecrets): Promise<string | null> {
     if (Object.keys(secrets.fields).length === 0 && Object.keys(secrets.credentials).length === 0) return null;
     return this.secrets.seal(tenantId, JSON.stringify(secrets), sealAad(id));

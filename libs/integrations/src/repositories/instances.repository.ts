@@ -58,6 +58,17 @@ export class InstancesRepository {
     return qb.getOne();
   }
 
+  /** A live instance of the tenant by its number (instance_id: the seed paths' integer id). */
+  findByNumber(tenantId: TenantId, instanceNumber: number): Promise<InstanceEntity | null> {
+    return this.repo()
+      .createQueryBuilder('x')
+      .where('x.tenant_id = :tenantId AND x.instance_id = :instanceNumber AND x.deleted_at IS NULL', {
+        tenantId,
+        instanceNumber,
+      })
+      .getOne();
+  }
+
   page(tenantId: TenantId, filters: InstanceFilters, page: PageRequest): Promise<InstanceEntity[]> {
     const qb = this.repo()
       .createQueryBuilder('x')

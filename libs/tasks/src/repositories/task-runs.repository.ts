@@ -184,6 +184,57 @@ export class TaskRunsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Ingestion runs (source `ingestion`) are the case poller's, not the task queue's: written `running` with no lease
+   * when a poll starts (so neither the queue's claim nor the reconciler ever picks them up: both need an expired
+   * lease), finished by finishIngestion, or marked lost here by the next run of the instance, which only starts once
+   * the previous run's ingestion lease expired: a row still running then belongs to a worker that died mid-run.
+   */
+  async abandonIngestion(tenantId: TenantId, instanceUuid: string, error: TaskRunError): Promise<number> {
+    const rows = (await this.db.em.query(
+      `UPDATE task_runs SET status = 'failure', error = $3::jsonb, finished_at = now(), updated_at = now(),
+              duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+        WHERE tenant_id = $1 AND instance_uuid = $2 AND source = 'ingestion' AND status = 'running'
+          AND lease_expires_at IS NULL
+        RETURNING id`,
+      [tenantId, instanceUuid, JSON.stringify(error)],
+    )) as unknown;
+    return returnedRows(rows).length;
+  }
+
+  /** The end of an ingestion run started `running`; false when it is no longer running (cancelled, or marked lost). */
+  async finishIngestion(
+    tenantId: TenantId,
+    id: string,
+    result: Pick<
+      TaskRunEntity,
+      'status' | 'outputs' | 'error' | 'records_processed' | 'response_status' | 'attempts' | 'performance' | 'input'
+    >,
+  ): Promise<boolean> {
+    const rows = (await this.db.em.query(
+      `UPDATE task_runs
+          SET status = $3, outputs = $4::jsonb, error = $5::jsonb, records_processed = $6::int,
+              response_status = $7::int, attempts = $8::jsonb, performance = $9::jsonb, input = $10::jsonb,
+              finished_at = now(), updated_at = now(),
+              duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+        WHERE tenant_id = $1 AND id = $2 AND source = 'ingestion' AND status = 'running'
+        RETURNING id`,
+      [
+        tenantId,
+        id,
+        result.status,
+        json(result.outputs),
+        json(result.error),
+        result.records_processed,
+        result.response_status,
+        JSON.stringify(result.attempts),
+        JSON.stringify(result.performance),
+        JSON.stringify(result.input),
+      ],
+    )) as unknown;
+    return returnedRows(rows).length > 0;
+  }
+
   /** Runs the reconciler queues again: queued past the grace, or running with an expired lease. */
   due(
     tenantId: TenantId,
