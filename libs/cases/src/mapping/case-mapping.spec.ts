@@ -152,4 +152,23 @@ describe('severityOf and ruleHolds', () => {
     expect(ruleHolds(rules[0].when, { case: { event_count: 2 }, event: {} })).toBe(false);
     expect(ruleHolds(rules[1].when, { case: {}, event: { raw: {} } })).toBe(false);
   });
+
+  it('lets rules read event.enrichment.<tag>.<field> (the dependent tasks’ outputs); absent, the rule does not hold', () => {
+    const mapping = {
+      field_mapping: { external_id: '$.id' },
+      escalation_rules: [
+        { name: 'scored', when: 'event.enrichment.alert_details.score >= 80', severity: 'critical' },
+        { name: 'guarded', when: 'has(event.enrichment.alert_details) && event.enrichment.alert_details.bad', severity: 'high' },
+      ],
+    };
+    expect(checkCaseMapping(mapping).problems).toEqual([]);
+    const { rules } = compileCaseMapping(mapping);
+    const event = (enrichment: unknown) => ({ case: {}, event: { raw: {}, enrichment } });
+    expect(ruleHolds(rules[0].when, event({ alert_details: { score: 92 } }))).toBe(true);
+    expect(ruleHolds(rules[0].when, event({ alert_details: { score: 12 } }))).toBe(false);
+    expect(ruleHolds(rules[0].when, event({ alert_details: { error: { code: 'x', message: 'y' } } }))).toBe(false);
+    expect(ruleHolds(rules[0].when, event({}))).toBe(false);
+    expect(ruleHolds(rules[1].when, event({}))).toBe(false);
+    expect(ruleHolds(rules[1].when, event({ alert_details: { bad: true } }))).toBe(true);
+  });
 });
