@@ -1,4 +1,12 @@
-import { checkCaseMapping, compileCaseMapping, jsonPathProblem, mapItem, ruleHolds, severityOf } from './case-mapping';
+import {
+  type CaseMapping,
+  checkCaseMapping,
+  compileCaseMapping,
+  jsonPathProblem,
+  mapItem,
+  ruleHolds,
+  severityOf,
+} from './case-mapping';
 
 describe('checkCaseMapping', () => {
   it('accepts JSONPath and CEL selectors, a filter, a severity map, a window and escalation rules', () => {
@@ -56,7 +64,7 @@ describe('checkCaseMapping', () => {
     expect(checkCaseMapping({}).problems[0]).toMatchObject({ field: 'field_mapping', code: 'required' });
   });
 
-  it('refuses JSONPath script expressions, unbalanced brackets and jsonpath-plus\'s own #N syntax', () => {
+  it("refuses JSONPath script expressions, unbalanced brackets and jsonpath-plus's own #N syntax", () => {
     expect(jsonPathProblem('$..[(@.length-1)]')).toMatch(/script/);
     expect(jsonPathProblem('$.a[0')).toMatch(/without/);
     expect(jsonPathProblem('$.#0')).toMatch(/"#" followed by digits/);
@@ -154,11 +162,15 @@ describe('severityOf and ruleHolds', () => {
   });
 
   it('lets rules read event.enrichment.<tag>.<field> (the dependent tasks’ outputs); absent, the rule does not hold', () => {
-    const mapping = {
+    const mapping: CaseMapping = {
       field_mapping: { external_id: '$.id' },
       escalation_rules: [
         { name: 'scored', when: 'event.enrichment.alert_details.score >= 80', severity: 'critical' },
-        { name: 'guarded', when: 'has(event.enrichment.alert_details) && event.enrichment.alert_details.bad', severity: 'high' },
+        {
+          name: 'guarded',
+          when: 'has(event.enrichment.alert_details) && event.enrichment.alert_details.bad',
+          severity: 'high',
+        },
       ],
     };
     expect(checkCaseMapping(mapping).problems).toEqual([]);

@@ -109,7 +109,11 @@ function checkEntry(
       errors.add(`${at}.${key}`, 'unknown_key', `${at}.${key} is not a setting (use ${ENTRY_KEYS.join(', ')})`);
   const onError = entry.on_error;
   if (onError !== undefined && !(DEPENDENT_TASK_ON_ERROR as readonly unknown[]).includes(onError))
-    errors.add(`${at}.on_error`, 'invalid_value', `${at}.on_error must be one of ${DEPENDENT_TASK_ON_ERROR.join(', ')}`);
+    errors.add(
+      `${at}.on_error`,
+      'invalid_value',
+      `${at}.on_error must be one of ${DEPENDENT_TASK_ON_ERROR.join(', ')}`,
+    );
   const input = entry.input;
   if (input === undefined || input === null) return;
   if (!isPlainObject(input)) {
@@ -121,7 +125,11 @@ function checkEntry(
     if (inputNames && !inputNames.has(name)) {
       errors.add(field, 'unknown_input', `the task has no input field "${name}"`);
     } else if (typeof selector !== 'string') {
-      errors.add(field, 'invalid_type', `${field} must be a selector (a JSONPath or CEL over item), not ${typeName(selector)}`);
+      errors.add(
+        field,
+        'invalid_type',
+        `${field} must be a selector (a JSONPath or CEL over item), not ${typeName(selector)}`,
+      );
     } else {
       const problem = itemSelectorProblem(selector);
       if (problem) errors.add(field, 'invalid_selector', `${field}: ${problem}`);
