@@ -2,7 +2,7 @@
 // a details endpoint. The runs are driven by hand (IngestionPoller.sweepOnce; the sweep timer is an hour): events
 // carry the details, an escalation rule over the enrichment raises a case, a failing details call is stored as an
 // error under on_error skip, fails the page under on_error fail (nothing stored, cursor kept), and items stored
-// already are not enriched again (the details requests are counted).
+// already are not enriched again (the details requests are counted); at most 8 details calls run at once.
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { IngestionPoller } from '@conduit/cases/engine';
@@ -22,11 +22,15 @@ class FakeSiem {
   readonly detailRequests = new Map<string, number>();
   /** Alert ids whose details answer 500. */
   readonly failing = new Set<string>();
+  /** Details answers wait this long; inFlight / maxInFlight count the details requests at once. */
+  detailDelayMs = 0;
+  inFlight = 0;
+  maxInFlight = 0;
   private server!: Server;
   port = 0;
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => this.handle(req, res));
+    this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as AddressInfo).port;
   }
@@ -44,7 +48,7 @@ class FakeSiem {
     this.alerts.set(instance, [...(this.alerts.get(instance) ?? []), alert]);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const [, instance, , id] = url.pathname.split('/');
     const json = (status: number, body: unknown): void => {
@@ -52,6 +56,10 @@ class FakeSiem {
     };
     if (id !== undefined) {
       this.detailRequests.set(id, (this.detailRequests.get(id) ?? 0) + 1);
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      await new Promise((r) => setTimeout(r, this.detailDelayMs));
+      this.inFlight -= 1;
       const alert = (this.alerts.get(instance) ?? []).find((a) => a.id === id);
       if (!alert) return json(404, { error: 'no such alert' });
       if (this.failing.has(id)) return json(500, { error: 'details unavailable' });
@@ -284,6 +292,24 @@ describe('polling ingestion: dependent tasks (enrichment)', () => {
       ['f1', 50],
       ['f2', 60],
     ]);
+  });
+
+  it('runs at most 8 details calls at once for a page', async () => {
+    const { id } = await instance('many');
+    for (let i = 0; i < 30; i++) siem.add('many', { id: `m${i}`, ts: ago(600 - i), level: 'low', score: i });
+    siem.detailDelayMs = 60;
+    siem.maxInFlight = 0;
+    const put = await stack.api.request('PUT', `/api/v1/instances/${id}/ingestion`, {
+      token: admin.token,
+      body: { ...SETTINGS, task_tag: 'pull_alerts' },
+    });
+    expect(put.status, put.text).toBe(200);
+    await runNow(id);
+    siem.detailDelayMs = 0;
+    expect((await state(id)).last_run).toMatchObject({ error: null, stored: 30, enriched: 30 });
+    // 8 at once (a loaded machine may start them a little apart, so a few fewer may overlap), never more.
+    expect(siem.maxInFlight).toBeLessThanOrEqual(8);
+    expect(siem.maxInFlight).toBeGreaterThanOrEqual(4);
   });
 
   it('an ingestion task without dependent tasks stores events without enrichment', async () => {
