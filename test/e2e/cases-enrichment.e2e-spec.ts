@@ -76,6 +76,7 @@ class FakeSiem {
 
 const ENV = { CASE_INGESTION_SWEEP_INTERVAL_MS: '3600000', CASE_INGESTION_LEASE_SECONDS: '30' };
 
+// The skip task reads the alert id by JSONPath, the fail task by CEL: both selector kinds run.
 const ingestionTask = (tag: string, onError: 'skip' | 'fail') => ({
   name: `Pull alerts (${onError})`,
   task_tag: tag,
@@ -89,7 +90,9 @@ const ingestionTask = (tag: string, onError: 'skip' | 'fail') => ({
   error_handling: { retries: 0, backoff: 'none', backoff_ms: 0, timeout_ms: 5_000 },
   ingest_cases: true,
   case_ingestion_config: {
-    dependent_tasks: [{ task_tag: 'alert_details', input: { alert_id: '$.id' }, on_error: onError }],
+    dependent_tasks: [
+      { task_tag: 'alert_details', input: { alert_id: onError === 'skip' ? '$.id' : 'item.id' }, on_error: onError },
+    ],
   },
 });
 
