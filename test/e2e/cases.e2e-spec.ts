@@ -333,6 +333,7 @@ describe('cases', () => {
         external_id: 'e1',
         title: 'Failed logins',
         severity: 'medium',
+        enrichment: null, // pushed: no dependent tasks
       });
       expect(JSON.stringify(added.data)).not.toContain('bob');
       const escalations = ofCase().filter((b) => b.type === 'case.escalated');

@@ -316,14 +316,32 @@ describe('tasks', () => {
     expect(unknown.body.error.details).toEqual([
       expect.objectContaining({ field: 'case_ingestion_config.dependent_tasks[0]', code: 'unknown_dependency' }),
     ]);
-    const ingest = await create(
+    // An entry's keys are task_tag, input (the task's input fields) and on_error: anything else is refused.
+    const badEntry = await create(
       taskBody('pull_alerts', {
         ingest_cases: true,
-        case_ingestion_config: { dependent_tasks: [{ task_tag: 'alert_details', per_item: true }] },
+        case_ingestion_config: {
+          dependent_tasks: [{ task_tag: 'alert_details', per_item: true, input: { nope: '$.id' }, on_error: 'stop' }],
+        },
       }),
       target.id,
     );
-    expect(ingest.status).toBe(201);
+    expect(badEntry.status).toBe(400);
+    expect(badEntry.body.error.details).toEqual([
+      expect.objectContaining({ field: 'case_ingestion_config.dependent_tasks[0].per_item', code: 'unknown_key' }),
+      expect.objectContaining({ field: 'case_ingestion_config.dependent_tasks[0].on_error', code: 'invalid_value' }),
+      expect.objectContaining({ field: 'case_ingestion_config.dependent_tasks[0].input.nope', code: 'unknown_input' }),
+    ]);
+    const ingest = await create(
+      taskBody('pull_alerts', {
+        ingest_cases: true,
+        case_ingestion_config: {
+          dependent_tasks: [{ task_tag: 'alert_details', input: { query: 'item.id' }, on_error: 'skip' }],
+        },
+      }),
+      target.id,
+    );
+    expect(ingest.status, ingest.text).toBe(201);
     const check = await api.request('POST', '/apps/v1/task/generic-validate', {
       token: admin.token,
       body: { task_id: details.body.task_id, tenant_code: 'acme' },

@@ -1,4 +1,5 @@
-// The payloads of the case.* operational events: small (ids, title, severity, status, counts), never the raw item.
+// The payloads of the case.* operational events: small (ids, title, severity, status, counts), never the raw item;
+// case.event_added carries what the ingestion's dependent tasks answered for the event (null without them).
 import type { CaseEntity } from './entities/case.entity';
 
 export const CASE_EVENT_NAMES = ['case.created', 'case.updated', 'case.event_added', 'case.escalated'] as const;
@@ -22,10 +23,22 @@ export function casePayload(row: CaseEntity): Record<string, unknown> {
 
 export function caseEventPayload(
   row: CaseEntity,
-  event: { id: string; external_id: string; title: string | null; severity: string | null },
+  event: {
+    id: string;
+    external_id: string;
+    title: string | null;
+    severity: string | null;
+    enrichment?: Record<string, unknown> | null;
+  },
 ): Record<string, unknown> {
   return {
     case: { id: row.id, case_id: row.case_id, title: row.title, severity: row.severity, status: row.status },
-    event: { id: event.id, external_id: event.external_id, title: event.title, severity: event.severity },
+    event: {
+      id: event.id,
+      external_id: event.external_id,
+      title: event.title,
+      severity: event.severity,
+      enrichment: event.enrichment ?? null,
+    },
   };
 }

@@ -76,6 +76,8 @@ export class CaseIngest {
    *    case's (escalated_at set);
    * 5. publishes case.created, case.updated (existing cases that got events), case.event_added (each event attached)
    *    and case.escalated (each raise) through the webhooks fan-out, in this same transaction.
+   * `enrichment` (polling with dependent tasks): what they answered, by external id; stored with each new event,
+   * shown to escalation rules as `event.enrichment` and in case.event_added.
    * A batch of 500 items takes a fixed number of round trips (about eight), whatever its size.
    */
   async ingest(
@@ -83,6 +85,7 @@ export class CaseIngest {
     source: IngestSource,
     mapping: CaseMapping,
     items: unknown[],
+    enrichment?: ReadonlyMap<string, Record<string, unknown>>,
   ): Promise<IngestResult> {
     if (!this.db.inTransaction())
       throw new InvariantError('transaction_required', 'case ingestion runs in the caller’s tenant transaction');
@@ -110,7 +113,9 @@ export class CaseIngest {
       else if (seen.has(outcome.item.external_id)) result.duplicates++;
       else {
         seen.add(outcome.item.external_id);
-        candidates.push({ mapped: outcome.item, event: this.newEvent(source, origin, sourceRef, outcome.item, now) });
+        const event = this.newEvent(source, origin, sourceRef, outcome.item, now);
+        event.enrichment = enrichment?.get(event.external_id) ?? null;
+        candidates.push({ mapped: outcome.item, event });
       }
     }
     if (candidates.length === 0) return result;
@@ -264,6 +269,7 @@ export class CaseIngest {
       status: item.status,
       occurred_at: item.occurred_at ?? now,
       raw: item.raw,
+      enrichment: null,
     };
   }
 
@@ -322,7 +328,7 @@ function caseContext(row: CaseEntity): Record<string, unknown> {
   };
 }
 
-/** What escalation rules see as `event`: the newest event, with its raw item. */
+/** What escalation rules see as `event`: the newest event, with its raw item and its enrichment (`{}` without). */
 function eventContext(e: NewCaseEvent | CaseEventEntity): Record<string, unknown> {
   return {
     id: e.id,
@@ -332,5 +338,6 @@ function eventContext(e: NewCaseEvent | CaseEventEntity): Record<string, unknown
     status: e.status,
     occurred_at: e.occurred_at.toISOString(),
     raw: e.raw,
+    enrichment: e.enrichment ?? {},
   };
 }

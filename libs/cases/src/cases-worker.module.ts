@@ -3,6 +3,7 @@ import { IntegrationsModule } from '@conduit/integrations';
 import { TaskEngineModule } from '@conduit/tasks/engine';
 import { CasesModule } from './cases.module';
 import { CaseRetention } from './engine/case-retention';
+import { IngestionEnrichment } from './engine/ingestion-enrichment';
 import { IngestionPoller, IngestionTimer } from './engine/ingestion-poller';
 import { CaseIngestionModule } from './polling/case-ingestion.module';
 
@@ -12,7 +13,7 @@ import { CaseIngestionModule } from './polling/case-ingestion.module';
  */
 @Module({
   imports: [CasesModule, CaseIngestionModule, TaskEngineModule, IntegrationsModule],
-  providers: [CaseRetention, IngestionPoller, IngestionTimer],
+  providers: [CaseRetention, IngestionEnrichment, IngestionPoller, IngestionTimer],
   exports: [CaseRetention, IngestionPoller],
 })
 export class CasesWorkerModule {}

@@ -242,6 +242,7 @@ export function presentEvent(e: CaseEventEntity): CaseEventResponse {
     status: e.status,
     occurred_at: e.occurred_at.toISOString(),
     raw: e.raw,
+    enrichment: e.enrichment ?? null,
     created_at: e.created_at.toISOString(),
   };
 }

@@ -349,6 +349,7 @@ export class TasksService {
         task_tag: t.task_tag,
         depends_on: t.depends_on,
         case_ingestion_config: t.case_ingestion_config,
+        input_names: t.input_fields.map((f) => f.name),
       })),
       currentTag,
     });

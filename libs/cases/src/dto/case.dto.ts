@@ -151,6 +151,19 @@ export class CaseEventResponse {
   @ApiProperty({ nullable: true, type: String }) status: string | null;
   @ApiProperty({ format: 'date-time' }) occurred_at: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The item as received' }) raw: unknown;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'What the ingestion task’s dependent tasks answered for this event, by task tag: the task’s outputs, or ' +
+      '{ "error": { "code", "message" } } for a call that failed with on_error skip; null without dependent tasks',
+    example: {
+      alert_details: { score: 92, analyst_notes: 'known bad hash' },
+      host_info: { error: { code: 'http_error', message: 'HTTP 503' } },
+    },
+  })
+  enrichment: Record<string, unknown> | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 

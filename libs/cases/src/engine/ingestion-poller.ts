@@ -22,6 +22,7 @@ import {
   executeTaskCall,
 } from '@conduit/tasks/engine';
 import { CaseIngest } from '../case-ingest';
+import { EnrichmentFailed, IngestionEnrichment } from './ingestion-enrichment';
 import { IngestionConfig, ResumePoint, nextWindow } from '../polling/ingestion-config';
 import { ClaimedIngestion, InstanceIngestionRepository } from '../repositories/instance-ingestion.repository';
 
@@ -43,6 +44,10 @@ export interface IngestionOutcome {
   invalid: number;
   cases_created: number;
   cases_updated: number;
+  /** New events whose dependent tasks (case_ingestion_config.dependent_tasks) all answered. */
+  enriched: number;
+  /** New events with a failed dependent task (stored with the error, or the page failed under on_error fail). */
+  enrichment_failed: number;
   /** The window was read to its end (the cursor moved to its end). */
   window_done: boolean;
   /** max_items_per_run stopped the run mid-window: the next run resumes here. */
@@ -87,6 +92,7 @@ export class IngestionPoller {
     private readonly http: TaskHttpClient,
     private readonly tokens: OAuth2TokenCache,
     private readonly limiter: InstanceRateLimiter,
+    private readonly enrichment: IngestionEnrichment,
   ) {}
 
   /**
@@ -164,6 +170,8 @@ export class IngestionPoller {
       invalid: 0,
       cases_created: 0,
       cases_updated: 0,
+      enriched: 0,
+      enrichment_failed: 0,
       window_done: false,
       resume: null,
       cursor: claimed.cursor ? new Date(claimed.cursor).toISOString() : null,
@@ -208,7 +216,7 @@ export class IngestionPoller {
         throw err; // the lease expires and another sweep runs the window again
       }
       if (err instanceof LeaseLost || lost) outcome.error = { code: 'lease_lost', message: new LeaseLost().message };
-      else if (err instanceof RunFailed) {
+      else if (err instanceof RunFailed || err instanceof EnrichmentFailed) {
         outcome.error = { code: err.code, message: err.message };
         lastCall = err.call ?? lastCall;
       } else if (err instanceof ConduitException) outcome.error = { code: err.code, message: err.message };
@@ -300,6 +308,15 @@ export class IngestionPoller {
         );
       deps[dep.task_tag] = r.outputs ?? {};
     }
+    const enricher = await this.enrichment.prepare({
+      tenantId,
+      instanceUuid: claimed.instance_uuid,
+      task,
+      all: loaded.all,
+      mapping: config.mapping,
+      call,
+      deps,
+    });
 
     const pagination = config.pagination;
     const pageTask = {
@@ -363,6 +380,8 @@ export class IngestionPoller {
           ? { start, end, ...(pagination.type === 'token' ? { page_token: token } : { page }) }
           : undefined;
       if (more && !stop) ahead = fetchPage();
+      // Only with dependent tasks: they run for the page's new items before its transaction.
+      const enrichment = enricher ? await enricher.enrich(items, outcome) : undefined;
       // The page's events and cases, and the cursor (or resume point), in one transaction checked against the lease.
       const ingested = await this.db.runInTenant(tenantId, async () => {
         const r = await this.caseIngest.ingest(
@@ -370,6 +389,7 @@ export class IngestionPoller {
           { kind: 'instance', instanceUuid: claimed.instance_uuid },
           config.mapping,
           items,
+          enrichment,
         );
         const held = await this.ingestion.advance(
           tenantId,

@@ -19,5 +19,7 @@ export class CaseEventEntity {
   @Column('timestamptz', { name: 'occurred_at' }) occurred_at: Date;
   /** The item as received. */
   @Column('jsonb') raw: unknown;
+  /** What the ingestion's dependent tasks answered for it, by task tag; null without dependent tasks. */
+  @Column('jsonb', { nullable: true }) enrichment: Record<string, unknown> | null;
   @Column('timestamptz', { name: 'created_at' }) created_at: Date;
 }

@@ -1,4 +1,12 @@
-import { checkCaseMapping, compileCaseMapping, jsonPathProblem, mapItem, ruleHolds, severityOf } from './case-mapping';
+import {
+  type CaseMapping,
+  checkCaseMapping,
+  compileCaseMapping,
+  jsonPathProblem,
+  mapItem,
+  ruleHolds,
+  severityOf,
+} from './case-mapping';
 
 describe('checkCaseMapping', () => {
   it('accepts JSONPath and CEL selectors, a filter, a severity map, a window and escalation rules', () => {
@@ -56,7 +64,7 @@ describe('checkCaseMapping', () => {
     expect(checkCaseMapping({}).problems[0]).toMatchObject({ field: 'field_mapping', code: 'required' });
   });
 
-  it('refuses JSONPath script expressions, unbalanced brackets and jsonpath-plus\'s own #N syntax', () => {
+  it("refuses JSONPath script expressions, unbalanced brackets and jsonpath-plus's own #N syntax", () => {
     expect(jsonPathProblem('$..[(@.length-1)]')).toMatch(/script/);
     expect(jsonPathProblem('$.a[0')).toMatch(/without/);
     expect(jsonPathProblem('$.#0')).toMatch(/"#" followed by digits/);
@@ -151,5 +159,28 @@ describe('severityOf and ruleHolds', () => {
     expect(ruleHolds(rules[0].when, { case: { event_count: 3 }, event: {} })).toBe(true);
     expect(ruleHolds(rules[0].when, { case: { event_count: 2 }, event: {} })).toBe(false);
     expect(ruleHolds(rules[1].when, { case: {}, event: { raw: {} } })).toBe(false);
+  });
+
+  it('lets rules read event.enrichment.<tag>.<field> (the dependent tasks’ outputs); absent, the rule does not hold', () => {
+    const mapping: CaseMapping = {
+      field_mapping: { external_id: '$.id' },
+      escalation_rules: [
+        { name: 'scored', when: 'event.enrichment.alert_details.score >= 80', severity: 'critical' },
+        {
+          name: 'guarded',
+          when: 'has(event.enrichment.alert_details) && event.enrichment.alert_details.bad',
+          severity: 'high',
+        },
+      ],
+    };
+    expect(checkCaseMapping(mapping).problems).toEqual([]);
+    const { rules } = compileCaseMapping(mapping);
+    const event = (enrichment: unknown) => ({ case: {}, event: { raw: {}, enrichment } });
+    expect(ruleHolds(rules[0].when, event({ alert_details: { score: 92 } }))).toBe(true);
+    expect(ruleHolds(rules[0].when, event({ alert_details: { score: 12 } }))).toBe(false);
+    expect(ruleHolds(rules[0].when, event({ alert_details: { error: { code: 'x', message: 'y' } } }))).toBe(false);
+    expect(ruleHolds(rules[0].when, event({}))).toBe(false);
+    expect(ruleHolds(rules[1].when, event({}))).toBe(false);
+    expect(ruleHolds(rules[1].when, event({ alert_details: { bad: true } }))).toBe(true);
   });
 });

@@ -18,6 +18,8 @@ export interface NewCaseEvent {
   status: string | null;
   occurred_at: Date;
   raw: unknown;
+  /** By dependent task tag (polling with dependent tasks); null otherwise. */
+  enrichment: Record<string, unknown> | null;
 }
 
 @Injectable()
@@ -34,13 +36,13 @@ export class CaseEventsRepository {
     const rows = await this.db.prepared<{ id: string }>(
       'case_events_insert_new',
       `INSERT INTO case_events (id, tenant_id, case_id, source, instance_uuid, inbound_source_id, source_ref, external_id,
-                                title, severity, status, occurred_at, raw, created_at)
+                                title, severity, status, occurred_at, raw, enrichment, created_at)
        SELECT e.id, $1, e.case_id, e.source, e.instance_uuid, e.inbound_source_id, e.source_ref, e.external_id,
-              e.title, e.severity, e.status, e.occurred_at, e.raw::jsonb, $2
+              e.title, e.severity, e.status, e.occurred_at, e.raw::jsonb, e.enrichment::jsonb, $2
          FROM unnest($3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::timestamptz[], $13::text[], $14::uuid[])
+                     $11::text[], $12::timestamptz[], $13::text[], $14::uuid[], $15::text[])
               AS e(id, source, instance_uuid, inbound_source_id, source_ref, external_id, title, severity, status,
-                   occurred_at, raw, case_id)
+                   occurred_at, raw, case_id, enrichment)
        ON CONFLICT (tenant_id, source_ref, external_id) DO NOTHING
        RETURNING id`,
       [
@@ -58,6 +60,8 @@ export class CaseEventsRepository {
         col('occurred_at'),
         events.map((e) => JSON.stringify(e.raw)),
         col('case_id'),
+        // SQL NULL, not the JSON null: no enrichment is the column's null.
+        events.map((e) => (e.enrichment === null ? null : JSON.stringify(e.enrichment))),
       ],
     );
     return new Set(rows.map((r) => r.id));

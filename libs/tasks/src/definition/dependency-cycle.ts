@@ -6,6 +6,8 @@ export interface TaskDependencies {
   depends_on: readonly string[];
   /** Read for the tags its dependent_tasks names (they depend on it as much as depends_on does). */
   case_ingestion_config?: Record<string, unknown> | null;
+  /** Its input field names, when known: an ingestion task's dependent_tasks[i].input may name only these. */
+  input_names?: readonly string[];
 }
 
 /**

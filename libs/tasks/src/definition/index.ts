@@ -8,4 +8,11 @@ export { findDependencyCycle, describeCycle } from './dependency-cycle';
 export type { TaskDependencies } from './dependency-cycle';
 export { jsonPathProblem, jsonPathMatchesMany, jsonPathMatches } from './output-paths';
 export { requestPathProblem } from './request-checks';
-export { caseIngestionTaskTags } from './case-ingestion-references';
+export {
+  DEPENDENT_TASK_ON_ERROR,
+  MAX_DEPENDENT_TASKS,
+  caseIngestionDependentTasks,
+  caseIngestionTaskTags,
+  itemSelectorProblem,
+} from './case-ingestion-references';
+export type { DependentTask, DependentTaskOnError } from './case-ingestion-references';

@@ -22,6 +22,9 @@ export const TASK_DEFINITION_ERROR_CODES = [
   'invalid_request_path',
   'invalid_header_name',
   'forbidden_header',
+  'unknown_key',
+  'unknown_input',
+  'invalid_selector',
 ] as const;
 export type TaskDefinitionErrorCode = (typeof TASK_DEFINITION_ERROR_CODES)[number];
 

@@ -8,6 +8,7 @@ const context = (over: Partial<TaskVerificationContext> = {}): TaskVerificationC
   existingTasks: [
     { task_tag: 'login', depends_on: [] },
     { task_tag: 'list_alerts', depends_on: ['login'] },
+    { task_tag: 'details', depends_on: [], input_names: ['alert_id'] },
   ],
   ...over,
 });
@@ -186,6 +187,24 @@ describe('verifyTaskDefinition', () => {
         'request.headers.Connection',
         (d) => (d.request.headers.Connection = 'close'),
         () => undefined,
+      ],
+      [
+        'unknown_key',
+        'case_ingestion_config.dependent_tasks[0].per_item',
+        (d) => (d.case_ingestion_config.dependent_tasks = [{ task_tag: 'login', per_item: true }]),
+        (d) => (d.case_ingestion_config.dependent_tasks = [{ task_tag: 'login', on_error: 'fail' }]),
+      ],
+      [
+        'unknown_input',
+        'case_ingestion_config.dependent_tasks[0].input.alert',
+        (d) => (d.case_ingestion_config.dependent_tasks = [{ task_tag: 'details', input: { alert: '$.id' } }]),
+        (d) => (d.case_ingestion_config.dependent_tasks = [{ task_tag: 'details', input: { alert_id: '$.id' } }]),
+      ],
+      [
+        'invalid_selector',
+        'case_ingestion_config.dependent_tasks[0].input.alert_id',
+        (d) => (d.case_ingestion_config.dependent_tasks = [{ task_tag: 'details', input: { alert_id: 'steps.x' } }]),
+        (d) => (d.case_ingestion_config.dependent_tasks = [{ task_tag: 'details', input: { alert_id: 'item.id' } }]),
       ],
     ];
 

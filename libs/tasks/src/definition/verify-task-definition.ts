@@ -256,7 +256,11 @@ function checkCaseIngestion(
     errors.add('case_ingestion_config', 'required', 'case_ingestion_config is required when ingest_cases is true');
   }
   if (isPlainObject(config)) {
-    const known = new Set(context.existingTasks.map((t) => t.task_tag).filter((t) => t !== context.currentTag));
+    const known = new Map(
+      context.existingTasks
+        .filter((t) => t.task_tag !== context.currentTag)
+        .map((t) => [t.task_tag, t.input_names && new Set(t.input_names)] as const),
+    );
     checkCaseIngestionTasks(config, tag, known, errors);
   }
 }
