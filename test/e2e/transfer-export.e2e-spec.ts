@@ -307,7 +307,7 @@ describe('transfer export', () => {
       { extra: true },
     ]) {
       const bad = await as(admin.token).post('/api/v1/transfer/export', body);
-      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect([bad.status, bad.body.error.code], JSON.stringify(body)).toEqual([400, 'validation_failed']);
     }
     expect((await as(admin.token).post('/apps/v1/app/export', {})).status).toBe(400);
     expect((await as(admin.token).post('/apps/v1/app/export', { integration_ids: ['1'] })).status).toBe(400);
@@ -405,6 +405,37 @@ describe('transfer export', () => {
     const content = ({ exported_at: _e, source: _src, checksum: _c, ...rest }: Doc) => rest;
     expect(content(again)).toEqual(content(doc));
     expect(again.source.tenant_code).toBe('globex');
+  });
+
+  it('lets an MSSP admin export a tenant below it, and no other', async () => {
+    await api.seedTenant('mssp');
+    const customer = await api.seedTenant('customer', 'mssp');
+    const mssp = await api.seedUser('mssp', 'mssp_admin');
+    const made = await api.request('POST', '/api/v1/integrations', {
+      token: mssp.token,
+      tenant: customer.id,
+      body: { title: 'EDR' },
+    });
+    expect(made.status, made.text).toBe(201);
+    const rest = await api.request('POST', '/api/v1/transfer/export', {
+      token: mssp.token,
+      tenant: customer.id,
+      body: {},
+    });
+    expect(rest.status, rest.text).toBe(200);
+    expect(rest.body.source.tenant_code).toBe('customer');
+    expect(rest.body.apps.map((a: Json) => a.integration.title)).toEqual(['EDR']);
+    const seed = await as(mssp.token).post('/apps/v1/app/export', {
+      integration_ids: [made.body.integration_id],
+      tenant_code: 'customer',
+    });
+    expect(seed.status, seed.text).toBe(200);
+    expect(seed.body.source.tenant_code).toBe('customer');
+    // acme is not below mssp; globex's admin cannot name acme either.
+    const outside = await as(mssp.token).post('/apps/v1/app/export', { integration_ids: [1], tenant_code: 'acme' });
+    expect([outside.status, outside.body.error.code]).toEqual([404, 'tenant_not_found']);
+    const sideways = await as(other.token).post('/apps/v1/app/export', { integration_ids: [1], tenant_code: 'acme' });
+    expect([sideways.status, sideways.body.error.code]).toEqual([404, 'tenant_not_found']);
   });
 
   it('needs the export_import licence feature', async () => {

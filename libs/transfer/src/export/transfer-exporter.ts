@@ -98,7 +98,9 @@ export class TransferExporter {
     const own = catalogue.filter((i) => i.shared_from === null);
     const chosen = this.choose(own, request.integration_ids);
     const instances = await all((cursor) => this.instances.list({ limit: PAGE, cursor }));
-    const apps = await Promise.all(chosen.map((integration) => this.app(integration, instances)));
+    // One after another: the request's one connection would queue them anyway.
+    const apps: ExportedApp[] = [];
+    for (const integration of chosen) apps.push(await this.app(integration, instances));
 
     const document: Omit<TransferDocument, 'checksum'> & { checksum?: TransferDocument['checksum'] } = {
       format: TRANSFER_FORMAT,
@@ -171,11 +173,9 @@ export class TransferExporter {
     const tasks = await all((cursor) => this.tasks.list(integration.id, { limit: PAGE, cursor }));
     const logo = integration.logo ? await this.integrations.logo(integration.id) : null;
     const definitions = integration.fields as unknown as FieldDefinition[];
-    const stubs = await Promise.all(
-      instances
-        .filter((x) => x.integration_uuid === integration.id)
-        .map(async (x) => instanceStub(x, definitions, await this.ingestionOf(x.id))),
-    );
+    const stubs: ExportedApp['instances'] = [];
+    for (const x of instances.filter((i) => i.integration_uuid === integration.id))
+      stubs.push(instanceStub(x, definitions, await this.ingestionOf(x.id)));
     return {
       integration: integrationBody(integration),
       logo: logo ? { content_type: logo.content_type, base64: logo.body.toString('base64') } : null,
