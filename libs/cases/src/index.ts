@@ -10,3 +10,6 @@ export type { CaseMapping, CaseMappingFields, EscalationRule, MappingProblem } f
 export { CASE_EVENT_NAMES } from './case-events-payloads';
 export { SEVERITIES, CASE_STATUSES } from './entities/case.entity';
 export type { Severity, CaseStatus } from './entities/case.entity';
+// For transfer's export: an instance's polling ingestion settings, read through the API's service.
+export { CaseIngestionModule } from './polling/case-ingestion.module';
+export { InstanceIngestionService } from './polling/instance-ingestion.service';

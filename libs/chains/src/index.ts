@@ -2,3 +2,8 @@
 export { ChainTrigger } from './chain-trigger';
 export { ChainsApiModule } from './chains-api.module';
 export { ChainsModule } from './chains.module';
+// For transfer's export: chains (steps by reference) and credentials (names and hosts, never values).
+export { ChainsService } from './chains.service';
+export { CredentialsService } from './credentials.service';
+export type { ChainResponse, ChainStepResponse, CompensationStepResponse } from './dto/chain.dto';
+export type { CredentialResponse } from './dto/credential.dto';

@@ -6,3 +6,6 @@ export { ReceiveService } from './receive.service';
 export type { ReceivedRequest } from './receive.service';
 export { SourceResolver } from './source-resolver';
 export type { ReceiveTarget } from './source-resolver';
+// For transfer's export: sources are read through it (their secrets never leave it).
+export { SourcesService } from './sources.service';
+export type { SourceResponse } from './dto/source.dto';

@@ -33,3 +33,5 @@ export { InstanceHealthRepository } from './repositories/instance-health.reposit
 export type { HealthTransition, RecordedHealth } from './repositories/instance-health.repository';
 export { hostOf } from './instances/instance-config';
 export type { CredentialKey, InstanceSecrets } from './instances/instance-config';
+export type { IntegrationResponse } from './dto/integration.dto';
+export type { InstanceResponse } from './instances/instance.dto';

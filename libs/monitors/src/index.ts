@@ -2,3 +2,6 @@
 export { MONITORS_MIGRATIONS } from './migrations';
 export { MonitorsApiModule } from './monitors-api.module';
 export { MonitorsModule } from './monitors.module';
+// For transfer's export.
+export { MonitorsService } from './monitors.service';
+export type { MonitorResponse } from './dto/monitor.dto';

@@ -16,3 +16,4 @@ export {
 // For chains' task steps: a step is checked (at save) and prepared (when it runs) with the same rules as an API run.
 export { TaskRunsService } from './task-runs.service';
 export { TasksException } from './tasks.exception';
+export type { TaskResponse } from './dto/task.dto';

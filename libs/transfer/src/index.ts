@@ -4,3 +4,5 @@ export { documentChecksum } from './format/checksum';
 export { TransferApiModule } from './transfer-api.module';
 export { TransferModule } from './transfer.module';
 export { TransferException } from './transfer.exception';
+export { TransferExporter } from './export/transfer-exporter';
+export type { ExportRequest } from './export/transfer-exporter';

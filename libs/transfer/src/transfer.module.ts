@@ -1,4 +1,15 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@conduit/audit';
+import { CaseIngestionModule } from '@conduit/cases';
+import { ChainsModule } from '@conduit/chains';
+import { IngestionModule } from '@conduit/ingestion';
+import { IntegrationsModule } from '@conduit/integrations';
+import { LicensingModule } from '@conduit/licensing';
+import { MonitorsModule } from '@conduit/monitors';
+import { TasksModule } from '@conduit/tasks';
+import { TenantsModule } from '@conduit/tenants';
+import { WebhooksModule } from '@conduit/webhooks';
+import { TransferExporter } from './export/transfer-exporter';
 // Registers the Transfer subject, its API-key scope and each role's rules with @conduit/access.
 import './transfer.access';
 
@@ -7,8 +18,19 @@ import './transfer.access';
  * other domains' services, so everything imported passes their validation.
  */
 @Module({
-  imports: [],
-  providers: [],
-  exports: [],
+  imports: [
+    AuditModule,
+    LicensingModule,
+    TenantsModule,
+    IntegrationsModule,
+    TasksModule,
+    CaseIngestionModule,
+    ChainsModule,
+    WebhooksModule,
+    IngestionModule,
+    MonitorsModule,
+  ],
+  providers: [TransferExporter],
+  exports: [TransferExporter],
 })
 export class TransferModule {}

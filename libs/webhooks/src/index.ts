@@ -13,3 +13,4 @@ export { SubscriptionsService, secretAad } from './subscriptions.service';
 export { WebhookException } from './webhook.exception';
 export { WebhooksApiModule } from './webhooks-api.module';
 export { WebhooksModule } from './webhooks.module';
+export type { SubscriptionResponse } from './dto/subscription.dto';

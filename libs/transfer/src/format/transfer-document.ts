@@ -20,6 +20,8 @@ export interface TransferDocument {
   source: { installation: string; tenant_code: string };
   apps: ExportedApp[];
   chains?: ExportedResource[];
+  /** With chains: the tenant's chain credentials as stubs (name, description, allowed_hosts; never the value). */
+  chain_credentials?: ExportedResource[];
   subscriptions?: ExportedResource[];
   inbound_sources?: ExportedResource[];
   monitors?: ExportedResource[];
