@@ -4,3 +4,5 @@ export { documentChecksum } from './format/checksum';
 export { TransferApiModule } from './transfer-api.module';
 export { TransferModule } from './transfer.module';
 export { TransferException } from './transfer.exception';
+export { TransferImporter } from './import/transfer-importer';
+export type { ImportHooks } from './import/transfer-importer';

@@ -1,4 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@conduit/audit';
+import { IntegrationsModule } from '@conduit/integrations';
+import { TasksModule } from '@conduit/tasks';
+import { AppImporter } from './import/app-importer';
+import { TransferImporter } from './import/transfer-importer';
 // Registers the Transfer subject, its API-key scope and each role's rules with @conduit/access.
 import './transfer.access';
 
@@ -7,8 +12,8 @@ import './transfer.access';
  * other domains' services, so everything imported passes their validation.
  */
 @Module({
-  imports: [],
-  providers: [],
-  exports: [],
+  imports: [AuditModule, IntegrationsModule, TasksModule],
+  providers: [AppImporter, TransferImporter],
+  exports: [TransferImporter],
 })
 export class TransferModule {}
