@@ -42,13 +42,14 @@ const app = (title: string, tasks: Json[] = TASKS, instances: Json[] = []): Json
 
 const STUB = { title: 'Prod', base_url: 'https://siem.example.com', fields: { region: 'us' }, auth: { type: 'basic' } };
 
-function documentOf(apps: Json[]): Json {
+function documentOf(apps: Json[], resources: Json = {}): Json {
   const doc: Json = {
     format: 'conduit.export',
     version: 1,
     exported_at: '2026-12-01T00:00:00.000Z',
     source: { installation: 'test', tenant_code: 'source' },
     apps,
+    ...resources,
   };
   return { ...doc, checksum: { algorithm: 'sha256', value: documentChecksum(doc) } };
 }
@@ -368,6 +369,84 @@ describe('transfer import', () => {
     } finally {
       await liftQuotas(api);
     }
+  });
+
+  const RESOURCES = {
+    subscriptions: [
+      {
+        name: 'billing',
+        target_url: 'https://hooks.example.com/billing',
+        event_types: ['invoice.paid'],
+        description: 'd',
+      },
+    ],
+    inbound_sources: [{ name: 'github-push', provider: 'github' }],
+    monitors: [{ name: 'Billing health', url: 'https://billing.example.com/health', interval_seconds: 300 }],
+  };
+
+  it('imports subscriptions, inbound sources and monitors by name, with new secrets; overwrite and skip', async () => {
+    const t = await freshTenant();
+    const first = await importDoc(t.token, { document: documentOf([], RESOURCES), import_type: 'overwrite' });
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.status, first.text).toBe('completed');
+    expect(first.body.items.map((i: Json) => `${i.kind}:${i.name}:${i.action}`)).toEqual([
+      'subscription:billing:create',
+      'inbound_source:github-push:create',
+      'monitor:Billing health:create',
+    ]);
+    const [sub] = await api.sql(`SELECT app_name, secret_sealed FROM webhook_subscriptions WHERE tenant_id = $1`, [
+      t.id,
+    ]);
+    expect(sub.app_name).toBe('billing');
+    expect(sub.secret_sealed).toBeTruthy();
+    const [source] = await api.sql(`SELECT name, secret_sealed FROM inbound_sources WHERE tenant_id = $1`, [t.id]);
+    expect(source).toMatchObject({ name: 'github-push' });
+    expect(source.secret_sealed).toBeTruthy();
+    // The new secrets are the services' own: never in the answer.
+    expect(first.text).not.toMatch(/whsec_|"secret"/);
+
+    const changed = {
+      ...RESOURCES,
+      monitors: [{ ...RESOURCES.monitors[0], interval_seconds: 600 }],
+      subscriptions: [{ ...RESOURCES.subscriptions[0], description: 'changed' }],
+    };
+    const skipped = await importDoc(t.token, { document: documentOf([], changed), import_type: 'skip' });
+    expect(skipped.body.items.map((i: Json) => i.action)).toEqual(['skip', 'skip', 'skip']);
+    const overwritten = await importDoc(t.token, { document: documentOf([], changed), import_type: 'overwrite' });
+    expect(overwritten.body.items.map((i: Json) => i.action)).toEqual(['update', 'update', 'update']);
+    const [monitor] = await api.sql(`SELECT interval_seconds FROM monitors WHERE tenant_id = $1`, [t.id]);
+    expect(monitor.interval_seconds).toBe(600);
+    const counted = await api.sql(`SELECT count(*)::int AS n FROM webhook_subscriptions WHERE tenant_id = $1`, [t.id]);
+    expect(counted[0].n).toBe(1);
+  });
+
+  it('refuses a secret or a tenant in a resource, and reports chains as not imported yet', async () => {
+    const t = await freshTenant();
+    const res = await importDoc(t.token, {
+      document: documentOf([], {
+        inbound_sources: [{ name: 'with-secret', provider: 'github', secret: 'supersecret-value' }],
+        monitors: [{ name: 'ok', url: 'https://ok.example.com/health', interval_seconds: 300 }],
+        chains: [{ name: 'Order flow', trigger_event: 'order.placed', steps: [] }],
+      }),
+      import_type: 'overwrite',
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe('partial');
+    expect(res.body.items).toEqual([
+      expect.objectContaining({
+        kind: 'inbound_source',
+        action: 'error',
+        problems: [expect.objectContaining({ field: 'inbound_sources[0].secret' })],
+      }),
+      expect.objectContaining({ kind: 'monitor', action: 'create' }),
+      expect.objectContaining({
+        kind: 'chain',
+        action: 'error',
+        problems: [expect.objectContaining({ code: 'kind_not_supported' })],
+      }),
+    ]);
+    expect(res.text).not.toContain('supersecret-value');
+    expect((await api.sql(`SELECT id FROM inbound_sources WHERE tenant_id = $1`, [t.id])).length).toBe(0);
   });
 
   it('takes documents bigger than the default body limit', async () => {

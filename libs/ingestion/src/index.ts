@@ -6,3 +6,6 @@ export { ReceiveService } from './receive.service';
 export type { ReceivedRequest } from './receive.service';
 export { SourceResolver } from './source-resolver';
 export type { ReceiveTarget } from './source-resolver';
+// For the transfer import: sources are created and updated through the service, with the routes' bodies.
+export { SourcesService } from './sources.service';
+export { CreateSourceDto, UpdateSourceDto } from './dto/source.dto';

@@ -2,3 +2,6 @@
 export { MONITORS_MIGRATIONS } from './migrations';
 export { MonitorsApiModule } from './monitors-api.module';
 export { MonitorsModule } from './monitors.module';
+// For the transfer import: monitors are created and updated through the service, with the routes' bodies.
+export { MonitorsService } from './monitors.service';
+export { CreateMonitorDto, UpdateMonitorDto } from './dto/monitor.dto';

@@ -1,8 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '@conduit/audit';
+import { IngestionModule } from '@conduit/ingestion';
 import { IntegrationsModule } from '@conduit/integrations';
+import { MonitorsModule } from '@conduit/monitors';
 import { TasksModule } from '@conduit/tasks';
+import { WebhooksModule } from '@conduit/webhooks';
 import { AppImporter } from './import/app-importer';
+import { ResourceImporter } from './import/resource-importer';
 import { TransferImporter } from './import/transfer-importer';
 // Registers the Transfer subject, its API-key scope and each role's rules with @conduit/access.
 import './transfer.access';
@@ -12,8 +16,8 @@ import './transfer.access';
  * other domains' services, so everything imported passes their validation.
  */
 @Module({
-  imports: [AuditModule, IntegrationsModule, TasksModule],
-  providers: [AppImporter, TransferImporter],
+  imports: [AuditModule, IngestionModule, IntegrationsModule, MonitorsModule, TasksModule, WebhooksModule],
+  providers: [AppImporter, ResourceImporter, TransferImporter],
   exports: [TransferImporter],
 })
 export class TransferModule {}

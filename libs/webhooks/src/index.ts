@@ -13,3 +13,5 @@ export { SubscriptionsService, secretAad } from './subscriptions.service';
 export { WebhookException } from './webhook.exception';
 export { WebhooksApiModule } from './webhooks-api.module';
 export { WebhooksModule } from './webhooks.module';
+// For the transfer import: the routes' bodies.
+export { CreateSubscriptionDto, UpdateSubscriptionDto } from './dto/subscription.dto';

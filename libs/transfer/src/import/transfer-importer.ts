@@ -12,10 +12,10 @@ import {
   ImportItemResult,
   ImportOptions,
   ImportReport,
-  TRANSFER_KINDS,
   TransferDocument,
 } from '../format/transfer-document';
 import { AppImportFailed, AppImporter, NeedsSecrets, itemResult } from './app-importer';
+import { RESOURCE_KINDS, ResourceImportFailed, ResourceImporter } from './resource-importer';
 
 /** Thrown out of the import's transaction to roll it back, carrying the report of what was (or would be) done. */
 class RollbackWithReport extends Error {
@@ -32,13 +32,6 @@ export interface ImportHooks {
   audit?: (report: ImportReport) => AuditEntry;
 }
 
-const KIND_ITEM = {
-  chains: 'chain',
-  subscriptions: 'subscription',
-  inbound_sources: 'inbound_source',
-  monitors: 'monitor',
-} as const;
-
 @Injectable()
 export class TransferImporter {
   constructor(
@@ -46,6 +39,7 @@ export class TransferImporter {
     private readonly cls: ClsService,
     private readonly access: AccessService,
     private readonly apps: AppImporter,
+    private readonly resources: ResourceImporter,
     private readonly auditLog: AuditLog,
   ) {}
 
@@ -111,20 +105,28 @@ export class TransferImporter {
         items.push(...err.items);
       }
     }
-    // Chains, subscriptions, inbound sources and monitors are not imported yet: each one carried is reported, so
-    // nothing in the document is dropped without a word.
-    for (const kind of TRANSFER_KINDS) {
+    // After the apps (nothing of theirs names an app): each resource alone in its savepoint.
+    for (const kind of RESOURCE_KINDS) {
       for (const [index, resource] of (document[kind] ?? []).entries()) {
-        const name = typeof resource.name === 'string' ? resource.name : '';
-        const item = itemResult(KIND_ITEM[kind], name, options.name_map[name] ?? name, null);
-        item.action = 'error';
-        item.problems.push({
-          code: 'kind_not_supported',
-          field: `${kind}[${index}]`,
-          message: `importing ${kind} is not supported yet`,
-        });
-        items.push(item);
+        try {
+          items.push(await this.db.savepoint(() => this.resources.import(kind, resource, index, options)));
+        } catch (err) {
+          if (!(err instanceof ResourceImportFailed)) throw err;
+          items.push(err.item);
+        }
       }
+    }
+    // Chains are not imported yet: each one carried is reported, so nothing in the document is dropped without a word.
+    for (const [index, chain] of (document.chains ?? []).entries()) {
+      const name = typeof chain.name === 'string' ? chain.name : '';
+      const item = itemResult('chain', name, options.name_map[name] ?? name, null);
+      item.action = 'error';
+      item.problems.push({
+        code: 'kind_not_supported',
+        field: `chains[${index}]`,
+        message: 'importing chains is not supported yet',
+      });
+      items.push(item);
     }
     return report(items, needsSecrets, options);
   }
