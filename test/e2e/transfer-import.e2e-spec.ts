@@ -464,6 +464,12 @@ describe('transfer import', () => {
     const bad = await importDoc(t.token, { document: { format: 'other' }, import_type: 'overwrite' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('invalid_document');
+    // Recorded as a failure, with the options only.
+    const [refused] = await api.sql(
+      `SELECT outcome, changes FROM audit_events WHERE tenant_id = $1 AND action = 'transfer.import'`,
+      [t.id],
+    );
+    expect(refused).toEqual({ outcome: 'failure', changes: { import_type: 'overwrite' } });
     const badOptions = await importDoc(t.token, { document: documentOf([]), import_type: 'merge' });
     expect(badOptions.status).toBe(400);
     const analyst = await api.seedUser(t.code, 'analyst');
