@@ -420,13 +420,15 @@ describe('transfer import', () => {
     expect(counted[0].n).toBe(1);
   });
 
-  it('refuses a secret or a tenant in a resource, and reports chains as not imported yet', async () => {
+  it('refuses a secret or a tenant in a resource', async () => {
     const t = await freshTenant();
     const res = await importDoc(t.token, {
       document: documentOf([], {
         inbound_sources: [{ name: 'with-secret', provider: 'github', secret: 'supersecret-value' }],
-        monitors: [{ name: 'ok', url: 'https://ok.example.com/health', interval_seconds: 300 }],
-        chains: [{ name: 'Order flow', trigger_event: 'order.placed', steps: [] }],
+        monitors: [
+          { name: 'ok', url: 'https://ok.example.com/health', interval_seconds: 300 },
+          { name: 'elsewhere', url: 'https://ok.example.com/health', tenant_id: t.id },
+        ],
       }),
       import_type: 'overwrite',
     });
@@ -440,13 +442,67 @@ describe('transfer import', () => {
       }),
       expect.objectContaining({ kind: 'monitor', action: 'create' }),
       expect.objectContaining({
-        kind: 'chain',
+        kind: 'monitor',
         action: 'error',
-        problems: [expect.objectContaining({ code: 'kind_not_supported' })],
+        problems: [expect.objectContaining({ field: 'monitors[1].tenant_id' })],
       }),
     ]);
     expect(res.text).not.toContain('supersecret-value');
     expect((await api.sql(`SELECT id FROM inbound_sources WHERE tenant_id = $1`, [t.id])).length).toBe(0);
+  });
+
+  const chain = (steps: Json[], extra: Json = {}): Json => ({
+    name: 'Alert flow',
+    trigger_event: 'alert.raised',
+    steps,
+    ...extra,
+  });
+  const TASK_STEP = { type: 'task', name: 'Search', integration: 'Splunk', instance: 'Prod', task_tag: 'search' };
+  const WEBHOOK_STEP = { type: 'webhook', name: 'Notify', subscription: 'billing' };
+
+  it("imports chains with their steps' references resolved by name (instance, subscription), then overwrites them", async () => {
+    const t = await freshTenant();
+    const res = await importDoc(t.token, {
+      document: documentOf([app('Splunk', TASKS, [STUB])], {
+        subscriptions: RESOURCES.subscriptions,
+        chains: [chain([TASK_STEP, WEBHOOK_STEP])],
+      }),
+      import_type: 'overwrite',
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status, res.text).toBe('completed');
+    const imported = res.body.items.find((i: Json) => i.kind === 'chain');
+    expect(imported).toMatchObject({ name: 'Alert flow', action: 'create' });
+    const [instance] = await api.sql(`SELECT id FROM integration_instances WHERE tenant_id = $1`, [t.id]);
+    const [sub] = await api.sql(`SELECT id FROM webhook_subscriptions WHERE tenant_id = $1`, [t.id]);
+    const got = await api.request('GET', `/api/v1/chains/${imported.id}`, { token: t.token });
+    expect(got.status, got.text).toBe(200);
+    expect(got.body.steps[0]).toMatchObject({ type: 'task', instance_id: instance.id, task_tag: 'search' });
+    expect(got.body.steps[1]).toMatchObject({ type: 'webhook', webhook_id: sub.id });
+
+    const again = await importDoc(t.token, {
+      document: documentOf([], { chains: [chain([WEBHOOK_STEP], { description: 'webhook only' })] }),
+      import_type: 'overwrite',
+    });
+    expect(again.body.items[0], again.text).toMatchObject({ kind: 'chain', action: 'update', id: imported.id });
+    const updated = await api.request('GET', `/api/v1/chains/${imported.id}`, { token: t.token });
+    expect(updated.body).toMatchObject({ description: 'webhook only', version: 2 });
+    expect(updated.body.steps).toHaveLength(1);
+  });
+
+  it('reports a chain step naming an instance or a subscription the tenant does not have', async () => {
+    const t = await freshTenant();
+    const res = await importDoc(t.token, {
+      document: documentOf([], { chains: [chain([TASK_STEP, WEBHOOK_STEP])] }),
+      import_type: 'overwrite',
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe('failed');
+    expect(res.body.items[0].problems).toEqual([
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].integration' }),
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[1].subscription' }),
+    ]);
+    expect((await api.sql(`SELECT id FROM execution_chains WHERE tenant_id = $1`, [t.id])).length).toBe(0);
   });
 
   it('takes documents bigger than the default body limit', async () => {

@@ -14,7 +14,7 @@ import {
   ImportReport,
   TransferDocument,
 } from '../format/transfer-document';
-import { AppImportFailed, AppImporter, NeedsSecrets, itemResult } from './app-importer';
+import { AppImportFailed, AppImporter, NeedsSecrets } from './app-importer';
 import { RESOURCE_KINDS, ResourceImportFailed, ResourceImporter } from './resource-importer';
 
 /** Thrown out of the import's transaction to roll it back, carrying the report of what was (or would be) done. */
@@ -115,18 +115,6 @@ export class TransferImporter {
           items.push(err.item);
         }
       }
-    }
-    // Chains are not imported yet: each one carried is reported, so nothing in the document is dropped without a word.
-    for (const [index, chain] of (document.chains ?? []).entries()) {
-      const name = typeof chain.name === 'string' ? chain.name : '';
-      const item = itemResult('chain', name, options.name_map[name] ?? name, null);
-      item.action = 'error';
-      item.problems.push({
-        code: 'kind_not_supported',
-        field: `chains[${index}]`,
-        message: 'importing chains is not supported yet',
-      });
-      items.push(item);
     }
     return report(items, needsSecrets, options);
   }
