@@ -57,7 +57,40 @@ function documentOf(apps: Json[], resources: Json = {}): Json {
 /** A task whose request has an unclosed template: refused by the tasks service (invalid_template). */
 const BAD_TASK = task('broken', { request: { method: 'GET', path: '/alerts/{{input.id' } });
 
-const TABLES = ['integrations', 'tasks', 'integration_instances', 'catalogue_counters'] as const;
+const RESOURCES = {
+  subscriptions: [
+    {
+      name: 'billing',
+      target_url: 'https://hooks.example.com/billing',
+      event_types: ['invoice.paid'],
+      description: 'd',
+    },
+  ],
+  inbound_sources: [{ name: 'github-push', provider: 'github' }],
+  monitors: [{ name: 'Billing health', url: 'https://billing.example.com/health', interval_seconds: 300 }],
+};
+
+const chain = (steps: Json[], extra: Json = {}): Json => ({
+  name: 'Alert flow',
+  trigger_event: 'alert.raised',
+  steps,
+  ...extra,
+});
+
+const TASK_STEP = { type: 'task', name: 'Search', integration: 'Splunk', instance: 'Prod', task_tag: 'search' };
+
+const WEBHOOK_STEP = { type: 'webhook', name: 'Notify', subscription: 'billing' };
+
+const TABLES = [
+  'integrations',
+  'tasks',
+  'integration_instances',
+  'catalogue_counters',
+  'webhook_subscriptions',
+  'inbound_sources',
+  'monitors',
+  'execution_chains',
+] as const;
 
 describe('transfer import', () => {
   let api: TestApi;
@@ -147,10 +180,12 @@ describe('transfer import', () => {
     ]);
 
     // Audited: who, options and counts; not the document.
-    const [audit] = await api.sql(
+    const audits = await api.sql(
       `SELECT actor_type, outcome, changes FROM audit_events WHERE tenant_id = $1 AND action = 'transfer.import'`,
       [t.id],
     );
+    expect(audits).toHaveLength(1);
+    const [audit] = audits;
     expect(audit).toMatchObject({ actor_type: 'user', outcome: 'success' });
     expect(audit.changes).toMatchObject({ dry_run: false, status: 'completed', counts: { create: 6 } });
     expect(JSON.stringify(audit.changes)).not.toContain('pull_alerts');
@@ -277,7 +312,10 @@ describe('transfer import', () => {
     const dry = await freshTenant();
     const real = await freshTenant();
     const body = {
-      document: documentOf([app('First', TASKS, [STUB]), app('Second', [task('login'), BAD_TASK])]),
+      document: documentOf([app('First', TASKS, [STUB]), app('Second', [task('login'), BAD_TASK])], {
+        ...RESOURCES,
+        chains: [chain([{ ...TASK_STEP, integration: 'First' }, WEBHOOK_STEP])],
+      }),
       import_type: 'overwrite',
       name_map: { First: 'Primary' },
     };
@@ -296,7 +334,7 @@ describe('transfer import', () => {
     expect(withoutIds(dryRun.body)).toEqual(withoutIds(realRun.body));
     expect(realRun.body.status).toBe('partial');
     expect(await counts(dry.id)).toEqual(before);
-    expect((await counts(real.id)).integrations).toBe(1);
+    expect(await counts(real.id)).toMatchObject({ integrations: 1, monitors: 1, execution_chains: 1 });
     // Its audit row says it was a dry run.
     const [audit] = await api.sql(
       `SELECT changes FROM audit_events WHERE tenant_id = $1 AND action = 'transfer.import'`,
@@ -371,19 +409,6 @@ describe('transfer import', () => {
     }
   });
 
-  const RESOURCES = {
-    subscriptions: [
-      {
-        name: 'billing',
-        target_url: 'https://hooks.example.com/billing',
-        event_types: ['invoice.paid'],
-        description: 'd',
-      },
-    ],
-    inbound_sources: [{ name: 'github-push', provider: 'github' }],
-    monitors: [{ name: 'Billing health', url: 'https://billing.example.com/health', interval_seconds: 300 }],
-  };
-
   it('imports subscriptions, inbound sources and monitors by name, with new secrets; overwrite and skip', async () => {
     const t = await freshTenant();
     const first = await importDoc(t.token, { document: documentOf([], RESOURCES), import_type: 'overwrite' });
@@ -450,15 +475,6 @@ describe('transfer import', () => {
     expect(res.text).not.toContain('supersecret-value');
     expect((await api.sql(`SELECT id FROM inbound_sources WHERE tenant_id = $1`, [t.id])).length).toBe(0);
   });
-
-  const chain = (steps: Json[], extra: Json = {}): Json => ({
-    name: 'Alert flow',
-    trigger_event: 'alert.raised',
-    steps,
-    ...extra,
-  });
-  const TASK_STEP = { type: 'task', name: 'Search', integration: 'Splunk', instance: 'Prod', task_tag: 'search' };
-  const WEBHOOK_STEP = { type: 'webhook', name: 'Notify', subscription: 'billing' };
 
   it("imports chains with their steps' references resolved by name (instance, subscription), then overwrites them", async () => {
     const t = await freshTenant();
