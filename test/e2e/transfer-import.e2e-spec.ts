@@ -521,6 +521,32 @@ describe('transfer import', () => {
     expect((await api.sql(`SELECT id FROM execution_chains WHERE tenant_id = $1`, [t.id])).length).toBe(0);
   });
 
+  it('never fails with a 5xx on shapes the schema should have refused: refused whole, or item by item', async () => {
+    const t = await freshTenant();
+    const before = await counts(t.id);
+    const res = await importDoc(t.token, {
+      document: documentOf(
+        [
+          { integration: null, logo: { base64: 42 }, tasks: [null, 'x'], instances: [7] },
+          { ...app('Odd', [task('login')]), logo: { content_type: 'image/png', base64: 'not an image' } },
+        ],
+        { monitors: [null, 'text'], chains: [{ name: 'c', steps: [null, { subscription: 3 }] }] },
+      ),
+      import_type: 'overwrite',
+    });
+    // The document guard may refuse it whole (400); otherwise every item is an error.
+    if (res.status === 400) expect(res.body.error.code).toBe('invalid_document');
+    else {
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.status).toBe('failed');
+      expect(
+        res.body.items.map((i: Json) => i.action).filter((a: string) => a !== 'error'),
+        res.text,
+      ).toEqual([]);
+    }
+    expect(await counts(t.id)).toEqual(before);
+  });
+
   it('takes documents bigger than the default body limit', async () => {
     const t = await freshTenant();
     const body = JSON.stringify({ document: documentOf([app('Big')]), import_type: 'overwrite' });

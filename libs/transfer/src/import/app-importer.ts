@@ -78,6 +78,9 @@ export function problemsOf(err: ConduitException, at: string): ImportProblem[] {
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A task or instance that is not an object is read as an empty one: its body check then reports what is missing. */
+const asObject = <T extends Record<string, unknown>>(v: T): T => (isObject(v) ? v : ({} as T));
 
 @Injectable()
 export class AppImporter {
@@ -89,12 +92,14 @@ export class AppImporter {
 
   async import(app: ExportedApp, index: number, options: ImportOptions): Promise<AppOutcome> {
     const at = `apps[${index}]`;
-    const title = text(app.integration?.title);
+    // The guard checked the document against the schema; what slips through is refused here, never a TypeError.
+    const integration: Record<string, unknown> = isObject(app) && isObject(app.integration) ? app.integration : {};
+    const title = text(integration.title);
     const target = options.name_map[title] ?? title;
     const appItem = itemResult('integration', title, target, null);
     const existing = target ? await this.integrations.findOwnByTitle(target) : null;
-    const documentTasks = Array.isArray(app.tasks) ? app.tasks : [];
-    const documentInstances = Array.isArray(app.instances) ? app.instances : [];
+    const documentTasks = (isObject(app) && Array.isArray(app.tasks) ? app.tasks : []).map(asObject);
+    const documentInstances = (isObject(app) && Array.isArray(app.instances) ? app.instances : []).map(asObject);
 
     if (existing && options.import_type === 'skip') {
       // Left as it is, with its tasks and instances.
@@ -112,14 +117,16 @@ export class AppImporter {
     // Everything that can be checked before writing: the bodies, the logo and the references between tasks.
     const integrationBody = await validatedBody<CreateIntegrationDto | UpdateIntegrationDto>(
       existing ? UpdateIntegrationDto : CreateIntegrationDto,
-      { ...app.integration, title: target },
+      { ...integration, title: target },
       `${at}.integration`,
     );
     appItem.action = existing ? 'update' : 'create';
     appItem.problems.push(...integrationBody.problems);
     let logo: LogoContent | undefined;
-    if (app.logo) {
+    if (isObject(app) && app.logo) {
       try {
+        if (!isObject(app.logo) || typeof app.logo.base64 !== 'string')
+          throw new ConduitException('validation_failed', 400, 'logo.base64 must be a base64 string');
         logo = await acceptLogo(Buffer.from(app.logo.base64, 'base64'));
       } catch (err) {
         if (!(err instanceof ConduitException)) throw err;

@@ -131,10 +131,10 @@ export class ResourceImporter {
   ): Promise<ImportItemResult> {
     const handler = this.handlers[kind];
     const at = `${kind}[${index}]`;
-    const name = typeof resource.name === 'string' ? resource.name : '';
+    const name = typeof resource?.name === 'string' ? resource.name : '';
     const target = options.name_map[name] ?? name;
     const item = itemResult(handler.item, name, target, null);
-    const body = handler.body(resource, target);
+    const body = handler.body(typeof resource === 'object' && resource !== null ? resource : { name }, target);
     const problems: ImportProblem[] = [];
     if (!name) problems.push({ code: 'validation_failed', field: `${at}.name`, message: 'required' });
     // A document names no tenant and carries no secret: the resource goes to the importing tenant, with a new secret.

@@ -95,7 +95,7 @@ export class TransferImporter {
   private async replay(document: TransferDocument, options: ImportOptions): Promise<ImportReport> {
     const items: ImportItemResult[] = [];
     const needsSecrets: NeedsSecrets[] = [];
-    for (const [index, app] of document.apps.entries()) {
+    for (const [index, app] of (Array.isArray(document.apps) ? document.apps : []).entries()) {
       try {
         const outcome = await this.db.savepoint(() => this.apps.import(app, index, options));
         items.push(...outcome.items);
@@ -107,7 +107,8 @@ export class TransferImporter {
     }
     // After the apps (nothing of theirs names an app): each resource alone in its savepoint.
     for (const kind of RESOURCE_KINDS) {
-      for (const [index, resource] of (document[kind] ?? []).entries()) {
+      const resources = document[kind];
+      for (const [index, resource] of (Array.isArray(resources) ? resources : []).entries()) {
         try {
           items.push(await this.db.savepoint(() => this.resources.import(kind, resource, index, options)));
         } catch (err) {
