@@ -123,6 +123,12 @@ export async function createApiApp(
   await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // A route that takes bigger bodies than BODY_LIMIT_BYTES says so with @RouteConfig({ bodyLimit }) (the transfer
+  // import's documents); Nest passes route config through, not bodyLimit itself. Registered before the routes are.
+  fastify.addHook('onRoute', (route) => {
+    const bodyLimit = (route.config as { bodyLimit?: unknown } | undefined)?.bodyLimit;
+    if (typeof bodyLimit === 'number') route.bodyLimit = bodyLimit;
+  });
   // SCIM clients (identity providers) send application/scim+json (RFC 7644): parsed as JSON, with the same options.
   fastify.addContentTypeParser(
     'application/scim+json',

@@ -2,8 +2,10 @@
 export { ChainTrigger } from './chain-trigger';
 export { ChainsApiModule } from './chains-api.module';
 export { ChainsModule } from './chains.module';
-// For transfer's export: chains (steps by reference) and credentials (names and hosts, never values).
+// For transfer: chains (steps by reference) and credentials (names and hosts, never values) are read and written
+// through the services, with the routes' bodies.
 export { ChainsService } from './chains.service';
 export { CredentialsService } from './credentials.service';
+export { CreateChainDto, UpdateChainDto } from './dto/chain.dto';
 export type { ChainResponse, ChainStepResponse, CompensationStepResponse } from './dto/chain.dto';
 export type { CredentialResponse } from './dto/credential.dto';

@@ -67,6 +67,22 @@ export function deferUntilCommit(runner: QueryRunner | undefined, sql: string): 
 }
 
 /**
+ * For a savepoint (TenantContext.savepoint): how many statements are kept for the commit now, and a way to drop what
+ * was queued after that mark when the savepoint rolls back. The settings still pending are dropped too: every one was
+ * queued after the SAVEPOINT statement (which sent those before it), and ROLLBACK TO SAVEPOINT puts the settings back
+ * as they were then; sending them first would fail anyway in a transaction a failed statement aborted.
+ */
+export function deferredMark(runner: QueryRunner | undefined): number {
+  return (runner as (QueryRunner & { [AT_COMMIT]?: string[] }) | undefined)?.[AT_COMMIT]?.length ?? 0;
+}
+
+export function discardDeferredSince(runner: QueryRunner | undefined, mark: number): void {
+  const lists = runner as (QueryRunner & { [PENDING]?: string[]; [AT_COMMIT]?: string[] }) | undefined;
+  lists?.[AT_COMMIT]?.splice(mark);
+  lists?.[PENDING]?.splice(0);
+}
+
+/**
  * A statement that only reads and takes nothing that lasts until its transaction ends (no row lock, advisory lock or
  * setting): run in an implicit transaction of its own it means what it means as the first statement of a READ
  * COMMITTED transaction, where each statement sees its own snapshot too.

@@ -8,7 +8,14 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
 import { inlineParameters } from './inline-parameters';
-import { LazyTransactionAdapter, deferStatement, deferUntilCommit, setConfigSql } from './lazy-transaction';
+import {
+  LazyTransactionAdapter,
+  deferStatement,
+  deferUntilCommit,
+  deferredMark,
+  discardDeferredSince,
+  setConfigSql,
+} from './lazy-transaction';
 import { isDatabaseUnavailable } from './sql-errors';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
@@ -18,6 +25,8 @@ type AfterCommit = () => Promise<unknown> | unknown;
 const AFTER_COMMIT = 'conduit.afterCommit';
 /** The settings applied through this class in the current transaction (absent: unknown, ask the database). */
 const APPLIED_SETTINGS = 'conduit.appliedSettings';
+/** Savepoint names: unique in the process, so nested savepoints never reuse an open one's name. */
+let savepoints = 0;
 
 @Injectable()
 export class TenantContext {
@@ -62,6 +71,35 @@ export class TenantContext {
     const statement = inlined && (settings ? `${settings};\n${inlined}` : inlined);
     if (statement && deferUntilCommit(this.em.queryRunner, statement)) return;
     await this.em.query(sql, values);
+  }
+
+  /**
+   * Runs fn in a SAVEPOINT of the current transaction: when fn throws, what it wrote is undone (ROLLBACK TO SAVEPOINT)
+   * and the error goes on to the caller, whose transaction can go on; otherwise the savepoint is released. The
+   * after-commit work (afterCommit) and commit-time writes (atCommit) fn registered are dropped with its rows, so no
+   * job or audit row ever points at what was rolled back. For work that may fail part-way without failing the whole
+   * (an import rolls back one integration and goes on with the next). Needs a transaction.
+   */
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.txHost.isTransactionActive())
+      throw new InvariantError('transaction_required', 'savepoint needs a transaction');
+    const name = `conduit_savepoint_${++savepoints}`;
+    const callbacks = this.cls.get<AfterCommit[] | undefined>(AFTER_COMMIT);
+    const callbacksBefore = callbacks?.length ?? 0;
+    // Sent with any pending BEGIN and settings, so what is marked below was queued after it.
+    await this.em.query(`SAVEPOINT ${name}`);
+    const runner = this.em.queryRunner;
+    const mark = deferredMark(runner);
+    try {
+      const result = await fn();
+      await this.em.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      discardDeferredSince(runner, mark);
+      callbacks?.splice(callbacksBefore);
+      await this.em.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw err;
+    }
   }
 
   /** Whether a transaction is open here: work that must hold a transaction-scoped lock until commit checks it. */

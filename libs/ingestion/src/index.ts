@@ -6,6 +6,7 @@ export { ReceiveService } from './receive.service';
 export type { ReceivedRequest } from './receive.service';
 export { SourceResolver } from './source-resolver';
 export type { ReceiveTarget } from './source-resolver';
-// For transfer's export: sources are read through it (their secrets never leave it).
+// For transfer: sources are read and written through the service (their secrets never leave it).
 export { SourcesService } from './sources.service';
+export { CreateSourceDto, UpdateSourceDto } from './dto/source.dto';
 export type { SourceResponse } from './dto/source.dto';

@@ -7,6 +7,9 @@ export type { DependentsSource, IntegrationDependent, IntegrationRef } from './i
 export { IntegrationEntity, INTEGRATION_STATUSES } from './entities/integration.entity';
 export type { IntegrationStatus } from './entities/integration.entity';
 export { IntegrationsService, logoUrl } from './integrations.service';
+// The create and update bodies: what the transfer import validates each imported resource against.
+export { CreateIntegrationDto, IntegrationResponse, UpdateIntegrationDto } from './dto/integration.dto';
+export { InstanceResponse, SeedInstanceDto, UpdateInstanceDto } from './instances/instance.dto';
 export { IntegrationsApiModule } from './integrations-api.module';
 export { IntegrationsModule } from './integrations.module';
 export { INTEGRATIONS_MIGRATIONS } from './migrations';
@@ -33,5 +36,3 @@ export { InstanceHealthRepository } from './repositories/instance-health.reposit
 export type { HealthTransition, RecordedHealth } from './repositories/instance-health.repository';
 export { hostOf } from './instances/instance-config';
 export type { CredentialKey, InstanceSecrets } from './instances/instance-config';
-export type { IntegrationResponse } from './dto/integration.dto';
-export type { InstanceResponse } from './instances/instance.dto';

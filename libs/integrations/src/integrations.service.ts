@@ -69,6 +69,15 @@ export class IntegrationsService {
     });
   }
 
+  /** The acting tenant's own integration titled so (case-insensitively), or null: how an import finds what exists. */
+  async findOwnByTitle(title: string): Promise<IntegrationResponse | null> {
+    const reader = await this.reader('read');
+    const row = await this.db.runInTenant(reader.tenantId, () =>
+      this.integrations.findOwnByTitle(reader.tenantId, title),
+    );
+    return row ? this.present(row, reader.tenantId) : null;
+  }
+
   async list(query: ListIntegrationsQueryDto): Promise<Page<IntegrationResponse>> {
     const reader = await this.reader('read');
     const limit = query.limit ?? 50;

@@ -3,6 +3,7 @@ export * from './definition';
 export { TaskEntity } from './entities/task.entity';
 export { TASKS_MIGRATIONS } from './migrations';
 export { TASK_CREDENTIAL_NAMES, TasksService } from './tasks.service';
+export { TaskDefinitionBody, TaskResponse } from './dto/task.dto';
 export { TasksApiModule } from './tasks-api.module';
 export { TasksModule } from './tasks.module';
 export { TaskUsers } from './task-users';
@@ -16,4 +17,3 @@ export {
 // For chains' task steps: a step is checked (at save) and prepared (when it runs) with the same rules as an API run.
 export { TaskRunsService } from './task-runs.service';
 export { TasksException } from './tasks.exception';
-export type { TaskResponse } from './dto/task.dto';

@@ -105,6 +105,15 @@ export class TasksService {
     });
   }
 
+  /** Every live task of one of the acting tenant's own integrations, by task_id: how an import finds tags. */
+  async liveOf(integrationId: string): Promise<TaskResponse[]> {
+    const tenantId = this.tenant('read');
+    return this.db.runInTenant(tenantId, async () => {
+      const owner = await this.ownIntegration(tenantId, { id: integrationId }, false);
+      return (await this.tasks.live(tenantId, owner.id)).map((r) => present(r, tenantId));
+    });
+  }
+
   async list(integrationId: string, query: ListTasksQueryDto): Promise<Page<TaskResponse>> {
     const tenantId = this.tenant('read');
     const limit = query.limit ?? 50;

@@ -6,3 +6,5 @@ export { TransferModule } from './transfer.module';
 export { TransferException } from './transfer.exception';
 export { TransferExporter } from './export/transfer-exporter';
 export type { ExportRequest } from './export/transfer-exporter';
+export { TransferImporter } from './import/transfer-importer';
+export type { ImportHooks } from './import/transfer-importer';

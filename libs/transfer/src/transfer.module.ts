@@ -10,6 +10,10 @@ import { TasksModule } from '@conduit/tasks';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { TransferExporter } from './export/transfer-exporter';
+import { AppImporter } from './import/app-importer';
+import { ChainReferences } from './import/chain-references';
+import { ResourceImporter } from './import/resource-importer';
+import { TransferImporter } from './import/transfer-importer';
 // Registers the Transfer subject, its API-key scope and each role's rules with @conduit/access.
 import './transfer.access';
 
@@ -30,7 +34,7 @@ import './transfer.access';
     IngestionModule,
     MonitorsModule,
   ],
-  providers: [TransferExporter],
-  exports: [TransferExporter],
+  providers: [TransferExporter, AppImporter, ChainReferences, ResourceImporter, TransferImporter],
+  exports: [TransferExporter, TransferImporter],
 })
 export class TransferModule {}

@@ -13,4 +13,6 @@ export { SubscriptionsService, secretAad } from './subscriptions.service';
 export { WebhookException } from './webhook.exception';
 export { WebhooksApiModule } from './webhooks-api.module';
 export { WebhooksModule } from './webhooks.module';
+// For transfer: the routes' bodies, and what the export reads.
+export { CreateSubscriptionDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 export type { SubscriptionResponse } from './dto/subscription.dto';

@@ -31,6 +31,11 @@ const AUTH_SHAPES: Record<AuthType, { credentials: readonly CredentialKey[]; set
   oauth2_client_credentials: { credentials: ['client_id', 'client_secret'], settings: ['token_url', 'scope'] },
 };
 
+/** The credentials an auth type needs (what an instance created without its secrets still lacks). */
+export function authCredentialKeys(type: AuthType): readonly CredentialKey[] {
+  return AUTH_SHAPES[type]?.credentials ?? [];
+}
+
 export interface ResolvedAuth {
   type: AuthType;
   settings: AuthSettings;

@@ -19,6 +19,7 @@ import {
   baseUrlProblem,
   hostOf,
   mergeValues,
+  authCredentialKeys,
   resolveAuth,
   secretsNotResent,
   splitValues,
@@ -62,6 +63,43 @@ export class InstancesService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * An imported instance (issue 20): created `inactive` without its secrets, which an export never carries. Every
+   * other rule of creation applies; only the secret field values and auth credentials may be missing. Answers the
+   * instance and what it still needs before it can be activated (`fields.<name>`, `auth.<credential>`).
+   */
+  async createStub(
+    integrationUuid: string,
+    input: InstanceInput,
+  ): Promise<{ instance: InstanceResponse; needs_secrets: string[] }> {
+    const tenantId = this.writer('create');
+    return this.db.runInTenant(tenantId, async () => {
+      const integration = await this.integrations.find({ tenantId, owners: [] }, integrationUuid);
+      if (!integration) throw integrationNotFound();
+      const instance = await this.createFor(integration, { ...input, status: 'inactive' }, true);
+      const values = (input.fields ?? {}) as Record<string, unknown>;
+      const missingFields = integration.fields
+        .filter((d) => d.type === 'secret' && (values[d.name] === undefined || values[d.name] === null))
+        .map((d) => `fields.${d.name}`);
+      const held = instance.auth as unknown as Record<string, unknown>;
+      const missingCredentials = authCredentialKeys(instance.auth.type)
+        .filter((k) => held[k] === undefined)
+        .map((k) => `auth.${k}`);
+      return { instance, needs_secrets: [...missingFields, ...missingCredentials] };
+    });
+  }
+
+  /** The integration's live instance titled so (case-insensitively), or null: how an import finds what exists. */
+  async findByTitle(integrationUuid: string, title: string): Promise<InstanceResponse | null> {
+    const tenantId = this.reader();
+    return this.db.runInTenant(tenantId, async () => {
+      const row = await this.instances.findByTitle(tenantId, integrationUuid, title);
+      if (!row) return null;
+      const integration = await this.integrations.find({ tenantId, owners: [] }, integrationUuid);
+      return present(row, credentialsOf(row), integration?.fields ?? []);
+    });
+  }
+
   async create(dto: CreateInstanceDto): Promise<InstanceResponse> {
     const tenantId = this.writer('create');
     const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
@@ -77,16 +115,29 @@ export class InstancesService {
    * Creates an instance of an integration the acting tenant sees (already read), inside the caller's transaction:
    * everything is checked before anything is written; the quota is reserved before the insert.
    */
-  async createFor(integration: IntegrationEntity, input: InstanceInput): Promise<InstanceResponse> {
+  async createFor(
+    integration: IntegrationEntity,
+    input: InstanceInput,
+    withoutSecrets = false,
+  ): Promise<InstanceResponse> {
     const tenantId = this.writer('create');
     return this.db.runInTenant(tenantId, async () => {
       const problems: FieldProblem[] = [];
       const urlProblem = baseUrlProblem(input.base_url);
       if (urlProblem) problems.push({ field: 'base_url', code: 'invalid_format', message: `base_url: ${urlProblem}` });
       const values = (input.fields ?? {}) as Record<string, unknown>;
-      problems.push(...prefixed(validateValues(integration.fields, dropNulls(values))));
+      // A stub (createStub) may lack its secrets: a secret field is not required, a missing credential not a problem.
+      const definitions = withoutSecrets
+        ? integration.fields.map((d) => (d.type === 'secret' ? { ...d, required: false } : d))
+        : integration.fields;
+      problems.push(...prefixed(validateValues(definitions, dropNulls(values))));
       const { auth, problems: authProblems } = resolveAuth(input.auth, null);
-      problems.push(...authProblems, ...healthProblems(input.health_check));
+      const credentialMissing = (p: FieldProblem) =>
+        p.code === 'required' && (CREDENTIAL_KEYS as readonly string[]).some((k) => p.field === `auth.${k}`);
+      problems.push(
+        ...(withoutSecrets ? authProblems.filter((p) => !credentialMissing(p)) : authProblems),
+        ...healthProblems(input.health_check),
+      );
       if (problems.length > 0) throw invalidConfig(problems);
       if (await this.instances.titleTaken(tenantId, integration.id, input.title)) throw titleExists(input.title);
       await this.quotas.reserve('instances', tenantId);

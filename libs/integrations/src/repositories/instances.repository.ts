@@ -49,6 +49,17 @@ export class InstancesRepository {
     return qb.getExists();
   }
 
+  /** The integration's live instance with this title (unique per integration, case-insensitively). */
+  findByTitle(tenantId: TenantId, integrationUuid: string, title: string): Promise<InstanceEntity | null> {
+    return this.repo()
+      .createQueryBuilder('x')
+      .where(
+        'x.tenant_id = :tenantId AND x.integration_uuid = :integrationUuid AND x.deleted_at IS NULL AND lower(x.title) = lower(:title)',
+        { tenantId, integrationUuid, title },
+      )
+      .getOne();
+  }
+
   /** A live instance of the tenant; locked when it is about to change. */
   find(tenantId: TenantId, id: string, lock = false): Promise<InstanceEntity | null> {
     const qb = this.repo()

@@ -68,6 +68,14 @@ export class IntegrationsRepository {
     return qb.getExists();
   }
 
+  /** The tenant's own live integration with this title (titles are unique per tenant, case-insensitively). */
+  findOwnByTitle(tenantId: TenantId, title: string): Promise<IntegrationEntity | null> {
+    return this.repo()
+      .createQueryBuilder('i')
+      .where('i.tenant_id = :tenantId AND i.deleted_at IS NULL AND lower(i.title) = lower(:title)', { tenantId, title })
+      .getOne();
+  }
+
   /** The acting tenant's own row, locked for the change (never a shared one). */
   findOwn(tenantId: TenantId, id: string): Promise<IntegrationEntity | null> {
     return this.repo()

@@ -16,6 +16,7 @@ export type InvariantCode =
   | 'unknown_variant'
   | 'access_registered_twice'
   | 'transaction_required'
+  | 'transaction_open'
   | 'data_key_missing'
   | 'step_not_in_chain'
   | 'run_not_created'

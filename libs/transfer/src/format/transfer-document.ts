@@ -53,7 +53,8 @@ export interface ImportOptions {
   atomic: boolean;
 }
 
-export type ImportAction = 'create' | 'update' | 'skip' | 'rename' | 'error';
+export const IMPORT_ACTIONS = ['create', 'update', 'skip', 'rename', 'error'] as const;
+export type ImportAction = (typeof IMPORT_ACTIONS)[number];
 export type ImportItemKind = 'integration' | 'task' | 'instance' | TransferKindItem;
 type TransferKindItem = 'chain' | 'subscription' | 'inbound_source' | 'monitor';
 
