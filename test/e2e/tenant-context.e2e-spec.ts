@@ -1,5 +1,7 @@
 // TenantContext against the real database: nested tenant scopes set, skip and restore the transaction's settings.
 // TenantRoundTrip: one-message statements and per-connection prepared statements, tenant-scoped.
+import { ClsService } from 'nestjs-cls';
+import { AccessService } from '@conduit/access';
 import { TenantContext, TenantRoundTrip, preparedStatement } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { EventsService } from '@conduit/webhooks';
@@ -30,6 +32,46 @@ describe('TenantContext nesting', () => {
       expect(await db.currentTenantId()).toBe(acme);
     });
     await db.transaction(async () => expect(await db.currentTenantId()).toBeNull());
+  });
+
+  it('keeps the after-commit work of two parallel transactions of one request apart', async () => {
+    // Each top-level transaction runs in a child CLS context with its own after-commit list. The keys once had a dot
+    // in their names, which nestjs-cls reads as a path into an object the child contexts shared with their parent:
+    // the second transaction's list replaced the first's, whose work then ran at the other's commit, or never.
+    const ran: string[] = [];
+    let releaseA!: () => void;
+    let aRegistered!: () => void;
+    const aMayGo = new Promise<void>((resolve) => (releaseA = resolve));
+    const aDone = new Promise<void>((resolve) => (aRegistered = resolve));
+    await api.app.get(ClsService).run(async () => {
+      // As in a request: its identity is set before its transactions start.
+      api.app.get(AccessService).setIdentity({
+        principal: {
+          kind: 'user',
+          id: acme,
+          label: 'x',
+          userId: null,
+          homeTenantId: acme,
+          role: 'tenant_admin',
+          scopes: null,
+        },
+        tenant: { id: acme, code: 'acme', name: 'acme', status: 'active', parent_id: null },
+      });
+      const a = db.runInTenant(acme, async () => {
+        await aMayGo; // B's transaction is open by now
+        db.afterCommit(() => void ran.push('a'));
+        aRegistered();
+      });
+      const b = db.runInTenant(globex, async () => {
+        db.afterCommit(() => void ran.push('b'));
+        releaseA();
+        await aDone;
+        throw new Error('b rolls back');
+      });
+      await a;
+      await expect(b).rejects.toThrow('b rolls back');
+    });
+    expect(ran).toEqual(['a']);
   });
 
   it('restores the outer tenant when the nested block throws', async () => {

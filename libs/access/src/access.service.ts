@@ -11,7 +11,7 @@ export type AccessErrorCode = 'unauthenticated' | 'forbidden' | 'not_found';
 
 export class AccessException extends ConduitException<AccessErrorCode> {}
 
-const ABILITY_KEY = 'conduit.ability';
+const ABILITY_KEY = 'conduit_ability';
 
 /** The request's identity and permission checks, for services that need object-level decisions. */
 @Injectable()

@@ -32,4 +32,5 @@ export interface RequestIdentity {
   tenant: TenantRef;
 }
 
-export const IDENTITY_KEY = 'conduit.identity';
+// No dot in CLS keys: nestjs-cls reads one as a path into an object that child contexts share with their parent.
+export const IDENTITY_KEY = 'conduit_identity';

@@ -22,9 +22,11 @@ import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings'
 export type Tx = TransactionHost<LazyTransactionAdapter>;
 
 type AfterCommit = () => Promise<unknown> | unknown;
-const AFTER_COMMIT = 'conduit.afterCommit';
+// No dot in CLS keys: nestjs-cls reads one as a path into an object that a child context (one per top-level
+// transaction) shares with its parent, so parallel transactions of one request would share one after-commit list.
+const AFTER_COMMIT = 'conduit_afterCommit';
 /** The settings applied through this class in the current transaction (absent: unknown, ask the database). */
-const APPLIED_SETTINGS = 'conduit.appliedSettings';
+const APPLIED_SETTINGS = 'conduit_appliedSettings';
 /** Savepoint names: unique in the process, so nested savepoints never reuse an open one's name. */
 let savepoints = 0;
 

@@ -9,6 +9,7 @@ import { MonitorsModule } from '@conduit/monitors';
 import { TasksModule } from '@conduit/tasks';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
+import { TransferDistributor } from './distribute/transfer-distributor';
 import { TransferExporter } from './export/transfer-exporter';
 import { AppImporter } from './import/app-importer';
 import { ChainReferences } from './import/chain-references';
@@ -34,7 +35,7 @@ import './transfer.access';
     IngestionModule,
     MonitorsModule,
   ],
-  providers: [TransferExporter, AppImporter, ChainReferences, ResourceImporter, TransferImporter],
-  exports: [TransferExporter, TransferImporter],
+  providers: [TransferExporter, AppImporter, ChainReferences, ResourceImporter, TransferImporter, TransferDistributor],
+  exports: [TransferExporter, TransferImporter, TransferDistributor],
 })
 export class TransferModule {}

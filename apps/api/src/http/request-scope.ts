@@ -12,7 +12,7 @@ import type { RequestTransaction, RouteTransaction } from './request-transaction
  * onRequest hook). The wrapped handlers are the controllers' prototypes', shared by every app of the process (tests
  * run several): each request finds its own app's transaction here.
  */
-export const REQUEST_SCOPE = 'conduit.requestScope';
+export const REQUEST_SCOPE = 'conduit_requestScope'; // no dot: nestjs-cls reads one as a path
 
 export interface RequestScope {
   request: FastifyRequest;

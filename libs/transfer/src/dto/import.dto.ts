@@ -1,6 +1,16 @@
 // The import routes' body and answer (POST /apps/v1/app/import, POST /api/v1/transfer/import).
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsObject, IsOptional } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { IsOptionalButNotNull } from '@conduit/platform';
 import {
   IMPORT_ACTIONS,
@@ -10,6 +20,9 @@ import {
   ImportProblem,
   ImportReport,
 } from '../format/transfer-document';
+
+/** Tenants one distribution may name. */
+export const DISTRIBUTE_MAX_TENANTS = 100;
 
 const ITEM_KINDS: ImportItemKind[] = [
   'integration',
@@ -111,4 +124,42 @@ export class ImportReportResponse implements ImportReport {
   @ApiProperty({ type: [ImportItemResponse] }) items: ImportItemResult[];
   @ApiProperty({ type: [NeedsSecretsResponse] }) needs_secrets: NeedsSecretsResponse[];
   @ApiProperty({ type: ImportCountsResponse }) counts: ImportReport['counts'];
+}
+
+/** POST /api/v1/transfer/distribute: the import's body, for many tenants of the caller's subtree at once. */
+export class DistributeRequestDto extends ImportRequestDto {
+  @ApiProperty({
+    type: [String],
+    minItems: 1,
+    maxItems: DISTRIBUTE_MAX_TENANTS,
+    example: ['1f4c0a52-8a84-4c43-9d0e-2f6a9d1c1b7e', 'customer-b'],
+    description: 'The tenants to import into (ids or codes), each in the caller’s tenant subtree',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(DISTRIBUTE_MAX_TENANTS)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  tenant_ids: string[];
+}
+
+export class DistributionErrorResponse {
+  @ApiProperty({ example: 'license_feature_unavailable' }) code: string;
+  @ApiProperty() message: string;
+}
+
+export class DistributionResultResponse {
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty() tenant_code: string;
+  @ApiProperty({
+    enum: ['completed', 'partial', 'failed', 'error'],
+    description: 'The tenant’s import status, or error when its import could not run (the reason in error)',
+  })
+  status: 'completed' | 'partial' | 'failed' | 'error';
+  @ApiProperty({ type: ImportReportResponse, nullable: true }) report: ImportReportResponse | null;
+  @ApiProperty({ type: DistributionErrorResponse, nullable: true }) error: DistributionErrorResponse | null;
+}
+
+export class DistributionResponse {
+  @ApiProperty({ type: [DistributionResultResponse] }) results: DistributionResultResponse[];
 }
