@@ -14,6 +14,7 @@ import { MasterKeyRotation } from '@conduit/secrets';
 import { OperatorService, UserAccounts } from '@conduit/tenants';
 import { CliModule } from './cli.module';
 import { CommandFailedError, UsageError } from './cli-errors';
+import { TRANSFER_COMMANDS, runTransferCommand } from './cli-transfer';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker image: conduit <command> [options])
 
@@ -25,6 +26,11 @@ export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker
   keys:rewrap                                       re-wrap data keys under the active master key (exit 1: some could not be)
   license:status                                    print the licence in force (plan, expiry, quotas, features, ...)
   license:install --file FILE                       install the licence in FILE (checked as PUT /api/v1/license does)
+  export --tenant CODE [--out FILE]                 the tenant's whole configuration as a conduit.export document
+                                                    (no secret in it) to FILE, or stdout; see docs/transfer.md
+  import --tenant CODE --file FILE [--import-type overwrite|skip] [--dry-run] [--atomic]
+                                                    import a conduit.export document into the tenant; prints the
+                                                    report (exit 1 unless every item was imported)
 
   The vendor's licence tool (no database needed; see docs/licensing.md, "The vendor tool"):
   license:keygen --out FILE [--kid KID]             new Ed25519 key pair: private JWK to FILE (0600, never
@@ -44,7 +50,7 @@ function required(values: Record<string, string | undefined>, ...names: string[]
 /** Runs one command; its options are already parsed. */
 export async function runCommand(
   command: string,
-  values: Record<string, string | undefined>,
+  values: Record<string, string | boolean | undefined>,
   config: ConduitConfig,
   urls: DatabaseUrls,
 ): Promise<void> {
@@ -55,9 +61,18 @@ export async function runCommand(
     );
     return;
   }
+  if (TRANSFER_COMMANDS.has(command)) {
+    try {
+      await runTransferCommand(command, values, config);
+    } catch (err) {
+      throw failure(err);
+    }
+    return;
+  }
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
-    await inContext(app, command, values);
+    // Only the transfer commands take flags (booleans); every other option is a string.
+    await inContext(app, command, values as Record<string, string | undefined>);
   } catch (err) {
     throw failure(err);
   } finally {
@@ -89,7 +104,11 @@ function readJsonFile(path: string, what: string): unknown {
 }
 
 /** license:keygen and license:sign: the vendor's side, with no database and no configuration. */
-export async function runOfflineCommand(command: string, values: Record<string, string | undefined>): Promise<void> {
+export async function runOfflineCommand(
+  command: string,
+  flags: Record<string, string | boolean | undefined>,
+): Promise<void> {
+  const values = flags as Record<string, string | undefined>; // the vendor's commands take no boolean flag
   switch (command) {
     case 'license:keygen': {
       const [out] = required(values, 'out');

@@ -57,6 +57,9 @@ function parseOptions(args: string[]) {
         kid: { type: 'string' },
         claims: { type: 'string' },
         key: { type: 'string' },
+        'import-type': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        atomic: { type: 'boolean' },
       },
       strict: true,
     });

@@ -3,8 +3,9 @@ import type { Role } from './roles';
 
 /** Who is calling, after authentication. Stored in CLS for the rest of the request. */
 export interface Principal {
-  kind: 'user' | 'api_key';
-  /** user id, or api key id */
+  /** system: an operator's command (npm run cli), acting with the role given, audited as actor type system */
+  kind: 'user' | 'api_key' | 'system';
+  /** user id, or api key id (a system principal's is the nil UUID) */
   id: string;
   /** email, or api key name: for audit trails */
   label: string;

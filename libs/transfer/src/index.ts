@@ -8,3 +8,5 @@ export { TransferExporter } from './export/transfer-exporter';
 export type { ExportRequest } from './export/transfer-exporter';
 export { TransferImporter } from './import/transfer-importer';
 export type { ImportHooks } from './import/transfer-importer';
+// For the operator's CLI (export / import from a file): the same guard as the import routes.
+export { readTransferDocument } from './format/read-document';

@@ -90,7 +90,8 @@ export class AuthController {
     const memberships =
       principal.kind === 'user' && principal.userId ? await this.memberships.forUser(principal.userId) : [];
     return {
-      kind: principal.kind,
+      // HTTP callers are users and API keys; a system principal exists only in operator commands.
+      kind: principal.kind === 'api_key' ? 'api_key' : 'user',
       id: principal.id,
       label: principal.label,
       role: principal.role,
