@@ -25,7 +25,7 @@ const task = (tag: string, extra: Json = {}): Json => ({
 const TASKS = [
   task('pull_alerts', {
     ingest_cases: true,
-    case_ingestion_config: { dependent_tasks: [{ task_tag: 'alert_details', per_item: true }] },
+    case_ingestion_config: { dependent_tasks: [{ task_tag: 'alert_details', on_error: 'fail' }] },
     depends_on: ['login'],
   }),
   task('search', { depends_on: ['login'] }),
@@ -77,7 +77,8 @@ const chain = (steps: Json[], extra: Json = {}): Json => ({
   ...extra,
 });
 
-const TASK_STEP = { type: 'task', name: 'Search', integration: 'Splunk', instance: 'Prod', task_tag: 'search' };
+/** As the export writes a task step: the instance by its integration's title and its own. */
+const TASK_STEP = { type: 'task', name: 'Search', instance: { integration: 'Splunk', title: 'Prod' }, task_tag: 'search' };
 
 const WEBHOOK_STEP = { type: 'webhook', name: 'Notify', subscription: 'billing' };
 
@@ -314,7 +315,7 @@ describe('transfer import', () => {
     const body = {
       document: documentOf([app('First', TASKS, [STUB]), app('Second', [task('login'), BAD_TASK])], {
         ...RESOURCES,
-        chains: [chain([{ ...TASK_STEP, integration: 'First' }, WEBHOOK_STEP])],
+        chains: [chain([{ ...TASK_STEP, instance: { integration: 'First', title: 'Prod' } }, WEBHOOK_STEP])],
       }),
       import_type: 'overwrite',
       name_map: { First: 'Primary' },
@@ -515,7 +516,7 @@ describe('transfer import', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe('failed');
     expect(res.body.items[0].problems).toEqual([
-      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].integration' }),
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].instance.integration' }),
       expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[1].subscription' }),
     ]);
     expect((await api.sql(`SELECT id FROM execution_chains WHERE tenant_id = $1`, [t.id])).length).toBe(0);

@@ -91,5 +91,16 @@ export interface ImportReport {
   items: ImportItemResult[];
   /** Instance stubs created inactive, with the fields and credentials they still need. */
   needs_secrets: { instance_id: string; title: string; integration: string; fields: string[] }[];
+  /**
+   * The other resources that need a secret given again: subscriptions created without the header values the
+   * exporting tenant's held (`headers.<name>`), and the document's chain credentials the tenant does not have (never
+   * created: a credential cannot exist without its `value`; `id` null).
+   */
+  resources_need_secrets: {
+    kind: 'subscription' | 'chain_credential';
+    name: string;
+    id: string | null;
+    secrets: string[];
+  }[];
   counts: Record<ImportAction, number>;
 }
