@@ -11,6 +11,8 @@ export const TRANSFER_VERSION = 1;
 /** What an export may carry besides the integrations (`apps`), asked for with `include`. */
 export const TRANSFER_KINDS = ['chains', 'subscriptions', 'inbound_sources', 'monitors'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
+/** The document's lists of named resources: the kinds, and the chain credential stubs that come with chains. */
+export const RESOURCE_LISTS = [...TRANSFER_KINDS, 'chain_credentials'] as const;
 
 export interface TransferDocument {
   format: typeof TRANSFER_FORMAT;
