@@ -78,7 +78,12 @@ const chain = (steps: Json[], extra: Json = {}): Json => ({
 });
 
 /** As the export writes a task step: the instance by its integration's title and its own. */
-const TASK_STEP = { type: 'task', name: 'Search', instance: { integration: 'Splunk', title: 'Prod' }, task_tag: 'search' };
+const TASK_STEP = {
+  type: 'task',
+  name: 'Search',
+  instance: { integration: 'Splunk', title: 'Prod' },
+  task_tag: 'search',
+};
 
 const WEBHOOK_STEP = { type: 'webhook', name: 'Notify', subscription: 'billing' };
 

@@ -252,7 +252,11 @@ describe('transfer round trip and bad documents', () => {
 
     // What the import answers as still needed: exactly the secrets the source held, never their values.
     const needs = Object.fromEntries(res.body.needs_secrets.map((n: Json) => [n.title, n]));
-    expect(needs['SIEM production'].fields.sort()).toEqual(['auth.client_id', 'auth.client_secret', 'fields.api_token']);
+    expect(needs['SIEM production'].fields.sort()).toEqual([
+      'auth.client_id',
+      'auth.client_secret',
+      'fields.api_token',
+    ]);
     expect(needs['SIEM staging'].fields.sort()).toEqual(['auth.password', 'auth.username', 'fields.api_token']);
     const urgentName = (exported.subscriptions as Json[]).find((s) => s.target_url.endsWith('/urgent'))!.name;
     const ticketsName = urgentName === 'ticketing (1)' ? 'ticketing (2)' : 'ticketing (1)';
