@@ -525,6 +525,24 @@ describe('transfer import', () => {
       expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[1].subscription' }),
     ]);
     expect((await api.sql(`SELECT id FROM execution_chains WHERE tenant_id = $1`, [t.id])).length).toBe(0);
+
+    // The export writes null for a step whose subscription or instance it could not resolve: reported, not dropped.
+    const nulls = await importDoc(t.token, {
+      document: documentOf([], {
+        chains: [
+          chain([
+            { ...TASK_STEP, instance: null },
+            { ...WEBHOOK_STEP, subscription: null },
+          ]),
+        ],
+      }),
+      import_type: 'overwrite',
+    });
+    expect(nulls.status, nulls.text).toBe(200);
+    expect(nulls.body.items[0].problems).toEqual([
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].instance' }),
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[1].subscription' }),
+    ]);
   });
 
   it('never fails with a 5xx on shapes the schema should have refused: refused whole, or item by item', async () => {

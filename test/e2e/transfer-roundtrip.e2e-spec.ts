@@ -318,6 +318,68 @@ describe('transfer round trip and bad documents', () => {
     expect(content(await exportAll(target.token))).toEqual(content(exported));
   });
 
+  it('the exported document: a dry run answers what the real import answers and writes nothing; skip changes nothing', async () => {
+    const dry = await tenant('rtdry');
+    const real = await tenant('rtreal');
+    const before = await counts(dry.id);
+    const body = { document: exported, import_type: 'overwrite', name_map: { SIEM: 'SIEM (copy)' } };
+    const dryRun = await post(dry.token, '/api/v1/transfer/import', { ...body, dry_run: true });
+    const realRun = await post(real.token, '/api/v1/transfer/import', body);
+    expect(dryRun.status, dryRun.text).toBe(200);
+    expect(realRun.body.status, realRun.text).toBe('completed');
+    const withoutIds = (report: Json) => ({
+      ...report,
+      dry_run: null,
+      items: (report.items as Json[]).map((i) => ({ ...i, id: i.id === null ? null : 'id' })),
+      needs_secrets: (report.needs_secrets as Json[]).map((n) => ({ ...n, instance_id: 'id' })),
+      resources_need_secrets: (report.resources_need_secrets as Json[]).map((n) => ({ ...n, id: n.id && 'id' })),
+    });
+    expect(withoutIds(dryRun.body)).toEqual(withoutIds(realRun.body));
+    expect(realRun.body.items[0]).toMatchObject({ name: 'SIEM', target_name: 'SIEM (copy)', renamed: true });
+    // The renamed integration's instance is what the chain's task step names.
+    expect(realRun.body.items.find((i: Json) => i.kind === 'chain').action).toBe('create');
+    expect(await counts(dry.id)).toEqual({ ...before, audit_events: before.audit_events + 1 });
+
+    const rows = await counts(real.id);
+    const skipped = await post(real.token, '/api/v1/transfer/import', { ...body, import_type: 'skip' });
+    expect(skipped.body.status, skipped.text).toBe('completed');
+    expect(skipped.body.counts).toMatchObject({ create: 0, update: 0, error: 0, skip: 11 });
+    expect(await counts(real.id)).toEqual({ ...rows, audit_events: rows.audit_events + 1 });
+  });
+
+  it('the exported document with one failing task: that integration rolls back, or everything when atomic', async () => {
+    const doc = structuredClone(exported) as Json;
+    doc.apps[0].tasks[0].request.path = '/alerts/{{input.alert_id';
+    const broken = withChecksum(doc);
+    for (const atomic of [false, true]) {
+      const t = await tenant(atomic ? 'rtatomic' : 'rtpartial');
+      const before = await counts(t.id);
+      const res = await post(t.token, '/api/v1/transfer/import', {
+        document: broken,
+        import_type: 'overwrite',
+        atomic,
+      });
+      expect(res.status, res.text).toBe(200);
+      const integration = res.body.items.filter((i: Json) => ['integration', 'task', 'instance'].includes(i.kind));
+      expect(integration.every((i: Json) => i.action === 'error')).toBe(true);
+      expect(res.body.items.find((i: Json) => i.name === 'get_alert').problems[0].code).toBe('invalid_template');
+      // The chain names the rolled-back instance: it fails too; the other resources stand alone unless atomic.
+      expect(res.body.items.find((i: Json) => i.kind === 'chain').problems[0].code).toBe('unresolved_reference');
+      const after = await counts(t.id);
+      expect(after.integrations).toBe(0);
+      if (atomic) {
+        expect(res.body.status).toBe('failed');
+        expect(after).toEqual({ ...before, audit_events: before.audit_events + 1 });
+        expect(res.body.resources_need_secrets).toEqual([
+          { kind: 'chain_credential', name: 'ticket_key', id: null, secrets: ['value'] },
+        ]);
+      } else {
+        expect(res.body.status).toBe('partial');
+        expect(after).toMatchObject({ webhook_subscriptions: 2, inbound_sources: 1, monitors: 1, execution_chains: 0 });
+      }
+    }
+  });
+
   describe('bad documents over HTTP: 400 with a stable code and details, nothing written', () => {
     let victim: { id: string; token: string };
     let before: Record<string, number>;
