@@ -216,14 +216,16 @@ describe('transfer round trip and bad documents', () => {
         allowed_cidrs: ['203.0.113.0/24'],
       }),
     );
-    await ok(
-      await post(token, '/api/v1/monitors', {
-        name: 'SIEM health',
-        url: 'https://siem.example.com/health',
-        interval_seconds: 60,
-        expected_status: '200-299',
-      }),
-    );
+    // Two monitors of one name (names are not unique): the import must keep both.
+    for (const url of ['https://siem.example.com/health', 'https://siem-staging.example.com/health'])
+      await ok(
+        await post(token, '/api/v1/monitors', {
+          name: 'SIEM health',
+          url,
+          interval_seconds: 60,
+          expected_status: '200-299',
+        }),
+      );
     exported = await exportAll(token);
   });
   afterAll(async () => {
@@ -238,7 +240,8 @@ describe('transfer round trip and bad documents', () => {
     const urgent = (exported.subscriptions as Json[]).find((s) => s.target_url.endsWith('/urgent'));
     expect(chain.steps[1].subscription).toBe(urgent?.name);
     expect(chain.steps[0].instance).toEqual({ integration: 'SIEM', title: 'SIEM production' });
-    for (const kind of ['chain_credentials', 'inbound_sources', 'monitors']) expect(exported[kind]).toHaveLength(1);
+    for (const kind of ['chain_credentials', 'inbound_sources']) expect(exported[kind]).toHaveLength(1);
+    expect((exported.monitors as Json[]).map((m) => m.name)).toEqual(['SIEM health', 'SIEM health']);
   });
 
   it('export → import into an empty tenant → secrets given again → export: the same document', async () => {
@@ -247,8 +250,8 @@ describe('transfer round trip and bad documents', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.status, res.text).toBe('completed');
     expect(res.body.counts).toMatchObject({ error: 0, skip: 0, update: 0 });
-    // 1 integration, 3 tasks, 2 instances, 2 subscriptions, 1 source, 1 monitor, 1 chain.
-    expect(res.body.counts.create).toBe(11);
+    // 1 integration, 3 tasks, 2 instances, 2 subscriptions, 1 source, 2 monitors, 1 chain.
+    expect(res.body.counts.create).toBe(12);
 
     // What the import answers as still needed: exactly the secrets the source held, never their values.
     const needs = Object.fromEntries(res.body.needs_secrets.map((n: Json) => [n.title, n]));
@@ -312,7 +315,7 @@ describe('transfer round trip and bad documents', () => {
     const over = await post(target.token, '/api/v1/transfer/import', { document: again, import_type: 'overwrite' });
     expect(over.status, over.text).toBe(200);
     expect(over.body.status, over.text).toBe('completed');
-    expect(over.body.counts).toMatchObject({ create: 0, error: 0, update: 11 });
+    expect(over.body.counts).toMatchObject({ create: 0, error: 0, update: 12 });
     expect(over.body.needs_secrets).toEqual([]);
     expect(over.body.resources_need_secrets).toEqual([]);
     expect(content(await exportAll(target.token))).toEqual(content(exported));
@@ -343,7 +346,7 @@ describe('transfer round trip and bad documents', () => {
     const rows = await counts(real.id);
     const skipped = await post(real.token, '/api/v1/transfer/import', { ...body, import_type: 'skip' });
     expect(skipped.body.status, skipped.text).toBe('completed');
-    expect(skipped.body.counts).toMatchObject({ create: 0, update: 0, error: 0, skip: 11 });
+    expect(skipped.body.counts).toMatchObject({ create: 0, update: 0, error: 0, skip: 12 });
     expect(await counts(real.id)).toEqual({ ...rows, audit_events: rows.audit_events + 1 });
   });
 
@@ -375,7 +378,7 @@ describe('transfer round trip and bad documents', () => {
         ]);
       } else {
         expect(res.body.status).toBe('partial');
-        expect(after).toMatchObject({ webhook_subscriptions: 2, inbound_sources: 1, monitors: 1, execution_chains: 0 });
+        expect(after).toMatchObject({ webhook_subscriptions: 2, inbound_sources: 1, monitors: 2, execution_chains: 0 });
       }
     }
   });

@@ -30,6 +30,8 @@ export type ResourceNeedsSecrets = ImportReport['resources_need_secrets'][number
 /** What one import's resources share: the subscriptions written so far, by their name in the document. */
 export interface ResourceContext {
   subscriptions: ImportedSubscriptions;
+  /** The tenant's resources this import has matched or written: each one is matched by one item at most. */
+  matched: Set<string>;
 }
 
 /** A resource that was written, and the secrets it still needs (a subscription's header values). */
@@ -70,7 +72,8 @@ interface KindHandler {
     nameMap: Record<string, string>,
     context: ResourceContext,
   ): Promise<ImportProblem[]>;
-  find(name: string, body: Record<string, unknown>): Promise<Found | null>;
+  /** The tenant's resources this one may be, in the order the kind's list answers them. */
+  find(name: string, body: Record<string, unknown>): Promise<Found[]>;
   create(body: object): Promise<Found>;
   update(found: Found, body: object): Promise<Found>;
 }
@@ -104,9 +107,9 @@ export class ResourceImporter {
         }),
         createOnly: [],
         find: async (_name, body) =>
-          (await everything((cursor) => subscriptions.list({ limit: 200, cursor }))).find(
+          (await everything((cursor) => subscriptions.list({ limit: 200, cursor }))).filter(
             (s) => same(s.app_name, body.app_name) && s.target_url === body.target_url,
-          ) ?? null,
+          ),
         create: (body) => subscriptions.create(body as CreateSubscriptionDto),
         update: (found, body) => subscriptions.update(found.id, body as UpdateSubscriptionDto),
       },
@@ -117,7 +120,7 @@ export class ResourceImporter {
         body: (r, name) => ({ ...r, name }),
         createOnly: ['provider'],
         find: async (name) =>
-          (await everything((cursor) => sources.list({ limit: 200, cursor }))).find((s) => same(s.name, name)) ?? null,
+          (await everything((cursor) => sources.list({ limit: 200, cursor }))).filter((s) => same(s.name, name)),
         create: (body) => sources.create(body as CreateSourceDto),
         update: (found, body) => sources.update(found.id, body as UpdateSourceDto),
       },
@@ -128,7 +131,7 @@ export class ResourceImporter {
         body: (r, name) => ({ ...r, name }),
         createOnly: [],
         find: async (name) =>
-          (await everything((cursor) => monitors.list({ limit: 200, cursor }))).find((m) => same(m.name, name)) ?? null,
+          (await everything((cursor) => monitors.list({ limit: 200, cursor }))).filter((m) => same(m.name, name)),
         create: (body) => monitors.create(body as CreateMonitorDto),
         update: (found, body) => monitors.update(found.id, body as UpdateMonitorDto),
       },
@@ -141,8 +144,7 @@ export class ResourceImporter {
         createOnly: [],
         resolve: (body, at, nameMap, context) => references.resolve(body, at, nameMap, context.subscriptions),
         find: async (name) =>
-          (await everything((cursor) => chains.list({ limit: 200, cursor, name }))).find((c) => same(c.name, name)) ??
-          null,
+          (await everything((cursor) => chains.list({ limit: 200, cursor, name }))).filter((c) => same(c.name, name)),
         create: (body) => chains.create(body as CreateChainDto),
         update: (found, body) => chains.update(found.id, body as UpdateChainDto),
       },
@@ -187,8 +189,11 @@ export class ResourceImporter {
         });
     if (handler.resolve) problems.push(...(await handler.resolve(body, at, options.name_map, context)));
     if (problems.length > 0) throw new ResourceImportFailed(failedItem(item, problems));
-    const found = await handler.find(target, body);
+    // Names need not be unique (two monitors may share one): the n-th of the document's resources of a name is the
+    // n-th of the tenant's, each matched once per import, so none is written twice and none is lost.
+    const found = (await handler.find(target, body)).find((f) => !context.matched.has(f.id)) ?? null;
     if (found && options.import_type === 'skip') {
+      context.matched.add(found.id);
       if (kind === 'subscriptions') context.subscriptions.set(name, found.id);
       return { item: { ...item, action: 'skip', id: found.id }, needs: null };
     }
@@ -207,6 +212,7 @@ export class ResourceImporter {
     }
     try {
       const saved = found ? await handler.update(found, checked) : await handler.create(checked);
+      context.matched.add(saved.id);
       if (kind === 'subscriptions') context.subscriptions.set(name, saved.id);
       // A created subscription has no header values (an updated one keeps its own): they are asked for again.
       const secrets =

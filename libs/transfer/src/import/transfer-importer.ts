@@ -112,7 +112,7 @@ export class TransferImporter {
       }
     }
     // After the apps (nothing of theirs names an app): each resource alone in its savepoint.
-    const context: ResourceContext = { subscriptions: new Map() };
+    const context: ResourceContext = { subscriptions: new Map(), matched: new Set() };
     const resourceNeeds: ResourceNeedsSecrets[] = [];
     for (const kind of RESOURCE_KINDS) {
       const resources = document[kind];
