@@ -383,6 +383,51 @@ describe('transfer round trip and bad documents', () => {
     }
   });
 
+  it("resolves a chain step on an instance of the MSSP's shared integration (named by title, not exported)", async () => {
+    await api.seedTenant('rtmssp');
+    const mssp = await api.seedUser('rtmssp', 'mssp_admin');
+    const shared = await ok(
+      await post(mssp.token, '/api/v1/integrations', { title: 'MSSP EDR', shared: true, fields: [] }),
+    );
+    await ok(
+      await post(mssp.token, `/api/v1/integrations/${shared.id}/tasks`, {
+        name: 'Isolate',
+        task_tag: 'isolate',
+        request: { method: 'POST', path: '/isolate' },
+      }),
+    );
+    const customers: { id: string; token: string; instance: string }[] = [];
+    for (const code of ['rtcust1', 'rtcust2']) {
+      const t = await api.seedTenant(code, 'rtmssp');
+      const admin = await api.seedUser(code, 'tenant_admin');
+      const instance = await ok(
+        await post(admin.token, '/api/v1/instances', {
+          integration_uuid: shared.id,
+          title: 'EDR',
+          base_url: 'https://edr.example.com',
+        }),
+      );
+      customers.push({ id: t.id, token: admin.token, instance: instance.id });
+    }
+    await ok(
+      await post(customers[0].token, '/api/v1/chains', {
+        name: 'Contain',
+        trigger_event: 'alert.raised',
+        steps: [{ type: 'task', name: 'Isolate', instance_id: customers[0].instance, task_tag: 'isolate' }],
+      }),
+    );
+    const doc = await exportAll(customers[0].token);
+    expect(doc.apps).toEqual([]);
+    expect((doc.chains as Json[])[0].steps[0].instance).toEqual({ integration: 'MSSP EDR', title: 'EDR' });
+    const res = await post(customers[1].token, '/api/v1/transfer/import', { document: doc, import_type: 'overwrite' });
+    expect(res.body.status, res.text).toBe('completed');
+    const chain = await ok(
+      await api.request('GET', `/api/v1/chains/${res.body.items[0].id}`, { token: customers[1].token }),
+      200,
+    );
+    expect(chain.steps[0].instance_id).toBe(customers[1].instance);
+  });
+
   describe('bad documents over HTTP: 400 with a stable code and details, nothing written', () => {
     let victim: { id: string; token: string };
     let before: Record<string, number>;

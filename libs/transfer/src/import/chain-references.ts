@@ -89,7 +89,7 @@ export class ChainReferences {
             continue;
           }
           const target = nameMap[integration] ?? integration;
-          const owner = await this.integrations.findOwnByTitle(target);
+          const owner = await this.integrationTitled(target);
           const found = owner ? await this.instances.findByTitle(owner.id, title) : null;
           if (!owner) unresolved(`${path}.instance.integration`, `no integration titled "${target}"`);
           else if (!found) unresolved(`${path}.instance.title`, `"${target}" has no instance titled "${title}"`);
@@ -98,5 +98,16 @@ export class ChainReferences {
       }
     }
     return problems;
+  }
+
+  /**
+   * The tenant's own integration of that title, else one of the shared catalogue it reads (an instance of a tenant
+   * may belong to an integration shared from above, which the export names by title but does not carry).
+   */
+  private async integrationTitled(title: string): Promise<{ id: string } | null> {
+    const own = await this.integrations.findOwnByTitle(title);
+    if (own) return own;
+    const catalogue = await everything((cursor) => this.integrations.list({ limit: 200, cursor }));
+    return catalogue.find((i) => i.shared_from !== null && i.title.toLowerCase() === title.toLowerCase()) ?? null;
   }
 }
