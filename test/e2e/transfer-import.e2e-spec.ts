@@ -373,6 +373,38 @@ describe('transfer import', () => {
     expect((await counts(t.id)).integrations).toBe(0);
   });
 
+  it("imports an instance stub's ingestion settings; a task that is not an ingestion task or is nowhere fails the app", async () => {
+    const ingestion = (tag: string) => ({
+      task_tag: tag,
+      interval_seconds: 600,
+      items_path: '$.alerts',
+      field_mapping: { external_id: '$.id', title: '$.rule' },
+    });
+    const stub = (tag: string) => ({ ...STUB, ingestion: ingestion(tag), secrets_required: ['fields.api_token'] });
+    const t = await freshTenant();
+    const res = await importDoc(t.token, {
+      document: documentOf([
+        app('Polled', TASKS, [stub('pull_alerts')]),
+        app('Not ingesting', TASKS, [stub('search')]),
+        app('Nowhere', TASKS, [stub('ghost')]),
+      ]),
+      import_type: 'overwrite',
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe('partial');
+    const instances = res.body.items.filter((i: Json) => i.kind === 'instance');
+    expect(instances[0]).toMatchObject({ action: 'create', problems: [] });
+    expect(instances[1].problems[0].field).toMatch(/^apps\[1\]\.instances\[0\]\.ingestion/);
+    expect(instances[2].problems).toEqual([
+      expect.objectContaining({ code: 'unresolved_reference', field: 'apps[2].instances[0].ingestion.task_tag' }),
+    ]);
+    const rows = await api.sql(`SELECT instance_uuid, config FROM instance_ingestion WHERE tenant_id = $1`, [t.id]);
+    expect(rows).toEqual([
+      { instance_uuid: instances[0].id, config: expect.objectContaining({ task_tag: 'pull_alerts' }) },
+    ]);
+    expect((await counts(t.id)).integrations).toBe(1);
+  });
+
   it('reports a body its create route refuses with the field path (class-validator rules)', async () => {
     const t = await freshTenant();
     const res = await importDoc(t.token, {

@@ -159,6 +159,7 @@ describe('transfer round trip and bad documents', () => {
         base_url: 'https://siem-staging.example.com',
         fields: { region: 'us', index: 'staging', api_token: 'source-token-2' },
         auth: { type: 'basic', username: 'svc', password: 'source-password' },
+        health_check: { task_tag: 'login', interval_seconds: 3600 },
       }),
     );
     // Two subscriptions of one app: the document names them "ticketing (1)" and "ticketing (2)".
@@ -235,6 +236,8 @@ describe('transfer round trip and bad documents', () => {
   it('the seeded export carries every kind, the subscriptions named apart and the chain step naming the second', () => {
     expect(exported.apps).toHaveLength(1);
     expect(exported.apps[0].instances.map((i) => i.title)).toEqual(['SIEM production', 'SIEM staging']);
+    expect(exported.apps[0].instances[0].ingestion).toMatchObject({ task_tag: 'pull_alerts' });
+    expect(exported.apps[0].instances[1]).toMatchObject({ ingestion: null, health_check: { task_tag: 'login' } });
     expect((exported.subscriptions as Json[]).map((s) => s.name)).toEqual(['ticketing (1)', 'ticketing (2)']);
     const [chain] = exported.chains as Json[];
     const urgent = (exported.subscriptions as Json[]).find((s) => s.target_url.endsWith('/urgent'));
