@@ -25,7 +25,7 @@ const task = (tag: string, extra: Json = {}): Json => ({
 const TASKS = [
   task('pull_alerts', {
     ingest_cases: true,
-    case_ingestion_config: { dependent_tasks: [{ task_tag: 'alert_details', per_item: true }] },
+    case_ingestion_config: { dependent_tasks: [{ task_tag: 'alert_details', on_error: 'fail' }] },
     depends_on: ['login'],
   }),
   task('search', { depends_on: ['login'] }),
@@ -77,7 +77,13 @@ const chain = (steps: Json[], extra: Json = {}): Json => ({
   ...extra,
 });
 
-const TASK_STEP = { type: 'task', name: 'Search', integration: 'Splunk', instance: 'Prod', task_tag: 'search' };
+/** As the export writes a task step: the instance by its integration's title and its own. */
+const TASK_STEP = {
+  type: 'task',
+  name: 'Search',
+  instance: { integration: 'Splunk', title: 'Prod' },
+  task_tag: 'search',
+};
 
 const WEBHOOK_STEP = { type: 'webhook', name: 'Notify', subscription: 'billing' };
 
@@ -314,7 +320,7 @@ describe('transfer import', () => {
     const body = {
       document: documentOf([app('First', TASKS, [STUB]), app('Second', [task('login'), BAD_TASK])], {
         ...RESOURCES,
-        chains: [chain([{ ...TASK_STEP, integration: 'First' }, WEBHOOK_STEP])],
+        chains: [chain([{ ...TASK_STEP, instance: { integration: 'First', title: 'Prod' } }, WEBHOOK_STEP])],
       }),
       import_type: 'overwrite',
       name_map: { First: 'Primary' },
@@ -365,6 +371,38 @@ describe('transfer import', () => {
       ]),
     );
     expect((await counts(t.id)).integrations).toBe(0);
+  });
+
+  it("imports an instance stub's ingestion settings; a task that is not an ingestion task or is nowhere fails the app", async () => {
+    const ingestion = (tag: string) => ({
+      task_tag: tag,
+      interval_seconds: 600,
+      items_path: '$.alerts',
+      field_mapping: { external_id: '$.id', title: '$.rule' },
+    });
+    const stub = (tag: string) => ({ ...STUB, ingestion: ingestion(tag), secrets_required: ['fields.api_token'] });
+    const t = await freshTenant();
+    const res = await importDoc(t.token, {
+      document: documentOf([
+        app('Polled', TASKS, [stub('pull_alerts')]),
+        app('Not ingesting', TASKS, [stub('search')]),
+        app('Nowhere', TASKS, [stub('ghost')]),
+      ]),
+      import_type: 'overwrite',
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe('partial');
+    const instances = res.body.items.filter((i: Json) => i.kind === 'instance');
+    expect(instances[0]).toMatchObject({ action: 'create', problems: [] });
+    expect(instances[1].problems[0].field).toMatch(/^apps\[1\]\.instances\[0\]\.ingestion/);
+    expect(instances[2].problems).toEqual([
+      expect.objectContaining({ code: 'unresolved_reference', field: 'apps[2].instances[0].ingestion.task_tag' }),
+    ]);
+    const rows = await api.sql(`SELECT instance_uuid, config FROM instance_ingestion WHERE tenant_id = $1`, [t.id]);
+    expect(rows).toEqual([
+      { instance_uuid: instances[0].id, config: expect.objectContaining({ task_tag: 'pull_alerts' }) },
+    ]);
+    expect((await counts(t.id)).integrations).toBe(1);
   });
 
   it('reports a body its create route refuses with the field path (class-validator rules)', async () => {
@@ -515,10 +553,28 @@ describe('transfer import', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe('failed');
     expect(res.body.items[0].problems).toEqual([
-      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].integration' }),
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].instance.integration' }),
       expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[1].subscription' }),
     ]);
     expect((await api.sql(`SELECT id FROM execution_chains WHERE tenant_id = $1`, [t.id])).length).toBe(0);
+
+    // The export writes null for a step whose subscription or instance it could not resolve: reported, not dropped.
+    const nulls = await importDoc(t.token, {
+      document: documentOf([], {
+        chains: [
+          chain([
+            { ...TASK_STEP, instance: null },
+            { ...WEBHOOK_STEP, subscription: null },
+          ]),
+        ],
+      }),
+      import_type: 'overwrite',
+    });
+    expect(nulls.status, nulls.text).toBe(200);
+    expect(nulls.body.items[0].problems).toEqual([
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[0].instance' }),
+      expect.objectContaining({ code: 'unresolved_reference', field: 'chains[0].steps[1].subscription' }),
+    ]);
   });
 
   it('never fails with a 5xx on shapes the schema should have refused: refused whole, or item by item', async () => {

@@ -22,9 +22,41 @@ describe('mapError for Fastify errors', () => {
     expect(mapped).toMatchObject({
       status,
       unexpected: false,
-      body: { error: { code: errorCode, details: [] }, request_id: 'req-1' },
+      body: {
+        error: {
+          code: errorCode,
+          // A body that is not JSON says so in details (where, when JSON.parse said); the others have none.
+          details:
+            errorCode === 'invalid_json'
+              ? [{ field: 'body', code: 'invalid_json', message: 'the body is not JSON' }]
+              : [],
+        },
+        request_id: 'req-1',
+      },
     });
     expect(mapped.body.error.message).not.toContain('FST_ERR');
+  });
+
+  it('answers a JSON syntax error with its position, never the text around it', () => {
+    let syntax: SyntaxError | undefined;
+    try {
+      JSON.parse('{"password": "hunter2-secret" x}');
+    } catch (err) {
+      syntax = Object.assign(err as SyntaxError, { statusCode: 400 });
+    }
+    const mapped = mapError(syntax, 'req-2');
+    expect(mapped.status).toBe(400);
+    expect(mapped.body.error).toMatchObject({
+      code: 'invalid_json',
+      details: [
+        {
+          field: 'body',
+          code: 'invalid_json',
+          message: expect.stringMatching(/^the body is not JSON from position \d+$/),
+        },
+      ],
+    });
+    expect(JSON.stringify(mapped.body)).not.toContain('hunter2');
   });
 
   it('keeps server-side errors a 500 internal_error', () => {

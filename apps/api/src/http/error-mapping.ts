@@ -77,13 +77,21 @@ function fromFastify(err: {
   statusCode?: number;
   code?: string;
   message: string;
-}): { status: number; code: string; message: string } | null {
+}): { status: number; code: string; message: string; details?: ErrorDetail[] } | null {
   const status = err.statusCode;
   if (!status || status < 400 || status >= 500) return null;
   const fcode = err.code ?? '';
   if (Object.hasOwn(FASTIFY_REFUSALS, fcode)) return FASTIFY_REFUSALS[fcode];
   if (fcode.startsWith('FST_ERR_CTP') || err instanceof SyntaxError) {
-    return { status: 400, code: 'invalid_json', message: 'Request body is not valid JSON' };
+    // Where the text stops being JSON, by position only: JSON.parse's own message quotes the text around it.
+    const position = err instanceof SyntaxError ? /at position (\d+)/.exec(err.message)?.[1] : undefined;
+    const where = position === undefined ? 'is not JSON' : `is not JSON from position ${position}`;
+    return {
+      status: 400,
+      code: 'invalid_json',
+      message: 'Request body is not valid JSON',
+      details: [{ field: 'body', code: 'invalid_json', message: `the body ${where}` }],
+    };
   }
   return { status, code: CODE_BY_STATUS[status] ?? 'bad_request', message: err.message };
 }
@@ -113,7 +121,11 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
     if (typeof cause === 'object' && cause !== null && 'statusCode' in cause) {
       const mapped = fromFastify(cause as { statusCode?: number; code?: string; message: string });
       if (mapped)
-        return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+        return {
+          status: mapped.status,
+          body: errorBody(mapped.code, mapped.message, requestId, mapped.details),
+          unexpected: false,
+        };
     }
     const status = err.getStatus();
     const response = err.getResponse();
@@ -133,7 +145,11 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
   if (typeof err === 'object' && err !== null && 'statusCode' in err) {
     const mapped = fromFastify(err as { statusCode?: number; code?: string; message: string });
     if (mapped)
-      return { status: mapped.status, body: errorBody(mapped.code, mapped.message, requestId), unexpected: false };
+      return {
+        status: mapped.status,
+        body: errorBody(mapped.code, mapped.message, requestId, mapped.details),
+        unexpected: false,
+      };
   }
   // Redis is away and this request needed it for its answer (work is accepted without it: see RedisAvailability).
   // Checked before the database: both can fail with a refused socket, and this error says which one it was.

@@ -104,6 +104,19 @@ export class NeedsSecretsResponse {
   @ApiProperty({ type: [String], example: ['fields.api_token', 'auth.password'] }) fields: string[];
 }
 
+export class ResourceNeedsSecretsResponse {
+  @ApiProperty({ enum: ['subscription', 'chain_credential'] }) kind: 'subscription' | 'chain_credential';
+  @ApiProperty({ description: 'The subscription’s name in the tenant, or the credential’s name' }) name: string;
+  @ApiProperty({
+    format: 'uuid',
+    nullable: true,
+    type: String,
+    description: 'The subscription created; null for a chain credential (not created: it needs its value)',
+  })
+  id: string | null;
+  @ApiProperty({ type: [String], example: ['headers.Authorization'] }) secrets: string[];
+}
+
 export class ImportCountsResponse {
   @ApiProperty() create: number;
   @ApiProperty() update: number;
@@ -123,6 +136,11 @@ export class ImportReportResponse implements ImportReport {
   status: 'completed' | 'partial' | 'failed';
   @ApiProperty({ type: [ImportItemResponse] }) items: ImportItemResult[];
   @ApiProperty({ type: [NeedsSecretsResponse] }) needs_secrets: NeedsSecretsResponse[];
+  @ApiProperty({
+    type: [ResourceNeedsSecretsResponse],
+    description: 'Subscriptions created without their header values, and chain credentials the tenant lacks',
+  })
+  resources_need_secrets: ResourceNeedsSecretsResponse[];
   @ApiProperty({ type: ImportCountsResponse }) counts: ImportReport['counts'];
 }
 

@@ -16,10 +16,10 @@ import {
   MAX_TASKS_PER_APP,
 } from './document-limits';
 import { DocumentProblem, jsonPointer } from './document-problems';
-import { TRANSFER_KINDS } from './transfer-document';
+import { RESOURCE_LISTS } from './transfer-document';
 
 const RESERVED = new Set(RESERVED_KEYS);
-const KINDS = new Set<string>(TRANSFER_KINDS);
+const KINDS = new Set<string>(RESOURCE_LISTS);
 const OPEN = 0x5b; // [
 const OPEN_BRACE = 0x7b; // {
 const CLOSE = 0x5d; // ]

@@ -11,6 +11,8 @@ export const TRANSFER_VERSION = 1;
 /** What an export may carry besides the integrations (`apps`), asked for with `include`. */
 export const TRANSFER_KINDS = ['chains', 'subscriptions', 'inbound_sources', 'monitors'] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
+/** The document's lists of named resources: the kinds, and the chain credential stubs that come with chains. */
+export const RESOURCE_LISTS = [...TRANSFER_KINDS, 'chain_credentials'] as const;
 
 export interface TransferDocument {
   format: typeof TRANSFER_FORMAT;
@@ -91,5 +93,16 @@ export interface ImportReport {
   items: ImportItemResult[];
   /** Instance stubs created inactive, with the fields and credentials they still need. */
   needs_secrets: { instance_id: string; title: string; integration: string; fields: string[] }[];
+  /**
+   * The other resources that need a secret given again: subscriptions created without the header values the
+   * exporting tenant's held (`headers.<name>`), and the document's chain credentials the tenant does not have (never
+   * created: a credential cannot exist without its `value`; `id` null).
+   */
+  resources_need_secrets: {
+    kind: 'subscription' | 'chain_credential';
+    name: string;
+    id: string | null;
+    secrets: string[];
+  }[];
   counts: Record<ImportAction, number>;
 }

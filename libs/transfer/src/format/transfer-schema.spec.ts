@@ -33,7 +33,8 @@ describe('TRANSFER_SCHEMA', () => {
     expect(schema.properties.apps.maxItems).toBe(MAX_APPS);
     expect(schema.$defs.app.properties.tasks.maxItems).toBe(MAX_TASKS_PER_APP);
     expect(schema.$defs.app.properties.instances.maxItems).toBe(MAX_INSTANCES_PER_APP);
-    for (const kind of TRANSFER_KINDS) expect(schema.properties[kind].maxItems).toBe(MAX_ITEMS_PER_KIND);
+    for (const kind of [...TRANSFER_KINDS, 'chain_credentials'])
+      expect(schema.properties[kind].maxItems).toBe(MAX_ITEMS_PER_KIND);
     expect(schema.$defs.app.properties.tasks.items.properties.task_tag.pattern).toBe(TASK_TAG_PATTERN.source);
   });
 });

@@ -5,7 +5,7 @@
 import { MAX_LOGO_BYTES } from '@conduit/integrations';
 import { TASK_LIMITS, TASK_TAG_PATTERN } from '@conduit/tasks';
 import { MAX_APPS, MAX_INSTANCES_PER_APP, MAX_ITEMS_PER_KIND, MAX_TASKS_PER_APP } from './document-limits';
-import { TRANSFER_FORMAT, TRANSFER_KINDS } from './transfer-document';
+import { RESOURCE_LISTS, TRANSFER_FORMAT } from './transfer-document';
 
 /** What a logo may be (the integrations domain recognises the bytes again on import: libs/integrations/src/logos). */
 export const LOGO_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml'] as const;
@@ -49,7 +49,7 @@ export const TRANSFER_SCHEMA: Record<string, unknown> = {
       properties: { installation: { type: 'string' }, tenant_code: { type: 'string' } },
     },
     apps: { type: 'array', maxItems: MAX_APPS, items: { $ref: '#/$defs/app' } },
-    ...Object.fromEntries(TRANSFER_KINDS.map((kind) => [kind, kindList])),
+    ...Object.fromEntries(RESOURCE_LISTS.map((kind) => [kind, kindList])),
     checksum: {
       type: 'object',
       required: ['algorithm', 'value'],

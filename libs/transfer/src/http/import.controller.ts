@@ -17,12 +17,14 @@ const SUMMARY = 'Import a conduit.export document into the acting tenant';
 const DESCRIPTION =
   'The document is checked first (400 invalid_document, checksum_mismatch, import_version_unsupported, ' +
   'document_too_large, forbidden_key: nothing written). Then each integration, with its tasks (by tag, in dependency ' +
-  'order) and its instances (created inactive, without secrets: listed in needs_secrets), is replayed through the ' +
+  'order) and its instances (created inactive, without secrets: listed in needs_secrets; their ingestion settings ' +
+  'set), is replayed through the ' +
   'same services as the create routes, in its own savepoint: a failing item rolls back its integration alone ' +
   '(status partial), or, with atomic, the whole import (status failed). An existing title is updated (overwrite) ' +
   'or left alone (skip); name_map renames on the way in. dry_run runs the import and rolls it back: the answer is ' +
   'what a real import would do. Item problems (validation, references, licence quotas) are in the answer, not ' +
-  'an error status. See docs/transfer.md.';
+  'an error status. Subscriptions created without their header values and chain credentials the tenant lacks ' +
+  '(never created: they need their value) are listed in resources_need_secrets. See docs/transfer.md.';
 
 @ApiTags('transfer')
 @ApiBearerAuth('bearer')

@@ -3,6 +3,7 @@
 // rules, licence quotas). Everything is checked that can be before the first write; a failure at any point throws
 // AppImportFailed with the app's items, and the caller's savepoint undoes whatever this app had written.
 import { Injectable } from '@nestjs/common';
+import { InstanceIngestionService } from '@conduit/cases';
 import {
   CreateIntegrationDto,
   InstancesService,
@@ -49,7 +50,12 @@ interface PlannedTask {
 }
 
 interface PlannedInstance {
+  index: number;
   stub: SeedInstanceDto & { title: string };
+  /** The PUT .../ingestion body (task by tag), or null: none to set. */
+  ingestion: Record<string, unknown> | null;
+  /** The secrets the instance held in the exporting tenant (`fields.<name>`, `auth.<credential>`). */
+  secretsRequired: string[];
   item: ImportItemResult;
 }
 
@@ -79,6 +85,7 @@ export function problemsOf(err: ConduitException, at: string): ImportProblem[] {
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 /** A task or instance that is not an object is read as an empty one: its body check then reports what is missing. */
 const asObject = <T extends Record<string, unknown>>(v: T): T => (isObject(v) ? v : ({} as T));
 
@@ -88,6 +95,7 @@ export class AppImporter {
     private readonly integrations: IntegrationsService,
     private readonly tasks: TasksService,
     private readonly instances: InstancesService,
+    private readonly ingestion: InstanceIngestionService,
   ) {}
 
   async import(app: ExportedApp, index: number, options: ImportOptions): Promise<AppOutcome> {
@@ -149,10 +157,31 @@ export class AppImporter {
     }
     const knownTags = new Set([...existingTasks.keys(), ...planned.map((p) => p.item.name)]);
     const stubs: PlannedInstance[] = [];
-    for (const [i, stub] of documentInstances.entries()) {
+    for (const [i, document] of documentInstances.entries()) {
+      // A stub's members beside the instance body (see the export): what it needs, and its ingestion settings.
+      const { secrets_required: secretsRequired, ingestion, ...stub } = document;
       const item = itemResult('instance', text(stub.title), text(stub.title), target);
       const body = await validatedBody(SeedInstanceDto, stub, `${at}.instances[${i}]`);
       item.problems.push(...body.problems);
+      if (secretsRequired !== undefined && !isStringList(secretsRequired))
+        item.problems.push({
+          code: 'validation_failed',
+          field: `${at}.instances[${i}].secrets_required`,
+          message: 'must be a list of strings',
+        });
+      if (ingestion !== undefined && ingestion !== null && !isObject(ingestion))
+        item.problems.push({
+          code: 'validation_failed',
+          field: `${at}.instances[${i}].ingestion`,
+          message: 'must be the ingestion settings (an object) or null',
+        });
+      const ingestionTag = isObject(ingestion) ? ingestion.task_tag : undefined;
+      if (typeof ingestionTag === 'string' && !knownTags.has(ingestionTag))
+        item.problems.push({
+          code: 'unresolved_reference',
+          field: `${at}.instances[${i}].ingestion.task_tag`,
+          message: `no task tagged "${ingestionTag}" in the document or in the integration`,
+        });
       if (!text(stub.title))
         item.problems.push({ code: 'validation_failed', field: `${at}.instances[${i}].title`, message: 'required' });
       const healthTag = body.value?.health_check?.task_tag;
@@ -162,7 +191,13 @@ export class AppImporter {
           field: `${at}.instances[${i}].health_check.task_tag`,
           message: `no task tagged "${healthTag}" in the document or in the integration`,
         });
-      stubs.push({ stub: { ...(body.value ?? new SeedInstanceDto()), title: text(stub.title) }, item });
+      stubs.push({
+        index: i,
+        stub: { ...(body.value ?? new SeedInstanceDto()), title: text(stub.title) },
+        ingestion: isObject(ingestion) ? ingestion : null,
+        secretsRequired: isStringList(secretsRequired) ? secretsRequired : [],
+        item,
+      });
     }
     // Items in the report's order: the integration, its tasks as saved, its instances.
     const items = [appItem, ...planned.map((p) => p.item), ...stubs.map((s) => s.item)];
@@ -182,7 +217,7 @@ export class AppImporter {
         task.item.seq_id = result.task_id;
       }
       const needsSecrets: NeedsSecrets[] = [];
-      for (const { stub, item } of stubs) {
+      for (const { index, stub, ingestion, secretsRequired, item } of stubs) {
         current = item;
         const found = await this.instances.findByTitle(saved.id, stub.title);
         if (found) {
@@ -193,18 +228,24 @@ export class AppImporter {
           const updated = await this.instances.update(found.id, update);
           item.id = updated.id;
           item.seq_id = updated.instance_id;
-          continue;
+        } else {
+          const { instance, needs_secrets } = await this.instances.createStub(saved.id, stub);
+          item.id = instance.id;
+          item.seq_id = instance.instance_id;
+          // What creation found missing, and any other secret the exporting tenant's instance held.
+          const needed = [...needs_secrets, ...secretsRequired.filter((s) => !needs_secrets.includes(s))];
+          if (needed.length > 0)
+            needsSecrets.push({ instance_id: instance.id, title: instance.title, integration: target, fields: needed });
         }
-        const { instance, needs_secrets } = await this.instances.createStub(saved.id, stub);
-        item.id = instance.id;
-        item.seq_id = instance.instance_id;
-        if (needs_secrets.length > 0)
-          needsSecrets.push({
-            instance_id: instance.id,
-            title: instance.title,
-            integration: target,
-            fields: needs_secrets,
-          });
+        // After the instance and its integration's tasks exist: the service checks the task is an ingestion task.
+        if (ingestion)
+          try {
+            await this.ingestion.put(item.id, ingestion);
+          } catch (err) {
+            if (!(err instanceof ConduitException)) throw err;
+            item.problems.push(...problemsOf(err, `${at}.instances[${index}].ingestion`));
+            throw new AppImportFailed(failed(items));
+          }
       }
       return { items, needs_secrets: needsSecrets };
     } catch (err) {
@@ -227,7 +268,7 @@ export class AppImporter {
 function pathOf(item: ImportItemResult, tasks: PlannedTask[], stubs: PlannedInstance[], at: string): string {
   const task = tasks.find((t) => t.item === item);
   if (task) return `${at}.tasks[${task.index}]`;
-  return `${at}.instances[${stubs.findIndex((s) => s.item === item)}]`;
+  return `${at}.instances[${stubs.find((s) => s.item === item)?.index ?? -1}]`;
 }
 
 /** The items of an app that failed: each with problems is an error, the others were rolled back with it. */

@@ -4,7 +4,7 @@
 // document never carries one; a `secret` in it is refused). Each resource stands alone: the caller runs it in a
 // savepoint.
 import { Injectable } from '@nestjs/common';
-import { ChainsService, CreateChainDto, UpdateChainDto } from '@conduit/chains';
+import { ChainsService, CreateChainDto, CredentialsService, UpdateChainDto } from '@conduit/chains';
 import { CreateSourceDto, SourcesService, UpdateSourceDto } from '@conduit/ingestion';
 import { CreateMonitorDto, MonitorsService, UpdateMonitorDto } from '@conduit/monitors';
 import { ConduitException } from '@conduit/platform';
@@ -14,15 +14,31 @@ import type {
   ImportItemResult,
   ImportOptions,
   ImportProblem,
+  ImportReport,
   TransferKind,
 } from '../format/transfer-document';
 import { itemResult, problemsOf } from './app-importer';
-import { ChainReferences, everything } from './chain-references';
+import { ChainReferences, ImportedSubscriptions, everything } from './chain-references';
 import { validatedBody } from './body-validation';
 
 /** The kinds this importer replays, in the order it replays them (a chain's steps name subscriptions). */
 export type ResourceKind = TransferKind;
 export const RESOURCE_KINDS: readonly ResourceKind[] = ['subscriptions', 'inbound_sources', 'monitors', 'chains'];
+
+export type ResourceNeedsSecrets = ImportReport['resources_need_secrets'][number];
+
+/** What one import's resources share: the subscriptions written so far, by their name in the document. */
+export interface ResourceContext {
+  subscriptions: ImportedSubscriptions;
+  /** The tenant's resources this import has matched or written: each one is matched by one item at most. */
+  matched: Set<string>;
+}
+
+/** A resource that was written, and the secrets it still needs (a subscription's header values). */
+export interface ResourceOutcome {
+  item: ImportItemResult;
+  needs: ResourceNeedsSecrets | null;
+}
 
 /** A resource failed: its item says why; what it wrote must be rolled back. */
 export class ResourceImportFailed extends Error {
@@ -42,13 +58,22 @@ interface KindHandler {
   item: ImportItemResult['kind'];
   createDto: new () => object;
   updateDto: new () => object;
-  /** The create body of a resource named `name` in the tenant (the document's `name` mapped to the kind's own key). */
-  body(resource: ExportedResource, name: string): Record<string, unknown>;
+  /**
+   * The create body of a resource named `name` in the tenant (the document's `name` after name_map; `renamed` when
+   * name_map changed it), without the document's own members (`secrets_required`).
+   */
+  body(resource: ExportedResource, name: string, renamed: boolean): Record<string, unknown>;
   /** Keys of the create body that an update does not take (fixed at creation). */
   createOnly: string[];
   /** Names in the body turned into the tenant's ids (in place), before it is checked; answers what did not resolve. */
-  resolve?(body: Record<string, unknown>, at: string, nameMap: Record<string, string>): Promise<ImportProblem[]>;
-  find(name: string, body: Record<string, unknown>): Promise<Found | null>;
+  resolve?(
+    body: Record<string, unknown>,
+    at: string,
+    nameMap: Record<string, string>,
+    context: ResourceContext,
+  ): Promise<ImportProblem[]>;
+  /** The tenant's resources this one may be, in the order the kind's list answers them. */
+  find(name: string, body: Record<string, unknown>): Promise<Found[]>;
   create(body: object): Promise<Found>;
   update(found: Found, body: object): Promise<Found>;
 }
@@ -65,21 +90,26 @@ export class ResourceImporter {
     sources: SourcesService,
     monitors: MonitorsService,
     chains: ChainsService,
+    private readonly credentials: CredentialsService,
     references: ChainReferences,
   ) {
-    const withoutName = ({ name: _name, ...rest }: ExportedResource) => rest;
     this.handlers = {
-      // A subscription's name is its app_name; one app may have several, told apart by their target URL.
+      // A subscription has no name: the document's `name` is its app_name, or `app_name (n)` where several share one.
+      // Its app_name is the body's (or the name_map's target when renamed); one app may have several subscriptions,
+      // told apart by their target URL.
       subscriptions: {
         item: 'subscription',
         createDto: CreateSubscriptionDto,
         updateDto: UpdateSubscriptionDto,
-        body: (r, name) => ({ ...withoutName(r), app_name: name }),
+        body: ({ name: _name, secrets_required: _secrets, ...r }, name, renamed) => ({
+          ...r,
+          app_name: renamed || typeof r.app_name !== 'string' ? name : r.app_name,
+        }),
         createOnly: [],
-        find: async (name, body) =>
-          (await everything((cursor) => subscriptions.list({ limit: 200, cursor }))).find(
-            (s) => same(s.app_name, name) && s.target_url === body.target_url,
-          ) ?? null,
+        find: async (_name, body) =>
+          (await everything((cursor) => subscriptions.list({ limit: 200, cursor }))).filter(
+            (s) => same(s.app_name, body.app_name) && s.target_url === body.target_url,
+          ),
         create: (body) => subscriptions.create(body as CreateSubscriptionDto),
         update: (found, body) => subscriptions.update(found.id, body as UpdateSubscriptionDto),
       },
@@ -90,7 +120,7 @@ export class ResourceImporter {
         body: (r, name) => ({ ...r, name }),
         createOnly: ['provider'],
         find: async (name) =>
-          (await everything((cursor) => sources.list({ limit: 200, cursor }))).find((s) => same(s.name, name)) ?? null,
+          (await everything((cursor) => sources.list({ limit: 200, cursor }))).filter((s) => same(s.name, name)),
         create: (body) => sources.create(body as CreateSourceDto),
         update: (found, body) => sources.update(found.id, body as UpdateSourceDto),
       },
@@ -101,7 +131,7 @@ export class ResourceImporter {
         body: (r, name) => ({ ...r, name }),
         createOnly: [],
         find: async (name) =>
-          (await everything((cursor) => monitors.list({ limit: 200, cursor }))).find((m) => same(m.name, name)) ?? null,
+          (await everything((cursor) => monitors.list({ limit: 200, cursor }))).filter((m) => same(m.name, name)),
         create: (body) => monitors.create(body as CreateMonitorDto),
         update: (found, body) => monitors.update(found.id, body as UpdateMonitorDto),
       },
@@ -112,10 +142,9 @@ export class ResourceImporter {
         updateDto: UpdateChainDto,
         body: (r, name) => ({ ...r, name }),
         createOnly: [],
-        resolve: (body, at, nameMap) => references.resolve(body, at, nameMap),
+        resolve: (body, at, nameMap, context) => references.resolve(body, at, nameMap, context.subscriptions),
         find: async (name) =>
-          (await everything((cursor) => chains.list({ limit: 200, cursor, name }))).find((c) => same(c.name, name)) ??
-          null,
+          (await everything((cursor) => chains.list({ limit: 200, cursor, name }))).filter((c) => same(c.name, name)),
         create: (body) => chains.create(body as CreateChainDto),
         update: (found, body) => chains.update(found.id, body as UpdateChainDto),
       },
@@ -128,14 +157,27 @@ export class ResourceImporter {
     resource: ExportedResource,
     index: number,
     options: ImportOptions,
-  ): Promise<ImportItemResult> {
+    context: ResourceContext,
+  ): Promise<ResourceOutcome> {
     const handler = this.handlers[kind];
     const at = `${kind}[${index}]`;
     const name = typeof resource?.name === 'string' ? resource.name : '';
     const target = options.name_map[name] ?? name;
     const item = itemResult(handler.item, name, target, null);
-    const body = handler.body(typeof resource === 'object' && resource !== null ? resource : { name }, target);
+    const document: ExportedResource = typeof resource === 'object' && resource !== null ? resource : { name };
+    const body = handler.body(document, target, target !== name);
     const problems: ImportProblem[] = [];
+    // The secrets it held in the exporting tenant, by name: asked for again, never carried.
+    const secretsRequired = document.secrets_required;
+    if (
+      secretsRequired !== undefined &&
+      !(Array.isArray(secretsRequired) && secretsRequired.every((x) => typeof x === 'string'))
+    )
+      problems.push({
+        code: 'validation_failed',
+        field: `${at}.secrets_required`,
+        message: 'must be a list of strings',
+      });
     if (!name) problems.push({ code: 'validation_failed', field: `${at}.name`, message: 'required' });
     // A document names no tenant and carries no secret: the resource goes to the importing tenant, with a new secret.
     for (const key of ['tenant_id', 'secret'])
@@ -145,10 +187,16 @@ export class ResourceImporter {
           field: `${at}.${key}`,
           message: `${at}.${key} is not allowed in a document`,
         });
-    if (handler.resolve) problems.push(...(await handler.resolve(body, at, options.name_map)));
+    if (handler.resolve) problems.push(...(await handler.resolve(body, at, options.name_map, context)));
     if (problems.length > 0) throw new ResourceImportFailed(failedItem(item, problems));
-    const found = await handler.find(target, body);
-    if (found && options.import_type === 'skip') return { ...item, action: 'skip', id: found.id };
+    // Names need not be unique (two monitors may share one): the n-th of the document's resources of a name is the
+    // n-th of the tenant's, each matched once per import, so none is written twice and none is lost.
+    const found = (await handler.find(target, body)).find((f) => !context.matched.has(f.id)) ?? null;
+    if (found && options.import_type === 'skip') {
+      context.matched.add(found.id);
+      if (kind === 'subscriptions') context.subscriptions.set(name, found.id);
+      return { item: { ...item, action: 'skip', id: found.id }, needs: null };
+    }
     let checked: object;
     if (found) {
       const update = Object.fromEntries(Object.entries(body).filter(([k]) => !handler.createOnly.includes(k)));
@@ -164,11 +212,38 @@ export class ResourceImporter {
     }
     try {
       const saved = found ? await handler.update(found, checked) : await handler.create(checked);
-      return { ...item, action: found ? 'update' : 'create', id: saved.id };
+      context.matched.add(saved.id);
+      if (kind === 'subscriptions') context.subscriptions.set(name, saved.id);
+      // A created subscription has no header values (an updated one keeps its own): they are asked for again.
+      const secrets =
+        !found && kind === 'subscriptions' && Array.isArray(secretsRequired) ? (secretsRequired as string[]) : [];
+      return {
+        item: { ...item, action: found ? 'update' : 'create', id: saved.id },
+        needs: secrets.length > 0 ? { kind: 'subscription', name: target, id: saved.id, secrets } : null,
+      };
     } catch (err) {
       if (!(err instanceof ConduitException)) throw err;
       throw new ResourceImportFailed(failedItem(item, problemsOf(err, at)));
     }
+  }
+
+  /**
+   * The document's chain credentials (stubs: name, description, allowed_hosts; never a value) the tenant does not
+   * have. A credential cannot exist without its value, so none is created: each is answered as needing its secret,
+   * to be created with POST /api/v1/credentials before the imported chains run.
+   */
+  async missingCredentials(stubs: unknown): Promise<ResourceNeedsSecrets[]> {
+    if (!Array.isArray(stubs) || stubs.length === 0) return [];
+    const held = new Set(
+      (await everything((cursor) => this.credentials.list({ limit: 200, cursor }))).map((c) => c.name),
+    );
+    const missing: ResourceNeedsSecrets[] = [];
+    for (const stub of stubs) {
+      const name = typeof stub === 'object' && stub !== null ? (stub as Record<string, unknown>).name : undefined;
+      if (typeof name === 'string' && name !== '' && !held.has(name))
+        missing.push({ kind: 'chain_credential', name, id: null, secrets: ['value'] });
+    }
+    return missing;
   }
 }
 

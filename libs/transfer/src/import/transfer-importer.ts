@@ -15,7 +15,13 @@ import {
   TransferDocument,
 } from '../format/transfer-document';
 import { AppImportFailed, AppImporter, NeedsSecrets } from './app-importer';
-import { RESOURCE_KINDS, ResourceImportFailed, ResourceImporter } from './resource-importer';
+import {
+  RESOURCE_KINDS,
+  ResourceContext,
+  ResourceImportFailed,
+  ResourceImporter,
+  ResourceNeedsSecrets,
+} from './resource-importer';
 
 /** Thrown out of the import's transaction to roll it back, carrying the report of what was (or would be) done. */
 class RollbackWithReport extends Error {
@@ -106,22 +112,32 @@ export class TransferImporter {
       }
     }
     // After the apps (nothing of theirs names an app): each resource alone in its savepoint.
+    const context: ResourceContext = { subscriptions: new Map(), matched: new Set() };
+    const resourceNeeds: ResourceNeedsSecrets[] = [];
     for (const kind of RESOURCE_KINDS) {
       const resources = document[kind];
       for (const [index, resource] of (Array.isArray(resources) ? resources : []).entries()) {
         try {
-          items.push(await this.db.savepoint(() => this.resources.import(kind, resource, index, options)));
+          const outcome = await this.db.savepoint(() => this.resources.import(kind, resource, index, options, context));
+          items.push(outcome.item);
+          if (outcome.needs) resourceNeeds.push(outcome.needs);
         } catch (err) {
           if (!(err instanceof ResourceImportFailed)) throw err;
           items.push(err.item);
         }
       }
     }
-    return report(items, needsSecrets, options);
+    const credentials = await this.resources.missingCredentials(document.chain_credentials);
+    return report(items, needsSecrets, [...resourceNeeds, ...credentials], options);
   }
 }
 
-function report(items: ImportItemResult[], needsSecrets: NeedsSecrets[], options: ImportOptions): ImportReport {
+function report(
+  items: ImportItemResult[],
+  needsSecrets: NeedsSecrets[],
+  resourceNeeds: ResourceNeedsSecrets[],
+  options: ImportOptions,
+): ImportReport {
   const errors = items.some((i) => i.action === 'error');
   const wrote = items.some((i) => i.action === 'create' || i.action === 'update');
   // atomic: one failure and nothing stays; what had been written is reported rolled back.
@@ -139,6 +155,8 @@ function report(items: ImportItemResult[], needsSecrets: NeedsSecrets[], options
     status: !errors ? 'completed' : rolledBack ? 'failed' : 'partial',
     items: final,
     needs_secrets: rolledBack ? [] : needsSecrets,
+    // Chain credentials the tenant lacks are needed whatever was written; a rolled-back subscription needs nothing.
+    resources_need_secrets: rolledBack ? resourceNeeds.filter((n) => n.id === null) : resourceNeeds,
     counts,
   };
 }
