@@ -107,6 +107,20 @@ describe('transfer commands', () => {
     expect(audit).toMatchObject({ actor_type: 'system', actor_label: 'operator (cli)' });
     expect(JSON.stringify(audit.changes)).not.toContain('Open ticket');
 
+    // A backup holds no secret: the restored instance waits, inactive, for the secrets the report names.
+    expect(restored.out).toMatch(/"needs_secrets": \[\s*\{[^\]]*"fields\.api_token"/);
+    const restorer = await api.seedUser('restore', 'tenant_admin');
+    const [instance] = await api.sql<{ id: string; status: string }>(
+      `SELECT id, status FROM integration_instances WHERE tenant_id = $1`,
+      [restoreId],
+    );
+    expect(instance.status).toBe('inactive');
+    const given = await api.request('PATCH', `/api/v1/instances/${instance.id}`, {
+      token: restorer.token,
+      body: { fields: { api_token: SECRET }, status: 'active' },
+    });
+    expect(given.status, given.text).toBe(200);
+
     const again = await cli('export', '--tenant', 'restore');
     expect(again.code, again.out).toBe(0);
     const second = JSON.parse(again.out.slice(again.out.indexOf('{'))) as Json;
