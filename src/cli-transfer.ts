@@ -20,6 +20,7 @@ import {
   TransferExporter,
   TransferImporter,
   TransferModule,
+  importAuditChanges,
   readTransferDocument,
 } from '@conduit/transfer';
 import { CliModule } from './cli.module';
@@ -150,13 +151,7 @@ function auditEntry(tenant: TenantRef, report: ImportReport): AuditEntry {
     outcome: 'success',
     actor: { type: 'system', id: NIL_UUID, label: OPERATOR_LABEL },
     target: { type: 'Transfer', id: null },
-    changes: {
-      import_type: report.import_type,
-      dry_run: report.dry_run,
-      atomic: report.atomic,
-      status: report.status,
-      counts: report.counts,
-    },
+    changes: importAuditChanges(report),
     metadata: { via: 'cli' },
   };
 }

@@ -3,6 +3,6 @@ export { MONITORS_MIGRATIONS } from './migrations';
 export { MonitorsApiModule } from './monitors-api.module';
 export { MonitorsModule } from './monitors.module';
 // For transfer: monitors are read and written through the service, with the routes' bodies.
-export { MonitorsService } from './monitors.service';
+export { MONITOR_SETTINGS, MonitorsService } from './monitors.service';
 export { CreateMonitorDto, UpdateMonitorDto } from './dto/monitor.dto';
 export type { MonitorResponse } from './dto/monitor.dto';

@@ -33,7 +33,8 @@ import { MonitorChecksRepository } from './repositories/monitor-checks.repositor
 import { MonitorsRepository } from './repositories/monitors.repository';
 import { DEFAULT_WINDOW, parseStatsWindow } from './stats-window';
 
-const SETTINGS = [
+/** A monitor's settings: what create and update take (and the export writes). */
+export const MONITOR_SETTINGS = [
   'name',
   'url',
   'method',
@@ -114,7 +115,7 @@ export class MonitorsService {
   async update(id: string, body: UpdateMonitorDto): Promise<MonitorResponse> {
     const tenantId = this.tenant('update');
     const given = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as UpdateMonitorDto;
-    if (!SETTINGS.some((k) => k in given))
+    if (!MONITOR_SETTINGS.some((k) => k in given))
       throw CommonException.validation('Nothing to update: send at least one field', [
         { field: 'body', message: 'no fields' },
       ]);

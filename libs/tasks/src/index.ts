@@ -2,7 +2,7 @@
 export * from './definition';
 export { TaskEntity } from './entities/task.entity';
 export { TASKS_MIGRATIONS } from './migrations';
-export { TASK_CREDENTIAL_NAMES, TasksService } from './tasks.service';
+export { TASK_CREDENTIAL_NAMES, TASK_DEFINITION_KEYS, TasksService } from './tasks.service';
 export { TaskDefinitionBody, TaskResponse } from './dto/task.dto';
 export { TasksApiModule } from './tasks-api.module';
 export { TasksModule } from './tasks.module';

@@ -38,8 +38,8 @@ export const TASK_CREDENTIAL_NAMES: readonly string[] = [
   'client_secret',
 ];
 
-/** The definition's keys, in the order responses show them. */
-const DEFINITION_KEYS = [
+/** The definition's keys, in the order responses show them (and the export writes them). */
+export const TASK_DEFINITION_KEYS = [
   'name',
   'task_tag',
   'description',
@@ -167,7 +167,7 @@ export class TasksService {
 
   private async applyUpdate(owner: TaskIntegration, row: TaskEntity, body: TaskDefinitionBody): Promise<TaskResponse> {
     const given = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
-    if (!DEFINITION_KEYS.some((k) => k in given))
+    if (!TASK_DEFINITION_KEYS.some((k) => k in given))
       throw CommonException.validation('Nothing to update: send at least one field', [
         { field: 'body', message: 'no fields' },
       ]);
@@ -375,7 +375,7 @@ export class TasksService {
 const details = (errors: CheckError[]) => errors.map((e) => ({ ...e }));
 
 function savedDefinition(row: TaskEntity): Record<string, unknown> {
-  return Object.fromEntries(DEFINITION_KEYS.map((k) => [k, row[k]]));
+  return Object.fromEntries(TASK_DEFINITION_KEYS.map((k) => [k, row[k]]));
 }
 
 /** The integration's other tasks that use this one: by depends_on (kind task) or as an ingestion's dependent task. */

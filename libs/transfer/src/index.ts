@@ -10,3 +10,4 @@ export { TransferImporter } from './import/transfer-importer';
 export type { ImportHooks } from './import/transfer-importer';
 // For the operator's CLI (export / import from a file): the same guard as the import routes.
 export { readTransferDocument } from './format/read-document';
+export { importAuditChanges } from './http/import-route';

@@ -6,8 +6,8 @@ import canonicalize from 'canonicalize';
 import type { ChainStepResponse, ChainResponse, CompensationStepResponse, CredentialResponse } from '@conduit/chains';
 import type { SourceResponse } from '@conduit/ingestion';
 import type { FieldDefinition, InstanceResponse, IntegrationResponse } from '@conduit/integrations';
-import type { MonitorResponse } from '@conduit/monitors';
-import type { TaskResponse } from '@conduit/tasks';
+import { MONITOR_SETTINGS, type MonitorResponse } from '@conduit/monitors';
+import { TASK_DEFINITION_KEYS, type TaskResponse } from '@conduit/tasks';
 import type { SubscriptionResponse } from '@conduit/webhooks';
 import type { ExportedResource } from '../format/transfer-document';
 
@@ -51,20 +51,8 @@ export function integrationBody(integration: IntegrationResponse): Body & { titl
   return { ...body, title: integration.title };
 }
 
-const TASK_KEYS = [
-  'name',
-  'task_tag',
-  'description',
-  'input_fields',
-  'output_fields',
-  'depends_on',
-  'request',
-  'execution_order',
-  'error_handling',
-  'ingest_cases',
-  'case_ingestion_config',
-  'status',
-] as const;
+// A task definition holds no secret (they live in instances): its create body is the definition's keys.
+const TASK_KEYS = TASK_DEFINITION_KEYS;
 
 /**
  * POST /api/v1/integrations/{id}/tasks. Tasks already name each other by tag (depends_on, and
@@ -247,16 +235,7 @@ export function sourceBody(source: SourceResponse): ExportedResource {
   };
 }
 
-const MONITOR_KEYS = [
-  'url',
-  'method',
-  'interval_seconds',
-  'timeout_ms',
-  'expected_status',
-  'body_contains',
-  'failure_threshold',
-  'enabled',
-] as const;
+const MONITOR_KEYS = MONITOR_SETTINGS.filter((k) => k !== 'name');
 
 /** POST /api/v1/monitors: the check's settings, not its state. */
 export function monitorBody(monitor: MonitorResponse): ExportedResource {

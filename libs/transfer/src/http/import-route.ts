@@ -46,12 +46,17 @@ export function importAuditEntry(identity: RequestIdentity, req: FastifyRequest,
   const entry = requestAuditEntry(identity, req, IMPORT_AUDIT, 200, null);
   return {
     ...entry,
-    changes: {
-      import_type: report.import_type,
-      dry_run: report.dry_run,
-      atomic: report.atomic,
-      status: report.status,
-      counts: report.counts,
-    },
+    changes: importAuditChanges(report),
+  };
+}
+
+/** What an import's audit row keeps (the API's and the CLI's): the options, the status and the counts. */
+export function importAuditChanges(report: ImportReport): Record<string, unknown> {
+  return {
+    import_type: report.import_type,
+    dry_run: report.dry_run,
+    atomic: report.atomic,
+    status: report.status,
+    counts: report.counts,
   };
 }
