@@ -195,7 +195,8 @@ export class IngestionPoller {
           // that died mid-run (this claim needed its lease to expire): it is recorded as lost.
           await this.runs.abandonIngestion(tenantId, claimed.instance_uuid, {
             code: 'worker_lost',
-            message: 'the worker running this ingestion stopped before the run ended; the next run read the window again',
+            message:
+              'the worker running this ingestion stopped before the run ended; the next run read the window again',
           });
           const startedAt = new Date(started);
           await this.runs.insert({

@@ -67,7 +67,16 @@ export function jsonPathMatchesMany(path: string): boolean {
   }
   return steps
     .slice(1)
-    .some((s) => typeof s !== 'string' || s === '*' || s === '..' || s.startsWith('?(') || s === '^' || s === '~' || /[:,]/.test(s));
+    .some(
+      (s) =>
+        typeof s !== 'string' ||
+        s === '*' ||
+        s === '..' ||
+        s.startsWith('?(') ||
+        s === '^' ||
+        s === '~' ||
+        /[:,]/.test(s),
+    );
 }
 
 function bracketProblem(path: string): string | null {
