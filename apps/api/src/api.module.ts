@@ -67,7 +67,7 @@ export class ApiModule {
         PlatformModule,
         LoggerModule.forRoot(loggerParams(config, 'conduit-api')),
         // Each request's CLS context is entered by the HTTP server's listener (http/request-scope.ts): no middleware.
-        DatabaseModule.forRoot({ applicationName: 'conduit-api' }),
+        DatabaseModule.forRoot({ applicationName: 'conduit-api', migrations: API_MIGRATIONS }),
         QueuesModule.forRoot(),
         // Counters in Redis: the limit holds across API replicas.
         ThrottlerModule.forRootAsync({

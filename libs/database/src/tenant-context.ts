@@ -1,7 +1,7 @@
 // Tenant scoping for every database call: RLS reads transaction-local settings set here.
 import { Injectable } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -17,6 +17,7 @@ import {
   setConfigSql,
 } from './lazy-transaction';
 import { isDatabaseUnavailable } from './sql-errors';
+import { CORE_DATABASE, TenantDatabases } from './tenant-databases';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<LazyTransactionAdapter>;
@@ -27,6 +28,8 @@ type AfterCommit = () => Promise<unknown> | unknown;
 const AFTER_COMMIT = 'conduit_afterCommit';
 /** The settings applied through this class in the current transaction (absent: unknown, ask the database). */
 const APPLIED_SETTINGS = 'conduit_appliedSettings';
+/** The database of the current transaction (docs/dedicated-tenants.md): CORE_DATABASE or a dedicated tenant's id. */
+const DATABASE = 'conduit_database';
 /** Savepoint names: unique in the process, so nested savepoints never reuse an open one's name. */
 let savepoints = 0;
 
@@ -37,6 +40,7 @@ export class TenantContext {
   constructor(
     private readonly txHost: TransactionHost<LazyTransactionAdapter>,
     private readonly cls: ClsService,
+    private readonly databases: TenantDatabases,
   ) {}
 
   /**
@@ -124,7 +128,9 @@ export class TenantContext {
    * libs/database): work outside a tenant goes through that, which names and logs each use.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.txHost.isTransactionActive() ? fn() : this.outermost(fn);
+    if (!this.txHost.isTransactionActive()) return this.outermost(fn);
+    // The control plane is in the core database: inside a dedicated tenant's transaction, a transaction of its own.
+    return this.currentDatabase() === CORE_DATABASE ? fn() : this.outermost(fn, {}, CORE_DATABASE, true);
   }
 
   /** Runs fn in a transaction scoped to tenantId; inside an outer transaction, scopes only fn and restores after. */
@@ -141,8 +147,15 @@ export class TenantContext {
    * them restores the previous values without asking the database for them first.
    */
   async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
+    const tenantId = settings[TENANT_SETTING];
+    // The tenant's database: synchronous (no await, no query) once the registry is loaded, i.e. after start.
+    let database = tenantId ? this.databases.databaseOf(tenantId) : CORE_DATABASE;
+    if (typeof database !== 'string') database = await database;
     // A new transaction sends the settings with its BEGIN, in one message before its first statement.
-    if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings);
+    if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings, database);
+    // A transaction cannot span two databases: a tenant in another one than the open transaction's gets a transaction
+    // of its own there, committed when fn returns (docs/dedicated-tenants.md says why this and not a refusal).
+    if (tenantId && database !== this.currentDatabase()) return this.outermost(fn, settings, database, true);
     const names = Object.keys(settings) as SessionSetting[];
     const applied = this.applied();
     if (applied && names.every((n) => applied[n] === settings[n])) return fn();
@@ -187,20 +200,40 @@ export class TenantContext {
     return row?.v ?? null;
   }
 
-  /** A new top-level transaction with its own after-commit list, run only when it committed. */
-  private async outermost<T>(fn: () => Promise<T>, settings: Partial<Record<SessionSetting, string>> = {}): Promise<T> {
+  /** The database of the transaction open here (one this class did not open is the core database's). */
+  private currentDatabase(): string {
+    return (this.cls.isActive() ? this.cls.get<string | undefined>(DATABASE) : undefined) ?? CORE_DATABASE;
+  }
+
+  /**
+   * A new top-level transaction with its own after-commit list, run only when it committed, in `database` (separate:
+   * even inside an open transaction, as one of its own).
+   */
+  private async outermost<T>(
+    fn: () => Promise<T>,
+    settings: Partial<Record<SessionSetting, string>> = {},
+    database: string = CORE_DATABASE,
+    separate = false,
+  ): Promise<T> {
+    // The shared path: the core DataSource, which the adapter uses when given none (no await for it).
+    const dataSource = database === CORE_DATABASE ? undefined : await this.databases.dataSource(database);
     // A child context per transaction, so parallel transactions of one request keep separate lists.
     return this.cls.run({ ifNested: 'inherit' }, async () => {
       const callbacks: AfterCommit[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
       this.cls.set(APPLIED_SETTINGS, { ...settings });
+      this.cls.set(DATABASE, database);
       let runner: { databaseConnection?: unknown } | undefined;
       let result: T;
       try {
-        result = await this.txHost.withTransaction({ settings: settings as Record<string, string> }, () => {
+        const options = { settings: settings as Record<string, string>, dataSource };
+        const body = () => {
           runner = this.em.queryRunner as { databaseConnection?: unknown } | undefined;
           return fn();
-        });
+        };
+        result = await (separate
+          ? this.txHost.withTransaction(Propagation.RequiresNew, options, body)
+          : this.txHost.withTransaction(options, body));
       } catch (err) {
         // The connection died under the transaction (PostgreSQL restarting): TypeORM released it and refuses the
         // statements that follow with its own errors. The caller is told what happened, the connection's loss.

@@ -16,6 +16,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
+import { CORE_DATABASE, TenantDatabases, poolOf } from './tenant-databases';
 import { TENANT_SETTING } from './tenant-settings';
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -55,9 +56,24 @@ export class TenantRoundTrip {
   // Per connection, the statements it has prepared; a connection the pool drops takes its entry with it.
   readonly #prepared = new WeakMap<PoolClient, Set<string>>();
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly databases: TenantDatabases,
+  ) {
     // TypeORM's own pg pool: same connections, same limits, same runtime role.
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = poolOf(dataSource);
+  }
+
+  /**
+   * The pool of the database holding tenantId's rows (docs/dedicated-tenants.md): the core one for a shared tenant,
+   * found without a query or an await.
+   */
+  private poolFor(tenantId: TenantId): Pool | Promise<Pool> {
+    const database = this.databases.databaseOf(tenantId);
+    if (database === CORE_DATABASE) return this.pool;
+    return typeof database === 'string'
+      ? this.databases.pool(database)
+      : database.then((key) => this.databases.pool(key));
   }
 
   /** Runs `sql` ($1..$n placeholders) in tenantId and returns its rows. */
@@ -68,7 +84,9 @@ export class TenantRoundTrip {
     options: RoundTripOptions,
   ): Promise<R[]> {
     const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
-    const results = (await this.pool.query(text)) as unknown as QueryResult[];
+    const found = this.poolFor(tenantId);
+    const pool = found instanceof Promise ? await found : found;
+    const results = (await pool.query(text)) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
   }
 
@@ -83,7 +101,9 @@ export class TenantRoundTrip {
   ): Promise<unknown[][]> {
     if (statements.length === 0) return [];
     const text = [settingsSql(tenantId, options), ...statements.map((s) => inline(s.sql, s.values))].join(';\n');
-    const results = (await this.pool.query(text)) as unknown as QueryResult[];
+    const found = this.poolFor(tenantId);
+    const pool = found instanceof Promise ? await found : found;
+    const results = (await pool.query(text)) as unknown as QueryResult[];
     return results.slice(1).map((r) => r.rows as unknown[]);
   }
 
@@ -94,19 +114,29 @@ export class TenantRoundTrip {
     values: readonly SqlValue[],
     options: RoundTripOptions,
   ): Promise<R[]> {
-    return this.executeAfter([settingsSql(tenantId, options)], statement, values);
+    const preamble = [settingsSql(tenantId, options)];
+    const found = this.poolFor(tenantId);
+    return found instanceof Promise
+      ? found.then((pool) => this.executeIn(pool, preamble, statement, values))
+      : this.executeIn(found, preamble, statement, values);
   }
 
   /**
    * The same round trip with other statements before the prepared one (settings other than a tenant's, e.g. the
    * narrow lookup settings of API-key authentication). They are trusted SQL: build their values with inline().
    */
-  async executeAfter<R>(
+  executeAfter<R>(preamble: readonly string[], statement: PreparedStatement, values: readonly SqlValue[]): Promise<R[]> {
+    // No tenant: the core database (API-key authentication reads the control plane).
+    return this.executeIn(this.pool, preamble, statement, values);
+  }
+
+  private async executeIn<R>(
+    pool: Pool,
     preamble: readonly string[],
     statement: PreparedStatement,
     values: readonly SqlValue[],
   ): Promise<R[]> {
-    const client = await this.pool.connect();
+    const client = await pool.connect();
     let broken = false;
     // A checked-out connection has no listener of the pool's: without this one, its socket dying between our
     // statements (PostgreSQL restarting) would be an unhandled 'error' event, which ends the process.
