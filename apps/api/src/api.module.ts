@@ -10,6 +10,7 @@ import { ChainsApiModule } from '@conduit/chains';
 import { DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionApiModule } from '@conduit/ingestion';
 import { IntegrationsApiModule } from '@conduit/integrations';
+import { IsolationApiModule } from '@conduit/isolation';
 import { LicensingApiModule } from '@conduit/licensing';
 import { MonitorsApiModule } from '@conduit/monitors';
 import { CasesApiModule } from '@conduit/cases';
@@ -39,6 +40,7 @@ export const API_DOMAINS = [
   SsoApiModule,
   ScimApiModule,
   TenantsApiModule,
+  IsolationApiModule,
   AuditApiModule,
   WebhooksApiModule,
   IngestionApiModule,

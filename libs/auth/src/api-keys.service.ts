@@ -135,7 +135,9 @@ export class ApiKeysService {
 
   /** Revokes every live key the user created in the tenant (SCIM deprovisioning); how many. */
   revokeCreatedBy(tenantId: TenantRef['id'], userId: string): Promise<number> {
-    return this.db.runInTenant(tenantId, () => this.keys.revokeCreatedBy(tenantId, userId, this.clock.now()));
+    return this.db.runInTenantControlPlane(tenantId, () =>
+      this.keys.revokeCreatedBy(tenantId, userId, this.clock.now()),
+    );
   }
 
   /**
@@ -218,7 +220,7 @@ export class ApiKeysService {
   /** A key created by a key expires no later than its creator key (and with it, when no expiry is asked for). */
   private async expiryWithin(principal: Principal, requested: Date | null): Promise<Date | null> {
     if (principal.kind !== 'api_key') return requested;
-    const parent = await this.db.runInTenant(principal.homeTenantId, () =>
+    const parent = await this.db.runInTenantControlPlane(principal.homeTenantId, () =>
       this.keys.find(principal.homeTenantId, principal.id),
     );
     const limit = parent?.expires_at ?? null;

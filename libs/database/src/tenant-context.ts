@@ -133,11 +133,25 @@ export class TenantContext {
     return this.currentDatabase() === CORE_DATABASE ? fn() : this.outermost(fn, {}, CORE_DATABASE, true);
   }
 
-  /** Runs fn in a transaction scoped to tenantId; inside an outer transaction, scopes only fn and restores after. */
+  /**
+   * Runs fn in a transaction scoped to tenantId, in the database that holds the tenant's rows
+   * (docs/dedicated-tenants.md); inside an outer transaction of that database, scopes only fn and restores after.
+   */
   runInTenant<T>(tenantId: TenantId, fn: () => Promise<T>, userId?: string): Promise<T> {
     const settings: Partial<Record<SessionSetting, string>> = { [TENANT_SETTING]: tenantId };
     if (userId) settings[USER_SETTING] = userId;
     return this.withSettings(settings, fn);
+  }
+
+  /**
+   * As runInTenant, for the tenant's rows of control-plane tables (its sessions, API keys, sign-in settings, revoked
+   * tokens): those stay in the core database whatever the tenant's isolation, as authentication reads them before it
+   * knows anything else. Same RLS settings.
+   */
+  runInTenantControlPlane<T>(tenantId: TenantId, fn: () => Promise<T>, userId?: string): Promise<T> {
+    const settings: Partial<Record<SessionSetting, string>> = { [TENANT_SETTING]: tenantId };
+    if (userId) settings[USER_SETTING] = userId;
+    return this.withSettings(settings, fn, CORE_DATABASE);
   }
 
   /**
@@ -146,16 +160,21 @@ export class TenantContext {
    * common case of a service called inside a request's transaction, costs no round trip at all, and one that changes
    * them restores the previous values without asking the database for them first.
    */
-  async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
+  async withSettings<T>(
+    settings: Partial<Record<SessionSetting, string>>,
+    fn: () => Promise<T>,
+    /** the database to run in (default: the tenant's, or the core one without a tenant) */
+    in_?: string,
+  ): Promise<T> {
     const tenantId = settings[TENANT_SETTING];
     // The tenant's database: synchronous (no await, no query) once the registry is loaded, i.e. after start.
-    let database = tenantId ? this.databases.databaseOf(tenantId) : CORE_DATABASE;
+    let database = in_ ?? (tenantId ? this.databases.databaseOf(tenantId) : CORE_DATABASE);
     if (typeof database !== 'string') database = await database;
     // A new transaction sends the settings with its BEGIN, in one message before its first statement.
     if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings, database);
     // A transaction cannot span two databases: a tenant in another one than the open transaction's gets a transaction
     // of its own there, committed when fn returns (docs/dedicated-tenants.md says why this and not a refusal).
-    if (tenantId && database !== this.currentDatabase()) return this.outermost(fn, settings, database, true);
+    if ((tenantId || in_) && database !== this.currentDatabase()) return this.outermost(fn, settings, database, true);
     const names = Object.keys(settings) as SessionSetting[];
     const applied = this.applied();
     if (applied && names.every((n) => applied[n] === settings[n])) return fn();

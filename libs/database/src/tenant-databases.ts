@@ -70,7 +70,10 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     // Read now so the first requests find it loaded; a failure here (database away at start) is retried on first use.
     await this.refresh().catch((err: unknown) => this.availability.notice(err));
     if (this.config.DEDICATED_DATABASE_HOSTS.length > 0) {
-      this.#timer = setInterval(() => void this.refresh().catch((err: unknown) => this.availability.notice(err)), REFRESH_MS);
+      this.#timer = setInterval(
+        () => void this.refresh().catch((err: unknown) => this.availability.notice(err)),
+        REFRESH_MS,
+      );
       this.#timer.unref();
     }
   }

@@ -28,6 +28,11 @@ export interface RoundTripOptions {
    * same webhook-id, which at-least-once delivery allows. Never for accepting work.
    */
   durable: boolean;
+  /**
+   * true: the statement is about the tenant's rows of a control-plane table (sessions, API keys, revoked tokens), which
+   * stay in the core database whatever the tenant's isolation (TenantContext.runInTenantControlPlane).
+   */
+  controlPlane?: boolean;
 }
 
 export interface PreparedStatement {
@@ -68,7 +73,8 @@ export class TenantRoundTrip {
    * The pool of the database holding tenantId's rows (docs/dedicated-tenants.md): the core one for a shared tenant,
    * found without a query or an await.
    */
-  private poolFor(tenantId: TenantId): Pool | Promise<Pool> {
+  private poolFor(tenantId: TenantId, options: RoundTripOptions): Pool | Promise<Pool> {
+    if (options.controlPlane) return this.pool;
     const database = this.databases.databaseOf(tenantId);
     if (database === CORE_DATABASE) return this.pool;
     return typeof database === 'string'
@@ -84,7 +90,7 @@ export class TenantRoundTrip {
     options: RoundTripOptions,
   ): Promise<R[]> {
     const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
-    const found = this.poolFor(tenantId);
+    const found = this.poolFor(tenantId, options);
     const pool = found instanceof Promise ? await found : found;
     const results = (await pool.query(text)) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
@@ -101,7 +107,7 @@ export class TenantRoundTrip {
   ): Promise<unknown[][]> {
     if (statements.length === 0) return [];
     const text = [settingsSql(tenantId, options), ...statements.map((s) => inline(s.sql, s.values))].join(';\n');
-    const found = this.poolFor(tenantId);
+    const found = this.poolFor(tenantId, options);
     const pool = found instanceof Promise ? await found : found;
     const results = (await pool.query(text)) as unknown as QueryResult[];
     return results.slice(1).map((r) => r.rows as unknown[]);
@@ -115,7 +121,7 @@ export class TenantRoundTrip {
     options: RoundTripOptions,
   ): Promise<R[]> {
     const preamble = [settingsSql(tenantId, options)];
-    const found = this.poolFor(tenantId);
+    const found = this.poolFor(tenantId, options);
     return found instanceof Promise
       ? found.then((pool) => this.executeIn(pool, preamble, statement, values))
       : this.executeIn(found, preamble, statement, values);
@@ -125,7 +131,11 @@ export class TenantRoundTrip {
    * The same round trip with other statements before the prepared one (settings other than a tenant's, e.g. the
    * narrow lookup settings of API-key authentication). They are trusted SQL: build their values with inline().
    */
-  executeAfter<R>(preamble: readonly string[], statement: PreparedStatement, values: readonly SqlValue[]): Promise<R[]> {
+  executeAfter<R>(
+    preamble: readonly string[],
+    statement: PreparedStatement,
+    values: readonly SqlValue[],
+  ): Promise<R[]> {
     // No tenant: the core database (API-key authentication reads the control plane).
     return this.executeIn(this.pool, preamble, statement, values);
   }

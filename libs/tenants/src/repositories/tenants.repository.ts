@@ -57,6 +57,7 @@ export class TenantsRepository {
       settings: input.settings ?? {},
       compliance_settings: input.complianceSettings ?? {},
       isolation: input.isolation ?? 'shared',
+      connection_status: null,
       created_at: now,
       updated_at: now,
       deleted_at: null,
