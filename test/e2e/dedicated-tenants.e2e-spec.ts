@@ -3,6 +3,8 @@
 // subscription and event written there and nowhere in the core database, while a shared tenant goes on beside it.
 // The URL (with a password the local cluster ignores) never appears in a response or an audit row.
 import { Client } from 'pg';
+import { SystemContext, TenantContext, TenantRoundTrip } from '@conduit/database';
+import { TenantId } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { useLicenseTerms } from '../support/test-license';
@@ -26,7 +28,11 @@ describe('dedicated-database tenants', () => {
   let sharedAdmin: { token: string };
 
   beforeAll(async () => {
-    api = await startTestApi({ DEDICATED_DATABASE_HOSTS: '127.0.0.1' });
+    api = await startTestApi({
+      DEDICATED_DATABASE_HOSTS: '127.0.0.1',
+      DEDICATED_POOL_SIZE: '3',
+      DEDICATED_POOL_IDLE_MS: '1000',
+    });
     dedicatedName = `${api.db.name}_ded`;
     await withAdminClient((client) => client.query(`CREATE DATABASE "${dedicatedName}"`));
     const url = new URL(databaseUrl(dedicatedName));
@@ -246,6 +252,65 @@ describe('dedicated-database tenants', () => {
     }
     const isolationAudit = await api.sql(`SELECT changes FROM audit_events WHERE action = 'tenant.isolation'`);
     expect(isolationAudit.length).toBeGreaterThan(0);
+  });
+
+  it('routes transactions and round trips by tenant; a nested tenant of another database and the control plane get their own', async () => {
+    const db = api.app.get(TenantContext);
+    const system = api.app.get(SystemContext);
+    const trip = api.app.get(TenantRoundTrip);
+    const current = async () => ((await db.em.query('SELECT current_database() AS d')) as { d: string }[])[0].d;
+    const seen = await db.runInTenant(dedi.id as TenantId, async () => {
+      const outer = await current();
+      const nestedShared = await db.runInTenant(shared.id as TenantId, current);
+      const sameTenant = await db.runInTenant(dedi.id as TenantId, current);
+      const controlPlane = await system.run('test.dedicated', () => current());
+      const sessions = await db.runInTenantControlPlane(dedi.id as TenantId, current);
+      return { outer, nestedShared, sameTenant, controlPlane, sessions, after: await current() };
+    });
+    expect(seen).toEqual({
+      outer: dedicatedName,
+      nestedShared: api.db.name,
+      sameTenant: dedicatedName,
+      controlPlane: api.db.name,
+      sessions: api.db.name,
+      after: dedicatedName,
+    });
+    expect(await db.runInTenant(shared.id as TenantId, current)).toBe(api.db.name);
+    const where = async (tenantId: string, controlPlane?: boolean) =>
+      (
+        await trip.query<{ d: string }>(tenantId as TenantId, 'SELECT current_database() AS d', [], {
+          durable: true,
+          controlPlane,
+        })
+      )[0].d;
+    expect(await where(dedi.id)).toBe(dedicatedName);
+    expect(await where(dedi.id, true)).toBe(api.db.name);
+    expect(await where(shared.id)).toBe(api.db.name);
+  });
+
+  it('caps a dedicated pool at DEDICATED_POOL_SIZE and closes its connections when idle', async () => {
+    const db = api.app.get(TenantContext);
+    const open = async () =>
+      (
+        await api.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND usename = 'conduit_app'`,
+          [dedicatedName],
+        )
+      )[0].n;
+    let most = 0;
+    const busy = Promise.all(
+      Array.from({ length: 12 }, () => db.runInTenant(dedi.id as TenantId, () => db.em.query('SELECT pg_sleep(0.1)'))),
+    );
+    for (let i = 0; i < 5; i++) {
+      most = Math.max(most, await open());
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    await busy;
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(3);
+    const deadline = Date.now() + 5000;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await open()).toBe(0);
   });
 
   it('keeps a shared tenant working beside it, in the core database', async () => {
