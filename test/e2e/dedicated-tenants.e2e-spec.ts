@@ -6,7 +6,8 @@ import { Client } from 'pg';
 import { SystemContext, TenantContext, TenantRoundTrip } from '@conduit/database';
 import { TenantId } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
-import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { PgWireProxy } from '../support/pg-wire-proxy';
+import { ADMIN_URL, databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { useLicenseTerms } from '../support/test-license';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -311,6 +312,45 @@ describe('dedicated-database tenants', () => {
     const deadline = Date.now() + 5000;
     while ((await open()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await open()).toBe(0);
+  });
+
+  it('answers 503 tenant_database_unavailable for a tenant whose database is away, and only for it', async () => {
+    // A third tenant whose database is reached through a proxy the test can stop.
+    const downName = `${api.db.name}_down`;
+    await withAdminClient((client) => client.query(`CREATE DATABASE "${downName}"`));
+    const admin = new URL(ADMIN_URL);
+    const proxy = await PgWireProxy.start({ host: admin.hostname, port: Number(admin.port || 5432) });
+    try {
+      const down = await api.seedTenant('down');
+      const downAdmin = await api.seedUser('down', 'tenant_admin');
+      const url = new URL(databaseUrl(downName));
+      url.port = String(proxy.port);
+      const switched = await setIsolation(down.id, { isolation: 'dedicated', database_url: url.toString() });
+      expect(switched.status).toBe(200);
+      const before = await api.request('GET', '/api/v1/subscriptions', { token: downAdmin.token });
+      expect(before.status).toBe(200);
+
+      await proxy.close();
+      for (const [method, path, body] of [
+        ['GET', '/api/v1/subscriptions', undefined],
+        ['POST', '/api/v1/integrations', { title: 'While away' }],
+      ] as const) {
+        const res = await api.request(method, path, { token: downAdmin.token, body });
+        expect({ status: res.status, code: res.body.error?.code }).toEqual({
+          status: 503,
+          code: 'tenant_database_unavailable',
+        });
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // Everyone else goes on: the shared tenant and the other dedicated tenant.
+      expect((await api.request('GET', '/api/v1/subscriptions', { token: sharedAdmin.token })).status).toBe(200);
+      expect((await api.request('GET', '/api/v1/subscriptions', { token: dediAdmin.token })).status).toBe(200);
+      const made = await api.request('POST', '/api/v1/integrations', { token: dediAdmin.token, body: { title: 'On' } });
+      expect(made.status).toBe(201);
+    } finally {
+      await proxy.close().catch(() => undefined);
+      await withAdminClient((client) => dropDatabase(client, downName));
+    }
   });
 
   it('keeps a shared tenant working beside it, in the core database', async () => {

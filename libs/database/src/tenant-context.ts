@@ -16,7 +16,7 @@ import {
   discardDeferredSince,
   setConfigSql,
 } from './lazy-transaction';
-import { isDatabaseUnavailable } from './sql-errors';
+import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { CORE_DATABASE, TenantDatabases } from './tenant-databases';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
@@ -235,7 +235,8 @@ export class TenantContext {
     separate = false,
   ): Promise<T> {
     // The shared path: the core DataSource, which the adapter uses when given none (no await for it).
-    const dataSource = database === CORE_DATABASE ? undefined : await this.databases.dataSource(database);
+    const dataSource =
+      database === CORE_DATABASE ? undefined : await this.databases.dataSource(database).catch(dedicatedLoss(database));
     // A child context per transaction, so parallel transactions of one request keep separate lists.
     return this.cls.run({ ifNested: 'inherit' }, async () => {
       const callbacks: AfterCommit[] = [];
@@ -257,7 +258,8 @@ export class TenantContext {
         // The connection died under the transaction (PostgreSQL restarting): TypeORM released it and refuses the
         // statements that follow with its own errors. The caller is told what happened, the connection's loss.
         const loss = connectionLoss(runner?.databaseConnection);
-        throw loss && !isDatabaseUnavailable(err) ? loss : err;
+        const reported = loss && !isDatabaseUnavailable(err) ? loss : err;
+        throw database === CORE_DATABASE ? reported : dedicatedLoss(database)(reported);
       }
       await this.runCallbacks(callbacks);
       return result;
@@ -287,4 +289,13 @@ export class TenantContext {
     // In a lazy transaction (every one this class opens), the settings go with the next statement, in its message.
     if (!deferStatement(this.em.queryRunner, sql)) await this.em.query(sql);
   }
+}
+
+/** A dedicated database's outage, told apart from the core database's (a 503 for that tenant only); else err itself. */
+function dedicatedLoss(tenantId: string): (err: unknown) => never {
+  return (err: unknown) => {
+    throw isDatabaseUnavailable(err) && !(err instanceof TenantDatabaseUnavailableError)
+      ? new TenantDatabaseUnavailableError(tenantId, err)
+      : err;
+  };
 }

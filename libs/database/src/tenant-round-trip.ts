@@ -16,6 +16,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
+import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { CORE_DATABASE, TenantDatabases, poolOf } from './tenant-databases';
 import { TENANT_SETTING } from './tenant-settings';
 
@@ -91,8 +92,12 @@ export class TenantRoundTrip {
   ): Promise<R[]> {
     const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
     const found = this.poolFor(tenantId, options);
-    const pool = found instanceof Promise ? await found : found;
-    const results = (await pool.query(text)) as unknown as QueryResult[];
+    const results = (await (found instanceof Promise
+      ? dedicated(
+          tenantId,
+          found.then((pool) => pool.query(text)),
+        )
+      : found.query(text))) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
   }
 
@@ -108,8 +113,12 @@ export class TenantRoundTrip {
     if (statements.length === 0) return [];
     const text = [settingsSql(tenantId, options), ...statements.map((s) => inline(s.sql, s.values))].join(';\n');
     const found = this.poolFor(tenantId, options);
-    const pool = found instanceof Promise ? await found : found;
-    const results = (await pool.query(text)) as unknown as QueryResult[];
+    const results = (await (found instanceof Promise
+      ? dedicated(
+          tenantId,
+          found.then((pool) => pool.query(text)),
+        )
+      : found.query(text))) as unknown as QueryResult[];
     return results.slice(1).map((r) => r.rows as unknown[]);
   }
 
@@ -123,7 +132,10 @@ export class TenantRoundTrip {
     const preamble = [settingsSql(tenantId, options)];
     const found = this.poolFor(tenantId, options);
     return found instanceof Promise
-      ? found.then((pool) => this.executeIn(pool, preamble, statement, values))
+      ? dedicated(
+          tenantId,
+          found.then((pool) => this.executeIn<R>(pool, preamble, statement, values)),
+        )
       : this.executeIn(found, preamble, statement, values);
   }
 
@@ -172,6 +184,15 @@ export class TenantRoundTrip {
       client.release(broken);
     }
   }
+}
+
+/** A dedicated database's outage, told apart from the core database's (a 503 for that tenant only). */
+function dedicated<T>(tenantId: string, work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    throw isDatabaseUnavailable(err) && !(err instanceof TenantDatabaseUnavailableError)
+      ? new TenantDatabaseUnavailableError(tenantId, err)
+      : err;
+  });
 }
 
 function settingsSql(tenantId: string, options: RoundTripOptions): string {
