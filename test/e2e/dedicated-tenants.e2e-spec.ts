@@ -230,6 +230,10 @@ describe('dedicated-database tenants', () => {
     ]);
     const list = await api.request('GET', '/api/v1/integrations', { token: dediAdmin.token });
     expect(list.body.data.map((i: { title: string }) => i.title)).toEqual(['Dedicated app']);
+    // The tenant registry is read from the core database inside the tenant's own requests too.
+    const own = await api.request('GET', `/api/v1/tenants/${dedi.id}`, { token: dediAdmin.token });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({ code: 'dedi', isolation: 'dedicated', connection_status: 'connected' });
 
     const inDedicated = await tenantRows((sql, params) => dedicatedSql(sql, params), dedi.id);
     expect(inDedicated).toMatchObject({

@@ -118,6 +118,15 @@ export class TenantContext {
     return this.txHost.tx;
   }
 
+  /**
+   * The EntityManager for the control-plane tables without row-level security (tenants): the current transaction's
+   * when it is in the core database (every shared tenant's, so their path is unchanged), else the core pool's, outside
+   * the transaction: a dedicated tenant's database has these tables empty (docs/dedicated-tenants.md).
+   */
+  get coreEm(): EntityManager {
+    return this.currentDatabase() === CORE_DATABASE ? this.txHost.tx : this.databases.coreManager;
+  }
+
   /** Plain INSERT of a fully built row (TypeORM's partial-entity type rejects jsonb columns typed as records). */
   async insert<T extends ObjectLiteral>(target: EntityTarget<T>, row: T): Promise<void> {
     await this.em.getRepository(target).insert(row as QueryDeepPartialEntity<T>);

@@ -7,7 +7,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import {
   Clock,
   ConduitConfig,
@@ -68,7 +68,9 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     // Read now so the first requests find it loaded; a failure here (database away at start) is retried on first use.
-    await this.refresh().catch((err: unknown) => this.availability.notice(err));
+    await this.refresh().catch((err: unknown) => {
+      if (!this.availability.notice(err)) this.logger.warn(`dedicated tenants not read yet: ${(err as Error).message}`);
+    });
     if (this.config.DEDICATED_DATABASE_HOSTS.length > 0) {
       this.#timer = setInterval(
         () => void this.refresh().catch((err: unknown) => this.availability.notice(err)),
@@ -92,6 +94,11 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   databaseOf(tenantId: string): string | Promise<string> {
     if (this.#loaded) return this.#dedicated.has(tenantId as TenantId) ? tenantId : CORE_DATABASE;
     return this.refresh().then(() => this.databaseOf(tenantId));
+  }
+
+  /** The core database's EntityManager outside any transaction. */
+  get coreManager(): EntityManager {
+    return this.core.manager;
   }
 
   /** The DataSource of a database key (CORE_DATABASE: the core one). */
