@@ -230,6 +230,13 @@ describe('dedicated-database tenants', () => {
     ]);
     const list = await api.request('GET', '/api/v1/integrations', { token: dediAdmin.token });
     expect(list.body.data.map((i: { title: string }) => i.title)).toEqual(['Dedicated app']);
+    // The reconcilers find its due work in its database (the delivery is pending, no worker runs here).
+    const dueDeliveries = await api.app
+      .get(SystemContext)
+      .run('test.due', (plane) => plane.tenantsWithDueWork({ kind: 'deliveries', graceSeconds: 0 }));
+    expect(dueDeliveries).toContain(dedi.id);
+    // Its database holds its own tenant row (for its foreign keys), and no other.
+    expect((await dedicatedSql(`SELECT id FROM tenants`)).map((r) => r.id)).toEqual([dedi.id]);
     // The tenant registry is read from the core database inside the tenant's own requests too.
     const own = await api.request('GET', `/api/v1/tenants/${dedi.id}`, { token: dediAdmin.token });
     expect(own.status).toBe(200);
@@ -346,6 +353,12 @@ describe('dedicated-database tenants', () => {
         });
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       }
+      // The sweeps skip the database that is away, and find the others' due work.
+      const due = await api.app
+        .get(SystemContext)
+        .run('test.due', (plane) => plane.tenantsWithDueWork({ kind: 'deliveries', graceSeconds: 0 }));
+      expect(due).toContain(dedi.id);
+      expect(due).not.toContain(down.id);
       // Everyone else goes on: the shared tenant and the other dedicated tenant.
       expect((await api.request('GET', '/api/v1/subscriptions', { token: sharedAdmin.token })).status).toBe(200);
       expect((await api.request('GET', '/api/v1/subscriptions', { token: dediAdmin.token })).status).toBe(200);

@@ -60,13 +60,17 @@ export async function migrateDatabase(
   }
 }
 
-/** Control-plane tables tenant tables point at: empty in a dedicated database (their rows are in the core one). */
-const CONTROL_PLANE_REFERENCED = ['tenants', 'users'];
+/**
+ * Control-plane tables tenant tables point at whose rows are in the core database only. (A dedicated database holds one
+ * row of tenants, its own tenant's, written when the tenant is made dedicated: its foreign keys and the due-work
+ * functions' join on tenants hold there.)
+ */
+const CONTROL_PLANE_REFERENCED = ['users'];
 
 /**
  * Migrates a dedicated tenant's database (docs/dedicated-tenants.md): the same migrations and runtime role as the core
- * database, then without the foreign keys to control-plane tables (tenant_id -> tenants, created_by -> users). Those
- * rows live in the core database, which no constraint of another database can check; row-level security still holds
+ * database, then without the foreign keys to the users table (created_by -> users). Those rows live in the core
+ * database, which no constraint of another database can check; row-level security still holds
  * every row to its tenant. Run again on every upgrade, so a foreign key a later migration adds goes too.
  */
 export async function migrateDedicatedDatabase(

@@ -50,6 +50,8 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   readonly #keyring: MasterKeyring;
   /** Dedicated tenants: id → sealed URL. */
   #dedicated = new Map<TenantId, string>();
+  /** Those of them not deleted (due work is looked for in live tenants only, as in the core database). */
+  #live: TenantId[] = [];
   readonly #sources = new Map<TenantId, { sealed: string; source: Promise<DataSource> }>();
   #loaded = false;
   #loading: Promise<void> | null = null;
@@ -101,6 +103,25 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     return this.core.manager;
   }
 
+  /** The live dedicated tenants' ids, in id order (for the sweeps, which ask each one's database for due work). */
+  dedicatedTenants(): TenantId[] {
+    return this.#live;
+  }
+
+  /**
+   * Whether a due-work function (ControlPlane.tenantsWithDueWork's SECURITY DEFINER functions, created in every
+   * database by the same migrations) names tenantId in its own database. false when that database is away (noticed).
+   */
+  async hasDueWork(tenantId: TenantId, sql: string, params: unknown[]): Promise<boolean> {
+    try {
+      const rows = (await (await this.dataSource(tenantId)).query(sql, params)) as { tenant_id: string }[];
+      return rows.some((r) => r.tenant_id === tenantId);
+    } catch (err) {
+      if (!this.availability.notice(err)) throw err;
+      return false;
+    }
+  }
+
   /** The DataSource of a database key (CORE_DATABASE: the core one). */
   async dataSource(key: string): Promise<DataSource> {
     if (key === CORE_DATABASE) return this.core;
@@ -131,9 +152,11 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
 
   private async load(): Promise<void> {
     const rows = (await this.core.query(
-      `SELECT id, database_url_sealed FROM tenants WHERE database_url_sealed IS NOT NULL`,
-    )) as { id: TenantId; database_url_sealed: string }[];
+      `SELECT id, database_url_sealed, deleted_at IS NULL AS live FROM tenants WHERE database_url_sealed IS NOT NULL
+        ORDER BY id`,
+    )) as { id: TenantId; database_url_sealed: string; live: boolean }[];
     this.#dedicated = new Map(rows.map((r) => [r.id, r.database_url_sealed]));
+    this.#live = rows.filter((r) => r.live).map((r) => r.id);
     this.#loaded = true;
     for (const [tenantId, entry] of this.#sources) {
       if (this.#dedicated.get(tenantId) === entry.sealed) continue;

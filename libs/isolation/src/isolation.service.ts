@@ -47,6 +47,12 @@ export class IsolationService {
     const { url } = parseDatabaseUrl(dto.database_url ?? '', this.config.DEDICATED_DATABASE_HOSTS);
     await this.assertEmpty(tenant);
     await this.migrate(url);
+    await this.repo.mirrorTenant(url, tenant).catch((err: unknown) => {
+      throw new IsolationException(
+        'database_setup_failed',
+        `Preparing the database at ${describeDatabase(url)} failed: ${(err as Error).message}`,
+      );
+    });
     const sealed = sealDatabaseUrl(this.#keyring, tenant.id, url);
     // Checked again in the transaction that switches, so a row written while the database was migrated is not left
     // behind in the core database (a write racing this very transaction is what tenant:move's pause is for).

@@ -1,8 +1,10 @@
 // The SQL of choosing a tenant's database: whether a tenant has rows, and the switch of its registry row (tenants is a
 // control-plane table: the caller is inside SystemContext.run(), or in the tenant for the emptiness check).
 import { Injectable } from '@nestjs/common';
+import { Client } from 'pg';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
+import type { TenantEntity } from '@conduit/tenants';
 
 /**
  * Tables with a tenant_id that say nothing about whether the tenant has data to move: who signs in and how
@@ -61,6 +63,27 @@ export class IsolationRepository {
         WHERE id = $1`,
       [tenantId, sealedUrl, now],
     );
+  }
+
+  /**
+   * Writes the tenant's own row into its dedicated database (as that database's owner, at ownerUrl): the foreign keys
+   * of its tables and the due-work functions' join on tenants hold there. The core database's row stays the one the
+   * application reads (TenantContext.coreEm); this copy carries no URL.
+   */
+  async mirrorTenant(ownerUrl: string, tenant: TenantEntity): Promise<void> {
+    const client = new Client({ connectionString: ownerUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO tenants (id, code, name, parent_id, status, settings, compliance_settings, isolation, created_at, updated_at)
+         VALUES ($1, $2, $3, NULL, $4, '{}', '{}', 'dedicated', $5, $6)
+         ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, status = excluded.status,
+           isolation = 'dedicated', updated_at = excluded.updated_at`,
+        [tenant.id, tenant.code, tenant.name, tenant.status, tenant.created_at, tenant.updated_at],
+      );
+    } finally {
+      await client.end();
+    }
   }
 
   /** Whether the tenant already has a database of its own. */
