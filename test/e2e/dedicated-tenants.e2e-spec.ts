@@ -370,6 +370,40 @@ describe('dedicated-database tenants', () => {
     }
   });
 
+  it('keeps its users and API keys in the core database, where sign-in and key authentication find them', async () => {
+    const users = await api.request('GET', '/api/v1/users', { token: dediAdmin.token });
+    expect(users.status).toBe(200);
+    expect(users.body.data.map((u: { email: string }) => u.email)).toEqual(['tenant_admin.dedi@example.test']);
+    const created = await api.request('POST', '/api/v1/users', {
+      token: dediAdmin.token,
+      body: { email: 'analyst.dedi@example.test', password: PASSWORD, role: 'analyst' },
+    });
+    expect(created.status).toBe(201);
+    expect((await api.login('analyst.dedi@example.test', PASSWORD)).access_token).toEqual(expect.any(String));
+    const key = await api.request('POST', '/api/v1/api-keys', {
+      token: dediAdmin.token,
+      body: { name: 'ci', role: 'viewer', scopes: ['integrations:read'] },
+    });
+    expect(key.status).toBe(201);
+    const byKey = await api.request('GET', '/api/v1/integrations', { apiKey: key.body.key });
+    expect(byKey.status).toBe(200);
+    expect(byKey.body.data.map((i: { title: string }) => i.title)).toContain('Dedicated app');
+    const keys = await api.request('GET', '/api/v1/api-keys', { token: dediAdmin.token });
+    expect(keys.body.data.map((k: { name: string }) => k.name)).toEqual(['ci']);
+    const [{ n: memberships }] = await api.sql(`SELECT count(*)::int AS n FROM memberships WHERE tenant_id = $1`, [
+      dedi.id,
+    ]);
+    expect(memberships).toBe(2);
+    const [{ n: keysInCore }] = await api.sql(`SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1`, [
+      dedi.id,
+    ]);
+    expect(keysInCore).toBe(1);
+    for (const table of ['memberships', 'api_keys', 'auth_sessions']) {
+      const [{ n }] = await dedicatedSql(`SELECT count(*)::int AS n FROM ${table}`);
+      expect({ table, n }).toEqual({ table, n: 0 });
+    }
+  });
+
   it('keeps a shared tenant working beside it, in the core database', async () => {
     const subscription = await api.request('POST', '/api/v1/subscriptions', {
       token: sharedAdmin.token,
