@@ -10,6 +10,7 @@ import { ChainsApiModule } from '@conduit/chains';
 import { DatabaseModule, migrationsOf } from '@conduit/database';
 import { IngestionApiModule } from '@conduit/ingestion';
 import { IntegrationsApiModule } from '@conduit/integrations';
+import { IsolationApiModule } from '@conduit/isolation';
 import { LicensingApiModule } from '@conduit/licensing';
 import { MonitorsApiModule } from '@conduit/monitors';
 import { CasesApiModule } from '@conduit/cases';
@@ -39,6 +40,7 @@ export const API_DOMAINS = [
   SsoApiModule,
   ScimApiModule,
   TenantsApiModule,
+  IsolationApiModule,
   AuditApiModule,
   WebhooksApiModule,
   IngestionApiModule,
@@ -67,7 +69,7 @@ export class ApiModule {
         PlatformModule,
         LoggerModule.forRoot(loggerParams(config, 'conduit-api')),
         // Each request's CLS context is entered by the HTTP server's listener (http/request-scope.ts): no middleware.
-        DatabaseModule.forRoot({ applicationName: 'conduit-api' }),
+        DatabaseModule.forRoot({ applicationName: 'conduit-api', migrations: API_MIGRATIONS }),
         QueuesModule.forRoot(),
         // Counters in Redis: the limit holds across API replicas.
         ThrottlerModule.forRootAsync({

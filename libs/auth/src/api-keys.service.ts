@@ -110,7 +110,8 @@ export class ApiKeysService {
       revoked_at: null,
       created_at: this.clock.now(),
     };
-    await this.keys.insert(entity);
+    // API keys are control plane: in the core database whatever the tenant's isolation (authentication reads them).
+    await this.db.runInTenantControlPlane(tenant.id, () => this.keys.insert(entity));
     return { ...presentApiKey(entity), key };
   }
 
@@ -119,7 +120,8 @@ export class ApiKeysService {
     this.access.assert('read', 'ApiKey', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    return toPage(await this.keys.page(tenantId, { limit, cursor }), limit, presentApiKey);
+    const rows = await this.db.runInTenantControlPlane(tenantId, () => this.keys.page(tenantId, { limit, cursor }));
+    return toPage(rows, limit, presentApiKey);
   }
 
   async get(id: string): Promise<ApiKeyResponse> {
@@ -130,12 +132,16 @@ export class ApiKeysService {
   async revoke(id: string): Promise<void> {
     const key = await this.load(id, 'delete');
     if (key.revoked_at) return;
-    await this.keys.revoke(key.tenant_id, key.id, this.clock.now());
+    await this.db.runInTenantControlPlane(key.tenant_id, () =>
+      this.keys.revoke(key.tenant_id, key.id, this.clock.now()),
+    );
   }
 
   /** Revokes every live key the user created in the tenant (SCIM deprovisioning); how many. */
   revokeCreatedBy(tenantId: TenantRef['id'], userId: string): Promise<number> {
-    return this.db.runInTenant(tenantId, () => this.keys.revokeCreatedBy(tenantId, userId, this.clock.now()));
+    return this.db.runInTenantControlPlane(tenantId, () =>
+      this.keys.revokeCreatedBy(tenantId, userId, this.clock.now()),
+    );
   }
 
   /**
@@ -218,7 +224,7 @@ export class ApiKeysService {
   /** A key created by a key expires no later than its creator key (and with it, when no expiry is asked for). */
   private async expiryWithin(principal: Principal, requested: Date | null): Promise<Date | null> {
     if (principal.kind !== 'api_key') return requested;
-    const parent = await this.db.runInTenant(principal.homeTenantId, () =>
+    const parent = await this.db.runInTenantControlPlane(principal.homeTenantId, () =>
       this.keys.find(principal.homeTenantId, principal.id),
     );
     const limit = parent?.expires_at ?? null;
@@ -236,7 +242,7 @@ export class ApiKeysService {
   private async load(id: string, action: 'read' | 'delete'): Promise<ApiKeyEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'ApiKey', { tenant_id: tenantId }, 'api_key_not_found');
-    const key = isUuid(id) ? await this.keys.find(tenantId, id) : null;
+    const key = isUuid(id) ? await this.db.runInTenantControlPlane(tenantId, () => this.keys.find(tenantId, id)) : null;
     if (!key) throw new AuthException('api_key_not_found', 'API key not found');
     return key;
   }

@@ -74,7 +74,7 @@ export class SessionManagement {
   /** The caller's live sessions in the tenant their token was issued in, newest first. */
   async listOwn(): Promise<SessionResponse[]> {
     const principal = this.userPrincipal();
-    const rows = await this.db.runInTenant(principal.homeTenantId, () =>
+    const rows = await this.db.runInTenantControlPlane(principal.homeTenantId, () =>
       this.sessions.listLive(principal.homeTenantId, principal.userId),
     );
     return rows.map((s) => presentSession(s, principal.sessionId));
@@ -84,10 +84,12 @@ export class SessionManagement {
   async revokeOwn(id: string, meta: RequestMeta): Promise<void> {
     const principal = this.userPrincipal();
     const tenantId = principal.homeTenantId;
-    const session = isUuid(id) ? await this.db.runInTenant(tenantId, () => this.sessions.find(tenantId, id)) : null;
+    const session = isUuid(id)
+      ? await this.db.runInTenantControlPlane(tenantId, () => this.sessions.find(tenantId, id))
+      : null;
     if (!session || session.user_id !== principal.userId || session.dead)
       throw new AuthException('session_not_found', 'Session not found');
-    await this.db.runInTenant(tenantId, async () => {
+    await this.db.runInTenantControlPlane(tenantId, async () => {
       await this.sessions.revoke(tenantId, id, 'revoked_by_user', this.clock.now());
       await this.record(tenantId, 'auth.session.revoke', principal, id, meta, { reason: 'revoked_by_user' });
     });
@@ -104,7 +106,7 @@ export class SessionManagement {
     if (!member) throw new AuthException('user_not_found', 'User not found');
     if (!roleAtLeast(principal.role, member.role))
       throw new AuthException('role_not_allowed', 'You cannot end the sessions of a user whose role is above yours');
-    const revoked = await this.db.runInTenant(tenant.id, () =>
+    const revoked = await this.db.runInTenantControlPlane(tenant.id, () =>
       this.sessions.revokeForUser(tenant.id, userId, 'revoked_by_admin', this.clock.now()),
     );
     return { revoked };
@@ -133,7 +135,9 @@ export class SessionManagement {
     const now = this.clock.now();
     if (expiresAt.getTime() <= now.getTime())
       throw new AuthException('session_expiry_in_past', 'expires_at must be in the future');
-    const settings = await this.db.runInTenant(session.tenant_id, () => this.settings.get(session.tenant_id));
+    const settings = await this.db.runInTenantControlPlane(session.tenant_id, () =>
+      this.settings.get(session.tenant_id),
+    );
     const maxSeconds = settings.session_max_lifetime_seconds ?? this.config.JWT_REFRESH_TTL_SECONDS;
     const latest = new Date(session.created_at.getTime() + maxSeconds * 1000);
     if (expiresAt.getTime() > latest.getTime())
@@ -141,7 +145,7 @@ export class SessionManagement {
         'session_expiry_too_late',
         `expires_at may not be later than ${latest.toISOString()} (the session's creation plus the tenant's maximum lifetime of ${maxSeconds} s)`,
       );
-    const updated = await this.db.runInTenant(session.tenant_id, async () => {
+    const updated = await this.db.runInTenantControlPlane(session.tenant_id, async () => {
       const ok = await this.sessions.setExpiry(session.tenant_id, session.id, expiresAt);
       if (ok)
         await this.record(session.tenant_id, 'auth.session.expiry_set', principal, session.id, meta, {
@@ -160,7 +164,7 @@ export class SessionManagement {
   async getSettings(): Promise<AuthSettingsResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('read', 'AuthSettings', { tenant_id: tenantId });
-    return presentSettings(await this.db.runInTenant(tenantId, () => this.settings.get(tenantId)));
+    return presentSettings(await this.db.runInTenantControlPlane(tenantId, () => this.settings.get(tenantId)));
   }
 
   /**
@@ -170,7 +174,7 @@ export class SessionManagement {
   async updateSettings(dto: UpdateAuthSettingsDto): Promise<AuthSettingsResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('update', 'AuthSettings', { tenant_id: tenantId });
-    return this.db.runInTenant(tenantId, async () => {
+    return this.db.runInTenantControlPlane(tenantId, async () => {
       const current = await this.settings.get(tenantId);
       const next: AuthSettings = {
         sso_enforced: dto.sso_enforced ?? current.sso_enforced,
@@ -197,7 +201,7 @@ export class SessionManagement {
     const tenants: TenantId[] = [identity.tenant.id];
     if (identity.principal.homeTenantId !== identity.tenant.id) tenants.push(identity.principal.homeTenantId);
     for (const tenantId of tenants) {
-      const row = await this.db.runInTenant(tenantId, () => this.sessions.find(tenantId, id));
+      const row = await this.db.runInTenantControlPlane(tenantId, () => this.sessions.find(tenantId, id));
       if (row) return row;
     }
     return null;

@@ -111,7 +111,7 @@ export class SessionService {
       await this.auditAuth('auth.login', 'denied', membership.tenant.id, actor, meta, { reason: 'sso_required' });
       throw await this.ssoRequired(membership.tenant.id);
     }
-    const pair = await this.db.runInTenant(membership.tenant.id, async () => {
+    const pair = await this.db.runInTenantControlPlane(membership.tenant.id, async () => {
       const pair = await this.startSession(membership, meta, { method: 'password' });
       await this.accounts.recordLogin(membership.tenant.id, user.id, this.clock.now());
       return pair;
@@ -127,7 +127,7 @@ export class SessionService {
 
   /** The tenant's session and SSO settings (defaults when it has none). */
   settingsOf(tenantId: TenantId): Promise<AuthSettings> {
-    return this.db.runInTenant(tenantId, () => this.settings.get(tenantId));
+    return this.db.runInTenantControlPlane(tenantId, () => this.settings.get(tenantId));
   }
 
   /** 403 sso_required, with the tenant's SSO sign-in links in the details (possibly none). */
@@ -152,7 +152,7 @@ export class SessionService {
       throw new AuthException('refresh_token_invalid', 'Refresh token is no longer valid');
     }
     // Past its tenant's maximum lifetime or idle timeout (settings changed since count too).
-    const { row, settings } = await this.db.runInTenant(session.tenant_id, async () => ({
+    const { row, settings } = await this.db.runInTenantControlPlane(session.tenant_id, async () => ({
       row: await this.sessions.find(session.tenant_id, session.id),
       settings: await this.settings.get(session.tenant_id),
     }));
@@ -187,7 +187,7 @@ export class SessionService {
     }
     const next = this.tokens.issueRefreshToken(session.id);
     // Compare-and-swap: of two concurrent refreshes with one token, exactly one wins.
-    const rotated = await this.db.runInTenant(session.tenant_id, () =>
+    const rotated = await this.db.runInTenantControlPlane(session.tenant_id, () =>
       this.sessions.rotate(session.tenant_id, session.id, tokenId, {
         tokenId: next.tokenId,
         tokenHash: sha256Hex(next.token),
@@ -222,7 +222,7 @@ export class SessionService {
     }
     const jti = principal.tokenId;
     const expiresAt = principal.tokenExpiresAt;
-    await this.db.runInTenant(principal.homeTenantId, () =>
+    await this.db.runInTenantControlPlane(principal.homeTenantId, () =>
       this.sessions.revokeAccessToken({
         jti,
         tenantId: principal.homeTenantId,
@@ -243,7 +243,7 @@ export class SessionService {
   /** Is this access token still honoured? (session not revoked or expired, jti not revoked) */
   async isAccessTokenRevoked(tenantId: TenantId, jti: string, sessionId: string | undefined): Promise<boolean> {
     if (!isUuid(jti) || (sessionId !== undefined && !isUuid(sessionId))) return true;
-    return this.db.runInTenant(tenantId, async () => {
+    return this.db.runInTenantControlPlane(tenantId, async () => {
       const row = await this.sessions.revocation(jti, sessionId ?? null);
       return Boolean(row.jti_revoked) || (sessionId !== undefined && row.session_dead !== false);
     });
@@ -267,7 +267,7 @@ export class SessionService {
     reason: string,
     filter: { connectionId?: string } = {},
   ): Promise<number> {
-    return this.db.runInTenant(tenantId, () =>
+    return this.db.runInTenantControlPlane(tenantId, () =>
       this.sessions.revokeForUser(tenantId, userId, reason, this.clock.now(), filter.connectionId),
     );
   }
@@ -348,7 +348,9 @@ export class SessionService {
   }
 
   private async revokeSession(tenantId: TenantId, sessionId: string, reason: string): Promise<void> {
-    await this.db.runInTenant(tenantId, () => this.sessions.revoke(tenantId, sessionId, reason, this.clock.now()));
+    await this.db.runInTenantControlPlane(tenantId, () =>
+      this.sessions.revoke(tenantId, sessionId, reason, this.clock.now()),
+    );
   }
 
   private pickMembership(memberships: ActiveMembership[], tenant?: string): ActiveMembership {

@@ -2,6 +2,7 @@
 // work. Reached only through SystemContext.run(), which logs every use; nothing here returns a tenant's rows.
 import { TenantId, asTenantId } from '@conduit/platform';
 import type { TenantContext } from './tenant-context';
+import type { TenantDatabases } from './tenant-databases';
 
 /** Due work as each reconciler defines it; graceSeconds as in its per-tenant query. */
 export type DueWork =
@@ -26,7 +27,11 @@ export function retentionDaysOf(settings: Record<string, unknown> | null, fallba
 
 /** Handed to SystemContext.run()'s callback, inside its transaction (no tenant set). */
 export class ControlPlane {
-  constructor(private readonly db: TenantContext) {}
+  constructor(
+    private readonly db: TenantContext,
+    /** absent in unit tests of SystemContext: every tenant is then in the core database */
+    private readonly databases?: TenantDatabases,
+  ) {}
 
   /** Every tenant's id in id order; deleted ones too when asked (their data keys and rows still exist). */
   async tenantIds({ includeDeleted }: { includeDeleted: boolean }): Promise<TenantId[]> {
@@ -57,7 +62,15 @@ export class ControlPlane {
   async tenantsWithDueWork(work: DueWork): Promise<TenantId[]> {
     const [sql, params] = dueWorkQuery(work);
     const rows = (await this.db.em.query(sql, params)) as { tenant_id: string }[];
-    return rows.map((r) => asTenantId(r.tenant_id));
+    const due = rows.map((r) => asTenantId(r.tenant_id));
+    const dedicated = this.databases?.dedicatedTenants() ?? [];
+    if (dedicated.length === 0) return due;
+    // Each dedicated tenant's database has the same functions (same migrations): asked there, one statement each, and
+    // only for that tenant (docs/dedicated-tenants.md). A database that is away is skipped this time: its work waits.
+    for (const tenantId of dedicated) {
+      if (await this.databases!.hasDueWork(tenantId, sql, params)) due.push(tenantId);
+    }
+    return [...new Set(due)].sort();
   }
 }
 

@@ -5,7 +5,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Client, ClientConfig } from 'pg';
 import { Clock } from '@conduit/platform';
 import { DatabaseOutage } from './database-outage';
-import { isDatabaseUnavailable } from './sql-errors';
+import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 
 const LOST_WITH = Symbol('conduit.connectionLostWith');
 
@@ -36,6 +36,8 @@ export class DatabaseAvailability {
    * error is the caller's to handle. Safe to call from anywhere, any number of times.
    */
   notice(err: unknown): boolean {
+    // A dedicated tenant's database: its own watch took note (TenantDatabases); not this database's outage.
+    if (err instanceof TenantDatabaseUnavailableError) return true;
     if (!isDatabaseUnavailable(err)) return false;
     if (this.outage.failed(this.clock.now().getTime())) {
       this.logger.warn(

@@ -40,3 +40,16 @@ export function describeUrl(url: string): string {
   const u = new URL(url);
   return `${u.username || '(default user)'}@${u.hostname}:${u.port || 5432}${u.pathname}`;
 }
+
+/**
+ * The URLs of a dedicated tenant's database (docs/dedicated-tenants.md): `ownerUrl`, given by the platform admin, runs
+ * its migrations; requests run there as the same runtime role as in the core database, with the same password (the
+ * migrator creates or updates the role there).
+ */
+export function dedicatedDatabaseUrls(config: ConduitConfig, ownerUrl: string): DatabaseUrls {
+  const { runtimeRole, runtimePassword } = resolveDatabaseUrls(config);
+  const runtime = new URL(ownerUrl);
+  runtime.username = runtimeRole;
+  runtime.password = runtimePassword;
+  return { migrationUrl: ownerUrl, runtimeUrl: runtime.toString(), runtimeRole, runtimePassword };
+}

@@ -10,7 +10,9 @@ import { resolveDatabaseUrls } from './database-urls';
 import { PoolMetrics } from './pool-metrics';
 import { SystemContext } from './system-context';
 import { TenantContext } from './tenant-context';
+import { TenantDatabases } from './tenant-databases';
 import { TenantRoundTrip } from './tenant-round-trip';
+import type { MigrationClass } from './migrations';
 import { AnalyticsRollups } from './rollups/analytics-rollups';
 
 export interface DatabaseModuleOptions {
@@ -26,7 +28,16 @@ export interface DatabaseModuleOptions {
    * outnumber its connections and queue for them under load, which is no outage.
    */
   connectTimeoutMs?: (config: ConduitConfig) => number;
+  /**
+   * The migrations of the whole schema this process composes (the API passes API_MIGRATIONS): what a dedicated
+   * tenant's database is migrated with when a tenant is made dedicated. Provided as SCHEMA_MIGRATIONS (libs cannot
+   * import the app that lists them).
+   */
+  migrations?: readonly MigrationClass[];
 }
+
+/** Injection token of DatabaseModuleOptions.migrations (empty when the process passed none). */
+export const SCHEMA_MIGRATIONS = 'conduit:schema-migrations';
 
 /** The worker's and the CLI's wait for a connection (see DatabaseModuleOptions.connectTimeoutMs). */
 export const BACKGROUND_CONNECT_TIMEOUT_MS = 60_000;
@@ -102,8 +113,24 @@ export class DatabaseModule {
         }),
       ],
       // PoolMetrics is injected by no one: being a provider, it is built at start and measures the pool from then on.
-      providers: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups, PoolMetrics],
-      exports: [TenantContext, SystemContext, TenantRoundTrip, AnalyticsRollups, DatabaseAvailabilityModule],
+      providers: [
+        TenantDatabases,
+        TenantContext,
+        SystemContext,
+        TenantRoundTrip,
+        AnalyticsRollups,
+        PoolMetrics,
+        { provide: SCHEMA_MIGRATIONS, useValue: options.migrations ?? [] },
+      ],
+      exports: [
+        TenantDatabases,
+        TenantContext,
+        SystemContext,
+        TenantRoundTrip,
+        AnalyticsRollups,
+        DatabaseAvailabilityModule,
+        SCHEMA_MIGRATIONS,
+      ],
     };
   }
 }

@@ -17,3 +17,4 @@ export * from './own-transactions';
 export * from './list-queries';
 export * from './database-timer';
 export * from './returned-rows';
+export * from './tenant-databases';

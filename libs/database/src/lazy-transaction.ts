@@ -29,6 +29,8 @@ import { quote } from './tenant-round-trip';
 export interface LazyTransactionOptions {
   /** Transaction-local settings (set_config(name, value, true)), sent with BEGIN. */
   settings?: Readonly<Record<string, string>>;
+  /** The database to run in (a dedicated tenant's, see tenant-databases.ts); absent: the core database. */
+  dataSource?: DataSource;
 }
 
 const PENDING = Symbol('conduit.pendingStatements');
@@ -201,7 +203,7 @@ export class LazyTransactionAdapter implements TransactionalAdapter<DataSource, 
       options: LazyTransactionOptions,
       fn: () => Promise<unknown>,
       setClient: (client?: EntityManager) => void,
-    ) => runLazyTransaction(dataSource, options ?? {}, fn, setClient),
+    ) => runLazyTransaction(options?.dataSource ?? dataSource, options ?? {}, fn, setClient),
     wrapWithNestedTransaction: (
       _options: LazyTransactionOptions,
       fn: () => Promise<unknown>,

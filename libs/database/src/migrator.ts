@@ -60,6 +60,42 @@ export async function migrateDatabase(
   }
 }
 
+/**
+ * Control-plane tables tenant tables point at whose rows are in the core database only. (A dedicated database holds one
+ * row of tenants, its own tenant's, written when the tenant is made dedicated: its foreign keys and the due-work
+ * functions' join on tenants hold there.)
+ */
+const CONTROL_PLANE_REFERENCED = ['users'];
+
+/**
+ * Migrates a dedicated tenant's database (docs/dedicated-tenants.md): the same migrations and runtime role as the core
+ * database, then without the foreign keys to the users table (created_by -> users). Those rows live in the core
+ * database, which no constraint of another database can check; row-level security still holds
+ * every row to its tenant. Run again on every upgrade, so a foreign key a later migration adds goes too.
+ */
+export async function migrateDedicatedDatabase(
+  config: ConduitConfig,
+  migrations: readonly MigrationClass[],
+  urls: DatabaseUrls,
+): Promise<MigrationResult> {
+  const result = await migrateDatabase(config, migrations, urls);
+  const ds = new DataSource({ type: 'postgres', url: urls.migrationUrl, extra: { max: 1 }, logging: false });
+  await ds.initialize();
+  try {
+    const constraints = (await ds.query(
+      `SELECT c.conrelid::regclass::text AS "table", c.conname AS name
+         FROM pg_constraint c
+        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+          AND c.confrelid::regclass::text = ANY($1) AND c.conrelid::regclass::text <> ALL($1)`,
+      [CONTROL_PLANE_REFERENCED],
+    )) as { table: string; name: string }[];
+    for (const c of constraints) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
+  } finally {
+    await ds.destroy();
+  }
+  return result;
+}
+
 async function ensureRuntimeRole(ds: DataSource, urls: DatabaseUrls): Promise<void> {
   const [me] = (await ds.query(
     'SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user',

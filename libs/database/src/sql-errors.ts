@@ -1,5 +1,21 @@
 // PostgreSQL's refusals, recognised the same way everywhere: pg's own error or TypeORM's QueryFailedError around it.
-import { isConnectionFailureCode } from '@conduit/platform';
+import { CodedError, isConnectionFailureCode } from '@conduit/platform';
+
+/**
+ * A dedicated tenant's own database is away (docs/dedicated-tenants.md): that tenant's requests answer 503
+ * tenant_database_unavailable, its jobs retry as for any database outage (isDatabaseUnavailable says yes), and the
+ * core database's watch (DatabaseAvailability) does not count it: every other tenant goes on.
+ */
+export class TenantDatabaseUnavailableError extends CodedError<'tenant_database_unavailable'> {
+  readonly code = 'tenant_database_unavailable';
+
+  constructor(
+    readonly tenantId: string,
+    cause: unknown,
+  ) {
+    super(`the database of tenant ${tenantId} is not available`, { cause });
+  }
+}
 
 export const UNIQUE_VIOLATION = '23505';
 /**
@@ -56,6 +72,7 @@ export const QUERY_CANCELED = '57014';
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
+  if (err instanceof TenantDatabaseUnavailableError) return true;
   const state = sqlState(err);
   // 08P01 protocol_violation is in the connection class but says the client spoke wrongly: a bug, not an outage.
   if (state)

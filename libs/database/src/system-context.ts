@@ -1,9 +1,10 @@
 // The one way to work outside a tenant: a transaction with no tenant set, where only the control plane (tenants,
 // users, memberships; licences next) is visible, and RLS hides every tenant's rows. Every use names its reason and is
 // logged; an operator's action also writes its audit_events row, as its caller knows what it changed.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ControlPlane } from './control-plane.repository';
 import { TenantContext } from './tenant-context';
+import { TenantDatabases } from './tenant-databases';
 
 export interface SystemUseOptions {
   /**
@@ -18,8 +19,11 @@ export class SystemContext {
   private readonly logger = new Logger('SystemContext');
   private readonly plane: ControlPlane;
 
-  constructor(private readonly db: TenantContext) {
-    this.plane = new ControlPlane(db);
+  constructor(
+    private readonly db: TenantContext,
+    @Optional() databases?: TenantDatabases,
+  ) {
+    this.plane = new ControlPlane(db, databases);
   }
 
   /**

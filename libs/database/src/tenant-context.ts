@@ -1,7 +1,7 @@
 // Tenant scoping for every database call: RLS reads transaction-local settings set here.
 import { Injectable } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
-import { TransactionHost } from '@nestjs-cls/transactional';
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -16,7 +16,8 @@ import {
   discardDeferredSince,
   setConfigSql,
 } from './lazy-transaction';
-import { isDatabaseUnavailable } from './sql-errors';
+import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
+import { CORE_DATABASE, TenantDatabases } from './tenant-databases';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<LazyTransactionAdapter>;
@@ -27,6 +28,8 @@ type AfterCommit = () => Promise<unknown> | unknown;
 const AFTER_COMMIT = 'conduit_afterCommit';
 /** The settings applied through this class in the current transaction (absent: unknown, ask the database). */
 const APPLIED_SETTINGS = 'conduit_appliedSettings';
+/** The database of the current transaction (docs/dedicated-tenants.md): CORE_DATABASE or a dedicated tenant's id. */
+const DATABASE = 'conduit_database';
 /** Savepoint names: unique in the process, so nested savepoints never reuse an open one's name. */
 let savepoints = 0;
 
@@ -37,6 +40,7 @@ export class TenantContext {
   constructor(
     private readonly txHost: TransactionHost<LazyTransactionAdapter>,
     private readonly cls: ClsService,
+    private readonly databases: TenantDatabases,
   ) {}
 
   /**
@@ -114,6 +118,15 @@ export class TenantContext {
     return this.txHost.tx;
   }
 
+  /**
+   * The EntityManager for the control-plane tables without row-level security (tenants): the current transaction's
+   * when it is in the core database (every shared tenant's, so their path is unchanged), else the core pool's, outside
+   * the transaction: a dedicated tenant's database has these tables empty (docs/dedicated-tenants.md).
+   */
+  get coreEm(): EntityManager {
+    return this.currentDatabase() === CORE_DATABASE ? this.txHost.tx : this.databases.coreManager;
+  }
+
   /** Plain INSERT of a fully built row (TypeORM's partial-entity type rejects jsonb columns typed as records). */
   async insert<T extends ObjectLiteral>(target: EntityTarget<T>, row: T): Promise<void> {
     await this.em.getRepository(target).insert(row as QueryDeepPartialEntity<T>);
@@ -124,14 +137,30 @@ export class TenantContext {
    * libs/database): work outside a tenant goes through that, which names and logs each use.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.txHost.isTransactionActive() ? fn() : this.outermost(fn);
+    if (!this.txHost.isTransactionActive()) return this.outermost(fn);
+    // The control plane is in the core database: inside a dedicated tenant's transaction, a transaction of its own.
+    return this.currentDatabase() === CORE_DATABASE ? fn() : this.outermost(fn, {}, CORE_DATABASE, true);
   }
 
-  /** Runs fn in a transaction scoped to tenantId; inside an outer transaction, scopes only fn and restores after. */
+  /**
+   * Runs fn in a transaction scoped to tenantId, in the database that holds the tenant's rows
+   * (docs/dedicated-tenants.md); inside an outer transaction of that database, scopes only fn and restores after.
+   */
   runInTenant<T>(tenantId: TenantId, fn: () => Promise<T>, userId?: string): Promise<T> {
     const settings: Partial<Record<SessionSetting, string>> = { [TENANT_SETTING]: tenantId };
     if (userId) settings[USER_SETTING] = userId;
     return this.withSettings(settings, fn);
+  }
+
+  /**
+   * As runInTenant, for the tenant's rows of control-plane tables (its sessions, API keys, sign-in settings, revoked
+   * tokens): those stay in the core database whatever the tenant's isolation, as authentication reads them before it
+   * knows anything else. Same RLS settings.
+   */
+  runInTenantControlPlane<T>(tenantId: TenantId, fn: () => Promise<T>, userId?: string): Promise<T> {
+    const settings: Partial<Record<SessionSetting, string>> = { [TENANT_SETTING]: tenantId };
+    if (userId) settings[USER_SETTING] = userId;
+    return this.withSettings(settings, fn, CORE_DATABASE);
   }
 
   /**
@@ -140,9 +169,21 @@ export class TenantContext {
    * common case of a service called inside a request's transaction, costs no round trip at all, and one that changes
    * them restores the previous values without asking the database for them first.
    */
-  async withSettings<T>(settings: Partial<Record<SessionSetting, string>>, fn: () => Promise<T>): Promise<T> {
+  async withSettings<T>(
+    settings: Partial<Record<SessionSetting, string>>,
+    fn: () => Promise<T>,
+    /** the database to run in (default: the tenant's, or the core one without a tenant) */
+    in_?: string,
+  ): Promise<T> {
+    const tenantId = settings[TENANT_SETTING];
+    // The tenant's database: synchronous (no await, no query) once the registry is loaded, i.e. after start.
+    let database = in_ ?? (tenantId ? this.databases.databaseOf(tenantId) : CORE_DATABASE);
+    if (typeof database !== 'string') database = await database;
     // A new transaction sends the settings with its BEGIN, in one message before its first statement.
-    if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings);
+    if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings, database);
+    // A transaction cannot span two databases: a tenant in another one than the open transaction's gets a transaction
+    // of its own there, committed when fn returns (docs/dedicated-tenants.md says why this and not a refusal).
+    if ((tenantId || in_) && database !== this.currentDatabase()) return this.outermost(fn, settings, database, true);
     const names = Object.keys(settings) as SessionSetting[];
     const applied = this.applied();
     if (applied && names.every((n) => applied[n] === settings[n])) return fn();
@@ -187,25 +228,47 @@ export class TenantContext {
     return row?.v ?? null;
   }
 
-  /** A new top-level transaction with its own after-commit list, run only when it committed. */
-  private async outermost<T>(fn: () => Promise<T>, settings: Partial<Record<SessionSetting, string>> = {}): Promise<T> {
+  /** The database of the transaction open here (one this class did not open is the core database's). */
+  private currentDatabase(): string {
+    return (this.cls.isActive() ? this.cls.get<string | undefined>(DATABASE) : undefined) ?? CORE_DATABASE;
+  }
+
+  /**
+   * A new top-level transaction with its own after-commit list, run only when it committed, in `database` (separate:
+   * even inside an open transaction, as one of its own).
+   */
+  private async outermost<T>(
+    fn: () => Promise<T>,
+    settings: Partial<Record<SessionSetting, string>> = {},
+    database: string = CORE_DATABASE,
+    separate = false,
+  ): Promise<T> {
+    // The shared path: the core DataSource, which the adapter uses when given none (no await for it).
+    const dataSource =
+      database === CORE_DATABASE ? undefined : await this.databases.dataSource(database).catch(dedicatedLoss(database));
     // A child context per transaction, so parallel transactions of one request keep separate lists.
     return this.cls.run({ ifNested: 'inherit' }, async () => {
       const callbacks: AfterCommit[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
       this.cls.set(APPLIED_SETTINGS, { ...settings });
+      this.cls.set(DATABASE, database);
       let runner: { databaseConnection?: unknown } | undefined;
       let result: T;
       try {
-        result = await this.txHost.withTransaction({ settings: settings as Record<string, string> }, () => {
+        const options = { settings: settings as Record<string, string>, dataSource };
+        const body = () => {
           runner = this.em.queryRunner as { databaseConnection?: unknown } | undefined;
           return fn();
-        });
+        };
+        result = await (separate
+          ? this.txHost.withTransaction(Propagation.RequiresNew, options, body)
+          : this.txHost.withTransaction(options, body));
       } catch (err) {
         // The connection died under the transaction (PostgreSQL restarting): TypeORM released it and refuses the
         // statements that follow with its own errors. The caller is told what happened, the connection's loss.
         const loss = connectionLoss(runner?.databaseConnection);
-        throw loss && !isDatabaseUnavailable(err) ? loss : err;
+        const reported = loss && !isDatabaseUnavailable(err) ? loss : err;
+        throw database === CORE_DATABASE ? reported : dedicatedLoss(database)(reported);
       }
       await this.runCallbacks(callbacks);
       return result;
@@ -235,4 +298,13 @@ export class TenantContext {
     // In a lazy transaction (every one this class opens), the settings go with the next statement, in its message.
     if (!deferStatement(this.em.queryRunner, sql)) await this.em.query(sql);
   }
+}
+
+/** A dedicated database's outage, told apart from the core database's (a 503 for that tenant only); else err itself. */
+function dedicatedLoss(tenantId: string): (err: unknown) => never {
+  return (err: unknown) => {
+    throw isDatabaseUnavailable(err) && !(err instanceof TenantDatabaseUnavailableError)
+      ? new TenantDatabaseUnavailableError(tenantId, err)
+      : err;
+  };
 }

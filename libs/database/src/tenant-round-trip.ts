@@ -16,6 +16,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Pool, PoolClient, QueryResult } from 'pg';
 import { DataSource } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
+import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
+import { CORE_DATABASE, TenantDatabases, poolOf } from './tenant-databases';
 import { TENANT_SETTING } from './tenant-settings';
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -27,6 +29,11 @@ export interface RoundTripOptions {
    * same webhook-id, which at-least-once delivery allows. Never for accepting work.
    */
   durable: boolean;
+  /**
+   * true: the statement is about the tenant's rows of a control-plane table (sessions, API keys, revoked tokens), which
+   * stay in the core database whatever the tenant's isolation (TenantContext.runInTenantControlPlane).
+   */
+  controlPlane?: boolean;
 }
 
 export interface PreparedStatement {
@@ -55,9 +62,25 @@ export class TenantRoundTrip {
   // Per connection, the statements it has prepared; a connection the pool drops takes its entry with it.
   readonly #prepared = new WeakMap<PoolClient, Set<string>>();
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly databases: TenantDatabases,
+  ) {
     // TypeORM's own pg pool: same connections, same limits, same runtime role.
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = poolOf(dataSource);
+  }
+
+  /**
+   * The pool of the database holding tenantId's rows (docs/dedicated-tenants.md): the core one for a shared tenant,
+   * found without a query or an await.
+   */
+  private poolFor(tenantId: TenantId, options: RoundTripOptions): Pool | Promise<Pool> {
+    if (options.controlPlane) return this.pool;
+    const database = this.databases.databaseOf(tenantId);
+    if (database === CORE_DATABASE) return this.pool;
+    return typeof database === 'string'
+      ? this.databases.pool(database)
+      : database.then((key) => this.databases.pool(key));
   }
 
   /** Runs `sql` ($1..$n placeholders) in tenantId and returns its rows. */
@@ -68,7 +91,13 @@ export class TenantRoundTrip {
     options: RoundTripOptions,
   ): Promise<R[]> {
     const text = `${settingsSql(tenantId, options)};\n${inline(sql, values)}`;
-    const results = (await this.pool.query(text)) as unknown as QueryResult[];
+    const found = this.poolFor(tenantId, options);
+    const results = (await (found instanceof Promise
+      ? dedicated(
+          tenantId,
+          found.then((pool) => pool.query(text)),
+        )
+      : found.query(text))) as unknown as QueryResult[];
     return (results[1]?.rows ?? []) as R[];
   }
 
@@ -83,7 +112,13 @@ export class TenantRoundTrip {
   ): Promise<unknown[][]> {
     if (statements.length === 0) return [];
     const text = [settingsSql(tenantId, options), ...statements.map((s) => inline(s.sql, s.values))].join(';\n');
-    const results = (await this.pool.query(text)) as unknown as QueryResult[];
+    const found = this.poolFor(tenantId, options);
+    const results = (await (found instanceof Promise
+      ? dedicated(
+          tenantId,
+          found.then((pool) => pool.query(text)),
+        )
+      : found.query(text))) as unknown as QueryResult[];
     return results.slice(1).map((r) => r.rows as unknown[]);
   }
 
@@ -94,19 +129,36 @@ export class TenantRoundTrip {
     values: readonly SqlValue[],
     options: RoundTripOptions,
   ): Promise<R[]> {
-    return this.executeAfter([settingsSql(tenantId, options)], statement, values);
+    const preamble = [settingsSql(tenantId, options)];
+    const found = this.poolFor(tenantId, options);
+    return found instanceof Promise
+      ? dedicated(
+          tenantId,
+          found.then((pool) => this.executeIn<R>(pool, preamble, statement, values)),
+        )
+      : this.executeIn(found, preamble, statement, values);
   }
 
   /**
    * The same round trip with other statements before the prepared one (settings other than a tenant's, e.g. the
    * narrow lookup settings of API-key authentication). They are trusted SQL: build their values with inline().
    */
-  async executeAfter<R>(
+  executeAfter<R>(
     preamble: readonly string[],
     statement: PreparedStatement,
     values: readonly SqlValue[],
   ): Promise<R[]> {
-    const client = await this.pool.connect();
+    // No tenant: the core database (API-key authentication reads the control plane).
+    return this.executeIn(this.pool, preamble, statement, values);
+  }
+
+  private async executeIn<R>(
+    pool: Pool,
+    preamble: readonly string[],
+    statement: PreparedStatement,
+    values: readonly SqlValue[],
+  ): Promise<R[]> {
+    const client = await pool.connect();
     let broken = false;
     // A checked-out connection has no listener of the pool's: without this one, its socket dying between our
     // statements (PostgreSQL restarting) would be an unhandled 'error' event, which ends the process.
@@ -132,6 +184,15 @@ export class TenantRoundTrip {
       client.release(broken);
     }
   }
+}
+
+/** A dedicated database's outage, told apart from the core database's (a 503 for that tenant only). */
+function dedicated<T>(tenantId: string, work: Promise<T>): Promise<T> {
+  return work.catch((err: unknown) => {
+    throw isDatabaseUnavailable(err) && !(err instanceof TenantDatabaseUnavailableError)
+      ? new TenantDatabaseUnavailableError(tenantId, err)
+      : err;
+  });
 }
 
 function settingsSql(tenantId: string, options: RoundTripOptions): string {

@@ -19,6 +19,7 @@ export function presentTenant(t: TenantEntity): TenantResponse {
     settings: t.settings,
     compliance_settings: t.compliance_settings,
     isolation: t.isolation,
+    connection_status: t.connection_status ?? null,
     created_at: t.created_at.toISOString(),
     updated_at: t.updated_at.toISOString(),
   };

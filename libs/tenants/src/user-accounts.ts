@@ -197,6 +197,7 @@ export class UserAccounts {
   /** The user's membership in tenantId, or null (also for ids that are not uuids). */
   async membership(userId: string, tenantId: TenantId): Promise<Membership | null> {
     if (!isUuid(userId) || !isUuid(tenantId)) return null;
-    return this.db.runInTenant(tenantId, () => this.users.membership(userId, tenantId));
+    // Memberships are control plane: in the core database whatever the tenant's isolation.
+    return this.db.runInTenantControlPlane(tenantId, () => this.users.membership(userId, tenantId));
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TenantContext } from '@conduit/database';
 import { AccessService, ROLES, Role, roleAtLeast } from '@conduit/access';
 import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
@@ -24,6 +25,7 @@ function presentUser(row: MemberRow): UserResponse {
 @Injectable()
 export class UsersService {
   constructor(
+    private readonly db: TenantContext,
     private readonly users: UsersRepository,
     private readonly access: AccessService,
     private readonly hasher: PasswordHasher,
@@ -31,7 +33,29 @@ export class UsersService {
     private readonly clock: Clock,
   ) {}
 
-  async create(dto: CreateUserDto): Promise<UserResponse> {
+  // Users and memberships are control plane: each method runs in the core database whatever the acting tenant's
+  // isolation (runInTenantControlPlane; inside a shared tenant's request, in its transaction as before).
+  create(dto: CreateUserDto): Promise<UserResponse> {
+    return this.db.runInTenantControlPlane(this.access.tenant().id, () => this.createIn(dto));
+  }
+
+  list(query: ListUsersQueryDto): Promise<Page<UserResponse>> {
+    return this.db.runInTenantControlPlane(this.access.tenant().id, () => this.listIn(query));
+  }
+
+  get(id: string): Promise<UserResponse> {
+    return this.db.runInTenantControlPlane(this.access.tenant().id, () => this.getIn(id));
+  }
+
+  update(id: string, dto: UpdateUserDto): Promise<UserResponse> {
+    return this.db.runInTenantControlPlane(this.access.tenant().id, () => this.updateIn(id, dto));
+  }
+
+  remove(id: string): Promise<void> {
+    return this.db.runInTenantControlPlane(this.access.tenant().id, () => this.removeIn(id));
+  }
+
+  private async createIn(dto: CreateUserDto): Promise<UserResponse> {
     const tenantId = this.access.tenant().id;
     this.access.assert('create', 'User', { tenant_id: tenantId });
     this.assertMayGrant(dto.role);
@@ -44,7 +68,7 @@ export class UsersService {
     return presentUser({ ...user, role: dto.role, tenant_id: tenantId });
   }
 
-  async list(query: ListUsersQueryDto): Promise<Page<UserResponse>> {
+  private async listIn(query: ListUsersQueryDto): Promise<Page<UserResponse>> {
     const tenantId = this.access.tenant().id;
     this.access.assert('read', 'User', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
@@ -53,11 +77,11 @@ export class UsersService {
     return toPage(rows, limit, presentUser);
   }
 
-  async get(id: string): Promise<UserResponse> {
+  private async getIn(id: string): Promise<UserResponse> {
     return presentUser(await this.loadMember(id, 'read'));
   }
 
-  async update(id: string, dto: UpdateUserDto): Promise<UserResponse> {
+  private async updateIn(id: string, dto: UpdateUserDto): Promise<UserResponse> {
     const member = await this.loadMember(id, 'update');
     const { principal } = this.access.identity();
     if (!roleAtLeast(principal.role, member.role)) {
@@ -90,11 +114,11 @@ export class UsersService {
       if (principal.userId === id || (await this.users.membershipCount(id)) <= 1)
         await this.users.updateUser(id, { password_hash: hash, updated_at: this.clock.now() });
     }
-    return this.get(id);
+    return this.getIn(id);
   }
 
   /** Removes the membership; a user left with no tenant is deleted outright. */
-  async remove(id: string): Promise<void> {
+  private async removeIn(id: string): Promise<void> {
     const member = await this.loadMember(id, 'delete');
     const { principal } = this.access.identity();
     if (principal.userId === id) throw new TenantException('cannot_remove_self', 'You cannot remove yourself');

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import {
   DATA_EXCEPTION_CLASS,
+  TenantDatabaseUnavailableError,
   UNIQUE_VIOLATION,
   isDatabaseUnavailable,
   isQueryTimeout,
@@ -159,6 +160,15 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
       'The queues are not available right now; retry after the Retry-After seconds',
       requestId,
       QUEUE_RETRY_AFTER_SECONDS,
+    );
+  }
+  // A dedicated tenant's own database is away: that tenant only (docs/dedicated-tenants.md).
+  if (err instanceof TenantDatabaseUnavailableError) {
+    return unavailable(
+      'tenant_database_unavailable',
+      "This tenant's database is not available right now; retry after the Retry-After seconds",
+      requestId,
+      DATABASE_RETRY_AFTER_SECONDS,
     );
   }
   // The database is away (restart, failover, network) or a statement ran past statement_timeout: the service, not the

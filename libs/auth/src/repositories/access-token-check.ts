@@ -54,7 +54,8 @@ export class AccessTokenCheck {
       tenantId,
       CHECK,
       [token.jti, token.sessionId ?? null, token.userId, tenantId],
-      { durable: true },
+      // Sessions, revoked tokens and memberships: the core database whatever the tenant's isolation.
+      { durable: true, controlPlane: true },
     );
     const revoked = !row || row.jti_revoked || (token.sessionId !== undefined && row.session_dead !== false);
     return { revoked, membership: row?.user_id ? toMembership(row as MembershipRow) : null };

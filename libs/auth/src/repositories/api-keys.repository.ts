@@ -45,7 +45,7 @@ export class ApiKeysRepository {
 
   /** Sets last_used_at to now unless it is newer than staleBefore, in one round trip of its own. */
   async touchLastUsed(tenantId: TenantId, id: string, now: Date, staleBefore: Date): Promise<void> {
-    await this.trip.query(tenantId, TOUCH_LAST_USED, [now, id, staleBefore], { durable: true });
+    await this.trip.query(tenantId, TOUCH_LAST_USED, [now, id, staleBefore], { durable: true, controlPlane: true });
   }
 
   private repo() {

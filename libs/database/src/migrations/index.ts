@@ -3,6 +3,7 @@ import { DUE_WORK_FUNCTIONS, DueWorkTenants1763950000000 } from './1763950000000
 import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups';
 import { ApiKeyRoles1763990000000 } from './1763990000000-api-key-roles';
 import { AccountsSessions1764200000000 } from './1764200000000-accounts-sessions';
+import { DedicatedTenants1764900000000 } from './1764900000000-dedicated-tenants';
 import type { MigrationClass } from './module-migrations';
 
 export { enableRls } from './rls-sql';
@@ -18,6 +19,7 @@ export type { MigrationClass } from './module-migrations';
  *   the platform's one reviewed look across tenants; they read the webhooks', ingestion's and chains' due rows.
  * - AnalyticsRollups: the rollups every domain's analytics add up (libs/database/src/rollups), keyed by kind.
  * - AccountsSessions: per-membership status, name and last sign-in; how a session began; tenant session settings.
+ * - DedicatedTenants: a dedicated tenant's sealed database URL and connection status (TenantDatabases routes by it).
  */
 export const PLATFORM_MIGRATIONS = [
   Foundation1763900000000,
@@ -25,6 +27,7 @@ export const PLATFORM_MIGRATIONS = [
   AnalyticsRollups1763980000000,
   ApiKeyRoles1763990000000,
   AccountsSessions1764200000000,
+  DedicatedTenants1764900000000,
 ];
 
 /** Tables the runtime role may only read and append to. */

@@ -91,6 +91,11 @@ export const configSchema = z.object({
   ANALYTICS_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
   WORKER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60000),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(60000),
+  // Dedicated-database tenants (docs/dedicated-tenants.md): the hosts a tenant's own database may be on (empty: no
+  // tenant may be made dedicated, so the setting never reaches an arbitrary host), each dedicated pool's size and idle.
+  DEDICATED_DATABASE_HOSTS: csv.transform((list) => list.map((h) => h.toLowerCase())).default([]),
+  DEDICATED_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
+  DEDICATED_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(30_000),
   MIGRATE_ON_START: bool.default(true),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z

@@ -40,6 +40,7 @@ export type CommonErrorCode =
   | 'internal_error'
   | 'service_unavailable'
   | 'database_unavailable'
+  | 'tenant_database_unavailable'
   | 'query_timeout'
   | 'queue_unavailable';
 

@@ -130,7 +130,18 @@ export class TenantResponse {
   @ApiProperty({ nullable: true, type: String }) contact_email: string | null;
   @ApiProperty({ ...JSON_OBJECT, example: {} }) settings: Record<string, unknown>;
   @ApiProperty({ ...JSON_OBJECT, example: {} }) compliance_settings: Record<string, unknown>;
-  @ApiProperty({ enum: ISOLATIONS }) isolation: TenantIsolation;
+  @ApiProperty({
+    enum: ISOLATIONS,
+    description: 'shared: rows in the core database; dedicated: in its own (docs/dedicated-tenants.md)',
+  })
+  isolation: TenantIsolation;
+  @ApiProperty({
+    enum: ['connected', 'disconnected', 'error'],
+    nullable: true,
+    type: String,
+    description: "A dedicated tenant's database as last seen; null for a shared tenant",
+  })
+  connection_status: 'connected' | 'disconnected' | 'error' | null;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 }

@@ -3,6 +3,8 @@ import type { TenantId } from '@conduit/platform';
 
 export type TenantStatus = 'active' | 'inactive' | 'suspended';
 export type TenantIsolation = 'shared' | 'dedicated';
+/** A dedicated tenant's database as last seen (null: shared). The sealed URL is deliberately not mapped here. */
+export type ConnectionStatus = 'connected' | 'disconnected' | 'error';
 
 @Entity('tenants')
 export class TenantEntity {
@@ -15,6 +17,7 @@ export class TenantEntity {
   @Column('jsonb') settings: Record<string, unknown>;
   @Column('jsonb', { name: 'compliance_settings' }) compliance_settings: Record<string, unknown>;
   @Column('text') isolation: TenantIsolation;
+  @Column('text', { name: 'connection_status', nullable: true }) connection_status: ConnectionStatus | null;
   @Column('timestamptz', { name: 'created_at' }) created_at: Date;
   @Column('timestamptz', { name: 'updated_at' }) updated_at: Date;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deleted_at: Date | null;

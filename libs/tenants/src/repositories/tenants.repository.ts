@@ -1,9 +1,10 @@
-// The SQL over tenants (a control-plane table: no tenant column, no RLS), in the caller's transaction. Callers have
-// decided who may read or write before they get here: the tenants API through AccessService, everyone else inside
-// SystemContext.run(). The walks of the MSSP tree have no depth limit (a limit made deep trees look shorter than they
-// are, and let a move create a cycle); each one tracks the ids it has seen, so even a cycle already in the data cannot
-// make it run forever.
+// The SQL over tenants (a control-plane table: no tenant column, no RLS), in the caller's transaction (in a dedicated
+// tenant's, the core database's own: TenantContext.coreEm). Callers have decided who may read or write before they get
+// here: the tenants API through AccessService, everyone else inside SystemContext.run(). The walks of the MSSP tree
+// have no depth limit (a limit made deep trees look shorter than they are, and let a move create a cycle); each one
+// tracks the ids it has seen, so even a cycle already in the data cannot make it run forever.
 import { Injectable } from '@nestjs/common';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { PageRequest, TenantContext, isUniqueViolation, newestFirst } from '@conduit/database';
 import { Clock, TenantId, isUuid } from '@conduit/platform';
 import { TenantEntity, TenantIsolation, TenantStatus } from '../entities/tenant.entity';
@@ -57,12 +58,13 @@ export class TenantsRepository {
       settings: input.settings ?? {},
       compliance_settings: input.complianceSettings ?? {},
       isolation: input.isolation ?? 'shared',
+      connection_status: null,
       created_at: now,
       updated_at: now,
       deleted_at: null,
     });
     try {
-      await this.db.insert(TenantEntity, tenant);
+      await repo.insert(tenant as QueryDeepPartialEntity<TenantEntity>);
     } catch (err) {
       // Two creates with one code at once: the exists check above passes for both, the unique index decides.
       if (isUniqueViolation(err, 'tenants_code_key')) throw codeTaken(input.code);
@@ -99,7 +101,7 @@ export class TenantsRepository {
 
   /** Ids from the tenant itself up to its root. */
   async lineage(tenantId: TenantId): Promise<TenantId[]> {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `WITH RECURSIVE up(id, parent_id, path) AS (
          SELECT id, parent_id, ARRAY[id] FROM tenants WHERE id = $1
          UNION ALL
@@ -113,7 +115,7 @@ export class TenantsRepository {
   /** Ids of the tenant and every live tenant below it. */
   async subtree(rootId: TenantId): Promise<TenantId[]> {
     // UNION (not UNION ALL) drops rows already found, which ends the walk on a cycle.
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `WITH RECURSIVE down(id) AS (
          SELECT id FROM tenants WHERE id = $1 AND deleted_at IS NULL
          UNION
@@ -126,18 +128,18 @@ export class TenantsRepository {
 
   /** Every live tenant's id, parent, code and name, in id order. */
   async liveTree(): Promise<TenantNode[]> {
-    return (await this.db.em.query(
+    return (await this.db.coreEm.query(
       `SELECT id, parent_id, code, name FROM tenants WHERE deleted_at IS NULL ORDER BY id`,
     )) as TenantNode[];
   }
 
   /** Serializes moves of tenants for the rest of the transaction. */
   async lockMoves(): Promise<void> {
-    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-moves', 0))`);
+    await this.db.coreEm.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-moves', 0))`);
   }
 
   async hasLiveChildren(tenantId: TenantId): Promise<boolean> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       'SELECT EXISTS (SELECT 1 FROM tenants WHERE parent_id = $1 AND deleted_at IS NULL) AS has',
       [tenantId],
     )) as { has: boolean }[];
@@ -145,7 +147,7 @@ export class TenantsRepository {
   }
 
   private repo() {
-    return this.db.em.getRepository(TenantEntity);
+    return this.db.coreEm.getRepository(TenantEntity);
   }
 }
 
