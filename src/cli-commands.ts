@@ -22,8 +22,10 @@ export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker
   tenant:create --code CODE --name NAME [--parent CODE]
   user:create --email E --password P --tenant CODE --role ROLE   (roles: ${ROLES.join(', ')})
   token:issue --email E [--tenant CODE]             print an access token for scripts
-  keys:status                                       count data keys per master key id (exit 1: some under an unknown id)
-  keys:rewrap                                       re-wrap data keys under the active master key (exit 1: some could not be)
+  keys:status                                       count data keys and dedicated database URLs per master key id
+                                                    (exit 1: some under an unknown id)
+  keys:rewrap                                       re-wrap data keys and dedicated database URLs' data keys under the
+                                                    active master key (exit 1: some could not be)
   license:status                                    print the licence in force (plan, expiry, quotas, features, ...)
   license:install --file FILE                       install the licence in FILE (checked as PUT /api/v1/license does)
   export --tenant CODE [--out FILE]                 the tenant's whole configuration as a conduit.export document

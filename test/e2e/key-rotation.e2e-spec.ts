@@ -182,6 +182,7 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
       configured_master_key_ids: ['k2', 'k1'],
       tenants: 4,
       data_keys_by_master_key: { k2: 1, k1: 4 },
+      database_urls_by_master_key: { k2: 0, k1: 0 },
       awaiting_rewrap: 4,
       unknown_master_key_ids: [],
       removable_master_key_ids: [],
@@ -199,6 +200,7 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
       tenants: 4,
       rewrapped: 4,
       already_current: 1,
+      database_urls: { rewrapped: 0, already_current: 0 },
       failures: [],
     });
 
@@ -254,6 +256,7 @@ describe('master key rotation (keys:status, keys:rewrap)', () => {
       configured_master_key_ids: ['k2'],
       tenants: 4,
       data_keys_by_master_key: { k2: 5 },
+      database_urls_by_master_key: { k2: 0 },
       awaiting_rewrap: 0,
       unknown_master_key_ids: [],
       removable_master_key_ids: [],

@@ -1,11 +1,19 @@
-// Lets an operator retire a master key: re-wraps every tenant data key under the active one (docs/operations.md "Keys
-// and rotation").
+// Lets an operator retire a master key: re-wraps every tenant data key, and the data key of every dedicated tenant's
+// sealed database URL, under the active one (docs/operations.md "Keys and rotation").
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@conduit/audit';
 import { SystemContext, TenantContext } from '@conduit/database';
 import { ConduitConfig, InjectConfig, MasterKeyring, TenantId } from '@conduit/platform';
-import { MasterKeyStatus, RewrapSummary, rewrapDataKey, summarizeMasterKeyUsage } from './master-key-rotation';
+import {
+  MasterKeyStatus,
+  RewrapSummary,
+  rewrapDataKey,
+  rewrapSealedDatabaseUrl,
+  sealedDatabaseUrlMasterKeyId,
+  summarizeMasterKeyUsage,
+} from './master-key-rotation';
 import { DataKeysRepository } from './repositories/data-keys.repository';
+import { DatabaseUrlsRepository } from './repositories/database-urls.repository';
 
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 const DEFAULT_BATCH = 200;
@@ -26,13 +34,14 @@ export class MasterKeyRotation {
     private readonly db: TenantContext,
     private readonly system: SystemContext,
     private readonly keys: DataKeysRepository,
+    private readonly urls: DatabaseUrlsRepository,
     @InjectConfig() config: ConduitConfig,
     private readonly audit: AuditLog,
   ) {
     this.#keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
   }
 
-  /** How many data keys each master key id wraps, across all tenants. */
+  /** How many data keys and sealed database URLs each master key id wraps, across all tenants. */
   async status(): Promise<MasterKeyStatus> {
     const tenants = await this.tenantIds('data_keys.status');
     const counts = new Map<string, number>();
@@ -40,7 +49,12 @@ export class MasterKeyRotation {
       const rows = await this.db.runInTenant(tenantId, () => this.keys.countByMasterKey(tenantId));
       for (const { master_key_id, n } of rows) counts.set(master_key_id, (counts.get(master_key_id) ?? 0) + n);
     }
-    return summarizeMasterKeyUsage(this.#keyring, tenants.length, counts);
+    const urlCounts = new Map<string, number>();
+    for (const { sealed } of await this.sealedUrls('database_urls.status')) {
+      const kid = sealedDatabaseUrlMasterKeyId(sealed);
+      urlCounts.set(kid, (urlCounts.get(kid) ?? 0) + 1);
+    }
+    return summarizeMasterKeyUsage(this.#keyring, tenants.length, counts, urlCounts);
   }
 
   /**
@@ -55,8 +69,11 @@ export class MasterKeyRotation {
       tenants: tenants.length,
       rewrapped: 0,
       already_current: 0,
+      database_urls: { rewrapped: 0, already_current: 0 },
       failures: [],
     };
+    // The URLs first, in the core database; then the data keys, tenant by tenant (a dedicated tenant's in its own).
+    await this.rewrapDatabaseUrls(summary);
     for (const tenantId of tenants) {
       let after: string | null = FIRST_ID;
       while (after !== null) {
@@ -65,6 +82,41 @@ export class MasterKeyRotation {
       }
     }
     return summary;
+  }
+
+  /**
+   * Re-wraps the data key of each sealed dedicated database URL, one core-database transaction per tenant. The URL is
+   * never decrypted: only its wrapped data key changes. Processes holding a pool to that database keep it until they
+   * re-read the registry (TenantDatabases), then reopen it with the new value: the same URL.
+   */
+  private async rewrapDatabaseUrls(summary: RewrapSummary): Promise<void> {
+    const active = this.#keyring.activeKeyId;
+    for (const { tenant_id: tenantId, sealed } of await this.sealedUrls('database_urls.rewrap')) {
+      const masterKeyId = sealedDatabaseUrlMasterKeyId(sealed);
+      if (masterKeyId === active) {
+        summary.database_urls.already_current++;
+        continue;
+      }
+      const outcome = rewrapSealedDatabaseUrl(this.#keyring, sealed);
+      if (!outcome.ok) {
+        summary.failures.push({
+          tenant_id: tenantId,
+          database_url: true,
+          master_key_id: masterKeyId,
+          reason: outcome.reason,
+        });
+        continue;
+      }
+      const swapped = await this.db.runInTenantControlPlane(tenantId, () =>
+        this.urls.swap(tenantId, sealed, outcome.wrappedKey),
+      );
+      if (swapped) summary.database_urls.rewrapped++;
+      else summary.database_urls.already_current++;
+    }
+  }
+
+  private sealedUrls(reason: 'database_urls.status' | 'database_urls.rewrap') {
+    return this.system.run(reason, () => this.urls.all());
   }
 
   /** Must run inside runInTenant. Returns the id to continue after, or null when the tenant is done. */

@@ -6,18 +6,18 @@ export type RewrapFailureReason = 'master_key_not_configured' | 'unwrap_failed' 
 
 export type RewrapOutcome = { ok: true; wrappedKey: string } | { ok: false; reason: RewrapFailureReason };
 
-export interface RewrapFailure {
-  tenant_id: TenantId;
-  data_key_id: string;
-  master_key_id: string;
-  reason: RewrapFailureReason;
-}
+export type RewrapFailure =
+  | { tenant_id: TenantId; data_key_id: string; master_key_id: string; reason: RewrapFailureReason }
+  /** the data key of the tenant's sealed dedicated database URL (tenants.database_url_sealed) */
+  | { tenant_id: TenantId; database_url: true; master_key_id: string; reason: RewrapFailureReason };
 
 export interface RewrapSummary {
   active_master_key_id: string;
   tenants: number;
   rewrapped: number;
   already_current: number;
+  /** sealed dedicated database URLs: their data keys, re-wrapped or already under the active key */
+  database_urls: { rewrapped: number; already_current: number };
   failures: RewrapFailure[];
 }
 
@@ -27,11 +27,16 @@ export interface MasterKeyStatus {
   tenants: number;
   /** data keys per master key id: every configured id (0 when unused) and any id found in the database */
   data_keys_by_master_key: Record<string, number>;
-  /** data keys wrapped by a configured key other than the active one: what keys:rewrap would re-wrap */
+  /** sealed dedicated database URLs (their data keys) per master key id, listed like data_keys_by_master_key */
+  database_urls_by_master_key: Record<string, number>;
+  /** data keys and database URLs wrapped by a configured key other than the active one: what keys:rewrap re-wraps */
   awaiting_rewrap: number;
-  /** ids that wrap data keys but are not in CONDUIT_MASTER_KEY: those keys (and their secrets) cannot be opened */
+  /**
+   * ids that wrap data keys or database URLs but are not in CONDUIT_MASTER_KEY: those keys (and their secrets, or
+   * their dedicated tenants' databases) cannot be opened
+   */
   unknown_master_key_ids: string[];
-  /** configured, not active, and wrapping no data key: safe to drop from CONDUIT_MASTER_KEY */
+  /** configured, not active, and wrapping no data key and no database URL: safe to drop from CONDUIT_MASTER_KEY */
   removable_master_key_ids: string[];
 }
 
@@ -58,22 +63,44 @@ export function rewrapDataKey(keyring: MasterKeyring, masterKeyId: string, wrapp
   }
 }
 
+/**
+ * A sealed dedicated database URL (`<wrapped data key>:<ciphertext>`, sealDatabaseUrl in libs/database) with its data
+ * key wrapped by the active master key. Only the wrapping changes: the ciphertext is bound to the tenant, not to the
+ * wrapping, so it stays as it is and the URL is never decrypted here.
+ */
+export function rewrapSealedDatabaseUrl(keyring: MasterKeyring, sealed: string): RewrapOutcome {
+  const separator = sealed.indexOf(':');
+  if (separator < 0) return { ok: false, reason: 'unwrap_failed' };
+  const outcome = rewrapDataKey(keyring, sealedDatabaseUrlMasterKeyId(sealed), sealed.slice(0, separator));
+  return outcome.ok ? { ok: true, wrappedKey: `${outcome.wrappedKey}${sealed.slice(separator)}` } : outcome;
+}
+
+/** The master key id wrapping a sealed database URL's data key (`v1.<kid>.` opens the wrapping); '' if malformed. */
+export function sealedDatabaseUrlMasterKeyId(sealed: string): string {
+  return sealed.split(':')[0].split('.')[1] ?? '';
+}
+
 export function summarizeMasterKeyUsage(
   keyring: MasterKeyring,
   tenants: number,
   counts: ReadonlyMap<string, number>,
+  urlCounts: ReadonlyMap<string, number> = new Map(),
 ): MasterKeyStatus {
   const count = (kid: string) => counts.get(kid) ?? 0;
-  const unknown = [...counts.keys()].filter((kid) => !keyring.has(kid)).sort();
+  const urls = (kid: string) => urlCounts.get(kid) ?? 0;
+  const unknown = [...new Set([...counts.keys(), ...urlCounts.keys()])].filter((kid) => !keyring.has(kid)).sort();
   const retired = keyring.keyIds.filter((kid) => kid !== keyring.activeKeyId);
+  const perKey = (n: (kid: string) => number) =>
+    // fromEntries defines own properties, so an id such as "__proto__" read from the database stays a plain key.
+    Object.fromEntries([...keyring.keyIds, ...unknown].map((kid) => [kid, n(kid)]));
   return {
     active_master_key_id: keyring.activeKeyId,
     configured_master_key_ids: keyring.keyIds,
     tenants,
-    // fromEntries defines own properties, so an id such as "__proto__" read from the database stays a plain key.
-    data_keys_by_master_key: Object.fromEntries([...keyring.keyIds, ...unknown].map((kid) => [kid, count(kid)])),
-    awaiting_rewrap: retired.reduce((sum, kid) => sum + count(kid), 0),
+    data_keys_by_master_key: perKey(count),
+    database_urls_by_master_key: perKey(urls),
+    awaiting_rewrap: retired.reduce((sum, kid) => sum + count(kid) + urls(kid), 0),
     unknown_master_key_ids: unknown,
-    removable_master_key_ids: retired.filter((kid) => count(kid) === 0),
+    removable_master_key_ids: retired.filter((kid) => count(kid) === 0 && urls(kid) === 0),
   };
 }
