@@ -116,6 +116,26 @@ describe('dedicated-database tenants', () => {
     }
   });
 
+  it('refuses creating a tenant labelled dedicated (400 isolation_requires_database), writing nothing', async () => {
+    const before = await api.sql(`SELECT count(*)::int AS n FROM tenants`);
+    const res = await api.request('POST', '/api/v1/tenants', {
+      token: root.token,
+      body: { code: 'labelled', name: 'Labelled only', isolation: 'dedicated' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('isolation_requires_database');
+    expect(res.body.error.message).toContain('PUT /api/v1/tenants/{id}/isolation');
+    expect(await api.sql(`SELECT count(*)::int AS n FROM tenants`)).toEqual(before);
+    expect(await api.sql(`SELECT id FROM tenants WHERE code = 'labelled'`)).toEqual([]);
+    // Shared (said or not) is created as before.
+    const shared = await api.request('POST', '/api/v1/tenants', {
+      token: root.token,
+      body: { code: 'labelled', name: 'Labelled shared', isolation: 'shared' },
+    });
+    expect(shared.status).toBe(201);
+    expect(shared.body).toMatchObject({ isolation: 'shared', connection_status: null });
+  });
+
   it('is for platform admins only', async () => {
     const res = await setIsolation(dedi.id, { isolation: 'dedicated', database_url: dedicatedUrl }, dediAdmin.token);
     expect(res.status).toBe(403);

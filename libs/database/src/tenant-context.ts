@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
 import { ClsService } from 'nestjs-cls';
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { InvariantError, QueueUnavailableError, TenantId } from '@conduit/platform';
 import { connectionLoss } from './database-availability';
@@ -26,6 +26,10 @@ type AfterCommit = () => Promise<unknown> | unknown;
 // No dot in CLS keys: nestjs-cls reads one as a path into an object that a child context (one per top-level
 // transaction) shares with its parent, so parallel transactions of one request would share one after-commit list.
 const AFTER_COMMIT = 'conduit_afterCommit';
+/** Work run when the current top-level transaction has ended, committed or not (atTransactionEnd). */
+const AT_END = 'conduit_atEnd';
+/** A dedicated tenant's transaction's core database connection, once it needed one held (heldCoreConnection). */
+const CORE_RUNNER = 'conduit_coreRunner';
 /** The settings applied through this class in the current transaction (absent: unknown, ask the database). */
 const APPLIED_SETTINGS = 'conduit_appliedSettings';
 /** The database of the current transaction (docs/dedicated-tenants.md): CORE_DATABASE or a dedicated tenant's id. */
@@ -113,6 +117,32 @@ export class TenantContext {
     return this.txHost.isTransactionActive();
   }
 
+  /**
+   * Whether the transaction open here (or, without one, the pool) is the core database's: every shared tenant's and
+   * the control plane's; a dedicated tenant's is its own database (docs/dedicated-tenants.md).
+   */
+  inCoreDatabase(): boolean {
+    return this.currentDatabase() === CORE_DATABASE;
+  }
+
+  /** Whether the transaction open here is in tenantId's dedicated database. */
+  inDatabaseOf(tenantId: TenantId): boolean {
+    return this.txHost.isTransactionActive() && this.currentDatabase() === tenantId;
+  }
+
+  /**
+   * Runs fn when the current top-level transaction has ended, committed or rolled back (at once when there is none):
+   * to release what was held for the transaction's duration outside it, such as a lock in the core database held for
+   * a dedicated tenant's transaction (QuotaLocksRepository). fn must not throw; it runs before the after-commit work.
+   */
+  atTransactionEnd(fn: () => Promise<void>): void {
+    const pending = this.txHost.isTransactionActive()
+      ? this.cls.get<(() => Promise<void>)[] | undefined>(AT_END)
+      : undefined;
+    if (pending) pending.push(fn);
+    else void fn();
+  }
+
   /** The current transaction's EntityManager (or the pool's, which sees no tenant rows). */
   get em(): EntityManager {
     return this.txHost.tx;
@@ -124,7 +154,36 @@ export class TenantContext {
    * the transaction: a dedicated tenant's database has these tables empty (docs/dedicated-tenants.md).
    */
   get coreEm(): EntityManager {
-    return this.currentDatabase() === CORE_DATABASE ? this.txHost.tx : this.databases.coreManager;
+    if (this.currentDatabase() === CORE_DATABASE) return this.txHost.tx;
+    return this.cls.get<QueryRunner | undefined>(CORE_RUNNER)?.manager ?? this.databases.coreManager;
+  }
+
+  /**
+   * A core database connection for the rest of the current transaction: in the core database, that transaction's
+   * (nothing is opened); in a dedicated tenant's, a connection of the core pool held (outside any transaction) until
+   * that transaction has ended, which coreEm then answers. For a session-level lock in the core database held for a
+   * dedicated tenant's transaction (QuotaLocksRepository): what is read under it goes through the same connection, so
+   * holding the lock never waits for a second core connection. Session advisory locks left on it are released before
+   * it goes back to the pool (or it is closed).
+   */
+  async heldCoreConnection(): Promise<EntityManager> {
+    if (this.currentDatabase() === CORE_DATABASE || !this.txHost.isTransactionActive()) return this.coreEm;
+    const held = this.cls.get<QueryRunner | undefined>(CORE_RUNNER);
+    if (held) return held.manager;
+    const runner = this.databases.coreManager.connection.createQueryRunner();
+    await runner.connect();
+    this.cls.set(CORE_RUNNER, runner);
+    this.atTransactionEnd(async () => {
+      const clean = await runner.query('SELECT pg_advisory_unlock_all()').then(
+        () => true,
+        () => false,
+      );
+      // TypeORM's release with an error closes the connection instead of pooling it (its session locks go with it).
+      await (runner as unknown as { releasePostgresConnection(err?: Error): Promise<void> }).releasePostgresConnection(
+        clean ? undefined : new Error('advisory locks not released'),
+      );
+    });
+    return runner.manager;
   }
 
   /** Plain INSERT of a fully built row (TypeORM's partial-entity type rejects jsonb columns typed as records). */
@@ -249,7 +308,10 @@ export class TenantContext {
     // A child context per transaction, so parallel transactions of one request keep separate lists.
     return this.cls.run({ ifNested: 'inherit' }, async () => {
       const callbacks: AfterCommit[] = [];
+      const atEnd: (() => Promise<void>)[] = [];
       this.cls.set(AFTER_COMMIT, callbacks);
+      this.cls.set(AT_END, atEnd);
+      this.cls.set(CORE_RUNNER, undefined);
       this.cls.set(APPLIED_SETTINGS, { ...settings });
       this.cls.set(DATABASE, database);
       let runner: { databaseConnection?: unknown } | undefined;
@@ -269,6 +331,8 @@ export class TenantContext {
         const loss = connectionLoss(runner?.databaseConnection);
         const reported = loss && !isDatabaseUnavailable(err) ? loss : err;
         throw database === CORE_DATABASE ? reported : dedicatedLoss(database)(reported);
+      } finally {
+        for (const fn of atEnd) await fn().catch(() => undefined);
       }
       await this.runCallbacks(callbacks);
       return result;

@@ -122,6 +122,21 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
+  /**
+   * What a per-tenant count function (a quota's quotaCountFunction, created in every database by the same migrations)
+   * answers for tenantId in its own database, read outside any transaction (committed rows); only that tenant's row
+   * counts. null when that database is away (noticed).
+   */
+  async countIn(tenantId: TenantId, sql: string): Promise<number | null> {
+    try {
+      const rows = (await (await this.dataSource(tenantId)).query(sql)) as { tenant_id: string; n: number }[];
+      return rows.find((r) => r.tenant_id === tenantId)?.n ?? 0;
+    } catch (err) {
+      if (!this.availability.notice(err)) throw err;
+      return null;
+    }
+  }
+
   /** The DataSource of a database key (CORE_DATABASE: the core one). */
   async dataSource(key: string): Promise<DataSource> {
     if (key === CORE_DATABASE) return this.core;

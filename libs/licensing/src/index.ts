@@ -13,6 +13,7 @@ export type { QuotaFigures } from './license-usage';
 export { ENFORCED_QUOTAS, QuotaCounterProvider } from './quota-counters';
 export type { EnforcedQuota, QuotaCount, QuotaCounter } from './quota-counters';
 export { quotaCountFunction, dropQuotaCountFunction } from './quota-count-sql';
+export { TenantRowCounts } from './repositories/tenant-row-counts.repository';
 export { FEATURE_OPERATION_EXTENSION, RequiresFeature } from './requires-feature';
 export { LicensingApiModule } from './licensing-api.module';
 export { LicensingException } from './licensing.exception';

@@ -24,6 +24,7 @@ import { InstallationRepository } from './repositories/installation.repository';
 import { LicensesRepository } from './repositories/licenses.repository';
 import { MemberCountsRepository } from './repositories/member-counts.repository';
 import { QuotaLocksRepository } from './repositories/quota-locks.repository';
+import { TenantRowCounts } from './repositories/tenant-row-counts.repository';
 import { UsageCountingRepository } from './repositories/usage-counting.repository';
 import { UsageRepository } from './repositories/usage.repository';
 import { RequiredFeatureGuard } from './requires-feature';
@@ -52,6 +53,7 @@ import './licensing.access';
     MemberCountsRepository,
     QuotaLocksRepository,
     QuotaCounters,
+    TenantRowCounts,
     TenantsCounter,
     UsersCounter,
     LicenseUsage,
@@ -69,6 +71,7 @@ import './licensing.access';
   // worker's count and the API's gauge; other libs cannot name them.
   exports: [
     LicenseState,
+    TenantRowCounts,
     LicenseStateService,
     LicenseService,
     LicenseVerifier,

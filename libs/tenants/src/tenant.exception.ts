@@ -7,6 +7,7 @@ export type TenantErrorCode =
   | 'tenant_parent_invalid'
   | 'tenant_parent_cycle'
   | 'tenant_update_forbidden'
+  | 'isolation_requires_database'
   | 'user_not_found'
   | 'email_taken'
   | 'role_not_allowed'
@@ -22,6 +23,7 @@ const STATUS: Record<TenantErrorCode, HttpStatusCode> = {
   tenant_parent_invalid: 400,
   tenant_parent_cycle: 400,
   tenant_update_forbidden: 403,
+  isolation_requires_database: 400,
   user_not_found: 404,
   email_taken: 409,
   role_not_allowed: 403,

@@ -41,6 +41,14 @@ export class TenantsService {
   ) {}
 
   async create(dto: CreateTenantDto): Promise<TenantResponse> {
+    // A dedicated tenant needs its database, which only the isolation route sets up (migrations, runtime role, sealed
+    // URL): a tenant merely labelled dedicated would be routed as shared (docs/dedicated-tenants.md).
+    if (dto.isolation === 'dedicated') {
+      throw new TenantException(
+        'isolation_requires_database',
+        'A tenant is created shared; make it dedicated with PUT /api/v1/tenants/{id}/isolation and its database_url',
+      );
+    }
     const { principal, tenant: acting } = this.access.identity();
     const parentId = dto.parent_id ?? (principal.role === 'platform_admin' ? null : acting.id);
     // A new tenant's id, minted here.

@@ -1,22 +1,16 @@
 // The integrations quota counts each live tenant's integrations that are not deleted (drafts and inactive ones too).
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
-import { QuotaCount, QuotaCounter, QuotaCounterProvider } from '@conduit/licensing';
-import type { TenantId } from '@conduit/platform';
+import { QuotaCount, QuotaCounter, QuotaCounterProvider, TenantRowCounts } from '@conduit/licensing';
 
 @QuotaCounterProvider()
 @Injectable()
 export class IntegrationsCounter implements QuotaCounter {
   readonly quota = 'integrations';
 
-  constructor(private readonly db: TenantContext) {}
+  constructor(private readonly rows: TenantRowCounts) {}
 
-  async count(): Promise<QuotaCount> {
-    const rows = await this.db.prepared<{ tenant_id: TenantId; n: number }>(
-      'conduit_integration_counts',
-      'SELECT tenant_id, n FROM conduit_integration_counts()',
-      [],
-    );
-    return { total: rows.reduce((sum, r) => sum + r.n, 0), byTenant: new Map(rows.map((r) => [r.tenant_id, r.n])) };
+  /** Shared tenants' rows in the core database and each dedicated tenant's in its own. */
+  count(): Promise<QuotaCount> {
+    return this.rows.count('conduit_integration_counts');
   }
 }

@@ -9,11 +9,15 @@ export class MemberCountsRepository {
   constructor(private readonly db: TenantContext) {}
 
   async byTenant(): Promise<Map<TenantId, number>> {
-    const rows = await this.db.prepared<{ tenant_id: TenantId; n: number }>(
-      'conduit_license_member_counts',
-      'SELECT tenant_id, n FROM conduit_license_member_counts()',
+    // Memberships are control plane, in the core database: the caller's transaction when it is the core one, else
+    // the core pool (a dedicated tenant's database has none).
+    const rows = (await this.db.coreEm.query(
+      {
+        name: 'conduit_license_member_counts',
+        text: 'SELECT tenant_id, n FROM conduit_license_member_counts()',
+      } as unknown as string,
       [],
-    );
+    )) as { tenant_id: TenantId; n: number }[];
     return new Map(rows.map((r) => [r.tenant_id, r.n]));
   }
 }

@@ -42,7 +42,11 @@ export class CreateTenantDto {
   @IsObject()
   compliance_settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ enum: ISOLATIONS, default: 'shared' })
+  @ApiPropertyOptional({
+    enum: ISOLATIONS,
+    default: 'shared',
+    description: "'dedicated' is refused (400 isolation_requires_database): see PUT /api/v1/tenants/{id}/isolation",
+  })
   @IsOptional()
   @IsIn(ISOLATIONS)
   isolation?: TenantIsolation;
