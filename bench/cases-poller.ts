@@ -10,17 +10,14 @@ import 'reflect-metadata';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import IORedis from 'ioredis';
-import { TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
 import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
-import { OperatorService } from '@conduit/tenants';
-import { CliModule } from '../src/cli.module';
 import { ApiProcess, startApiProcess } from '../test/support/api-process';
+import { benchApiCaller, seedBenchAdmin } from './bench-api';
 import { createBenchDatabase, machineFacts, sleep, startWorker, stopWorker } from './support';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 50_000);
@@ -88,31 +85,10 @@ async function main(): Promise<void> {
   let worker: ReturnType<typeof startWorker> | undefined;
   try {
     await migrateDatabase(config, API_MIGRATIONS);
-    const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
-    const tenant = await ops.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
-    const user = await ops.get(OperatorService).createUser({
-      email: 'bench@example.test',
-      password: 'bench-password-123',
-      tenantCode: 'bench',
-      role: 'tenant_admin',
-    });
-    const { token } = ops
-      .get(TokenService)
-      .issueAccessToken({ userId: user.id, tenantId: tenant.id, role: 'tenant_admin' });
-    await ops.close();
+    const { token } = await seedBenchAdmin(config);
     api = await startApiProcess({ ...db.env, RATE_LIMIT_PER_MINUTE: '100000000' });
     await api.live();
-    const apiUrl = api.url;
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text) as Record<string, unknown>;
-    };
+    const call = benchApiCaller(api.url, token);
     const integration = await call('POST', '/api/v1/integrations', { title: 'SIEM' });
     await call('POST', `/api/v1/integrations/${String(integration.id)}/tasks`, {
       name: 'Pull alerts',

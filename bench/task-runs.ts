@@ -35,18 +35,15 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { NestFactory } from '@nestjs/core';
 import { type ConnectionOptions, Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
-import { TokenService } from '@conduit/auth';
 import { migrateDatabase } from '@conduit/database';
 import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
-import { OperatorService } from '@conduit/tenants';
-import { CliModule } from '../src/cli.module';
 import { ApiProcess, startApiProcess } from '../test/support/api-process';
+import { benchApiCaller, seedBenchAdmin } from './bench-api';
 import {
   ROOT,
   cpuByGroup,
@@ -242,18 +239,7 @@ async function main(): Promise<void> {
   });
   try {
     await migrateDatabase(config, API_MIGRATIONS);
-    const ops = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
-    const tenant = await ops.get(OperatorService).createTenant({ code: 'bench', name: 'Bench' });
-    const user = await ops.get(OperatorService).createUser({
-      email: 'bench@example.test',
-      password: 'bench-password-123',
-      tenantCode: 'bench',
-      role: 'tenant_admin',
-    });
-    const { token } = ops
-      .get(TokenService)
-      .issueAccessToken({ userId: user.id, tenantId: tenant.id, role: 'tenant_admin' });
-    await ops.close();
+    const { tenantId, token } = await seedBenchAdmin(config);
 
     api = await startApiProcess({
       ...db.env,
@@ -266,16 +252,7 @@ async function main(): Promise<void> {
     });
     await api.live();
     const apiUrl = api.url;
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text) as Record<string, unknown>;
-    };
+    const call = benchApiCaller(apiUrl, token);
 
     // Seeded through the API: an integration, a task (GET /x, one output field), an instance on the receiver.
     const integration = await call('POST', '/api/v1/integrations', { title: 'Bench tool' });
@@ -431,7 +408,7 @@ async function main(): Promise<void> {
         cmd: 'sql',
         n: FLOOR,
         row: {
-          tenant_id: tenant.id,
+          tenant_id: tenantId,
           instance_uuid: instanceId,
           integration_uuid: String(task.integration_uuid),
           task_uuid: String(task.id),

@@ -1,5 +1,5 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { ErrorDetail, CommonException } from '@conduit/platform';
+import { ErrorDetail, CommonException, STRICT_INPUT, STRICT_TRANSFORM } from '@conduit/platform';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((e) => {
@@ -14,11 +14,9 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
 /** Whitelisted, strictly typed input: unknown fields and wrong types are 400 validation_failed with field details. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
+    ...STRICT_INPUT,
     transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
+    transformOptions: STRICT_TRANSFORM,
     exceptionFactory: (errors) => {
       const details = flatten(errors);
       return CommonException.validation(details[0]?.message ?? 'Request is not valid', details);

@@ -8,7 +8,7 @@
 // outcome is recorded as a task run (source ingestion) and in last_run.
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DatabaseAvailability, SystemContext, TenantContext, isDatabaseUnavailable } from '@conduit/database';
-import { InstanceSecrets, InstancesService } from '@conduit/integrations';
+import { InstancesService } from '@conduit/integrations';
 import { ConduitConfig, ConduitException, InjectConfig, TenantId, credentialScrubber } from '@conduit/platform';
 import { InstanceRateLimiter, TaskEntity } from '@conduit/tasks';
 import {
@@ -18,6 +18,7 @@ import {
   TaskRunsRepository,
   TaskRunsService,
   TasksRepository,
+  credentialsOf,
   dependencyOrder,
   executeTaskCall,
 } from '@conduit/tasks/engine';
@@ -456,14 +457,6 @@ export class IngestionPoller {
       return null;
     }
   }
-}
-
-function credentialsOf(secrets: InstanceSecrets): Record<string, string> {
-  const c = Object.fromEntries(
-    Object.entries(secrets.credentials).filter((e): e is [string, string] => typeof e[1] === 'string'),
-  );
-  if (c.key !== undefined && c.api_key === undefined) c.api_key = c.key;
-  return c;
 }
 
 /** Runs the due ingestion in every worker process (each run leased by one of them). */

@@ -247,15 +247,6 @@ export class TaskRunner {
   }
 }
 
-/** The instance's credentials as templates name them ({{credentials.api_key}} is the api_key auth's key). */
-function credentialsOf(secrets: InstanceSecrets): Record<string, string> {
-  const c = Object.fromEntries(
-    Object.entries(secrets.credentials).filter((e): e is [string, string] => typeof e[1] === 'string'),
-  );
-  if (c.key !== undefined && c.api_key === undefined) c.api_key = c.key;
-  return c;
-}
-
 function recordedCall(tag: string, r: TaskCallResult, ms: number): RecordedCall {
   return {
     task_tag: tag,
@@ -283,3 +274,15 @@ function failed(error: TaskRunError): TaskRunResult {
 }
 
 export type { InstanceEntity };
+
+/**
+ * The instance's credentials as templates name them ({{credentials.api_key}} is the api_key auth's key): for every
+ * caller of executeTaskCall with an instance (runs, case ingestion).
+ */
+export function credentialsOf(secrets: InstanceSecrets): Record<string, string> {
+  const c = Object.fromEntries(
+    Object.entries(secrets.credentials).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+  if (c.key !== undefined && c.api_key === undefined) c.api_key = c.key;
+  return c;
+}

@@ -1,8 +1,9 @@
-// An imported body is checked by the class-validator rules of its create route, as the API's global ValidationPipe
-// checks a request (apps/api/src/http/validation.ts: whitelist, unknown keys refused, no implicit conversion), so
-// importing cannot skip a DTO rule. Failures become the item's problems, with their path in the document.
+// An imported body is checked by the class-validator rules of its create route with the API's own options
+// (STRICT_INPUT, STRICT_TRANSFORM from @conduit/platform, which the global ValidationPipe uses), so importing cannot
+// skip a DTO rule. Failures become the item's problems, with their path in the document.
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validate } from 'class-validator';
+import { STRICT_INPUT, STRICT_TRANSFORM } from '@conduit/platform';
 import type { ImportProblem } from '../format/transfer-document';
 
 type DtoClass<T> = new () => T;
@@ -15,12 +16,8 @@ export async function validatedBody<T extends object>(
 ): Promise<{ value: T; problems: [] } | { value: null; problems: ImportProblem[] }> {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { value: null, problems: [{ code: 'validation_failed', message: `${at} must be an object`, field: at }] };
-  const value = plainToInstance(dto, body, { enableImplicitConversion: false });
-  const errors = await validate(value, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    validationError: { target: false, value: false },
-  });
+  const value = plainToInstance(dto, body, STRICT_TRANSFORM);
+  const errors = await validate(value, STRICT_INPUT);
   if (errors.length === 0) return { value, problems: [] };
   return { value: null, problems: flatten(errors, at) };
 }
