@@ -70,6 +70,11 @@ describe('instance health checks', () => {
       )
     )[0];
   const events = (type: string) => hooks.to('/events').filter((r) => JSON.parse(r.body).type === type);
+  /** An instance with a health check is due at once: waits until a worker has recorded that first check, so the
+   * next due time is ours to set (a check whose request was seen but not yet recorded would race the next one). */
+  async function firstCheckRecorded(id: string): Promise<void> {
+    await waitFor('the first scheduled check was recorded', async () => (await row(id)).checked !== null, 10_000);
+  }
   /** Makes the next scheduled check due now and waits until a worker has recorded it. */
   async function nextScheduledCheck(id: string): Promise<void> {
     const before = (await row(id)).checked;
@@ -116,9 +121,9 @@ describe('instance health checks', () => {
     'turns unhealthy after the threshold and recovers, publishing each transition once',
     { timeout: 60_000 },
     async () => {
-      const id = await instance('c', { path: '/health', interval_seconds: 3600, failure_threshold: 2 });
       tool.respond(503, '/c/health');
-      await nextScheduledCheck(id);
+      const id = await instance('c', { path: '/health', interval_seconds: 3600, failure_threshold: 2 });
+      await firstCheckRecorded(id);
       expect(await row(id)).toMatchObject({ status: 'active', health_failures: 1 });
       await nextScheduledCheck(id);
       expect(await row(id)).toMatchObject({ status: 'error', health_status: 'unhealthy', health_failures: 2 });
@@ -150,10 +155,10 @@ describe('instance health checks', () => {
     const second = await stack.startWorkerProcess({ INSTANCE_HEALTH_SWEEP_INTERVAL_MS: '200' });
     workers.push(second);
     await second.healthy();
-    const id = await instance('d', { path: '/health', interval_seconds: 3600 });
     tool.respond(200, '/d/health');
+    const id = await instance('d', { path: '/health', interval_seconds: 3600 });
     // Created due at once: the first scheduled check.
-    await waitFor('the first check', async () => tool.to('/d/health').length === 1, 10_000);
+    await firstCheckRecorded(id);
     for (let i = 0; i < 4; i++) await nextScheduledCheck(id);
     await new Promise((r) => setTimeout(r, 1000));
     expect(tool.to('/d/health')).toHaveLength(5);
