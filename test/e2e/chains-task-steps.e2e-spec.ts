@@ -306,6 +306,25 @@ describe('chains: task steps', () => {
       expect.arrayContaining([{ kind: 'chain', id: chain.body.id, name: 'Uses enrich_ip' }]),
     );
 
+    // The instance its task step runs on: refused while the chain uses it (nothing written), a bad force refused.
+    const instanceRefused = await stack.api.request('DELETE', `/api/v1/instances/${instanceId}`, {
+      token: admin.token,
+    });
+    expect(instanceRefused.status, instanceRefused.text).toBe(409);
+    expect(instanceRefused.body.error.code).toBe('instance_has_dependents');
+    expect(instanceRefused.body.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'chain', id: chain.body.id, name: 'Uses enrich_ip' })]),
+    );
+    const badForce = await stack.api.request('DELETE', `/api/v1/instances/${instanceId}?force=yes`, {
+      token: admin.token,
+    });
+    expect(badForce.status, badForce.text).toBe(400);
+    const [kept] = await stack.api.sql<{ deleted_at: string | null; status: string }>(
+      `SELECT deleted_at, status FROM integration_instances WHERE id = $1`,
+      [instanceId],
+    );
+    expect(kept).toMatchObject({ deleted_at: null, status: 'active' });
+
     // The integration: refused while chains use its tasks, deleted with force.
     const refused = await stack.api.request('DELETE', `/api/v1/integrations/${integration.id}`, { token: admin.token });
     expect(refused.status, refused.text).toBe(409);
@@ -330,5 +349,16 @@ describe('chains: task steps', () => {
     const inactive = await publish('alert.raised', { ip: MALICIOUS });
     expect(inactive.status).toBe('failed');
     expect(inactive.step_runs[0].last_error).toMatch(/could not start the task: (task|instance)_not_runnable/);
+
+    // The instance, with force: deleted although the chain still names it.
+    const forcedInstance = await stack.api.request('DELETE', `/api/v1/instances/${instanceId}?force=true`, {
+      token: admin.token,
+    });
+    expect(forcedInstance.status, forcedInstance.text).toBe(204);
+    const [gone] = await stack.api.sql<{ deleted_at: string | null }>(
+      `SELECT deleted_at FROM integration_instances WHERE id = $1`,
+      [instanceId],
+    );
+    expect(gone.deleted_at).not.toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '@conduit/audit';
 import { Migrations } from '@conduit/database';
+import { IntegrationsModule } from '@conduit/integrations';
 import { SecretsModule } from '@conduit/secrets';
 import { TasksModule } from '@conduit/tasks';
 import { TenantsModule } from '@conduit/tenants';
@@ -12,6 +13,7 @@ import { ChainAnalyticsService } from './chain-analytics.service';
 import { ChainRunsService } from './chain-runs.service';
 import { CHAIN_STEPS_QUEUE } from './chain-step-job';
 import { ChainStepScheduler } from './chain-step-scheduler';
+import { ChainInstanceUsers } from './chain-instance-users';
 import { ChainTaskUsers } from './chain-task-users';
 import { ChainTrigger } from './chain-trigger';
 import { ChainsService } from './chains.service';
@@ -39,6 +41,8 @@ import './chains.access';
     TypeOrmModule.forFeature([ChainEntity, ChainStepEntity, ChainRunEntity, ChainStepRunEntity, CredentialEntity]),
     BullModule.registerQueue({ name: CHAIN_STEPS_QUEUE }),
     AuditModule,
+    // Instances: chains register as users of the instances their task steps run on.
+    IntegrationsModule,
     SecretsModule,
     // Task steps: checked and prepared like any task run; chains register as users of the tasks they run.
     TasksModule,
@@ -58,6 +62,7 @@ import './chains.access';
     ChainStepScheduler,
     ChainTrigger,
     ChainTaskUsers,
+    ChainInstanceUsers,
   ],
   // The repositories too, for the step engine's module (ChainEngineModule): other libs cannot name them.
   exports: [

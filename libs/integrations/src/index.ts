@@ -3,6 +3,8 @@ export * from './fields';
 export { CatalogueCounters } from './repositories/catalogue-counters';
 export type { CounterKind } from './repositories/catalogue-counters';
 export { IntegrationDependents } from './integration-dependents';
+export { InstanceUsers } from './instances/instance-users';
+export type { InstanceUserSource } from './instances/instance-users';
 export type { DependentsSource, IntegrationDependent, IntegrationRef } from './integration-dependents';
 export { IntegrationEntity, INTEGRATION_STATUSES } from './entities/integration.entity';
 export type { IntegrationStatus } from './entities/integration.entity';

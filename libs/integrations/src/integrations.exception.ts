@@ -7,6 +7,7 @@ export type IntegrationsErrorCode =
   | 'integration_not_owned'
   | 'integration_has_dependents'
   | 'instance_not_found'
+  | 'instance_has_dependents'
   | 'instance_title_exists'
   | 'invalid_instance_config'
   | 'secrets_required_for_new_host'
@@ -22,6 +23,7 @@ const STATUS: Record<IntegrationsErrorCode, HttpStatusCode> = {
   integration_not_owned: 403,
   integration_has_dependents: 409,
   instance_not_found: 404,
+  instance_has_dependents: 409,
   instance_title_exists: 409,
   invalid_instance_config: 400,
   secrets_required_for_new_host: 400,

@@ -8,6 +8,7 @@ import { TenantsModule } from '@conduit/tenants';
 import { IntegrationEntity } from './entities/integration.entity';
 import { IntegrationDependents } from './integration-dependents';
 import { InstanceDependents } from './instances/instance-dependents';
+import { InstanceUsers } from './instances/instance-users';
 import { InstanceEntity } from './entities/instance.entity';
 import { InstancesCounter } from './repositories/instances.counter';
 import { InstanceHealthRepository } from './repositories/instance-health.repository';
@@ -44,6 +45,7 @@ import './instances/instances.access';
     InstancesRepository,
     InstancesCounter,
     InstanceDependents,
+    InstanceUsers,
     InstancesService,
     InstanceHealthRepository,
   ],
@@ -51,6 +53,7 @@ import './instances/instances.access';
     TypeOrmModule,
     CatalogueCounters,
     IntegrationDependents,
+    InstanceUsers,
     IntegrationsService,
     InstancesService,
     InstanceHealthRepository,

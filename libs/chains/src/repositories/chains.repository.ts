@@ -134,6 +134,18 @@ export class ChainsRepository {
     )) as { id: string; name: string; task_tag: string }[];
   }
 
+  /** Chains (not deleted; their current steps) with a task step running on the instance. */
+  async instanceUsers(tenantId: TenantId, instanceUuid: string): Promise<{ id: string; name: string }[]> {
+    return (await this.db.em.query(
+      `SELECT DISTINCT c.id, c.name
+         FROM execution_chain_steps s
+         JOIN execution_chains c ON c.tenant_id = s.tenant_id AND c.id = s.chain_id AND c.steps_version = s.steps_version
+        WHERE s.tenant_id = $1 AND s.step_type = 'task' AND c.deleted_at IS NULL AND s.instance_uuid = $2
+        ORDER BY c.name, c.id`,
+      [tenantId, instanceUuid],
+    )) as { id: string; name: string }[];
+  }
+
   /** The active chains whose trigger matches one of `patterns` (or the one chain asked for), ready to launch. */
   async launchable(tenantId: TenantId, where: { patterns?: string[]; chainId?: string }): Promise<LaunchableChain[]> {
     // Every publish asks this (the event trigger): a statement of its own, without optional filters, prepared once

@@ -238,6 +238,16 @@ export class ListInstancesQueryDto extends ListQueryDto {
   status?: InstanceStatus;
 }
 
+export class DeleteInstanceQueryDto {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'Delete even though chains run task steps on it (they fail on it until edited)',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  force?: 'true' | 'false';
+}
+
 export class SecretSetResponse {
   @ApiProperty({ description: 'Whether a value is stored (it is never returned)' }) set: boolean;
 }

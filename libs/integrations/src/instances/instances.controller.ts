@@ -14,6 +14,7 @@ import { ApiErrors } from '@conduit/platform';
 import { auditedInstanceChanges } from './instance-audit';
 import {
   CreateInstanceDto,
+  DeleteInstanceQueryDto,
   InstanceListResponse,
   InstanceResponse,
   ListInstancesQueryDto,
@@ -85,10 +86,15 @@ export class InstancesController {
   @CheckPolicy('delete', 'Instance')
   @Audited('instance.delete', 'Instance')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an instance (soft: deleted_at set, status inactive; its title free again)' })
+  @ApiOperation({
+    summary: 'Delete an instance (soft: deleted_at set, status inactive; its title free again)',
+    description:
+      '409 instance_has_dependents (the chains in details) while a chain has a task step running on it, unless ' +
+      'force=true.',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(401, 403, 404)
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.instances.remove(id);
+  @ApiErrors(400, 401, 403, 404, 409)
+  async remove(@Param('id') id: string, @Query() query: DeleteInstanceQueryDto): Promise<void> {
+    await this.instances.remove(id, query.force === 'true');
   }
 }

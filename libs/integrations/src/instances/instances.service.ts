@@ -34,6 +34,8 @@ import {
 } from './instance.dto';
 import { DEFAULT_HEALTH_FAILURE_THRESHOLD, InstanceEntity } from '../entities/instance.entity';
 import { InstancesRepository } from '../repositories/instances.repository';
+import type { IntegrationDependent } from '../integration-dependents';
+import { InstanceUsers } from './instance-users';
 
 const sealAad = (id: string) => `integration_instance:${id}`;
 
@@ -61,6 +63,7 @@ export class InstancesService {
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly users: InstanceUsers,
   ) {}
 
   /**
@@ -295,12 +298,23 @@ export class InstancesService {
     });
   }
 
-  /** Soft delete: deleted_at set, status inactive; its title is free again. */
-  async remove(id: string): Promise<void> {
+  /**
+   * Soft delete: deleted_at set, status inactive; its title is free again. Refused (409 instance_has_dependents)
+   * while a registered user (a chain's task step) runs on it, unless force; answers what it left without an instance.
+   */
+  async remove(id: string, force = false): Promise<IntegrationDependent[]> {
     const tenantId = this.writer('delete');
-    await this.db.runInTenant(tenantId, async () => {
+    return this.db.runInTenant(tenantId, async () => {
       const row = isUuid(id) ? await this.instances.find(tenantId, id, true) : null;
       if (!row) throw instanceNotFound();
+      const dependents = await this.users.of(tenantId, row.id);
+      if (dependents.length > 0 && !force) {
+        throw new IntegrationsException(
+          'instance_has_dependents',
+          `The instance is still used (${dependents.length}); delete with force=true to leave them without it`,
+          dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d })),
+        );
+      }
       const now = this.clock.now();
       await this.instances.update(tenantId, row.id, {
         status: 'inactive',
@@ -308,6 +322,7 @@ export class InstancesService {
         updated_at: now,
         next_health_check_at: null,
       });
+      return dependents;
     });
   }
 
