@@ -420,6 +420,46 @@ describe('polling ingestion', () => {
     },
   );
 
+  it(
+    'a cancelled run stops before its next page: nothing more stored, the cursor kept; the next run stores the rest once',
+    { timeout: 60_000 },
+    async () => {
+      if (!stack.worker) await stack.startWorker();
+      const { id } = await instance('cancel');
+      seed('cancel', 20, 0, 900);
+      siem.delayMs = 800;
+      expect((await put(id, { ...SETTINGS, interval_seconds: 3600 })).status).toBe(200);
+      await waitFor('the first page stored', async () => (await stored(id)).length > 0, 20_000);
+      const [running] = await stack.api.sql<{ id: string }>(
+        `SELECT id FROM task_runs WHERE instance_uuid = $1 AND source = 'ingestion' AND status = 'running'`,
+        [id],
+      );
+      const cancel = await stack.api.request('POST', `/api/v1/task-runs/${running.id}/cancel`, {
+        token: admin.token,
+        body: {},
+      });
+      expect(cancel.status, cancel.text).toBe(200);
+      await waitFor('the run stopped', async () => (await state(id)).last_run?.error?.code === 'cancelled', 20_000);
+      const asked = siem.requests.get('cancel') ?? 0;
+      const kept = await stored(id);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(siem.requests.get('cancel') ?? 0).toBe(asked); // no page asked after it stopped
+      expect(kept.length).toBeLessThan(20);
+      expect(await stored(id)).toHaveLength(kept.length);
+      expect((await state(id)).cursor).toBeNull(); // the window was not done
+      const run = await stack.api.request('GET', `/api/v1/task-runs/${running.id}`, { token: admin.token });
+      expect(run.body).toMatchObject({ source: 'ingestion', status: 'cancelled', error: { code: 'cancelled' } });
+      expect(run.body.outputs.pages).toBeGreaterThanOrEqual(1);
+      expect(run.body.outputs.window_done).toBe(false);
+
+      // The next run reads the window again: every item stored once.
+      siem.delayMs = 0;
+      await stack.api.sql(`UPDATE instance_ingestion SET next_run_at = now() WHERE instance_uuid = $1`, [id]);
+      await allStored('cancel', id);
+      expect(await duplicateRows(id)).toBe(0);
+    },
+  );
+
   it('follows page-number pagination; switched off, the task is no longer used', { timeout: 60_000 }, async () => {
     if (!stack.worker) await stack.startWorker();
     siem.delayMs = 0;

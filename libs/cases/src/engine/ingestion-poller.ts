@@ -65,6 +65,18 @@ class LeaseLost extends Error {
   }
 }
 
+/** The run's task run was cancelled (POST /task-runs/{id}/cancel): the run stops before storing another page. */
+class RunCancelled extends Error {
+  constructor() {
+    super('cancelled by request');
+  }
+}
+
+/** Why the run's signal was aborted: a cancellation, or (otherwise) the lease lost. */
+function stopped(signal: AbortSignal): Error {
+  return signal.reason instanceof RunCancelled ? signal.reason : new LeaseLost();
+}
+
 class RunFailed extends Error {
   constructor(
     readonly code: string,
@@ -141,17 +153,19 @@ export class IngestionPoller {
     const leaseSeconds = this.config.CASE_INGESTION_LEASE_SECONDS;
     const abort = new AbortController();
     let lost = false;
+    let prepared: Awaited<ReturnType<TaskRunsService['prepare']>> | null = null;
     const beat = setInterval(
       () => {
         void this.db
-          .runInTenant(tenantId, () =>
-            this.ingestion.renew(tenantId, claimed.instance_uuid, claimed.lock_token, leaseSeconds),
-          )
-          .then((held) => {
+          .runInTenant(tenantId, async () => ({
+            held: await this.ingestion.renew(tenantId, claimed.instance_uuid, claimed.lock_token, leaseSeconds),
+            cancelled: prepared !== null && (await this.cancelled(tenantId, prepared.row.id)),
+          }))
+          .then(({ held, cancelled }) => {
             if (!held && !lost) {
               lost = true;
               abort.abort(new LeaseLost());
-            }
+            } else if (cancelled && !abort.signal.aborted) abort.abort(new RunCancelled());
           })
           .catch(() => undefined); // the database away: the page's own lease check decides
       },
@@ -181,7 +195,6 @@ export class IngestionPoller {
       task_run_id: null,
     };
     let lastCall: TaskCallResult | null = null;
-    let prepared: Awaited<ReturnType<TaskRunsService['prepare']>> | null = null;
     try {
       if (window) {
         const owners = await this.runsService.owners(tenantId);
@@ -210,7 +223,17 @@ export class IngestionPoller {
           });
           return made;
         });
-        lastCall = await this.pages(tenantId, claimed, config, window, owners, prepared.task, outcome, abort.signal);
+        lastCall = await this.pages(
+          tenantId,
+          claimed,
+          config,
+          window,
+          owners,
+          prepared.task,
+          prepared.row.id,
+          outcome,
+          abort.signal,
+        );
       } else outcome.window_done = true;
     } catch (err) {
       if (isDatabaseUnavailable(err) && !(err instanceof ConduitException)) {
@@ -218,6 +241,7 @@ export class IngestionPoller {
         throw err; // the lease expires and another sweep runs the window again
       }
       if (err instanceof LeaseLost || lost) outcome.error = { code: 'lease_lost', message: new LeaseLost().message };
+      else if (err instanceof RunCancelled) outcome.error = { code: 'cancelled', message: err.message };
       else if (err instanceof RunFailed || err instanceof EnrichmentFailed) {
         outcome.error = { code: err.code, message: err.message };
         lastCall = err.call ?? lastCall;
@@ -257,6 +281,7 @@ export class IngestionPoller {
     window: { start: Date; end: Date; resume: ResumePoint | null },
     owners: TenantId[],
     task: TaskEntity,
+    runId: string,
     outcome: IngestionOutcome,
     signal: AbortSignal,
   ): Promise<TaskCallResult | null> {
@@ -350,10 +375,10 @@ export class IngestionPoller {
     // page that fails to store ends the run before the page fetched ahead is read.
     let ahead: Promise<TaskCallResult> | null = null;
     for (;;) {
-      if (signal.aborted) throw new LeaseLost();
+      if (signal.aborted) throw stopped(signal);
       const result = await (ahead ?? fetchPage());
       ahead = null;
-      if (signal.aborted) throw new LeaseLost();
+      if (signal.aborted) throw stopped(signal);
       if (result.status !== 'success')
         throw new RunFailed(
           `page_${result.status}`,
@@ -386,6 +411,9 @@ export class IngestionPoller {
       const enrichment = enricher ? await enricher.enrich(items, outcome) : undefined;
       // The page's events and cases, and the cursor (or resume point), in one transaction checked against the lease.
       const ingested = await this.db.runInTenant(tenantId, async () => {
+        // Cancelled meanwhile: the page is not stored, the cursor stays before it (a cancellation committed after
+        // this read stops the run at the next page).
+        if (await this.cancelled(tenantId, runId)) throw new RunCancelled();
         const r = await this.caseIngest.ingest(
           tenantId,
           { kind: 'instance', instanceUuid: claimed.instance_uuid },
@@ -421,6 +449,10 @@ export class IngestionPoller {
     }
   }
 
+  private async cancelled(tenantId: TenantId, runId: string): Promise<boolean> {
+    return (await this.runs.statuses(tenantId, [runId])).get(runId) === 'cancelled';
+  }
+
   /** The run's task run (source ingestion, written running at its start) finished: the outcome in outputs. */
   private async record(
     tenantId: TenantId,
@@ -434,7 +466,13 @@ export class IngestionPoller {
       const finished = await this.db.runInTenant(tenantId, () =>
         this.runs.finishIngestion(tenantId, row.id, {
           input: outcome.window ? { ...outcome.window } : {},
-          status: ok ? 'success' : last?.status === 'timeout' ? 'timeout' : 'failure',
+          status: ok
+            ? 'success'
+            : outcome.error?.code === 'cancelled'
+              ? 'cancelled'
+              : last?.status === 'timeout'
+                ? 'timeout'
+                : 'failure',
           response_status: last?.response_status ?? null,
           attempts: ok ? [] : ((last?.attempts ?? []) as unknown as Record<string, unknown>[]),
           outputs: outputs as unknown as Record<string, unknown>,

@@ -202,7 +202,10 @@ export class TaskRunsRepository {
     return returnedRows(rows).length;
   }
 
-  /** The end of an ingestion run started `running`; false when it is no longer running (cancelled, or marked lost). */
+  /**
+   * The end of an ingestion run started `running`; false when it is no longer running (marked lost, or cancelled and
+   * this is not the cancelled run's own record of what it did before it stopped).
+   */
   async finishIngestion(
     tenantId: TenantId,
     id: string,
@@ -217,7 +220,8 @@ export class TaskRunsRepository {
               response_status = $7::int, attempts = $8::jsonb, performance = $9::jsonb, input = $10::jsonb,
               finished_at = now(), updated_at = now(),
               duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
-        WHERE tenant_id = $1 AND id = $2 AND source = 'ingestion' AND status = 'running'
+        WHERE tenant_id = $1 AND id = $2 AND source = 'ingestion'
+          AND (status = 'running' OR (status = 'cancelled' AND $3 = 'cancelled'))
         RETURNING id`,
       [
         tenantId,
