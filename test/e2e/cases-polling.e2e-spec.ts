@@ -457,6 +457,32 @@ describe('polling ingestion', () => {
       await stack.api.sql(`UPDATE instance_ingestion SET next_run_at = now() WHERE instance_uuid = $1`, [id]);
       await allStored('cancel', id);
       expect(await duplicateRows(id)).toBe(0);
+
+      // Switched off mid-run: the run is cancelled (not left running), and its worker's record keeps the reason.
+      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
+      siem.delayMs = 800;
+      await stack.api.sql(`UPDATE instance_ingestion SET cursor = NULL, next_run_at = now() WHERE instance_uuid = $1`, [
+        id,
+      ]);
+      const again = await waitFor('a second run', async () => {
+        const rows = await stack.api.sql<{ id: string }>(
+          `SELECT id FROM task_runs WHERE instance_uuid = $1 AND source = 'ingestion' AND status = 'running'`,
+          [id],
+        );
+        return rows[0]?.id;
+      });
+      const off = await stack.api.request('DELETE', `/api/v1/instances/${id}/ingestion`, { token: admin.token });
+      expect(off.status).toBe(204);
+      await new Promise((r) => setTimeout(r, 2500)); // the worker reaches its next page and stops
+      const stopped = await stack.api.request('GET', `/api/v1/task-runs/${again}`, { token: admin.token });
+      expect(stopped.body).toMatchObject({ status: 'cancelled', error: { code: 'ingestion_switched_off' } });
+      const stillRunning = await stack.api.sql(
+        `SELECT 1 FROM task_runs WHERE instance_uuid = $1 AND source = 'ingestion' AND status = 'running'`,
+        [id],
+      );
+      expect(stillRunning).toHaveLength(0);
+      expect(await duplicateRows(id)).toBe(0);
+      siem.delayMs = 0;
     },
   );
 

@@ -6,7 +6,7 @@ import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { InstanceEntity, InstancesService } from '@conduit/integrations';
 import { TenantId } from '@conduit/platform';
-import { TaskRunsService, TasksRepository } from '@conduit/tasks/engine';
+import { TaskRunsRepository, TaskRunsService, TasksRepository } from '@conduit/tasks/engine';
 import { CasesException } from '../cases.exception';
 import { IngestionResponse, StartTimeResponse } from './ingestion.dto';
 import { IngestionConfig, checkIngestionConfig, nextWindow } from './ingestion-config';
@@ -25,6 +25,7 @@ export class InstanceIngestionService {
     private readonly ingestion: InstanceIngestionRepository,
     private readonly tasks: TasksRepository,
     private readonly runs: TaskRunsService,
+    private readonly taskRuns: TaskRunsRepository,
   ) {}
 
   async get(instanceId: string): Promise<IngestionResponse> {
@@ -51,6 +52,7 @@ export class InstanceIngestionService {
       const instance = await this.instance(tenantId, instanceId);
       await this.checkTask(owners, instance, config);
       const row = await this.ingestion.upsert(tenantId, instance.id, instance.integration_uuid, config);
+      if (!config.enabled) await this.switchedOff(tenantId, instance.id);
       return present(row, instance);
     });
   }
@@ -60,6 +62,15 @@ export class InstanceIngestionService {
     await this.db.runInTenant(tenantId, async () => {
       const instance = await this.instance(tenantId, instanceId);
       if (!(await this.ingestion.remove(tenantId, instance.id))) throw notConfigured();
+      await this.switchedOff(tenantId, instance.id);
+    });
+  }
+
+  /** A run in progress stops at its next page; one a dead worker left `running` does not stay so forever. */
+  private switchedOff(tenantId: TenantId, instanceUuid: string): Promise<void> {
+    return this.taskRuns.cancelIngestion(tenantId, instanceUuid, {
+      code: 'ingestion_switched_off',
+      message: 'ingestion of the instance was switched off during the run',
     });
   }
 

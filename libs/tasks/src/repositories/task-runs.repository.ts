@@ -203,6 +203,19 @@ export class TaskRunsRepository {
   }
 
   /**
+   * Ingestion of the instance switched off: its run in progress (or one a dead worker left `running`) is cancelled with
+   * this error. A live run stops at its next page (each page's transaction reads the run's status).
+   */
+  async cancelIngestion(tenantId: TenantId, instanceUuid: string, error: { code: string; message: string }) {
+    await this.db.em.query(
+      `UPDATE task_runs SET status = 'cancelled', error = $3::jsonb, finished_at = now(), updated_at = now(),
+              duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+        WHERE tenant_id = $1 AND instance_uuid = $2 AND source = 'ingestion' AND status = 'running'`,
+      [tenantId, instanceUuid, JSON.stringify(error)],
+    );
+  }
+
+  /**
    * The end of an ingestion run started `running`; false when it is no longer running (marked lost, or cancelled and
    * this is not the cancelled run's own record of what it did before it stopped).
    */
@@ -216,7 +229,7 @@ export class TaskRunsRepository {
   ): Promise<boolean> {
     const rows = (await this.db.em.query(
       `UPDATE task_runs
-          SET status = $3, outputs = $4::jsonb, error = $5::jsonb, records_processed = $6::int,
+          SET status = $3, outputs = $4::jsonb, error = CASE WHEN status = 'cancelled' THEN error ELSE $5::jsonb END, records_processed = $6::int,
               response_status = $7::int, attempts = $8::jsonb, performance = $9::jsonb, input = $10::jsonb,
               finished_at = now(), updated_at = now(),
               duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
