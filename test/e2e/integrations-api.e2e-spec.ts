@@ -182,6 +182,7 @@ describe('integrations API', () => {
         { name: 'level', type: 'select' },
         { name: 'code', type: 'text', validation: { pattern: '([a-z' } },
         { name: 'ok', type: 'number' },
+        { name: 'host', type: 'text', validation: { pattern: '^(\\w+\\s?)+$' } },
       ],
     });
     expect(bad.status).toBe(400);
@@ -189,6 +190,11 @@ describe('integrations API', () => {
     const fields = bad.body.error.details.map((d: { field: string }) => d.field);
     expect(fields).toEqual(
       expect.arrayContaining(['fields.level.options', 'fields.code.validation.pattern', 'fields.ok']),
+    );
+    expect(bad.body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'fields.host.validation.pattern', code: 'unsafe_pattern' }),
+      ]),
     );
     const badType = await create({ title: 'Broken', fields: [{ name: 'when', type: 'date' }] });
     expect(badType.body.error).toMatchObject({ code: 'invalid_field_definition' });

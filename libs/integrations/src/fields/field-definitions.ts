@@ -1,5 +1,7 @@
 // The field-definition model of the catalogue: an integration's configuration fields, and (next issue) a task's input
 // fields. Pure: checks a submitted list of definitions and names every problem with the field it is in.
+// safe-regex2 (fastify's, already under the router) judges patterns: star height, the known exponential shape.
+import safeRegex from 'safe-regex2';
 
 export const FIELD_TYPES = [
   'text',
@@ -181,12 +183,22 @@ function checkValidation(
     else if (typeof raw.pattern !== 'string' || raw.pattern === '' || raw.pattern.length > 500)
       bad('pattern', 'invalid_pattern', 'pattern is a regular expression of at most 500 characters');
     else {
+      let compiled: RegExp | null = null;
       try {
-        new RegExp(raw.pattern, 'u');
-        v.pattern = raw.pattern;
+        compiled = new RegExp(raw.pattern, 'u');
       } catch (err) {
         bad('pattern', 'invalid_pattern', `pattern does not compile (${(err as Error).message})`);
       }
+      // Values are checked against it in the API process: a pattern that can backtrack exponentially (a quantified
+      // group holding a quantifier, like (a+)+) would let one instance's value stall every request.
+      if (compiled && !safeRegex(compiled))
+        bad(
+          'pattern',
+          'unsafe_pattern',
+          'pattern nests quantifiers (like (a+)+) and could take exponential time; write it without a repeated group ' +
+            'that itself repeats',
+        );
+      else if (compiled) v.pattern = raw.pattern;
     }
   }
   return v;

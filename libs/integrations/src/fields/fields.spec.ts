@@ -20,6 +20,14 @@ const DEFS: FieldDefinition[] = [
 ];
 
 describe('checkFieldDefinitions', () => {
+  it('keeps a safe pattern', () => {
+    const { definitions, problems } = checkFields([
+      { name: 'code', label: 'Code', type: 'text', validation: { pattern: '^[A-Z]{3}-\\d{4}$' } },
+    ]);
+    expect(problems).toEqual([]);
+    expect(definitions[0].validation).toEqual({ pattern: '^[A-Z]{3}-\\d{4}$' });
+  });
+
   it('accepts good definitions and defaults required to false', () => {
     const { definitions, problems } = checkFields([{ name: 'host', label: 'Host', type: 'text' }]);
     expect(problems).toEqual([]);
@@ -37,6 +45,12 @@ describe('checkFieldDefinitions', () => {
       [{ name: 'a', type: 'text', validation: { pattern: '(' } }],
       'a.validation.pattern',
       'invalid_pattern',
+    ],
+    [
+      'a pattern that backtracks exponentially',
+      [{ name: 'a', type: 'text', validation: { pattern: '^(a+)+$' } }],
+      'a.validation.pattern',
+      'unsafe_pattern',
     ],
     [
       'min above max',
