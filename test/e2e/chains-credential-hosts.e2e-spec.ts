@@ -243,6 +243,21 @@ describe('chain credentials bound to hosts', () => {
       );
       expect(allowed.to('/narrowed')).toHaveLength(0);
     });
+
+    it('skips a step its condition rules out without opening its credential (not failed by the host rule)', async () => {
+      const id = await credential('skipped_key', [hostOf(allowed)]);
+      const sub = await subscribe(allowed.url('/skipped'));
+      const body = chainBody(sub, 'skipped_key', 'skipped');
+      const chain = (
+        await saveChain({ ...body, steps: [{ ...body.steps[0], condition: 'trigger_data.order == "never"' }] })
+      ).body;
+      await api().request('PATCH', `/api/v1/credentials/${id}`, { token: admin.token, body: { allowed_hosts: [] } });
+      const run = await untilEnded(await execute(chain.id));
+      expect(run.status, JSON.stringify(run)).toBe('completed');
+      expect(run.step_runs[0].status).toBe('skipped');
+      expect(run.step_runs[0].last_error).toBeNull();
+      expect(allowed.to('/skipped')).toHaveLength(0);
+    });
   });
 
   describe('the migration backfill', () => {

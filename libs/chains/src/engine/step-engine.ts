@@ -23,7 +23,7 @@ import { ChainStepScheduler } from '../chain-step-scheduler';
 import { ChainHttpClient } from './chain-http-client';
 import { CredentialHostError, CredentialVault } from './credential-vault';
 import { AttemptOutcome, Decision, StepSummary, decide } from './step-decision';
-import { RenderedStep, renderStep, stepPlan } from './step-render';
+import { RenderedStep, evaluateStep, fillStep, stepPlan } from './step-render';
 import { buildStepRequest } from './step-request';
 import { TaskStepRunner } from './task-step-runner';
 import { ClaimedStep, RunAdvance, StepDetail, StepResultRecord, StepStore } from '../repositories/step-store';
@@ -121,19 +121,24 @@ export class StepEngine {
     const sub = claim.subscription;
     let rendered: RenderedStep;
     try {
-      // Refused (CredentialHostError) before any value is opened when one may not go to the subscription's host. A
-      // task step has no credentials of its own (refused when saved: its instance holds them).
-      const credentials = sub
-        ? await this.vault.open(claim.tenant_id, stepPlan(claim.step).credentials, sub.target_url)
-        : {};
-      secrets.push(...Object.values(credentials));
       const input = {
         run: { id: claim.run_id, ...claim.run },
         triggerData: claim.run.trigger_data,
         steps: claim.finished.filter((f) => f.kind === 'step'),
         now: this.clock.now(),
       };
-      rendered = renderStep(claim.step, input, credentials);
+      // The condition first: a skipped step opens no credential (and is not failed by one its target may not get).
+      const evaluated = evaluateStep(claim.step, input);
+      if (evaluated.skipped) rendered = evaluated;
+      else {
+        // Refused (CredentialHostError) before any value is opened when one may not go to the subscription's host.
+        // A task step has no credentials of its own (refused when saved: its instance holds them).
+        const credentials = sub
+          ? await this.vault.open(claim.tenant_id, stepPlan(claim.step).credentials, sub.target_url)
+          : {};
+        secrets.push(...Object.values(credentials));
+        rendered = fillStep(claim.step, evaluated, credentials);
+      }
     } catch (err) {
       // A credential the target's host may not receive; a template that reads a missing value, a condition that is
       // not a boolean, a missing credential, the evaluation budget spent, a value that cannot be sent or stored.

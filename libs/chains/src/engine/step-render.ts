@@ -64,11 +64,14 @@ export function stepPlan(step: StepDetail): StepPlan {
   return plan;
 }
 
-export function renderStep(
-  step: StepDetail,
-  input: RunContextInput,
-  credentials: Readonly<Record<string, string>>,
-): RenderedStep {
+/** The step's condition and templates evaluated, its credential slots not yet filled. */
+export type EvaluatedStep = { skipped: true } | { skipped: false; body: RenderedValue; headers: RenderedValue };
+
+/**
+ * The condition and templates, evaluated before any credential is opened: a step its condition skips needs none, so
+ * a credential its target may not receive does not fail it.
+ */
+export function evaluateStep(step: StepDetail, input: RunContextInput): EvaluatedStep {
   const plan = stepPlan(step);
   const context = buildRunContext(input);
   const evaluate = (): { body: RenderedValue; headers: RenderedValue } | null => {
@@ -82,7 +85,15 @@ export function renderStep(
     };
   };
   const rendered = plan.budgeted ? withinEvaluationBudget(evaluate) : evaluate();
-  if (!rendered) return { skipped: true };
+  return rendered ? { skipped: false, ...rendered } : { skipped: true };
+}
+
+/** The credential slots of an evaluated step filled twice: with the values (sent) and with [REDACTED] (stored). */
+export function fillStep(
+  step: StepDetail,
+  rendered: { body: RenderedValue; headers: RenderedValue },
+  credentials: Readonly<Record<string, string>>,
+): RenderedStep {
   const valueOf = (name: string) => (Object.hasOwn(credentials, name) ? credentials[name] : undefined);
   const body = fillCredentials(rendered.body, valueOf);
   const maskedBody = fillCredentials(rendered.body, () => REDACTED);
@@ -111,6 +122,16 @@ export function renderStep(
     headers,
     maskedHeaders: headerText(fillCredentials(rendered.headers, () => REDACTED)),
   };
+}
+
+/** evaluateStep then fillStep. */
+export function renderStep(
+  step: StepDetail,
+  input: RunContextInput,
+  credentials: Readonly<Record<string, string>>,
+): RenderedStep {
+  const evaluated = evaluateStep(step, input);
+  return evaluated.skipped ? evaluated : fillStep(step, evaluated, credentials);
 }
 
 const PROBLEMS: Record<InputProblemKind, string> = {
