@@ -334,4 +334,27 @@ describe('polling ingestion: dependent tasks (enrichment)', () => {
     expect(await events(id)).toEqual([expect.objectContaining({ external_id: 'p1', enrichment: null })]);
     expect(siem.detailRequests.get('p1') ?? 0).toBe(before);
   });
+
+  it('refuses removing an input field of a dependent task that an ingestion task fills (input_in_use)', async () => {
+    const tasks = await stack.api.request('GET', `/api/v1/integrations/${integrationId}/tasks`, { token: admin.token });
+    const details = (tasks.body.data as { id: string; task_tag: string }[]).find(
+      (t) => t.task_tag === 'alert_details',
+    )!;
+    const res = await stack.api.request('PATCH', `/api/v1/integrations/${integrationId}/tasks/${details.id}`, {
+      token: admin.token,
+      body: {
+        request: { method: 'GET', path: '/alerts/latest' },
+        input_fields: [{ name: 'limit', label: 'limit', type: 'number' }],
+      },
+    });
+    expect(res.status, res.text).toBe(400);
+    expect(res.body.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'input_fields', code: 'input_in_use' })]),
+    );
+    const [row] = await stack.api.sql<{ names: string[] }>(
+      `SELECT array(SELECT f->>'name' FROM jsonb_array_elements(input_fields) f) AS names FROM tasks WHERE id = $1`,
+      [details.id],
+    );
+    expect(row.names).toEqual(['alert_id']);
+  });
 });

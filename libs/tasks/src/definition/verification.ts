@@ -10,6 +10,7 @@ export const TASK_DEFINITION_ERROR_CODES = [
   'invalid_tag',
   'duplicate_tag',
   'tag_in_use',
+  'input_in_use',
   'invalid_name',
   'duplicate_name',
   'unknown_dependency',

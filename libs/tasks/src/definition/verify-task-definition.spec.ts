@@ -213,8 +213,13 @@ describe('verifyTaskDefinition', () => {
       expect(verify(passVariant).errors).toEqual([]);
     });
 
-    it('covers every code (task_dependency_cycle and tag_in_use have their own tests)', () => {
-      const covered = new Set<string>([...cases.map(([code]) => code), 'task_dependency_cycle', 'tag_in_use']);
+    it('covers every code (task_dependency_cycle, tag_in_use and input_in_use have their own tests)', () => {
+      const covered = new Set<string>([
+        ...cases.map(([code]) => code),
+        'task_dependency_cycle',
+        'tag_in_use',
+        'input_in_use',
+      ]);
       expect([...TASK_DEFINITION_ERROR_CODES].filter((c) => !covered.has(c))).toEqual([]);
     });
   });
@@ -283,6 +288,42 @@ describe('verifyTaskDefinition', () => {
         ['task_tag', 'tag_in_use'],
       ]);
       expect(verify(renamed, context({ currentTag: 'old_tag', existingTasks: [existingTasks[0]] })).valid).toBe(true);
+    });
+  });
+
+  describe('inputs another task fills', () => {
+    const ingestion = (input: Record<string, string>) => ({
+      task_tag: 'pull_alerts',
+      depends_on: [],
+      case_ingestion_config: { dependent_tasks: [{ task_tag: 'isolate_host', input }] },
+    });
+    const ctx = (input: Record<string, string>) =>
+      context({
+        currentTag: 'isolate_host',
+        existingTasks: [
+          { task_tag: 'login', depends_on: [] },
+          { task_tag: 'isolate_host', depends_on: [] },
+          ingestion(input),
+        ],
+      });
+    // The saved version had a third field, note; this update leaves it out.
+    const dropNote = (_d: Record<string, any>) => undefined;
+
+    it('refuses removing an input field a case ingestion fills (input_in_use), naming the field and the task', () => {
+      const result = verify(dropNote, ctx({ host_id: '$.host', note: 'item.why' }));
+      expect(result.errors.map((e) => [e.field, e.code])).toEqual([['input_fields', 'input_in_use']]);
+      expect(result.errors[0].message).toContain('"note"');
+      expect(result.errors[0].message).toContain('pull_alerts');
+    });
+
+    it('allows removing a field no ingestion fills, and any field when creating', () => {
+      expect(verify(dropNote, ctx({ host_id: '$.host', reason: 'item.why' })).valid).toBe(true);
+      expect(
+        verify(
+          dropNote,
+          context({ existingTasks: [{ task_tag: 'login', depends_on: [] }, ingestion({ note: 'item.why' })] }),
+        ).errors.map((e) => e.code),
+      ).not.toContain('input_in_use');
     });
   });
 

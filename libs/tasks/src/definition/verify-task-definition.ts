@@ -1,7 +1,11 @@
 // verifyTaskDefinition(): the checks behind `POST /apps/v1/task/verify-generic` and task saving, as one pure
 // function. It reports every problem it finds (not just the first), each with the field and a stable code. Input
 // fields' own definitions are the integrations' field model's to check; here only their names matter.
-import { checkCaseIngestionTasks, caseIngestionTaskTags } from './case-ingestion-references';
+import {
+  caseIngestionDependentTasks,
+  caseIngestionTaskTags,
+  checkCaseIngestionTasks,
+} from './case-ingestion-references';
 import { describeCycle, findDependencyCycle } from './dependency-cycle';
 import { jsonPathMatchesMany, jsonPathProblem } from './output-paths';
 import { checkRequest } from './request-checks';
@@ -39,6 +43,7 @@ export function verifyTaskDefinition(def: unknown, context: TaskVerificationCont
   const tag = checkTag(def.task_tag, context, errors);
   const inputNames = checkInputFields(def.input_fields, errors);
   checkOutputFields(def.output_fields, errors);
+  checkInputsInUse(context.inputFieldNames ?? inputNames, context, errors);
   checkDependencies(def.depends_on, tag, context, errors);
   checkRequest(
     def.request,
@@ -104,6 +109,31 @@ function checkTag(value: unknown, context: TaskVerificationContext, errors: Task
     }
   }
   return value;
+}
+
+/**
+ * Updating a task: an input field another task's case ingestion fills for it (`dependent_tasks[].input` names it)
+ * must stay, or that ingestion's calls would lose the value (the poller reads the saved names, checked at its save).
+ */
+function checkInputsInUse(
+  names: ReadonlySet<string>,
+  context: TaskVerificationContext,
+  errors: TaskDefinitionErrors,
+): void {
+  const current = context.currentTag;
+  if (current === undefined) return;
+  for (const t of context.existingTasks) {
+    if (t.task_tag === current) continue;
+    for (const entry of caseIngestionDependentTasks(t.case_ingestion_config)) {
+      if (entry.task_tag !== current) continue;
+      for (const name of Object.keys(entry.input).filter((n) => !names.has(n)))
+        errors.add(
+          'input_fields',
+          'input_in_use',
+          `input field "${name}" cannot be removed: task ${t.task_tag} fills it in its case_ingestion_config.dependent_tasks`,
+        );
+    }
+  }
 }
 
 /** The names of the input fields (shape only: the field model checks the definitions themselves). */
