@@ -27,7 +27,7 @@ describe('licence claims', () => {
   it('refuses unknown features, each named, and features listed twice', () => {
     const problems = claimsProblems({ ...valid, features: ['mssp', 'teleportation'] });
     expect(problems).toEqual([
-      { field: 'features.1', message: expect.stringMatching(/unknown feature "teleportation"/) },
+      { field: 'features[1]', message: expect.stringMatching(/unknown feature "teleportation"/) },
     ]);
     expect(fields({ ...valid, features: ['saml', 'saml'] })).toEqual(['features']);
     expect(fields({ ...valid, features: 'mssp' })).toEqual(['features']);
@@ -56,7 +56,7 @@ describe('licence claims', () => {
 
   it('names every problem at once, and refuses what is not an object', () => {
     const { sub: _sub, ...noSub } = valid;
-    expect(fields({ ...noSub, iat: 'yesterday', features: ['x'] }).sort()).toEqual(['features.0', 'iat', 'sub']);
+    expect(fields({ ...noSub, iat: 'yesterday', features: ['x'] }).sort()).toEqual(['features[0]', 'iat', 'sub']);
     for (const payload of [null, [], 'claims', 42]) expect(claimsProblems(payload)).toHaveLength(1);
   });
 
@@ -66,7 +66,7 @@ describe('licence claims', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(LicensingException);
-      expect(err).toMatchObject({ code: 'license_malformed', status: 400, details: [{ field: 'features.0' }] });
+      expect(err).toMatchObject({ code: 'license_malformed', status: 400, details: [{ field: 'features[0]' }] });
     }
   });
 });

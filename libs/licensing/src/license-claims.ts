@@ -1,7 +1,7 @@
 // The shape of a licence's claims, checked strictly: whatever a licence grants must be something this release knows
 // (an unknown feature or quota, a claim it does not understand, is refused rather than ignored).
 import { z } from 'zod';
-import { ErrorDetail } from '@conduit/platform';
+import { ErrorDetail, formatInputPath } from '@conduit/platform';
 import { FEATURES, Feature, LicenseClaims, QUOTAS, QuotaLimits } from './license-terms';
 import { LicensingException } from './licensing.exception';
 
@@ -45,7 +45,7 @@ export function claimsProblems(payload: unknown): ErrorDetail[] {
   const result = claimsSchema.safeParse(payload);
   if (result.success) return [];
   return result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
+    const path = formatInputPath(issue.path.filter((k): k is string | number => typeof k !== 'symbol'));
     // A claim this release does not know: named by the issue itself, at the top level.
     if (issue.code === 'unrecognized_keys') {
       const at = path ? `${path}.` : '';
