@@ -148,6 +148,16 @@ describe('task runs: the executor on the worker', () => {
       expect(text).not.toContain(NOTE);
     }
     expect(JSON.stringify(done.body.attempts)).toContain('[REDACTED]');
+    // Each accepted run has its audit row (written with the run), the refused one a failure row, no secret in either.
+    const audit = await ctx.stack.api.sql<{ outcome: string; target_id: string | null; changes: unknown }>(
+      `SELECT outcome, target_id, changes FROM audit_events WHERE action = 'task_run.create' ORDER BY created_at`,
+    );
+    expect(audit.filter((a) => a.outcome === 'success').map((a) => a.target_id)).toEqual([done.body.id]);
+    expect(audit.some((a) => a.outcome === 'failure')).toBe(true);
+    expect(JSON.stringify(audit)).not.toContain(NOTE);
+    expect(audit.find((a) => a.outcome === 'success')!.changes).toEqual({
+      input: { ip: '203.0.113.7', note: '[REDACTED]' },
+    });
 
     // Without ?wait: 202 at once, then the history shows it finished.
     const queued = await run(instanceId, 'lookup_ip', { ip: '203.0.113.7' });

@@ -25,8 +25,8 @@ export const Audited = (action: string, target: string, options: Pick<AuditSpec,
  * itself (publishing's group commit), built with requestAuditEntry() as the interceptor would build it. A failure is
  * still recorded by the interceptor, in a transaction of its own.
  */
-export const AuditedInHandler = (action: string, target: string) =>
-  SetMetadata(AUDIT_ACTION, { action, target, successInHandler: true } satisfies AuditSpec);
+export const AuditedInHandler = (action: string, target: string, options: Pick<AuditSpec, 'changes'> = {}) =>
+  SetMetadata(AUDIT_ACTION, { action, target, successInHandler: true, ...options } satisfies AuditSpec);
 
 /** The route's service writes its own audit rows (login, refresh, logout). */
 export const AuditedByService = () => SetMetadata(AUDIT_ACTION, false);

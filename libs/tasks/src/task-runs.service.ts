@@ -4,9 +4,10 @@
 // prepare runs here too, so every run is checked the same way.
 import { Injectable, Logger } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
+import { AuditEntry, AuditLog } from '@conduit/audit';
 import { TenantContext } from '@conduit/database';
 import { FieldDefinition, InstanceEntity, InstancesService, validateValues } from '@conduit/integrations';
-import { Clock, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
+import { Clock, IdGenerator, Page, REDACTED, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { TenantHierarchy } from '@conduit/tenants';
 import { ListTaskRunsQueryDto, StartTaskRunDto, TaskRunListResponse, TaskRunResponse } from './dto/task-run.dto';
@@ -39,6 +40,12 @@ export interface PreparedRun {
   task: TaskEntity;
 }
 
+/** A run's input for the audit trail: the values of the task's secret fields replaced by [REDACTED]. */
+export function maskSecretInput(fields: FieldDefinition[], input: Record<string, unknown>): Record<string, unknown> {
+  const secret = new Set(fields.filter((f) => f.type === 'secret').map((f) => f.name));
+  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
+}
+
 const WAIT_POLL_FIRST_MS = 20;
 const WAIT_POLL_MAX_MS = 250;
 
@@ -57,20 +64,25 @@ export class TaskRunsService {
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
+    private readonly audit: AuditLog,
   ) {}
 
-  /** Starts a run; with `waitSeconds`, answers once it ends or the wait is over (`finished` tells which). */
+  /**
+   * Starts a run; with `waitSeconds`, answers once it ends or the wait is over (`finished` tells which). `audit` is
+   * the request's success row (its target set to the run here), committed with the run.
+   */
   async start(
     instanceId: string,
     taskTag: string,
     dto: StartTaskRunDto,
     waitSeconds = 0,
+    audit?: AuditEntry,
   ): Promise<{ run: TaskRunResponse; finished: boolean }> {
     const tenantId = this.access.tenant().id;
     this.access.assert('create', 'TaskRun', { tenant_id: tenantId });
     const owners = await this.owners(tenantId);
     const row = await this.db.runInTenant(tenantId, async () => {
-      const { row } = await this.prepare(tenantId, owners, {
+      const { row, task } = await this.prepare(tenantId, owners, {
         instanceUuid: instanceId,
         taskTag,
         input: dto.input ?? {},
@@ -78,6 +90,13 @@ export class TaskRunsService {
         createdBy: this.access.principal().userId ?? null,
       });
       await this.runs.insert(row);
+      if (audit)
+        await this.audit.record({
+          ...audit,
+          target: { type: audit.target?.type ?? 'TaskRun', id: row.id },
+          // The input as sent, its secret fields masked (the task's definition says which).
+          changes: { input: maskSecretInput(task.input_fields, dto.input ?? {}) },
+        });
       this.db.afterCommit(() => this.queue(row));
       return row;
     });

@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AccessService, CheckPolicy } from '@conduit/access';
-import { Audited } from '@conduit/audit';
+import { AuditSpec, Audited, AuditedInHandler, requestAuditEntry } from '@conduit/audit';
 import { OwnTransactions } from '@conduit/database';
-import { ApiErrors } from '@conduit/platform';
+import { ApiErrors, REDACTED } from '@conduit/platform';
 import { InstanceHealthChecker } from '../engine/instance-health';
 import {
   InstanceTestResponse,
@@ -15,6 +15,21 @@ import {
   TaskRunResponse,
 } from '../dto/task-run.dto';
 import { TaskRunsService } from '../task-runs.service';
+
+/**
+ * A refused run's row (written by the interceptor) keeps the input's field names only: which of them are secret is
+ * the task's to say, and it may not have been found. An accepted run's row masks the task's secret fields.
+ */
+const RUN_AUDIT: AuditSpec = {
+  action: 'task_run.create',
+  target: 'TaskRun',
+  changes: (body) => ({
+    input:
+      typeof body.input === 'object' && body.input !== null && !Array.isArray(body.input)
+        ? Object.fromEntries(Object.keys(body.input).map((k) => [k, REDACTED]))
+        : null,
+  }),
+};
 
 @ApiTags('task-runs')
 @ApiBearerAuth('bearer')
@@ -28,10 +43,10 @@ export class TaskRunsController {
   ) {}
 
   @Post('instances/:instanceId/tasks/:taskTag/runs')
-  // The run is committed (and queued) before ?wait starts waiting for the worker.
+  // The run is committed (and queued) before ?wait starts waiting for the worker, with its audit row.
   @OwnTransactions()
   @CheckPolicy('create', 'TaskRun')
-  @Audited('task_run.create', 'TaskRun')
+  @AuditedInHandler(RUN_AUDIT.action, RUN_AUDIT.target, { changes: RUN_AUDIT.changes })
   @ApiOperation({
     summary: 'Run a task on an instance',
     description:
@@ -49,9 +64,12 @@ export class TaskRunsController {
     @Param('taskTag') taskTag: string,
     @Body() body: StartTaskRunDto,
     @Query() query: StartTaskRunQueryDto,
+    @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskRunResponse> {
-    const { run, finished } = await this.runs.start(instanceId, taskTag, body, query.wait ?? 0);
+    // Recorded as accepted (202): the row is written when the run is, before any ?wait.
+    const audit = requestAuditEntry(this.access.identity(), req, RUN_AUDIT, 202, null);
+    const { run, finished } = await this.runs.start(instanceId, taskTag, body, query.wait ?? 0, audit);
     reply.status(finished ? 200 : 202);
     return run;
   }
