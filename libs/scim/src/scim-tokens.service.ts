@@ -123,7 +123,7 @@ export class ScimTokensService {
   async touch(caller: ScimCaller): Promise<void> {
     const now = this.clock.now();
     if (caller.lastUsedAt && now.getTime() - caller.lastUsedAt.getTime() < LAST_USED_GRANULARITY_MS) return;
-    await this.db.runInTenant(caller.tenantId, () =>
+    await this.db.runInTenantControlPlane(caller.tenantId, () =>
       this.tokens.touch(caller.tenantId, caller.tokenId, now, new Date(now.getTime() - LAST_USED_GRANULARITY_MS)),
     );
   }

@@ -10,11 +10,11 @@ export class ScimTokensRepository {
   constructor(private readonly db: TenantContext) {}
 
   private repo() {
-    return this.db.em.getRepository(ScimTokenEntity);
+    return this.db.coreEm.getRepository(ScimTokenEntity);
   }
 
   async insert(token: ScimTokenEntity): Promise<void> {
-    await this.db.insert(ScimTokenEntity, token);
+    await this.db.coreInsert(ScimTokenEntity, token);
   }
 
   find(tenantId: TenantId, id: string): Promise<ScimTokenEntity | null> {
@@ -45,6 +45,6 @@ export class ScimTokensRepository {
   }
 
   connection(tenantId: TenantId, id: string): Promise<SsoConnectionEntity | null> {
-    return this.db.em.getRepository(SsoConnectionEntity).findOne({ where: { id, tenant_id: tenantId } });
+    return this.db.coreEm.getRepository(SsoConnectionEntity).findOne({ where: { id, tenant_id: tenantId } });
   }
 }
