@@ -49,6 +49,6 @@ export class ApiKeysRepository {
   }
 
   private repo() {
-    return this.db.em.getRepository(ApiKeyEntity);
+    return this.db.coreEm.getRepository(ApiKeyEntity);
   }
 }
