@@ -1,4 +1,5 @@
-// The SQL over auth_sessions (refresh-token families) and revoked_access_tokens, in the caller's transaction.
+// The SQL over auth_sessions (refresh-token families) and revoked_access_tokens, in the caller's control-plane
+// transaction (core database: coreEm).
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';

@@ -1,4 +1,5 @@
-// The SQL over tenant_auth_settings (one row per tenant, RLS), in the caller's tenant transaction.
+// The SQL over tenant_auth_settings (one row per tenant, RLS), in the caller's control-plane
+// transaction (core database: coreEm).
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';

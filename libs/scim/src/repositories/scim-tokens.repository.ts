@@ -1,4 +1,5 @@
-// The SQL over scim_tokens (and the one read of sso_connections the tokens need), in the caller's tenant transaction.
+// The SQL over scim_tokens (and the one read of sso_connections the tokens need), in the caller's control-plane
+// transaction (core database: coreEm).
 import { Injectable } from '@nestjs/common';
 import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';

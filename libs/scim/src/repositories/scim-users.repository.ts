@@ -1,5 +1,6 @@
-// The SQL behind /scim/v2/Users: a tenant's members (memberships joined with users, RLS in the request's tenant
-// transaction) with what the identity provider said about them (scim_users) and their SCIM groups.
+// The SQL behind /scim/v2/Users: a tenant's members (memberships joined with users, RLS in the caller's control-plane
+// transaction, in the core database: coreEm) with what the identity provider said about them (scim_users) and their
+// SCIM groups.
 import { Injectable } from '@nestjs/common';
 import type { Role } from '@conduit/access';
 import { TenantContext } from '@conduit/database';

@@ -1,6 +1,6 @@
 // The SQL over what SAML sign-in keeps between requests: outstanding requests (InResponseTo, single use), assertion ids
-// already accepted, and one-time sign-in codes. All in the caller's transaction, scoped to the connection's tenant,
-// except the code lookup by hash, which comes before the tenant is known.
+// already accepted, and one-time sign-in codes. All in the caller's control-plane transaction (core database: coreEm),
+// scoped to the connection's tenant, except the code lookup by hash, which comes before the tenant is known.
 import { Injectable } from '@nestjs/common';
 import { CORE_DATABASE, TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';

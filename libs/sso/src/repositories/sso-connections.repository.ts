@@ -1,5 +1,5 @@
-// The SQL over sso_connections, in the caller's transaction (RLS scopes it to the tenant set there), and the narrow
-// lookup by id that SAML routes use before they know the tenant.
+// The SQL over sso_connections, in the caller's control-plane transaction (core database: coreEm; RLS scopes it to the
+// tenant set there), and the narrow lookup by id that SAML routes use before they know the tenant.
 import { Injectable } from '@nestjs/common';
 import { CORE_DATABASE, PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';

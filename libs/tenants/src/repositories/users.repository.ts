@@ -1,6 +1,6 @@
 // The SQL over users and memberships (control-plane identities; a membership gives a user one role in one tenant and
-// is tenant-owned: RLS shows the acting tenant's, or one user's own through the app.user_id lookup policy). In the
-// caller's transaction; callers have decided who may read or write.
+// is tenant-owned: RLS shows the acting tenant's, or one user's own through the app.user_id lookup policy). Always in
+// the core database (coreEm: the caller's control-plane transaction); callers have decided who may read or write.
 import { Injectable } from '@nestjs/common';
 import { Role, TenantRef } from '@conduit/access';
 import { PageRequest, TenantContext, isUniqueViolation } from '@conduit/database';
