@@ -1,7 +1,8 @@
 // Retiring a master key with a dedicated-database tenant (docs/operations.md "Keys and rotation"): keys:status counts
 // the sealed database URL under its master key, keys:rewrap re-wraps its data key (and the data keys in the tenant's
-// own database, and those of its control-plane secrets in the core database), and after the old key is removed the API, restarted on the new key alone, still reaches the tenant's
-// database. The URL (with a password the local cluster ignores) never appears in the CLI's output.
+// own database, and those of its control-plane secrets in the core database), and after the old key is removed the
+// API, restarted on the new key alone, still reaches the tenant's database. The URL (with a password the local cluster
+// ignores) never appears in the CLI's output.
 import { AddressInfo } from 'node:net';
 import { Server, createServer } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
