@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { boundaryConfigs } from './eslint/boundaries.mjs';
+import { controlPlaneConfigs } from './eslint/control-plane.mjs';
 import { repositoryConfigs } from './eslint/repositories.mjs';
 
 // Every thrown error carries a typed code: ConduitException (an HTTP answer), a CodedError subclass, or
@@ -10,6 +11,8 @@ const codedErrors = {
   selector: "ThrowStatement > NewExpression[callee.name='Error']",
   message: 'Throw a ConduitException, a CodedError subclass or an InvariantError: every error carries a code.',
 };
+
+const processEnv = { object: 'process', property: 'env', message: 'Read settings through libs/platform/config only.' };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.data/**', 'coverage/**', 'scripts/**', '*.config.*', 'docker/**'] },
@@ -29,10 +32,7 @@ export default tseslint.config(
         'error',
         { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
       ],
-      'no-restricted-properties': [
-        'error',
-        { object: 'process', property: 'env', message: 'Read settings through libs/platform/config only.' },
-      ],
+      'no-restricted-properties': ['error', processEnv],
     },
   },
   ...boundaryConfigs,
@@ -47,6 +47,8 @@ export default tseslint.config(
   },
   // SQL only in repositories; outside a tenant only through SystemContext.
   ...repositoryConfigs([codedErrors]),
+  // Control-plane tables in the core database whatever the tenant's isolation.
+  ...controlPlaneConfigs([processEnv]),
   {
     // Entry points and tests may read the environment; tests may use `any` for HTTP bodies.
     files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],

@@ -1,7 +1,8 @@
 // Retiring a master key with a dedicated-database tenant (docs/operations.md "Keys and rotation"): keys:status counts
 // the sealed database URL under its master key, keys:rewrap re-wraps its data key (and the data keys in the tenant's
-// own database), and after the old key is removed the API, restarted on the new key alone, still reaches the tenant's
-// database. The URL (with a password the local cluster ignores) never appears in the CLI's output.
+// own database, and those of its control-plane secrets in the core database), and after the old key is removed the
+// API, restarted on the new key alone, still reaches the tenant's database. The URL (with a password the local cluster
+// ignores) never appears in the CLI's output.
 import { AddressInfo } from 'node:net';
 import { Server, createServer } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +12,8 @@ import { openDatabaseUrl, runtimeRolePassword } from '@conduit/database';
 import { MasterKeyring, TenantId } from '@conduit/platform';
 import { startProcess } from '../support/processes';
 import { TestApi, startTestApi } from '../support/test-api';
+import { TestIdp, startTestIdp } from '../support/saml-idp';
+import { connectionFromIdp, createConnection } from '../support/saml-flow';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { TEST_MASTER_KEY, testConfig } from '../support/test-config';
 import { useLicenseTerms } from '../support/test-license';
@@ -33,6 +36,7 @@ describe('master key rotation with a dedicated-database tenant', () => {
   let integrationId: string;
   let subscriptionId: string;
   let receiver: Server;
+  let idp: TestIdp;
   /** Bodies of the messages the subscription's endpoint received. */
   const received: string[] = [];
   const outputs: string[] = [];
@@ -118,7 +122,18 @@ describe('master key rotation with a dedicated-database tenant', () => {
     });
     expect(subscription.status).toBe(201);
     subscriptionId = subscription.body.id;
+    // A control-plane secret (its SSO connection's SP key): sealed under a data key of the core database.
+    idp = await startTestIdp();
+    await createConnection(api, admin.token, connectionFromIdp(idp));
   }, 120_000);
+
+  /** The master key ids of the dedicated tenant's data keys, in the core database and in its own. */
+  const dediKeys = async () => ({
+    core: (await api.sql(`SELECT master_key_id FROM tenant_data_keys WHERE tenant_id = $1`, [dedi.id])).map(
+      (r) => r.master_key_id as string,
+    ),
+    own: (await dedicatedSql(`SELECT master_key_id FROM tenant_data_keys`)).map((r) => r.master_key_id as string),
+  });
 
   afterAll(async () => {
     // Both share the suite database: the one still open drops it.
@@ -126,6 +141,7 @@ describe('master key rotation with a dedicated-database tenant', () => {
     else await api?.close();
     if (dedicatedName) await withAdminClient((client) => dropDatabase(client, dedicatedName));
     await new Promise((resolve) => receiver?.close(resolve));
+    await idp?.close();
   });
 
   it('keys:status counts the sealed database URL under k1, which therefore cannot be removed', async () => {
@@ -139,6 +155,11 @@ describe('master key rotation with a dedicated-database tenant', () => {
       removable_master_key_ids: [],
     });
     expect(status.json.awaiting_rewrap).toBe(status.json.data_keys_by_master_key.k1 + 1);
+    // Every data key is counted, in both of the dedicated tenant's databases: k1 wraps them all.
+    const keys = await dediKeys();
+    expect(keys).toEqual({ core: ['k1'], own: ['k1'] });
+    const [{ n: coreKeys }] = await api.sql(`SELECT count(*)::int AS n FROM tenant_data_keys`);
+    expect(status.json.data_keys_by_master_key.k1).toBe(coreKeys + keys.own.length);
     // Without the re-wrap, k2 alone could not open the URL: the tenant's database would be out of reach.
     const sealed = await sealedUrl();
     expect(() => openDatabaseUrl(MasterKeyring.parse(NEW_ONLY), dedi.id, sealed)).toThrow(/not configured/);
@@ -157,10 +178,8 @@ describe('master key rotation with a dedicated-database tenant', () => {
     // Only the wrapping changed: the ciphertext of the URL is the same.
     expect(after.split(':')[1]).toBe(before.split(':')[1]);
     expect(openDatabaseUrl(MasterKeyring.parse(NEW_ONLY), dedi.id, after)).toBe(plainBefore);
-    // The tenant's data keys live in its database; they are re-wrapped there.
-    const keys = await dedicatedSql<{ master_key_id: string }>(`SELECT master_key_id FROM tenant_data_keys`);
-    expect(keys.length).toBeGreaterThan(0);
-    expect(keys.every((k) => k.master_key_id === 'k2')).toBe(true);
+    // The tenant's data keys live in the database of the rows they seal; they are re-wrapped in both.
+    expect(await dediKeys()).toEqual({ core: ['k2'], own: ['k2'] });
 
     const again = await cli(ROTATED, 'keys:rewrap');
     expect(again.json).toMatchObject({ database_urls: { rewrapped: 0, already_current: 1 }, failures: [] });

@@ -191,6 +191,11 @@ export class TenantContext {
     await this.em.getRepository(target).insert(row as QueryDeepPartialEntity<T>);
   }
 
+  /** As insert, through coreEm: for the control-plane tables, which are in the core database whatever the tenant's. */
+  async coreInsert<T extends ObjectLiteral>(target: EntityTarget<T>, row: T): Promise<void> {
+    await this.coreEm.getRepository(target).insert(row as QueryDeepPartialEntity<T>);
+  }
+
   /**
    * Runs fn in a transaction with no tenant set. Only SystemContext.run() calls it (lint keeps it so outside
    * libs/database): work outside a tenant goes through that, which names and logs each use.

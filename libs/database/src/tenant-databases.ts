@@ -11,6 +11,7 @@ import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import {
   Clock,
   ConduitConfig,
+  DecryptionError,
   InjectConfig,
   MasterKeyring,
   TenantId,
@@ -20,6 +21,7 @@ import {
 } from '@conduit/platform';
 import { DatabaseAvailability } from './database-availability';
 import { dedicatedDatabaseUrls } from './database-urls';
+import { TenantDatabaseUnavailableError } from './sql-errors';
 
 /** The key of the core database among transactions' databases (a dedicated one's is its tenant's id). */
 export const CORE_DATABASE = 'core';
@@ -180,8 +182,16 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
+  private unseal(tenantId: TenantId, sealed: string): string {
+    try {
+      return openDatabaseUrl(this.#keyring, tenantId, sealed);
+    } catch (err) {
+      throw unopenableDatabaseUrl(this.logger, tenantId, sealed, err);
+    }
+  }
+
   private async open(tenantId: TenantId, sealed: string): Promise<DataSource> {
-    const { runtimeUrl } = dedicatedDatabaseUrls(this.config, openDatabaseUrl(this.#keyring, tenantId, sealed));
+    const { runtimeUrl } = dedicatedDatabaseUrls(this.config, this.unseal(tenantId, sealed));
     const options = this.core.options as DataSourceOptions & { extra?: Record<string, unknown> };
     const source = new DataSource({
       ...options,
@@ -198,6 +208,34 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     this.logger.log({ tenant_id: tenantId }, 'dedicated database pool opened');
     return source;
   }
+}
+
+/**
+ * The URL of a sealed value the keyring cannot open (its master key removed from CONDUIT_MASTER_KEY, or the value
+ * damaged) is the tenant's database being unavailable (503 tenant_database_unavailable with Retry-After, for that
+ * tenant only), not an internal error: an operator can mend it by putting the key back. Told to the operator once per
+ * sealed value in this process, naming the tenant and the master key id only.
+ */
+const unopenableReported = new Set<string>();
+
+export function unopenableDatabaseUrl(
+  logger: Pick<Logger, 'error'>,
+  tenantId: TenantId,
+  sealed: string,
+  err: unknown,
+): TenantDatabaseUnavailableError {
+  const reason = err instanceof DecryptionError ? err.message : 'it could not be opened';
+  if (!unopenableReported.has(`${tenantId}:${sealed}`)) {
+    unopenableReported.add(`${tenantId}:${sealed}`);
+    const masterKeyId = sealed.split('.')[1] ?? 'unknown';
+    logger.error(
+      { tenant_id: tenantId, master_key_id: masterKeyId },
+      `the sealed database URL of tenant ${tenantId} cannot be opened with CONDUIT_MASTER_KEY (${reason}): ` +
+        `its requests answer 503 tenant_database_unavailable until the master key ${masterKeyId} it is wrapped by is ` +
+        `configured again (then run keys:rewrap to move it to the active key)`,
+    );
+  }
+  return new TenantDatabaseUnavailableError(tenantId, new Error(`sealed database URL not opened: ${reason}`));
 }
 
 /** TypeORM's own pg pool of a DataSource: same connections, same limits, same role. */

@@ -71,7 +71,9 @@ export class ScimGroupsService {
   }
 
   get(caller: ScimCaller, id: string, query: Record<string, unknown>): Promise<ScimGroupResource> {
-    return this.db.runInTenant(caller.tenantId, () => this.answer(caller.tenantId, id, !excludes(query, 'members')));
+    return this.db.runInTenantControlPlane(caller.tenantId, () =>
+      this.answer(caller.tenantId, id, !excludes(query, 'members')),
+    );
   }
 
   list(caller: ScimCaller, query: Record<string, unknown>): Promise<ScimListResponse<ScimGroupResource>> {
@@ -80,7 +82,7 @@ export class ScimGroupsService {
     const params: unknown[] = [caller.tenantId];
     const where = filter ? filterToSql(filter, GROUP_FILTER_ATTRIBUTES, params) : null;
     const withMembers = !excludes(query, 'members');
-    return this.db.runInTenant(caller.tenantId, async () => {
+    return this.db.runInTenantControlPlane(caller.tenantId, async () => {
       const { rows, total } = await this.groups.page(caller.tenantId, where, params.slice(1), startIndex - 1, count);
       const members = withMembers
         ? await this.groups.members(
@@ -101,7 +103,7 @@ export class ScimGroupsService {
   create(caller: ScimCaller, body: unknown): Promise<ScimGroupResource> {
     const input = readGroup(body);
     const { tenantId } = caller;
-    return this.db.runInTenant(tenantId, async () => {
+    return this.db.runInTenantControlPlane(tenantId, async () => {
       await this.assertMembers(tenantId, input.members);
       const now = this.clock.now();
       const group: ScimGroupEntity = {
@@ -125,7 +127,7 @@ export class ScimGroupsService {
 
   replace(caller: ScimCaller, id: string, body: unknown): Promise<ScimGroupResource> {
     const input = readGroup(body);
-    return this.db.runInTenant(caller.tenantId, async () => {
+    return this.db.runInTenantControlPlane(caller.tenantId, async () => {
       const group = await this.load(caller.tenantId, id);
       return this.apply(caller, group, input, 'scim.group.replace');
     });
@@ -133,7 +135,7 @@ export class ScimGroupsService {
 
   patch(caller: ScimCaller, id: string, body: unknown): Promise<ScimGroupResource> {
     const operations = normalizePatch(body);
-    return this.db.runInTenant(caller.tenantId, async () => {
+    return this.db.runInTenantControlPlane(caller.tenantId, async () => {
       const group = await this.load(caller.tenantId, id);
       // Members as the patch sees them: always an array, so a remove by filter on an empty group is a no-op.
       const current = this.present(group, await this.groups.members(caller.tenantId, [id]));
@@ -145,7 +147,7 @@ export class ScimGroupsService {
 
   async remove(caller: ScimCaller, id: string): Promise<void> {
     const { tenantId } = caller;
-    await this.db.runInTenant(tenantId, async () => {
+    await this.db.runInTenantControlPlane(tenantId, async () => {
       await this.load(tenantId, id);
       const members = (await this.groups.members(tenantId, [id])).map((m) => m.user_id);
       await this.groups.delete(tenantId, id);

@@ -10,6 +10,7 @@ import {
   IdGenerator,
   InjectConfig,
   Page,
+  TenantId,
   constantTimeEqual,
   decodeCursor,
   isUuid,
@@ -64,18 +65,27 @@ export class ScimTokensService {
   async create(dto: CreateScimTokenDto): Promise<CreatedScimTokenResponse> {
     const { principal, tenant } = this.access.identity();
     this.access.assert('create', 'ScimToken', { tenant_id: tenant.id });
-    if (!(await this.tokens.connection(tenant.id, dto.connection_id)))
+    // Control plane: in the core database whatever the tenant's isolation (docs/dedicated-tenants.md).
+    return this.db.runInTenantControlPlane(tenant.id, () => this.createIn(principal.userId, tenant.id, dto));
+  }
+
+  private async createIn(
+    userId: string | null,
+    tenantId: TenantId,
+    dto: CreateScimTokenDto,
+  ): Promise<CreatedScimTokenResponse> {
+    if (!(await this.tokens.connection(tenantId, dto.connection_id)))
       throw new ScimTokenException('sso_connection_not_found', 'No SSO connection with this id in the tenant');
     const prefix = randomBytes(PREFIX_CHARS / 2).toString('hex');
     const token = `${SCIM_TOKEN_PREFIX}${prefix}${randomBytes(32).toString('base64url')}`;
     const entity: ScimTokenEntity = {
       id: this.ids.next(),
-      tenant_id: tenant.id,
+      tenant_id: tenantId,
       connection_id: dto.connection_id,
       name: dto.name,
       prefix,
       token_hash: sha256Hex(token),
-      created_by: principal.userId,
+      created_by: userId,
       created_at: this.clock.now(),
       last_used_at: null,
       revoked_at: null,
@@ -88,16 +98,21 @@ export class ScimTokensService {
     const tenantId = this.access.tenant().id;
     this.access.assert('read', 'ScimToken', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
-    return toPage(await this.tokens.page(tenantId, { limit, cursor: decodeCursor(query.cursor) }), limit, present);
+    const rows = await this.db.runInTenantControlPlane(tenantId, () =>
+      this.tokens.page(tenantId, { limit, cursor: decodeCursor(query.cursor) }),
+    );
+    return toPage(rows, limit, present);
   }
 
   /** Revokes (the row stays, so audit trails still name the token); a repeat is harmless. */
   async revoke(id: string): Promise<void> {
     const tenantId = this.access.tenant().id;
     this.access.assert('delete', 'ScimToken', { tenant_id: tenantId }, 'scim_token_not_found');
-    const token = isUuid(id) ? await this.tokens.find(tenantId, id) : null;
-    if (!token) throw new ScimTokenException('scim_token_not_found', 'SCIM token not found');
-    if (!token.revoked_at) await this.tokens.revoke(tenantId, id, this.clock.now());
+    await this.db.runInTenantControlPlane(tenantId, async () => {
+      const token = isUuid(id) ? await this.tokens.find(tenantId, id) : null;
+      if (!token) throw new ScimTokenException('scim_token_not_found', 'SCIM token not found');
+      if (!token.revoked_at) await this.tokens.revoke(tenantId, id, this.clock.now());
+    });
   }
 
   /** The caller a presented bearer token stands for, or a SCIM 401/403 (ScimTokenStrategy's check). */
@@ -123,7 +138,7 @@ export class ScimTokensService {
   async touch(caller: ScimCaller): Promise<void> {
     const now = this.clock.now();
     if (caller.lastUsedAt && now.getTime() - caller.lastUsedAt.getTime() < LAST_USED_GRANULARITY_MS) return;
-    await this.db.runInTenant(caller.tenantId, () =>
+    await this.db.runInTenantControlPlane(caller.tenantId, () =>
       this.tokens.touch(caller.tenantId, caller.tokenId, now, new Date(now.getTime() - LAST_USED_GRANULARITY_MS)),
     );
   }

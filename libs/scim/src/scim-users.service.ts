@@ -78,7 +78,7 @@ export class ScimUsersService {
   }
 
   get(caller: ScimCaller, id: string): Promise<ScimUserResource> {
-    return this.db.runInTenant(caller.tenantId, () => this.answer(caller.tenantId, id));
+    return this.db.runInTenantControlPlane(caller.tenantId, () => this.answer(caller.tenantId, id));
   }
 
   list(caller: ScimCaller, query: Record<string, unknown>): Promise<ScimListResponse<ScimUserResource>> {
@@ -87,7 +87,7 @@ export class ScimUsersService {
     // The filter's values are numbered after the tenant ($1).
     const params: unknown[] = [caller.tenantId];
     const where = filter ? filterToSql(filter, USER_FILTER_ATTRIBUTES, params) : null;
-    return this.db.runInTenant(caller.tenantId, async () => {
+    return this.db.runInTenantControlPlane(caller.tenantId, async () => {
       const { rows, total } = await this.users.page(caller.tenantId, where, params.slice(1), startIndex - 1, count);
       const groups = await this.users.groupsOf(
         caller.tenantId,
@@ -106,7 +106,7 @@ export class ScimUsersService {
   async create(caller: ScimCaller, body: unknown): Promise<ScimUserResource> {
     const input = readUser(body);
     const { tenantId } = caller;
-    return this.db.runInTenant(tenantId, async () => {
+    return this.db.runInTenantControlPlane(tenantId, async () => {
       const rule = await this.roles.rule(caller);
       // Provisioned with the connection's default role (no groups yet); without one, as a viewer kept disabled until a
       // group maps to a role (ScimRoleSync).
@@ -129,7 +129,7 @@ export class ScimUsersService {
 
   replace(caller: ScimCaller, id: string, body: unknown): Promise<ScimUserResource> {
     const input = readUser(body);
-    return this.db.runInTenant(caller.tenantId, async () => {
+    return this.db.runInTenantControlPlane(caller.tenantId, async () => {
       const row = await this.load(caller.tenantId, id);
       return this.apply(caller, row, input, 'scim.user.replace');
     });
@@ -137,7 +137,7 @@ export class ScimUsersService {
 
   patch(caller: ScimCaller, id: string, body: unknown): Promise<ScimUserResource> {
     const operations = normalizePatch(body);
-    return this.db.runInTenant(caller.tenantId, async () => {
+    return this.db.runInTenantControlPlane(caller.tenantId, async () => {
       const row = await this.load(caller.tenantId, id);
       const current = this.present(row, []);
       const patched = applyPatch({ ...current, schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] }, operations);
@@ -148,7 +148,7 @@ export class ScimUsersService {
   /** Removes the membership here (the account's other tenants keep theirs), after cutting off its access. */
   async remove(caller: ScimCaller, id: string): Promise<void> {
     const { tenantId } = caller;
-    await this.db.runInTenant(tenantId, async () => {
+    await this.db.runInTenantControlPlane(tenantId, async () => {
       await this.load(tenantId, id);
       await this.roles.cutOff(tenantId, id);
       await this.users.forget(tenantId, id);

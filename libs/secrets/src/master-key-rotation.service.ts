@@ -1,8 +1,9 @@
-// Lets an operator retire a master key: re-wraps every tenant data key, and the data key of every dedicated tenant's
-// sealed database URL, under the active one (docs/operations.md "Keys and rotation").
+// Lets an operator retire a master key: re-wraps every tenant data key (a dedicated tenant's in its own database and in
+// the core one), and the data key of every dedicated tenant's sealed database URL, under the active one
+// (docs/operations.md "Keys and rotation", docs/dedicated-tenants.md "Control plane").
 import { Injectable } from '@nestjs/common';
 import { AuditLog } from '@conduit/audit';
-import { SystemContext, TenantContext } from '@conduit/database';
+import { CORE_DATABASE, SystemContext, TenantContext, TenantDatabases } from '@conduit/database';
 import { ConduitConfig, InjectConfig, MasterKeyring, TenantId } from '@conduit/platform';
 import {
   MasterKeyStatus,
@@ -37,6 +38,7 @@ export class MasterKeyRotation {
     private readonly urls: DatabaseUrlsRepository,
     @InjectConfig() config: ConduitConfig,
     private readonly audit: AuditLog,
+    private readonly databases: TenantDatabases,
   ) {
     this.#keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
   }
@@ -46,8 +48,10 @@ export class MasterKeyRotation {
     const tenants = await this.tenantIds('data_keys.status');
     const counts = new Map<string, number>();
     for (const tenantId of tenants) {
-      const rows = await this.db.runInTenant(tenantId, () => this.keys.countByMasterKey(tenantId));
-      for (const { master_key_id, n } of rows) counts.set(master_key_id, (counts.get(master_key_id) ?? 0) + n);
+      for (const run of await this.keyDatabases(tenantId)) {
+        const rows = await run(() => this.keys.countByMasterKey(tenantId));
+        for (const { master_key_id, n } of rows) counts.set(master_key_id, (counts.get(master_key_id) ?? 0) + n);
+      }
     }
     const urlCounts = new Map<string, number>();
     for (const { sealed } of await this.sealedUrls('database_urls.status')) {
@@ -75,13 +79,26 @@ export class MasterKeyRotation {
     // The URLs first, in the core database; then the data keys, tenant by tenant (a dedicated tenant's in its own).
     await this.rewrapDatabaseUrls(summary);
     for (const tenantId of tenants) {
-      let after: string | null = FIRST_ID;
-      while (after !== null) {
-        const from: string = after;
-        after = await this.db.runInTenant(tenantId, () => this.rewrapBatch(tenantId, from, batch, summary));
+      for (const run of await this.keyDatabases(tenantId)) {
+        let after: string | null = FIRST_ID;
+        while (after !== null) {
+          const from: string = after;
+          after = await run(() => this.rewrapBatch(tenantId, from, batch, summary));
+        }
       }
     }
     return summary;
+  }
+
+  /**
+   * Where tenantId's data keys are, each as a way to run in that database scoped to the tenant: the core database
+   * (every tenant's control-plane secrets, and a shared tenant's all), and a dedicated tenant's own database (its
+   * tables' secrets; also those sealed before it became dedicated stay in the core database and are found there).
+   */
+  private async keyDatabases(tenantId: TenantId): Promise<(<T>(fn: () => Promise<T>) => Promise<T>)[]> {
+    const core = <T>(fn: () => Promise<T>) => this.db.runInTenantControlPlane(tenantId, fn);
+    if ((await this.databases.databaseOf(tenantId)) === CORE_DATABASE) return [core];
+    return [core, <T>(fn: () => Promise<T>) => this.db.runInTenant(tenantId, fn)];
   }
 
   /**
@@ -119,7 +136,7 @@ export class MasterKeyRotation {
     return this.system.run(reason, () => this.urls.all());
   }
 
-  /** Must run inside runInTenant. Returns the id to continue after, or null when the tenant is done. */
+  /** Must run inside one of keyDatabases' runs. Returns the id to continue after, or null when the tenant is done. */
   private async rewrapBatch(
     tenantId: TenantId,
     afterId: string,

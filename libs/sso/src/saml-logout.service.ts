@@ -34,7 +34,7 @@ export class SamlLogoutService {
   async logout(principal: Principal, meta: RequestMeta, origin: string): Promise<{ redirect_url: string | null }> {
     const sessionId = principal.kind === 'user' ? principal.sessionId : undefined;
     const session = sessionId
-      ? await this.db.runInTenant(principal.homeTenantId, () =>
+      ? await this.db.runInTenantControlPlane(principal.homeTenantId, () =>
           this.state.findSession(principal.homeTenantId, sessionId),
         )
       : null;
@@ -103,7 +103,7 @@ export class SamlLogoutService {
     }
     const nameId = profile.nameID;
     const tenantId = connection.tenant_id;
-    const userIds = await this.db.runInTenant(tenantId, () =>
+    const userIds = await this.db.runInTenantControlPlane(tenantId, () =>
       this.state.usersNamed(tenantId, connection.id, nameId, profile.sessionIndex ?? null),
     );
     let revoked = 0;

@@ -121,9 +121,13 @@ export class SamlSignInService {
     const codeHash = sha256Hex(code);
     const tenantId = await this.state.codeTenant(codeHash);
     if (!tenantId) throw invalid;
-    const row = await this.db.runInTenant(tenantId, () => this.state.useCode(tenantId, codeHash, this.clock.now()));
+    const row = await this.db.runInTenantControlPlane(tenantId, () =>
+      this.state.useCode(tenantId, codeHash, this.clock.now()),
+    );
     if (!row) throw invalid;
-    return JSON.parse(await this.secrets.open(tenantId, row.tokens_sealed, codeAad(codeHash))) as TokenPair;
+    return JSON.parse(
+      await this.secrets.open(tenantId, row.tokens_sealed, codeAad(codeHash), 'control_plane'),
+    ) as TokenPair;
   }
 
   private async signIn(
@@ -168,7 +172,7 @@ export class SamlSignInService {
     if (inResponseTo) {
       const request =
         cache?.consumed.get(inResponseTo) ??
-        (await this.db.runInTenant(connection.tenant_id, () =>
+        (await this.db.runInTenantControlPlane(connection.tenant_id, () =>
           this.state.consumeRequest(connection.tenant_id, connection.id, inResponseTo, this.clock.now()),
         ));
       if (!request || request.kind !== 'authn') {
@@ -186,7 +190,7 @@ export class SamlSignInService {
     const user = assertedUser(connection, profile);
     const tenantId = connection.tenant_id;
     const code = randomBytes(32).toString('base64url');
-    const userId = await this.db.runInTenant(tenantId, async () => {
+    const userId = await this.db.runInTenantControlPlane(tenantId, async () => {
       const membership = await this.member(connection, user);
       const pair = await this.sessions.issueSession(membership, meta, { method: 'saml', connectionId: connection.id });
       const now = this.clock.now();
@@ -208,7 +212,7 @@ export class SamlSignInService {
       await this.state.insertCode(tenantId, {
         codeHash,
         connectionId: connection.id,
-        tokensSealed: await this.secrets.seal(tenantId, JSON.stringify(pair), codeAad(codeHash)),
+        tokensSealed: await this.secrets.seal(tenantId, JSON.stringify(pair), codeAad(codeHash), 'control_plane'),
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         now,
       });
@@ -300,7 +304,7 @@ export class SamlSignInService {
       .map((v) => (v ? Date.parse(v) : NaN))
       .filter((v) => !Number.isNaN(v));
     const until = Math.max(now.getTime() + 5 * 60_000, ...notOnOrAfter) + this.config.SAML_CLOCK_SKEW_SECONDS * 1000;
-    const fresh = await this.db.runInTenant(connection.tenant_id, () =>
+    const fresh = await this.db.runInTenantControlPlane(connection.tenant_id, () =>
       this.state.recordAssertion(connection.tenant_id, connection.id, id, new Date(until), now),
     );
     if (!fresh) throw new SsoException('saml_replayed', 'This assertion was used already');

@@ -67,12 +67,12 @@ export class SsoConnectionsService {
       allow_idp_initiated: dto.allow_idp_initiated ?? false,
       enabled: dto.enabled ?? true,
       sp_certificate: pair.certificate,
-      sp_private_key_sealed: await this.secrets.seal(tenantId, pair.privateKey, spKeyAad(id)),
+      sp_private_key_sealed: await this.secrets.seal(tenantId, pair.privateKey, spKeyAad(id), 'control_plane'),
       created_by: this.access.principal().userId,
       created_at: now,
       updated_at: now,
     };
-    const inserted = await this.db.runInTenant(tenantId, () => this.connections.insert(row));
+    const inserted = await this.db.runInTenantControlPlane(tenantId, () => this.connections.insert(row));
     if (!inserted) throw nameTaken(dto.name);
     return this.present(row, base);
   }
@@ -82,7 +82,7 @@ export class SsoConnectionsService {
     this.access.assert('read', 'SsoConnection', { tenant_id: tenantId });
     const limit = query.limit ?? 50;
     const cursor = decodeCursor(query.cursor);
-    return this.db.runInTenant(tenantId, async () =>
+    return this.db.runInTenantControlPlane(tenantId, async () =>
       toPage(await this.connections.page(tenantId, { limit, cursor }), limit, (c) => this.present(c, base)),
     );
   }
@@ -118,7 +118,7 @@ export class SsoConnectionsService {
     if (dto.jit_provisioning !== undefined) changes.jit_provisioning = dto.jit_provisioning;
     if (dto.allow_idp_initiated !== undefined) changes.allow_idp_initiated = dto.allow_idp_initiated;
     if (dto.enabled !== undefined) changes.enabled = dto.enabled;
-    const updated = await this.db.runInTenant(connection.tenant_id, () =>
+    const updated = await this.db.runInTenantControlPlane(connection.tenant_id, () =>
       this.connections.update(connection.tenant_id, connection.id, changes),
     );
     if (!updated) throw nameTaken(dto.name ?? connection.name);
@@ -127,14 +127,16 @@ export class SsoConnectionsService {
 
   async remove(id: string): Promise<void> {
     const connection = await this.load(id, 'delete');
-    await this.db.runInTenant(connection.tenant_id, () => this.connections.delete(connection.tenant_id, connection.id));
+    await this.db.runInTenantControlPlane(connection.tenant_id, () =>
+      this.connections.delete(connection.tenant_id, connection.id),
+    );
   }
 
   private async load(id: string, action: 'read' | 'update' | 'delete'): Promise<SsoConnectionEntity> {
     const tenantId = this.access.tenant().id;
     this.access.assert(action, 'SsoConnection', { tenant_id: tenantId }, 'sso_connection_not_found');
     const connection = isUuid(id)
-      ? await this.db.runInTenant(tenantId, () => this.connections.find(tenantId, id))
+      ? await this.db.runInTenantControlPlane(tenantId, () => this.connections.find(tenantId, id))
       : null;
     if (!connection) throw connectionNotFound();
     return connection;

@@ -21,7 +21,7 @@ export class SsoConnectionDirectory implements SsoDirectory, OnModuleInit {
 
   /** Absolute with PUBLIC_URL; without it, paths on this service. */
   async loginLinks(tenantId: TenantId): Promise<SsoLoginLink[]> {
-    const rows = await this.db.runInTenant(tenantId, () => this.connections.enabled(tenantId));
+    const rows = await this.db.runInTenantControlPlane(tenantId, () => this.connections.enabled(tenantId));
     const base = this.config.PUBLIC_URL ?? '';
     return rows.map((c) => ({
       connection_id: c.id,

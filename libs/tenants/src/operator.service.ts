@@ -73,7 +73,7 @@ export class OperatorService {
   }): Promise<MemberView> {
     const tenant = await this.system.run('operator.create_user', () => this.hierarchy.find(input.tenantCode));
     if (!tenant) throw new TenantException('tenant_not_found', `No tenant with code ${input.tenantCode}`);
-    return this.db.runInTenant(tenant.id, async () => {
+    return this.db.runInTenantControlPlane(tenant.id, async () => {
       const user = await this.accounts.createMember(tenant.id, {
         email: input.email,
         password: input.password,
@@ -99,7 +99,7 @@ export class OperatorService {
     );
     if (!platform) platform = await this.createTenant({ code: PLATFORM_TENANT_CODE, name: 'Platform' });
     const platformId = platform.id;
-    const existing = await this.db.runInTenant(platformId, () =>
+    const existing = await this.db.runInTenantControlPlane(platformId, () =>
       this.users.anyEmailWithRole(platformId, 'platform_admin'),
     );
     if (existing) return { created: false, email: existing };

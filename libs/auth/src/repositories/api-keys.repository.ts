@@ -1,5 +1,6 @@
-// The SQL over api_keys that the API runs, in the caller's transaction, and the touch of last_used_at in one round
-// trip of its own. Resolving a presented key is ApiKeyLookup (one round trip on every API-key request).
+// The SQL over api_keys that the API runs, in the caller's control-plane transaction (core database: coreEm), and the
+// touch of last_used_at in one round trip of its own. Resolving a presented key is ApiKeyLookup (one round trip on
+// every API-key request).
 import { Injectable } from '@nestjs/common';
 import { PageRequest, TenantContext, TenantRoundTrip, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
@@ -49,6 +50,6 @@ export class ApiKeysRepository {
   }
 
   private repo() {
-    return this.db.em.getRepository(ApiKeyEntity);
+    return this.db.coreEm.getRepository(ApiKeyEntity);
   }
 }

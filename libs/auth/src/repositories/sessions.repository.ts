@@ -1,4 +1,5 @@
-// The SQL over auth_sessions (refresh-token families) and revoked_access_tokens, in the caller's transaction.
+// The SQL over auth_sessions (refresh-token families) and revoked_access_tokens, in the caller's control-plane
+// transaction (core database: coreEm).
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
@@ -89,7 +90,7 @@ export class SessionsRepository {
 
   /** The user's sessions in the tenant that are alive, newest first. */
   async listLive(tenantId: TenantId, userId: string): Promise<AuthSessionEntity[]> {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `SELECT s.* FROM auth_sessions s LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id
         WHERE s.tenant_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND NOT ${SESSION_DEAD_SQL}
         ORDER BY s.created_at DESC, s.id DESC`,
@@ -100,7 +101,7 @@ export class SessionsRepository {
 
   /** One session of the tenant, with whether it is dead; null when there is none. */
   async find(tenantId: TenantId, sessionId: string): Promise<SessionRow | null> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT s.*, ${SESSION_DEAD_SQL} AS dead FROM auth_sessions s
         LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id WHERE s.tenant_id = $1 AND s.id = $2`,
       [tenantId, sessionId],
@@ -125,11 +126,11 @@ export class SessionsRepository {
    * sign-ins at once cannot both stay within the limit by missing each other.
    */
   async revokeBeyond(tenantId: TenantId, userId: string, keep: number, reason: string, at: Date): Promise<number> {
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `SELECT pg_advisory_xact_lock(hashtextextended('conduit:sessions:' || $1 || ':' || $2, 0))`,
       [tenantId, userId],
     );
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `UPDATE auth_sessions SET revoked_at = $4, revoked_reason = $5
         WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND id NOT IN (
           SELECT s.id FROM auth_sessions s LEFT JOIN tenant_auth_settings a ON a.tenant_id = s.tenant_id
@@ -145,7 +146,7 @@ export class SessionsRepository {
 
   /** Revokes one access token until it expires (a repeat is harmless). */
   async revokeAccessToken(token: { jti: string; tenantId: TenantId; expiresAt: Date; at: Date }): Promise<void> {
-    await this.db.em
+    await this.db.coreEm
       .getRepository(RevokedAccessTokenEntity)
       .createQueryBuilder()
       .insert()
@@ -159,7 +160,7 @@ export class SessionsRepository {
     jti: string,
     sessionId: string | null,
   ): Promise<{ jti_revoked: boolean; session_dead: boolean | null }> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = $1) AS jti_revoked,
               ${sessionDeadSelect('$2::uuid')} AS session_dead`,
       [jti, sessionId],
@@ -168,6 +169,6 @@ export class SessionsRepository {
   }
 
   private sessions() {
-    return this.db.em.getRepository(AuthSessionEntity);
+    return this.db.coreEm.getRepository(AuthSessionEntity);
   }
 }

@@ -1,4 +1,5 @@
-// The SQL over tenant_auth_settings (one row per tenant, RLS), in the caller's tenant transaction.
+// The SQL over tenant_auth_settings (one row per tenant, RLS), in the caller's control-plane
+// transaction (core database: coreEm).
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
@@ -19,7 +20,9 @@ export class TenantAuthSettingsRepository {
 
   /** The tenant's settings, or the defaults when it has never set any. */
   async get(tenantId: TenantId): Promise<AuthSettings & { updated_at: Date | null }> {
-    const row = await this.db.em.getRepository(TenantAuthSettingsEntity).findOne({ where: { tenant_id: tenantId } });
+    const row = await this.db.coreEm
+      .getRepository(TenantAuthSettingsEntity)
+      .findOne({ where: { tenant_id: tenantId } });
     if (!row) return { ...DEFAULT_AUTH_SETTINGS, updated_at: null };
     const { tenant_id: _t, ...settings } = row;
     return settings;
@@ -27,7 +30,7 @@ export class TenantAuthSettingsRepository {
 
   /** Writes the whole row (insert or update), serialized per tenant by the primary key. */
   async put(tenantId: TenantId, settings: AuthSettings, now: Date): Promise<void> {
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `INSERT INTO tenant_auth_settings (tenant_id, sso_enforced, session_max_lifetime_seconds,
          session_idle_timeout_seconds, max_concurrent_sessions, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6)

@@ -39,7 +39,7 @@ export class InstallationRepository {
    * installation's row exists.
    */
   async snapshot(): Promise<LicenseSnapshot | null> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT ${COLUMNS}, l.id AS license_row_id, l.token, l.installed_at, l.installed_by
          FROM license_installation i LEFT JOIN licenses l ON l.active`,
     )) as (InstallationRow & Nullable<Omit<ActiveLicenseRow, 'id'>> & { license_row_id: string | null })[];
@@ -54,7 +54,7 @@ export class InstallationRepository {
 
   /** Creates the singleton row, first started and last seen now, unless it exists already. */
   async ensure(installationId: string, now: Date): Promise<void> {
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `INSERT INTO license_installation (installation_id, first_started_at, latest_seen_at)
        VALUES ($1, $2, $2) ON CONFLICT (singleton) DO NOTHING`,
       [installationId, now],
@@ -63,7 +63,7 @@ export class InstallationRepository {
 
   /** The row, locked until the transaction ends: installs of licences take turns on it. */
   async lock(): Promise<InstallationRow | null> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT ${COLUMNS} FROM license_installation i FOR UPDATE`,
     )) as InstallationRow[];
     return row ?? null;
@@ -79,6 +79,6 @@ export class InstallationRepository {
 
   /** Records the start of a clock rollback (a Date), or its end (null). Call it holding the row (lock()). */
   async setClockRollback(at: Date | null): Promise<void> {
-    await this.db.em.query(`UPDATE license_installation SET clock_rollback_at = $1`, [at]);
+    await this.db.coreEm.query(`UPDATE license_installation SET clock_rollback_at = $1`, [at]);
   }
 }

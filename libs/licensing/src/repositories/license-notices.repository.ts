@@ -13,7 +13,7 @@ export class LicenseNoticesRepository {
    */
   async claim(licenseId: string, thresholds: readonly string[], now: Date): Promise<string[]> {
     if (thresholds.length === 0) return [];
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `INSERT INTO license_notices (license_id, threshold, claimed_at)
        SELECT $1, t, $3 FROM unnest($2::text[]) AS t
        ON CONFLICT (license_id, threshold) DO NOTHING
@@ -25,7 +25,7 @@ export class LicenseNoticesRepository {
 
   /** Records the event a claimed notice was published as (a claimed notice left without one was superseded). */
   async published(licenseId: string, threshold: string, eventId: string): Promise<void> {
-    await this.db.em.query(`UPDATE license_notices SET event_id = $3 WHERE license_id = $1 AND threshold = $2`, [
+    await this.db.coreEm.query(`UPDATE license_notices SET event_id = $3 WHERE license_id = $1 AND threshold = $2`, [
       licenseId,
       threshold,
       eventId,

@@ -29,8 +29,10 @@ export class LicensesRepository {
 
   /** Makes `license` the active licence; the one active before stays in the history, replaced now. */
   async replaceActive(license: NewLicense): Promise<void> {
-    await this.db.em.query(`UPDATE licenses SET active = false, replaced_at = $1 WHERE active`, [license.installed_at]);
-    await this.db.em.query(
+    await this.db.coreEm.query(`UPDATE licenses SET active = false, replaced_at = $1 WHERE active`, [
+      license.installed_at,
+    ]);
+    await this.db.coreEm.query(
       `INSERT INTO licenses (id, license_id, licensee, kid, token, claims, issued_at, not_before, expires_at, grace_days,
                              installed_at, installed_by_user_id, installed_by, installed_via, active)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, true)`,

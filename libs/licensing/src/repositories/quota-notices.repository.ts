@@ -27,12 +27,12 @@ export class QuotaNoticesRepository {
    * one before committed, so a pass working from an older count never claims or re-arms after a newer one.
    */
   async lock(): Promise<void> {
-    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:license-quota-notices', 0))`);
+    await this.db.coreEm.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:license-quota-notices', 0))`);
   }
 
   /** Every notice standing now. */
   async all(): Promise<QuotaNoticeKey[]> {
-    return (await this.db.em.query(
+    return (await this.db.coreEm.query(
       `SELECT scope, quota, threshold FROM license_quota_notices ORDER BY scope, quota, threshold`,
     )) as QuotaNoticeKey[];
   }
@@ -44,7 +44,7 @@ export class QuotaNoticesRepository {
    */
   async claim(claims: readonly QuotaNoticeClaim[], now: Date): Promise<string[]> {
     if (claims.length === 0) return [];
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `INSERT INTO license_quota_notices AS n (scope, quota, threshold, quota_limit, usage, claim_id, claimed_at)
        SELECT c.scope, c.quota, c.threshold, c.quota_limit, c.usage, c.claim_id, $7
          FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::uuid[])
@@ -69,13 +69,16 @@ export class QuotaNoticesRepository {
 
   /** Records the event a claim was published as. */
   async published(claimId: string, eventId: string): Promise<void> {
-    await this.db.em.query(`UPDATE license_quota_notices SET event_id = $2 WHERE claim_id = $1`, [claimId, eventId]);
+    await this.db.coreEm.query(`UPDATE license_quota_notices SET event_id = $2 WHERE claim_id = $1`, [
+      claimId,
+      eventId,
+    ]);
   }
 
   /** Re-arms these notices: the next crossing publishes again. */
   async rearm(keys: readonly QuotaNoticeKey[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `DELETE FROM license_quota_notices n
         USING unnest($1::text[], $2::text[], $3::text[]) AS k(scope, quota, threshold)
         WHERE n.scope = k.scope AND n.quota = k.quota AND n.threshold = k.threshold`,

@@ -34,13 +34,13 @@ export class ScimGroupsRepository {
   constructor(private readonly db: TenantContext) {}
 
   private repo() {
-    return this.db.em.getRepository(ScimGroupEntity);
+    return this.db.coreEm.getRepository(ScimGroupEntity);
   }
 
   /** False when the tenant has a group of this display name already (any letter case). */
   async insert(group: ScimGroupEntity): Promise<boolean> {
     try {
-      await this.db.insert(ScimGroupEntity, group);
+      await this.db.coreInsert(ScimGroupEntity, group);
       return true;
     } catch (err) {
       if (isUniqueViolation(err, 'scim_groups_tenant_name_key')) return false;
@@ -79,7 +79,7 @@ export class ScimGroupsRepository {
     limit: number,
   ): Promise<{ rows: ScimGroupEntity[]; total: number }> {
     const condition = `g.tenant_id = $1${where ? ` AND ${where}` : ''}`;
-    const [count] = (await this.db.em.query(`SELECT count(*)::int AS n FROM scim_groups g WHERE ${condition}`, [
+    const [count] = (await this.db.coreEm.query(`SELECT count(*)::int AS n FROM scim_groups g WHERE ${condition}`, [
       tenantId,
       ...params,
     ])) as { n: number }[];
@@ -87,7 +87,7 @@ export class ScimGroupsRepository {
     const rows =
       limit === 0
         ? []
-        : ((await this.db.em.query(
+        : ((await this.db.coreEm.query(
             `SELECT g.* FROM scim_groups g WHERE ${condition} ORDER BY g.created_at, g.id OFFSET $${n + 1} LIMIT $${n + 2}`,
             [tenantId, ...params, offset, limit],
           )) as ScimGroupEntity[]);
@@ -97,7 +97,7 @@ export class ScimGroupsRepository {
   /** The members of these groups who are members of the tenant, with a name to show. */
   members(tenantId: TenantId, groupIds: string[]): Promise<GroupMemberRow[]> {
     if (groupIds.length === 0) return Promise.resolve([]);
-    return this.db.em.query(
+    return this.db.coreEm.query(
       `SELECT gm.group_id, gm.user_id, coalesce(m.display_name, u.email) AS display
         FROM scim_group_members gm JOIN memberships m ON m.tenant_id = gm.tenant_id AND m.user_id = gm.user_id
         JOIN users u ON u.id = gm.user_id
@@ -108,7 +108,7 @@ export class ScimGroupsRepository {
 
   async addMembers(tenantId: TenantId, groupId: string, userIds: string[], at: Date): Promise<void> {
     if (userIds.length === 0) return;
-    await this.db.em
+    await this.db.coreEm
       .getRepository(ScimGroupMemberEntity)
       .createQueryBuilder()
       .insert()
@@ -119,7 +119,7 @@ export class ScimGroupsRepository {
 
   async removeMembers(tenantId: TenantId, groupId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `DELETE FROM scim_group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[])`,
       [tenantId, groupId, userIds],
     );
@@ -127,7 +127,7 @@ export class ScimGroupsRepository {
 
   /** The display names of the user's SCIM groups in the tenant. */
   async namesOf(tenantId: TenantId, userId: string): Promise<string[]> {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `SELECT g.display_name FROM scim_group_members gm JOIN scim_groups g ON g.id = gm.group_id
         WHERE gm.tenant_id = $1 AND gm.user_id = $2`,
       [tenantId, userId],

@@ -1,4 +1,5 @@
-// The SQL over scim_tokens (and the one read of sso_connections the tokens need), in the caller's tenant transaction.
+// The SQL over scim_tokens (and the one read of sso_connections the tokens need), in the caller's control-plane
+// transaction (core database: coreEm).
 import { Injectable } from '@nestjs/common';
 import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
@@ -10,11 +11,11 @@ export class ScimTokensRepository {
   constructor(private readonly db: TenantContext) {}
 
   private repo() {
-    return this.db.em.getRepository(ScimTokenEntity);
+    return this.db.coreEm.getRepository(ScimTokenEntity);
   }
 
   async insert(token: ScimTokenEntity): Promise<void> {
-    await this.db.insert(ScimTokenEntity, token);
+    await this.db.coreInsert(ScimTokenEntity, token);
   }
 
   find(tenantId: TenantId, id: string): Promise<ScimTokenEntity | null> {
@@ -45,6 +46,6 @@ export class ScimTokensRepository {
   }
 
   connection(tenantId: TenantId, id: string): Promise<SsoConnectionEntity | null> {
-    return this.db.em.getRepository(SsoConnectionEntity).findOne({ where: { id, tenant_id: tenantId } });
+    return this.db.coreEm.getRepository(SsoConnectionEntity).findOne({ where: { id, tenant_id: tenantId } });
   }
 }

@@ -1,5 +1,6 @@
-// The SQL behind /scim/v2/Users: a tenant's members (memberships joined with users, RLS in the request's tenant
-// transaction) with what the identity provider said about them (scim_users) and their SCIM groups.
+// The SQL behind /scim/v2/Users: a tenant's members (memberships joined with users, RLS in the caller's control-plane
+// transaction, in the core database: coreEm) with what the identity provider said about them (scim_users) and their
+// SCIM groups.
 import { Injectable } from '@nestjs/common';
 import type { Role } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
@@ -59,7 +60,7 @@ export class ScimUsersRepository {
   constructor(private readonly db: TenantContext) {}
 
   async member(tenantId: TenantId, userId: string): Promise<ScimMemberRow | undefined> {
-    const [row] = (await this.db.em.query(`${SELECT} WHERE m.tenant_id = $1 AND m.user_id = $2`, [
+    const [row] = (await this.db.coreEm.query(`${SELECT} WHERE m.tenant_id = $1 AND m.user_id = $2`, [
       tenantId,
       userId,
     ])) as ScimMemberRow[];
@@ -75,7 +76,7 @@ export class ScimUsersRepository {
     limit: number,
   ): Promise<{ rows: ScimMemberRow[]; total: number }> {
     const condition = `m.tenant_id = $1${where ? ` AND ${where}` : ''}`;
-    const [count] = (await this.db.em.query(`SELECT count(*)::int AS n FROM (${SELECT} WHERE ${condition}) AS f`, [
+    const [count] = (await this.db.coreEm.query(`SELECT count(*)::int AS n FROM (${SELECT} WHERE ${condition}) AS f`, [
       tenantId,
       ...params,
     ])) as { n: number }[];
@@ -83,7 +84,7 @@ export class ScimUsersRepository {
     const rows =
       limit === 0
         ? []
-        : ((await this.db.em.query(
+        : ((await this.db.coreEm.query(
             `${SELECT} WHERE ${condition} ORDER BY m.created_at, u.id OFFSET $${n + 1} LIMIT $${n + 2}`,
             [tenantId, ...params, offset, limit],
           )) as ScimMemberRow[]);
@@ -93,7 +94,7 @@ export class ScimUsersRepository {
   /** The SCIM groups of these users in the tenant. */
   groupsOf(tenantId: TenantId, userIds: string[]): Promise<GroupRef[]> {
     if (userIds.length === 0) return Promise.resolve([]);
-    return this.db.em.query(
+    return this.db.coreEm.query(
       `SELECT gm.user_id, g.id, g.display_name FROM scim_group_members gm JOIN scim_groups g ON g.id = gm.group_id
         WHERE gm.tenant_id = $1 AND gm.user_id = ANY($2::uuid[]) ORDER BY g.display_name, g.id`,
       [tenantId, userIds],
@@ -101,7 +102,7 @@ export class ScimUsersRepository {
   }
 
   async save(row: ScimUserEntity): Promise<void> {
-    await this.db.em
+    await this.db.coreEm
       .getRepository(ScimUserEntity)
       .createQueryBuilder()
       .insert()
@@ -112,14 +113,17 @@ export class ScimUsersRepository {
 
   /** Forgets what SCIM held about the user in the tenant (its row and group memberships). */
   async forget(tenantId: TenantId, userId: string): Promise<void> {
-    await this.db.em.query(`DELETE FROM scim_group_members WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
-    await this.db.em.query(`DELETE FROM scim_users WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+    await this.db.coreEm.query(`DELETE FROM scim_group_members WHERE tenant_id = $1 AND user_id = $2`, [
+      tenantId,
+      userId,
+    ]);
+    await this.db.coreEm.query(`DELETE FROM scim_users WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
   }
 
   /** Which of these ids are members of the tenant. */
   async members(tenantId: TenantId, userIds: string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `SELECT user_id FROM memberships WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])`,
       [tenantId, userIds],
     )) as { user_id: string }[];

@@ -1,8 +1,8 @@
 // The SQL over what SAML sign-in keeps between requests: outstanding requests (InResponseTo, single use), assertion ids
-// already accepted, and one-time sign-in codes. All in the caller's transaction, scoped to the connection's tenant,
-// except the code lookup by hash, which comes before the tenant is known.
+// already accepted, and one-time sign-in codes. All in the caller's control-plane transaction (core database: coreEm),
+// scoped to the connection's tenant, except the code lookup by hash, which comes before the tenant is known.
 import { Injectable } from '@nestjs/common';
-import { TenantContext } from '@conduit/database';
+import { CORE_DATABASE, TenantContext } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 
 export interface OutstandingRequest {
@@ -37,7 +37,7 @@ export class SamlStateRepository {
     connectionId: string,
     row: { id: string; kind: 'authn' | 'logout'; relayState: string | null; returnTo: string | null; expiresAt: Date },
   ): Promise<void> {
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `INSERT INTO sso_saml_requests (tenant_id, connection_id, id, kind, relay_state, return_to, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
       [tenantId, connectionId, row.id, row.kind, row.relayState, row.returnTo, row.expiresAt],
@@ -51,7 +51,7 @@ export class SamlStateRepository {
     id: string,
     now: Date,
   ): Promise<(OutstandingRequest & { consumed_at: Date | null }) | null> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT id, kind, relay_state, return_to, created_at, consumed_at FROM sso_saml_requests
         WHERE tenant_id = $1 AND connection_id = $2 AND id = $3 AND expires_at > $4`,
       [tenantId, connectionId, id, now],
@@ -66,7 +66,7 @@ export class SamlStateRepository {
     id: string,
     now: Date,
   ): Promise<OutstandingRequest | null> {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `UPDATE sso_saml_requests SET consumed_at = $4
         WHERE tenant_id = $1 AND connection_id = $2 AND id = $3 AND consumed_at IS NULL AND expires_at > $4
         RETURNING id, kind, relay_state, return_to, created_at`,
@@ -77,9 +77,15 @@ export class SamlStateRepository {
 
   /** Records an accepted assertion id; false when it was accepted before (a replay). Forgets expired ones. */
   async recordAssertion(tenantId: TenantId, connectionId: string, assertionId: string, expiresAt: Date, now: Date) {
-    await this.db.em.query(`DELETE FROM sso_saml_assertions WHERE tenant_id = $1 AND expires_at < $2`, [tenantId, now]);
-    await this.db.em.query(`DELETE FROM sso_saml_requests WHERE tenant_id = $1 AND expires_at < $2`, [tenantId, now]);
-    const rows = (await this.db.em.query(
+    await this.db.coreEm.query(`DELETE FROM sso_saml_assertions WHERE tenant_id = $1 AND expires_at < $2`, [
+      tenantId,
+      now,
+    ]);
+    await this.db.coreEm.query(`DELETE FROM sso_saml_requests WHERE tenant_id = $1 AND expires_at < $2`, [
+      tenantId,
+      now,
+    ]);
+    const rows = (await this.db.coreEm.query(
       `INSERT INTO sso_saml_assertions (tenant_id, connection_id, assertion_id, expires_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT DO NOTHING RETURNING assertion_id`,
       [tenantId, connectionId, assertionId, expiresAt],
@@ -91,8 +97,11 @@ export class SamlStateRepository {
     tenantId: TenantId,
     row: { codeHash: string; connectionId: string; tokensSealed: string; expiresAt: Date; now: Date },
   ): Promise<void> {
-    await this.db.em.query(`DELETE FROM sso_login_codes WHERE tenant_id = $1 AND expires_at < $2`, [tenantId, row.now]);
-    await this.db.em.query(
+    await this.db.coreEm.query(`DELETE FROM sso_login_codes WHERE tenant_id = $1 AND expires_at < $2`, [
+      tenantId,
+      row.now,
+    ]);
+    await this.db.coreEm.query(
       `INSERT INTO sso_login_codes (code_hash, tenant_id, connection_id, tokens_sealed, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [row.codeHash, tenantId, row.connectionId, row.tokensSealed, row.now, row.expiresAt],
@@ -101,12 +110,16 @@ export class SamlStateRepository {
 
   /** Which tenant a code belongs to, before the tenant is known (the app.sso_code_hash lookup policy). */
   codeTenant(codeHash: string): Promise<TenantId | null> {
-    return this.db.withSettings({ 'app.sso_code_hash': codeHash }, async () => {
-      const [row] = (await this.db.em.query(`SELECT tenant_id FROM sso_login_codes WHERE code_hash = $1`, [
-        codeHash,
-      ])) as { tenant_id: TenantId }[];
-      return row?.tenant_id ?? null;
-    });
+    return this.db.withSettings(
+      { 'app.sso_code_hash': codeHash },
+      async () => {
+        const [row] = (await this.db.coreEm.query(`SELECT tenant_id FROM sso_login_codes WHERE code_hash = $1`, [
+          codeHash,
+        ])) as { tenant_id: TenantId }[];
+        return row?.tenant_id ?? null;
+      },
+      CORE_DATABASE,
+    );
   }
 
   /**
@@ -114,7 +127,7 @@ export class SamlStateRepository {
    * makes a second use see used_at set). The sealed tokens are erased as the code is used.
    */
   async useCode(tenantId: TenantId, codeHash: string, now: Date): Promise<LoginCodeRow | null> {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `WITH found AS (
          SELECT code_hash, tokens_sealed FROM sso_login_codes
           WHERE tenant_id = $1 AND code_hash = $2 AND used_at IS NULL AND expires_at > $3
@@ -130,11 +143,11 @@ export class SamlStateRepository {
 
   /** Records a session begun through a connection; forgets those older than any session can live (`maxAgeMs`). */
   async insertSession(tenantId: TenantId, row: SamlSessionRow, now: Date, maxAgeMs: number): Promise<void> {
-    await this.db.em.query(`DELETE FROM sso_saml_sessions WHERE tenant_id = $1 AND created_at < $2`, [
+    await this.db.coreEm.query(`DELETE FROM sso_saml_sessions WHERE tenant_id = $1 AND created_at < $2`, [
       tenantId,
       new Date(now.getTime() - maxAgeMs),
     ]);
-    await this.db.em.query(
+    await this.db.coreEm.query(
       `INSERT INTO sso_saml_sessions (tenant_id, session_id, connection_id, user_id, name_id, name_id_format, session_index, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
@@ -151,7 +164,7 @@ export class SamlStateRepository {
   }
 
   async findSession(tenantId: TenantId, sessionId: string): Promise<SamlSessionRow | null> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT session_id, connection_id, user_id, name_id, name_id_format, session_index FROM sso_saml_sessions
         WHERE tenant_id = $1 AND session_id = $2`,
       [tenantId, sessionId],
@@ -161,7 +174,7 @@ export class SamlStateRepository {
 
   /** The users an IdP LogoutRequest names (by NameID, and SessionIndex when it gives one). */
   async usersNamed(tenantId: TenantId, connectionId: string, nameId: string, sessionIndex: string | null) {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `SELECT DISTINCT user_id FROM sso_saml_sessions
         WHERE tenant_id = $1 AND connection_id = $2 AND name_id = $3 AND ($4::text IS NULL OR session_index = $4)`,
       [tenantId, connectionId, nameId, sessionIndex],

@@ -1,7 +1,7 @@
-// The SQL over sso_connections, in the caller's transaction (RLS scopes it to the tenant set there), and the narrow
-// lookup by id that SAML routes use before they know the tenant.
+// The SQL over sso_connections, in the caller's control-plane transaction (core database: coreEm; RLS scopes it to the
+// tenant set there), and the narrow lookup by id that SAML routes use before they know the tenant.
 import { Injectable } from '@nestjs/common';
-import { PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import { CORE_DATABASE, PageRequest, TenantContext, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { SsoConnectionEntity } from '../entities/sso-connection.entity';
 
@@ -14,7 +14,7 @@ export class SsoConnectionsRepository {
   /** False when the tenant has a connection of that name already. */
   async insert(row: SsoConnectionEntity): Promise<boolean> {
     try {
-      await this.db.insert(SsoConnectionEntity, row);
+      await this.db.coreInsert(SsoConnectionEntity, row);
       return true;
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) return false;
@@ -33,7 +33,11 @@ export class SsoConnectionsRepository {
 
   /** A SAML route naming the connection before its tenant is known (the app.sso_connection_id lookup policy). */
   lookup(id: string): Promise<SsoConnectionEntity | null> {
-    return this.db.withSettings({ 'app.sso_connection_id': id }, () => this.repo().findOne({ where: { id } }));
+    return this.db.withSettings(
+      { 'app.sso_connection_id': id },
+      () => this.repo().findOne({ where: { id } }),
+      CORE_DATABASE,
+    );
   }
 
   enabled(tenantId: TenantId): Promise<SsoConnectionEntity[]> {
@@ -54,12 +58,12 @@ export class SsoConnectionsRepository {
   /** The connection and what its sign-ins left behind (outstanding requests, seen assertions, unused codes). */
   async delete(tenantId: TenantId, id: string): Promise<void> {
     for (const table of ['sso_saml_requests', 'sso_saml_assertions', 'sso_login_codes']) {
-      await this.db.em.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [tenantId, id]);
+      await this.db.coreEm.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND connection_id = $2`, [tenantId, id]);
     }
     await this.repo().delete({ id, tenant_id: tenantId });
   }
 
   private repo() {
-    return this.db.em.getRepository(SsoConnectionEntity);
+    return this.db.coreEm.getRepository(SsoConnectionEntity);
   }
 }

@@ -40,7 +40,7 @@ export class PostgresRequestCache implements CacheProvider {
 
   async saveAsync(key: string, value: string): Promise<CacheItem | null> {
     const now = this.clock.now();
-    await this.db.runInTenant(this.tenantId, () =>
+    await this.db.runInTenantControlPlane(this.tenantId, () =>
       this.state.saveRequest(this.tenantId, this.connectionId, {
         id: key,
         kind: this.pending?.kind ?? 'authn',
@@ -54,7 +54,7 @@ export class PostgresRequestCache implements CacheProvider {
 
   async getAsync(key: string): Promise<string | null> {
     if (!key || key.length > 256) return null;
-    const row = await this.db.runInTenant(this.tenantId, () =>
+    const row = await this.db.runInTenantControlPlane(this.tenantId, () =>
       this.state.findRequest(this.tenantId, this.connectionId, key, this.clock.now()),
     );
     if (row?.consumed_at) this.answeredBefore.add(key);
@@ -64,7 +64,7 @@ export class PostgresRequestCache implements CacheProvider {
   async removeAsync(key: string | null): Promise<string | null> {
     if (!key || key.length > 256) return null;
     if (this.consumed.has(key)) return key;
-    const row = await this.db.runInTenant(this.tenantId, () =>
+    const row = await this.db.runInTenantControlPlane(this.tenantId, () =>
       this.state.consumeRequest(this.tenantId, this.connectionId, key, this.clock.now()),
     );
     if (!row) return null;

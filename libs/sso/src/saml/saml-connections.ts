@@ -62,7 +62,12 @@ export class SamlConnections {
     { signs }: { signs: boolean },
   ): Promise<SamlConfig> {
     const privateKey = signs
-      ? await this.secrets.open(connection.tenant_id, connection.sp_private_key_sealed, spKeyAad(connection.id))
+      ? await this.secrets.open(
+          connection.tenant_id,
+          connection.sp_private_key_sealed,
+          spKeyAad(connection.id),
+          'control_plane',
+        )
       : undefined;
     return samlOptions({
       connection,

@@ -28,7 +28,7 @@ describe('SamlStrategy', () => {
   } as unknown as SsoConnectionEntity;
   let sp: SpKeyPair;
   const saved: { id: string; kind: string; relayState: string | null; returnTo: string | null }[] = [];
-  const db = { runInTenant: (_tenant: TenantId, fn: () => unknown) => fn() } as unknown as TenantContext;
+  const db = { runInTenantControlPlane: (_tenant: TenantId, fn: () => unknown) => fn() } as unknown as TenantContext;
   const state = {
     saveRequest: (_tenant: TenantId, _connection: string, row: (typeof saved)[number]) => {
       saved.push(row);

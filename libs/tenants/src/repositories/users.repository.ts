@@ -1,6 +1,6 @@
 // The SQL over users and memberships (control-plane identities; a membership gives a user one role in one tenant and
-// is tenant-owned: RLS shows the acting tenant's, or one user's own through the app.user_id lookup policy). In the
-// caller's transaction; callers have decided who may read or write.
+// is tenant-owned: RLS shows the acting tenant's, or one user's own through the app.user_id lookup policy). Always in
+// the core database (coreEm: the caller's control-plane transaction); callers have decided who may read or write.
 import { Injectable } from '@nestjs/common';
 import { Role, TenantRef } from '@conduit/access';
 import { PageRequest, TenantContext, isUniqueViolation } from '@conduit/database';
@@ -80,7 +80,7 @@ export class UsersRepository {
   constructor(private readonly db: TenantContext) {}
 
   findByEmail(email: string): Promise<UserEntity | null> {
-    return this.db.em
+    return this.db.coreEm
       .getRepository(UserEntity)
       .createQueryBuilder('u')
       .where('lower(u.email) = :email', { email: email.toLowerCase() })
@@ -90,7 +90,7 @@ export class UsersRepository {
   /** False when the email is taken (two creates with one email at once: the unique index decides). */
   async insertUser(user: UserEntity): Promise<boolean> {
     try {
-      await this.db.insert(UserEntity, user);
+      await this.db.coreInsert(UserEntity, user);
       return true;
     } catch (err) {
       if (isUniqueViolation(err, 'users_email_key')) return false;
@@ -101,7 +101,7 @@ export class UsersRepository {
   /** False when the user is already a member of the tenant (two adds at once: the unique index decides). */
   async insertMembership(membership: MembershipEntity): Promise<boolean> {
     try {
-      await this.db.insert(MembershipEntity, membership);
+      await this.db.coreInsert(MembershipEntity, membership);
       return true;
     } catch (err) {
       if (isUniqueViolation(err, 'memberships_tenant_user_key')) return false;
@@ -110,11 +110,11 @@ export class UsersRepository {
   }
 
   async updateUser(id: string, changes: Partial<UserEntity>): Promise<void> {
-    await this.db.em.getRepository(UserEntity).update({ id }, changes);
+    await this.db.coreEm.getRepository(UserEntity).update({ id }, changes);
   }
 
   async deleteUser(id: string): Promise<void> {
-    await this.db.em.getRepository(UserEntity).delete({ id });
+    await this.db.coreEm.getRepository(UserEntity).delete({ id });
   }
 
   /** The tenant's members, newest first, optionally of one role. */
@@ -129,14 +129,14 @@ export class UsersRepository {
       params.push(cursor.created_at, cursor.id);
       where += ` AND (m.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
     }
-    return (await this.db.em.query(
+    return (await this.db.coreEm.query(
       `${MEMBER_SELECT} WHERE ${where} ORDER BY m.created_at DESC, u.id DESC LIMIT $2`,
       params,
     )) as MemberRow[];
   }
 
   async member(tenantId: TenantId, userId: string): Promise<MemberRow | undefined> {
-    const [row] = (await this.db.em.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [
+    const [row] = (await this.db.coreEm.query(`${MEMBER_SELECT} WHERE m.tenant_id = $1 AND u.id = $2`, [
       tenantId,
       userId,
     ])) as MemberRow[];
@@ -145,27 +145,27 @@ export class UsersRepository {
 
   /** Sets the membership's role when given, and its updated_at (what the tenant sees as the user's). */
   async updateMembership(tenantId: TenantId, userId: string, role: Role | undefined, now: Date): Promise<void> {
-    await this.db.em
+    await this.db.coreEm
       .getRepository(MembershipEntity)
       .update({ tenant_id: tenantId, user_id: userId }, { ...(role ? { role } : {}), updated_at: now });
   }
 
   /** Applies changes to the tenant's membership of the user; false when there is none. */
   async changeMembership(tenantId: TenantId, userId: string, changes: Partial<MembershipEntity>): Promise<boolean> {
-    const result = await this.db.em
+    const result = await this.db.coreEm
       .getRepository(MembershipEntity)
       .update({ tenant_id: tenantId, user_id: userId }, changes);
     return (result.affected ?? 0) > 0;
   }
 
   async removeMembership(tenantId: TenantId, userId: string): Promise<void> {
-    await this.db.em.getRepository(MembershipEntity).delete({ tenant_id: tenantId, user_id: userId });
+    await this.db.coreEm.getRepository(MembershipEntity).delete({ tenant_id: tenantId, user_id: userId });
   }
 
   /** How many memberships the user has in any tenant (visible through the user-id lookup policy). */
   membershipCount(userId: string): Promise<number> {
     return this.db.withSettings({ 'app.user_id': userId }, async () => {
-      const [row] = (await this.db.em.query(`SELECT count(*)::int AS n FROM memberships WHERE user_id = $1`, [
+      const [row] = (await this.db.coreEm.query(`SELECT count(*)::int AS n FROM memberships WHERE user_id = $1`, [
         userId,
       ])) as { n: number }[];
       return row?.n ?? 0;
@@ -174,14 +174,14 @@ export class UsersRepository {
 
   /** Serializes changes to one tenant's admins for the rest of the transaction. */
   async lockAdmins(tenantId: TenantId): Promise<void> {
-    await this.db.em.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [
+    await this.db.coreEm.query(`SELECT pg_advisory_xact_lock(hashtextextended('conduit:tenant-admins:' || $1, 0))`, [
       tenantId,
     ]);
   }
 
   /** Members of the tenant other than userId holding one of `roles` who can act (membership and account active). */
   async countOtherActive(tenantId: TenantId, userId: string, roles: Role[]): Promise<number> {
-    const [row] = (await this.db.em.query(
+    const [row] = (await this.db.coreEm.query(
       `SELECT count(*)::int AS n FROM memberships m JOIN users u ON u.id = m.user_id
         WHERE m.tenant_id = $1 AND m.user_id <> $2 AND m.status = 'active' AND u.status = 'active' AND m.role = ANY($3)`,
       [tenantId, userId, roles],
@@ -191,7 +191,7 @@ export class UsersRepository {
 
   /** The email of a member of the tenant with this role, if there is one. */
   async anyEmailWithRole(tenantId: TenantId, role: Role): Promise<string | undefined> {
-    const rows = (await this.db.em.query(
+    const rows = (await this.db.coreEm.query(
       `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id
         WHERE m.tenant_id = $1 AND m.role = $2 LIMIT 1`,
       [tenantId, role],
@@ -202,16 +202,17 @@ export class UsersRepository {
   /** All of a user's memberships, oldest first (visible through the user-id lookup policy). */
   memberships(userId: string): Promise<Membership[]> {
     return this.db.withSettings({ 'app.user_id': userId }, async () => {
-      const rows = (await this.db.em.query(`${MEMBERSHIP_SELECT} WHERE m.user_id = $1 ORDER BY m.created_at, m.id`, [
-        userId,
-      ])) as MembershipRow[];
+      const rows = (await this.db.coreEm.query(
+        `${MEMBERSHIP_SELECT} WHERE m.user_id = $1 ORDER BY m.created_at, m.id`,
+        [userId],
+      )) as MembershipRow[];
       return rows.map(toMembership);
     });
   }
 
   /** The user's membership in the tenant the caller's transaction is scoped to. */
   async membership(userId: string, tenantId: TenantId): Promise<Membership | null> {
-    const [row] = (await this.db.em.query(`${MEMBERSHIP_SELECT} WHERE m.user_id = $1 AND m.tenant_id = $2`, [
+    const [row] = (await this.db.coreEm.query(`${MEMBERSHIP_SELECT} WHERE m.user_id = $1 AND m.tenant_id = $2`, [
       userId,
       tenantId,
     ])) as MembershipRow[];
