@@ -2,6 +2,7 @@
 // (docs/dedicated-tenants.md, "Configuration"), the least recently used pools' idle connections closed for the new
 // ones. Their registry entries point at one real database (each tenant still gets a pool of its own), which keeps the
 // test cheap; its max_connections (100 by default) would refuse 200 pools' connections without the cap.
+import { randomUUID } from 'node:crypto';
 import { TenantContext, TenantDatabases, sealDatabaseUrl } from '@conduit/database';
 import { MasterKeyring, TenantId } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
@@ -40,17 +41,17 @@ describe('200 dedicated tenants', () => {
     });
     expect(switched.status).toBe(200);
     tenants.push(first.id);
-    // The others' registry entries point at the same, migrated database (sealed for each tenant, as the route does).
+    // The others (control-plane rows only: nothing else is needed to route) have registry entries pointing at the same
+    // migrated database, sealed for each tenant as the route does.
     const keyring = MasterKeyring.parse(TEST_MASTER_KEY);
-    for (let i = 1; i < TENANTS; i++) {
-      const t = await api.seedTenant(`many${i}`);
-      await api.sql(
-        `UPDATE tenants SET isolation = 'dedicated', connection_status = 'connected', database_url_sealed = $2
-          WHERE id = $1`,
-        [t.id, sealDatabaseUrl(keyring, t.id, databaseUrl(name))],
-      );
-      tenants.push(t.id);
-    }
+    const ids = Array.from({ length: TENANTS - 1 }, () => randomUUID() as TenantId);
+    await api.sql(
+      `INSERT INTO tenants (id, code, name, isolation, connection_status, database_url_sealed)
+       SELECT id, 'many' || n, 'Many ' || n, 'dedicated', 'connected', sealed
+         FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS t(id, sealed, n)`,
+      [ids, ids.map((id) => sealDatabaseUrl(keyring, id, databaseUrl(name)))],
+    );
+    tenants.push(...ids);
     await api.app.get(TenantDatabases).refresh();
   }, 60_000);
   afterAll(async () => {
