@@ -95,6 +95,8 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   readonly #health = new Map<TenantId, TenantDatabaseHealth>();
   /** connection_status as last read from or written to the core database's tenants row. */
   readonly #persisted = new Map<TenantId, ConnectionStatus | null>();
+  /** Statuses this process changed but could not write (the core database away): written at the next refresh. */
+  readonly #unwritten = new Set<TenantId>();
   readonly #probing = new Set<TenantId>();
   /** When each dedicated pool last handed out a connection: the least recently used gives its idle ones up first. */
   readonly #lastUsed = new Map<TenantId, number>();
@@ -258,12 +260,14 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
       void entry.source.then((ds) => ds.destroy()).catch(() => undefined);
     }
     for (const tenantId of this.#health.keys()) if (!this.#dedicated.has(tenantId)) this.#health.delete(tenantId);
+    // The row as it is (another process may have written its own view since); a change this process could not write
+    // (the core database away) is written now. A status this process saw earlier is not written again: a process that
+    // has not used a database for a while must not undo what another, which just did, wrote.
     this.#persisted.clear();
-    for (const r of rows) {
-      this.#persisted.set(r.id, r.connection_status);
-      // What this process sees, if it differs from the row (another process wrote it, or a write failed).
-      this.persistStatus(r.id);
-    }
+    for (const r of rows) this.#persisted.set(r.id, r.connection_status);
+    const unwritten = [...this.#unwritten];
+    this.#unwritten.clear();
+    for (const tenantId of unwritten) this.persistStatus(tenantId);
   }
 
   /** The health of tenantId's database in this process, created on first use. */
@@ -305,7 +309,7 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   /** Writes this process's view of tenantId's connection_status to the core database when the row says otherwise. */
   private persistStatus(tenantId: TenantId): void {
     const status = this.#health.get(tenantId)?.status;
-    if (status === undefined || !this.#persisted.has(tenantId) || this.#persisted.get(tenantId) === status) return;
+    if (status === undefined || this.#persisted.get(tenantId) === status || !this.#dedicated.has(tenantId)) return;
     this.#persisted.set(tenantId, status);
     void this.core
       .query(
@@ -313,8 +317,11 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
            AND connection_status IS DISTINCT FROM $2`,
         [tenantId, status],
       )
-      // The core database away: the next refresh sees the row differ and writes again.
-      .catch(() => this.#persisted.delete(tenantId));
+      // The core database away: written again at the next refresh.
+      .catch(() => {
+        this.#persisted.delete(tenantId);
+        this.#unwritten.add(tenantId);
+      });
   }
 
   /** Probes (one SELECT 1) each dedicated database whose backoff ran out, so one with no traffic comes back too. */
@@ -471,7 +478,8 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     const source = new DataSource({
       ...options,
       url: runtimeUrl,
-      poolErrorHandler: (err: unknown) => this.noticeFailure(tenantId, err),
+      // An idle connection's error: its own 'error' listener (clientClass) has reported it already.
+      poolErrorHandler: () => undefined,
       extra: {
         ...options.extra,
         max: this.config.DEDICATED_POOL_SIZE,
