@@ -10,7 +10,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, ClientConfig, Pool } from 'pg';
-import { Counter, Gauge } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import {
   ConduitConfig,
@@ -27,6 +27,7 @@ import { markConnectionLost } from './database-availability';
 import { dedicatedDatabaseUrls } from './database-urls';
 import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { ConnectionStatus, TenantDatabaseHealth } from './tenant-database-health';
+import { registerTenantDatabaseMetrics } from './tenant-database-metrics';
 
 /** The key of the core database among transactions' databases (a dedicated one's is its tenant's id). */
 export const CORE_DATABASE = 'core';
@@ -37,8 +38,6 @@ const REFRESH_MS = 5_000;
 const PROBE_TICK_MS = 500;
 /** How many dedicated databases a sweep or a quota count asks at once. */
 export const DEDICATED_CONCURRENCY = 8;
-
-const STATUSES: ConnectionStatus[] = ['connected', 'error', 'disconnected'];
 
 /** fn over items, at most `limit` at once; the results in the items' order. */
 export async function mapConcurrently<T, R>(
@@ -112,12 +111,25 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.#keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
     this.#budget = new ConnectionBudget(config.DEDICATED_MAX_CONNECTIONS, () => this.closeIdleConnection());
-    this.#errors = metrics ? this.registerMetrics(metrics) : undefined;
+    this.#errors = metrics
+      ? registerTenantDatabaseMetrics(metrics, {
+          pools: () => this.openPools(),
+          statuses: () => [...this.#health].map(([tenantId, h]) => [tenantId, h.status] as const),
+          budget: this.#budget,
+        })
+      : undefined;
   }
 
   /** Connections to dedicated databases open (or opening) now, the most there may be, and those waiting for a slot. */
   get connections(): { open: number; max: number; waiting: number } {
     return { open: this.#budget.used, max: this.#budget.max, waiting: this.#budget.waiting };
+  }
+
+  /** The pools of the dedicated databases opened in this process. */
+  private openPools(): [TenantId, Pool][] {
+    const pools: [TenantId, Pool][] = [];
+    for (const [tenantId, entry] of this.#sources) if (entry.opened) pools.push([tenantId, poolOf(entry.opened)]);
+    return pools;
   }
 
   /** A dedicated tenant's connection_status in this process (undefined: not connected nor failed yet here). */
@@ -417,59 +429,6 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
         return new Promise<Client>((resolve, reject) => run((err) => (err ? reject(err) : resolve(this))));
       }
     };
-  }
-
-  /** Per tenant database: its pool's connections, its errors, its status (labelled by tenant id; never a URL). */
-  private registerMetrics({ registry }: MetricsRegistry): Counter<'tenant'> {
-    const sources = this.#sources;
-    const health = this.#health;
-    new Gauge({
-      name: 'conduit_tenant_db_pool_connections',
-      help: "Connections of a dedicated tenant database's pool in this process, by state (busy, idle; waiting: callers waiting for one)",
-      labelNames: ['tenant', 'state'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [tenantId, entry] of sources) {
-          if (!entry.opened) continue;
-          const pool = poolOf(entry.opened);
-          this.set({ tenant: tenantId, state: 'busy' }, pool.totalCount - pool.idleCount);
-          this.set({ tenant: tenantId, state: 'idle' }, pool.idleCount);
-          this.set({ tenant: tenantId, state: 'waiting' }, pool.waitingCount);
-        }
-      },
-    });
-    new Gauge({
-      name: 'conduit_tenant_db_status',
-      help: "A dedicated tenant database's connection_status as this process sees it: 1 for its status, 0 for the others",
-      labelNames: ['tenant', 'status'] as const,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [tenantId, h] of health) {
-          if (h.status === undefined) continue;
-          for (const status of STATUSES) this.set({ tenant: tenantId, status }, h.status === status ? 1 : 0);
-        }
-      },
-    });
-    const budget = (): ConnectionBudget => this.#budget;
-    new Gauge({
-      name: 'conduit_tenant_db_connections',
-      help: 'Connections of this process to all dedicated databases: open (or opening), max (DEDICATED_MAX_CONNECTIONS), waiting for a slot',
-      labelNames: ['state'] as const,
-      registers: [registry],
-      collect() {
-        this.set({ state: 'open' }, budget().used);
-        this.set({ state: 'max' }, budget().max);
-        this.set({ state: 'waiting' }, budget().waiting);
-      },
-    });
-    return new Counter({
-      name: 'conduit_tenant_db_errors_total',
-      help: 'Failures to connect to, or connections lost with, a dedicated tenant database, in this process',
-      labelNames: ['tenant'] as const,
-      registers: [registry],
-    });
   }
 
   private async open(tenantId: TenantId, sealed: string): Promise<DataSource> {
