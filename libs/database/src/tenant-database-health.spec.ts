@@ -32,6 +32,19 @@ describe('TenantDatabaseHealth', () => {
     expect(h.probeDue(1000)).toBe(true);
   });
 
+  it('ends its backoff when another process connected, and doubles it again if the probe then fails', () => {
+    const h = new TenantDatabaseHealth();
+    h.failed(0);
+    h.failed(1000);
+    expect(h.probeDue(1500)).toBe(false);
+    h.endBackoff(1500);
+    expect(h.probeDue(1500)).toBe(true);
+    expect(h.backoffRemainingMs(1500)).toBe(0);
+    h.failed(1500);
+    expect(h.backoffRemainingMs(1500)).toBe(4000);
+    new TenantDatabaseHealth().endBackoff(0); // never failed: nothing to end
+  });
+
   it('doubles up to 60 s', () => {
     const h = new TenantDatabaseHealth();
     let now = 0;

@@ -51,6 +51,14 @@ export class TenantDatabaseHealth {
     return this.#failures > 0 ? Math.max(0, this.#until - nowMs) : 0;
   }
 
+  /**
+   * Another process connected (it wrote `connected`): the backoff ends now, so the next probe tries at once instead of
+   * after up to 60 s. A failure then doubles the backoff as any other.
+   */
+  endBackoff(nowMs: number): void {
+    if (this.#failures > 0) this.#until = Math.min(this.#until, nowMs);
+  }
+
   /** Whether the database failed and its backoff ran out: the health probe's turn to try it (one SELECT 1). */
   probeDue(nowMs: number): boolean {
     return this.#failures > 0 && nowMs >= this.#until;

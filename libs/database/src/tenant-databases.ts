@@ -276,7 +276,12 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     // (the core database away) is written now. A status this process saw earlier is not written again: a process that
     // has not used a database for a while must not undo what another, which just did, wrote.
     this.#persisted.clear();
-    for (const r of rows) this.#persisted.set(r.id, r.connection_status);
+    const now = performance.now();
+    for (const r of rows) {
+      this.#persisted.set(r.id, r.connection_status);
+      // Another process connected since this one failed: this one's probe tries now rather than when its backoff ends.
+      if (r.connection_status === 'connected') this.#health.get(r.id)?.endBackoff(now);
+    }
     const unwritten = [...this.#unwritten];
     this.#unwritten.clear();
     for (const tenantId of unwritten) this.persistStatus(tenantId);
