@@ -2,7 +2,7 @@
 // work. Reached only through SystemContext.run(), which logs every use; nothing here returns a tenant's rows.
 import { TenantId, asTenantId } from '@conduit/platform';
 import type { TenantContext } from './tenant-context';
-import type { TenantDatabases } from './tenant-databases';
+import { DEDICATED_CONCURRENCY, TenantDatabases, mapConcurrently } from './tenant-databases';
 
 /** Due work as each reconciler defines it; graceSeconds as in its per-tenant query. */
 export type DueWork =
@@ -49,7 +49,11 @@ export class ControlPlane {
       id: string;
       settings: Record<string, unknown> | null;
     }[];
-    return rows.map((r) => ({ id: asTenantId(r.id), settings: r.settings }));
+    // Each tenant's rows are deleted in runInTenant, which routes to its database; one whose reconnection backs off is
+    // left for the next sweep, so its outage does not end the sweep of the tenants after it.
+    return rows
+      .map((r) => ({ id: asTenantId(r.id), settings: r.settings }))
+      .filter((t) => !this.databases || this.databases.backoffRemainingMs(t.id) === 0);
   }
 
   /**
@@ -66,10 +70,15 @@ export class ControlPlane {
     const dedicated = this.databases?.dedicatedTenants() ?? [];
     if (dedicated.length === 0) return due;
     // Each dedicated tenant's database has the same functions (same migrations): asked there, one statement each, and
-    // only for that tenant (docs/dedicated-tenants.md). A database that is away is skipped this time: its work waits.
-    for (const tenantId of dedicated) {
-      if (await this.databases!.hasDueWork(tenantId, sql, params)) due.push(tenantId);
-    }
+    // only for that tenant, DEDICATED_CONCURRENCY databases at once (docs/dedicated-tenants.md). A database that is
+    // away, or whose reconnection backs off (not even tried), is skipped this time: its work waits.
+    const databases = this.databases!;
+    const found = await mapConcurrently(dedicated, DEDICATED_CONCURRENCY, (tenantId) =>
+      databases.hasDueWork(tenantId, sql, params),
+    );
+    dedicated.forEach((tenantId, i) => {
+      if (found[i]) due.push(tenantId);
+    });
     return [...new Set(due)].sort();
   }
 }

@@ -19,6 +19,11 @@ export function connectionLoss(connection: unknown): Error | undefined {
     : undefined;
 }
 
+/** Remembers the error a connection died of (what connectionLoss answers): for pg Client classes of other watches. */
+export function markConnectionLost(connection: object, err: Error): void {
+  (connection as { [LOST_WITH]?: Error })[LOST_WITH] ??= err;
+}
+
 @Injectable()
 export class DatabaseAvailability {
   private readonly logger = new Logger('database');
@@ -66,7 +71,7 @@ export class DatabaseAvailability {
         super(config);
         // Whoever holds the connection learns of the failure from its query; the pool discards a dead connection.
         this.on('error', (err: Error) => {
-          (this as { [LOST_WITH]?: Error })[LOST_WITH] ??= err;
+          markConnectionLost(this, err);
           if (!availability.notice(err)) availability.logger.warn({ err: describe(err) }, 'database connection error');
         });
       }

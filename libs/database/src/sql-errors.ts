@@ -12,6 +12,8 @@ export class TenantDatabaseUnavailableError extends CodedError<'tenant_database_
   constructor(
     readonly tenantId: string,
     cause: unknown,
+    /** While its reconnection backs off: the seconds left (the 503's Retry-After); else the default applies. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`the database of tenant ${tenantId} is not available`, { cause });
   }

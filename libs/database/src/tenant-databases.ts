@@ -3,31 +3,63 @@
 // tenant, so the shared path must cost nothing: the set of dedicated tenants is kept in memory (read from the core
 // database at start and when it changes), and a shared tenant's lookup is one Map lookup, with no query and no await.
 // A dedicated tenant's DataSource is created on first use, its pool capped by DEDICATED_POOL_SIZE and its connections
-// closed after DEDICATED_POOL_IDLE_MS unused, so idle dedicated tenants hold no connection.
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+// closed after DEDICATED_POOL_IDLE_MS unused, so idle dedicated tenants hold no connection, and all of them together
+// under DEDICATED_MAX_CONNECTIONS (ConnectionBudget). Each dedicated database has its own health
+// (TenantDatabaseHealth): its connection_status, written to the core database's tenants row when it changes, and the
+// backoff of its reconnection, during which its tenant's calls fail at once (503) and a probe tries it again.
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import { Client, ClientConfig, Pool } from 'pg';
+import type { Counter } from 'prom-client';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import {
-  Clock,
   ConduitConfig,
   DecryptionError,
   InjectConfig,
   MasterKeyring,
+  MetricsRegistry,
   TenantId,
   decryptWithDataKey,
   encryptWithDataKey,
   generateDataKey,
 } from '@conduit/platform';
-import { DatabaseAvailability } from './database-availability';
+import { ConnectionBudget } from './connection-budget';
+import { markConnectionLost } from './database-availability';
 import { dedicatedDatabaseUrls } from './database-urls';
-import { TenantDatabaseUnavailableError } from './sql-errors';
+import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
+import { ConnectionStatus, TenantDatabaseHealth } from './tenant-database-health';
+import { registerTenantDatabaseMetrics } from './tenant-database-metrics';
 
 /** The key of the core database among transactions' databases (a dedicated one's is its tenant's id). */
 export const CORE_DATABASE = 'core';
 
 /** How often a process re-reads the dedicated tenants, when dedicated databases are allowed at all. */
 const REFRESH_MS = 5_000;
+/** How often the databases in backoff are looked at: one whose backoff ran out is probed (one SELECT 1). */
+const PROBE_TICK_MS = 500;
+/** How many dedicated databases a sweep or a quota count asks at once. */
+export const DEDICATED_CONCURRENCY = 8;
+
+/** fn over items, at most `limit` at once; the results in the items' order. */
+export async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await fn(items[at]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** pg-pool's idle connections (oldest released first) and its way to close one: no public API closes one. */
+type PoolInternals = Pool & { _idle: { client: Client }[]; _remove(client: Client): void };
 
 const urlAad = (tenantId: TenantId) => JSON.stringify(['conduit.dedicated-database-url.v1', tenantId]);
 
@@ -54,38 +86,79 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   #dedicated = new Map<TenantId, string>();
   /** Those of them not deleted (due work is looked for in live tenants only, as in the core database). */
   #live: TenantId[] = [];
-  readonly #sources = new Map<TenantId, { sealed: string; source: Promise<DataSource> }>();
+  readonly #sources = new Map<TenantId, { sealed: string; source: Promise<DataSource>; opened?: DataSource }>();
   #loaded = false;
   #loading: Promise<void> | null = null;
   #timer: NodeJS.Timeout | undefined;
-  /** Dedicated pools report here, not to the core database's watch: one tenant's database down is not the core's. */
-  private readonly availability: DatabaseAvailability;
+  #probeTimer: NodeJS.Timeout | undefined;
+  /** Each dedicated database's health in this process (its own watch: one tenant's database down is not the core's). */
+  readonly #health = new Map<TenantId, TenantDatabaseHealth>();
+  /** connection_status as last read from or written to the core database's tenants row. */
+  readonly #persisted = new Map<TenantId, ConnectionStatus | null>();
+  /** Statuses this process changed but could not write (the core database away): written at the next refresh. */
+  readonly #unwritten = new Set<TenantId>();
+  readonly #probing = new Set<TenantId>();
+  /** When each dedicated pool last handed out a connection: the least recently used gives its idle ones up first. */
+  readonly #lastUsed = new Map<TenantId, number>();
+  readonly #budget: ConnectionBudget;
+  readonly #errors: Counter<'tenant'> | undefined;
 
   constructor(
     @InjectDataSource() private readonly core: DataSource,
     @InjectConfig() private readonly config: ConduitConfig,
-    clock: Clock,
+    // Backoff and last use are measured in real time (performance.now), not Clock: a test's frozen clock must not hold
+    // a database in backoff for ever.
+    @Optional() metrics?: MetricsRegistry,
   ) {
     this.#keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
-    this.availability = new DatabaseAvailability(clock);
+    this.#budget = new ConnectionBudget(config.DEDICATED_MAX_CONNECTIONS, () => this.closeIdleConnection());
+    this.#errors = metrics
+      ? registerTenantDatabaseMetrics(metrics, {
+          pools: () => this.openPools(),
+          statuses: () => [...this.#health].map(([tenantId, h]) => [tenantId, h.status] as const),
+          budget: this.#budget,
+        })
+      : undefined;
+  }
+
+  /** Connections to dedicated databases open (or opening) now, the most there may be, and those waiting for a slot. */
+  get connections(): { open: number; max: number; waiting: number } {
+    return { open: this.#budget.used, max: this.#budget.max, waiting: this.#budget.waiting };
+  }
+
+  /** The pools of the dedicated databases opened in this process. */
+  private openPools(): [TenantId, Pool][] {
+    const pools: [TenantId, Pool][] = [];
+    for (const [tenantId, entry] of this.#sources) if (entry.opened) pools.push([tenantId, poolOf(entry.opened)]);
+    return pools;
+  }
+
+  /** A dedicated tenant's connection_status in this process (undefined: not connected nor failed yet here). */
+  statusOf(tenantId: TenantId): ConnectionStatus | undefined {
+    return this.#health.get(tenantId)?.status;
+  }
+
+  /** Milliseconds left of the backoff of tenantId's database (0: its calls may try it). */
+  backoffRemainingMs(tenantId: TenantId): number {
+    return this.#health.get(tenantId)?.backoffRemainingMs(performance.now()) ?? 0;
   }
 
   async onApplicationBootstrap(): Promise<void> {
     // Read now so the first requests find it loaded; a failure here (database away at start) is retried on first use.
     await this.refresh().catch((err: unknown) => {
-      if (!this.availability.notice(err)) this.logger.warn(`dedicated tenants not read yet: ${(err as Error).message}`);
+      if (!isDatabaseUnavailable(err)) this.logger.warn(`dedicated tenants not read yet: ${(err as Error).message}`);
     });
+    this.#probeTimer = setInterval(() => this.probeDue(), PROBE_TICK_MS);
+    this.#probeTimer.unref();
     if (this.config.DEDICATED_DATABASE_HOSTS.length > 0) {
-      this.#timer = setInterval(
-        () => void this.refresh().catch((err: unknown) => this.availability.notice(err)),
-        REFRESH_MS,
-      );
+      this.#timer = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
       this.#timer.unref();
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#probeTimer);
     const sources = [...this.#sources.values()];
     this.#sources.clear();
     await Promise.all(sources.map(async (s) => (await s.source.catch(() => null))?.destroy().catch(() => undefined)));
@@ -115,11 +188,12 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
    * database by the same migrations) names tenantId in its own database. false when that database is away (noticed).
    */
   async hasDueWork(tenantId: TenantId, sql: string, params: unknown[]): Promise<boolean> {
+    // While its backoff runs, dataSource() refuses at once: the database is not asked (its work waits).
     try {
       const rows = (await (await this.dataSource(tenantId)).query(sql, params)) as { tenant_id: string }[];
       return rows.some((r) => r.tenant_id === tenantId);
     } catch (err) {
-      if (!this.availability.notice(err)) throw err;
+      if (!isDatabaseUnavailable(err)) throw err;
       return false;
     }
   }
@@ -134,25 +208,40 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
       const rows = (await (await this.dataSource(tenantId)).query(sql)) as { tenant_id: string; n: number }[];
       return rows.find((r) => r.tenant_id === tenantId)?.n ?? 0;
     } catch (err) {
-      if (!this.availability.notice(err)) throw err;
+      if (!isDatabaseUnavailable(err)) throw err;
       return null;
     }
   }
 
-  /** The DataSource of a database key (CORE_DATABASE: the core one). */
+  /**
+   * The DataSource of a database key (CORE_DATABASE: the core one). While a dedicated database's reconnection backs
+   * off, rejects at once with TenantDatabaseUnavailableError (Retry-After: the backoff left), trying nothing.
+   */
   async dataSource(key: string): Promise<DataSource> {
     if (key === CORE_DATABASE) return this.core;
     const tenantId = key as TenantId;
+    const waitMs = this.backoffRemainingMs(tenantId);
+    if (waitMs > 0 && this.#dedicated.has(tenantId)) {
+      throw new TenantDatabaseUnavailableError(tenantId, undefined, Math.ceil(waitMs / 1000));
+    }
+    return this.sourceOf(tenantId);
+  }
+
+  private sourceOf(tenantId: TenantId): Promise<DataSource> {
     const sealed = this.#dedicated.get(tenantId);
-    if (!sealed) return this.core;
+    if (!sealed) return Promise.resolve(this.core);
     const known = this.#sources.get(tenantId);
     if (known && known.sealed === sealed) return known.source;
     const source = this.open(tenantId, sealed);
-    this.#sources.set(tenantId, { sealed, source });
-    // A failed first connection is not kept: the next use tries again.
-    source.catch(() => {
-      if (this.#sources.get(tenantId)?.source === source) this.#sources.delete(tenantId);
-    });
+    const entry: { sealed: string; source: Promise<DataSource>; opened?: DataSource } = { sealed, source };
+    this.#sources.set(tenantId, entry);
+    source.then(
+      (ds) => (entry.opened = ds),
+      // A failed first connection is not kept: the next use tries again.
+      () => {
+        if (this.#sources.get(tenantId)?.source === source) this.#sources.delete(tenantId);
+      },
+    );
     return source;
   }
 
@@ -169,17 +258,183 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
 
   private async load(): Promise<void> {
     const rows = (await this.core.query(
-      `SELECT id, database_url_sealed, deleted_at IS NULL AS live FROM tenants WHERE database_url_sealed IS NOT NULL
-        ORDER BY id`,
-    )) as { id: TenantId; database_url_sealed: string; live: boolean }[];
+      `SELECT id, database_url_sealed, deleted_at IS NULL AS live, connection_status FROM tenants
+        WHERE database_url_sealed IS NOT NULL ORDER BY id`,
+    )) as { id: TenantId; database_url_sealed: string; live: boolean; connection_status: ConnectionStatus | null }[];
     this.#dedicated = new Map(rows.map((r) => [r.id, r.database_url_sealed]));
     this.#live = rows.filter((r) => r.live).map((r) => r.id);
     this.#loaded = true;
     for (const [tenantId, entry] of this.#sources) {
       if (this.#dedicated.get(tenantId) === entry.sealed) continue;
       this.#sources.delete(tenantId);
+      // A new database (moved) starts with a health of its own.
+      this.#health.delete(tenantId);
+      this.#lastUsed.delete(tenantId);
       void entry.source.then((ds) => ds.destroy()).catch(() => undefined);
     }
+    for (const tenantId of this.#health.keys()) if (!this.#dedicated.has(tenantId)) this.#health.delete(tenantId);
+    // The row as it is (another process may have written its own view since); a change this process could not write
+    // (the core database away) is written now. A status this process saw earlier is not written again: a process that
+    // has not used a database for a while must not undo what another, which just did, wrote.
+    this.#persisted.clear();
+    const now = performance.now();
+    for (const r of rows) {
+      this.#persisted.set(r.id, r.connection_status);
+      // Another process connected since this one failed: this one's probe tries now rather than when its backoff ends.
+      if (r.connection_status === 'connected') this.#health.get(r.id)?.endBackoff(now);
+    }
+    const unwritten = [...this.#unwritten];
+    this.#unwritten.clear();
+    for (const tenantId of unwritten) this.persistStatus(tenantId);
+  }
+
+  /** The health of tenantId's database in this process, created on first use. */
+  private healthOf(tenantId: TenantId): TenantDatabaseHealth {
+    let health = this.#health.get(tenantId);
+    if (!health) this.#health.set(tenantId, (health = new TenantDatabaseHealth()));
+    return health;
+  }
+
+  /** A connection to tenantId's database failed or dropped: counted, and maybe a new status and a (longer) backoff. */
+  private noticeFailure(tenantId: TenantId, err: unknown): void {
+    if (!isDatabaseUnavailable(err)) {
+      this.logger.warn({ tenant_id: tenantId, err: describe(err) }, 'dedicated database connection error');
+      return;
+    }
+    const health = this.healthOf(tenantId);
+    this.#errors?.inc({ tenant: tenantId });
+    if (!health.failed(performance.now())) return;
+    this.logger.warn(
+      {
+        tenant_id: tenantId,
+        status: health.status,
+        retry_in_ms: this.backoffRemainingMs(tenantId),
+        err: describe(err),
+      },
+      "dedicated database unavailable: its tenant's calls answer 503 tenant_database_unavailable while it backs off",
+    );
+    this.persistStatus(tenantId);
+  }
+
+  private noticeSuccess(tenantId: TenantId): void {
+    const health = this.healthOf(tenantId);
+    const was = health.status;
+    if (!health.succeeded()) return;
+    if (was !== undefined) this.logger.log({ tenant_id: tenantId }, 'dedicated database available again');
+    this.persistStatus(tenantId);
+  }
+
+  /** Writes this process's view of tenantId's connection_status to the core database when the row says otherwise. */
+  private persistStatus(tenantId: TenantId): void {
+    const status = this.#health.get(tenantId)?.status;
+    if (status === undefined || this.#persisted.get(tenantId) === status || !this.#dedicated.has(tenantId)) return;
+    this.#persisted.set(tenantId, status);
+    void this.core
+      .query(
+        `UPDATE tenants SET connection_status = $2 WHERE id = $1 AND database_url_sealed IS NOT NULL
+           AND connection_status IS DISTINCT FROM $2`,
+        [tenantId, status],
+      )
+      // The core database away: written again at the next refresh.
+      .catch(() => {
+        this.#persisted.delete(tenantId);
+        this.#unwritten.add(tenantId);
+      });
+  }
+
+  /** Probes (one SELECT 1) each dedicated database whose backoff ran out, so one with no traffic comes back too. */
+  private probeDue(): void {
+    const now = performance.now();
+    for (const [tenantId, health] of this.#health) {
+      if (!health.probeDue(now) || this.#probing.has(tenantId) || !this.#dedicated.has(tenantId)) continue;
+      this.#probing.add(tenantId);
+      void this.sourceOf(tenantId)
+        .then((ds) => ds.query('SELECT 1'))
+        // It may have answered on a connection already open (no connect to report): the answer is the success.
+        .then(() => this.noticeSuccess(tenantId))
+        // A failed connect was noticed by the connection itself; anything else is the next probe's to retry.
+        .catch(() => undefined)
+        .finally(() => this.#probing.delete(tenantId));
+    }
+  }
+
+  /**
+   * Closes one idle connection of the dedicated pool least recently used that has one (ConnectionBudget's eviction):
+   * its end gives its slot to the connection waiting. false when no dedicated pool has an idle connection.
+   */
+  private closeIdleConnection(): boolean {
+    let oldest: { pool: PoolInternals; at: number } | undefined;
+    for (const [tenantId, entry] of this.#sources) {
+      if (!entry.opened) continue;
+      const pool = poolOf(entry.opened) as PoolInternals;
+      if (pool._idle.length === 0) continue;
+      const at = this.#lastUsed.get(tenantId) ?? 0;
+      if (!oldest || at < oldest.at) oldest = { pool, at };
+    }
+    if (!oldest) return false;
+    oldest.pool._remove(oldest.pool._idle[0].client);
+    return true;
+  }
+
+  /**
+   * The pg Client class of tenantId's pool: each connection takes a slot of the process-wide budget before it
+   * connects (giving it back when it ends), reports its failures and successes to the tenant's health, and keeps an
+   * 'error' listener for its whole life (no unhandled 'error' event can end the process).
+   */
+  private clientClass(tenantId: TenantId): typeof Client {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the class below is built per tenant database
+    const registry = this;
+    return class DedicatedClient extends Client {
+      constructor(config?: string | ClientConfig) {
+        super(config);
+        this.on('error', (err: Error) => {
+          markConnectionLost(this, err);
+          registry.noticeFailure(tenantId, err);
+        });
+      }
+
+      override connect(): Promise<Client>;
+      override connect(callback: (err: Error) => void): void;
+      override connect(callback?: (err: Error) => void): Promise<Client> | void {
+        const timeoutMs = (this as unknown as { _connectionTimeoutMillis?: number })._connectionTimeoutMillis ?? 0;
+        const run = (done: (err: Error | null) => void): void => {
+          registry.#budget.acquire(timeoutMs).then(
+            (release) => {
+              // The pool gave up waiting (its connect timeout destroyed the socket) while this waited for a slot.
+              if (
+                (this as unknown as { connection?: { stream?: { destroyed?: boolean } } }).connection?.stream?.destroyed
+              ) {
+                release();
+                done(new Error('Connection terminated due to connection timeout'));
+                return;
+              }
+              this.once('end', release);
+              super.connect((err: Error | null) => {
+                if (err) {
+                  release();
+                  registry.noticeFailure(tenantId, err);
+                  const waitMs = registry.backoffRemainingMs(tenantId);
+                  done(
+                    isDatabaseUnavailable(err)
+                      ? new TenantDatabaseUnavailableError(tenantId, err, Math.max(1, Math.ceil(waitMs / 1000)))
+                      : err,
+                  );
+                  return;
+                }
+                registry.noticeSuccess(tenantId);
+                done(null);
+              });
+            },
+            (err: Error) => done(err),
+          );
+        };
+        if (callback) {
+          run((err) => callback(err as Error));
+          return;
+        }
+        return new Promise<Client>((resolve, reject) => run((err) => (err ? reject(err) : resolve(this))));
+      }
+    };
   }
 
   private unseal(tenantId: TenantId, sealed: string): string {
@@ -196,15 +451,20 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     const source = new DataSource({
       ...options,
       url: runtimeUrl,
-      poolErrorHandler: (err: unknown) => this.availability.notice(err),
+      // An idle connection's error: its own 'error' listener (clientClass) has reported it already.
+      poolErrorHandler: () => undefined,
       extra: {
         ...options.extra,
         max: this.config.DEDICATED_POOL_SIZE,
         idleTimeoutMillis: this.config.DEDICATED_POOL_IDLE_MS,
-        Client: this.availability.clientClass(),
+        Client: this.clientClass(tenantId),
       },
     } as DataSourceOptions);
     await source.initialize();
+    const pool = poolOf(source);
+    pool.on('acquire', () => this.#lastUsed.set(tenantId, performance.now()));
+    // A connection back idle while others wait for a slot: the least recently used pool gives one up.
+    pool.on('release', () => setImmediate(() => this.#budget.makeRoom()));
     this.logger.log({ tenant_id: tenantId }, 'dedicated database pool opened');
     return source;
   }
@@ -236,6 +496,13 @@ export function unopenableDatabaseUrl(
     );
   }
   return new TenantDatabaseUnavailableError(tenantId, new Error(`sealed database URL not opened: ${reason}`));
+}
+
+function describe(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return String(err);
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' && message !== '' ? message : err.constructor.name;
+  return typeof code === 'string' ? `${code} ${text}` : text;
 }
 
 /** TypeORM's own pg pool of a DataSource: same connections, same limits, same role. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { QueryFailedError } from 'typeorm';
+import { TenantDatabaseUnavailableError } from '@conduit/database';
 import { QueueUnavailableError } from '@conduit/platform';
 import { mapError, sendClientError } from './error-mapping';
 
@@ -159,6 +160,20 @@ describe('mapError when the database is away or too slow', () => {
       headers: { 'retry-after': '5' },
       body: { error: { code: 'database_unavailable' }, request_id: 'r' },
     });
+  });
+
+  it("is 503 tenant_database_unavailable for a dedicated tenant's database, Retry-After its backoff left", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6543'), { code: 'ECONNREFUSED' });
+    expect(mapError(new TenantDatabaseUnavailableError('t1', refused, 8), 'r')).toMatchObject({
+      status: 503,
+      unexpected: false,
+      headers: { 'retry-after': '8' },
+      body: { error: { code: 'tenant_database_unavailable' } },
+    });
+    expect(JSON.stringify(mapError(new TenantDatabaseUnavailableError('t1', refused, 8), 'r').body)).not.toContain(
+      '6543',
+    );
+    expect(mapError(new TenantDatabaseUnavailableError('t1', refused), 'r').headers).toEqual({ 'retry-after': '5' });
   });
 
   it('is 503 query_timeout for a statement stopped by statement_timeout', () => {

@@ -168,7 +168,7 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
       'tenant_database_unavailable',
       "This tenant's database is not available right now; retry after the Retry-After seconds",
       requestId,
-      DATABASE_RETRY_AFTER_SECONDS,
+      err.retryAfterSeconds ?? DATABASE_RETRY_AFTER_SECONDS,
     );
   }
   // The database is away (restart, failover, network) or a statement ran past statement_timeout: the service, not the

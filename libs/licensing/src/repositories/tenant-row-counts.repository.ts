@@ -2,7 +2,7 @@
 // per tenant and nothing else), in every database that holds tenants' rows: the core database's answer plus, for each
 // live dedicated tenant, the same function run in its own database (docs/dedicated-tenants.md, "Licence quotas").
 import { Injectable } from '@nestjs/common';
-import { TenantContext, TenantDatabases } from '@conduit/database';
+import { DEDICATED_CONCURRENCY, TenantContext, TenantDatabases, mapConcurrently } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import type { QuotaCount } from '../quota-counters';
 
@@ -26,9 +26,10 @@ export class TenantRowCounts {
       n: number;
     }[];
     const byTenant = new Map(rows.map((r) => [r.tenant_id, r.n]));
-    // One statement per dedicated database, counting only its tenant (none: nothing more is asked). Committed rows:
-    // a creation there commits before it releases the quota's lock, so the next check sees it.
-    for (const tenantId of this.databases.dedicatedTenants()) {
+    // One statement per dedicated database, counting only its tenant (none: nothing more is asked), with
+    // DEDICATED_CONCURRENCY databases asked at once. Committed rows: a creation there commits before it releases the
+    // quota's lock, so the next check sees it.
+    const counts = await mapConcurrently(this.databases.dedicatedTenants(), DEDICATED_CONCURRENCY, async (tenantId) => {
       const key = `${fn}:${tenantId}`;
       // Its own transaction's database: read in it (its pool may have no other connection free).
       let n = this.db.inDatabaseOf(tenantId)
@@ -36,9 +37,13 @@ export class TenantRowCounts {
             (r) => r.tenant_id === tenantId,
           )?.n ?? 0)
         : await this.databases.countIn(tenantId, text);
-      // Away: its last count read here (its rows cannot have grown since: nothing is created there while it is away).
+      // Away or backing off (not asked): its last count read here (its rows cannot have grown since: nothing is
+      // created there while it is away).
       if (n === null) n = this.#lastKnown.get(key) ?? 0;
       else this.#lastKnown.set(key, n);
+      return [tenantId, n] as const;
+    });
+    for (const [tenantId, n] of counts) {
       if (n > 0) byTenant.set(tenantId, (byTenant.get(tenantId) ?? 0) + n);
     }
     let total = 0;

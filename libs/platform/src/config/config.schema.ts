@@ -96,6 +96,9 @@ export const configSchema = z.object({
   DEDICATED_DATABASE_HOSTS: csv.transform((list) => list.map((h) => h.toLowerCase())).default([]),
   DEDICATED_POOL_SIZE: z.coerce.number().int().min(1).max(50).default(5),
   DEDICATED_POOL_IDLE_MS: z.coerce.number().int().min(1000).default(30_000),
+  // The most connections one process holds to all dedicated databases together: a new one waits for a slot, closing
+  // the least recently used pool's idle connections first, so the bound does not grow with the number of tenants.
+  DEDICATED_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(50),
   MIGRATE_ON_START: bool.default(true),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z
