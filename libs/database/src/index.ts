@@ -18,3 +18,4 @@ export * from './list-queries';
 export * from './database-timer';
 export * from './returned-rows';
 export * from './tenant-databases';
+export * from './tenant-moves';
