@@ -22,7 +22,7 @@ export const TENANT_MOVE_WAIT_MS = 30_000;
 /** How often the state is read again anyway (a notification missed while the listening connection was away). */
 const RELOAD_MS = 5_000;
 
-/** What a process does with a tenant's work while the tenant moves: answer 503 (the API) or wait for the end (worker). */
+/** What a process does with a tenant's work while it moves: answer 503 (the API), or wait for the end (worker). */
 export type TenantMovesMode = 'refuse' | 'wait';
 export const TENANT_MOVES_MODE = 'conduit:tenant-moves-mode';
 
@@ -87,11 +87,11 @@ export class TenantMoves implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
-   * Before opening a transaction or a round trip for tenantId's rows: nothing (undefined, no await) unless it is moving;
-   * then TenantMovingError at once (the API, or `wait: false`), or, in a process that waits (the worker), a promise
-   * that resolves when the pause has ended and this process routes the tenant to its new database (rejecting with
-   * TenantMovingError after TENANT_MOVE_WAIT_MS). A caller inside an open transaction never waits: the mover waits for
-   * open transactions to end.
+   * Before opening a transaction or a round trip for tenantId's rows: nothing (undefined, no await) unless it is
+   * moving; then TenantMovingError at once (the API, or `wait: false`), or, in a process that waits (the worker), a
+   * promise that resolves when the pause has ended and this process routes the tenant to its new database (rejecting
+   * with TenantMovingError after TENANT_MOVE_WAIT_MS). A caller inside an open transaction never waits: the mover
+   * waits for open transactions to end.
    */
   admit(tenantId: string, wait = true): Promise<void> | undefined {
     if (!this.isMoving(tenantId)) return undefined;
