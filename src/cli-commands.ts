@@ -14,12 +14,7 @@ import { OperatorService, UserAccounts } from '@conduit/tenants';
 import { CliModule } from './cli.module';
 import { CommandFailedError, UsageError } from './cli-errors';
 import { TRANSFER_COMMANDS, runTransferCommand } from './cli-transfer';
-
-/** tenant:move and migrate across databases (loaded on demand, as the transfer commands' domains are). */
-function moveCommands(): typeof import('./cli-move') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand
-  return require('./cli-move') as typeof import('./cli-move');
-}
+import { runMigrateAll, runMigrateStatus, runTenantMove } from './cli-move';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker image: conduit <command> [options])
 
@@ -70,13 +65,13 @@ export async function runCommand(
 ): Promise<void> {
   if (command === 'migrate') {
     // The core database, then every dedicated tenant's (src/cli-move.ts).
-    if (values.status === true) await moveCommands().runMigrateStatus(config, urls);
-    else await moveCommands().runMigrateAll(config, urls);
+    if (values.status === true) await runMigrateStatus(config, urls);
+    else await runMigrateAll(config, urls);
     return;
   }
   if (command === 'tenant:move') {
     try {
-      await moveCommands().runTenantMove(values, config, urls);
+      await runTenantMove(values, config, urls);
     } catch (err) {
       throw failure(err);
     }

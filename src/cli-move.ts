@@ -258,6 +258,22 @@ async function syncAll(
   tenantId: string,
   pass: 'copy' | 'changes',
 ): Promise<void> {
+  // One snapshot of the source for the whole pass: the rows it copies hold together (a delivery's event is there too).
+  await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await syncPass(source, target, tables, tenantId, pass);
+  } finally {
+    await source.query('COMMIT').catch(() => undefined);
+  }
+}
+
+async function syncPass(
+  source: Client,
+  target: Client,
+  tables: MoveTable[],
+  tenantId: string,
+  pass: 'copy' | 'changes',
+): Promise<void> {
   for (const t of tables) {
     const n = await syncTable(source, target, t, tenantId, 'write', (done, total) => {
       if (total > 0 && (done === total || done % 5_000 === 0)) say(`  ${pass} ${t.name}: ${done}/${total} rows`);
