@@ -6,6 +6,8 @@
 // `migrate` across the core and the dedicated database (point 6).
 import { Client } from 'pg';
 import { resolveDatabaseUrls } from '@conduit/database';
+// The operator CLI (src/) has no @conduit alias: its commands are run here as src/cli.ts runs them.
+// eslint-disable-next-line no-restricted-imports
 import { runCommand } from '../../src/cli-commands';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { startProcess } from '../support/processes';
@@ -111,7 +113,7 @@ describe('tenant:move', () => {
     };
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-    let code = 0;
+    let code: number;
     try {
       await runCommand(command, values, config, resolveDatabaseUrls(config));
       code = Number(process.exitCode ?? 0);
