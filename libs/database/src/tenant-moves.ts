@@ -159,7 +159,11 @@ export class TenantMoves implements OnApplicationBootstrap, OnApplicationShutdow
   /** LISTEN on a connection of its own (the runtime role's), reconnecting after a loss; the state is read after. */
   private async listen(): Promise<void> {
     if (this.#closed) return;
-    const client = new Client({ connectionString: resolveDatabaseUrls(this.config).runtimeUrl });
+    const client = new Client({
+      connectionString: resolveDatabaseUrls(this.config).runtimeUrl,
+      connectionTimeoutMillis: this.config.DATABASE_CONNECT_TIMEOUT_MS,
+      application_name: 'conduit-tenant-moves',
+    });
     const retry = () => {
       if (this.#client !== client || this.#closed) return;
       this.#client = null;
