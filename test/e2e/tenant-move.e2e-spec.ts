@@ -225,6 +225,34 @@ describe('tenant:move', () => {
     expect(got.length).toBe(accepted.size);
   }
 
+  it('refuses a bad URL, a host not in DEDICATED_DATABASE_HOSTS and a licence without dedicated_databases', async () => {
+    const move = (url: string) => cliHere('tenant:move', { tenant: 'mover', to: 'dedicated', 'database-url': url });
+    const bad = await move('mysql://owner@127.0.0.1/x');
+    expect(bad).toMatchObject({ code: 1, out: expect.stringMatching(/invalid_database_url/) });
+    const host = await move('postgres://owner:secret@db.elsewhere.test:5432/x');
+    expect(host).toMatchObject({ code: 1, out: expect.stringMatching(/database_host_not_allowed/) });
+    expect(host.out).not.toContain('secret');
+    await useLicenseTerms(stack.api, {
+      quotas: { tenants: null, users: null, integrations: null, instances: null, events_per_month: null },
+      features: ['mssp', 'saml', 'export_import', 'case_ingestion'],
+    });
+    try {
+      const unlicensed = await move(dedicatedUrl);
+      expect(unlicensed).toMatchObject({ code: 1, out: expect.stringMatching(/license_feature_unavailable/) });
+    } finally {
+      await useLicenseTerms(stack.api, {
+        quotas: { tenants: null, users: null, integrations: null, instances: null, events_per_month: null },
+      });
+    }
+    const [row] = await stack.api.sql(
+      `SELECT isolation, database_url_sealed, moving_since FROM tenants WHERE id = $1`,
+      [tenant.id],
+    );
+    expect(row).toEqual({ isolation: 'shared', database_url_sealed: null, moving_since: null });
+    const tables = await inDatabase(dedicatedName, `SELECT 1 FROM pg_tables WHERE schemaname = 'public'`);
+    expect(tables).toEqual([]);
+  });
+
   it('moves the tenant to a dedicated database under load: verified, nothing lost, delivered once', async () => {
     const before = receiver.to('/hook').length;
     const load = startLoad();
