@@ -35,6 +35,7 @@ describe('tenant:move', () => {
   let dedicatedUrl: string;
   let tenant: { id: string; code: string };
   let admin: { token: string };
+  let root: { token: string };
   let integrationId: string;
 
   beforeAll(async () => {
@@ -48,6 +49,8 @@ describe('tenant:move', () => {
     await useLicenseTerms(stack.api, {
       quotas: { tenants: null, users: null, integrations: null, instances: null, events_per_month: null },
     });
+    await stack.api.operator.ensurePlatformAdmin('root@platform.test', 'correct-horse-battery-staple');
+    root = { token: (await stack.api.login('root@platform.test', 'correct-horse-battery-staple')).access_token };
     tenant = await stack.api.seedTenant('mover');
     admin = await stack.api.seedUser('mover', 'tenant_admin');
     // Data in several domains.
@@ -292,6 +295,10 @@ describe('tenant:move', () => {
     );
     expect(n).toBe(ids.length);
     await expectDeliveredOnce(load.accepted, before);
+
+    // The integrations quota counts the tenant's integration once, not also its row left in the core database.
+    const usage = await stack.api.request('GET', '/api/v1/license/usage', { token: root.token });
+    expect(usage.body.quotas.find((q: { quota: string }) => q.quota === 'integrations').usage).toBe(1);
 
     // Read from the new database: a change made there only is what the API answers.
     await inDatabase(dedicatedName, `UPDATE integrations SET title = 'Read from the dedicated one' WHERE id = $1`, [

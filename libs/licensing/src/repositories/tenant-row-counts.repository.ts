@@ -39,7 +39,10 @@ export class TenantRowCounts {
       // Away: its last count read here (its rows cannot have grown since: nothing is created there while it is away).
       if (n === null) n = this.#lastKnown.get(key) ?? 0;
       else this.#lastKnown.set(key, n);
-      if (n > 0) byTenant.set(tenantId, (byTenant.get(tenantId) ?? 0) + n);
+      // Its own database's count, not added to the core database's: rows of it there are what a move to its database
+      // left behind until `tenant:move --cleanup` (docs/dedicated-tenants.md), which must not count twice.
+      if (n > 0) byTenant.set(tenantId, n);
+      else byTenant.delete(tenantId);
     }
     let total = 0;
     for (const n of byTenant.values()) total += n;
