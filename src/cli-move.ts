@@ -43,7 +43,7 @@ import {
 /** Session advisory lock (with the tenant's hash) held by a move or a cleanup for its whole run. */
 const MOVE_LOCK_KEY = 7_346_190_221;
 /** After the pause is announced, how long processes get to hear it before open transactions are waited for. */
-const PAUSE_GRACE_MS = Number(process.env.TENANT_MOVE_PAUSE_GRACE_MS ?? 1_000);
+const PAUSE_GRACE_MS = 1_000;
 /** The longest wait for transactions open in the source database when the pause began; then the move is abandoned. */
 const FENCE_TIMEOUT_MS = 30_000;
 /**

@@ -97,7 +97,6 @@ describe('tenant:move', () => {
       CONDUIT_LICENSE_PUBLIC_KEYS: TEST_LICENSE_PUBLIC_KEYS,
       DEDICATED_DATABASE_HOSTS: '127.0.0.1',
       LOG_LEVEL: 'error',
-      TENANT_MOVE_PAUSE_GRACE_MS: '300',
     });
     const code = await proc.waitForExit(40_000);
     return { code, out: proc.output() };
