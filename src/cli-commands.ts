@@ -6,8 +6,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ROLES, Role, isRole } from '@conduit/access';
 import { MembershipLookup, TokenService } from '@conduit/auth';
-import { API_MIGRATIONS } from '@conduit/api/api.module';
-import { DatabaseUrls, migrateDatabase } from '@conduit/database';
+import { DatabaseUrls } from '@conduit/database';
 import { LicenseService, generateLicenseKeyPair, signLicense } from '@conduit/licensing';
 import { ConduitConfig, ConduitException } from '@conduit/platform';
 import { MasterKeyRotation } from '@conduit/secrets';
@@ -15,10 +14,18 @@ import { OperatorService, UserAccounts } from '@conduit/tenants';
 import { CliModule } from './cli.module';
 import { CommandFailedError, UsageError } from './cli-errors';
 import { TRANSFER_COMMANDS, runTransferCommand } from './cli-transfer';
+import { runMigrateAll, runMigrateStatus, runTenantMove } from './cli-move';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker image: conduit <command> [options])
 
-  migrate                                           run database migrations (and create the runtime role)
+  migrate [--status]                                run database migrations (and create the runtime role) in the
+                                                    core database, then in every dedicated tenant's database;
+                                                    --status: each database's pending migrations, one JSON line each
+  tenant:move --tenant CODE --to dedicated --database-url URL
+  tenant:move --tenant CODE --to shared             move the tenant's rows to its own database or back to the core
+                                                    one (copied, verified, switched with a short pause of its
+                                                    writes); progress on stderr; see docs/dedicated-tenants.md
+  tenant:move --tenant CODE --cleanup               delete the tenant's rows from the database its last move left
   tenant:create --code CODE --name NAME [--parent CODE]
   user:create --email E --password P --tenant CODE --role ROLE   (roles: ${ROLES.join(', ')})
   token:issue --email E [--tenant CODE]             print an access token for scripts
@@ -57,10 +64,17 @@ export async function runCommand(
   urls: DatabaseUrls,
 ): Promise<void> {
   if (command === 'migrate') {
-    const result = await migrateDatabase(config, API_MIGRATIONS, urls);
-    process.stdout.write(
-      result.applied.length ? `applied: ${result.applied.join(', ')}\n` : 'database is up to date\n',
-    );
+    // The core database, then every dedicated tenant's (src/cli-move.ts).
+    if (values.status === true) await runMigrateStatus(config, urls);
+    else await runMigrateAll(config, urls);
+    return;
+  }
+  if (command === 'tenant:move') {
+    try {
+      await runTenantMove(values, config, urls);
+    } catch (err) {
+      throw failure(err);
+    }
     return;
   }
   if (TRANSFER_COMMANDS.has(command)) {

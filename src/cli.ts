@@ -60,6 +60,10 @@ function parseOptions(args: string[]) {
         'import-type': { type: 'string' },
         'dry-run': { type: 'boolean' },
         atomic: { type: 'boolean' },
+        to: { type: 'string' },
+        'database-url': { type: 'string' },
+        cleanup: { type: 'boolean' },
+        status: { type: 'boolean' },
       },
       strict: true,
     });
@@ -89,7 +93,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const { config, origin } = loadConfig();
   const urls: DatabaseUrls = resolveDatabaseUrls(config);
-  await assertDatabaseAnswers(command === 'migrate' ? urls.migrationUrl : urls.runtimeUrl, origin);
+  await assertDatabaseAnswers(
+    command === 'migrate' || command === 'tenant:move' ? urls.migrationUrl : urls.runtimeUrl,
+    origin,
+  );
   await commands().runCommand(command, values, config, urls);
 }
 

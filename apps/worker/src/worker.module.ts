@@ -58,6 +58,7 @@ export class WorkerModule {
         // No CLS middleware: jobs open their own context through TenantContext.runInTenant().
         DatabaseModule.forRoot({
           applicationName: 'conduit-worker',
+          whileTenantMoves: 'wait',
           statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS,
           connectTimeoutMs: () => BACKGROUND_CONNECT_TIMEOUT_MS,
         }),

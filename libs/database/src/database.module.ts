@@ -11,6 +11,7 @@ import { PoolMetrics } from './pool-metrics';
 import { SystemContext } from './system-context';
 import { TenantContext } from './tenant-context';
 import { TenantDatabases } from './tenant-databases';
+import { TENANT_MOVES_MODE, TenantMoves, TenantMovesMode } from './tenant-moves';
 import { TenantRoundTrip } from './tenant-round-trip';
 import type { MigrationClass } from './migrations';
 import { AnalyticsRollups } from './rollups/analytics-rollups';
@@ -34,6 +35,12 @@ export interface DatabaseModuleOptions {
    * import the app that lists them).
    */
   migrations?: readonly MigrationClass[];
+  /**
+   * A moving tenant's work (tenant:move's pause, TenantMoves): 'refuse' (default, the API: 503 tenant_moving) or
+   * 'wait' (the worker: a job waits for the switch and goes on in the new database, instead of failing after it sent
+   * something and being retried).
+   */
+  whileTenantMoves?: TenantMovesMode;
 }
 
 /** Injection token of DatabaseModuleOptions.migrations (empty when the process passed none). */
@@ -115,6 +122,8 @@ export class DatabaseModule {
       // PoolMetrics is injected by no one: being a provider, it is built at start and measures the pool from then on.
       providers: [
         TenantDatabases,
+        TenantMoves,
+        { provide: TENANT_MOVES_MODE, useValue: options.whileTenantMoves ?? 'refuse' },
         TenantContext,
         SystemContext,
         TenantRoundTrip,
@@ -124,6 +133,7 @@ export class DatabaseModule {
       ],
       exports: [
         TenantDatabases,
+        TenantMoves,
         TenantContext,
         SystemContext,
         TenantRoundTrip,

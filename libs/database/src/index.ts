@@ -20,3 +20,4 @@ export * from './returned-rows';
 export * from './tenant-databases';
 export * from './tenant-database-health';
 export * from './connection-budget';
+export * from './tenant-moves';

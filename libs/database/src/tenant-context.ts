@@ -18,6 +18,7 @@ import {
 } from './lazy-transaction';
 import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { CORE_DATABASE, TenantDatabases } from './tenant-databases';
+import { TenantMoves } from './tenant-moves';
 import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<LazyTransactionAdapter>;
@@ -45,6 +46,7 @@ export class TenantContext {
     private readonly txHost: TransactionHost<LazyTransactionAdapter>,
     private readonly cls: ClsService,
     private readonly databases: TenantDatabases,
+    private readonly moves: TenantMoves,
   ) {}
 
   /**
@@ -240,14 +242,25 @@ export class TenantContext {
     in_?: string,
   ): Promise<T> {
     const tenantId = settings[TENANT_SETTING];
+    const active = this.txHost.isTransactionActive();
+    // A tenant moving to another database (tenant:move): its work is paused before a transaction opens for its rows
+    // (TenantMoves; nothing to do, no await, when no tenant moves). The worker waits for the switch, then routes anew.
+    if (tenantId && in_ === undefined && !active) {
+      const paused = this.moves.admit(tenantId);
+      if (paused) await paused;
+    }
     // The tenant's database: synchronous (no await, no query) once the registry is loaded, i.e. after start.
     let database = in_ ?? (tenantId ? this.databases.databaseOf(tenantId) : CORE_DATABASE);
     if (typeof database !== 'string') database = await database;
     // A new transaction sends the settings with its BEGIN, in one message before its first statement.
-    if (!this.txHost.isTransactionActive()) return this.outermost(fn, settings, database);
+    if (!active) return this.outermost(fn, settings, database);
     // A transaction cannot span two databases: a tenant in another one than the open transaction's gets a transaction
-    // of its own there, committed when fn returns (docs/dedicated-tenants.md says why this and not a refusal).
-    if ((tenantId || in_) && database !== this.currentDatabase()) return this.outermost(fn, settings, database, true);
+    // of its own there, committed when fn returns (docs/dedicated-tenants.md says why this and not a refusal). A moving
+    // tenant's is refused at once (no wait inside an open transaction: the mover waits for open transactions to end).
+    if ((tenantId || in_) && database !== this.currentDatabase()) {
+      if (tenantId && in_ === undefined) void this.moves.admit(tenantId, false);
+      return this.outermost(fn, settings, database, true);
+    }
     const names = Object.keys(settings) as SessionSetting[];
     const applied = this.applied();
     if (applied && names.every((n) => applied[n] === settings[n])) return fn();

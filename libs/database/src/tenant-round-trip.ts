@@ -18,6 +18,7 @@ import { DataSource } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
 import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { CORE_DATABASE, TenantDatabases, poolOf } from './tenant-databases';
+import { TenantMoves } from './tenant-moves';
 import { TENANT_SETTING } from './tenant-settings';
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -65,6 +66,7 @@ export class TenantRoundTrip {
   constructor(
     @InjectDataSource() dataSource: DataSource,
     private readonly databases: TenantDatabases,
+    private readonly moves: TenantMoves,
   ) {
     // TypeORM's own pg pool: same connections, same limits, same runtime role.
     this.pool = poolOf(dataSource);
@@ -76,6 +78,9 @@ export class TenantRoundTrip {
    */
   private poolFor(tenantId: TenantId, options: RoundTripOptions): Pool | Promise<Pool> {
     if (options.controlPlane) return this.pool;
+    // A moving tenant (tenant:move): refused, or in the worker waited for and routed anew (TenantMoves.admit).
+    const paused = this.moves.admit(tenantId);
+    if (paused) return paused.then(() => this.poolFor(tenantId, options));
     const database = this.databases.databaseOf(tenantId);
     if (database === CORE_DATABASE) return this.pool;
     return typeof database === 'string'

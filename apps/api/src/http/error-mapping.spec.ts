@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { QueryFailedError } from 'typeorm';
-import { TenantDatabaseUnavailableError } from '@conduit/database';
+import { TenantDatabaseUnavailableError, TenantMovingError } from '@conduit/database';
 import { QueueUnavailableError } from '@conduit/platform';
 import { mapError, sendClientError } from './error-mapping';
 
@@ -205,6 +205,17 @@ describe('mapError while Redis is away', () => {
       unexpected: false,
       headers: { 'retry-after': '5' },
       body: { error: { code: 'queue_unavailable' } },
+    });
+  });
+});
+
+describe('mapError while a tenant moves', () => {
+  it('answers a TenantMovingError 503 tenant_moving with Retry-After: 1, not logged as unexpected', () => {
+    expect(mapError(new TenantMovingError('00000000-0000-4000-8000-000000000001'), 'r')).toMatchObject({
+      status: 503,
+      unexpected: false,
+      headers: { 'retry-after': '1' },
+      body: { error: { code: 'tenant_moving' } },
     });
   });
 });

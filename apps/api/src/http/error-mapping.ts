@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import {
   DATA_EXCEPTION_CLASS,
   TenantDatabaseUnavailableError,
+  TenantMovingError,
   UNIQUE_VIOLATION,
   isDatabaseUnavailable,
   isQueryTimeout,
@@ -73,6 +74,8 @@ export interface MappedError {
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** Seconds a client should wait before retrying what needs Redis itself (the queue board) while Redis is away. */
 export const QUEUE_RETRY_AFTER_SECONDS = 5;
+/** tenant:move pauses a tenant's writes for the last copy and the switch: seconds. */
+export const TENANT_MOVING_RETRY_AFTER_SECONDS = 1;
 
 function fromFastify(err: {
   statusCode?: number;
@@ -160,6 +163,15 @@ export function mapError(err: unknown, requestId: string | null): MappedError {
       'The queues are not available right now; retry after the Retry-After seconds',
       requestId,
       QUEUE_RETRY_AFTER_SECONDS,
+    );
+  }
+  // The tenant is being moved to another database (tenant:move): its writes are paused for a few seconds.
+  if (err instanceof TenantMovingError) {
+    return unavailable(
+      'tenant_moving',
+      'This tenant is being moved to another database; retry after the Retry-After seconds',
+      requestId,
+      TENANT_MOVING_RETRY_AFTER_SECONDS,
     );
   }
   // A dedicated tenant's own database is away: that tenant only (docs/dedicated-tenants.md).

@@ -4,6 +4,7 @@ import { AnalyticsRollups1763980000000 } from './1763980000000-analytics-rollups
 import { ApiKeyRoles1763990000000 } from './1763990000000-api-key-roles';
 import { AccountsSessions1764200000000 } from './1764200000000-accounts-sessions';
 import { DedicatedTenants1764900000000 } from './1764900000000-dedicated-tenants';
+import { TenantMoves1764910000000 } from './1764910000000-tenant-moves';
 import type { MigrationClass } from './module-migrations';
 
 export { enableRls } from './rls-sql';
@@ -20,6 +21,7 @@ export type { MigrationClass } from './module-migrations';
  * - AnalyticsRollups: the rollups every domain's analytics add up (libs/database/src/rollups), keyed by kind.
  * - AccountsSessions: per-membership status, name and last sign-in; how a session began; tenant session settings.
  * - DedicatedTenants: a dedicated tenant's sealed database URL and connection status (TenantDatabases routes by it).
+ * - TenantMoves: a tenant's writes paused while tenant:move switches it (TenantMoves), and the database it left.
  */
 export const PLATFORM_MIGRATIONS = [
   Foundation1763900000000,
@@ -28,6 +30,7 @@ export const PLATFORM_MIGRATIONS = [
   ApiKeyRoles1763990000000,
   AccountsSessions1764200000000,
   DedicatedTenants1764900000000,
+  TenantMoves1764910000000,
 ];
 
 /** Tables the runtime role may only read and append to. */

@@ -22,6 +22,35 @@ const NOT_TENANT_DATA = [
 ];
 const NOT_TENANT_DATA_PREFIXES = ['license_', 'licenses', 'sso_', 'scim_'];
 
+/** Whether a table with a tenant_id holds the tenant's data (what tenant:move copies), not its control plane. */
+export function isTenantDataTable(name: string): boolean {
+  return !NOT_TENANT_DATA.includes(name) && !NOT_TENANT_DATA_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
+ * Writes the tenant's own row into its dedicated database (as that database's owner, at ownerUrl): the foreign keys
+ * of its tables and the due-work functions' join on tenants hold there. The core database's row stays the one the
+ * application reads (TenantContext.coreEm); this copy carries no URL.
+ */
+export async function mirrorTenantRow(
+  ownerUrl: string,
+  tenant: Pick<TenantEntity, 'id' | 'code' | 'name' | 'status' | 'created_at' | 'updated_at'>,
+): Promise<void> {
+  const client = new Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO tenants (id, code, name, parent_id, status, settings, compliance_settings, isolation, created_at, updated_at)
+       VALUES ($1, $2, $3, NULL, $4, '{}', '{}', 'dedicated', $5, $6)
+       ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, status = excluded.status,
+         isolation = 'dedicated', updated_at = excluded.updated_at`,
+      [tenant.id, tenant.code, tenant.name, tenant.status, tenant.created_at, tenant.updated_at],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 @Injectable()
 export class IsolationRepository {
   constructor(private readonly db: TenantContext) {}
@@ -41,7 +70,7 @@ export class IsolationRepository {
       )) as { name: string }[]
     )
       .map((r) => r.name)
-      .filter((name) => !NOT_TENANT_DATA.includes(name) && !NOT_TENANT_DATA_PREFIXES.some((p) => name.startsWith(p)));
+      .filter(isTenantDataTable);
     if (tables.length === 0) return [];
     const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
     const rows = (await this.db.em.query(
@@ -65,25 +94,9 @@ export class IsolationRepository {
     );
   }
 
-  /**
-   * Writes the tenant's own row into its dedicated database (as that database's owner, at ownerUrl): the foreign keys
-   * of its tables and the due-work functions' join on tenants hold there. The core database's row stays the one the
-   * application reads (TenantContext.coreEm); this copy carries no URL.
-   */
+  /** The tenant's own row in its dedicated database (mirrorTenantRow). */
   async mirrorTenant(ownerUrl: string, tenant: TenantEntity): Promise<void> {
-    const client = new Client({ connectionString: ownerUrl });
-    await client.connect();
-    try {
-      await client.query(
-        `INSERT INTO tenants (id, code, name, parent_id, status, settings, compliance_settings, isolation, created_at, updated_at)
-         VALUES ($1, $2, $3, NULL, $4, '{}', '{}', 'dedicated', $5, $6)
-         ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, status = excluded.status,
-           isolation = 'dedicated', updated_at = excluded.updated_at`,
-        [tenant.id, tenant.code, tenant.name, tenant.status, tenant.created_at, tenant.updated_at],
-      );
-    } finally {
-      await client.end();
-    }
+    await mirrorTenantRow(ownerUrl, tenant);
   }
 
   /** Whether the tenant already has a database of its own. */

@@ -44,7 +44,10 @@ export class TenantRowCounts {
       return [tenantId, n] as const;
     });
     for (const [tenantId, n] of counts) {
-      if (n > 0) byTenant.set(tenantId, (byTenant.get(tenantId) ?? 0) + n);
+      // Its own database's count, not added to the core database's: rows of it there are what a move to its database
+      // left behind until `tenant:move --cleanup` (docs/dedicated-tenants.md), which must not count twice.
+      if (n > 0) byTenant.set(tenantId, n);
+      else byTenant.delete(tenantId);
     }
     let total = 0;
     for (const n of byTenant.values()) total += n;

@@ -41,6 +41,7 @@ export type CommonErrorCode =
   | 'service_unavailable'
   | 'database_unavailable'
   | 'tenant_database_unavailable'
+  | 'tenant_moving'
   | 'query_timeout'
   | 'queue_unavailable';
 
