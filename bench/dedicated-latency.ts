@@ -309,7 +309,7 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         const res = await fetch(r.url as string, {
           method: r.method ?? 'GET',
-          headers: r.headers,
+          headers: r.headers as Record<string, string>,
           body: r.body as string,
         });
         await res.text();
