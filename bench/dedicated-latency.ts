@@ -12,7 +12,7 @@
 // 2xx receive and publish of the dedicated tenant was committed in its own database and none in the core one.
 // Run: node -r @swc-node/register bench/dedicated-latency.ts   (local PostgreSQL and Redis like `npm test`; a quiet
 //      machine: the 1-minute load average is printed and warned about above 1.0)
-// Knobs: BENCH_SECONDS per phase (default 5), BENCH_ROUNDS (default 4), BENCH_WARMUP_SECONDS (default 2),
+// Knobs: BENCH_SECONDS per phase (default 2), BENCH_ROUNDS (default 10), BENCH_WARMUP_SECONDS (default 2),
 //        BENCH_CONNECTIONS (default 16), BENCH_POOL_SIZE (DATABASE_POOL_SIZE and DEDICATED_POOL_SIZE, default 10),
 //        BENCH_ROUTES (comma list of receive, publish, list; default all), BENCH_KEEP_DATABASE=1.
 import autocannon from 'autocannon';
@@ -26,8 +26,8 @@ import { signLoki } from '@conduit/signatures';
 import { freePort } from '../test/support/processes';
 import { ADMIN_URL, ROOT, createBenchDatabase, machineFacts, percentile, query, sleep } from './support';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
