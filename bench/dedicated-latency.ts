@@ -14,7 +14,11 @@
 //      machine: the 1-minute load average is printed and warned about above 1.0)
 // Knobs: BENCH_SECONDS per phase (default 2), BENCH_ROUNDS (default 10), BENCH_WARMUP_SECONDS (default 2),
 //        BENCH_CONNECTIONS (default 16), BENCH_POOL_SIZE (DATABASE_POOL_SIZE and DEDICATED_POOL_SIZE, default 10),
-//        BENCH_ROUTES (comma list of receive, publish, list; default all), BENCH_KEEP_DATABASE=1.
+//        BENCH_ROUTES (comma list of receive, publish, list; default all), BENCH_MODE (alternate: the two tenants one
+//        after the other in each round, the default; together: both at once with half the connections each, so the
+//        machine's drift hits both in the same seconds), BENCH_KEEP_DATABASE=1, BENCH_PROBE=1 (one request of each
+//        route per tenant, timed, then stop) with BENCH_LOG_STATEMENTS=1 (log_statement = all on both databases, to
+//        read in the server's log what each request sent where).
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -30,6 +34,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** alternate: one tenant then the other in each round; together: both at once, half the connections each. */
+const MODE = (process.env.BENCH_MODE ?? 'alternate') as 'alternate' | 'together';
+if (!['alternate', 'together'].includes(MODE)) throw new Error(`BENCH_MODE: ${MODE}`);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 const SUBSCRIPTIONS = 20;
 const EVENT_TYPE = 'order.created';
@@ -67,7 +74,13 @@ const median = (values: number[]) => {
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** One phase of load; p50/p95 from every response's time; the id of every 2xx answer to `ids`. */
-function load(opts: autocannon.Options, seconds: number, ids?: string[], field = 'id'): Promise<Figures> {
+function load(
+  opts: autocannon.Options,
+  seconds: number,
+  ids?: string[],
+  field = 'id',
+  connections = CONNECTIONS,
+): Promise<Figures> {
   const times: number[] = [];
   const requests = ids
     ? [
@@ -80,7 +93,7 @@ function load(opts: autocannon.Options, seconds: number, ids?: string[], field =
     : undefined;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { ...opts, requests, connections: CONNECTIONS, duration: seconds },
+      { ...opts, requests, connections, duration: seconds },
       (err: Error | null, result: autocannon.Result) => {
         if (err) return reject(err);
         times.sort((a, b) => a - b);
@@ -323,9 +336,10 @@ async function main(): Promise<void> {
     receive: { shared: [], dedicated: [] },
     publish: { shared: [], dedicated: [] },
   };
-  const phase = async (route: RouteName, side: Side, seconds: number, what: string) => {
+  const phase = async (route: RouteName, side: Side, seconds: number, what: string, connections = CONNECTIONS) => {
     const ids = route === 'list' ? undefined : answered[route][side];
-    const f = await load(request(api.url, route, tenants[side]), seconds, ids, route === 'receive' ? 'event_id' : 'id');
+    const field = route === 'receive' ? 'event_id' : 'id';
+    const f = await load(request(api.url, route, tenants[side]), seconds, ids, field, connections);
     if (api.child.exitCode !== null) throw new Error('the API exited during the run');
     console.error(
       `${what.padEnd(8)} ${route.padEnd(8)} ${side.padEnd(9)} ${String(f.requests_per_second).padStart(6)} req/s` +
@@ -344,7 +358,12 @@ async function main(): Promise<void> {
     for (const route of SELECTED) {
       const order: Side[] = round % 2 === 0 ? ['shared', 'dedicated'] : ['dedicated', 'shared'];
       const figures: Partial<Record<Side, Figures>> = {};
-      for (const side of order) figures[side] = await phase(route, side, SECONDS, `round ${round + 1}`);
+      if (MODE === 'together') {
+        const half = Math.max(1, Math.floor(CONNECTIONS / 2));
+        const [a, b] = await Promise.all(order.map((side) => phase(route, side, SECONDS, `round ${round + 1}`, half)));
+        figures[order[0]] = a;
+        figures[order[1]] = b;
+      } else for (const side of order) figures[side] = await phase(route, side, SECONDS, `round ${round + 1}`);
       rounds[route].push({ ...(figures as Record<Side, Figures>), first: order[0] });
     }
   }
@@ -423,6 +442,7 @@ async function main(): Promise<void> {
         load_average_before: load1,
         load_average_after: loadavg().map((n) => Number(n.toFixed(2))),
         connections: CONNECTIONS,
+        mode: MODE,
         seconds_per_phase: SECONDS,
         rounds_count: ROUNDS,
         pool_size: POOL_SIZE,
