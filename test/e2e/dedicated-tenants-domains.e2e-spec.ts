@@ -12,7 +12,8 @@ import { TaskRunRetention } from '@conduit/tasks/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
-import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { ADMIN_URL, databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { PgWireProxy } from '../support/pg-wire-proxy';
 import { liftQuotas } from '../support/test-license';
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -39,6 +40,7 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
   let subscription: { id: string; secret: string };
   let instanceId: string;
   let siemInstanceId: string;
+  let root: string;
 
   beforeAll(async () => {
     stack = await startTestStack({
@@ -57,7 +59,7 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
     await withAdminClient((client) => client.query(`CREATE DATABASE "${dedicatedName}"`));
     await liftQuotas(api);
     await api.operator.ensurePlatformAdmin('root@platform.test', PASSWORD);
-    const root = (await api.login('root@platform.test', PASSWORD)).access_token;
+    root = (await api.login('root@platform.test', PASSWORD)).access_token;
     await api.seedTenant('mssp');
     dedi = await api.seedTenant('dedi', 'mssp');
     shared = await api.seedTenant('shared');
@@ -414,5 +416,50 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
     expect(after).toBeLessThan(before);
     expect((await dedicatedSql<{ n: number }>(`SELECT count(*)::int AS n FROM task_runs`))[0].n).toBe(0);
     expect(await tenantRows(coreSql, dedi.id)).toEqual({});
+  });
+  it("finds a dedicated tenant's source while another dedicated database is away; an unknown key is then 503, not 404", async () => {
+    const downName = `${stack.api.db.name}_away`;
+    await withAdminClient((client) => client.query(`CREATE DATABASE "${downName}"`));
+    const cluster = new URL(ADMIN_URL);
+    const proxy = await PgWireProxy.start({ host: cluster.hostname, port: Number(cluster.port || 5432) });
+    try {
+      const down = await stack.api.seedTenant('away');
+      const url = new URL(databaseUrl(downName));
+      url.port = String(proxy.port);
+      const switched = await stack.api.request('PUT', `/api/v1/tenants/${down.id}/isolation`, {
+        token: root,
+        body: { isolation: 'dedicated', database_url: url.toString() },
+      });
+      expect(switched.status, switched.text).toBe(200);
+      await proxy.close();
+      const receive = (path: string) =>
+        stack.api.request('POST', path, {
+          rawBody: '{"kind":"order.inbound","n":2}',
+          headers: { 'content-type': 'application/json' },
+        });
+      // A source of the dedicated tenant made now (nothing cached): found in its database.
+      const source = await created('POST', '/api/v1/sources', {
+        name: 'later',
+        provider: 'none',
+        event_type_path: '$.kind',
+      });
+      const ok = await receive(new URL(source.ingest_url).pathname);
+      expect(ok.status, ok.text).toBe(200);
+      // A shared tenant's source: found in the core database, as before.
+      const sharedSource = await stack.api.request('POST', '/api/v1/sources', {
+        token: sharedAdmin.token,
+        body: { name: 'shared-src', provider: 'none', event_type_path: '$.kind' },
+      });
+      expect((await receive(new URL(sharedSource.body.ingest_url).pathname)).status).toBe(200);
+      // A key found nowhere, while a database that might hold it is away: the sender is told to retry.
+      const unknown = await receive(`/api/v1/webhook/none/${'k'.repeat(32)}`);
+      expect({ status: unknown.status, code: unknown.body.error?.code }).toEqual({
+        status: 503,
+        code: 'tenant_database_unavailable',
+      });
+    } finally {
+      await proxy.close().catch(() => undefined);
+      await withAdminClient((client) => dropDatabase(client, downName));
+    }
   });
 });
