@@ -4,6 +4,7 @@
 // polled from a fake SIEM and a manual case, a monitor's checks, analytics and their rollups, export and import, audit
 // reads, and an MSSP parent acting in it with X-Tenant-Id. Then not one row of that tenant in a tenant-owned table of
 // the core database (control plane aside), and rows of each domain in its own database. Retention sweeps it there.
+// The receive path finds a dedicated tenant's source in its database, also while another dedicated database is away.
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { AnalyticsRollups, TenantDatabases } from '@conduit/database';
