@@ -141,7 +141,7 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
     ).not.toThrow();
     await waitFor('the delivery recorded as sent', async () => {
       const detail = await request('GET', `/api/v1/events/${event.id}`);
-      return detail.body.deliveries?.[0]?.status === 'delivered' || detail.body.deliveries?.[0]?.status === 'sent';
+      return detail.body.deliveries?.[0]?.status === 'delivered';
     });
   });
 
