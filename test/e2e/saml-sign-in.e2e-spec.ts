@@ -246,6 +246,40 @@ describe('SAML sign-in', () => {
     expect(refused.body.error.code).toBe('saml_no_role');
   });
 
+  it("keeps the tenant's last active admin from being demoted by the groups, until another admin exists", async () => {
+    const id = await connection({ role_mapping: { 'conduit-admins': 'tenant_admin', 'soc-analysts': 'analyst' } });
+    idp.nextUser = { email: 'last@acme.test', groups: ['conduit-admins'] };
+    const first = await signInThroughIdp(api, idp, id);
+    const last = (await me(first.access_token)).body;
+    expect(last.role).toBe('tenant_admin');
+    // Every other admin of the tenant disabled: the SSO user is its last active admin.
+    const others = await api.sql<{ user_id: string }>(
+      `UPDATE memberships SET status = 'disabled'
+        WHERE tenant_id = $1 AND user_id <> $2 AND role = 'tenant_admin' AND status = 'active' RETURNING user_id`,
+      [tenantId, last.id],
+    );
+    try {
+      idp.nextUser = { email: 'last@acme.test', groups: ['soc-analysts'] };
+      const kept = await signInThroughIdp(api, idp, id);
+      expect((await me(kept.access_token)).body.role).toBe('tenant_admin');
+      const [audit] = await api.sql(
+        `SELECT metadata FROM audit_events WHERE tenant_id = $1 AND action = 'auth.login' AND actor_id = $2
+          AND outcome = 'success' ORDER BY created_at DESC LIMIT 1`,
+        [tenantId, last.id],
+      );
+      expect(audit.metadata).toMatchObject({ method: 'saml', last_admin_kept: 'tenant_admin' });
+    } finally {
+      await api.sql(`UPDATE memberships SET status = 'active' WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])`, [
+        tenantId,
+        others.map((o) => o.user_id),
+      ]);
+    }
+    // Another admin again: the groups' role applies at the next sign-in.
+    idp.nextUser = { email: 'last@acme.test', groups: ['soc-analysts'] };
+    const demoted = await signInThroughIdp(api, idp, id);
+    expect((await me(demoted.access_token)).body.role).toBe('analyst');
+  });
+
   it("leaves an MSSP admin their role whatever the groups say (roles above tenant_admin are not the IdP's to give)", async () => {
     const id = await connection({ role_mapping: { 'soc-analysts': 'analyst' }, default_role: null });
     const mssp = await api.seedUser('acme', 'mssp_admin', 'mssp@acme.test');

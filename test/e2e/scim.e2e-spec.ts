@@ -605,6 +605,59 @@ describe('SCIM 2.0 provisioning', () => {
     });
   });
 
+  describe('the last admin', () => {
+    it("never demotes, disables or removes the tenant's last active admin; the change applies once another exists", async () => {
+      const c = await api.seedTenant('scim-c');
+      const adminC = await api.seedUser('scim-c', 'tenant_admin');
+      const connC = await insertConnection(c.id, { 'c-admins': 'tenant_admin' }, 'viewer');
+      const tokenC = (await createToken(adminC.token, connC, 'okta')).token;
+      const hank = (await scim('POST', '/Users', tokenC, oktaUser('hank@c.test', 'Hank', 'H'))).body.id as string;
+      const group = await scim('POST', '/Groups', tokenC, {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'c-admins',
+        members: [{ value: hank }],
+      });
+      expect(group.status, group.text).toBe(201);
+      expect(await membership(c.id, hank)).toEqual({ role: 'tenant_admin', status: 'active' });
+      // The local admin leaves: Hank, managed by the IdP, is the last active admin.
+      await api.sql(`UPDATE memberships SET status = 'disabled' WHERE tenant_id = $1 AND user_id = $2`, [
+        c.id,
+        adminC.id,
+      ]);
+
+      const off = await scim('PATCH', `/Users/${hank}`, tokenC, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
+      expect(off.status, off.text).toBe(200);
+      const out = await scim('PATCH', `/Groups/${group.body.id}`, tokenC, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'remove', path: `members[value eq "${hank}"]` }],
+      });
+      expect(out.status, out.text).toBe(200);
+      expect(await membership(c.id, hank)).toEqual({ role: 'tenant_admin', status: 'active' });
+      const kept = await api.sql(
+        `SELECT 1 FROM audit_events WHERE tenant_id = $1 AND action = 'scim.last_admin_kept' AND target_id = $2`,
+        [c.id, hank],
+      );
+      expect(kept.length).toBeGreaterThanOrEqual(2);
+      expectScimError(await scim('DELETE', `/Users/${hank}`, tokenC), 409);
+      expect(await membership(c.id, hank)).toBeDefined();
+
+      // Another admin again: the IdP's next change of Hank applies.
+      await api.sql(`UPDATE memberships SET status = 'active' WHERE tenant_id = $1 AND user_id = $2`, [
+        c.id,
+        adminC.id,
+      ]);
+      const again = await scim('PATCH', `/Users/${hank}`, tokenC, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
+      expect(again.status, again.text).toBe(200);
+      expect(await membership(c.id, hank)).toEqual({ role: 'viewer', status: 'disabled' });
+    });
+  });
+
   describe('tenants and accounts', () => {
     it("tenant B's token never sees or changes A's users and groups", async () => {
       const listB = await scim('GET', '/Users?count=200', tokenB);

@@ -2,7 +2,8 @@
 // token's SSO connection maps any of the member's SCIM groups to (else its default_role), active only while the IdP
 // says active and a role was found. A member losing access loses every session and API key in the tenant in the same
 // transaction. Roles above tenant_admin (an MSSP or platform admin holding a membership here) are never changed by
-// SCIM.
+// SCIM. Nor is the tenant's last active admin demoted or disabled (the users API's last_admin rule): the change waits,
+// audited as scim.last_admin_kept, until another admin exists (the next SCIM change of the user applies it).
 import { Injectable } from '@nestjs/common';
 import { Role } from '@conduit/access';
 import { ApiKeysService, SessionService } from '@conduit/auth';
@@ -13,6 +14,7 @@ import { ScimGroupsRepository } from './repositories/scim-groups.repository';
 import { ScimTokensRepository } from './repositories/scim-tokens.repository';
 import { ScimUsersRepository } from './repositories/scim-users.repository';
 import type { ScimCaller } from './scim-caller';
+import { ScimAudit } from './scim-audit';
 import { ScimError } from './scim-error';
 
 export interface RoleRule {
@@ -29,6 +31,7 @@ export class ScimRoleSync {
     private readonly accounts: UserAccounts,
     private readonly sessions: SessionService,
     private readonly apiKeys: ApiKeysService,
+    private readonly audit: ScimAudit,
   ) {}
 
   /** The token's connection's mapping (inside the tenant's transaction). */
@@ -50,8 +53,13 @@ export class ScimRoleSync {
       const active = (member.scim_active ?? member.status === 'active') && role !== null;
       const status = active ? 'active' : 'disabled';
       const newRole = role !== null && role !== member.role ? role : undefined;
-      if (newRole || status !== member.status)
-        await this.accounts.updateMembership(tenantId, userId, { ...(newRole ? { role: newRole } : {}), status });
+      if (!newRole && status === member.status) continue;
+      const after = { role: newRole ?? member.role, active };
+      if (await this.accounts.removesLastAdmin({ ...member, tenant_id: tenantId }, after)) {
+        await this.audit.record(caller, 'scim.last_admin_kept', { type: 'User', id: userId }, 200);
+        continue;
+      }
+      await this.accounts.updateMembership(tenantId, userId, { ...(newRole ? { role: newRole } : {}), status });
       if (!active) await this.cutOff(tenantId, userId);
     }
   }

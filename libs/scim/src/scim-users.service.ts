@@ -149,7 +149,12 @@ export class ScimUsersService {
   async remove(caller: ScimCaller, id: string): Promise<void> {
     const { tenantId } = caller;
     await this.db.runInTenantControlPlane(tenantId, async () => {
-      await this.load(tenantId, id);
+      const row = await this.load(tenantId, id);
+      if (await this.accounts.removesLastAdmin({ ...row, tenant_id: tenantId }, null))
+        throw new ScimError(
+          409,
+          "This user is the tenant's last active admin; give another user that role before removing this one",
+        );
       await this.roles.cutOff(tenantId, id);
       await this.users.forget(tenantId, id);
       await this.accounts.removeMembership(tenantId, id);

@@ -190,8 +190,8 @@ export class SamlSignInService {
     const user = assertedUser(connection, profile);
     const tenantId = connection.tenant_id;
     const code = randomBytes(32).toString('base64url');
-    const userId = await this.db.runInTenantControlPlane(tenantId, async () => {
-      const membership = await this.member(connection, user);
+    const { userId, keptRole } = await this.db.runInTenantControlPlane(tenantId, async () => {
+      const { keptRole, ...membership } = await this.member(connection, user);
       const pair = await this.sessions.issueSession(membership, meta, { method: 'saml', connectionId: connection.id });
       const now = this.clock.now();
       await this.accounts.recordLogin(tenantId, membership.userId, now);
@@ -216,7 +216,7 @@ export class SamlSignInService {
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         now,
       });
-      return membership.userId;
+      return { userId: membership.userId, keptRole };
     });
     await this.audit.record({
       tenantId,
@@ -226,7 +226,8 @@ export class SamlSignInService {
       ip: meta.ip,
       userAgent: meta.userAgent,
       requestId: meta.requestId,
-      metadata: { method: 'saml', connection_id: connection.id },
+      // The identity provider's groups gave a lower role, kept back: this is the tenant's last active admin.
+      metadata: { method: 'saml', connection_id: connection.id, ...(keptRole ? { last_admin_kept: keptRole } : {}) },
     });
     return withCode(returnTo ?? endpoints.complete, code);
   }
@@ -259,13 +260,25 @@ export class SamlSignInService {
       if (!membership) throw new SsoException('saml_user_not_provisioned', 'The account could not be provisioned');
     }
     assertMayAct(membership);
-    if (membership.role !== role || user.displayName) {
+    // A demotion of the tenant's last active admin waits until another admin exists (the users API's last_admin rule):
+    // a tenant with no admin could not mend its own sign-in settings.
+    const current = membership;
+    const keptRole =
+      role !== current.role &&
+      (await this.accounts.removesLastAdmin(
+        { id: current.userId, tenant_id: tenantId, role: current.role, status: current.memberStatus },
+        { role, active: true },
+      ))
+        ? current.role
+        : null;
+    const granted = keptRole ?? role;
+    if (membership.role !== granted || user.displayName) {
       await this.accounts.updateMembership(tenantId, membership.userId, {
-        role,
+        role: granted,
         ...(user.displayName ? { displayName: user.displayName } : {}),
       });
     }
-    return { ...membership, role };
+    return { ...membership, role: granted, keptRole };
   }
 
   /** Issuer, recipient and destination: node-saml checks the signature and audience, not these. */

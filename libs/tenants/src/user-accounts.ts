@@ -1,7 +1,7 @@
 // The one place that creates users, finds them by email and reads their memberships (users is a control-plane table),
 // for this lib and for auth (login, tokens, identity-provider tokens).
 import { Injectable } from '@nestjs/common';
-import { Role } from '@conduit/access';
+import { ROLES, Role, roleAtLeast } from '@conduit/access';
 import { SystemContext, TenantContext } from '@conduit/database';
 import { Clock, IdGenerator, PasswordHasher, TenantId, isUuid } from '@conduit/platform';
 import type { MembershipSource, MembershipStatus } from './entities/membership.entity';
@@ -127,6 +127,23 @@ export class UserAccounts {
       ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
       updated_at: this.clock.now(),
     });
+  }
+
+  /**
+   * Whether the change would leave the tenant with no active holder of the member's admin role (tenant_admin or
+   * above; platform_admin in the platform tenant): demoting below it, disabling, or removing (`after` null) its last
+   * active holder. Takes the tenant's admin lock first when it might, so two changes at once cannot both pass. The
+   * rule the users API refuses with 409 last_admin and the identity provider's changes (SCIM, SAML) keep to.
+   */
+  async removesLastAdmin(
+    member: { id: string; tenant_id: TenantId; role: Role; status: string },
+    after: { role: Role; active: boolean } | null,
+  ): Promise<boolean> {
+    if (member.status !== 'active' || !roleAtLeast(member.role, 'tenant_admin')) return false;
+    if (after && after.active && roleAtLeast(after.role, member.role)) return false;
+    await this.users.lockAdmins(member.tenant_id);
+    const holders = ROLES.filter((r) => roleAtLeast(r, member.role));
+    return (await this.users.countOtherActive(member.tenant_id, member.id, holders)) === 0;
   }
 
   /**

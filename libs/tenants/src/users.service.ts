@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TenantContext } from '@conduit/database';
-import { AccessService, ROLES, Role, roleAtLeast } from '@conduit/access';
+import { AccessService, Role, roleAtLeast } from '@conduit/access';
 import { Clock, Page, PasswordHasher, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { CreateUserDto, ListUsersQueryDto, UpdateUserDto, UserResponse } from './dto/user.dto';
 import { MemberRow, UsersRepository } from './repositories/users.repository';
@@ -137,15 +137,7 @@ export class UsersService {
    * admins are serialized, so two admins demoting each other at once cannot both succeed.
    */
   private async assertAdminRemains(member: MemberRow, after: { role: Role; active: boolean } | null): Promise<void> {
-    if (member.status !== 'active' || !roleAtLeast(member.role, 'tenant_admin')) return;
-    if (after && after.active && roleAtLeast(after.role, member.role)) return;
-    await this.users.lockAdmins(member.tenant_id);
-    const others = await this.users.countOtherActive(
-      member.tenant_id,
-      member.id,
-      ROLES.filter((r) => roleAtLeast(r, member.role)),
-    );
-    if (others === 0) {
+    if (await this.accounts.removesLastAdmin(member, after)) {
       throw new TenantException(
         'last_admin',
         `This is the tenant's last active ${member.role}; give another user that role first`,
