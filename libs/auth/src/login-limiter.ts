@@ -38,7 +38,8 @@ end
 return out`;
 
 const REDIS_TIMEOUT_MS = 500;
-const MAX_LOCAL_KEYS = 50_000;
+/** Counters kept in this process while Redis is away (exported for the test). */
+export const MAX_LOCAL_KEYS = 50_000;
 
 @Injectable()
 export class LoginLimiter {
@@ -148,12 +149,34 @@ export class LoginLimiter {
       entry = undefined;
     }
     if (op === 'fail') {
-      // Bounded: a flood of distinct emails forgets old counters rather than growing without end.
-      if (!entry && this.local.size >= MAX_LOCAL_KEYS) this.local.clear();
+      // Bounded: a flood of distinct emails forgets counters rather than growing without end, never a lock in force.
+      if (!entry && this.local.size >= MAX_LOCAL_KEYS) this.makeRoom(now);
       entry = entry ?? { count: 0, until: now + windowMs };
       entry.count += 1;
       this.local.set(key, entry);
     }
     return { count: entry?.count ?? 0, ttlMs: entry ? entry.until - now : 0 };
+  }
+
+  /**
+   * The in-process counters are full (a flood of distinct emails or addresses while Redis is away): drops the expired
+   * ones, then, oldest first, the ones below their limit, down to half; a counter at its limit (a lock in force) goes
+   * only if every one left is a lock, oldest first. One pass per half-full, so a flood costs O(1) per failure.
+   */
+  private makeRoom(now: number): void {
+    for (const [key, entry] of this.local) if (entry.until <= now) this.local.delete(key);
+    const target = MAX_LOCAL_KEYS / 2;
+    if (this.local.size < target) return;
+    const [account, pair, address] = this.limits();
+    const limitOf = (key: string) =>
+      key.includes(':account-address:') ? pair : key.includes(':account:') ? account : address;
+    for (const [key, entry] of this.local) {
+      if (this.local.size < target) return;
+      if (entry.count < limitOf(key)) this.local.delete(key);
+    }
+    for (const key of this.local.keys()) {
+      if (this.local.size < target) return;
+      this.local.delete(key);
+    }
   }
 }
