@@ -255,7 +255,10 @@ describe('input rules', () => {
       for (const op of operations) {
         for (const path of nameFields(op.schema)) {
           const res = await api.request(op.method, op.path, { token: admin.token, body: bodyWith(path, ' \t\u00a0') });
-          const field = path.join('.');
+          // The API's notation: a key after a dot, an array item's index in brackets (steps[0].name).
+          const field = path
+            .map((k, i) => (/^\d+$/.test(String(k)) ? `[${k}]` : i === 0 ? String(k) : `.${k}`))
+            .join('');
           expect({
             op: `${op.method} ${op.path}`,
             status: res.status,
