@@ -22,6 +22,7 @@ export const CONTROL_PLANE_REPOSITORIES = [
   'libs/licensing/src/repositories/licenses.repository.ts',
   'libs/licensing/src/repositories/member-counts.repository.ts',
   'libs/licensing/src/repositories/quota-notices.repository.ts',
+  'libs/ingestion/src/repositories/source-directory.repository.ts',
 ];
 
 /** Services of other libs that only ever write control-plane rows. */

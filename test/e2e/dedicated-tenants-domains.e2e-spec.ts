@@ -4,7 +4,8 @@
 // polled from a fake SIEM and a manual case, a monitor's checks, analytics and their rollups, export and import, audit
 // reads, and an MSSP parent acting in it with X-Tenant-Id. Then not one row of that tenant in a tenant-owned table of
 // the core database (control plane aside), and rows of each domain in its own database. Retention sweeps it there.
-// The receive path finds a dedicated tenant's source in its database, also while another dedicated database is away.
+// The receive path finds a dedicated tenant's source in its database (through the core database's source directory),
+// also while another dedicated database is away.
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { AnalyticsRollups, TenantDatabases } from '@conduit/database';
@@ -21,7 +22,7 @@ const PASSWORD = 'correct-horse-battery-staple';
 const TOOL_TOKEN = 'tool-bearer-token-7f1e';
 /** Tables of the control plane, which stay in the core database whatever a tenant's isolation. */
 const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
+  /^(api_keys|audit_events|auth_sessions|inbound_source_directory|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 
 const json = (body: unknown, status = 200) => ({
   status,
@@ -418,7 +419,7 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
     expect((await dedicatedSql<{ n: number }>(`SELECT count(*)::int AS n FROM task_runs`))[0].n).toBe(0);
     expect(await tenantRows(coreSql, dedi.id)).toEqual({});
   });
-  it("finds a dedicated tenant's source while another dedicated database is away; an unknown key is then 503, not 404", async () => {
+  it("finds a dedicated tenant's source while another dedicated database is away; an unknown key is 404 (the directory)", async () => {
     const downName = `${stack.api.db.name}_away`;
     await withAdminClient((client) => client.query(`CREATE DATABASE "${downName}"`));
     const cluster = new URL(ADMIN_URL);
@@ -452,11 +453,11 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
         body: { name: 'shared-src', provider: 'none', event_type_path: '$.kind' },
       });
       expect((await receive(new URL(sharedSource.body.ingest_url).pathname)).status).toBe(200);
-      // A key found nowhere, while a database that might hold it is away: the sender is told to retry.
+      // A key the core database's source directory does not know: no database holds it, whichever is away.
       const unknown = await receive(`/api/v1/webhook/none/${'k'.repeat(32)}`);
       expect({ status: unknown.status, code: unknown.body.error?.code }).toEqual({
-        status: 503,
-        code: 'tenant_database_unavailable',
+        status: 404,
+        code: 'source_not_found',
       });
     } finally {
       await proxy.close().catch(() => undefined);

@@ -14,7 +14,7 @@ const PASSWORD = 'correct-horse-battery-staple';
 const URL_PASSWORD = 'Dedicated-Owner-Secret-42';
 /** Tables of the control plane, which stay in the core database whatever a tenant's isolation. */
 const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
+  /^(api_keys|audit_events|auth_sessions|inbound_source_directory|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 
 describe('dedicated-database tenants', () => {
   let api: TestApi;

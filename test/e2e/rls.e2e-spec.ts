@@ -146,6 +146,10 @@ const ROW_FACTORIES: Record<string, RowFactory> = {
     sql: `INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($1, $2, 'seed', 'none', $3)`,
     params: [randomUUID(), t, randomBytes(16).toString('hex')],
   }),
+  inbound_source_directory: (t) => ({
+    sql: `INSERT INTO inbound_source_directory (source_id, tenant_id, source_key) VALUES ($1, $2, $3)`,
+    params: [randomUUID(), t, randomBytes(16).toString('hex')],
+  }),
   inbound_events: (t) => ({
     sql: `WITH s AS (INSERT INTO inbound_sources (id, tenant_id, name, provider, source_key) VALUES ($3, $2, 'seed', 'none', $4) RETURNING id)
           INSERT INTO inbound_events (id, tenant_id, source_id, provider, raw_body, headers, payload_size) SELECT $1, $2, s.id, 'none', '\\x7b7d', '{}', 2 FROM s`,
@@ -305,6 +309,8 @@ const LOOKUPS = [
   { setting: 'app.user_id', table: 'memberships', column: 'user_id' },
   { setting: 'app.source_id', table: 'inbound_sources', column: 'id' },
   { setting: 'app.source_key', table: 'inbound_sources', column: 'source_key' },
+  { setting: 'app.directory_source_id', table: 'inbound_source_directory', column: 'source_id' },
+  { setting: 'app.directory_source_key', table: 'inbound_source_directory', column: 'source_key' },
   { setting: 'app.scim_token_prefix', table: 'scim_tokens', column: 'prefix' },
   { setting: 'app.sso_connection_id', table: 'sso_connections', column: 'id' },
   { setting: 'app.sso_code_hash', table: 'sso_login_codes', column: 'code_hash' },

@@ -18,7 +18,7 @@ import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiv
 
 const URL_PASSWORD = 'Move-Owner-Secret-77';
 const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
+  /^(api_keys|audit_events|auth_sessions|inbound_source_directory|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 /** Tables the load does not write: their rows must be the same, checksum for checksum, on both sides. */
 const QUIET_TABLES = [
   'integrations',

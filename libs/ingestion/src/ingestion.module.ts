@@ -8,6 +8,7 @@ import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { InboundEventEntity } from './entities/inbound-event.entity';
 import { InboundSourceEntity } from './entities/inbound-source.entity';
+import { SourceDirectoryEntity } from './entities/source-directory.entity';
 import { InboundEventsService } from './inbound-events.service';
 import { InboundEventWriter } from './inbound-event-writer';
 import { INGESTION_QUEUE } from './ingestion-job';
@@ -15,6 +16,7 @@ import { IngestionReconciler } from './ingestion-reconciler';
 import { INGESTION_MIGRATIONS } from './migrations';
 import { ReceiveService } from './receive.service';
 import { InboundEventsRepository } from './repositories/inbound-events.repository';
+import { SourceDirectoryRepository } from './repositories/source-directory.repository';
 import { SourcesRepository } from './repositories/sources.repository';
 import { RoutingService } from './routing.service';
 import { SourceResolver } from './source-resolver';
@@ -26,7 +28,7 @@ import './ingestion.access';
 @Migrations(...INGESTION_MIGRATIONS)
 @Module({
   imports: [
-    TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity]),
+    TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity, SourceDirectoryEntity]),
     BullModule.registerQueue({ name: INGESTION_QUEUE }),
     SecretsModule,
     TenantsModule,
@@ -35,6 +37,7 @@ import './ingestion.access';
   ],
   providers: [
     SourcesRepository,
+    SourceDirectoryRepository,
     InboundEventsRepository,
     InboundEventWriter,
     SourcesService,

@@ -27,6 +27,7 @@ import {
 } from './dto/source.dto';
 import { InboundProviderName, InboundSourceEntity } from './entities/inbound-source.entity';
 import { IngestionException } from './ingestion.exception';
+import { SourceDirectoryRepository } from './repositories/source-directory.repository';
 import { SourcesRepository } from './repositories/sources.repository';
 import { SourceResolver } from './source-resolver';
 import { sourceSecretAad, sourceSecretProblem } from './source-secrets';
@@ -58,6 +59,7 @@ export class SourcesService {
     @InjectConfig() private readonly config: ConduitConfig,
     private readonly db: TenantContext,
     private readonly sources: SourcesRepository,
+    private readonly directory: SourceDirectoryRepository,
     private readonly access: AccessService,
     private readonly secrets: SecretBox,
     private readonly resolver: SourceResolver,
@@ -99,6 +101,9 @@ export class SourcesService {
         updated_at: now,
         deleted_at: null,
       };
+      // The directory first (core database): a receive then finds the source wherever its tenant's rows are. Should
+      // the insert below fail, the entry points at no source, which the receive path answers as none.
+      await this.directory.register(tenantId, id, source.source_key, now);
       await this.sources.insert(source);
       // A receive request may have cached "no source" under this name (default-tenant path) a moment ago.
       this.forgetAfterCommit(source);
@@ -149,6 +154,11 @@ export class SourcesService {
     const now = this.clock.now();
     await this.sources.update(source.tenant_id, source.id, { deleted_at: now, is_active: false, updated_at: now });
     this.forgetAfterCommit(source);
+    // Out of the directory once the deletion is committed (should this fail, the entry names a deleted source, which
+    // the receive path answers as none); a live source never loses its entry.
+    const unregister = () => this.directory.unregister(source.tenant_id, source.id);
+    if (this.db.inTransaction()) this.db.afterCommit(unregister);
+    else await unregister();
   }
 
   /** New secret now; the previous one is still accepted for the grace period. */

@@ -1,21 +1,19 @@
 // The SQL over inbound_sources, in the caller's transaction: the API's reads and writes, the receive path's lookups
-// (by id or key before the tenant is known, through the narrow read-only lookup policies) and its rejection counts.
+// (by id or key before the tenant is known: the core database's source directory, then the owning tenant's database)
+// and its rejection counts.
 import { Injectable } from '@nestjs/common';
-import {
-  PageRequest,
-  TenantContext,
-  TenantDatabaseUnavailableError,
-  TenantDatabases,
-  newestFirst,
-} from '@conduit/database';
+import { CORE_DATABASE, PageRequest, TenantContext, TenantDatabases, newestFirst } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { InboundSourceEntity } from '../entities/inbound-source.entity';
+import { SourceDirectoryEntity } from '../entities/source-directory.entity';
+import { SourceDirectoryRepository } from './source-directory.repository';
 
 @Injectable()
 export class SourcesRepository {
   constructor(
     private readonly db: TenantContext,
     private readonly databases: TenantDatabases,
+    private readonly directory: SourceDirectoryRepository,
   ) {}
 
   async insert(row: InboundSourceEntity): Promise<void> {
@@ -44,45 +42,33 @@ export class SourcesRepository {
     await this.repo().update({ id, tenant_id: tenantId }, changes as never);
   }
 
-  /** A receive naming the source by id, before its tenant is known (the app.source_id lookup policy). */
-  lookupById(sourceId: string): Promise<InboundSourceEntity | null> {
-    return this.lookup({ 'app.source_id': sourceId }, () => this.repo().findOne({ where: { id: sourceId } }));
+  /** A receive naming the source by id, before its tenant is known: the directory says whose it is. */
+  async lookupById(sourceId: string): Promise<InboundSourceEntity | null> {
+    return this.owned(await this.directory.byId(sourceId));
   }
 
-  /** A receive naming the source by key, before its tenant is known (the app.source_key lookup policy). */
-  lookupByKey(sourceKey: string): Promise<InboundSourceEntity | null> {
-    return this.lookup({ 'app.source_key': sourceKey }, () =>
-      this.repo().findOne({ where: { source_key: sourceKey } }),
-    );
+  /** A receive naming the source by key, before its tenant is known: the directory says whose it is. */
+  async lookupByKey(sourceKey: string): Promise<InboundSourceEntity | null> {
+    const source = await this.owned(await this.directory.byKey(sourceKey));
+    return source?.source_key === sourceKey ? source : null;
   }
 
   /**
-   * The core database first (every shared tenant's source: the same one statement as before), then, only when it is
-   * not there, each dedicated tenant's own database (docs/dedicated-tenants.md), whose source rows are there alone.
-   * A dedicated database that is away and might hold it makes the lookup fail as unavailable (503, the sender
-   * retries; nothing cached) rather than answer "no such source". The SourceResolver caches either answer.
+   * The source a directory entry names, in its tenant's database only (docs/dedicated-tenants.md, "Routing of every
+   * domain"). No entry: no such source (404 at once, no dedicated database asked). A shared tenant's source came with
+   * the entry (joined in the same statement of the core database); a dedicated tenant's is read in its own database,
+   * whose absence fails as unavailable (503, the sender retries; nothing cached). An entry whose source is not there
+   * (its creation failed after the entry was written) is no source.
    */
-  private async lookup(
-    settings: { 'app.source_id': string } | { 'app.source_key': string },
-    find: () => Promise<InboundSourceEntity | null>,
-  ): Promise<InboundSourceEntity | null> {
-    const inCore = await this.db.withSettings(settings, find);
-    if (inCore) return inCore;
-    const dedicated = this.databases.dedicatedTenants();
-    if (dedicated.length === 0) return null;
-    let away: unknown;
-    const found = await Promise.all(
-      dedicated.map((tenantId) =>
-        this.db.withSettings(settings, find, tenantId).catch((err: unknown) => {
-          if (!(err instanceof TenantDatabaseUnavailableError)) throw err;
-          away = err;
-          return null;
-        }),
-      ),
+  private async owned(entry: SourceDirectoryEntity | null): Promise<InboundSourceEntity | null> {
+    if (!entry) return null;
+    const tenantId = entry.tenant_id;
+    let database = this.databases.databaseOf(tenantId);
+    if (typeof database !== 'string') database = await database;
+    if (database === CORE_DATABASE) return entry.source ?? null;
+    return this.db.runInTenant(tenantId, () =>
+      this.repo().findOne({ where: { id: entry.source_id, tenant_id: tenantId } }),
     );
-    const source = found.find((s) => s !== null) ?? null;
-    if (!source && away) throw away;
-    return source;
   }
 
   /** The tenant's oldest active source with this name (the deployment's default-tenant path names a source). */

@@ -8,13 +8,15 @@ import type { TenantEntity } from '@conduit/tenants';
 
 /**
  * Tables with a tenant_id that say nothing about whether the tenant has data to move: who signs in and how
- * (memberships, API keys, sessions, SSO, SCIM), its licence, its audit history, its data keys. A tenant has rows there
- * from its first day; they stay in the core database (docs/dedicated-tenants.md).
+ * (memberships, API keys, sessions, SSO, SCIM), its licence, its audit history, its data keys, which tenant owns each
+ * inbound source (inbound_source_directory). A tenant has rows there from its first day; they stay in the core database
+ * (docs/dedicated-tenants.md).
  */
 const NOT_TENANT_DATA = [
   'api_keys',
   'audit_events',
   'auth_sessions',
+  'inbound_source_directory',
   'memberships',
   'revoked_access_tokens',
   'tenant_auth_settings',
