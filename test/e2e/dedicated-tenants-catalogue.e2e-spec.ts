@@ -142,6 +142,9 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
     });
     expect(instance.status, instance.text).toBe(201);
     instanceId = instance.body.id;
+    const read = await child('GET', `/api/v1/instances/${instanceId}`);
+    expect(read.status, read.text).toBe(200);
+    expect(read.body.integration_uuid).toBe(integrationId);
     const chain = await child('POST', '/api/execution-chains', {
       name: 'Look up',
       trigger_event: 'alert.raised',
