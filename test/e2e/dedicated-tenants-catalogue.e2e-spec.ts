@@ -171,14 +171,14 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
     ).toEqual([{ integration_uuid: integrationId, status: 'success' }]);
     // Nothing of the child in a tenant-owned table of the core database (control plane aside).
     const tables = (
-      await stack.api.sql(
+      await stack.api.sql<{ name: string }>(
         `SELECT c.table_name AS name FROM information_schema.columns c
            JOIN information_schema.tables t USING (table_schema, table_name)
           WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'`,
       )
     )
-      .map((r: { name: string }) => r.name)
-      .filter((name: string) => !CONTROL_PLANE.test(name));
+      .map((r) => r.name)
+      .filter((name) => !CONTROL_PLANE.test(name));
     const inCore: Record<string, number> = {};
     for (const name of tables) {
       const [{ n }] = await stack.api.sql(`SELECT count(*)::int AS n FROM "${name}" WHERE tenant_id = $1`, [kid.id]);
@@ -190,7 +190,7 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
       WHERE contype = 'f' AND confrelid::regclass::text IN ('integrations', 'tasks')
         AND conrelid::regclass::text NOT IN ('integrations', 'tasks') ORDER BY 1`;
     expect(await dedicatedSql(kidDb, catalogueKeys)).toEqual([]);
-    expect((await stack.api.sql(catalogueKeys)).map((r: { t: string }) => r.t)).toContain('integration_instances');
+    expect((await stack.api.sql<{ t: string }>(catalogueKeys)).map((r) => r.t)).toContain('integration_instances');
   });
 
   it('the parent un-sharing, then deleting, the integration is seen by the child at once', async () => {

@@ -151,8 +151,8 @@ export class TaskRunner {
     );
     const row = loadedForRun.instance;
     let all = loadedForRun.tasks;
-    // An integration shared from a tenant above in another database: its tasks are read there (docs/dedicated-tenants.md,
-    // "Shared catalogue across databases").
+    // An integration shared from a tenant above in another database: its tasks are read there
+    // (docs/dedicated-tenants.md, "Shared catalogue across databases").
     if (row && all.length === 0 && owners.length > 0)
       all = await this.db.runInTenant(claim.tenant_id, () => this.tasks.ofIntegration(owners, claim.integration_uuid));
     const [opened, secretInput] = await Promise.all([

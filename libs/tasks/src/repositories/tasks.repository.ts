@@ -144,22 +144,16 @@ export class TasksRepository {
         .orderBy('t.execution_order', 'ASC')
         .addOrderBy('t.task_id', 'ASC')
         .getMany();
-    const rows = await this.sharedReading(owners, read);
-    return rows.length > 0 ? rows : this.elsewhere(owners, read);
-  }
-
-  /**
-   * The first non-empty answer of read in the other databases holding owners (an integration shared from another
-   * database: its tasks are there); empty when none.
-   */
-  async elsewhere<T>(owners: readonly TenantId[], read: () => Promise<T[]>): Promise<T[]> {
-    if (owners.length === 0) return [];
+    // Here: the reader's own integrations' tasks and those shared by owners in this database (one statement); an
+    // integration shared from another database has its tasks there, read only when none was found here.
     const groups = await this.db.catalogueDatabases(null, owners);
+    const rows = await this.sharedReading(groups.here, read);
+    if (rows.length > 0) return rows;
     for (const g of groups.elsewhere) {
-      const rows = await this.db.inCatalogueDatabase(g.database, g.owners, read);
-      if (rows.length > 0) return rows;
+      const there = await this.db.inCatalogueDatabase(g.database, g.owners, read);
+      if (there.length > 0) return there;
     }
-    return [];
+    return rows;
   }
 
   find(tenantId: TenantId, integrationUuid: string, id: string): Promise<TaskEntity | null> {
