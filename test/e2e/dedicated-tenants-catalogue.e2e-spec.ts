@@ -1,8 +1,9 @@
 // Dedicated-database tenants and an MSSP's shared catalogue (docs/dedicated-tenants.md, "Shared catalogue across
 // databases"): the MSSP parent in the core database shares an integration with a task; its customer child, made
 // dedicated, lists and reads it (REST, its tasks, the seed's list), creates an instance of it, saves a chain with a
-// task step on it and runs its task against a tool on 127.0.0.1 with the worker. The instance and run rows are in the
-// child's database, nothing of the child in the core database; the parent un-sharing and deleting it is seen at once.
+// task step and case ingestion settings on it and runs its task against a tool on 127.0.0.1 with the worker. The
+// instance, settings and run rows are in the child's database, nothing of the child in the core database; the parent
+// un-sharing and deleting it is seen at once.
 // The other way round (a shared child of a dedicated parent) reads the parent's shared catalogue but is refused an
 // instance of it (the core database keeps its foreign keys).
 import { Client } from 'pg';
@@ -111,6 +112,15 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
       output_fields: [{ name: 'verdict', path: '$.verdict', type: 'string' }],
     });
     expect(task.status, task.text).toBe(201);
+    const pull = await parent('POST', `/api/v1/integrations/${integrationId}/tasks`, {
+      name: 'Pull alerts',
+      task_tag: 'pull_alerts',
+      request: { method: 'GET', path: '/alerts' },
+      output_fields: [{ name: 'alerts', path: '$.alerts', type: 'any', is_array: true }],
+      ingest_cases: true,
+      case_ingestion_config: {},
+    });
+    expect(pull.status, pull.text).toBe(201);
     // The parent's rows are in the core database, none in the child's.
     expect(await stack.api.sql(`SELECT id FROM integrations WHERE id = $1`, [integrationId])).toHaveLength(1);
     expect(await dedicatedSql(kidDb, `SELECT id FROM integrations`)).toEqual([]);
@@ -125,7 +135,7 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
     expect(one.body.shared_from).toBe(mssp.id);
     const tasks = await child('GET', `/api/v1/integrations/${integrationId}/tasks`);
     expect(tasks.status, tasks.text).toBe(200);
-    expect(tasks.body.data.map((t: { task_tag: string }) => t.task_tag)).toEqual(['lookup_ip']);
+    expect(tasks.body.data.map((t: { task_tag: string }) => t.task_tag).sort()).toEqual(['lookup_ip', 'pull_alerts']);
     const oneTask = await child('GET', `/api/v1/integrations/${integrationId}/tasks/${task.body.id}`);
     expect(oneTask.status, oneTask.text).toBe(200);
     const seed = await child('GET', '/apps/v1/integration-name/kid');
@@ -151,6 +161,21 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
       steps: [{ type: 'task', name: 'Look up', instance_id: instanceId, task_tag: 'lookup_ip', input: { ip: '1' } }],
     });
     expect(chain.status, chain.text).toBe(201);
+    // Case ingestion on the shared task: checked against the parent's tasks, its settings row in the child's database.
+    const ingestion = await child('PUT', `/api/v1/instances/${instanceId}/ingestion`, {
+      task_tag: 'pull_alerts',
+      enabled: false,
+      interval_seconds: 60,
+      items_path: '$.alerts',
+      pagination: { type: 'none' },
+      field_mapping: { external_id: '$.id', title: '$.host', severity: '$.level', occurred_at: '$.ts' },
+    });
+    expect(ingestion.status, ingestion.text).toBe(200);
+    expect(
+      await dedicatedSql(kidDb, `SELECT integration_uuid FROM instance_ingestion WHERE instance_uuid = $1`, [
+        instanceId,
+      ]),
+    ).toEqual([{ integration_uuid: integrationId }]);
 
     const started = await child('POST', `/api/v1/instances/${instanceId}/tasks/lookup_ip/runs`, {
       input: { ip: '198.51.100.9' },
