@@ -68,9 +68,18 @@ export async function migrateDatabase(
 const CONTROL_PLANE_REFERENCED = ['users'];
 
 /**
+ * The shared catalogue's tables: a tenant's instance (and its runs, its ingestion state) may be of an integration, and
+ * run a task, that a tenant above shares from another database (docs/dedicated-tenants.md, "Shared catalogue across
+ * databases"). In a dedicated database the foreign keys from other tables to these go; those among them (tasks ->
+ * integrations, a tenant's own tasks of its own integrations) stay.
+ */
+const CATALOGUE_REFERENCED = ['integrations', 'tasks'];
+
+/**
  * Migrates a dedicated tenant's database (docs/dedicated-tenants.md): the same migrations and runtime role as the core
- * database, then without the foreign keys to the users table (created_by -> users). Those rows live in the core
- * database, which no constraint of another database can check; row-level security still holds
+ * database, then without the foreign keys to the users table (created_by -> users) and, from other tables, to the
+ * shared catalogue's (integrations, tasks). Those rows live in the core database (or, for a tenant above sharing its
+ * catalogue, in its own), which no constraint of another database can check; row-level security still holds
  * every row to its tenant. Run again on every upgrade, so a foreign key a later migration adds goes too.
  */
 export async function migrateDedicatedDatabase(
@@ -90,6 +99,14 @@ export async function migrateDedicatedDatabase(
       [CONTROL_PLANE_REFERENCED],
     )) as { table: string; name: string }[];
     for (const c of constraints) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
+    const catalogue = (await ds.query(
+      `SELECT c.conrelid::regclass::text AS "table", c.conname AS name
+         FROM pg_constraint c
+        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+          AND c.confrelid::regclass::text = ANY($1) AND c.conrelid::regclass::text <> ALL($1)`,
+      [CATALOGUE_REFERENCED],
+    )) as { table: string; name: string }[];
+    for (const c of catalogue) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
   } finally {
     await ds.destroy();
   }

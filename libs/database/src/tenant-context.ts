@@ -19,7 +19,7 @@ import {
 import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { CORE_DATABASE, TenantDatabases } from './tenant-databases';
 import { TenantMoves } from './tenant-moves';
-import { SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
+import { CATALOGUE_OWNERS_SETTING, SessionSetting, TENANT_SETTING, USER_SETTING } from './tenant-settings';
 
 export type Tx = TransactionHost<LazyTransactionAdapter>;
 
@@ -35,6 +35,15 @@ const CORE_RUNNER = 'conduit_coreRunner';
 const APPLIED_SETTINGS = 'conduit_appliedSettings';
 /** The database of the current transaction (docs/dedicated-tenants.md): CORE_DATABASE or a dedicated tenant's id. */
 const DATABASE = 'conduit_database';
+
+/** Catalogue owners grouped by database (TenantContext.catalogueDatabases). */
+export interface CatalogueDatabases {
+  /** Those in the database read here (the open transaction's, or the reader's without one): read as before. */
+  here: TenantId[];
+  /** Those in other databases, one entry a database (its key), each read there (inCatalogueDatabase). */
+  elsewhere: { database: string; owners: TenantId[] }[];
+}
+
 /** Savepoint names: unique in the process, so nested savepoints never reuse an open one's name. */
 let savepoints = 0;
 
@@ -130,6 +139,47 @@ export class TenantContext {
   /** Whether the transaction open here is in tenantId's dedicated database. */
   inDatabaseOf(tenantId: TenantId): boolean {
     return this.txHost.isTransactionActive() && this.currentDatabase() === tenantId;
+  }
+
+  /**
+   * The tenants above readerId whose shared integrations and tasks it reads (`owners`), grouped by the database holding
+   * their rows (docs/dedicated-tenants.md, "Shared catalogue across databases"). Here is the open transaction's
+   * database, else readerId's (null: the core database). The registry answers from memory (no query).
+   */
+  async catalogueDatabases(readerId: TenantId | null, owners: readonly TenantId[]): Promise<CatalogueDatabases> {
+    const result: CatalogueDatabases = { here: [], elsewhere: [] };
+    if (owners.length === 0) return result;
+    let here =
+      this.txHost.isTransactionActive() || readerId === null
+        ? this.currentDatabase()
+        : this.databases.databaseOf(readerId);
+    if (typeof here !== 'string') here = await here;
+    for (const owner of owners) {
+      let database = this.databases.databaseOf(owner);
+      if (typeof database !== 'string') database = await database;
+      if (database === here) {
+        result.here.push(owner);
+        continue;
+      }
+      const group = result.elsewhere.find((g) => g.database === database);
+      if (group) group.owners.push(owner);
+      else result.elsewhere.push({ database, owners: [owner] });
+    }
+    return result;
+  }
+
+  /**
+   * Runs fn's reads of `owners`' shared catalogue rows in `database` (an entry of catalogueDatabases' `elsewhere`): in
+   * a transaction of its own there (a nested one when a transaction is open here), with no tenant set (so no tenant's
+   * own rows are seen) and the owners in app.catalogue_owners: the lookup policies show their shared rows only.
+   */
+  inCatalogueDatabase<T>(database: string, owners: readonly TenantId[], fn: () => Promise<T>): Promise<T> {
+    return this.withSettings({ [TENANT_SETTING]: '', [CATALOGUE_OWNERS_SETTING]: owners.join(',') }, fn, database);
+  }
+
+  /** The key of the database holding tenantId's rows: CORE_DATABASE or, for a dedicated tenant, its id. */
+  async databaseKeyOf(tenantId: TenantId): Promise<string> {
+    return this.databases.databaseOf(tenantId);
   }
 
   /**

@@ -5,6 +5,7 @@ export type IntegrationsErrorCode =
   | 'integration_name_exists'
   | 'invalid_field_definition'
   | 'integration_not_owned'
+  | 'shared_integration_in_other_database'
   | 'integration_has_dependents'
   | 'instance_not_found'
   | 'instance_has_dependents'
@@ -21,6 +22,7 @@ const STATUS: Record<IntegrationsErrorCode, HttpStatusCode> = {
   integration_name_exists: 409,
   invalid_field_definition: 400,
   integration_not_owned: 403,
+  shared_integration_in_other_database: 409,
   integration_has_dependents: 409,
   instance_not_found: 404,
   instance_has_dependents: 409,

@@ -120,8 +120,10 @@ export class TasksService {
     const cursor = decodeCursor(query.cursor);
     return this.db.runInTenant(tenantId, async () => {
       const { integration, owners } = await this.readableIntegration(tenantId, integrationId);
-      const rows = await this.tasks.sharedReading(owners, () =>
-        this.tasks.page(integration.tenant_id, integration.id, { status: query.status }, { limit, cursor }),
+      const rows = await this.tasks.sharedReading(
+        owners,
+        () => this.tasks.page(integration.tenant_id, integration.id, { status: query.status }, { limit, cursor }),
+        integration.tenant_id,
       );
       return toPage(rows, limit, (r) => present(r, tenantId));
     });
@@ -132,7 +134,11 @@ export class TasksService {
     return this.db.runInTenant(tenantId, async () => {
       const { integration, owners } = await this.readableIntegration(tenantId, integrationId);
       const row = isUuid(id)
-        ? await this.tasks.sharedReading(owners, () => this.tasks.find(integration.tenant_id, integration.id, id))
+        ? await this.tasks.sharedReading(
+            owners,
+            () => this.tasks.find(integration.tenant_id, integration.id, id),
+            integration.tenant_id,
+          )
         : null;
       if (!row) throw taskNotFound();
       return present(row, tenantId);

@@ -2,7 +2,7 @@
 // values checked against the integration's definitions and the secret part (secret fields, credentials) sealed.
 import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
-import { TenantContext } from '@conduit/database';
+import { CORE_DATABASE, TenantContext } from '@conduit/database';
 import { LicenseQuotas } from '@conduit/licensing';
 import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
@@ -109,9 +109,24 @@ export class InstancesService {
     return this.db.runInTenant(tenantId, async () => {
       const integration = await this.integrations.find({ tenantId, owners }, dto.integration_uuid);
       if (!integration) throw integrationNotFound();
+      await this.assertReferable(integration);
       const { integration_uuid: _uuid, ...input } = dto;
       return this.createFor(integration, input);
     });
+  }
+
+  /**
+   * The core database keeps its foreign keys to integrations: an instance there cannot point at an integration that a
+   * dedicated tenant above shares from its own database (unsupported, docs/dedicated-tenants.md "Shared catalogue
+   * across databases"). A dedicated database has no such key: its instances may be of its parents' integrations.
+   */
+  private async assertReferable(integration: IntegrationEntity): Promise<void> {
+    if (!this.db.inCoreDatabase()) return;
+    if ((await this.db.databaseKeyOf(integration.tenant_id)) === CORE_DATABASE) return;
+    throw new IntegrationsException(
+      'shared_integration_in_other_database',
+      'This integration is shared from a tenant with a dedicated database: a tenant in the shared database cannot have instances of it',
+    );
   }
 
   /**

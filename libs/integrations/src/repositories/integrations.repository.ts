@@ -1,9 +1,12 @@
 // The SQL over integrations, in the caller's transaction. Reads that may return another tenant's shared rows name
-// those tenants in app.catalogue_owners (the integrations_lookup policy, SELECT only) for that statement alone.
+// those tenants in app.catalogue_owners (the integrations_lookup policy, SELECT only) for that statement alone. The
+// shared rows of a tenant above in another database (a dedicated child of a shared MSSP) are read in that database,
+// in a transaction of their own there (docs/dedicated-tenants.md, "Shared catalogue across databases").
 import { Injectable } from '@nestjs/common';
 import { Brackets, SelectQueryBuilder } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { CATALOGUE_OWNERS_SETTING, PageRequest, TenantContext, newestFirst } from '@conduit/database';
+import type { CatalogueDatabases } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { IntegrationEntity, IntegrationStatus } from '../entities/integration.entity';
 import type { FieldDefinition } from '../fields';
@@ -97,8 +100,13 @@ export class IntegrationsRepository {
   }
 
   /** One live integration the reader may see: its own, or one shared from above. */
-  find(reader: CatalogueReader, id: string): Promise<IntegrationEntity | null> {
-    return this.reading(reader, () => this.visible(reader).andWhere('i.id = :id', { id }).getOne());
+  async find(reader: CatalogueReader, id: string): Promise<IntegrationEntity | null> {
+    const found = await this.acrossDatabases(
+      reader,
+      (r, own) => this.visible(r, own).andWhere('i.id = :id', { id }).getOne(),
+      (row) => row !== null,
+    );
+    return found.find((row) => row !== null) ?? null;
   }
 
   /**
@@ -119,10 +127,16 @@ export class IntegrationsRepository {
         .where('i.tenant_id = :tenantId AND i.deleted_at IS NULL', { tenantId: reader.tenantId });
       const rows = await newestFirst(this.filtered(own, filters), 'i', page).getMany();
       if (reader.owners.length === 0) return rows;
-      const shared = this.repo()
-        .createQueryBuilder('i')
-        .where('i.tenant_id IN (:...owners) AND i.shared AND i.deleted_at IS NULL', { owners: reader.owners });
-      rows.push(...(await newestFirst(this.filtered(shared, filters), 'i', page).getMany()));
+      const groups = await this.db.catalogueDatabases(reader.tenantId, reader.owners);
+      const sharedOf = (owners: TenantId[]) => {
+        const shared = this.repo()
+          .createQueryBuilder('i')
+          .where('i.tenant_id IN (:...owners) AND i.shared AND i.deleted_at IS NULL', { owners });
+        return newestFirst(this.filtered(shared, filters), 'i', page).getMany();
+      };
+      if (groups.here.length > 0) rows.push(...(await sharedOf(groups.here)));
+      for (const g of groups.elsewhere)
+        rows.push(...(await this.db.inCatalogueDatabase(g.database, g.owners, () => sharedOf(g.owners))));
       return rows.sort(newestFirstOrder).slice(0, page.limit + 1);
     });
   }
@@ -138,45 +152,76 @@ export class IntegrationsRepository {
   }
 
   /** Active integrations the reader sees (its own and shared), oldest first: the seed's integration list. */
-  active(reader: CatalogueReader): Promise<IntegrationEntity[]> {
-    return this.reading(reader, () =>
-      this.visible(reader)
+  async active(reader: CatalogueReader): Promise<IntegrationEntity[]> {
+    const parts = await this.acrossDatabases(reader, (r, own) =>
+      this.visible(r, own)
         .andWhere(`i.status = 'active'`)
         .orderBy('i.created_at', 'ASC')
         .addOrderBy('i.id', 'ASC')
         .limit(10_000)
         .getMany(),
     );
+    if (parts.length === 1) return parts[0];
+    return parts
+      .flat()
+      .sort((a, b) => -newestFirstOrder(a, b))
+      .slice(0, 10_000);
   }
 
   /** The field definitions of those live integrations the reader sees, by id (instances show unset secrets by them). */
   async definitionsOf(reader: CatalogueReader, ids: string[]): Promise<Map<string, FieldDefinition[]>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.reading(reader, () =>
-      this.visible(reader).andWhere('i.id IN (:...ids)', { ids }).select(['i.id', 'i.fields']).getMany(),
+    const parts = await this.acrossDatabases(reader, (r, own) =>
+      this.visible(r, own).andWhere('i.id IN (:...ids)', { ids }).select(['i.id', 'i.fields']).getMany(),
     );
-    return new Map(rows.map((r) => [r.id, r.fields]));
+    return new Map(parts.flat().map((r) => [r.id, r.fields]));
   }
 
   async logo(reader: CatalogueReader, id: string): Promise<StoredLogo | null> {
-    const row = await this.reading(reader, () =>
-      this.visible(reader).andWhere('i.id = :id', { id }).addSelect('i.logo').getOne(),
+    const found = await this.acrossDatabases(
+      reader,
+      (r, own) => this.visible(r, own).andWhere('i.id = :id', { id }).addSelect('i.logo').getOne(),
+      (row) => row !== null,
     );
+    const row = found.find((r) => r !== null);
     if (!row?.logo || !row.logo_content_type || !row.logo_sha256) return null;
     return { content_type: row.logo_content_type, body: row.logo, sha256: row.logo_sha256 };
   }
 
-  private visible(reader: CatalogueReader): SelectQueryBuilder<IntegrationEntity> {
+  /** The live rows the reader sees of `reader.owners`' shared ones, and (with `own`) its own. */
+  private visible(reader: CatalogueReader, own = true): SelectQueryBuilder<IntegrationEntity> {
     return this.repo()
       .createQueryBuilder('i')
       .where('i.deleted_at IS NULL')
       .andWhere(
         new Brackets((w) => {
-          w.where('i.tenant_id = :tenantId', { tenantId: reader.tenantId });
+          w.where(own ? 'i.tenant_id = :tenantId' : 'false', { tenantId: reader.tenantId });
           if (reader.owners.length > 0)
             w.orWhere('(i.shared AND i.tenant_id IN (:...owners))', { owners: reader.owners });
         }),
       );
+  }
+
+  /**
+   * Runs read once in the database read here, for the reader's own rows and the shared rows of the owners there (one
+   * statement, as ever), then once per other database holding owners, for their shared rows only (`own` false), in
+   * that database. With `done`, stops at the first answer it accepts (a read by id). One result a database read.
+   */
+  private async acrossDatabases<T>(
+    reader: CatalogueReader,
+    read: (reader: CatalogueReader, own: boolean) => Promise<T>,
+    done?: (result: T) => boolean,
+  ): Promise<T[]> {
+    if (reader.owners.length === 0) return [await read(reader, true)];
+    const groups: CatalogueDatabases = await this.db.catalogueDatabases(reader.tenantId, reader.owners);
+    const here = { tenantId: reader.tenantId, owners: groups.here };
+    const results = [await this.reading(here, () => read(here, true))];
+    for (const g of groups.elsewhere) {
+      if (done?.(results[results.length - 1])) break;
+      const there = { tenantId: reader.tenantId, owners: g.owners };
+      results.push(await this.db.inCatalogueDatabase(g.database, g.owners, () => read(there, false)));
+    }
+    return results;
   }
 
   private reading<T>(reader: CatalogueReader, fn: () => Promise<T>): Promise<T> {

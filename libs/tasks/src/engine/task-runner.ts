@@ -143,12 +143,18 @@ export class TaskRunner {
         code: 'gave_up',
         message: `gave up: ${claim.attempt_count - 1} workers took this run and stopped without recording it`,
       });
-    const { instance: row, tasks: all } = await this.runs.loadForRun(
+    const loadedForRun = await this.runs.loadForRun(
       claim.tenant_id,
       owners,
       claim.instance_uuid,
       claim.integration_uuid,
     );
+    const row = loadedForRun.instance;
+    let all = loadedForRun.tasks;
+    // An integration shared from a tenant above in another database: its tasks are read there
+    // (docs/dedicated-tenants.md, "Shared catalogue across databases").
+    if (row && all.length === 0 && owners.length > 0)
+      all = await this.db.runInTenant(claim.tenant_id, () => this.tasks.ofIntegration(owners, claim.integration_uuid));
     const [opened, secretInput] = await Promise.all([
       row ? this.instances.openSecrets(row) : null,
       claim.input_sealed

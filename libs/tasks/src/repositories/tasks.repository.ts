@@ -1,4 +1,6 @@
-// The SQL over tasks (and the one read of the integration a task belongs to), in the caller's transaction.
+// The SQL over tasks (and the one read of the integration a task belongs to), in the caller's transaction. A shared
+// integration (and its tasks) of a tenant above in another database is read in that database, in a transaction of its
+// own there (docs/dedicated-tenants.md, "Shared catalogue across databases").
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import {
@@ -46,22 +48,55 @@ export class TasksRepository {
    * A live integration shared by one of `owners` (the tenants above the reader), read through the integrations' lookup
    * policy; null when none.
    */
-  sharedIntegration(owners: TenantId[], id: string): Promise<TaskIntegration | null> {
-    if (owners.length === 0) return Promise.resolve(null);
-    return this.sharedReading(owners, () =>
+  async sharedIntegration(owners: TenantId[], id: string): Promise<TaskIntegration | null> {
+    const read = (of: TenantId[]) =>
       this.db.em
         .getRepository(IntegrationEntity)
         .createQueryBuilder('i')
         .select(['i.id', 'i.tenant_id', 'i.integration_id', 'i.fields'])
-        .where('i.id = :id AND i.shared AND i.deleted_at IS NULL AND i.tenant_id IN (:...owners)', { id, owners })
-        .getOne(),
-    );
+        .where('i.id = :id AND i.shared AND i.deleted_at IS NULL AND i.tenant_id IN (:...owners)', { id, owners: of })
+        .getOne();
+    return this.firstAcross(owners, read, (row) => row !== null, null);
   }
 
-  /** Runs reads of another tenant's shared integration's tasks (the tasks_lookup policy), for fn's statements only. */
-  sharedReading<T>(owners: TenantId[], fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs reads of another tenant's shared integration's tasks (the tasks_lookup policy), for fn's statements only.
+   * With `owner` (the tenant whose integration it is), in that tenant's database when it is another one than here.
+   */
+  async sharedReading<T>(owners: TenantId[], fn: () => Promise<T>, owner?: TenantId): Promise<T> {
     if (owners.length === 0) return fn();
+    if (owner !== undefined) {
+      const groups = await this.db.catalogueDatabases(null, owners);
+      const there = groups.elsewhere.find((g) => g.owners.includes(owner));
+      if (there) return this.db.inCatalogueDatabase(there.database, there.owners, fn);
+    }
     return this.db.withSettings({ [CATALOGUE_OWNERS_SETTING]: owners.join(',') }, fn);
+  }
+
+  /**
+   * read(owners) here, with the owners in this database (and the reader's own rows), then, until an answer is
+   * accepted, in each other database holding owners, with those. `none` when no owner is anywhere.
+   */
+  private async firstAcross<T>(
+    owners: TenantId[],
+    read: (owners: TenantId[]) => Promise<T>,
+    accepted: (result: T) => boolean,
+    none: T,
+  ): Promise<T> {
+    if (owners.length === 0) return none;
+    const groups = await this.db.catalogueDatabases(null, owners);
+    let result = none;
+    if (groups.here.length > 0) {
+      result = await this.db.withSettings({ [CATALOGUE_OWNERS_SETTING]: groups.here.join(',') }, () =>
+        read(groups.here),
+      );
+      if (accepted(result)) return result;
+    }
+    for (const g of groups.elsewhere) {
+      result = await this.db.inCatalogueDatabase(g.database, g.owners, () => read(g.owners));
+      if (accepted(result)) return result;
+    }
+    return result;
   }
 
   /** False when the tag is taken by another live task of the integration. */
@@ -101,15 +136,24 @@ export class TasksRepository {
    * The live tasks of an integration the reader may run: its own, or one shared by `owners` (read through the
    * tasks_lookup policy). The run needs every task, for the dependencies.
    */
-  ofIntegration(owners: TenantId[], integrationUuid: string): Promise<TaskEntity[]> {
-    return this.sharedReading(owners, () =>
+  async ofIntegration(owners: TenantId[], integrationUuid: string): Promise<TaskEntity[]> {
+    const read = () =>
       this.repo()
         .createQueryBuilder('t')
         .where('t.integration_uuid = :integrationUuid AND t.deleted_at IS NULL', { integrationUuid })
         .orderBy('t.execution_order', 'ASC')
         .addOrderBy('t.task_id', 'ASC')
-        .getMany(),
-    );
+        .getMany();
+    // Here: the reader's own integrations' tasks and those shared by owners in this database (one statement); an
+    // integration shared from another database has its tasks there, read only when none was found here.
+    const groups = await this.db.catalogueDatabases(null, owners);
+    const rows = await this.sharedReading(groups.here, read);
+    if (rows.length > 0) return rows;
+    for (const g of groups.elsewhere) {
+      const there = await this.db.inCatalogueDatabase(g.database, g.owners, read);
+      if (there.length > 0) return there;
+    }
+    return rows;
   }
 
   find(tenantId: TenantId, integrationUuid: string, id: string): Promise<TaskEntity | null> {
