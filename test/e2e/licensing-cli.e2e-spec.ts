@@ -101,7 +101,7 @@ describe('licence commands', () => {
     const refused = await cli(offline, 'license:sign', '--claims', badClaims, '--key', keyFile);
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/^license_malformed: /m);
-    expect(refused.out).toMatch(/features\.0: unknown feature "warp"/);
+    expect(refused.out).toMatch(/features\[0\]: unknown feature "warp"/);
     expect(refused.out).toMatch(/quotas: /);
     const publicOnly = join(dir, 'public.jwk');
     writeFileSync(publicOnly, JSON.stringify(JSON.parse(publicKeys).keys[0]));
