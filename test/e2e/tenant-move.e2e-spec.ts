@@ -5,10 +5,8 @@
 // delivered once, the rows read from the new database, the old ones gone after --cleanup. Then `migrate --status` and
 // `migrate` across the core and the dedicated database (point 6).
 import { Client } from 'pg';
-import { resolveDatabaseUrls } from '@conduit/database';
 // The operator CLI (src/) has no @conduit alias: its commands are run here as src/cli.ts runs them.
-// eslint-disable-next-line no-restricted-imports
-import { runCommand } from '../../src/cli-commands';
+import { runCliInProcess } from '../support/cli-in-process';
 import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { startProcess } from '../support/processes';
 import { TEST_MASTER_KEY, testConfig } from '../support/test-config';
@@ -102,33 +100,9 @@ describe('tenant:move', () => {
     return { code, out: proc.output() };
   }
 
-  /**
-   * The same command run in this process (runCommand, as src/cli.ts calls it) with its output captured: a spawned CLI
-   * takes seconds to load; the first move runs as a real process.
-   */
-  async function cliHere(command: string, values: Record<string, string | boolean>) {
-    const config = testConfig(stack.db.url, { DEDICATED_DATABASE_HOSTS: '127.0.0.1' });
-    let out = '';
-    const capture = (chunk: string | Uint8Array) => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-      return true;
-    };
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-    let code: number;
-    try {
-      await runCommand(command, values, config, resolveDatabaseUrls(config));
-      code = Number(process.exitCode ?? 0);
-    } catch (err) {
-      code = 1;
-      out += `${(err as Error).message}\n`;
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-      process.exitCode = 0;
-    }
-    return { code, out };
-  }
+  /** The same command run in this process (a spawned CLI takes seconds to load; the first move runs as one). */
+  const cliHere = (command: string, values: Record<string, string | boolean>) =>
+    runCliInProcess(testConfig(stack.db.url, { DEDICATED_DATABASE_HOSTS: '127.0.0.1' }), command, values);
 
   async function inDatabase<R = Record<string, any>>(name: string, sql: string, params: unknown[] = []) {
     const client = new Client({ connectionString: databaseUrl(name) });
