@@ -6,19 +6,15 @@
 // un-sharing and deleting it is seen at once.
 // The other way round (a shared child of a dedicated parent) reads the parent's shared catalogue but is refused an
 // instance of it (the core database keeps its foreign keys).
-import { Client } from 'pg';
 import { TenantDatabases } from '@conduit/database';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
-import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { databaseUrl, dropDatabase, sqlIn, tenantRows, withAdminClient } from '../support/postgres-admin';
 import { liftQuotas } from '../support/test-license';
 
 const PASSWORD = 'correct-horse-battery-staple';
 const TOOL_TOKEN = 'tool-bearer-token-c4t4';
-/** Tables of the control plane, which stay in the core database whatever a tenant's isolation. */
-const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 
 describe('dedicated-database tenants: the shared catalogue of a parent in another database', () => {
   let stack: TestStack;
@@ -90,15 +86,7 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
   const child = as(() => kidAdmin);
 
   /** Raw SQL as the owner in a dedicated database (bypasses RLS). */
-  async function dedicatedSql<R = Record<string, any>>(name: string, sql: string, params: unknown[] = []) {
-    const client = new Client({ connectionString: databaseUrl(name) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  }
+  const dedicatedSql = sqlIn;
 
   it('the parent shares an integration with a task; the dedicated child lists and reads both', async () => {
     const created = await parent('POST', '/api/v1/integrations', { title: 'MSSP Intel', shared: true });
@@ -195,21 +183,7 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
       await dedicatedSql(kidDb, `SELECT integration_uuid, status FROM task_runs WHERE id = $1`, [started.body.id]),
     ).toEqual([{ integration_uuid: integrationId, status: 'success' }]);
     // Nothing of the child in a tenant-owned table of the core database (control plane aside).
-    const tables = (
-      await stack.api.sql<{ name: string }>(
-        `SELECT c.table_name AS name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-          WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'`,
-      )
-    )
-      .map((r) => r.name)
-      .filter((name) => !CONTROL_PLANE.test(name));
-    const inCore: Record<string, number> = {};
-    for (const name of tables) {
-      const [{ n }] = await stack.api.sql(`SELECT count(*)::int AS n FROM "${name}" WHERE tenant_id = $1`, [kid.id]);
-      if (n > 0) inCore[name] = n;
-    }
-    expect(inCore).toEqual({});
+    expect(await tenantRows((sql, params) => stack.api.sql(sql, params), kid.id)).toEqual({});
     // The dedicated database has no foreign key to the catalogue from other tables; the core database keeps its own.
     const catalogueKeys = `SELECT conrelid::regclass::text AS t FROM pg_constraint
       WHERE contype = 'f' AND confrelid::regclass::text IN ('integrations', 'tasks')

@@ -3,11 +3,10 @@
 // core database, none in its own; people added after the switch (operator, SCIM, JIT SSO) sign in and act there; an
 // MSSP parent acting in it with X-Tenant-Id reads and writes its database, bounded by the allocation it was given;
 // and a sealed URL the keyring cannot open answers 503 tenant_database_unavailable, not 500.
-import { Client } from 'pg';
 import { TenantDatabases, sealDatabaseUrl } from '@conduit/database';
 import { MasterKeyring, TenantId } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
-import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { databaseUrl, dropDatabase, sqlIn, withAdminClient } from '../support/postgres-admin';
 import { TestIdp, startTestIdp } from '../support/saml-idp';
 import { connectionFromIdp, createConnection, signInThroughIdp } from '../support/saml-flow';
 import { liftQuotas } from '../support/test-license';
@@ -50,15 +49,8 @@ describe('the control plane of a dedicated tenant', () => {
   });
 
   /** Raw SQL as the owner in the dedicated database (bypasses RLS). */
-  async function dedicatedSql<R = Record<string, any>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    const client = new Client({ connectionString: databaseUrl(dedicatedName) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  }
+  const dedicatedSql = <R = Record<string, any>>(sql: string, params: unknown[] = []) =>
+    sqlIn<R>(dedicatedName, sql, params);
 
   /** Per control-plane table (found in the catalogue), the child's rows there: only tables with any. */
   async function controlPlaneRows(

@@ -6,7 +6,6 @@
 // the core database (control plane aside), and rows of each domain in its own database. Retention sweeps it there.
 // The receive path finds a dedicated tenant's source in its database (through the core database's source directory),
 // also while another dedicated database is away.
-import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { AnalyticsRollups, TenantDatabases } from '@conduit/database';
 import { RetentionSweeper } from '@conduit/webhooks/engine';
@@ -14,15 +13,12 @@ import { TaskRunRetention } from '@conduit/tasks/engine';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
-import { ADMIN_URL, databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { ADMIN_URL, databaseUrl, dropDatabase, sqlIn, tenantRows, withAdminClient } from '../support/postgres-admin';
 import { PgWireProxy } from '../support/pg-wire-proxy';
 import { liftQuotas } from '../support/test-license';
 
 const PASSWORD = 'correct-horse-battery-staple';
 const TOOL_TOKEN = 'tool-bearer-token-7f1e';
-/** Tables of the control plane, which stay in the core database whatever a tenant's isolation. */
-const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|inbound_source_directory|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 
 const json = (body: unknown, status = 200) => ({
   status,
@@ -94,39 +90,10 @@ describe('dedicated-database tenants: every domain routed, zero rows in the core
     return res.body;
   }
   /** Raw SQL as the owner in the dedicated database (bypasses RLS). */
-  async function dedicatedSql<R = Record<string, any>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    const client = new Client({ connectionString: databaseUrl(dedicatedName) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  }
+  const dedicatedSql = <R = Record<string, any>>(sql: string, params: unknown[] = []) =>
+    sqlIn<R>(dedicatedName, sql, params);
   const coreSql = (sql: string, params?: unknown[]) => stack.api.sql(sql, params);
   const dedSql = (sql: string, params?: unknown[]) => dedicatedSql(sql, params);
-
-  /** Per tenant-owned table (control plane aside), the rows of tenantId, as the owner: only those with any. */
-  async function tenantRows(
-    run: (sql: string, params?: unknown[]) => Promise<Record<string, any>[]>,
-    tenantId: string,
-  ): Promise<Record<string, number>> {
-    const tables = (
-      await run(
-        `SELECT c.table_name AS name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-          WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'`,
-      )
-    )
-      .map((r) => r.name as string)
-      .filter((name) => !CONTROL_PLANE.test(name));
-    const counts: Record<string, number> = {};
-    for (const name of tables) {
-      const [{ n }] = await run(`SELECT count(*)::int AS n FROM "${name}" WHERE tenant_id = $1`, [tenantId]);
-      if (n > 0) counts[name] = n;
-    }
-    return counts;
-  }
 
   it('publishes an event and the worker delivers it to the subscriber, signed', async () => {
     subscription = await created('POST', '/api/v1/subscriptions', {

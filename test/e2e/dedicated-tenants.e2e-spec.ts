@@ -2,19 +2,15 @@
 // database of its own (a second database on the local cluster) with its refusals, then that tenant's integration,
 // subscription and event written there and nowhere in the core database, while a shared tenant goes on beside it.
 // The URL (with a password the local cluster ignores) never appears in a response or an audit row.
-import { Client } from 'pg';
 import { SystemContext, TenantContext, TenantRoundTrip } from '@conduit/database';
 import { TenantId } from '@conduit/platform';
 import { TestApi, startTestApi } from '../support/test-api';
 import { PgWireProxy } from '../support/pg-wire-proxy';
-import { ADMIN_URL, databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { ADMIN_URL, databaseUrl, dropDatabase, sqlIn, tenantRows, withAdminClient } from '../support/postgres-admin';
 import { useLicenseTerms } from '../support/test-license';
 
 const PASSWORD = 'correct-horse-battery-staple';
 const URL_PASSWORD = 'Dedicated-Owner-Secret-42';
-/** Tables of the control plane, which stay in the core database whatever a tenant's isolation. */
-const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|inbound_source_directory|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 
 describe('dedicated-database tenants', () => {
   let api: TestApi;
@@ -60,37 +56,8 @@ describe('dedicated-database tenants', () => {
     api.request('PUT', `/api/v1/tenants/${tenantId}/isolation`, { token, body });
 
   /** Raw SQL as the owner in the dedicated database (bypasses RLS). */
-  async function dedicatedSql<R = Record<string, any>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    const client = new Client({ connectionString: databaseUrl(dedicatedName) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  }
-
-  /** Per table with a tenant_id (control plane aside), the rows of tenantId, as the owner: only those with any. */
-  async function tenantRows(
-    run: (sql: string, params?: unknown[]) => Promise<Record<string, any>[]>,
-    tenantId: string,
-  ): Promise<Record<string, number>> {
-    const tables = (
-      await run(
-        `SELECT c.table_name AS name FROM information_schema.columns c
-           JOIN information_schema.tables t USING (table_schema, table_name)
-          WHERE c.table_schema = 'public' AND c.column_name = 'tenant_id' AND t.table_type = 'BASE TABLE'`,
-      )
-    )
-      .map((r) => r.name as string)
-      .filter((name) => !CONTROL_PLANE.test(name));
-    const counts: Record<string, number> = {};
-    for (const name of tables) {
-      const [{ n }] = await run(`SELECT count(*)::int AS n FROM "${name}" WHERE tenant_id = $1`, [tenantId]);
-      if (n > 0) counts[name] = n;
-    }
-    return counts;
-  }
+  const dedicatedSql = <R = Record<string, any>>(sql: string, params: unknown[] = []) =>
+    sqlIn<R>(dedicatedName, sql, params);
 
   async function expectNothingWritten(): Promise<void> {
     const rows = await api.sql(`SELECT isolation, database_url_sealed FROM tenants WHERE id = $1`, [dedi.id]);

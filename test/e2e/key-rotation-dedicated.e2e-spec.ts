@@ -6,7 +6,6 @@
 import { AddressInfo } from 'node:net';
 import { Server, createServer } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client } from 'pg';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { openDatabaseUrl, runtimeRolePassword } from '@conduit/database';
 import { MasterKeyring, TenantId } from '@conduit/platform';
@@ -15,7 +14,7 @@ import { startProcess } from '../support/processes';
 import { TestApi, startTestApi } from '../support/test-api';
 import { TestIdp, startTestIdp } from '../support/saml-idp';
 import { connectionFromIdp, createConnection } from '../support/saml-flow';
-import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { databaseUrl, dropDatabase, sqlIn, withAdminClient } from '../support/postgres-admin';
 import { TEST_MASTER_KEY, testConfig } from '../support/test-config';
 import { useLicenseTerms } from '../support/test-license';
 
@@ -42,15 +41,8 @@ describe('master key rotation with a dedicated-database tenant', () => {
   const received: string[] = [];
   const outputs: string[] = [];
 
-  async function dedicatedSql<R = Record<string, any>>(sql: string, params: unknown[] = []): Promise<R[]> {
-    const client = new Client({ connectionString: databaseUrl(dedicatedName) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  }
+  const dedicatedSql = <R = Record<string, any>>(sql: string, params: unknown[] = []) =>
+    sqlIn<R>(dedicatedName, sql, params);
 
   /**
    * An operator command with this master key: the first spawned as the real CLI (`npm run cli`), the others run in

@@ -4,10 +4,9 @@
 // worker delivering them; a 503 tenant_moving is retried as a sender would): nothing lost, every accepted event
 // delivered once, the rows read from the new database, the old ones gone after --cleanup. Then `migrate --status` and
 // `migrate` across the core and the dedicated database (point 6).
-import { Client } from 'pg';
 // The operator CLI (src/) has no @conduit alias: its commands are run here as src/cli.ts runs them.
 import { runCliInProcess } from '../support/cli-in-process';
-import { databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
+import { CONTROL_PLANE_TABLES, databaseUrl, dropDatabase, sqlIn, withAdminClient } from '../support/postgres-admin';
 import { startProcess } from '../support/processes';
 import { TEST_MASTER_KEY, testConfig } from '../support/test-config';
 import { TEST_LICENSE_PUBLIC_KEYS, useLicenseTerms } from '../support/test-license';
@@ -15,8 +14,6 @@ import { TestStack, startTestStack } from '../support/test-stack';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook-receiver';
 
 const URL_PASSWORD = 'Move-Owner-Secret-77';
-const CONTROL_PLANE =
-  /^(api_keys|audit_events|auth_sessions|inbound_source_directory|memberships|revoked_access_tokens|tenant_auth_settings|tenant_data_keys|licenses?_.*|licenses|sso_.*|scim_.*)$/;
 /** Tables the load does not write: their rows must be the same, checksum for checksum, on both sides. */
 const QUIET_TABLES = [
   'integrations',
@@ -104,15 +101,7 @@ describe('tenant:move', () => {
   const cliHere = (command: string, values: Record<string, string | boolean>) =>
     runCliInProcess(testConfig(stack.db.url, { DEDICATED_DATABASE_HOSTS: '127.0.0.1' }), command, values);
 
-  async function inDatabase<R = Record<string, any>>(name: string, sql: string, params: unknown[] = []) {
-    const client = new Client({ connectionString: databaseUrl(name) });
-    await client.connect();
-    try {
-      return (await client.query(sql, params)).rows as R[];
-    } finally {
-      await client.end();
-    }
-  }
+  const inDatabase = sqlIn;
 
   /** Per tenant-data table: the tenant's row count and checksum in one database (as the owner). */
   async function snapshot(name: string): Promise<Record<string, { n: number; c: string | null }>> {
@@ -125,7 +114,7 @@ describe('tenant:move', () => {
       )
     )
       .map((r) => r.name)
-      .filter((t) => !CONTROL_PLANE.test(t));
+      .filter((t) => !CONTROL_PLANE_TABLES.test(t));
     const out: Record<string, { n: number; c: string | null }> = {};
     for (const t of tables) {
       const [row] = await inDatabase<{ n: number; c: string | null }>(
