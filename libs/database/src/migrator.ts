@@ -91,22 +91,17 @@ export async function migrateDedicatedDatabase(
   const ds = new DataSource({ type: 'postgres', url: urls.migrationUrl, extra: { max: 1 }, logging: false });
   await ds.initialize();
   try {
-    const constraints = (await ds.query(
-      `SELECT c.conrelid::regclass::text AS "table", c.conname AS name
-         FROM pg_constraint c
-        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
-          AND c.confrelid::regclass::text = ANY($1) AND c.conrelid::regclass::text <> ALL($1)`,
-      [CONTROL_PLANE_REFERENCED],
-    )) as { table: string; name: string }[];
-    for (const c of constraints) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
-    const catalogue = (await ds.query(
-      `SELECT c.conrelid::regclass::text AS "table", c.conname AS name
-         FROM pg_constraint c
-        WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
-          AND c.confrelid::regclass::text = ANY($1) AND c.conrelid::regclass::text <> ALL($1)`,
-      [CATALOGUE_REFERENCED],
-    )) as { table: string; name: string }[];
-    for (const c of catalogue) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
+    // Each group keeps the foreign keys among its own tables (tasks -> integrations stays).
+    for (const referenced of [CONTROL_PLANE_REFERENCED, CATALOGUE_REFERENCED]) {
+      const constraints = (await ds.query(
+        `SELECT c.conrelid::regclass::text AS "table", c.conname AS name
+           FROM pg_constraint c
+          WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+            AND c.confrelid::regclass::text = ANY($1) AND c.conrelid::regclass::text <> ALL($1)`,
+        [referenced],
+      )) as { table: string; name: string }[];
+      for (const c of constraints) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
+    }
   } finally {
     await ds.destroy();
   }
