@@ -5,6 +5,7 @@
 // served stored exactly once. The API that sets things up runs in this process but is idle while the worker ingests.
 // Run: node -r @swc-node/register bench/cases-poller.ts   (needs local PostgreSQL and Redis like `npm test`)
 // Knobs: BENCH_ALERTS (default 50,000), BENCH_PAGE_SIZE (500), BENCH_KEYS (200 case keys shared by 80 % of alerts),
+//        BENCH_KEEP_DATABASE=1 (the bench database is kept, to look at plans after a run),
 //        BENCH_SUBSCRIBED=1 (a subscription to case.*: the worker delivers every case event too).
 import 'reflect-metadata';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
     server.close();
     await deleteRedisPrefix(redis, db.env.REDIS_PREFIX);
     await redis.quit();
-    await db.drop();
+    if (process.env.BENCH_KEEP_DATABASE !== '1') await db.drop();
   }
 }
 
