@@ -5,7 +5,7 @@
 // the checksum is the canonical one; each body is accepted by its create route in an empty tenant, and exporting that
 // tenant gives the same document but for exported_at, source and checksum. Also the seed route, unknown ids, bad
 // bodies, the roles, the audit row (kinds and counts, no content) and the licence feature.
-import { documentChecksum } from '@conduit/transfer';
+import { TRANSFER_VERSION, documentChecksum } from '@conduit/transfer';
 import type { TransferDocument } from '@conduit/transfer';
 import { FEATURES } from '@conduit/licensing';
 import { TestApi, startTestApi } from '../support/test-api';
@@ -197,7 +197,7 @@ describe('transfer export', () => {
       for (const word of secret.split(/[^A-Za-z0-9]+/).filter((w) => w.length >= 8)) expect(text).not.toContain(word);
     }
     const doc = res.body as Doc;
-    expect(doc).toMatchObject({ format: 'conduit.export', version: 1, source: { tenant_code: 'acme' } });
+    expect(doc).toMatchObject({ format: 'conduit.export', version: TRANSFER_VERSION, source: { tenant_code: 'acme' } });
     expect(doc.source.installation).toMatch(/^[0-9a-f-]{36}$/);
     expect(Date.parse(doc.exported_at)).toBeGreaterThan(Date.now() - 60_000);
     // No id, seq number or timestamp of the tenant's rows.

@@ -5,7 +5,7 @@
 // the secrets the import answers as needed, and exported again: the same document but for exported_at, source and
 // checksum. Then every class of bad document sent to POST /api/v1/transfer/import is a 400 with its code and details,
 // and no row of any table an import writes changes.
-import { documentChecksum } from '@conduit/transfer';
+import { TRANSFER_VERSION, documentChecksum } from '@conduit/transfer';
 import type { TransferDocument } from '@conduit/transfer';
 import { TestApi, startTestApi } from '../support/test-api';
 import { liftQuotas } from '../support/test-license';
@@ -386,11 +386,18 @@ describe('transfer round trip and bad documents', () => {
     }
   });
 
-  it("resolves a chain step on an instance of the MSSP's shared integration (named by title, not exported)", async () => {
+  it("carries a customer's instances of its MSSP's shared integration: restored into another customer, unresolved elsewhere", async () => {
     await api.seedTenant('rtmssp');
     const mssp = await api.seedUser('rtmssp', 'mssp_admin');
     const shared = await ok(
-      await post(mssp.token, '/api/v1/integrations', { title: 'MSSP EDR', shared: true, fields: [] }),
+      await post(mssp.token, '/api/v1/integrations', {
+        title: 'MSSP EDR',
+        shared: true,
+        fields: [
+          { name: 'region', type: 'select', options: ['eu', 'us'], required: true },
+          { name: 'api_key', type: 'secret', required: true },
+        ],
+      }),
     );
     await ok(
       await post(mssp.token, `/api/v1/integrations/${shared.id}/tasks`, {
@@ -399,36 +406,94 @@ describe('transfer round trip and bad documents', () => {
         request: { method: 'POST', path: '/isolate' },
       }),
     );
-    const customers: { id: string; token: string; instance: string }[] = [];
+    const customers: { id: string; token: string }[] = [];
     for (const code of ['rtcust1', 'rtcust2']) {
       const t = await api.seedTenant(code, 'rtmssp');
       const admin = await api.seedUser(code, 'tenant_admin');
-      const instance = await ok(
-        await post(admin.token, '/api/v1/instances', {
-          integration_uuid: shared.id,
-          title: 'EDR',
-          base_url: 'https://edr.example.com',
-        }),
-      );
-      customers.push({ id: t.id, token: admin.token, instance: instance.id });
+      customers.push({ id: t.id, token: admin.token });
     }
+    const body = {
+      title: 'EDR',
+      base_url: 'https://edr.example.com',
+      fields: { region: 'eu', api_key: 'customer-edr-key' },
+      auth: { type: 'bearer', token: 'customer-edr-bearer' },
+      health_check: { task_tag: 'isolate', interval_seconds: 3600 },
+    };
+    const instance = await ok(
+      await post(customers[0].token, '/api/v1/instances', { integration_uuid: shared.id, ...body }),
+    );
     await ok(
       await post(customers[0].token, '/api/v1/chains', {
         name: 'Contain',
         trigger_event: 'alert.raised',
-        steps: [{ type: 'task', name: 'Isolate', instance_id: customers[0].instance, task_tag: 'isolate' }],
+        steps: [{ type: 'task', name: 'Isolate', instance_id: instance.id, task_tag: 'isolate' }],
       }),
     );
+
+    // The customer's whole export: no app of its own, the instance as a stub naming the MSSP's integration.
     const doc = await exportAll(customers[0].token);
+    expect(doc.version).toBe(TRANSFER_VERSION);
     expect(doc.apps).toEqual([]);
+    expect(doc.shared_instances).toEqual([
+      {
+        integration: 'MSSP EDR',
+        title: 'EDR',
+        base_url: 'https://edr.example.com',
+        fields: { region: 'eu' },
+        auth: { type: 'bearer' },
+        health_check: { task_tag: 'isolate', interval_seconds: 3600, failure_threshold: 3 },
+        status: 'active',
+        ingestion: null,
+        secrets_required: ['fields.api_key', 'auth.token'],
+      },
+    ]);
+    expect(JSON.stringify(doc)).not.toMatch(/customer-edr/);
     expect((doc.chains as Json[])[0].steps[0].instance).toEqual({ integration: 'MSSP EDR', title: 'EDR' });
+    // Asked for chosen integrations, an export is about those only.
+    const partial = await ok(await post(customers[0].token, '/api/v1/transfer/export', { integration_ids: [] }), 200);
+    expect(partial.shared_instances).toBeUndefined();
+
+    // Restored into the other customer: the instance created inactive, its secrets asked for, the chain on it.
     const res = await post(customers[1].token, '/api/v1/transfer/import', { document: doc, import_type: 'overwrite' });
     expect(res.body.status, res.text).toBe('completed');
-    const chain = await ok(
-      await api.request('GET', `/api/v1/chains/${res.body.items[0].id}`, { token: customers[1].token }),
+    const item = res.body.items.find((i: Json) => i.kind === 'instance');
+    expect(item).toMatchObject({ name: 'EDR', action: 'create', integration: 'MSSP EDR' });
+    expect(res.body.needs_secrets).toEqual([
+      { instance_id: item.id, title: 'EDR', integration: 'MSSP EDR', fields: ['fields.api_key', 'auth.token'] },
+    ]);
+    const restored = await ok(
+      await api.request('GET', `/api/v1/instances/${item.id}`, { token: customers[1].token }),
       200,
     );
-    expect(chain.steps[0].instance_id).toBe(customers[1].instance);
+    expect(restored).toMatchObject({ integration_uuid: shared.id, status: 'inactive', fields: { region: 'eu' } });
+    const chainItem = res.body.items.find((i: Json) => i.kind === 'chain');
+    const chain = await ok(
+      await api.request('GET', `/api/v1/chains/${chainItem.id}`, { token: customers[1].token }),
+      200,
+    );
+    expect(chain.steps[0].instance_id).toBe(item.id);
+
+    // Given its secrets and switched on, the restored customer exports the same document.
+    await ok(
+      await api.request('PATCH', `/api/v1/instances/${item.id}`, {
+        token: customers[1].token,
+        body: { status: 'active', fields: { api_key: 'other-key' }, auth: { type: 'bearer', token: 'other-bearer' } },
+      }),
+      200,
+    );
+    expect(content(await exportAll(customers[1].token))).toEqual(content(doc));
+    // skip leaves it; a second overwrite updates it in place.
+    const skipped = await post(customers[1].token, '/api/v1/transfer/import', { document: doc, import_type: 'skip' });
+    expect(skipped.body.items.find((i: Json) => i.kind === 'instance')).toMatchObject({ action: 'skip', id: item.id });
+
+    // A tenant outside the MSSP does not see its integration: the stub is reported, never dropped, nothing written.
+    const outsider = await tenant('rtoutsider');
+    const refused = await post(outsider.token, '/api/v1/transfer/import', { document: doc, import_type: 'overwrite' });
+    expect(refused.body.items.find((i: Json) => i.kind === 'instance')).toMatchObject({
+      action: 'error',
+      problems: [expect.objectContaining({ code: 'unresolved_reference', field: 'shared_instances[0].integration' })],
+    });
+    expect((await counts(outsider.id)).integration_instances).toBe(0);
   });
 
   describe('bad documents over HTTP: 400 with a stable code and details, nothing written', () => {
@@ -486,7 +551,7 @@ describe('transfer round trip and bad documents', () => {
     });
 
     it('a newer version', async () => {
-      await refused(wrap(withChecksum({ ...changed(), version: 2 })), 'import_version_unsupported', {
+      await refused(wrap(withChecksum({ ...changed(), version: TRANSFER_VERSION + 1 })), 'import_version_unsupported', {
         code: 'version_too_new',
       });
     });

@@ -76,9 +76,12 @@ export class InstancesService {
     input: InstanceInput,
   ): Promise<{ instance: InstanceResponse; needs_secrets: string[] }> {
     const tenantId = this.writer('create');
+    // Of the tenant's own integration, or of one shared with it from above (an MSSP customer's backup restored).
+    const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
     return this.db.runInTenant(tenantId, async () => {
-      const integration = await this.integrations.find({ tenantId, owners: [] }, integrationUuid);
+      const integration = await this.integrations.find({ tenantId, owners }, integrationUuid);
       if (!integration) throw integrationNotFound();
+      await this.assertReferable(integration);
       const instance = await this.createFor(integration, { ...input, status: 'inactive' }, true);
       const values = (input.fields ?? {}) as Record<string, unknown>;
       const missingFields = integration.fields
@@ -95,10 +98,11 @@ export class InstancesService {
   /** The integration's live instance titled so (case-insensitively), or null: how an import finds what exists. */
   async findByTitle(integrationUuid: string, title: string): Promise<InstanceResponse | null> {
     const tenantId = this.reader();
+    const owners = (await this.hierarchy.lineage(tenantId)).slice(1);
     return this.db.runInTenant(tenantId, async () => {
       const row = await this.instances.findByTitle(tenantId, integrationUuid, title);
       if (!row) return null;
-      const integration = await this.integrations.find({ tenantId, owners: [] }, integrationUuid);
+      const integration = await this.integrations.find({ tenantId, owners }, integrationUuid);
       return present(row, credentialsOf(row), integration?.fields ?? []);
     });
   }

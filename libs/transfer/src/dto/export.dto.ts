@@ -16,7 +16,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { JSON_OBJECT, isUuid } from '@conduit/platform';
-import { TRANSFER_FORMAT, TRANSFER_KINDS, TransferKind } from '../format/transfer-document';
+import { TRANSFER_FORMAT, TRANSFER_KINDS, TRANSFER_VERSION, TransferKind } from '../format/transfer-document';
 
 /** The most integrations one export names. */
 export const MAX_EXPORT_IDS = 1000;
@@ -133,10 +133,19 @@ const RESOURCES = (what: string) => ({
 
 export class TransferDocumentResponse {
   @ApiProperty({ enum: [TRANSFER_FORMAT] }) format: typeof TRANSFER_FORMAT;
-  @ApiProperty({ example: 1 }) version: number;
+  @ApiProperty({ example: TRANSFER_VERSION }) version: number;
   @ApiProperty({ format: 'date-time' }) exported_at: string;
   @ApiProperty({ type: TransferSourceResponse }) source: TransferSourceResponse;
   @ApiProperty({ type: [ExportedAppResponse] }) apps: ExportedAppResponse[];
+  @ApiPropertyOptional({
+    type: 'array',
+    items: JSON_OBJECT,
+    required: false,
+    description:
+      'The tenant’s instances of integrations shared with it from above (an MSSP’s), as instance stubs with ' +
+      '`integration` naming the shared integration by title; in a whole export (no integration_ids), when there are any',
+  })
+  shared_instances?: Record<string, unknown>[];
   @ApiPropertyOptional(RESOURCES('Execution chains')) chains?: Record<string, unknown>[];
   @ApiPropertyOptional(RESOURCES('With chains, the chain credentials as stubs (never their values)'))
   chain_credentials?: Record<string, unknown>[];

@@ -24,6 +24,7 @@ import { documentChecksum } from '../format/checksum';
 import {
   ExportedApp,
   ExportedResource,
+  SharedInstanceStub,
   TRANSFER_FORMAT,
   TRANSFER_KINDS,
   TRANSFER_VERSION,
@@ -109,6 +110,12 @@ export class TransferExporter {
       source: { installation: this.licence.current().installation_id, tenant_code: tenant.code },
       apps: [...apps].sort((a, b) => byCodePoint(a.integration.title, b.integration.title)),
     };
+    // A whole export carries the tenant's instances of the integrations shared with it from above, so a backup of an
+    // MSSP's customer restores them (the integrations themselves are the MSSP's, named by title).
+    if (request.integration_ids === undefined) {
+      const shared = await this.sharedInstances(catalogue, instances);
+      if (shared.length > 0) document.shared_instances = shared;
+    }
     const unresolved: UnresolvedReference[] = [];
     const subscriptions = include.includes('subscriptions') || include.includes('chains') ? await this.subs() : null;
     if (include.includes('chains')) {
@@ -184,6 +191,22 @@ export class TransferExporter {
     };
   }
 
+  /** The tenant's instances of integrations shared from above, as stubs naming their integration by title. */
+  private async sharedInstances(
+    catalogue: IntegrationResponse[],
+    instances: InstanceResponse[],
+  ): Promise<SharedInstanceStub[]> {
+    const shared = new Map(catalogue.filter((i) => i.shared_from !== null).map((i) => [i.id, i]));
+    const stubs: SharedInstanceStub[] = [];
+    for (const x of instances) {
+      const integration = shared.get(x.integration_uuid);
+      if (!integration) continue;
+      const definitions = integration.fields as unknown as FieldDefinition[];
+      stubs.push({ integration: integration.title, ...instanceStub(x, definitions, await this.ingestionOf(x.id)) });
+    }
+    return sorted(stubs);
+  }
+
   /** The instance's polling ingestion settings (the PUT body, task by tag), or null when it has none. */
   private async ingestionOf(instanceId: string): Promise<Record<string, unknown> | null> {
     try {
@@ -214,6 +237,7 @@ export class TransferExporter {
       { kind: 'integrations', count: document.apps.length },
       { kind: 'tasks', count: document.apps.reduce((n, a) => n + a.tasks.length, 0) },
       { kind: 'instances', count: document.apps.reduce((n, a) => n + a.instances.length, 0) },
+      ...(document.shared_instances ? [{ kind: 'shared_instances', count: document.shared_instances.length }] : []),
     ];
     for (const kind of [...include, 'chain_credentials'] as const) {
       const items = document[kind];

@@ -92,6 +92,7 @@ function itemLimit(frame: Frame): { limit: number; what: string } | null {
   if (!parent) return null;
   if (!parent.parent) {
     if (frame.key === 'apps') return { limit: MAX_APPS, what: 'integrations' };
+    if (frame.key === 'shared_instances') return { limit: MAX_ITEMS_PER_KIND, what: 'shared instances' };
     if (typeof frame.key === 'string' && KINDS.has(frame.key)) return { limit: MAX_ITEMS_PER_KIND, what: frame.key };
     return null;
   }

@@ -5,7 +5,10 @@
 // (RFC 8785) of the document without `checksum` (format/checksum.ts).
 
 export const TRANSFER_FORMAT = 'conduit.export';
-/** The version this code writes. Older documents are upgraded on import (format/upgrade.ts); newer ones refused. */
+/**
+ * The version this code writes. Older documents are upgraded on import (format/upgrade.ts); newer ones refused. An
+ * optional member added since (`shared_instances`) does not change it (docs/transfer.md, "Versions").
+ */
 export const TRANSFER_VERSION = 1;
 
 /** What an export may carry besides the integrations (`apps`), asked for with `include`. */
@@ -21,6 +24,12 @@ export interface TransferDocument {
   /** Where it came from: informative only (an import never trusts it). */
   source: { installation: string; tenant_code: string };
   apps: ExportedApp[];
+  /**
+   * The tenant's instances of integrations shared with it from the tenants above (an MSSP's catalogue): stubs like an
+   * app's, with `integration` naming the shared integration by title (it is the MSSP's, so not exported). Written by
+   * a whole export (no integration_ids) when there are any.
+   */
+  shared_instances?: SharedInstanceStub[];
   chains?: ExportedResource[];
   /** With chains: the tenant's chain credentials as stubs (name, description, allowed_hosts; never the value). */
   chain_credentials?: ExportedResource[];
@@ -41,6 +50,9 @@ export interface ExportedApp {
   /** Instances as stubs: title, base URL, non-secret fields and settings. Never a secret. */
   instances: (Record<string, unknown> & { title: string })[];
 }
+
+/** An instance stub of an integration shared from above, naming the integration by title. */
+export type SharedInstanceStub = Record<string, unknown> & { integration: string; title: string };
 
 /** A chain, subscription, inbound source or monitor: its create body, references by name, `name` its identity. */
 export type ExportedResource = Record<string, unknown> & { name: string };

@@ -49,6 +49,19 @@ export const TRANSFER_SCHEMA: Record<string, unknown> = {
       properties: { installation: { type: 'string' }, tenant_code: { type: 'string' } },
     },
     apps: { type: 'array', maxItems: MAX_APPS, items: { $ref: '#/$defs/app' } },
+    shared_instances: {
+      type: 'array',
+      maxItems: MAX_ITEMS_PER_KIND,
+      items: {
+        type: 'object',
+        required: ['integration', 'title'],
+        properties: {
+          integration: { type: 'string', minLength: 1, maxLength: MAX_TITLE_LENGTH },
+          title: { type: 'string', minLength: 1 },
+        },
+        additionalProperties: true,
+      },
+    },
     ...Object.fromEntries(RESOURCE_LISTS.map((kind) => [kind, kindList])),
     checksum: {
       type: 'object',

@@ -26,6 +26,7 @@ import type {
   ImportReport,
 } from '../format/transfer-document';
 import { validatedBody } from './body-validation';
+import { everything, sharedIntegrationTitled } from './chain-references';
 import { taskReferences } from './task-order';
 
 export type NeedsSecrets = ImportReport['needs_secrets'][number];
@@ -51,6 +52,8 @@ interface PlannedTask {
 
 interface PlannedInstance {
   index: number;
+  /** Where the stub is in the document, e.g. `apps[0].instances[2]`. */
+  path: string;
   stub: SeedInstanceDto & { title: string };
   /** The PUT .../ingestion body (task by tag), or null: none to set. */
   ingestion: Record<string, unknown> | null;
@@ -157,48 +160,8 @@ export class AppImporter {
     }
     const knownTags = new Set([...existingTasks.keys(), ...planned.map((p) => p.item.name)]);
     const stubs: PlannedInstance[] = [];
-    for (const [i, document] of documentInstances.entries()) {
-      // A stub's members beside the instance body (see the export): what it needs, and its ingestion settings.
-      const { secrets_required: secretsRequired, ingestion, ...stub } = document;
-      const item = itemResult('instance', text(stub.title), text(stub.title), target);
-      const body = await validatedBody(SeedInstanceDto, stub, `${at}.instances[${i}]`);
-      item.problems.push(...body.problems);
-      if (secretsRequired !== undefined && !isStringList(secretsRequired))
-        item.problems.push({
-          code: 'validation_failed',
-          field: `${at}.instances[${i}].secrets_required`,
-          message: 'must be a list of strings',
-        });
-      if (ingestion !== undefined && ingestion !== null && !isObject(ingestion))
-        item.problems.push({
-          code: 'validation_failed',
-          field: `${at}.instances[${i}].ingestion`,
-          message: 'must be the ingestion settings (an object) or null',
-        });
-      const ingestionTag = isObject(ingestion) ? ingestion.task_tag : undefined;
-      if (typeof ingestionTag === 'string' && !knownTags.has(ingestionTag))
-        item.problems.push({
-          code: 'unresolved_reference',
-          field: `${at}.instances[${i}].ingestion.task_tag`,
-          message: `no task tagged "${ingestionTag}" in the document or in the integration`,
-        });
-      if (!text(stub.title))
-        item.problems.push({ code: 'validation_failed', field: `${at}.instances[${i}].title`, message: 'required' });
-      const healthTag = body.value?.health_check?.task_tag;
-      if (healthTag && !knownTags.has(healthTag))
-        item.problems.push({
-          code: 'unresolved_reference',
-          field: `${at}.instances[${i}].health_check.task_tag`,
-          message: `no task tagged "${healthTag}" in the document or in the integration`,
-        });
-      stubs.push({
-        index: i,
-        stub: { ...(body.value ?? new SeedInstanceDto()), title: text(stub.title) },
-        ingestion: isObject(ingestion) ? ingestion : null,
-        secretsRequired: isStringList(secretsRequired) ? secretsRequired : [],
-        item,
-      });
-    }
+    for (const [i, document] of documentInstances.entries())
+      stubs.push(await planStub(document, i, `${at}.instances[${i}]`, target, knownTags));
     // Items in the report's order: the integration, its tasks as saved, its instances.
     const items = [appItem, ...planned.map((p) => p.item), ...stubs.map((s) => s.item)];
     if (items.some((i) => i.problems.length > 0)) throw new AppImportFailed(failed(items));
@@ -217,35 +180,9 @@ export class AppImporter {
         task.item.seq_id = result.task_id;
       }
       const needsSecrets: NeedsSecrets[] = [];
-      for (const { index, stub, ingestion, secretsRequired, item } of stubs) {
-        current = item;
-        const found = await this.instances.findByTitle(saved.id, stub.title);
-        if (found) {
-          // Its secrets and status stay as they are; the stub's other settings replace the instance's.
-          item.action = 'update';
-          const { auth, status: _status, ...settings } = stub;
-          const update: UpdateInstanceDto = { ...settings, ...(auth && auth.type === found.auth.type ? { auth } : {}) };
-          const updated = await this.instances.update(found.id, update);
-          item.id = updated.id;
-          item.seq_id = updated.instance_id;
-        } else {
-          const { instance, needs_secrets } = await this.instances.createStub(saved.id, stub);
-          item.id = instance.id;
-          item.seq_id = instance.instance_id;
-          // What creation found missing, and any other secret the exporting tenant's instance held.
-          const needed = [...needs_secrets, ...secretsRequired.filter((s) => !needs_secrets.includes(s))];
-          if (needed.length > 0)
-            needsSecrets.push({ instance_id: instance.id, title: instance.title, integration: target, fields: needed });
-        }
-        // After the instance and its integration's tasks exist: the service checks the task is an ingestion task.
-        if (ingestion)
-          try {
-            await this.ingestion.put(item.id, ingestion);
-          } catch (err) {
-            if (!(err instanceof ConduitException)) throw err;
-            item.problems.push(...problemsOf(err, `${at}.instances[${index}].ingestion`));
-            throw new AppImportFailed(failed(items));
-          }
+      for (const stub of stubs) {
+        current = stub.item;
+        await this.saveStub(saved.id, target, stub, needsSecrets, () => failed(items));
       }
       return { items, needs_secrets: needsSecrets };
     } catch (err) {
@@ -254,6 +191,95 @@ export class AppImporter {
       current.problems.push(...problemsOf(err, path));
       throw new AppImportFailed(failed(items));
     }
+  }
+
+  /**
+   * An instance of an integration shared from the tenants above (the document's `shared_instances`): the
+   * integration is found by title (after name_map) in the shared catalogue the tenant reads, never created; the
+   * instance is created as a stub or updated by title like an app's. Alone in the caller's savepoint.
+   */
+  async importShared(document: unknown, index: number, options: ImportOptions): Promise<AppOutcome> {
+    const path = `shared_instances[${index}]`;
+    const { integration: named, ...stub } = asObject(isObject(document) ? document : {});
+    const target = options.name_map[text(named)] ?? text(named);
+    const shared = target ? await sharedIntegrationTitled(this.integrations, target) : null;
+    // Without the integration its task tags cannot be checked: the missing integration is the problem reported.
+    const tags = shared
+      ? new Set(
+          (await everything((cursor) => this.tasks.list(shared.id, { limit: 200, cursor }))).map((t) => t.task_tag),
+        )
+      : null;
+    const planned = await planStub(stub, index, path, target, tags);
+    if (!shared)
+      planned.item.problems.unshift({
+        code: 'unresolved_reference',
+        field: `${path}.integration`,
+        message: `no integration titled "${target}" is shared with this tenant from above`,
+      });
+    if (planned.item.problems.length > 0) throw new AppImportFailed(failed([planned.item]));
+    const existing = await this.instances.findByTitle((shared as IntegrationResponse).id, planned.stub.title);
+    if (existing && options.import_type === 'skip')
+      return {
+        items: [{ ...planned.item, action: 'skip', id: existing.id, seq_id: existing.instance_id }],
+        needs_secrets: [],
+      };
+    const needsSecrets: NeedsSecrets[] = [];
+    try {
+      await this.saveStub((shared as IntegrationResponse).id, target, planned, needsSecrets, () =>
+        failed([planned.item]),
+      );
+    } catch (err) {
+      if (!(err instanceof ConduitException)) throw err;
+      planned.item.problems.push(...problemsOf(err, path));
+      throw new AppImportFailed(failed([planned.item]));
+    }
+    return { items: [planned.item], needs_secrets: needsSecrets };
+  }
+
+  /**
+   * Creates the stub's instance (inactive, what it needs listed) or updates the one of that title (its secrets and
+   * status kept), then sets its ingestion. A refusal of the ingestion settings fails with `failure()`'s items.
+   */
+  private async saveStub(
+    integrationId: string,
+    integrationTitle: string,
+    planned: PlannedInstance,
+    needsSecrets: NeedsSecrets[],
+    failure: () => ImportItemResult[],
+  ): Promise<void> {
+    const { stub, ingestion, secretsRequired, item, path } = planned;
+    const found = await this.instances.findByTitle(integrationId, stub.title);
+    if (found) {
+      // Its secrets and status stay as they are; the stub's other settings replace the instance's.
+      item.action = 'update';
+      const { auth, status: _status, ...settings } = stub;
+      const update: UpdateInstanceDto = { ...settings, ...(auth && auth.type === found.auth.type ? { auth } : {}) };
+      const updated = await this.instances.update(found.id, update);
+      item.id = updated.id;
+      item.seq_id = updated.instance_id;
+    } else {
+      const { instance, needs_secrets } = await this.instances.createStub(integrationId, stub);
+      item.id = instance.id;
+      item.seq_id = instance.instance_id;
+      // What creation found missing, and any other secret the exporting tenant's instance held.
+      const needed = [...needs_secrets, ...secretsRequired.filter((s) => !needs_secrets.includes(s))];
+      if (needed.length > 0)
+        needsSecrets.push({
+          instance_id: instance.id,
+          title: instance.title,
+          integration: integrationTitle,
+          fields: needed,
+        });
+    }
+    // After the instance and its integration's tasks exist: the service checks the task is an ingestion task.
+    if (ingestion)
+      try {
+        await this.ingestion.put(item.id, ingestion);
+      } catch (err) {
+        if (!(err instanceof ConduitException)) throw err;
+        item.problems.push(...problemsOf(err, `${path}.ingestion`));
+        throw new AppImportFailed(failure());
+      }
   }
 
   private saveIntegration(
@@ -268,7 +294,61 @@ export class AppImporter {
 function pathOf(item: ImportItemResult, tasks: PlannedTask[], stubs: PlannedInstance[], at: string): string {
   const task = tasks.find((t) => t.item === item);
   if (task) return `${at}.tasks[${task.index}]`;
-  return `${at}.instances[${stubs.find((s) => s.item === item)?.index ?? -1}]`;
+  return stubs.find((s) => s.item === item)?.path ?? `${at}.instances`;
+}
+
+/**
+ * An instance stub of the document checked before anything is written: its body by the create route's rules, its
+ * `secrets_required` and `ingestion` members, and the task tags its health check and ingestion name (`knownTags`: the
+ * integration's tasks, existing or about to be imported; null: not checked). Its problems are on its item.
+ */
+async function planStub(
+  document: Record<string, unknown>,
+  index: number,
+  path: string,
+  integrationTitle: string,
+  knownTags: ReadonlySet<string> | null,
+): Promise<PlannedInstance> {
+  // A stub's members beside the instance body (see the export): what it needs, and its ingestion settings.
+  const { secrets_required: secretsRequired, ingestion, ...stub } = document;
+  const item = itemResult('instance', text(stub.title), text(stub.title), integrationTitle);
+  const body = await validatedBody(SeedInstanceDto, stub, path);
+  item.problems.push(...body.problems);
+  if (secretsRequired !== undefined && !isStringList(secretsRequired))
+    item.problems.push({
+      code: 'validation_failed',
+      field: `${path}.secrets_required`,
+      message: 'must be a list of strings',
+    });
+  if (ingestion !== undefined && ingestion !== null && !isObject(ingestion))
+    item.problems.push({
+      code: 'validation_failed',
+      field: `${path}.ingestion`,
+      message: 'must be the ingestion settings (an object) or null',
+    });
+  const ingestionTag = isObject(ingestion) ? ingestion.task_tag : undefined;
+  if (typeof ingestionTag === 'string' && knownTags && !knownTags.has(ingestionTag))
+    item.problems.push({
+      code: 'unresolved_reference',
+      field: `${path}.ingestion.task_tag`,
+      message: `no task tagged "${ingestionTag}" in the document or in the integration`,
+    });
+  if (!text(stub.title)) item.problems.push({ code: 'validation_failed', field: `${path}.title`, message: 'required' });
+  const healthTag = body.value?.health_check?.task_tag;
+  if (healthTag && knownTags && !knownTags.has(healthTag))
+    item.problems.push({
+      code: 'unresolved_reference',
+      field: `${path}.health_check.task_tag`,
+      message: `no task tagged "${healthTag}" in the document or in the integration`,
+    });
+  return {
+    index,
+    path,
+    stub: { ...(body.value ?? new SeedInstanceDto()), title: text(stub.title) },
+    ingestion: isObject(ingestion) ? ingestion : null,
+    secretsRequired: isStringList(secretsRequired) ? secretsRequired : [],
+    item,
+  };
 }
 
 /** The items of an app that failed: each with problems is an error, the others were rolled back with it. */

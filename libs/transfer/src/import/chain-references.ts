@@ -5,7 +5,7 @@
 // nothing (or null: the exporting tenant had lost it) is a problem of the chain. Credentials are named in the steps'
 // templates and stay names.
 import { Injectable } from '@nestjs/common';
-import { InstancesService, IntegrationsService } from '@conduit/integrations';
+import { InstancesService, IntegrationResponse, IntegrationsService } from '@conduit/integrations';
 import { Page } from '@conduit/platform';
 import { SubscriptionsService } from '@conduit/webhooks';
 import type { ImportProblem } from '../format/transfer-document';
@@ -107,7 +107,15 @@ export class ChainReferences {
   private async integrationTitled(title: string): Promise<{ id: string } | null> {
     const own = await this.integrations.findOwnByTitle(title);
     if (own) return own;
-    const catalogue = await everything((cursor) => this.integrations.list({ limit: 200, cursor }));
-    return catalogue.find((i) => i.shared_from !== null && i.title.toLowerCase() === title.toLowerCase()) ?? null;
+    return sharedIntegrationTitled(this.integrations, title);
   }
+}
+
+/** The integration of that title (case-insensitively) shared with the acting tenant from the tenants above, or null. */
+export async function sharedIntegrationTitled(
+  integrations: IntegrationsService,
+  title: string,
+): Promise<IntegrationResponse | null> {
+  const catalogue = await everything((cursor) => integrations.list({ limit: 200, cursor }));
+  return catalogue.find((i) => i.shared_from !== null && i.title.toLowerCase() === title.toLowerCase()) ?? null;
 }

@@ -111,6 +111,18 @@ export class TransferImporter {
         items.push(...err.items);
       }
     }
+    // Instances of integrations shared from above (the document names those integrations, never carries them), each
+    // alone in its savepoint: after the apps, before the chains whose task steps may run on them.
+    for (const [index, stub] of (Array.isArray(document.shared_instances) ? document.shared_instances : []).entries()) {
+      try {
+        const outcome = await this.db.savepoint(() => this.apps.importShared(stub, index, options));
+        items.push(...outcome.items);
+        needsSecrets.push(...outcome.needs_secrets);
+      } catch (err) {
+        if (!(err instanceof AppImportFailed)) throw err;
+        items.push(...err.items);
+      }
+    }
     // After the apps (nothing of theirs names an app): each resource alone in its savepoint.
     const context: ResourceContext = { subscriptions: new Map(), matched: new Set() };
     const resourceNeeds: ResourceNeedsSecrets[] = [];
