@@ -4,17 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { TenantContext } from '@conduit/database';
 import { LicenseQuotas } from '@conduit/licensing';
-import {
-  Clock,
-  CommonException,
-  IdGenerator,
-  Page,
-  TenantId,
-  decodeCursor,
-  dependentDetails,
-  isUuid,
-  toPage,
-} from '@conduit/platform';
+import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { TenantHierarchy } from '@conduit/tenants';
 import {
   CreateIntegrationDto,
@@ -185,7 +175,7 @@ export class IntegrationsService {
       throw new IntegrationsException(
         'integration_has_dependents',
         `The integration is still used (${dependents.length}); delete with force to mark them inactive`,
-        dependentDetails(dependents),
+        this.dependents.details(dependents),
       );
     }
     await this.dependents.beforeDelete(ref);

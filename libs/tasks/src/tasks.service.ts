@@ -13,17 +13,7 @@ import {
   logoUrl,
   toJsonSchema,
 } from '@conduit/integrations';
-import {
-  Clock,
-  CommonException,
-  IdGenerator,
-  Page,
-  TenantId,
-  decodeCursor,
-  dependentDetails,
-  isUuid,
-  toPage,
-} from '@conduit/platform';
+import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import {
   TaskDefinitionInput,
   TaskOutputField,
@@ -209,7 +199,7 @@ export class TasksService {
         throw new TasksException(
           'task_has_dependents',
           `${row.task_tag} is in use: ${dependents.map((d) => `${d.kind} ${d.name}`).join(', ')}`,
-          dependentDetails(dependents),
+          this.users.details(dependents),
         );
       const now = this.clock.now();
       await this.tasks.update(tenantId, row.id, { status: 'deleted', deleted_at: now, updated_at: now });

@@ -4,17 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessService } from '@conduit/access';
 import { CORE_DATABASE, TenantContext } from '@conduit/database';
 import { LicenseQuotas } from '@conduit/licensing';
-import {
-  Clock,
-  CommonException,
-  IdGenerator,
-  Page,
-  TenantId,
-  decodeCursor,
-  dependentDetails,
-  isUuid,
-  toPage,
-} from '@conduit/platform';
+import { Clock, CommonException, IdGenerator, Page, TenantId, decodeCursor, isUuid, toPage } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { TenantHierarchy } from '@conduit/tenants';
 import { IntegrationEntity } from '../entities/integration.entity';
@@ -337,7 +327,7 @@ export class InstancesService {
         throw new IntegrationsException(
           'instance_has_dependents',
           `The instance is still used (${dependents.length}); delete with force=true to leave them without it`,
-          dependentDetails(dependents),
+          this.users.details(dependents),
         );
       }
       const now = this.clock.now();

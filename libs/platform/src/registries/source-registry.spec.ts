@@ -1,4 +1,4 @@
-import { Dependent, SourceRegistry, dependentDetails } from './source-registry';
+import { Dependent, SourceRegistry } from './source-registry';
 
 interface Source {
   usersOf(id: string): Promise<Dependent[]>;
@@ -57,7 +57,7 @@ describe('SourceRegistry', () => {
   });
 
   it('details a 409 with one entry a user, its kind and name as the message', () => {
-    expect(dependentDetails([{ kind: 'chain', id: 'c-1', name: 'Triage' }])).toEqual([
+    expect(new Users().details([{ kind: 'chain', id: 'c-1', name: 'Triage' }])).toEqual([
       { message: 'chain Triage', kind: 'chain', id: 'c-1', name: 'Triage' },
     ]);
   });

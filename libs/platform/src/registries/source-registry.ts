@@ -29,12 +29,13 @@ export class SourceRegistry<Source> {
     return found;
   }
 
+  /** The 409's details: one entry a user, `{ message: "<kind> <name>", kind, id, name, ... }`. */
+  details(dependents: readonly Dependent[]): ErrorDetail[] {
+    return dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d }));
+  }
+
   /** Runs `run` on every source, one after the other (in the caller's transaction, like collect). */
   protected async each(run: (source: Source) => Promise<void> | undefined): Promise<void> {
     for (const source of this.sources) await run(source);
   }
 }
-
-/** The 409's details: one entry a user, `{ message: "<kind> <name>", kind, id, name, ... }`. */
-export const dependentDetails = (dependents: readonly Dependent[]): ErrorDetail[] =>
-  dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d }));
