@@ -8,8 +8,6 @@
 //        BENCH_KEEP_DATABASE=1 (the bench database is kept, to look at plans after a run),
 //        BENCH_SUBSCRIBED=1 (a subscription to case.*: the worker delivers every case event too).
 import 'reflect-metadata';
-import { IncomingMessage, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import IORedis from 'ioredis';
@@ -18,6 +16,7 @@ import { API_MIGRATIONS } from '@conduit/api/api.module';
 import { parseConfig } from '@conduit/platform';
 import { deleteRedisPrefix, redisOptionsFromUrl } from '@conduit/queues';
 import { ApiProcess, startApiProcess } from '../test/support/api-process';
+import { PagedSiem } from '../test/support/fake-siem';
 import { benchApiCaller, seedBenchAdmin } from './bench-api';
 import { createBenchDatabase, machineFacts, sleep, startWorker, stopWorker } from './support';
 
@@ -36,48 +35,14 @@ async function main(): Promise<void> {
   const alerts = Array.from({ length: ALERTS }, (_, i) => ({
     id: `a-${i}`,
     ts: new Date(now - 3_000_000 + Math.floor((i * 2_900_000) / ALERTS)).toISOString(),
-    at: now - 3_000_000 + Math.floor((i * 2_900_000) / ALERTS),
     host: i % 5 === 0 ? `solo-${i}` : `host-${i % KEYS}`,
     level: ['low', 'medium', 'high'][i % 3],
   }));
-  const served = new Set<string>();
-  const windows = new Map<string, typeof alerts>();
-  let firstRequestAt = 0;
-  let requests = 0;
-  // Per page: the SIEM's own time (arrival to answer), and the worker's time between an answer and the next request
-  // (storing the page, moving the cursor, the next call's set-up).
-  const siemMs: number[] = [];
-  const betweenMs: number[] = [];
-  let lastAnswerAt = 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const arrivedAt = performance.now();
-    if (firstRequestAt === 0) firstRequestAt = arrivedAt;
-    if (lastAnswerAt > 0) betweenMs.push(arrivedAt - lastAnswerAt);
-    requests += 1;
-    const url = new URL(req.url ?? '/', 'http://x');
-    const start = Date.parse(url.searchParams.get('start') ?? '');
-    const end = Date.parse(url.searchParams.get('end') ?? '');
-    const size = Number(url.searchParams.get('page_size'));
-    const token = url.searchParams.get('page_token');
-    const page = token && /^\d+$/.test(token) ? Number(token) : 1;
-    // The window's alerts, computed once per window (the poller asks for one window page by page): the SIEM's own
-    // work must not be what is measured.
-    const key = `${start}-${end}`;
-    let visible = windows.get(key);
-    if (!visible) {
-      visible = alerts.filter((a) => a.at >= start && a.at < end);
-      windows.set(key, visible);
-    }
-    const items = visible.slice((page - 1) * size, page * size);
-    for (const a of items) served.add(a.id);
-    const next = page * size < visible.length ? String(page + 1) : null;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ alerts: items.map(({ at: _at, ...a }) => a), next }));
-    lastAnswerAt = performance.now();
-    siemMs.push(lastAnswerAt - arrivedAt);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const siemUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/siem`;
+  // The poller asks for one window page by page: its alerts are picked once (fixedWindows), so the SIEM's own work is
+  // not what is measured.
+  const siem = await new PagedSiem({ fixedWindows: true }).start();
+  for (const a of alerts) siem.add('siem', a);
+  const siemUrl = siem.url('siem');
 
   const db = await createBenchDatabase('cases_poller');
   const config = parseConfig({ ...db.env });
@@ -164,7 +129,11 @@ async function main(): Promise<void> {
       await sleep(20);
     }
     const stored = await count(`SELECT count(*)::int AS n FROM case_events`);
-    const seconds = (doneAt - firstRequestAt) / 1000;
+    const seconds = (doneAt - siem.timings[0].arrivedAt) / 1000;
+    // Per page: the SIEM's own time (arrival to answer), and the worker's time between an answer and the next request
+    // (storing the page, moving the cursor, the next call's set-up).
+    const siemMs = siem.timings.map((t) => t.answeredAt - t.arrivedAt);
+    const betweenMs = siem.timings.slice(1).map((t, i) => t.arrivedAt - siem.timings[i].answeredAt);
     const duplicates = await count(
       `SELECT count(*)::int AS n FROM (SELECT external_id FROM case_events GROUP BY 1 HAVING count(*) > 1) d`,
     );
@@ -177,8 +146,8 @@ async function main(): Promise<void> {
           machine: machineFacts(),
           alerts: ALERTS,
           page_size: PAGE_SIZE,
-          siem_requests: requests,
-          served: served.size,
+          siem_requests: siem.requests.get('siem') ?? 0,
+          served: siem.servedOf('siem').size,
           stored,
           duplicates,
           cases,
@@ -201,8 +170,7 @@ async function main(): Promise<void> {
   } finally {
     if (worker) await stopWorker(worker);
     await api?.stop();
-    server.closeAllConnections();
-    server.close();
+    await siem.close();
     await deleteRedisPrefix(redis, db.env.REDIS_PREFIX);
     await redis.quit();
     if (process.env.BENCH_KEEP_DATABASE !== '1') await db.drop();

@@ -3,9 +3,9 @@
 // carry the details, an escalation rule over the enrichment raises a case, a failing details call is stored as an
 // error under on_error skip, fails the page under on_error fail (nothing stored, cursor kept), and items stored
 // already are not enriched again (the details requests are counted); at most 8 details calls run at once.
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestionPoller } from '@conduit/cases/engine';
+import { FakeSiem } from '../support/fake-siem';
 import { TestStack, startTestStack } from '../support/test-stack';
 
 interface Alert {
@@ -15,9 +15,11 @@ interface Alert {
   score: number;
 }
 
-/** GET /{instance}/alerts?start&end answers { alerts }; GET /{instance}/alerts/{id} answers the alert's details. */
-class FakeSiem {
-  readonly alerts = new Map<string, Alert[]>();
+/**
+ * GET /{instance}/alerts?start&end answers { alerts } (one page, no paging: not the PagedSiem); GET
+ * /{instance}/alerts/{id} answers the alert's details.
+ */
+class DetailsSiem extends FakeSiem<Alert> {
   /** Details requests by alert id. */
   readonly detailRequests = new Map<string, number>();
   /** Alert ids whose details answer 500. */
@@ -26,31 +28,9 @@ class FakeSiem {
   detailDelayMs = 0;
   inFlight = 0;
   maxInFlight = 0;
-  private server!: Server;
-  port = 0;
 
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-
-  url(instance: string): string {
-    return `http://127.0.0.1:${this.port}/${instance}`;
-  }
-
-  add(instance: string, alert: Alert): void {
-    this.alerts.set(instance, [...(this.alerts.get(instance) ?? []), alert]);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const [, instance, , id] = url.pathname.split('/');
+  protected async handle(_req: IncomingMessage, res: ServerResponse, url: URL, instance: string): Promise<void> {
+    const [, , , id] = url.pathname.split('/');
     const json = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
@@ -107,14 +87,13 @@ const SETTINGS = {
 
 describe('polling ingestion: dependent tasks (enrichment)', () => {
   let stack: TestStack;
-  let siem: FakeSiem;
+  let siem: DetailsSiem;
   let admin: { token: string };
   let integrationId: string;
 
   beforeAll(async () => {
     stack = await startTestStack({ config: ENV });
-    siem = new FakeSiem();
-    await siem.start();
+    siem = await new DetailsSiem().start();
     await stack.api.seedTenant('acme');
     admin = await stack.api.seedUser('acme', 'tenant_admin');
     const integration = await stack.api.request('POST', '/api/v1/integrations', {

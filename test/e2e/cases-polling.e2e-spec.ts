@@ -1,101 +1,12 @@
-// Polling ingestion (issue 19 points 1-6) against a fake SIEM on 127.0.0.1 (node:http, below) that pages with a token,
-// repeats an item across pages, serves late items inside the lookback, fails page 3 of a run with a 500 (past the
-// task's retries), and is slow. After the runs every item it served is stored once (0 lost, 0 duplicates); after
-// the failed run the cursor has not passed an unstored item; two workers (in-process and a child process) never ask
-// for one instance's pages at once; a worker SIGKILLed mid-run loses nothing. Also: the settings' 400s (nothing
-// written), the start-time seed path, the cursor reset, and task deletion refused while ingestion is on.
-import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
+// Polling ingestion (issue 19 points 1-6) against a fake SIEM on 127.0.0.1 (test/support/fake-siem.ts) that pages with
+// a token, repeats an item across pages, serves late items inside the lookback, fails page 3 of a run with a 500 (past
+// the task's retries), and is slow. After the runs every item it served is stored once (0 lost, 0 duplicates); after
+// the failed run the cursor has not passed an unstored item; two workers (in-process and a child process) never ask for
+// one instance's pages at once; a worker SIGKILLed mid-run loses nothing. Also: the settings' 400s (nothing written),
+// the start-time seed path, the cursor reset, and task deletion refused while ingestion is on.
+import { PagedSiem } from '../support/fake-siem';
 import { TestStack, WorkerProcess, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/test-worker';
-
-interface Alert {
-  id: string;
-  ts: string;
-  host: string;
-  level: string;
-  /** The SIEM shows it from this time on (a late arrival is shown after its ts). */
-  visibleAt: number;
-}
-
-/** The fake SIEM: GET /{instance}/alerts?start&end&page_size&page_token answers { alerts, next }. */
-class FakeSiem {
-  readonly alerts = new Map<string, Alert[]>();
-  readonly served = new Map<string, Set<string>>();
-  readonly inFlight = new Map<string, number>();
-  readonly maxInFlight = new Map<string, number>();
-  readonly requests = new Map<string, number>();
-  delayMs = 0;
-  failPage3 = false;
-  failures = 0;
-  private server!: Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-
-  url(instance: string): string {
-    return `http://127.0.0.1:${this.port}/${instance}`;
-  }
-
-  add(instance: string, alert: Omit<Alert, 'visibleAt'> & { visibleAt?: number }): void {
-    const list = this.alerts.get(instance) ?? [];
-    list.push({ visibleAt: 0, ...alert });
-    this.alerts.set(instance, list);
-  }
-
-  servedOf(instance: string): Set<string> {
-    return this.served.get(instance) ?? new Set();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const instance = url.pathname.split('/')[1];
-    const now = (this.inFlight.get(instance) ?? 0) + 1;
-    this.inFlight.set(instance, now);
-    this.maxInFlight.set(instance, Math.max(this.maxInFlight.get(instance) ?? 0, now));
-    this.requests.set(instance, (this.requests.get(instance) ?? 0) + 1);
-    try {
-      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-      const start = Date.parse(url.searchParams.get('start') ?? '');
-      const end = Date.parse(url.searchParams.get('end') ?? '');
-      const size = Number(url.searchParams.get('page_size'));
-      const token = url.searchParams.get('page_token');
-      const page = token && /^\d+$/.test(token) ? Number(token) : 1;
-      if (Number.isNaN(start) || Number.isNaN(end) || !(size > 0)) {
-        res.writeHead(400).end('{"error":"bad window"}');
-        return;
-      }
-      if (page === 3 && this.failPage3) {
-        this.failures += 1;
-        res.writeHead(500).end('{"error":"boom"}');
-        return;
-      }
-      const visible = (this.alerts.get(instance) ?? [])
-        .filter((a) => a.visibleAt <= Date.now() && Date.parse(a.ts) >= start && Date.parse(a.ts) < end)
-        .sort((a, b) => a.ts.localeCompare(b.ts) || a.id.localeCompare(b.id));
-      const from = (page - 1) * size;
-      // Each page after the first repeats the previous page's last item.
-      const items = visible.slice(Math.max(0, from - (page > 1 ? 1 : 0)), from + size);
-      const next = from + size < visible.length ? String(page + 1) : null;
-      const served = this.served.get(instance) ?? new Set<string>();
-      for (const a of items) served.add(a.id);
-      this.served.set(instance, served);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ alerts: items.map(({ visibleAt: _, ...a }) => a), next }));
-    } finally {
-      this.inFlight.set(instance, (this.inFlight.get(instance) ?? 1) - 1);
-    }
-  }
-}
 
 const ENV = { CASE_INGESTION_SWEEP_INTERVAL_MS: '200', CASE_INGESTION_LEASE_SECONDS: '3' };
 
@@ -115,7 +26,7 @@ const SETTINGS = {
 
 describe('polling ingestion', () => {
   let stack: TestStack;
-  let siem: FakeSiem;
+  let siem: PagedSiem;
   let admin: { token: string };
   let analyst: { token: string };
   let integrationId: string;
@@ -123,8 +34,7 @@ describe('polling ingestion', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ worker: false, config: ENV });
-    siem = new FakeSiem();
-    await siem.start();
+    siem = await new PagedSiem({ repeatAcrossPages: true }).start();
     await stack.api.seedTenant('acme');
     admin = await stack.api.seedUser('acme', 'tenant_admin');
     analyst = await stack.api.seedUser('acme', 'analyst');
@@ -299,7 +209,7 @@ describe('polling ingestion', () => {
       await second.healthy();
       const { id, number } = await instance('main');
       seed('main', 23, 0, 1800);
-      siem.failPage3 = true;
+      siem.failPage = 3;
       siem.delayMs = 150;
       expect((await put(id, SETTINGS)).status).toBe(200);
       await waitFor(
@@ -324,7 +234,7 @@ describe('polling ingestion', () => {
       expect(run.body).toMatchObject({ source: 'ingestion', status: 'failure', task_tag: 'pull_alerts' });
       expect(run.body.outputs).toMatchObject({ pages: 2, items_fetched: 11 });
 
-      siem.failPage3 = false;
+      siem.failPage = undefined;
       await allStored('main', id);
       await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
       // Late items: they occurred before the cursor, inside the lookback, and show up only now.

@@ -1,15 +1,10 @@
 // What depends on an integration (its tasks, the chains and case ingestion using them, its instances): the domains
-// that build those register a source here, like CreationChecks in tenants, so this lib needs no import of theirs.
+// that build those register a source here (a SourceRegistry, @conduit/platform), so this lib needs no import of theirs.
 // Instances register one (they never block a deletion; they stop); tasks register theirs in libs/tasks.
 import { Injectable } from '@nestjs/common';
-import type { TenantId } from '@conduit/platform';
+import { Dependent, SourceRegistry, TenantId } from '@conduit/platform';
 
-export interface IntegrationDependent {
-  /** task, chain, case_ingestion, instance, ... */
-  kind: string;
-  id: string;
-  name: string;
-}
+export type IntegrationDependent = Dependent;
 
 export interface IntegrationRef {
   tenantId: TenantId;
@@ -25,20 +20,12 @@ export interface DependentsSource {
 }
 
 @Injectable()
-export class IntegrationDependents {
-  private readonly sources: DependentsSource[] = [];
-
-  register(source: DependentsSource): void {
-    this.sources.push(source);
+export class IntegrationDependents extends SourceRegistry<DependentsSource> {
+  of(integration: IntegrationRef): Promise<IntegrationDependent[]> {
+    return this.collect((s) => s.dependentsOf(integration));
   }
 
-  async of(integration: IntegrationRef): Promise<IntegrationDependent[]> {
-    const found: IntegrationDependent[] = [];
-    for (const s of this.sources) found.push(...(await s.dependentsOf(integration)));
-    return found;
-  }
-
-  async beforeDelete(integration: IntegrationRef): Promise<void> {
-    for (const s of this.sources) await s.beforeDelete?.(integration);
+  beforeDelete(integration: IntegrationRef): Promise<void> {
+    return this.each((s) => s.beforeDelete?.(integration));
   }
 }

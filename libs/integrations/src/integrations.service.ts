@@ -175,7 +175,7 @@ export class IntegrationsService {
       throw new IntegrationsException(
         'integration_has_dependents',
         `The integration is still used (${dependents.length}); delete with force to mark them inactive`,
-        dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d })),
+        this.dependents.details(dependents),
       );
     }
     await this.dependents.beforeDelete(ref);

@@ -10,3 +10,4 @@ export * from './platform.module';
 export * from './validation';
 export * from './http';
 export * from './metrics';
+export * from './registries';

@@ -199,7 +199,7 @@ export class TasksService {
         throw new TasksException(
           'task_has_dependents',
           `${row.task_tag} is in use: ${dependents.map((d) => `${d.kind} ${d.name}`).join(', ')}`,
-          dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d })),
+          this.users.details(dependents),
         );
       const now = this.clock.now();
       await this.tasks.update(tenantId, row.id, { status: 'deleted', deleted_at: now, updated_at: now });

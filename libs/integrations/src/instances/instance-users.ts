@@ -1,8 +1,8 @@
 // What uses an instance from outside the integrations lib: chains whose task steps run on it register a source here
-// (like TaskUsers in tasks), so deleting the instance is refused while they use it, without this lib importing
-// theirs. A deletion with force goes ahead and answers what it left without an instance.
+// (a SourceRegistry, like TaskUsers in tasks), so deleting the instance is refused while they use it, without this lib
+// importing theirs. A deletion with force goes ahead and answers what it left without an instance.
 import { Injectable } from '@nestjs/common';
-import type { TenantId } from '@conduit/platform';
+import { SourceRegistry, TenantId } from '@conduit/platform';
 import type { IntegrationDependent } from '../integration-dependents';
 
 export interface InstanceUserSource {
@@ -11,16 +11,8 @@ export interface InstanceUserSource {
 }
 
 @Injectable()
-export class InstanceUsers {
-  private readonly sources: InstanceUserSource[] = [];
-
-  register(source: InstanceUserSource): void {
-    this.sources.push(source);
-  }
-
-  async of(tenantId: TenantId, instanceUuid: string): Promise<IntegrationDependent[]> {
-    const found: IntegrationDependent[] = [];
-    for (const s of this.sources) found.push(...(await s.usersOf(tenantId, instanceUuid)));
-    return found;
+export class InstanceUsers extends SourceRegistry<InstanceUserSource> {
+  of(tenantId: TenantId, instanceUuid: string): Promise<IntegrationDependent[]> {
+    return this.collect((s) => s.usersOf(tenantId, instanceUuid));
   }
 }

@@ -331,7 +331,7 @@ export class InstancesService {
         throw new IntegrationsException(
           'instance_has_dependents',
           `The instance is still used (${dependents.length}); delete with force=true to leave them without it`,
-          dependents.map((d) => ({ message: `${d.kind} ${d.name}`, ...d })),
+          this.users.details(dependents),
         );
       }
       const now = this.clock.now();
