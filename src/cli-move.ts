@@ -14,8 +14,10 @@ import {
   PLATFORM_MIGRATIONS,
   TENANT_MOVES_CHANNEL,
   dedicatedDatabaseUrls,
-  migrateDatabase,
+  dedicatedDatabases,
+  describeDedicatedMigration,
   migrateDedicatedDatabase,
+  migrateEveryDatabase,
   openDatabaseUrl,
   sealDatabaseUrl,
 } from '@conduit/database';
@@ -367,51 +369,14 @@ async function cleanup(code: string, config: ConduitConfig, urls: DatabaseUrls):
 }
 
 /** The dedicated tenants' codes and owner URLs, read from the core database. */
-async function dedicatedDatabases(
-  config: ConduitConfig,
-  urls: DatabaseUrls,
-): Promise<{ code: string; url: string | null; error?: string }[]> {
-  const core = await connect(urls.migrationUrl);
-  try {
-    const { rows } = await core.query<{ id: string; code: string; sealed: string }>(
-      `SELECT id, code, database_url_sealed AS sealed FROM tenants WHERE database_url_sealed IS NOT NULL ORDER BY code`,
-    );
-    const keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
-    return rows.map((r) => {
-      try {
-        return { code: r.code, url: openDatabaseUrl(keyring, r.id as never, r.sealed) };
-      } catch {
-        return { code: r.code, url: null, error: 'its database URL cannot be unsealed with the master keyring' };
-      }
-    });
-  } finally {
-    await core.end().catch(() => undefined);
-  }
-}
-
-/** `migrate`: the core database, then every dedicated tenant's; one line each. Exit 1 when one failed. */
+/** `migrate`: the core database, then every dedicated tenant's (the loop MIGRATE_ON_START runs too); one line each. */
 export async function runMigrateAll(config: ConduitConfig, urls: DatabaseUrls): Promise<void> {
-  const result = await migrateDatabase(config, API_MIGRATIONS, urls);
-  process.stdout.write(result.applied.length ? `applied: ${result.applied.join(', ')}\n` : 'database is up to date\n');
-  for (const db of await dedicatedDatabases(config, urls)) {
-    if (!db.url) {
-      process.stdout.write(`tenant ${db.code}: failed: ${db.error}\n`);
-      process.exitCode = 1;
-      continue;
-    }
-    try {
-      const r = await migrateDedicatedDatabase(config, API_MIGRATIONS, dedicatedDatabaseUrls(config, db.url));
-      process.stdout.write(
-        `tenant ${db.code} (${where(db.url)}): ${r.applied.length ? `applied ${r.applied.join(', ')}` : 'database is up to date'}\n`,
-      );
-    } catch (err) {
-      const reason =
-        err instanceof DatabaseSetupError && err.message.startsWith('cannot connect')
-          ? 'unreachable'
-          : 'migrations failed';
-      process.stdout.write(`tenant ${db.code} (${where(db.url)}): failed: ${reason}\n`);
-      process.exitCode = 1;
-    }
+  const { core, dedicated } = await migrateEveryDatabase(config, API_MIGRATIONS, urls);
+  process.stdout.write(core.applied.length ? `applied: ${core.applied.join(', ')}\n` : 'database is up to date\n');
+  for (const m of dedicated) {
+    process.stdout.write(`${describeDedicatedMigration(m)}\n`);
+    // Exit 1 when one failed.
+    if (m.failed) process.exitCode = 1;
   }
 }
 
@@ -450,7 +415,11 @@ export async function runMigrateStatus(config: ConduitConfig, urls: DatabaseUrls
   line({ database: 'core', where: where(urls.migrationUrl), ...(await status(urls.migrationUrl)) });
   for (const db of await dedicatedDatabases(config, urls)) {
     if (!db.url) {
-      line({ database: 'dedicated', tenant: db.code, error: db.error });
+      line({
+        database: 'dedicated',
+        tenant: db.code,
+        error: 'its database URL cannot be unsealed with the master keyring',
+      });
       process.exitCode = 1;
       continue;
     }

@@ -9,7 +9,7 @@ import { PinoLogger, Logger as PinoNestLogger } from 'nestjs-pino';
 import pino from 'pino';
 import { createApiApp } from '@conduit/api/bootstrap';
 import { ensureAdmin } from '@conduit/api/first-start';
-import { migrateDatabase } from '@conduit/database';
+import { migrateOnStart } from '@conduit/database';
 import { ConduitConfig, ConfigError, MasterKeyring, parseConfig, parseDevConfig } from '@conduit/platform';
 import { assertRedisReachable } from '@conduit/queues';
 import { createWorkerApp } from '@conduit/worker/bootstrap';
@@ -79,14 +79,17 @@ async function main(): Promise<void> {
   }
   const config = parseConfig(env);
   await assertRedisReachable(config.REDIS_URL);
-  const migrated = await migrateDatabase(config, API_MIGRATIONS);
-  if (migrated.applied.length > 0) process.stdout.write(`Applied migrations: ${migrated.applied.join(', ')}\n`);
+  // Every database, as `migrate` does; a dedicated one that fails waits, at 503, for the apps to migrate it.
+  const dedicatedToMigrate = await migrateOnStart(config, API_MIGRATIONS, {
+    info: (line) => process.stdout.write(`${line}\n`),
+    warn: (line) => process.stderr.write(`${line}\n`),
+  });
 
   // The API first: nestjs-pino keeps one logger per process, built from the first app's settings, and only the API's
   // mask what its requests must not log (a receive URL's key) and carry request ids.
-  running.api = await createApiApp(config, { shutdownHooks: false });
+  running.api = await createApiApp(config, { shutdownHooks: false, dedicatedToMigrate });
   running.worker = await quietDuplicateDataSourceWarning(running.api.get(PinoNestLogger), () =>
-    createWorkerApp(config, { http: false }),
+    createWorkerApp(config, { http: false, dedicatedToMigrate }),
   );
   await running.worker.init();
   const admin = await ensureAdmin(running.api, config, { generatePassword: true });

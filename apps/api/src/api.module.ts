@@ -14,7 +14,7 @@ import { IsolationApiModule } from '@conduit/isolation';
 import { LicensingApiModule } from '@conduit/licensing';
 import { MonitorsApiModule } from '@conduit/monitors';
 import { CasesApiModule } from '@conduit/cases';
-import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
+import { ConduitConfig, ConfigModule, PlatformModule, TenantId } from '@conduit/platform';
 import { QueuesModule, REDIS_CLIENT, RedisAvailability } from '@conduit/queues';
 import { ScimApiModule } from '@conduit/scim';
 import { SsoApiModule } from '@conduit/sso';
@@ -61,7 +61,8 @@ export const API_MIGRATIONS = migrationsOf(API_DOMAINS);
 
 @Module({})
 export class ApiModule {
-  static forRoot(config: ConduitConfig): DynamicModule {
+  /** dedicatedToMigrate: migrateOnStart's answer (DatabaseModuleOptions.dedicatedToMigrate). */
+  static forRoot(config: ConduitConfig, dedicatedToMigrate: readonly TenantId[] = []): DynamicModule {
     return {
       module: ApiModule,
       imports: [
@@ -69,7 +70,7 @@ export class ApiModule {
         PlatformModule,
         LoggerModule.forRoot(loggerParams(config, 'conduit-api')),
         // Each request's CLS context is entered by the HTTP server's listener (http/request-scope.ts): no middleware.
-        DatabaseModule.forRoot({ applicationName: 'conduit-api', migrations: API_MIGRATIONS }),
+        DatabaseModule.forRoot({ applicationName: 'conduit-api', migrations: API_MIGRATIONS, dedicatedToMigrate }),
         QueuesModule.forRoot(),
         // Counters in Redis: the limit holds across API replicas.
         ThrottlerModule.forRootAsync({

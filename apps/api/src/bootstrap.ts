@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { PUBLIC_OPERATION_EXTENSION } from '@conduit/access';
 import { DatabaseAvailability, assertSafeRuntimeRole } from '@conduit/database';
 import { ReceiveResponse, ReceiveService } from '@conduit/ingestion';
-import { ConduitConfig, ErrorResponseDto, uuidv7 } from '@conduit/platform';
+import { ConduitConfig, ErrorResponseDto, TenantId, uuidv7 } from '@conduit/platform';
 import { ApiModule } from './api.module';
 import {
   ReceiveFrontDoor,
@@ -82,6 +82,8 @@ export interface ApiAppOptions {
   logger?: boolean;
   /** Close on SIGTERM/SIGINT by itself; off when a host process (src/dev.ts) orchestrates shutdown. */
   shutdownHooks?: boolean;
+  /** The dedicated tenants whose database MIGRATE_ON_START could not migrate (migrateOnStart's answer). */
+  dedicatedToMigrate?: readonly TenantId[];
 }
 
 export async function createApiApp(
@@ -112,11 +114,15 @@ export async function createApiApp(
       createServer(frontDoor.listener(inRequestScope(handler))),
   });
   closeWithAdapter(adapter, frontDoor);
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(config), adapter, {
-    bufferLogs: options.logger !== false,
-    logger: options.logger === false ? false : undefined,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ApiModule.forRoot(config, options.dedicatedToMigrate),
+    adapter,
+    {
+      bufferLogs: options.logger !== false,
+      logger: options.logger === false ? false : undefined,
+      abortOnError: false,
+    },
+  );
   // Before the routes are bound to their handlers (app.init(), from listen()).
   bindRequestTransactions(app);
   if (options.logger !== false) app.useLogger(app.get(Logger));

@@ -1,6 +1,6 @@
 // Production entry point for the HTTP API: configuration from the environment only.
 import 'reflect-metadata';
-import { migrateDatabase } from '@conduit/database';
+import { migrateOnStart } from '@conduit/database';
 import { ConfigError, parseConfig } from '@conduit/platform';
 import { assertRedisReachable } from '@conduit/queues';
 import { API_MIGRATIONS } from './api.module';
@@ -11,11 +11,11 @@ async function main(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- the process entry point is where the environment is read
   const config = parseConfig(process.env);
   await assertRedisReachable(config.REDIS_URL);
-  if (config.MIGRATE_ON_START) {
-    const result = await migrateDatabase(config, API_MIGRATIONS);
-    if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
-  }
-  const app = await createApiApp(config);
+  // Every database, as `migrate` does; a dedicated one that fails waits, at 503, for this process to migrate it.
+  const dedicatedToMigrate = config.MIGRATE_ON_START
+    ? await migrateOnStart(config, API_MIGRATIONS, { info: console.log, warn: console.warn })
+    : [];
+  const app = await createApiApp(config, { dedicatedToMigrate });
   const admin = await ensureAdmin(app, config, { generatePassword: false });
   if (admin) process.stdout.write(`\n${admin.map((line) => `  ${line}`).join('\n')}\n\n`);
   await app.listen({ port: config.PORT, host: config.HOST });

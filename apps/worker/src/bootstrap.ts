@@ -5,7 +5,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { assertSafeRuntimeRole } from '@conduit/database';
-import { ConduitConfig } from '@conduit/platform';
+import { ConduitConfig, TenantId } from '@conduit/platform';
 import { WorkerModule } from './worker.module';
 
 export interface WorkerAppOptions {
@@ -15,6 +15,8 @@ export interface WorkerAppOptions {
    * nobody will call listen(), and a signal does not end the process from this app's side.
    */
   http?: boolean;
+  /** The dedicated tenants whose database MIGRATE_ON_START could not migrate (migrateOnStart's answer). */
+  dedicatedToMigrate?: readonly TenantId[];
 }
 
 /** Returns the worker app with its processors registered; with http true they start on listen() (or init()). */
@@ -22,11 +24,15 @@ export async function createWorkerApp(
   config: ConduitConfig,
   options: WorkerAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(WorkerModule.forRoot(config), new FastifyAdapter(), {
-    bufferLogs: options.logger !== false,
-    logger: options.logger === false ? false : undefined,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    WorkerModule.forRoot(config, options.dedicatedToMigrate),
+    new FastifyAdapter(),
+    {
+      bufferLogs: options.logger !== false,
+      logger: options.logger === false ? false : undefined,
+      abortOnError: false,
+    },
+  );
   if (options.logger !== false) app.useLogger(app.get(Logger));
   await assertSafeRuntimeRole(app.get<DataSource>(getDataSourceToken()));
   // Shutdown drains in-flight jobs (see MaintenanceProcessor); a standalone worker then exits 0 instead of

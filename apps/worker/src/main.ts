@@ -1,6 +1,6 @@
 // Production entry point for the queue worker: configuration from the environment only.
 import 'reflect-metadata';
-import { migrateDatabase } from '@conduit/database';
+import { migrateOnStart } from '@conduit/database';
 import { ConfigError, parseConfig } from '@conduit/platform';
 import { assertRedisReachable } from '@conduit/queues';
 import { createWorkerApp } from './bootstrap';
@@ -10,11 +10,11 @@ async function main(): Promise<void> {
   // eslint-disable-next-line no-restricted-properties -- the process entry point is where the environment is read
   const config = parseConfig(process.env);
   await assertRedisReachable(config.REDIS_URL);
-  if (config.MIGRATE_ON_START) {
-    const result = await migrateDatabase(config, WORKER_MIGRATIONS);
-    if (result.applied.length > 0) console.log(`applied migrations: ${result.applied.join(', ')}`);
-  }
-  const app = await createWorkerApp(config);
+  // Every database, as `migrate` does; a dedicated one that fails waits, at 503, for this process to migrate it.
+  const dedicatedToMigrate = config.MIGRATE_ON_START
+    ? await migrateOnStart(config, WORKER_MIGRATIONS, { info: console.log, warn: console.warn })
+    : [];
+  const app = await createWorkerApp(config, { dedicatedToMigrate });
   await app.listen({ port: config.WORKER_HEALTH_PORT, host: config.HOST });
 }
 

@@ -8,7 +8,7 @@ import { INTEGRATIONS_MIGRATIONS } from '@conduit/integrations';
 import { LicensingWorkerModule } from '@conduit/licensing/engine';
 import { MonitorsWorkerModule } from '@conduit/monitors/engine';
 import { CasesWorkerModule } from '@conduit/cases/engine';
-import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule } from '@conduit/platform';
+import { ConduitConfig, ConfigModule, LOG_REDACT_PATHS, PlatformModule, TenantId } from '@conduit/platform';
 import { QueuesModule } from '@conduit/queues';
 import { SCIM_MIGRATIONS } from '@conduit/scim';
 import { SSO_MIGRATIONS } from '@conduit/sso';
@@ -40,7 +40,8 @@ export const WORKER_MIGRATIONS = [...migrationsOf(WORKER_DOMAINS), ...SCHEMA_ONL
 
 @Module({})
 export class WorkerModule {
-  static forRoot(config: ConduitConfig): DynamicModule {
+  /** dedicatedToMigrate: migrateOnStart's answer (DatabaseModuleOptions.dedicatedToMigrate). */
+  static forRoot(config: ConduitConfig, dedicatedToMigrate: readonly TenantId[] = []): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -61,6 +62,8 @@ export class WorkerModule {
           whileTenantMoves: 'wait',
           statementTimeoutMs: (c) => c.WORKER_STATEMENT_TIMEOUT_MS,
           connectTimeoutMs: () => BACKGROUND_CONNECT_TIMEOUT_MS,
+          migrations: WORKER_MIGRATIONS,
+          dedicatedToMigrate,
         }),
         QueuesModule.forRoot(),
         // EventsService (operational events) checks permissions through AccessService; worker code calls its

@@ -36,6 +36,12 @@ export function resolveDatabaseUrls(config: ConduitConfig): DatabaseUrls {
   return { migrationUrl: config.DATABASE_URL, runtimeUrl: runtime.toString(), runtimeRole, runtimePassword };
 }
 
+/** Where a database is, without its user or password: `host:port/database` (what logs and outputs may name). */
+export function databaseLocation(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
 export function describeUrl(url: string): string {
   const u = new URL(url);
   return `${u.username || '(default user)'}@${u.hostname}:${u.port || 5432}${u.pathname}`;

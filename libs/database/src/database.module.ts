@@ -3,17 +3,18 @@ import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { CONDUIT_CONFIG, ConduitConfig } from '@conduit/platform';
+import { CONDUIT_CONFIG, ConduitConfig, TenantId } from '@conduit/platform';
 import { DatabaseAvailability } from './database-availability';
 import { LazyTransactionAdapter } from './lazy-transaction';
 import { resolveDatabaseUrls } from './database-urls';
 import { PoolMetrics } from './pool-metrics';
 import { SystemContext } from './system-context';
 import { TenantContext } from './tenant-context';
-import { TenantDatabases } from './tenant-databases';
+import { DEDICATED_TO_MIGRATE, TenantDatabases } from './tenant-databases';
 import { TENANT_MOVES_MODE, TenantMoves, TenantMovesMode } from './tenant-moves';
 import { TenantRoundTrip } from './tenant-round-trip';
 import type { MigrationClass } from './migrations';
+import { SCHEMA_MIGRATIONS } from './migrator';
 import { AnalyticsRollups } from './rollups/analytics-rollups';
 
 export interface DatabaseModuleOptions {
@@ -36,15 +37,17 @@ export interface DatabaseModuleOptions {
    */
   migrations?: readonly MigrationClass[];
   /**
+   * The dedicated tenants whose database MIGRATE_ON_START could not migrate (migrateOnStart's answer): TenantDatabases
+   * answers their calls with 503 tenant_database_unavailable until its probe has migrated them with `migrations`.
+   */
+  dedicatedToMigrate?: readonly TenantId[];
+  /**
    * A moving tenant's work (tenant:move's pause, TenantMoves): 'refuse' (default, the API: 503 tenant_moving) or
    * 'wait' (the worker: a job waits for the switch and goes on in the new database, instead of failing after it sent
    * something and being retried).
    */
   whileTenantMoves?: TenantMovesMode;
 }
-
-/** Injection token of DatabaseModuleOptions.migrations (empty when the process passed none). */
-export const SCHEMA_MIGRATIONS = 'conduit:schema-migrations';
 
 /** The worker's and the CLI's wait for a connection (see DatabaseModuleOptions.connectTimeoutMs). */
 export const BACKGROUND_CONNECT_TIMEOUT_MS = 60_000;
@@ -130,6 +133,7 @@ export class DatabaseModule {
         AnalyticsRollups,
         PoolMetrics,
         { provide: SCHEMA_MIGRATIONS, useValue: options.migrations ?? [] },
+        { provide: DEDICATED_TO_MIGRATE, useValue: options.dedicatedToMigrate ?? [] },
       ],
       exports: [
         TenantDatabases,

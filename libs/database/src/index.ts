@@ -1,6 +1,7 @@
 export * from './database.module';
 export * from './database-urls';
 export * from './migrator';
+export * from './migrate-every-database';
 export * from './tenant-context';
 export * from './tenant-settings';
 export * from './migrations';

@@ -6,7 +6,20 @@ import { APPEND_ONLY_TABLES, MigrationClass, PLATFORM_MIGRATIONS, runtimeFunctio
 import { DatabaseUrls, describeUrl, resolveDatabaseUrls } from './database-urls';
 
 export const MIGRATIONS_TABLE = 'schema_migrations';
-const MIGRATION_LOCK_KEY = 7_346_190_201;
+/**
+ * The session advisory lock a migration run holds on its one connection, from before it reads what is applied until
+ * its last statement: two processes migrating one database (API and worker starting together, a registry's probe and
+ * `migrate`) run one after the other, and the second finds nothing left to apply. Advisory locks are per database, so
+ * runs on different databases of one cluster go on side by side (see ensureRuntimeRole).
+ */
+export const MIGRATION_LOCK_KEY = 7_346_190_201;
+
+/**
+ * Injection token of the migrations of the whole schema a process composes (DatabaseModuleOptions.migrations; empty
+ * when the process passed none): what a dedicated tenant's database is migrated with by the isolation route and by
+ * TenantDatabases.
+ */
+export const SCHEMA_MIGRATIONS = 'conduit:schema-migrations';
 
 /** The database could not be prepared (roles, grants, migrations); the message says which step. */
 export class DatabaseSetupError extends CodedError<'database_setup_failed'> {
@@ -30,6 +43,15 @@ export async function migrateDatabase(
   migrations: readonly MigrationClass[],
   urls: DatabaseUrls = resolveDatabaseUrls(config),
 ): Promise<MigrationResult> {
+  return migrateUnderLock(migrations, urls, async () => undefined);
+}
+
+/** migrateDatabase, then `finish` on the same connection before the lock is released. */
+async function migrateUnderLock(
+  migrations: readonly MigrationClass[],
+  urls: DatabaseUrls,
+  finish: (ds: DataSource) => Promise<void>,
+): Promise<MigrationResult> {
   // One connection, so the session-level advisory lock covers every statement (replicas may start together).
   const ds = new DataSource({
     type: 'postgres',
@@ -51,8 +73,11 @@ export async function migrateDatabase(
     await ds.query('SET statement_timeout = 0');
     await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await ensureRuntimeRole(ds, urls);
+    // Each migration commits on its own (a failure undoes that migration alone and stops the run; the next run starts
+    // from it). Under the lock either way: TypeORM reads the applied ones once, at the start of the run.
     const applied = await ds.runMigrations({ transaction: 'each' });
     await grantRuntimePrivileges(ds, urls.runtimeRole, runtimeFunctionsOf(migrations));
+    await finish(ds);
     return { applied: applied.map((m) => m.name), runtimeRole: urls.runtimeRole };
   } finally {
     await ds.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
@@ -87,10 +112,8 @@ export async function migrateDedicatedDatabase(
   migrations: readonly MigrationClass[],
   urls: DatabaseUrls,
 ): Promise<MigrationResult> {
-  const result = await migrateDatabase(config, migrations, urls);
-  const ds = new DataSource({ type: 'postgres', url: urls.migrationUrl, extra: { max: 1 }, logging: false });
-  await ds.initialize();
-  try {
+  // Under the migration lock: two processes migrating this database at once must not both drop one constraint.
+  return migrateUnderLock(migrations, urls, async (ds) => {
     // Each group keeps the foreign keys among its own tables (tasks -> integrations stays).
     for (const referenced of [CONTROL_PLANE_REFERENCED, CATALOGUE_REFERENCED]) {
       const constraints = (await ds.query(
@@ -102,11 +125,12 @@ export async function migrateDedicatedDatabase(
       )) as { table: string; name: string }[];
       for (const c of constraints) await ds.query(`ALTER TABLE ${c.table} DROP CONSTRAINT ${ident(c.name)}`);
     }
-  } finally {
-    await ds.destroy();
-  }
-  return result;
+  });
 }
+
+/** PostgreSQL's answer to two sessions changing one row of a shared catalogue (pg_authid) at the same moment. */
+const isConcurrentCatalogUpdate = (err: unknown) =>
+  (err as { code?: string }).code === 'XX000' && /tuple concurrently updated/.test((err as Error).message);
 
 async function ensureRuntimeRole(ds: DataSource, urls: DatabaseUrls): Promise<void> {
   const [me] = (await ds.query(
@@ -136,11 +160,18 @@ async function ensureRuntimeRole(ds: DataSource, urls: DatabaseUrls): Promise<vo
   }
   if (!mayManage) return;
   const attrs = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${literal(urls.runtimePassword)}`;
-  try {
-    await ds.query(`${existing ? 'ALTER' : 'CREATE'} ROLE ${ident(urls.runtimeRole)} WITH ${attrs}`);
-  } catch (err) {
-    // Two databases of one cluster migrating at once may both try to create the role.
-    if ((err as { code?: string }).code !== '42710') throw err;
+  // The role is the cluster's, and the migration lock is per database: two databases of one cluster migrating at once
+  // (the core and a dedicated one, by API and worker starting together) may both create the role, or both alter it,
+  // which PostgreSQL refuses to the second with "tuple concurrently updated". Both set the same: tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ds.query(`${existing ? 'ALTER' : 'CREATE'} ROLE ${ident(urls.runtimeRole)} WITH ${attrs}`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42710') return;
+      if (!isConcurrentCatalogUpdate(err) || attempt === 5) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
 

@@ -6,8 +6,10 @@
 // closed after DEDICATED_POOL_IDLE_MS unused, so idle dedicated tenants hold no connection, and all of them together
 // under DEDICATED_MAX_CONNECTIONS (ConnectionBudget). Each dedicated database has its own health
 // (TenantDatabaseHealth): its connection_status, written to the core database's tenants row when it changes, and the
-// backoff of its reconnection, during which its tenant's calls fail at once (503) and a probe tries it again.
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+// backoff of its reconnection, during which its tenant's calls fail at once (503) and a probe tries it again. A
+// dedicated database MIGRATE_ON_START could not migrate (away at start) is refused the same way until the probe has
+// migrated it.
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client, ClientConfig, Pool } from 'pg';
 import type { Counter } from 'prom-client';
@@ -25,7 +27,9 @@ import {
 } from '@conduit/platform';
 import { ConnectionBudget } from './connection-budget';
 import { markConnectionLost } from './database-availability';
-import { dedicatedDatabaseUrls } from './database-urls';
+import { databaseLocation, dedicatedDatabaseUrls } from './database-urls';
+import type { MigrationClass } from './migrations';
+import { SCHEMA_MIGRATIONS, migrateDedicatedDatabase } from './migrator';
 import { TenantDatabaseUnavailableError, isDatabaseUnavailable } from './sql-errors';
 import { ConnectionStatus, TenantDatabaseHealth } from './tenant-database-health';
 import { registerTenantDatabaseMetrics } from './tenant-database-metrics';
@@ -37,7 +41,13 @@ export const CORE_DATABASE = 'core';
 const REFRESH_MS = 5_000;
 /** How often the databases in backoff are looked at: one whose backoff ran out is probed (one SELECT 1). */
 const PROBE_TICK_MS = 500;
-/** How many dedicated databases a sweep or a quota count asks at once. */
+/**
+ * Injection token of DatabaseModuleOptions.dedicatedToMigrate: the dedicated tenants whose database the start-up
+ * migration (migrateOnStart) could not migrate.
+ */
+export const DEDICATED_TO_MIGRATE = 'conduit:dedicated-to-migrate';
+
+/** How many dedicated databases a sweep or a quota count asks at once (and probes migrate at once). */
 export const DEDICATED_CONCURRENCY = 8;
 
 /** fn over items, at most `limit` at once; the results in the items' order. */
@@ -98,6 +108,13 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
   /** Statuses this process changed but could not write (the core database away): written at the next refresh. */
   readonly #unwritten = new Set<TenantId>();
   readonly #probing = new Set<TenantId>();
+  /**
+   * Dedicated databases this process must migrate before its tenant is served (the start-up migration could not), with
+   * the sealed URL they were found under (null until the registry is read): a tenant moved meanwhile leaves the set.
+   */
+  readonly #toMigrate = new Map<TenantId, string | null>();
+  /** Probes migrating now (at most DEDICATED_CONCURRENCY). */
+  #migrating = 0;
   /** When each dedicated pool last handed out a connection: the least recently used gives its idle ones up first. */
   readonly #lastUsed = new Map<TenantId, number>();
   readonly #budget: ConnectionBudget;
@@ -109,8 +126,18 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     // Backoff and last use are measured in real time (performance.now), not Clock: a test's frozen clock must not hold
     // a database in backoff for ever.
     @Optional() metrics?: MetricsRegistry,
+    @Optional() @Inject(SCHEMA_MIGRATIONS) private readonly migrations: readonly MigrationClass[] = [],
+    @Optional() @Inject(DEDICATED_TO_MIGRATE) toMigrate: readonly TenantId[] = [],
   ) {
     this.#keyring = MasterKeyring.parse(config.CONDUIT_MASTER_KEY);
+    // Failed from the start (status `error`, written to the core database at the first read of the registry): their
+    // calls are refused and the probe, whose turn comes after the first backoff, migrates them.
+    const now = performance.now();
+    for (const tenantId of toMigrate) {
+      this.#toMigrate.set(tenantId, null);
+      this.healthOf(tenantId).failed(now);
+      this.#unwritten.add(tenantId);
+    }
     this.#budget = new ConnectionBudget(config.DEDICATED_MAX_CONNECTIONS, () => this.closeIdleConnection());
     this.#errors = metrics
       ? registerTenantDatabaseMetrics(metrics, {
@@ -221,8 +248,9 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     if (key === CORE_DATABASE) return this.core;
     const tenantId = key as TenantId;
     const waitMs = this.backoffRemainingMs(tenantId);
-    if (waitMs > 0 && this.#dedicated.has(tenantId)) {
-      throw new TenantDatabaseUnavailableError(tenantId, undefined, Math.ceil(waitMs / 1000));
+    if ((waitMs > 0 || this.#toMigrate.has(tenantId)) && this.#dedicated.has(tenantId)) {
+      // Not yet migrated: on the old schema its statements would fail in ways no caller can tell from a bug.
+      throw new TenantDatabaseUnavailableError(tenantId, undefined, Math.max(1, Math.ceil(waitMs / 1000)));
     }
     return this.sourceOf(tenantId);
   }
@@ -273,6 +301,12 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
       void entry.source.then((ds) => ds.destroy()).catch(() => undefined);
     }
     for (const tenantId of this.#health.keys()) if (!this.#dedicated.has(tenantId)) this.#health.delete(tenantId);
+    for (const [tenantId, sealed] of this.#toMigrate) {
+      const now = this.#dedicated.get(tenantId);
+      if (sealed === null && now) this.#toMigrate.set(tenantId, now);
+      // No longer dedicated, or moved (tenant:move migrated its new database): nothing left to migrate here.
+      else if (now !== sealed) this.#toMigrate.delete(tenantId);
+    }
     // The row as it is (another process may have written its own view since); a change this process could not write
     // (the core database away) is written now. A status this process saw earlier is not written again: a process that
     // has not used a database for a while must not undo what another, which just did, wrote.
@@ -342,19 +376,69 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
       });
   }
 
-  /** Probes (one SELECT 1) each dedicated database whose backoff ran out, so one with no traffic comes back too. */
+  /**
+   * Probes each dedicated database whose backoff ran out, so one with no traffic comes back too: one SELECT 1, or, for
+   * a database still to migrate, its migration (which is what finds it back: `connected` only once it is migrated).
+   */
   private probeDue(): void {
     const now = performance.now();
     for (const [tenantId, health] of this.#health) {
       if (!health.probeDue(now) || this.#probing.has(tenantId) || !this.#dedicated.has(tenantId)) continue;
+      const migrate = this.#toMigrate.has(tenantId);
+      if (migrate && this.#migrating >= DEDICATED_CONCURRENCY) continue;
       this.#probing.add(tenantId);
-      void this.sourceOf(tenantId)
-        .then((ds) => ds.query('SELECT 1'))
-        // It may have answered on a connection already open (no connect to report): the answer is the success.
-        .then(() => this.noticeSuccess(tenantId))
-        // A failed connect was noticed by the connection itself; anything else is the next probe's to retry.
-        .catch(() => undefined)
-        .finally(() => this.#probing.delete(tenantId));
+      const probe = migrate
+        ? this.migrateBeforeUse(tenantId)
+        : this.sourceOf(tenantId)
+            .then((ds) => ds.query('SELECT 1'))
+            // It may have answered on a connection already open (no connect to report): the answer is the success.
+            .then(() => this.noticeSuccess(tenantId))
+            // A failed connect was noticed by the connection itself; anything else is the next probe's to retry.
+            .catch(() => undefined);
+      void probe.finally(() => this.#probing.delete(tenantId));
+    }
+  }
+
+  /**
+   * Migrates a dedicated database the start-up migration could not (the same migrateDedicatedDatabase as `migrate`,
+   * under the same per-database lock, so another process migrating it at once waits): then it is `connected` and its
+   * tenant served. A failure (still away, a migration that fails) is one more failure of its health: a longer backoff,
+   * then the next probe tries again.
+   */
+  private async migrateBeforeUse(tenantId: TenantId): Promise<void> {
+    const sealed = this.#dedicated.get(tenantId) as string;
+    this.#migrating += 1;
+    try {
+      const url = this.unseal(tenantId, sealed);
+      const { applied } = await migrateDedicatedDatabase(
+        this.config,
+        this.migrations,
+        dedicatedDatabaseUrls(this.config, url),
+      );
+      // Moved while this ran: load() has dropped it; the new database is not this one.
+      if (!this.#toMigrate.has(tenantId)) return;
+      this.#toMigrate.delete(tenantId);
+      this.logger.log(
+        { tenant_id: tenantId, database: databaseLocation(url), applied },
+        'dedicated database migrated: its tenant is served again',
+      );
+      this.noticeSuccess(tenantId);
+    } catch (err) {
+      const health = this.healthOf(tenantId);
+      this.#errors?.inc({ tenant: tenantId });
+      health.failed(performance.now());
+      this.logger.warn(
+        {
+          tenant_id: tenantId,
+          status: health.status,
+          retry_in_ms: this.backoffRemainingMs(tenantId),
+          err: describe(err),
+        },
+        "dedicated database not migrated yet: its tenant's calls answer 503 tenant_database_unavailable until it is",
+      );
+      this.persistStatus(tenantId);
+    } finally {
+      this.#migrating -= 1;
     }
   }
 

@@ -1,6 +1,7 @@
 // What a dedicated database URL may be: a postgres URL with a host of DEDICATED_DATABASE_HOSTS and a database name.
 // Nothing in its query string may redirect the connection (pg reads host=, hostaddr= and options= from there, which
 // would get around the allow-list), so only sslmode is accepted.
+import { databaseLocation } from '@conduit/database';
 import { IsolationException } from './isolation.exception';
 
 const ALLOWED_PARAMETERS = new Set(['sslmode']);
@@ -37,10 +38,7 @@ export function parseDatabaseUrl(value: string, allowedHosts: readonly string[])
 }
 
 /** host:port/database, for messages: never the user or the password. */
-export function describeDatabase(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
-}
+export const describeDatabase = databaseLocation;
 
 function invalid(message: string): IsolationException {
   return new IsolationException('invalid_database_url', message);
