@@ -2,11 +2,11 @@
 // This entry point loads only what finding the database takes (no Nest, no domain libs: they take seconds to load), so
 // a database that does not answer is one line at once; the commands load after (./cli-commands).
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DatabaseUrls, resolveDatabaseUrls } from '@conduit/database/database-urls';
 import { ConfigError, parseConfig, parseDevConfig } from '@conduit/platform/config/config.schema';
 import type { ConduitConfig } from '@conduit/platform';
 import { CommandFailedError, UsageError } from './cli-errors';
+import { parseOptions } from './cli-options';
 import { embeddedDatabaseUrl, readOrCreateSecret } from './data-dir';
 import { DatabaseOrigin, DatabaseUnreachableError, assertDatabaseAnswers } from './database-probe';
 
@@ -37,46 +37,6 @@ function loadConfig(): { config: ConduitConfig; origin: DatabaseOrigin } {
     }
   }
   return { config: parseConfig(env), origin };
-}
-
-/** An unknown option or one without its value is a usage error (exit 2), like a missing one. */
-function parseOptions(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        code: { type: 'string' },
-        name: { type: 'string' },
-        parent: { type: 'string' },
-        email: { type: 'string' },
-        password: { type: 'string' },
-        tenant: { type: 'string' },
-        role: { type: 'string' },
-        file: { type: 'string' },
-        out: { type: 'string' },
-        kid: { type: 'string' },
-        claims: { type: 'string' },
-        key: { type: 'string' },
-        'import-type': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        atomic: { type: 'boolean' },
-        to: { type: 'string' },
-        'database-url': { type: 'string' },
-        cleanup: { type: 'boolean' },
-        status: { type: 'boolean' },
-      },
-      strict: true,
-    });
-  } catch (err) {
-    const code = String((err as { code?: unknown }).code);
-    if (!code.startsWith('ERR_PARSE_ARGS')) throw err;
-    // A stray argument is never echoed: it may be half of a password that was not quoted.
-    const message =
-      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
-        ? 'unexpected argument (quote values that contain spaces)'
-        : (err as Error).message;
-    throw new UsageError(message, true);
-  }
 }
 
 async function main(argv: string[]): Promise<void> {

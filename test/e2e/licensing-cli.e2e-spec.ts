@@ -1,20 +1,25 @@
-// The vendor's tool and the operator's commands as real processes: a key pair made by license:keygen, claims signed by
-// license:sign, the licence installed by license:install on a suite database and in force on the running API, read
-// back by license:status.
+// The vendor's tool and the operator's commands: a key pair made by license:keygen, claims signed by license:sign, the
+// licence installed by license:install on a suite database and in force on the running API, read back by
+// license:status. The first keygen runs as the real CLI (`npm run cli`) on a machine with no configuration at all;
+// the other commands run in this process (the same option and command tables; a spawned CLI spends seconds loading).
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LicenseState } from '@conduit/licensing';
+import type { ConduitConfig } from '@conduit/platform';
+import { runCliInProcess } from '../support/cli-in-process';
 import { startProcess } from '../support/processes';
 import { TestApi, startTestApi } from '../support/test-api';
-import { TEST_MASTER_KEY } from '../support/test-config';
+import { testConfig } from '../support/test-config';
 import { waitFor } from '../support/test-worker';
 
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
+/** The real CLI, with no configuration at all: the vendor's machine has no database and no Conduit. */
+async function spawnedOffline(dir: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
   const proc = startProcess('npm', ['run', '--silent', 'cli', '--', ...args], {
-    CONDUIT_MASTER_KEY: TEST_MASTER_KEY,
+    DATABASE_URL: '',
+    CONDUIT_MASTER_KEY: '',
+    CONDUIT_DATA_DIR: join(dir, 'no-data'),
     LOG_LEVEL: 'error',
-    ...env,
   });
   const code = await proc.waitForExit(60_000);
   return { code, out: proc.output() };
@@ -24,11 +29,13 @@ const lastLine = (out: string) => out.trim().split('\n').pop() as string;
 
 describe('licence commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'conduit-license-'));
-  // The vendor's machine: no database, no Conduit configuration at all.
-  const offline = { DATABASE_URL: '', CONDUIT_MASTER_KEY: '', CONDUIT_DATA_DIR: join(dir, 'no-data') };
   let api: TestApi;
   let publicKeys: string;
-  let env: Record<string, string>;
+  /** The operator's, on the installation's database. */
+  let config: ConduitConfig;
+  /** The vendor's tool in this process: it takes no configuration at all. */
+  const vendor = (command: string, ...args: string[]) => runCliInProcess(null, command, ...args);
+  const operator = (command: string, ...args: string[]) => runCliInProcess(config, command, ...args);
 
   afterAll(async () => {
     await api?.close();
@@ -37,7 +44,7 @@ describe('licence commands', () => {
 
   it('makes a key pair: the private JWK to a file of its own (never overwritten), the public set to stdout', async () => {
     const keyFile = join(dir, 'vendor.jwk');
-    const made = await cli(offline, 'license:keygen', '--out', keyFile, '--kid', 'vendor-test-2026');
+    const made = await spawnedOffline(dir, 'license:keygen', '--out', keyFile, '--kid', 'vendor-test-2026');
     expect(made.code, made.out).toBe(0);
     publicKeys = lastLine(made.out);
     const set = JSON.parse(publicKeys) as { keys: Record<string, string>[] };
@@ -60,11 +67,11 @@ describe('licence commands', () => {
     });
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
-    const again = await cli(offline, 'license:keygen', '--out', keyFile);
+    const again = await vendor('license:keygen', '--out', keyFile);
     expect(again.code).toBe(2);
     expect(again.out).toMatch(/exists already/);
     expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual(privateJwk);
-    expect((await cli(offline, 'license:keygen')).out).toMatch(/missing --out/);
+    expect((await vendor('license:keygen')).out).toMatch(/missing --out/);
   }, 120_000);
 
   it('signs claims, refusing claims that would not install, then installs and reports the licence', async () => {
@@ -83,7 +90,7 @@ describe('licence commands', () => {
         features: ['mssp', 'case_ingestion'],
       }),
     );
-    const signed = await cli(offline, 'license:sign', '--claims', claimsFile, '--key', keyFile);
+    const signed = await vendor('license:sign', '--claims', claimsFile, '--key', keyFile);
     expect(signed.code, signed.out).toBe(0);
     const licence = lastLine(signed.out);
     expect(licence).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -98,24 +105,24 @@ describe('licence commands', () => {
       badClaims,
       JSON.stringify({ sub: 'x', type: 'enterprise', exp: exp.toISOString(), features: ['warp'] }),
     );
-    const refused = await cli(offline, 'license:sign', '--claims', badClaims, '--key', keyFile);
+    const refused = await vendor('license:sign', '--claims', badClaims, '--key', keyFile);
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/^license_malformed: /m);
     expect(refused.out).toMatch(/features\[0\]: unknown feature "warp"/);
     expect(refused.out).toMatch(/quotas: /);
     const publicOnly = join(dir, 'public.jwk');
     writeFileSync(publicOnly, JSON.stringify(JSON.parse(publicKeys).keys[0]));
-    expect((await cli(offline, 'license:sign', '--claims', claimsFile, '--key', publicOnly)).out).toMatch(
+    expect((await vendor('license:sign', '--claims', claimsFile, '--key', publicOnly)).out).toMatch(
       /not an Ed25519 private key/,
     );
 
     // An installation that trusts the key: the API, and the operator's CLI on its database.
     api = await startTestApi({ CONDUIT_LICENSE_PUBLIC_KEYS: publicKeys });
     const platform = await api.seedTenant('platform');
-    env = { DATABASE_URL: api.db.url, CONDUIT_LICENSE_PUBLIC_KEYS: publicKeys };
+    config = testConfig(api.db.url, { CONDUIT_LICENSE_PUBLIC_KEYS: publicKeys });
     const licenceFile = join(dir, 'acme.license');
     writeFileSync(licenceFile, `${licence}\n`);
-    const installed = await cli(env, 'license:install', '--file', licenceFile);
+    const installed = await operator('license:install', '--file', licenceFile);
     expect(installed.code, installed.out).toBe(0);
     expect(JSON.parse(lastLine(installed.out))).toMatchObject({
       plan: 'enterprise',
@@ -142,7 +149,7 @@ describe('licence commands', () => {
     });
     expect(JSON.stringify(audit.changes)).not.toContain(licence);
 
-    const status = await cli(env, 'license:status');
+    const status = await operator('license:status');
     expect(status.code, status.out).toBe(0);
     expect(JSON.parse(lastLine(status.out))).toMatchObject({
       plan: 'enterprise',
@@ -166,17 +173,17 @@ describe('licence commands', () => {
         features: [],
       }),
     );
-    const signed = await cli(offline, 'license:sign', '--claims', expiredClaims, '--key', join(dir, 'vendor.jwk'));
+    const signed = await vendor('license:sign', '--claims', expiredClaims, '--key', join(dir, 'vendor.jwk'));
     expect(signed.code, signed.out).toBe(0);
     const file = join(dir, 'expired.license');
     writeFileSync(file, lastLine(signed.out));
-    const refused = await cli(env, 'license:install', '--file', file);
+    const refused = await operator('license:install', '--file', file);
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/license_expired/);
     const garbage = join(dir, 'garbage.license');
     writeFileSync(garbage, 'not a licence');
-    expect((await cli(env, 'license:install', '--file', garbage)).out).toMatch(/license_malformed/);
-    expect((await cli(env, 'license:install', '--file', join(dir, 'missing.license'))).code).toBe(2);
+    expect((await operator('license:install', '--file', garbage)).out).toMatch(/license_malformed/);
+    expect((await operator('license:install', '--file', join(dir, 'missing.license'))).code).toBe(2);
     expect(await api.sql('SELECT license_id, active FROM licenses')).toEqual([
       { license_id: 'lic-cli-1', active: true },
     ]);

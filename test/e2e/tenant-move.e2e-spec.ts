@@ -98,8 +98,8 @@ describe('tenant:move', () => {
   }
 
   /** The same command run in this process (a spawned CLI takes seconds to load; the first move runs as one). */
-  const cliHere = (command: string, values: Record<string, string | boolean>) =>
-    runCliInProcess(testConfig(stack.db.url, { DEDICATED_DATABASE_HOSTS: '127.0.0.1' }), command, values);
+  const cliHere = (command: string, ...args: string[]) =>
+    runCliInProcess(testConfig(stack.db.url, { DEDICATED_DATABASE_HOSTS: '127.0.0.1' }), command, ...args);
 
   const inDatabase = sqlIn;
 
@@ -191,7 +191,8 @@ describe('tenant:move', () => {
   }
 
   it('refuses a bad URL, a host not in DEDICATED_DATABASE_HOSTS and a licence without dedicated_databases', async () => {
-    const move = (url: string) => cliHere('tenant:move', { tenant: 'mover', to: 'dedicated', 'database-url': url });
+    const move = (url: string) =>
+      cliHere('tenant:move', '--tenant', 'mover', '--to', 'dedicated', '--database-url', url);
     const bad = await move('mysql://owner@127.0.0.1/x');
     expect(bad).toMatchObject({ code: 1, out: expect.stringMatching(/invalid_database_url/) });
     const host = await move('postgres://owner:secret@db.elsewhere.test:5432/x');
@@ -273,17 +274,17 @@ describe('tenant:move', () => {
   it('refuses a cleanup mid-move and another move before the cleanup; cleanup deletes the old rows only', async () => {
     await stack.api.sql(`UPDATE tenants SET moving_since = now() WHERE id = $1`, [tenant.id]);
     try {
-      const refused = await cliHere('tenant:move', { tenant: 'mover', cleanup: true });
+      const refused = await cliHere('tenant:move', '--tenant', 'mover', '--cleanup');
       expect(refused.code).toBe(1);
       expect(refused.out).toMatch(/tenant_moving/);
     } finally {
       await stack.api.sql(`UPDATE tenants SET moving_since = NULL WHERE id = $1`, [tenant.id]);
     }
-    const early = await cliHere('tenant:move', { tenant: 'mover', to: 'shared' });
+    const early = await cliHere('tenant:move', '--tenant', 'mover', '--to', 'shared');
     expect(early.code).toBe(1);
     expect(early.out).toMatch(/cleanup_required/);
     const kept = await snapshot(dedicatedName);
-    const cleaned = await cliHere('tenant:move', { tenant: 'mover', cleanup: true });
+    const cleaned = await cliHere('tenant:move', '--tenant', 'mover', '--cleanup');
     expect(cleaned.code, cleaned.out).toBe(0);
     expect(cleaned.out).toMatch(/deleted webhook_events: \d+ rows/);
     expect(await snapshot(stack.db.name)).toEqual({});
@@ -295,7 +296,7 @@ describe('tenant:move', () => {
 
   it('migrate --status lists each database with its pending migrations; migrate applies them everywhere', async () => {
     const status = async () => {
-      const res = await cliHere('migrate', { status: true });
+      const res = await cliHere('migrate', '--status');
       expect(res.code, res.out).toBe(0);
       expect(res.out).not.toContain(URL_PASSWORD);
       return res.out
@@ -323,7 +324,7 @@ describe('tenant:move', () => {
     const behind = await status();
     expect(behind[0].pending).toEqual([]);
     expect(behind[1]).toMatchObject({ tenant: 'mover', up_to_date: false, pending: ['TenantMoves1764910000000'] });
-    const migrated = await cliHere('migrate', {});
+    const migrated = await cliHere('migrate');
     expect(migrated.code, migrated.out).toBe(0);
     expect(migrated.out).toMatch(/database is up to date/);
     expect(migrated.out).toMatch(/tenant mover \(127\.0\.0\.1:5432\/\S+\): applied TenantMoves1764910000000/);
@@ -339,7 +340,7 @@ describe('tenant:move', () => {
     const before = receiver.to('/hook').length;
     const load = startLoad();
     await new Promise((r) => setTimeout(r, 500));
-    const moved = await cliHere('tenant:move', { tenant: 'mover', to: 'shared' });
+    const moved = await cliHere('tenant:move', '--tenant', 'mover', '--to', 'shared');
     await new Promise((r) => setTimeout(r, 300));
     const errors = await load.stop();
     expect(moved.code, moved.out).toBe(0);
@@ -367,7 +368,7 @@ describe('tenant:move', () => {
     const again = await stack.api.request('GET', `/api/v1/integrations/${integrationId}`, { token: admin.token });
     expect(again.body.title).toBe('Read from the core one');
 
-    const cleaned = await cliHere('tenant:move', { tenant: 'mover', cleanup: true });
+    const cleaned = await cliHere('tenant:move', '--tenant', 'mover', '--cleanup');
     expect(cleaned.code, cleaned.out).toBe(0);
     expect(await snapshot(dedicatedName)).toEqual({});
     expect(Object.keys(await snapshot(stack.db.name))).toEqual(Object.keys(core));

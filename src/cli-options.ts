@@ -1,0 +1,44 @@
+// The CLI's options, parsed as src/cli.ts does before anything heavy loads (test/support/cli-in-process.ts parses a
+// command's arguments with them too).
+import { parseArgs } from 'node:util';
+import { UsageError } from './cli-errors';
+
+/** An unknown option or one without its value is a usage error (exit 2), like a missing one. */
+export function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        code: { type: 'string' },
+        name: { type: 'string' },
+        parent: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+        tenant: { type: 'string' },
+        role: { type: 'string' },
+        file: { type: 'string' },
+        out: { type: 'string' },
+        kid: { type: 'string' },
+        claims: { type: 'string' },
+        key: { type: 'string' },
+        'import-type': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        atomic: { type: 'boolean' },
+        to: { type: 'string' },
+        'database-url': { type: 'string' },
+        cleanup: { type: 'boolean' },
+        status: { type: 'boolean' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    const code = String((err as { code?: unknown }).code);
+    if (!code.startsWith('ERR_PARSE_ARGS')) throw err;
+    // A stray argument is never echoed: it may be half of a password that was not quoted.
+    const message =
+      code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+        ? 'unexpected argument (quote values that contain spaces)'
+        : (err as Error).message;
+    throw new UsageError(message, true);
+  }
+}
