@@ -3,6 +3,7 @@
 // dedicated, lists and reads it (REST, its tasks, the seed's list), creates an instance of it, saves a chain with a
 // task step and case ingestion settings on it and runs its task against a tool on 127.0.0.1 with the worker. The
 // instance, settings and run rows are in the child's database, nothing of the child in the core database; the parent
+// un-sharing it is refused while the child uses it, then (force) stops the child's instance in the child's database;
 // un-sharing and deleting it is seen at once.
 // The other way round (a shared child of a dedicated parent) reads the parent's shared catalogue but is refused an
 // instance of it (the core database keeps its foreign keys).
@@ -193,15 +194,37 @@ describe('dedicated-database tenants: the shared catalogue of a parent in anothe
   });
 
   it('the parent un-sharing, then deleting, the integration is seen by the child at once', async () => {
-    const unshared = await parent('PATCH', `/api/v1/integrations/${integrationId}`, { shared: false });
+    // The child's instance, and its chain on it, are found in the child's database and block the un-sharing.
+    const blocked = await parent('PATCH', `/api/v1/integrations/${integrationId}`, { shared: false });
+    expect(blocked.status, blocked.text).toBe(409);
+    expect(blocked.body.error.details.map((d: { kind: string; tenant_id: string }) => [d.kind, d.tenant_id])).toEqual([
+      ['instances', kid.id],
+      ['chain', kid.id],
+    ]);
+    const unshared = await parent('PATCH', `/api/v1/integrations/${integrationId}?force=true`, { shared: false });
     expect(unshared.status, unshared.text).toBe(200);
+    // Stopped, audited and announced in the child's database.
+    expect(await dedicatedSql(kidDb, `SELECT status FROM integration_instances WHERE id = $1`, [instanceId])).toEqual([
+      { status: 'inactive' },
+    ]);
+    expect(
+      await dedicatedSql(kidDb, `SELECT actor_label FROM audit_events WHERE action = 'instance.deactivate'`),
+    ).toEqual([{ actor_label: 'mssp_admin.mssp@example.test' }]);
+    expect(
+      await dedicatedSql(
+        kidDb,
+        `SELECT payload->>'reason' AS reason FROM webhook_events
+        WHERE event_name = 'instance.deactivated'`,
+      ),
+    ).toEqual([{ reason: 'integration_unshared' }]);
     expect((await child('GET', `/api/v1/integrations/${integrationId}`)).status).toBe(404);
     expect((await child('GET', '/api/v1/integrations')).body.data).toEqual([]);
     expect((await child('GET', '/apps/v1/integration-name/kid')).body).toEqual([]);
     const refused = await child('POST', `/api/v1/instances/${instanceId}/tasks/lookup_ip/runs`, {
       input: { ip: '198.51.100.9' },
     });
-    expect(refused.status, refused.text).toBe(404);
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.error.code).toBe('instance_not_runnable');
 
     expect((await parent('PATCH', `/api/v1/integrations/${integrationId}`, { shared: true })).status).toBe(200);
     expect((await child('GET', `/api/v1/integrations/${integrationId}`)).status).toBe(200);

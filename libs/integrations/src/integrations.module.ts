@@ -5,8 +5,10 @@ import { Migrations } from '@conduit/database';
 import { LicensingModule } from '@conduit/licensing';
 import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
+import { WebhooksModule } from '@conduit/webhooks';
 import { IntegrationEntity } from './entities/integration.entity';
 import { IntegrationDependents } from './integration-dependents';
+import { DescendantInstances } from './instances/descendant-instances';
 import { InstanceDependents } from './instances/instance-dependents';
 import { InstanceUsers } from './instances/instance-users';
 import { InstanceEntity } from './entities/instance.entity';
@@ -35,6 +37,7 @@ import './instances/instances.access';
     LicensingModule,
     SecretsModule,
     TenantsModule,
+    WebhooksModule,
   ],
   providers: [
     CatalogueCounters,
@@ -45,6 +48,7 @@ import './instances/instances.access';
     InstancesRepository,
     InstancesCounter,
     InstanceDependents,
+    DescendantInstances,
     InstanceUsers,
     InstancesService,
     InstanceHealthRepository,

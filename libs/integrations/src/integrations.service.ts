@@ -15,6 +15,7 @@ import {
 import { IntegrationEntity } from './entities/integration.entity';
 import { FieldDefinition, checkFields } from './fields';
 import { IntegrationDependent, IntegrationDependents } from './integration-dependents';
+import { DescendantInstances, LossReason } from './instances/descendant-instances';
 import { IntegrationsException, integrationNotFound, nameExists } from './integrations.exception';
 import { DEFAULT_LOGO, LogoContent, acceptLogo } from './logos/logo-content';
 import { CatalogueCounters } from './repositories/catalogue-counters';
@@ -31,6 +32,7 @@ export class IntegrationsService {
     private readonly quotas: LicenseQuotas,
     private readonly hierarchy: TenantHierarchy,
     private readonly dependents: IntegrationDependents,
+    private readonly descendants: DescendantInstances,
     private readonly access: AccessService,
     private readonly ids: IdGenerator,
     private readonly clock: Clock,
@@ -93,12 +95,13 @@ export class IntegrationsService {
     return this.present(await this.find(reader, id), reader.tenantId);
   }
 
-  async update(id: string, dto: UpdateIntegrationDto, logo?: LogoContent): Promise<IntegrationResponse> {
+  /** `force`: stop sharing it even though tenants below use it (their instances of it are deactivated). */
+  async update(id: string, dto: UpdateIntegrationDto, logo?: LogoContent, force = false): Promise<IntegrationResponse> {
     const reader = await this.reader('update');
     return this.db.runInTenant(reader.tenantId, async () => {
       const row = isUuid(id) ? await this.integrations.findOwn(reader.tenantId, id) : null;
       if (!row) throw await this.notOwned(reader, id);
-      return this.applyUpdate(row, dto, logo);
+      return this.applyUpdate(row, dto, logo, force);
     });
   }
 
@@ -120,6 +123,7 @@ export class IntegrationsService {
     row: IntegrationEntity,
     dto: UpdateIntegrationDto,
     logo?: LogoContent,
+    force = false,
   ): Promise<IntegrationResponse> {
     if (Object.values(dto).every((v) => v === undefined) && !logo) {
       throw CommonException.validation('Nothing to update: send at least one field', [
@@ -135,6 +139,10 @@ export class IntegrationsService {
     for (const key of ['description', 'version', 'category', 'status', 'metadata', 'shared', 'generic_app'] as const)
       if (dto[key] !== undefined) (changes as Record<string, unknown>)[key] = dto[key];
     if (logo) Object.assign(changes, logoColumns(logo));
+    // Tenants below lose it when it stops being shared: refused while they use it, unless force (then they stop).
+    // After the checks above, so a refused change never stops them (a dedicated child's stop commits on its own).
+    if (row.shared && dto.shared === false)
+      await this.releaseDescendants(row, force, 'integration_unshared', 'stop sharing it');
     if (!(await this.integrations.update(row.tenant_id, row.id, changes))) throw nameExists(dto.title ?? row.title);
     const { logo: _bytes, ...updated } = { ...row, ...changes };
     return this.present(updated, row.tenant_id);
@@ -170,19 +178,31 @@ export class IntegrationsService {
     force: boolean,
   ): Promise<{ integration: IntegrationResponse; dependents: IntegrationDependent[] }> {
     const ref = { tenantId: row.tenant_id, id: row.id, integrationId: row.integration_id };
-    const dependents = await this.dependents.of(ref);
-    if (dependents.length > 0 && !force) {
-      throw new IntegrationsException(
-        'integration_has_dependents',
-        `The integration is still used (${dependents.length}); delete with force to mark them inactive`,
-        this.dependents.details(dependents),
-      );
-    }
+    const own = await this.dependents.of(ref);
+    // Also when it is no longer shared: instances made while it was, before un-sharing stopped them, still run.
+    const below = await this.descendants.of(ref);
+    const dependents = [...own, ...below];
+    if (dependents.length > 0 && !force) throw hasDependents(dependents, 'delete');
     await this.dependents.beforeDelete(ref);
+    if (below.length > 0) await this.descendants.deactivate(ref, 'integration_deleted');
     const now = this.clock.now();
     const changes: Partial<IntegrationEntity> = { status: 'deleted', deleted_at: now, updated_at: now };
     await this.integrations.update(row.tenant_id, row.id, changes);
     return { integration: this.present({ ...row, ...changes }, row.tenant_id), dependents };
+  }
+
+  /** Refuses (409) while tenants below use the integration, unless force; with force their instances stop. */
+  private async releaseDescendants(
+    row: IntegrationEntity,
+    force: boolean,
+    reason: LossReason,
+    action: string,
+  ): Promise<void> {
+    const ref = { tenantId: row.tenant_id, id: row.id, integrationId: row.integration_id };
+    const below = await this.descendants.of(ref);
+    if (below.length === 0) return;
+    if (!force) throw hasDependents(below, action);
+    await this.descendants.deactivate(ref, reason);
   }
 
   async setLogo(id: string, body: Buffer): Promise<IntegrationResponse> {
@@ -267,6 +287,18 @@ export class IntegrationsService {
       updated_at: r.updated_at.toISOString(),
     };
   }
+}
+
+/** 409 integration_has_dependents, one detail per dependent (descendants' entries name their tenant). */
+function hasDependents(dependents: IntegrationDependent[], action: string): IntegrationsException {
+  return new IntegrationsException(
+    'integration_has_dependents',
+    `The integration is still used (${dependents.length}); ${action} with force to mark them inactive`,
+    dependents.map((d) => ({
+      message: 'instances' in d ? `${String(d.instances)} instance(s) in ${d.name}` : `${d.kind} ${d.name}`,
+      ...d,
+    })),
+  );
 }
 
 /** Checked field definitions, or 400 invalid_field_definition naming every problem. */

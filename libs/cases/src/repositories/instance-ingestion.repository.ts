@@ -88,8 +88,9 @@ export class InstanceIngestionRepository {
   }
 
   /**
-   * Claims due, enabled, unleased ingestion of live instances, each in one UPDATE ... WHERE locked_until < now()
-   * RETURNING: a second worker finds them locked.
+   * Claims due, enabled, unleased ingestion of live instances that run (active, or error: a health verdict, not a
+   * stop; an inactive one, such as one whose shared integration was withdrawn, is not polled), each in one
+   * UPDATE ... WHERE locked_until < now() RETURNING: a second worker finds them locked.
    */
   async claimDue(tenantId: TenantId, limit: number, leaseSeconds: number): Promise<ClaimedIngestion[]> {
     return returnedRows<ClaimedIngestion>(
@@ -99,6 +100,7 @@ export class InstanceIngestionRepository {
           WHERE g.instance_uuid IN (
                   SELECT x.instance_uuid FROM instance_ingestion x
                     JOIN integration_instances i ON i.id = x.instance_uuid AND i.deleted_at IS NULL
+                         AND i.status IN ('active', 'error')
                    WHERE x.tenant_id = $1 AND x.enabled AND x.next_run_at <= now() AND x.locked_until < now()
                    ORDER BY x.next_run_at LIMIT $2 FOR UPDATE OF x SKIP LOCKED)
             AND g.locked_until < now()

@@ -174,3 +174,15 @@ export class IntegrationListResponse {
   @ApiProperty({ type: [IntegrationResponse] }) data: IntegrationResponse[];
   @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
+
+export class ForceQueryDto {
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description:
+      'Go ahead although something uses the integration: its users are marked inactive, the instances that tenants ' +
+      'below made of a shared one included (audited and announced as instance.deactivated in each of them)',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  force?: 'true' | 'false';
+}

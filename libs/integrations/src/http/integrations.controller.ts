@@ -19,6 +19,7 @@ import {
   IntegrationListResponse,
   IntegrationResponse,
   ListIntegrationsQueryDto,
+  ForceQueryDto,
   UpdateIntegrationDto,
 } from '../dto/integration.dto';
 import { IntegrationsService } from '../integrations.service';
@@ -81,11 +82,19 @@ export class IntegrationsController {
   @Audited('integration.update', 'Integration')
   @ApiOperation({
     summary: 'Change an integration (only the owner changes a shared one: 403 integration_not_owned)',
+    description:
+      'shared: false while tenants below have running instances of it is 409 integration_has_dependents (each ' +
+      'such tenant with its number of instances, and the chains and case ingestion using it there, in details) ' +
+      'unless force=true, which deactivates those instances.',
   })
   @ApiOkResponse({ type: IntegrationResponse })
   @ApiErrors(400, 401, 403, 404, 409)
-  update(@Param('id') id: string, @Body() dto: UpdateIntegrationDto): Promise<IntegrationResponse> {
-    return this.integrations.update(id, dto);
+  update(
+    @Param('id') id: string,
+    @Body() dto: UpdateIntegrationDto,
+    @Query() query: ForceQueryDto,
+  ): Promise<IntegrationResponse> {
+    return this.integrations.update(id, dto, undefined, query.force === 'true');
   }
 
   @Delete(':id')
@@ -96,12 +105,15 @@ export class IntegrationsController {
     summary: 'Delete an integration (soft: status deleted, its title free again)',
     description:
       'Its tasks and instances are marked inactive in the same transaction. 409 integration_has_dependents while a ' +
-      'registered dependent (a chain with a task step running one of its tasks, case ingestion) uses it.',
+      'registered dependent (a chain with a task step running one of its tasks, case ingestion) uses it, or, for a ' +
+      'shared one, while tenants below have running instances of it (each such tenant with its number of ' +
+      'instances, and the chains and case ingestion using it there, in details), unless force=true, which marks ' +
+      'them all inactive.',
   })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(401, 403, 404, 409)
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.integrations.remove(id);
+  @ApiErrors(400, 401, 403, 404, 409)
+  async remove(@Param('id') id: string, @Query() query: ForceQueryDto): Promise<void> {
+    await this.integrations.remove(id, query.force === 'true');
   }
 
   @Put(':id/logo')

@@ -263,6 +263,9 @@ export class InstancesService {
       let plain = row.fields;
       let secretValues = stored.fields;
       const integration = await this.integrations.find({ tenantId, owners }, row.integration_uuid);
+      // An instance runs only on an integration the tenant reads: one stopped because its shared integration was
+      // withdrawn (deleted, or no longer shared) is not switched on again behind the owner's back.
+      if (dto.status !== undefined && dto.status !== 'inactive' && !integration) throw integrationNotFound();
       if (dto.fields !== undefined) {
         if (!integration) throw integrationNotFound();
         const merged = mergeValues({ ...row.fields, ...stored.fields }, dto.fields);

@@ -1,7 +1,7 @@
 // The SQL over integration_instances, in the caller's transaction: always the acting tenant's own rows.
 import { Injectable } from '@nestjs/common';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { PageRequest, TenantContext, isUniqueViolation, newestFirst } from '@conduit/database';
+import { PageRequest, TenantContext, isUniqueViolation, newestFirst, returnedRows } from '@conduit/database';
 import type { TenantId } from '@conduit/platform';
 import { InstanceEntity, InstanceStatus } from '../entities/instance.entity';
 
@@ -103,6 +103,36 @@ export class InstancesRepository {
         integrationUuid,
       })
       .execute();
+  }
+
+  /** The tenant's live instances of the integration still running (not inactive): what losing it would stop. */
+  runningOf(tenantId: TenantId, integrationUuid: string): Promise<{ id: string }[]> {
+    return this.db.em.query(
+      `SELECT id FROM integration_instances
+        WHERE tenant_id = $1 AND integration_uuid = $2 AND deleted_at IS NULL AND status <> 'inactive'`,
+      [tenantId, integrationUuid],
+    ) as Promise<{ id: string }[]>;
+  }
+
+  /**
+   * The tenant's running instances of an integration it can no longer use stop (status inactive): the rows changed,
+   * with the status each had. Rows are locked by the UPDATE, so two deletions never report the same instance twice.
+   */
+  async deactivateRunningOf(
+    tenantId: TenantId,
+    integrationUuid: string,
+    now: Date,
+  ): Promise<{ id: string; instance_id: number; title: string; was: InstanceStatus }[]> {
+    return returnedRows(
+      await this.db.em.query(
+        `UPDATE integration_instances i SET status = 'inactive', updated_at = $3
+           FROM integration_instances b
+          WHERE i.id = b.id AND i.tenant_id = $1 AND i.integration_uuid = $2 AND i.deleted_at IS NULL
+            AND i.status <> 'inactive'
+          RETURNING i.id, i.instance_id, i.title, b.status AS was`,
+        [tenantId, integrationUuid, now],
+      ),
+    );
   }
 
   private repo() {
