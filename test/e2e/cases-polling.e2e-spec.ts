@@ -165,7 +165,9 @@ describe('polling ingestion', () => {
 
   it(
     'a worker SIGKILLed mid-run loses nothing: another takes over once the lease expires',
-    { timeout: 90_000 },
+    // Generous waits: each returns as soon as its condition holds, and a spawned worker on a loaded 2-core machine
+    // (npm test's parallel suites) can take tens of seconds to start its first run.
+    { timeout: 180_000 },
     async () => {
       const { id } = await instance('kill');
       seed('kill', 12, 0, 600);
@@ -174,8 +176,8 @@ describe('polling ingestion', () => {
       workers.push(first);
       await first.healthy();
       expect((await put(id, SETTINGS)).status).toBe(200);
-      await waitFor('a page stored by the first worker', async () => (await stored(id)).length > 0, 30_000);
-      await waitFor('the first worker asks for a later page', async () => (siem.inFlight.get('kill') ?? 0) > 0, 10_000);
+      await waitFor('a page stored by the first worker', async () => (await stored(id)).length > 0, 60_000);
+      await waitFor('the first worker asks for a later page', async () => (siem.inFlight.get('kill') ?? 0) > 0, 20_000);
       // The run shows as a running task run while it goes on.
       const running = await stack.api.sql<{ id: string }>(
         `SELECT id FROM task_runs WHERE instance_uuid = $1 AND source = 'ingestion' AND status = 'running'`,
@@ -189,7 +191,7 @@ describe('polling ingestion', () => {
       siem.delayMs = 0;
       await stack.startWorker();
       await allStored('kill', id);
-      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
+      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 40_000);
       expect(await duplicateRows(id)).toBe(0);
       expect(new Set(await stored(id))).toEqual(siem.servedOf('kill'));
       expect(siem.maxInFlight.get('kill')).toBe(1);
@@ -236,7 +238,7 @@ describe('polling ingestion', () => {
 
       siem.failPage = undefined;
       await allStored('main', id);
-      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
+      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 40_000);
       // Late items: they occurred before the cursor, inside the lookback, and show up only now.
       const cursor = Date.parse((await state(id)).cursor!);
       for (let i = 0; i < 4; i++)
@@ -369,7 +371,7 @@ describe('polling ingestion', () => {
       expect(await duplicateRows(id)).toBe(0);
 
       // Switched off mid-run: the run is cancelled (not left running), and its worker's record keeps the reason.
-      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
+      await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 40_000);
       siem.delayMs = 800;
       await stack.api.sql(`UPDATE instance_ingestion SET cursor = NULL, next_run_at = now() WHERE instance_uuid = $1`, [
         id,
@@ -405,7 +407,7 @@ describe('polling ingestion', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.config).toMatchObject({ pagination: { type: 'page', param: 'page_token' }, page_size: 5 });
     await allStored('paged', id);
-    await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 20_000);
+    await waitFor('the window done', async () => (await state(id)).last_run?.window_done === true, 40_000);
     expect(await duplicateRows(id)).toBe(0);
     expect(new Set(await stored(id))).toEqual(siem.servedOf('paged'));
     const resumed = await stack.api.sql(
