@@ -18,9 +18,9 @@ import {
   TaskRunsRepository,
   TaskRunsService,
   TasksRepository,
-  credentialsOf,
   dependencyOrder,
   executeTaskCall,
+  instanceTaskCall,
 } from '@conduit/tasks/engine';
 import { CaseIngest } from '../case-ingest';
 import { EnrichmentFailed, IngestionEnrichment } from './ingestion-enrichment';
@@ -289,8 +289,9 @@ export class IngestionPoller {
       opened: await this.instances.openForRun(tenantId, claimed.instance_uuid),
       all: await this.tasks.ofIntegration(owners, claimed.integration_uuid),
     }));
-    if (!loaded.opened) throw new RunFailed('instance_unavailable', 'the instance was deleted');
-    const { instance, secrets } = loaded.opened;
+    const { opened } = loaded;
+    if (!opened) throw new RunFailed('instance_unavailable', 'the instance was deleted');
+    const { instance, secrets } = opened;
     const secretValues = [
       ...Object.values(secrets.fields).map(String),
       ...Object.values(secrets.credentials).filter((v): v is string => typeof v === 'string'),
@@ -302,17 +303,12 @@ export class IngestionPoller {
     const defaults = Object.fromEntries(task.input_fields.map((f) => [f.name, f.default ?? null]));
     const call = (t: Pick<TaskEntity, 'task_tag' | 'request' | 'output_fields' | 'error_handling'>, input: object) =>
       executeTaskCall(
-        {
+        instanceTaskCall(opened, {
           runId: `ingestion-${claimed.instance_uuid}`,
-          instanceId: instance.id,
           task: t,
-          baseUrl: instance.base_url,
-          fields: { ...instance.fields, ...secrets.fields },
-          secretFieldNames: Object.keys(secrets.fields),
-          auth: { type: instance.auth_type, settings: instance.auth_settings, credentials: credentialsOf(secrets) },
           input: { ...defaults, ...input },
           deps,
-        },
+        }),
         {
           http: this.http,
           tokens: this.tokens,

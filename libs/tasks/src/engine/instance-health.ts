@@ -20,6 +20,7 @@ import { OAuth2TokenCache, executeTaskCall } from '../runs';
 import { TaskRunsRepository } from '../repositories/task-runs.repository';
 import { TaskRunsService } from '../task-runs.service';
 import { TasksException } from '../tasks.exception';
+import { instanceTaskCall } from './instance-call';
 import { TaskHttpClient } from './task-http-client';
 import { TaskRunner } from './task-runner';
 
@@ -153,27 +154,18 @@ export class InstanceHealthChecker {
     }
     const opened = await this.db.runInTenant(tenantId, () => this.instances.openForRun(tenantId, row.id));
     if (!opened) return outcome(false, null, { code: 'instance_unavailable', message: 'the instance is gone' }, null);
-    const { secrets } = opened;
-    const credentials = Object.fromEntries(
-      Object.entries(secrets.credentials).filter((e): e is [string, string] => typeof e[1] === 'string'),
-    );
     const result = await executeTaskCall(
-      {
+      instanceTaskCall(opened, {
         runId: `health-${row.id}`,
-        instanceId: row.id,
         task: {
           task_tag: 'health_check',
           request: { method: 'GET', path: check?.path ?? '/', query: {}, headers: {}, body: null },
           output_fields: [],
           error_handling: { retries: 0, backoff: 'none', backoff_ms: 0, timeout_ms: PATH_CHECK_TIMEOUT_MS },
         },
-        baseUrl: row.base_url,
-        fields: { ...row.fields, ...secrets.fields },
-        secretFieldNames: Object.keys(secrets.fields),
-        auth: { type: row.auth_type, settings: row.auth_settings, credentials },
         input: {},
         deps: {},
-      },
+      }),
       {
         http: this.http,
         tokens: this.tokens,

@@ -6,7 +6,7 @@
 // call). Cancelling a run (the API sets it cancelled) makes the next heartbeat find nothing: the call is aborted.
 import { Injectable, Logger } from '@nestjs/common';
 import { TenantContext, isDatabaseUnavailable } from '@conduit/database';
-import { InstanceEntity, InstanceSecrets, InstancesService } from '@conduit/integrations';
+import { InstanceEntity, InstancesService } from '@conduit/integrations';
 import { ConduitConfig, InjectConfig, TenantId, credentialScrubber } from '@conduit/platform';
 import { SecretBox } from '@conduit/secrets';
 import { TenantHierarchy } from '@conduit/tenants';
@@ -19,6 +19,7 @@ import { InstanceRateLimiter } from '../runs/instance-rate-limiter';
 import { OAuth2TokenCache, TaskCallResult, executeTaskCall } from '../runs';
 import type { TaskRunJob } from '../task-run-job';
 import { runInputAad } from '../task-runs.service';
+import { instanceTaskCall } from './instance-call';
 import { TaskHttpClient } from './task-http-client';
 import { TaskRunMetrics } from './task-run-metrics';
 
@@ -155,7 +156,7 @@ export class TaskRunner {
     // (docs/dedicated-tenants.md, "Shared catalogue across databases").
     if (row && all.length === 0 && owners.length > 0)
       all = await this.db.runInTenant(claim.tenant_id, () => this.tasks.ofIntegration(owners, claim.integration_uuid));
-    const [opened, secretInput] = await Promise.all([
+    const [instanceSecrets, secretInput] = await Promise.all([
       row ? this.instances.openSecrets(row) : null,
       claim.input_sealed
         ? this.secrets
@@ -163,26 +164,26 @@ export class TaskRunner {
             .then((text) => JSON.parse(text) as Record<string, string>)
         : ({} as Record<string, string>),
     ]);
-    const loaded = { opened: row && opened ? { instance: row, secrets: opened } : null, all, secretInput };
-    if (!loaded.opened)
+    const opened = row && instanceSecrets ? { instance: row, secrets: instanceSecrets } : null;
+    if (!opened)
       return failed({ code: 'instance_unavailable', message: 'the instance was deleted before the run started' });
-    const { instance, secrets } = loaded.opened;
-    const task = loaded.all.find((t) => t.id === claim.task_uuid);
+    const { instance, secrets } = opened;
+    const task = all.find((t) => t.id === claim.task_uuid);
     if (!task || task.status !== 'active')
       return failed({ code: 'task_unavailable', message: `task ${claim.task_tag} is no longer active` });
     const secretValues = [
       ...Object.values(secrets.fields),
       ...Object.values(secrets.credentials).filter((v): v is string => typeof v === 'string'),
-      ...Object.values(loaded.secretInput),
+      ...Object.values(secretInput),
     ];
     secretsSeen.push(...secretValues);
     // Every declared input field is there for templates: the value given, else its default, else null.
     const input: Record<string, unknown> = {
       ...Object.fromEntries(task.input_fields.map((f) => [f.name, f.default ?? null])),
       ...claim.input,
-      ...loaded.secretInput,
+      ...secretInput,
     };
-    const order = dependencyOrder(task, loaded.all);
+    const order = dependencyOrder(task, all);
     if (!order.ok)
       return failed({
         code: 'dependency_failed',
@@ -196,25 +197,12 @@ export class TaskRunner {
     let httpMs = 0;
     let attempts = 0;
     const call = async (t: TaskEntity): Promise<TaskCallResult> => {
-      const result = await executeTaskCall(
-        {
-          runId: claim.id,
-          instanceId: instance.id,
-          task: t,
-          baseUrl: instance.base_url,
-          fields: { ...instance.fields, ...secrets.fields },
-          secretFieldNames: Object.keys(secrets.fields),
-          auth: { type: instance.auth_type, settings: instance.auth_settings, credentials: credentialsOf(secrets) },
-          input,
-          deps,
-        },
-        {
-          http: this.http,
-          tokens: this.tokens,
-          beforeSend: () => this.limiter.acquire(claim.tenant_id, instance.id, instance.rate_limit, signal),
-          signal,
-        },
-      );
+      const result = await executeTaskCall(instanceTaskCall(opened, { runId: claim.id, task: t, input, deps }), {
+        http: this.http,
+        tokens: this.tokens,
+        beforeSend: () => this.limiter.acquire(claim.tenant_id, instance.id, instance.rate_limit, signal),
+        signal,
+      });
       for (const a of result.attempts) httpMs += Number(a.duration_ms) || 0;
       attempts += result.attempts.length;
       // Secret inputs are not the call's to know: mask them here too.
@@ -280,15 +268,3 @@ function failed(error: TaskRunError): TaskRunResult {
 }
 
 export type { InstanceEntity };
-
-/**
- * The instance's credentials as templates name them ({{credentials.api_key}} is the api_key auth's key): for every
- * caller of executeTaskCall with an instance (runs, case ingestion).
- */
-export function credentialsOf(secrets: InstanceSecrets): Record<string, string> {
-  const c = Object.fromEntries(
-    Object.entries(secrets.credentials).filter((e): e is [string, string] => typeof e[1] === 'string'),
-  );
-  if (c.key !== undefined && c.api_key === undefined) c.api_key = c.key;
-  return c;
-}
