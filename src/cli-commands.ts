@@ -25,7 +25,7 @@ export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker
   sources:directory --repair                        an entry in the inbound source directory for every tenant's
                                                     live source that lacks one, and away the entries (older than an
                                                     hour) naming none; migrate does it too (exit 1: a tenant's
-                                                    database did not answer; its entries are left as they are)
+                                                    sources could not be read; its entries are left as they are)
   tenant:move --tenant CODE --to dedicated --database-url URL
   tenant:move --tenant CODE --to shared             move the tenant's rows to its own database or back to the core
                                                     one (copied, verified, switched with a short pause of its

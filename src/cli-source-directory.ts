@@ -5,7 +5,7 @@ import { SourceDirectoryRepair, SourceDirectoryRepairResult } from '@conduit/ing
 import type { ConduitConfig } from '@conduit/platform';
 import { CliModule } from './cli.module';
 
-/** Repairs every tenant's entries, told on stdout: the changes, and each tenant whose database did not answer. */
+/** Repairs every tenant's entries, told on stdout: the changes, and each tenant whose sources could not be read. */
 export async function repairSourceDirectory(config: ConduitConfig): Promise<SourceDirectoryRepairResult> {
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
@@ -14,7 +14,7 @@ export async function repairSourceDirectory(config: ConduitConfig): Promise<Sour
       `source directory: ${result.added} entries added, ${result.removed} removed (${result.tenants} tenants)\n`,
     );
     for (const tenantId of result.skipped) {
-      process.stdout.write(`source directory: tenant ${tenantId} left as it is: its database did not answer\n`);
+      process.stdout.write(`source directory: tenant ${tenantId} left as it is: its sources could not be read\n`);
     }
     return result;
   } finally {

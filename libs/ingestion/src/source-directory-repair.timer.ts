@@ -17,6 +17,6 @@ export class SourceDirectoryRepairTimer extends DatabaseTimer {
   protected async runOnce(): Promise<void> {
     const { skipped } = await this.repair.repairDedicated();
     if (skipped.length > 0)
-      this.logger.warn({ skipped }, 'source directory: tenants whose database is away left as they are');
+      this.logger.warn({ skipped }, 'source directory: tenants whose sources could not be read left as they are');
   }
 }

@@ -21,7 +21,7 @@ export interface SourceDirectoryRepairResult {
   tenants: number;
   added: number;
   removed: number;
-  /** tenants left as they are: their database did not answer (nothing is removed on its behalf) */
+  /** tenants left as they are: their sources could not be read, their database away (nothing is removed for them) */
   skipped: TenantId[];
 }
 
@@ -64,8 +64,13 @@ export class SourceDirectoryRepair {
       try {
         live = await this.db.runInTenant(tenantId, () => this.sources.live(tenantId));
       } catch (err) {
-        // A dedicated database that is away holds sources this process cannot see: its entries stay.
-        if (!isDatabaseUnavailable(err)) throw err;
+        // A dedicated database that is away (or not migrated yet) holds sources this process cannot see: its entries
+        // stay, and the other tenants are repaired all the same.
+        if (!isDatabaseUnavailable(err))
+          this.logger.warn(
+            { tenantId, err: (err as Error).message },
+            "source directory: the tenant's sources not read",
+          );
         result.skipped.push(tenantId);
         continue;
       }
