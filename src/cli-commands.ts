@@ -15,12 +15,17 @@ import { CliModule } from './cli.module';
 import { CommandFailedError, UsageError } from './cli-errors';
 import { TRANSFER_COMMANDS, runTransferCommand } from './cli-transfer';
 import { runMigrateAll, runMigrateStatus, runTenantMove } from './cli-move';
+import { repairSourceDirectory } from './cli-source-directory';
 
 export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker image: conduit <command> [options])
 
   migrate [--status]                                run database migrations (and create the runtime role) in the
                                                     core database, then in every dedicated tenant's database;
                                                     --status: each database's pending migrations, one JSON line each
+  sources:directory --repair                        an entry in the inbound source directory for every tenant's
+                                                    live source that lacks one, and away the entries (older than an
+                                                    hour) naming none; migrate does it too (exit 1: a tenant's
+                                                    sources could not be read; its entries are left as they are)
   tenant:move --tenant CODE --to dedicated --database-url URL
   tenant:move --tenant CODE --to shared             move the tenant's rows to its own database or back to the core
                                                     one (copied, verified, switched with a short pause of its
@@ -65,8 +70,18 @@ export async function runCommand(
 ): Promise<void> {
   if (command === 'migrate') {
     // The core database, then every dedicated tenant's (src/cli-move.ts).
-    if (values.status === true) await runMigrateStatus(config, urls);
-    else await runMigrateAll(config, urls);
+    if (values.status === true) {
+      await runMigrateStatus(config, urls);
+      return;
+    }
+    await runMigrateAll(config, urls);
+    // Sources a dedicated database held before the directory existed (or restored without their entries) get theirs.
+    await repairSourceDirectory(config);
+    return;
+  }
+  if (command === 'sources:directory') {
+    if (values.repair !== true) throw new UsageError('sources:directory takes --repair', true);
+    if ((await repairSourceDirectory(config)).skipped.length > 0) process.exitCode = 1;
     return;
   }
   if (command === 'tenant:move') {

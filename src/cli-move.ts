@@ -29,9 +29,10 @@ import {
   parseDatabaseUrl,
 } from '@conduit/isolation';
 import { LicenseFeatures } from '@conduit/licensing';
-import { ConduitConfig, MasterKeyring } from '@conduit/platform';
+import { ConduitConfig, MasterKeyring, TenantId } from '@conduit/platform';
 import { CliModule } from './cli.module';
 import { CommandFailedError, UsageError } from './cli-errors';
+import { repairSourceDirectory } from './cli-source-directory';
 import {
   MoveTable,
   TableCheck,
@@ -160,6 +161,11 @@ export async function runTenantMove(
     });
     process.stdout.write(
       `${JSON.stringify({ tenant: tenant.code, isolation: to, database: to === 'dedicated' ? where(targetUrl) : 'core', ...summary })}\n`,
+    );
+    // The source directory is not moved (its entries name the tenant, not a database): checked against the sources
+    // where they are now, so a source the left database held without an entry (docs/dedicated-tenants.md) gets one.
+    await repairSourceDirectory(config, { tenants: [tenant.id as TenantId], say }).catch((err: unknown) =>
+      say(`source directory not repaired (${(err as Error).message}): run sources:directory --repair`),
     );
   } finally {
     await core.end().catch(() => undefined);

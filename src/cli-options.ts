@@ -28,6 +28,7 @@ export function parseOptions(args: string[]) {
         'database-url': { type: 'string' },
         cleanup: { type: 'boolean' },
         status: { type: 'boolean' },
+        repair: { type: 'boolean' },
       },
       strict: true,
     });

@@ -3,6 +3,7 @@ import { AccessModule } from '@conduit/access';
 import { AuditModule } from '@conduit/audit';
 import { AuthModule } from '@conduit/auth';
 import { BACKGROUND_CONNECT_TIMEOUT_MS, DatabaseModule } from '@conduit/database';
+import { SourceDirectoryModule } from '@conduit/ingestion';
 import { LicensingModule } from '@conduit/licensing';
 import { ConduitConfig, ConfigModule, PlatformModule } from '@conduit/platform';
 import { MasterKeyRotationModule } from '@conduit/secrets';
@@ -30,6 +31,7 @@ export class CliModule {
         AuthModule,
         MasterKeyRotationModule,
         LicensingModule,
+        SourceDirectoryModule,
       ],
     };
   }

@@ -2,17 +2,19 @@
 // key or id before its tenant is known; one statement in the core database's directory says whose it is, and the source
 // is then read in that tenant's database only. Two dedicated databases of the local cluster, each behind a proxy that
 // records what reaches it: an unknown key reaches neither (404 at once, also while one is away), the away tenant's own
-// source is 503, creation and deletion keep the directory right, and the migration's backfill covers the core
-// database's sources.
-import { randomBytes, randomUUID } from 'node:crypto';
+// source is 503, creation and deletion keep the directory right, the migration's backfill covers the core database's
+// sources, and the repair (`migrate`, the worker's pass) puts back a dedicated source's lost entry and sweeps the
+// entries naming no source, but not a young one nor an away database's.
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { TenantDatabases, migrationsOf } from '@conduit/database';
-import { IngestionModule } from '@conduit/ingestion';
+import { IngestionModule, SourceDirectoryRepair, SourceResolver } from '@conduit/ingestion';
 import { TestApi, startTestApi } from '../support/test-api';
 import { ADMIN_URL, databaseUrl, dropDatabase, withAdminClient } from '../support/postgres-admin';
 import { PgWireProxy } from '../support/pg-wire-proxy';
 import { liftQuotas } from '../support/test-license';
+import { runCliInProcess } from '../support/cli-in-process';
 
 const PASSWORD = 'correct-horse-battery-staple';
 
@@ -228,5 +230,98 @@ describe('inbound source directory', () => {
       { relname: 'inbound_source_directory', relforcerowsecurity: true },
       { relname: 'inbound_sources', relforcerowsecurity: true },
     ]);
+  });
+
+  /** A dedicated database's rows, read as its owner. */
+  async function inDedicated(code: string, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const client = new Client({ connectionString: databaseUrl(tenants[code].database!) });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  // After the away tenant's database stopped (above): migrate reports it, and the repair leaves its entries.
+  it("puts back a dedicated source's lost entry when migrate runs: the sender's signed webhooks are received again", async () => {
+    const secret = 'lost-entry-secret';
+    const res = await api.request('POST', '/api/v1/sources', {
+      token: tenants.ded.token,
+      body: { name: 'restored', provider: 'github', secret },
+    });
+    expect(res.status, res.text).toBe(201);
+    const source = res.body as { id: string; ingest_url: string };
+    const entry = await directory(source.id);
+    // What a dedicated database restored from a backup (or a source from before the directory) looks like.
+    await api.sql(`DELETE FROM inbound_source_directory WHERE source_id = $1`, [source.id]);
+    const payload = JSON.stringify({ action: 'opened', number: 7 });
+    const signed = (delivery: string) =>
+      api.request('POST', pathOf(source.ingest_url), {
+        rawBody: payload,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`,
+          'x-github-delivery': delivery,
+          'x-github-event': 'pull_request',
+        },
+      });
+    expect(outcome(await signed('lost-1'))).toEqual({ status: 404, code: 'source_not_found' });
+
+    const migrated = await runCliInProcess(api.config, 'migrate');
+    // This one, and those of ded's earlier sources the backfill test's re-created table lost.
+    expect(migrated.out).toMatch(/source directory: [1-9]\d* entries added, 0 removed/);
+    // The away tenant's database does not answer: migrate says so (exit 1) and its entries are left as they are.
+    expect(migrated.out).toMatch(/tenant away .*failed: unreachable/);
+    expect(migrated.out).toContain(`source directory: tenant ${tenants.away.id} left as it is`);
+    expect(migrated.code).toBe(1);
+    expect(await directory(source.id)).toEqual(entry);
+
+    // The API process cached the 404 for INGEST_SOURCE_CACHE_SECONDS (the repair ran elsewhere): dropped at once here.
+    api.app.get(SourceResolver).forget({ id: source.id, name: 'restored', source_key: entry[0].source_key as string });
+    const received = await signed('lost-2');
+    expect(received.status, received.text).toBe(200);
+    expect(
+      await inDedicated('ded', `SELECT delivery_id FROM inbound_events WHERE source_id = $1 AND id = $2`, [
+        source.id,
+        received.body.event_id,
+      ]),
+    ).toEqual([{ delivery_id: 'lost-2' }]);
+    // Run again, it has nothing to do.
+    expect(await api.app.get(SourceDirectoryRepair).repairDedicated()).toMatchObject({ added: 0, removed: 0 });
+  }, 60_000);
+
+  it("sweeps entries naming no source once they are an hour old, not a young one, nor an away database's", async () => {
+    const entry = async (code: string, age: string) => {
+      const id = randomUUID();
+      await api.sql(
+        `INSERT INTO inbound_source_directory (source_id, tenant_id, source_key, created_at)
+         VALUES ($1, $2, $3, now() - $4::interval)`,
+        [id, tenants[code].id, randomBytes(24).toString('base64url'), age],
+      );
+      return id;
+    };
+    const orphan = await entry('ded', '2 hours');
+    // A creation in flight: its entry committed, its source not yet.
+    const inFlight = await entry('ded', '1 minute');
+    const justCreated = await createSource('ded', 'just-created');
+    const awayOrphan = await entry('away', '2 hours');
+
+    const result = await api.app.get(SourceDirectoryRepair).repairDedicated();
+    expect(result).toMatchObject({ added: 0, removed: 1, skipped: [tenants.away.id] });
+    expect(await directory(orphan)).toEqual([]);
+    expect(await directory(inFlight)).toHaveLength(1);
+    expect(await directory(justCreated.id)).toHaveLength(1);
+    expect((await receive(pathOf(justCreated.receive_url))).status).toBe(202);
+    // The away database may hold that source: its entry is kept.
+    expect(await directory(awayOrphan)).toHaveLength(1);
+  });
+
+  it('sources:directory --repair runs the repair alone, exit 1 while a database is away', async () => {
+    const repaired = await runCliInProcess(api.config, 'sources:directory', '--repair');
+    expect(repaired.out).toMatch(/^source directory: 0 entries added, 0 removed \(\d+ tenants\)$/m);
+    expect(repaired.out).toContain(`source directory: tenant ${tenants.away.id} left as it is`);
+    expect(repaired.code).toBe(1);
+    expect((await runCliInProcess(api.config, 'sources:directory')).code).toBe(2);
   });
 });

@@ -337,6 +337,14 @@ describe('tenant:move', () => {
   }, 60_000);
 
   it('moves the tenant back to shared under load, then cleans up the dedicated database', async () => {
+    // A source of the dedicated database without its directory entry (a restore, a source from before the directory):
+    // the move checks the directory against the sources where they are now.
+    const source = await stack.api.request('POST', '/api/v1/sources', {
+      token: admin.token,
+      body: { name: 'moving-source', provider: 'none' },
+    });
+    expect(source.status, source.text).toBe(201);
+    await stack.api.sql(`DELETE FROM inbound_source_directory WHERE source_id = $1`, [source.body.id]);
     const before = receiver.to('/hook').length;
     const load = startLoad();
     await new Promise((r) => setTimeout(r, 500));
@@ -351,6 +359,11 @@ describe('tenant:move', () => {
       [tenant.id],
     );
     expect(row).toEqual({ isolation: 'shared', database_url_sealed: null, left: true });
+    expect(moved.out).toMatch(/^source directory: 1 entries added, 0 removed \(1 tenants\)$/m);
+    expect(
+      await stack.api.sql(`SELECT tenant_id FROM inbound_source_directory WHERE source_id = $1`, [source.body.id]),
+    ).toEqual([{ tenant_id: tenant.id }]);
+    expect((await stack.api.request('POST', new URL(source.body.receive_url).pathname, { body: {} })).status).toBe(202);
     const core = await snapshot(stack.db.name);
     const dedicated = await snapshot(dedicatedName);
     for (const t of QUIET_TABLES) expect(core[t], t).toEqual(dedicated[t]);

@@ -7,8 +7,6 @@ import { SecretsModule } from '@conduit/secrets';
 import { TenantsModule } from '@conduit/tenants';
 import { WebhooksModule } from '@conduit/webhooks';
 import { InboundEventEntity } from './entities/inbound-event.entity';
-import { InboundSourceEntity } from './entities/inbound-source.entity';
-import { SourceDirectoryEntity } from './entities/source-directory.entity';
 import { InboundEventsService } from './inbound-events.service';
 import { InboundEventWriter } from './inbound-event-writer';
 import { INGESTION_QUEUE } from './ingestion-job';
@@ -16,9 +14,8 @@ import { IngestionReconciler } from './ingestion-reconciler';
 import { INGESTION_MIGRATIONS } from './migrations';
 import { ReceiveService } from './receive.service';
 import { InboundEventsRepository } from './repositories/inbound-events.repository';
-import { SourceDirectoryRepository } from './repositories/source-directory.repository';
-import { SourcesRepository } from './repositories/sources.repository';
 import { RoutingService } from './routing.service';
+import { SourceDirectoryModule } from './source-directory.module';
 import { SourceResolver } from './source-resolver';
 import { SourcesService } from './sources.service';
 // Registers the ingestion subjects, their API-key scopes and each role's rules with @conduit/access.
@@ -28,7 +25,8 @@ import './ingestion.access';
 @Migrations(...INGESTION_MIGRATIONS)
 @Module({
   imports: [
-    TypeOrmModule.forFeature([InboundSourceEntity, InboundEventEntity, SourceDirectoryEntity]),
+    TypeOrmModule.forFeature([InboundEventEntity]),
+    SourceDirectoryModule,
     BullModule.registerQueue({ name: INGESTION_QUEUE }),
     SecretsModule,
     TenantsModule,
@@ -36,8 +34,6 @@ import './ingestion.access';
     CasesModule, // push ingestion: items of sources with a case_mapping go through CaseIngest while routing
   ],
   providers: [
-    SourcesRepository,
-    SourceDirectoryRepository,
     InboundEventsRepository,
     InboundEventWriter,
     SourcesService,

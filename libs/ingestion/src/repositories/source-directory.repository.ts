@@ -44,6 +44,39 @@ export class SourceDirectoryRepository {
   }
 
   /**
+   * Brings the tenant's entries in line with its live sources (SourceDirectoryRepair): an entry for each that has
+   * none, and away those naming no live source that were written before staleBefore (younger ones may be of a
+   * creation whose source is not committed yet). An entry is never taken from another source: a key or id already in
+   * the directory stays as it is.
+   */
+  reconcile(
+    tenantId: TenantId,
+    live: Pick<InboundSourceEntity, 'id' | 'source_key' | 'created_at'>[],
+    staleBefore: Date,
+  ): Promise<{ added: number; removed: number }> {
+    return this.db.runInTenantControlPlane(tenantId, async () => {
+      const ids = live.map((s) => s.id);
+      const [added] = (await this.db.coreEm.query(
+        `WITH added AS (
+           INSERT INTO inbound_source_directory (source_id, tenant_id, source_key, created_at)
+           SELECT s.id, $1, s.source_key, s.created_at
+             FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS s(id, source_key, created_at)
+           ON CONFLICT DO NOTHING RETURNING 1)
+         SELECT count(*)::int AS n FROM added`,
+        [tenantId, ids, live.map((s) => s.source_key), live.map((s) => s.created_at)],
+      )) as { n: number }[];
+      const [removed] = (await this.db.coreEm.query(
+        `WITH removed AS (
+           DELETE FROM inbound_source_directory
+            WHERE tenant_id = $1 AND created_at < $2 AND source_id <> ALL($3::uuid[]) RETURNING 1)
+         SELECT count(*)::int AS n FROM removed`,
+        [tenantId, staleBefore, ids],
+      )) as { n: number }[];
+      return { added: added.n, removed: removed.n };
+    });
+  }
+
+  /**
    * The directory's entry for a source id, with the source row of the core database joined when it is there (a shared
    * tenant's source: the one statement the receive path needs). One statement in the core database, under the narrow
    * lookup policies of both tables.

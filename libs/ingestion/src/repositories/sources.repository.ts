@@ -3,6 +3,7 @@
 // and its rejection counts.
 import { Injectable } from '@nestjs/common';
 import { CORE_DATABASE, PageRequest, TenantContext, TenantDatabases, newestFirst } from '@conduit/database';
+import { IsNull } from 'typeorm';
 import type { TenantId } from '@conduit/platform';
 import { InboundSourceEntity } from '../entities/inbound-source.entity';
 import { SourceDirectoryEntity } from '../entities/source-directory.entity';
@@ -31,6 +32,14 @@ export class SourcesRepository {
       .createQueryBuilder('s')
       .where('s.tenant_id = :tenantId AND s.deleted_at IS NULL', { tenantId });
     return newestFirst(qb, 's', page).getMany();
+  }
+
+  /** Every live source of the tenant, as the directory names it (SourceDirectoryRepair). */
+  live(tenantId: TenantId): Promise<Pick<InboundSourceEntity, 'id' | 'source_key' | 'created_at'>[]> {
+    return this.repo().find({
+      select: { id: true, source_key: true, created_at: true },
+      where: { tenant_id: tenantId, deleted_at: IsNull() },
+    });
   }
 
   /** The source, deleted or not. */
