@@ -52,9 +52,6 @@ export const USAGE = `Usage: npm run cli -- <command> [options]   (in the Docker
   license:sign --claims FILE --key FILE             sign the claims (JSON) with the private JWK: prints the licence
 `;
 
-/** Commands that need neither the database nor the service's configuration: the vendor's licence tool. */
-export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['license:keygen', 'license:sign']);
-
 function required(values: Record<string, string | undefined>, ...names: string[]): string[] {
   const missing = names.filter((n) => !values[n]);
   if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(', ')}`, true);

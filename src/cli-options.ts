@@ -1,7 +1,13 @@
 // The CLI's options, parsed as src/cli.ts does before anything heavy loads (test/support/cli-in-process.ts parses a
-// command's arguments with them too).
+// command's arguments with them too), and the commands it runs without a database.
 import { parseArgs } from 'node:util';
 import { UsageError } from './cli-errors';
+
+/**
+ * Commands that need neither the database nor the service's configuration: the vendor's licence tool. Here, not in
+ * ./cli-commands, so that src/cli.ts tells them apart without loading the commands before it has found the database.
+ */
+export const OFFLINE_COMMANDS: ReadonlySet<string> = new Set(['license:keygen', 'license:sign']);
 
 /** An unknown option or one without its value is a usage error (exit 2), like a missing one. */
 export function parseOptions(args: string[]) {

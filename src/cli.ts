@@ -6,7 +6,7 @@ import { DatabaseUrls, resolveDatabaseUrls } from '@conduit/database/database-ur
 import { ConfigError, parseConfig, parseDevConfig } from '@conduit/platform/config/config.schema';
 import type { ConduitConfig } from '@conduit/platform';
 import { CommandFailedError, UsageError } from './cli-errors';
-import { parseOptions } from './cli-options';
+import { OFFLINE_COMMANDS, parseOptions } from './cli-options';
 import { embeddedDatabaseUrl, readOrCreateSecret } from './data-dir';
 import { DatabaseOrigin, DatabaseUnreachableError, assertDatabaseAnswers } from './database-probe';
 
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   // The vendor's licence tool runs anywhere: no database, no configuration.
-  if (commands().OFFLINE_COMMANDS.has(command)) {
+  if (OFFLINE_COMMANDS.has(command)) {
     await commands().runOfflineCommand(command, values);
     return;
   }

@@ -86,16 +86,26 @@ async function issueToken(api: TestApi, email: string): Promise<string> {
   return pair.access_token;
 }
 
+/**
+ * One API with the default configuration for swagger, health, metrics and request ids, started by the first of them
+ * and closed after the file: what they read of it holds whatever the others asked (the counters are at least, the ids
+ * each response's own). The suites that need another configuration start their own.
+ */
+let defaultApi: Promise<TestApi> | undefined;
+const sharedApi = (): Promise<TestApi> => (defaultApi ??= startTestApi());
+afterAll(async () => {
+  await (await defaultApi)?.close();
+});
+
 describe('swagger', () => {
   let api: TestApi;
   let doc: OpenApiDoc;
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await sharedApi();
     const res = await api.request<OpenApiDoc>('GET', '/docs-json');
     expect(res.status).toBe(200);
     doc = res.body;
   });
-  afterAll(() => api.close());
 
   it('serves a valid OpenAPI 3 document', async () => {
     expect(doc.openapi).toMatch(/^3\./);
@@ -154,9 +164,8 @@ describe('swagger', () => {
 describe('health', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await sharedApi();
   });
-  afterAll(() => api.close());
 
   it('reports liveness', async () => {
     const res = await api.request('GET', '/health/live');
@@ -192,9 +201,8 @@ describe('health', () => {
 describe('metrics', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await sharedApi();
   });
-  afterAll(() => api.close());
 
   const counterValue = (text: string, series: string): number => {
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -250,9 +258,8 @@ describe('metrics', () => {
 describe('request ids', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await sharedApi();
   });
-  afterAll(() => api.close());
 
   it('puts an X-Request-Id on every response, success or error', async () => {
     const ids = new Set<string>();

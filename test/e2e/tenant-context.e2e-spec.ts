@@ -7,19 +7,23 @@ import type { TenantId } from '@conduit/platform';
 import { EventsService } from '@conduit/webhooks';
 import { TestApi, startTestApi } from '../support/test-api';
 
-describe('TenantContext nesting', () => {
-  let api: TestApi;
-  let db: TenantContext;
-  let acme: TenantId;
-  let globex: TenantId;
+// One API and its two tenants for both describes: they write nothing but the one event the last test counts.
+let api: TestApi;
+let acme: TenantId;
+let globex: TenantId;
+beforeAll(async () => {
+  api = await startTestApi();
+  acme = (await api.seedTenant('acme')).id;
+  globex = (await api.seedTenant('globex')).id;
+});
+afterAll(() => api.close());
 
-  beforeAll(async () => {
-    api = await startTestApi();
-    acme = (await api.seedTenant('acme')).id;
-    globex = (await api.seedTenant('globex')).id;
+describe('TenantContext nesting', () => {
+  let db: TenantContext;
+
+  beforeAll(() => {
     db = api.app.get(TenantContext);
   });
-  afterAll(() => api.close());
 
   it('scopes a nested block to its tenant and restores the outer tenant after it, at any depth', async () => {
     await db.runInTenant(acme, async () => {
@@ -106,22 +110,15 @@ describe('TenantContext nesting', () => {
 });
 
 describe('TenantRoundTrip against the real database', () => {
-  let api: TestApi;
   let trip: TenantRoundTrip;
-  let acme: TenantId;
-  let globex: TenantId;
   const whoAmI = preparedStatement(
     'test_who_am_i',
     `SELECT nullif(current_setting('app.tenant_id', true), '') AS tenant, $1::int + 1 AS n`,
   );
 
-  beforeAll(async () => {
-    api = await startTestApi();
-    acme = (await api.seedTenant('acme')).id;
-    globex = (await api.seedTenant('globex')).id;
+  beforeAll(() => {
     trip = api.app.get(TenantRoundTrip);
   });
-  afterAll(() => api.close());
 
   it('runs a statement in the given tenant, with values inlined', async () => {
     const rows = await trip.query<{ tenant: string; s: string }>(

@@ -6,11 +6,11 @@
 import { resolveDatabaseUrls } from '@conduit/database';
 import type { ConduitConfig } from '@conduit/platform';
 // eslint-disable-next-line no-restricted-imports -- the CLI's command table, which no lib exports
-import { OFFLINE_COMMANDS, USAGE, runCommand, runOfflineCommand } from '../../src/cli-commands';
+import { USAGE, runCommand, runOfflineCommand } from '../../src/cli-commands';
 // eslint-disable-next-line no-restricted-imports -- the CLI's usage error, which no lib exports
 import { UsageError } from '../../src/cli-errors';
-// eslint-disable-next-line no-restricted-imports -- the CLI's option table, which no lib exports
-import { parseOptions } from '../../src/cli-options';
+// eslint-disable-next-line no-restricted-imports -- the CLI's option table and offline commands, which no lib exports
+import { OFFLINE_COMMANDS, parseOptions } from '../../src/cli-options';
 
 /**
  * `npm run cli -- command ...args` in this process. config: null for the vendor's licence tool, which takes no
