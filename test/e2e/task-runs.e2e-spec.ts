@@ -366,4 +366,30 @@ describe('task runs: the executor on the worker', () => {
     expect(ctx.receiver.to('/slow-tool/slow').length).toBeLessThanOrEqual(2);
     expect((await getRun(started.body.id)).body.status).toBe('cancelled');
   });
+
+  it('a run queued before its instance was switched off fails instance_not_runnable without calling out', async () => {
+    const { instanceId } = await catalogue(ctx, 'Paused Tool', [
+      { name: 'Block host', task_tag: 'block', request: { method: 'POST', path: '/block' } },
+    ]);
+    ctx.receiver.respond(() => json({ blocked: true }), '/paused-tool/block');
+    // No worker while the run waits in the queue, as when the workers are busy or restarting.
+    await ctx.stack.stopWorker();
+    let runId: string;
+    try {
+      const queued = await run(instanceId, 'block', {});
+      expect(queued.status, queued.text).toBe(202);
+      runId = queued.body.id as string;
+      const off = await ctx.stack.api.request('PATCH', `/api/v1/instances/${instanceId}`, {
+        token: ctx.admin.token,
+        body: { status: 'inactive' },
+      });
+      expect(off.status, off.text).toBe(200);
+    } finally {
+      await ctx.stack.startWorker();
+    }
+    const ended = async () => (await getRun(runId)).body;
+    await waitFor('the queued run ended', async () => !['queued', 'running'].includes((await ended()).status), 30_000);
+    expect(await ended()).toMatchObject({ status: 'failure', error: { code: 'instance_not_runnable' } });
+    expect(ctx.receiver.to('/paused-tool/block')).toHaveLength(0);
+  });
 });

@@ -22,7 +22,8 @@ import { TasksException, runInstanceNotFound, taskNotFound, taskRunNotFound } fr
 export const runInputAad = (runId: string): string => `task_run_input:${runId}`;
 
 /** Instance statuses a task may run on: error is a health verdict, not a stop. */
-const RUNNABLE_INSTANCE = new Set(['active', 'error']);
+/** The statuses of an instance tasks run on (the API checks at the run's creation, the worker again at its start). */
+export const RUNNABLE_INSTANCE: ReadonlySet<string> = new Set(['active', 'error']);
 
 export interface RunRequest {
   instanceUuid: string;

@@ -18,7 +18,7 @@ import { dependencyOrder } from '../runs/dependency-order';
 import { InstanceRateLimiter } from '../runs/instance-rate-limiter';
 import { OAuth2TokenCache, TaskCallResult, executeTaskCall } from '../runs';
 import type { TaskRunJob } from '../task-run-job';
-import { runInputAad } from '../task-runs.service';
+import { RUNNABLE_INSTANCE, runInputAad } from '../task-runs.service';
 import { instanceTaskCall } from './instance-call';
 import { TaskHttpClient } from './task-http-client';
 import { TaskRunMetrics } from './task-run-metrics';
@@ -151,6 +151,12 @@ export class TaskRunner {
       claim.integration_uuid,
     );
     const row = loadedForRun.instance;
+    // Switched off (or its shared integration withdrawn) since the run was queued: no call, its secrets stay sealed.
+    if (row && !RUNNABLE_INSTANCE.has(row.status))
+      return failed({
+        code: 'instance_not_runnable',
+        message: `instance ${row.instance_id} became ${row.status} before the run started: tasks run on active ones only`,
+      });
     let all = loadedForRun.tasks;
     // An integration shared from a tenant above in another database: its tasks are read there
     // (docs/dedicated-tenants.md, "Shared catalogue across databases").
