@@ -14,7 +14,7 @@ import {
   ImportReport,
   TransferDocument,
 } from '../format/transfer-document';
-import { AppImportFailed, AppImporter, NeedsSecrets } from './app-importer';
+import { AppImportFailed, AppImporter, AppOutcome, NeedsSecrets } from './app-importer';
 import {
   RESOURCE_KINDS,
   ResourceContext,
@@ -101,28 +101,23 @@ export class TransferImporter {
   private async replay(document: TransferDocument, options: ImportOptions): Promise<ImportReport> {
     const items: ImportItemResult[] = [];
     const needsSecrets: NeedsSecrets[] = [];
-    for (const [index, app] of (Array.isArray(document.apps) ? document.apps : []).entries()) {
+    // One app (or shared instance) in its savepoint: what it did, or its failed items with nothing of it written.
+    const alone = async (save: () => Promise<AppOutcome>) => {
       try {
-        const outcome = await this.db.savepoint(() => this.apps.import(app, index, options));
+        const outcome = await this.db.savepoint(save);
         items.push(...outcome.items);
         needsSecrets.push(...outcome.needs_secrets);
       } catch (err) {
         if (!(err instanceof AppImportFailed)) throw err;
         items.push(...err.items);
       }
-    }
-    // Instances of integrations shared from above (the document names those integrations, never carries them), each
-    // alone in its savepoint: after the apps, before the chains whose task steps may run on them.
-    for (const [index, stub] of (Array.isArray(document.shared_instances) ? document.shared_instances : []).entries()) {
-      try {
-        const outcome = await this.db.savepoint(() => this.apps.importShared(stub, index, options));
-        items.push(...outcome.items);
-        needsSecrets.push(...outcome.needs_secrets);
-      } catch (err) {
-        if (!(err instanceof AppImportFailed)) throw err;
-        items.push(...err.items);
-      }
-    }
+    };
+    for (const [index, app] of (Array.isArray(document.apps) ? document.apps : []).entries())
+      await alone(() => this.apps.import(app, index, options));
+    // Instances of integrations shared from above (the document names those integrations, never carries them): after
+    // the apps, before the chains whose task steps may run on them.
+    for (const [index, stub] of (Array.isArray(document.shared_instances) ? document.shared_instances : []).entries())
+      await alone(() => this.apps.importShared(stub, index, options));
     // After the apps (nothing of theirs names an app): each resource alone in its savepoint.
     const context: ResourceContext = { subscriptions: new Map(), matched: new Set() };
     const resourceNeeds: ResourceNeedsSecrets[] = [];
