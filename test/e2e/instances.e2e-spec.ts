@@ -527,6 +527,27 @@ describe('instances', () => {
       [b.body.id]: 'inactive',
       [keep.body.id]: 'active',
     });
+    // Each stopped instance is audited and announced in the tenant, as when an MSSP withdraws a shared integration.
+    const audits = await api.sql<{ target_id: string; changes: { reason: string } }>(
+      `SELECT target_id, changes FROM audit_events WHERE action = 'instance.deactivate' AND target_id = ANY($1::text[])`,
+      [[a.body.id, b.body.id, keep.body.id]],
+    );
+    expect(audits.map((r) => [r.target_id, r.changes.reason]).sort()).toEqual(
+      [
+        [a.body.id, 'integration_deleted'],
+        [b.body.id, 'integration_deleted'],
+      ].sort(),
+    );
+    const events = await api.sql<{ payload: { instance_uuid: string; previous_status: string } }>(
+      `SELECT payload FROM webhook_events WHERE event_name = 'instance.deactivated' AND payload->>'integration_uuid' = $1`,
+      [made.body.id],
+    );
+    expect(events.map((e) => [e.payload.instance_uuid, e.payload.previous_status]).sort()).toEqual(
+      [
+        [a.body.id, 'active'],
+        [b.body.id, 'active'],
+      ].sort(),
+    );
     // The seed's DELETE /apps/v1/app does the same.
     const seedApp = await api.request('POST', '/api/v1/integrations', {
       token: admin.token,

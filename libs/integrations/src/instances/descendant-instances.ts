@@ -72,38 +72,43 @@ export class DescendantInstances {
    * the owner's transaction failed finds those already inactive and changes, audits and publishes nothing twice.
    */
   async deactivate(integration: IntegrationRef, reason: LossReason): Promise<void> {
+    for (const tenantId of await this.below(integration.tenantId))
+      await this.db.runInTenant(tenantId, () => this.stopIn(tenantId, integration, reason));
+  }
+
+  /**
+   * The tenant's running instances of the integration stop, each audited and announced in the tenant: the owner's own
+   * when it deletes the integration, a descendant's when it loses it.
+   */
+  async stopIn(tenantId: TenantId, integration: IntegrationRef, reason: LossReason): Promise<void> {
     const { principal } = this.access.identity();
-    for (const tenantId of await this.below(integration.tenantId)) {
-      await this.db.runInTenant(tenantId, async () => {
-        const stopped = await this.instances.deactivateRunningOf(tenantId, integration.id, this.clock.now());
-        for (const row of stopped) {
-          await this.audit.record({
-            tenantId,
-            action: 'instance.deactivate',
-            outcome: 'success',
-            actor: { type: principal.kind, id: principal.id, label: principal.label },
-            target: { type: 'Instance', id: row.id },
-            changes: { status: { from: row.was, to: 'inactive' }, reason },
-            metadata: {
-              home_tenant_id: principal.homeTenantId,
-              integration_uuid: integration.id,
-              integration_owner: integration.tenantId,
-            },
-          });
-          await this.events.publishInTenant(tenantId, {
-            event_name: 'instance.deactivated',
-            source: OPERATIONAL_SOURCE,
-            payload: {
-              instance_id: row.instance_id,
-              instance_uuid: row.id,
-              title: row.title,
-              integration_uuid: integration.id,
-              previous_status: row.was,
-              status: 'inactive',
-              reason,
-            },
-          });
-        }
+    const stopped = await this.instances.deactivateRunningOf(tenantId, integration.id, this.clock.now());
+    for (const row of stopped) {
+      await this.audit.record({
+        tenantId,
+        action: 'instance.deactivate',
+        outcome: 'success',
+        actor: { type: principal.kind, id: principal.id, label: principal.label },
+        target: { type: 'Instance', id: row.id },
+        changes: { status: { from: row.was, to: 'inactive' }, reason },
+        metadata: {
+          home_tenant_id: principal.homeTenantId,
+          integration_uuid: integration.id,
+          integration_owner: integration.tenantId,
+        },
+      });
+      await this.events.publishInTenant(tenantId, {
+        event_name: 'instance.deactivated',
+        source: OPERATIONAL_SOURCE,
+        payload: {
+          instance_id: row.instance_id,
+          instance_uuid: row.id,
+          title: row.title,
+          integration_uuid: integration.id,
+          previous_status: row.was,
+          status: 'inactive',
+          reason,
+        },
       });
     }
   }

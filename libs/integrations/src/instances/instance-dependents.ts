@@ -1,22 +1,20 @@
 // Instances as dependents of their integration: they never block its deletion, and stop (status inactive) in the
-// deleting transaction. Only the deleting tenant's instances: another tenant's instances of a shared integration are
-// out of its reach (row-level security) and stay as they are.
+// deleting transaction, each audited and announced as `instance.deactivated` like a descendant's (DescendantInstances,
+// which handles the tenants below when a shared integration is withdrawn).
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { Clock } from '@conduit/platform';
 import {
   DependentsSource,
   IntegrationDependent,
   IntegrationDependents,
   IntegrationRef,
 } from '../integration-dependents';
-import { InstancesRepository } from '../repositories/instances.repository';
+import { DescendantInstances } from './descendant-instances';
 
 @Injectable()
 export class InstanceDependents implements DependentsSource, OnModuleInit {
   constructor(
     private readonly dependents: IntegrationDependents,
-    private readonly instances: InstancesRepository,
-    private readonly clock: Clock,
+    private readonly descendants: DescendantInstances,
   ) {}
 
   onModuleInit(): void {
@@ -28,6 +26,6 @@ export class InstanceDependents implements DependentsSource, OnModuleInit {
   }
 
   async beforeDelete(integration: IntegrationRef): Promise<void> {
-    await this.instances.deactivateOf(integration.tenantId, integration.id, this.clock.now());
+    await this.descendants.stopIn(integration.tenantId, integration, 'integration_deleted');
   }
 }

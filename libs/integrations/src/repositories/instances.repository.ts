@@ -92,19 +92,6 @@ export class InstancesRepository {
     return newestFirst(qb, 'x', page).getMany();
   }
 
-  /** The integration is deleted: the tenant's live instances of it stop (status inactive). */
-  async deactivateOf(tenantId: TenantId, integrationUuid: string, now: Date): Promise<void> {
-    await this.repo()
-      .createQueryBuilder()
-      .update(InstanceEntity)
-      .set({ status: 'inactive', updated_at: now })
-      .where('tenant_id = :tenantId AND integration_uuid = :integrationUuid AND deleted_at IS NULL', {
-        tenantId,
-        integrationUuid,
-      })
-      .execute();
-  }
-
   /** The tenant's live instances of the integration still running (not inactive): what losing it would stop. */
   runningOf(tenantId: TenantId, integrationUuid: string): Promise<{ id: string }[]> {
     return this.db.em.query(
