@@ -175,7 +175,7 @@ export async function runTenantMove(
 /** Reachable and migrated as the isolation route does; messages name host:port/database only. */
 async function prepareDedicated(config: ConduitConfig, url: string): Promise<void> {
   try {
-    await migrateDedicatedDatabase(config, API_MIGRATIONS, dedicatedDatabaseUrls(config, url));
+    await migrateDedicatedDatabase(API_MIGRATIONS, dedicatedDatabaseUrls(config, url));
   } catch (err) {
     if (err instanceof DatabaseSetupError && err.message.startsWith('cannot connect')) {
       throw new IsolationException('database_unreachable', `Cannot connect to the database at ${where(url)}`);

@@ -70,7 +70,7 @@ export async function migrateDedicatedDatabases(
     }
     const where = databaseLocation(db.url);
     try {
-      const result = await migrateDedicatedDatabase(config, migrations, dedicatedDatabaseUrls(config, db.url));
+      const result = await migrateDedicatedDatabase(migrations, dedicatedDatabaseUrls(config, db.url));
       outcomes.push({ tenantId, code, where, applied: result.applied });
     } catch (err) {
       const unreachable = err instanceof DatabaseSetupError && err.message.startsWith('cannot connect');

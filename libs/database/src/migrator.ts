@@ -108,7 +108,6 @@ const CATALOGUE_REFERENCED = ['integrations', 'tasks'];
  * every row to its tenant. Run again on every upgrade, so a foreign key a later migration adds goes too.
  */
 export async function migrateDedicatedDatabase(
-  config: ConduitConfig,
   migrations: readonly MigrationClass[],
   urls: DatabaseUrls,
 ): Promise<MigrationResult> {

@@ -410,11 +410,7 @@ export class TenantDatabases implements OnApplicationBootstrap, OnApplicationShu
     this.#migrating += 1;
     try {
       const url = this.unseal(tenantId, sealed);
-      const { applied } = await migrateDedicatedDatabase(
-        this.config,
-        this.migrations,
-        dedicatedDatabaseUrls(this.config, url),
-      );
+      const { applied } = await migrateDedicatedDatabase(this.migrations, dedicatedDatabaseUrls(this.config, url));
       // Moved while this ran: load() has dropped it; the new database is not this one.
       if (!this.#toMigrate.has(tenantId)) return;
       this.#toMigrate.delete(tenantId);

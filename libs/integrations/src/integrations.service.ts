@@ -184,7 +184,7 @@ export class IntegrationsService {
     const dependents = [...own, ...below];
     if (dependents.length > 0 && !force) throw hasDependents(dependents, 'delete');
     await this.dependents.beforeDelete(ref);
-    if (below.length > 0) await this.descendants.deactivate(ref, 'integration_deleted');
+    if (below.length > 0) await this.descendants.deactivate(ref, below, 'integration_deleted');
     const now = this.clock.now();
     const changes: Partial<IntegrationEntity> = { status: 'deleted', deleted_at: now, updated_at: now };
     await this.integrations.update(row.tenant_id, row.id, changes);
@@ -202,7 +202,7 @@ export class IntegrationsService {
     const below = await this.descendants.of(ref);
     if (below.length === 0) return;
     if (!force) throw hasDependents(below, action);
-    await this.descendants.deactivate(ref, reason);
+    await this.descendants.deactivate(ref, below, reason);
   }
 
   async setLogo(id: string, body: Buffer): Promise<IntegrationResponse> {

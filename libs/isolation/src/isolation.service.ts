@@ -88,7 +88,7 @@ export class IsolationService {
       throw new IsolationException('database_setup_failed', 'This process does not know the schema to migrate');
     }
     try {
-      await migrateDedicatedDatabase(this.config, this.migrations, dedicatedDatabaseUrls(this.config, url));
+      await migrateDedicatedDatabase(this.migrations, dedicatedDatabaseUrls(this.config, url));
     } catch (err) {
       const where = describeDatabase(url);
       if (err instanceof DatabaseSetupError && err.message.startsWith('cannot connect')) {

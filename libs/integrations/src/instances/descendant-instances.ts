@@ -65,14 +65,16 @@ export class DescendantInstances {
   }
 
   /**
-   * The descendants' running instances of the integration stop (status inactive: no health check, no ingestion, task
-   * steps on them fail with instance_not_runnable). Each is audited in its tenant as `instance.deactivate` with the
-   * acting principal (the owner's admin) and announced there as `instance.deactivated`, in the same scope as the
-   * change: the owner's transaction, or the dedicated database's own one, committed before the owner's. A retry after
-   * the owner's transaction failed finds those already inactive and changes, audits and publishes nothing twice.
+   * The running instances of the integration stop in the descendants `of` found using it (status inactive: no health
+   * check, no ingestion, task steps on them fail with instance_not_runnable). Each is audited in its tenant as
+   * `instance.deactivate` with the acting principal (the owner's admin) and announced there as `instance.deactivated`,
+   * in the same scope as the change: the owner's transaction, or the dedicated database's own one, committed before
+   * the owner's. A retry after the owner's transaction failed finds those already inactive and changes, audits and
+   * publishes nothing twice.
    */
-  async deactivate(integration: IntegrationRef, reason: LossReason): Promise<void> {
-    for (const tenantId of await this.below(integration.tenantId))
+  async deactivate(integration: IntegrationRef, found: DescendantDependent[], reason: LossReason): Promise<void> {
+    // The tenants `of` found running instances: the subtree is not walked again.
+    for (const { tenant_id: tenantId } of found.filter((d) => d.kind === 'instances'))
       await this.db.runInTenant(tenantId, () => this.stopIn(tenantId, integration, reason));
   }
 
